@@ -1,0 +1,378 @@
+/* Broker; see broker.h. */
+#include "broker.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "config.h"
+#include "log.h"
+
+static void s_link(struct pl_broker *b, struct pl_article *a)
+{
+    a->prev = NULL;
+    a->next = b->head;
+    if (b->head)
+        b->head->prev = a;
+    b->head = a;
+    b->in_flight++;
+}
+
+static void s_unlink(struct pl_broker *b, struct pl_article *a)
+{
+    if (a->prev)
+        a->prev->next = a->next;
+    else
+        b->head = a->next;
+    if (a->next)
+        a->next->prev = a->prev;
+    a->prev = a->next = NULL;
+    b->in_flight--;
+}
+
+static void s_wait_remove(struct pl_stage_rt *s, struct pl_article *a)
+{
+    struct pl_article **pp = &s->wait_head, *prev = NULL;
+    while (*pp && *pp != a) {
+        prev = *pp;
+        pp = &(*pp)->wait_next;
+    }
+    if (!*pp)
+        return;
+    *pp = a->wait_next;
+    if (s->wait_tail == a)
+        s->wait_tail = prev;
+    a->wait_next = NULL;
+    a->waiting = false;
+    s->nwait--;
+}
+
+static void s_fail(struct pl_broker *b, struct pl_article *a, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void s_fail(struct pl_broker *b, struct pl_article *a, const char *fmt, ...)
+{
+    struct pl_stage_rt *s = &b->stages[a->stage];
+    if (a->waiting)
+        s_wait_remove(s, a);
+    snprintf(a->fail_stage, sizeof(a->fail_stage), "%s", s->name);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->fail_reason, sizeof(a->fail_reason), fmt, ap);
+    va_end(ap);
+    s->failed++;
+    s_unlink(b, a);
+    b->on_failed(b, a);
+}
+
+static void s_pump(struct pl_stage_rt *s);
+
+static void s_enter_stage(struct pl_broker *b, struct pl_article *a, int stage)
+{
+    struct pl_stage_rt *s = &b->stages[stage];
+    a->stage = stage;
+    a->dispatched = false;
+    a->waiting = true;
+    a->stage_started_ms = uv_now(b->loop);
+    /* The deadline covers the wait for a free worker too: a stage whose
+     * workers are all stuck must not hold articles forever. */
+    a->deadline_ms = a->stage_started_ms + (uint64_t)s->timeout_ms;
+    a->wait_next = NULL;
+    if (s->wait_tail)
+        s->wait_tail->wait_next = a;
+    else
+        s->wait_head = a;
+    s->wait_tail = a;
+    s->nwait++;
+    s_pump(s);
+}
+
+static void s_pump(struct pl_stage_rt *s)
+{
+    while (s->nidle > 0 && s->wait_head) {
+        struct pl_article *a = s->wait_head;
+        struct pl_ident *w = &s->idle[--s->nidle];
+        a->job = ++s->b->next_job;
+        struct pl_wire_msg m = { .type = PL_WIRE_JOB, .job = a->job, .body = a->doc,
+                                 .body_len = a->doc_len };
+        int rc = pl_wire_send(s->router, w->id, w->len, &m, ZMQ_DONTWAIT);
+        if (rc != 0) {
+            /* The worker is gone (ROUTER_MANDATORY) or its pipe is full:
+             * forget it; it says READY again when it comes back. */
+            PL_WARN("stage %s: cannot send to a worker (%s); trying another", s->name,
+                    zmq_strerror(-rc));
+            continue;
+        }
+        s_wait_remove(s, a);
+        a->dispatched = true;
+        s->dispatched++;
+    }
+}
+
+static struct pl_article *s_find_job(struct pl_broker *b, int stage, uint64_t job)
+{
+    for (struct pl_article *a = b->head; a; a = a->next)
+        if (a->job == job && a->stage == stage && a->dispatched)
+            return a;
+    return NULL;
+}
+
+static void s_push_idle(struct pl_stage_rt *s, const struct pl_wire_frame *id)
+{
+    if (id->len > PL_WIRE_MAX_IDENT)
+        return;
+    for (size_t i = 0; i < s->nidle; i++)
+        if (s->idle[i].len == id->len && !memcmp(s->idle[i].id, id->data, id->len))
+            return;
+    if (s->nidle == s->capidle) {
+        size_t cap = s->capidle ? s->capidle * 2 : 8;
+        struct pl_ident *v = realloc(s->idle, cap * sizeof(*v));
+        if (!v) {
+            PL_ERR("stage %s: out of memory tracking workers", s->name);
+            return;
+        }
+        s->idle = v;
+        s->capidle = cap;
+    }
+    memcpy(s->idle[s->nidle].id, id->data, id->len);
+    s->idle[s->nidle].len = id->len;
+    s->nidle++;
+}
+
+static void s_handle(struct pl_stage_rt *s, struct pl_wire_in *in)
+{
+    struct pl_broker *b = s->b;
+    if (in->n < 2 || in->truncated) {
+        PL_WARN("stage %s: dropped a malformed message from a worker", s->name);
+        return;
+    }
+    struct pl_wire_frame f[PL_WIRE_MAX_FRAMES];
+    for (size_t i = 0; i < in->n; i++)
+        f[i] = pl_wire_in_frame(in, i);
+    struct pl_wire_msg m;
+    if (pl_wire_decode(f + 1, in->n - 1, &m) != 0) {
+        PL_WARN("stage %s: dropped a message that is not pressline protocol", s->name);
+        return;
+    }
+    if (m.type == PL_WIRE_READY) {
+        PL_DEBUG("stage %s: worker ready (%.*s %.*s)", s->name, (int)m.plugin_len, m.plugin,
+                 (int)m.version_len, m.version);
+        s_push_idle(s, &f[0]);
+        s_pump(s);
+        return;
+    }
+    if (m.type != PL_WIRE_DONE && m.type != PL_WIRE_FAIL)
+        return;
+    s_push_idle(s, &f[0]);
+    struct pl_article *a = s_find_job(b, s->index, m.job);
+    if (!a) {
+        /* The article timed out meanwhile; the worker is free again. */
+        PL_DEBUG("stage %s: late reply for job %llu ignored", s->name, (unsigned long long)m.job);
+        s_pump(s);
+        return;
+    }
+    struct pl_stage_time *t = &a->times[s->index];
+    t->name = s->name;
+    t->us = m.us;
+    if (m.type == PL_WIRE_FAIL) {
+        s_fail(b, a, "%.*s", (int)m.body_len, m.body);
+        s_pump(s);
+        return;
+    }
+    snprintf(t->plugin, sizeof(t->plugin), "%.*s", (int)m.plugin_len, m.plugin);
+    snprintf(t->version, sizeof(t->version), "%.*s", (int)m.version_len, m.version);
+    char *doc = malloc(m.body_len + 1);
+    if (!doc) {
+        s_fail(b, a, "out of memory taking the result of stage %s", s->name);
+        s_pump(s);
+        return;
+    }
+    memcpy(doc, m.body, m.body_len);
+    doc[m.body_len] = '\0';
+    free(a->doc);
+    a->doc = doc;
+    a->doc_len = m.body_len;
+    s->done++;
+    if ((size_t)s->index + 1 < b->nstages) {
+        s_enter_stage(b, a, s->index + 1);
+    } else {
+        s_unlink(b, a);
+        b->on_done(b, a);
+    }
+    s_pump(s);
+}
+
+static void s_drain(struct pl_stage_rt *s)
+{
+    for (;;) {
+        int events = 0;
+        size_t len = sizeof(events);
+        if (!s->router || zmq_getsockopt(s->router, ZMQ_EVENTS, &events, &len) != 0 ||
+            !(events & ZMQ_POLLIN))
+            return;
+        struct pl_wire_in in;
+        if (pl_wire_recv(s->router, &in, ZMQ_DONTWAIT) != 0)
+            return;
+        s_handle(s, &in);
+        pl_wire_in_close(&in);
+    }
+}
+
+static void s_on_poll(uv_poll_t *p, int status, int events)
+{
+    (void)status;
+    (void)events;
+    s_drain(p->data);
+}
+
+static void s_on_check(uv_check_t *c)
+{
+    struct pl_broker *b = c->data;
+    for (size_t i = 0; i < b->nstages; i++)
+        s_drain(&b->stages[i]);
+}
+
+static void s_on_timer(uv_timer_t *t)
+{
+    struct pl_broker *b = t->data;
+    uint64_t now = uv_now(b->loop);
+    struct pl_article *a = b->head;
+    while (a) {
+        struct pl_article *next = a->next;
+        if (now >= a->deadline_ms) {
+            struct pl_stage_rt *s = &b->stages[a->stage];
+            s->timeouts++;
+            if (a->dispatched)
+                s_fail(b, a, "stage %s timed out after %d ms", s->name, s->timeout_ms);
+            else
+                s_fail(b, a, "stage %s timed out after %d ms waiting for a free worker "
+                       "(all %s workers busy)", s->name, s->timeout_ms, s->name);
+        }
+        a = next;
+    }
+}
+
+int pl_broker_start(struct pl_broker *b, uv_loop_t *loop, void *zctx,
+                    const struct pl_config *cfg, pl_broker_cb on_done, pl_broker_cb on_failed,
+                    char *err, size_t errlen)
+{
+    void *data = b->data;
+    memset(b, 0, sizeof(*b));
+    b->data = data;
+    b->loop = loop;
+    b->on_done = on_done;
+    b->on_failed = on_failed;
+    if (cfg->nstages > PL_MAX_STAGES) {
+        snprintf(err, errlen, "at most %d stages are supported", PL_MAX_STAGES);
+        return -1;
+    }
+    for (size_t i = 0; i < cfg->nstages; i++) {
+        struct pl_stage_rt *s = &b->stages[i];
+        s->b = b;
+        s->index = (int)i;
+        s->name = cfg->stages[i].name;
+        s->endpoint = cfg->stages[i].endpoint;
+        s->timeout_ms = cfg->stages[i].timeout_ms;
+        s->router = zmq_socket(zctx, ZMQ_ROUTER);
+        int one = 1, zero = 0;
+        if (!s->router) {
+            snprintf(err, errlen, "stage %s: cannot create a ROUTER socket: %s", s->name,
+                     zmq_strerror(zmq_errno()));
+            goto fail;
+        }
+        b->nstages++;
+        zmq_setsockopt(s->router, ZMQ_LINGER, &zero, sizeof(zero));
+        zmq_setsockopt(s->router, ZMQ_ROUTER_MANDATORY, &one, sizeof(one));
+        if (zmq_bind(s->router, s->endpoint) != 0) {
+            snprintf(err, errlen, "stage %s: cannot bind %s: %s", s->name, s->endpoint,
+                     zmq_strerror(zmq_errno()));
+            goto fail;
+        }
+        int fd;
+        size_t len = sizeof(fd);
+        zmq_getsockopt(s->router, ZMQ_FD, &fd, &len);
+        uv_poll_init(loop, &s->poll, fd);
+        s->poll.data = s;
+        b->open_handles++;
+        uv_poll_start(&s->poll, UV_READABLE, s_on_poll);
+    }
+    uv_check_init(loop, &b->check);
+    b->check.data = b;
+    uv_check_start(&b->check, s_on_check);
+    uv_timer_init(loop, &b->timer);
+    b->timer.data = b;
+    uv_timer_start(&b->timer, s_on_timer, 100, 100);
+    b->open_handles += 2;
+    return 0;
+fail:
+    for (size_t i = 0; i < b->nstages; i++) {
+        struct pl_stage_rt *s = &b->stages[i];
+        if (uv_is_active((uv_handle_t *)&s->poll)) {
+            uv_poll_stop(&s->poll);
+            uv_close((uv_handle_t *)&s->poll, NULL);
+        }
+        if (s->router)
+            zmq_close(s->router);
+        s->router = NULL;
+    }
+    if (b->nstages < cfg->nstages) {
+        struct pl_stage_rt *s = &b->stages[b->nstages];
+        if (s->router)
+            zmq_close(s->router);
+        s->router = NULL;
+    }
+    b->open_handles = 0;
+    return -1;
+}
+
+void pl_broker_submit(struct pl_broker *b, struct pl_article *a)
+{
+    s_link(b, a);
+    s_enter_stage(b, a, 0);
+}
+
+size_t pl_broker_abandon(struct pl_broker *b, pl_broker_cb each)
+{
+    size_t n = 0;
+    while (b->head) {
+        struct pl_article *a = b->head;
+        struct pl_stage_rt *s = &b->stages[a->stage];
+        if (a->waiting)
+            s_wait_remove(s, a);
+        s_unlink(b, a);
+        n++;
+        if (each)
+            each(b, a);
+    }
+    return n;
+}
+
+static void s_closed(uv_handle_t *h)
+{
+    struct pl_broker *b = h->data;
+    if (h->type == UV_POLL)
+        b = ((struct pl_stage_rt *)h->data)->b;
+    if (--b->open_handles == 0 && b->closed_cb)
+        b->closed_cb(b);
+}
+
+void pl_broker_close(struct pl_broker *b, void (*closed_cb)(struct pl_broker *b))
+{
+    b->closed_cb = closed_cb;
+    for (size_t i = 0; i < b->nstages; i++) {
+        struct pl_stage_rt *s = &b->stages[i];
+        uv_poll_stop(&s->poll);
+        uv_close((uv_handle_t *)&s->poll, s_closed);
+        zmq_close(s->router);
+        s->router = NULL;
+        free(s->idle);
+        s->idle = NULL;
+        s->nidle = s->capidle = 0;
+    }
+    uv_check_stop(&b->check);
+    uv_timer_stop(&b->timer);
+    uv_close((uv_handle_t *)&b->check, s_closed);
+    uv_close((uv_handle_t *)&b->timer, s_closed);
+}

@@ -1,0 +1,94 @@
+/*
+ * The broker: one ROUTER socket per stage, bound at the stage's endpoint;
+ * workers (threads here, processes later) connect with DEALER sockets. It
+ * keeps one record per article in flight, sends each to an idle worker of
+ * its current stage, takes the result back and forwards it to the next
+ * stage, so it alone knows where every article is and can time a stage out.
+ *
+ * ZMQ_FD is edge-triggered: each ROUTER's descriptor wakes a uv_poll, and a
+ * uv_check drains every socket after each loop iteration until ZMQ_EVENTS no
+ * longer reports POLLIN. Loop thread only (the sockets live there).
+ */
+#ifndef PL_BROKER_H
+#define PL_BROKER_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "article.h"
+#include "wire.h"
+
+#define PL_MAX_STAGES 16
+
+struct pl_config;
+struct pl_broker;
+
+/* One article in flight. Owned by the service; the broker links it. */
+struct pl_article {
+    void *data;                     /* the service's */
+    struct pl_article *prev, *next; /* broker: all articles in flight */
+    struct pl_article *wait_next;   /* broker: a stage's queue of articles waiting */
+    uint64_t job;                   /* id of the current dispatch */
+    int stage;                      /* index of the current stage */
+    bool waiting, dispatched;
+    uint64_t stage_started_ms, deadline_ms;
+    char *doc; /* current document JSON (owned, malloc) */
+    size_t doc_len;
+    struct pl_stage_time times[PL_MAX_STAGES];
+    char fail_stage[64];
+    char fail_reason[600];
+};
+
+typedef void (*pl_broker_cb)(struct pl_broker *b, struct pl_article *a);
+
+struct pl_stage_rt {
+    struct pl_broker *b;
+    int index;
+    const char *name, *endpoint; /* borrowed from the config */
+    int timeout_ms;
+    void *router;
+    uv_poll_t poll;
+    struct pl_ident {
+        unsigned char id[PL_WIRE_MAX_IDENT];
+        size_t len;
+    } *idle;
+    size_t nidle, capidle;
+    struct pl_article *wait_head, *wait_tail;
+    size_t nwait;
+    unsigned long dispatched, done, failed, timeouts;
+};
+
+struct pl_broker {
+    void *data;
+    uv_loop_t *loop;
+    struct pl_stage_rt stages[PL_MAX_STAGES];
+    size_t nstages;
+    struct pl_article *head; /* in flight */
+    size_t in_flight;
+    uint64_t next_job;
+    uv_check_t check;
+    uv_timer_t timer;
+    int open_handles;
+    void (*closed_cb)(struct pl_broker *b);
+    pl_broker_cb on_done;   /* finished the last stage: a->doc is the result */
+    pl_broker_cb on_failed; /* a->fail_stage / fail_reason say why */
+};
+
+/* Binds every stage's ROUTER. Returns 0, or -1 with err naming the endpoint. */
+int pl_broker_start(struct pl_broker *b, uv_loop_t *loop, void *zctx,
+                    const struct pl_config *cfg, pl_broker_cb on_done, pl_broker_cb on_failed,
+                    char *err, size_t errlen);
+
+/* Sends a (doc set, owned by a) into the first stage. */
+void pl_broker_submit(struct pl_broker *b, struct pl_article *a);
+
+/* Forgets every article still in flight (shutdown); returns how many. The
+ * articles are not freed; the service owns them. */
+size_t pl_broker_abandon(struct pl_broker *b, pl_broker_cb each);
+
+/* Closes sockets and handles; closed_cb runs when the handles are gone. */
+void pl_broker_close(struct pl_broker *b, void (*closed_cb)(struct pl_broker *b));
+
+#endif

@@ -1,0 +1,399 @@
+/* Configuration; see config.h. */
+#include "config.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+#define PL_CONFIG_MAX_BYTES (1024 * 1024)
+
+static int s_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int s_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* Checks that every key of `user` exists in `def`, recursively for objects;
+ * stage entries are checked against the first default stage. */
+static int s_check_keys(const cJSON *user, const cJSON *def, const char *path, const char *origin,
+                        char *err, size_t errlen)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, user)
+    {
+        char sub[256];
+        snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", it->string);
+        const cJSON *d = cJSON_GetObjectItemCaseSensitive(def, it->string);
+        if (!d)
+            return s_err(err, errlen, "%s: unknown key \"%s\"", origin, sub);
+        if (cJSON_IsObject(d) && strcmp(it->string, "options") != 0) {
+            if (!cJSON_IsObject(it))
+                return s_err(err, errlen, "%s: \"%s\" must be an object", origin, sub);
+            if (s_check_keys(it, d, sub, origin, err, errlen) != 0)
+                return -1;
+        }
+        if (cJSON_IsArray(d) && strcmp(it->string, "stages") == 0) {
+            if (!cJSON_IsArray(it))
+                return s_err(err, errlen, "%s: \"%s\" must be an array", origin, sub);
+            const cJSON *proto = cJSON_GetArrayItem(d, 0);
+            int i = 0;
+            const cJSON *st;
+            cJSON_ArrayForEach(st, it)
+            {
+                char sp[280];
+                snprintf(sp, sizeof(sp), "%s[%d]", sub, i++);
+                if (!cJSON_IsObject(st))
+                    return s_err(err, errlen, "%s: \"%s\" must be an object", origin, sp);
+                if (s_check_keys(st, proto, sp, origin, err, errlen) != 0)
+                    return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Lays `user` over `def` (objects merge, everything else replaces). */
+static int s_merge(cJSON *def, const cJSON *user)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, user)
+    {
+        cJSON *d = cJSON_GetObjectItemCaseSensitive(def, it->string);
+        if (d && cJSON_IsObject(d) && cJSON_IsObject(it) && strcmp(it->string, "options") != 0) {
+            if (s_merge(d, it) != 0)
+                return -1;
+            continue;
+        }
+        cJSON *copy = cJSON_Duplicate(it, 1);
+        if (!copy)
+            return -1;
+        if (d)
+            cJSON_ReplaceItemInObjectCaseSensitive(def, it->string, copy);
+        else if (!cJSON_AddItemToObject(def, it->string, copy)) {
+            cJSON_Delete(copy);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+struct reader {
+    const char *origin;
+    char *err;
+    size_t errlen;
+    int failed;
+};
+
+static char *s_str(struct reader *r, const cJSON *obj, const char *key, const char *path,
+                   bool allow_empty)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (r->failed)
+        return NULL;
+    if (!cJSON_IsString(v) || (!allow_empty && !*v->valuestring)) {
+        r->failed = 1;
+        s_err(r->err, r->errlen, "%s: \"%s\" must be a %sstring", r->origin, path,
+              allow_empty ? "" : "non-empty ");
+        return NULL;
+    }
+    char *s = strdup(v->valuestring);
+    if (!s) {
+        r->failed = 1;
+        s_err(r->err, r->errlen, "out of memory");
+    }
+    return s;
+}
+
+static long long s_int(struct reader *r, const cJSON *obj, const char *key, const char *path,
+                       long long lo, long long hi)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (r->failed)
+        return lo;
+    if (!cJSON_IsNumber(v) || v->valuedouble != (double)(long long)v->valuedouble ||
+        v->valuedouble < (double)lo || v->valuedouble > (double)hi) {
+        r->failed = 1;
+        s_err(r->err, r->errlen, "%s: \"%s\" must be an integer from %lld to %lld", r->origin,
+              path, lo, hi);
+        return lo;
+    }
+    return (long long)v->valuedouble;
+}
+
+static bool s_bool(struct reader *r, const cJSON *obj, const char *key, const char *path)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (r->failed)
+        return false;
+    if (!cJSON_IsBool(v)) {
+        r->failed = 1;
+        s_err(r->err, r->errlen, "%s: \"%s\" must be true or false", r->origin, path);
+        return false;
+    }
+    return cJSON_IsTrue(v);
+}
+
+static int s_check_endpoint(struct reader *r, const char *ep, const char *path)
+{
+    if (r->failed)
+        return -1;
+    if (strncmp(ep, "inproc://", 9) && strncmp(ep, "ipc://", 6) && strncmp(ep, "tcp://", 6)) {
+        r->failed = 1;
+        return s_err(r->err, r->errlen,
+                     "%s: \"%s\" must be an inproc://, ipc:// or tcp:// endpoint, not \"%s\"",
+                     r->origin, path, ep);
+    }
+    return 0;
+}
+
+void pl_config_free(struct pl_config **pcfg)
+{
+    struct pl_config *c = *pcfg;
+    if (!c)
+        return;
+    free(c->inbox);
+    free(c->outbox);
+    free(c->spool);
+    free(c->done);
+    free(c->failed);
+    free(c->plugin_dir);
+    free(c->pub_endpoint);
+    for (size_t i = 0; i < c->nstages; i++) {
+        struct pl_stage_cfg *s = &c->stages[i];
+        free(s->name);
+        free(s->plugin);
+        free(s->plugin_path);
+        free(s->endpoint);
+        free(s->options_json);
+    }
+    free(c->stages);
+    free(c);
+    *pcfg = NULL;
+}
+
+static int s_build(const cJSON *j, const char *origin, const char *exe_dir,
+                   struct pl_config **out, char *err, size_t errlen)
+{
+    struct reader r = { .origin = origin, .err = err, .errlen = errlen };
+    struct pl_config *c = calloc(1, sizeof(*c));
+    if (!c)
+        return s_err(err, errlen, "out of memory");
+    c->inbox = s_str(&r, j, "inbox", "inbox", false);
+    c->outbox = s_str(&r, j, "outbox", "outbox", false);
+    c->spool = s_str(&r, j, "spool", "spool", false);
+    c->done = s_str(&r, j, "done", "done", false);
+    c->failed = s_str(&r, j, "failed", "failed", false);
+    char *onsucc = s_str(&r, j, "on_success", "on_success", false);
+    if (onsucc && strcmp(onsucc, "move") && strcmp(onsucc, "delete")) {
+        r.failed = 1;
+        s_err(err, errlen, "%s: \"on_success\" must be \"move\" or \"delete\", not \"%s\"", origin,
+              onsucc);
+    }
+    c->delete_on_success = onsucc && strcmp(onsucc, "delete") == 0;
+    free(onsucc);
+    char *lvl = s_str(&r, j, "log_level", "log_level", false);
+    if (lvl) {
+        c->log_level = pl_log_level_parse(lvl);
+        if (c->log_level < 0) {
+            r.failed = 1;
+            s_err(err, errlen,
+                  "%s: \"log_level\" must be \"error\", \"warn\", \"info\" or \"debug\", not \"%s\"",
+                  origin, lvl);
+        }
+    }
+    free(lvl);
+    c->plugin_dir = s_str(&r, j, "plugin_dir", "plugin_dir", true);
+    if (c->plugin_dir && !*c->plugin_dir) {
+        free(c->plugin_dir);
+        size_t n = strlen(exe_dir) + 32;
+        c->plugin_dir = malloc(n);
+        if (c->plugin_dir)
+            snprintf(c->plugin_dir, n, "%s/../lib/pressline", exe_dir);
+    }
+    const cJSON *pub = cJSON_GetObjectItemCaseSensitive(j, "publish");
+    c->pub_endpoint = s_str(&r, pub, "endpoint", "publish.endpoint", false);
+    if (c->pub_endpoint && !strncmp(c->pub_endpoint, "inproc://", 9)) {
+        r.failed = 1;
+        s_err(err, errlen, "%s: \"publish.endpoint\" must be ipc:// or tcp:// (subscribers run "
+              "in other processes)", origin);
+    }
+    if (c->pub_endpoint)
+        s_check_endpoint(&r, c->pub_endpoint, "publish.endpoint");
+    c->pub_hwm = (int)s_int(&r, pub, "hwm", "publish.hwm", 1, 10000000);
+    c->status_interval_ms =
+        (int)s_int(&r, pub, "status_interval_ms", "publish.status_interval_ms", 0, 3600000);
+    const cJSON *lim = cJSON_GetObjectItemCaseSensitive(j, "limits");
+    c->max_bytes = (size_t)s_int(&r, lim, "max_bytes", "limits.max_bytes", 1, 1LL << 31);
+    c->max_in_flight = (int)s_int(&r, lim, "max_in_flight", "limits.max_in_flight", 1, 100000);
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(j, "watch");
+    c->settle_ms = (int)s_int(&r, w, "settle_ms", "watch.settle_ms", 0, 600000);
+    c->rescan_interval_ms =
+        (int)s_int(&r, w, "rescan_interval_ms", "watch.rescan_interval_ms", 100, 3600000);
+    c->durable = s_bool(&r, j, "durable", "durable");
+    c->shutdown_timeout_ms =
+        (int)s_int(&r, j, "shutdown_timeout_ms", "shutdown_timeout_ms", 0, 3600000);
+
+    const cJSON *stages = cJSON_GetObjectItemCaseSensitive(j, "stages");
+    int n = cJSON_GetArraySize(stages);
+    if (!r.failed && n == 0) {
+        r.failed = 1;
+        s_err(err, errlen, "%s: \"stages\" must list at least one stage", origin);
+    }
+    if (!r.failed) {
+        c->stages = calloc((size_t)n, sizeof(*c->stages));
+        if (!c->stages) {
+            r.failed = 1;
+            s_err(err, errlen, "out of memory");
+        }
+    }
+    for (int i = 0; !r.failed && i < n; i++) {
+        const cJSON *s = cJSON_GetArrayItem(stages, i);
+        struct pl_stage_cfg *sc = &c->stages[i];
+        c->nstages++;
+        char p[64];
+        snprintf(p, sizeof(p), "stages[%d].name", i);
+        sc->name = s_str(&r, s, "name", p, false);
+        snprintf(p, sizeof(p), "stages[%d].plugin", i);
+        sc->plugin = cJSON_GetObjectItemCaseSensitive(s, "plugin")
+                         ? s_str(&r, s, "plugin", p, false)
+                         : (sc->name ? strdup(sc->name) : NULL);
+        snprintf(p, sizeof(p), "stages[%d].endpoint", i);
+        if (cJSON_GetObjectItemCaseSensitive(s, "endpoint")) {
+            sc->endpoint = s_str(&r, s, "endpoint", p, false);
+        } else if (sc->name) {
+            size_t len = strlen(sc->name) + 32;
+            sc->endpoint = malloc(len);
+            if (sc->endpoint)
+                snprintf(sc->endpoint, len, "inproc://pressline-%s", sc->name);
+        }
+        if (sc->endpoint)
+            s_check_endpoint(&r, sc->endpoint, p);
+        snprintf(p, sizeof(p), "stages[%d].workers", i);
+        sc->workers = cJSON_GetObjectItemCaseSensitive(s, "workers")
+                          ? (int)s_int(&r, s, "workers", p, 1, 256)
+                          : 1;
+        snprintf(p, sizeof(p), "stages[%d].timeout_ms", i);
+        sc->timeout_ms = cJSON_GetObjectItemCaseSensitive(s, "timeout_ms")
+                             ? (int)s_int(&r, s, "timeout_ms", p, 1, 3600000)
+                             : 10000;
+        const cJSON *opt = cJSON_GetObjectItemCaseSensitive(s, "options");
+        if (!r.failed && opt && !cJSON_IsObject(opt)) {
+            r.failed = 1;
+            s_err(err, errlen, "%s: \"stages[%d].options\" must be an object", origin, i);
+        }
+        if (!r.failed) {
+            sc->options_json = opt ? cJSON_PrintUnformatted(opt) : strdup("{}");
+            if (!sc->options_json) {
+                r.failed = 1;
+                s_err(err, errlen, "out of memory");
+            }
+        }
+        if (!r.failed) {
+            for (int k = 0; k < i; k++) {
+                if (strcmp(c->stages[k].name, sc->name) == 0) {
+                    r.failed = 1;
+                    s_err(err, errlen, "%s: stage name \"%s\" is used twice", origin, sc->name);
+                } else if (strcmp(c->stages[k].endpoint, sc->endpoint) == 0) {
+                    r.failed = 1;
+                    s_err(err, errlen, "%s: stages \"%s\" and \"%s\" share the endpoint %s",
+                          origin, c->stages[k].name, sc->name, sc->endpoint);
+                }
+            }
+        }
+        if (!r.failed) {
+            /* A bare name is looked up in plugin_dir; anything with a slash
+             * is a path. */
+            size_t len = strlen(c->plugin_dir) + strlen(sc->plugin) + 8;
+            sc->plugin_path = malloc(len);
+            if (!sc->plugin_path) {
+                r.failed = 1;
+                s_err(err, errlen, "out of memory");
+            } else if (strchr(sc->plugin, '/')) {
+                snprintf(sc->plugin_path, len, "%s", sc->plugin);
+            } else {
+                snprintf(sc->plugin_path, len, "%s/%s.so", c->plugin_dir, sc->plugin);
+            }
+        }
+    }
+    if (r.failed) {
+        pl_config_free(&c);
+        return -1;
+    }
+    *out = c;
+    return 0;
+}
+
+int pl_config_load_text(const char *json, const char *origin, const char *exe_dir,
+                        struct pl_config **out, char *err, size_t errlen)
+{
+    cJSON *def = cJSON_Parse(pl_default_config_json);
+    if (!def)
+        return s_err(err, errlen, "the built-in default configuration does not parse");
+    int rc = -1;
+    cJSON *user = NULL;
+    if (json) {
+        user = cJSON_Parse(json);
+        if (!user) {
+            const char *at = cJSON_GetErrorPtr();
+            int line = 1;
+            for (const char *p = json; at && p < at; p++)
+                line += *p == '\n';
+            s_err(err, errlen, "%s: not valid JSON (near line %d)", origin, line);
+            goto out;
+        }
+        if (!cJSON_IsObject(user)) {
+            s_err(err, errlen, "%s: the configuration must be a JSON object", origin);
+            goto out;
+        }
+        if (s_check_keys(user, def, "", origin, err, errlen) != 0)
+            goto out;
+        if (s_merge(def, user) != 0) {
+            s_err(err, errlen, "out of memory");
+            goto out;
+        }
+    }
+    rc = s_build(def, origin, exe_dir, out, err, errlen);
+out:
+    cJSON_Delete(def);
+    cJSON_Delete(user);
+    return rc;
+}
+
+int pl_config_load(const char *path, const char *exe_dir, struct pl_config **out, char *err,
+                   size_t errlen)
+{
+    if (!path)
+        return pl_config_load_text(NULL, "built-in default configuration", exe_dir, out, err,
+                                   errlen);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        char eb[128];
+        return s_err(err, errlen, "cannot open configuration %s: %s", path,
+                     pl_strerror(errno, eb, sizeof(eb)));
+    }
+    char *buf = malloc(PL_CONFIG_MAX_BYTES + 1);
+    size_t n = buf ? fread(buf, 1, PL_CONFIG_MAX_BYTES + 1, f) : 0;
+    int rerr = ferror(f);
+    fclose(f);
+    if (!buf)
+        return s_err(err, errlen, "out of memory");
+    if (rerr || n > PL_CONFIG_MAX_BYTES) {
+        free(buf);
+        return s_err(err, errlen, "cannot read configuration %s: %s", path,
+                     rerr ? "read error" : "larger than 1 MiB");
+    }
+    buf[n] = '\0';
+    int rc = pl_config_load_text(buf, path, exe_dir, out, err, errlen);
+    free(buf);
+    return rc;
+}

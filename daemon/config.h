@@ -1,0 +1,58 @@
+/*
+ * The daemon's configuration: the built-in default (config/pressline.json,
+ * embedded at build time) with the user's JSON file laid over it. Objects
+ * merge key by key; arrays ("stages") replace. Unknown keys, wrong types and
+ * out-of-range values are errors that name the key. Loaded once on the main
+ * thread; read-only afterwards.
+ */
+#ifndef PL_CONFIG_H
+#define PL_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct pl_stage_cfg {
+    char *name;
+    char *plugin;       /* as configured: a name ("clean") or a path */
+    char *plugin_path;  /* resolved path of the shared object */
+    char *endpoint;     /* inproc://, ipc:// or tcp:// */
+    int workers;
+    int timeout_ms;
+    char *options_json; /* the "options" object as JSON text */
+};
+
+struct pl_config {
+    char *inbox, *outbox, *spool, *done, *failed;
+    bool delete_on_success;
+    bool durable; /* fsync results before moving the source */
+    int log_level;
+    char *plugin_dir;
+    char *pub_endpoint;
+    int pub_hwm;
+    int status_interval_ms;
+    size_t max_bytes;
+    int max_in_flight;
+    int settle_ms;
+    int rescan_interval_ms;
+    int shutdown_timeout_ms;
+    struct pl_stage_cfg *stages;
+    size_t nstages;
+};
+
+/* The embedded default configuration text. */
+extern const char pl_default_config_json[];
+
+/* Loads the configuration: the default, overlaid with the file at `path`
+ * when path is not NULL. `exe_dir` locates plugins when plugin_dir is "".
+ * On success returns 0 and *out (caller frees with pl_config_free). On
+ * failure returns -1 with a message in err naming the file and key. */
+int pl_config_load(const char *path, const char *exe_dir, struct pl_config **out, char *err,
+                   size_t errlen);
+
+/* Same, from JSON text (for tests); `origin` names it in messages. */
+int pl_config_load_text(const char *json, const char *origin, const char *exe_dir,
+                        struct pl_config **out, char *err, size_t errlen);
+
+void pl_config_free(struct pl_config **cfg);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * Loads stage plugins: dlopen(RTLD_NOW | RTLD_LOCAL), find the descriptor,
+ * check magic, ABI version and size, and create instances through init().
+ * Every refusal names the file and the reason. Called on the main thread at
+ * start (and by `pressline process`); instances are then used by one worker
+ * thread each.
+ */
+#ifndef PL_LOADER_H
+#define PL_LOADER_H
+
+#include <pressline/plugin.h>
+#include <stddef.h>
+
+struct pl_plugin_handle {
+    void *dl;
+    const struct pl_plugin *desc; /* borrowed from the shared object */
+    char *path;
+};
+
+/* Opens the plugin at path. On success returns 0 and *out (caller closes it
+ * with pl_plugin_close). On failure returns -1 with err saying why. */
+int pl_plugin_open(const char *path, struct pl_plugin_handle **out, char *err, size_t errlen);
+
+void pl_plugin_close(struct pl_plugin_handle **h);
+
+/* One configured instance of a plugin: its state and host table. */
+struct pl_plugin_instance {
+    const struct pl_plugin *desc; /* borrowed from the handle */
+    void *state;
+    struct pl_host host;
+    char stage[64]; /* the stage name, used to prefix the plugin's log lines */
+};
+
+/* Calls init() with options (JSON object text or NULL). Returns 0 or -1 with
+ * err naming the stage and the plugin's own message. */
+int pl_plugin_instance_init(struct pl_plugin_instance *inst, const struct pl_plugin_handle *h,
+                            const char *stage, const char *options_json, char *err,
+                            size_t errlen);
+
+void pl_plugin_instance_fini(struct pl_plugin_instance *inst);
+
+#endif

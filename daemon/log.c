@@ -1,0 +1,62 @@
+/* Logging; see log.h. */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+#include <time.h>
+
+static atomic_int s_level = PL_LOG_INFO;
+static const char *const s_names[] = { "ERROR", "WARN", "INFO", "DEBUG" };
+
+void pl_log_set_level(int level)
+{
+    atomic_store(&s_level, level);
+}
+
+int pl_log_get_level(void)
+{
+    return atomic_load(&s_level);
+}
+
+int pl_log_level_parse(const char *s)
+{
+    for (int i = 0; i < 4; i++)
+        if (strcasecmp(s, s_names[i]) == 0)
+            return i;
+    if (strcasecmp(s, "warning") == 0)
+        return PL_LOG_WARN;
+    return -1;
+}
+
+void pl_log(int level, const char *fmt, ...)
+{
+    if (level > atomic_load(&s_level))
+        return;
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    struct tm tm;
+    gmtime_r(&tv.tv_sec, &tm);
+    char ts[32];
+    strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+    fprintf(stderr, "%s.%03ldZ %-5s %s\n", ts, (long)(tv.tv_usec / 1000),
+            s_names[level < 0 ? 0 : level > 3 ? 3 : level], msg);
+}
+
+const char *pl_strerror(int rc, char *buf, size_t len)
+{
+    int e = rc < 0 ? -rc : rc;
+    /* GNU strerror_r may return a static string instead of filling buf. */
+    const char *s = strerror_r(e, buf, len);
+    if (s != buf)
+        snprintf(buf, len, "%s", s);
+    return buf;
+}

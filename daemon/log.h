@@ -1,0 +1,28 @@
+/*
+ * Logging to stderr with a level, one line per call, safe from any thread
+ * (each line is written with a single fprintf under the stream lock).
+ * Used by every daemon module; plugins reach it through the host table.
+ */
+#ifndef PL_LOG_H
+#define PL_LOG_H
+
+#include <pressline/plugin.h>
+
+/* Sets the most verbose level shown (PL_LOG_ERROR .. PL_LOG_DEBUG). */
+void pl_log_set_level(int level);
+int pl_log_get_level(void);
+
+/* Parses "error", "warn", "info", "debug". Returns the level or -1. */
+int pl_log_level_parse(const char *s);
+
+void pl_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define PL_ERR(...) pl_log(PL_LOG_ERROR, __VA_ARGS__)
+#define PL_WARN(...) pl_log(PL_LOG_WARN, __VA_ARGS__)
+#define PL_INFO(...) pl_log(PL_LOG_INFO, __VA_ARGS__)
+#define PL_DEBUG(...) pl_log(PL_LOG_DEBUG, __VA_ARGS__)
+
+/* Text for a negative errno (strerror_r into buf). Returns buf. */
+const char *pl_strerror(int rc, char *buf, size_t len);
+
+#endif

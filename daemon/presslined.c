@@ -1,0 +1,95 @@
+/*
+ * presslined: the pressline daemon. Parses the command line, loads the
+ * configuration and runs the service (service.c) in the foreground.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "exe.h"
+#include "log.h"
+#include "service.h"
+
+static void s_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: presslined [--config FILE] [--check] [--log-level LEVEL] [--print-config]\n"
+            "\n"
+            "Watches an inbox folder, runs each article through the configured plugin stages\n"
+            "and publishes the result as JSON on a ZeroMQ PUB socket.\n"
+            "\n"
+            "  -c, --config FILE    JSON configuration laid over the built-in default\n"
+            "      --check          validate the configuration and load every plugin, then exit\n"
+            "      --print-config   print the built-in default configuration and exit\n"
+            "  -l, --log-level L    error, warn, info or debug (overrides the configuration)\n"
+            "  -h, --help           this text\n");
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "config", required_argument, NULL, 'c' },
+        { "check", no_argument, NULL, 'k' },
+        { "print-config", no_argument, NULL, 'p' },
+        { "log-level", required_argument, NULL, 'l' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *config = NULL, *level = NULL;
+    int check = 0, c;
+    while ((c = getopt_long(argc, argv, "c:l:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            config = optarg;
+            break;
+        case 'k':
+            check = 1;
+            break;
+        case 'p':
+            fputs(pl_default_config_json, stdout);
+            return 0;
+        case 'l':
+            level = optarg;
+            break;
+        case 'h':
+            s_usage(stdout);
+            return 0;
+        default:
+            s_usage(stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "presslined: unexpected argument \"%s\"\n", argv[optind]);
+        s_usage(stderr);
+        return 2;
+    }
+    if (level && pl_log_level_parse(level) < 0) {
+        fprintf(stderr, "presslined: unknown log level \"%s\" (error, warn, info, debug)\n", level);
+        return 2;
+    }
+    char exe_dir[PATH_MAX], err[1024];
+    if (pl_exe_dir(exe_dir, sizeof(exe_dir)) != 0)
+        snprintf(exe_dir, sizeof(exe_dir), ".");
+    struct pl_config *cfg = NULL;
+    if (pl_config_load(config, exe_dir, &cfg, err, sizeof(err)) != 0) {
+        PL_ERR("%s", err);
+        return 1;
+    }
+    pl_log_set_level(level ? pl_log_level_parse(level) : cfg->log_level);
+    int rc;
+    if (check) {
+        rc = pl_service_check(cfg);
+        if (rc == 0)
+            PL_INFO("configuration %s is valid", config ? config : "(built-in default)");
+        else
+            PL_ERR("configuration %s is not usable", config ? config : "(built-in default)");
+    } else {
+        rc = pl_service_run(cfg);
+    }
+    pl_config_free(&cfg);
+    return rc;
+}

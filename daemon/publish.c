@@ -1,0 +1,47 @@
+/* Publisher; see publish.h. */
+#include "publish.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <zmq.h>
+
+int pl_publisher_open(struct pl_publisher *p, void *zctx, const char *endpoint, int hwm,
+                      char *err, size_t errlen)
+{
+    memset(p, 0, sizeof(*p));
+    p->sock = zmq_socket(zctx, ZMQ_PUB);
+    if (!p->sock) {
+        snprintf(err, errlen, "cannot create the PUB socket: %s", zmq_strerror(zmq_errno()));
+        return -1;
+    }
+    int linger = 1000;
+    zmq_setsockopt(p->sock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
+    zmq_setsockopt(p->sock, ZMQ_LINGER, &linger, sizeof(linger));
+    if (zmq_bind(p->sock, endpoint) != 0) {
+        snprintf(err, errlen, "cannot bind the publish endpoint %s: %s", endpoint,
+                 zmq_strerror(zmq_errno()));
+        zmq_close(p->sock);
+        p->sock = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+int pl_publisher_send(struct pl_publisher *p, const char *topic, const char *json, size_t len)
+{
+    if (zmq_send(p->sock, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+        zmq_send(p->sock, json, len, ZMQ_DONTWAIT) < 0) {
+        p->send_errors++;
+        return -zmq_errno();
+    }
+    p->sent++;
+    return 0;
+}
+
+void pl_publisher_close(struct pl_publisher *p)
+{
+    if (p->sock)
+        zmq_close(p->sock);
+    p->sock = NULL;
+}

@@ -1,0 +1,744 @@
+/* The daemon's service; see service.h. */
+#include "service.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+#include <zmq.h>
+
+#include "article.h"
+#include "broker.h"
+#include "config.h"
+#include "loader.h"
+#include "log.h"
+#include "nameset.h"
+#include "publish.h"
+#include "seq.h"
+#include "spool.h"
+#include "watch.h"
+#include "worker.h"
+
+#define PENDING_CAP 20000 /* names queued before the watcher pauses */
+#define WRITER_BATCH 64
+#define RETRY_MS 2000
+
+/* An article from claim to publish. */
+struct item {
+    struct pl_article a; /* first: the broker's record */
+    struct item *next;   /* writer queue */
+    char work_name[NAME_MAX + 1];
+    char *name; /* original file name */
+    char *path; /* "inbox/<name>" as shown to subscribers */
+    struct pl_source src;
+    char received_at[32];
+    bool failed;
+    const char *fail_stage; /* NULL: refused at intake */
+    /* Filled by the writer. */
+    uint64_t seq;
+    char *out;
+    size_t out_len;
+    int write_rc;
+    char failed_name[NAME_MAX + 1];
+};
+
+struct service {
+    const struct pl_config *cfg;
+    uv_loop_t loop;
+    void *zctx;
+    struct pl_spool spool;
+    struct pl_seq seq;
+    struct pl_watch watch;
+    struct pl_broker broker;
+    struct pl_publisher pub;
+    struct pl_plugin_handle *plugins[PL_MAX_STAGES];
+    struct pl_worker **workers;
+    size_t nworkers;
+
+    struct pl_nameset pending_set;
+    struct name_node {
+        struct name_node *next;
+        char name[];
+    } *pending_head, *pending_tail;
+    size_t npending;
+    char **recovered;
+    size_t nrecovered, recovered_at;
+
+    size_t in_flight;
+    struct item *wq_head, *wq_tail; /* finished, waiting for the writer */
+    struct item *batch;             /* being written */
+    uv_work_t work;
+    bool writing;
+    uv_timer_t retry_timer, status_timer, stop_timer;
+    uv_signal_t sigint, sigterm;
+
+    bool stopping, watch_open;
+    int signals;
+    uint64_t started_ms;
+    unsigned long processed, failed, refused;
+    uint64_t last_seq;
+};
+
+static void s_pump(struct service *sv);
+static void s_writer_kick(struct service *sv);
+static void s_maybe_finish_stop(struct service *sv);
+
+static void s_item_free(struct item *it)
+{
+    if (!it)
+        return;
+    free(it->a.doc);
+    free(it->name);
+    free(it->path);
+    free(it->out);
+    free(it);
+}
+
+/* --- finishing --------------------------------------------------------- */
+
+static void s_queue_write(struct service *sv, struct item *it)
+{
+    it->next = NULL;
+    if (sv->wq_tail)
+        sv->wq_tail->next = it;
+    else
+        sv->wq_head = it;
+    sv->wq_tail = it;
+    s_writer_kick(sv);
+}
+
+static void s_fail_item(struct service *sv, struct item *it, const char *stage, const char *fmt,
+                        ...) __attribute__((format(printf, 4, 5)));
+static void s_fail_item(struct service *sv, struct item *it, const char *stage, const char *fmt,
+                        ...)
+{
+    it->failed = true;
+    it->fail_stage = stage;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(it->a.fail_reason, sizeof(it->a.fail_reason), fmt, ap);
+    va_end(ap);
+    s_queue_write(sv, it);
+}
+
+static void s_on_done(struct pl_broker *b, struct pl_article *a)
+{
+    struct service *sv = b->data;
+    s_queue_write(sv, (struct item *)a);
+}
+
+static void s_on_failed(struct pl_broker *b, struct pl_article *a)
+{
+    struct service *sv = b->data;
+    struct item *it = (struct item *)a;
+    it->failed = true;
+    it->fail_stage = a->fail_stage;
+    s_queue_write(sv, it);
+}
+
+/* Thread pool: writes, moves and fsyncs for one batch, in order. */
+static void s_writer_work(uv_work_t *w)
+{
+    struct service *sv = w->data;
+    const struct pl_config *cfg = sv->cfg;
+    char published_at[32];
+    pl_iso_time(pl_epoch_us(), published_at);
+    for (struct item *it = sv->batch; it; it = it->next) {
+        it->write_rc = 0;
+        free(it->out);
+        it->out = NULL;
+        if (!it->failed) {
+            int rc = pl_article_final(it->a.doc, it->a.doc_len, it->seq, published_at,
+                                      it->a.times, sv->broker.nstages, &it->out, &it->out_len);
+            if (rc == -EINVAL) {
+                /* Only a broken plugin gets here; the worker checks results. */
+                it->failed = true;
+                it->fail_stage = sv->broker.stages[sv->broker.nstages - 1].name;
+                snprintf(it->a.fail_reason, sizeof(it->a.fail_reason),
+                         "the last stage returned a document that is not a JSON object");
+            } else if (rc != 0) {
+                it->write_rc = rc;
+                continue;
+            } else {
+                char fname[64];
+                snprintf(fname, sizeof(fname), "%s.json", it->src.id);
+                /* The newline makes outbox files easy to cat and concatenate. */
+                it->out[it->out_len] = '\0';
+                char *nl = realloc(it->out, it->out_len + 2);
+                if (!nl) {
+                    it->write_rc = -ENOMEM;
+                    continue;
+                }
+                it->out = nl;
+                it->out[it->out_len] = '\n';
+                int wrc = pl_write_atomic(sv->spool.outbox_fd, fname, it->out, it->out_len + 1,
+                                          cfg->durable);
+                it->out[it->out_len] = '\0';
+                if (wrc == 0)
+                    wrc = pl_spool_done(&sv->spool, it->work_name, cfg->delete_on_success);
+                it->write_rc = wrc;
+                continue;
+            }
+        }
+        /* Failed: move the source, then write the reason beside it. */
+        char failed_path[PATH_MAX];
+        int rc = pl_spool_move_failed(&sv->spool, it->work_name, it->failed_name);
+        if (rc != 0) {
+            it->write_rc = rc;
+            continue;
+        }
+        snprintf(failed_path, sizeof(failed_path), "%s/%s", cfg->failed, it->failed_name);
+        rc = pl_article_error(&it->src, it->received_at, it->seq, published_at, it->fail_stage,
+                              it->a.fail_reason, failed_path, &it->out, &it->out_len);
+        if (rc == 0) {
+            char ename[NAME_MAX + 1];
+            snprintf(ename, sizeof(ename), "%.*s.error.json", NAME_MAX - 11, it->failed_name);
+            rc = pl_write_atomic(sv->spool.failed_fd, ename, it->out, it->out_len, cfg->durable);
+        }
+        it->write_rc = rc;
+    }
+}
+
+static void s_on_retry(uv_timer_t *t)
+{
+    s_writer_kick(t->data);
+}
+
+static void s_writer_after(uv_work_t *w, int status)
+{
+    struct service *sv = w->data;
+    (void)status;
+    struct item *retry = NULL, **rtail = &retry;
+    struct item *it = sv->batch;
+    sv->batch = NULL;
+    sv->writing = false;
+    while (it) {
+        struct item *next = it->next;
+        it->next = NULL;
+        if (it->write_rc != 0) {
+            char eb[128];
+            PL_ERR("%s: cannot write the %s (%s); the file stays in the spool and is retried "
+                   "in %d ms", it->name, it->failed ? "failure record" : "result",
+                   pl_strerror(it->write_rc, eb, sizeof(eb)), RETRY_MS);
+            *rtail = it;
+            rtail = &it->next;
+            it = next;
+            continue;
+        }
+        if (it->failed) {
+            sv->failed++;
+            PL_WARN("%s (id %s): failed in %s: %s; moved to %s/%s", it->name, it->src.id,
+                    it->fail_stage ? it->fail_stage : "intake", it->a.fail_reason,
+                    sv->cfg->failed, it->failed_name);
+            pl_publisher_send(&sv->pub, "error", it->out, it->out_len);
+        } else {
+            sv->processed++;
+            PL_DEBUG("%s (id %s): published as seq %" PRIu64, it->name, it->src.id, it->seq);
+            pl_publisher_send(&sv->pub, "article", it->out, it->out_len);
+        }
+        sv->last_seq = it->seq;
+        sv->in_flight--;
+        s_item_free(it);
+        it = next;
+    }
+    if (retry) {
+        /* Back to the front of the queue, after a pause. */
+        struct item *last = retry;
+        while (last->next)
+            last = last->next;
+        last->next = sv->wq_head;
+        if (!sv->wq_head)
+            sv->wq_tail = last;
+        sv->wq_head = retry;
+        if (!sv->stopping)
+            uv_timer_start(&sv->retry_timer, s_on_retry, RETRY_MS, 0);
+    } else {
+        s_writer_kick(sv);
+    }
+    s_pump(sv);
+    s_maybe_finish_stop(sv);
+}
+
+static void s_writer_kick(struct service *sv)
+{
+    if (sv->writing || !sv->wq_head || uv_is_active((uv_handle_t *)&sv->retry_timer))
+        return;
+    struct item *head = NULL, **tail = &head;
+    int n = 0;
+    while (sv->wq_head && n < WRITER_BATCH) {
+        struct item *it = sv->wq_head;
+        if (pl_seq_take(&sv->seq, &it->seq) != 0) {
+            PL_ERR("cannot reserve sequence numbers in %s/seq; retrying in %d ms",
+                   sv->cfg->spool, RETRY_MS);
+            uv_timer_start(&sv->retry_timer, s_on_retry, RETRY_MS, 0);
+            break;
+        }
+        sv->wq_head = it->next;
+        if (!sv->wq_head)
+            sv->wq_tail = NULL;
+        it->next = NULL;
+        *tail = it;
+        tail = &it->next;
+        n++;
+    }
+    if (!head)
+        return;
+    sv->batch = head;
+    sv->writing = true;
+    sv->work.data = sv;
+    uv_queue_work(&sv->loop, &sv->work, s_writer_work, s_writer_after);
+}
+
+/* --- intake ------------------------------------------------------------ */
+
+static struct item *s_item_new(const char *work_name, const char *name, const char *dir)
+{
+    struct item *it = calloc(1, sizeof(*it));
+    if (!it)
+        return NULL;
+    snprintf(it->work_name, sizeof(it->work_name), "%s", work_name);
+    it->name = strdup(name);
+    size_t n = strlen(dir) + strlen(name) + 2;
+    it->path = malloc(n);
+    if (!it->name || !it->path) {
+        s_item_free(it);
+        return NULL;
+    }
+    snprintf(it->path, n, "%s/%s", dir, name);
+    it->src.path = it->path;
+    it->src.name = it->name;
+    it->src.format = "text";
+    it->a.data = it;
+    pl_iso_time(pl_epoch_us(), it->received_at);
+    return it;
+}
+
+/* Reads the claimed file and hands it to the broker, or refuses it. */
+static void s_start(struct service *sv, const char *work_name, const char *name)
+{
+    struct item *it = s_item_new(work_name, name, sv->cfg->inbox);
+    if (!it) {
+        PL_ERR("%s: out of memory; it stays in the spool for the next start", name);
+        return;
+    }
+    sv->in_flight++;
+    void *data = NULL;
+    size_t len = 0;
+    int rc = pl_spool_read(&sv->spool, work_name, sv->cfg->max_bytes, &data, &len);
+    if (rc != 0) {
+        pl_name_id(name, &it->src);
+        it->src.bytes = len;
+        sv->refused++;
+        char why[256];
+        pl_refusal_reason(rc, len, sv->cfg->max_bytes, &it->src.format, why, sizeof(why));
+        s_fail_item(sv, it, NULL, "%s", why);
+        return;
+    }
+    pl_content_id(data, len, &it->src);
+    it->src.bytes = len;
+    if (len == 0) {
+        free(data);
+        sv->refused++;
+        s_fail_item(sv, it, NULL, "empty file (0 bytes)");
+        return;
+    }
+    rc = pl_article_initial(&it->src, it->received_at, data, len, &it->a.doc, &it->a.doc_len);
+    free(data);
+    if (rc != 0) {
+        s_fail_item(sv, it, NULL, "out of memory building the document");
+        return;
+    }
+    PL_DEBUG("%s: claimed as id %s (%zu bytes)", name, it->src.id, len);
+    pl_broker_submit(&sv->broker, &it->a);
+}
+
+static void s_pump(struct service *sv)
+{
+    while (!sv->stopping && sv->in_flight < (size_t)sv->cfg->max_in_flight) {
+        if (sv->recovered_at < sv->nrecovered) {
+            char *w = sv->recovered[sv->recovered_at++];
+            s_start(sv, w, pl_spool_orig_name(w));
+            continue;
+        }
+        struct name_node *n = sv->pending_head;
+        if (!n)
+            break;
+        sv->pending_head = n->next;
+        if (!sv->pending_head)
+            sv->pending_tail = NULL;
+        sv->npending--;
+        pl_nameset_remove(&sv->pending_set, n->name);
+        char work_name[NAME_MAX + 1];
+        int rc = pl_spool_claim(&sv->spool, n->name, work_name);
+        if (rc == 0) {
+            s_start(sv, work_name, n->name);
+        } else if (rc != -ENOENT) {
+            char eb[128];
+            PL_ERR("%s/%s: cannot claim it: %s; it stays in the inbox", sv->cfg->inbox, n->name,
+                   pl_strerror(rc, eb, sizeof(eb)));
+        }
+        free(n);
+    }
+    if (sv->watch_open && sv->watch.paused && sv->npending < PENDING_CAP / 2)
+        pl_watch_resume(&sv->watch);
+}
+
+static void s_on_name(struct pl_watch *w, const char *name)
+{
+    struct service *sv = w->data;
+    if (sv->stopping || pl_nameset_contains(&sv->pending_set, name))
+        return;
+    size_t n = strlen(name);
+    struct name_node *node = malloc(sizeof(*node) + n + 1);
+    if (!node || pl_nameset_add(&sv->pending_set, name) != 0) {
+        free(node);
+        PL_WARN("out of memory queueing %s; it is picked up by a later scan", name);
+        return;
+    }
+    memcpy(node->name, name, n + 1);
+    node->next = NULL;
+    if (sv->pending_tail)
+        sv->pending_tail->next = node;
+    else
+        sv->pending_head = node;
+    sv->pending_tail = node;
+    sv->npending++;
+    if (sv->npending >= PENDING_CAP)
+        pl_watch_pause(w);
+    s_pump(sv);
+}
+
+/* --- status ------------------------------------------------------------- */
+
+static void s_on_status(uv_timer_t *t)
+{
+    struct service *sv = t->data;
+    char now[32], buf[512];
+    pl_iso_time(pl_epoch_us(), now);
+    int n = snprintf(buf, sizeof(buf),
+                     "{\"schema\":\"pressline/status/1\",\"published_at\":\"%s\","
+                     "\"uptime_ms\":%" PRIu64 ",\"in_flight\":%zu,\"pending\":%zu,"
+                     "\"processed\":%lu,\"failed\":%lu,\"last_seq\":%" PRIu64
+                     ",\"stopping\":%s}",
+                     now, uv_now(&sv->loop) - sv->started_ms, sv->in_flight, sv->npending,
+                     sv->processed, sv->failed, sv->last_seq, sv->stopping ? "true" : "false");
+    pl_publisher_send(&sv->pub, "status", buf, (size_t)n);
+}
+
+/* --- shutdown ----------------------------------------------------------- */
+
+static void s_on_watch_closed(struct pl_watch *w)
+{
+    (void)w;
+}
+
+static void s_on_broker_closed(struct pl_broker *b)
+{
+    (void)b;
+}
+
+static void s_abandoned(struct pl_broker *b, struct pl_article *a)
+{
+    (void)b;
+    struct service *sv = b->data;
+    sv->in_flight--;
+    s_item_free((struct item *)a);
+}
+
+/* Closes everything once no work is left (or the deadline passed). */
+static void s_close_all(struct service *sv)
+{
+    if (uv_is_closing((uv_handle_t *)&sv->stop_timer))
+        return;
+    size_t left = pl_broker_abandon(&sv->broker, s_abandoned);
+    if (left)
+        PL_WARN("shutdown deadline reached: %zu article%s stay in %s/work and are processed "
+                "at the next start", left, left == 1 ? "" : "s", sv->cfg->spool);
+    pl_broker_close(&sv->broker, s_on_broker_closed);
+    uv_close((uv_handle_t *)&sv->stop_timer, NULL);
+    uv_close((uv_handle_t *)&sv->status_timer, NULL);
+    uv_close((uv_handle_t *)&sv->retry_timer, NULL);
+    uv_close((uv_handle_t *)&sv->sigint, NULL);
+    uv_close((uv_handle_t *)&sv->sigterm, NULL);
+}
+
+static void s_maybe_finish_stop(struct service *sv)
+{
+    if (!sv->stopping || sv->writing)
+        return;
+    /* Articles waiting for the writer are finished before we go, unless a
+     * write keeps failing (then they stay in the spool). */
+    if (sv->in_flight == 0 || (!sv->broker.in_flight && sv->wq_head &&
+                               uv_is_active((uv_handle_t *)&sv->retry_timer)))
+        s_close_all(sv);
+}
+
+static void s_on_stop_timer(uv_timer_t *t)
+{
+    struct service *sv = t->data;
+    if (sv->writing) {
+        /* A write in progress always completes (it is bounded file I/O). */
+        uv_timer_start(t, s_on_stop_timer, 50, 0);
+        return;
+    }
+    s_close_all(sv);
+}
+
+static void s_on_signal(uv_signal_t *s, int signum)
+{
+    struct service *sv = s->data;
+    if (++sv->signals > 1) {
+        PL_WARN("second %s: exiting now; articles in flight stay in %s/work for the next start",
+                strsignal(signum), sv->cfg->spool);
+        _exit(1);
+    }
+    PL_INFO("%s: no new files taken; finishing %zu article%s in flight (up to %d ms)",
+            strsignal(signum), sv->in_flight, sv->in_flight == 1 ? "" : "s",
+            sv->cfg->shutdown_timeout_ms);
+    sv->stopping = true;
+    if (sv->watch_open) {
+        sv->watch_open = false;
+        pl_watch_close(&sv->watch, s_on_watch_closed);
+    }
+    /* Names queued but not claimed are still in the inbox: nothing to do. */
+    while (sv->pending_head) {
+        struct name_node *n = sv->pending_head;
+        sv->pending_head = n->next;
+        free(n);
+    }
+    sv->pending_tail = NULL;
+    sv->npending = 0;
+    uv_timer_start(&sv->stop_timer, s_on_stop_timer, (uint64_t)sv->cfg->shutdown_timeout_ms, 0);
+    s_maybe_finish_stop(sv);
+}
+
+/* --- start ------------------------------------------------------------- */
+
+static int s_start_workers(struct service *sv)
+{
+    const struct pl_config *cfg = sv->cfg;
+    size_t total = 0;
+    for (size_t i = 0; i < cfg->nstages; i++)
+        total += (size_t)cfg->stages[i].workers;
+    sv->workers = calloc(total, sizeof(*sv->workers));
+    if (!sv->workers)
+        return -1;
+    for (size_t i = 0; i < cfg->nstages; i++) {
+        const struct pl_stage_cfg *sc = &cfg->stages[i];
+        char err[1024];
+        if (pl_plugin_open(sc->plugin_path, &sv->plugins[i], err, sizeof(err)) != 0) {
+            PL_ERR("stage %s: %s", sc->name, err);
+            return -1;
+        }
+        int n = sc->workers;
+        if (!(sv->plugins[i]->desc->flags & PL_PLUGIN_THREAD_SAFE) && n > 1) {
+            PL_WARN("stage %s: plugin %s is not marked thread-safe; running 1 worker thread, "
+                    "not %d", sc->name, sv->plugins[i]->desc->name, n);
+            n = 1;
+        }
+        for (int k = 0; k < n; k++) {
+            struct pl_worker *w = calloc(1, sizeof(*w));
+            if (!w)
+                return -1;
+            sv->workers[sv->nworkers++] = w;
+            w->zctx = sv->zctx;
+            w->endpoint = strdup(sc->endpoint);
+            if (!w->endpoint ||
+                pl_plugin_instance_init(&w->inst, sv->plugins[i], sc->name, sc->options_json,
+                                        err, sizeof(err)) != 0) {
+                PL_ERR("%s", w->endpoint ? err : "out of memory");
+                return -1;
+            }
+            if (pl_worker_start(w) != 0) {
+                PL_ERR("stage %s: cannot start a worker thread", sc->name);
+                pl_plugin_instance_fini(&w->inst);
+                return -1;
+            }
+        }
+        PL_INFO("stage %s: plugin %s %s from %s, %d worker%s on %s", sc->name,
+                sv->plugins[i]->desc->name, sv->plugins[i]->desc->version, sc->plugin_path, n,
+                n == 1 ? "" : "s", sc->endpoint);
+    }
+    return 0;
+}
+
+/* Stops worker threads: the context shutdown makes their blocking receive
+ * return ETERM. A thread stuck inside a plugin is left behind. Returns the
+ * number left behind. */
+static size_t s_stop_workers(struct service *sv)
+{
+    size_t stuck = 0;
+    zmq_ctx_shutdown(sv->zctx);
+    for (size_t i = 0; i < sv->nworkers; i++) {
+        struct pl_worker *w = sv->workers[i];
+        if (pl_worker_join(w, 1000) != 0) {
+            PL_WARN("stage %s: a worker is stuck in its plugin; leaving it behind",
+                    w->inst.stage);
+            sv->workers[i] = NULL;
+            stuck++;
+            continue;
+        }
+        if (w->inst.desc)
+            pl_plugin_instance_fini(&w->inst);
+        free(w->endpoint);
+        free(w);
+        sv->workers[i] = NULL;
+    }
+    free(sv->workers);
+    sv->workers = NULL;
+    return stuck;
+}
+
+static int s_recover(struct service *sv)
+{
+    int rc = pl_spool_list_work(&sv->spool, &sv->recovered, &sv->nrecovered);
+    if (rc != 0) {
+        char eb[128];
+        PL_ERR("cannot list %s/work: %s", sv->cfg->spool, pl_strerror(rc, eb, sizeof(eb)));
+        return -1;
+    }
+    if (sv->nrecovered)
+        PL_INFO("recovering %zu article%s left in %s/work by an earlier run", sv->nrecovered,
+                sv->nrecovered == 1 ? "" : "s", sv->cfg->spool);
+    return 0;
+}
+
+int pl_service_run(const struct pl_config *cfg)
+{
+    struct service *sv = calloc(1, sizeof(*sv));
+    char err[1024];
+    int status = 1;
+    size_t stuck = 0;
+    if (!sv)
+        return 1;
+    sv->cfg = cfg;
+    uv_loop_init(&sv->loop);
+    /* A signal kills nothing mid-write: they arrive through the loop. */
+    signal(SIGPIPE, SIG_IGN);
+    if (pl_spool_open(&sv->spool, cfg, err, sizeof(err)) != 0) {
+        PL_ERR("%s", err);
+        goto out_loop;
+    }
+    pl_spool_sweep_temp(&sv->spool);
+    int rc = pl_seq_open(&sv->seq, sv->spool.spool_fd, cfg->durable);
+    if (rc != 0) {
+        char eb[128];
+        PL_ERR("cannot use the sequence file %s/seq: %s", cfg->spool,
+               rc == -EBADMSG ? "it is corrupt (expected one decimal number)"
+                              : pl_strerror(rc, eb, sizeof(eb)));
+        goto out_spool;
+    }
+    if (pl_nameset_init(&sv->pending_set) != 0)
+        goto out_spool;
+    sv->zctx = zmq_ctx_new();
+    if (!sv->zctx)
+        goto out_set;
+    if (pl_publisher_open(&sv->pub, sv->zctx, cfg->pub_endpoint, cfg->pub_hwm, err,
+                          sizeof(err)) != 0) {
+        PL_ERR("%s", err);
+        goto out_ctx;
+    }
+    sv->broker.data = sv;
+    if (pl_broker_start(&sv->broker, &sv->loop, sv->zctx, cfg, s_on_done, s_on_failed, err,
+                        sizeof(err)) != 0) {
+        PL_ERR("%s", err);
+        goto out_pub;
+    }
+    if (s_start_workers(sv) != 0 || s_recover(sv) != 0) {
+        pl_broker_close(&sv->broker, NULL);
+        uv_run(&sv->loop, UV_RUN_DEFAULT);
+        goto out_workers;
+    }
+    sv->watch.data = sv;
+    rc = pl_watch_start(&sv->watch, &sv->loop, sv->spool.inbox_fd, cfg->settle_ms,
+                        cfg->rescan_interval_ms, s_on_name);
+    if (rc != 0) {
+        char eb[128];
+        PL_ERR("cannot watch the inbox %s: %s", cfg->inbox, pl_strerror(rc, eb, sizeof(eb)));
+        pl_broker_close(&sv->broker, NULL);
+        uv_run(&sv->loop, UV_RUN_DEFAULT);
+        goto out_workers;
+    }
+    sv->watch_open = true;
+    uv_timer_init(&sv->loop, &sv->retry_timer);
+    uv_timer_init(&sv->loop, &sv->status_timer);
+    uv_timer_init(&sv->loop, &sv->stop_timer);
+    sv->retry_timer.data = sv->status_timer.data = sv->stop_timer.data = sv;
+    if (cfg->status_interval_ms > 0)
+        uv_timer_start(&sv->status_timer, s_on_status, (uint64_t)cfg->status_interval_ms,
+                       (uint64_t)cfg->status_interval_ms);
+    uv_signal_init(&sv->loop, &sv->sigint);
+    uv_signal_init(&sv->loop, &sv->sigterm);
+    sv->sigint.data = sv->sigterm.data = sv;
+    uv_signal_start(&sv->sigint, s_on_signal, SIGINT);
+    uv_signal_start(&sv->sigterm, s_on_signal, SIGTERM);
+    sv->started_ms = uv_now(&sv->loop);
+    PL_INFO("watching %s; publishing on %s; results in %s", cfg->inbox, cfg->pub_endpoint,
+            cfg->outbox);
+    s_pump(sv);
+
+    uv_run(&sv->loop, UV_RUN_DEFAULT);
+    PL_INFO("stopped: %lu published, %lu failed", sv->processed, sv->failed);
+    status = 0;
+
+out_workers:
+    stuck = s_stop_workers(sv);
+out_pub:
+    pl_publisher_close(&sv->pub);
+out_ctx:
+    /* zmq_ctx_term waits for every socket; a stuck worker's never closes. */
+    if (!stuck)
+        zmq_ctx_term(sv->zctx);
+out_set:
+    pl_nameset_free(&sv->pending_set);
+out_spool:
+    pl_spool_close(&sv->spool);
+out_loop:
+    for (size_t i = 0; i < PL_MAX_STAGES && !stuck; i++)
+        pl_plugin_close(&sv->plugins[i]);
+    for (size_t i = 0; i < sv->nrecovered; i++)
+        free(sv->recovered[i]);
+    free(sv->recovered);
+    while (sv->wq_head) {
+        struct item *it = sv->wq_head;
+        sv->wq_head = it->next;
+        s_item_free(it);
+    }
+    uv_loop_close(&sv->loop);
+    free(sv);
+    if (stuck)
+        _exit(status); /* a thread is inside a plugin; nothing else to wait for */
+    return status;
+}
+
+int pl_service_check(const struct pl_config *cfg)
+{
+    int bad = 0;
+    for (size_t i = 0; i < cfg->nstages; i++) {
+        const struct pl_stage_cfg *sc = &cfg->stages[i];
+        struct pl_plugin_handle *h = NULL;
+        char err[1024];
+        if (pl_plugin_open(sc->plugin_path, &h, err, sizeof(err)) != 0) {
+            PL_ERR("stage %s: %s", sc->name, err);
+            bad = 1;
+            continue;
+        }
+        struct pl_plugin_instance inst;
+        if (pl_plugin_instance_init(&inst, h, sc->name, sc->options_json, err, sizeof(err)) != 0) {
+            PL_ERR("%s", err);
+            bad = 1;
+        } else {
+            PL_INFO("stage %s: plugin %s %s (%s) loads and accepts its options", sc->name,
+                    h->desc->name, h->desc->version, sc->plugin_path);
+            pl_plugin_instance_fini(&inst);
+        }
+        pl_plugin_close(&h);
+    }
+    return bad;
+}

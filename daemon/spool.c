@@ -1,0 +1,363 @@
+/* Spool folders and moves; see spool.h. */
+#include "spool.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+
+#define TMP_PREFIX ".pl-tmp-"
+
+static int s_mkdirs(const char *path)
+{
+    char buf[PATH_MAX];
+    if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+        return -ENAMETOOLONG;
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            return -errno;
+        *p = '/';
+    }
+    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+        return -errno;
+    return 0;
+}
+
+static int s_open_dir(const char *path, int *fd, char *err, size_t errlen)
+{
+    int rc = s_mkdirs(path);
+    if (rc == 0) {
+        *fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (*fd < 0)
+            rc = -errno;
+    }
+    if (rc != 0) {
+        char eb[128];
+        snprintf(err, errlen, "cannot create or open the folder %s: %s", path,
+                 pl_strerror(rc, eb, sizeof(eb)));
+        return -1;
+    }
+    return 0;
+}
+
+int pl_spool_open(struct pl_spool *sp, const struct pl_config *cfg, char *err, size_t errlen)
+{
+    memset(sp, 0, sizeof(*sp));
+    sp->inbox_fd = sp->work_fd = sp->outbox_fd = sp->done_fd = sp->failed_fd = sp->spool_fd = -1;
+    sp->inbox = cfg->inbox;
+    sp->outbox = cfg->outbox;
+    sp->done = cfg->done;
+    sp->failed = cfg->failed;
+    sp->durable = cfg->durable;
+    char work[PATH_MAX];
+    snprintf(work, sizeof(work), "%s/work", cfg->spool);
+    if (s_open_dir(cfg->inbox, &sp->inbox_fd, err, errlen) ||
+        s_open_dir(cfg->spool, &sp->spool_fd, err, errlen) ||
+        s_open_dir(work, &sp->work_fd, err, errlen) ||
+        s_open_dir(cfg->outbox, &sp->outbox_fd, err, errlen) ||
+        s_open_dir(cfg->failed, &sp->failed_fd, err, errlen) ||
+        (!cfg->delete_on_success && s_open_dir(cfg->done, &sp->done_fd, err, errlen))) {
+        pl_spool_close(sp);
+        return -1;
+    }
+    /* A rename is atomic only within one file system. */
+    struct stat a, b;
+    if (fstat(sp->inbox_fd, &a) == 0 && fstat(sp->work_fd, &b) == 0 && a.st_dev != b.st_dev) {
+        snprintf(err, errlen, "the inbox %s and the spool %s must be on the same file system "
+                 "(files are claimed by rename)", cfg->inbox, cfg->spool);
+        pl_spool_close(sp);
+        return -1;
+    }
+    return 0;
+}
+
+void pl_spool_close(struct pl_spool *sp)
+{
+    int *fds[] = { &sp->inbox_fd, &sp->work_fd, &sp->outbox_fd, &sp->done_fd, &sp->failed_fd,
+                   &sp->spool_fd };
+    for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+        if (*fds[i] >= 0)
+            close(*fds[i]);
+        *fds[i] = -1;
+    }
+}
+
+static void s_make_key(char key[PL_KEY_LEN + 1])
+{
+    /* Unique across runs: wall-clock ms and a counter. */
+    static atomic_uint counter;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    unsigned long long ms = (unsigned long long)ts.tv_sec * 1000ull + (unsigned long long)ts.tv_nsec / 1000000ull;
+    snprintf(key, PL_KEY_LEN + 1, "%012llx%06x_", ms & 0xffffffffffffull,
+             atomic_fetch_add(&counter, 1) & 0xffffff);
+}
+
+int pl_spool_claim(struct pl_spool *sp, const char *name, char *work_name)
+{
+    char key[PL_KEY_LEN + 1];
+    s_make_key(key);
+    /* Keep within NAME_MAX: a very long name is cut in the work name only;
+     * the caller keeps the full one. */
+    snprintf(work_name, NAME_MAX + 1, "%s%.*s", key, NAME_MAX - PL_KEY_LEN, name);
+    if (renameat(sp->inbox_fd, name, sp->work_fd, work_name) != 0)
+        return -errno;
+    return 0;
+}
+
+const char *pl_spool_orig_name(const char *work_name)
+{
+    const char *u = strchr(work_name, '_');
+    return u && u - work_name == PL_KEY_LEN - 1 ? u + 1 : work_name;
+}
+
+int pl_spool_read(struct pl_spool *sp, const char *work_name, size_t max, void **data,
+                  size_t *len)
+{
+    return pl_read_file_at(sp->work_fd, work_name, max, false, data, len);
+}
+
+const char *pl_refusal_reason(int rc, size_t len, size_t max, const char **format, char *buf,
+                              size_t n)
+{
+    char eb[128];
+    switch (rc) {
+    case -EFBIG:
+        snprintf(buf, n, "file is %zu bytes, over the limit of %zu bytes (limits.max_bytes)",
+                 len, max);
+        break;
+    case -ELOOP:
+        *format = "symlink";
+        snprintf(buf, n, "is a symbolic link; pressline does not follow links out of the "
+                 "inbox: move the file itself in");
+        break;
+    case -EISDIR:
+        *format = "directory";
+        snprintf(buf, n, "is a folder; pressline takes files only, not folders");
+        break;
+    case -EINVAL:
+        *format = "special";
+        snprintf(buf, n, "is not a regular file (a device, fifo or socket)");
+        break;
+    default:
+        snprintf(buf, n, "cannot be read: %s", pl_strerror(rc, eb, sizeof(eb)));
+    }
+    return buf;
+}
+
+int pl_read_file_at(int dirfd, const char *work_name, size_t max, bool follow, void **data,
+                    size_t *len)
+{
+    struct stat st;
+    if (fstatat(dirfd, work_name, &st, follow ? 0 : AT_SYMLINK_NOFOLLOW) != 0)
+        return -errno;
+    if (S_ISLNK(st.st_mode))
+        return -ELOOP;
+    if (S_ISDIR(st.st_mode))
+        return -EISDIR;
+    if (!S_ISREG(st.st_mode))
+        return -EINVAL;
+    if ((size_t)st.st_size > max) {
+        *len = (size_t)st.st_size;
+        return -EFBIG;
+    }
+    int fd = openat(dirfd, work_name, O_RDONLY | (follow ? 0 : O_NOFOLLOW) | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return -errno;
+    /* Read what is there, up to max + 1 to notice growth past the limit. */
+    size_t cap = (size_t)st.st_size + 1, n = 0;
+    char *buf = malloc(cap + 1);
+    int rc = 0;
+    if (!buf) {
+        close(fd);
+        return -ENOMEM;
+    }
+    for (;;) {
+        if (n == cap) {
+            if (cap > max) {
+                rc = -EFBIG;
+                break;
+            }
+            size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+            char *nb = realloc(buf, ncap + 1);
+            if (!nb) {
+                rc = -ENOMEM;
+                break;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = -errno;
+            break;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    if (rc == 0 && n > max)
+        rc = -EFBIG;
+    if (rc != 0) {
+        free(buf);
+        *len = n;
+        return rc;
+    }
+    buf[n] = '\0';
+    *data = buf;
+    *len = n;
+    return 0;
+}
+
+int pl_write_atomic(int dirfd, const char *name, const void *data, size_t len, bool durable)
+{
+    char tmp[NAME_MAX + 1];
+    static atomic_uint counter;
+    snprintf(tmp, sizeof(tmp), TMP_PREFIX "%d-%u", (int)getpid(), atomic_fetch_add(&counter, 1));
+    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -errno;
+    const char *p = data;
+    size_t left = len;
+    int rc = 0;
+    while (left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = -errno;
+            break;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (rc == 0 && durable && fdatasync(fd) != 0)
+        rc = -errno;
+    if (close(fd) != 0 && rc == 0)
+        rc = -errno;
+    if (rc == 0 && renameat(dirfd, tmp, dirfd, name) != 0)
+        rc = -errno;
+    if (rc != 0) {
+        unlinkat(dirfd, tmp, 0);
+        return rc;
+    }
+    if (durable && fsync(dirfd) != 0)
+        return -errno;
+    return 0;
+}
+
+/* Renames work/<work_name> into dirfd under its original name, or with
+ * ".<key>" appended when that name is taken. */
+static int s_move_out(struct pl_spool *sp, const char *work_name, int dirfd, char *out_name)
+{
+    const char *orig = pl_spool_orig_name(work_name);
+    snprintf(out_name, NAME_MAX + 1, "%s", orig);
+    if (renameat2(sp->work_fd, work_name, dirfd, out_name, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EEXIST)
+        return -errno;
+    int keylen = orig > work_name ? (int)(orig - work_name - 1) : 0;
+    int room = NAME_MAX - 1 - keylen;
+    snprintf(out_name, NAME_MAX + 1, "%.*s.%.*s", room, orig, keylen, work_name);
+    if (renameat2(sp->work_fd, work_name, dirfd, out_name, RENAME_NOREPLACE) != 0)
+        return -errno;
+    return 0;
+}
+
+int pl_spool_done(struct pl_spool *sp, const char *work_name, bool del)
+{
+    if (del)
+        return unlinkat(sp->work_fd, work_name, 0) == 0 || errno == ENOENT ? 0 : -errno;
+    char out[NAME_MAX + 1];
+    return s_move_out(sp, work_name, sp->done_fd, out);
+}
+
+int pl_spool_move_failed(struct pl_spool *sp, const char *work_name, char *out_name)
+{
+    return s_move_out(sp, work_name, sp->failed_fd, out_name);
+}
+
+int pl_spool_list_work(struct pl_spool *sp, char ***names, size_t *n)
+{
+    int fd = dup(sp->work_fd);
+    if (fd < 0)
+        return -errno;
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return -errno;
+    }
+    rewinddir(d);
+    char **v = NULL;
+    size_t cnt = 0, cap = 0;
+    struct dirent *e;
+    int rc = 0;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        if (cnt == cap) {
+            cap = cap ? cap * 2 : 64;
+            char **nv = realloc(v, cap * sizeof(*nv));
+            if (!nv) {
+                rc = -ENOMEM;
+                break;
+            }
+            v = nv;
+        }
+        if (!(v[cnt] = strdup(e->d_name))) {
+            rc = -ENOMEM;
+            break;
+        }
+        cnt++;
+    }
+    closedir(d);
+    if (rc != 0) {
+        for (size_t i = 0; i < cnt; i++)
+            free(v[i]);
+        free(v);
+        return rc;
+    }
+    *names = v;
+    *n = cnt;
+    return 0;
+}
+
+static void s_sweep(int dirfd)
+{
+    int fd = dup(dirfd);
+    if (fd < 0)
+        return;
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return;
+    }
+    rewinddir(d);
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strncmp(e->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) == 0)
+            unlinkat(dirfd, e->d_name, 0);
+    closedir(d);
+}
+
+void pl_spool_sweep_temp(struct pl_spool *sp)
+{
+    s_sweep(sp->outbox_fd);
+    s_sweep(sp->failed_fd);
+    s_sweep(sp->spool_fd);
+}

@@ -1,0 +1,67 @@
+/*
+ * The broker <-> worker protocol over ZeroMQ (ROUTER at the daemon, DEALER
+ * at each worker). Every message starts with the protocol frame "PL1":
+ *
+ *   worker -> broker  READY  [PL1][READY][plugin][version]
+ *   broker -> worker  JOB    [PL1][JOB][job:u64be][document json]
+ *   worker -> broker  DONE   [PL1][DONE][job:u64be][document json][us:u64be][plugin][version]
+ *   worker -> broker  FAIL   [PL1][FAIL][job:u64be][reason][us:u64be]
+ *
+ * A worker takes one job at a time; DONE or FAIL makes it idle again.
+ * Decoding is a pure function over frames so it can be fuzzed. Sending and
+ * receiving use the calling thread's socket only.
+ */
+#ifndef PL_WIRE_H
+#define PL_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PL_WIRE_PROTO "PL1"
+#define PL_WIRE_MAX_FRAMES 8
+#define PL_WIRE_MAX_IDENT 256
+
+enum pl_wire_type { PL_WIRE_READY = 1, PL_WIRE_JOB, PL_WIRE_DONE, PL_WIRE_FAIL };
+
+struct pl_wire_frame {
+    const void *data;
+    size_t len;
+};
+
+/* A decoded message. Pointers borrow from the frames. */
+struct pl_wire_msg {
+    int type;
+    uint64_t job;
+    const char *body; /* JOB/DONE: document JSON; FAIL: reason */
+    size_t body_len;
+    uint64_t us;
+    const char *plugin, *version;
+    size_t plugin_len, version_len;
+};
+
+/* Decodes frames (without the ROUTER identity). Returns 0, or -EPROTO for a
+ * message that does not follow the protocol. */
+int pl_wire_decode(const struct pl_wire_frame *f, size_t n, struct pl_wire_msg *m);
+
+/* Sends m on sock, preceded by the identity frame when ident is not NULL.
+ * flags: 0 or ZMQ_DONTWAIT. Returns 0 or -errno. */
+int pl_wire_send(void *sock, const void *ident, size_t ident_len, const struct pl_wire_msg *m,
+                 int flags);
+
+/* Received multipart message; holds the zmq_msg_t storage. */
+struct pl_wire_in {
+    unsigned char storage[PL_WIRE_MAX_FRAMES][64]; /* zmq_msg_t, opaque here */
+    size_t n;
+    int truncated; /* more frames arrived than fit; they were discarded */
+};
+
+/* Receives one whole multipart message. Returns 0, or -errno (-EAGAIN with
+ * ZMQ_DONTWAIT and nothing waiting, -ETERM when the context ends). */
+int pl_wire_recv(void *sock, struct pl_wire_in *in, int flags);
+
+/* Frame i of a received message. */
+struct pl_wire_frame pl_wire_in_frame(struct pl_wire_in *in, size_t i);
+
+void pl_wire_in_close(struct pl_wire_in *in);
+
+#endif

@@ -1,0 +1,727 @@
+/*
+ * clean: raw article bytes in, clean UTF-8 text out.
+ *
+ * Reads the document's "raw" (UTF-8 text) or "raw_base64" (bytes that were
+ * not valid UTF-8 or held NUL) field, refuses binary data, replaces invalid
+ * UTF-8 (counted), normalises to NFC and whitespace, finds the title and
+ * removes the boilerplate scraped pages carry: "Also Read" lines and blocks,
+ * "Recent News" teasers, lists of unrelated headlines after the story, agency
+ * credits and date prefixes. Every removal is listed in "removed" with its
+ * reason. Sets title, text, language, published (when a date prefix gave one),
+ * removed, source.invalid_utf8; drops raw/raw_base64.
+ *
+ * Thread-safe: all state is read-only after init.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <utf8proc.h>
+
+#include "docjson.h"
+#include "text.h"
+
+struct clean_state {
+    double max_invalid_ratio; /* share of bytes that may be invalid UTF-8 */
+    double max_control_ratio; /* share of bytes that may be control chars */
+    int min_headline_run;     /* headline-like lines in a row that form a list */
+};
+
+/* One line of the input after normalisation. */
+struct block {
+    char *s;        /* NUL-terminated, owned */
+    size_t len;
+    int blank_before; /* a blank line separated it from the previous block */
+    int bullet;
+    const char *reason; /* non-NULL: removed, for this reason */
+    int is_title;
+};
+
+struct blocks {
+    struct block *v;
+    size_t n, cap;
+};
+
+static void s_blocks_free(struct blocks *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        free(b->v[i].s);
+    free(b->v);
+}
+
+static int s_blocks_push(struct blocks *b, const char *s, size_t len, int blank_before)
+{
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 64;
+        struct block *v = realloc(b->v, cap * sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        b->v = v;
+        b->cap = cap;
+    }
+    char *c = malloc(len + 1);
+    if (!c)
+        return -ENOMEM;
+    memcpy(c, s, len);
+    c[len] = '\0';
+    b->v[b->n++] = (struct block){ .s = c, .len = len, .blank_before = blank_before };
+    return 0;
+}
+
+/* --- bytes to valid UTF-8 ----------------------------------------------- */
+
+/* Copies raw into a new buffer with every invalid sequence replaced by U+FFFD.
+ * Counts invalid sequences and control characters. */
+static char *s_repair_utf8(const char *raw, size_t n, size_t *out_len, size_t *invalid,
+                           size_t *control)
+{
+    struct pl_buf b = { 0 };
+    size_t adv;
+    *invalid = *control = 0;
+    for (size_t i = 0; i < n; i += adv) {
+        int32_t cp = pl_utf8_decode(raw + i, n - i, &adv);
+        if (cp < 0) {
+            (*invalid)++;
+            if (pl_buf_append(&b, "\xef\xbf\xbd", 3))
+                goto oom;
+            continue;
+        }
+        if ((cp < 0x20 && cp != '\n' && cp != '\r' && cp != '\t' && cp != '\f') || cp == 0x7f ||
+            (cp >= 0x80 && cp < 0xa0)) {
+            (*control)++;
+            continue; /* dropped: never part of article text */
+        }
+        if (pl_buf_append(&b, raw + i, adv))
+            goto oom;
+    }
+    if (pl_buf_terminate(&b))
+        goto oom;
+    *out_len = b.len;
+    return b.data;
+oom:
+    free(b.data);
+    return NULL;
+}
+
+/* --- whitespace and lines ----------------------------------------------- */
+
+/* Normalises one line: Unicode spaces to ' ', zero-width and soft hyphens
+ * dropped, runs of spaces collapsed, ends trimmed. Writes into out (>= n+1). */
+static size_t s_norm_line(const char *s, size_t n, char *out)
+{
+    size_t o = 0, adv;
+    int space = 1; /* drop leading spaces */
+    for (size_t i = 0; i < n; i += adv) {
+        int32_t cp = pl_utf8_decode(s + i, n - i, &adv);
+        if (cp == 0x200b || cp == 0xfeff || cp == 0x00ad || cp == 0x2060)
+            continue;
+        if (pl_cp_is_space(cp)) {
+            if (!space)
+                out[o++] = ' ';
+            space = 1;
+            continue;
+        }
+        memcpy(out + o, s + i, adv);
+        o += adv;
+        space = 0;
+    }
+    while (o > 0 && out[o - 1] == ' ')
+        o--;
+    out[o] = '\0';
+    return o;
+}
+
+static int s_is_bullet(const char *s)
+{
+    static const char *const marks[] = { "\xe2\x80\xa2", "\xc2\xb7", "\xe2\x80\x93 ", "- ",
+                                         "* ", "\xe2\x96\xaa", "\xe2\x97\x8f" };
+    for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+        if (strncmp(s, marks[i], strlen(marks[i])) == 0)
+            return 1;
+    /* "1. ", "2) " */
+    size_t d = 0;
+    while (isdigit((unsigned char)s[d]))
+        d++;
+    return d > 0 && d < 3 && (s[d] == '.' || s[d] == ')') && s[d + 1] == ' ';
+}
+
+/* Splits text into blocks, one per non-empty line, joining hard-wrapped lines
+ * (a line that continues in lower case on the next one). */
+static int s_split_blocks(const char *t, size_t n, struct blocks *out)
+{
+    char *line = malloc(n + 1);
+    if (!line)
+        return -ENOMEM;
+    int blank = 1, rc = 0;
+    size_t i = 0;
+    while (i < n) {
+        size_t e = i;
+        while (e < n && t[e] != '\n' && t[e] != '\r')
+            e++;
+        size_t ln = s_norm_line(t + i, e - i, line);
+        if (ln == 0) {
+            blank = 1;
+        } else {
+            size_t adv;
+            int32_t first = pl_utf8_decode(line, ln, &adv);
+            struct block *prev = out->n ? &out->v[out->n - 1] : NULL;
+            int cont = prev && !blank && !prev->bullet && !s_is_bullet(line) &&
+                       pl_cp_is_lower(first) && prev->len > 0 &&
+                       !strchr(".!?:\"", prev->s[prev->len - 1]);
+            if (cont) {
+                /* Hard-wrapped paragraph: join with one space. */
+                char *s = realloc(prev->s, prev->len + 1 + ln + 1);
+                if (!s) {
+                    rc = -ENOMEM;
+                    break;
+                }
+                s[prev->len] = ' ';
+                memcpy(s + prev->len + 1, line, ln + 1);
+                prev->s = s;
+                prev->len += 1 + ln;
+            } else {
+                if ((rc = s_blocks_push(out, line, ln, blank)) != 0)
+                    break;
+                out->v[out->n - 1].bullet = s_is_bullet(line);
+            }
+            blank = 0;
+        }
+        if (e < n && t[e] == '\r' && e + 1 < n && t[e + 1] == '\n')
+            e++;
+        i = e + 1;
+    }
+    free(line);
+    return rc;
+}
+
+/* --- judging blocks ----------------------------------------------------- */
+
+struct words {
+    int total;      /* words with a letter */
+    int content;    /* words of 4+ letters or capitalised, not function words */
+    int capitalised; /* content words starting upper case */
+    int first_cap;
+};
+
+static void s_count_words(const char *s, size_t n, struct words *w)
+{
+    struct pl_tokens toks = { 0 };
+    memset(w, 0, sizeof(*w));
+    if (pl_tokenize(s, n, &toks) != 0) {
+        free(toks.v);
+        return;
+    }
+    for (size_t i = 0; i < toks.n; i++) {
+        const struct pl_token *k = &toks.v[i];
+        if (k->kind != PL_TOK_WORD && k->kind != PL_TOK_ABBREV)
+            continue;
+        w->total++;
+        if (w->total == 1)
+            w->first_cap = (k->flags & PL_TF_CAP) != 0;
+        char low[64];
+        size_t ln = pl_lower(s + k->start, k->end - k->start, low, sizeof(low));
+        if (pl_is_stopword(low, ln) && !(w->total == 1))
+            continue;
+        w->content++;
+        if (k->flags & PL_TF_CAP)
+            w->capitalised++;
+    }
+    free(toks.v);
+}
+
+/* A headline: a short line in title case without closing punctuation. */
+static int s_headline_like(const struct block *b)
+{
+    if (b->bullet || b->len == 0 || b->len > 220)
+        return 0;
+    char last = b->s[b->len - 1];
+    if (last == '.' || last == ':' || last == ';' || last == ',')
+        return 0;
+    struct words w;
+    s_count_words(b->s, b->len, &w);
+    if (w.total < 3 || w.total > 25 || !w.first_cap || w.content == 0)
+        return 0;
+    return w.capitalised * 10 >= w.content * 7;
+}
+
+static int s_ends_with_ellipsis(const struct block *b)
+{
+    return (b->len >= 3 && memcmp(b->s + b->len - 3, "...", 3) == 0) ||
+           (b->len >= 3 && memcmp(b->s + b->len - 3, "\xe2\x80\xa6", 3) == 0);
+}
+
+/* Case-insensitive: does s start with one of the phrases, followed by end,
+ * ':' '|' '-' or a dash? Returns the phrase length matched, or 0. *alone is
+ * set when nothing but punctuation follows. */
+static size_t s_starts_phrase(const char *s, const char *const *phrases, int *alone)
+{
+    for (const char *const *p = phrases; *p; p++) {
+        size_t n = strlen(*p);
+        if (strncasecmp(s, *p, n) != 0)
+            continue;
+        const char *r = s + n;
+        while (*r == ' ')
+            r++;
+        if (*r == '\0') {
+            *alone = 1;
+            return n;
+        }
+        if (*r == ':' || *r == '|' || *r == '-' || strncmp(r, "\xe2\x80\x93", 3) == 0 ||
+            strncmp(r, "\xe2\x80\x94", 3) == 0) {
+            r += (*r == ':' || *r == '|' || *r == '-') ? 1 : 3;
+            while (*r == ' ')
+                r++;
+            *alone = *r == '\0';
+            return n;
+        }
+    }
+    return 0;
+}
+
+static const char *const s_also_read[] = {
+    "also read", "read also", "read more", "see also", "also see", "also watch", "must read",
+    "related", "related articles", "related stories", "related news", "related posts",
+    "more stories", "more from", NULL,
+};
+
+static const char *const s_teaser_heads[] = {
+    "recent news", "latest news", "more news", "top stories", "trending", "trending now",
+    "trending news", "most read", "most popular", "popular news", "you may also like",
+    "you might also like", "recommended", "recommended for you", "editor's picks",
+    "editor\xe2\x80\x99s picks", "don't miss", "don\xe2\x80\x99t miss", "latest stories",
+    "in other news", "more stories", NULL,
+};
+
+static int s_is_agency_credit(const char *s)
+{
+    const char *p = s;
+    if (*p == '(' || *p == '[')
+        p++;
+    if (strncasecmp(p, "with inputs from", 16) == 0 || strncasecmp(p, "with input from", 15) == 0 ||
+        strncasecmp(p, "inputs from", 11) == 0)
+        return strlen(s) < 120;
+    return 0;
+}
+
+/* " date 2025-04-10 Title" -> length of the prefix to drop, and the date. */
+static size_t s_date_prefix(const char *s, char date[11])
+{
+    if (strncasecmp(s, "date ", 5) != 0)
+        return 0;
+    const char *d = s + 5;
+    for (int i = 0; i < 10; i++) {
+        int want_dash = i == 4 || i == 7;
+        if (want_dash ? d[i] != '-' : !isdigit((unsigned char)d[i]))
+            return 0;
+    }
+    if (d[10] != ' ' && d[10] != '\0')
+        return 0;
+    memcpy(date, d, 10);
+    date[10] = '\0';
+    return (size_t)(d + 10 - s) + (d[10] == ' ');
+}
+
+static void s_mark_boilerplate(struct blocks *bl, const struct clean_state *st)
+{
+    /* Section headings that introduce lists of other articles. */
+    for (size_t i = 0; i < bl->n; i++) {
+        struct block *b = &bl->v[i];
+        if (b->reason || b->is_title)
+            continue;
+        int alone = 0;
+        if (s_starts_phrase(b->s, s_also_read, &alone)) {
+            b->reason = "also-read";
+            if (alone) /* "ALSO READ" heading: the headlines under it go too */
+                for (size_t j = i + 1; j < bl->n && s_headline_like(&bl->v[j]); j++)
+                    bl->v[j].reason = "also-read";
+            continue;
+        }
+        alone = 0;
+        if (s_starts_phrase(b->s, s_teaser_heads, &alone) && alone) {
+            b->reason = "teaser";
+            for (size_t j = i + 1; j < bl->n; j++) {
+                struct block *t = &bl->v[j];
+                if (!s_headline_like(t) && !s_ends_with_ellipsis(t))
+                    break;
+                t->reason = "teaser";
+            }
+            continue;
+        }
+        if (s_is_agency_credit(b->s))
+            b->reason = "agency-credit";
+    }
+
+    /* Runs of unrelated headlines: min_headline_run or more in a row
+     * anywhere, or two or more at the very end after the story. */
+    size_t i = 0;
+    while (i < bl->n) {
+        if (bl->v[i].reason || bl->v[i].is_title || !s_headline_like(&bl->v[i])) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < bl->n && !bl->v[j].reason && s_headline_like(&bl->v[j]))
+            j++;
+        size_t run = j - i;
+        int at_end = 1;
+        for (size_t k = j; k < bl->n; k++)
+            if (!bl->v[k].reason)
+                at_end = 0;
+        if ((int)run >= st->min_headline_run || (at_end && run >= 2))
+            for (size_t k = i; k < j; k++)
+                bl->v[k].reason = "headline-list";
+        i = j;
+    }
+    /* A lone teaser line ending in "..." at the very end (a cut-off preview). */
+}
+
+/* --- title -------------------------------------------------------------- */
+
+static void s_find_title(struct blocks *bl)
+{
+    for (size_t i = 0; i < bl->n; i++) {
+        struct block *b = &bl->v[i];
+        if (b->reason)
+            continue;
+        if (b->bullet || b->len > 250)
+            return;
+        char last = b->s[b->len - 1];
+        if (last == '.' || last == ',' || last == ';' || last == ':')
+            return;
+        struct words w;
+        s_count_words(b->s, b->len, &w);
+        if (w.total == 0 || w.total > 30 || i + 1 >= bl->n)
+            return;
+        b->is_title = 1;
+        return;
+    }
+}
+
+/* --- language ----------------------------------------------------------- */
+
+struct lang {
+    const char *code;
+    const char *const *words;
+};
+
+static const char *const s_en[] = { "the", "and", "of", "to", "in", "is", "that", "for", "with",
+                                    "was", "on", "as", "by", "have", "has", "it", NULL };
+static const char *const s_de[] = { "der", "die", "und", "das", "ist", "nicht", "mit", "den",
+                                    "von", "zu", "ein", "eine", "auf", "sich", "dem", NULL };
+static const char *const s_fr[] = { "le", "la", "les", "et", "est", "des", "une", "dans", "du",
+                                    "pour", "que", "qui", "sur", "pas", "au", NULL };
+static const char *const s_es[] = { "el", "los", "las", "y", "es", "del", "una", "por", "con",
+                                    "para", "que", "se", "su", "al", "como", NULL };
+static const char *const s_it[] = { "il", "di", "che", "e", "della", "per", "una", "sono", "non",
+                                    "con", "gli", "nel", "alla", "del", "le", NULL };
+static const char *const s_nl[] = { "de", "het", "een", "en", "van", "is", "dat", "niet", "op",
+                                    "met", "voor", "zijn", "ook", "aan", "bij", NULL };
+static const char *const s_pt[] = { "o", "os", "as", "e", "do", "da", "dos", "das", "em", "um",
+                                    "uma", "para", "com", "não", "que", NULL };
+
+static const struct lang s_langs[] = {
+    { "en", s_en }, { "de", s_de }, { "fr", s_fr }, { "es", s_es },
+    { "it", s_it }, { "nl", s_nl }, { "pt", s_pt },
+};
+
+/* Guesses the language from function-word frequencies; "und" (ISO 639-2
+ * for undetermined) when no language stands out. A statistical detector
+ * replaces this when more languages matter. */
+static const char *s_language(const char *t, size_t n)
+{
+    struct pl_tokens toks = { 0 };
+    int hits[sizeof(s_langs) / sizeof(s_langs[0])] = { 0 };
+    int words = 0;
+    if (pl_tokenize(t, n, &toks) == 0) {
+        for (size_t i = 0; i < toks.n && words < 2000; i++) {
+            if (toks.v[i].kind != PL_TOK_WORD)
+                continue;
+            words++;
+            char low[32];
+            pl_lower(t + toks.v[i].start, toks.v[i].end - toks.v[i].start, low, sizeof(low));
+            for (size_t l = 0; l < sizeof(s_langs) / sizeof(s_langs[0]); l++)
+                for (const char *const *w = s_langs[l].words; *w; w++)
+                    if (strcmp(*w, low) == 0)
+                        hits[l]++;
+        }
+    }
+    free(toks.v);
+    size_t best = 0;
+    for (size_t l = 1; l < sizeof(s_langs) / sizeof(s_langs[0]); l++)
+        if (hits[l] > hits[best])
+            best = l;
+    if (words >= 5 && hits[best] * 100 >= words * 12)
+        return s_langs[best].code;
+    return "und";
+}
+
+/* --- plugin ------------------------------------------------------------- */
+
+static int s_init(const struct pl_host *host, const char *options_json, void **state,
+                  struct pl_error *err)
+{
+    (void)host;
+    static const char *const keys[] = { "max_invalid_ratio", "max_control_ratio",
+                                        "min_headline_run", NULL };
+    cJSON *o = pl_options_parse(options_json, err);
+    if (!o)
+        return -1;
+    struct clean_state *st = calloc(1, sizeof(*st));
+    if (!st) {
+        cJSON_Delete(o);
+        return pl_fail(err, "clean: out of memory");
+    }
+    st->max_invalid_ratio = 0.01;
+    st->max_control_ratio = 0.01;
+    st->min_headline_run = 3;
+    if (pl_options_check_keys(o, "clean", keys, err) != 0)
+        goto fail;
+    const cJSON *v;
+    if ((v = cJSON_GetObjectItemCaseSensitive(o, "max_invalid_ratio"))) {
+        if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 1) {
+            pl_fail(err, "clean: max_invalid_ratio must be a number from 0 to 1");
+            goto fail;
+        }
+        st->max_invalid_ratio = v->valuedouble;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(o, "max_control_ratio"))) {
+        if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 1) {
+            pl_fail(err, "clean: max_control_ratio must be a number from 0 to 1");
+            goto fail;
+        }
+        st->max_control_ratio = v->valuedouble;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(o, "min_headline_run"))) {
+        if (!cJSON_IsNumber(v) || v->valueint < 2 || v->valueint > 100) {
+            pl_fail(err, "clean: min_headline_run must be an integer from 2 to 100");
+            goto fail;
+        }
+        st->min_headline_run = v->valueint;
+    }
+    cJSON_Delete(o);
+    *state = st;
+    return 0;
+fail:
+    cJSON_Delete(o);
+    free(st);
+    return -1;
+}
+
+static void s_fini(void *state)
+{
+    free(state);
+}
+
+/* Appends {reason, text} to removed, merging with the previous entry when it
+ * has the same reason and the blocks were adjacent. */
+static int s_add_removed(cJSON *removed, const char *reason, const char *text, int adjacent)
+{
+    cJSON *last = cJSON_GetArrayItem(removed, cJSON_GetArraySize(removed) - 1);
+    if (adjacent && last) {
+        cJSON *r = cJSON_GetObjectItemCaseSensitive(last, "reason");
+        cJSON *t = cJSON_GetObjectItemCaseSensitive(last, "text");
+        if (strcmp(r->valuestring, reason) == 0) {
+            size_t a = strlen(t->valuestring), b = strlen(text);
+            char *j = malloc(a + b + 2);
+            if (!j)
+                return -1;
+            memcpy(j, t->valuestring, a);
+            j[a] = '\n';
+            memcpy(j + a + 1, text, b + 1);
+            cJSON *nt = cJSON_CreateString(j);
+            free(j);
+            return pl_doc_set(last, "text", nt);
+        }
+    }
+    cJSON *e = cJSON_CreateObject();
+    if (!e || !cJSON_AddStringToObject(e, "reason", reason) ||
+        !cJSON_AddStringToObject(e, "text", text) || !cJSON_AddItemToArray(removed, e)) {
+        cJSON_Delete(e);
+        return -1;
+    }
+    return 0;
+}
+
+static int s_process(void *state, const char *doc, size_t len, char **out, size_t *out_len,
+                     struct pl_error *err)
+{
+    const struct clean_state *st = state;
+    int rc = -1;
+    unsigned char *bin = NULL;
+    char *fixed = NULL, *nfc = NULL;
+    struct blocks bl = { 0 };
+    struct pl_buf text = { 0 };
+    cJSON *d = pl_doc_parse(doc, len, err);
+    if (!d)
+        return -1;
+
+    const char *raw;
+    size_t raw_len;
+    cJSON *r = cJSON_GetObjectItemCaseSensitive(d, "raw");
+    cJSON *r64 = cJSON_GetObjectItemCaseSensitive(d, "raw_base64");
+    if (cJSON_IsString(r)) {
+        raw = r->valuestring;
+        raw_len = strlen(raw);
+    } else if (cJSON_IsString(r64)) {
+        size_t n = strlen(r64->valuestring);
+        bin = malloc(n / 4 * 3 + 4);
+        if (!bin || sodium_base642bin(bin, n / 4 * 3 + 4, r64->valuestring, n, NULL, &raw_len,
+                                      NULL, sodium_base64_VARIANT_ORIGINAL) != 0) {
+            pl_fail(err, "clean: raw_base64 is not valid base64");
+            goto out;
+        }
+        raw = (const char *)bin;
+    } else {
+        pl_fail(err, "clean: the document has no \"raw\" or \"raw_base64\" input");
+        goto out;
+    }
+
+    size_t n, invalid, control, nuls = 0;
+    for (size_t i = 0; i < raw_len; i++)
+        nuls += raw[i] == '\0';
+    fixed = s_repair_utf8(raw, raw_len, &n, &invalid, &control);
+    if (!fixed) {
+        pl_fail(err, "clean: out of memory");
+        goto out;
+    }
+    if (raw_len > 0 && (double)control > st->max_control_ratio * (double)raw_len) {
+        pl_fail(err,
+                "binary data, not text: %zu of %zu bytes are control characters (%zu NUL)",
+                control, raw_len, nuls);
+        goto out;
+    }
+    if (raw_len > 0 && (double)invalid > st->max_invalid_ratio * (double)raw_len) {
+        pl_fail(err,
+                "not UTF-8 text: %zu invalid byte sequences in %zu bytes (over %.1f%%); "
+                "convert the file to UTF-8",
+                invalid, raw_len, st->max_invalid_ratio * 100.0);
+        goto out;
+    }
+
+    /* NFC, so one character has one byte form for every later stage. */
+    utf8proc_uint8_t *mapped = NULL;
+    utf8proc_ssize_t m = utf8proc_map((const utf8proc_uint8_t *)fixed, (utf8proc_ssize_t)n,
+                                      &mapped, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+    if (m < 0) {
+        pl_fail(err, "clean: Unicode normalisation failed: %s", utf8proc_errmsg(m));
+        goto out;
+    }
+    nfc = (char *)mapped;
+
+    if (s_split_blocks(nfc, (size_t)m, &bl) != 0) {
+        pl_fail(err, "clean: out of memory");
+        goto out;
+    }
+
+    cJSON *removed = cJSON_CreateArray();
+    if (!removed || pl_doc_set(d, "removed", removed) != 0) {
+        pl_fail(err, "clean: out of memory");
+        goto out;
+    }
+
+    /* A date stamp glued before the title: " date 2025-04-10 Title". */
+    char date[11] = "";
+    if (bl.n > 0) {
+        size_t p = s_date_prefix(bl.v[0].s, date);
+        if (p > 0) {
+            char *pre = strndup(bl.v[0].s, p);
+            size_t k = p;
+            while (pre && k > 0 && pre[k - 1] == ' ')
+                pre[--k] = '\0';
+            if (!pre || s_add_removed(removed, "date-prefix", pre, 0) != 0) {
+                free(pre);
+                pl_fail(err, "clean: out of memory");
+                goto out;
+            }
+            free(pre);
+            memmove(bl.v[0].s, bl.v[0].s + p, bl.v[0].len - p + 1);
+            bl.v[0].len -= p;
+            if (bl.v[0].len == 0)
+                bl.v[0].reason = "date-prefix";
+        }
+    }
+
+    s_find_title(&bl);
+    s_mark_boilerplate(&bl, st);
+
+    const char *title = NULL;
+    int prev_removed = 0;
+    for (size_t i = 0; i < bl.n; i++) {
+        struct block *b = &bl.v[i];
+        if (b->is_title) {
+            title = b->s;
+            prev_removed = 0;
+            continue;
+        }
+        if (b->reason) {
+            if (strcmp(b->reason, "date-prefix") != 0 &&
+                s_add_removed(removed, b->reason, b->s, prev_removed) != 0) {
+                pl_fail(err, "clean: out of memory");
+                goto out;
+            }
+            prev_removed = 1;
+            continue;
+        }
+        prev_removed = 0;
+        if (text.len > 0) {
+            /* Lists stay tight; everything else is a paragraph. */
+            int tight = b->bullet && i > 0 && bl.v[i - 1].bullet && !bl.v[i - 1].reason;
+            if (pl_buf_append(&text, tight ? "\n" : "\n\n", tight ? 1 : 2)) {
+                pl_fail(err, "clean: out of memory");
+                goto out;
+            }
+        }
+        if (pl_buf_append(&text, b->s, b->len)) {
+            pl_fail(err, "clean: out of memory");
+            goto out;
+        }
+    }
+    if (pl_buf_terminate(&text) != 0) {
+        pl_fail(err, "clean: out of memory");
+        goto out;
+    }
+    if (text.len == 0) {
+        pl_fail(err, "no article text: the file holds %s",
+                bl.n == 0 ? "only white space" : "nothing but a title or boilerplate");
+        goto out;
+    }
+
+    cJSON *src = cJSON_GetObjectItemCaseSensitive(d, "source");
+    if (cJSON_IsObject(src))
+        pl_doc_set(src, "invalid_utf8", cJSON_CreateNumber((double)invalid));
+    cJSON_DeleteItemFromObjectCaseSensitive(d, "raw");
+    cJSON_DeleteItemFromObjectCaseSensitive(d, "raw_base64");
+    if (pl_doc_set(d, "title", title ? cJSON_CreateString(title) : cJSON_CreateNull()) ||
+        pl_doc_set(d, "text", cJSON_CreateString(text.data)) ||
+        pl_doc_set(d, "language", cJSON_CreateString(s_language(text.data, text.len))) ||
+        pl_doc_set(d, "published", date[0] ? cJSON_CreateString(date) : cJSON_CreateNull())) {
+        pl_fail(err, "clean: out of memory");
+        goto out;
+    }
+    rc = pl_doc_emit(d, out, out_len, err);
+out:
+    cJSON_Delete(d);
+    free(bin);
+    free(fixed);
+    free(nfc);
+    free(text.data);
+    s_blocks_free(&bl);
+    return rc;
+}
+
+PL_PLUGIN_EXPORT const struct pl_plugin pressline_plugin = {
+    .magic = PL_PLUGIN_MAGIC,
+    .abi_version = PL_PLUGIN_ABI_VERSION,
+    .size = sizeof(struct pl_plugin),
+    .flags = PL_PLUGIN_THREAD_SAFE,
+    .name = "clean",
+    .version = "0.1.0",
+    .description = "valid UTF-8, NFC, whitespace, title and scraped-page boilerplate removal",
+    .init = s_init,
+    .process = s_process,
+    .release = pl_doc_release,
+    .fini = s_fini,
+};

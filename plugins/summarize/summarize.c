@@ -1,0 +1,600 @@
+/*
+ * summarize: an extractive summary and keyphrases for the document's "text".
+ *
+ * Sentences come from the shared splitter. Headings, bullets, questions and
+ * fragments are not candidates. Each candidate is scored by its position
+ * (news puts the point first), its centrality (cosine with the article's
+ * content-word profile) and its overlap with the title; sentences are then
+ * picked greedily with maximal marginal relevance, so a near-repeat of a
+ * picked sentence loses, and given back in their original order, each exactly
+ * as it stands in "text". Keyphrases are RAKE-style runs of content words
+ * scored by word degree and frequency.
+ *
+ * Output: "summary" {text, sentences[{text,start,end}]} and "keywords" [].
+ * Thread-safe: the state holds options only.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "docjson.h"
+#include "text.h"
+
+struct sum_state {
+    int sentences;      /* fixed count, when ratio is 0 */
+    double ratio;       /* share of candidate sentences, 0 = use count */
+    int max_sentences;  /* cap when ratio is used */
+    int keywords;       /* keyphrases to return */
+    double lambda;      /* MMR: weight of relevance against redundancy */
+};
+
+static int s_init(const struct pl_host *host, const char *options_json, void **state,
+                  struct pl_error *err)
+{
+    (void)host;
+    static const char *const keys[] = { "sentences", "ratio", "max_sentences", "keywords",
+                                        "redundancy_lambda", NULL };
+    cJSON *o = pl_options_parse(options_json, err);
+    if (!o)
+        return -1;
+    struct sum_state *st = calloc(1, sizeof(*st));
+    if (!st) {
+        cJSON_Delete(o);
+        return pl_fail(err, "summarize: out of memory");
+    }
+    *st = (struct sum_state){ .sentences = 3, .ratio = 0, .max_sentences = 10, .keywords = 10,
+                              .lambda = 0.7 };
+    if (pl_options_check_keys(o, "summarize", keys, err) != 0)
+        goto fail;
+    const cJSON *v;
+    if ((v = cJSON_GetObjectItemCaseSensitive(o, "sentences"))) {
+        if (!cJSON_IsNumber(v) || v->valuedouble != (int)v->valuedouble || v->valueint < 1 ||
+            v->valueint > 100) {
+            pl_fail(err, "summarize: \"sentences\" must be an integer from 1 to 100");
+            goto fail;
+        }
+        st->sentences = v->valueint;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(o, "ratio"))) {
+        if (!cJSON_IsNumber(v) || v->valuedouble <= 0 || v->valuedouble > 1) {
+            pl_fail(err, "summarize: \"ratio\" must be a number above 0 and at most 1");
+            goto fail;
+        }
+        st->ratio = v->valuedouble;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(o, "max_sentences"))) {
+        if (!cJSON_IsNumber(v) || v->valueint < 1 || v->valueint > 1000) {
+            pl_fail(err, "summarize: \"max_sentences\" must be an integer from 1 to 1000");
+            goto fail;
+        }
+        st->max_sentences = v->valueint;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(o, "keywords"))) {
+        if (!cJSON_IsNumber(v) || v->valueint < 0 || v->valueint > 100) {
+            pl_fail(err, "summarize: \"keywords\" must be an integer from 0 to 100");
+            goto fail;
+        }
+        st->keywords = v->valueint;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(o, "redundancy_lambda"))) {
+        if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 1) {
+            pl_fail(err, "summarize: \"redundancy_lambda\" must be a number from 0 to 1");
+            goto fail;
+        }
+        st->lambda = v->valuedouble;
+    }
+    cJSON_Delete(o);
+    *state = st;
+    return 0;
+fail:
+    cJSON_Delete(o);
+    free(st);
+    return -1;
+}
+
+static void s_fini(void *state)
+{
+    free(state);
+}
+
+/* --- a small vocabulary: content words of this article ---------------------- */
+
+struct vocab {
+    char **w;
+    double *df; /* occurrences in the article */
+    size_t n, cap;
+    size_t *slots; /* open addressing, index+1, 0 = empty */
+    size_t mask;
+};
+
+static uint64_t s_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static int s_vocab_init(struct vocab *v, size_t expect)
+{
+    size_t cap = 64;
+    while (cap < expect * 2)
+        cap *= 2;
+    v->slots = calloc(cap, sizeof(*v->slots));
+    v->mask = cap - 1;
+    return v->slots ? 0 : -ENOMEM;
+}
+
+/* Returns the id of w, adding it. -1 on OOM. */
+static long s_vocab_id(struct vocab *v, const char *w)
+{
+    size_t i = s_hash(w) & v->mask;
+    for (; v->slots[i]; i = (i + 1) & v->mask)
+        if (strcmp(v->w[v->slots[i] - 1], w) == 0)
+            return (long)v->slots[i] - 1;
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 256;
+        char **nw = realloc(v->w, cap * sizeof(*nw));
+        if (!nw)
+            return -1;
+        v->w = nw;
+        double *nd = realloc(v->df, cap * sizeof(*nd));
+        if (!nd)
+            return -1;
+        v->df = nd;
+        v->cap = cap;
+    }
+    v->w[v->n] = strdup(w);
+    if (!v->w[v->n])
+        return -1;
+    v->df[v->n] = 0;
+    v->slots[i] = v->n + 1;
+    return (long)v->n++;
+}
+
+static void s_vocab_free(struct vocab *v)
+{
+    for (size_t i = 0; i < v->n; i++)
+        free(v->w[i]);
+    free(v->w);
+    free(v->df);
+    free(v->slots);
+}
+
+/* Light suffix stripping so "talks"/"talk", "embassies"/"embassy" meet. */
+static void s_stem(char *w)
+{
+    size_t n = strlen(w);
+    if (n > 4 && strcmp(w + n - 3, "ies") == 0) {
+        strcpy(w + n - 3, "y");
+    } else if (n > 3 && w[n - 1] == 's' && w[n - 2] != 's' && w[n - 2] != 'u' && w[n - 2] != 'i') {
+        w[n - 1] = '\0';
+    }
+}
+
+struct sent {
+    uint32_t start, end;
+    int candidate;
+    int words;
+    long *terms; /* vocab ids of content words, with repeats */
+    size_t nterms;
+    double score;
+    int picked;
+};
+
+static double s_cosine(const struct sent *a, const struct sent *b, double *scratch, size_t nv)
+{
+    (void)nv;
+    double dot = 0, na = 0, nb = 0;
+    for (size_t i = 0; i < a->nterms; i++)
+        scratch[a->terms[i]] += 1;
+    for (size_t i = 0; i < b->nterms; i++)
+        dot += scratch[b->terms[i]];
+    for (size_t i = 0; i < a->nterms; i++) {
+        na += 2 * scratch[a->terms[i]] - 1; /* sum of squares, counted incrementally */
+    }
+    for (size_t i = 0; i < a->nterms; i++)
+        scratch[a->terms[i]] = 0;
+    for (size_t i = 0; i < b->nterms; i++)
+        scratch[b->terms[i]] += 1;
+    for (size_t i = 0; i < b->nterms; i++)
+        nb += 2 * scratch[b->terms[i]] - 1;
+    for (size_t i = 0; i < b->nterms; i++)
+        scratch[b->terms[i]] = 0;
+    if (na <= 0 || nb <= 0)
+        return 0;
+    return dot / sqrt(na * nb);
+}
+
+static int s_starts_with_bullet(const char *s)
+{
+    return strncmp(s, "\xe2\x80\xa2", 3) == 0 || strncmp(s, "- ", 2) == 0 ||
+           strncmp(s, "* ", 2) == 0 || strncmp(s, "\xc2\xb7", 2) == 0;
+}
+
+/* A candidate: a full sentence that closes with . or ! (optionally inside a
+ * quote), of a sensible length, not a bullet or heading. */
+static int s_is_candidate(const char *t, const struct sent *s)
+{
+    const char *p = t + s->start;
+    size_t n = s->end - s->start;
+    if (s->words < 6 || s->words > 80 || s_starts_with_bullet(p))
+        return 0;
+    size_t e = n;
+    while (e > 0 && (p[e - 1] == '"' || p[e - 1] == ')' || p[e - 1] == '\'' ||
+                     (e >= 3 && (unsigned char)p[e - 1] == 0x9d && (unsigned char)p[e - 3] == 0xe2) ||
+                     (e >= 3 && (unsigned char)p[e - 1] == 0x99 && (unsigned char)p[e - 3] == 0xe2)))
+        e -= ((unsigned char)p[e - 1] >= 0x80) ? 3 : 1;
+    return e > 0 && (p[e - 1] == '.' || p[e - 1] == '!');
+}
+
+/* --- keyphrases (RAKE) -------------------------------------------------- */
+
+struct phrase {
+    long terms[4];
+    int n;
+    uint32_t start, end; /* first occurrence */
+    int freq;
+    double score;
+};
+
+static int s_cmp_phrase(const void *x, const void *y)
+{
+    const struct phrase *a = x, *b = y;
+    if (a->score != b->score)
+        return a->score < b->score ? 1 : -1;
+    return a->start < b->start ? -1 : a->start > b->start;
+}
+
+static int s_keywords(const char *t, const struct pl_tokens *k, const long *ids, struct vocab *v,
+                      int want, cJSON *out)
+{
+    if (want == 0)
+        return 0;
+    struct phrase *ph = NULL;
+    size_t np = 0, cap = 0;
+    double *freq = calloc(v->n + 1, sizeof(double)), *deg = calloc(v->n + 1, sizeof(double));
+    int rc = -ENOMEM;
+    if (!freq || !deg)
+        goto out;
+    size_t i = 0;
+    while (i < k->n) {
+        if (ids[i] < 0) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < k->n && ids[j] >= 0 && j - i < 4 &&
+               (j == i || !(k->v[j].flags & PL_TF_NEWLINE)))
+            j++;
+        int len = (int)(j - i);
+        /* Same phrase seen before? */
+        size_t p;
+        for (p = 0; p < np; p++) {
+            if (ph[p].n != len)
+                continue;
+            int same = 1;
+            for (int q = 0; q < len && same; q++)
+                same = ph[p].terms[q] == ids[i + (size_t)q];
+            if (same)
+                break;
+        }
+        if (p == np) {
+            if (np == cap) {
+                cap = cap ? cap * 2 : 64;
+                struct phrase *nph = realloc(ph, cap * sizeof(*nph));
+                if (!nph)
+                    goto out;
+                ph = nph;
+            }
+            ph[np] = (struct phrase){ .n = len, .start = k->v[i].start, .end = k->v[j - 1].end };
+            for (int q = 0; q < len; q++)
+                ph[np].terms[q] = ids[i + (size_t)q];
+            np++;
+        }
+        ph[p].freq++;
+        for (int q = 0; q < len; q++) {
+            freq[ids[i + (size_t)q]] += 1;
+            deg[ids[i + (size_t)q]] += len;
+        }
+        i = j;
+    }
+    for (size_t p = 0; p < np; p++) {
+        double s = 0;
+        for (int q = 0; q < ph[p].n; q++)
+            s += deg[ph[p].terms[q]] / freq[ph[p].terms[q]];
+        /* RAKE favours long one-off phrases; weight by how often it recurs. */
+        ph[p].score = s * (1.0 + log((double)ph[p].freq));
+        if (ph[p].n == 1 && ph[p].freq < 2)
+            ph[p].score *= 0.5;
+    }
+    qsort(ph, np, sizeof(*ph), s_cmp_phrase);
+    int got = 0;
+    for (size_t p = 0; p < np && got < want; p++) {
+        char buf[256];
+        size_t bl = pl_lower(t + ph[p].start, ph[p].end - ph[p].start, buf, sizeof(buf));
+        /* Skip a phrase already inside a kept one. */
+        int dup = 0;
+        const cJSON *it;
+        cJSON_ArrayForEach(it, out) if (strstr(it->valuestring, buf)) dup = 1;
+        if (dup || bl < 3)
+            continue;
+        if (!cJSON_AddItemToArray(out, cJSON_CreateString(buf)))
+            goto out;
+        got++;
+    }
+    rc = 0;
+out:
+    free(ph);
+    free(freq);
+    free(deg);
+    return rc;
+}
+
+/* --- plugin --------------------------------------------------------------- */
+
+static int s_process(void *state, const char *docjson, size_t len, char **out, size_t *out_len,
+                     struct pl_error *err)
+{
+    const struct sum_state *st = state;
+    int rc = -1;
+    struct pl_tokens k = { 0 };
+    struct pl_spans sp = { 0 };
+    struct vocab v = { 0 };
+    struct sent *ss = NULL;
+    long *ids = NULL, *title_ids = NULL;
+    double *scratch = NULL, *centroid = NULL;
+    size_t ntitle = 0;
+    cJSON *doc = pl_doc_parse(docjson, len, err);
+    if (!doc)
+        return -1;
+    size_t n;
+    const char *t = pl_doc_text(doc, &n);
+    if (!t) {
+        pl_fail(err, "summarize: the document has no \"text\" (run the clean stage first)");
+        goto out;
+    }
+    if (pl_tokenize(t, n, &k) != 0 || pl_sentences(t, &k, &sp) != 0 ||
+        s_vocab_init(&v, k.n + 16) != 0)
+        goto oom;
+    ids = malloc((k.n + 1) * sizeof(*ids));
+    ss = calloc(sp.n + 1, sizeof(*ss));
+    if (!ids || !ss)
+        goto oom;
+
+    /* Content-word ids per token (-1 for stopwords and punctuation). */
+    for (size_t i = 0; i < k.n; i++) {
+        ids[i] = -1;
+        if (k.v[i].kind != PL_TOK_WORD && k.v[i].kind != PL_TOK_ABBREV)
+            continue;
+        char w[64];
+        size_t wl = pl_lower(t + k.v[i].start, k.v[i].end - k.v[i].start, w, sizeof(w));
+        if (wl < 2 || pl_is_stopword(w, wl))
+            continue;
+        s_stem(w);
+        ids[i] = s_vocab_id(&v, w);
+        if (ids[i] < 0)
+            goto oom;
+        v.df[ids[i]] += 1;
+    }
+
+    size_t ti = 0;
+    for (size_t s = 0; s < sp.n; s++) {
+        struct sent *se = &ss[s];
+        se->start = sp.v[s].start;
+        se->end = sp.v[s].end;
+        size_t a = ti;
+        while (ti < k.n && k.v[ti].start < se->end)
+            ti++;
+        se->terms = malloc((ti - a + 1) * sizeof(long));
+        if (!se->terms)
+            goto oom;
+        for (size_t i = a; i < ti; i++) {
+            if (k.v[i].kind == PL_TOK_WORD || k.v[i].kind == PL_TOK_ABBREV)
+                se->words++;
+            if (ids[i] >= 0)
+                se->terms[se->nterms++] = ids[i];
+        }
+        se->candidate = s_is_candidate(t, se);
+    }
+
+    /* Title terms. */
+    const cJSON *title = cJSON_GetObjectItemCaseSensitive(doc, "title");
+    if (cJSON_IsString(title)) {
+        struct pl_tokens tk = { 0 };
+        if (pl_tokenize(title->valuestring, strlen(title->valuestring), &tk) != 0) {
+            free(tk.v);
+            goto oom;
+        }
+        title_ids = malloc((tk.n + 1) * sizeof(long));
+        if (!title_ids) {
+            free(tk.v);
+            goto oom;
+        }
+        for (size_t i = 0; i < tk.n; i++) {
+            char w[64];
+            size_t wl = pl_lower(title->valuestring + tk.v[i].start,
+                                 tk.v[i].end - tk.v[i].start, w, sizeof(w));
+            if (wl < 2 || pl_is_stopword(w, wl) || !isalnum((unsigned char)w[0]))
+                continue;
+            s_stem(w);
+            long id = s_vocab_id(&v, w);
+            if (id < 0) {
+                free(tk.v);
+                goto oom;
+            }
+            title_ids[ntitle++] = id;
+        }
+        free(tk.v);
+    }
+
+    /* Scores. Centrality: cosine of the sentence with the article's term
+     * frequencies (terms seen once carry no weight: they say nothing about
+     * what the article is about). */
+    scratch = calloc(v.n + 1, sizeof(double));
+    centroid = calloc(v.n + 1, sizeof(double));
+    if (!scratch || !centroid)
+        goto oom;
+    double cnorm = 0;
+    for (size_t i = 0; i < v.n; i++) {
+        centroid[i] = v.df[i] > 1 ? log(1.0 + v.df[i]) : 0;
+        cnorm += centroid[i] * centroid[i];
+    }
+    cnorm = sqrt(cnorm);
+    size_t ncand = 0, rank = 0;
+    for (size_t s = 0; s < sp.n; s++) {
+        struct sent *se = &ss[s];
+        if (!se->candidate)
+            continue;
+        ncand++;
+        double dot = 0, sn = 0;
+        for (size_t i = 0; i < se->nterms; i++)
+            scratch[se->terms[i]] += 1;
+        for (size_t i = 0; i < se->nterms; i++) {
+            long id = se->terms[i];
+            if (scratch[id] > 0) {
+                dot += scratch[id] * centroid[id];
+                sn += scratch[id] * scratch[id];
+                scratch[id] = 0;
+            }
+        }
+        double central = (sn > 0 && cnorm > 0) ? dot / (sqrt(sn) * cnorm) : 0;
+        double tover = 0;
+        if (ntitle > 0) {
+            size_t hit = 0;
+            for (size_t q = 0; q < ntitle; q++)
+                for (size_t i = 0; i < se->nterms; i++)
+                    if (se->terms[i] == title_ids[q]) {
+                        hit++;
+                        break;
+                    }
+            tover = (double)hit / (double)ntitle;
+        }
+        double pos = 1.0 / (1.0 + 0.35 * (double)rank);
+        rank++;
+        /* Quoted speech makes a weaker summary sentence than reported fact. */
+        const char *p = t + se->start;
+        double quote = (strncmp(p, "\xe2\x80\x9c", 3) == 0 || *p == '"') ? 0.1 : 0;
+        se->score = 0.5 * pos + 0.35 * central + 0.15 * tover - quote;
+    }
+
+    size_t want = (size_t)st->sentences;
+    if (st->ratio > 0) {
+        want = (size_t)lround(st->ratio * (double)ncand);
+        if (want < 1)
+            want = 1;
+        if (want > (size_t)st->max_sentences)
+            want = (size_t)st->max_sentences;
+    }
+    if (want > ncand)
+        want = ncand;
+
+    /* Maximal marginal relevance. */
+    for (size_t got = 0; got < want; got++) {
+        double best = -1e9;
+        size_t bi = sp.n;
+        for (size_t s = 0; s < sp.n; s++) {
+            if (!ss[s].candidate || ss[s].picked)
+                continue;
+            double red = 0;
+            for (size_t q = 0; q < sp.n; q++)
+                if (ss[q].picked) {
+                    double c = s_cosine(&ss[s], &ss[q], scratch, v.n);
+                    if (c > red)
+                        red = c;
+                }
+            double mmr = st->lambda * ss[s].score - (1 - st->lambda) * red;
+            if (mmr > best) {
+                best = mmr;
+                bi = s;
+            }
+        }
+        if (bi == sp.n)
+            break;
+        ss[bi].picked = 1;
+    }
+
+    cJSON *sum = cJSON_CreateObject();
+    cJSON *arr = cJSON_CreateArray();
+    struct pl_buf joined = { 0 };
+    if (!sum || !arr || pl_doc_set(doc, "summary", sum) != 0) {
+        cJSON_Delete(arr);
+        goto oom;
+    }
+    for (size_t s = 0; s < sp.n; s++) {
+        if (!ss[s].picked)
+            continue;
+        cJSON *o = cJSON_CreateObject();
+        char *st_text = strndup(t + ss[s].start, ss[s].end - ss[s].start);
+        if (!o || !st_text || !cJSON_AddItemToArray(arr, o)) {
+            cJSON_Delete(o);
+            free(st_text);
+            free(joined.data);
+            cJSON_Delete(arr);
+            goto oom;
+        }
+        cJSON_AddStringToObject(o, "text", st_text);
+        cJSON_AddNumberToObject(o, "start", ss[s].start);
+        cJSON_AddNumberToObject(o, "end", ss[s].end);
+        if ((joined.len && pl_buf_putc(&joined, ' ')) || pl_buf_append(&joined, st_text, strlen(st_text))) {
+            free(st_text);
+            free(joined.data);
+            cJSON_Delete(arr);
+            goto oom;
+        }
+        free(st_text);
+    }
+    if (pl_buf_terminate(&joined) != 0 || !cJSON_AddStringToObject(sum, "text", joined.data)) {
+        free(joined.data);
+        cJSON_Delete(arr);
+        goto oom;
+    }
+    free(joined.data);
+    if (!cJSON_AddItemToObject(sum, "sentences", arr)) {
+        cJSON_Delete(arr);
+        goto oom;
+    }
+    if (ncand == 0 && !cJSON_AddStringToObject(sum, "note", "no complete sentence to pick"))
+        goto oom;
+
+    cJSON *kw = cJSON_CreateArray();
+    if (!kw || pl_doc_set(doc, "keywords", kw) != 0)
+        goto oom;
+    if (s_keywords(t, &k, ids, &v, st->keywords, kw) != 0)
+        goto oom;
+
+    rc = pl_doc_emit(doc, out, out_len, err);
+    goto out;
+oom:
+    pl_fail(err, "summarize: out of memory");
+out:
+    cJSON_Delete(doc);
+    for (size_t s = 0; ss && s < sp.n; s++)
+        free(ss[s].terms);
+    free(ss);
+    free(ids);
+    free(title_ids);
+    free(scratch);
+    free(centroid);
+    free(k.v);
+    free(sp.v);
+    s_vocab_free(&v);
+    return rc;
+}
+
+PL_PLUGIN_EXPORT const struct pl_plugin pressline_plugin = {
+    .magic = PL_PLUGIN_MAGIC,
+    .abi_version = PL_PLUGIN_ABI_VERSION,
+    .size = sizeof(struct pl_plugin),
+    .flags = PL_PLUGIN_THREAD_SAFE,
+    .name = "summarize",
+    .version = "0.1.0",
+    .description = "extractive summary (position, centrality, title, MMR) and keyphrases",
+    .init = s_init,
+    .process = s_process,
+    .release = pl_doc_release,
+    .fini = s_fini,
+};

@@ -1,0 +1,100 @@
+/* cJSON helpers for plugins; see docjson.h. */
+#include "docjson.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+int pl_fail(struct pl_error *err, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->message, sizeof(err->message), fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+cJSON *pl_doc_parse(const char *doc, size_t len, struct pl_error *err)
+{
+    cJSON *j = cJSON_ParseWithLength(doc, len);
+    if (!j) {
+        pl_fail(err, "document is not valid JSON");
+        return NULL;
+    }
+    if (!cJSON_IsObject(j)) {
+        cJSON_Delete(j);
+        pl_fail(err, "document is not a JSON object");
+        return NULL;
+    }
+    return j;
+}
+
+int pl_doc_emit(const cJSON *doc, char **out, size_t *out_len, struct pl_error *err)
+{
+    char *s = cJSON_PrintUnformatted(doc);
+    if (!s)
+        return pl_fail(err, "out of memory while writing the document");
+    *out = s;
+    *out_len = strlen(s);
+    return 0;
+}
+
+void pl_doc_release(void *state, char *out)
+{
+    (void)state;
+    cJSON_free(out);
+}
+
+int pl_doc_set(cJSON *obj, const char *key, cJSON *item)
+{
+    if (!item)
+        return -1;
+    if (cJSON_GetObjectItemCaseSensitive(obj, key))
+        return cJSON_ReplaceItemInObjectCaseSensitive(obj, key, item) ? 0 : (cJSON_Delete(item), -1);
+    if (!cJSON_AddItemToObject(obj, key, item)) {
+        cJSON_Delete(item);
+        return -1;
+    }
+    return 0;
+}
+
+const char *pl_doc_text(const cJSON *doc, size_t *len)
+{
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(doc, "text");
+    if (!cJSON_IsString(t) || !t->valuestring)
+        return NULL;
+    *len = strlen(t->valuestring);
+    return t->valuestring;
+}
+
+cJSON *pl_options_parse(const char *options_json, struct pl_error *err)
+{
+    if (!options_json || !*options_json)
+        return cJSON_CreateObject();
+    cJSON *o = cJSON_Parse(options_json);
+    if (!o || !cJSON_IsObject(o)) {
+        cJSON_Delete(o);
+        pl_fail(err, "options must be a JSON object");
+        return NULL;
+    }
+    return o;
+}
+
+int pl_options_check_keys(const cJSON *opts, const char *plugin, const char *const *allowed,
+                          struct pl_error *err)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, opts)
+    {
+        bool ok = false;
+        for (const char *const *a = allowed; *a; a++)
+            if (strcmp(*a, it->string) == 0)
+                ok = true;
+        if (!ok)
+            return pl_fail(err, "%s: unknown option \"%s\"", plugin, it->string);
+    }
+    return 0;
+}

@@ -1,0 +1,41 @@
+/*
+ * Helpers for plugins that work on the document with cJSON: parse the input
+ * document, print the result in the form the ABI asks for, release it.
+ * Any thread; no shared state.
+ */
+#ifndef PL_DOCJSON_H
+#define PL_DOCJSON_H
+
+#include <cjson/cJSON.h>
+#include <pressline/plugin.h>
+
+/* Parses doc as a JSON object. Caller owns the result (cJSON_Delete). NULL
+ * with err filled when it is not JSON or not an object. */
+cJSON *pl_doc_parse(const char *doc, size_t len, struct pl_error *err);
+
+/* Prints doc unformatted into *out (release with pl_doc_release). Returns 0,
+ * or -1 with err filled. doc stays the caller's. */
+int pl_doc_emit(const cJSON *doc, char **out, size_t *out_len, struct pl_error *err);
+
+/* The ABI's release() for results of pl_doc_emit. */
+void pl_doc_release(void *state, char *out);
+
+/* Replaces (or adds) key in obj with item. Takes ownership of item in every
+ * case (frees it on failure). Returns 0 or -1. */
+int pl_doc_set(cJSON *obj, const char *key, cJSON *item);
+
+/* The document's "text" string, or NULL when absent or not a string. */
+const char *pl_doc_text(const cJSON *doc, size_t *len);
+
+/* Formats err->message. Returns -1. */
+int pl_fail(struct pl_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Parses an options object (NULL or "" means {}). Caller owns the result.
+ * NULL with err filled when the text is not a JSON object. */
+cJSON *pl_options_parse(const char *options_json, struct pl_error *err);
+
+/* Checks that every key of opts is in allowed (NULL-terminated). */
+int pl_options_check_keys(const cJSON *opts, const char *plugin, const char *const *allowed,
+                          struct pl_error *err);
+
+#endif
