@@ -25,7 +25,7 @@ struct pl_spool {
     bool durable;
 };
 
-#define PL_KEY_LEN 20 /* hex digits of a claim key, plus '_' */
+#define PL_KEY_LEN 19 /* a claim key: 18 hex digits and "_" */
 
 /* Creates the folders when missing and opens them. Returns 0, or -1 with err
  * naming the folder. */

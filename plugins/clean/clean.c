@@ -232,13 +232,22 @@ static void s_count_words(const char *s, size_t n, struct words *w)
     free(toks.v);
 }
 
+/* Does the line end in closing punctuation? A final dotted abbreviation
+ * ("... Ambassador to the U.S.") does not close it. */
+static int s_closed(const struct block *b)
+{
+    char last = b->s[b->len - 1];
+    if (last == ':' || last == ';' || last == ',')
+        return 1;
+    if (last != '.')
+        return 0;
+    return !(b->len >= 4 && b->s[b->len - 3] == '.' && isalpha((unsigned char)b->s[b->len - 2]));
+}
+
 /* A headline: a short line in title case without closing punctuation. */
 static int s_headline_like(const struct block *b)
 {
-    if (b->bullet || b->len == 0 || b->len > 220)
-        return 0;
-    char last = b->s[b->len - 1];
-    if (last == '.' || last == ':' || last == ';' || last == ',')
+    if (b->bullet || b->len == 0 || b->len > 220 || s_closed(b))
         return 0;
     struct words w;
     s_count_words(b->s, b->len, &w);
@@ -386,10 +395,7 @@ static void s_find_title(struct blocks *bl)
         struct block *b = &bl->v[i];
         if (b->reason)
             continue;
-        if (b->bullet || b->len > 250)
-            return;
-        char last = b->s[b->len - 1];
-        if (last == '.' || last == ',' || last == ';' || last == ':')
+        if (b->bullet || b->len > 250 || s_closed(b))
             return;
         struct words w;
         s_count_words(b->s, b->len, &w);

@@ -432,6 +432,27 @@ static int s_mention_eq(const struct doc *d, const struct mention *m, const char
     return m->end - m->start == n && memcmp(d->t + m->start, s, n) == 0;
 }
 
+/* True when a and b differ by exactly one edit (insert, delete, substitute). */
+static int s_one_edit(const char *a, size_t na, const char *b, size_t nb)
+{
+    if (na > nb) {
+        const char *t = a;
+        a = b;
+        b = t;
+        size_t tn = na;
+        na = nb;
+        nb = tn;
+    }
+    if (nb - na > 1)
+        return 0;
+    size_t i = 0;
+    while (i < na && a[i] == b[i])
+        i++;
+    if (na == nb)
+        return i < na && memcmp(a + i + 1, b + i + 1, na - i - 1) == 0;
+    return memcmp(a + i, b + i + 1, na - i) == 0;
+}
+
 /* Is the single token i the first or last word of a known PERSON mention? */
 static int s_person_part(const struct doc *d, size_t i)
 {
@@ -445,6 +466,11 @@ static int s_person_part(const struct doc *d, size_t i)
         const char *ms = d->t + m->start;
         size_t mn = m->end - m->start;
         if (memcmp(ms + mn - n, w, n) == 0 && ms[mn - n - 1] == ' ')
+            return 1;
+        /* "Darchiev" for "Alexander Darchiyev": one edit in a long surname. */
+        const char *sp = memrchr(ms, ' ', mn);
+        size_t tail = sp ? mn - (size_t)(sp + 1 - ms) : 0;
+        if (sp && n >= 6 && tail >= 6 && s_one_edit(sp + 1, tail, w, n))
             return 1;
     }
     return 0;
@@ -587,6 +613,12 @@ static int s_tag(struct doc *d, int pass2)
             i = b;
             continue;
         }
+        if (pass2 && b - a == 1 && s_person_part(d, a)) {
+            if (s_add_mention(d, a, b, E_PER) != 0)
+                return -ENOMEM;
+            i = b;
+            continue;
+        }
         if (d->initial[a] && s_initial_common(d, a)) {
             a++;
             if (a >= b) {
@@ -620,27 +652,6 @@ static void s_union(int *parent, int a, int b)
     b = s_find(parent, b);
     if (a != b)
         parent[b] = a;
-}
-
-/* True when a and b differ by exactly one edit (insert, delete, substitute). */
-static int s_one_edit(const char *a, size_t na, const char *b, size_t nb)
-{
-    if (na > nb) {
-        const char *t = a;
-        a = b;
-        b = t;
-        size_t tn = na;
-        na = nb;
-        nb = tn;
-    }
-    if (nb - na > 1)
-        return 0;
-    size_t i = 0;
-    while (i < na && a[i] == b[i])
-        i++;
-    if (na == nb)
-        return i < na && memcmp(a + i + 1, b + i + 1, na - i - 1) == 0;
-    return memcmp(a + i, b + i + 1, na - i) == 0;
 }
 
 /* Forms of one country written differently. */

@@ -1,0 +1,289 @@
+/* Test helpers; see harness.h. */
+#include "harness.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+static const char *s_env(const char *k, const char *def)
+{
+    const char *v = getenv(k);
+    return v && *v ? v : def;
+}
+
+const char *th_source_dir(void) { return s_env("PL_SOURCE_DIR", ".."); }
+const char *th_build_dir(void) { return s_env("PL_BUILD_DIR", "."); }
+const char *th_test_plugin_dir(void) { return s_env("PL_TEST_PLUGIN_DIR", "tests/plugins"); }
+
+uint64_t th_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+char *th_path(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    return s;
+}
+
+char *th_tempdir(void)
+{
+    char *t = strdup("/tmp/pressline-test-XXXXXX");
+    if (!mkdtemp(t)) {
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+static int s_rm(const char *p, const struct stat *sb, int flag, struct FTW *f)
+{
+    (void)sb;
+    (void)flag;
+    (void)f;
+    remove(p);
+    return 0;
+}
+
+void th_rmrf(const char *path)
+{
+    if (path)
+        nftw(path, s_rm, 32, FTW_DEPTH | FTW_PHYS);
+}
+
+char *th_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    if (b) {
+        b[n] = '\0';
+        if (len)
+            *len = (size_t)n;
+    }
+    return b;
+}
+
+int th_write_file(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    size_t w = fwrite(data, 1, len, f);
+    return fclose(f) == 0 && w == len ? 0 : -1;
+}
+
+int th_free_port(void)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t l = sizeof(a);
+    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+        getsockname(s, (struct sockaddr *)&a, &l) != 0) {
+        if (s >= 0)
+            close(s);
+        return -1;
+    }
+    close(s);
+    return ntohs(a.sin_port);
+}
+
+int th_daemon_start(struct th_daemon *d, const char *dir, const char *extra_json)
+{
+    memset(d, 0, sizeof(*d));
+    int port = th_free_port();
+    d->dir = strdup(dir);
+    d->endpoint = th_path("tcp://127.0.0.1:%d", port);
+    d->log = th_path("%s/daemon.log", dir);
+    char *cfg = th_path("{\"publish\":{\"endpoint\":\"%s\",\"status_interval_ms\":100},"
+                        "\"watch\":{\"settle_ms\":200,\"rescan_interval_ms\":1000},"
+                        "\"durable\":false%s%s}",
+                        d->endpoint, extra_json && *extra_json ? "," : "",
+                        extra_json ? extra_json : "");
+    char *cfg_path = th_path("%s/config.json", dir);
+    int rc = th_write_file(cfg_path, cfg, strlen(cfg));
+    free(cfg);
+    if (rc != 0) {
+        free(cfg_path);
+        return -1;
+    }
+    char *exe = th_path("%s/bin/presslined", th_build_dir());
+    d->pid = fork();
+    if (d->pid == 0) {
+        if (chdir(dir) != 0)
+            _exit(127);
+        int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            dup2(fd, 2);
+            close(fd);
+        }
+        execl(exe, "presslined", "--config", cfg_path, (char *)NULL);
+        _exit(127);
+    }
+    free(exe);
+    free(cfg_path);
+    return d->pid > 0 ? 0 : -1;
+}
+
+int th_daemon_stop(struct th_daemon *d, int sig, int timeout_ms)
+{
+    if (d->pid <= 0)
+        return -1;
+    kill(d->pid, sig);
+    uint64_t end = th_now_ms() + (uint64_t)timeout_ms;
+    int st;
+    while (th_now_ms() < end) {
+        pid_t r = waitpid(d->pid, &st, WNOHANG);
+        if (r == d->pid) {
+            d->pid = 0;
+            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        }
+        usleep(10000);
+    }
+    kill(d->pid, SIGKILL);
+    waitpid(d->pid, &st, 0);
+    d->pid = 0;
+    return -1;
+}
+
+void th_daemon_free(struct th_daemon *d)
+{
+    if (d->pid > 0)
+        th_daemon_stop(d, SIGKILL, 2000);
+    free(d->dir);
+    free(d->endpoint);
+    free(d->log);
+    memset(d, 0, sizeof(*d));
+}
+
+int th_sub_open(struct th_sub *s, const char *endpoint)
+{
+    s->ctx = zmq_ctx_new();
+    s->sock = zmq_socket(s->ctx, ZMQ_SUB);
+    int zero = 0, hwm = 0; /* unlimited: tests count every message */
+    zmq_setsockopt(s->sock, ZMQ_LINGER, &zero, sizeof(zero));
+    zmq_setsockopt(s->sock, ZMQ_RCVHWM, &hwm, sizeof(hwm));
+    zmq_setsockopt(s->sock, ZMQ_SUBSCRIBE, "", 0);
+    return zmq_connect(s->sock, endpoint);
+}
+
+static int s_recv2(struct th_sub *s, int timeout_ms, char topic[16], char **body, size_t *blen)
+{
+    zmq_pollitem_t it = { s->sock, 0, ZMQ_POLLIN, 0 };
+    if (zmq_poll(&it, 1, timeout_ms) <= 0)
+        return -1;
+    zmq_msg_t t, b;
+    zmq_msg_init(&t);
+    zmq_msg_init(&b);
+    if (zmq_msg_recv(&t, s->sock, 0) < 0 || zmq_msg_recv(&b, s->sock, 0) < 0) {
+        zmq_msg_close(&t);
+        zmq_msg_close(&b);
+        return -1;
+    }
+    snprintf(topic, 16, "%.*s", (int)zmq_msg_size(&t), (char *)zmq_msg_data(&t));
+    *blen = zmq_msg_size(&b);
+    *body = malloc(*blen + 1);
+    memcpy(*body, zmq_msg_data(&b), *blen);
+    (*body)[*blen] = '\0';
+    zmq_msg_close(&t);
+    zmq_msg_close(&b);
+    return 0;
+}
+
+int th_sub_wait_ready(struct th_sub *s, int timeout_ms)
+{
+    uint64_t end = th_now_ms() + (uint64_t)timeout_ms;
+    while (th_now_ms() < end) {
+        char topic[16], *body;
+        size_t n;
+        if (s_recv2(s, 100, topic, &body, &n) == 0) {
+            free(body);
+            if (!strcmp(topic, "status"))
+                return 0;
+        }
+    }
+    return -1;
+}
+
+cJSON *th_sub_next(struct th_sub *s, int timeout_ms, char topic[16], char **raw_out)
+{
+    uint64_t end = th_now_ms() + (uint64_t)timeout_ms;
+    while (th_now_ms() < end) {
+        char *body;
+        size_t n;
+        int left = (int)(end - th_now_ms());
+        if (s_recv2(s, left > 0 ? left : 1, topic, &body, &n) != 0)
+            continue;
+        if (!strcmp(topic, "status")) {
+            free(body);
+            continue;
+        }
+        cJSON *j = cJSON_Parse(body);
+        if (raw_out)
+            *raw_out = body;
+        else
+            free(body);
+        return j;
+    }
+    return NULL;
+}
+
+void th_sub_close(struct th_sub *s)
+{
+    if (s->sock)
+        zmq_close(s->sock);
+    if (s->ctx)
+        zmq_ctx_term(s->ctx);
+    s->sock = s->ctx = NULL;
+}
+
+int th_count_dir(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            n++;
+    closedir(d);
+    return n;
+}
+
+int th_validate_schema(const char *jsonl_path)
+{
+    const char *py = s_env("PL_PYTHON3", "/usr/bin/python3");
+    char *cmd = th_path("'%s' '%s/tests/validate_schema.py' '%s'", py, th_source_dir(), jsonl_path);
+    int st = system(cmd);
+    free(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}

@@ -1,0 +1,73 @@
+/*
+ * Helpers shared by the tests: paths from the environment ctest sets, temp
+ * folders, files, a free TCP port, the real daemon as a child process and a
+ * subscriber with bounded waits.
+ */
+#ifndef PL_TEST_HARNESS_H
+#define PL_TEST_HARNESS_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <cjson/cJSON.h>
+
+/* Environment set by ctest (falls back to the build tree layout). */
+const char *th_source_dir(void);
+const char *th_build_dir(void);
+const char *th_test_plugin_dir(void);
+
+/* mkdtemp under /tmp; caller frees. Removed by th_rmrf. */
+char *th_tempdir(void);
+void th_rmrf(const char *path);
+
+/* Reads a whole file; caller frees. NULL on error. */
+char *th_read_file(const char *path, size_t *len);
+int th_write_file(const char *path, const void *data, size_t len);
+char *th_path(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A TCP port nothing listens on right now. */
+int th_free_port(void);
+
+/* The real daemon. */
+struct th_daemon {
+    pid_t pid;
+    char *dir;      /* its working folder: inbox/, outbox/ ... inside */
+    char *endpoint; /* publish endpoint */
+    char *log;      /* path of its stderr */
+};
+
+/* Writes <dir>/config.json from extra_json (object members, no braces, may
+ * be "") merged with test defaults (free port, 100 ms status, 200 ms settle)
+ * and starts presslined in dir. Returns 0 or -1. */
+int th_daemon_start(struct th_daemon *d, const char *dir, const char *extra_json);
+/* Sends sig and waits up to timeout_ms. Returns the exit status, or -1 if it
+ * did not exit (it is then killed). */
+int th_daemon_stop(struct th_daemon *d, int sig, int timeout_ms);
+void th_daemon_free(struct th_daemon *d);
+
+/* A subscriber to all topics. */
+struct th_sub {
+    void *ctx, *sock;
+};
+int th_sub_open(struct th_sub *s, const char *endpoint);
+/* Waits (up to timeout_ms) until a "status" message shows the subscription
+ * is live. Returns 0 or -1. */
+int th_sub_wait_ready(struct th_sub *s, int timeout_ms);
+/* Receives the next article or error message (status skipped) within
+ * timeout_ms. Returns the parsed JSON (caller deletes) and the topic in
+ * topic[16], or NULL on timeout. raw_out, when not NULL, receives a copy of
+ * the JSON text (caller frees). */
+cJSON *th_sub_next(struct th_sub *s, int timeout_ms, char topic[16], char **raw_out);
+void th_sub_close(struct th_sub *s);
+
+/* Counts entries in a folder (without . and ..). */
+int th_count_dir(const char *path);
+
+/* Runs the schema validator on a JSON-lines file. Returns its exit status. */
+int th_validate_schema(const char *jsonl_path);
+
+uint64_t th_now_ms(void);
+
+#endif

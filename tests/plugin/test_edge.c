@@ -1,0 +1,261 @@
+/* Each plugin on awkward input, called through the real loader. */
+#include "cm.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "loader.h"
+
+/* Runs one stage on doc. Returns the result (caller deletes) or NULL with
+ * the plugin's message in err. */
+static cJSON *s_run(const char *plugin, const char *options, const char *doc, char *err, size_t n)
+{
+    char *p = th_path("%s/lib/pressline/%s.so", th_build_dir(), plugin), e[1024];
+    struct pl_plugin_handle *h = NULL;
+    assert_int_equal(pl_plugin_open(p, &h, e, sizeof(e)), 0);
+    struct pl_plugin_instance inst;
+    assert_int_equal(pl_plugin_instance_init(&inst, h, plugin, options, e, sizeof(e)), 0);
+    char *out = NULL;
+    size_t len = 0;
+    struct pl_error perr = { { 0 } };
+    cJSON *res = NULL;
+    if (h->desc->process(inst.state, doc, strlen(doc), &out, &len, &perr) == 0) {
+        res = cJSON_Parse(out);
+        h->desc->release(inst.state, out);
+    } else {
+        snprintf(err, n, "%s", perr.message);
+    }
+    pl_plugin_instance_fini(&inst);
+    pl_plugin_close(&h);
+    free(p);
+    return res;
+}
+
+static cJSON *s_clean_raw(const char *raw, char *err, size_t n)
+{
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddObjectToObject(d, "source");
+    cJSON_AddStringToObject(d, "raw", raw);
+    char *doc = cJSON_PrintUnformatted(d);
+    cJSON_Delete(d);
+    cJSON *r = s_run("clean", NULL, doc, err, n);
+    free(doc);
+    return r;
+}
+
+static cJSON *s_clean_b64(const char *b64, char *err, size_t n)
+{
+    char *doc = th_path("{\"source\":{},\"raw_base64\":\"%s\"}", b64);
+    cJSON *r = s_run("clean", NULL, doc, err, n);
+    free(doc);
+    return r;
+}
+
+static void a_few_invalid_bytes_are_replaced_and_counted(void **st)
+{
+    (void)st;
+    /* "Caf\xe9 society met in Paris on Monday and talked for hours about ..." with one
+     * stray Latin-1 byte in 200 bytes of text. */
+    char raw[400];
+    snprintf(raw, sizeof(raw), "Caf\xe9 society met in Paris on Monday. %s",
+             "The talks went on for many hours and covered trade, travel, the weather, the "
+             "harvest and a great deal more than anyone had planned for the day.");
+    /* base64 of raw, computed here to keep the fixture readable */
+    char enc[800];
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t n = strlen(raw), o = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned char)raw[i] << 16;
+        if (i + 1 < n) v |= (unsigned char)raw[i + 1] << 8;
+        if (i + 2 < n) v |= (unsigned char)raw[i + 2];
+        enc[o++] = tbl[(v >> 18) & 63];
+        enc[o++] = tbl[(v >> 12) & 63];
+        enc[o++] = i + 1 < n ? tbl[(v >> 6) & 63] : '=';
+        enc[o++] = i + 2 < n ? tbl[v & 63] : '=';
+    }
+    enc[o] = '\0';
+    char err[600] = "";
+    cJSON *r = s_clean_b64(enc, err, sizeof(err));
+    assert_non_null(r);
+    const char *text = cJSON_GetObjectItem(r, "text")->valuestring;
+    assert_non_null(strstr(text, "Caf\xef\xbf\xbd society"));
+    assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "source"), "invalid_utf8")->valueint, 1);
+    cJSON_Delete(r);
+}
+
+static void mostly_invalid_utf8_is_refused_with_a_reason(void **st)
+{
+    (void)st;
+    /* Latin-1 French: every accent is an invalid byte. "\xe9\xe9\xe9..." */
+    char err[600] = "";
+    assert_null(s_clean_b64("6enp6enp6enp6enp6enp6enp6enp6enp", err, sizeof(err)));
+    assert_non_null(strstr(err, "not UTF-8"));
+}
+
+static void binary_data_is_refused_with_a_reason(void **st)
+{
+    (void)st;
+    char err[600] = "";
+    /* bytes 00 01 02 ... */
+    assert_null(s_clean_b64("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", err, sizeof(err)));
+    assert_non_null(strstr(err, "binary"));
+}
+
+static void whitespace_only_is_refused(void **st)
+{
+    (void)st;
+    char err[600] = "";
+    assert_null(s_clean_raw("  \n\t\n   \n", err, sizeof(err)));
+    assert_non_null(strstr(err, "no article text"));
+}
+
+static void whitespace_is_normalised_and_nfc_applied(void **st)
+{
+    (void)st;
+    char err[600] = "";
+    /* "e" + combining acute must become U+00E9; NBSP and runs of spaces collapse;
+     * CRLF line ends are handled. */
+    cJSON *r = s_clean_raw("Title Here\r\n\r\nThe cafe\xcc\x81   opened\xc2\xa0today in town.\r\n", err,
+                           sizeof(err));
+    assert_non_null(r);
+    assert_string_equal(cJSON_GetObjectItem(r, "text")->valuestring,
+                        "The caf\xc3\xa9 opened today in town.");
+    assert_string_equal(cJSON_GetObjectItem(r, "title")->valuestring, "Title Here");
+    cJSON_Delete(r);
+}
+
+static void hard_wrapped_paragraphs_are_joined(void **st)
+{
+    (void)st;
+    char err[600] = "";
+    cJSON *r = s_clean_raw("The minister said the talks\nwould continue next week.\n\nA second "
+                           "paragraph follows here.", err, sizeof(err));
+    assert_non_null(r);
+    assert_string_equal(cJSON_GetObjectItem(r, "text")->valuestring,
+                        "The minister said the talks would continue next week.\n\nA second "
+                        "paragraph follows here.");
+    cJSON_Delete(r);
+}
+
+static void summary_of_one_sentence_and_of_no_punctuation(void **st)
+{
+    (void)st;
+    char err[600] = "";
+    cJSON *r = s_run("summarize", NULL,
+                     "{\"text\":\"Only one sentence is here and it is long enough to count.\"}",
+                     err, sizeof(err));
+    assert_non_null(r);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "summary"), "sentences")), 1);
+    cJSON_Delete(r);
+    r = s_run("summarize", NULL, "{\"text\":\"no punctuation at all in this text just words\"}",
+              err, sizeof(err));
+    assert_non_null(r);
+    const cJSON *sum = cJSON_GetObjectItem(r, "summary");
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(sum, "sentences")), 0);
+    assert_non_null(cJSON_GetObjectItem(sum, "note"));
+    cJSON_Delete(r);
+}
+
+static void summary_length_follows_options(void **st)
+{
+    (void)st;
+    char err[600] = "";
+    const char *doc = "{\"text\":\"The first sentence says what happened today. The second "
+                      "sentence adds some detail to it. The third sentence quotes a witness "
+                      "at length. The fourth sentence gives background on the matter. The "
+                      "fifth sentence closes the story for now.\"}";
+    cJSON *r = s_run("summarize", "{\"sentences\":1}", doc, err, sizeof(err));
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "summary"), "sentences")), 1);
+    cJSON_Delete(r);
+    r = s_run("summarize", "{\"ratio\":0.8}", doc, err, sizeof(err));
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "summary"), "sentences")), 4);
+    cJSON_Delete(r);
+}
+
+static void stages_without_text_fail_with_a_clear_reason(void **st)
+{
+    (void)st;
+    char err[600] = "";
+    assert_null(s_run("entities", NULL, "{\"raw\":\"x\"}", err, sizeof(err)));
+    assert_non_null(strstr(err, "no \"text\""));
+    assert_null(s_run("summarize", NULL, "[1,2]", err, sizeof(err)));
+    assert_non_null(strstr(err, "not a JSON object"));
+}
+
+static void a_surname_alone_joins_the_full_name(void **st)
+{
+    (void)st;
+    char err[600] = "";
+    cJSON *r = s_run("entities", NULL,
+                     "{\"text\":\"Deputy Assistant Secretary of State Sonata Coulter led the "
+                     "team. Later, Coulter said the talks went well. Darchiev and Alexander "
+                     "Darchiyev are one man.\"}", err, sizeof(err));
+    assert_non_null(r);
+    int found = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(r, "entities"))
+    {
+        const char *t = cJSON_GetObjectItem(e, "text")->valuestring;
+        if (!strcmp(t, "Sonata Coulter")) {
+            assert_int_equal(cJSON_GetObjectItem(e, "count")->valueint, 2);
+            assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(e, "aliases"), 0)->valuestring, "Coulter");
+            found++;
+        }
+        if (!strcmp(t, "Alexander Darchiyev")) {
+            assert_int_equal(cJSON_GetObjectItem(e, "count")->valueint, 2);
+            found++;
+        }
+    }
+    assert_int_equal(found, 2);
+    cJSON_Delete(r);
+}
+
+static void a_large_article_is_handled(void **st)
+{
+    (void)st;
+    /* About 1 MB of sentences. */
+    size_t n = 0, cap = 1100000;
+    char *text = malloc(cap);
+    const char *s = "The council met again on Tuesday to discuss the budget for next year. ";
+    while (n + strlen(s) + 1 < 1000000) {
+        memcpy(text + n, s, strlen(s));
+        n += strlen(s);
+    }
+    text[n] = '\0';
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddStringToObject(d, "text", text);
+    char *doc = cJSON_PrintUnformatted(d);
+    cJSON_Delete(d);
+    char err[600] = "";
+    uint64_t t0 = th_now_ms();
+    cJSON *r = s_run("summarize", NULL, doc, err, sizeof(err));
+    assert_non_null(r);
+    cJSON_Delete(r);
+    r = s_run("entities", NULL, doc, err, sizeof(err));
+    assert_non_null(r);
+    cJSON_Delete(r);
+    printf("# 1 MB article: summarize + entities in %llu ms\n",
+           (unsigned long long)(th_now_ms() - t0));
+    free(doc);
+    free(text);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_few_invalid_bytes_are_replaced_and_counted),
+        cmocka_unit_test(mostly_invalid_utf8_is_refused_with_a_reason),
+        cmocka_unit_test(binary_data_is_refused_with_a_reason),
+        cmocka_unit_test(whitespace_only_is_refused),
+        cmocka_unit_test(whitespace_is_normalised_and_nfc_applied),
+        cmocka_unit_test(hard_wrapped_paragraphs_are_joined),
+        cmocka_unit_test(summary_of_one_sentence_and_of_no_punctuation),
+        cmocka_unit_test(summary_length_follows_options),
+        cmocka_unit_test(stages_without_text_fail_with_a_clear_reason),
+        cmocka_unit_test(a_surname_alone_joins_the_full_name),
+        cmocka_unit_test(a_large_article_is_handled),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,87 @@
+/*
+ * A configurable test stage: passes the document through after "sleep_ms",
+ * fails every document whose text contains "fail_on", or (with "text")
+ * turns "raw" into "text" as a minimal clean would: the benchmark's floor.
+ */
+#include <pressline/plugin.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "docjson.h"
+
+struct st {
+    int sleep_ms;
+    char *fail_on;
+    int make_text;
+};
+
+static int s_init(const struct pl_host *h, const char *opts, void **state, struct pl_error *e)
+{
+    static const char *const keys[] = { "sleep_ms", "fail_on", "make_text", NULL };
+    if (h->check_keys(opts, keys, e) != 0)
+        return -1;
+    cJSON *o = pl_options_parse(opts, e);
+    if (!o)
+        return -1;
+    struct st *s = calloc(1, sizeof(*s));
+    const cJSON *v;
+    if ((v = cJSON_GetObjectItem(o, "sleep_ms")))
+        s->sleep_ms = v->valueint;
+    if ((v = cJSON_GetObjectItem(o, "fail_on")) && cJSON_IsString(v))
+        s->fail_on = strdup(v->valuestring);
+    s->make_text = cJSON_IsTrue(cJSON_GetObjectItem(o, "make_text"));
+    cJSON_Delete(o);
+    *state = s;
+    return 0;
+}
+
+static int s_process(void *state, const char *doc, size_t len, char **out, size_t *out_len,
+                     struct pl_error *e)
+{
+    struct st *s = state;
+    if (s->sleep_ms) {
+        struct timespec ts = { s->sleep_ms / 1000, (long)(s->sleep_ms % 1000) * 1000000L };
+        nanosleep(&ts, NULL);
+    }
+    if (s->fail_on && strstr(doc, s->fail_on))
+        return pl_fail(e, "testkit: found \"%s\" in the document", s->fail_on);
+    if (!s->make_text) {
+        *out = malloc(len + 1);
+        memcpy(*out, doc, len + 1);
+        *out_len = len;
+        return 0;
+    }
+    cJSON *d = pl_doc_parse(doc, len, e);
+    if (!d)
+        return -1;
+    cJSON *raw = cJSON_DetachItemFromObject(d, "raw");
+    pl_doc_set(d, "text", raw ? raw : cJSON_CreateString(""));
+    char *p = cJSON_PrintUnformatted(d);
+    cJSON_Delete(d);
+    size_t n = strlen(p);
+    *out = malloc(n + 1);
+    memcpy(*out, p, n + 1);
+    *out_len = n;
+    cJSON_free(p);
+    return 0;
+}
+
+static void s_release(void *s, char *o)
+{
+    (void)s;
+    free(o);
+}
+
+static void s_fini(void *state)
+{
+    struct st *s = state;
+    free(s->fail_on);
+    free(s);
+}
+
+PL_PLUGIN_EXPORT const struct pl_plugin pressline_plugin = {
+    .magic = PL_PLUGIN_MAGIC, .abi_version = PL_PLUGIN_ABI_VERSION, .size = sizeof(struct pl_plugin),
+    .flags = PL_PLUGIN_THREAD_SAFE, .name = "testkit", .version = "1.0", .description = "test stage",
+    .init = s_init, .process = s_process, .release = s_release, .fini = s_fini,
+};

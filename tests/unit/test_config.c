@@ -1,0 +1,104 @@
+/* Configuration: defaults, overrides, and errors that name the key. */
+#include "cm.h"
+
+#include <string.h>
+
+#include "config.h"
+
+static struct pl_config *s_load(const char *json, char *err, size_t n)
+{
+    struct pl_config *c = NULL;
+    if (pl_config_load_text(json, "test.json", "/opt/pl/bin", &c, err, n) != 0)
+        return NULL;
+    return c;
+}
+
+static void defaults_match_the_documented_ones(void **st)
+{
+    (void)st;
+    char err[512];
+    struct pl_config *c = s_load(NULL, err, sizeof(err));
+    assert_non_null(c);
+    assert_string_equal(c->inbox, "./inbox");
+    assert_string_equal(c->outbox, "./outbox");
+    assert_string_equal(c->failed, "./failed");
+    assert_string_equal(c->pub_endpoint, "tcp://127.0.0.1:5556");
+    assert_int_equal(c->nstages, 3);
+    assert_string_equal(c->stages[0].name, "clean");
+    assert_string_equal(c->stages[1].name, "entities");
+    assert_string_equal(c->stages[2].name, "summarize");
+    assert_string_equal(c->stages[0].plugin_path, "/opt/pl/bin/../lib/pressline/clean.so");
+    assert_false(c->delete_on_success);
+    pl_config_free(&c);
+    assert_null(c);
+}
+
+static void a_file_overrides_only_what_it_names(void **st)
+{
+    (void)st;
+    char err[512];
+    struct pl_config *c = s_load("{\"publish\":{\"hwm\":5},\"on_success\":\"delete\"}", err,
+                                 sizeof(err));
+    assert_non_null(c);
+    assert_int_equal(c->pub_hwm, 5);
+    assert_string_equal(c->pub_endpoint, "tcp://127.0.0.1:5556");
+    assert_true(c->delete_on_success);
+    pl_config_free(&c);
+}
+
+static void unknown_keys_are_errors_that_name_the_key(void **st)
+{
+    (void)st;
+    char err[512];
+    assert_null(s_load("{\"publish\":{\"hwmm\":5}}", err, sizeof(err)));
+    assert_non_null(strstr(err, "publish.hwmm"));
+    assert_null(s_load("{\"stages\":[{\"name\":\"x\",\"plugn\":\"y\"}]}", err, sizeof(err)));
+    assert_non_null(strstr(err, "stages[0].plugn"));
+    assert_null(s_load("{\"inboxx\":\"a\"}", err, sizeof(err)));
+    assert_non_null(strstr(err, "\"inboxx\""));
+}
+
+static void wrong_types_and_ranges_are_refused(void **st)
+{
+    (void)st;
+    char err[512];
+    assert_null(s_load("{\"limits\":{\"max_in_flight\":0}}", err, sizeof(err)));
+    assert_non_null(strstr(err, "limits.max_in_flight"));
+    assert_null(s_load("{\"inbox\":7}", err, sizeof(err)));
+    assert_non_null(strstr(err, "inbox"));
+    assert_null(s_load("{\"on_success\":\"keep\"}", err, sizeof(err)));
+    assert_null(s_load("{\"publish\":{\"endpoint\":\"http://x\"}}", err, sizeof(err)));
+    assert_null(s_load("{\"stages\":[]}", err, sizeof(err)));
+    assert_null(s_load("{\"stages\":[{\"name\":\"a\"},{\"name\":\"a\"}]}", err, sizeof(err)));
+    assert_non_null(strstr(err, "twice"));
+    assert_null(s_load("{ not json", err, sizeof(err)));
+    assert_non_null(strstr(err, "not valid JSON"));
+}
+
+static void stage_defaults_fill_endpoint_plugin_and_workers(void **st)
+{
+    (void)st;
+    char err[512];
+    struct pl_config *c =
+        s_load("{\"stages\":[{\"name\":\"x\",\"plugin\":\"/p/x.so\",\"workers\":4}]}", err,
+               sizeof(err));
+    assert_non_null(c);
+    assert_int_equal(c->nstages, 1);
+    assert_string_equal(c->stages[0].endpoint, "inproc://pressline-x");
+    assert_string_equal(c->stages[0].plugin_path, "/p/x.so");
+    assert_int_equal(c->stages[0].workers, 4);
+    assert_int_equal(c->stages[0].timeout_ms, 10000);
+    pl_config_free(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(defaults_match_the_documented_ones),
+        cmocka_unit_test(a_file_overrides_only_what_it_names),
+        cmocka_unit_test(unknown_keys_are_errors_that_name_the_key),
+        cmocka_unit_test(wrong_types_and_ranges_are_refused),
+        cmocka_unit_test(stage_defaults_fill_endpoint_plugin_and_workers),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

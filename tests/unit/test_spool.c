@@ -1,0 +1,213 @@
+/* Spool moves, atomic writes, the sequence file and the name set. */
+#include "cm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "harness.h"
+#include "nameset.h"
+#include "seq.h"
+#include "spool.h"
+#include "watch.h"
+
+struct fx {
+    char *dir;
+    struct pl_config *cfg;
+    struct pl_spool sp;
+};
+
+static int s_setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    f->dir = th_tempdir();
+    char *json = th_path("{\"inbox\":\"%s/in\",\"outbox\":\"%s/out\",\"spool\":\"%s/spool\","
+                         "\"done\":\"%s/done\",\"failed\":\"%s/failed\"}",
+                         f->dir, f->dir, f->dir, f->dir, f->dir);
+    char err[512];
+    assert_int_equal(pl_config_load_text(json, "t", "/x", &f->cfg, err, sizeof(err)), 0);
+    free(json);
+    assert_int_equal(pl_spool_open(&f->sp, f->cfg, err, sizeof(err)), 0);
+    *state = f;
+    return 0;
+}
+
+static int s_teardown(void **state)
+{
+    struct fx *f = *state;
+    pl_spool_close(&f->sp);
+    pl_config_free(&f->cfg);
+    th_rmrf(f->dir);
+    free(f->dir);
+    free(f);
+    return 0;
+}
+
+static void claim_moves_the_file_and_keeps_its_name_for_done(void **state)
+{
+    struct fx *f = *state;
+    char *p = th_path("%s/in/a file.txt", f->dir);
+    th_write_file(p, "hello", 5);
+    char wn[NAME_MAX + 1];
+    assert_int_equal(pl_spool_claim(&f->sp, "a file.txt", wn), 0);
+    assert_int_equal(access(p, F_OK), -1);
+    assert_string_equal(pl_spool_orig_name(wn), "a file.txt");
+    void *data;
+    size_t len;
+    assert_int_equal(pl_spool_read(&f->sp, wn, 100, &data, &len), 0);
+    assert_int_equal(len, 5);
+    free(data);
+    assert_int_equal(pl_spool_done(&f->sp, wn, false), 0);
+    char *d = th_path("%s/done/a file.txt", f->dir);
+    assert_int_equal(access(d, F_OK), 0);
+    /* A second file of the same name does not overwrite the first. */
+    th_write_file(p, "again", 5);
+    assert_int_equal(pl_spool_claim(&f->sp, "a file.txt", wn), 0);
+    assert_int_equal(pl_spool_done(&f->sp, wn, false), 0);
+    char *dd = th_path("%s/done", f->dir);
+    assert_int_equal(th_count_dir(dd), 2);
+    free(p);
+    free(d);
+    free(dd);
+}
+
+static void claim_of_a_vanished_file_says_enoent(void **state)
+{
+    struct fx *f = *state;
+    char wn[NAME_MAX + 1];
+    assert_int_equal(pl_spool_claim(&f->sp, "nothing-here", wn), -ENOENT);
+}
+
+static void read_refuses_oversize_symlinks_and_folders(void **state)
+{
+    struct fx *f = *state;
+    char *big = th_path("%s/spool/work/k_big", f->dir);
+    th_write_file(big, "0123456789", 10);
+    void *data;
+    size_t len = 0;
+    assert_int_equal(pl_spool_read(&f->sp, "k_big", 5, &data, &len), -EFBIG);
+    assert_int_equal(len, 10);
+    char *link = th_path("%s/spool/work/k_link", f->dir);
+    assert_int_equal(symlink("/etc/passwd", link), 0);
+    assert_int_equal(pl_spool_read(&f->sp, "k_link", 100, &data, &len), -ELOOP);
+    char *dir = th_path("%s/spool/work/k_dir", f->dir);
+    mkdir(dir, 0755);
+    assert_int_equal(pl_spool_read(&f->sp, "k_dir", 100, &data, &len), -EISDIR);
+    free(big);
+    free(link);
+    free(dir);
+}
+
+static void atomic_write_leaves_no_temp_file(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(pl_write_atomic(f->sp.outbox_fd, "x.json", "{}\n", 3, true), 0);
+    char *out = th_path("%s/out", f->dir);
+    assert_int_equal(th_count_dir(out), 1);
+    char *x = th_path("%s/out/x.json", f->dir);
+    size_t n;
+    char *c = th_read_file(x, &n);
+    assert_string_equal(c, "{}\n");
+    free(c);
+    free(x);
+    free(out);
+}
+
+static void seq_is_monotonic_across_reopen(void **state)
+{
+    struct fx *f = *state;
+    struct pl_seq s;
+    assert_int_equal(pl_seq_open(&s, f->sp.spool_fd, false), 0);
+    uint64_t a, b, c;
+    assert_int_equal(pl_seq_take(&s, &a), 0);
+    assert_int_equal(pl_seq_take(&s, &b), 0);
+    assert_true(b == a + 1);
+    /* A crash now: the reopened counter starts past everything reserved. */
+    struct pl_seq s2;
+    assert_int_equal(pl_seq_open(&s2, f->sp.spool_fd, false), 0);
+    assert_int_equal(pl_seq_take(&s2, &c), 0);
+    assert_true(c > b);
+    for (int i = 0; i < 2 * PL_SEQ_BLOCK; i++) {
+        uint64_t n;
+        assert_int_equal(pl_seq_take(&s2, &n), 0);
+        assert_true(n == c + 1 + (uint64_t)i);
+    }
+}
+
+static void corrupt_seq_file_is_reported(void **state)
+{
+    struct fx *f = *state;
+    char *p = th_path("%s/spool/seq", f->dir);
+    th_write_file(p, "banana", 6);
+    struct pl_seq s;
+    assert_int_equal(pl_seq_open(&s, f->sp.spool_fd, false), -EBADMSG);
+    free(p);
+}
+
+static void nameset_adds_finds_removes_and_grows(void **state)
+{
+    (void)state;
+    struct pl_nameset s;
+    assert_int_equal(pl_nameset_init(&s), 0);
+    char name[32];
+    for (int i = 0; i < 5000; i++) {
+        snprintf(name, sizeof(name), "f%d", i);
+        assert_int_equal(pl_nameset_add(&s, name), 0);
+    }
+    for (int i = 0; i < 5000; i += 2) {
+        snprintf(name, sizeof(name), "f%d", i);
+        pl_nameset_remove(&s, name);
+    }
+    for (int i = 0; i < 5000; i++) {
+        snprintf(name, sizeof(name), "f%d", i);
+        assert_int_equal(pl_nameset_contains(&s, name), i % 2 == 1);
+    }
+    pl_nameset_free(&s);
+}
+
+static void watch_ignores_temporary_and_hidden_names(void **state)
+{
+    (void)state;
+    assert_true(pl_watch_ignored(".hidden"));
+    assert_true(pl_watch_ignored("a.tmp"));
+    assert_true(pl_watch_ignored("a.part"));
+    assert_true(pl_watch_ignored(".a.swp"));
+    assert_true(pl_watch_ignored("a.txt~"));
+    assert_false(pl_watch_ignored("article.txt"));
+    assert_false(pl_watch_ignored("-leading-dash"));
+}
+
+static void a_file_open_for_writing_is_not_ready(void **state)
+{
+    struct fx *f = *state;
+    char *p = th_path("%s/in/busy.txt", f->dir);
+    int fd = open(p, O_WRONLY | O_CREAT, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "part", 4), 4);
+    assert_int_equal(pl_watch_is_ready(f->sp.inbox_fd, "busy.txt", 0, true), 0);
+    close(fd);
+    assert_int_equal(pl_watch_is_ready(f->sp.inbox_fd, "busy.txt", 0, true), 1);
+    /* Found by a scan, a fresh file waits for the settle time. */
+    assert_int_equal(pl_watch_is_ready(f->sp.inbox_fd, "busy.txt", 60000, false), 0);
+    free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(claim_moves_the_file_and_keeps_its_name_for_done, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(claim_of_a_vanished_file_says_enoent, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(read_refuses_oversize_symlinks_and_folders, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(atomic_write_leaves_no_temp_file, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(seq_is_monotonic_across_reopen, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(corrupt_seq_file_is_reported, s_setup, s_teardown),
+        cmocka_unit_test(nameset_adds_finds_removes_and_grows),
+        cmocka_unit_test(watch_ignores_temporary_and_hidden_names),
+        cmocka_unit_test_setup_teardown(a_file_open_for_writing_is_not_ready, s_setup, s_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
