@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -17,10 +18,24 @@
 #include <unistd.h>
 #include <zmq.h>
 
+/* The value of k, or def, made absolute: the daemon runs in another folder. */
 static const char *s_env(const char *k, const char *def)
 {
     const char *v = getenv(k);
-    return v && *v ? v : def;
+    v = v && *v ? v : def;
+    static char cache[8][4096];
+    static const char *keys[8];
+    for (int i = 0; i < 8; i++) {
+        if (keys[i] == k)
+            return cache[i];
+        if (!keys[i]) {
+            if (!realpath(v, cache[i]))
+                snprintf(cache[i], sizeof(cache[i]), "%s", v);
+            keys[i] = k;
+            return cache[i];
+        }
+    }
+    return v;
 }
 
 const char *th_source_dir(void) { return s_env("PL_SOURCE_DIR", ".."); }
@@ -140,8 +155,12 @@ int th_daemon_start(struct th_daemon *d, const char *dir, const char *extra_json
     if (d->pid == 0) {
         if (chdir(dir) != 0)
             _exit(127);
+        /* Die with the test (a failed assertion skips the cleanup), and
+         * keep ctest's output pipe out of the daemon's hands. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (fd >= 0) {
+            dup2(fd, 1);
             dup2(fd, 2);
             close(fd);
         }

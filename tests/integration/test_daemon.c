@@ -1,1 +1,500 @@
-int main(void){return 0;}
+/*
+ * The real presslined on temp folders and free ports, with a real
+ * subscriber. Every wait is bounded.
+ */
+#include "cm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static const char *const s_seeds[] = {
+    "000_8f0c28e4feafd8d8.txt", "001_11e0fa3a6d00148c.txt", "002_64be57c9f8e4cd97.txt",
+    "003_b0149e1d855999ec.txt", "004_7d510f4401bc7c85.txt",
+};
+
+struct env {
+    char *dir;
+    struct th_daemon d;
+    struct th_sub sub;
+    FILE *log; /* every message received, for the schema check */
+    char *log_path;
+};
+
+static void s_start(struct env *e, const char *extra)
+{
+    memset(e, 0, sizeof(*e));
+    e->dir = th_tempdir();
+    assert_non_null(e->dir);
+    assert_int_equal(th_daemon_start(&e->d, e->dir, extra), 0);
+    assert_int_equal(th_sub_open(&e->sub, e->d.endpoint), 0);
+    if (th_sub_wait_ready(&e->sub, 10000) != 0) {
+        char *log = th_read_file(e->d.log, NULL);
+        fail_msg("daemon did not start:\n%s", log ? log : "(no log)");
+    }
+    e->log_path = th_path("%s/messages.jsonl", e->dir);
+    e->log = fopen(e->log_path, "w");
+}
+
+static void s_finish(struct env *e)
+{
+    if (e->log)
+        fclose(e->log);
+    th_sub_close(&e->sub);
+    th_daemon_free(&e->d);
+    th_rmrf(e->dir);
+    free(e->dir);
+    free(e->log_path);
+}
+
+static cJSON *s_next(struct env *e, int timeout_ms, char topic[16])
+{
+    char *raw = NULL;
+    cJSON *j = th_sub_next(&e->sub, timeout_ms, topic, &raw);
+    if (raw) {
+        fprintf(e->log, "%s\n", raw);
+        fflush(e->log);
+        free(raw);
+    }
+    return j;
+}
+
+static char *s_seed(const char *name, size_t *len)
+{
+    char *p = th_path("%s/tests/fixtures/seeds/%s", th_source_dir(), name);
+    char *c = th_read_file(p, len);
+    free(p);
+    assert_non_null(c);
+    return c;
+}
+
+/* Writes a file into a temp name in dir, then renames it into the inbox. */
+static void s_drop(struct env *e, const char *name, const void *data, size_t len)
+{
+    char *tmp = th_path("%s/inbox/.%s.tmp", e->dir, name);
+    char *dst = th_path("%s/inbox/%s", e->dir, name);
+    assert_int_equal(th_write_file(tmp, data, len), 0);
+    assert_int_equal(rename(tmp, dst), 0);
+    free(tmp);
+    free(dst);
+}
+
+static const char *s_str(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItem(o, k);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static void seeds_are_published_once_each_with_valid_json(void **st)
+{
+    (void)st;
+    struct env e;
+    s_start(&e, "");
+    for (int i = 0; i < 5; i++) {
+        size_t n;
+        char *c = s_seed(s_seeds[i], &n);
+        s_drop(&e, s_seeds[i], c, n);
+        free(c);
+    }
+    int got = 0;
+    double last_seq = 0;
+    char topic[16];
+    for (int i = 0; i < 5; i++) {
+        cJSON *j = s_next(&e, 15000, topic);
+        assert_non_null(j);
+        assert_string_equal(topic, "article");
+        double seq = cJSON_GetObjectItem(j, "seq")->valuedouble;
+        assert_true(seq > last_seq);
+        last_seq = seq;
+        const char *id = s_str(j, "id");
+        char *out = th_path("%s/outbox/%s.json", e.dir, id);
+        assert_int_equal(access(out, F_OK), 0);
+        free(out);
+        /* The id is derived from the content: the start of its SHA-256. */
+        assert_memory_equal(id, s_str(cJSON_GetObjectItem(j, "source"), "sha256"), 16);
+        got++;
+        cJSON_Delete(j);
+    }
+    assert_int_equal(got, 5);
+    assert_null(s_next(&e, 800, topic));
+    char *done = th_path("%s/done", e.dir), *work = th_path("%s/spool/work", e.dir),
+         *inbox = th_path("%s/inbox", e.dir);
+    assert_int_equal(th_count_dir(done), 5);
+    assert_int_equal(th_count_dir(work), 0);
+    assert_int_equal(th_count_dir(inbox), 0);
+    assert_int_equal(th_validate_schema(e.log_path), 0);
+    assert_int_equal(th_daemon_stop(&e.d, SIGTERM, 10000), 0);
+    free(done);
+    free(work);
+    free(inbox);
+    s_finish(&e);
+}
+
+static void a_file_written_in_pieces_is_read_only_when_complete(void **st)
+{
+    (void)st;
+    struct env e;
+    s_start(&e, "");
+    size_t n;
+    char *c = s_seed(s_seeds[4], &n);
+    char *p = th_path("%s/inbox/slow-writer.txt", e.dir);
+    int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd >= 0);
+    /* Three pieces with pauses longer than the settle time and the rescan
+     * interval, the file open all along. */
+    size_t third = n / 3;
+    assert_int_equal(write(fd, c, third), (ssize_t)third);
+    usleep(1300 * 1000);
+    assert_int_equal(write(fd, c + third, third), (ssize_t)third);
+    usleep(1300 * 1000);
+    assert_int_equal(write(fd, c + 2 * third, n - 2 * third), (ssize_t)(n - 2 * third));
+    close(fd);
+    char topic[16];
+    cJSON *j = s_next(&e, 10000, topic);
+    assert_non_null(j);
+    assert_string_equal(topic, "article");
+    assert_int_equal((size_t)cJSON_GetObjectItem(cJSON_GetObjectItem(j, "source"), "bytes")->valuedouble, n);
+    assert_non_null(strstr(s_str(j, "text"), "trajectory of U.S.-Russia relations"));
+    cJSON_Delete(j);
+    assert_null(s_next(&e, 800, topic));
+    free(p);
+    free(c);
+    s_finish(&e);
+}
+
+static void files_present_at_start_and_renamed_in_are_processed(void **st)
+{
+    (void)st;
+    struct env e;
+    char *dir = th_tempdir();
+    char *inbox = th_path("%s/inbox", dir);
+    mkdir(inbox, 0755);
+    size_t n;
+    char *c = s_seed(s_seeds[0], &n);
+    char *p = th_path("%s/early.txt", inbox);
+    th_write_file(p, c, n);
+    /* Start the daemon in the folder that already has a file. */
+    memset(&e, 0, sizeof(e));
+    e.dir = dir;
+    assert_int_equal(th_daemon_start(&e.d, dir, ""), 0);
+    assert_int_equal(th_sub_open(&e.sub, e.d.endpoint), 0);
+    e.log_path = th_path("%s/messages.jsonl", dir);
+    e.log = fopen(e.log_path, "w");
+    char topic[16];
+    /* The file may be published before the subscription is live; the
+     * outbox is the durable record either way. */
+    char *out = NULL;
+    for (int i = 0; i < 100; i++) {
+        char *o = th_path("%s/outbox", dir);
+        int cnt = th_count_dir(o);
+        free(o);
+        if (cnt == 1)
+            break;
+        usleep(100 * 1000);
+    }
+    out = th_path("%s/outbox", dir);
+    assert_int_equal(th_count_dir(out), 1);
+    assert_int_equal(th_sub_wait_ready(&e.sub, 5000), 0);
+    char *c2 = s_seed(s_seeds[1], &n);
+    s_drop(&e, "renamed-in.txt", c2, n);
+    /* The early file's message may or may not have reached us. */
+    cJSON *j = s_next(&e, 10000, topic);
+    assert_non_null(j);
+    if (!strcmp(s_str(cJSON_GetObjectItem(j, "source"), "name"), "early.txt")) {
+        cJSON_Delete(j);
+        j = s_next(&e, 10000, topic);
+        assert_non_null(j);
+    }
+    assert_string_equal(s_str(cJSON_GetObjectItem(j, "source"), "name"), "renamed-in.txt");
+    cJSON_Delete(j);
+    assert_int_equal(th_count_dir(out), 2);
+    free(out);
+    free(p);
+    free(c);
+    free(c2);
+    free(inbox);
+    s_finish(&e);
+}
+
+static void a_burst_of_2000_files_is_published_exactly_once_each(void **st)
+{
+    (void)st;
+    struct env e;
+    s_start(&e, "\"limits\":{\"max_in_flight\":128},"
+                "\"stages\":[{\"name\":\"clean\",\"workers\":2},{\"name\":\"entities\",\"workers\":2},"
+                "{\"name\":\"summarize\",\"workers\":2}]");
+    size_t n;
+    char *c = s_seed(s_seeds[3], &n);
+    const int N = 2000;
+    uint64_t t0 = th_now_ms();
+    for (int i = 0; i < N; i++) {
+        /* Unique content, so unique ids; half written in place, half renamed in. */
+        char *body = th_path("%s\nBurst marker %d.\n", c, i);
+        char *name = th_path("burst-%04d.txt", i);
+        if (i % 2) {
+            s_drop(&e, name, body, strlen(body));
+        } else {
+            char *p = th_path("%s/inbox/%s", e.dir, name);
+            assert_int_equal(th_write_file(p, body, strlen(body)), 0);
+            free(p);
+        }
+        free(body);
+        free(name);
+    }
+    char **ids = calloc((size_t)N, sizeof(char *));
+    int got = 0, dup = 0;
+    char topic[16];
+    while (got < N) {
+        cJSON *j = s_next(&e, 60000, topic);
+        if (!j)
+            break;
+        assert_string_equal(topic, "article");
+        const char *id = s_str(j, "id");
+        for (int k = 0; k < got; k++)
+            if (!strcmp(ids[k], id))
+                dup++;
+        ids[got++] = strdup(id);
+        cJSON_Delete(j);
+    }
+    uint64_t ms = th_now_ms() - t0;
+    printf("# %d files in %llu ms\n", got, (unsigned long long)ms);
+    assert_int_equal(got, N);
+    assert_int_equal(dup, 0);
+    assert_null(s_next(&e, 1500, topic)); /* and nothing more */
+    char *out = th_path("%s/outbox", e.dir), *inbox = th_path("%s/inbox", e.dir),
+         *work = th_path("%s/spool/work", e.dir);
+    assert_int_equal(th_count_dir(out), N);
+    assert_int_equal(th_count_dir(inbox), 0);
+    assert_int_equal(th_count_dir(work), 0);
+    for (int k = 0; k < got; k++)
+        free(ids[k]);
+    free(ids);
+    free(out);
+    free(inbox);
+    free(work);
+    free(c);
+    s_finish(&e);
+}
+
+static void s_expect_error(struct env *e, const char *name, const char *reason_part)
+{
+    char topic[16];
+    cJSON *j = s_next(e, 10000, topic);
+    if (!j)
+        fail_msg("no message for %s", name);
+    assert_string_equal(topic, "error");
+    assert_string_equal(s_str(cJSON_GetObjectItem(j, "source"), "name"), name);
+    if (!strstr(s_str(j, "reason"), reason_part))
+        fail_msg("%s: reason \"%s\" lacks \"%s\"", name, s_str(j, "reason"), reason_part);
+    char *f = th_path("%s/failed/%s", e->dir, name), *ef = th_path("%s/failed/%s.error.json", e->dir, name);
+    struct stat sb;
+    assert_int_equal(lstat(f, &sb), 0);
+    assert_int_equal(access(ef, F_OK), 0);
+    free(f);
+    free(ef);
+    cJSON_Delete(j);
+}
+
+static void bad_inputs_get_a_clear_error_and_the_daemon_keeps_serving(void **st)
+{
+    (void)st;
+    struct env e;
+    s_start(&e, "\"limits\":{\"max_bytes\":8192}");
+    char buf[9000];
+    s_drop(&e, "empty.txt", "", 0);
+    s_expect_error(&e, "empty.txt", "empty file");
+    for (size_t i = 0; i < 2000; i++)
+        buf[i] = (char)(i * 7 % 256);
+    s_drop(&e, "junk.bin", buf, 2000);
+    s_expect_error(&e, "junk.bin", "binary");
+    /* Latin-1 text: accents are invalid UTF-8 bytes. */
+    const char *latin1 = "Le caf\xe9 \xe0 c\xf4t\xe9 de l'h\xf4tel a ferm\xe9 ses portes apr\xe8s "
+                         "des ann\xe9""es de succ\xe8s \xe0 Paris.";
+    s_drop(&e, "latin1.txt", latin1, strlen(latin1));
+    s_expect_error(&e, "latin1.txt", "not UTF-8");
+    memset(buf, 'a', sizeof(buf));
+    s_drop(&e, "big.txt", buf, sizeof(buf));
+    s_expect_error(&e, "big.txt", "over the limit");
+    char *sub = th_path("%s/inbox/a folder", e.dir);
+    mkdir(sub, 0755);
+    s_expect_error(&e, "a folder", "folder");
+    char *link = th_path("%s/inbox/link.txt", e.dir);
+    assert_int_equal(symlink("/etc/passwd", link), 0);
+    s_expect_error(&e, "link.txt", "symbolic link");
+    /* /etc/passwd itself was not touched. */
+    assert_int_equal(access("/etc/passwd", R_OK), 0);
+    size_t n;
+    char *c = s_seed(s_seeds[2], &n);
+    s_drop(&e, "-still serving.txt", c, n);
+    char topic[16];
+    cJSON *j = s_next(&e, 10000, topic);
+    assert_non_null(j);
+    assert_string_equal(topic, "article");
+    cJSON_Delete(j);
+    assert_int_equal(th_validate_schema(e.log_path), 0);
+    assert_int_equal(th_daemon_stop(&e.d, SIGTERM, 10000), 0);
+    free(sub);
+    free(link);
+    free(c);
+    s_finish(&e);
+}
+
+static void a_failing_stage_and_a_stage_timeout_go_to_failed_with_the_stage(void **st)
+{
+    (void)st;
+    struct env e;
+    char *extra = th_path("\"stages\":[{\"name\":\"clean\"},"
+                          "{\"name\":\"gate\",\"plugin\":\"%s/testkit.so\",\"options\":{\"fail_on\":\"FAILME\"}},"
+                          "{\"name\":\"slow\",\"plugin\":\"%s/testkit.so\",\"timeout_ms\":300,"
+                          "\"options\":{\"fail_on\":\"SLOWME\",\"sleep_ms\":100}}]",
+                          th_test_plugin_dir(), th_test_plugin_dir());
+    s_start(&e, extra);
+    const char *ok = "A normal article that passes every stage of this pipeline today.";
+    s_drop(&e, "fails.txt", "This one says FAILME in its text and must fail.", 47);
+    s_expect_error(&e, "fails.txt", "FAILME");
+    s_drop(&e, "ok.txt", ok, strlen(ok));
+    char topic[16];
+    cJSON *j = s_next(&e, 10000, topic);
+    assert_non_null(j);
+    assert_string_equal(topic, "article");
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "stages")), 3);
+    cJSON_Delete(j);
+    free(extra);
+    s_finish(&e);
+
+    /* A stage slower than its timeout. */
+    extra = th_path("\"stages\":[{\"name\":\"clean\"},"
+                    "{\"name\":\"slow\",\"plugin\":\"%s/testkit.so\",\"timeout_ms\":300,"
+                    "\"options\":{\"sleep_ms\":2000}}]", th_test_plugin_dir());
+    s_start(&e, extra);
+    s_drop(&e, "slow.txt", ok, strlen(ok));
+    cJSON *err = s_next(&e, 10000, topic);
+    assert_non_null(err);
+    assert_string_equal(topic, "error");
+    assert_string_equal(s_str(err, "stage"), "slow");
+    assert_non_null(strstr(s_str(err, "reason"), "timed out after 300 ms"));
+    cJSON_Delete(err);
+    free(extra);
+    assert_int_equal(th_validate_schema(e.log_path), 0);
+    s_finish(&e);
+}
+
+static void sigterm_with_articles_in_flight_exits_zero_and_loses_nothing(void **st)
+{
+    (void)st;
+    struct env e;
+    char *extra = th_path("\"shutdown_timeout_ms\":1500,\"stages\":[{\"name\":\"clean\"},"
+                          "{\"name\":\"slow\",\"plugin\":\"%s/testkit.so\",\"options\":{\"sleep_ms\":400}}]",
+                          th_test_plugin_dir());
+    s_start(&e, extra);
+    const int N = 12;
+    for (int i = 0; i < N; i++) {
+        char *body = th_path("Article number %d arrives with enough words to be text.", i);
+        char *name = th_path("inflight-%02d.txt", i);
+        s_drop(&e, name, body, strlen(body));
+        free(body);
+        free(name);
+    }
+    char topic[16];
+    cJSON *j = s_next(&e, 10000, topic);
+    assert_non_null(j);
+    cJSON_Delete(j);
+    uint64_t t0 = th_now_ms();
+    assert_int_equal(th_daemon_stop(&e.d, SIGTERM, 8000), 0);
+    uint64_t took = th_now_ms() - t0;
+    assert_true(took < 5000);
+    char *out = th_path("%s/outbox", e.dir), *work = th_path("%s/spool/work", e.dir),
+         *inbox = th_path("%s/inbox", e.dir);
+    int published = th_count_dir(out), in_spool = th_count_dir(work), in_inbox = th_count_dir(inbox);
+    printf("# after SIGTERM (%llu ms): %d published, %d in the spool, %d in the inbox\n",
+           (unsigned long long)took, published, in_spool, in_inbox);
+    assert_int_equal(published + in_spool + in_inbox, N);
+    assert_true(published < N); /* the test did stop it mid-way */
+
+    /* A restart finishes the rest: the spool first, then the inbox. */
+    th_sub_close(&e.sub);
+    th_daemon_free(&e.d);
+    free(extra);
+    assert_int_equal(th_daemon_start(&e.d, e.dir, "\"stages\":[{\"name\":\"clean\"}]"), 0);
+    for (int i = 0; i < 200 && th_count_dir(out) < N; i++)
+        usleep(50 * 1000);
+    assert_int_equal(th_count_dir(out), N);
+    assert_int_equal(th_count_dir(work), 0);
+    assert_int_equal(th_daemon_stop(&e.d, SIGTERM, 10000), 0);
+    free(out);
+    free(work);
+    free(inbox);
+    s_finish(&e);
+}
+
+static int s_run(const char *args, char **output)
+{
+    char *cmd = th_path("'%s/bin/presslined' %s 2>&1", th_build_dir(), args);
+    FILE *p = popen(cmd, "r");
+    free(cmd);
+    size_t cap = 65536, n = 0;
+    *output = calloc(1, cap);
+    size_t r;
+    while ((r = fread(*output + n, 1, cap - n - 1, p)) > 0)
+        n += r;
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void check_validates_config_and_plugins(void **st)
+{
+    (void)st;
+    char *out, *dir = th_tempdir();
+    assert_int_equal(s_run("--check", &out), 0);
+    assert_non_null(strstr(out, "loads and accepts its options"));
+    free(out);
+    char *cfg = th_path("%s/bad.json", dir);
+    const char *unknown = "{\"publish\":{\"endpoint\":\"tcp://127.0.0.1:1\",\"hwm\":1,\"colour\":\"red\"}}";
+    th_write_file(cfg, unknown, strlen(unknown));
+    char *args = th_path("--check --config '%s'", cfg);
+    assert_int_equal(s_run(args, &out), 1);
+    assert_non_null(strstr(out, "publish.colour"));
+    free(out);
+    free(args);
+    char *abi = th_path("{\"stages\":[{\"name\":\"x\",\"plugin\":\"%s/bad_abi.so\"}]}", th_test_plugin_dir());
+    th_write_file(cfg, abi, strlen(abi));
+    args = th_path("--check --config '%s'", cfg);
+    assert_int_equal(s_run(args, &out), 1);
+    assert_non_null(strstr(out, "bad_abi.so"));
+    assert_non_null(strstr(out, "ABI version 99"));
+    free(out);
+    /* The same refusal stops the daemon at start. */
+    free(args);
+    args = th_path("--config '%s'", cfg);
+    assert_int_equal(s_run(args, &out), 1);
+    assert_non_null(strstr(out, "bad_abi.so"));
+    free(out);
+    free(args);
+    free(abi);
+    free(cfg);
+    th_rmrf(dir);
+    free(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(check_validates_config_and_plugins),
+        cmocka_unit_test(seeds_are_published_once_each_with_valid_json),
+        cmocka_unit_test(a_file_written_in_pieces_is_read_only_when_complete),
+        cmocka_unit_test(files_present_at_start_and_renamed_in_are_processed),
+        cmocka_unit_test(bad_inputs_get_a_clear_error_and_the_daemon_keeps_serving),
+        cmocka_unit_test(a_failing_stage_and_a_stage_timeout_go_to_failed_with_the_stage),
+        cmocka_unit_test(sigterm_with_articles_in_flight_exits_zero_and_loses_nothing),
+        cmocka_unit_test(a_burst_of_2000_files_is_published_exactly_once_each),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
