@@ -171,8 +171,20 @@ struct mention {
     int group;
 };
 
+/* A set of byte strings inside the text (no copies), for document-level
+ * evidence: which words occur in lower case, which capitalised mid-sentence. */
+struct wordset {
+    struct pl_span *slots; /* end == 0: empty */
+    size_t mask;
+};
+
 struct doc {
     const struct ent_state *st;
+    struct wordset lower_seen; /* words written in lower case somewhere */
+    struct wordset cap_mid;    /* capitalised words not at a sentence start */
+    struct wordset surnames;   /* see s_collect_surnames */
+    struct pl_span *surname_list;
+    size_t nsurnames;
     const char *t;
     struct pl_tokens k;
     uint8_t *used;    /* token is inside a date or an entity already */
@@ -453,24 +465,82 @@ static int s_one_edit(const char *a, size_t na, const char *b, size_t nb)
     return memcmp(a + i, b + i + 1, na - i) == 0;
 }
 
-/* Is the single token i the first or last word of a known PERSON mention? */
+static int s_ws_init(struct wordset *w, size_t n)
+{
+    size_t cap = 64;
+    while (cap < n * 2)
+        cap *= 2;
+    w->slots = calloc(cap, sizeof(*w->slots));
+    w->mask = cap - 1;
+    return w->slots ? 0 : -ENOMEM;
+}
+
+static int s_ws_has(const struct wordset *w, const char *t, const char *s, size_t n)
+{
+    for (size_t i = s_hash(s, n) & w->mask;; i = (i + 1) & w->mask) {
+        const struct pl_span *sl = &w->slots[i];
+        if (sl->end == 0)
+            return 0;
+        if (sl->end - sl->start == n && memcmp(t + sl->start, s, n) == 0)
+            return 1;
+    }
+}
+
+static void s_ws_add(struct wordset *w, const char *t, uint32_t start, uint32_t end)
+{
+    if (s_ws_has(w, t, t + start, end - start))
+        return;
+    size_t i = s_hash(t + start, end - start) & w->mask;
+    while (w->slots[i].end)
+        i = (i + 1) & w->mask;
+    w->slots[i] = (struct pl_span){ start, end };
+}
+
+/* Distinct surnames (last words) of multi-word PERSON mentions found so
+ * far; taken once before the second pass. */
+static int s_collect_surnames(struct doc *d)
+{
+    free(d->surnames.slots);
+    free(d->surname_list);
+    d->nsurnames = 0;
+    d->surname_list = malloc((d->nm + 1) * sizeof(*d->surname_list));
+    if (!d->surname_list || s_ws_init(&d->surnames, d->nm + 1) != 0)
+        return -ENOMEM;
+    for (size_t j = 0; j < d->nm; j++) {
+        const struct mention *m = &d->m[j];
+        if (m->type != E_PER)
+            continue;
+        const char *ms = d->t + m->start;
+        const char *sp = memrchr(ms, ' ', m->end - m->start);
+        if (!sp)
+            continue;
+        uint32_t st = (uint32_t)(sp + 1 - d->t);
+        if (s_ws_has(&d->surnames, d->t, d->t + st, m->end - st))
+            continue;
+        s_ws_add(&d->surnames, d->t, st, m->end);
+        d->surname_list[d->nsurnames++] = (struct pl_span){ st, m->end };
+    }
+    return 0;
+}
+
+/* Is the single token i the surname of a known PERSON ("Putin" for
+ * "Vladimir Putin"), or one edit away from one ("Darchiev" for "Alexander
+ * Darchiyev")? */
 static int s_person_part(const struct doc *d, size_t i)
 {
     const struct pl_token *k = &d->k.v[i];
     size_t n = k->end - k->start;
     const char *w = d->t + k->start;
-    for (size_t j = 0; j < d->nm; j++) {
-        const struct mention *m = &d->m[j];
-        if (m->type != E_PER || m->end - m->start <= n)
-            continue;
-        const char *ms = d->t + m->start;
-        size_t mn = m->end - m->start;
-        if (memcmp(ms + mn - n, w, n) == 0 && ms[mn - n - 1] == ' ')
-            return 1;
-        /* "Darchiev" for "Alexander Darchiyev": one edit in a long surname. */
-        const char *sp = memrchr(ms, ' ', mn);
-        size_t tail = sp ? mn - (size_t)(sp + 1 - ms) : 0;
-        if (sp && n >= 6 && tail >= 6 && s_one_edit(sp + 1, tail, w, n))
+    if (!d->surname_list)
+        return 0;
+    if (s_ws_has(&d->surnames, d->t, w, n))
+        return 1;
+    if (n < 6)
+        return 0;
+    for (size_t j = 0; j < d->nsurnames; j++) {
+        const struct pl_span *sp = &d->surname_list[j];
+        size_t tn = sp->end - sp->start;
+        if (tn >= 6 && s_one_edit(d->t + sp->start, tn, w, n))
             return 1;
     }
     return 0;
@@ -505,6 +575,23 @@ static size_t s_span_end(const struct doc *d, size_t i)
     return j;
 }
 
+/* Fills the document-level word sets; after s_mark_lines. */
+static int s_doc_evidence(struct doc *d)
+{
+    if (s_ws_init(&d->lower_seen, d->k.n + 1) || s_ws_init(&d->cap_mid, d->k.n + 1))
+        return -ENOMEM;
+    for (size_t j = 0; j < d->k.n; j++) {
+        const struct pl_token *o = &d->k.v[j];
+        if (!s_is_word(o))
+            continue;
+        if (!(o->flags & PL_TF_CAP))
+            s_ws_add(&d->lower_seen, d->t, o->start, o->end);
+        else if (!d->initial[j] && !d->titled[j])
+            s_ws_add(&d->cap_mid, d->t, o->start, o->end);
+    }
+    return 0;
+}
+
 /* Is the capitalisation of initial token i just the sentence start? */
 static int s_initial_common(const struct doc *d, size_t i)
 {
@@ -515,20 +602,12 @@ static int s_initial_common(const struct doc *d, size_t i)
         return 0;
     if (pl_is_stopword(low, ln))
         return 1;
-    /* Seen in lower case elsewhere in the article: a common word. */
-    for (size_t j = 0; j < d->k.n; j++) {
-        const struct pl_token *o = &d->k.v[j];
-        if (o->end - o->start == k->end - k->start && !(o->flags & PL_TF_CAP) &&
-            memcmp(d->t + o->start, low, ln) == 0)
-            return 1;
-    }
-    /* Seen capitalised in mid-sentence: a name. */
-    for (size_t j = 0; j < d->k.n; j++) {
-        const struct pl_token *o = &d->k.v[j];
-        if (j != i && !d->initial[j] && !d->titled[j] && o->end - o->start == k->end - k->start &&
-            memcmp(d->t + o->start, d->t + k->start, ln) == 0)
-            return 0;
-    }
+    /* Seen in lower case elsewhere in the article: a common word. Seen
+     * capitalised in mid-sentence: a name. */
+    if (s_ws_has(&d->lower_seen, d->t, low, ln))
+        return 1;
+    if (s_ws_has(&d->cap_mid, d->t, d->t + k->start, k->end - k->start))
+        return 0;
     return 1;
 }
 
@@ -675,17 +754,55 @@ static int s_synonym_set(const char *s, size_t n)
     return -1;
 }
 
+/* Groups mentions: first by identical (type, text) into forms, then forms
+ * by the rules below, pairwise over the (few) distinct forms. Sets each
+ * mention's group to the index of the first mention of its group. */
 static int s_group(struct doc *d, int *parent)
 {
-    for (size_t i = 0; i < d->nm; i++)
-        parent[i] = (int)i;
+    size_t cap = 64;
+    while (cap < d->nm * 2 + 2)
+        cap *= 2;
+    int *slot = malloc(cap * sizeof(int));
+    int *form_of = malloc((d->nm + 1) * sizeof(int));
+    int *forms = malloc((d->nm + 1) * sizeof(int)); /* first mention of each form */
+    size_t nf = 0;
+    if (!slot || !form_of || !forms) {
+        free(slot);
+        free(form_of);
+        free(forms);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < cap; i++)
+        slot[i] = -1;
     for (size_t i = 0; i < d->nm; i++) {
-        struct mention *a = &d->m[i];
+        const struct mention *m = &d->m[i];
+        size_t n = m->end - m->start;
+        size_t h = (s_hash(d->t + m->start, n) ^ (uint64_t)m->type * 0x9e3779b97f4a7c15ull) & (cap - 1);
+        for (;; h = (h + 1) & (cap - 1)) {
+            if (slot[h] < 0) {
+                slot[h] = (int)nf;
+                forms[nf] = (int)i;
+                form_of[i] = (int)nf++;
+                break;
+            }
+            const struct mention *o = &d->m[forms[slot[h]]];
+            if (o->type == m->type && o->end - o->start == n &&
+                !memcmp(d->t + o->start, d->t + m->start, n)) {
+                form_of[i] = slot[h];
+                break;
+            }
+        }
+    }
+    free(slot);
+    for (size_t i = 0; i < nf; i++)
+        parent[i] = (int)i;
+    for (size_t i = 0; i < nf; i++) {
+        struct mention *a = &d->m[forms[i]];
         const char *as = d->t + a->start;
         size_t an = a->end - a->start;
         int asyn = s_synonym_set(as, an);
-        for (size_t j = i + 1; j < d->nm; j++) {
-            struct mention *b = &d->m[j];
+        for (size_t j = i + 1; j < nf; j++) {
+            struct mention *b = &d->m[forms[j]];
             if (a->type != b->type)
                 continue;
             const char *bs = d->t + b->start;
@@ -729,7 +846,9 @@ static int s_group(struct doc *d, int *parent)
         }
     }
     for (size_t i = 0; i < d->nm; i++)
-        d->m[i].group = s_find(parent, (int)i);
+        d->m[i].group = forms[s_find(parent, form_of[i])];
+    free(form_of);
+    free(forms);
     return 0;
 }
 
@@ -764,6 +883,8 @@ static int s_process(void *state, const char *docjson, size_t len, char **out, s
     if (!d.used || !d.initial || !d.titled)
         goto oom;
     s_mark_lines(&d, &sents);
+    if (s_doc_evidence(&d) != 0)
+        goto oom;
 
     const cJSON *pub = cJSON_GetObjectItemCaseSensitive(doc, "published");
     if (pl_find_dates(d.t, &d.k, cJSON_IsString(pub) ? pub->valuestring : NULL, d.used, &dates))
@@ -772,7 +893,7 @@ static int s_process(void *state, const char *docjson, size_t len, char **out, s
         if (s_add_mention(&d, dates.v[i].tok_a, dates.v[i].tok_b, E_DATE) != 0)
             goto oom;
     }
-    if (s_tag(&d, 0) != 0 || s_tag(&d, 1) != 0)
+    if (s_tag(&d, 0) != 0 || s_collect_surnames(&d) != 0 || s_tag(&d, 1) != 0)
         goto oom;
 
     /* Group, then emit groups ordered by count, then first mention. */
@@ -780,7 +901,8 @@ static int s_process(void *state, const char *docjson, size_t len, char **out, s
     parent = malloc((d.nm + 1) * sizeof(*parent));
     if (!parent)
         goto oom;
-    s_group(&d, parent);
+    if (s_group(&d, parent) != 0)
+        goto oom;
 
     cJSON *ents = cJSON_CreateArray();
     if (!ents || pl_doc_set(doc, "entities", ents) != 0)
@@ -794,8 +916,22 @@ static int s_process(void *state, const char *docjson, size_t len, char **out, s
         free(order);
         goto oom;
     }
+    /* next[i]: the following mention of the same group, in text order. */
+    int *head = malloc((d.nm + 1) * sizeof(int)), *nextm = malloc((d.nm + 1) * sizeof(int));
+    if (!head || !nextm) {
+        free(head);
+        free(nextm);
+        free(count);
+        free(order);
+        goto oom;
+    }
     for (size_t i = 0; i < d.nm; i++)
+        head[i] = -1;
+    for (size_t i = d.nm; i-- > 0;) {
+        nextm[i] = head[d.m[i].group];
+        head[d.m[i].group] = (int)i;
         count[d.m[i].group]++;
+    }
     for (size_t i = 0; i < d.nm; i++)
         if (d.m[i].group == (int)i)
             order[roots++] = (int)i;
@@ -814,9 +950,9 @@ static int s_process(void *state, const char *docjson, size_t len, char **out, s
         int g = order[r];
         /* Canonical: the longest form; among equals, the first. */
         size_t best = (size_t)g;
-        for (size_t i = 0; i < d.nm; i++)
-            if (d.m[i].group == g && d.m[i].end - d.m[i].start > d.m[best].end - d.m[best].start)
-                best = i;
+        for (int i = head[g]; i >= 0; i = nextm[i])
+            if (d.m[i].end - d.m[i].start > d.m[best].end - d.m[best].start)
+                best = (size_t)i;
         cJSON *e = cJSON_CreateObject();
         cJSON *mentions = cJSON_CreateArray();
         cJSON *aliases = cJSON_CreateArray();
@@ -844,10 +980,8 @@ static int s_process(void *state, const char *docjson, size_t len, char **out, s
             failed = 1;
             break;
         }
-        for (size_t i = 0; i < d.nm; i++) {
+        for (int i = head[g]; i >= 0; i = nextm[i]) {
             const struct mention *m = &d.m[i];
-            if (m->group != g)
-                continue;
             cJSON *mj = cJSON_CreateObject();
             if (!mj || !cJSON_AddItemToArray(mentions, mj)) {
                 cJSON_Delete(mj);
@@ -875,6 +1009,8 @@ static int s_process(void *state, const char *docjson, size_t len, char **out, s
     }
     free(count);
     free(order);
+    free(head);
+    free(nextm);
     if (failed)
         goto oom;
 
@@ -909,6 +1045,10 @@ out:
     free(d.used);
     free(d.initial);
     free(d.titled);
+    free(d.lower_seen.slots);
+    free(d.cap_mid.slots);
+    free(d.surnames.slots);
+    free(d.surname_list);
     free(d.m);
     free(parent);
     free(sents.v);

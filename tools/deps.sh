@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian packages pressline needs to build and test, when any
+# is missing. Uses sudo when not run as root. Safe to run again.
+set -euo pipefail
+pkgs=(gcc make cmake pkg-config libuv1-dev libzmq3-dev libcjson-dev libutf8proc-dev
+      libsodium-dev libcmocka-dev python3 python3-jsonschema)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "pressline: installing ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
