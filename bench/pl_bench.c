@@ -1,0 +1,188 @@
+/*
+ * pl_bench: throughput and latency of a real presslined.
+ *
+ *   pl_bench [--count N] [--rate R] [--durable] [--workers W] [--only real|floor]
+ *
+ * Starts presslined on a temp folder and a free port, subscribes, then drops
+ * N copies of the seed articles (each made unique) by writing a temp file and
+ * renaming it into the inbox, R files a second (0: as fast as it can). It
+ * prints articles/s (first rename to last message) and the p50/p99/max
+ * latency from rename to the message arriving at the subscriber. It runs
+ * twice: with the real stages, and with one pass-through stage (the floor
+ * that files, ZeroMQ and the writer cost).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static int s_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static uint64_t s_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static int s_run(const char *label, const char *extra, int count, double rate)
+{
+    char *dir = th_tempdir();
+    struct th_daemon d;
+    if (th_daemon_start(&d, dir, extra) != 0) {
+        fprintf(stderr, "pl_bench: cannot start presslined\n");
+        return 1;
+    }
+    struct th_sub sub;
+    th_sub_open(&sub, d.endpoint);
+    if (th_sub_wait_ready(&sub, 10000) != 0) {
+        char *log = th_read_file(d.log, NULL);
+        fprintf(stderr, "pl_bench: presslined did not come up:\n%s\n", log ? log : "");
+        return 1;
+    }
+    /* Seeds in memory. */
+    char *seeds[5];
+    size_t lens[5];
+    const char *names[5] = { "000_8f0c28e4feafd8d8.txt", "001_11e0fa3a6d00148c.txt",
+                             "002_64be57c9f8e4cd97.txt", "003_b0149e1d855999ec.txt",
+                             "004_7d510f4401bc7c85.txt" };
+    for (int i = 0; i < 5; i++) {
+        char *p = th_path("%s/tests/fixtures/seeds/%s", th_source_dir(), names[i]);
+        seeds[i] = th_read_file(p, &lens[i]);
+        free(p);
+        if (!seeds[i]) {
+            fprintf(stderr, "pl_bench: cannot read the seeds under %s\n", th_source_dir());
+            return 1;
+        }
+    }
+    uint64_t *sent = calloc((size_t)count, sizeof(uint64_t));
+    uint64_t *lat = calloc((size_t)count, sizeof(uint64_t));
+    int got = 0, errors = 0, sent_n = 0;
+    uint64_t t0 = s_now_us(), last = t0;
+    /* Interleave dropping and receiving so a paced run measures latency
+     * without queueing behind the dropper. */
+    while (got + errors < count) {
+        if (sent_n < count && (rate <= 0 || s_now_us() >= t0 + (uint64_t)(sent_n * 1e6 / rate))) {
+            char *tmp = th_path("%s/inbox/.b%06d.tmp", dir, sent_n);
+            char *dst = th_path("%s/inbox/b%06d.txt", dir, sent_n);
+            char *body = th_path("%s\nBenchmark copy %d.\n", seeds[sent_n % 5], sent_n);
+            th_write_file(tmp, body, strlen(body));
+            sent[sent_n] = s_now_us();
+            rename(tmp, dst);
+            free(tmp);
+            free(dst);
+            free(body);
+            sent_n++;
+            if (rate <= 0 && sent_n < count)
+                continue;
+        }
+        char topic[16];
+        cJSON *j = th_sub_next(&sub, sent_n < count ? 1 : 30000, topic, NULL);
+        if (!j) {
+            if (sent_n < count)
+                continue;
+            fprintf(stderr, "pl_bench: timed out with %d of %d results\n", got, count);
+            break;
+        }
+        uint64_t now = s_now_us();
+        const char *name = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "source"), "name")->valuestring;
+        int idx = atoi(name + 1);
+        if (!strcmp(topic, "article") && idx >= 0 && idx < count) {
+            lat[got++] = now - sent[idx];
+            last = now;
+        } else {
+            errors++;
+        }
+        cJSON_Delete(j);
+    }
+    th_daemon_stop(&d, SIGTERM, 20000);
+    qsort(lat, (size_t)got, sizeof(uint64_t), s_cmp);
+    double secs = (double)(last - t0) / 1e6;
+    printf("%-28s %6d articles  %8.0f articles/s  latency p50 %7.2f ms  p99 %7.2f ms  max %7.2f ms%s\n",
+           label, got, got / (secs > 0 ? secs : 1), got ? lat[got / 2] / 1000.0 : 0,
+           got ? lat[(size_t)(got * 0.99)] / 1000.0 : 0, got ? lat[got - 1] / 1000.0 : 0,
+           errors ? "  (errors!)" : "");
+    for (int i = 0; i < 5; i++)
+        free(seeds[i]);
+    free(sent);
+    free(lat);
+    th_sub_close(&sub);
+    th_daemon_free(&d);
+    th_rmrf(dir);
+    free(dir);
+    return got == count ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "count", required_argument, NULL, 'n' }, { "rate", required_argument, NULL, 'r' },
+        { "durable", no_argument, NULL, 'd' },     { "workers", required_argument, NULL, 'w' },
+        { "only", required_argument, NULL, 'o' },  { NULL, 0, NULL, 0 },
+    };
+    int count = 2000, durable = 0, workers = 1, c;
+    double rate = 0;
+    const char *only = NULL;
+    while ((c = getopt_long(argc, argv, "n:r:dw:o:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'n': count = atoi(optarg); break;
+        case 'r': rate = atof(optarg); break;
+        case 'd': durable = 1; break;
+        case 'w': workers = atoi(optarg); break;
+        case 'o': only = optarg; break;
+        default:
+            fprintf(stderr, "usage: pl_bench [--count N] [--rate R] [--durable] [--workers W] "
+                            "[--only real|floor]\n");
+            return 2;
+        }
+    }
+    if (count < 1 || workers < 1) {
+        fprintf(stderr, "pl_bench: --count and --workers must be at least 1\n");
+        return 2;
+    }
+    /* Find the daemon and sources relative to this executable. */
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        *strrchr(exe, '/') = '\0';
+        char *build = th_path("%s/..", exe);
+        setenv("PL_BUILD_DIR", build, 0);
+        free(build);
+    }
+    setenv("PL_SOURCE_DIR", PL_BENCH_SOURCE_DIR, 0);
+    printf("pl_bench: %d articles, %s, %s, %d worker%s per stage\n", count,
+           rate > 0 ? "paced" : "as fast as possible", durable ? "fsync on" : "fsync off",
+           workers, workers == 1 ? "" : "s");
+    int rc = 0;
+    char *common = th_path("\"durable\":%s,\"limits\":{\"max_in_flight\":256}",
+                           durable ? "true" : "false");
+    if (!only || !strcmp(only, "real")) {
+        char *extra = th_path("%s,\"stages\":[{\"name\":\"clean\",\"workers\":%d},"
+                              "{\"name\":\"entities\",\"workers\":%d},"
+                              "{\"name\":\"summarize\",\"workers\":%d}]",
+                              common, workers, workers, workers);
+        rc |= s_run("clean+entities+summarize", extra, count, rate);
+        free(extra);
+    }
+    if (!only || !strcmp(only, "floor")) {
+        char *extra = th_path("%s,\"stages\":[{\"name\":\"pass\",\"plugin\":\"%s/bench/"
+                              "passthrough.so\",\"workers\":%d}]",
+                              common, th_build_dir(), workers);
+        rc |= s_run("pass-through (floor)", extra, count, rate);
+        free(extra);
+    }
+    free(common);
+    return rc;
+}
