@@ -87,23 +87,34 @@ void th_rmrf(const char *path)
 
 char *th_read_file(const char *path, size_t *len)
 {
+    /* Read to EOF: files under /proc report a size of 0. */
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
+    size_t cap = 4096, n = 0, r;
+    char *b = malloc(cap + 1);
+    while (b && (r = fread(b + n, 1, cap - n, f)) > 0) {
+        n += r;
+        if (n == cap) {
+            char *nb = realloc(b, cap * 2 + 1);
+            if (!nb) {
+                free(b);
+                b = NULL;
+                break;
+            }
+            b = nb;
+            cap *= 2;
+        }
     }
+    int bad = ferror(f);
     fclose(f);
-    if (b) {
-        b[n] = '\0';
-        if (len)
-            *len = (size_t)n;
+    if (!b || bad) {
+        free(b);
+        return NULL;
     }
+    b[n] = '\0';
+    if (len)
+        *len = n;
     return b;
 }
 
