@@ -897,7 +897,8 @@ static int s_process(void *state, const char *docjson, size_t len, char **out, s
         goto oom;
 
     /* Group, then emit groups ordered by count, then first mention. */
-    qsort(d.m, d.nm, sizeof(*d.m), s_cmp_mention);
+    if (d.nm > 1)
+        qsort(d.m, d.nm, sizeof(*d.m), s_cmp_mention);
     parent = malloc((d.nm + 1) * sizeof(*parent));
     if (!parent)
         goto oom;

@@ -311,7 +311,8 @@ static int s_keywords(const char *t, const struct pl_tokens *k, const long *ids,
         if (ph[p].n == 1 && ph[p].freq < 2)
             ph[p].score *= 0.5;
     }
-    qsort(ph, np, sizeof(*ph), s_cmp_phrase);
+    if (np > 1)
+        qsort(ph, np, sizeof(*ph), s_cmp_phrase);
     int got = 0;
     for (size_t p = 0; p < np && got < want; p++) {
         char buf[256];

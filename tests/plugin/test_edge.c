@@ -212,6 +212,22 @@ static void a_surname_alone_joins_the_full_name(void **st)
     cJSON_Delete(r);
 }
 
+static void text_without_names_or_content_words_is_handled(void **st)
+{
+    (void)st;
+    char err[600] = "";
+    cJSON *r = s_run("entities", NULL, "{\"text\":\"it was what it was, and that is all.\"}", err,
+                     sizeof(err));
+    assert_non_null(r);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "entities")), 0);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "dates")), 0);
+    cJSON_Delete(r);
+    r = s_run("summarize", NULL, "{\"text\":\"it was what it was.\"}", err, sizeof(err));
+    assert_non_null(r);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "keywords")), 0);
+    cJSON_Delete(r);
+}
+
 static void a_large_article_is_handled(void **st)
 {
     (void)st;
@@ -255,6 +271,7 @@ int main(void)
         cmocka_unit_test(summary_length_follows_options),
         cmocka_unit_test(stages_without_text_fail_with_a_clear_reason),
         cmocka_unit_test(a_surname_alone_joins_the_full_name),
+        cmocka_unit_test(text_without_names_or_content_words_is_handled),
         cmocka_unit_test(a_large_article_is_handled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
