@@ -46,7 +46,7 @@ static int s_init(const struct pl_host *host, const char *options_json, void **s
         return pl_fail(err, "summarize: out of memory");
     }
     *st = (struct sum_state){ .sentences = 3, .ratio = 0, .max_sentences = 10, .keywords = 10,
-                              .lambda = 0.7 };
+                              .lambda = 0.6 };
     if (pl_options_check_keys(o, "summarize", keys, err) != 0)
         goto fail;
     const cJSON *v;
@@ -185,25 +185,25 @@ struct sent {
     int picked;
 };
 
-static double s_cosine(const struct sent *a, const struct sent *b, double *scratch, size_t nv)
+/* Cosine of two sentences' term-count vectors. scratch is all zero on entry
+ * and on return. */
+static double s_cosine(const struct sent *a, const struct sent *b, double *scratch)
 {
-    (void)nv;
     double dot = 0, na = 0, nb = 0;
     for (size_t i = 0; i < a->nterms; i++)
         scratch[a->terms[i]] += 1;
     for (size_t i = 0; i < b->nterms; i++)
         dot += scratch[b->terms[i]];
     for (size_t i = 0; i < a->nterms; i++) {
-        na += 2 * scratch[a->terms[i]] - 1; /* sum of squares, counted incrementally */
+        na += scratch[a->terms[i]] * scratch[a->terms[i]];
+        scratch[a->terms[i]] = 0; /* each distinct term counted once */
     }
-    for (size_t i = 0; i < a->nterms; i++)
-        scratch[a->terms[i]] = 0;
     for (size_t i = 0; i < b->nterms; i++)
         scratch[b->terms[i]] += 1;
-    for (size_t i = 0; i < b->nterms; i++)
-        nb += 2 * scratch[b->terms[i]] - 1;
-    for (size_t i = 0; i < b->nterms; i++)
+    for (size_t i = 0; i < b->nterms; i++) {
+        nb += scratch[b->terms[i]] * scratch[b->terms[i]];
         scratch[b->terms[i]] = 0;
+    }
     if (na <= 0 || nb <= 0)
         return 0;
     return dot / sqrt(na * nb);
@@ -400,6 +400,10 @@ static int s_process(void *state, const char *docjson, size_t len, char **out, s
                 se->terms[se->nterms++] = ids[i];
         }
         se->candidate = s_is_candidate(t, se);
+        /* "The goal? To unravel ...": an answer to a rhetorical question in
+         * the same paragraph means nothing on its own. */
+        if (s > 0 && t[ss[s - 1].end - 1] == '?' && !memchr(t + ss[s - 1].end, '\n', se->start - ss[s - 1].end))
+            se->candidate = 0;
     }
 
     /* Title terms. */
@@ -479,7 +483,11 @@ static int s_process(void *state, const char *docjson, size_t len, char **out, s
         /* Quoted speech makes a weaker summary sentence than reported fact. */
         const char *p = t + se->start;
         double quote = (strncmp(p, "\xe2\x80\x9c", 3) == 0 || *p == '"') ? 0.1 : 0;
-        se->score = 0.5 * pos + 0.35 * central + 0.15 * tover - quote;
+        /* Position multiplies relevance rather than adding to it, so a first
+         * line that shares nothing with the article (a stray teaser above
+         * the story) does not win on position alone. */
+        double relevance = ntitle > 0 ? 0.6 * central + 0.4 * tover : central;
+        se->score = relevance * (0.5 + pos) - quote;
     }
 
     size_t want = (size_t)st->sentences;
@@ -493,24 +501,34 @@ static int s_process(void *state, const char *docjson, size_t len, char **out, s
     if (want > ncand)
         want = ncand;
 
-    /* Maximal marginal relevance. */
+    /* Maximal marginal relevance over scores scaled to [0, 1], so the
+     * redundancy term (a cosine) weighs on the same scale. A candidate this
+     * close to a picked sentence is a restatement and is not taken at all. */
+    const double near_repeat = 0.6;
+    double top = 0;
+    for (size_t q = 0; q < sp.n; q++)
+        if (ss[q].candidate && ss[q].score > top)
+            top = ss[q].score;
     for (size_t got = 0; got < want; got++) {
         double best = -1e9;
         size_t bi = sp.n;
-        for (size_t s = 0; s < sp.n; s++) {
-            if (!ss[s].candidate || ss[s].picked)
+        for (size_t q = 0; q < sp.n; q++) {
+            if (!ss[q].candidate || ss[q].picked)
                 continue;
             double red = 0;
-            for (size_t q = 0; q < sp.n; q++)
-                if (ss[q].picked) {
-                    double c = s_cosine(&ss[s], &ss[q], scratch, v.n);
+            for (size_t r = 0; r < sp.n; r++)
+                if (ss[r].picked) {
+                    double c = s_cosine(&ss[q], &ss[r], scratch);
                     if (c > red)
                         red = c;
                 }
-            double mmr = st->lambda * ss[s].score - (1 - st->lambda) * red;
+            if (red >= near_repeat)
+                continue;
+            double rel = top > 0 ? ss[q].score / top : 0;
+            double mmr = st->lambda * rel - (1 - st->lambda) * red;
             if (mmr > best) {
                 best = mmr;
-                bi = s;
+                bi = q;
             }
         }
         if (bi == sp.n)

@@ -174,6 +174,24 @@ static void summary_length_follows_options(void **st)
     cJSON_Delete(r);
 }
 
+static void a_near_repeat_of_a_picked_sentence_is_not_picked(void **st)
+{
+    (void)st;
+    char err[600] = "";
+    const char *doc = "{\"title\":\"Council approves city budget\",\"text\":\"The city council "
+                      "approved the budget for next year on Monday evening. The city council "
+                      "approved the budget for next year on Monday night. Spending on schools "
+                      "rises by a tenth under the plan. Critics said the budget ignores the "
+                      "housing shortage.\"}";
+    cJSON *r = s_run("summarize", "{\"sentences\":2}", doc, err, sizeof(err));
+    assert_non_null(r);
+    const cJSON *ss = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "summary"), "sentences");
+    assert_int_equal(cJSON_GetArraySize(ss), 2);
+    const char *second = cJSON_GetObjectItem(cJSON_GetArrayItem(ss, 1), "text")->valuestring;
+    assert_null(strstr(second, "Monday night"));
+    cJSON_Delete(r);
+}
+
 static void stages_without_text_fail_with_a_clear_reason(void **st)
 {
     (void)st;
@@ -269,6 +287,7 @@ int main(void)
         cmocka_unit_test(hard_wrapped_paragraphs_are_joined),
         cmocka_unit_test(summary_of_one_sentence_and_of_no_punctuation),
         cmocka_unit_test(summary_length_follows_options),
+        cmocka_unit_test(a_near_repeat_of_a_picked_sentence_is_not_picked),
         cmocka_unit_test(stages_without_text_fail_with_a_clear_reason),
         cmocka_unit_test(a_surname_alone_joins_the_full_name),
         cmocka_unit_test(text_without_names_or_content_words_is_handled),
