@@ -7,8 +7,8 @@
  * content-word profile) and its overlap with the title; sentences are then
  * picked greedily with maximal marginal relevance, so a near-repeat of a
  * picked sentence loses, and given back in their original order, each exactly
- * as it stands in "text". Keyphrases are RAKE-style runs of content words
- * scored by word degree and frequency.
+ * as it stands in "text". Keyphrases are runs of up to three content words
+ * scored by how often they recur.
  *
  * Output: "summary" {text, sentences[{text,start,end}]} and "keywords" [].
  * Thread-safe: the state holds options only.
@@ -231,10 +231,10 @@ static int s_is_candidate(const char *t, const struct sent *s)
     return e > 0 && (p[e - 1] == '.' || p[e - 1] == '!');
 }
 
-/* --- keyphrases (RAKE) -------------------------------------------------- */
+/* --- keyphrases -------------------------------------------------------- */
 
 struct phrase {
-    long terms[4];
+    long terms[3];
     int n;
     uint32_t start, end; /* first occurrence */
     int freq;
@@ -249,6 +249,30 @@ static int s_cmp_phrase(const void *x, const void *y)
     return a->start < b->start ? -1 : a->start > b->start;
 }
 
+/* Words that are content words to the summary but make poor keyphrases. */
+static int s_weak_keyword(const char *t, const struct pl_token *k)
+{
+    static const char *const weak[] = {
+        "said", "says", "say", "told", "made", "make", "makes", "take", "took", "including",
+        "according", "like", "new", "first", "last", "two", "three", "four", "five", "six",
+        "many", "much", "could", "would", "well", "added", "noted", "stated", "seen", "way",
+        "ways", "time", "year", "years", "week", "day", "days", "month", "months", "part",
+        "since", "however", "even", "still", "just", "only", "recent", "recently", NULL,
+    };
+    char w[64];
+    size_t n = pl_lower(t + k->start, k->end - k->start, w, sizeof(w));
+    if (n > 4 && strcmp(w + n - 2, "ly") == 0)
+        return 1; /* adverbs */
+    for (const char *const *p = weak; *p; p++)
+        if (strcmp(*p, w) == 0)
+            return 1;
+    return 0;
+}
+
+/* Keyphrases: runs of up to three content words (cut at stopwords,
+ * punctuation and line breaks), scored by how often the phrase recurs and how
+ * often its words recur in the article. A phrase inside a better one is
+ * left out. */
 static int s_keywords(const char *t, const struct pl_tokens *k, const long *ids, struct vocab *v,
                       int want, cJSON *out)
 {
@@ -256,60 +280,57 @@ static int s_keywords(const char *t, const struct pl_tokens *k, const long *ids,
         return 0;
     struct phrase *ph = NULL;
     size_t np = 0, cap = 0;
-    double *freq = calloc(v->n + 1, sizeof(double)), *deg = calloc(v->n + 1, sizeof(double));
     int rc = -ENOMEM;
-    if (!freq || !deg)
-        goto out;
     size_t i = 0;
     while (i < k->n) {
-        if (ids[i] < 0) {
+        if (ids[i] < 0 || s_weak_keyword(t, &k->v[i])) {
             i++;
             continue;
         }
-        size_t j = i;
-        while (j < k->n && ids[j] >= 0 && j - i < 4 &&
-               (j == i || !(k->v[j].flags & PL_TF_NEWLINE)))
+        size_t j = i + 1;
+        while (j < k->n && j - i < 3 && ids[j] >= 0 && !s_weak_keyword(t, &k->v[j]) &&
+               !(k->v[j].flags & PL_TF_NEWLINE))
             j++;
-        int len = (int)(j - i);
-        /* Same phrase seen before? */
-        size_t p;
-        for (p = 0; p < np; p++) {
-            if (ph[p].n != len)
-                continue;
-            int same = 1;
-            for (int q = 0; q < len && same; q++)
-                same = ph[p].terms[q] == ids[i + (size_t)q];
-            if (same)
-                break;
-        }
-        if (p == np) {
-            if (np == cap) {
-                cap = cap ? cap * 2 : 64;
-                struct phrase *nph = realloc(ph, cap * sizeof(*nph));
-                if (!nph)
-                    goto out;
-                ph = nph;
+        /* Every sub-run starting at i counts: "embassy" and "embassy operations". */
+        for (size_t e = i + 1; e <= j; e++) {
+            int len = (int)(e - i);
+            size_t p;
+            for (p = 0; p < np; p++) {
+                if (ph[p].n != len)
+                    continue;
+                int same = 1;
+                for (int q = 0; q < len && same; q++)
+                    same = ph[p].terms[q] == ids[i + (size_t)q];
+                if (same)
+                    break;
             }
-            ph[np] = (struct phrase){ .n = len, .start = k->v[i].start, .end = k->v[j - 1].end };
-            for (int q = 0; q < len; q++)
-                ph[np].terms[q] = ids[i + (size_t)q];
-            np++;
-        }
-        ph[p].freq++;
-        for (int q = 0; q < len; q++) {
-            freq[ids[i + (size_t)q]] += 1;
-            deg[ids[i + (size_t)q]] += len;
+            if (p == np) {
+                if (np == cap) {
+                    cap = cap ? cap * 2 : 64;
+                    struct phrase *nph = realloc(ph, cap * sizeof(*nph));
+                    if (!nph)
+                        goto out;
+                    ph = nph;
+                }
+                ph[np] = (struct phrase){ .n = len, .start = k->v[i].start, .end = k->v[e - 1].end };
+                for (int q = 0; q < len; q++)
+                    ph[np].terms[q] = ids[i + (size_t)q];
+                np++;
+            }
+            ph[p].freq++;
         }
         i = j;
     }
     for (size_t p = 0; p < np; p++) {
-        double s = 0;
+        double words = 0;
         for (int q = 0; q < ph[p].n; q++)
-            s += deg[ph[p].terms[q]] / freq[ph[p].terms[q]];
-        /* RAKE favours long one-off phrases; weight by how often it recurs. */
-        ph[p].score = s * (1.0 + log((double)ph[p].freq));
-        if (ph[p].n == 1 && ph[p].freq < 2)
-            ph[p].score *= 0.5;
+            words += v->df[ph[p].terms[q]];
+        /* Recurrence of the phrase first, longer phrases preferred (a
+         * recurring two-word name says more than either word), the words'
+         * own recurrence to break ties. A phrase seen once says little. */
+        ph[p].score = (double)ph[p].freq * pow((double)ph[p].n, 1.5) + 0.1 * words / ph[p].n;
+        if (ph[p].freq < 2)
+            ph[p].score *= 0.25;
     }
     if (np > 1)
         qsort(ph, np, sizeof(*ph), s_cmp_phrase);
@@ -317,11 +338,14 @@ static int s_keywords(const char *t, const struct pl_tokens *k, const long *ids,
     for (size_t p = 0; p < np && got < want; p++) {
         char buf[256];
         size_t bl = pl_lower(t + ph[p].start, ph[p].end - ph[p].start, buf, sizeof(buf));
-        /* Skip a phrase already inside a kept one. */
+        if (bl < 3)
+            continue;
+        /* Skip a phrase that is part of, or contains, one already kept. */
         int dup = 0;
         const cJSON *it;
-        cJSON_ArrayForEach(it, out) if (strstr(it->valuestring, buf)) dup = 1;
-        if (dup || bl < 3)
+        cJSON_ArrayForEach(it, out) if (strstr(it->valuestring, buf) || strstr(buf, it->valuestring))
+            dup = 1;
+        if (dup)
             continue;
         if (!cJSON_AddItemToArray(out, cJSON_CreateString(buf)))
             goto out;
@@ -330,8 +354,6 @@ static int s_keywords(const char *t, const struct pl_tokens *k, const long *ids,
     rc = 0;
 out:
     free(ph);
-    free(freq);
-    free(deg);
     return rc;
 }
 
