@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exe.h"
 #include "log.h"
 
 #define PL_CONFIG_MAX_BYTES (1024 * 1024)
@@ -372,6 +373,12 @@ out:
 int pl_config_load(const char *path, const char *exe_dir, struct pl_config **out, char *err,
                    size_t errlen)
 {
+    char here[4096];
+    if (!exe_dir) {
+        if (pl_exe_dir(here, sizeof(here)) != 0)
+            snprintf(here, sizeof(here), ".");
+        exe_dir = here;
+    }
     if (!path)
         return pl_config_load_text(NULL, "built-in default configuration", exe_dir, out, err,
                                    errlen);

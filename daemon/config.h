@@ -43,7 +43,8 @@ struct pl_config {
 extern const char pl_default_config_json[];
 
 /* Loads the configuration: the default, overlaid with the file at `path`
- * when path is not NULL. `exe_dir` locates plugins when plugin_dir is "".
+ * when path is not NULL. `exe_dir` locates plugins when plugin_dir is "";
+ * NULL means the folder of the running executable.
  * On success returns 0 and *out (caller frees with pl_config_free). On
  * failure returns -1 with a message in err naming the file and key. */
 int pl_config_load(const char *path, const char *exe_dir, struct pl_config **out, char *err,

@@ -1,6 +1,8 @@
 /* Name set; see nameset.h. */
 #include "nameset.h"
 
+#include "text.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -8,14 +10,6 @@
 
 static char s_tomb;
 #define TOMB (&s_tomb)
-
-static uint64_t s_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
 
 int pl_nameset_init(struct pl_nameset *s)
 {
@@ -37,7 +31,7 @@ void pl_nameset_free(struct pl_nameset *s)
 /* Slot holding name, or -1. */
 static long s_find(const struct pl_nameset *s, const char *name)
 {
-    for (size_t i = s_hash(name) & (s->cap - 1), n = 0; n < s->cap; i = (i + 1) & (s->cap - 1), n++) {
+    for (size_t i = pl_hash(name, strlen(name)) & (s->cap - 1), n = 0; n < s->cap; i = (i + 1) & (s->cap - 1), n++) {
         if (!s->slots[i])
             return -1;
         if (s->slots[i] != TOMB && strcmp(s->slots[i], name) == 0)
@@ -56,7 +50,7 @@ static int s_grow(struct pl_nameset *s)
         char *k = s->slots[i];
         if (!k || k == TOMB)
             continue;
-        size_t j = s_hash(k) & (cap - 1);
+        size_t j = pl_hash(k, strlen(k)) & (cap - 1);
         while (slots[j])
             j = (j + 1) & (cap - 1);
         slots[j] = k;
@@ -77,7 +71,7 @@ int pl_nameset_add(struct pl_nameset *s, const char *name)
     char *k = strdup(name);
     if (!k)
         return -ENOMEM;
-    size_t i = s_hash(name) & (s->cap - 1);
+    size_t i = pl_hash(name, strlen(name)) & (s->cap - 1);
     while (s->slots[i] && s->slots[i] != TOMB)
         i = (i + 1) & (s->cap - 1);
     if (!s->slots[i])

@@ -15,7 +15,6 @@
 #include <zmq.h>
 
 #include "config.h"
-#include "exe.h"
 #include "log.h"
 #include "pipeline.h"
 
@@ -175,11 +174,9 @@ static int s_process(int argc, char **argv)
         fprintf(stderr, "pressline process: name at least one FILE\n");
         return 2;
     }
-    char exe_dir[PATH_MAX], err[1024];
-    if (pl_exe_dir(exe_dir, sizeof(exe_dir)) != 0)
-        snprintf(exe_dir, sizeof(exe_dir), ".");
+    char err[1024];
     struct pl_config *cfg = NULL;
-    if (pl_config_load(config, exe_dir, &cfg, err, sizeof(err)) != 0) {
+    if (pl_config_load(config, NULL, &cfg, err, sizeof(err)) != 0) {
         fprintf(stderr, "pressline process: %s\n", err);
         return 1;
     }

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "config.h"
-#include "exe.h"
 #include "log.h"
 #include "service.h"
 
@@ -71,11 +70,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "presslined: unknown log level \"%s\" (error, warn, info, debug)\n", level);
         return 2;
     }
-    char exe_dir[PATH_MAX], err[1024];
-    if (pl_exe_dir(exe_dir, sizeof(exe_dir)) != 0)
-        snprintf(exe_dir, sizeof(exe_dir), ".");
+    char err[1024];
     struct pl_config *cfg = NULL;
-    if (pl_config_load(config, exe_dir, &cfg, err, sizeof(err)) != 0) {
+    if (pl_config_load(config, NULL, &cfg, err, sizeof(err)) != 0) {
         PL_ERR("%s", err);
         return 1;
     }

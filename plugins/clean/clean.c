@@ -485,28 +485,12 @@ static int s_init(const struct pl_host *host, const char *options_json, void **s
     st->min_headline_run = 3;
     if (pl_options_check_keys(o, "clean", keys, err) != 0)
         goto fail;
-    const cJSON *v;
-    if ((v = cJSON_GetObjectItemCaseSensitive(o, "max_invalid_ratio"))) {
-        if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 1) {
-            pl_fail(err, "clean: max_invalid_ratio must be a number from 0 to 1");
-            goto fail;
-        }
-        st->max_invalid_ratio = v->valuedouble;
-    }
-    if ((v = cJSON_GetObjectItemCaseSensitive(o, "max_control_ratio"))) {
-        if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 1) {
-            pl_fail(err, "clean: max_control_ratio must be a number from 0 to 1");
-            goto fail;
-        }
-        st->max_control_ratio = v->valuedouble;
-    }
-    if ((v = cJSON_GetObjectItemCaseSensitive(o, "min_headline_run"))) {
-        if (!cJSON_IsNumber(v) || v->valueint < 2 || v->valueint > 100) {
-            pl_fail(err, "clean: min_headline_run must be an integer from 2 to 100");
-            goto fail;
-        }
-        st->min_headline_run = v->valueint;
-    }
+    double run = st->min_headline_run;
+    if (pl_options_number(o, "clean", "max_invalid_ratio", 0, 1, false, &st->max_invalid_ratio, err) ||
+        pl_options_number(o, "clean", "max_control_ratio", 0, 1, false, &st->max_control_ratio, err) ||
+        pl_options_number(o, "clean", "min_headline_run", 2, 100, true, &run, err))
+        goto fail;
+    st->min_headline_run = (int)run;
     cJSON_Delete(o);
     *state = st;
     return 0;

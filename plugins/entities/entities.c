@@ -52,17 +52,9 @@ struct ent_state {
     int max_tokens;
 };
 
-static uint64_t s_hash(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-    return h;
-}
-
 static unsigned s_gz_get(const struct ent_state *st, const char *s, size_t n)
 {
-    for (size_t i = s_hash(s, n) & st->mask;; i = (i + 1) & st->mask) {
+    for (size_t i = pl_hash(s, n) & st->mask;; i = (i + 1) & st->mask) {
         const struct gz_slot *sl = &st->slots[i];
         if (!sl->key)
             return 0;
@@ -73,7 +65,7 @@ static unsigned s_gz_get(const struct ent_state *st, const char *s, size_t n)
 
 static int s_gz_add(struct ent_state *st, const char *s, size_t n, unsigned kind)
 {
-    for (size_t i = s_hash(s, n) & st->mask;; i = (i + 1) & st->mask) {
+    for (size_t i = pl_hash(s, n) & st->mask;; i = (i + 1) & st->mask) {
         struct gz_slot *sl = &st->slots[i];
         if (!sl->key) {
             sl->key = strndup(s, n);
@@ -477,7 +469,7 @@ static int s_ws_init(struct wordset *w, size_t n)
 
 static int s_ws_has(const struct wordset *w, const char *t, const char *s, size_t n)
 {
-    for (size_t i = s_hash(s, n) & w->mask;; i = (i + 1) & w->mask) {
+    for (size_t i = pl_hash(s, n) & w->mask;; i = (i + 1) & w->mask) {
         const struct pl_span *sl = &w->slots[i];
         if (sl->end == 0)
             return 0;
@@ -490,7 +482,7 @@ static void s_ws_add(struct wordset *w, const char *t, uint32_t start, uint32_t 
 {
     if (s_ws_has(w, t, t + start, end - start))
         return;
-    size_t i = s_hash(t + start, end - start) & w->mask;
+    size_t i = pl_hash(t + start, end - start) & w->mask;
     while (w->slots[i].end)
         i = (i + 1) & w->mask;
     w->slots[i] = (struct pl_span){ start, end };
@@ -777,7 +769,7 @@ static int s_group(struct doc *d, int *parent)
     for (size_t i = 0; i < d->nm; i++) {
         const struct mention *m = &d->m[i];
         size_t n = m->end - m->start;
-        size_t h = (s_hash(d->t + m->start, n) ^ (uint64_t)m->type * 0x9e3779b97f4a7c15ull) & (cap - 1);
+        size_t h = (pl_hash(d->t + m->start, n) ^ (uint64_t)m->type * 0x9e3779b97f4a7c15ull) & (cap - 1);
         for (;; h = (h + 1) & (cap - 1)) {
             if (slot[h] < 0) {
                 slot[h] = (int)nf;

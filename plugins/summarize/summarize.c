@@ -49,43 +49,16 @@ static int s_init(const struct pl_host *host, const char *options_json, void **s
                               .lambda = 0.6 };
     if (pl_options_check_keys(o, "summarize", keys, err) != 0)
         goto fail;
-    const cJSON *v;
-    if ((v = cJSON_GetObjectItemCaseSensitive(o, "sentences"))) {
-        if (!cJSON_IsNumber(v) || v->valuedouble != (int)v->valuedouble || v->valueint < 1 ||
-            v->valueint > 100) {
-            pl_fail(err, "summarize: \"sentences\" must be an integer from 1 to 100");
-            goto fail;
-        }
-        st->sentences = v->valueint;
-    }
-    if ((v = cJSON_GetObjectItemCaseSensitive(o, "ratio"))) {
-        if (!cJSON_IsNumber(v) || v->valuedouble <= 0 || v->valuedouble > 1) {
-            pl_fail(err, "summarize: \"ratio\" must be a number above 0 and at most 1");
-            goto fail;
-        }
-        st->ratio = v->valuedouble;
-    }
-    if ((v = cJSON_GetObjectItemCaseSensitive(o, "max_sentences"))) {
-        if (!cJSON_IsNumber(v) || v->valueint < 1 || v->valueint > 1000) {
-            pl_fail(err, "summarize: \"max_sentences\" must be an integer from 1 to 1000");
-            goto fail;
-        }
-        st->max_sentences = v->valueint;
-    }
-    if ((v = cJSON_GetObjectItemCaseSensitive(o, "keywords"))) {
-        if (!cJSON_IsNumber(v) || v->valueint < 0 || v->valueint > 100) {
-            pl_fail(err, "summarize: \"keywords\" must be an integer from 0 to 100");
-            goto fail;
-        }
-        st->keywords = v->valueint;
-    }
-    if ((v = cJSON_GetObjectItemCaseSensitive(o, "redundancy_lambda"))) {
-        if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 1) {
-            pl_fail(err, "summarize: \"redundancy_lambda\" must be a number from 0 to 1");
-            goto fail;
-        }
-        st->lambda = v->valuedouble;
-    }
+    double sentences = st->sentences, max_sentences = st->max_sentences, keywords = st->keywords;
+    if (pl_options_number(o, "summarize", "sentences", 1, 100, true, &sentences, err) ||
+        pl_options_number(o, "summarize", "ratio", 0.001, 1, false, &st->ratio, err) ||
+        pl_options_number(o, "summarize", "max_sentences", 1, 1000, true, &max_sentences, err) ||
+        pl_options_number(o, "summarize", "keywords", 0, 100, true, &keywords, err) ||
+        pl_options_number(o, "summarize", "redundancy_lambda", 0, 1, false, &st->lambda, err))
+        goto fail;
+    st->sentences = (int)sentences;
+    st->max_sentences = (int)max_sentences;
+    st->keywords = (int)keywords;
     cJSON_Delete(o);
     *state = st;
     return 0;
@@ -110,14 +83,6 @@ struct vocab {
     size_t mask;
 };
 
-static uint64_t s_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
 static int s_vocab_init(struct vocab *v, size_t expect)
 {
     size_t cap = 64;
@@ -131,7 +96,7 @@ static int s_vocab_init(struct vocab *v, size_t expect)
 /* Returns the id of w, adding it. -1 on OOM. */
 static long s_vocab_id(struct vocab *v, const char *w)
 {
-    size_t i = s_hash(w) & v->mask;
+    size_t i = pl_hash(w, strlen(w)) & v->mask;
     for (; v->slots[i]; i = (i + 1) & v->mask)
         if (strcmp(v->w[v->slots[i] - 1], w) == 0)
             return (long)v->slots[i] - 1;

@@ -98,3 +98,17 @@ int pl_options_check_keys(const cJSON *opts, const char *plugin, const char *con
     }
     return 0;
 }
+
+int pl_options_number(const cJSON *opts, const char *plugin, const char *key, double lo,
+                      double hi, bool integer, double *out, struct pl_error *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(opts, key);
+    if (!v)
+        return 0;
+    if (!cJSON_IsNumber(v) || v->valuedouble < lo || v->valuedouble > hi ||
+        (integer && v->valuedouble != (double)(long long)v->valuedouble))
+        return pl_fail(err, "%s: \"%s\" must be %s from %g to %g", plugin, key,
+                       integer ? "an integer" : "a number", lo, hi);
+    *out = v->valuedouble;
+    return 0;
+}

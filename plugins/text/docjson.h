@@ -7,6 +7,7 @@
 #define PL_DOCJSON_H
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <pressline/plugin.h>
 
 /* Parses doc as a JSON object. Caller owns the result (cJSON_Delete). NULL
@@ -37,5 +38,11 @@ cJSON *pl_options_parse(const char *options_json, struct pl_error *err);
 /* Checks that every key of opts is in allowed (NULL-terminated). */
 int pl_options_check_keys(const cJSON *opts, const char *plugin, const char *const *allowed,
                           struct pl_error *err);
+
+/* Reads the number option key when present: it must be a number in
+ * [lo, hi] (and whole when integer). Returns 0 (absent, or *out set) or -1
+ * with err naming the plugin, key and range. */
+int pl_options_number(const cJSON *opts, const char *plugin, const char *key, double lo,
+                      double hi, bool integer, double *out, struct pl_error *err);
 
 #endif

@@ -453,6 +453,15 @@ size_t pl_lower(const char *s, size_t n, char *out, size_t cap)
     return o;
 }
 
+uint64_t pl_hash(const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ s[i]) * 1099511628211ull;
+    return h;
+}
+
 int pl_buf_append(struct pl_buf *b, const void *p, size_t n)
 {
     if (b->len + n + 1 > b->cap) {

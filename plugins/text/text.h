@@ -86,6 +86,9 @@ bool pl_is_title_abbrev(const char *w, size_t n);
  * truncated at a character boundary). Returns the length written. */
 size_t pl_lower(const char *s, size_t n, char *out, size_t cap);
 
+/* FNV-1a over n bytes: for the small hash tables in plugins and daemon. */
+uint64_t pl_hash(const void *p, size_t n);
+
 /* Appends bytes to a growable buffer. */
 struct pl_buf {
     char *data;
