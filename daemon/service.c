@@ -186,10 +186,14 @@ static void s_writer_work(uv_work_t *w)
                 continue;
             }
         }
-        /* Failed: move the source, then write the reason beside it. */
+        /* Failed: move the source (once: a retry after a failed write of
+         * the reason must not move it again), then write the reason. */
         char failed_path[PATH_MAX];
-        int rc = pl_spool_move_failed(&sv->spool, it->work_name, it->failed_name);
+        int rc = 0;
+        if (!it->failed_name[0])
+            rc = pl_spool_move_failed(&sv->spool, it->work_name, it->failed_name);
         if (rc != 0) {
+            it->failed_name[0] = '\0';
             it->write_rc = rc;
             continue;
         }

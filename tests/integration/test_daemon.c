@@ -596,6 +596,33 @@ static void stages_run_over_ipc_and_tcp_endpoints_and_sources_can_be_deleted(voi
     free(dir);
 }
 
+static void a_failed_write_is_retried_and_the_file_is_kept(void **st)
+{
+    (void)st;
+    struct env e;
+    s_start(&e, "");
+    /* A folder where the reason file must go makes its write fail. */
+    char *block = th_path("%s/failed/blocked.txt.error.json", e.dir);
+    assert_int_equal(mkdir(block, 0755), 0);
+    s_drop(&e, "blocked.txt", "", 0);
+    char *log = NULL;
+    for (int i = 0; i < 100; i++) {
+        free(log);
+        log = th_read_file(e.d.log, NULL);
+        if (log && strstr(log, "cannot write the failure record"))
+            break;
+        usleep(50 * 1000);
+    }
+    assert_non_null(strstr(log, "cannot write the failure record"));
+    free(log);
+    char topic[16];
+    assert_null(s_next(&e, 300, topic)); /* nothing published while it fails */
+    assert_int_equal(rmdir(block), 0);
+    s_expect_error(&e, "blocked.txt", "empty file");
+    free(block);
+    s_finish(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -605,6 +632,7 @@ int main(void)
         cmocka_unit_test(files_present_at_start_and_renamed_in_are_processed),
         cmocka_unit_test(bad_inputs_get_a_clear_error_and_the_daemon_keeps_serving),
         cmocka_unit_test(a_failing_stage_and_a_stage_timeout_go_to_failed_with_the_stage),
+        cmocka_unit_test(a_failed_write_is_retried_and_the_file_is_kept),
         cmocka_unit_test(sigterm_with_articles_in_flight_exits_zero_and_loses_nothing),
         cmocka_unit_test(a_burst_of_2000_files_is_published_exactly_once_each),
         cmocka_unit_test_teardown(an_inotify_overflow_leads_to_a_rescan_and_loses_nothing, s_restore_knob),
