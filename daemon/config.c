@@ -218,8 +218,12 @@ static int s_build(const cJSON *j, const char *origin, const char *exe_dir,
         free(c->plugin_dir);
         size_t n = strlen(exe_dir) + 32;
         c->plugin_dir = malloc(n);
-        if (c->plugin_dir)
+        if (c->plugin_dir) {
             snprintf(c->plugin_dir, n, "%s/../lib/pressline", exe_dir);
+        } else {
+            r.failed = 1;
+            s_err(err, errlen, "out of memory");
+        }
     }
     const cJSON *pub = cJSON_GetObjectItemCaseSensitive(j, "publish");
     c->pub_endpoint = s_str(&r, pub, "endpoint", "publish.endpoint", false);
@@ -276,6 +280,10 @@ static int s_build(const cJSON *j, const char *origin, const char *exe_dir,
             sc->endpoint = malloc(len);
             if (sc->endpoint)
                 snprintf(sc->endpoint, len, "inproc://pressline-%s", sc->name);
+        }
+        if (!r.failed && (!sc->plugin || !sc->endpoint)) {
+            r.failed = 1;
+            s_err(err, errlen, "out of memory");
         }
         if (sc->endpoint)
             s_check_endpoint(&r, sc->endpoint, p);

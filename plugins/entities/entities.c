@@ -494,6 +494,8 @@ static int s_collect_surnames(struct doc *d)
 {
     free(d->surnames.slots);
     free(d->surname_list);
+    d->surnames.slots = NULL;
+    d->surname_list = NULL;
     d->nsurnames = 0;
     d->surname_list = malloc((d->nm + 1) * sizeof(*d->surname_list));
     if (!d->surname_list || s_ws_init(&d->surnames, d->nm + 1) != 0)

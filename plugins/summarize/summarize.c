@@ -134,7 +134,8 @@ static void s_stem(char *w)
 {
     size_t n = strlen(w);
     if (n > 4 && strcmp(w + n - 3, "ies") == 0) {
-        strcpy(w + n - 3, "y");
+        w[n - 3] = 'y';
+        w[n - 2] = '\0';
     } else if (n > 3 && w[n - 1] == 's' && w[n - 2] != 's' && w[n - 2] != 'u' && w[n - 2] != 'i') {
         w[n - 1] = '\0';
     }

@@ -354,7 +354,6 @@ int pl_sentences(const char *t, struct pl_tokens *toks, struct pl_spans *out)
                     j++;
                 if (j >= toks->n) {
                     i = j - 1;
-                    k = &toks->v[i];
                     end = true;
                 } else if (toks->v[j].flags & PL_TF_NEWLINE) {
                     i = j - 1;
