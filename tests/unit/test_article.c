@@ -1,0 +1,109 @@
+/* The JSON an article carries: first document, final message, error message. */
+#include "cm.h"
+
+#include <stdlib.h>
+#include <errno.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "article.h"
+
+static void id_is_the_start_of_the_sha256_of_the_content(void **st)
+{
+    (void)st;
+    struct pl_source src = { 0 };
+    pl_content_id("abc", 3, &src);
+    assert_string_equal(src.sha256,
+                        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    assert_string_equal(src.id, "ba7816bf8f01cfea");
+}
+
+static cJSON *s_initial(const char *data, size_t len)
+{
+    struct pl_source src = { .path = "inbox/a", .name = "a", .bytes = len, .format = "text" };
+    pl_content_id(data, len, &src);
+    char *out;
+    size_t n;
+    assert_int_equal(pl_article_initial(&src, "2026-01-01T00:00:00.000Z", data, len, &out, &n), 0);
+    cJSON *j = cJSON_Parse(out);
+    free(out);
+    assert_non_null(j);
+    return j;
+}
+
+static void valid_utf8_travels_as_raw_and_anything_else_as_base64(void **st)
+{
+    (void)st;
+    cJSON *j = s_initial("caf\xc3\xa9", 5);
+    assert_string_equal(cJSON_GetObjectItem(j, "raw")->valuestring, "caf\xc3\xa9");
+    assert_null(cJSON_GetObjectItem(j, "raw_base64"));
+    cJSON_Delete(j);
+    j = s_initial("caf\xe9", 4); /* Latin-1 */
+    assert_null(cJSON_GetObjectItem(j, "raw"));
+    assert_string_equal(cJSON_GetObjectItem(j, "raw_base64")->valuestring, "Y2Fm6Q==");
+    cJSON_Delete(j);
+    j = s_initial("a\0b", 3); /* NUL would cut a C string short */
+    assert_string_equal(cJSON_GetObjectItem(j, "raw_base64")->valuestring, "YQBi");
+    cJSON_Delete(j);
+}
+
+static void final_message_has_every_documented_field_and_keeps_extras(void **st)
+{
+    (void)st;
+    const char *doc = "{\"schema\":\"x\",\"id\":\"0123456789abcdef\",\"source\":{},"
+                      "\"received_at\":\"t\",\"raw\":\"secret\",\"sentiment\":0.5,\"text\":\"T\"}";
+    struct pl_stage_time times[1] = { { .name = "clean", .plugin = "clean", .version = "1",
+                                        .us = 42 } };
+    char *out;
+    size_t n;
+    assert_int_equal(pl_article_final(doc, strlen(doc), 7, "p", times, 1, &out, &n), 0);
+    cJSON *j = cJSON_Parse(out);
+    assert_non_null(j);
+    const char *want[] = { "schema", "id", "seq", "source", "received_at", "published_at",
+                           "title", "text", "language", "published", "removed", "entities",
+                           "dates", "summary", "keywords", "stages", "sentiment" };
+    const cJSON *it = j->child;
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++, it = it->next) {
+        assert_non_null(it);
+        assert_string_equal(it->string, want[i]); /* and in this order */
+    }
+    assert_null(it);
+    assert_null(cJSON_GetObjectItem(j, "raw"));
+    assert_string_equal(cJSON_GetObjectItem(j, "schema")->valuestring, PL_SCHEMA_ARTICLE);
+    assert_int_equal(cJSON_GetObjectItem(j, "seq")->valueint, 7);
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "title")));
+    assert_string_equal(cJSON_GetObjectItem(j, "language")->valuestring, "und");
+    assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "stages"), 0), "us")->valueint, 42);
+    cJSON_Delete(j);
+    free(out);
+    assert_int_equal(pl_article_final("[1]", 3, 1, "p", times, 1, &out, &n), -EINVAL);
+}
+
+static void error_message_names_stage_or_null_for_intake(void **st)
+{
+    (void)st;
+    struct pl_source src = { .path = "inbox/d", .name = "d", .format = "directory" };
+    pl_name_id("d", &src);
+    char *out;
+    size_t n;
+    assert_int_equal(pl_article_error(&src, "r", 3, "p", NULL, "is a folder", "failed/d", &out, &n), 0);
+    cJSON *j = cJSON_Parse(out);
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "stage")));
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "source"), "sha256")));
+    assert_string_equal(cJSON_GetObjectItem(j, "reason")->valuestring, "is a folder");
+    assert_int_equal(strlen(cJSON_GetObjectItem(j, "id")->valuestring), 16);
+    cJSON_Delete(j);
+    free(out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(id_is_the_start_of_the_sha256_of_the_content),
+        cmocka_unit_test(valid_utf8_travels_as_raw_and_anything_else_as_base64),
+        cmocka_unit_test(final_message_has_every_documented_field_and_keeps_extras),
+        cmocka_unit_test(error_message_names_stage_or_null_for_intake),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
