@@ -5,6 +5,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,19 +71,68 @@ static int s_valid_utf8(const unsigned char *s, size_t n)
     return 1;
 }
 
+/* A JSON string for a file name or path: file names are bytes, JSON is
+ * UTF-8, so invalid sequences become U+FFFD. *exact is cleared when that
+ * happened. */
+static cJSON *s_name_item(const char *s, bool *exact)
+{
+    size_t n = strlen(s), adv;
+    char *buf = malloc(n * 3 + 1), *o = buf;
+    if (!buf)
+        return NULL;
+    for (size_t i = 0; i < n; i += adv) {
+        if (pl_utf8_decode(s + i, n - i, &adv) < 0) {
+            memcpy(o, "\xef\xbf\xbd", 3);
+            o += 3;
+            *exact = false;
+        } else {
+            memcpy(o, s + i, adv);
+            o += adv;
+        }
+    }
+    *o = '\0';
+    cJSON *item = cJSON_CreateString(buf);
+    free(buf);
+    return item;
+}
+
+static bool s_add_name(cJSON *o, const char *key, const char *s, bool *exact)
+{
+    cJSON *item = s_name_item(s, exact);
+    if (!item || !cJSON_AddItemToObject(o, key, item)) {
+        cJSON_Delete(item);
+        return false;
+    }
+    return true;
+}
+
 static cJSON *s_source_json(const struct pl_source *src)
 {
     cJSON *o = cJSON_CreateObject();
+    bool exact = true, path_exact = true;
     if (!o)
         return NULL;
-    if (!cJSON_AddStringToObject(o, "path", src->path) ||
-        !cJSON_AddStringToObject(o, "name", src->name) ||
+    if (!s_add_name(o, "path", src->path, &path_exact) || !s_add_name(o, "name", src->name, &exact) ||
         !cJSON_AddNumberToObject(o, "bytes", (double)src->bytes) ||
         !(src->sha256[0] ? cJSON_AddStringToObject(o, "sha256", src->sha256)
                          : cJSON_AddNullToObject(o, "sha256")) ||
         !cJSON_AddStringToObject(o, "format", src->format ? src->format : "text")) {
         cJSON_Delete(o);
         return NULL;
+    }
+    if (!exact) {
+        /* The name's exact bytes, for finding the file in done/ or failed/. */
+        size_t n = strlen(src->name);
+        size_t blen = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
+        char *b = malloc(blen);
+        if (!b || !cJSON_AddStringToObject(o, "name_base64",
+                                           sodium_bin2base64(b, blen, (const unsigned char *)src->name,
+                                                             n, sodium_base64_VARIANT_ORIGINAL))) {
+            free(b);
+            cJSON_Delete(o);
+            return NULL;
+        }
+        free(b);
     }
     return o;
 }
@@ -248,6 +298,7 @@ int pl_article_error(const struct pl_source *src, const char *received_at, uint6
                      const char *published_at, const char *stage, const char *reason,
                      const char *failed_path, char **out, size_t *out_len)
 {
+    bool exact = true;
     cJSON *o = cJSON_CreateObject();
     cJSON *s = s_source_json(src);
     if (!o || !s || !cJSON_AddStringToObject(o, "schema", PL_SCHEMA_ERROR) ||
@@ -261,8 +312,8 @@ int pl_article_error(const struct pl_source *src, const char *received_at, uint6
         !cJSON_AddStringToObject(o, "published_at", published_at) ||
         !(stage ? cJSON_AddStringToObject(o, "stage", stage) : cJSON_AddNullToObject(o, "stage")) ||
         !cJSON_AddStringToObject(o, "reason", reason) ||
-        !(failed_path ? cJSON_AddStringToObject(o, "failed_path", failed_path)
-                      : cJSON_AddNullToObject(o, "failed_path"))) {
+        !(failed_path ? s_add_name(o, "failed_path", failed_path, &exact)
+                      : cJSON_AddNullToObject(o, "failed_path") != NULL)) {
         cJSON_Delete(o);
         return -ENOMEM;
     }

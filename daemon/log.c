@@ -41,6 +41,11 @@ void pl_log(int level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    /* One event, one line: a file name with a newline must not forge a
+     * second log line. */
+    for (char *p = msg; *p; p++)
+        if ((unsigned char)*p < 0x20)
+            *p = '?';
     struct timeval tv;
     gettimeofday(&tv, NULL);
     struct tm tm;

@@ -623,6 +623,45 @@ static void a_failed_write_is_retried_and_the_file_is_kept(void **st)
     s_finish(&e);
 }
 
+static void file_names_with_spaces_newlines_bad_bytes_and_dashes_work(void **st)
+{
+    (void)st;
+    struct env e;
+    s_start(&e, "");
+    const char *names[] = { "with  spaces.txt", "new\nline.txt", "caf\xe9-latin1.txt",
+                            "-leading-dash.txt", "--", "\xe2\x80\x9cquoted\xe2\x80\x9d.txt" };
+    const size_t N = sizeof(names) / sizeof(names[0]);
+    for (size_t i = 0; i < N; i++) {
+        char *body = th_path("Article %zu about the council meeting on Tuesday in the city.", i);
+        s_drop(&e, names[i], body, strlen(body));
+        free(body);
+    }
+    char topic[16];
+    int replaced = 0;
+    for (size_t i = 0; i < N; i++) {
+        cJSON *j = s_next(&e, 10000, topic);
+        assert_non_null(j); /* valid JSON even for the Latin-1 name */
+        assert_string_equal(topic, "article");
+        const cJSON *src = cJSON_GetObjectItem(j, "source");
+        if (cJSON_GetObjectItem(src, "name_base64")) {
+            assert_string_equal(cJSON_GetObjectItem(src, "name_base64")->valuestring,
+                                "Y2Fm6S1sYXRpbjEudHh0"); /* "caf\xe9-latin1.txt" */
+            replaced++;
+        }
+        cJSON_Delete(j);
+    }
+    assert_int_equal(replaced, 1);
+    /* Each source is in done/ under its exact name. */
+    for (size_t i = 0; i < N; i++) {
+        char *p = th_path("%s/done/%s", e.dir, names[i]);
+        if (access(p, F_OK) != 0)
+            fail_msg("done/ lacks \"%s\"", names[i]);
+        free(p);
+    }
+    assert_int_equal(th_validate_schema(e.log_path), 0);
+    s_finish(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -633,6 +672,7 @@ int main(void)
         cmocka_unit_test(bad_inputs_get_a_clear_error_and_the_daemon_keeps_serving),
         cmocka_unit_test(a_failing_stage_and_a_stage_timeout_go_to_failed_with_the_stage),
         cmocka_unit_test(a_failed_write_is_retried_and_the_file_is_kept),
+        cmocka_unit_test(file_names_with_spaces_newlines_bad_bytes_and_dashes_work),
         cmocka_unit_test(sigterm_with_articles_in_flight_exits_zero_and_loses_nothing),
         cmocka_unit_test(a_burst_of_2000_files_is_published_exactly_once_each),
         cmocka_unit_test_teardown(an_inotify_overflow_leads_to_a_rescan_and_loses_nothing, s_restore_knob),
