@@ -579,9 +579,13 @@ static size_t s_stop_workers(struct service *sv)
 {
     size_t stuck = 0;
     zmq_ctx_shutdown(sv->zctx);
+    /* One second for all of them together, however many are stuck. */
+    uint64_t deadline = uv_hrtime() / 1000000u + 1000u;
     for (size_t i = 0; i < sv->nworkers; i++) {
         struct pl_worker *w = sv->workers[i];
-        if (pl_worker_join(w, 1000) != 0) {
+        uint64_t now = uv_hrtime() / 1000000u;
+        int left = now < deadline ? (int)(deadline - now) : 0;
+        if (pl_worker_join(w, left) != 0) {
             PL_WARN("stage %s: a worker is stuck in its plugin; leaving it behind",
                     w->inst.stage);
             sv->workers[i] = NULL;

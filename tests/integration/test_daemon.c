@@ -662,6 +662,91 @@ static void file_names_with_spaces_newlines_bad_bytes_and_dashes_work(void **st)
     s_finish(&e);
 }
 
+static void a_stuck_plugin_does_not_hold_up_shutdown_and_its_article_is_kept(void **st)
+{
+    (void)st;
+    struct env e;
+    char *extra = th_path("\"shutdown_timeout_ms\":500,\"stages\":[{\"name\":\"clean\"},"
+                          "{\"name\":\"stuck\",\"plugin\":\"%s/testkit.so\",\"workers\":3,"
+                          "\"timeout_ms\":600000,\"options\":{\"sleep_ms\":600000}}]",
+                          th_test_plugin_dir());
+    s_start(&e, extra);
+    for (int i = 0; i < 3; i++) {
+        char *name = th_path("stuck-%d.txt", i);
+        s_drop(&e, name, "An article for a plugin that never returns.", 43);
+        free(name);
+    }
+    char *work = th_path("%s/spool/work", e.dir), *out = th_path("%s/outbox", e.dir);
+    for (int i = 0; i < 100 && th_count_dir(work) < 3; i++)
+        usleep(50 * 1000);
+    usleep(300 * 1000); /* all three inside the plugin */
+    uint64_t t0 = th_now_ms();
+    assert_int_equal(th_daemon_stop(&e.d, SIGTERM, 10000), 0);
+    uint64_t took = th_now_ms() - t0;
+    printf("# stopped with 3 stuck workers in %llu ms\n", (unsigned long long)took);
+    assert_true(took < 3000); /* 500 ms drain + 1 s for the threads */
+    assert_int_equal(th_count_dir(work), 3);
+    char *log = th_read_file(e.d.log, NULL);
+    assert_non_null(strstr(log, "stuck in its plugin"));
+    free(log);
+    th_sub_close(&e.sub);
+    th_daemon_free(&e.d);
+    /* The next start, with a plugin that works, finishes them. */
+    assert_int_equal(th_daemon_start(&e.d, e.dir, "\"stages\":[{\"name\":\"clean\"}]"), 0);
+    for (int i = 0; i < 200 && th_count_dir(out) < 1; i++)
+        usleep(50 * 1000);
+    /* Same content, same id: one outbox file for the three. */
+    assert_int_equal(th_count_dir(out), 1);
+    for (int i = 0; i < 100 && th_count_dir(work) > 0; i++)
+        usleep(50 * 1000);
+    assert_int_equal(th_count_dir(work), 0);
+    free(work);
+    free(out);
+    free(extra);
+    s_finish(&e);
+}
+
+static void a_second_signal_exits_at_once_and_loses_nothing(void **st)
+{
+    (void)st;
+    struct env e;
+    char *extra = th_path("\"shutdown_timeout_ms\":60000,\"stages\":[{\"name\":\"clean\"},"
+                          "{\"name\":\"slow\",\"plugin\":\"%s/testkit.so\","
+                          "\"options\":{\"sleep_ms\":5000}}]", th_test_plugin_dir());
+    s_start(&e, extra);
+    const int N = 5;
+    for (int i = 0; i < N; i++) {
+        char *name = th_path("twice-%d.txt", i);
+        char *body = th_path("Article %d waits for a slow stage to finish its work.", i);
+        s_drop(&e, name, body, strlen(body));
+        free(name);
+        free(body);
+    }
+    char *work = th_path("%s/spool/work", e.dir), *out = th_path("%s/outbox", e.dir),
+         *inbox = th_path("%s/inbox", e.dir);
+    for (int i = 0; i < 100 && th_count_dir(work) < N; i++)
+        usleep(50 * 1000);
+    kill(e.d.pid, SIGTERM);
+    usleep(200 * 1000);
+    uint64_t t0 = th_now_ms();
+    int rc = th_daemon_stop(&e.d, SIGTERM, 3000);
+    uint64_t took = th_now_ms() - t0;
+    assert_int_equal(rc, 1);
+    assert_true(took < 1000);
+    assert_int_equal(th_count_dir(out) + th_count_dir(work) + th_count_dir(inbox), N);
+    th_sub_close(&e.sub);
+    th_daemon_free(&e.d);
+    assert_int_equal(th_daemon_start(&e.d, e.dir, "\"stages\":[{\"name\":\"clean\"}]"), 0);
+    for (int i = 0; i < 200 && th_count_dir(out) < N; i++)
+        usleep(50 * 1000);
+    assert_int_equal(th_count_dir(out), N);
+    free(work);
+    free(out);
+    free(inbox);
+    free(extra);
+    s_finish(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -674,6 +759,8 @@ int main(void)
         cmocka_unit_test(a_failed_write_is_retried_and_the_file_is_kept),
         cmocka_unit_test(file_names_with_spaces_newlines_bad_bytes_and_dashes_work),
         cmocka_unit_test(sigterm_with_articles_in_flight_exits_zero_and_loses_nothing),
+        cmocka_unit_test(a_stuck_plugin_does_not_hold_up_shutdown_and_its_article_is_kept),
+        cmocka_unit_test(a_second_signal_exits_at_once_and_loses_nothing),
         cmocka_unit_test(a_burst_of_2000_files_is_published_exactly_once_each),
         cmocka_unit_test_teardown(an_inotify_overflow_leads_to_a_rescan_and_loses_nothing, s_restore_knob),
         cmocka_unit_test(stages_run_over_ipc_and_tcp_endpoints_and_sources_can_be_deleted),
