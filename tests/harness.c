@@ -161,7 +161,15 @@ int th_daemon_start(struct th_daemon *d, const char *dir, const char *extra_json
         free(cfg_path);
         return -1;
     }
+    free(cfg_path);
+    return th_daemon_restart(d);
+}
+
+int th_daemon_restart(struct th_daemon *d)
+{
     char *exe = th_path("%s/bin/presslined", th_build_dir());
+    char *cfg_path = th_path("%s/config.json", d->dir);
+    const char *dir = d->dir;
     d->pid = fork();
     if (d->pid == 0) {
         if (chdir(dir) != 0)

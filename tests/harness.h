@@ -42,6 +42,10 @@ struct th_daemon {
  * be "") merged with test defaults (free port, 100 ms status, 200 ms settle)
  * and starts presslined in dir. Returns 0 or -1. */
 int th_daemon_start(struct th_daemon *d, const char *dir, const char *extra_json);
+/* Starts presslined again in the same folder with the same config.json
+ * (same endpoint), after it was stopped. Returns 0 or -1. */
+int th_daemon_restart(struct th_daemon *d);
+
 /* Sends sig and waits up to timeout_ms. Returns the exit status, or -1 if it
  * did not exit (it is then killed). */
 int th_daemon_stop(struct th_daemon *d, int sig, int timeout_ms);

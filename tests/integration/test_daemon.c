@@ -4,6 +4,7 @@
  */
 #include "cm.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -747,6 +748,104 @@ static void a_second_signal_exits_at_once_and_loses_nothing(void **st)
     s_finish(&e);
 }
 
+/* Finds name in a small open table; returns its slot. */
+static size_t s_slot(char **names, size_t cap, const char *name)
+{
+    size_t h = 5381;
+    for (const char *p = name; *p; p++)
+        h = h * 33 + (unsigned char)*p;
+    size_t i = h % cap;
+    while (names[i] && strcmp(names[i], name))
+        i = (i + 1) % cap;
+    return i;
+}
+
+static void kill_9_five_times_under_load_loses_nothing_and_repeats_nothing(void **st)
+{
+    (void)st;
+    struct env e;
+    s_start(&e, "\"durable\":true,\"limits\":{\"max_in_flight\":256}");
+    const int N = 5000, ROUNDS = 5;
+    srand(20261122);
+    size_t cap = 16384;
+    char **names = calloc(cap, sizeof(char *)), **ids = calloc(cap, sizeof(char *));
+    int conflicts = 0, messages = 0;
+    char *out = th_path("%s/outbox", e.dir), *work = th_path("%s/spool/work", e.dir),
+         *inbox = th_path("%s/inbox", e.dir);
+    int dropped = 0;
+    for (int r = 0; r < ROUNDS; r++) {
+        for (int i = 0; i < N / ROUNDS; i++, dropped++) {
+            char *name = th_path("crash-%05d.txt", dropped);
+            char *body = th_path("Crash test article %d has one sentence of text in it.", dropped);
+            s_drop(&e, name, body, strlen(body));
+            free(name);
+            free(body);
+        }
+        /* Kill at a random moment while it works through them. */
+        usleep((useconds_t)(50000 + rand() % 400000));
+        kill(e.d.pid, SIGKILL);
+        int status;
+        waitpid(e.d.pid, &status, 0);
+        assert_int_equal(th_daemon_restart(&e.d), 0);
+    }
+    /* Collect until everything is in the outbox and the spool is empty. */
+    uint64_t end = th_now_ms() + 180000;
+    char topic[16];
+    while (th_now_ms() < end) {
+        cJSON *j = s_next(&e, 200, topic);
+        if (j) {
+            messages++;
+            assert_string_equal(topic, "article");
+            const char *name = s_str(cJSON_GetObjectItem(j, "source"), "name");
+            const char *id = s_str(j, "id");
+            size_t k = s_slot(names, cap, name);
+            if (!names[k]) {
+                names[k] = strdup(name);
+                ids[k] = strdup(id);
+            } else if (strcmp(ids[k], id) != 0) {
+                conflicts++;
+            }
+            cJSON_Delete(j);
+            continue;
+        }
+        if (th_count_dir(out) == N && th_count_dir(work) == 0 && th_count_dir(inbox) == 0)
+            break;
+    }
+    printf("# %d files, %d SIGKILLs: %d outbox files, %d messages seen\n", N, ROUNDS,
+           th_count_dir(out), messages);
+    assert_int_equal(th_count_dir(out), N); /* unique content: one file each */
+    assert_int_equal(th_count_dir(work), 0);
+    assert_int_equal(th_count_dir(inbox), 0);
+    assert_int_equal(conflicts, 0);
+    /* Every outbox file is whole, and named by its id. */
+    DIR *d = opendir(out);
+    struct dirent *de;
+    int checked = 0;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        char *p = th_path("%s/%s", out, de->d_name);
+        cJSON *j = cJSON_Parse(th_read_file(p, NULL));
+        assert_non_null(j);
+        assert_memory_equal(s_str(j, "id"), de->d_name, 16);
+        cJSON_Delete(j);
+        free(p);
+        checked++;
+    }
+    closedir(d);
+    assert_int_equal(checked, N);
+    for (size_t i = 0; i < cap; i++) {
+        free(names[i]);
+        free(ids[i]);
+    }
+    free(names);
+    free(ids);
+    free(out);
+    free(work);
+    free(inbox);
+    s_finish(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -762,6 +861,7 @@ int main(void)
         cmocka_unit_test(a_stuck_plugin_does_not_hold_up_shutdown_and_its_article_is_kept),
         cmocka_unit_test(a_second_signal_exits_at_once_and_loses_nothing),
         cmocka_unit_test(a_burst_of_2000_files_is_published_exactly_once_each),
+        cmocka_unit_test(kill_9_five_times_under_load_loses_nothing_and_repeats_nothing),
         cmocka_unit_test_teardown(an_inotify_overflow_leads_to_a_rescan_and_loses_nothing, s_restore_knob),
         cmocka_unit_test(stages_run_over_ipc_and_tcp_endpoints_and_sources_can_be_deleted),
     };
