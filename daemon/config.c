@@ -121,8 +121,9 @@ static long long s_int(struct reader *r, const cJSON *obj, const char *key, cons
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (r->failed)
         return lo;
-    if (!cJSON_IsNumber(v) || v->valuedouble != (double)(long long)v->valuedouble ||
-        v->valuedouble < (double)lo || v->valuedouble > (double)hi) {
+    /* Range first: casting an out-of-range double to an integer is undefined. */
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= (double)lo && v->valuedouble <= (double)hi) ||
+        v->valuedouble != (double)(long long)v->valuedouble) {
         r->failed = 1;
         s_err(r->err, r->errlen, "%s: \"%s\" must be an integer from %lld to %lld", r->origin,
               path, lo, hi);

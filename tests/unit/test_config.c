@@ -71,6 +71,9 @@ static void wrong_types_and_ranges_are_refused(void **st)
     assert_null(s_load("{\"stages\":[]}", err, sizeof(err)));
     assert_null(s_load("{\"stages\":[{\"name\":\"a\"},{\"name\":\"a\"}]}", err, sizeof(err)));
     assert_non_null(strstr(err, "twice"));
+    assert_null(s_load("{\"limits\":{\"max_in_flight\":1e300}}", err, sizeof(err)));
+    assert_non_null(strstr(err, "limits.max_in_flight"));
+    assert_null(s_load("{\"watch\":{\"settle_ms\":-1e300}}", err, sizeof(err)));
     assert_null(s_load("{ not json", err, sizeof(err)));
     assert_non_null(strstr(err, "not valid JSON"));
 }
