@@ -825,7 +825,9 @@ static void kill_9_five_times_under_load_loses_nothing_and_repeats_nothing(void 
         if (de->d_name[0] == '.')
             continue;
         char *p = th_path("%s/%s", out, de->d_name);
-        cJSON *j = cJSON_Parse(th_read_file(p, NULL));
+        char *text = th_read_file(p, NULL);
+        cJSON *j = cJSON_Parse(text);
+        free(text);
         assert_non_null(j);
         assert_memory_equal(s_str(j, "id"), de->d_name, 16);
         cJSON_Delete(j);
