@@ -2,6 +2,7 @@
 #include "broker.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,12 +70,52 @@ static void s_fail(struct pl_broker *b, struct pl_article *a, const char *fmt, .
 
 static void s_pump(struct pl_stage_rt *s);
 
+static bool s_ident_eq(const struct pl_ident *a, const void *id, size_t len)
+{
+    return a->len == len && memcmp(a->id, id, len) == 0;
+}
+
+static struct pl_worker_rec *s_worker(struct pl_stage_rt *s, const void *id, size_t len,
+                                      bool create)
+{
+    for (size_t i = 0; i < s->nworkers; i++)
+        if (s_ident_eq(&s->workers[i].ident, id, len))
+            return &s->workers[i];
+    if (!create || len > PL_WIRE_MAX_IDENT)
+        return NULL;
+    if (s->nworkers == s->capworkers) {
+        size_t cap = s->capworkers ? s->capworkers * 2 : 8;
+        struct pl_worker_rec *v = realloc(s->workers, cap * sizeof(*v));
+        if (!v)
+            return NULL;
+        s->workers = v;
+        s->capworkers = cap;
+    }
+    struct pl_worker_rec *w = &s->workers[s->nworkers++];
+    memset(w, 0, sizeof(*w));
+    memcpy(w->ident.id, id, len);
+    w->ident.len = len;
+    w->last_hb_ms = uv_now(s->b->loop);
+    return w;
+}
+
+static void s_drop_idle(struct pl_stage_rt *s, const struct pl_ident *id)
+{
+    for (size_t i = 0; i < s->nidle; i++)
+        if (s_ident_eq(&s->idle[i], id->id, id->len)) {
+            memmove(&s->idle[i], &s->idle[i + 1], (s->nidle - i - 1) * sizeof(*s->idle));
+            s->nidle--;
+            return;
+        }
+}
+
 static void s_enter_stage(struct pl_broker *b, struct pl_article *a, int stage)
 {
     struct pl_stage_rt *s = &b->stages[stage];
     a->stage = stage;
     a->dispatched = false;
     a->waiting = true;
+    a->attempts = a->crashes = a->timeouts = 0;
     a->stage_started_ms = uv_now(b->loop);
     /* The deadline covers the wait for a free worker too: a stage whose
      * workers are all stuck must not hold articles forever. */
@@ -87,6 +128,41 @@ static void s_enter_stage(struct pl_broker *b, struct pl_article *a, int stage)
     s->wait_tail = a;
     s->nwait++;
     s_pump(s);
+}
+
+/* The current attempt at a's stage failed by crash or timeout: try again
+ * (on any worker) or, after max_attempts, quarantine it with the reason. */
+static void s_retry(struct pl_broker *b, struct pl_article *a, bool crashed)
+{
+    struct pl_stage_rt *s = &b->stages[a->stage];
+    a->attempts++;
+    if (crashed)
+        a->crashes++;
+    else
+        a->timeouts++;
+    if (a->waiting)
+        s_wait_remove(s, a);
+    if (a->attempts >= s->max_attempts) {
+        if (a->crashes == a->attempts)
+            s_fail(b, a, "crashed the %s stage %d times (its worker died each time)", s->name,
+                   a->crashes);
+        else if (a->timeouts == a->attempts)
+            s_fail(b, a, "stage %s timed out after %d ms, %d times", s->name, s->timeout_ms,
+                   a->timeouts);
+        else
+            s_fail(b, a, "stage %s failed %d times: %d worker crashes, %d timeouts after %d ms",
+                   s->name, a->attempts, a->crashes, a->timeouts, s->timeout_ms);
+        return;
+    }
+    s->retries++;
+    PL_WARN("stage %s: %s; trying again (attempt %d of %d)", s->name,
+            crashed ? "a worker died holding an article" : "an article timed out",
+            a->attempts + 1, s->max_attempts);
+    int attempts = a->attempts, crashes = a->crashes, timeouts = a->timeouts;
+    s_enter_stage(b, a, a->stage);
+    a->attempts = attempts;
+    a->crashes = crashes;
+    a->timeouts = timeouts;
 }
 
 static void s_pump(struct pl_stage_rt *s)
@@ -108,6 +184,9 @@ static void s_pump(struct pl_stage_rt *s)
         s_wait_remove(s, a);
         a->dispatched = true;
         s->dispatched++;
+        struct pl_worker_rec *rec = s_worker(s, w->id, w->len, true);
+        if (rec)
+            rec->job = a->job;
     }
 }
 
@@ -156,15 +235,36 @@ static void s_handle(struct pl_stage_rt *s, struct pl_wire_in *in)
         PL_WARN("stage %s: dropped a message that is not pressline protocol", s->name);
         return;
     }
+    if (m.type == PL_WIRE_HB) {
+        struct pl_worker_rec *rec = s_worker(s, m.body, m.body_len, true);
+        if (rec) {
+            rec->heartbeats = true;
+            rec->last_hb_ms = uv_now(b->loop);
+        }
+        return;
+    }
     if (m.type == PL_WIRE_READY) {
         PL_DEBUG("stage %s: worker ready (%.*s %.*s)", s->name, (int)m.plugin_len, m.plugin,
                  (int)m.version_len, m.version);
+        struct pl_worker_rec *rec = s_worker(s, f[0].data, f[0].len, true);
+        if (rec && rec->job) {
+            /* It says it is idle, so it does not have the article we sent
+             * it (lost on the way, or it restarted): send it again. */
+            uint64_t job = rec->job;
+            rec->job = 0;
+            struct pl_article *a = s_find_job(b, s->index, job);
+            if (a)
+                s_retry(b, a, true);
+        }
         s_push_idle(s, &f[0]);
         s_pump(s);
         return;
     }
     if (m.type != PL_WIRE_DONE && m.type != PL_WIRE_FAIL)
         return;
+    struct pl_worker_rec *rec = s_worker(s, f[0].data, f[0].len, true);
+    if (rec)
+        rec->job = 0;
     s_push_idle(s, &f[0]);
     struct pl_article *a = s_find_job(b, s->index, m.job);
     if (!a) {
@@ -234,21 +334,46 @@ static void s_on_check(uv_check_t *c)
         s_drain(&b->stages[i]);
 }
 
+/* Workers that heartbeat and fell silent are gone: forget them and give
+ * their article to another worker. */
+static void s_reap_workers(struct pl_broker *b, uint64_t now)
+{
+    for (size_t i = 0; i < b->nstages; i++) {
+        struct pl_stage_rt *s = &b->stages[i];
+        for (size_t k = 0; k < s->nworkers;) {
+            struct pl_worker_rec *w = &s->workers[k];
+            if (!w->heartbeats || now - w->last_hb_ms < (uint64_t)b->dead_after_ms) {
+                k++;
+                continue;
+            }
+            uint64_t job = w->job;
+            s->lost_workers++;
+            PL_WARN("stage %s: worker %.*s silent for %d ms; taken as dead", s->name,
+                    (int)w->ident.len, (const char *)w->ident.id, b->dead_after_ms);
+            s_drop_idle(s, &w->ident);
+            s->workers[k] = s->workers[--s->nworkers];
+            struct pl_article *a = job ? s_find_job(b, s->index, job) : NULL;
+            if (a)
+                s_retry(b, a, true);
+        }
+        s_pump(s);
+    }
+}
+
 static void s_on_timer(uv_timer_t *t)
 {
     struct pl_broker *b = t->data;
     uint64_t now = uv_now(b->loop);
+    s_reap_workers(b, now);
     struct pl_article *a = b->head;
     while (a) {
         struct pl_article *next = a->next;
         if (now >= a->deadline_ms) {
             struct pl_stage_rt *s = &b->stages[a->stage];
             s->timeouts++;
-            if (a->dispatched)
-                s_fail(b, a, "stage %s timed out after %d ms", s->name, s->timeout_ms);
-            else
-                s_fail(b, a, "stage %s timed out after %d ms waiting for a free worker "
-                       "(all %s workers busy)", s->name, s->timeout_ms, s->name);
+            if (!a->dispatched && a->attempts + 1 >= s->max_attempts && a->timeouts == a->attempts)
+                PL_WARN("stage %s: all workers busy for %d ms", s->name, s->timeout_ms);
+            s_retry(b, a, false);
         }
         a = next;
     }
@@ -264,6 +389,7 @@ int pl_broker_start(struct pl_broker *b, uv_loop_t *loop, void *zctx,
     b->loop = loop;
     b->on_done = on_done;
     b->on_failed = on_failed;
+    b->dead_after_ms = cfg->worker_dead_after_ms;
     if (cfg->nstages > PL_MAX_STAGES) {
         snprintf(err, errlen, "at most %d stages are supported", PL_MAX_STAGES);
         return -1;
@@ -275,6 +401,7 @@ int pl_broker_start(struct pl_broker *b, uv_loop_t *loop, void *zctx,
         s->name = cfg->stages[i].name;
         s->endpoint = cfg->stages[i].endpoint;
         s->timeout_ms = cfg->stages[i].timeout_ms;
+        s->max_attempts = cfg->stages[i].max_attempts;
         s->router = zmq_socket(zctx, ZMQ_ROUTER);
         int one = 1, zero = 0;
         if (!s->router) {
@@ -285,7 +412,11 @@ int pl_broker_start(struct pl_broker *b, uv_loop_t *loop, void *zctx,
         b->nstages++;
         zmq_setsockopt(s->router, ZMQ_LINGER, &zero, sizeof(zero));
         zmq_setsockopt(s->router, ZMQ_ROUTER_MANDATORY, &one, sizeof(one));
-        if (zmq_bind(s->router, s->endpoint) != 0) {
+        /* ipc sockets are files: owner-only, whatever the umask. */
+        mode_t old = umask(0077);
+        int brc = zmq_bind(s->router, s->endpoint);
+        umask(old);
+        if (brc != 0) {
             snprintf(err, errlen, "stage %s: cannot bind %s: %s", s->name, s->endpoint,
                      zmq_strerror(zmq_errno()));
             goto fail;
@@ -370,6 +501,9 @@ void pl_broker_close(struct pl_broker *b, void (*closed_cb)(struct pl_broker *b)
         free(s->idle);
         s->idle = NULL;
         s->nidle = s->capidle = 0;
+        free(s->workers);
+        s->workers = NULL;
+        s->nworkers = s->capworkers = 0;
     }
     uv_check_stop(&b->check);
     uv_timer_stop(&b->timer);

@@ -34,6 +34,7 @@ struct pl_article {
     int stage;                      /* index of the current stage */
     bool waiting, dispatched;
     uint64_t stage_started_ms, deadline_ms;
+    int attempts, crashes, timeouts; /* in the current stage */
     char *doc; /* current document JSON (owned, malloc) */
     size_t doc_len;
     struct pl_stage_time times[PL_MAX_STAGES];
@@ -50,11 +51,22 @@ struct pl_stage_rt {
     int timeout_ms;
     void *router;
     uv_poll_t poll;
+    int max_attempts;
     struct pl_ident {
         unsigned char id[PL_WIRE_MAX_IDENT];
         size_t len;
     } *idle;
     size_t nidle, capidle;
+    /* Every worker seen: liveness (process workers heartbeat) and the job
+     * it holds, so a dead worker's article can go to another. */
+    struct pl_worker_rec {
+        struct pl_ident ident;
+        uint64_t last_hb_ms;
+        uint64_t job; /* 0: none */
+        bool heartbeats;
+    } *workers;
+    size_t nworkers, capworkers;
+    unsigned long lost_workers, retries;
     struct pl_article *wait_head, *wait_tail;
     size_t nwait;
     unsigned long dispatched, done, failed, timeouts;
@@ -74,6 +86,7 @@ struct pl_broker {
     void (*closed_cb)(struct pl_broker *b);
     pl_broker_cb on_done;   /* finished the last stage: a->doc is the result */
     pl_broker_cb on_failed; /* a->fail_stage / fail_reason say why */
+    int dead_after_ms;      /* a heartbeating worker silent this long is dead */
 };
 
 /* Binds every stage's ROUTER. Returns 0, or -1 with err naming the endpoint. */

@@ -246,6 +246,16 @@ static int s_build(const cJSON *j, const char *origin, const char *exe_dir,
     c->rescan_interval_ms =
         (int)s_int(&r, w, "rescan_interval_ms", "watch.rescan_interval_ms", 100, 3600000);
     c->durable = s_bool(&r, j, "durable", "durable");
+    const cJSON *wk = cJSON_GetObjectItemCaseSensitive(j, "workers");
+    c->worker_heartbeat_ms = (int)s_int(&r, wk, "heartbeat_ms", "workers.heartbeat_ms", 10, 60000);
+    c->worker_dead_after_ms =
+        (int)s_int(&r, wk, "dead_after_ms", "workers.dead_after_ms", 20, 600000);
+    if (!r.failed && c->worker_dead_after_ms <= 2 * c->worker_heartbeat_ms) {
+        r.failed = 1;
+        s_err(err, errlen, "%s: \"workers.dead_after_ms\" (%d) must be more than twice "
+              "\"workers.heartbeat_ms\" (%d)", origin, c->worker_dead_after_ms,
+              c->worker_heartbeat_ms);
+    }
     c->shutdown_timeout_ms =
         (int)s_int(&r, j, "shutdown_timeout_ms", "shutdown_timeout_ms", 0, 3600000);
 
@@ -296,6 +306,32 @@ static int s_build(const cJSON *j, const char *origin, const char *exe_dir,
         sc->timeout_ms = cJSON_GetObjectItemCaseSensitive(s, "timeout_ms")
                              ? (int)s_int(&r, s, "timeout_ms", p, 1, 3600000)
                              : 10000;
+        snprintf(p, sizeof(p), "stages[%d].max_attempts", i);
+        sc->max_attempts = cJSON_GetObjectItemCaseSensitive(s, "max_attempts")
+                               ? (int)s_int(&r, s, "max_attempts", p, 1, 100)
+                               : 3;
+        snprintf(p, sizeof(p), "stages[%d].spawn", i);
+        sc->spawn = PL_SPAWN_THREAD;
+        if (cJSON_GetObjectItemCaseSensitive(s, "spawn")) {
+            char *sp = s_str(&r, s, "spawn", p, false);
+            if (sp && !strcmp(sp, "process"))
+                sc->spawn = PL_SPAWN_PROCESS;
+            else if (sp && !strcmp(sp, "none"))
+                sc->spawn = PL_SPAWN_NONE;
+            else if (sp && strcmp(sp, "thread")) {
+                r.failed = 1;
+                s_err(err, errlen, "%s: \"%s\" must be \"thread\", \"process\" or \"none\", "
+                      "not \"%s\"", origin, p, sp);
+            }
+            free(sp);
+        }
+        if (!r.failed && sc->spawn != PL_SPAWN_THREAD && sc->endpoint &&
+            !strncmp(sc->endpoint, "inproc://", 9)) {
+            r.failed = 1;
+            s_err(err, errlen, "%s: stage \"%s\" has spawn \"%s\" but an inproc:// endpoint; "
+                  "workers in other processes need ipc:// or tcp://", origin,
+                  sc->name ? sc->name : "?", sc->spawn == PL_SPAWN_PROCESS ? "process" : "none");
+        }
         const cJSON *opt = cJSON_GetObjectItemCaseSensitive(s, "options");
         if (!r.failed && opt && !cJSON_IsObject(opt)) {
             r.failed = 1;

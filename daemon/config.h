@@ -18,6 +18,8 @@ struct pl_stage_cfg {
     char *endpoint;     /* inproc://, ipc:// or tcp:// */
     int workers;
     int timeout_ms;
+    int max_attempts; /* crashes + timeouts in this stage before quarantine */
+    enum pl_spawn { PL_SPAWN_THREAD, PL_SPAWN_PROCESS, PL_SPAWN_NONE } spawn;
     char *options_json; /* the "options" object as JSON text */
 };
 
@@ -35,6 +37,8 @@ struct pl_config {
     int settle_ms;
     int rescan_interval_ms;
     int shutdown_timeout_ms;
+    int worker_heartbeat_ms;
+    int worker_dead_after_ms;
     struct pl_stage_cfg *stages;
     size_t nstages;
 };

@@ -7,6 +7,7 @@
  *       runs the plugin chain in-process and prints the same JSON, a line per file
  */
 #include <errno.h>
+#include <signal.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -17,12 +18,15 @@
 #include "config.h"
 #include "log.h"
 #include "pipeline.h"
+#include "worker.h"
 
 static void s_usage(FILE *f)
 {
     fprintf(f,
             "usage: pressline sub [--endpoint E] [--topic T]... [--count N] [--timeout S]\n"
             "       pressline process [--config FILE] FILE...\n"
+            "       pressline worker --connect ENDPOINT --stage NAME --plugin PATH [--options JSON]\n"
+            "                        [--heartbeat-ms N]\n"
             "\n"
             "sub      subscribe to a running presslined and print one JSON object per line.\n"
             "         --endpoint  default tcp://127.0.0.1:5556\n"
@@ -30,7 +34,9 @@ static void s_usage(FILE *f)
             "         --count N   exit 0 after N messages\n"
             "         --timeout S exit 1 if no message arrives for S seconds (default: wait forever)\n"
             "process  run the configured plugin chain on each FILE without the daemon and print\n"
-            "         the JSON the daemon would publish; exit 1 if any file failed.\n");
+            "         the JSON the daemon would publish; exit 1 if any file failed.\n"
+            "worker   host one plugin for a stage outside the daemon: connect to the stage's\n"
+            "         endpoint (ipc:// or tcp://), take articles, heartbeat every N ms (1000).\n");
 }
 
 static int s_parse_num(const char *s, double *out)
@@ -210,6 +216,79 @@ static int s_process(int argc, char **argv)
     return rc;
 }
 
+static volatile sig_atomic_t s_stop;
+
+/* Only a flag: the interrupted zmq call returns EINTR and the loop checks it. */
+static void s_on_term(int sig)
+{
+    (void)sig;
+    s_stop = 1;
+}
+
+static int s_worker(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "connect", required_argument, NULL, 'e' }, { "stage", required_argument, NULL, 's' },
+        { "plugin", required_argument, NULL, 'p' },  { "options", required_argument, NULL, 'o' },
+        { "heartbeat-ms", required_argument, NULL, 'b' }, { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *endpoint = NULL, *stage = NULL, *plugin = NULL, *options = "{}";
+    double hb = 1000;
+    int c;
+    while ((c = getopt_long(argc, argv, "e:s:p:o:b:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'e': endpoint = optarg; break;
+        case 's': stage = optarg; break;
+        case 'p': plugin = optarg; break;
+        case 'o': options = optarg; break;
+        case 'b':
+            if (s_parse_num(optarg, &hb) != 0 || hb < 10 || hb > 60000) {
+                fprintf(stderr, "pressline worker: --heartbeat-ms needs 10 to 60000, not \"%s\"\n", optarg);
+                return 2;
+            }
+            break;
+        case 'h': s_usage(stdout); return 0;
+        default: s_usage(stderr); return 2;
+        }
+    }
+    if (!endpoint || !stage || !plugin) {
+        fprintf(stderr, "pressline worker: --connect, --stage and --plugin are required\n");
+        return 2;
+    }
+    if (!strncmp(endpoint, "inproc://", 9)) {
+        fprintf(stderr, "pressline worker: %s is inside the daemon; a worker process needs ipc:// or tcp://\n", endpoint);
+        return 2;
+    }
+    char err[1024];
+    struct pl_plugin_handle *h = NULL;
+    if (pl_plugin_open(plugin, &h, err, sizeof(err)) != 0) {
+        PL_ERR("%s", err);
+        return 1;
+    }
+    struct pl_plugin_instance *inst = calloc(1, sizeof(*inst));
+    if (!inst || pl_plugin_instance_init(inst, h, stage, options, err, sizeof(err)) != 0) {
+        PL_ERR("%s", inst ? err : "out of memory");
+        free(inst);
+        pl_plugin_close(&h);
+        return 1;
+    }
+    void *ctx = zmq_ctx_new();
+    struct sigaction sa = { .sa_handler = s_on_term };
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    PL_INFO("worker for stage %s: plugin %s %s, connecting to %s", stage, h->desc->name,
+            h->desc->version, endpoint);
+    int rc = pl_worker_run(ctx, endpoint, inst, (int)hb, &s_stop);
+    if (rc != 0 && !s_stop)
+        PL_ERR("worker for stage %s stopped: %s", stage, zmq_strerror(-rc));
+    zmq_ctx_term(ctx);
+    pl_plugin_instance_fini(inst);
+    free(inst);
+    pl_plugin_close(&h);
+    return rc != 0 && !s_stop ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
@@ -220,6 +299,8 @@ int main(int argc, char **argv)
         return s_sub(argc - 1, argv + 1);
     if (!strcmp(argv[1], "process"))
         return s_process(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "worker"))
+        return s_worker(argc - 1, argv + 1);
     fprintf(stderr, "pressline: unknown command \"%s\"\n", argv[1]);
     s_usage(stderr);
     return 2;

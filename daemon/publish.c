@@ -2,6 +2,7 @@
 #include "publish.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <zmq.h>
@@ -18,7 +19,11 @@ int pl_publisher_open(struct pl_publisher *p, void *zctx, const char *endpoint, 
     int linger = 1000;
     zmq_setsockopt(p->sock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
     zmq_setsockopt(p->sock, ZMQ_LINGER, &linger, sizeof(linger));
-    if (zmq_bind(p->sock, endpoint) != 0) {
+    /* ipc sockets are files: owner-only, whatever the umask. */
+    mode_t old = umask(0077);
+    int brc = zmq_bind(p->sock, endpoint);
+    umask(old);
+    if (brc != 0) {
         snprintf(err, errlen, "cannot bind the publish endpoint %s: %s", endpoint,
                  zmq_strerror(zmq_errno()));
         zmq_close(p->sock);

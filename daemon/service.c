@@ -16,9 +16,11 @@
 #include "article.h"
 #include "broker.h"
 #include "config.h"
+#include "exe.h"
 #include "loader.h"
 #include "log.h"
 #include "nameset.h"
+#include "procs.h"
 #include "publish.h"
 #include "seq.h"
 #include "spool.h"
@@ -60,6 +62,8 @@ struct service {
     struct pl_plugin_handle *plugins[PL_MAX_STAGES];
     struct pl_worker **workers;
     size_t nworkers;
+    struct pl_procs procs;
+    bool procs_started;
 
     struct pl_nameset pending_set;
     struct name_node {
@@ -465,6 +469,7 @@ static void s_close_all(struct service *sv)
         PL_WARN("shutdown deadline reached: %zu article%s stay in %s/work and are processed "
                 "at the next start", left, left == 1 ? "" : "s", sv->cfg->spool);
     pl_broker_close(&sv->broker, s_on_broker_closed);
+    pl_procs_stop(&sv->procs, 1000, NULL);
     uv_close((uv_handle_t *)&sv->stop_timer, NULL);
     uv_close((uv_handle_t *)&sv->status_timer, NULL);
     uv_close((uv_handle_t *)&sv->retry_timer, NULL);
@@ -536,9 +541,26 @@ static int s_start_workers(struct service *sv)
     for (size_t i = 0; i < cfg->nstages; i++) {
         const struct pl_stage_cfg *sc = &cfg->stages[i];
         char err[1024];
+        if (sc->spawn == PL_SPAWN_NONE) {
+            PL_INFO("stage %s: waiting for worker processes to connect to %s", sc->name,
+                    sc->endpoint);
+            continue;
+        }
         if (pl_plugin_open(sc->plugin_path, &sv->plugins[i], err, sizeof(err)) != 0) {
             PL_ERR("stage %s: %s", sc->name, err);
             return -1;
+        }
+        if (sc->spawn == PL_SPAWN_PROCESS) {
+            /* Load it here too, so a broken plugin stops the start now, not
+             * in a loop of worker restarts. */
+            struct pl_plugin_instance probe;
+            if (pl_plugin_instance_init(&probe, sv->plugins[i], sc->name, sc->options_json, err,
+                                        sizeof(err)) != 0) {
+                PL_ERR("%s", err);
+                return -1;
+            }
+            pl_plugin_instance_fini(&probe);
+            continue; /* started by pl_procs_start */
         }
         int n = sc->workers;
         if (!(sv->plugins[i]->desc->flags & PL_PLUGIN_THREAD_SAFE) && n > 1) {
@@ -658,7 +680,13 @@ int pl_service_run(const struct pl_config *cfg)
         PL_ERR("%s", err);
         goto out_pub;
     }
-    if (s_start_workers(sv) != 0 || s_recover(sv) != 0) {
+    char bin_dir[4096];
+    if (pl_exe_dir(bin_dir, sizeof(bin_dir)) != 0)
+        snprintf(bin_dir, sizeof(bin_dir), ".");
+    if (s_start_workers(sv) != 0 || s_recover(sv) != 0 ||
+        (sv->procs_started = true, pl_procs_start(&sv->procs, &sv->loop, cfg, bin_dir)) != 0) {
+        if (sv->procs_started)
+            pl_procs_stop(&sv->procs, 1000, NULL);
         pl_broker_close(&sv->broker, NULL);
         uv_run(&sv->loop, UV_RUN_DEFAULT);
         goto out_workers;
@@ -669,6 +697,7 @@ int pl_service_run(const struct pl_config *cfg)
     if (rc != 0) {
         char eb[128];
         PL_ERR("cannot watch the inbox %s: %s", cfg->inbox, pl_strerror(rc, eb, sizeof(eb)));
+        pl_procs_stop(&sv->procs, 1000, NULL);
         pl_broker_close(&sv->broker, NULL);
         uv_run(&sv->loop, UV_RUN_DEFAULT);
         goto out_workers;

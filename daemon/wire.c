@@ -35,6 +35,14 @@ int pl_wire_decode(const struct pl_wire_frame *f, size_t n, struct pl_wire_msg *
     memset(m, 0, sizeof(*m));
     if (n < 2 || !s_is(&f[0], PL_WIRE_PROTO))
         return -EPROTO;
+    if (s_is(&f[1], "HB")) {
+        if (n != 3 || f[2].len == 0 || f[2].len > PL_WIRE_MAX_IDENT)
+            return -EPROTO;
+        m->type = PL_WIRE_HB;
+        m->body = f[2].data;
+        m->body_len = f[2].len;
+        return 0;
+    }
     if (s_is(&f[1], "READY")) {
         if (n != 4)
             return -EPROTO;
@@ -109,6 +117,10 @@ int pl_wire_send(void *sock, const void *ident, size_t ident_len, const struct p
         f[n++] = (struct pl_wire_frame){ us, 8 };
         f[n++] = (struct pl_wire_frame){ m->plugin, m->plugin_len };
         f[n++] = (struct pl_wire_frame){ m->version, m->version_len };
+        break;
+    case PL_WIRE_HB:
+        f[n++] = (struct pl_wire_frame){ "HB", 2 };
+        f[n++] = (struct pl_wire_frame){ m->body, m->body_len };
         break;
     case PL_WIRE_FAIL:
         f[n++] = (struct pl_wire_frame){ "FAIL", 4 };

@@ -6,7 +6,12 @@
  *   broker -> worker  JOB    [PL1][JOB][job:u64be][document json]
  *   worker -> broker  DONE   [PL1][DONE][job:u64be][document json][us:u64be][plugin][version]
  *   worker -> broker  FAIL   [PL1][FAIL][job:u64be][reason][us:u64be]
+ *   worker -> broker  HB     [PL1][HB][worker id]   (from the worker's heartbeat socket)
  *
+ * A process worker names its job socket (ZMQ_ROUTING_ID) with its worker id
+ * and sends HB from a second socket every heartbeat interval, from a thread
+ * of its own, so a plugin busy for long still shows the process is alive and
+ * a crashed process falls silent.
  * A worker takes one job at a time; DONE or FAIL makes it idle again.
  * Decoding is a pure function over frames so it can be fuzzed. Sending and
  * receiving use the calling thread's socket only.
@@ -21,7 +26,7 @@
 #define PL_WIRE_MAX_FRAMES 8
 #define PL_WIRE_MAX_IDENT 256
 
-enum pl_wire_type { PL_WIRE_READY = 1, PL_WIRE_JOB, PL_WIRE_DONE, PL_WIRE_FAIL };
+enum pl_wire_type { PL_WIRE_READY = 1, PL_WIRE_JOB, PL_WIRE_DONE, PL_WIRE_FAIL, PL_WIRE_HB };
 
 struct pl_wire_frame {
     const void *data;
@@ -32,7 +37,7 @@ struct pl_wire_frame {
 struct pl_wire_msg {
     int type;
     uint64_t job;
-    const char *body; /* JOB/DONE: document JSON; FAIL: reason */
+    const char *body; /* JOB/DONE: document JSON; FAIL: reason; HB: worker id */
     size_t body_len;
     uint64_t us;
     const char *plugin, *version;

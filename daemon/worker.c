@@ -2,6 +2,8 @@
 #include "worker.h"
 
 #include <cjson/cJSON.h>
+#include <sodium.h>
+#include <unistd.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +21,48 @@ static uint64_t s_now_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-int pl_worker_run(void *zctx, const char *endpoint, struct pl_plugin_instance *inst)
+struct heartbeat {
+    void *zctx;
+    const char *endpoint;
+    char id[64];
+    int interval_ms;
+    pthread_t thread;
+};
+
+/* The heartbeat thread: its own socket, one HB per interval until the
+ * context ends. */
+static void *s_heartbeat(void *arg)
+{
+    struct heartbeat *hb = arg;
+    void *s = zmq_socket(hb->zctx, ZMQ_DEALER);
+    if (!s)
+        return NULL;
+    int zero = 0;
+    zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
+    if (zmq_connect(s, hb->endpoint) != 0) {
+        zmq_close(s);
+        return NULL;
+    }
+    struct pl_wire_msg m = { .type = PL_WIRE_HB, .body = hb->id, .body_len = strlen(hb->id) };
+    for (;;) {
+        if (pl_wire_send(s, NULL, 0, &m, ZMQ_DONTWAIT) == -ETERM)
+            break;
+        /* Sleep by polling the socket, so a context shutdown wakes us. */
+        zmq_pollitem_t it = { s, 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll(&it, 1, hb->interval_ms) < 0 && zmq_errno() == ETERM)
+            break;
+        if (it.revents & ZMQ_POLLIN) {
+            struct pl_wire_in in;
+            if (pl_wire_recv(s, &in, ZMQ_DONTWAIT) == 0)
+                pl_wire_in_close(&in); /* nothing is sent to it; drop */
+        }
+    }
+    zmq_close(s);
+    return NULL;
+}
+
+int pl_worker_run(void *zctx, const char *endpoint, struct pl_plugin_instance *inst,
+                  int heartbeat_ms, const volatile sig_atomic_t *stop)
 {
     const struct pl_plugin *d = inst->desc;
     void *s = zmq_socket(zctx, ZMQ_DEALER);
@@ -28,6 +71,21 @@ int pl_worker_run(void *zctx, const char *endpoint, struct pl_plugin_instance *i
     int zero = 0;
     zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
     int rc = 0;
+    struct heartbeat hb = { .zctx = zctx, .endpoint = endpoint, .interval_ms = heartbeat_ms };
+    int hb_started = 0;
+    if (heartbeat_ms > 0) {
+        unsigned char rnd[6];
+        randombytes_buf(rnd, sizeof(rnd));
+        snprintf(hb.id, sizeof(hb.id), "w%d-%02x%02x%02x%02x%02x%02x", (int)getpid(), rnd[0], rnd[1],
+                 rnd[2], rnd[3], rnd[4], rnd[5]);
+        zmq_setsockopt(s, ZMQ_ROUTING_ID, hb.id, strlen(hb.id));
+        /* Signals go to this thread, whose blocking calls they interrupt. */
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, &old);
+        hb_started = pthread_create(&hb.thread, NULL, s_heartbeat, &hb) == 0;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    }
     if (zmq_connect(s, endpoint) != 0) {
         rc = -zmq_errno();
         PL_ERR("stage %s: worker cannot connect to %s: %s", inst->stage, endpoint,
@@ -42,9 +100,37 @@ int pl_worker_run(void *zctx, const char *endpoint, struct pl_plugin_instance *i
 
     for (;;) {
         struct pl_wire_in in;
+        if (heartbeat_ms > 0) {
+            /* Idle for a while: say READY again, for a daemon that restarted
+             * (the socket reconnects by itself, but the new broker has not
+             * heard from us). */
+            zmq_pollitem_t it = { s, 0, ZMQ_POLLIN, 0 };
+            int pr = zmq_poll(&it, 1, 3L * heartbeat_ms);
+            if (pr < 0 && zmq_errno() == EINTR) {
+                if (stop && *stop) {
+                    rc = 0;
+                    break;
+                }
+                continue;
+            }
+            if (pr < 0) {
+                rc = -zmq_errno();
+                break;
+            }
+            if (pr == 0) {
+                if ((rc = pl_wire_send(s, NULL, 0, &ready, 0)) != 0)
+                    break;
+                continue;
+            }
+        }
         rc = pl_wire_recv(s, &in, 0);
-        if (rc == -EINTR)
+        if (rc == -EINTR) {
+            if (stop && *stop) {
+                rc = 0;
+                break;
+            }
             continue;
+        }
         if (rc != 0)
             break;
         struct pl_wire_frame f[PL_WIRE_MAX_FRAMES];
@@ -119,13 +205,18 @@ int pl_worker_run(void *zctx, const char *endpoint, struct pl_plugin_instance *i
         rc = 0;
 out:
     zmq_close(s);
+    if (hb_started) {
+        /* The heartbeat thread ends with the context (this process's own). */
+        zmq_ctx_shutdown(zctx);
+        pthread_join(hb.thread, NULL);
+    }
     return rc;
 }
 
 static void *s_thread(void *arg)
 {
     struct pl_worker *w = arg;
-    int rc = pl_worker_run(w->zctx, w->endpoint, &w->inst);
+    int rc = pl_worker_run(w->zctx, w->endpoint, &w->inst, 0, NULL);
     if (rc != 0)
         PL_ERR("stage %s: worker stopped: %s", w->inst.stage, zmq_strerror(-rc));
     __atomic_store_n(&w->exited, 1, __ATOMIC_RELEASE);

@@ -2,13 +2,14 @@
  * A stage worker: connects a DEALER socket to the stage's endpoint, says
  * READY, then runs each JOB through its plugin instance and answers DONE or
  * FAIL. The same loop runs as a thread inside presslined (inproc endpoints)
- * and, later, in a separate `pressline worker` process (ipc or tcp).
- * Runs on its own thread; owns its socket.
+ * and in a separate `pressline worker` process (ipc or tcp), which also
+ * heartbeats (see wire.h). Runs on its own thread; owns its sockets.
  */
 #ifndef PL_WORKER_H
 #define PL_WORKER_H
 
 #include <pthread.h>
+#include <signal.h>
 
 #include "loader.h"
 
@@ -22,8 +23,13 @@ struct pl_worker {
 };
 
 /* Runs the worker loop on the calling thread until the context is shut
- * down. Returns 0 on ETERM, or -errno if the socket could not be set up. */
-int pl_worker_run(void *zctx, const char *endpoint, struct pl_plugin_instance *inst);
+ * down. heartbeat_ms > 0 names the job socket with a fresh worker id and
+ * heartbeats from a thread of its own (for process workers; 0 for threads
+ * inside the daemon, which cannot die alone). When stop is not NULL, a
+ * signal that interrupts the loop ends it once *stop is set. Returns 0 on
+ * ETERM or stop, or -errno if a socket could not be set up. */
+int pl_worker_run(void *zctx, const char *endpoint, struct pl_plugin_instance *inst,
+                  int heartbeat_ms, const volatile sig_atomic_t *stop);
 
 /* Starts w's loop on a new thread. Returns 0 or -errno. */
 int pl_worker_start(struct pl_worker *w);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -848,6 +849,231 @@ static void kill_9_five_times_under_load_loses_nothing_and_repeats_nothing(void 
     s_finish(&e);
 }
 
+/* Pids of the `pressline worker` processes a daemon started for a stage
+ * (its children, from /proc: other test runs may have their own). */
+static int s_worker_pids(pid_t daemon, const char *stage, pid_t *out, int max)
+{
+    int n = 0;
+    DIR *d = opendir("/proc");
+    struct dirent *de;
+    while (d && (de = readdir(d)) && n < max) {
+        pid_t pid = (pid_t)atoi(de->d_name);
+        if (pid <= 0)
+            continue;
+        char *p = th_path("/proc/%d/cmdline", (int)pid);
+        size_t len = 0;
+        char *cmd = th_read_file(p, &len);
+        free(p);
+        if (!cmd)
+            continue;
+        /* argv is NUL-separated: look for "worker" and "--stage" <stage>. */
+        int is_worker = 0, is_stage = 0;
+        for (size_t i = 0; i < len; i += strlen(cmd + i) + 1) {
+            if (!strcmp(cmd + i, "worker"))
+                is_worker = 1;
+            if (!strcmp(cmd + i, "--stage") && i + 8 < len && !strcmp(cmd + i + 8, stage))
+                is_stage = 1;
+        }
+        free(cmd);
+        char *sp = th_path("/proc/%d/stat", (int)pid);
+        char *stat = th_read_file(sp, NULL);
+        free(sp);
+        /* "pid (comm) state ppid ...": comm may hold spaces, so after ')'. */
+        char *rp = stat ? strrchr(stat, ')') : NULL;
+        int ppid = 0;
+        if (rp)
+            sscanf(rp + 1, " %*c %d", &ppid);
+        free(stat);
+        if (is_worker && is_stage && ppid == (int)daemon)
+            out[n++] = pid;
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* Worker processes whose arguments mention folder (this test's own). */
+static int s_orphans(const char *folder)
+{
+    int n = 0;
+    DIR *d = opendir("/proc");
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        if (atoi(de->d_name) <= 0)
+            continue;
+        char *p = th_path("/proc/%s/cmdline", de->d_name);
+        size_t len = 0;
+        char *cmd = th_read_file(p, &len);
+        free(p);
+        for (size_t i = 0; cmd && i < len; i += strlen(cmd + i) + 1)
+            if (strstr(cmd + i, folder) && strstr(cmd + i, ".ipc")) {
+                n++;
+                break;
+            }
+        free(cmd);
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static void a_crashing_plugin_in_worker_processes_is_quarantined_and_others_flow(void **st)
+{
+    (void)st;
+    struct env e;
+    char *dir = th_tempdir();
+    char *extra = th_path("\"workers\":{\"heartbeat_ms\":100,\"dead_after_ms\":600},"
+                          "\"stages\":[{\"name\":\"clean\"},"
+                          "{\"name\":\"crashy\",\"plugin\":\"%s/testkit.so\",\"spawn\":\"process\","
+                          "\"workers\":2,\"endpoint\":\"ipc://%s/crashy.ipc\","
+                          "\"options\":{\"crash_on\":\"CRASHME\"}}]",
+                          th_test_plugin_dir(), dir);
+    s_start(&e, extra);
+    /* The ipc socket file is for its owner only. */
+    char *ipc = th_path("%s/crashy.ipc", dir);
+    struct stat sb;
+    assert_int_equal(stat(ipc, &sb), 0);
+    assert_int_equal(sb.st_mode & 077, 0);
+    s_drop(&e, "poison.txt", "This article says CRASHME and kills its worker.", 47);
+    for (int i = 0; i < 5; i++) {
+        char *name = th_path("fine-%d.txt", i);
+        char *body = th_path("Article %d is harmless and goes through the crashy stage.", i);
+        s_drop(&e, name, body, strlen(body));
+        free(name);
+        free(body);
+    }
+    int articles = 0, errors = 0;
+    char topic[16];
+    for (int i = 0; i < 6; i++) {
+        cJSON *j = s_next(&e, 30000, topic);
+        assert_non_null(j);
+        if (!strcmp(topic, "article")) {
+            articles++;
+        } else {
+            errors++;
+            assert_string_equal(s_str(cJSON_GetObjectItem(j, "source"), "name"), "poison.txt");
+            assert_string_equal(s_str(j, "stage"), "crashy");
+            assert_non_null(strstr(s_str(j, "reason"), "crashed the crashy stage 3 times"));
+        }
+        cJSON_Delete(j);
+    }
+    assert_int_equal(articles, 5);
+    assert_int_equal(errors, 1);
+    char *log = th_read_file(e.d.log, NULL);
+    assert_non_null(strstr(log, "starting another"));
+    free(log);
+    assert_int_equal(th_daemon_stop(&e.d, SIGTERM, 10000), 0);
+    /* The worker processes stopped with the daemon: none is left with this
+     * test's folder in its arguments. */
+    assert_int_equal(s_orphans(dir), 0);
+    free(ipc);
+    free(extra);
+    s_finish(&e);
+    th_rmrf(dir);
+    free(dir);
+}
+
+static void sigkill_of_a_worker_process_under_load_loses_nothing(void **st)
+{
+    (void)st;
+    struct env e;
+    char *dir = th_tempdir();
+    char *extra = th_path("\"workers\":{\"heartbeat_ms\":100,\"dead_after_ms\":600},"
+                          "\"stages\":[{\"name\":\"clean\"},"
+                          "{\"name\":\"slowproc\",\"plugin\":\"%s/testkit.so\",\"spawn\":\"process\","
+                          "\"workers\":2,\"endpoint\":\"ipc://%s/slow.ipc\","
+                          "\"options\":{\"sleep_ms\":150}}]", th_test_plugin_dir(), dir);
+    s_start(&e, extra);
+    const int N = 20;
+    for (int i = 0; i < N; i++) {
+        char *name = th_path("load-%02d.txt", i);
+        char *body = th_path("Load article %d for the slow worker processes to chew on.", i);
+        s_drop(&e, name, body, strlen(body));
+        free(name);
+        free(body);
+    }
+    usleep(500 * 1000);
+    pid_t pids[8];
+    int n = s_worker_pids(e.d.pid, "slowproc", pids, 8);
+    assert_int_equal(n, 2);
+    kill(pids[0], SIGKILL);
+    int got = 0;
+    char topic[16];
+    while (got < N) {
+        cJSON *j = s_next(&e, 20000, topic);
+        if (!j)
+            break;
+        assert_string_equal(topic, "article");
+        got++;
+        cJSON_Delete(j);
+    }
+    assert_int_equal(got, N);
+    char *log = th_read_file(e.d.log, NULL);
+    assert_non_null(strstr(log, "taken as dead"));
+    free(log);
+    free(extra);
+    s_finish(&e);
+    th_rmrf(dir);
+    free(dir);
+}
+
+static pid_t s_spawn_worker(const char *endpoint, const char *stage, const char *options,
+                            const char *log)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        char *exe = th_path("%s/bin/pressline", th_build_dir());
+        char *plugin = th_path("%s/testkit.so", th_test_plugin_dir());
+        execl(exe, "pressline", "worker", "--connect", endpoint, "--stage", stage, "--plugin",
+              plugin, "--options", options, "--heartbeat-ms", "100", (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+static void an_external_worker_over_tcp_can_die_mid_article_and_be_replaced(void **st)
+{
+    (void)st;
+    struct env e;
+    int port = th_free_port();
+    char *ep = th_path("tcp://127.0.0.1:%d", port);
+    char *extra = th_path("\"workers\":{\"heartbeat_ms\":100,\"dead_after_ms\":600},"
+                          "\"stages\":[{\"name\":\"clean\"},"
+                          "{\"name\":\"remote\",\"spawn\":\"none\",\"endpoint\":\"%s\","
+                          "\"timeout_ms\":60000}]", ep);
+    s_start(&e, extra);
+    char *wlog = th_path("%s/worker.log", e.dir);
+    pid_t w1 = s_spawn_worker(ep, "remote", "{\"sleep_ms\":3000}", wlog);
+    usleep(500 * 1000);
+    s_drop(&e, "remote.txt", "An article for a worker on another host, over tcp.", 50);
+    usleep(800 * 1000); /* the worker is inside its 3 s plugin call */
+    kill(w1, SIGKILL);
+    waitpid(w1, NULL, 0);
+    pid_t w2 = s_spawn_worker(ep, "remote", "{}", wlog);
+    char topic[16];
+    cJSON *j = s_next(&e, 15000, topic);
+    assert_non_null(j);
+    assert_string_equal(topic, "article");
+    assert_string_equal(s_str(cJSON_GetObjectItem(j, "source"), "name"), "remote.txt");
+    cJSON_Delete(j);
+    /* A worker asked to stop, stops. */
+    kill(w2, SIGTERM);
+    int status = -1;
+    for (int i = 0; i < 100 && waitpid(w2, &status, WNOHANG) == 0; i++)
+        usleep(20 * 1000);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    free(wlog);
+    free(ep);
+    free(extra);
+    s_finish(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -862,6 +1088,9 @@ int main(void)
         cmocka_unit_test(sigterm_with_articles_in_flight_exits_zero_and_loses_nothing),
         cmocka_unit_test(a_stuck_plugin_does_not_hold_up_shutdown_and_its_article_is_kept),
         cmocka_unit_test(a_second_signal_exits_at_once_and_loses_nothing),
+        cmocka_unit_test(a_crashing_plugin_in_worker_processes_is_quarantined_and_others_flow),
+        cmocka_unit_test(sigkill_of_a_worker_process_under_load_loses_nothing),
+        cmocka_unit_test(an_external_worker_over_tcp_can_die_mid_article_and_be_replaced),
         cmocka_unit_test(a_burst_of_2000_files_is_published_exactly_once_each),
         cmocka_unit_test(kill_9_five_times_under_load_loses_nothing_and_repeats_nothing),
         cmocka_unit_test_teardown(an_inotify_overflow_leads_to_a_rescan_and_loses_nothing, s_restore_knob),

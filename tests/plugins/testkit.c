@@ -1,9 +1,11 @@
 /*
  * A configurable test stage: passes the document through after "sleep_ms",
- * fails every document whose text contains "fail_on", or (with "text")
+ * fails every document whose text contains "fail_on", crashes the process
+ * (SIGSEGV) on one containing "crash_on", or (with "make_text")
  * turns "raw" into "text" as a minimal clean would: the benchmark's floor.
  */
 #include <pressline/plugin.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -13,12 +15,13 @@
 struct st {
     int sleep_ms;
     char *fail_on;
+    char *crash_on;
     int make_text;
 };
 
 static int s_init(const struct pl_host *h, const char *opts, void **state, struct pl_error *e)
 {
-    static const char *const keys[] = { "sleep_ms", "fail_on", "make_text", NULL };
+    static const char *const keys[] = { "sleep_ms", "fail_on", "crash_on", "make_text", NULL };
     if (h->check_keys(opts, keys, e) != 0)
         return -1;
     cJSON *o = pl_options_parse(opts, e);
@@ -30,6 +33,8 @@ static int s_init(const struct pl_host *h, const char *opts, void **state, struc
         s->sleep_ms = v->valueint;
     if ((v = cJSON_GetObjectItem(o, "fail_on")) && cJSON_IsString(v))
         s->fail_on = strdup(v->valuestring);
+    if ((v = cJSON_GetObjectItem(o, "crash_on")) && cJSON_IsString(v))
+        s->crash_on = strdup(v->valuestring);
     s->make_text = cJSON_IsTrue(cJSON_GetObjectItem(o, "make_text"));
     cJSON_Delete(o);
     *state = s;
@@ -44,6 +49,8 @@ static int s_process(void *state, const char *doc, size_t len, char **out, size_
         struct timespec ts = { s->sleep_ms / 1000, (long)(s->sleep_ms % 1000) * 1000000L };
         nanosleep(&ts, NULL);
     }
+    if (s->crash_on && strstr(doc, s->crash_on))
+        raise(SIGSEGV);
     if (s->fail_on && strstr(doc, s->fail_on))
         return pl_fail(e, "testkit: found \"%s\" in the document", s->fail_on);
     if (!s->make_text) {
@@ -77,6 +84,7 @@ static void s_fini(void *state)
 {
     struct st *s = state;
     free(s->fail_on);
+    free(s->crash_on);
     free(s);
 }
 
