@@ -170,6 +170,7 @@ void pl_config_free(struct pl_config **pcfg)
     free(c->failed);
     free(c->plugin_dir);
     free(c->pub_endpoint);
+    free(c->replay_endpoint);
     for (size_t i = 0; i < c->nstages; i++) {
         struct pl_stage_cfg *s = &c->stages[i];
         free(s->name);
@@ -235,6 +236,19 @@ static int s_build(const cJSON *j, const char *origin, const char *exe_dir,
     }
     if (c->pub_endpoint)
         s_check_endpoint(&r, c->pub_endpoint, "publish.endpoint");
+    c->replay_endpoint = s_str(&r, pub, "replay_endpoint", "publish.replay_endpoint", true);
+    if (c->replay_endpoint && *c->replay_endpoint) {
+        if (!strncmp(c->replay_endpoint, "inproc://", 9)) {
+            r.failed = 1;
+            s_err(err, errlen, "%s: \"publish.replay_endpoint\" must be ipc:// or tcp://", origin);
+        }
+        s_check_endpoint(&r, c->replay_endpoint, "publish.replay_endpoint");
+        if (!r.failed && c->pub_endpoint && !strcmp(c->pub_endpoint, c->replay_endpoint)) {
+            r.failed = 1;
+            s_err(err, errlen, "%s: \"publish.replay_endpoint\" must differ from \"publish.endpoint\"",
+                  origin);
+        }
+    }
     c->pub_hwm = (int)s_int(&r, pub, "hwm", "publish.hwm", 1, 10000000);
     c->status_interval_ms =
         (int)s_int(&r, pub, "status_interval_ms", "publish.status_interval_ms", 0, 3600000);

@@ -30,6 +30,7 @@ struct pl_config {
     int log_level;
     char *plugin_dir;
     char *pub_endpoint;
+    char *replay_endpoint; /* "" = none */
     int pub_hwm;
     int status_interval_ms;
     size_t max_bytes;

@@ -6,7 +6,9 @@
  *   pressline process [--config FILE] FILE...
  *       runs the plugin chain in-process and prints the same JSON, a line per file
  */
+#include <cjson/cJSON.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <getopt.h>
 #include <limits.h>
@@ -24,6 +26,7 @@ static void s_usage(FILE *f)
 {
     fprintf(f,
             "usage: pressline sub [--endpoint E] [--topic T]... [--count N] [--timeout S]\n"
+            "                     [--since SEQ [--replay E]]\n"
             "       pressline process [--config FILE] FILE...\n"
             "       pressline worker --connect ENDPOINT --stage NAME --plugin PATH [--options JSON]\n"
             "                        [--heartbeat-ms N]\n"
@@ -33,6 +36,9 @@ static void s_usage(FILE *f)
             "         --topic     article, error or status; repeatable (default: article and error)\n"
             "         --count N   exit 0 after N messages\n"
             "         --timeout S exit 1 if no message arrives for S seconds (default: wait forever)\n"
+            "         --since SEQ first every message after SEQ from the daemon's durable record\n"
+            "                     (--replay, default tcp://127.0.0.1:5557), then live, without\n"
+            "                     gaps or repeats: a gap in seq is filled from the record\n"
             "process  run the configured plugin chain on each FILE without the daemon and print\n"
             "         the JSON the daemon would publish; exit 1 if any file failed.\n"
             "worker   host one plugin for a stage outside the daemon: connect to the stage's\n"
@@ -50,18 +56,117 @@ static int s_parse_num(const char *s, double *out)
     return 0;
 }
 
+/* A JSON message's seq, or 0 (status messages have none). */
+static uint64_t s_msg_seq(const char *json, size_t len)
+{
+    /* The daemon writes "seq" near the start; parse only if present. */
+    cJSON *j = cJSON_ParseWithLength(json, len);
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "seq");
+    uint64_t seq = cJSON_IsNumber(s) && s->valuedouble >= 1 ? (uint64_t)s->valuedouble : 0;
+    cJSON_Delete(j);
+    return seq;
+}
+
+static bool s_topic_wanted(const char *topic, size_t tlen, const char *const *topics, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (strlen(topics[i]) <= tlen && !memcmp(topics[i], topic, strlen(topics[i])))
+            return true;
+    return false;
+}
+
+struct catchup {
+    void *ctx;
+    const char *endpoint;
+    void *req;
+    uint64_t last; /* highest seq printed */
+    long printed;  /* messages printed so far, replayed or live */
+    long count;    /* stop after this many (0: never) */
+    const char *const *topics;
+    int ntopics;
+};
+
+static void s_print(struct catchup *c, const void *json, size_t len)
+{
+    fwrite(json, 1, len, stdout);
+    fputc('\n', stdout);
+    fflush(stdout);
+    c->printed++;
+}
+
+/* Prints every message after c->last up to the newest, from the replay
+ * endpoint. Returns 0 or -1 (message on stderr). */
+static int s_replay(struct catchup *c, int timeout_ms)
+{
+    if (!c->req) {
+        c->req = zmq_socket(c->ctx, ZMQ_DEALER);
+        int zero = 0;
+        zmq_setsockopt(c->req, ZMQ_LINGER, &zero, sizeof(zero));
+        if (zmq_connect(c->req, c->endpoint) != 0) {
+            fprintf(stderr, "pressline sub: cannot connect to %s: %s\n", c->endpoint,
+                    zmq_strerror(zmq_errno()));
+            return -1;
+        }
+    }
+    for (;;) {
+        char num[32];
+        int n = snprintf(num, sizeof(num), "%llu", (unsigned long long)c->last);
+        zmq_send(c->req, "SINCE", 5, ZMQ_SNDMORE);
+        zmq_send(c->req, num, (size_t)n, 0);
+        char more = '0';
+        for (;;) {
+            zmq_pollitem_t it = { c->req, 0, ZMQ_POLLIN, 0 };
+            if (zmq_poll(&it, 1, timeout_ms) <= 0) {
+                fprintf(stderr, "pressline sub: no answer from the replay endpoint %s\n",
+                        c->endpoint);
+                return -1;
+            }
+            zmq_msg_t f[4];
+            int nf = 0, more_frames = 1;
+            while (more_frames && nf < 4) {
+                zmq_msg_init(&f[nf]);
+                zmq_msg_recv(&f[nf], c->req, 0);
+                more_frames = zmq_msg_more(&f[nf]);
+                nf++;
+            }
+            bool end = nf >= 1 && zmq_msg_size(&f[0]) == 3 && !memcmp(zmq_msg_data(&f[0]), "END", 3);
+            if (!end && nf == 3 && zmq_msg_size(&f[0]) == 3 &&
+                !memcmp(zmq_msg_data(&f[0]), "MSG", 3)) {
+                uint64_t seq = s_msg_seq(zmq_msg_data(&f[2]), zmq_msg_size(&f[2]));
+                if (seq > c->last) {
+                    c->last = seq;
+                    if (s_topic_wanted(zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), c->topics,
+                                       c->ntopics) &&
+                        (c->count == 0 || c->printed < c->count))
+                        s_print(c, zmq_msg_data(&f[2]), zmq_msg_size(&f[2]));
+                }
+            }
+            if (end && nf == 3 && zmq_msg_size(&f[2]) == 1)
+                more = *(char *)zmq_msg_data(&f[2]);
+            for (int i = 0; i < nf; i++)
+                zmq_msg_close(&f[i]);
+            if (end)
+                break;
+        }
+        if (more != '1')
+            return 0;
+    }
+}
+
 static int s_sub(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "endpoint", required_argument, NULL, 'e' }, { "topic", required_argument, NULL, 't' },
         { "count", required_argument, NULL, 'n' },    { "timeout", required_argument, NULL, 'T' },
+        { "since", required_argument, NULL, 'S' },    { "replay", required_argument, NULL, 'R' },
         { "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
     };
     const char *endpoint = "tcp://127.0.0.1:5556";
     const char *topics[16];
     int ntopics = 0, c;
-    double count = 0, timeout = 0;
-    while ((c = getopt_long(argc, argv, "e:t:n:T:h", opts, NULL)) != -1) {
+    double count = 0, timeout = 0, since = -1;
+    const char *replay = "tcp://127.0.0.1:5557";
+    while ((c = getopt_long(argc, argv, "e:t:n:T:S:R:h", opts, NULL)) != -1) {
         switch (c) {
         case 'e':
             endpoint = optarg;
@@ -84,6 +189,15 @@ static int s_sub(int argc, char **argv)
                 fprintf(stderr, "pressline sub: --timeout needs seconds, not \"%s\"\n", optarg);
                 return 2;
             }
+            break;
+        case 'S':
+            if (s_parse_num(optarg, &since) != 0 || since != (double)(uint64_t)since) {
+                fprintf(stderr, "pressline sub: --since needs a seq number, not \"%s\"\n", optarg);
+                return 2;
+            }
+            break;
+        case 'R':
+            replay = optarg;
             break;
         case 'h':
             s_usage(stdout);
@@ -111,7 +225,18 @@ static int s_sub(int argc, char **argv)
         return 1;
     }
     int rc = 0;
-    long got = 0;
+    struct catchup cu = { .ctx = ctx, .endpoint = replay, .last = since > 0 ? (uint64_t)since : 0,
+                          .count = (long)count, .topics = topics, .ntopics = ntopics };
+    if (since >= 0) {
+        /* Live first (buffered meanwhile), then the record: nothing falls
+         * between the two. */
+        if (s_replay(&cu, 10000) != 0) {
+            rc = 1;
+            goto done;
+        }
+        if (count > 0 && cu.printed >= (long)count)
+            goto done;
+    }
     for (;;) {
         zmq_pollitem_t it = { s, 0, ZMQ_POLLIN, 0 };
         int pr = zmq_poll(&it, 1, timeout > 0 ? (long)(timeout * 1000) : -1);
@@ -141,14 +266,46 @@ static int s_sub(int argc, char **argv)
             zmq_msg_init(&body);
             zmq_msg_recv(&body, s, 0);
         }
-        fwrite(zmq_msg_data(&body), 1, zmq_msg_size(&body), stdout);
-        fputc('\n', stdout);
-        fflush(stdout);
+        if (since >= 0) {
+            uint64_t seq = s_msg_seq(zmq_msg_data(&body), zmq_msg_size(&body));
+            if (seq && seq <= cu.last) { /* already printed from the record */
+                zmq_msg_close(&topic);
+                zmq_msg_close(&body);
+                continue;
+            }
+            if (seq > cu.last + 1) {
+                /* A gap: dropped at our high-water mark, or published before
+                 * we were subscribed. Fill it from the record. (After a
+                 * daemon crash seq jumps; the record then has nothing.) */
+                if (s_replay(&cu, 10000) != 0) {
+                    rc = 1;
+                    zmq_msg_close(&topic);
+                    zmq_msg_close(&body);
+                    break;
+                }
+                if (count > 0 && cu.printed >= (long)count) {
+                    zmq_msg_close(&topic);
+                    zmq_msg_close(&body);
+                    break;
+                }
+                if (seq <= cu.last) {
+                    zmq_msg_close(&topic);
+                    zmq_msg_close(&body);
+                    continue;
+                }
+            }
+            if (seq)
+                cu.last = seq;
+        }
+        s_print(&cu, zmq_msg_data(&body), zmq_msg_size(&body));
         zmq_msg_close(&topic);
         zmq_msg_close(&body);
-        if (count > 0 && ++got >= (long)count)
+        if (count > 0 && cu.printed >= (long)count)
             break;
     }
+done:
+    if (cu.req)
+        zmq_close(cu.req);
     zmq_close(s);
     zmq_ctx_term(ctx);
     return rc;

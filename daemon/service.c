@@ -22,6 +22,7 @@
 #include "nameset.h"
 #include "procs.h"
 #include "publish.h"
+#include "replay.h"
 #include "seq.h"
 #include "spool.h"
 #include "watch.h"
@@ -59,6 +60,7 @@ struct service {
     struct pl_watch watch;
     struct pl_broker broker;
     struct pl_publisher pub;
+    struct pl_replay replay;
     struct pl_plugin_handle *plugins[PL_MAX_STAGES];
     struct pl_worker **workers;
     size_t nworkers;
@@ -239,6 +241,13 @@ static void s_writer_after(uv_work_t *w, int status)
             it = next;
             continue;
         }
+        char rpath[PATH_MAX];
+        if (it->failed)
+            snprintf(rpath, sizeof(rpath), "%s/%s.error.json", sv->cfg->failed, it->failed_name);
+        else
+            snprintf(rpath, sizeof(rpath), "%s/%s.json", sv->cfg->outbox, it->src.id);
+        if (pl_replay_add(&sv->replay, it->seq, it->failed, rpath) != 0)
+            PL_WARN("out of memory indexing seq %" PRIu64 " for replay", it->seq);
         if (it->failed) {
             sv->failed++;
             PL_WARN("%s (id %s): failed in %s: %s; moved to %s/%s", it->name, it->src.id,
@@ -470,6 +479,7 @@ static void s_close_all(struct service *sv)
                 "at the next start", left, left == 1 ? "" : "s", sv->cfg->spool);
     pl_broker_close(&sv->broker, s_on_broker_closed);
     pl_procs_stop(&sv->procs, 1000, NULL);
+    pl_replay_close(&sv->replay);
     uv_close((uv_handle_t *)&sv->stop_timer, NULL);
     uv_close((uv_handle_t *)&sv->status_timer, NULL);
     uv_close((uv_handle_t *)&sv->retry_timer, NULL);
@@ -639,6 +649,17 @@ static int s_recover(struct service *sv)
     return 0;
 }
 
+/* Undoes a start that failed after the broker was up: every handle is
+ * closed and the loop run until they are gone. */
+static void s_abort_start(struct service *sv)
+{
+    if (sv->procs_started)
+        pl_procs_stop(&sv->procs, 1000, NULL);
+    pl_broker_close(&sv->broker, NULL);
+    pl_replay_close(&sv->replay);
+    uv_run(&sv->loop, UV_RUN_DEFAULT);
+}
+
 int pl_service_run(const struct pl_config *cfg)
 {
     struct service *sv = calloc(1, sizeof(*sv));
@@ -666,6 +687,13 @@ int pl_service_run(const struct pl_config *cfg)
     }
     if (pl_nameset_init(&sv->pending_set) != 0)
         goto out_spool;
+    rc = pl_replay_load(&sv->replay, cfg->outbox, cfg->failed);
+    if (rc != 0) {
+        char eb[128];
+        PL_ERR("cannot index %s and %s for replay: %s", cfg->outbox, cfg->failed,
+               pl_strerror(rc, eb, sizeof(eb)));
+        goto out_set;
+    }
     sv->zctx = zmq_ctx_new();
     if (!sv->zctx)
         goto out_set;
@@ -673,6 +701,11 @@ int pl_service_run(const struct pl_config *cfg)
                           sizeof(err)) != 0) {
         PL_ERR("%s", err);
         goto out_ctx;
+    }
+    if (pl_replay_start(&sv->replay, &sv->loop, sv->zctx, cfg->replay_endpoint, err,
+                        sizeof(err)) != 0) {
+        PL_ERR("%s", err);
+        goto out_pub;
     }
     sv->broker.data = sv;
     if (pl_broker_start(&sv->broker, &sv->loop, sv->zctx, cfg, s_on_done, s_on_failed, err,
@@ -685,10 +718,7 @@ int pl_service_run(const struct pl_config *cfg)
         snprintf(bin_dir, sizeof(bin_dir), ".");
     if (s_start_workers(sv) != 0 || s_recover(sv) != 0 ||
         (sv->procs_started = true, pl_procs_start(&sv->procs, &sv->loop, cfg, bin_dir)) != 0) {
-        if (sv->procs_started)
-            pl_procs_stop(&sv->procs, 1000, NULL);
-        pl_broker_close(&sv->broker, NULL);
-        uv_run(&sv->loop, UV_RUN_DEFAULT);
+        s_abort_start(sv);
         goto out_workers;
     }
     sv->watch.data = sv;
@@ -697,9 +727,7 @@ int pl_service_run(const struct pl_config *cfg)
     if (rc != 0) {
         char eb[128];
         PL_ERR("cannot watch the inbox %s: %s", cfg->inbox, pl_strerror(rc, eb, sizeof(eb)));
-        pl_procs_stop(&sv->procs, 1000, NULL);
-        pl_broker_close(&sv->broker, NULL);
-        uv_run(&sv->loop, UV_RUN_DEFAULT);
+        s_abort_start(sv);
         goto out_workers;
     }
     sv->watch_open = true;
@@ -716,8 +744,9 @@ int pl_service_run(const struct pl_config *cfg)
     uv_signal_start(&sv->sigint, s_on_signal, SIGINT);
     uv_signal_start(&sv->sigterm, s_on_signal, SIGTERM);
     sv->started_ms = uv_now(&sv->loop);
-    PL_INFO("watching %s; publishing on %s; results in %s", cfg->inbox, cfg->pub_endpoint,
-            cfg->outbox);
+    PL_INFO("watching %s; publishing on %s (replay on %s, %zu messages); results in %s",
+            cfg->inbox, cfg->pub_endpoint, *cfg->replay_endpoint ? cfg->replay_endpoint : "none",
+            sv->replay.n, cfg->outbox);
     s_pump(sv);
 
     uv_run(&sv->loop, UV_RUN_DEFAULT);
@@ -727,12 +756,15 @@ int pl_service_run(const struct pl_config *cfg)
 out_workers:
     stuck = s_stop_workers(sv);
 out_pub:
+    pl_replay_close(&sv->replay);
+    uv_run(&sv->loop, UV_RUN_NOWAIT); /* let the closed handles go */
     pl_publisher_close(&sv->pub);
 out_ctx:
     /* zmq_ctx_term waits for every socket; a stuck worker's never closes. */
     if (!stuck)
         zmq_ctx_term(sv->zctx);
 out_set:
+    pl_replay_close(&sv->replay);
     pl_nameset_free(&sv->pending_set);
 out_spool:
     pl_spool_close(&sv->spool);

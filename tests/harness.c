@@ -148,11 +148,13 @@ int th_daemon_start(struct th_daemon *d, const char *dir, const char *extra_json
     int port = th_free_port();
     d->dir = strdup(dir);
     d->endpoint = th_path("tcp://127.0.0.1:%d", port);
+    d->replay = th_path("tcp://127.0.0.1:%d", th_free_port());
     d->log = th_path("%s/daemon.log", dir);
-    char *cfg = th_path("{\"publish\":{\"endpoint\":\"%s\",\"status_interval_ms\":100},"
+    char *cfg = th_path("{\"publish\":{\"endpoint\":\"%s\",\"replay_endpoint\":\"%s\","
+                        "\"status_interval_ms\":100},"
                         "\"watch\":{\"settle_ms\":200,\"rescan_interval_ms\":1000},"
                         "\"durable\":false%s%s}",
-                        d->endpoint, extra_json && *extra_json ? "," : "",
+                        d->endpoint, d->replay, extra_json && *extra_json ? "," : "",
                         extra_json ? extra_json : "");
     char *cfg_path = th_path("%s/config.json", dir);
     int rc = th_write_file(cfg_path, cfg, strlen(cfg));
@@ -218,6 +220,7 @@ void th_daemon_free(struct th_daemon *d)
         th_daemon_stop(d, SIGKILL, 2000);
     free(d->dir);
     free(d->endpoint);
+    free(d->replay);
     free(d->log);
     memset(d, 0, sizeof(*d));
 }

@@ -35,6 +35,7 @@ struct th_daemon {
     pid_t pid;
     char *dir;      /* its working folder: inbox/, outbox/ ... inside */
     char *endpoint; /* publish endpoint */
+    char *replay;   /* replay endpoint */
     char *log;      /* path of its stderr */
 };
 

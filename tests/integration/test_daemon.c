@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zmq.h>
 
 #include "harness.h"
 
@@ -439,7 +440,7 @@ static void sigterm_with_articles_in_flight_exits_zero_and_loses_nothing(void **
 
 static int s_run(const char *args, char **output)
 {
-    char *cmd = th_path("'%s/bin/presslined' %s 2>&1", th_build_dir(), args);
+    char *cmd = th_path("timeout 30 '%s/bin/presslined' %s 2>&1", th_build_dir(), args);
     FILE *p = popen(cmd, "r");
     free(cmd);
     size_t cap = 65536, n = 0;
@@ -837,6 +838,45 @@ static void kill_9_five_times_under_load_loses_nothing_and_repeats_nothing(void 
     }
     closedir(d);
     assert_int_equal(checked, N);
+
+    /* Messages lost with the killed daemons are all in the record: a
+     * subscriber catching up from seq 0 gets each file exactly once. */
+    char *out_path = th_path("%s/since.jsonl", e.dir);
+    char *cmd = th_path("timeout 60 '%s/bin/pressline' sub --endpoint %s --replay %s --since 0 "
+                        "--count %d --timeout 20 > '%s'", th_build_dir(), e.d.endpoint, e.d.replay,
+                        N, out_path);
+    assert_int_equal(system(cmd), 0);
+    FILE *f = fopen(out_path, "r");
+    char *line = NULL;
+    size_t lcap = 0;
+    int lines = 0, dups = 0;
+    double last = 0;
+    char **seen = calloc(cap, sizeof(char *));
+    while (getline(&line, &lcap, f) > 0) {
+        cJSON *j = cJSON_Parse(line);
+        assert_non_null(j);
+        double seq = cJSON_GetObjectItem(j, "seq")->valuedouble;
+        assert_true(seq > last); /* in order, no repeats */
+        last = seq;
+        const char *name = s_str(cJSON_GetObjectItem(j, "source"), "name");
+        size_t k = s_slot(seen, cap, name);
+        if (seen[k])
+            dups++;
+        else
+            seen[k] = strdup(name);
+        lines++;
+        cJSON_Delete(j);
+    }
+    fclose(f);
+    free(line);
+    printf("# replay from seq 0 after the crashes: %d messages, %d repeats\n", lines, dups);
+    assert_int_equal(lines, N);
+    assert_int_equal(dups, 0);
+    for (size_t i = 0; i < cap; i++)
+        free(seen[i]);
+    free(seen);
+    free(cmd);
+    free(out_path);
     for (size_t i = 0; i < cap; i++) {
         free(names[i]);
         free(ids[i]);
@@ -1074,6 +1114,114 @@ static void an_external_worker_over_tcp_can_die_mid_article_and_be_replaced(void
     s_finish(&e);
 }
 
+static void sub_since_replays_then_continues_live_without_gaps_or_repeats(void **st)
+{
+    (void)st;
+    struct env e;
+    s_start(&e, "");
+    char topic[16];
+    for (int i = 0; i < 6; i++) {
+        char *name = th_path("r-%d.txt", i);
+        char *body = th_path("Replay article %d is here with a sentence of text.", i);
+        s_drop(&e, name, i == 3 ? "" : body, i == 3 ? 0 : strlen(body)); /* one error */
+        free(name);
+        free(body);
+        cJSON *j = s_next(&e, 10000, topic);
+        assert_non_null(j);
+        cJSON_Delete(j);
+    }
+    /* A subscriber that was away: everything from seq 0, then live. */
+    char *out_path = th_path("%s/since.jsonl", e.dir);
+    char *cmd = th_path("timeout 30 '%s/bin/pressline' sub --endpoint %s --replay %s --since 0 "
+                        "--count 8 --timeout 20 > '%s'", th_build_dir(), e.d.endpoint, e.d.replay,
+                        out_path);
+    FILE *p = popen(cmd, "r");
+    usleep(1500 * 1000); /* it has replayed the six and is live now */
+    for (int i = 6; i < 8; i++) {
+        char *name = th_path("r-%d.txt", i);
+        char *body = th_path("Live article %d arrives after the catch-up ended.", i);
+        s_drop(&e, name, body, strlen(body));
+        free(name);
+        free(body);
+    }
+    assert_int_equal(WEXITSTATUS(pclose(p)), 0);
+    FILE *f = fopen(out_path, "r");
+    char *line = NULL;
+    size_t lcap = 0;
+    int n = 0, errors = 0;
+    double last = 0;
+    while (getline(&line, &lcap, f) > 0) {
+        cJSON *j = cJSON_Parse(line);
+        assert_non_null(j);
+        double seq = cJSON_GetObjectItem(j, "seq")->valuedouble;
+        assert_true(seq == last + 1); /* no gap, no repeat */
+        last = seq;
+        errors += !strcmp(s_str(j, "schema"), "pressline/error/1");
+        char *want = th_path("r-%d.txt", n);
+        assert_string_equal(s_str(cJSON_GetObjectItem(j, "source"), "name"), want);
+        free(want);
+        n++;
+        cJSON_Delete(j);
+    }
+    fclose(f);
+    free(line);
+    assert_int_equal(n, 8);
+    assert_int_equal(errors, 1);
+    /* From a later seq: only what follows it. */
+    free(cmd);
+    cmd = th_path("timeout 30 '%s/bin/pressline' sub --endpoint %s --replay %s --since 5 "
+                  "--count 3 --timeout 5", th_build_dir(), e.d.endpoint, e.d.replay);
+    p = popen(cmd, "r");
+    n = 0;
+    char buf[65536];
+    while (fgets(buf, sizeof(buf), p)) {
+        cJSON *j = cJSON_Parse(buf);
+        assert_int_equal((int)cJSON_GetObjectItem(j, "seq")->valuedouble, 6 + n);
+        cJSON_Delete(j);
+        n++;
+    }
+    assert_int_equal(WEXITSTATUS(pclose(p)), 0);
+    assert_int_equal(n, 3);
+    free(cmd);
+    free(out_path);
+    s_finish(&e);
+}
+
+static void a_stalled_subscriber_does_not_slow_the_pipeline(void **st)
+{
+    (void)st;
+    struct env e;
+    s_start(&e, "\"publish\":{\"hwm\":20}");
+    /* Subscribes and never reads. */
+    void *ctx = zmq_ctx_new(), *stalled = zmq_socket(ctx, ZMQ_SUB);
+    int hwm = 5, zero = 0;
+    zmq_setsockopt(stalled, ZMQ_RCVHWM, &hwm, sizeof(hwm));
+    zmq_setsockopt(stalled, ZMQ_LINGER, &zero, sizeof(zero));
+    zmq_setsockopt(stalled, ZMQ_SUBSCRIBE, "", 0);
+    zmq_connect(stalled, e.d.endpoint);
+    usleep(300 * 1000);
+    const int N = 300;
+    uint64_t t0 = th_now_ms();
+    for (int i = 0; i < N; i++) {
+        char *name = th_path("stall-%03d.txt", i);
+        char *body = th_path("Article %d is published while one subscriber sleeps.", i);
+        s_drop(&e, name, body, strlen(body));
+        free(name);
+        free(body);
+    }
+    char *out = th_path("%s/outbox", e.dir);
+    for (int i = 0; i < 600 && th_count_dir(out) < N; i++)
+        usleep(50 * 1000);
+    uint64_t took = th_now_ms() - t0;
+    printf("# %d articles with a stalled subscriber in %llu ms\n", N, (unsigned long long)took);
+    assert_int_equal(th_count_dir(out), N);
+    assert_true(took < 20000);
+    zmq_close(stalled);
+    zmq_ctx_term(ctx);
+    free(out);
+    s_finish(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1091,6 +1239,8 @@ int main(void)
         cmocka_unit_test(a_crashing_plugin_in_worker_processes_is_quarantined_and_others_flow),
         cmocka_unit_test(sigkill_of_a_worker_process_under_load_loses_nothing),
         cmocka_unit_test(an_external_worker_over_tcp_can_die_mid_article_and_be_replaced),
+        cmocka_unit_test(sub_since_replays_then_continues_live_without_gaps_or_repeats),
+        cmocka_unit_test(a_stalled_subscriber_does_not_slow_the_pipeline),
         cmocka_unit_test(a_burst_of_2000_files_is_published_exactly_once_each),
         cmocka_unit_test(kill_9_five_times_under_load_loses_nothing_and_repeats_nothing),
         cmocka_unit_test_teardown(an_inotify_overflow_leads_to_a_rescan_and_loses_nothing, s_restore_knob),

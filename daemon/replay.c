@@ -1,0 +1,253 @@
+/* Replay of published messages; see replay.h. */
+#include "replay.h"
+
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zmq.h>
+
+#include "log.h"
+#include "spool.h"
+
+static int s_push(struct pl_replay *r, uint64_t seq, int is_error, const char *path)
+{
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 1024;
+        struct pl_replay_entry *v = realloc(r->v, cap * sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        r->v = v;
+        r->cap = cap;
+    }
+    char *p = strdup(path);
+    if (!p)
+        return -ENOMEM;
+    r->v[r->n++] = (struct pl_replay_entry){ seq, p, is_error };
+    return 0;
+}
+
+/* The seq stored in a JSON file, or 0. */
+static uint64_t s_file_seq(const char *path, char **text_out)
+{
+    void *data = NULL;
+    size_t len = 0;
+    if (pl_read_file_at(AT_FDCWD, path, 1u << 30, false, &data, &len) != 0)
+        return 0;
+    cJSON *j = cJSON_ParseWithLength(data, len);
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "seq");
+    uint64_t seq = cJSON_IsNumber(s) && s->valuedouble >= 1 ? (uint64_t)s->valuedouble : 0;
+    cJSON_Delete(j);
+    if (text_out && seq) {
+        *text_out = data;
+        /* Outbox files end with a newline for people; messages do not. */
+        while (len > 0 && ((char *)data)[len - 1] == '\n')
+            ((char *)data)[--len] = '\0';
+    } else {
+        free(data);
+    }
+    return seq;
+}
+
+static int s_load_dir(struct pl_replay *r, const char *dir, const char *suffix, int is_error)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -errno;
+    struct dirent *e;
+    size_t sl = strlen(suffix);
+    int rc = 0;
+    while ((e = readdir(d)) && rc == 0) {
+        size_t n = strlen(e->d_name);
+        if (e->d_name[0] == '.' || n <= sl || strcmp(e->d_name + n - sl, suffix) != 0)
+            continue;
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        uint64_t seq = s_file_seq(path, NULL);
+        if (seq)
+            rc = s_push(r, seq, is_error, path);
+    }
+    closedir(d);
+    return rc;
+}
+
+static int s_cmp(const void *a, const void *b)
+{
+    const struct pl_replay_entry *x = a, *y = b;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+int pl_replay_load(struct pl_replay *r, const char *outbox, const char *failed)
+{
+    memset(r, 0, sizeof(*r));
+    int rc = s_load_dir(r, outbox, ".json", 0);
+    if (rc == 0)
+        rc = s_load_dir(r, failed, ".error.json", 1);
+    if (r->n > 1)
+        qsort(r->v, r->n, sizeof(*r->v), s_cmp);
+    return rc;
+}
+
+int pl_replay_add(struct pl_replay *r, uint64_t seq, int is_error, const char *path)
+{
+    return s_push(r, seq, is_error, path);
+}
+
+uint64_t pl_replay_last(const struct pl_replay *r)
+{
+    return r->n ? r->v[r->n - 1].seq : 0;
+}
+
+/* First index with seq > since (binary search; seqs ascend). */
+static size_t s_after(const struct pl_replay *r, uint64_t since)
+{
+    size_t lo = 0, hi = r->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->v[mid].seq <= since)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static void s_serve(struct pl_replay *r, const void *ident, size_t ilen, uint64_t since)
+{
+    size_t i = s_after(r, since), sent = 0;
+    uint64_t last = since;
+    for (; i < r->n && sent < PL_REPLAY_BATCH; i++) {
+        char *text = NULL;
+        if (s_file_seq(r->v[i].path, &text) != r->v[i].seq) {
+            free(text); /* superseded by a later result for the same file */
+            continue;
+        }
+        const char *topic = r->v[i].is_error ? "error" : "article";
+        if (zmq_send(r->sock, ident, ilen, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+            zmq_send(r->sock, "MSG", 3, ZMQ_SNDMORE) < 0 ||
+            zmq_send(r->sock, topic, strlen(topic), ZMQ_SNDMORE) < 0 ||
+            zmq_send(r->sock, text, strlen(text), 0) < 0) {
+            free(text);
+            return; /* the client is gone or not reading: it asks again */
+        }
+        free(text);
+        last = r->v[i].seq;
+        sent++;
+    }
+    char buf[32], more = i < r->n ? '1' : '0';
+    int n = snprintf(buf, sizeof(buf), "%" PRIu64, last);
+    if (zmq_send(r->sock, ident, ilen, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0) { /* bytes sent */
+        zmq_send(r->sock, "END", 3, ZMQ_SNDMORE);
+        zmq_send(r->sock, buf, (size_t)n, ZMQ_SNDMORE);
+        zmq_send(r->sock, &more, 1, 0);
+    }
+    r->served += sent;
+}
+
+static void s_drain(struct pl_replay *r)
+{
+    for (;;) {
+        int events = 0;
+        size_t len = sizeof(events);
+        if (!r->sock || zmq_getsockopt(r->sock, ZMQ_EVENTS, &events, &len) != 0 ||
+            !(events & ZMQ_POLLIN))
+            return;
+        zmq_msg_t f[3];
+        int nf = 0, more = 1;
+        while (more) {
+            zmq_msg_t tmp, *m = nf < 3 ? &f[nf] : &tmp;
+            zmq_msg_init(m);
+            if (zmq_msg_recv(m, r->sock, ZMQ_DONTWAIT) < 0) {
+                zmq_msg_close(m);
+                break;
+            }
+            more = zmq_msg_more(m);
+            if (m == &tmp)
+                zmq_msg_close(&tmp);
+            else
+                nf++;
+        }
+        if (nf == 3 && zmq_msg_size(&f[1]) == 5 && !memcmp(zmq_msg_data(&f[1]), "SINCE", 5) &&
+            zmq_msg_size(&f[2]) < 24) {
+            char num[24];
+            memcpy(num, zmq_msg_data(&f[2]), zmq_msg_size(&f[2]));
+            num[zmq_msg_size(&f[2])] = '\0';
+            char *end;
+            errno = 0;
+            unsigned long long since = strtoull(num, &end, 10);
+            if (!errno && end != num && !*end) {
+                r->requests++;
+                s_serve(r, zmq_msg_data(&f[0]), zmq_msg_size(&f[0]), since);
+            }
+        } else {
+            PL_DEBUG("replay: ignored a malformed request");
+        }
+        for (int i = 0; i < nf; i++)
+            zmq_msg_close(&f[i]);
+    }
+}
+
+static void s_on_poll(uv_poll_t *p, int status, int events)
+{
+    (void)status;
+    (void)events;
+    s_drain(p->data);
+}
+
+static void s_on_check(uv_check_t *c)
+{
+    s_drain(c->data);
+}
+
+int pl_replay_start(struct pl_replay *r, uv_loop_t *loop, void *zctx, const char *endpoint,
+                    char *err, size_t errlen)
+{
+    r->loop = loop;
+    if (!endpoint || !*endpoint)
+        return 0;
+    r->sock = zmq_socket(zctx, ZMQ_ROUTER);
+    int zero = 0;
+    zmq_setsockopt(r->sock, ZMQ_LINGER, &zero, sizeof(zero));
+    mode_t old = umask(0077);
+    int rc = zmq_bind(r->sock, endpoint);
+    umask(old);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot bind the replay endpoint %s: %s", endpoint,
+                 zmq_strerror(zmq_errno()));
+        zmq_close(r->sock);
+        r->sock = NULL;
+        return -1;
+    }
+    int fd;
+    size_t len = sizeof(fd);
+    zmq_getsockopt(r->sock, ZMQ_FD, &fd, &len);
+    uv_poll_init(loop, &r->poll, fd);
+    r->poll.data = r;
+    uv_poll_start(&r->poll, UV_READABLE, s_on_poll);
+    uv_check_init(loop, &r->check);
+    r->check.data = r;
+    uv_check_start(&r->check, s_on_check);
+    r->open_handles = 2;
+    return 0;
+}
+
+void pl_replay_close(struct pl_replay *r)
+{
+    if (r->sock) {
+        uv_poll_stop(&r->poll);
+        uv_check_stop(&r->check);
+        uv_close((uv_handle_t *)&r->poll, NULL);
+        uv_close((uv_handle_t *)&r->check, NULL);
+        zmq_close(r->sock);
+        r->sock = NULL;
+    }
+    for (size_t i = 0; i < r->n; i++)
+        free(r->v[i].path);
+    free(r->v);
+    r->v = NULL;
+    r->n = r->cap = 0;
+}
