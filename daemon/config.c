@@ -259,6 +259,7 @@ static int s_build(const cJSON *j, const char *origin, const char *exe_dir,
     c->settle_ms = (int)s_int(&r, w, "settle_ms", "watch.settle_ms", 0, 600000);
     c->rescan_interval_ms =
         (int)s_int(&r, w, "rescan_interval_ms", "watch.rescan_interval_ms", 100, 3600000);
+    c->follow_symlinks = s_bool(&r, w, "follow_symlinks", "watch.follow_symlinks");
     c->durable = s_bool(&r, j, "durable", "durable");
     const cJSON *wk = cJSON_GetObjectItemCaseSensitive(j, "workers");
     c->worker_heartbeat_ms = (int)s_int(&r, wk, "heartbeat_ms", "workers.heartbeat_ms", 10, 60000);

@@ -37,6 +37,7 @@ struct pl_config {
     int max_in_flight;
     int settle_ms;
     int rescan_interval_ms;
+    bool follow_symlinks;
     int shutdown_timeout_ms;
     int worker_heartbeat_ms;
     int worker_dead_after_ms;

@@ -85,6 +85,7 @@ struct service {
     uv_signal_t sigint, sigterm;
 
     bool stopping, watch_open;
+    bool write_blocked; /* results cannot be written: take no new files */
     int signals;
     uint64_t started_ms;
     unsigned long processed, failed, refused;
@@ -264,6 +265,16 @@ static void s_writer_after(uv_work_t *w, int status)
         s_item_free(it);
         it = next;
     }
+    if (retry && !sv->write_blocked) {
+        char eb[128];
+        sv->write_blocked = true;
+        PL_ERR("pausing intake: results cannot be written (%s); new files wait in %s and "
+               "everything in flight stays in %s/work until a write succeeds",
+               pl_strerror(retry->write_rc, eb, sizeof(eb)), sv->cfg->inbox, sv->cfg->spool);
+    } else if (!retry && sv->write_blocked) {
+        sv->write_blocked = false;
+        PL_INFO("resuming intake: results are being written again");
+    }
     if (retry) {
         /* Back to the front of the queue, after a pause. */
         struct item *last = retry;
@@ -377,7 +388,8 @@ static void s_start(struct service *sv, const char *work_name, const char *name)
 
 static void s_pump(struct service *sv)
 {
-    while (!sv->stopping && sv->in_flight < (size_t)sv->cfg->max_in_flight) {
+    while (!sv->stopping && !sv->write_blocked &&
+           sv->in_flight < (size_t)sv->cfg->max_in_flight) {
         if (sv->recovered_at < sv->nrecovered) {
             char *w = sv->recovered[sv->recovered_at++];
             s_start(sv, w, pl_spool_orig_name(w));
@@ -442,9 +454,10 @@ static void s_on_status(uv_timer_t *t)
                      "{\"schema\":\"pressline/status/1\",\"published_at\":\"%s\","
                      "\"uptime_ms\":%" PRIu64 ",\"in_flight\":%zu,\"pending\":%zu,"
                      "\"processed\":%lu,\"failed\":%lu,\"last_seq\":%" PRIu64
-                     ",\"stopping\":%s}",
+                     ",\"stopping\":%s,\"intake_paused\":%s}",
                      now, uv_now(&sv->loop) - sv->started_ms, sv->in_flight, sv->npending,
-                     sv->processed, sv->failed, sv->last_seq, sv->stopping ? "true" : "false");
+                     sv->processed, sv->failed, sv->last_seq, sv->stopping ? "true" : "false",
+                     sv->write_blocked ? "true" : "false");
     pl_publisher_send(&sv->pub, "status", buf, (size_t)n);
 }
 

@@ -61,6 +61,7 @@ int pl_spool_open(struct pl_spool *sp, const struct pl_config *cfg, char *err, s
     sp->done = cfg->done;
     sp->failed = cfg->failed;
     sp->durable = cfg->durable;
+    sp->follow_symlinks = cfg->follow_symlinks;
     char work[PATH_MAX];
     snprintf(work, sizeof(work), "%s/work", cfg->spool);
     if (s_open_dir(cfg->inbox, &sp->inbox_fd, err, errlen) ||
@@ -126,6 +127,17 @@ const char *pl_spool_orig_name(const char *work_name)
 int pl_spool_read(struct pl_spool *sp, const char *work_name, size_t max, void **data,
                   size_t *len)
 {
+    if (sp->follow_symlinks) {
+        /* The claim moved the link itself into work/: a relative target
+         * is relative to the inbox, where the link was made. */
+        char target[PATH_MAX];
+        ssize_t n = readlinkat(sp->work_fd, work_name, target, sizeof(target) - 1);
+        if (n >= 0) {
+            target[n] = '\0';
+            return pl_read_file_at(target[0] == '/' ? AT_FDCWD : sp->inbox_fd, target, max, true,
+                                   data, len);
+        }
+    }
     return pl_read_file_at(sp->work_fd, work_name, max, false, data, len);
 }
 

@@ -23,6 +23,7 @@ struct pl_spool {
     int inbox_fd, work_fd, outbox_fd, done_fd, failed_fd, spool_fd;
     const char *inbox, *outbox, *done, *failed; /* borrowed from the config */
     bool durable;
+    bool follow_symlinks;
 };
 
 #define PL_KEY_LEN 19 /* a claim key: 18 hex digits and "_" */

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <sodium.h>
 #include <zmq.h>
 
 #include "harness.h"
@@ -1222,6 +1223,79 @@ static void a_stalled_subscriber_does_not_slow_the_pipeline(void **st)
     s_finish(&e);
 }
 
+static void an_unwritable_outbox_pauses_intake_and_loses_nothing(void **st)
+{
+    (void)st;
+    struct env e;
+    s_start(&e, "");
+    const char *a = "The first article cannot be written at first, for lack of room.";
+    /* Its result's path is taken by a folder: every write of it fails. */
+    unsigned char h[32];
+    char hex[65];
+    crypto_hash_sha256(h, (const unsigned char *)a, strlen(a));
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", h[i]);
+    char *block = th_path("%s/outbox/%.16s.json", e.dir, hex);
+    assert_int_equal(mkdir(block, 0755), 0);
+    s_drop(&e, "a.txt", a, strlen(a));
+    char *log = NULL;
+    for (int i = 0; i < 100; i++) {
+        free(log);
+        log = th_read_file(e.d.log, NULL);
+        if (log && strstr(log, "pausing intake"))
+            break;
+        usleep(50 * 1000);
+    }
+    assert_non_null(strstr(log, "pausing intake"));
+    free(log);
+    s_drop(&e, "b.txt", "A second article that arrives while intake is paused.", 53);
+    s_drop(&e, "c.txt", "A third article that arrives while intake is paused.", 52);
+    usleep(1000 * 1000);
+    char *inbox = th_path("%s/inbox", e.dir);
+    assert_int_equal(th_count_dir(inbox), 2); /* waiting, not claimed */
+    assert_int_equal(rmdir(block), 0);
+    int got = 0;
+    char topic[16];
+    while (got < 3) {
+        cJSON *j = s_next(&e, 15000, topic);
+        if (!j)
+            break;
+        assert_string_equal(topic, "article");
+        got++;
+        cJSON_Delete(j);
+    }
+    assert_int_equal(got, 3);
+    log = th_read_file(e.d.log, NULL);
+    assert_non_null(strstr(log, "resuming intake"));
+    free(log);
+    assert_int_equal(th_count_dir(inbox), 0);
+    free(inbox);
+    free(block);
+    s_finish(&e);
+}
+
+static void symlinks_are_followed_only_when_configured(void **st)
+{
+    (void)st;
+    struct env e;
+    s_start(&e, "\"watch\":{\"settle_ms\":200,\"follow_symlinks\":true}");
+    char *target = th_path("%s/elsewhere.txt", e.dir);
+    const char *body = "An article that lives elsewhere and is linked into the inbox.";
+    th_write_file(target, body, strlen(body));
+    char *link = th_path("%s/inbox/linked.txt", e.dir);
+    assert_int_equal(symlink("../elsewhere.txt", link), 0); /* relative to the inbox */
+    char topic[16];
+    cJSON *j = s_next(&e, 10000, topic);
+    assert_non_null(j);
+    assert_string_equal(topic, "article");
+    assert_non_null(strstr(s_str(j, "text"), "lives elsewhere"));
+    cJSON_Delete(j);
+    assert_int_equal(access(target, F_OK), 0); /* the target stays where it was */
+    free(target);
+    free(link);
+    s_finish(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1232,7 +1306,9 @@ int main(void)
         cmocka_unit_test(bad_inputs_get_a_clear_error_and_the_daemon_keeps_serving),
         cmocka_unit_test(a_failing_stage_and_a_stage_timeout_go_to_failed_with_the_stage),
         cmocka_unit_test(a_failed_write_is_retried_and_the_file_is_kept),
+        cmocka_unit_test(an_unwritable_outbox_pauses_intake_and_loses_nothing),
         cmocka_unit_test(file_names_with_spaces_newlines_bad_bytes_and_dashes_work),
+        cmocka_unit_test(symlinks_are_followed_only_when_configured),
         cmocka_unit_test(sigterm_with_articles_in_flight_exits_zero_and_loses_nothing),
         cmocka_unit_test(a_stuck_plugin_does_not_hold_up_shutdown_and_its_article_is_kept),
         cmocka_unit_test(a_second_signal_exits_at_once_and_loses_nothing),
