@@ -210,8 +210,15 @@ int pl_replay_start(struct pl_replay *r, uv_loop_t *loop, void *zctx, const char
     if (!endpoint || !*endpoint)
         return 0;
     r->sock = zmq_socket(zctx, ZMQ_ROUTER);
-    int zero = 0;
+    /* A whole batch and its END must fit in a client's queue: a ROUTER
+     * drops what does not, and a lost END would leave the client waiting.
+     * Clients ask for the next batch only after an END, so one batch per
+     * client is all that is ever queued. Mandatory routing reports a full
+     * queue instead of dropping silently. */
+    int zero = 0, one = 1, hwm = 2 * PL_REPLAY_BATCH + 16;
     zmq_setsockopt(r->sock, ZMQ_LINGER, &zero, sizeof(zero));
+    zmq_setsockopt(r->sock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
+    zmq_setsockopt(r->sock, ZMQ_ROUTER_MANDATORY, &one, sizeof(one));
     mode_t old = umask(0077);
     int rc = zmq_bind(r->sock, endpoint);
     umask(old);
