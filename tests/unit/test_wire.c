@@ -57,6 +57,13 @@ static void decoder_rejects_wrong_protocol_counts_and_sizes(void **st)
     struct pl_wire_frame unknown[] = { { "PL1", 3 }, { "HELLO", 5 }, { "12345678", 8 }, { "", 0 } };
     assert_int_equal(pl_wire_decode(unknown, 4, &m), -EPROTO);
     assert_int_equal(pl_wire_decode(unknown, 0, &m), -EPROTO);
+    struct pl_wire_frame hb[] = { { "PL1", 3 }, { "HB", 2 }, { "w1", 2 } };
+    assert_int_equal(pl_wire_decode(hb, 3, &m), 0);
+    assert_int_equal(m.type, PL_WIRE_HB);
+    assert_memory_equal(m.body, "w1", 2);
+    struct pl_wire_frame hb_empty[] = { { "PL1", 3 }, { "HB", 2 }, { "", 0 } };
+    assert_int_equal(pl_wire_decode(hb_empty, 3, &m), -EPROTO);
+    assert_int_equal(pl_wire_decode(hb, 2, &m), -EPROTO);
 }
 
 int main(void)
