@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -29,7 +31,7 @@ static void s_usage(FILE *f)
             "                     [--since SEQ [--replay E]]\n"
             "       pressline process [--config FILE] FILE...\n"
             "       pressline worker --connect ENDPOINT --stage NAME --plugin PATH [--options JSON]\n"
-            "                        [--heartbeat-ms N]\n"
+            "                        [--heartbeat-ms N] [--exit-with-parent]\n"
             "\n"
             "sub      subscribe to a running presslined and print one JSON object per line.\n"
             "         --endpoint  default tcp://127.0.0.1:5556\n"
@@ -388,12 +390,13 @@ static int s_worker(int argc, char **argv)
         { "connect", required_argument, NULL, 'e' }, { "stage", required_argument, NULL, 's' },
         { "plugin", required_argument, NULL, 'p' },  { "options", required_argument, NULL, 'o' },
         { "heartbeat-ms", required_argument, NULL, 'b' }, { "help", no_argument, NULL, 'h' },
+        { "exit-with-parent", no_argument, NULL, 'P' },
         { NULL, 0, NULL, 0 },
     };
     const char *endpoint = NULL, *stage = NULL, *plugin = NULL, *options = "{}";
     double hb = 1000;
-    int c;
-    while ((c = getopt_long(argc, argv, "e:s:p:o:b:h", opts, NULL)) != -1) {
+    int c, with_parent = 0;
+    while ((c = getopt_long(argc, argv, "e:s:p:o:b:hP", opts, NULL)) != -1) {
         switch (c) {
         case 'e': endpoint = optarg; break;
         case 's': stage = optarg; break;
@@ -405,9 +408,18 @@ static int s_worker(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'P': with_parent = 1; break;
         case 'h': s_usage(stdout); return 0;
         default: s_usage(stderr); return 2;
         }
+    }
+    if (with_parent) {
+        /* Started by presslined: go when it goes, even by SIGKILL, so a
+         * restarted daemon does not find the last one's workers. */
+        pid_t parent = getppid();
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != parent || parent == 1)
+            return 0;
     }
     if (!endpoint || !stage || !plugin) {
         fprintf(stderr, "pressline worker: --connect, --stage and --plugin are required\n");

@@ -152,7 +152,7 @@ int pl_procs_start(struct pl_procs *p, uv_loop_t *loop, const struct pl_config *
             struct pl_proc *w = &p->v[p->n++];
             w->owner = p;
             w->stage = sc->name;
-            w->argv = calloc(14, sizeof(char *));
+            w->argv = calloc(15, sizeof(char *));
             if (!w->argv)
                 return -1;
             char **a = w->argv;
@@ -168,7 +168,8 @@ int pl_procs_start(struct pl_procs *p, uv_loop_t *loop, const struct pl_config *
             a[9] = strdup(sc->options_json);
             a[10] = strdup("--heartbeat-ms");
             a[11] = strdup(hb);
-            for (int j = 0; j < 12; j++)
+            a[12] = strdup("--exit-with-parent");
+            for (int j = 0; j < 13; j++)
                 if (!a[j])
                     return -1;
             uv_timer_init(loop, &w->restart);

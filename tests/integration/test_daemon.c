@@ -1052,6 +1052,14 @@ static void sigkill_of_a_worker_process_under_load_loses_nothing(void **st)
     char *log = th_read_file(e.d.log, NULL);
     assert_non_null(strstr(log, "taken as dead"));
     free(log);
+    /* The daemon killed outright takes its worker processes with it. */
+    kill(e.d.pid, SIGKILL);
+    waitpid(e.d.pid, NULL, 0);
+    e.d.pid = 0;
+    int left = 1;
+    for (int i = 0; i < 100 && (left = s_orphans(dir)) > 0; i++)
+        usleep(50 * 1000);
+    assert_int_equal(left, 0);
     free(extra);
     s_finish(&e);
     th_rmrf(dir);
