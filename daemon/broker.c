@@ -10,6 +10,7 @@
 #include <zmq.h>
 
 #include "config.h"
+#include "curve.h"
 #include "log.h"
 
 static void s_link(struct pl_broker *b, struct pl_article *a)
@@ -412,6 +413,7 @@ int pl_broker_start(struct pl_broker *b, uv_loop_t *loop, void *zctx,
         b->nstages++;
         zmq_setsockopt(s->router, ZMQ_LINGER, &zero, sizeof(zero));
         zmq_setsockopt(s->router, ZMQ_ROUTER_MANDATORY, &one, sizeof(one));
+        pl_curve_server(s->router, s->endpoint, cfg->curve_secret);
         /* ipc sockets are files: owner-only, whatever the umask. */
         mode_t old = umask(0077);
         int brc = zmq_bind(s->router, s->endpoint);

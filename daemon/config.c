@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "curve.h"
 #include "exe.h"
 #include "log.h"
 
@@ -260,6 +261,17 @@ static int s_build(const cJSON *j, const char *origin, const char *exe_dir,
     c->rescan_interval_ms =
         (int)s_int(&r, w, "rescan_interval_ms", "watch.rescan_interval_ms", 100, 3600000);
     c->follow_symlinks = s_bool(&r, w, "follow_symlinks", "watch.follow_symlinks");
+    const cJSON *sec = cJSON_GetObjectItemCaseSensitive(j, "security");
+    char *keyfile = s_str(&r, sec, "curve_secret_key_file", "security.curve_secret_key_file", true);
+    if (keyfile && *keyfile && !r.failed) {
+        char kerr[512];
+        if (pl_curve_read_key(keyfile, c->curve_secret, kerr, sizeof(kerr)) != 0 ||
+            pl_curve_public_of(c->curve_secret, c->curve_public) != 0) {
+            r.failed = 1;
+            s_err(err, errlen, "%s: security.curve_secret_key_file: %s", origin, kerr);
+        }
+    }
+    free(keyfile);
     c->durable = s_bool(&r, j, "durable", "durable");
     const cJSON *wk = cJSON_GetObjectItemCaseSensitive(j, "workers");
     c->worker_heartbeat_ms = (int)s_int(&r, wk, "heartbeat_ms", "workers.heartbeat_ms", 10, 60000);

@@ -38,6 +38,8 @@ struct pl_config {
     int settle_ms;
     int rescan_interval_ms;
     bool follow_symlinks;
+    char curve_secret[41]; /* Z85; "" = tcp endpoints without CURVE */
+    char curve_public[41];
     int shutdown_timeout_ms;
     int worker_heartbeat_ms;
     int worker_dead_after_ms;

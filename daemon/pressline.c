@@ -20,6 +20,7 @@
 #include <zmq.h>
 
 #include "config.h"
+#include "curve.h"
 #include "log.h"
 #include "pipeline.h"
 #include "worker.h"
@@ -28,10 +29,11 @@ static void s_usage(FILE *f)
 {
     fprintf(f,
             "usage: pressline sub [--endpoint E] [--topic T]... [--count N] [--timeout S]\n"
-            "                     [--since SEQ [--replay E]]\n"
+            "                     [--since SEQ [--replay E]] [--server-key FILE]\n"
             "       pressline process [--config FILE] FILE...\n"
             "       pressline worker --connect ENDPOINT --stage NAME --plugin PATH [--options JSON]\n"
-            "                        [--heartbeat-ms N] [--exit-with-parent]\n"
+            "                        [--heartbeat-ms N] [--server-key FILE] [--exit-with-parent]\n"
+            "       pressline keygen BASE\n"
             "\n"
             "sub      subscribe to a running presslined and print one JSON object per line.\n"
             "         --endpoint  default tcp://127.0.0.1:5556\n"
@@ -44,7 +46,9 @@ static void s_usage(FILE *f)
             "process  run the configured plugin chain on each FILE without the daemon and print\n"
             "         the JSON the daemon would publish; exit 1 if any file failed.\n"
             "worker   host one plugin for a stage outside the daemon: connect to the stage's\n"
-            "         endpoint (ipc:// or tcp://), take articles, heartbeat every N ms (1000).\n");
+            "         endpoint (ipc:// or tcp://), take articles, heartbeat every N ms (1000).\n"
+            "keygen   write a CURVE key pair for security.curve_secret_key_file / --server-key.\n"
+            "--server-key FILE: the daemon's public key, when its tcp endpoints use CURVE.\n");
 }
 
 static int s_parse_num(const char *s, double *out)
@@ -80,6 +84,7 @@ static bool s_topic_wanted(const char *topic, size_t tlen, const char *const *to
 struct catchup {
     void *ctx;
     const char *endpoint;
+    const char *server_key; /* "" = no CURVE */
     void *req;
     uint64_t last; /* highest seq printed */
     long printed;  /* messages printed so far, replayed or live */
@@ -104,6 +109,8 @@ static int s_replay(struct catchup *c, int timeout_ms)
         c->req = zmq_socket(c->ctx, ZMQ_DEALER);
         int zero = 0;
         zmq_setsockopt(c->req, ZMQ_LINGER, &zero, sizeof(zero));
+        if (c->server_key[0])
+            pl_curve_client(c->req, c->server_key);
         if (zmq_connect(c->req, c->endpoint) != 0) {
             fprintf(stderr, "pressline sub: cannot connect to %s: %s\n", c->endpoint,
                     zmq_strerror(zmq_errno()));
@@ -161,6 +168,7 @@ static int s_sub(int argc, char **argv)
         { "endpoint", required_argument, NULL, 'e' }, { "topic", required_argument, NULL, 't' },
         { "count", required_argument, NULL, 'n' },    { "timeout", required_argument, NULL, 'T' },
         { "since", required_argument, NULL, 'S' },    { "replay", required_argument, NULL, 'R' },
+        { "server-key", required_argument, NULL, 'k' },
         { "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
     };
     const char *endpoint = "tcp://127.0.0.1:5556";
@@ -168,7 +176,8 @@ static int s_sub(int argc, char **argv)
     int ntopics = 0, c;
     double count = 0, timeout = 0, since = -1;
     const char *replay = "tcp://127.0.0.1:5557";
-    while ((c = getopt_long(argc, argv, "e:t:n:T:S:R:h", opts, NULL)) != -1) {
+    char server_key[PL_CURVE_KEY_LEN + 1] = "", kerr[512];
+    while ((c = getopt_long(argc, argv, "e:t:n:T:S:R:k:h", opts, NULL)) != -1) {
         switch (c) {
         case 'e':
             endpoint = optarg;
@@ -201,6 +210,12 @@ static int s_sub(int argc, char **argv)
         case 'R':
             replay = optarg;
             break;
+        case 'k':
+            if (pl_curve_read_key(optarg, server_key, kerr, sizeof(kerr)) != 0) {
+                fprintf(stderr, "pressline sub: %s\n", kerr);
+                return 2;
+            }
+            break;
         case 'h':
             s_usage(stdout);
             return 0;
@@ -219,6 +234,8 @@ static int s_sub(int argc, char **argv)
     zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
     for (int i = 0; i < ntopics; i++)
         zmq_setsockopt(s, ZMQ_SUBSCRIBE, topics[i], strlen(topics[i]));
+    if (server_key[0])
+        pl_curve_client(s, server_key);
     if (zmq_connect(s, endpoint) != 0) {
         fprintf(stderr, "pressline sub: cannot connect to %s: %s\n", endpoint,
                 zmq_strerror(zmq_errno()));
@@ -227,7 +244,8 @@ static int s_sub(int argc, char **argv)
         return 1;
     }
     int rc = 0;
-    struct catchup cu = { .ctx = ctx, .endpoint = replay, .last = since > 0 ? (uint64_t)since : 0,
+    struct catchup cu = { .ctx = ctx, .endpoint = replay, .server_key = server_key,
+                          .last = since > 0 ? (uint64_t)since : 0,
                           .count = (long)count, .topics = topics, .ntopics = ntopics };
     if (since >= 0) {
         /* Live first (buffered meanwhile), then the record: nothing falls
@@ -391,12 +409,15 @@ static int s_worker(int argc, char **argv)
         { "plugin", required_argument, NULL, 'p' },  { "options", required_argument, NULL, 'o' },
         { "heartbeat-ms", required_argument, NULL, 'b' }, { "help", no_argument, NULL, 'h' },
         { "exit-with-parent", no_argument, NULL, 'P' },
+        { "server-key", required_argument, NULL, 'k' },
+        { "server-public", required_argument, NULL, 'K' },
         { NULL, 0, NULL, 0 },
     };
     const char *endpoint = NULL, *stage = NULL, *plugin = NULL, *options = "{}";
     double hb = 1000;
     int c, with_parent = 0;
-    while ((c = getopt_long(argc, argv, "e:s:p:o:b:hP", opts, NULL)) != -1) {
+    char server_key[PL_CURVE_KEY_LEN + 1] = "", err[1024];
+    while ((c = getopt_long(argc, argv, "e:s:p:o:b:hPk:K:", opts, NULL)) != -1) {
         switch (c) {
         case 'e': endpoint = optarg; break;
         case 's': stage = optarg; break;
@@ -409,6 +430,19 @@ static int s_worker(int argc, char **argv)
             }
             break;
         case 'P': with_parent = 1; break;
+        case 'k':
+            if (pl_curve_read_key(optarg, server_key, err, sizeof(err)) != 0) {
+                fprintf(stderr, "pressline worker: %s\n", err);
+                return 2;
+            }
+            break;
+        case 'K':
+            if (strlen(optarg) != PL_CURVE_KEY_LEN) {
+                fprintf(stderr, "pressline worker: --server-public needs a 40-character Z85 key\n");
+                return 2;
+            }
+            memcpy(server_key, optarg, PL_CURVE_KEY_LEN + 1);
+            break;
         case 'h': s_usage(stdout); return 0;
         default: s_usage(stderr); return 2;
         }
@@ -429,7 +463,6 @@ static int s_worker(int argc, char **argv)
         fprintf(stderr, "pressline worker: %s is inside the daemon; a worker process needs ipc:// or tcp://\n", endpoint);
         return 2;
     }
-    char err[1024];
     struct pl_plugin_handle *h = NULL;
     if (pl_plugin_open(plugin, &h, err, sizeof(err)) != 0) {
         PL_ERR("%s", err);
@@ -448,7 +481,9 @@ static int s_worker(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     PL_INFO("worker for stage %s: plugin %s %s, connecting to %s", stage, h->desc->name,
             h->desc->version, endpoint);
-    int rc = pl_worker_run(ctx, endpoint, inst, (int)hb, &s_stop);
+    const struct pl_worker_opts wo = { .heartbeat_ms = (int)hb, .stop = &s_stop,
+                                       .server_key = server_key[0] ? server_key : NULL };
+    int rc = pl_worker_run(ctx, endpoint, inst, &wo);
     if (rc != 0 && !s_stop)
         PL_ERR("worker for stage %s stopped: %s", stage, zmq_strerror(-rc));
     zmq_ctx_term(ctx);
@@ -470,6 +505,20 @@ int main(int argc, char **argv)
         return s_process(argc - 1, argv + 1);
     if (!strcmp(argv[1], "worker"))
         return s_worker(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "keygen")) {
+        if (argc != 3) {
+            fprintf(stderr, "usage: pressline keygen BASE   (writes BASE.secret and BASE.public)\n");
+            return 2;
+        }
+        char err[512];
+        if (pl_curve_keygen(argv[2], err, sizeof(err)) != 0) {
+            fprintf(stderr, "pressline keygen: %s\n", err);
+            return 1;
+        }
+        printf("wrote %s.secret (keep it private; for security.curve_secret_key_file) and "
+               "%s.public (for --server-key)\n", argv[2], argv[2]);
+        return 0;
+    }
     fprintf(stderr, "pressline: unknown command \"%s\"\n", argv[1]);
     s_usage(stderr);
     return 2;

@@ -152,7 +152,7 @@ int pl_procs_start(struct pl_procs *p, uv_loop_t *loop, const struct pl_config *
             struct pl_proc *w = &p->v[p->n++];
             w->owner = p;
             w->stage = sc->name;
-            w->argv = calloc(15, sizeof(char *));
+            w->argv = calloc(16, sizeof(char *));
             if (!w->argv)
                 return -1;
             char **a = w->argv;
@@ -172,6 +172,12 @@ int pl_procs_start(struct pl_procs *p, uv_loop_t *loop, const struct pl_config *
             for (int j = 0; j < 13; j++)
                 if (!a[j])
                     return -1;
+            if (cfg->curve_secret[0] && !strncmp(sc->endpoint, "tcp://", 6)) {
+                a[13] = strdup("--server-public");
+                a[14] = strdup(cfg->curve_public);
+                if (!a[13] || !a[14])
+                    return -1;
+            }
             uv_timer_init(loop, &w->restart);
             w->restart.data = w;
             p->open_handles++;

@@ -7,8 +7,10 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "curve.h"
+
 int pl_publisher_open(struct pl_publisher *p, void *zctx, const char *endpoint, int hwm,
-                      char *err, size_t errlen)
+                      const char *curve_secret, char *err, size_t errlen)
 {
     memset(p, 0, sizeof(*p));
     p->sock = zmq_socket(zctx, ZMQ_PUB);
@@ -19,6 +21,7 @@ int pl_publisher_open(struct pl_publisher *p, void *zctx, const char *endpoint, 
     int linger = 1000;
     zmq_setsockopt(p->sock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
     zmq_setsockopt(p->sock, ZMQ_LINGER, &linger, sizeof(linger));
+    pl_curve_server(p->sock, endpoint, curve_secret);
     /* ipc sockets are files: owner-only, whatever the umask. */
     mode_t old = umask(0077);
     int brc = zmq_bind(p->sock, endpoint);

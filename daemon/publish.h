@@ -17,7 +17,7 @@ struct pl_publisher {
 
 /* Binds a PUB socket at endpoint. Returns 0, or -1 with err. */
 int pl_publisher_open(struct pl_publisher *p, void *zctx, const char *endpoint, int hwm,
-                      char *err, size_t errlen);
+                      const char *curve_secret, char *err, size_t errlen);
 
 /* Publishes [topic][json]. Never blocks. Returns 0 or -errno. */
 int pl_publisher_send(struct pl_publisher *p, const char *topic, const char *json, size_t len);

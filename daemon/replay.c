@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <zmq.h>
 
+#include "curve.h"
 #include "log.h"
 #include "spool.h"
 
@@ -204,7 +205,7 @@ static void s_on_check(uv_check_t *c)
 }
 
 int pl_replay_start(struct pl_replay *r, uv_loop_t *loop, void *zctx, const char *endpoint,
-                    char *err, size_t errlen)
+                    const char *curve_secret, char *err, size_t errlen)
 {
     r->loop = loop;
     if (!endpoint || !*endpoint)
@@ -219,6 +220,7 @@ int pl_replay_start(struct pl_replay *r, uv_loop_t *loop, void *zctx, const char
     zmq_setsockopt(r->sock, ZMQ_LINGER, &zero, sizeof(zero));
     zmq_setsockopt(r->sock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
     zmq_setsockopt(r->sock, ZMQ_ROUTER_MANDATORY, &one, sizeof(one));
+    pl_curve_server(r->sock, endpoint, curve_secret);
     mode_t old = umask(0077);
     int rc = zmq_bind(r->sock, endpoint);
     umask(old);

@@ -44,7 +44,7 @@ int pl_replay_load(struct pl_replay *r, const char *outbox, const char *failed);
 /* Binds the ROUTER at endpoint ("" or NULL: no socket, index only).
  * Returns 0, or -1 with err. */
 int pl_replay_start(struct pl_replay *r, uv_loop_t *loop, void *zctx, const char *endpoint,
-                    char *err, size_t errlen);
+                    const char *curve_secret, char *err, size_t errlen);
 
 /* Records a published message. path is copied. Returns 0 or -ENOMEM. */
 int pl_replay_add(struct pl_replay *r, uint64_t seq, int is_error, const char *path);

@@ -710,13 +710,13 @@ int pl_service_run(const struct pl_config *cfg)
     sv->zctx = zmq_ctx_new();
     if (!sv->zctx)
         goto out_set;
-    if (pl_publisher_open(&sv->pub, sv->zctx, cfg->pub_endpoint, cfg->pub_hwm, err,
-                          sizeof(err)) != 0) {
+    if (pl_publisher_open(&sv->pub, sv->zctx, cfg->pub_endpoint, cfg->pub_hwm, cfg->curve_secret,
+                          err, sizeof(err)) != 0) {
         PL_ERR("%s", err);
         goto out_ctx;
     }
-    if (pl_replay_start(&sv->replay, &sv->loop, sv->zctx, cfg->replay_endpoint, err,
-                        sizeof(err)) != 0) {
+    if (pl_replay_start(&sv->replay, &sv->loop, sv->zctx, cfg->replay_endpoint, cfg->curve_secret,
+                        err, sizeof(err)) != 0) {
         PL_ERR("%s", err);
         goto out_pub;
     }

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <zmq.h>
 
+#include "curve.h"
 #include "log.h"
 #include "wire.h"
 
@@ -24,6 +25,7 @@ static uint64_t s_now_us(void)
 struct heartbeat {
     void *zctx;
     const char *endpoint;
+    const char *server_key;
     char id[64];
     int interval_ms;
     pthread_t thread;
@@ -39,7 +41,8 @@ static void *s_heartbeat(void *arg)
         return NULL;
     int zero = 0;
     zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
-    if (zmq_connect(s, hb->endpoint) != 0) {
+    if ((hb->server_key && pl_curve_client(s, hb->server_key) != 0) ||
+        zmq_connect(s, hb->endpoint) != 0) {
         zmq_close(s);
         return NULL;
     }
@@ -62,8 +65,10 @@ static void *s_heartbeat(void *arg)
 }
 
 int pl_worker_run(void *zctx, const char *endpoint, struct pl_plugin_instance *inst,
-                  int heartbeat_ms, const volatile sig_atomic_t *stop)
+                  const struct pl_worker_opts *opts)
 {
+    int heartbeat_ms = opts->heartbeat_ms;
+    const volatile sig_atomic_t *stop = opts->stop;
     const struct pl_plugin *d = inst->desc;
     void *s = zmq_socket(zctx, ZMQ_DEALER);
     if (!s)
@@ -71,8 +76,11 @@ int pl_worker_run(void *zctx, const char *endpoint, struct pl_plugin_instance *i
     int zero = 0;
     zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
     int rc = 0;
-    struct heartbeat hb = { .zctx = zctx, .endpoint = endpoint, .interval_ms = heartbeat_ms };
+    struct heartbeat hb = { .zctx = zctx, .endpoint = endpoint, .interval_ms = heartbeat_ms,
+                            .server_key = opts->server_key };
     int hb_started = 0;
+    if (opts->server_key && (rc = pl_curve_client(s, opts->server_key)) != 0)
+        goto out;
     if (heartbeat_ms > 0) {
         unsigned char rnd[6];
         randombytes_buf(rnd, sizeof(rnd));
@@ -216,7 +224,8 @@ out:
 static void *s_thread(void *arg)
 {
     struct pl_worker *w = arg;
-    int rc = pl_worker_run(w->zctx, w->endpoint, &w->inst, 0, NULL);
+    const struct pl_worker_opts opts = { 0 };
+    int rc = pl_worker_run(w->zctx, w->endpoint, &w->inst, &opts);
     if (rc != 0)
         PL_ERR("stage %s: worker stopped: %s", w->inst.stage, zmq_strerror(-rc));
     __atomic_store_n(&w->exited, 1, __ATOMIC_RELEASE);

@@ -23,13 +23,20 @@ struct pl_worker {
 };
 
 /* Runs the worker loop on the calling thread until the context is shut
- * down. heartbeat_ms > 0 names the job socket with a fresh worker id and
- * heartbeats from a thread of its own (for process workers; 0 for threads
- * inside the daemon, which cannot die alone). When stop is not NULL, a
- * signal that interrupts the loop ends it once *stop is set. Returns 0 on
- * ETERM or stop, or -errno if a socket could not be set up. */
+ * down. opts->heartbeat_ms > 0 names the job socket with a fresh worker id
+ * and heartbeats from a thread of its own (for process workers; 0 for
+ * threads inside the daemon, which cannot die alone). When opts->stop is not
+ * NULL, a signal that interrupts the loop ends it once *stop is set. With
+ * opts->server_key, both sockets are CURVE clients. Returns 0 on ETERM or
+ * stop, or -errno if a socket could not be set up. */
+struct pl_worker_opts {
+    int heartbeat_ms;                  /* 0: no heartbeat (threads) */
+    const volatile sig_atomic_t *stop; /* NULL: run until the context ends */
+    const char *server_key;            /* Z85 CURVE key of the daemon, or NULL */
+};
+
 int pl_worker_run(void *zctx, const char *endpoint, struct pl_plugin_instance *inst,
-                  int heartbeat_ms, const volatile sig_atomic_t *stop);
+                  const struct pl_worker_opts *opts);
 
 /* Starts w's loop on a new thread. Returns 0 or -errno. */
 int pl_worker_start(struct pl_worker *w);

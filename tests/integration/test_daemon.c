@@ -1304,6 +1304,100 @@ static void symlinks_are_followed_only_when_configured(void **st)
     s_finish(&e);
 }
 
+static int s_sh(const char *cmd)
+{
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void curve_keys_guard_tcp_endpoints(void **st)
+{
+    (void)st;
+    if (!zmq_has("curve")) {
+        printf("# skipped: this libzmq has no CURVE\n");
+        skip();
+    }
+    char *kdir = th_tempdir();
+    char *cmd = th_path("'%s/bin/pressline' keygen '%s/server' > /dev/null && "
+                        "'%s/bin/pressline' keygen '%s/other' > /dev/null",
+                        th_build_dir(), kdir, th_build_dir(), kdir);
+    assert_int_equal(s_sh(cmd), 0);
+    free(cmd);
+    struct stat sb;
+    char *secret = th_path("%s/server.secret", kdir);
+    assert_int_equal(stat(secret, &sb), 0);
+    assert_int_equal(sb.st_mode & 077, 0); /* the secret is private */
+
+    struct env e;
+    int port = th_free_port();
+    char *ep = th_path("tcp://127.0.0.1:%d", port);
+    char *extra = th_path("\"security\":{\"curve_secret_key_file\":\"%s\"},"
+                          "\"workers\":{\"heartbeat_ms\":100,\"dead_after_ms\":600},"
+                          "\"stages\":[{\"name\":\"clean\"},"
+                          "{\"name\":\"remote\",\"spawn\":\"none\",\"endpoint\":\"%s\"}]",
+                          secret, ep);
+    /* The test's own subscriber has no key: start without waiting for it. */
+    memset(&e, 0, sizeof(e));
+    e.dir = th_tempdir();
+    assert_int_equal(th_daemon_start(&e.d, e.dir, extra), 0);
+    usleep(700 * 1000);
+    const char *b = th_build_dir();
+    /* With the server's public key: status messages arrive. */
+    cmd = th_path("timeout 20 '%s/bin/pressline' sub --endpoint %s --server-key '%s/server.public' "
+                  "--topic status --count 1 --timeout 5 > /dev/null", b, e.d.endpoint, kdir);
+    assert_int_equal(s_sh(cmd), 0);
+    free(cmd);
+    /* Without it, or with another key: nothing. */
+    cmd = th_path("timeout 20 '%s/bin/pressline' sub --endpoint %s --topic status --count 1 "
+                  "--timeout 2 2> /dev/null", b, e.d.endpoint);
+    assert_int_equal(s_sh(cmd), 1);
+    free(cmd);
+    cmd = th_path("timeout 20 '%s/bin/pressline' sub --endpoint %s --server-key '%s/other.public' "
+                  "--topic status --count 1 --timeout 2 2> /dev/null", b, e.d.endpoint, kdir);
+    assert_int_equal(s_sh(cmd), 1);
+    free(cmd);
+    /* A remote worker with the key does its stage; the article comes back
+     * through the replay endpoint, CURVE too. */
+    cmd = th_path("'%s/bin/pressline' worker --connect %s --stage remote --plugin "
+                  "'%s/testkit.so' --heartbeat-ms 100 --server-key '%s/server.public' "
+                  "2>> '%s/worker.log' & echo $! > '%s/worker.pid'",
+                  b, ep, th_test_plugin_dir(), kdir, e.dir, e.dir);
+    assert_int_equal(s_sh(cmd), 0);
+    free(cmd);
+    s_drop(&e, "secure.txt", "An article over an encrypted connection to a remote worker.", 59);
+    char *out = th_path("%s/outbox", e.dir);
+    for (int i = 0; i < 200 && th_count_dir(out) < 1; i++)
+        usleep(50 * 1000);
+    assert_int_equal(th_count_dir(out), 1);
+    cmd = th_path("timeout 20 '%s/bin/pressline' sub --endpoint %s --replay %s --since 0 --count 1 "
+                  "--timeout 5 --server-key '%s/server.public' | grep -q secure.txt",
+                  b, e.d.endpoint, e.d.replay, kdir);
+    assert_int_equal(s_sh(cmd), 0);
+    free(cmd);
+    cmd = th_path("kill $(cat '%s/worker.pid')", e.dir);
+    s_sh(cmd);
+    free(cmd);
+    /* A file that is not a key stops the start with a clear message. */
+    char *bad = th_path("%s/bad.json", kdir);
+    char *bj = th_path("{\"security\":{\"curve_secret_key_file\":\"%s/server.public.nope\"}}", kdir);
+    th_write_file(bad, bj, strlen(bj));
+    char *o;
+    char *args = th_path("--check --config '%s'", bad);
+    assert_int_equal(s_run(args, &o), 1);
+    assert_non_null(strstr(o, "security.curve_secret_key_file"));
+    free(o);
+    free(args);
+    free(bad);
+    free(bj);
+    free(out);
+    free(ep);
+    free(extra);
+    free(secret);
+    s_finish(&e);
+    th_rmrf(kdir);
+    free(kdir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1317,6 +1411,7 @@ int main(void)
         cmocka_unit_test(an_unwritable_outbox_pauses_intake_and_loses_nothing),
         cmocka_unit_test(file_names_with_spaces_newlines_bad_bytes_and_dashes_work),
         cmocka_unit_test(symlinks_are_followed_only_when_configured),
+        cmocka_unit_test(curve_keys_guard_tcp_endpoints),
         cmocka_unit_test(sigterm_with_articles_in_flight_exits_zero_and_loses_nothing),
         cmocka_unit_test(a_stuck_plugin_does_not_hold_up_shutdown_and_its_article_is_kept),
         cmocka_unit_test(a_second_signal_exits_at_once_and_loses_nothing),
