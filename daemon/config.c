@@ -256,6 +256,7 @@ static int s_build(const cJSON *j, const char *origin, const char *exe_dir,
     const cJSON *lim = cJSON_GetObjectItemCaseSensitive(j, "limits");
     c->max_bytes = (size_t)s_int(&r, lim, "max_bytes", "limits.max_bytes", 1, 1LL << 31);
     c->max_in_flight = (int)s_int(&r, lim, "max_in_flight", "limits.max_in_flight", 1, 100000);
+    c->max_queued = (int)s_int(&r, lim, "max_queued", "limits.max_queued", 2, 10000000);
     const cJSON *w = cJSON_GetObjectItemCaseSensitive(j, "watch");
     c->settle_ms = (int)s_int(&r, w, "settle_ms", "watch.settle_ms", 0, 600000);
     c->rescan_interval_ms =

@@ -35,6 +35,7 @@ struct pl_config {
     int status_interval_ms;
     size_t max_bytes;
     int max_in_flight;
+    int max_queued; /* names queued from the inbox before the watcher pauses */
     int settle_ms;
     int rescan_interval_ms;
     bool follow_symlinks;

@@ -28,7 +28,6 @@
 #include "watch.h"
 #include "worker.h"
 
-#define PENDING_CAP 20000 /* names queued before the watcher pauses */
 #define WRITER_BATCH 64
 #define RETRY_MS 2000
 
@@ -414,7 +413,7 @@ static void s_pump(struct service *sv)
         }
         free(n);
     }
-    if (sv->watch_open && sv->watch.paused && sv->npending < PENDING_CAP / 2)
+    if (sv->watch_open && sv->watch.paused && sv->npending < (size_t)sv->cfg->max_queued / 2)
         pl_watch_resume(&sv->watch);
 }
 
@@ -438,8 +437,8 @@ static void s_on_name(struct pl_watch *w, const char *name)
         sv->pending_head = node;
     sv->pending_tail = node;
     sv->npending++;
-    if (sv->npending >= PENDING_CAP)
-        pl_watch_pause(w);
+    if (sv->npending >= (size_t)sv->cfg->max_queued)
+        pl_watch_pause(w); /* the rest stay in the inbox; a scan finds them on resume */
     s_pump(sv);
 }
 

@@ -1398,6 +1398,67 @@ static void curve_keys_guard_tcp_endpoints(void **st)
     free(kdir);
 }
 
+static void a_small_queue_bound_pauses_the_watcher_and_loses_nothing(void **st)
+{
+    (void)st;
+    struct env e;
+    char *extra = th_path("\"limits\":{\"max_in_flight\":2,\"max_queued\":10},"
+                          "\"stages\":[{\"name\":\"clean\"},{\"name\":\"slow\",\"plugin\":"
+                          "\"%s/testkit.so\",\"options\":{\"sleep_ms\":20}}]", th_test_plugin_dir());
+    s_start(&e, extra);
+    const int N = 100;
+    for (int i = 0; i < N; i++) {
+        char *name = th_path("q-%03d.txt", i);
+        char *body = th_path("Queued article %d waits its turn in the inbox.", i);
+        s_drop(&e, name, body, strlen(body));
+        free(name);
+        free(body);
+    }
+    int got = 0;
+    char topic[16];
+    while (got < N) {
+        cJSON *j = s_next(&e, 20000, topic);
+        if (!j)
+            break;
+        got++;
+        cJSON_Delete(j);
+    }
+    assert_int_equal(got, N);
+    free(extra);
+    s_finish(&e);
+}
+
+static void a_subscriber_reports_a_gap_in_seq(void **st)
+{
+    (void)st;
+    struct env e;
+    s_start(&e, "");
+    char *err_path = th_path("%s/sub.err", e.dir);
+    char *cmd = th_path("timeout 30 '%s/bin/pressline' sub --endpoint %s --count 2 --timeout 20 "
+                        "> /dev/null 2> '%s'", th_build_dir(), e.d.endpoint, err_path);
+    FILE *p = popen(cmd, "r");
+    usleep(700 * 1000);
+    s_drop(&e, "before.txt", "The article published before the daemon is killed.", 51);
+    char topic[16];
+    cJSON *j = s_next(&e, 10000, topic);
+    assert_non_null(j);
+    cJSON_Delete(j);
+    /* Killed outright: the next seq comes after the reserved block. */
+    kill(e.d.pid, SIGKILL);
+    waitpid(e.d.pid, NULL, 0);
+    assert_int_equal(th_daemon_restart(&e.d), 0);
+    usleep(1000 * 1000); /* the subscriber reconnects by itself */
+    s_drop(&e, "after.txt", "The article published after the daemon came back.", 50);
+    assert_int_equal(WEXITSTATUS(pclose(p)), 0);
+    char *err = th_read_file(err_path, NULL);
+    assert_non_null(err);
+    assert_non_null(strstr(err, "missed 999 messages (seq 2 to 1000); --since 1 fetches them"));
+    free(err);
+    free(err_path);
+    free(cmd);
+    s_finish(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1420,6 +1481,8 @@ int main(void)
         cmocka_unit_test(an_external_worker_over_tcp_can_die_mid_article_and_be_replaced),
         cmocka_unit_test(sub_since_replays_then_continues_live_without_gaps_or_repeats),
         cmocka_unit_test(a_stalled_subscriber_does_not_slow_the_pipeline),
+        cmocka_unit_test(a_subscriber_reports_a_gap_in_seq),
+        cmocka_unit_test(a_small_queue_bound_pauses_the_watcher_and_loses_nothing),
         cmocka_unit_test(a_burst_of_2000_files_is_published_exactly_once_each),
         cmocka_unit_test(kill_9_five_times_under_load_loses_nothing_and_repeats_nothing),
         cmocka_unit_test_teardown(an_inotify_overflow_leads_to_a_rescan_and_loses_nothing, s_restore_knob),
