@@ -2,7 +2,6 @@
 #include "broker.h"
 
 #include <errno.h>
-#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +9,7 @@
 #include <zmq.h>
 
 #include "config.h"
-#include "curve.h"
+#include "zsock.h"
 #include "log.h"
 
 static void s_link(struct pl_broker *b, struct pl_article *a)
@@ -307,12 +306,7 @@ static void s_handle(struct pl_stage_rt *s, struct pl_wire_in *in)
 
 static void s_drain(struct pl_stage_rt *s)
 {
-    for (;;) {
-        int events = 0;
-        size_t len = sizeof(events);
-        if (!s->router || zmq_getsockopt(s->router, ZMQ_EVENTS, &events, &len) != 0 ||
-            !(events & ZMQ_POLLIN))
-            return;
+    while (pl_zsock_readable(s->router)) {
         struct pl_wire_in in;
         if (pl_wire_recv(s->router, &in, ZMQ_DONTWAIT) != 0)
             return;
@@ -413,14 +407,11 @@ int pl_broker_start(struct pl_broker *b, uv_loop_t *loop, void *zctx,
         b->nstages++;
         zmq_setsockopt(s->router, ZMQ_LINGER, &zero, sizeof(zero));
         zmq_setsockopt(s->router, ZMQ_ROUTER_MANDATORY, &one, sizeof(one));
-        pl_curve_server(s->router, s->endpoint, cfg->curve_secret);
-        /* ipc sockets are files: owner-only, whatever the umask. */
-        mode_t old = umask(0077);
-        int brc = zmq_bind(s->router, s->endpoint);
-        umask(old);
+
+        int brc = pl_zsock_bind(s->router, s->endpoint, cfg->curve_secret);
         if (brc != 0) {
             snprintf(err, errlen, "stage %s: cannot bind %s: %s", s->name, s->endpoint,
-                     zmq_strerror(zmq_errno()));
+                     zmq_strerror(-brc));
             goto fail;
         }
         int fd;

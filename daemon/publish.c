@@ -2,12 +2,11 @@
 #include "publish.h"
 
 #include <errno.h>
-#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <zmq.h>
 
-#include "curve.h"
+#include "zsock.h"
 
 int pl_publisher_open(struct pl_publisher *p, void *zctx, const char *endpoint, int hwm,
                       const char *curve_secret, char *err, size_t errlen)
@@ -21,14 +20,10 @@ int pl_publisher_open(struct pl_publisher *p, void *zctx, const char *endpoint, 
     int linger = 1000;
     zmq_setsockopt(p->sock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
     zmq_setsockopt(p->sock, ZMQ_LINGER, &linger, sizeof(linger));
-    pl_curve_server(p->sock, endpoint, curve_secret);
-    /* ipc sockets are files: owner-only, whatever the umask. */
-    mode_t old = umask(0077);
-    int brc = zmq_bind(p->sock, endpoint);
-    umask(old);
+    int brc = pl_zsock_bind(p->sock, endpoint, curve_secret);
     if (brc != 0) {
         snprintf(err, errlen, "cannot bind the publish endpoint %s: %s", endpoint,
-                 zmq_strerror(zmq_errno()));
+                 zmq_strerror(-brc));
         zmq_close(p->sock);
         p->sock = NULL;
         return -1;

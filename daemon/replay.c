@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <zmq.h>
 
-#include "curve.h"
+#include "zsock.h"
 #include "log.h"
 #include "spool.h"
 
@@ -151,12 +151,7 @@ static void s_serve(struct pl_replay *r, const void *ident, size_t ilen, uint64_
 
 static void s_drain(struct pl_replay *r)
 {
-    for (;;) {
-        int events = 0;
-        size_t len = sizeof(events);
-        if (!r->sock || zmq_getsockopt(r->sock, ZMQ_EVENTS, &events, &len) != 0 ||
-            !(events & ZMQ_POLLIN))
-            return;
+    while (pl_zsock_readable(r->sock)) {
         zmq_msg_t f[3];
         int nf = 0, more = 1;
         while (more) {
@@ -220,13 +215,10 @@ int pl_replay_start(struct pl_replay *r, uv_loop_t *loop, void *zctx, const char
     zmq_setsockopt(r->sock, ZMQ_LINGER, &zero, sizeof(zero));
     zmq_setsockopt(r->sock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
     zmq_setsockopt(r->sock, ZMQ_ROUTER_MANDATORY, &one, sizeof(one));
-    pl_curve_server(r->sock, endpoint, curve_secret);
-    mode_t old = umask(0077);
-    int rc = zmq_bind(r->sock, endpoint);
-    umask(old);
+    int rc = pl_zsock_bind(r->sock, endpoint, curve_secret);
     if (rc != 0) {
         snprintf(err, errlen, "cannot bind the replay endpoint %s: %s", endpoint,
-                 zmq_strerror(zmq_errno()));
+                 zmq_strerror(-rc));
         zmq_close(r->sock);
         r->sock = NULL;
         return -1;
