@@ -92,6 +92,33 @@ static void s_drop(struct env *e, const char *name, const void *data, size_t len
 }
 
 /* s_drop for a C string (its length counted here, not by hand). */
+/* Drops n files named and filled from formats taking the index (%d). */
+static void s_drop_n(struct env *e, int n, const char *name_fmt, const char *body_fmt)
+{
+    for (int i = 0; i < n; i++) {
+        char *name = th_path(name_fmt, i);
+        char *body = th_path(body_fmt, i);
+        s_drop(e, name, body, strlen(body));
+        free(name);
+        free(body);
+    }
+}
+
+/* Receives up to n messages, waiting at most timeout_ms for each. Returns
+ * how many came; topic holds the last one's topic. */
+static int s_collect(struct env *e, int n, int timeout_ms, char topic[16])
+{
+    int got = 0;
+    while (got < n) {
+        cJSON *j = s_next(e, timeout_ms, topic);
+        if (!j)
+            break;
+        got++;
+        cJSON_Delete(j);
+    }
+    return got;
+}
+
 static void s_drop_text(struct env *e, const char *name, const char *text)
 {
     s_drop(e, name, text, strlen(text));
@@ -406,13 +433,7 @@ static void sigterm_with_articles_in_flight_exits_zero_and_loses_nothing(void **
                           th_test_plugin_dir());
     s_start(&e, extra);
     const int N = 12;
-    for (int i = 0; i < N; i++) {
-        char *body = th_path("Article number %d arrives with enough words to be text.", i);
-        char *name = th_path("inflight-%02d.txt", i);
-        s_drop(&e, name, body, strlen(body));
-        free(body);
-        free(name);
-    }
+    s_drop_n(&e, N, "inflight-%02d.txt", "Article number %d arrives with enough words to be text.");
     char topic[16];
     cJSON *j = s_next(&e, 10000, topic);
     assert_non_null(j);
@@ -526,22 +547,9 @@ static void an_inotify_overflow_leads_to_a_rescan_and_loses_nothing(void **st)
     s_start(&e, "\"watch\":{\"settle_ms\":200,\"rescan_interval_ms\":60000}");
     s_restore_knob(NULL);
     const int N = 400;
-    for (int i = 0; i < N; i++) {
-        char *body = th_path("Overflow article %d has a sentence of its own here.", i);
-        char *name = th_path("ov-%03d.txt", i);
-        s_drop(&e, name, body, strlen(body));
-        free(body);
-        free(name);
-    }
-    int got = 0;
+    s_drop_n(&e, N, "ov-%03d.txt", "Overflow article %d has a sentence of its own here.");
     char topic[16];
-    while (got < N) {
-        cJSON *j = s_next(&e, 20000, topic);
-        if (!j)
-            break;
-        got++;
-        cJSON_Delete(j);
-    }
+    int got = s_collect(&e, N, 20000, topic);
     assert_int_equal(got, N);
     char *log = th_read_file(e.d.log, NULL);
     assert_non_null(strstr(log, "overflowed"));
@@ -725,13 +733,7 @@ static void a_second_signal_exits_at_once_and_loses_nothing(void **st)
                           "\"options\":{\"sleep_ms\":5000}}]", th_test_plugin_dir());
     s_start(&e, extra);
     const int N = 5;
-    for (int i = 0; i < N; i++) {
-        char *name = th_path("twice-%d.txt", i);
-        char *body = th_path("Article %d waits for a slow stage to finish its work.", i);
-        s_drop(&e, name, body, strlen(body));
-        free(name);
-        free(body);
-    }
+    s_drop_n(&e, N, "twice-%d.txt", "Article %d waits for a slow stage to finish its work.");
     char *work = th_path("%s/spool/work", e.dir), *out = th_path("%s/outbox", e.dir),
          *inbox = th_path("%s/inbox", e.dir);
     for (int i = 0; i < 100 && th_count_dir(work) < N; i++)
@@ -982,13 +984,7 @@ static void a_crashing_plugin_in_worker_processes_is_quarantined_and_others_flow
     assert_int_equal(stat(ipc, &sb), 0);
     assert_int_equal(sb.st_mode & 077, 0);
     s_drop_text(&e, "poison.txt", "This article says CRASHME and kills its worker.");
-    for (int i = 0; i < 5; i++) {
-        char *name = th_path("fine-%d.txt", i);
-        char *body = th_path("Article %d is harmless and goes through the crashy stage.", i);
-        s_drop(&e, name, body, strlen(body));
-        free(name);
-        free(body);
-    }
+    s_drop_n(&e, 5, "fine-%d.txt", "Article %d is harmless and goes through the crashy stage.");
     int articles = 0, errors = 0;
     char topic[16];
     for (int i = 0; i < 6; i++) {
@@ -1032,13 +1028,7 @@ static void sigkill_of_a_worker_process_under_load_loses_nothing(void **st)
                           "\"options\":{\"sleep_ms\":150}}]", th_test_plugin_dir(), dir);
     s_start(&e, extra);
     const int N = 20;
-    for (int i = 0; i < N; i++) {
-        char *name = th_path("load-%02d.txt", i);
-        char *body = th_path("Load article %d for the slow worker processes to chew on.", i);
-        s_drop(&e, name, body, strlen(body));
-        free(name);
-        free(body);
-    }
+    s_drop_n(&e, N, "load-%02d.txt", "Load article %d for the slow worker processes to chew on.");
     usleep(500 * 1000);
     pid_t pids[8];
     int n = s_worker_pids(e.d.pid, "slowproc", pids, 8);
@@ -1217,13 +1207,7 @@ static void a_stalled_subscriber_does_not_slow_the_pipeline(void **st)
     usleep(300 * 1000);
     const int N = 300;
     uint64_t t0 = th_now_ms();
-    for (int i = 0; i < N; i++) {
-        char *name = th_path("stall-%03d.txt", i);
-        char *body = th_path("Article %d is published while one subscriber sleeps.", i);
-        s_drop(&e, name, body, strlen(body));
-        free(name);
-        free(body);
-    }
+    s_drop_n(&e, N, "stall-%03d.txt", "Article %d is published while one subscriber sleeps.");
     char *out = th_path("%s/outbox", e.dir);
     for (int i = 0; i < 600 && th_count_dir(out) < N; i++)
         usleep(50 * 1000);
@@ -1413,22 +1397,9 @@ static void a_small_queue_bound_pauses_the_watcher_and_loses_nothing(void **st)
                           "\"%s/testkit.so\",\"options\":{\"sleep_ms\":20}}]", th_test_plugin_dir());
     s_start(&e, extra);
     const int N = 100;
-    for (int i = 0; i < N; i++) {
-        char *name = th_path("q-%03d.txt", i);
-        char *body = th_path("Queued article %d waits its turn in the inbox.", i);
-        s_drop(&e, name, body, strlen(body));
-        free(name);
-        free(body);
-    }
-    int got = 0;
+    s_drop_n(&e, N, "q-%03d.txt", "Queued article %d waits its turn in the inbox.");
     char topic[16];
-    while (got < N) {
-        cJSON *j = s_next(&e, 20000, topic);
-        if (!j)
-            break;
-        got++;
-        cJSON_Delete(j);
-    }
+    int got = s_collect(&e, N, 20000, topic);
     assert_int_equal(got, N);
     free(extra);
     s_finish(&e);
