@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "docjson.h"
 #include "log.h"
 
 static void s_host_log(void *ctx, int level, const char *fmt, ...)
@@ -31,28 +32,15 @@ static int s_host_fail(struct pl_error *err, const char *fmt, ...)
     return -1;
 }
 
+/* The host's check_keys: the toolkit's own check, for plugins that do not
+ * use cJSON. */
 static int s_host_check_keys(const char *options_json, const char *const *allowed,
                              struct pl_error *err)
 {
-    if (!options_json || !*options_json)
-        return 0;
-    cJSON *o = cJSON_Parse(options_json);
-    if (!cJSON_IsObject(o)) {
-        cJSON_Delete(o);
-        return s_host_fail(err, "options must be a JSON object");
-    }
-    const cJSON *it;
-    int rc = 0;
-    cJSON_ArrayForEach(it, o)
-    {
-        int ok = 0;
-        for (const char *const *a = allowed; *a && !ok; a++)
-            ok = strcmp(*a, it->string) == 0;
-        if (!ok) {
-            rc = s_host_fail(err, "unknown option \"%s\"", it->string);
-            break;
-        }
-    }
+    cJSON *o = pl_options_parse(options_json, err);
+    if (!o)
+        return -1;
+    int rc = pl_options_check_keys(o, NULL, allowed, err);
     cJSON_Delete(o);
     return rc;
 }

@@ -94,7 +94,8 @@ int pl_options_check_keys(const cJSON *opts, const char *plugin, const char *con
             if (strcmp(*a, it->string) == 0)
                 ok = true;
         if (!ok)
-            return pl_fail(err, "%s: unknown option \"%s\"", plugin, it->string);
+            return plugin ? pl_fail(err, "%s: unknown option \"%s\"", plugin, it->string)
+                          : pl_fail(err, "unknown option \"%s\"", it->string);
     }
     return 0;
 }

@@ -35,7 +35,8 @@ int pl_fail(struct pl_error *err, const char *fmt, ...) __attribute__((format(pr
  * NULL with err filled when the text is not a JSON object. */
 cJSON *pl_options_parse(const char *options_json, struct pl_error *err);
 
-/* Checks that every key of opts is in allowed (NULL-terminated). */
+/* Checks that every key of opts is in allowed (NULL-terminated). The
+ * message names plugin first when it is not NULL. */
 int pl_options_check_keys(const cJSON *opts, const char *plugin, const char *const *allowed,
                           struct pl_error *err);
 

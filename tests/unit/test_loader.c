@@ -60,6 +60,23 @@ static void failing_init_reports_the_plugins_reason(void **st)
     free(p);
 }
 
+static void the_host_check_keys_refuses_unknown_options(void **st)
+{
+    (void)st;
+    char *p = s_plugin("testkit"), err[1024];
+    struct pl_plugin_handle *h = NULL;
+    assert_int_equal(pl_plugin_open(p, &h, err, sizeof(err)), 0);
+    struct pl_plugin_instance inst;
+    assert_int_equal(pl_plugin_instance_init(&inst, h, "t", "{\"bogus\":1}", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "unknown option \"bogus\""));
+    assert_int_equal(pl_plugin_instance_init(&inst, h, "t", "[1]", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "options must be a JSON object"));
+    assert_int_equal(pl_plugin_instance_init(&inst, h, "t", "{\"sleep_ms\":1}", err, sizeof(err)), 0);
+    pl_plugin_instance_fini(&inst);
+    pl_plugin_close(&h);
+    free(p);
+}
+
 static void missing_file_is_named(void **st)
 {
     (void)st;
@@ -96,6 +113,7 @@ int main(void)
         cmocka_unit_test(missing_descriptor_symbol_is_refused),
         cmocka_unit_test(unresolved_symbol_fails_at_load_not_later),
         cmocka_unit_test(failing_init_reports_the_plugins_reason),
+        cmocka_unit_test(the_host_check_keys_refuses_unknown_options),
         cmocka_unit_test(missing_file_is_named),
         cmocka_unit_test(real_plugins_load_and_reject_unknown_options),
     };
