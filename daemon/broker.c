@@ -112,10 +112,13 @@ static void s_drop_idle(struct pl_stage_rt *s, const struct pl_ident *id)
 static void s_enter_stage(struct pl_broker *b, struct pl_article *a, int stage)
 {
     struct pl_stage_rt *s = &b->stages[stage];
+    /* Attempts count per stage: a new stage starts afresh, a retry does not
+     * (a new article's are zero already). */
+    if (stage != a->stage)
+        a->attempts = a->crashes = a->timeouts = 0;
     a->stage = stage;
     a->dispatched = false;
     a->waiting = true;
-    a->attempts = a->crashes = a->timeouts = 0;
     a->stage_started_ms = uv_now(b->loop);
     /* The deadline covers the wait for a free worker too: a stage whose
      * workers are all stuck must not hold articles forever. */
@@ -158,11 +161,7 @@ static void s_retry(struct pl_broker *b, struct pl_article *a, bool crashed)
     PL_WARN("stage %s: %s; trying again (attempt %d of %d)", s->name,
             crashed ? "a worker died holding an article" : "an article timed out",
             a->attempts + 1, s->max_attempts);
-    int attempts = a->attempts, crashes = a->crashes, timeouts = a->timeouts;
     s_enter_stage(b, a, a->stage);
-    a->attempts = attempts;
-    a->crashes = crashes;
-    a->timeouts = timeouts;
 }
 
 static void s_pump(struct pl_stage_rt *s)
