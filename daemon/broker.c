@@ -63,7 +63,6 @@ static void s_fail(struct pl_broker *b, struct pl_article *a, const char *fmt, .
     va_start(ap, fmt);
     vsnprintf(a->fail_reason, sizeof(a->fail_reason), fmt, ap);
     va_end(ap);
-    s->failed++;
     s_unlink(b, a);
     b->on_failed(b, a);
 }
@@ -157,7 +156,6 @@ static void s_retry(struct pl_broker *b, struct pl_article *a, bool crashed)
                    s->name, a->attempts, a->crashes, a->timeouts, s->timeout_ms);
         return;
     }
-    s->retries++;
     PL_WARN("stage %s: %s; trying again (attempt %d of %d)", s->name,
             crashed ? "a worker died holding an article" : "an article timed out",
             a->attempts + 1, s->max_attempts);
@@ -182,7 +180,6 @@ static void s_pump(struct pl_stage_rt *s)
         }
         s_wait_remove(s, a);
         a->dispatched = true;
-        s->dispatched++;
         struct pl_worker_rec *rec = s_worker(s, w->id, w->len, true);
         if (rec)
             rec->job = a->job;
@@ -293,7 +290,6 @@ static void s_handle(struct pl_stage_rt *s, struct pl_wire_in *in)
     free(a->doc);
     a->doc = doc;
     a->doc_len = m.body_len;
-    s->done++;
     if ((size_t)s->index + 1 < b->nstages) {
         s_enter_stage(b, a, s->index + 1);
     } else {
@@ -341,7 +337,6 @@ static void s_reap_workers(struct pl_broker *b, uint64_t now)
                 continue;
             }
             uint64_t job = w->job;
-            s->lost_workers++;
             PL_WARN("stage %s: worker %.*s silent for %d ms; taken as dead", s->name,
                     (int)w->ident.len, (const char *)w->ident.id, b->dead_after_ms);
             s_drop_idle(s, &w->ident);
@@ -364,7 +359,6 @@ static void s_on_timer(uv_timer_t *t)
         struct pl_article *next = a->next;
         if (now >= a->deadline_ms) {
             struct pl_stage_rt *s = &b->stages[a->stage];
-            s->timeouts++;
             if (!a->dispatched && a->attempts + 1 >= s->max_attempts && a->timeouts == a->attempts)
                 PL_WARN("stage %s: all workers busy for %d ms", s->name, s->timeout_ms);
             s_retry(b, a, false);

@@ -66,10 +66,8 @@ struct pl_stage_rt {
         bool heartbeats;
     } *workers;
     size_t nworkers, capworkers;
-    unsigned long lost_workers, retries;
     struct pl_article *wait_head, *wait_tail;
     size_t nwait;
-    unsigned long dispatched, done, failed, timeouts;
 };
 
 struct pl_broker {

@@ -92,7 +92,6 @@ struct catchup {
     void *req;
     uint64_t last; /* highest seq printed */
     long printed;  /* messages printed so far, replayed or live */
-    uint64_t missed; /* seq gaps seen live without --since */
     long count;    /* stop after this many (0: never) */
     const char *const *topics;
     int ntopics;
@@ -327,7 +326,6 @@ static int s_sub(int argc, char **argv)
              * (A jump after a daemon crash is counted too.) */
             uint64_t seq = s_msg_seq(zmq_msg_data(&body), zmq_msg_size(&body));
             if (seq && cu.last && seq > cu.last + 1) {
-                cu.missed += seq - cu.last - 1;
                 fprintf(stderr, "pressline sub: missed %llu message%s (seq %llu to %llu); "
                         "--since %llu fetches them\n", (unsigned long long)(seq - cu.last - 1),
                         seq - cu.last - 1 == 1 ? "" : "s", (unsigned long long)cu.last + 1,

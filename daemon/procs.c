@@ -38,7 +38,6 @@ static void s_release(struct pl_procs *p)
 static void s_closed_proc(uv_handle_t *h)
 {
     struct pl_proc *w = h->data;
-    w->handle_open = false;
     s_release(w->owner);
 }
 
@@ -87,7 +86,6 @@ static void s_on_exit(uv_process_t *h, int64_t status, int sig)
     else
         PL_WARN("stage %s: worker process %d exited with status %lld; starting another in %d ms",
                 w->stage, h->pid, (long long)status, RESTART_MS);
-    w->restarts++;
     uv_timer_start(&w->restart, s_on_restart, RESTART_MS, 0);
 }
 
@@ -104,7 +102,6 @@ static void s_spawn(struct pl_proc *w)
     w->handle.data = w;
     int rc = uv_spawn(p->loop, &w->handle, &o);
     p->open_handles++;
-    w->handle_open = true;
     if (rc != 0) {
         PL_ERR("stage %s: cannot start %s: %s; trying again in %d ms", w->stage, w->argv[0],
                uv_strerror(rc), RESTART_MS);

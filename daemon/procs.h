@@ -20,8 +20,7 @@ struct pl_proc {
     struct pl_procs *owner;
     char **argv; /* owned */
     const char *stage;
-    bool running, handle_open;
-    unsigned long restarts;
+    bool running;
 };
 
 struct pl_procs {

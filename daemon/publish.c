@@ -34,11 +34,8 @@ int pl_publisher_open(struct pl_publisher *p, void *zctx, const char *endpoint, 
 int pl_publisher_send(struct pl_publisher *p, const char *topic, const char *json, size_t len)
 {
     if (zmq_send(p->sock, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
-        zmq_send(p->sock, json, len, ZMQ_DONTWAIT) < 0) {
-        p->send_errors++;
+        zmq_send(p->sock, json, len, ZMQ_DONTWAIT) < 0)
         return -zmq_errno();
-    }
-    p->sent++;
     return 0;
 }
 

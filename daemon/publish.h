@@ -11,8 +11,6 @@
 
 struct pl_publisher {
     void *sock;
-    unsigned long sent;
-    unsigned long send_errors;
 };
 
 /* Binds a PUB socket at endpoint. Returns 0, or -1 with err. */

@@ -146,7 +146,6 @@ static void s_serve(struct pl_replay *r, const void *ident, size_t ilen, uint64_
         zmq_send(r->sock, buf, (size_t)n, ZMQ_SNDMORE);
         zmq_send(r->sock, &more, 1, 0);
     }
-    r->served += sent;
 }
 
 static void s_drain(struct pl_replay *r)
@@ -176,7 +175,6 @@ static void s_drain(struct pl_replay *r)
             errno = 0;
             unsigned long long since = strtoull(num, &end, 10);
             if (!errno && end != num && !*end) {
-                r->requests++;
                 s_serve(r, zmq_msg_data(&f[0]), zmq_msg_size(&f[0]), since);
             }
         } else {

@@ -34,7 +34,6 @@ struct pl_replay {
     uv_check_t check;
     struct pl_replay_entry *v;
     size_t n, cap;
-    unsigned long requests, served;
     int open_handles;
 };
 

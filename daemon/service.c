@@ -87,7 +87,7 @@ struct service {
     bool write_blocked; /* results cannot be written: take no new files */
     int signals;
     uint64_t started_ms;
-    unsigned long processed, failed, refused;
+    unsigned long processed, failed;
     uint64_t last_seq;
 };
 
@@ -361,7 +361,6 @@ static void s_start(struct service *sv, const char *work_name, const char *name)
     if (rc != 0) {
         pl_name_id(name, &it->src);
         it->src.bytes = len;
-        sv->refused++;
         char why[256];
         pl_refusal_reason(rc, len, sv->cfg->max_bytes, &it->src.format, why, sizeof(why));
         s_fail_item(sv, it, NULL, "%s", why);
@@ -371,7 +370,6 @@ static void s_start(struct service *sv, const char *work_name, const char *name)
     it->src.bytes = len;
     if (len == 0) {
         free(data);
-        sv->refused++;
         s_fail_item(sv, it, NULL, "empty file (0 bytes)");
         return;
     }

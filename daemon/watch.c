@@ -85,7 +85,6 @@ static void s_scan(struct pl_watch *w)
 {
     if (w->paused)
         return;
-    w->scans++;
     int fd = dup(w->dirfd);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     int waiting = 0;
@@ -129,7 +128,6 @@ static void s_on_inotify(uv_poll_t *p, int status, int events)
             struct inotify_event *ev = (struct inotify_event *)q;
             q += sizeof(*ev) + ev->len;
             if (ev->mask & IN_Q_OVERFLOW) {
-                w->overflows++;
                 PL_WARN("inotify queue overflowed; rescanning the inbox");
                 s_schedule(w, 0);
                 continue;

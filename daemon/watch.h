@@ -36,7 +36,6 @@ struct pl_watch {
     int open_handles;
     void (*closed_cb)(struct pl_watch *w);
     bool paused;
-    unsigned long overflows, scans;
 };
 
 /* True for names the inbox ignores. */

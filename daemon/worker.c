@@ -228,7 +228,6 @@ static void *s_thread(void *arg)
     int rc = pl_worker_run(w->zctx, w->endpoint, &w->inst, &opts);
     if (rc != 0)
         PL_ERR("stage %s: worker stopped: %s", w->inst.stage, zmq_strerror(-rc));
-    __atomic_store_n(&w->exited, 1, __ATOMIC_RELEASE);
     return NULL;
 }
 

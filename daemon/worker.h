@@ -19,7 +19,6 @@ struct pl_worker {
     char *endpoint;        /* owned */
     struct pl_plugin_instance inst; /* owned: fini'd by pl_worker_destroy */
     int started;
-    int exited; /* set by the thread when its loop ends */
 };
 
 /* Runs the worker loop on the calling thread until the context is shut
