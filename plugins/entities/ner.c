@@ -1,0 +1,830 @@
+/*
+ * The name tagger: see ner.h.
+ *
+ * Features are hashed: a template id mixed with the hash of what it looks at
+ * (a word, a shape, a cluster id...) picks one of 2^hash_bits rows of
+ * PL_NER_TAGS weights. Collisions cost a little accuracy and save the
+ * dictionary; the dev figures in the README are with hashing.
+ *
+ * Model file (little-endian, as mapped on x86-64 and arm64): a 160-byte
+ * header, then 64-byte aligned sections: per stage the transition scores
+ * (float, (PL_NER_TAGS + 1) x PL_NER_TAGS) and the weights (int16,
+ * 2^hash_bits x PL_NER_TAGS, value = int16 x scale), the lexicon and the
+ * gazetteer (open-addressed tables of pl_ner_lex / pl_ner_phr).
+ */
+#include "ner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "text.h"
+
+#define MAGIC "PLNER01\n"
+#define ENDIAN_MARK 0x01020304u
+
+struct header {
+    char magic[8];
+    uint32_t endian, hash_bits, groups, stages, ntags, max_phrase;
+    float scale[PL_NER_STAGES];
+    uint64_t lex_slots, phr_slots;
+    uint64_t off_trans[PL_NER_STAGES], off_w[PL_NER_STAGES], off_lex, off_phr, size;
+    uint64_t reserved[6];
+};
+_Static_assert(sizeof(struct header) == 160, "model header layout");
+_Static_assert(sizeof(struct pl_ner_lex) == 16, "lexicon slot layout");
+_Static_assert(sizeof(struct pl_ner_phr) == 16, "gazetteer slot layout");
+
+static inline uint64_t s_mix(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    x ^= x >> 33;
+    return x;
+}
+
+uint64_t pl_ner_key(const char *s, size_t n) { return s_mix(pl_hash(s, n)) | 1; }
+
+/* --- model file -------------------------------------------------------- */
+
+static size_t s_trans_len(void) { return (PL_NER_TAGS + 1) * PL_NER_TAGS * sizeof(float); }
+static size_t s_align(size_t x) { return (x + 63) & ~(size_t)63; }
+
+int pl_ner_model_open(const char *path, struct pl_ner_model **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        char eb[128];
+        snprintf(err, errlen, "cannot open the NER model %s: %s", path,
+                 strerror_r(errno, eb, sizeof(eb)));
+        return -1;
+    }
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || sb.st_size < (off_t)sizeof(struct header)) {
+        close(fd);
+        snprintf(err, errlen, "the NER model %s is not a model file (too short)", path);
+        return -1;
+    }
+    size_t len = (size_t)sb.st_size;
+    void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED) {
+        char eb[128];
+        snprintf(err, errlen, "cannot map the NER model %s: %s", path,
+                 strerror_r(errno, eb, sizeof(eb)));
+        return -1;
+    }
+    const struct header *h = map;
+    const char *why = NULL;
+    if (memcmp(h->magic, MAGIC, 8) != 0)
+        why = "not a pressline NER model (bad magic)";
+    else if (h->endian != ENDIAN_MARK)
+        why = "written on a machine of the other byte order";
+    else if (h->ntags != PL_NER_TAGS)
+        why = "made for another tag set";
+    else if (h->hash_bits < 10 || h->hash_bits > 26 || h->stages < 1 ||
+             h->stages > PL_NER_STAGES || h->size != len)
+        why = "damaged (header fields out of range or wrong size)";
+    size_t wlen = h->hash_bits <= 26 ? ((size_t)1 << h->hash_bits) * PL_NER_TAGS * 2 : 0;
+    for (uint32_t s = 0; !why && s < h->stages; s++) {
+        if (h->off_trans[s] % 64 || h->off_trans[s] > len || len - h->off_trans[s] < s_trans_len() ||
+            h->off_w[s] % 64 || h->off_w[s] > len || len - h->off_w[s] < wlen ||
+            !isfinite(h->scale[s]))
+            why = "damaged (a weight section lies outside the file)";
+    }
+    if (!why && (h->lex_slots & (h->lex_slots - 1) || h->phr_slots & (h->phr_slots - 1) ||
+                 h->lex_slots == 0 || h->phr_slots == 0 || h->off_lex % 64 ||
+                 h->off_phr % 64 || h->off_lex > len || h->off_phr > len ||
+                 (len - h->off_lex) / sizeof(struct pl_ner_lex) < h->lex_slots ||
+                 (len - h->off_phr) / sizeof(struct pl_ner_phr) < h->phr_slots))
+        why = "damaged (a table lies outside the file)";
+    if (!why && (h->groups & ~(uint32_t)PL_NER_G_ALL))
+        why = "made with feature groups this version does not know";
+    if (why) {
+        snprintf(err, errlen, "the NER model %s is %s", path, why);
+        munmap(map, len);
+        return -1;
+    }
+    struct pl_ner_model *m = calloc(1, sizeof(*m));
+    if (!m) {
+        munmap(map, len);
+        snprintf(err, errlen, "out of memory opening the NER model %s", path);
+        return -1;
+    }
+    const char *base = map;
+    m->hash_bits = h->hash_bits;
+    m->groups = h->groups;
+    m->stages = h->stages;
+    for (uint32_t s = 0; s < h->stages; s++) {
+        m->trans[s] = (const float *)(const void *)(base + h->off_trans[s]);
+        m->w[s] = (const int16_t *)(const void *)(base + h->off_w[s]);
+        m->scale[s] = h->scale[s];
+    }
+    m->lex = (const struct pl_ner_lex *)(const void *)(base + h->off_lex);
+    m->lex_mask = h->lex_slots - 1;
+    m->phr = (const struct pl_ner_phr *)(const void *)(base + h->off_phr);
+    m->phr_mask = h->phr_slots - 1;
+    m->max_phrase = h->max_phrase;
+    m->map = map;
+    m->map_len = len;
+    /* The tagger reads every page of the tables it touches at random. */
+    madvise(map, len, MADV_WILLNEED);
+    *out = m;
+    return 0;
+}
+
+void pl_ner_model_close(struct pl_ner_model **mp)
+{
+    if (!mp || !*mp)
+        return;
+    if ((*mp)->map)
+        munmap((*mp)->map, (*mp)->map_len);
+    free(*mp);
+    *mp = NULL;
+}
+
+static int s_write_all(FILE *f, const void *p, size_t n, size_t *pos)
+{
+    if (n && fwrite(p, 1, n, f) != n)
+        return -EIO;
+    *pos += n;
+    static const char zeros[64];
+    size_t pad = s_align(*pos) - *pos;
+    if (pad && fwrite(zeros, 1, pad, f) != pad)
+        return -EIO;
+    *pos += pad;
+    return 0;
+}
+
+int pl_ner_model_write(const struct pl_ner_model *m, const char *path)
+{
+    struct header h = { .endian = ENDIAN_MARK,
+                        .hash_bits = m->hash_bits,
+                        .groups = m->groups,
+                        .stages = m->stages,
+                        .ntags = PL_NER_TAGS,
+                        .max_phrase = m->max_phrase,
+                        .lex_slots = m->lex_mask + 1,
+                        .phr_slots = m->phr_mask + 1 };
+    memcpy(h.magic, MAGIC, 8);
+    size_t rows = (size_t)1 << m->hash_bits, nw = rows * PL_NER_TAGS;
+    size_t pos = s_align(sizeof(h));
+    for (uint32_t s = 0; s < m->stages; s++) {
+        h.off_trans[s] = pos;
+        pos += s_align(s_trans_len());
+        h.off_w[s] = pos;
+        pos += s_align(nw * sizeof(int16_t));
+        float mx = 0;
+        for (size_t i = 0; i < nw; i++)
+            if (fabsf(m->wf[s][i]) > mx)
+                mx = fabsf(m->wf[s][i]);
+        h.scale[s] = mx > 0 ? mx / 32767.0f : 1.0f;
+    }
+    h.off_lex = pos;
+    pos += s_align((m->lex_mask + 1) * sizeof(struct pl_ner_lex));
+    h.off_phr = pos;
+    pos += s_align((m->phr_mask + 1) * sizeof(struct pl_ner_phr));
+    h.size = pos;
+
+    size_t plen = strlen(path);
+    char *tmp = malloc(plen + 8);
+    int16_t *q = malloc(nw * sizeof(*q));
+    if (!tmp || !q) {
+        free(tmp);
+        free(q);
+        return -ENOMEM;
+    }
+    snprintf(tmp, plen + 8, "%s.tmp", path);
+    FILE *f = fopen(tmp, "wb");
+    int rc = f ? 0 : -errno;
+    size_t at = 0;
+    if (!rc)
+        rc = s_write_all(f, &h, sizeof(h), &at);
+    for (uint32_t s = 0; !rc && s < m->stages; s++) {
+        rc = s_write_all(f, m->trans[s], s_trans_len(), &at);
+        for (size_t i = 0; i < nw; i++)
+            q[i] = (int16_t)lrintf(m->wf[s][i] / h.scale[s]);
+        if (!rc)
+            rc = s_write_all(f, q, nw * sizeof(*q), &at);
+    }
+    if (!rc)
+        rc = s_write_all(f, m->lex, (m->lex_mask + 1) * sizeof(struct pl_ner_lex), &at);
+    if (!rc)
+        rc = s_write_all(f, m->phr, (m->phr_mask + 1) * sizeof(struct pl_ner_phr), &at);
+    if (f && fclose(f) != 0 && !rc)
+        rc = -EIO;
+    if (!rc && at != pos)
+        rc = -EIO;
+    if (!rc && rename(tmp, path) != 0)
+        rc = -errno;
+    if (rc)
+        unlink(tmp);
+    free(tmp);
+    free(q);
+    return rc;
+}
+
+/* --- per-token inputs ---------------------------------------------------- */
+
+enum {
+    F_CAP = 1u << 0,      /* first letter upper case */
+    F_ALLCAPS = 1u << 1,  /* letters all upper case (two or more) */
+    F_LOWER = 1u << 2,    /* letters all lower case */
+    F_DIGIT = 1u << 3,    /* holds a digit */
+    F_LETTER = 1u << 4,   /* holds a letter */
+    F_INIT = 1u << 5,     /* first token of its sentence (or after an opening quote) */
+    F_DOC_LOWER = 1u << 6, /* written all in lower case elsewhere in the document */
+    F_DOC_CAPMID = 1u << 7, /* capitalised mid-sentence elsewhere in an ordinary sentence */
+};
+
+enum { SENT_PLAIN = 0, SENT_CAPS = 1, SENT_TITLE = 2 };
+
+struct pl_ner_tokinfo {
+    uint64_t word, lower, shape, sshape;
+    uint64_t pre[4], suf[4];
+    uint64_t key; /* pl_ner_key of the lower-cased word */
+    uint32_t sb, se; /* its sentence: tokens [sb, se) */
+    uint16_t c[PL_NER_CLUSTER_LEVELS];
+    uint16_t freq;
+    uint16_t gaz; /* bit 2k: a gazetteer phrase of kind k starts here; 2k+1: continues */
+    uint8_t flags;
+    uint8_t sent; /* SENT_* */
+    /* stage 2 (pl_ner_doc_set_stage1) */
+    uint8_t other;  /* bit t: another occurrence was tagged type t; bit 4: left O */
+    uint8_t inlong; /* bit t: part of a multi-word name of type t elsewhere */
+    uint8_t major;  /* 1 + the type most often given to this word, or 0 */
+};
+
+static const struct pl_ner_lex *s_lex_get(const struct pl_ner_model *m, uint64_t key)
+{
+    if (!m->lex)
+        return NULL;
+    for (uint64_t i = key & m->lex_mask;; i = (i + 1) & m->lex_mask) {
+        if (m->lex[i].key == key)
+            return &m->lex[i];
+        if (!m->lex[i].key)
+            return NULL;
+    }
+}
+
+static uint32_t s_phr_get(const struct pl_ner_model *m, uint64_t key)
+{
+    if (!m->phr)
+        return 0;
+    for (uint64_t i = key & m->phr_mask;; i = (i + 1) & m->phr_mask) {
+        if (m->phr[i].key == key)
+            return m->phr[i].kinds;
+        if (!m->phr[i].key)
+            return 0;
+    }
+}
+
+static char s_class(int32_t cp)
+{
+    if (cp < 0)
+        return '?';
+    if (pl_cp_is_upper(cp))
+        return 'X';
+    if (pl_cp_is_lower(cp) || pl_cp_is_letter(cp))
+        return 'x';
+    if (pl_cp_is_digit(cp))
+        return 'd';
+    return cp < 128 ? (char)cp : '?';
+}
+
+/* The unlabeled text is PTB-tokenized: its brackets and quotes are spelled
+ * differently from running text. */
+static const char *s_ptb(const char *low, size_t n)
+{
+    static const char *const map[][2] = { { "(", "-lrb-" }, { ")", "-rrb-" }, { "[", "-lsb-" },
+                                          { "]", "-rsb-" }, { "{", "-lcb-" }, { "}", "-rcb-" },
+                                          { "\"", "''" },   { "\xe2\x80\x9c", "``" },
+                                          { "\xe2\x80\x9d", "''" } };
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (strlen(map[i][0]) == n && memcmp(map[i][0], low, n) == 0)
+            return map[i][1];
+    return NULL;
+}
+
+static void s_token_info(const struct pl_ner_model *m, const struct pl_ner_tok *t,
+                         struct pl_ner_tokinfo *ti)
+{
+    char low[128], shape[32], sshape[16];
+    size_t ln = pl_lower(t->s, t->n, low, sizeof(low));
+    size_t sn = 0, ssn = 0, run = 0, letters = 0, upper = 0, lower = 0, digits = 0;
+    size_t cps[5] = { 0 }; /* byte offsets of the first 4 code points in low */
+    size_t ncp = 0;
+    char last = 0;
+    size_t adv;
+    for (size_t i = 0; i < t->n; i += adv) {
+        int32_t cp = pl_utf8_decode(t->s + i, t->n - i, &adv);
+        char c = s_class(cp);
+        letters += c == 'X' || c == 'x';
+        upper += c == 'X';
+        lower += c == 'x';
+        digits += c == 'd';
+        run = c == last ? run + 1 : 1;
+        if (run <= 4 && sn < sizeof(shape))
+            shape[sn++] = c;
+        if (c != last && ssn < sizeof(sshape))
+            sshape[ssn++] = c;
+        last = c;
+    }
+    for (size_t i = 0; i < ln && ncp < 5; i += adv) {
+        cps[ncp++] = i;
+        pl_utf8_decode(low + i, ln - i, &adv);
+    }
+    ti->word = pl_hash(t->s, t->n);
+    ti->lower = pl_hash(low, ln);
+    ti->shape = pl_hash(shape, sn);
+    ti->sshape = pl_hash(sshape, ssn);
+    for (size_t k = 0; k < 4; k++) {
+        /* prefix/suffix of k + 1 characters; the whole word when shorter */
+        size_t pn = k + 1 < ncp ? cps[k + 1] : ln;
+        ti->pre[k] = pl_hash(low, pn);
+        size_t sb = ln, cnt = 0;
+        while (sb > 0 && cnt <= k) {
+            sb--;
+            if (((unsigned char)low[sb] & 0xc0) != 0x80)
+                cnt++;
+        }
+        ti->suf[k] = pl_hash(low + sb, ln - sb);
+    }
+    ti->key = pl_ner_key(low, ln);
+    uint8_t f = 0;
+    if (letters) {
+        f |= F_LETTER;
+        size_t adv0;
+        int32_t cp0 = 0;
+        for (size_t i = 0; i < t->n; i += adv0) {
+            cp0 = pl_utf8_decode(t->s + i, t->n - i, &adv0);
+            if (pl_cp_is_letter(cp0))
+                break;
+        }
+        if (pl_cp_is_upper(cp0))
+            f |= F_CAP;
+        if (upper == letters && letters >= 2)
+            f |= F_ALLCAPS;
+        if (lower == letters)
+            f |= F_LOWER;
+    }
+    if (digits)
+        f |= F_DIGIT;
+    ti->flags = f;
+    const char *ptb = s_ptb(low, ln);
+    const struct pl_ner_lex *lx = s_lex_get(m, ptb ? pl_ner_key(ptb, strlen(ptb)) : ti->key);
+    for (int k = 0; k < PL_NER_CLUSTER_LEVELS; k++)
+        ti->c[k] = lx ? lx->c[k] : PL_NER_NO_CLUSTER;
+    ti->freq = lx ? lx->freq : 0xffff;
+}
+
+/* A small set of word keys with a value, for the document-level features. */
+struct kmap {
+    uint64_t *k;
+    uint32_t *v;
+    size_t mask;
+};
+
+static int s_kmap_init(struct kmap *s, size_t n)
+{
+    size_t cap = 16;
+    while (cap < 2 * n + 2)
+        cap *= 2;
+    s->k = calloc(cap, sizeof(*s->k));
+    s->v = calloc(cap, sizeof(*s->v));
+    s->mask = cap - 1;
+    return s->k && s->v ? 0 : -ENOMEM;
+}
+
+static void s_kmap_free(struct kmap *s)
+{
+    free(s->k);
+    free(s->v);
+}
+
+static uint32_t *s_kmap_at(struct kmap *s, uint64_t key)
+{
+    for (size_t i = key & s->mask;; i = (i + 1) & s->mask) {
+        if (s->k[i] == key)
+            return &s->v[i];
+        if (!s->k[i]) {
+            s->k[i] = key;
+            return &s->v[i];
+        }
+    }
+}
+
+static uint32_t s_kmap_get(const struct kmap *s, uint64_t key)
+{
+    for (size_t i = key & s->mask;; i = (i + 1) & s->mask) {
+        if (s->k[i] == key)
+            return s->v[i];
+        if (!s->k[i])
+            return 0;
+    }
+}
+
+static int s_is_open_quote(const struct pl_ner_tok *t)
+{
+    return (t->n == 1 && (t->s[0] == '"' || t->s[0] == '(' || t->s[0] == '\'')) ||
+           (t->n == 2 && t->s[0] == '`') ||
+           (t->n == 3 && (!memcmp(t->s, "\xe2\x80\x9c", 3) || !memcmp(t->s, "\xe2\x80\x98", 3)));
+}
+
+static void s_gazetteer(struct pl_ner_doc *doc, size_t sb, size_t se)
+{
+    const struct pl_ner_model *m = doc->m;
+    char buf[512];
+    for (size_t i = sb; i < se; i++) {
+        struct pl_ner_tokinfo *ti = &doc->info[i];
+        if (!(ti->flags & F_CAP))
+            continue;
+        size_t o = 0;
+        for (size_t j = i; j < se && j - i < m->max_phrase; j++) {
+            const struct pl_ner_tok *t = &doc->tok[j];
+            if (o + t->n + 1 >= sizeof(buf))
+                break;
+            if (j > i)
+                buf[o++] = ' ';
+            o += pl_lower(t->s, t->n, buf + o, sizeof(buf) - o);
+            uint32_t kinds = s_phr_get(m, pl_ner_key(buf, o));
+            if (!kinds)
+                break;
+            for (int k = 0; k < PL_NER_K_KINDS; k++) {
+                if (!(kinds & (1u << k)))
+                    continue;
+                doc->info[i].gaz |= (uint16_t)(1u << (2 * k));
+                for (size_t x = i + 1; x <= j; x++)
+                    doc->info[x].gaz |= (uint16_t)(1u << (2 * k + 1));
+            }
+            if (!(kinds & PL_NER_K_PREFIX))
+                break;
+        }
+    }
+}
+
+int pl_ner_doc_init(struct pl_ner_doc *doc, const struct pl_ner_model *m,
+                    const struct pl_ner_tok *tok, size_t n)
+{
+    memset(doc, 0, sizeof(*doc));
+    doc->m = m;
+    doc->tok = tok;
+    doc->n = n;
+    doc->info = calloc(n + 1, sizeof(*doc->info));
+    doc->s1 = calloc(n + 1, 1);
+    if (!doc->info || !doc->s1) {
+        pl_ner_doc_free(doc);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        s_token_info(m, &tok[i], &doc->info[i]);
+    /* Sentences, their kind, and sentence-initial words. */
+    for (size_t sb = 0; sb < n;) {
+        size_t se = sb + 1;
+        while (se < n && !tok[se].sent_start)
+            se++;
+        size_t words = 0, caps = 0, titled = 0;
+        for (size_t i = sb; i < se; i++) {
+            const struct pl_ner_tokinfo *ti = &doc->info[i];
+            doc->info[i].sb = (uint32_t)sb;
+            doc->info[i].se = (uint32_t)se;
+            if (!(ti->flags & F_LETTER) || tok[i].n < 2)
+                continue;
+            words++;
+            caps += (ti->flags & F_ALLCAPS) != 0;
+            titled += (ti->flags & F_CAP) != 0 || tok[i].n <= 3;
+        }
+        uint8_t kind = SENT_PLAIN;
+        if (words >= 2 && caps * 10 >= words * 8)
+            kind = SENT_CAPS;
+        else if (words >= 3 && titled == words)
+            kind = SENT_TITLE;
+        size_t first = sb;
+        while (first < se && s_is_open_quote(&tok[first]))
+            first++;
+        for (size_t i = sb; i < se; i++) {
+            doc->info[i].sent = kind;
+            if (i <= first || s_is_open_quote(&tok[i - 1]))
+                doc->info[i].flags |= F_INIT;
+        }
+        if (m->groups & PL_NER_G_GAZ)
+            s_gazetteer(doc, sb, se);
+        sb = se;
+    }
+    if (m->groups & PL_NER_G_DOC) {
+        struct kmap seen;
+        if (s_kmap_init(&seen, n) != 0) {
+            pl_ner_doc_free(doc);
+            return -ENOMEM;
+        }
+        for (size_t i = 0; i < n; i++) {
+            const struct pl_ner_tokinfo *ti = &doc->info[i];
+            if (ti->flags & F_LOWER)
+                *s_kmap_at(&seen, ti->key) |= F_DOC_LOWER;
+            else if ((ti->flags & F_CAP) && !(ti->flags & F_INIT) && ti->sent == SENT_PLAIN)
+                *s_kmap_at(&seen, ti->key) |= F_DOC_CAPMID;
+        }
+        for (size_t i = 0; i < n; i++)
+            doc->info[i].flags |= (uint8_t)s_kmap_get(&seen, doc->info[i].key);
+        s_kmap_free(&seen);
+    }
+    return 0;
+}
+
+void pl_ner_doc_free(struct pl_ner_doc *doc)
+{
+    free(doc->info);
+    free(doc->s1);
+    doc->info = NULL;
+    doc->s1 = NULL;
+}
+
+int pl_ner_doc_set_stage1(struct pl_ner_doc *doc, const uint8_t *tags)
+{
+    size_t n = doc->n;
+    memcpy(doc->s1, tags, n);
+    struct kmap cnt, lng;
+    if (s_kmap_init(&cnt, n) != 0 || s_kmap_init(&lng, n) != 0) {
+        s_kmap_free(&cnt);
+        return -ENOMEM;
+    }
+    /* Per word: how often each type (and O) was given, 6 bits each. */
+    for (size_t i = 0; i < n; i++) {
+        const struct pl_ner_tokinfo *ti = &doc->info[i];
+        if (!(ti->flags & F_LETTER))
+            continue;
+        int t = pl_ner_tag_type(tags[i]);
+        uint32_t *v = s_kmap_at(&cnt, ti->key);
+        unsigned sh = 6u * (unsigned)(t < 0 ? 4 : t);
+        if (((*v >> sh) & 63) < 63)
+            *v += 1u << sh;
+    }
+    for (size_t i = 0; i < n;) {
+        int t = pl_ner_tag_type(tags[i]);
+        size_t j = i + 1;
+        while (j < n && tags[j] == 2 + 2 * t && t >= 0)
+            j++;
+        if (t >= 0 && j - i >= 2)
+            for (size_t x = i; x < j; x++)
+                *s_kmap_at(&lng, doc->info[x].key) |= 1u << t;
+        i = j;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct pl_ner_tokinfo *ti = &doc->info[i];
+        ti->other = ti->inlong = ti->major = 0;
+        if (!(ti->flags & F_LETTER))
+            continue;
+        uint32_t v = s_kmap_get(&cnt, ti->key);
+        int own = pl_ner_tag_type(tags[i]);
+        unsigned best = 0;
+        for (int t = 0; t < 5; t++) {
+            unsigned c = (v >> (6 * t)) & 63;
+            if (t == (own < 0 ? 4 : own))
+                c--;
+            if (c)
+                ti->other |= (uint8_t)(1u << t);
+            if (t < 4 && c > best) {
+                best = c;
+                ti->major = (uint8_t)(1 + t);
+            }
+        }
+        ti->inlong = (uint8_t)s_kmap_get(&lng, ti->key);
+    }
+    s_kmap_free(&cnt);
+    s_kmap_free(&lng);
+    return 0;
+}
+
+/* --- features ------------------------------------------------------------ */
+
+enum tpl {
+    T_BIAS = 1, T_WORD, T_LOW, T_LOWM1, T_LOWP1, T_LOWM2, T_LOWP2, T_BIM, T_BIP,
+    T_PRE, T_SUF = T_PRE + 4, T_SHAPE = T_SUF + 4, T_SSHAPE, T_SHM1, T_SHP1, T_SHM2, T_SHP2,
+    T_SH3, T_INIT, T_SENT, T_SENTLOW, T_INITLOW,
+    T_C0, T_CM1 = T_C0 + 3, T_CP1, T_CM1B, T_CP1B, T_CSH, T_FREQ,
+    T_GZ, T_GZM1, T_GZP1, T_GZSH,
+    T_DOC, T_DOCSH,
+    T_S1, T_S1M1, T_S1P1, T_S1BI, T_OTHER, T_INLONG, T_MAJOR, T_MAJSH,
+};
+
+#define NONE_H 0x5bd1e9955bd1e995ull
+
+struct fbuf {
+    uint32_t *out;
+    size_t n;
+    unsigned shift;
+};
+
+static inline void s_f(struct fbuf *b, unsigned tpl, uint64_t v)
+{
+    if (b->n < PL_NER_MAX_FEATS)
+        b->out[b->n++] = (uint32_t)(s_mix(v * 0x9e3779b97f4a7c15ull + tpl) >> b->shift);
+}
+
+static inline uint64_t s_pair(uint64_t a, uint64_t b) { return s_mix(a) ^ (b * 0x2545f4914f6cdd1dull); }
+
+size_t pl_ner_features(const struct pl_ner_doc *doc, size_t i, int stage, uint32_t *out)
+{
+    const struct pl_ner_model *m = doc->m;
+    const struct pl_ner_tokinfo *t = &doc->info[i];
+    const struct pl_ner_tokinfo *m1 = i > t->sb ? t - 1 : NULL;
+    const struct pl_ner_tokinfo *m2 = i >= t->sb + 2 ? t - 2 : NULL;
+    const struct pl_ner_tokinfo *p1 = i + 1 < t->se ? t + 1 : NULL;
+    const struct pl_ner_tokinfo *p2 = i + 2 < t->se ? t + 2 : NULL;
+    struct fbuf b = { out, 0, 64 - m->hash_bits };
+    unsigned g = m->groups;
+    uint8_t capfl = t->flags & (F_CAP | F_ALLCAPS | F_LOWER | F_DIGIT | F_LETTER);
+
+    s_f(&b, T_BIAS, 0);
+    if (g & PL_NER_G_WORD) {
+        s_f(&b, T_WORD, t->word);
+        s_f(&b, T_LOW, t->lower);
+        s_f(&b, T_LOWM1, m1 ? m1->lower : NONE_H);
+        s_f(&b, T_LOWP1, p1 ? p1->lower : NONE_H);
+        s_f(&b, T_LOWM2, m2 ? m2->lower : NONE_H);
+        s_f(&b, T_LOWP2, p2 ? p2->lower : NONE_H);
+        s_f(&b, T_BIM, s_pair(m1 ? m1->lower : NONE_H, t->lower));
+        s_f(&b, T_BIP, s_pair(t->lower, p1 ? p1->lower : NONE_H));
+    }
+    if (g & PL_NER_G_AFFIX) {
+        for (unsigned k = 0; k < 4; k++) {
+            s_f(&b, T_PRE + k, t->pre[k]);
+            s_f(&b, T_SUF + k, t->suf[k]);
+        }
+    }
+    if (g & PL_NER_G_SHAPE) {
+        s_f(&b, T_SHAPE, t->shape);
+        s_f(&b, T_SSHAPE, t->sshape);
+        s_f(&b, T_SHM1, m1 ? m1->shape : NONE_H);
+        s_f(&b, T_SHP1, p1 ? p1->shape : NONE_H);
+        s_f(&b, T_SHM2, m2 ? m2->sshape : NONE_H);
+        s_f(&b, T_SHP2, p2 ? p2->sshape : NONE_H);
+        s_f(&b, T_SH3, s_pair(s_pair(m1 ? m1->sshape : NONE_H, t->sshape),
+                             p1 ? p1->sshape : NONE_H));
+        s_f(&b, T_INIT, s_pair((t->flags & F_INIT) != 0, t->sshape));
+        s_f(&b, T_SENT, s_pair(t->sent, t->sshape));
+        if (g & PL_NER_G_WORD) {
+            if (t->sent != SENT_PLAIN)
+                s_f(&b, T_SENTLOW, s_pair(t->sent, t->lower));
+            if (t->flags & F_INIT)
+                s_f(&b, T_INITLOW, t->lower);
+        }
+    }
+    if (g & PL_NER_G_CLUSTER) {
+        for (unsigned k = 0; k < PL_NER_CLUSTER_LEVELS; k++)
+            s_f(&b, T_C0 + k, t->c[k]);
+        s_f(&b, T_CM1, m1 ? m1->c[1] : 0x10000);
+        s_f(&b, T_CP1, p1 ? p1->c[1] : 0x10000);
+        s_f(&b, T_CM1B, m1 ? m1->c[2] : 0x10000);
+        s_f(&b, T_CP1B, p1 ? p1->c[2] : 0x10000);
+        s_f(&b, T_CSH, s_pair(t->c[2], capfl));
+        s_f(&b, T_FREQ, s_pair(t->freq, capfl | (t->flags & F_INIT)));
+    }
+    if (g & PL_NER_G_GAZ) {
+        for (unsigned k = 0; k < 2 * PL_NER_K_KINDS; k++) {
+            if (t->gaz & (1u << k)) {
+                s_f(&b, T_GZ, k);
+                s_f(&b, T_GZSH, s_pair(k, capfl | (t->flags & F_INIT)));
+            }
+            if (m1 && (m1->gaz & (1u << k)))
+                s_f(&b, T_GZM1, k);
+            if (p1 && (p1->gaz & (1u << k)))
+                s_f(&b, T_GZP1, k);
+        }
+    }
+    if (g & PL_NER_G_DOC) {
+        uint64_t d = t->flags & (F_DOC_LOWER | F_DOC_CAPMID);
+        s_f(&b, T_DOC, s_pair(d, capfl | (t->flags & F_INIT)));
+        s_f(&b, T_DOCSH, s_pair(d, s_pair(t->sent, t->sshape)));
+    }
+    if (stage == 1 && (g & PL_NER_G_STAGE2)) {
+        const uint8_t *s1 = doc->s1;
+        s_f(&b, T_S1, s1[i]);
+        s_f(&b, T_S1M1, m1 ? s1[i - 1] : 99);
+        s_f(&b, T_S1P1, p1 ? s1[i + 1] : 99);
+        s_f(&b, T_S1BI, s_pair(s1[i], m1 ? s1[i - 1] : 99));
+        for (unsigned k = 0; k < 5; k++)
+            if (t->other & (1u << k))
+                s_f(&b, T_OTHER, s_pair(k, capfl));
+        for (unsigned k = 0; k < 4; k++)
+            if (t->inlong & (1u << k))
+                s_f(&b, T_INLONG, s_pair(k, capfl));
+        s_f(&b, T_MAJOR, t->major);
+        s_f(&b, T_MAJSH, s_pair(t->major, s_pair(t->sent, capfl | (t->flags & F_INIT))));
+    }
+    return b.n;
+}
+
+/* --- decoding ------------------------------------------------------------ */
+
+static int s_allowed(int from, int to)
+{
+    if (to == 0 || pl_ner_tag_is_b(to))
+        return 1;
+    /* I-X: only after B-X or I-X */
+    return from != PL_NER_TAGS && from != 0 && pl_ner_tag_type(from) == pl_ner_tag_type(to);
+}
+
+void pl_ner_viterbi(const float *em, size_t n, const float *trans, uint8_t *tags, float *work)
+{
+    if (n == 0)
+        return;
+    float *score = work;                   /* [n][T] */
+    uint8_t *back = (uint8_t *)(work + n * PL_NER_TAGS); /* [n][T] */
+    const float NEG = -1e30f;
+    for (int t = 0; t < PL_NER_TAGS; t++)
+        score[t] = s_allowed(PL_NER_TAGS, t) ? em[t] + trans[PL_NER_TAGS * PL_NER_TAGS + t] : NEG;
+    for (size_t i = 1; i < n; i++) {
+        const float *prev = score + (i - 1) * PL_NER_TAGS;
+        for (int t = 0; t < PL_NER_TAGS; t++) {
+            float best = NEG;
+            int arg = 0;
+            for (int f = 0; f < PL_NER_TAGS; f++) {
+                if (!s_allowed(f, t))
+                    continue;
+                float s = prev[f] + trans[f * PL_NER_TAGS + t];
+                if (s > best) {
+                    best = s;
+                    arg = f;
+                }
+            }
+            score[i * PL_NER_TAGS + t] = best + em[i * PL_NER_TAGS + t];
+            back[i * PL_NER_TAGS + t] = (uint8_t)arg;
+        }
+    }
+    int best = 0;
+    for (int t = 1; t < PL_NER_TAGS; t++)
+        if (score[(n - 1) * PL_NER_TAGS + t] > score[(n - 1) * PL_NER_TAGS + best])
+            best = t;
+    for (size_t i = n; i-- > 0;) {
+        tags[i] = (uint8_t)best;
+        if (i)
+            best = back[i * PL_NER_TAGS + best];
+    }
+}
+
+static void s_emissions(const struct pl_ner_doc *doc, int stage, size_t a, size_t b, float *em)
+{
+    const struct pl_ner_model *m = doc->m;
+    uint32_t f[PL_NER_MAX_FEATS];
+    for (size_t i = a; i < b; i++) {
+        size_t nf = pl_ner_features(doc, i, stage, f);
+        float *e = em + (i - a) * PL_NER_TAGS;
+        if (m->wf[stage]) {
+            for (int t = 0; t < PL_NER_TAGS; t++)
+                e[t] = 0;
+            for (size_t k = 0; k < nf; k++) {
+                const float *w = m->wf[stage] + (size_t)f[k] * PL_NER_TAGS;
+                for (int t = 0; t < PL_NER_TAGS; t++)
+                    e[t] += w[t];
+            }
+        } else {
+            int32_t acc[PL_NER_TAGS] = { 0 };
+            for (size_t k = 0; k < nf; k++) {
+                const int16_t *w = m->w[stage] + (size_t)f[k] * PL_NER_TAGS;
+                for (int t = 0; t < PL_NER_TAGS; t++)
+                    acc[t] += w[t];
+            }
+            for (int t = 0; t < PL_NER_TAGS; t++)
+                e[t] = (float)acc[t] * m->scale[stage];
+        }
+    }
+}
+
+static int s_tag_stage(struct pl_ner_doc *doc, int stage, uint8_t *tags)
+{
+    size_t longest = 0;
+    for (size_t sb = 0; sb < doc->n; sb = doc->info[sb].se)
+        if (doc->info[sb].se - sb > longest)
+            longest = doc->info[sb].se - sb;
+    float *em = malloc(longest * PL_NER_TAGS * sizeof(float) * 3 + 64);
+    if (!em)
+        return -ENOMEM;
+    for (size_t sb = 0; sb < doc->n; sb = doc->info[sb].se) {
+        size_t se = doc->info[sb].se;
+        s_emissions(doc, stage, sb, se, em);
+        pl_ner_viterbi(em, se - sb, doc->m->trans[stage], tags + sb, em + longest * PL_NER_TAGS);
+    }
+    free(em);
+    return 0;
+}
+
+int pl_ner_tag(struct pl_ner_doc *doc, uint8_t *tags)
+{
+    if (doc->n == 0)
+        return 0;
+    int rc = s_tag_stage(doc, 0, tags);
+    if (rc || doc->m->stages < 2)
+        return rc;
+    rc = pl_ner_doc_set_stage1(doc, tags);
+    return rc ? rc : s_tag_stage(doc, 1, tags);
+}

@@ -1,0 +1,144 @@
+/*
+ * The statistical name tagger of the entities plugin: features of the kind
+ * feature-based NER relies on, hashed into a weight table, scored per tag
+ * and decoded with Viterbi under BIO constraints, in two stages (the second
+ * sees what the first found elsewhere in the same document).
+ *
+ * Used by the entities plugin (tagging, on its worker threads: a loaded
+ * model is read-only) and by the trainer, pl_train_ner (which builds a
+ * model in memory, then writes it with pl_ner_model_write). The model file
+ * is memory-mapped: opening it costs no parsing. Layout: see ner.c.
+ */
+#ifndef PL_NER_H
+#define PL_NER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Tags: 0 = O; for type t (0 PER, 1 ORG, 2 LOC, 3 MISC, the order of
+ * conll.h) B = 1 + 2t, I = 2 + 2t. */
+#define PL_NER_TYPES 4
+#define PL_NER_TAGS 9
+#define PL_NER_STAGES 2
+#define PL_NER_MAX_FEATS 96 /* features of one token, at most */
+
+static inline int pl_ner_tag_type(int tag) { return tag ? (tag - 1) / 2 : -1; }
+static inline int pl_ner_tag_is_b(int tag) { return tag && (tag - 1) % 2 == 0; }
+
+/* Feature groups, for training with some of them left out (what each is
+ * worth on dev is in the README). The model records the groups it was
+ * trained with and the tagger computes exactly those. */
+enum {
+    PL_NER_G_WORD = 1u << 0,    /* the word, lower case, neighbours, bigrams */
+    PL_NER_G_AFFIX = 1u << 1,   /* prefixes and suffixes */
+    PL_NER_G_SHAPE = 1u << 2,   /* shapes, capitalisation in context, sentence start */
+    PL_NER_G_CLUSTER = 1u << 3, /* word clusters learned from unlabeled news */
+    PL_NER_G_GAZ = 1u << 4,     /* gazetteer matches */
+    PL_NER_G_DOC = 1u << 5,     /* the same word elsewhere in the document */
+    PL_NER_G_STAGE2 = 1u << 6,  /* second stage: the first stage's tags across the document */
+    PL_NER_G_ALL = (1u << 7) - 1,
+};
+
+/* Gazetteer kinds (bits of pl_ner_phr.kinds). */
+enum {
+    PL_NER_K_LOC = 1u << 0,
+    PL_NER_K_ORG = 1u << 1,
+    PL_NER_K_MISC = 1u << 2,
+    PL_NER_K_FIRST = 1u << 3, /* a given name */
+    PL_NER_K_ROLE = 1u << 4,  /* a title or role word ("minister") */
+    PL_NER_K_KINDS = 5,
+    PL_NER_K_PREFIX = 1u << 7, /* a longer phrase starts with this one */
+};
+
+#define PL_NER_NO_CLUSTER 0xffffu
+#define PL_NER_CLUSTER_LEVELS 3
+
+/* Lexicon slot: a lower-cased word (by pl_ner_key) with its clusters at
+ * three granularities and its frequency class in the unlabeled text. */
+struct pl_ner_lex {
+    uint64_t key; /* 0: empty slot */
+    uint16_t c[PL_NER_CLUSTER_LEVELS];
+    uint16_t freq; /* floor(log2(count + 1)) */
+};
+
+/* Gazetteer slot: a lower-cased phrase (words joined by one space). */
+struct pl_ner_phr {
+    uint64_t key; /* 0: empty slot */
+    uint32_t kinds;
+    uint32_t pad;
+};
+
+/* A model: weights and tables, in a mapped file or owned by the trainer. */
+struct pl_ner_model {
+    uint32_t hash_bits;
+    uint32_t groups;
+    uint32_t stages; /* 1, or 2 with PL_NER_G_STAGE2 */
+    /* Per stage: transition scores [from][to], from = PL_NER_TAGS is the
+     * sentence start; and weights [bucket][tag]. A file model holds int16
+     * weights times scale; the trainer's holds floats (wf). */
+    const float *trans[PL_NER_STAGES];
+    const int16_t *w[PL_NER_STAGES];
+    const float *wf[PL_NER_STAGES];
+    float scale[PL_NER_STAGES];
+    const struct pl_ner_lex *lex;
+    uint64_t lex_mask;
+    const struct pl_ner_phr *phr;
+    uint64_t phr_mask;
+    uint32_t max_phrase; /* words */
+    void *map;           /* the mapping, when opened from a file */
+    size_t map_len;
+};
+
+/* Opens and maps a model file. Caller owns *out (pl_ner_model_close).
+ * Returns 0, or -1 with the reason (naming the file) in err. */
+int pl_ner_model_open(const char *path, struct pl_ner_model **out, char *err, size_t errlen);
+void pl_ner_model_close(struct pl_ner_model **m);
+
+/* Writes a trainer's model (float weights) as a model file, quantising the
+ * weights to int16; atomically (temp file + rename). Returns 0 or -errno. */
+int pl_ner_model_write(const struct pl_ner_model *m, const char *path);
+
+/* Key of a lower-cased word or phrase in the lexicon and gazetteer. */
+uint64_t pl_ner_key(const char *s, size_t n);
+
+/* One token of a document, as the tokenizer gave it. */
+struct pl_ner_tok {
+    const char *s;
+    uint32_t n;
+    uint8_t sent_start; /* first token of a sentence */
+};
+
+struct pl_ner_tokinfo; /* per-token features' inputs, see ner.c */
+
+/* A document being tagged: tokens and what was computed from them. */
+struct pl_ner_doc {
+    const struct pl_ner_model *m;
+    const struct pl_ner_tok *tok;
+    size_t n;
+    struct pl_ner_tokinfo *info;
+    uint8_t *s1; /* the first stage's tags */
+};
+
+/* Prepares doc for tagging tokens tok[0..n) (borrowed until
+ * pl_ner_doc_free). Returns 0 or -ENOMEM. */
+int pl_ner_doc_init(struct pl_ner_doc *doc, const struct pl_ner_model *m,
+                    const struct pl_ner_tok *tok, size_t n);
+void pl_ner_doc_free(struct pl_ner_doc *doc);
+
+/* Sets the first stage's tags (n of them; copied) for stage-2 features. */
+int pl_ner_doc_set_stage1(struct pl_ner_doc *doc, const uint8_t *tags);
+
+/* Feature buckets of token i for stage (0 or 1): writes at most
+ * PL_NER_MAX_FEATS to out, returns how many. */
+size_t pl_ner_features(const struct pl_ner_doc *doc, size_t i, int stage, uint32_t *out);
+
+/* Viterbi over sentence scores em[n][PL_NER_TAGS] with transitions
+ * trans[(PL_NER_TAGS + 1) * PL_NER_TAGS], never I-X after anything but B-X
+ * or I-X. Writes n tags. work holds 2 * n * PL_NER_TAGS floats. */
+void pl_ner_viterbi(const float *em, size_t n, const float *trans, uint8_t *tags, float *work);
+
+/* Tags the whole document (both stages when the model has two): tags[n].
+ * Returns 0 or -ENOMEM. */
+int pl_ner_tag(struct pl_ner_doc *doc, uint8_t *tags);
+
+#endif
