@@ -55,6 +55,18 @@ static int s_is(const struct ctx *c, size_t i, const char *w)
 }
 
 /* Integer value of a plain number token of 1..4 digits, else -1. */
+/* The number written by n ASCII digits at s, or -1. */
+static int s_digits(const char *s, size_t n)
+{
+    int v = 0;
+    for (size_t j = 0; j < n; j++) {
+        if (!isdigit((unsigned char)s[j]))
+            return -1;
+        v = v * 10 + (s[j] - '0');
+    }
+    return v;
+}
+
 static int s_num(const struct ctx *c, size_t i)
 {
     if (i >= c->k->n)
@@ -152,7 +164,15 @@ static size_t s_match(const struct ctx *c, size_t i, char *value)
     size_t n = k->end - k->start;
     value[0] = '\0';
 
-    /* 2025-04-10 */
+    /* 2025-04-10, one token */
+    if (k->kind == PL_TOK_NUMBER && n == 10 && w[4] == '-' && w[7] == '-') {
+        int y = s_digits(w, 4), m = s_digits(w + 5, 2), d = s_digits(w + 8, 2);
+        if (s_valid_year(y) && m >= 1 && m <= 12 && d >= 1 && d <= 31) {
+            snprintf(value, 40, "%04d-%02d-%02d", y, m, d);
+            return 1;
+        }
+    }
+    /* 2025-04-10 written apart */
     if (k->kind == PL_TOK_NUMBER && n == 4 && i + 4 < c->k->n + 0 && s_is(c, i + 1, "-") &&
         s_is(c, i + 3, "-")) {
         int y = s_num(c, i), m = s_num(c, i + 2), d = s_num(c, i + 4);

@@ -555,20 +555,72 @@ static const struct {
                  { "gazetteer", PL_NER_G_GAZ },   { "doc", PL_NER_G_DOC },
                  { "stage2", PL_NER_G_STAGE2 } };
 
+/* --test: tags a CoNLL file's own tokens with a model file and scores it,
+ * for comparing with `pressline eval ner`, which tags the raw text. */
+static int s_test(const char *model, const char *path, const char *predict)
+{
+    struct pl_ner_model *m;
+    char why[512];
+    if (pl_ner_model_open(model, &m, why, sizeof(why)) != 0) {
+        fprintf(stderr, "pl_train_ner: %s\n", why);
+        return 1;
+    }
+    struct corpus c = { 0 };
+    if (s_read_conll(path, &c) != 0)
+        return 1;
+    FILE *out = predict ? fopen(predict, "w") : NULL;
+    struct pl_conll_score sc = { 0 };
+    for (size_t di = 0; di < c.n; di++) {
+        struct doc *d = &c.d[di];
+        struct pl_ner_doc nd;
+        if (pl_ner_doc_init(&nd, m, d->tok, d->n) != 0 || pl_ner_tag(&nd, d->s1) != 0) {
+            fprintf(stderr, "pl_train_ner: out of memory\n");
+            return 1;
+        }
+        pl_ner_doc_free(&nd);
+        for (size_t a = 0; a < d->n;) {
+            size_t b = a + 1;
+            while (b < d->n && !d->tok[b].sent_start)
+                b++;
+            const char *g[512], *p[512];
+            for (size_t i = a; i < b && b - a <= 512; i++) {
+                g[i - a] = s_tag_str[d->gold[i]];
+                p[i - a] = s_tag_str[d->s1[i]];
+            }
+            if (b - a <= 512)
+                pl_conll_score_add(&sc, g, p, b - a);
+            for (size_t i = a; out && i < b; i++)
+                fprintf(out, "%s %s %s\n", d->tok[i].s, s_tag_str[d->gold[i]], s_tag_str[d->s1[i]]);
+            if (out)
+                fputc('\n', out);
+            a = b;
+        }
+    }
+    if (out && fclose(out) != 0) {
+        fprintf(stderr, "pl_train_ner: cannot write %s\n", predict);
+        return 1;
+    }
+    s_print_score(path, &sc, 1);
+    pl_ner_model_close(&m);
+    return 0;
+}
+
 static void s_usage(void)
 {
     fprintf(stderr,
             "usage: pl_train_ner --train FILE --out MODEL [--dev FILE] [--clusters FILE]\n"
             "                    [--gazetteer FILE] [--epochs N] [--epochs2 N] [--folds K]\n"
             "                    [--bits B] [--without GROUP,...]\n"
+            "       pl_train_ner --test FILE --model MODEL [--predict OUT]\n"
             "groups: word affix shape cluster gazetteer doc stage2\n");
 }
 
 int main(int argc, char **argv)
 {
     const char *train = NULL, *dev_path = NULL, *out = NULL, *clusters = NULL, *gaz = NULL;
-    int epochs = 12, epochs2 = 12, folds = 5, bits = 20;
+    int epochs = 12, epochs2 = 12, folds = 5, bits = 19;
     unsigned groups = PL_NER_G_ALL;
+    const char *test = NULL, *model = NULL, *predict = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) {
@@ -577,6 +629,12 @@ int main(int argc, char **argv)
         }
         if (!strcmp(a, "--train"))
             train = v;
+        else if (!strcmp(a, "--test"))
+            test = v;
+        else if (!strcmp(a, "--model"))
+            model = v;
+        else if (!strcmp(a, "--predict"))
+            predict = v;
         else if (!strcmp(a, "--dev"))
             dev_path = v;
         else if (!strcmp(a, "--out"))
@@ -616,6 +674,8 @@ int main(int argc, char **argv)
         }
         i++;
     }
+    if (test && model)
+        return s_test(model, test, predict);
     if (!train || !out || epochs < 1 || epochs2 < 1 || folds < 2 || bits < 10 || bits > 26) {
         s_usage();
         return 2;

@@ -127,6 +127,24 @@ static void s_case_flags(const char *t, size_t start, size_t end, unsigned *flag
         *flags |= PL_TF_ALLCAPS;
 }
 
+/* Length of "n't" (any apostrophe, any case) at t[i] when no letter
+ * follows it, else 0. */
+static size_t s_negation_clitic(const char *t, size_t len, size_t i)
+{
+    size_t a1, a2, a3, a4;
+    int32_t n = s_at(t, len, i, &a1);
+    if (n != 'n' && n != 'N')
+        return 0;
+    if (!s_is_apostrophe(s_at(t, len, i + a1, &a2)))
+        return 0;
+    int32_t c = s_at(t, len, i + a1 + a2, &a3);
+    if (c != 't' && c != 'T')
+        return 0;
+    if (pl_cp_is_letter(s_at(t, len, i + a1 + a2 + a3, &a4)))
+        return 0;
+    return a1 + a2 + a3;
+}
+
 int pl_tokenize(const char *t, size_t len, struct pl_tokens *out)
 {
     size_t i = 0, adv;
@@ -149,7 +167,11 @@ int pl_tokenize(const char *t, size_t len, struct pl_tokens *out)
         size_t start = i;
         int kind;
 
-        if (pl_cp_is_letter(cp)) {
+        size_t nt_len = s_negation_clitic(t, len, i);
+        if (nt_len) {
+            kind = PL_TOK_WORD;
+            i += nt_len;
+        } else if (pl_cp_is_letter(cp)) {
             kind = PL_TOK_WORD;
             i += adv;
             for (;;) {
@@ -170,26 +192,31 @@ int pl_tokenize(const char *t, size_t len, struct pl_tokens *out)
                                    next == 'm') &&
                                   !pl_cp_is_letter(after);
                     if (clitic || (next == 'l' && (after == 'l')) ||
-                        (next == 'r' && after == 'e') || (next == 'v' && after == 'e'))
+                        (next == 'r' && after == 'e') || (next == 'v' && after == 'e')) {
+                        /* "don't" -> "do" "n't", as the Penn Treebank and
+                         * CoNLL split it. */
+                        if ((next == 't' || next == 'T') && i - start >= 2 &&
+                            (t[i - 1] == 'n' || t[i - 1] == 'N'))
+                            i--;
                         break;
+                    }
                     i += a2;
                     continue;
                 }
-                if (s_is_hyphen(c) && pl_cp_is_letter(next) && pl_cp_is_lower(next)) {
-                    /* "high-stakes" stays one word; "U.S.-Russia" and
-                     * "US-Russia" split at the hyphen so names stand alone. */
-                    size_t pa;
-                    int32_t prev = -1;
-                    for (size_t k = i; k > start;) {
-                        k--;
-                        if (((unsigned char)t[k] & 0xC0) != 0x80) {
-                            prev = pl_utf8_decode(t + k, i - k, &pa);
-                            break;
-                        }
-                    }
-                    if (pl_cp_is_lower(prev)) {
+                if (s_is_hyphen(c) && (pl_cp_is_letter(next) || pl_cp_is_digit(next))) {
+                    /* Hyphenated words stay whole, as CoNLL writes them:
+                     * "high-stakes", "ex-England", "Chester-le-Street". */
+                    i += a2;
+                    continue;
+                }
+                if (c == '$' && i - start <= 3) {
+                    /* Currencies written with a country prefix: "C$", "US$". */
+                    bool upper = true;
+                    for (size_t k = start; k < i; k++)
+                        upper = upper && t[k] >= 'A' && t[k] <= 'Z';
+                    if (upper) {
                         i += a2;
-                        continue;
+                        break;
                     }
                 }
                 break;
@@ -237,7 +264,9 @@ int pl_tokenize(const char *t, size_t len, struct pl_tokens *out)
                     i += a2;
                     continue;
                 }
-                if ((c == '.' || c == ',' || c == ':') && pl_cp_is_digit(s_at(t, len, i + 1, &a3))) {
+                if ((c == '.' || c == ',' || c == ':' || c == '-' || c == '/') &&
+                    pl_cp_is_digit(s_at(t, len, i + 1, &a3))) {
+                    /* "1,000", "10:30", "1996-08-30", "19-23", "3/4" */
                     i += 1;
                     continue;
                 }
@@ -254,7 +283,10 @@ int pl_tokenize(const char *t, size_t len, struct pl_tokens *out)
             size_t a2;
             i += adv;
             int32_t c = s_at(t, len, i, &a2);
-            if (pl_cp_is_letter(c) && out->n > 0 && out->v[out->n - 1].end == start) {
+            /* Also after a space, in text tokenized already ("Lord 's"). */
+            size_t a5;
+            bool lone_s = (c == 's' || c == 'S') && !pl_cp_is_letter(s_at(t, len, i + a2, &a5));
+            if (pl_cp_is_letter(c) && out->n > 0 && (out->v[out->n - 1].end == start || lone_s)) {
                 kind = PL_TOK_WORD;
                 while (pl_cp_is_letter(s_at(t, len, i, &a2)))
                     i += a2;

@@ -48,8 +48,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     static struct pl_host host = { PL_PLUGIN_ABI_VERSION, sizeof(struct pl_host), NULL, s_log,
                                    s_fail, s_keys };
     struct pl_error err;
-    if (pressline_plugin.init(&host, "{}", &s_state, &err) != 0)
+#ifdef PL_FUZZ_MODEL
+#define PL_FUZZ_OPTIONS "{\"model\":\"" PL_FUZZ_MODEL "\"}"
+#else
+#define PL_FUZZ_OPTIONS "{}"
+#endif
+    if (pressline_plugin.init(&host, PL_FUZZ_OPTIONS, &s_state, &err) != 0) {
+        fprintf(stderr, "init: %s\n", err.message);
         abort();
+    }
     return 0;
 }
 

@@ -64,22 +64,29 @@ static void line_break_always_ends_a_sentence(void **st)
     free(s);
 }
 
-static void tokenizer_splits_possessives_and_capitalised_hyphen_compounds(void **st)
+/* Tokens as CoNLL-2003 writes them, so the tagger sees on raw text what it
+ * was trained on. */
+static void tokenizer_splits_like_conll(void **st)
 {
     (void)st;
-    const char *t = "Russia\xe2\x80\x99s US-Russia high-stakes O'Brien";
+    const char *t = "Russia\xe2\x80\x99s US-Russia high-stakes O'Brien NEW YORK 1996-08-30 "
+                    "June 19-23 C$ 1.15 Lord 's U.S. don't";
     struct pl_tokens k = { 0 };
     assert_int_equal(pl_tokenize(t, strlen(t), &k), 0);
-    const char *want[] = { "Russia", "\xe2\x80\x99s", "US", "-", "Russia", "high-stakes",
-                           "O'Brien" };
-    assert_int_equal(k.n, 7);
-    for (size_t i = 0; i < k.n; i++) {
+    const char *want[] = { "Russia", "\xe2\x80\x99s", "US-Russia", "high-stakes", "O'Brien",
+                           "NEW",    "YORK",         "1996-08-30", "June",       "19-23",
+                           "C$",     "1.15",         "Lord",       "'s",         "U.S.",
+                           "do",     "n't" };
+    size_t nwant = sizeof(want) / sizeof(want[0]);
+    for (size_t i = 0; i < k.n && i < nwant; i++) {
         char *s = strndup(t + k.v[i].start, k.v[i].end - k.v[i].start);
-        assert_string_equal(s, want[i]);
+        if (strcmp(s, want[i]) != 0)
+            fail_msg("token %zu is \"%s\", want \"%s\"", i, s, want[i]);
         free(s);
     }
+    assert_int_equal(k.n, nwant);
     assert_true(k.v[0].flags & PL_TF_CAP);
-    assert_true(k.v[2].flags & PL_TF_ALLCAPS);
+    assert_true(k.v[5].flags & PL_TF_ALLCAPS);
     free(k.v);
 }
 
@@ -101,7 +108,7 @@ int main(void)
         cmocka_unit_test(splitter_ends_sentence_after_acronym_followed_by_function_word),
         cmocka_unit_test(splitter_keeps_closing_quote_with_its_sentence),
         cmocka_unit_test(line_break_always_ends_a_sentence),
-        cmocka_unit_test(tokenizer_splits_possessives_and_capitalised_hyphen_compounds),
+        cmocka_unit_test(tokenizer_splits_like_conll),
         cmocka_unit_test(utf8_decoder_rejects_overlong_and_surrogates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
