@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# pl_train_ner: the same data gives the same model file byte for byte, the
+# model it writes is one the tagger opens, and bad input is refused clearly.
+set -u
+bin=${PL_BUILD_DIR:?}/bin
+src=${PL_SOURCE_DIR:?}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+tiny=$src/tests/fixtures/conll/tiny.txt
+gaz=$src/plugins/entities/gazetteer.tsv
+
+for i in 1 2; do
+  "$bin/pl_train_ner" --train "$tiny" --dev "$tiny" --gazetteer "$gaz" --bits 12 --epochs 3 \
+    --epochs2 2 --folds 2 --out "$tmp/tiny$i.model" 2> "$tmp/log$i" || { cat "$tmp/log$i"; fail "training on the fixture"; }
+done
+cmp -s "$tmp/tiny1.model" "$tmp/tiny2.model" || fail "two runs on the same data wrote different models"
+"$bin/pl_train_ner" --test "$tiny" --model "$tmp/tiny1.model" || fail "--test on a two-stage model"
+# Three names in the fixture; a one-stage model trained on it finds them all
+# (with one document, the second stage has no held-out tags to learn from).
+"$bin/pl_train_ner" --train "$tiny" --gazetteer "$gaz" --bits 12 --epochs 10 --without stage2 \
+  --out "$tmp/one.model" 2> "$tmp/log3" || { cat "$tmp/log3"; fail "one-stage training"; }
+out=$("$bin/pl_train_ner" --test "$tiny" --model "$tmp/one.model" 2>&1) || fail "--test: $out"
+echo "$out"
+echo "$out" | grep -q "F1 100.00" || fail "a model trained on the fixture does not tag the fixture"
+
+out=$("$bin/pl_train_ner" --train "$tmp/missing.txt" --out "$tmp/x.model" 2>&1) && fail "a missing file was accepted"
+echo "$out" | grep -q "cannot open $tmp/missing.txt" || fail "missing file: $out"
+printf 'Paris NNP I-NP I-TOWN\n' > "$tmp/bad.txt"
+out=$("$bin/pl_train_ner" --train "$tmp/bad.txt" --out "$tmp/x.model" 2>&1) && fail "an unknown tag was accepted"
+echo "$out" | grep -q "bad.txt:1: unknown tag \"I-TOWN\"" || fail "unknown tag: $out"
+"$bin/pl_train_ner" --train "$tiny" --out "$tmp/x.model" --without colour 2> "$tmp/err" && fail "an unknown group was accepted"
+grep -q 'unknown feature group "colour"' "$tmp/err" || fail "unknown group: $(cat "$tmp/err")"
+
+train=$src/../shared/data/conll2003/train.txt
+dev=$src/../shared/data/conll2003/dev.txt
+if [ ! -r "$train" ] || [ ! -r "$dev" ]; then
+  echo "skipped the CoNLL-2003 run: $train is not there"
+  exit 0
+fi
+# One epoch per stage on the real data, twice: same bytes, and a sane score.
+for i in 1 2; do
+  "$bin/pl_train_ner" --train "$train" --dev "$dev" --gazetteer "$gaz" --bits 16 --epochs 1 \
+    --epochs2 1 --folds 2 --out "$tmp/conll$i.model" 2> "$tmp/clog$i" || { cat "$tmp/clog$i"; fail "training on CoNLL"; }
+done
+cmp -s "$tmp/conll1.model" "$tmp/conll2.model" || fail "two runs on CoNLL-2003 wrote different models"
+grep "stage 2 dev" "$tmp/clog1"
+f1=$(grep "^stage 2 dev" "$tmp/clog1" | sed 's/.*F1 \([0-9]*\)\..*/\1/')
+[ "${f1:-0}" -ge 80 ] || fail "one epoch on CoNLL-2003 scored only $f1 F1 on dev"
+echo "ok"
