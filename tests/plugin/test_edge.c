@@ -230,6 +230,84 @@ static void a_surname_alone_joins_the_full_name(void **st)
     cJSON_Delete(r);
 }
 
+/* The value of the date found as `text`, "null", or NULL when not found. */
+static const char *s_date_value(const cJSON *r, const char *text)
+{
+    const cJSON *d;
+    cJSON_ArrayForEach(d, cJSON_GetObjectItem(r, "dates"))
+    {
+        if (strcmp(cJSON_GetObjectItem(d, "text")->valuestring, text) != 0)
+            continue;
+        const cJSON *v = cJSON_GetObjectItem(d, "value");
+        return cJSON_IsString(v) ? v->valuestring : "null";
+    }
+    return NULL;
+}
+
+static void s_expect_date(const cJSON *r, const char *text, const char *value)
+{
+    const char *got = s_date_value(r, text);
+    if (!got || strcmp(got, value) != 0)
+        fail_msg("date \"%s\": value %s, want %s", text, got ? got : "(not found)", value);
+}
+
+static void dates_resolve_against_the_article_date_when_there_is_one(void **st)
+{
+    (void)st;
+    static const char text[] =
+        "On Monday the council met. The deal of February 12 and the vote of April 10, 2025 "
+        "were noted, and the 2025-04-10 memo too. Prices rose last month and fell earlier "
+        "this week.";
+    char err[600] = "";
+    /* 2025-04-10 is a Thursday. */
+    char *doc = th_path("{\"published\":\"2025-04-10\",\"text\":\"%s\"}", text);
+    cJSON *r = s_run("entities", NULL, doc, err, sizeof(err));
+    assert_non_null(r);
+    s_expect_date(r, "Monday", "2025-04-07");
+    s_expect_date(r, "February 12", "2025-02-12");
+    s_expect_date(r, "April 10, 2025", "2025-04-10");
+    s_expect_date(r, "2025-04-10", "2025-04-10");
+    s_expect_date(r, "last month", "2025-03");
+    s_expect_date(r, "earlier this week", "2025-W15");
+    /* Dates are not names. */
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(r, "entities"))
+        assert_string_equal(cJSON_GetObjectItem(e, "type")->valuestring, "DATE");
+    cJSON_Delete(r);
+    free(doc);
+    /* Without the article's date only absolute dates have a value. */
+    doc = th_path("{\"text\":\"%s\"}", text);
+    r = s_run("entities", NULL, doc, err, sizeof(err));
+    assert_non_null(r);
+    s_expect_date(r, "Monday", "null");
+    s_expect_date(r, "last month", "null");
+    s_expect_date(r, "earlier this week", "null");
+    s_expect_date(r, "April 10, 2025", "2025-04-10");
+    s_expect_date(r, "2025-04-10", "2025-04-10");
+    cJSON_Delete(r);
+    free(doc);
+}
+
+static void a_missing_or_damaged_model_stops_the_stage_with_the_reason(void **st)
+{
+    (void)st;
+    char *p = th_path("%s/lib/pressline/entities.so", th_build_dir()), e[1024];
+    struct pl_plugin_handle *h = NULL;
+    assert_int_equal(pl_plugin_open(p, &h, e, sizeof(e)), 0);
+    struct pl_plugin_instance inst;
+    assert_int_equal(pl_plugin_instance_init(&inst, h, "entities", "{\"model\":\"/nonexistent/ner.model\"}",
+                                             e, sizeof(e)), -1);
+    assert_non_null(strstr(e, "cannot open the NER model /nonexistent/ner.model"));
+    assert_int_equal(pl_plugin_instance_init(&inst, h, "entities", "{\"model\":5}", e, sizeof(e)), -1);
+    assert_non_null(strstr(e, "\"model\" must be a file path"));
+    /* A file that is not a model. */
+    assert_int_equal(pl_plugin_instance_init(&inst, h, "entities", "{\"model\":\"/etc/passwd\"}", e,
+                                             sizeof(e)), -1);
+    assert_non_null(strstr(e, "is not a pressline NER model"));
+    pl_plugin_close(&h);
+    free(p);
+}
+
 static void text_without_names_or_content_words_is_handled(void **st)
 {
     (void)st;
@@ -290,6 +368,8 @@ int main(void)
         cmocka_unit_test(a_near_repeat_of_a_picked_sentence_is_not_picked),
         cmocka_unit_test(stages_without_text_fail_with_a_clear_reason),
         cmocka_unit_test(a_surname_alone_joins_the_full_name),
+        cmocka_unit_test(dates_resolve_against_the_article_date_when_there_is_one),
+        cmocka_unit_test(a_missing_or_damaged_model_stops_the_stage_with_the_reason),
         cmocka_unit_test(text_without_names_or_content_words_is_handled),
         cmocka_unit_test(a_large_article_is_handled),
     };
