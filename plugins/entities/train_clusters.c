@@ -9,10 +9,10 @@
  * unit vectors at three granularities. Writes "word<TAB>c1<TAB>c2<TAB>c3
  * <TAB>count" lines, the --clusters input of pl_train_ner.
  *
- * Written by hand: Debian packages no word2vec library for C (the word2vec
- * package is a command-line tool that is neither deterministic nor
- * embeddable). Deterministic: one thread and a fixed-seed generator, so the
- * same text gives the same clusters.
+ * Written by hand: Debian 12 packages no word2vec or Brown-clustering
+ * implementation (`apt-cache search word2vec` finds nothing). Deterministic:
+ * one thread and a fixed-seed generator, so the same text gives the same
+ * clusters.
  */
 #include <errno.h>
 #include <math.h>

@@ -71,17 +71,24 @@ static struct doc *s_new_doc(struct corpus *c)
     return d;
 }
 
-/* Reads CoNLL: "token ... TAG" lines, blank lines between sentences,
- * -DOCSTART- between documents. IOB1 or BIO in, BIO kept. */
-static int s_read_conll(const char *path, struct corpus *c)
+static FILE *s_open(const char *path)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
         char eb[128];
         fprintf(stderr, "pl_train_ner: cannot open %s: %s\n", path,
                 strerror_r(errno, eb, sizeof(eb)));
-        return -1;
     }
+    return f;
+}
+
+/* Reads CoNLL: "token ... TAG" lines, blank lines between sentences,
+ * -DOCSTART- between documents. IOB1 or BIO in, BIO kept. */
+static int s_read_conll(const char *path, struct corpus *c)
+{
+    FILE *f = s_open(path);
+    if (!f)
+        return -1;
     char line[4096];
     struct doc *d = NULL;
     int new_sent = 1;
@@ -198,24 +205,28 @@ static size_t s_count_lines(const char *path)
     return n;
 }
 
+/* An empty open-addressed table with room for per_line slots per line of
+ * the file at path (a minimal one without a file). */
+static void *s_new_table(const char *path, size_t per_line, size_t elem, size_t *mask)
+{
+    size_t lines = path ? s_count_lines(path) : 0, cap = 64;
+    while (cap < per_line * lines + 2)
+        cap *= 2;
+    void *t = s_xrealloc(NULL, cap * elem);
+    memset(t, 0, cap * elem);
+    *mask = cap - 1;
+    return t;
+}
+
 /* Clusters file: "word<TAB>c1<TAB>c2<TAB>c3<TAB>count" per line. */
 static int s_load_clusters(const char *path)
 {
-    size_t lines = path ? s_count_lines(path) : 0, cap = 64;
-    while (cap < 2 * lines + 2)
-        cap *= 2;
-    s_lex = s_xrealloc(NULL, cap * sizeof(*s_lex));
-    memset(s_lex, 0, cap * sizeof(*s_lex));
-    s_lex_mask = cap - 1;
+    s_lex = s_new_table(path, 2, sizeof(*s_lex), &s_lex_mask);
     if (!path)
         return 0;
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        char eb[128];
-        fprintf(stderr, "pl_train_ner: cannot open %s: %s\n", path,
-                strerror_r(errno, eb, sizeof(eb)));
+    FILE *f = s_open(path);
+    if (!f)
         return -1;
-    }
     char line[1024], word[512];
     unsigned c1, c2, c3;
     unsigned long cnt;
@@ -249,21 +260,12 @@ static void s_phr_add(const char *s, size_t n, uint32_t kinds)
 /* Gazetteer: "KIND<TAB>phrase" lines (the plugin's gazetteer.tsv). */
 static int s_load_gazetteer(const char *path)
 {
-    size_t lines = path ? s_count_lines(path) : 0, cap = 64;
-    while (cap < 8 * lines + 2)
-        cap *= 2;
-    s_phr = s_xrealloc(NULL, cap * sizeof(*s_phr));
-    memset(s_phr, 0, cap * sizeof(*s_phr));
-    s_phr_mask = cap - 1;
+    s_phr = s_new_table(path, 8, sizeof(*s_phr), &s_phr_mask);
     if (!path)
         return 0;
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        char eb[128];
-        fprintf(stderr, "pl_train_ner: cannot open %s: %s\n", path,
-                strerror_r(errno, eb, sizeof(eb)));
+    FILE *f = s_open(path);
+    if (!f)
         return -1;
-    }
     static const struct {
         const char *name;
         uint32_t kind;
