@@ -9,7 +9,8 @@
  * the seed articles) into raw text, and calls process() on every document N
  * times (default 5) on this thread. Prints the model load time, tokens per
  * second for the whole plugin call (JSON in and out, tokenizer, dates,
- * tagger, grouping) and for the tagger alone, and the resident memory.
+ * tagger, grouping) and for the tagger alone, the time for one 1 MB article,
+ * and the resident memory.
  * A program that prints figures; nothing here passes or fails.
  */
 #include <dirent.h>
@@ -183,6 +184,32 @@ int main(int argc, char **argv)
         }
     }
     double plugin = s_now() - t0;
+
+    /* One article of 1 MB: the documents end to end. */
+    struct pl_buf big = { 0 };
+    for (size_t i = 0; big.len < (1u << 20); i = (i + 1) % d.n) {
+        pl_buf_append(&big, d.text[i], strlen(d.text[i]));
+        pl_buf_append(&big, "\n\n", 2);
+    }
+    pl_buf_terminate(&big);
+    cJSON *bo = cJSON_CreateObject();
+    cJSON_AddStringToObject(bo, "text", big.data);
+    char *bj = cJSON_PrintUnformatted(bo);
+    cJSON_Delete(bo);
+    free(big.data);
+    double big_t = s_now();
+    {
+        char *out;
+        size_t out_len;
+        struct pl_error e;
+        if (inst.desc->process(inst.state, bj, strlen(bj), &out, &out_len, &e)) {
+            fprintf(stderr, "ner_bench: process failed on 1 MB: %s\n", e.message);
+            return 1;
+        }
+        inst.desc->release(inst.state, out);
+    }
+    big_t = s_now() - big_t;
+    free(bj);
     long rss1 = s_rss_kb();
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
@@ -227,6 +254,7 @@ int main(int argc, char **argv)
     printf("  whole plugin call: %.0f tokens/s (%.1f ms per 1,000 tokens)\n",
            (double)tokens * rounds / plugin, plugin * 1e3 / ((double)tokens * rounds / 1000));
     printf("  tagger alone:      %.0f tokens/s\n", (double)tokens * rounds / tagger);
+    printf("  one 1 MB article: %.0f ms\n", big_t * 1e3);
     printf("  resident memory: %.1f MB after the runs (%.1f MB before loading), peak %.1f MB\n",
            rss1 / 1024.0, rss0 / 1024.0, ru.ru_maxrss / 1024.0);
     pl_ner_model_close(&m);
