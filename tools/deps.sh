@@ -3,7 +3,8 @@
 # is missing. Uses sudo when not run as root. Safe to run again.
 set -euo pipefail
 pkgs=(gcc make cmake pkg-config libuv1-dev libzmq3-dev libcjson-dev libutf8proc-dev
-      libsodium-dev libcmocka-dev python3 python3-jsonschema clang libclang-rt-14-dev iproute2)
+      libsodium-dev libcmocka-dev libstemmer-dev python3 python3-jsonschema clang
+      libclang-rt-14-dev iproute2 xz-utils)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

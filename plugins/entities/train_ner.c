@@ -557,6 +557,23 @@ static const struct {
                  { "gazetteer", PL_NER_G_GAZ },   { "doc", PL_NER_G_DOC },
                  { "stage2", PL_NER_G_STAGE2 } };
 
+static void s_corpus_free(struct corpus *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        struct doc *d = &c->d[i];
+        free(d->tok);
+        free(d->gold);
+        free(d->s1);
+        free(d->buf);
+        for (int s = 0; s < PL_NER_STAGES; s++) {
+            free(d->foff[s]);
+            free(d->f[s]);
+        }
+    }
+    free(c->d);
+    memset(c, 0, sizeof(*c));
+}
+
 /* --test: tags a CoNLL file's own tokens with a model file and scores it,
  * for comparing with `pressline eval ner`, which tags the raw text. */
 static int s_test(const char *model, const char *path, const char *predict)
@@ -604,6 +621,7 @@ static int s_test(const char *model, const char *path, const char *predict)
     }
     s_print_score(path, &sc, 1);
     pl_ner_model_close(&m);
+    s_corpus_free(&c);
     return 0;
 }
 
@@ -664,6 +682,7 @@ int main(int argc, char **argv)
                     }
                 if (!found) {
                     fprintf(stderr, "pl_train_ner: unknown feature group \"%s\"\n", tok);
+                    free(dup);
                     s_usage();
                     return 2;
                 }
@@ -760,5 +779,17 @@ int main(int argc, char **argv)
         return 1;
     }
     fprintf(stderr, "wrote %s\n", out);
+    for (int s = 0; s < PL_NER_STAGES; s++) {
+        free(tr.w[s]);
+        free(tr.wa[s]);
+        free(tr.avg_w[s]);
+        free(tr.tw[s]);
+        free(tr.twa[s]);
+        free(tr.avg_t[s]);
+    }
+    s_corpus_free(&tc);
+    s_corpus_free(&dc);
+    free(s_lex);
+    free(s_phr);
     return 0;
 }
