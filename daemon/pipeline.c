@@ -63,39 +63,26 @@ static uint64_t s_mono_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-int pl_pipeline_file(struct pl_pipeline *p, const char *path, uint64_t seq, char **out,
-                     size_t *out_len, int *is_error)
+/* Runs data (borrowed) through the chain for the source src. */
+static int s_run(struct pl_pipeline *p, struct pl_source *src, const char *received,
+                 const void *data, size_t len, uint64_t seq, char **out, size_t *out_len,
+                 int *is_error)
 {
-    const char *slash = strrchr(path, '/');
-    struct pl_source src = { .path = path, .name = slash ? slash + 1 : path, .format = "text" };
-    char received[32], published[32], reason[PL_ERROR_MAX + 64];
+    char published[32], reason[PL_ERROR_MAX + 64];
     const char *stage = NULL;
-    pl_iso_time(pl_epoch_us(), received);
-    void *data = NULL;
-    size_t len = 0;
     char *doc = NULL;
     size_t doc_len = 0;
     struct pl_stage_time times[PL_MAX_STAGES];
     memset(times, 0, sizeof(times));
     *is_error = 0;
-
-    int rc = pl_read_file_at(AT_FDCWD, path, p->cfg->max_bytes, true, &data, &len);
-    if (rc != 0) {
-        pl_name_id(src.name, &src);
-        src.bytes = len;
-        pl_refusal_reason(rc, len, p->cfg->max_bytes, &src.format, reason, sizeof(reason));
-        goto fail;
-    }
-    pl_content_id(data, len, &src);
-    src.bytes = len;
+    pl_content_id(data, len, src);
+    src->bytes = len;
     if (len == 0) {
         snprintf(reason, sizeof(reason), "empty file (0 bytes)");
         goto fail;
     }
-    if (pl_article_initial(&src, received, data, len, &doc, &doc_len) != 0)
-        goto oom;
-    free(data);
-    data = NULL;
+    if (pl_article_initial(src, received, data, len, &doc, &doc_len) != 0)
+        return -ENOMEM;
     for (size_t i = 0; i < p->n; i++) {
         const struct pl_plugin *d = p->inst[i]->desc;
         struct pl_error perr = { { 0 } };
@@ -117,14 +104,14 @@ int pl_pipeline_file(struct pl_pipeline *p, const char *path, uint64_t seq, char
         doc = malloc(res_len + 1);
         if (!doc) {
             d->release(p->inst[i]->state, res);
-            goto oom;
+            return -ENOMEM;
         }
         memcpy(doc, res, res_len + 1);
         doc_len = res_len;
         d->release(p->inst[i]->state, res);
     }
     pl_iso_time(pl_epoch_us(), published);
-    rc = pl_article_final(doc, doc_len, seq, published, times, p->n, out, out_len);
+    int rc = pl_article_final(doc, doc_len, seq, published, times, p->n, out, out_len);
     if (rc == -EINVAL) {
         stage = p->cfg->stages[p->n - 1].name;
         snprintf(reason, sizeof(reason), "the last stage returned a document that is not a JSON object");
@@ -133,13 +120,42 @@ int pl_pipeline_file(struct pl_pipeline *p, const char *path, uint64_t seq, char
     free(doc);
     return rc;
 fail:
-    free(data);
     free(doc);
     pl_iso_time(pl_epoch_us(), published);
     *is_error = 1;
-    return pl_article_error(&src, received, seq, published, stage, reason, NULL, out, out_len);
-oom:
+    return pl_article_error(src, received, seq, published, stage, reason, NULL, out, out_len);
+}
+
+int pl_pipeline_file(struct pl_pipeline *p, const char *path, uint64_t seq, char **out,
+                     size_t *out_len, int *is_error)
+{
+    const char *slash = strrchr(path, '/');
+    struct pl_source src = { .path = path, .name = slash ? slash + 1 : path, .format = "text" };
+    char received[32], published[32], reason[PL_ERROR_MAX + 64];
+    pl_iso_time(pl_epoch_us(), received);
+    void *data = NULL;
+    size_t len = 0;
+    *is_error = 0;
+    int rc = pl_read_file_at(AT_FDCWD, path, p->cfg->max_bytes, true, &data, &len);
+    if (rc != 0) {
+        pl_name_id(src.name, &src);
+        src.bytes = len;
+        pl_refusal_reason(rc, len, p->cfg->max_bytes, &src.format, reason, sizeof(reason));
+        pl_iso_time(pl_epoch_us(), published);
+        *is_error = 1;
+        free(data);
+        return pl_article_error(&src, received, seq, published, NULL, reason, NULL, out, out_len);
+    }
+    rc = s_run(p, &src, received, data, len, seq, out, out_len, is_error);
     free(data);
-    free(doc);
-    return -ENOMEM;
+    return rc;
+}
+
+int pl_pipeline_buffer(struct pl_pipeline *p, const char *name, const void *data, size_t len,
+                       uint64_t seq, char **out, size_t *out_len, int *is_error)
+{
+    struct pl_source src = { .path = name, .name = name, .format = "text" };
+    char received[32];
+    pl_iso_time(pl_epoch_us(), received);
+    return s_run(p, &src, received, data, len, seq, out, out_len, is_error);
 }

@@ -33,4 +33,9 @@ void pl_pipeline_close(struct pl_pipeline *p);
 int pl_pipeline_file(struct pl_pipeline *p, const char *path, uint64_t seq, char **out,
                      size_t *out_len, int *is_error);
 
+/* The same for len bytes at data (borrowed), as if read from a file called
+ * name. */
+int pl_pipeline_buffer(struct pl_pipeline *p, const char *name, const void *data, size_t len,
+                       uint64_t seq, char **out, size_t *out_len, int *is_error);
+
 #endif
