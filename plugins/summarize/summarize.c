@@ -23,7 +23,28 @@
 #include "docjson.h"
 #include "text.h"
 
+#include "weights.h"
+
+/* The sentence features the learned scorer weighs (plugins/summarize/
+ * train_summary.c trains the weights on CNN/DailyMail; weights.h holds
+ * them). The order is the weights' order; the names go out with
+ * "features": true for the trainer. */
+enum {
+    X_POS1, X_POS2, X_POS3, X_POS45, X_POS610, X_POSINV, X_POSREL, X_CENTRAL, X_TITLE,
+    X_LEN_SHORT, X_LEN_MID, X_LEN_LONG, X_LEN_VLONG, X_ENTITIES, X_NUMBER, X_QUOTE, X_TERMFREQ,
+    X_PARA_FIRST, X_DANGLING, X_N
+};
+static const char *const s_feature_names[X_N] = {
+    "pos1", "pos2", "pos3", "pos4-5", "pos6-10", "1/(1+rank)", "rank/candidates", "centrality",
+    "title_overlap", "len6-12", "len13-25", "len26-40", "len41+", "entity_density", "has_number",
+    "quote", "term_frequency", "paragraph_first", "dangling_start"
+};
+_Static_assert(sizeof(pl_summary_weights) / sizeof(pl_summary_weights[0]) == X_N + 1,
+               "weights.h does not match the feature list: retrain (tools/train-summary.sh)");
+
 struct sum_state {
+    double w[X_N + 1];  /* feature weights, then the bias */
+    int features;       /* emit "summary_features" for the trainer */
     int sentences;      /* fixed count, when ratio is 0 */
     double ratio;       /* share of candidate sentences, 0 = use count */
     int max_sentences;  /* cap when ratio is used */
@@ -36,7 +57,7 @@ static int s_init(const struct pl_host *host, const char *options_json, void **s
 {
     (void)host;
     static const char *const keys[] = { "sentences", "ratio", "max_sentences", "keywords",
-                                        "redundancy_lambda", NULL };
+                                        "redundancy_lambda", "weights", "features", NULL };
     cJSON *o = pl_options_parse(options_json, err);
     if (!o)
         return -1;
@@ -58,6 +79,31 @@ static int s_init(const struct pl_host *host, const char *options_json, void **s
         goto fail;
     st->sentences = (int)sentences;
     st->max_sentences = (int)max_sentences;
+    memcpy(st->w, pl_summary_weights, sizeof(st->w));
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(o, "weights");
+    if (w) {
+        if (!cJSON_IsArray(w) || cJSON_GetArraySize(w) != X_N + 1) {
+            pl_fail(err, "summarize: option \"weights\" must be an array of %d numbers "
+                         "(one per feature, then the bias)", X_N + 1);
+            goto fail;
+        }
+        int i = 0;
+        const cJSON *x;
+        cJSON_ArrayForEach(x, w)
+        {
+            if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble)) {
+                pl_fail(err, "summarize: option \"weights\": item %d is not a finite number", i);
+                goto fail;
+            }
+            st->w[i++] = x->valuedouble;
+        }
+    }
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, "features");
+    if (f && !cJSON_IsBool(f)) {
+        pl_fail(err, "summarize: option \"features\" must be true or false");
+        goto fail;
+    }
+    st->features = cJSON_IsTrue(f);
     st->keywords = (int)keywords;
     cJSON_Delete(o);
     *state = st;
@@ -149,6 +195,10 @@ struct sent {
     size_t nterms;
     double score;
     int picked;
+    int para_first; /* first sentence of its paragraph */
+    int mentions;   /* entity mentions starting inside it */
+    int number;     /* holds a number */
+    double x[X_N];
 };
 
 /* Cosine of two sentences' term-count vectors. scratch is all zero on entry
@@ -195,6 +245,52 @@ static int s_is_candidate(const char *t, const struct sent *s)
                      (e >= 3 && (unsigned char)p[e - 1] == 0x99 && (unsigned char)p[e - 3] == 0xe2)))
         e -= ((unsigned char)p[e - 1] >= 0x80) ? 3 : 1;
     return e > 0 && (p[e - 1] == '.' || p[e - 1] == '!');
+}
+
+/* A sentence that opens with a pronoun or a connective leans on the one
+ * before it, and reads badly on its own. */
+static int s_dangling(const char *p, size_t n)
+{
+    static const char *const words[] = { "He",   "She",  "It",  "They", "This", "That", "These",
+                                         "Those", "But", "And", "So",   "His",  "Her",  "Their",
+                                         "Its",  "Also", "However", NULL };
+    for (size_t i = 0; words[i]; i++) {
+        size_t l = strlen(words[i]);
+        if (n > l && memcmp(p, words[i], l) == 0 && !isalnum((unsigned char)p[l]))
+            return 1;
+    }
+    return 0;
+}
+
+/* Counts, per sentence, the entity mentions (from the entities stage, when
+ * it ran) that start inside it. */
+static void s_count_mentions(const cJSON *doc, struct sent *ss, size_t ns)
+{
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "entities"))
+    {
+        const cJSON *ty = cJSON_GetObjectItemCaseSensitive(e, "type");
+        if (cJSON_IsString(ty) && !strcmp(ty->valuestring, "DATE"))
+            continue;
+        const cJSON *m;
+        cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(e, "mentions"))
+        {
+            const cJSON *a = cJSON_GetObjectItemCaseSensitive(m, "start");
+            if (!cJSON_IsNumber(a) || a->valuedouble < 0)
+                continue;
+            double at = a->valuedouble;
+            size_t lo = 0, hi = ns;
+            while (lo < hi) { /* first sentence ending after at */
+                size_t mid = (lo + hi) / 2;
+                if ((double)ss[mid].end <= at)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            if (lo < ns && (double)ss[lo].start <= at)
+                ss[lo].mentions++;
+        }
+    }
 }
 
 /* --- keyphrases -------------------------------------------------------- */
@@ -384,15 +480,20 @@ static int s_process(void *state, const char *docjson, size_t len, char **out, s
         for (size_t i = a; i < ti; i++) {
             if (k.v[i].kind == PL_TOK_WORD || k.v[i].kind == PL_TOK_ABBREV)
                 se->words++;
+            if (k.v[i].kind == PL_TOK_NUMBER)
+                se->number = 1;
             if (ids[i] >= 0)
                 se->terms[se->nterms++] = ids[i];
         }
+        se->para_first = a < k.n && (k.v[a].flags & PL_TF_PARA) != 0;
         se->candidate = s_is_candidate(t, se);
         /* "The goal? To unravel ...": an answer to a rhetorical question in
          * the same paragraph means nothing on its own. */
         if (s > 0 && t[ss[s - 1].end - 1] == '?' && !memchr(t + ss[s - 1].end, '\n', se->start - ss[s - 1].end))
             se->candidate = 0;
     }
+
+    s_count_mentions(doc, ss, sp.n);
 
     /* Title terms. */
     const cJSON *title = cJSON_GetObjectItemCaseSensitive(doc, "title");
@@ -438,14 +539,21 @@ static int s_process(void *state, const char *docjson, size_t len, char **out, s
     }
     cnorm = sqrt(cnorm);
     size_t ncand = 0, rank = 0;
+    for (size_t s = 0; s < sp.n; s++)
+        ncand += ss[s].candidate != 0;
+    double maxdf = 1;
+    for (size_t i = 0; i < v.n; i++)
+        if (v.df[i] > maxdf)
+            maxdf = v.df[i];
     for (size_t s = 0; s < sp.n; s++) {
         struct sent *se = &ss[s];
         if (!se->candidate)
             continue;
-        ncand++;
-        double dot = 0, sn = 0;
-        for (size_t i = 0; i < se->nterms; i++)
+        double dot = 0, sn = 0, tf = 0;
+        for (size_t i = 0; i < se->nterms; i++) {
             scratch[se->terms[i]] += 1;
+            tf += log(1 + v.df[se->terms[i]]);
+        }
         for (size_t i = 0; i < se->nterms; i++) {
             long id = se->terms[i];
             if (scratch[id] > 0) {
@@ -466,16 +574,33 @@ static int s_process(void *state, const char *docjson, size_t len, char **out, s
                     }
             tover = (double)hit / (double)ntitle;
         }
-        double pos = 1.0 / (1.0 + 0.35 * (double)rank);
-        rank++;
-        /* Quoted speech makes a weaker summary sentence than reported fact. */
         const char *p = t + se->start;
-        double quote = (strncmp(p, "\xe2\x80\x9c", 3) == 0 || *p == '"') ? 0.1 : 0;
-        /* Position multiplies relevance rather than adding to it, so a first
-         * line that shares nothing with the article (a stray teaser above
-         * the story) does not win on position alone. */
-        double relevance = ntitle > 0 ? 0.6 * central + 0.4 * tover : central;
-        se->score = relevance * (0.5 + pos) - quote;
+        double *x = se->x;
+        x[X_POS1] = rank == 0;
+        x[X_POS2] = rank == 1;
+        x[X_POS3] = rank == 2;
+        x[X_POS45] = rank == 3 || rank == 4;
+        x[X_POS610] = rank >= 5 && rank <= 9;
+        x[X_POSINV] = 1.0 / (1.0 + (double)rank);
+        x[X_POSREL] = (double)rank / (double)ncand;
+        x[X_CENTRAL] = central;
+        x[X_TITLE] = tover;
+        x[X_LEN_SHORT] = se->words <= 12;
+        x[X_LEN_MID] = se->words >= 13 && se->words <= 25;
+        x[X_LEN_LONG] = se->words >= 26 && se->words <= 40;
+        x[X_LEN_VLONG] = se->words > 40;
+        x[X_ENTITIES] = se->words ? fmin(1.0, (double)se->mentions / (double)se->words * 4) : 0;
+        x[X_NUMBER] = se->number != 0;
+        x[X_QUOTE] = strncmp(p, "\xe2\x80\x9c", 3) == 0 || *p == '"' ||
+                     memchr(p, '"', se->end - se->start) != NULL;
+        x[X_TERMFREQ] = se->nterms ? tf / (double)se->nterms / log(1 + maxdf) : 0;
+        x[X_PARA_FIRST] = se->para_first;
+        x[X_DANGLING] = s_dangling(p, se->end - se->start);
+        rank++;
+        double z = st->w[X_N];
+        for (int f = 0; f < X_N; f++)
+            z += st->w[f] * x[f];
+        se->score = 1.0 / (1.0 + exp(-z));
     }
 
     size_t want = (size_t)st->sentences;
@@ -567,6 +692,29 @@ static int s_process(void *state, const char *docjson, size_t len, char **out, s
     if (ncand == 0 && !cJSON_AddStringToObject(sum, "note", "no complete sentence to pick"))
         goto oom;
 
+    if (st->features) {
+        /* For the trainer: every candidate's features. */
+        cJSON *fo = cJSON_CreateObject(), *names = cJSON_CreateArray(), *rows = cJSON_CreateArray();
+        if (!fo || !names || !rows || pl_doc_set(doc, "summary_features", fo) != 0) {
+            cJSON_Delete(names);
+            cJSON_Delete(rows);
+            goto oom;
+        }
+        cJSON_AddItemToObject(fo, "names", names);
+        cJSON_AddItemToObject(fo, "sentences", rows);
+        for (int f = 0; f < X_N; f++)
+            cJSON_AddItemToArray(names, cJSON_CreateString(s_feature_names[f]));
+        for (size_t q = 0; q < sp.n; q++) {
+            if (!ss[q].candidate)
+                continue;
+            cJSON *r = cJSON_CreateObject();
+            cJSON_AddItemToArray(rows, r);
+            cJSON_AddNumberToObject(r, "start", ss[q].start);
+            cJSON_AddNumberToObject(r, "end", ss[q].end);
+            cJSON_AddItemToObject(r, "x", cJSON_CreateDoubleArray(ss[q].x, X_N));
+        }
+    }
+
     cJSON *kw = cJSON_CreateArray();
     if (!kw || pl_doc_set(doc, "keywords", kw) != 0)
         goto oom;
@@ -598,8 +746,8 @@ PL_PLUGIN_EXPORT const struct pl_plugin pressline_plugin = {
     .size = sizeof(struct pl_plugin),
     .flags = PL_PLUGIN_THREAD_SAFE,
     .name = "summarize",
-    .version = "0.1.0",
-    .description = "extractive summary (position, centrality, title, MMR) and keyphrases",
+    .version = "0.2.0",
+    .description = "extractive summary (learned sentence scores, MMR) and keyphrases",
     .init = s_init,
     .process = s_process,
     .release = pl_doc_release,

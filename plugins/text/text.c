@@ -2,6 +2,7 @@
 #include "text.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -434,14 +435,42 @@ static const char *const s_stopwords[] = {
     "neither", "already", "almost", "although", "else", "often", "per", "rather", "whereas",
 };
 
+/* A fixed word list as a hash set, built once on first use (any thread). */
+struct wordset {
+    const char *const *words;
+    size_t n;
+    pthread_once_t once;
+    int16_t slot[1024]; /* index + 1 into words, 0 = empty */
+};
+
+static void s_wordset_build(struct wordset *ws)
+{
+    for (size_t i = 0; i < ws->n; i++) {
+        size_t h = pl_hash(ws->words[i], strlen(ws->words[i])) & 1023;
+        while (ws->slot[h])
+            h = (h + 1) & 1023;
+        ws->slot[h] = (int16_t)(i + 1);
+    }
+}
+
+static bool s_wordset_has(const struct wordset *ws, const char *w, size_t n)
+{
+    for (size_t h = pl_hash(w, n) & 1023; ws->slot[h]; h = (h + 1) & 1023) {
+        const char *c = ws->words[ws->slot[h] - 1];
+        if (strnlen(c, n + 1) == n && memcmp(c, w, n) == 0)
+            return true;
+    }
+    return false;
+}
+
+static struct wordset s_stopset = { s_stopwords, sizeof(s_stopwords) / sizeof(s_stopwords[0]),
+                                    PTHREAD_ONCE_INIT, { 0 } };
+static void s_stopset_build(void) { s_wordset_build(&s_stopset); }
+
 bool pl_is_stopword(const char *w, size_t n)
 {
-    /* Linear over ~200 short strings: the caller is not on a hot path per
-     * byte, and a sorted table would need to be kept sorted by hand. */
-    for (size_t i = 0; i < sizeof(s_stopwords) / sizeof(s_stopwords[0]); i++)
-        if (strlen(s_stopwords[i]) == n && memcmp(s_stopwords[i], w, n) == 0)
-            return true;
-    return false;
+    pthread_once(&s_stopset.once, s_stopset_build);
+    return s_wordset_has(&s_stopset, w, n);
 }
 
 static const char *const s_abbrevs[] = {
@@ -452,12 +481,14 @@ static const char *const s_abbrevs[] = {
     "Est", "cf", "al", "ca",
 };
 
+static struct wordset s_abbrevset = { s_abbrevs, sizeof(s_abbrevs) / sizeof(s_abbrevs[0]),
+                                      PTHREAD_ONCE_INIT, { 0 } };
+static void s_abbrevset_build(void) { s_wordset_build(&s_abbrevset); }
+
 bool pl_is_title_abbrev(const char *w, size_t n)
 {
-    for (size_t i = 0; i < sizeof(s_abbrevs) / sizeof(s_abbrevs[0]); i++)
-        if (strlen(s_abbrevs[i]) == n && memcmp(s_abbrevs[i], w, n) == 0)
-            return true;
-    return false;
+    pthread_once(&s_abbrevset.once, s_abbrevset_build);
+    return s_wordset_has(&s_abbrevset, w, n);
 }
 
 size_t pl_lower(const char *s, size_t n, char *out, size_t cap)

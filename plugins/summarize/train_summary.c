@@ -1,0 +1,384 @@
+/*
+ * pl_train_summary: trains the summarize plugin's sentence scorer on
+ * {"id","article","highlights"} rows (CNN/DailyMail) and writes weights.h.
+ *
+ * Each article goes through the real pipeline (clean, entities, summarize
+ * with "features": true), so the features are exactly the plugin's. A
+ * sentence's label is 1 when it belongs to the greedy oracle: the up to
+ * three sentences that, added one at a time, most raise the mean of
+ * ROUGE-1 and ROUGE-2 F1 against the highlights. The scorer is logistic
+ * regression with an L2 penalty, fitted by full-batch gradient descent
+ * (deterministic).
+ *
+ * Cross-validation: the rows are split into 5 folds by their order; each
+ * fold is summarized by the plugin with weights trained on the other four,
+ * and ROUGE of those held-out summaries is printed next to lead-3's on the
+ * same rows. The weights written are then trained on all rows.
+ *
+ *   pl_train_summary --data FILE.jsonl --out weights.h [--folds K]
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "config.h"
+#include "pipeline.h"
+#include "rouge.h"
+#include "text.h"
+
+struct row {
+    char *id, *article;
+    char **ref; /* highlights, one per line */
+    size_t nref;
+    size_t nx;  /* candidates */
+    double *x;  /* nx * nf features */
+    uint8_t *y; /* oracle labels */
+};
+
+static size_t s_nf;
+static char **s_names;
+
+static void *s_xalloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q) {
+        fprintf(stderr, "pl_train_summary: out of memory\n");
+        exit(1);
+    }
+    return q;
+}
+
+/* Sets the summarize stage's options in cfg. */
+static int s_set_options(struct pl_config *cfg, const char *json)
+{
+    for (size_t i = 0; i < cfg->nstages; i++)
+        if (!strcmp(cfg->stages[i].name, "summarize")) {
+            free(cfg->stages[i].options_json);
+            cfg->stages[i].options_json = strdup(json);
+            return cfg->stages[i].options_json ? 0 : -ENOMEM;
+        }
+    fprintf(stderr, "pl_train_summary: the configuration has no summarize stage\n");
+    return -1;
+}
+
+/* Runs the pipeline on one article; returns the result (caller deletes) or
+ * NULL when the article failed. */
+static cJSON *s_run(struct pl_pipeline *p, const struct row *r)
+{
+    char *out = NULL;
+    size_t len = 0;
+    int is_err = 0;
+    if (pl_pipeline_buffer(p, r->id, r->article, strlen(r->article), 1, &out, &len, &is_err) != 0) {
+        fprintf(stderr, "pl_train_summary: out of memory\n");
+        exit(1);
+    }
+    cJSON *res = is_err ? NULL : cJSON_ParseWithLength(out, len);
+    free(out);
+    return res;
+}
+
+/* Mean of ROUGE-1 and ROUGE-2 F1 of the sentences picked (in text order). */
+static double s_gain(struct pl_rouge *rg, char **sent, const uint8_t *pick, size_t n,
+                     const struct row *r)
+{
+    const char *c[16];
+    size_t nc = 0;
+    for (size_t i = 0; i < n && nc < 16; i++)
+        if (pick[i])
+            c[nc++] = sent[i];
+    struct pl_rouge_score s;
+    if (pl_rouge_score(rg, c, nc, (const char *const *)r->ref, r->nref, &s) != 0)
+        exit(1);
+    return (s.r1 + s.r2) / 2;
+}
+
+static int s_load(const char *path, struct row **out, size_t *nout)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        char eb[128];
+        fprintf(stderr, "pl_train_summary: cannot open %s: %s\n", path,
+                strerror_r(errno, eb, sizeof(eb)));
+        return -1;
+    }
+    struct row *v = NULL;
+    size_t n = 0, cap = 0, lineno = 0;
+    char *line = NULL;
+    size_t lcap = 0;
+    ssize_t len;
+    while ((len = getline(&line, &lcap, f)) > 0) {
+        lineno++;
+        cJSON *o = cJSON_ParseWithLength(line, (size_t)len);
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "article");
+        const cJSON *h = cJSON_GetObjectItemCaseSensitive(o, "highlights");
+        if (!cJSON_IsString(id) || !cJSON_IsString(a) || !cJSON_IsString(h)) {
+            fprintf(stderr, "pl_train_summary: %s:%zu: not an {id,article,highlights} row\n", path,
+                    lineno);
+            cJSON_Delete(o);
+            continue;
+        }
+        if (n == cap) {
+            cap = cap ? 2 * cap : 512;
+            v = s_xalloc(v, cap * sizeof(*v));
+        }
+        struct row *r = &v[n++];
+        memset(r, 0, sizeof(*r));
+        r->id = strdup(id->valuestring);
+        r->article = strdup(a->valuestring);
+        char *hl = strdup(h->valuestring), *save = NULL;
+        for (char *l = strtok_r(hl, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+            r->ref = s_xalloc(r->ref, (r->nref + 1) * sizeof(char *));
+            r->ref[r->nref++] = strdup(l);
+        }
+        free(hl);
+        cJSON_Delete(o);
+    }
+    free(line);
+    fclose(f);
+    *out = v;
+    *nout = n;
+    return n ? 0 : -1;
+}
+
+/* Features and oracle labels of every row. */
+static void s_extract(struct pl_pipeline *p, struct pl_rouge *rg, struct row *rows, size_t n)
+{
+    size_t pos = 0, cands = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct row *r = &rows[i];
+        cJSON *res = s_run(p, r);
+        const cJSON *fo = cJSON_GetObjectItemCaseSensitive(res, "summary_features");
+        const cJSON *text = cJSON_GetObjectItemCaseSensitive(res, "text");
+        if (!fo || !cJSON_IsString(text)) {
+            cJSON_Delete(res);
+            continue;
+        }
+        if (!s_names) {
+            const cJSON *names = cJSON_GetObjectItemCaseSensitive(fo, "names"), *nm;
+            s_nf = (size_t)cJSON_GetArraySize(names);
+            s_names = s_xalloc(NULL, s_nf * sizeof(char *));
+            size_t k = 0;
+            cJSON_ArrayForEach(nm, names) s_names[k++] = strdup(nm->valuestring);
+        }
+        const cJSON *sents = cJSON_GetObjectItemCaseSensitive(fo, "sentences"), *s;
+        r->nx = (size_t)cJSON_GetArraySize(sents);
+        r->x = s_xalloc(NULL, r->nx * s_nf * sizeof(double));
+        r->y = s_xalloc(NULL, r->nx + 1);
+        memset(r->y, 0, r->nx + 1);
+        char **st = s_xalloc(NULL, (r->nx + 1) * sizeof(char *));
+        size_t k = 0;
+        cJSON_ArrayForEach(s, sents)
+        {
+            size_t a = (size_t)cJSON_GetObjectItemCaseSensitive(s, "start")->valuedouble;
+            size_t b = (size_t)cJSON_GetObjectItemCaseSensitive(s, "end")->valuedouble;
+            st[k] = strndup(text->valuestring + a, b - a);
+            const cJSON *x = cJSON_GetObjectItemCaseSensitive(s, "x"), *xv;
+            size_t f = 0;
+            cJSON_ArrayForEach(xv, x) r->x[k * s_nf + f++] = xv->valuedouble;
+            k++;
+        }
+        /* Greedy oracle, up to three sentences. */
+        double best = 0;
+        for (int round = 0; round < 3; round++) {
+            size_t bi = r->nx;
+            for (size_t c = 0; c < r->nx; c++) {
+                if (r->y[c])
+                    continue;
+                r->y[c] = 1;
+                double g = s_gain(rg, st, r->y, r->nx, r);
+                r->y[c] = 0;
+                if (g > best + 1e-12) {
+                    best = g;
+                    bi = c;
+                }
+            }
+            if (bi == r->nx)
+                break;
+            r->y[bi] = 1;
+            pos++;
+        }
+        cands += r->nx;
+        for (size_t c = 0; c < r->nx; c++)
+            free(st[c]);
+        free(st);
+        cJSON_Delete(res);
+    }
+    fprintf(stderr, "%zu rows, %zu candidate sentences, %zu in the oracle summaries\n", n, cands,
+            pos);
+}
+
+/* Logistic regression on the rows with fold != skip (skip < 0: all). */
+static void s_fit(const struct row *rows, size_t n, int folds, int skip, double *w)
+{
+    size_t nf = s_nf;
+    double *g = s_xalloc(NULL, (nf + 1) * sizeof(double));
+    memset(w, 0, (nf + 1) * sizeof(double));
+    const double lr = 0.5, l2 = 1e-4;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if ((int)(i % (size_t)folds) != skip)
+            m += rows[i].nx;
+    for (int it = 0; it < 3000; it++) {
+        memset(g, 0, (nf + 1) * sizeof(double));
+        for (size_t i = 0; i < n; i++) {
+            if ((int)(i % (size_t)folds) == skip)
+                continue;
+            const struct row *r = &rows[i];
+            for (size_t c = 0; c < r->nx; c++) {
+                const double *x = r->x + c * nf;
+                double z = w[nf];
+                for (size_t f = 0; f < nf; f++)
+                    z += w[f] * x[f];
+                double err = 1 / (1 + exp(-z)) - r->y[c];
+                for (size_t f = 0; f < nf; f++)
+                    g[f] += err * x[f];
+                g[nf] += err;
+            }
+        }
+        for (size_t f = 0; f <= nf; f++)
+            w[f] -= lr * (g[f] / (double)m + (f < nf ? l2 * w[f] : 0));
+    }
+    free(g);
+}
+
+static char *s_weights_json(const double *w)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "weights", cJSON_CreateDoubleArray(w, (int)s_nf + 1));
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}
+
+/* The first three sentences of text. */
+static size_t s_lead3(const char *text, char **out)
+{
+    struct pl_tokens t = { 0 };
+    struct pl_spans s = { 0 };
+    size_t n = 0;
+    if (pl_tokenize(text, strlen(text), &t) == 0 && pl_sentences(text, &t, &s) == 0)
+        for (; n < s.n && n < 3; n++)
+            out[n] = strndup(text + s.v[n].start, s.v[n].end - s.v[n].start);
+    free(t.v);
+    free(s.v);
+    return n;
+}
+
+int main(int argc, char **argv)
+{
+    const char *data = NULL, *out = NULL;
+    int folds = 5;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--data"))
+            data = argv[i + 1];
+        else if (!strcmp(argv[i], "--out"))
+            out = argv[i + 1];
+        else if (!strcmp(argv[i], "--folds"))
+            folds = (int)strtol(argv[i + 1], NULL, 10);
+    }
+    if (!data || !out || folds < 2 || argc % 2 == 0) {
+        fprintf(stderr, "usage: pl_train_summary --data FILE.jsonl --out weights.h [--folds K]\n");
+        return 2;
+    }
+    struct row *rows;
+    size_t n;
+    if (s_load(data, &rows, &n) != 0) {
+        fprintf(stderr, "pl_train_summary: no rows in %s\n", data);
+        return 1;
+    }
+    char err[1024];
+    struct pl_config *cfg = NULL;
+    struct pl_rouge *rg = NULL;
+    struct pl_pipeline p = { 0 };
+    if (pl_config_load(NULL, NULL, &cfg, err, sizeof(err)) != 0 ||
+        s_set_options(cfg, "{\"features\":true}") != 0 ||
+        pl_pipeline_open(&p, cfg, err, sizeof(err)) != 0 || pl_rouge_new(&rg) != 0) {
+        fprintf(stderr, "pl_train_summary: %s\n", err);
+        return 1;
+    }
+    s_extract(&p, rg, rows, n);
+    pl_pipeline_close(&p);
+    if (!s_nf) {
+        fprintf(stderr, "pl_train_summary: the summarize stage emitted no features\n");
+        return 1;
+    }
+
+    double *w = s_xalloc(NULL, (s_nf + 1) * sizeof(double));
+    double tot[2][3] = { { 0 } };
+    printf("fold  rows   pressline R1/R2/RLsum     lead-3 R1/R2/RLsum\n");
+    for (int k = 0; k < folds; k++) {
+        s_fit(rows, n, folds, k, w);
+        char *opt = s_weights_json(w);
+        struct pl_pipeline fp = { 0 };
+        if (s_set_options(cfg, opt) != 0 || pl_pipeline_open(&fp, cfg, err, sizeof(err)) != 0) {
+            fprintf(stderr, "pl_train_summary: %s\n", err);
+            return 1;
+        }
+        free(opt);
+        double sum[2][3] = { { 0 } };
+        size_t m = 0;
+        for (size_t i = (size_t)k; i < n; i += (size_t)folds) {
+            cJSON *res = s_run(&fp, &rows[i]);
+            const cJSON *text = cJSON_GetObjectItemCaseSensitive(res, "text");
+            const cJSON *ss = cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetObjectItemCaseSensitive(res, "summary"), "sentences"), *s;
+            const char *c[64];
+            size_t nc = 0;
+            cJSON_ArrayForEach(s, ss) if (nc < 64) c[nc++] =
+                cJSON_GetObjectItemCaseSensitive(s, "text")->valuestring;
+            char *lead[3];
+            size_t nl = cJSON_IsString(text) ? s_lead3(text->valuestring, lead) : 0;
+            struct pl_rouge_score a = { 0 }, b = { 0 };
+            if (pl_rouge_score(rg, c, nc, (const char *const *)rows[i].ref, rows[i].nref, &a) ||
+                pl_rouge_score(rg, (const char *const *)lead, nl, (const char *const *)rows[i].ref,
+                               rows[i].nref, &b))
+                return 1;
+            for (size_t q = 0; q < nl; q++)
+                free(lead[q]);
+            sum[0][0] += a.r1, sum[0][1] += a.r2, sum[0][2] += a.rlsum;
+            sum[1][0] += b.r1, sum[1][1] += b.r2, sum[1][2] += b.rlsum;
+            m++;
+            cJSON_Delete(res);
+        }
+        pl_pipeline_close(&fp);
+        printf("%4d  %4zu   %6.2f %6.2f %6.2f      %6.2f %6.2f %6.2f\n", k + 1, m,
+               100 * sum[0][0] / m, 100 * sum[0][1] / m, 100 * sum[0][2] / m, 100 * sum[1][0] / m,
+               100 * sum[1][1] / m, 100 * sum[1][2] / m);
+        for (int a = 0; a < 2; a++)
+            for (int b = 0; b < 3; b++)
+                tot[a][b] += sum[a][b];
+    }
+    printf("all   %4zu   %6.2f %6.2f %6.2f      %6.2f %6.2f %6.2f   (held-out folds)\n", n,
+           100 * tot[0][0] / n, 100 * tot[0][1] / n, 100 * tot[0][2] / n, 100 * tot[1][0] / n,
+           100 * tot[1][1] / n, 100 * tot[1][2] / n);
+
+    s_fit(rows, n, folds, -1, w);
+    FILE *f = fopen(out, "w");
+    if (!f) {
+        fprintf(stderr, "pl_train_summary: cannot write %s\n", out);
+        return 1;
+    }
+    fprintf(f, "/* Generated by pl_train_summary (tools/train-summary.sh) from %zu rows;\n"
+               " * do not edit. Held-out %d-fold ROUGE-1/2/Lsum F1: pressline %.2f/%.2f/%.2f,\n"
+               " * lead-3 %.2f/%.2f/%.2f. One weight per feature of summarize.c, then the bias. */\n"
+               "static const double pl_summary_weights[] = {\n",
+            n, folds, 100 * tot[0][0] / n, 100 * tot[0][1] / n, 100 * tot[0][2] / n,
+            100 * tot[1][0] / n, 100 * tot[1][1] / n, 100 * tot[1][2] / n);
+    for (size_t i = 0; i <= s_nf; i++)
+        fprintf(f, "    %.6f, /* %s */\n", w[i], i < s_nf ? s_names[i] : "bias");
+    fprintf(f, "};\n");
+    if (fclose(f) != 0) {
+        fprintf(stderr, "pl_train_summary: cannot write %s\n", out);
+        return 1;
+    }
+    for (size_t i = 0; i <= s_nf; i++)
+        fprintf(stderr, "%-18s %9.4f\n", i < s_nf ? s_names[i] : "bias", w[i]);
+    pl_rouge_free(&rg);
+    pl_config_free(&cfg);
+    return 0;
+}
