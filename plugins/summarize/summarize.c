@@ -231,13 +231,31 @@ static int s_starts_with_bullet(const char *s)
            strncmp(s, "* ", 2) == 0 || strncmp(s, "\xc2\xb7", 2) == 0;
 }
 
+/* Whether a quotation is open after p[0..n), given whether one was open
+ * before: straight double quotes toggle, curly ones open and close. */
+static int s_quote_state(const char *p, size_t n, int open)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '"')
+            open = !open;
+        else if (i + 2 < n && (unsigned char)p[i] == 0xe2 && (unsigned char)p[i + 1] == 0x80) {
+            if ((unsigned char)p[i + 2] == 0x9c) /* “ */
+                open = 1;
+            else if ((unsigned char)p[i + 2] == 0x9d) /* ” */
+                open = 0;
+        }
+    }
+    return open;
+}
+
 /* A candidate: a full sentence that closes with . or ! (optionally inside a
- * quote), of a sensible length, not a bullet or heading. */
-static int s_is_candidate(const char *t, const struct sent *s)
+ * quote), of a sensible length, not a heading, and not a list item unless
+ * bullets are allowed. */
+static int s_is_candidate(const char *t, const struct sent *s, int bullets)
 {
     const char *p = t + s->start;
     size_t n = s->end - s->start;
-    if (s->words < 6 || s->words > 80 || s_starts_with_bullet(p))
+    if (s->words < 6 || s->words > 80 || (!bullets && s_starts_with_bullet(p)))
         return 0;
     size_t e = n;
     while (e > 0 && (p[e - 1] == '"' || p[e - 1] == ')' || p[e - 1] == '\'' ||
@@ -467,6 +485,7 @@ static int s_process(void *state, const char *docjson, size_t len, char **out, s
     }
 
     size_t ti = 0;
+    int quote = 0; /* inside a quotation at this point of the paragraph */
     for (size_t s = 0; s < sp.n; s++) {
         struct sent *se = &ss[s];
         se->start = sp.v[s].start;
@@ -486,11 +505,36 @@ static int s_process(void *state, const char *docjson, size_t len, char **out, s
                 se->terms[se->nterms++] = ids[i];
         }
         se->para_first = a < k.n && (k.v[a].flags & PL_TF_PARA) != 0;
-        se->candidate = s_is_candidate(t, se);
+        se->candidate = s_is_candidate(t, se, 0);
         /* "The goal? To unravel ...": an answer to a rhetorical question in
          * the same paragraph means nothing on its own. */
         if (s > 0 && t[ss[s - 1].end - 1] == '?' && !memchr(t + ss[s - 1].end, '\n', se->start - ss[s - 1].end))
             se->candidate = 0;
+        /* A sentence that starts or ends inside a quotation of several
+         * sentences is a piece of someone's speech, not a statement that
+         * stands alone; its quote marks would not balance either. */
+        if (s > 0 && memchr(t + ss[s - 1].end, '\n', se->start - ss[s - 1].end))
+            quote = 0;
+        int at_start = quote;
+        quote = s_quote_state(t + se->start, se->end - se->start, quote);
+        if (at_start || quote)
+            se->candidate = 0;
+    }
+    /* Nothing but list items (a "key points" article): take the items. */
+    int any = 0;
+    for (size_t s = 0; s < sp.n; s++)
+        any |= ss[s].candidate;
+    for (size_t s = 0; !any && s < sp.n; s++) {
+        struct sent *se = &ss[s];
+        if (!s_starts_with_bullet(t + se->start) || !s_is_candidate(t, se, 1))
+            continue;
+        /* The item without its bullet. */
+        const char *p = t + se->start;
+        size_t skip = (unsigned char)p[0] >= 0x80 ? ((unsigned char)p[0] >= 0xe0 ? 3 : 2) : 1;
+        while (skip < se->end - se->start && p[skip] == ' ')
+            skip++;
+        se->start += (uint32_t)skip;
+        se->candidate = 1;
     }
 
     s_count_mentions(doc, ss, sp.n);

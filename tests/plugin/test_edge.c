@@ -7,6 +7,7 @@
 
 #include "harness.h"
 #include "loader.h"
+#include "text.h"
 
 /* Runs one stage on doc. Returns the result (caller deletes) or NULL with
  * the plugin's message in err. */
@@ -136,6 +137,69 @@ static void hard_wrapped_paragraphs_are_joined(void **st)
     assert_string_equal(cJSON_GetObjectItem(r, "text")->valuestring,
                         "The minister said the talks would continue next week.\n\nA second "
                         "paragraph follows here.");
+    cJSON_Delete(r);
+}
+
+/* The summary's sentences as one string, "|" between them. Caller frees. */
+static char *s_summary(const cJSON *r)
+{
+    struct pl_buf b = { 0 };
+    const cJSON *x;
+    cJSON_ArrayForEach(x, cJSON_GetObjectItem(cJSON_GetObjectItem(r, "summary"), "sentences"))
+    {
+        const char *t = cJSON_GetObjectItem(x, "text")->valuestring;
+        if (b.len)
+            pl_buf_putc(&b, '|');
+        pl_buf_append(&b, t, strlen(t));
+    }
+    pl_buf_terminate(&b);
+    return b.data ? b.data : strdup("");
+}
+
+static void a_list_of_bullets_is_summarised_from_its_items(void **st)
+{
+    (void)st;
+    char err[600] = "";
+    cJSON *r = s_run("summarize", NULL,
+                     "{\"text\":\"Key points:\\n\xe2\x80\xa2 The council approved the new budget on "
+                     "Monday night.\\n\xe2\x80\xa2 Libraries across the city lose a fifth of their "
+                     "funding.\\n\xe2\x80\xa2 The mayor promised to review the cuts next year.\"}",
+                     err, sizeof(err));
+    assert_non_null(r);
+    char *got = s_summary(r);
+    /* No full sentence outside the list: its items are the candidates. */
+    assert_non_null(strstr(got, "The council approved the new budget on Monday night."));
+    assert_null(strstr(got, "Key points"));
+    free(got);
+    cJSON_Delete(r);
+}
+
+static void quotes_spanning_sentences_give_whole_sentences(void **st)
+{
+    (void)st;
+    char err[600] = "";
+    cJSON *r = s_run("summarize", NULL,
+                     "{\"text\":\"The coach spoke after the final whistle on Sunday evening. "
+                     "\\\"We played well. The team is ready for the cup final next month. Nobody "
+                     "doubts it,\\\" he told reporters in the tunnel. The club confirmed the "
+                     "squad for the final will be named on Friday morning.\"}",
+                     err, sizeof(err));
+    assert_non_null(r);
+    const cJSON *x;
+    const char *text = cJSON_GetObjectItem(r, "text")->valuestring;
+    int n = 0;
+    cJSON_ArrayForEach(x, cJSON_GetObjectItem(cJSON_GetObjectItem(r, "summary"), "sentences"))
+    {
+        const char *t = cJSON_GetObjectItem(x, "text")->valuestring;
+        int a = cJSON_GetObjectItem(x, "start")->valueint, b = cJSON_GetObjectItem(x, "end")->valueint;
+        /* Each exactly as it stands in the text, and never a fragment that
+         * opens inside the quotation without its quote mark. */
+        assert_int_equal((size_t)(b - a), strlen(t));
+        assert_memory_equal(text + a, t, strlen(t));
+        assert_true(strncmp(t, "Nobody", 6) != 0 && strncmp(t, "The team", 8) != 0);
+        n++;
+    }
+    assert_true(n >= 1 && n <= 3);
     cJSON_Delete(r);
 }
 
@@ -364,6 +428,8 @@ int main(void)
         cmocka_unit_test(whitespace_is_normalised_and_nfc_applied),
         cmocka_unit_test(hard_wrapped_paragraphs_are_joined),
         cmocka_unit_test(summary_of_one_sentence_and_of_no_punctuation),
+        cmocka_unit_test(a_list_of_bullets_is_summarised_from_its_items),
+        cmocka_unit_test(quotes_spanning_sentences_give_whole_sentences),
         cmocka_unit_test(summary_length_follows_options),
         cmocka_unit_test(a_near_repeat_of_a_picked_sentence_is_not_picked),
         cmocka_unit_test(stages_without_text_fail_with_a_clear_reason),
