@@ -8,7 +8,8 @@
  * after clean and entities) for each CNN/DailyMail row of about 4 KB (3-5 KB
  * of text; default file ../shared/data/cnndm/dev.jsonl, else the seeds),
  * then calls summarize's process() on all of them N times (default 20) on
- * this thread and prints articles/s. A program that prints figures.
+ * this thread and prints articles/s, then times one 1 MB article. A
+ * program that prints figures.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include "config.h"
 #include "loader.h"
 #include "pipeline.h"
+#include "text.h"
 
 static double s_now(void)
 {
@@ -104,10 +106,42 @@ int main(int argc, char **argv)
             inst.desc->release(inst.state, out);
         }
     double dt = s_now() - t0;
+
+    /* One article of 1 MB: the prepared texts end to end. */
+    struct pl_buf big = { 0 };
+    for (size_t i = 0; big.len < (1u << 20); i = (i + 1) % n) {
+        cJSON *d = cJSON_Parse(docs[i]);
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(d, "text");
+        if (cJSON_IsString(t)) {
+            pl_buf_append(&big, t->valuestring, strlen(t->valuestring));
+            pl_buf_append(&big, "\n\n", 2);
+        }
+        cJSON_Delete(d);
+    }
+    pl_buf_terminate(&big);
+    cJSON *bo = cJSON_CreateObject();
+    cJSON_AddStringToObject(bo, "text", big.data);
+    char *bj = cJSON_PrintUnformatted(bo);
+    cJSON_Delete(bo);
+    free(big.data);
+    double big_t = s_now();
+    {
+        char *out;
+        size_t out_len;
+        struct pl_error e;
+        if (inst.desc->process(inst.state, bj, strlen(bj), &out, &out_len, &e)) {
+            fprintf(stderr, "summary_bench: 1 MB: %s\n", e.message);
+            return 1;
+        }
+        inst.desc->release(inst.state, out);
+    }
+    big_t = s_now() - big_t;
+    free(bj);
     printf("summary_bench: %zu articles of 3-5 KB (mean %.1f KB) from %s, %d rounds, one thread\n",
            n, (double)bytes / (double)n / 1024, data, rounds);
     printf("  summarize: %.0f articles/s (%.3f ms each)\n", (double)n * rounds / dt,
            dt * 1e3 / ((double)n * rounds));
+    printf("  one 1 MB article: %.0f ms\n", big_t * 1e3);
     for (size_t i = 0; i < n; i++)
         free(docs[i]);
     free(docs);
