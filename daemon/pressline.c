@@ -21,6 +21,7 @@
 
 #include "config.h"
 #include "curve.h"
+#include "eval_extract.h"
 #include "eval_ner.h"
 #include "eval_summary.h"
 #include "log.h"
@@ -38,6 +39,7 @@ static void s_usage(FILE *f)
             "       pressline keygen BASE\n"
             "       pressline eval ner FILE [--config C] [--stage NAME] [--predict OUT]\n"
             "       pressline eval summary FILE.jsonl [--config C] [--predict OUT.jsonl]\n"
+            "       pressline eval extract EVALDATA.json | --truth BODIES.json --pages DIR\n"
             "\n"
             "sub      subscribe to a running presslined and print one JSON object per line.\n"
             "         --endpoint  default tcp://127.0.0.1:5556\n"
@@ -54,6 +56,7 @@ static void s_usage(FILE *f)
             "keygen   write a CURVE key pair for security.curve_secret_key_file / --server-key.\n"
             "eval ner score the entities stage on a CoNLL-2003 file (conlleval-style P/R/F1);\n"
             "eval summary  ROUGE-1/2/Lsum of the summaries and of lead-3 on {id,article,highlights} rows;\n"
+            "eval extract  main-text extraction on trafilatura's snippets or by word 4-grams;\n"
             "         --predict writes each line with the predicted tag (BIO) appended.\n"
             "--server-key FILE: the daemon's public key, when its tcp endpoints use CURVE.\n");
 }
@@ -553,6 +556,43 @@ int main(int argc, char **argv)
         }
         pl_log_set_level(PL_LOG_WARN);
         int rc = pl_eval_ner(cfg, stage, argv[2 + optind], predict, stdout);
+        pl_config_free(&cfg);
+        return rc == 0 ? 0 : 1;
+    }
+    if (!strcmp(argv[1], "eval") && argc >= 3 && !strcmp(argv[2], "extract")) {
+        static const struct option opts[] = {
+            { "config", required_argument, NULL, 'c' },
+            { "predict", required_argument, NULL, 'p' },
+            { "truth", required_argument, NULL, 't' },
+            { "pages", required_argument, NULL, 'g' },
+            { NULL, 0, NULL, 0 },
+        };
+        const char *config = NULL, *predict = NULL, *truth = NULL, *pages = NULL;
+        int c;
+        optind = 1;
+        while ((c = getopt_long(argc - 2, argv + 2, "c:p:t:g:", opts, NULL)) != -1) {
+            switch (c) {
+            case 'c': config = optarg; break;
+            case 'p': predict = optarg; break;
+            case 't': truth = optarg; break;
+            case 'g': pages = optarg; break;
+            default: s_usage(stderr); return 2;
+            }
+        }
+        int npos = argc - 2 - optind;
+        if (!((npos == 1 && !truth && !pages) || (npos == 0 && truth && pages))) {
+            fprintf(stderr, "usage: pressline eval extract EVALDATA.json [--config C] [--predict OUT.jsonl]\n"
+                            "       pressline eval extract --truth BODIES.json --pages DIR [--config C] [--predict OUT.jsonl]\n");
+            return 2;
+        }
+        char err[1024];
+        struct pl_config *cfg = NULL;
+        if (pl_config_load(config, NULL, &cfg, err, sizeof(err)) != 0) {
+            fprintf(stderr, "pressline eval extract: %s\n", err);
+            return 1;
+        }
+        pl_log_set_level(PL_LOG_WARN);
+        int rc = pl_eval_extract(cfg, npos ? argv[2 + optind] : NULL, truth, pages, predict, stdout);
         pl_config_free(&cfg);
         return rc == 0 ? 0 : 1;
     }

@@ -19,9 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <libxml/parser.h>
 #include <utf8proc.h>
 
 #include "docjson.h"
+#include "html.h"
 #include "text.h"
 
 struct clean_state {
@@ -470,6 +472,7 @@ static int s_init(const struct pl_host *host, const char *options_json, void **s
                   struct pl_error *err)
 {
     (void)host;
+    xmlInitParser(); /* once, before worker threads parse pages */
     static const char *const keys[] = { "max_invalid_ratio", "max_control_ratio",
                                         "min_headline_run", NULL };
     cJSON *o = pl_options_parse(options_json, err);
@@ -544,6 +547,9 @@ static int s_process(void *state, const char *doc, size_t len, char **out, size_
     char *fixed = NULL, *nfc = NULL;
     struct blocks bl = { 0 };
     struct pl_buf text = { 0 };
+    const char *format = "text";
+    char *page = NULL;
+    struct pl_html_meta meta = { 0 };
     cJSON *d = pl_doc_parse(doc, len, err);
     if (!d)
         return -1;
@@ -567,6 +573,20 @@ static int s_process(void *state, const char *doc, size_t len, char **out, size_
     } else {
         pl_fail(err, "clean: the document has no \"raw\" or \"raw_base64\" input");
         goto out;
+    }
+
+    /* A web page: its main text and metadata, then the same cleaning. */
+    if (pl_html_sniff(raw, raw_len)) {
+        int hrc = pl_html_extract(raw, raw_len, cJSON_IsString(r) ? "UTF-8" : NULL, &page, &meta);
+        if (hrc == -ENOMEM) {
+            pl_fail(err, "clean: out of memory");
+            goto out;
+        }
+        if (hrc == 0) {
+            format = "html";
+            raw = page;
+            raw_len = strlen(page);
+        }
     }
 
     size_t n, invalid, control, nuls = 0;
@@ -634,10 +654,15 @@ static int s_process(void *state, const char *doc, size_t len, char **out, size_
         }
     }
 
-    s_find_title(&bl);
+    if (!meta.title)
+        s_find_title(&bl);
     s_mark_boilerplate(&bl, st);
 
-    const char *title = NULL;
+    const char *title = meta.title;
+    if (meta.published && !date[0] && strlen(meta.published) >= 10 &&
+        isdigit((unsigned char)meta.published[0]) && meta.published[4] == '-' &&
+        meta.published[7] == '-')
+        memcpy(date, meta.published, 10);
     int prev_removed = 0;
     for (size_t i = 0; i < bl.n; i++) {
         struct block *b = &bl.v[i];
@@ -680,8 +705,16 @@ static int s_process(void *state, const char *doc, size_t len, char **out, size_
     }
 
     cJSON *src = cJSON_GetObjectItemCaseSensitive(d, "source");
-    if (cJSON_IsObject(src))
+    if (cJSON_IsObject(src)) {
         pl_doc_set(src, "invalid_utf8", cJSON_CreateNumber((double)invalid));
+        pl_doc_set(src, "format", cJSON_CreateString(format));
+        if (meta.url)
+            pl_doc_set(src, "url", cJSON_CreateString(meta.url));
+    }
+    if (meta.author && pl_doc_set(d, "author", cJSON_CreateString(meta.author))) {
+        pl_fail(err, "clean: out of memory");
+        goto out;
+    }
     cJSON_DeleteItemFromObjectCaseSensitive(d, "raw");
     cJSON_DeleteItemFromObjectCaseSensitive(d, "raw_base64");
     if (pl_doc_set(d, "title", title ? cJSON_CreateString(title) : cJSON_CreateNull()) ||
@@ -694,6 +727,8 @@ static int s_process(void *state, const char *doc, size_t len, char **out, size_
     rc = pl_doc_emit(d, out, out_len, err);
 out:
     cJSON_Delete(d);
+    free(page);
+    pl_html_meta_free(&meta);
     free(bin);
     free(fixed);
     free(nfc);

@@ -1,0 +1,634 @@
+/*
+ * Main text of a web page: see html.h.
+ *
+ * Written by hand on top of libxml2: Debian packages no C library for
+ * boilerplate removal (readability and trafilatura are JavaScript and
+ * Python). The scoring follows Arc90's readability: paragraphs give points
+ * to their parent and grandparent, scaled down by link density; the best
+ * container and its strong siblings are the article.
+ */
+#include "html.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cjson/cJSON.h>
+#include <libxml/HTMLparser.h>
+#include <libxml/tree.h>
+
+#include "text.h"
+
+void pl_html_meta_free(struct pl_html_meta *m)
+{
+    free(m->title);
+    free(m->published);
+    free(m->author);
+    free(m->url);
+    memset(m, 0, sizeof(*m));
+}
+
+int pl_html_sniff(const char *data, size_t len)
+{
+    size_t n = len < 2048 ? len : 2048;
+    size_t i = 0;
+    if (n >= 3 && !memcmp(data, "\xef\xbb\xbf", 3))
+        i = 3;
+    while (i < n && isspace((unsigned char)data[i]))
+        i++;
+    static const char *const starts[] = { "<!doctype html", "<html", "<head", "<body", "<!--", NULL };
+    for (size_t k = 0; starts[k]; k++)
+        if (n - i >= strlen(starts[k]) && !strncasecmp(data + i, starts[k], strlen(starts[k])))
+            return k < 4 || memmem(data, n, "<html", 5) || memmem(data, n, "<HTML", 5) ||
+                   memmem(data, n, "<body", 5);
+    /* Tag soup without the frame: several paragraph or div tags early on. */
+    int tags = 0;
+    static const char *const common[] = { "<p>", "<p ", "<div", "<br", "<a href", "</p>", NULL };
+    for (size_t k = 0; common[k]; k++)
+        for (const char *p = data; (p = memmem(p, n - (size_t)(p - data), common[k],
+                                              strlen(common[k]))) != NULL;
+             p++)
+            tags++;
+    return tags >= 4;
+}
+
+/* --- small helpers ------------------------------------------------------- */
+
+static int s_is(const xmlNode *n, const char *name)
+{
+    return n && n->type == XML_ELEMENT_NODE && n->name && !strcasecmp((const char *)n->name, name);
+}
+
+static int s_in(const xmlNode *n, const char *const *names)
+{
+    for (size_t i = 0; names[i]; i++)
+        if (s_is(n, names[i]))
+            return 1;
+    return 0;
+}
+
+static char *s_prop(const xmlNode *n, const char *name)
+{
+    xmlChar *v = xmlGetProp((xmlNode *)n, (const xmlChar *)name);
+    if (!v)
+        return NULL;
+    char *s = strdup((const char *)v);
+    xmlFree(v);
+    return s;
+}
+
+/* Collapses runs of white space to one space and trims; returns s. */
+static char *s_squash(char *s)
+{
+    size_t o = 0;
+    int sp = 1;
+    for (size_t i = 0; s[i]; i++) {
+        unsigned char c = (unsigned char)s[i];
+        int white = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+        /* U+00A0 no-break space */
+        if (c == 0xc2 && (unsigned char)s[i + 1] == 0xa0) {
+            white = 1;
+            i++;
+        }
+        if (white) {
+            if (!sp)
+                s[o++] = ' ';
+            sp = 1;
+        } else {
+            s[o++] = s[i];
+            sp = 0;
+        }
+    }
+    while (o > 0 && s[o - 1] == ' ')
+        o--;
+    s[o] = '\0';
+    return s;
+}
+
+static void s_set(char **dst, const char *v)
+{
+    if (*dst || !v || !*v)
+        return;
+    *dst = s_squash(strdup(v));
+    if (*dst && !**dst) {
+        free(*dst);
+        *dst = NULL;
+    }
+}
+
+/* Text length (bytes, white space runs counted once) and the part inside
+ * links. */
+static void s_text_len(const xmlNode *n, int in_link, size_t *all, size_t *link)
+{
+    for (const xmlNode *c = n->children; c; c = c->next) {
+        if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+            size_t k = 0;
+            int sp = 1;
+            for (const xmlChar *p = c->content; p && *p; p++) {
+                int w = isspace(*p);
+                if (!w || !sp)
+                    k++;
+                sp = w;
+            }
+            *all += k;
+            if (in_link)
+                *link += k;
+        } else if (c->type == XML_ELEMENT_NODE) {
+            s_text_len(c, in_link || s_is(c, "a"), all, link);
+        }
+    }
+}
+
+static size_t s_count_char(const xmlNode *n, char ch)
+{
+    size_t k = 0;
+    for (const xmlNode *c = n->children; c; c = c->next) {
+        if (c->type == XML_TEXT_NODE)
+            for (const xmlChar *p = c->content; p && *p; p++)
+                k += *p == (xmlChar)ch;
+        else if (c->type == XML_ELEMENT_NODE)
+            k += s_count_char(c, ch);
+    }
+    return k;
+}
+
+/* --- metadata ------------------------------------------------------------ */
+
+static void s_jsonld(const cJSON *j, struct pl_html_meta *m)
+{
+    if (cJSON_IsArray(j)) {
+        const cJSON *x;
+        cJSON_ArrayForEach(x, j) s_jsonld(x, m);
+        return;
+    }
+    if (!cJSON_IsObject(j))
+        return;
+    const cJSON *g = cJSON_GetObjectItemCaseSensitive(j, "@graph");
+    if (g)
+        s_jsonld(g, m);
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(j, "@type");
+    const char *ty = cJSON_IsString(type) ? type->valuestring : "";
+    int article = strstr(ty, "Article") || strstr(ty, "Posting") || strstr(ty, "Report");
+    if (!article)
+        return;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "headline");
+    if (cJSON_IsString(v))
+        s_set(&m->title, v->valuestring);
+    v = cJSON_GetObjectItemCaseSensitive(j, "datePublished");
+    if (cJSON_IsString(v))
+        s_set(&m->published, v->valuestring);
+    v = cJSON_GetObjectItemCaseSensitive(j, "author");
+    if (cJSON_IsArray(v))
+        v = cJSON_GetArrayItem(v, 0);
+    if (cJSON_IsObject(v))
+        v = cJSON_GetObjectItemCaseSensitive(v, "name");
+    if (cJSON_IsString(v))
+        s_set(&m->author, v->valuestring);
+    v = cJSON_GetObjectItemCaseSensitive(j, "url");
+    if (cJSON_IsString(v))
+        s_set(&m->url, v->valuestring);
+}
+
+static void s_meta(const xmlNode *n, struct pl_html_meta *m, char **title_tag, char **h1)
+{
+    for (const xmlNode *c = n; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        if (s_is(c, "meta")) {
+            char *prop = s_prop(c, "property"), *name = s_prop(c, "name"),
+                 *ip = s_prop(c, "itemprop"), *content = s_prop(c, "content");
+            const char *k = prop ? prop : name ? name : ip ? ip : "";
+            if (content) {
+                if (!strcasecmp(k, "og:title"))
+                    s_set(&m->title, content);
+                else if (!strcasecmp(k, "article:published_time") ||
+                         !strcasecmp(k, "datePublished") || !strcasecmp(k, "date") ||
+                         !strcasecmp(k, "pubdate") || !strcasecmp(k, "dc.date") ||
+                         !strcasecmp(k, "publish-date") || !strcasecmp(k, "og:published_time"))
+                    s_set(&m->published, content);
+                else if (!strcasecmp(k, "author") || !strcasecmp(k, "article:author") ||
+                         !strcasecmp(k, "dc.creator"))
+                    s_set(&m->author, content);
+                else if (!strcasecmp(k, "og:url"))
+                    s_set(&m->url, content);
+            }
+            free(prop);
+            free(name);
+            free(ip);
+            free(content);
+        } else if (s_is(c, "link")) {
+            char *rel = s_prop(c, "rel");
+            if (rel && !strcasecmp(rel, "canonical")) {
+                char *href = s_prop(c, "href");
+                free(m->url); /* canonical wins over og:url */
+                m->url = NULL;
+                s_set(&m->url, href);
+                free(href);
+            }
+            free(rel);
+        } else if (s_is(c, "title") && !*title_tag) {
+            xmlChar *t = xmlNodeGetContent(c);
+            if (t)
+                s_set(title_tag, (const char *)t);
+            xmlFree(t);
+        } else if (s_is(c, "h1") && !*h1) {
+            xmlChar *t = xmlNodeGetContent(c);
+            if (t)
+                s_set(h1, (const char *)t);
+            xmlFree(t);
+        } else if (s_is(c, "script")) {
+            char *type = s_prop(c, "type");
+            if (type && !strcasecmp(type, "application/ld+json")) {
+                xmlChar *t = xmlNodeGetContent(c);
+                cJSON *j = t ? cJSON_Parse((const char *)t) : NULL;
+                s_jsonld(j, m);
+                cJSON_Delete(j);
+                xmlFree(t);
+            }
+            free(type);
+        }
+        s_meta(c->children, m, title_tag, h1);
+    }
+}
+
+/* --- pruning ------------------------------------------------------------- */
+
+static const char *const s_drop_tags[] = {
+    "script", "style", "noscript", "template", "svg",    "iframe", "form",   "button", "select",
+    "input",  "textarea", "nav",   "footer",   "aside",  "menu",   "dialog", "object", "embed",
+    "canvas", "map",    "head",    "header",   "figure", "video",  "audio",  "link",   "meta",
+    NULL
+};
+
+/* Class or id words of page furniture. */
+static const char *const s_negative[] = {
+    "comment", "share",   "social",   "related",  "cookie",  "consent",    "gdpr",     "newsletter",
+    "subscri", "sidebar", "widget",   "breadcrumb", "footer", "masthead",  "navbar",   "menu",
+    "promo",   "advert",  "banner",   "popup",    "modal",   "recommend",  "more-stor", "tags",
+    "tag-list", "author-bio", "byline", "pagination", "pager", "print",    "login",    "signup",
+    "skip",    "sponsor", "outbrain", "taboola",  "disqus",  "toolbar",    "rating",   "copyright",
+    "impressum", "imprint", "navigation", "teaser", "entry-meta", "post-meta", "article-meta",
+    "caption", "credit",  "hidden",   "shariff",  "addthis", "follow",     "subnav",   NULL
+};
+/* Words of the article's own containers. */
+static const char *const s_positive[] = { "article", "content", "entry", "post", "story", "body",
+                                          "text", "main", "blog", "artikel", "beitrag", NULL };
+/* Furniture even inside a container that looks like the article. */
+static const char *const s_strong[] = { "comment", "share", "social", "cookie", "consent",
+                                        "related", "newsletter", "disqus", "outbrain", "taboola",
+                                        "sidebar", "breadcrumb", "shariff", "recommend", NULL };
+
+static int s_has_word(const char *v, const char *const *words)
+{
+    if (!v)
+        return 0;
+    char low[512];
+    size_t n = 0;
+    for (; v[n] && n + 1 < sizeof(low); n++)
+        low[n] = (char)tolower((unsigned char)v[n]);
+    low[n] = '\0';
+    for (size_t i = 0; words[i]; i++)
+        if (strstr(low, words[i]))
+            return 1;
+    return 0;
+}
+
+/* -1: furniture by its class/id; +1: the article's container; 0 neither. */
+static int s_class_weight(const xmlNode *n)
+{
+    char *cls = s_prop(n, "class"), *id = s_prop(n, "id");
+    int neg = s_has_word(cls, s_negative) || s_has_word(id, s_negative);
+    int pos = s_has_word(cls, s_positive) || s_has_word(id, s_positive);
+    int strong = s_has_word(cls, s_strong) || s_has_word(id, s_strong);
+    free(cls);
+    free(id);
+    if (strong || (neg && !pos))
+        return -1;
+    return pos ? 1 : 0;
+}
+
+static int s_hidden(const xmlNode *n)
+{
+    char *h = s_prop(n, "hidden"), *aria = s_prop(n, "aria-hidden"), *style = s_prop(n, "style");
+    int hidden = h != NULL || (aria && !strcasecmp(aria, "true")) ||
+                 (style && (strstr(style, "display:none") || strstr(style, "display: none")));
+    free(h);
+    free(aria);
+    free(style);
+    return hidden;
+}
+
+static void s_prune(xmlNode *n, int depth)
+{
+    xmlNode *next;
+    for (xmlNode *c = n->children; c; c = next) {
+        next = c->next;
+        if (c->type == XML_COMMENT_NODE || c->type == XML_PI_NODE) {
+            xmlUnlinkNode(c);
+            xmlFreeNode(c);
+            continue;
+        }
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        int keep_body = s_is(c, "body") || s_is(c, "html");
+        if (!keep_body && (s_in(c, s_drop_tags) || s_hidden(c) || s_class_weight(c) < 0)) {
+            xmlUnlinkNode(c);
+            xmlFreeNode(c);
+            continue;
+        }
+        /* Deeply nested markup is pathological; what lies deeper is dropped. */
+        if (depth > 200) {
+            xmlUnlinkNode(c);
+            xmlFreeNode(c);
+            continue;
+        }
+        s_prune(c, depth + 1);
+    }
+}
+
+/* --- scoring ------------------------------------------------------------- */
+
+struct score {
+    const xmlNode *node;
+    double v;
+};
+
+struct scores {
+    struct score *v;
+    size_t n, cap;
+};
+
+static double *s_score_of(struct scores *s, const xmlNode *n)
+{
+    for (size_t i = s->n; i-- > 0;) /* recent ones first: parents repeat */
+        if (s->v[i].node == n)
+            return &s->v[i].v;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 64;
+        struct score *v = realloc(s->v, cap * sizeof(*v));
+        if (!v)
+            return NULL;
+        s->v = v;
+        s->cap = cap;
+    }
+    double base = 0;
+    if (s_is(n, "div") || s_is(n, "article") || s_is(n, "main") || s_is(n, "section"))
+        base = 5;
+    else if (s_is(n, "pre") || s_is(n, "td") || s_is(n, "blockquote"))
+        base = 3;
+    else if (s_is(n, "ol") || s_is(n, "ul") || s_is(n, "dl") || s_is(n, "form"))
+        base = -3;
+    else if (s_is(n, "h1") || s_is(n, "h2") || s_is(n, "h3") || s_is(n, "th"))
+        base = -5;
+    base += 25 * s_class_weight(n);
+    if (s_is(n, "article") || s_is(n, "main"))
+        base += 10;
+    s->v[s->n] = (struct score){ n, base };
+    return &s->v[s->n++].v;
+}
+
+static const char *const s_para_tags[] = { "p", "pre", "td", "blockquote", "li", NULL };
+static const char *const s_block_tags[] = {
+    "p",    "div",   "h1",   "h2",      "h3",       "h4",     "h5",  "h6",    "ul",
+    "ol",   "li",    "dl",   "dt",      "dd",       "table",  "tr",  "blockquote", "pre",
+    "section", "article", "main", "figcaption", "hr", "address", "center", NULL
+};
+
+static int s_has_block_child(const xmlNode *n)
+{
+    for (const xmlNode *c = n->children; c; c = c->next)
+        if (s_in(c, s_block_tags))
+            return 1;
+    return 0;
+}
+
+static int s_collect(const xmlNode *n, struct scores *s)
+{
+    for (const xmlNode *c = n->children; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        int para = s_in(c, s_para_tags) || (s_is(c, "div") && !s_has_block_child(c));
+        if (para) {
+            size_t all = 0, link = 0;
+            s_text_len(c, 0, &all, &link);
+            if (all >= 25 && c->parent) {
+                double v = 1 + (double)s_count_char(c, ',') + (double)(all / 100 < 3 ? all / 100 : 3);
+                double *p = s_score_of(s, c->parent);
+                if (!p)
+                    return -ENOMEM;
+                *p += v;
+                if (c->parent->parent && c->parent->parent->type == XML_ELEMENT_NODE) {
+                    double *g = s_score_of(s, c->parent->parent);
+                    if (!g)
+                        return -ENOMEM;
+                    *g += v / 2;
+                }
+            }
+        }
+        if (s_collect(c, s) != 0)
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+/* --- writing text -------------------------------------------------------- */
+
+struct out {
+    struct pl_buf b;
+    int pending; /* 0 none, 1 newline, 2 blank line */
+    int failed;
+};
+
+static void s_break(struct out *o, int k)
+{
+    if (o->b.len && k > o->pending)
+        o->pending = k;
+}
+
+static void s_put(struct out *o, const char *s, size_t n)
+{
+    if (!n)
+        return;
+    if (o->pending) {
+        /* Drop the trailing space of the previous block. */
+        while (o->b.len && o->b.data[o->b.len - 1] == ' ')
+            o->b.len--;
+        if (pl_buf_append(&o->b, o->pending == 2 ? "\n\n" : "\n", (size_t)o->pending))
+            o->failed = 1;
+        o->pending = 0;
+    }
+    if (pl_buf_append(&o->b, s, n))
+        o->failed = 1;
+}
+
+static void s_write(const xmlNode *n, struct out *o, const char *skip_h1)
+{
+    for (const xmlNode *c = n->children; c; c = c->next) {
+        if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+            const char *t = (const char *)c->content;
+            if (!t)
+                continue;
+            /* Collapse white space; keep one space between words. */
+            int sp = o->b.len && !o->pending && o->b.data[o->b.len - 1] == ' ';
+            for (const char *p = t; *p; p++) {
+                unsigned char ch = (unsigned char)*p;
+                int w = ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f';
+                if (ch == 0xc2 && (unsigned char)p[1] == 0xa0) {
+                    w = 1;
+                    p++;
+                }
+                if (w) {
+                    if (!sp && o->b.len && !o->pending)
+                        s_put(o, " ", 1);
+                    sp = 1;
+                } else {
+                    const char *q = p;
+                    while (q[1] && !isspace((unsigned char)q[1]) &&
+                           !((unsigned char)q[1] == 0xc2 && (unsigned char)q[2] == 0xa0))
+                        q++;
+                    s_put(o, p, (size_t)(q - p + 1));
+                    p = q;
+                    sp = 0;
+                }
+            }
+            continue;
+        }
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        if (s_is(c, "br")) {
+            s_break(o, 1);
+            continue;
+        }
+        int block = s_in(c, s_block_tags);
+        if (block) {
+            size_t all = 0, link = 0;
+            s_text_len(c, s_is(c, "a"), &all, &link);
+            /* A block that is mostly links: a menu, a tag list, "read more". */
+            if (all == 0 || (link * 2 > all && !s_is(c, "p")) || (link * 10 > all * 9))
+                continue;
+            if (skip_h1 && s_is(c, "h1")) {
+                xmlChar *t = xmlNodeGetContent(c);
+                char *s = t ? s_squash(strdup((const char *)t)) : NULL;
+                int same = s && !strcmp(s, skip_h1);
+                free(s);
+                xmlFree(t);
+                if (same)
+                    continue;
+            }
+        }
+        int li = s_is(c, "li") || s_is(c, "dt") || s_is(c, "dd") || s_is(c, "tr");
+        if (block)
+            s_break(o, li ? 1 : 2);
+        if (li)
+            s_put(o, "\xe2\x80\xa2 ", 4);
+        s_write(c, o, skip_h1);
+        if (block)
+            s_break(o, li ? 1 : 2);
+        else if (s_is(c, "td") || s_is(c, "th"))
+            s_put(o, " ", 1);
+    }
+}
+
+static const xmlNode *s_body(const xmlNode *root)
+{
+    for (const xmlNode *c = root; c; c = c->next) {
+        if (s_is(c, "body"))
+            return c;
+        const xmlNode *b = s_body(c->children);
+        if (b)
+            return b;
+    }
+    return NULL;
+}
+
+int pl_html_extract(const char *html, size_t len, const char *encoding, char **text,
+                    struct pl_html_meta *meta)
+{
+    *text = NULL;
+    memset(meta, 0, sizeof(*meta));
+    if (len > INT32_MAX)
+        return -EINVAL;
+    htmlDocPtr doc = htmlReadMemory(html, (int)len, NULL, encoding,
+                                    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
+                                        HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
+                                        HTML_PARSE_COMPACT);
+    if (!doc)
+        return -EINVAL;
+    xmlNode *root = xmlDocGetRootElement(doc);
+    if (!root) {
+        xmlFreeDoc(doc);
+        return -EINVAL;
+    }
+    char *title_tag = NULL, *h1 = NULL;
+    s_meta(root, meta, &title_tag, &h1);
+    s_set(&meta->title, title_tag);
+    s_set(&meta->title, h1);
+    free(title_tag);
+
+    const xmlNode *body = s_body(root);
+    if (!body)
+        body = root;
+    s_prune((xmlNode *)body, 0);
+
+    struct scores sc = { 0 };
+    int rc = s_collect(body, &sc);
+    const xmlNode *top = NULL;
+    double best = 0;
+    for (size_t i = 0; rc == 0 && i < sc.n; i++) {
+        size_t all = 0, link = 0;
+        s_text_len(sc.v[i].node, 0, &all, &link);
+        sc.v[i].v *= all ? 1.0 - (double)link / (double)all : 0;
+        if (sc.v[i].v > best) {
+            best = sc.v[i].v;
+            top = sc.v[i].node;
+        }
+    }
+    struct out o = { .failed = 0 };
+    if (rc == 0 && top) {
+        /* The best container and the siblings that score near it or read
+         * like paragraphs of it. */
+        double bar = best * 0.2 > 10 ? best * 0.2 : 10;
+        for (const xmlNode *s = top->parent ? top->parent->children : top; s; s = s->next) {
+            int take = s == top;
+            if (!take && s->type == XML_ELEMENT_NODE) {
+                double v = 0;
+                for (size_t i = 0; i < sc.n; i++)
+                    if (sc.v[i].node == s)
+                        v = sc.v[i].v;
+                size_t all = 0, link = 0;
+                s_text_len(s, 0, &all, &link);
+                take = v >= bar || (s_is(s, "p") && all > 80 && link * 4 < all);
+            }
+            if (!take)
+                continue;
+            s_break(&o, 2);
+            if (s_in(s, s_block_tags) || s == top) {
+                s_write(s, &o, h1);
+            } else {
+                /* A sibling that is inline: write it as its own block. */
+                struct out tmp = { .failed = 0 };
+                s_write(s, &tmp, h1);
+                if (tmp.b.len)
+                    s_put(&o, tmp.b.data, tmp.b.len);
+                free(tmp.b.data);
+            }
+            if (!top->parent)
+                break;
+        }
+    } else if (rc == 0) {
+        s_write(body, &o, h1); /* no paragraphs anywhere: all the text there is */
+    }
+    free(h1);
+    free(sc.v);
+    xmlFreeDoc(doc);
+    if (rc != 0 || o.failed || pl_buf_terminate(&o.b) != 0) {
+        free(o.b.data);
+        pl_html_meta_free(meta);
+        return -ENOMEM;
+    }
+    *text = o.b.data ? o.b.data : strdup("");
+    return *text ? 0 : -ENOMEM;
+}
