@@ -277,9 +277,9 @@ static const char *const s_negative[] = {
 static const char *const s_positive[] = { "article", "content", "entry", "post", "story", "body",
                                           "text", "main", "blog", "artikel", "beitrag", NULL };
 /* Furniture even inside a container that looks like the article. */
-static const char *const s_strong[] = { "comment", "share", "social", "cookie", "consent",
-                                        "related", "newsletter", "disqus", "outbrain", "taboola",
-                                        "sidebar", "breadcrumb", "shariff", "recommend", NULL };
+/* Furniture even inside a container that looks like the article. */
+static const char *const s_strong[] = { "cookie", "consent", "gdpr", "shariff", "social",
+                                        "newsletter", "outbrain", "taboola", "disqus", NULL };
 
 static int s_has_word(const char *v, const char *const *words)
 {
@@ -321,7 +321,7 @@ static int s_hidden(const xmlNode *n)
     return hidden;
 }
 
-static void s_prune(xmlNode *n, int depth)
+static void s_prune(xmlNode *n, int depth, int by_class)
 {
     xmlNode *next;
     for (xmlNode *c = n->children; c; c = next) {
@@ -334,7 +334,7 @@ static void s_prune(xmlNode *n, int depth)
         if (c->type != XML_ELEMENT_NODE)
             continue;
         int keep_body = s_is(c, "body") || s_is(c, "html");
-        if (!keep_body && (s_in(c, s_drop_tags) || s_hidden(c) || s_class_weight(c) < 0)) {
+        if (!keep_body && (s_in(c, s_drop_tags) || s_hidden(c) || (by_class && s_class_weight(c) < 0))) {
             xmlUnlinkNode(c);
             xmlFreeNode(c);
             continue;
@@ -345,7 +345,7 @@ static void s_prune(xmlNode *n, int depth)
             xmlFreeNode(c);
             continue;
         }
-        s_prune(c, depth + 1);
+        s_prune(c, depth + 1, by_class);
     }
 }
 
@@ -544,8 +544,9 @@ static const xmlNode *s_body(const xmlNode *root)
     return NULL;
 }
 
-int pl_html_extract(const char *html, size_t len, const char *encoding, char **text,
-                    struct pl_html_meta *meta)
+/* One pass: parse, prune (by class names too when by_class), score, write. */
+static int s_pass(const char *html, size_t len, const char *encoding, int by_class, char **text,
+                  struct pl_html_meta *meta)
 {
     *text = NULL;
     memset(meta, 0, sizeof(*meta));
@@ -571,7 +572,7 @@ int pl_html_extract(const char *html, size_t len, const char *encoding, char **t
     const xmlNode *body = s_body(root);
     if (!body)
         body = root;
-    s_prune((xmlNode *)body, 0);
+    s_prune((xmlNode *)body, 0, by_class);
 
     struct scores sc = { 0 };
     int rc = s_collect(body, &sc);
@@ -631,4 +632,27 @@ int pl_html_extract(const char *html, size_t len, const char *encoding, char **t
     }
     *text = o.b.data ? o.b.data : strdup("");
     return *text ? 0 : -ENOMEM;
+}
+
+int pl_html_extract(const char *html, size_t len, const char *encoding, char **text,
+                    struct pl_html_meta *meta)
+{
+    int rc = s_pass(html, len, encoding, 1, text, meta);
+    if (rc != 0 || strlen(*text) >= 250)
+        return rc;
+    /* Little text: class names misled the pruning (a layout wrapper called
+     * "content-sidebar-wrap"). Again without them; keep the longer. */
+    char *again = NULL;
+    struct pl_html_meta m2;
+    rc = s_pass(html, len, encoding, 0, &again, &m2);
+    if (rc != 0)
+        return 0;
+    pl_html_meta_free(&m2);
+    if (strlen(again) > strlen(*text)) {
+        free(*text);
+        *text = again;
+    } else {
+        free(again);
+    }
+    return 0;
 }
