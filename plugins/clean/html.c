@@ -420,7 +420,8 @@ static int s_collect(const xmlNode *n, struct scores *s)
                 if (!p)
                     return -ENOMEM;
                 *p += v;
-                if (c->parent->parent && c->parent->parent->type == XML_ELEMENT_NODE) {
+                if (c->parent->parent && c->parent->parent->type == XML_ELEMENT_NODE &&
+                    !s_is(c->parent->parent, "html")) {
                     double *g = s_score_of(s, c->parent->parent);
                     if (!g)
                         return -ENOMEM;
@@ -432,6 +433,26 @@ static int s_collect(const xmlNode *n, struct scores *s)
             return -ENOMEM;
     }
     return 0;
+}
+
+/* Text in paragraphs of node that read like prose: 40 bytes or more, under
+ * a third in links. */
+static size_t s_good_text(const xmlNode *n)
+{
+    size_t sum = 0;
+    for (const xmlNode *c = n->children; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        if (s_is(c, "p") || s_is(c, "pre") || s_is(c, "blockquote")) {
+            size_t all = 0, link = 0;
+            s_text_len(c, 0, &all, &link);
+            if (all >= 40 && link * 3 < all)
+                sum += all;
+        } else {
+            sum += s_good_text(c);
+        }
+    }
+    return sum;
 }
 
 /* --- writing text -------------------------------------------------------- */
@@ -552,6 +573,23 @@ static int s_pass(const char *html, size_t len, const char *encoding, int by_cla
     memset(meta, 0, sizeof(*meta));
     if (len > INT32_MAX)
         return -EINVAL;
+    /* Template comments before the doctype make libxml2 put the head's
+     * content into an implied body: start at the doctype or <html>. */
+    for (size_t i = 0; i + 9 < len && i < 65536; i++) {
+        if (html[i] != '<')
+            continue;
+        if (!strncasecmp(html + i, "<!doctype", 9) || !strncasecmp(html + i, "<html", 5)) {
+            html += i;
+            len -= i;
+            break;
+        }
+        if (strncmp(html + i, "<!--", 4) != 0)
+            break; /* real content before any doctype: leave it */
+        const char *end = memmem(html + i, len - i, "-->", 3);
+        if (!end)
+            break;
+        i = (size_t)(end - html) + 2;
+    }
     htmlDocPtr doc = htmlReadMemory(html, (int)len, NULL, encoding,
                                     HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
                                         HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
@@ -572,7 +610,7 @@ static int s_pass(const char *html, size_t len, const char *encoding, int by_cla
     const xmlNode *body = s_body(root);
     if (!body)
         body = root;
-    s_prune((xmlNode *)body, 0, by_class);
+    s_prune(root, 0, by_class); /* the head too: a sibling of the body is written whole */
 
     struct scores sc = { 0 };
     int rc = s_collect(body, &sc);
@@ -586,6 +624,20 @@ static int s_pass(const char *html, size_t len, const char *encoding, int by_cla
             best = sc.v[i].v;
             top = sc.v[i].node;
         }
+    }
+    /* An article split over several containers (ads between its parts):
+     * move up while the parent holds clearly more prose. */
+    for (int up = 0; rc == 0 && top && up < 3; up++) {
+        const xmlNode *p = top->parent;
+        if (!p || p->type != XML_ELEMENT_NODE || s_is(p, "body") || s_is(p, "html"))
+            break;
+        size_t here = s_good_text(top), there = s_good_text(p);
+        if (there * 4 <= here * 5)
+            break;
+        top = p;
+        for (size_t i = 0; i < sc.n; i++)
+            if (sc.v[i].node == top && sc.v[i].v > best)
+                best = sc.v[i].v;
     }
     struct out o = { .failed = 0 };
     if (rc == 0 && top) {
