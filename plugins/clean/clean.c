@@ -22,6 +22,7 @@
 #include <libxml/parser.h>
 #include <utf8proc.h>
 
+#include "decode.h"
 #include "docjson.h"
 #include "html.h"
 #include "text.h"
@@ -548,7 +549,9 @@ static int s_process(void *state, const char *doc, size_t len, char **out, size_
     struct blocks bl = { 0 };
     struct pl_buf text = { 0 };
     const char *format = "text";
-    char *page = NULL;
+    char *page = NULL, *conv = NULL;
+    char encoding[64] = "UTF-8";
+    cJSON *json_in = NULL;
     struct pl_html_meta meta = { 0 };
     cJSON *d = pl_doc_parse(doc, len, err);
     if (!d)
@@ -575,9 +578,107 @@ static int s_process(void *state, const char *doc, size_t len, char **out, size_
         goto out;
     }
 
+    /* The encoding: a byte-order mark, else UTF-8 when it is (nearly)
+     * valid, else what the page declares or uchardet guesses. */
+    size_t bom = 0;
+    const char *bom_enc = pl_bom_encoding(raw, raw_len, &bom);
+    if (bom_enc)
+        snprintf(encoding, sizeof(encoding), "%s", bom_enc);
+    if (bom_enc && strcmp(bom_enc, "UTF-8") != 0) {
+        size_t bad;
+        if (pl_to_utf8(bom_enc, raw + bom, raw_len - bom, &conv, &raw_len, &bad) != 0) {
+            pl_fail(err, "clean: cannot convert from %s", bom_enc);
+            goto out;
+        }
+        raw = conv;
+    } else {
+        raw += bom;
+        raw_len -= bom;
+        size_t fl, inv, ctl;
+        char *probe = s_repair_utf8(raw, raw_len, &fl, &inv, &ctl);
+        if (!probe) {
+            pl_fail(err, "clean: out of memory");
+            goto out;
+        }
+        free(probe);
+        /* Binary data stays binary whatever the encoding: refused below. */
+        int binary = raw_len > 0 && (double)ctl > st->max_control_ratio * (double)raw_len;
+        /* A page that declares another charset and is not valid UTF-8 is
+         * in that charset, however few its non-ASCII bytes (markup is). */
+        char cs[64];
+        int declared = inv > 0 && pl_html_sniff(raw, raw_len) &&
+                       pl_html_charset(raw, raw_len, cs, sizeof(cs)) &&
+                       strcasecmp(cs, "utf-8") != 0 && strcasecmp(cs, "utf8") != 0;
+        if (!binary && raw_len > 0 &&
+            (declared || (double)inv > st->max_invalid_ratio * (double)raw_len)) {
+            if (!declared && !pl_guess_charset(raw, raw_len, cs, sizeof(cs))) {
+                pl_fail(err,
+                        "not UTF-8 text: %zu invalid byte sequences in %zu bytes, and its "
+                        "encoding could not be detected; convert the file to UTF-8",
+                        inv, raw_len);
+                goto out;
+            }
+            size_t bad;
+            int crc = pl_to_utf8(cs, raw, raw_len, &conv, &raw_len, &bad);
+            if (crc == -ENOMEM) {
+                pl_fail(err, "clean: out of memory");
+                goto out;
+            }
+            if (crc != 0) {
+                pl_fail(err, "not UTF-8 text, and its declared encoding \"%s\" is unknown", cs);
+                goto out;
+            }
+            snprintf(encoding, sizeof(encoding), "%s", cs);
+            raw = conv;
+        }
+    }
+
+    /* A JSON export: {"title", "text" or "html", "url", "published"}. */
+    size_t lead = 0;
+    while (lead < raw_len && isspace((unsigned char)raw[lead]))
+        lead++;
+    if (lead < raw_len && raw[lead] == '{') {
+        json_in = cJSON_ParseWithLength(raw, raw_len);
+        const cJSON *jt = cJSON_GetObjectItemCaseSensitive(json_in, "text");
+        const cJSON *jh = cJSON_GetObjectItemCaseSensitive(json_in, "html");
+        if (cJSON_IsObject(json_in) && (cJSON_IsString(jt) || cJSON_IsString(jh))) {
+            format = "json";
+            const cJSON *x = cJSON_GetObjectItemCaseSensitive(json_in, "title");
+            if (cJSON_IsString(x) && x->valuestring[0])
+                meta.title = strdup(x->valuestring);
+            x = cJSON_GetObjectItemCaseSensitive(json_in, "url");
+            if (cJSON_IsString(x) && x->valuestring[0])
+                meta.url = strdup(x->valuestring);
+            x = cJSON_GetObjectItemCaseSensitive(json_in, "published");
+            if (cJSON_IsString(x) && x->valuestring[0])
+                meta.published = strdup(x->valuestring);
+            x = cJSON_GetObjectItemCaseSensitive(json_in, "author");
+            if (cJSON_IsString(x) && x->valuestring[0])
+                meta.author = strdup(x->valuestring);
+            if (cJSON_IsString(jt)) {
+                raw = jt->valuestring;
+                raw_len = strlen(raw);
+            } else {
+                struct pl_html_meta hm;
+                if (pl_html_extract(jh->valuestring, strlen(jh->valuestring), "UTF-8", &page,
+                                    &hm) == -ENOMEM) {
+                    pl_fail(err, "clean: out of memory");
+                    goto out;
+                }
+                if (!meta.title) {
+                    meta.title = hm.title;
+                    hm.title = NULL;
+                }
+                pl_html_meta_free(&hm);
+                raw = page ? page : "";
+                raw_len = strlen(raw);
+            }
+        }
+    }
+
     /* A web page: its main text and metadata, then the same cleaning. */
-    if (pl_html_sniff(raw, raw_len)) {
-        int hrc = pl_html_extract(raw, raw_len, cJSON_IsString(r) ? "UTF-8" : NULL, &page, &meta);
+    if (!strcmp(format, "text") && pl_html_sniff(raw, raw_len)) {
+        int hrc = pl_html_extract(raw, raw_len, "UTF-8", &page, &meta);
         if (hrc == -ENOMEM) {
             pl_fail(err, "clean: out of memory");
             goto out;
@@ -708,6 +809,7 @@ static int s_process(void *state, const char *doc, size_t len, char **out, size_
     if (cJSON_IsObject(src)) {
         pl_doc_set(src, "invalid_utf8", cJSON_CreateNumber((double)invalid));
         pl_doc_set(src, "format", cJSON_CreateString(format));
+        pl_doc_set(src, "encoding", cJSON_CreateString(encoding));
         if (meta.url)
             pl_doc_set(src, "url", cJSON_CreateString(meta.url));
     }
@@ -728,6 +830,8 @@ static int s_process(void *state, const char *doc, size_t len, char **out, size_
 out:
     cJSON_Delete(d);
     free(page);
+    free(conv);
+    cJSON_Delete(json_in);
     pl_html_meta_free(&meta);
     free(bin);
     free(fixed);

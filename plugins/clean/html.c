@@ -654,6 +654,15 @@ static int s_pass(const char *html, size_t len, const char *encoding, int by_cla
                 size_t all = 0, link = 0;
                 s_text_len(s, 0, &all, &link);
                 take = v >= bar || (s_is(s, "p") && all > 80 && link * 4 < all);
+                if (!take && s_is(s, "p") && all > 0 && link == 0) {
+                    /* A short paragraph that ends a sentence (readability's rule). */
+                    xmlChar *t = xmlNodeGetContent(s);
+                    char *q = t ? s_squash(strdup((const char *)t)) : NULL;
+                    size_t ql = q ? strlen(q) : 0;
+                    take = q && ql && (q[ql - 1] == '.' || strstr(q, ". "));
+                    free(q);
+                    xmlFree(t);
+                }
             }
             if (!take)
                 continue;

@@ -86,13 +86,216 @@ static void a_few_invalid_bytes_are_replaced_and_counted(void **st)
     cJSON_Delete(r);
 }
 
-static void mostly_invalid_utf8_is_refused_with_a_reason(void **st)
+/* Runs clean on raw bytes (any encoding) given as a C string of n bytes. */
+static cJSON *s_clean_bytes(const char *raw, size_t n, char *err, size_t errn)
+{
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char *enc = malloc(n / 3 * 4 + 8);
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned char)raw[i] << 16;
+        if (i + 1 < n) v |= (unsigned char)raw[i + 1] << 8;
+        if (i + 2 < n) v |= (unsigned char)raw[i + 2];
+        enc[o++] = tbl[(v >> 18) & 63];
+        enc[o++] = tbl[(v >> 12) & 63];
+        enc[o++] = i + 1 < n ? tbl[(v >> 6) & 63] : '=';
+        enc[o++] = i + 2 < n ? tbl[v & 63] : '=';
+    }
+    enc[o] = '\0';
+    cJSON *r = s_clean_b64(enc, err, errn);
+    free(enc);
+    return r;
+}
+
+static const char *s_src(const cJSON *r, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "source"), key);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static void legacy_encodings_are_detected_and_converted(void **st)
 {
     (void)st;
-    /* Latin-1 French: every accent is an invalid byte. "\xe9\xe9\xe9..." */
     char err[600] = "";
-    assert_null(s_clean_b64("6enp6enp6enp6enp6enp6enp6enp6enp", err, sizeof(err)));
-    assert_non_null(strstr(err, "not UTF-8"));
+    const char latin1[] = "Le caf\xe9 \xe0 c\xf4t\xe9 de l'h\xf4tel a ferm\xe9 ses portes apr\xe8s "
+                          "des ann\xe9""es de succ\xe8s \xe0 Paris.";
+    cJSON *r = s_clean_bytes(latin1, sizeof(latin1) - 1, err, sizeof(err));
+    if (!r)
+        fail_msg("%s", err);
+    assert_non_null(strstr(cJSON_GetObjectItem(r, "text")->valuestring, "caf\xc3\xa9 \xc3\xa0 c\xc3\xb4t\xc3\xa9"));
+    assert_true(!strcmp(s_src(r, "encoding"), "ISO-8859-1") || !strcmp(s_src(r, "encoding"), "WINDOWS-1252"));
+    cJSON_Delete(r);
+    /* KOI8-R Russian. */
+    const char koi[] = "\xf0\xd2\xc9\xd7\xc5\xd4 \xcd\xc9\xd2! \xeb\xc1\xcb \xc4\xc5\xcc\xc1? \xfe\xd4\xcf "
+                       "\xce\xcf\xd7\xcf\xc7\xcf \xd7 \xed\xcf\xd3\xcb\xd7\xc5 \xc9 \xf0\xc5\xd4\xc5\xd2\xc2\xd5\xd2\xc7\xc5.";
+    r = s_clean_bytes(koi, sizeof(koi) - 1, err, sizeof(err));
+    if (!r)
+        fail_msg("%s", err);
+    assert_string_equal(s_src(r, "encoding"), "KOI8-R");
+    assert_non_null(strstr(cJSON_GetObjectItem(r, "text")->valuestring, "\xd0\x9c\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb5")); /* Москве */
+    cJSON_Delete(r);
+}
+
+static void utf16_with_a_byte_order_mark_is_read(void **st)
+{
+    (void)st;
+    char err[600] = "";
+    const char u16[] = "\xff\xfeH\0e\0l\0l\0o\0 \0w\0o\0r\0l\0d\0.\0";
+    cJSON *r = s_clean_bytes(u16, sizeof(u16) - 1, err, sizeof(err));
+    if (!r)
+        fail_msg("%s", err);
+    assert_string_equal(cJSON_GetObjectItem(r, "text")->valuestring, "Hello world.");
+    assert_string_equal(s_src(r, "encoding"), "UTF-16LE");
+    cJSON_Delete(r);
+    const char be[] = "\xfe\xff\0H\0i\0 \0t\0h\0e\0r\0e\0.";
+    r = s_clean_bytes(be, sizeof(be) - 1, err, sizeof(err));
+    assert_non_null(r);
+    assert_string_equal(cJSON_GetObjectItem(r, "text")->valuestring, "Hi there.");
+    assert_string_equal(s_src(r, "encoding"), "UTF-16BE");
+    cJSON_Delete(r);
+}
+
+static void a_json_export_gives_title_text_url_and_date(void **st)
+{
+    (void)st;
+    char err[600] = "";
+    cJSON *r = s_clean_raw("{\"title\":\"Budget passes\",\"url\":\"https://news.example/b\","
+                           "\"published\":\"2024-03-01T10:00:00Z\",\"text\":\"The council "
+                           "passed the budget on Friday. Critics were not happy.\"}",
+                           err, sizeof(err));
+    if (!r)
+        fail_msg("%s", err);
+    assert_string_equal(s_src(r, "format"), "json");
+    assert_string_equal(s_src(r, "url"), "https://news.example/b");
+    assert_string_equal(cJSON_GetObjectItem(r, "title")->valuestring, "Budget passes");
+    assert_string_equal(cJSON_GetObjectItem(r, "published")->valuestring, "2024-03-01");
+    assert_string_equal(cJSON_GetObjectItem(r, "text")->valuestring,
+                        "The council passed the budget on Friday. Critics were not happy.");
+    cJSON_Delete(r);
+    /* With "html" instead of "text": the page's main text. */
+    r = s_clean_raw("{\"title\":\"T\",\"html\":\"<html><body><nav><a href=/>Home</a></nav>"
+                    "<article><p>The first paragraph of the story, long enough to count as "
+                    "prose.</p></article></body></html>\"}", err, sizeof(err));
+    if (!r)
+        fail_msg("%s", err);
+    assert_string_equal(cJSON_GetObjectItem(r, "text")->valuestring,
+                        "The first paragraph of the story, long enough to count as prose.");
+    cJSON_Delete(r);
+}
+
+static const char s_page[] =
+    "<!DOCTYPE html><html><head><title>Site | Storm hits coast</title>"
+    "<meta property=\"og:title\" content=\"Storm hits the coast\">"
+    "<meta property=\"article:published_time\" content=\"2025-02-03T08:00:00Z\">"
+    "<meta name=\"author\" content=\"Ana Ruiz\">"
+    "<link rel=\"canonical\" href=\"https://news.example/storm\">"
+    "<script>var tracking = 1;</script><style>p { color: red }</style></head><body>"
+    "<header><a href=\"/\">News</a> <a href=\"/sport\">Sport</a></header>"
+    "<nav><ul><li><a href=\"/a\">World</a></li><li><a href=\"/b\">Business</a></li></ul></nav>"
+    "<div id=\"cookie-banner\">We use cookies to improve your experience. Accept all cookies.</div>"
+    "<main><article><h1>Storm hits the coast</h1>"
+    "<p>A storm hit the coast overnight, bringing winds of up to 120 km/h and heavy rain to "
+    "the region.</p><div class=\"share-bar\"><a href=\"#\">Share on Facebook</a></div>"
+    "<p>Thousands of homes lost power, and crews worked through the night to restore it, "
+    "the utility said on Monday.</p><h2>Schools closed</h2>"
+    "<p>Schools in three districts stayed closed, and officials asked people to avoid travel "
+    "until the roads were cleared.</p></article>"
+    "<aside><h3>Related articles</h3><ul><li><a href=\"/x\">Earlier storm damages pier</a></li>"
+    "</ul></aside><section id=\"comments\"><p>Great article, thanks for writing it, I loved "
+    "reading every word!</p></section></main>"
+    "<footer><p>Copyright 2025 News Example. All rights reserved. Imprint.</p></footer>"
+    "</body></html>";
+
+static void a_web_page_gives_its_article_and_metadata(void **st)
+{
+    (void)st;
+    char err[600] = "";
+    cJSON *r = s_clean_raw(s_page, err, sizeof(err));
+    if (!r)
+        fail_msg("%s", err);
+    const char *t = cJSON_GetObjectItem(r, "text")->valuestring;
+    assert_string_equal(s_src(r, "format"), "html");
+    assert_string_equal(s_src(r, "url"), "https://news.example/storm");
+    assert_string_equal(cJSON_GetObjectItem(r, "title")->valuestring, "Storm hits the coast");
+    assert_string_equal(cJSON_GetObjectItem(r, "published")->valuestring, "2025-02-03");
+    assert_string_equal(cJSON_GetObjectItem(r, "author")->valuestring, "Ana Ruiz");
+    /* The story, in order, headings kept, the title not repeated. */
+    assert_string_equal(t, "A storm hit the coast overnight, bringing winds of up to 120 km/h and "
+                           "heavy rain to the region.\n\nThousands of homes lost power, and crews "
+                           "worked through the night to restore it, the utility said on "
+                           "Monday.\n\nSchools closed\n\nSchools in three districts stayed closed, "
+                           "and officials asked people to avoid travel until the roads were "
+                           "cleared.");
+    cJSON_Delete(r);
+}
+
+static void broken_nested_and_nul_filled_pages_do_not_break_clean(void **st)
+{
+    (void)st;
+    char err[600] = "";
+    /* Unclosed tags, stray closers, an attribute without quotes. */
+    cJSON *r = s_clean_raw("<html><body><div><p>First paragraph of a page whose markup is "
+                           "broken in many ways.<p>Second one, <b>bold <i>both</b> and still "
+                           "going.</div></span></td><p class=x>Third paragraph, after stray "
+                           "closing tags that match nothing.",
+                           err, sizeof(err));
+    if (!r)
+        fail_msg("%s", err);
+    const char *t = cJSON_GetObjectItem(r, "text")->valuestring;
+    assert_non_null(strstr(t, "First paragraph"));
+    assert_non_null(strstr(t, "Second one, bold both and still going."));
+    assert_non_null(strstr(t, "Third paragraph"));
+    cJSON_Delete(r);
+    /* 100,000 nested divs around a paragraph. */
+    struct pl_buf b = { 0 };
+    pl_buf_append(&b, "<html><body>", 12);
+    for (int i = 0; i < 100000; i++)
+        pl_buf_append(&b, "<div>", 5);
+    const char *para = "<p>Deep inside many boxes lies one paragraph of perfectly good text.</p>";
+    pl_buf_append(&b, para, strlen(para));
+    pl_buf_append(&b, "</body></html>", 14);
+    pl_buf_terminate(&b);
+    r = s_clean_raw(b.data, err, sizeof(err));
+    /* libxml2 stops nesting at its depth limit; either text or a reason. */
+    assert_true(r != NULL || strlen(err) > 0);
+    cJSON_Delete(r);
+    free(b.data);
+    /* NUL bytes inside a page. */
+    const char nul[] = "<html><body><p>Text before a NUL byte\0and after it, in one "
+                       "paragraph of a page.</p></body></html>";
+    r = s_clean_bytes(nul, sizeof(nul) - 1, err, sizeof(err));
+    if (!r)
+        fail_msg("%s", err);
+    assert_non_null(strstr(cJSON_GetObjectItem(r, "text")->valuestring, "Text before a NUL byte"));
+    cJSON_Delete(r);
+}
+
+static void a_50_mb_page_is_handled(void **st)
+{
+    (void)st;
+    struct pl_buf b = { 0 };
+    pl_buf_append(&b, "<html><body><article>", 21);
+    const char *para = "<p>Another paragraph of a very long page, with some words, and a comma "
+                       "or two, so it reads like prose.</p>\n";
+    while (b.len < 50u << 20)
+        pl_buf_append(&b, para, strlen(para));
+    pl_buf_append(&b, "</article></body></html>", 24);
+    pl_buf_terminate(&b);
+    char *doc = malloc(b.len + 64);
+    int n = snprintf(doc, b.len + 64, "{\"source\":{},\"raw\":\"%s\"}", b.data);
+    assert_true(n > 0);
+    for (char *p = doc; *p; p++)
+        if (*p == '\n')
+            *p = ' ';
+    free(b.data);
+    char err[600] = "";
+    uint64_t t0 = th_now_ms();
+    cJSON *r = s_run("clean", NULL, doc, err, sizeof(err));
+    printf("# 50 MB page: %s in %llu ms\n", r ? "text" : err,
+           (unsigned long long)(th_now_ms() - t0));
+    assert_true(r != NULL || strlen(err) > 0);
+    cJSON_Delete(r);
+    free(doc);
 }
 
 static void binary_data_is_refused_with_a_reason(void **st)
@@ -422,7 +625,12 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_few_invalid_bytes_are_replaced_and_counted),
-        cmocka_unit_test(mostly_invalid_utf8_is_refused_with_a_reason),
+        cmocka_unit_test(legacy_encodings_are_detected_and_converted),
+        cmocka_unit_test(utf16_with_a_byte_order_mark_is_read),
+        cmocka_unit_test(a_json_export_gives_title_text_url_and_date),
+        cmocka_unit_test(a_web_page_gives_its_article_and_metadata),
+        cmocka_unit_test(broken_nested_and_nul_filled_pages_do_not_break_clean),
+        cmocka_unit_test(a_50_mb_page_is_handled),
         cmocka_unit_test(binary_data_is_refused_with_a_reason),
         cmocka_unit_test(whitespace_only_is_refused),
         cmocka_unit_test(whitespace_is_normalised_and_nfc_applied),
