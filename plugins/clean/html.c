@@ -455,6 +455,47 @@ static size_t s_good_text(const xmlNode *n)
     return sum;
 }
 
+/* Class and id words that content management systems give the article's
+ * body (after trafilatura's list of main-content expressions). */
+static const char *const s_body_words[] = {
+    "entry-content", "post-content", "article-content", "article-body", "articlebody",
+    "article__body", "article_body", "story-body", "storybody", "post-body", "post-text",
+    "post_text", "entry-body", "news-content", "content-body", "td-post-content",
+    "single-content", "text-content", "article-text", "articletext", "field-name-body",
+    "field--name-body", "rich-text", "story-content", "post-entry", "blog-content",
+    "article__content", "article-main", "main-content", "page-content", NULL
+};
+
+/* The element a page marks as its article body, when it has prose: by
+ * itemprop or class/id; else the <article> with the most prose. */
+static void s_marked(const xmlNode *n, const xmlNode **best, size_t *best_len, int article)
+{
+    for (const xmlNode *c = n->children; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        int hit;
+        if (article) {
+            hit = s_is(c, "article");
+        } else {
+            char *ip = s_prop(c, "itemprop"), *cls = s_prop(c, "class"), *id = s_prop(c, "id");
+            hit = (ip && !strcasecmp(ip, "articleBody")) || s_has_word(cls, s_body_words) ||
+                  s_has_word(id, s_body_words);
+            free(ip);
+            free(cls);
+            free(id);
+        }
+        if (hit) {
+            size_t g = s_good_text(c);
+            if (g > *best_len) {
+                *best_len = g;
+                *best = c;
+            }
+            continue; /* the outermost marked element */
+        }
+        s_marked(c, best, best_len, article);
+    }
+}
+
 /* --- writing text -------------------------------------------------------- */
 
 struct out {
@@ -614,7 +655,16 @@ static int s_pass(const char *html, size_t len, const char *encoding, int by_cla
 
     struct scores sc = { 0 };
     int rc = s_collect(body, &sc);
-    const xmlNode *top = NULL;
+    const xmlNode *top = NULL, *marked = NULL;
+    size_t marked_len = 0;
+    s_marked(body, &marked, &marked_len, 0);
+    if (marked_len < 200) {
+        marked = NULL;
+        marked_len = 0;
+        s_marked(body, &marked, &marked_len, 1);
+    }
+    if (marked_len < 200)
+        marked = NULL;
     double best = 0;
     for (size_t i = 0; rc == 0 && i < sc.n; i++) {
         size_t all = 0, link = 0;
@@ -625,9 +675,15 @@ static int s_pass(const char *html, size_t len, const char *encoding, int by_cla
             top = sc.v[i].node;
         }
     }
+    if (marked && (!top || s_good_text(marked) * 2 >= s_good_text(top))) {
+        top = marked;
+        best = 1e9; /* no sibling joins a marked body */
+    } else {
+        marked = NULL;
+    }
     /* An article split over several containers (ads between its parts):
      * move up while the parent holds clearly more prose. */
-    for (int up = 0; rc == 0 && top && up < 3; up++) {
+    for (int up = 0; rc == 0 && top && !marked && up < 3; up++) {
         const xmlNode *p = top->parent;
         if (!p || p->type != XML_ELEMENT_NODE || s_is(p, "body") || s_is(p, "html"))
             break;
