@@ -496,6 +496,40 @@ static void s_marked(const xmlNode *n, const xmlNode **best, size_t *best_len, i
     }
 }
 
+/* Phrases of calls to action and page furniture that short blocks inside
+ * an article body carry (English, German, French, Spanish). Lower case. */
+static const char *const s_cta[] = {
+    "share", "teilen", "newsletter", "subscribe", "abonnier", "read more", "weiterlesen",
+    "mehr zum thema", "related", "comment", "kommentar", "follow us", "folgen sie",
+    "loading...", "advertisement", "anzeige", "werbung", "cookie", "sign up", "log in",
+    "anmelden", "click here", "klicken sie", "keep reading", "recommended", "empfohlen",
+    "war der artikel", "was this article", "all rights reserved", "alle rechte",
+    "copyright", "partager", "lire aussi", "compartir", "suscr", "leer más", "ähnliche beiträge",
+    "das könnte", "you may also", "you might also", "affiliate", "tags:", "schlagworte",
+    "image:", "photo:", "foto:", "bild:", "quelle:", "source:", "redakteur", "autor:",
+    "posted by", "veröffentlicht", "published", "updated", "aktualisiert", NULL
+};
+
+/* A short block that is page furniture by its words. */
+static int s_furniture_text(const xmlNode *n)
+{
+    size_t all = 0, link = 0;
+    s_text_len(n, 0, &all, &link);
+    if (all == 0 || all > 120)
+        return 0;
+    xmlChar *t = xmlNodeGetContent(n);
+    if (!t)
+        return 0;
+    char low[512];
+    size_t k = pl_lower((const char *)t, strlen((const char *)t), low, sizeof(low));
+    (void)k;
+    xmlFree(t);
+    for (size_t i = 0; s_cta[i]; i++)
+        if (strstr(low, s_cta[i]))
+            return 1;
+    return 0;
+}
+
 /* --- writing text -------------------------------------------------------- */
 
 struct out {
@@ -568,8 +602,10 @@ static void s_write(const xmlNode *n, struct out *o, const char *skip_h1)
         if (block) {
             size_t all = 0, link = 0;
             s_text_len(c, s_is(c, "a"), &all, &link);
-            /* A block that is mostly links: a menu, a tag list, "read more". */
-            if (all == 0 || (link * 2 > all && !s_is(c, "p")) || (link * 10 > all * 9))
+            /* A block that is mostly links: a menu, a tag list, "read more";
+             * or a short one of page furniture ("Share this article"). */
+            if (all == 0 || (link * 2 > all && !s_is(c, "p")) || (link * 10 > all * 9) ||
+                s_furniture_text(c))
                 continue;
             if (skip_h1 && s_is(c, "h1")) {
                 xmlChar *t = xmlNodeGetContent(c);
