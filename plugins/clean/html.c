@@ -257,11 +257,13 @@ static void s_meta(const xmlNode *n, struct pl_html_meta *m, char **title_tag, c
 /* --- pruning ------------------------------------------------------------- */
 
 static const char *const s_drop_tags[] = {
-    "script", "style", "noscript", "template", "svg",    "iframe", "form",   "button", "select",
-    "input",  "textarea", "nav",   "footer",   "aside",  "menu",   "dialog", "object", "embed",
-    "canvas", "map",    "head",    "header",   "figure", "video",  "audio",  "link",   "meta",
-    NULL
+    "script", "style", "noscript", "template", "svg",  "iframe", "button", "select", "input",
+    "textarea", "menu", "dialog", "object",    "embed", "canvas", "map",   "head",   "figure",
+    "video",  "audio",  "link",   "meta",      NULL
 };
+/* Page regions dropped unless they hold much prose: broken markup makes
+ * libxml2 nest the whole page inside an unclosed <header> or <form>. */
+static const char *const s_region_tags[] = { "nav", "footer", "aside", "header", "form", NULL };
 
 /* Class or id words of page furniture. */
 static const char *const s_negative[] = {
@@ -321,6 +323,8 @@ static int s_hidden(const xmlNode *n)
     return hidden;
 }
 
+static size_t s_good_text(const xmlNode *n);
+
 static void s_prune(xmlNode *n, int depth, int by_class)
 {
     xmlNode *next;
@@ -334,7 +338,9 @@ static void s_prune(xmlNode *n, int depth, int by_class)
         if (c->type != XML_ELEMENT_NODE)
             continue;
         int keep_body = s_is(c, "body") || s_is(c, "html");
-        if (!keep_body && (s_in(c, s_drop_tags) || s_hidden(c) || (by_class && s_class_weight(c) < 0))) {
+        if (!keep_body && (s_in(c, s_drop_tags) || s_hidden(c) ||
+                           (s_in(c, s_region_tags) && s_good_text(c) < 1000) ||
+                           (by_class && s_class_weight(c) < 0))) {
             xmlUnlinkNode(c);
             xmlFreeNode(c);
             continue;
