@@ -80,6 +80,18 @@ static char *s_prop(const xmlNode *n, const char *name)
     return s;
 }
 
+/* An attribute's value as stored in the tree (borrowed while n lives), or
+ * NULL: no copy, as this runs for every element of every page. */
+static const char *s_attr(const xmlNode *n, const char *name)
+{
+    for (const xmlAttr *a = n->properties; a; a = a->next)
+        if (a->name && !strcasecmp((const char *)a->name, name))
+            return a->children && a->children->type == XML_TEXT_NODE && a->children->content
+                       ? (const char *)a->children->content
+                       : "";
+    return NULL;
+}
+
 /* Collapses runs of white space to one space and trims; returns s. */
 static char *s_squash(char *s)
 {
@@ -301,12 +313,12 @@ static int s_has_word(const char *v, const char *const *words)
 /* -1: furniture by its class/id; +1: the article's container; 0 neither. */
 static int s_class_weight(const xmlNode *n)
 {
-    char *cls = s_prop(n, "class"), *id = s_prop(n, "id");
+    const char *cls = s_attr(n, "class"), *id = s_attr(n, "id");
+    if (!cls && !id)
+        return 0;
     int neg = s_has_word(cls, s_negative) || s_has_word(id, s_negative);
     int pos = s_has_word(cls, s_positive) || s_has_word(id, s_positive);
     int strong = s_has_word(cls, s_strong) || s_has_word(id, s_strong);
-    free(cls);
-    free(id);
     if (strong || (neg && !pos))
         return -1;
     return pos ? 1 : 0;
@@ -314,13 +326,11 @@ static int s_class_weight(const xmlNode *n)
 
 static int s_hidden(const xmlNode *n)
 {
-    char *h = s_prop(n, "hidden"), *aria = s_prop(n, "aria-hidden"), *style = s_prop(n, "style");
-    int hidden = h != NULL || (aria && !strcasecmp(aria, "true")) ||
-                 (style && (strstr(style, "display:none") || strstr(style, "display: none")));
-    free(h);
-    free(aria);
-    free(style);
-    return hidden;
+    if (!n->properties)
+        return 0;
+    const char *aria = s_attr(n, "aria-hidden"), *style = s_attr(n, "style");
+    return s_attr(n, "hidden") != NULL || (aria && !strcasecmp(aria, "true")) ||
+           (style && (strstr(style, "display:none") || strstr(style, "display: none")));
 }
 
 static size_t s_good_text(const xmlNode *n);
@@ -483,12 +493,10 @@ static void s_marked(const xmlNode *n, const xmlNode **best, size_t *best_len, i
         if (article) {
             hit = s_is(c, "article");
         } else {
-            char *ip = s_prop(c, "itemprop"), *cls = s_prop(c, "class"), *id = s_prop(c, "id");
+            const char *ip = s_attr(c, "itemprop"), *cls = s_attr(c, "class"),
+                       *id = s_attr(c, "id");
             hit = (ip && !strcasecmp(ip, "articleBody")) || s_has_word(cls, s_body_words) ||
                   s_has_word(id, s_body_words);
-            free(ip);
-            free(cls);
-            free(id);
         }
         if (hit) {
             size_t g = s_good_text(c);
