@@ -13,7 +13,8 @@ cmake --build "$build" -j"$(nproc)" --target fuzz_clean fuzz_entities fuzz_summa
 mkdir -p "$build/artifacts"
 seeds() { # <harness> -> read-only seed corpora
   case $1 in
-    clean|entities|summarize) echo "$top/tests/fixtures/seeds" ;;
+    clean) echo "$top/tests/fixtures/seeds $top/tests/fixtures/extraction/html/eval $top/tests/fuzz/corpus/clean" ;;
+    entities|summarize) echo "$top/tests/fixtures/seeds" ;;
     config) echo "$top/tests/fuzz/corpus/config" ;;
     wire) echo "$top/tests/fuzz/corpus/wire" ;;
   esac

@@ -698,10 +698,12 @@ static int s_pass(const char *html, size_t len, const char *encoding, int by_cla
     s_set(&meta->title, h1);
     free(title_tag);
 
+    /* The head too: a sibling of the body is written whole. The body is
+     * looked up after, as broken markup can put one inside what is pruned. */
+    s_prune(root, 0, by_class);
     const xmlNode *body = s_body(root);
     if (!body)
         body = root;
-    s_prune(root, 0, by_class); /* the head too: a sibling of the body is written whole */
 
     struct scores sc = { 0 };
     int rc = s_collect(body, &sc);
