@@ -807,7 +807,7 @@ int pl_html_extract(const char *html, size_t len, const char *encoding, char **t
                     struct pl_html_meta *meta)
 {
     int rc = s_pass(html, len, encoding, 1, text, meta);
-    if (rc != 0 || strlen(*text) >= 250)
+    if (rc != 0 || strlen(*text) >= 1000)
         return rc;
     /* Little text: class names misled the pruning (a layout wrapper called
      * "content-sidebar-wrap"). Again without them; keep the longer. */
