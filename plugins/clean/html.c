@@ -644,6 +644,26 @@ static void s_write(const xmlNode *n, struct out *o, const char *skip_h1)
     }
 }
 
+/* trafilatura's baseline: every paragraph of prose in the page, in order. */
+static void s_write_prose(const xmlNode *n, struct out *o)
+{
+    for (const xmlNode *c = n->children; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        if (s_is(c, "p") || s_is(c, "pre") || s_is(c, "blockquote")) {
+            size_t all = 0, link = 0;
+            s_text_len(c, 0, &all, &link);
+            if (all >= 40 && link * 3 < all && !s_furniture_text(c)) {
+                s_break(o, 2);
+                s_write(c, o, NULL);
+                s_break(o, 2);
+            }
+        } else {
+            s_write_prose(c, o);
+        }
+    }
+}
+
 static const xmlNode *s_body(const xmlNode *root)
 {
     for (const xmlNode *c = root; c; c = c->next) {
@@ -790,6 +810,22 @@ static int s_pass(const char *html, size_t len, const char *encoding, int by_cla
         }
     } else if (rc == 0) {
         s_write(body, &o, h1); /* no paragraphs anywhere: all the text there is */
+    }
+    /* The chosen container holds under 60% of the page's prose: an article
+     * spread over the page in ways the scoring missed. Take all its prose
+     * (trafilatura's "baseline" fallback). */
+    if (rc == 0 && !o.failed) {
+        size_t prose = s_good_text(body);
+        if (prose >= 500 && o.b.len * 5 < prose * 3) {
+            struct out all = { .failed = 0 };
+            s_write_prose(body, &all);
+            if (!all.failed && all.b.len > o.b.len) {
+                free(o.b.data);
+                o = all;
+            } else {
+                free(all.b.data);
+            }
+        }
     }
     free(h1);
     free(sc.v);
