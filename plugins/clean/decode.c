@@ -32,22 +32,31 @@ const char *pl_bom_encoding(const char *data, size_t len, size_t *bom)
 int pl_html_charset(const char *data, size_t len, char *out, size_t cap)
 {
     size_t n = len < 8192 ? len : 8192;
-    for (size_t i = 0; i + 8 < n; i++) {
-        if (strncasecmp(data + i, "charset", 7) != 0)
+    /* Only inside <meta ...>: scripts and data: URIs say "charset" too. */
+    for (size_t m = 0; m + 5 < n; m++) {
+        if (data[m] != '<' || strncasecmp(data + m, "<meta", 5) != 0)
             continue;
-        size_t j = i + 7;
-        while (j < n && (data[j] == ' ' || data[j] == '='))
-            j++;
-        while (j < n && (data[j] == '"' || data[j] == '\''))
-            j++;
-        size_t k = 0;
-        while (j < n && k + 1 < cap &&
-               (isalnum((unsigned char)data[j]) || data[j] == '-' || data[j] == '_' ||
-                data[j] == ':' || data[j] == '.'))
-            out[k++] = data[j++];
-        out[k] = '\0';
-        if (k > 0)
-            return 1;
+        size_t end = m + 5;
+        while (end < n && data[end] != '>')
+            end++;
+        for (size_t i = m + 5; i + 7 < end; i++) {
+            if (strncasecmp(data + i, "charset", 7) != 0)
+                continue;
+            size_t j = i + 7;
+            while (j < end && (data[j] == ' ' || data[j] == '='))
+                j++;
+            while (j < end && (data[j] == '"' || data[j] == '\''))
+                j++;
+            size_t k = 0;
+            while (j < end && k + 1 < cap &&
+                   (isalnum((unsigned char)data[j]) || data[j] == '-' || data[j] == '_' ||
+                    data[j] == ':' || data[j] == '.'))
+                out[k++] = data[j++];
+            out[k] = '\0';
+            if (k > 0)
+                return 1;
+        }
+        m = end;
     }
     return 0;
 }
