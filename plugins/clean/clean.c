@@ -603,12 +603,15 @@ static int s_process(void *state, const char *doc, size_t len, char **out, size_
         free(probe);
         /* Binary data stays binary whatever the encoding: refused below. */
         int binary = raw_len > 0 && (double)ctl > st->max_control_ratio * (double)raw_len;
-        /* A page that declares another charset and is not valid UTF-8 is
-         * in that charset, however few its non-ASCII bytes (markup is). */
+        /* A page that is not valid UTF-8 and declares (or, undeclared, looks
+         * like) another charset is in that charset, however few its
+         * non-ASCII bytes: most of a page is ASCII markup. */
         char cs[64];
-        int declared = inv > 0 && pl_html_sniff(raw, raw_len) &&
-                       pl_html_charset(raw, raw_len, cs, sizeof(cs)) &&
-                       strcasecmp(cs, "utf-8") != 0 && strcasecmp(cs, "utf8") != 0;
+        int is_page = inv > 0 && pl_html_sniff(raw, raw_len);
+        int declared = is_page && (pl_html_charset(raw, raw_len, cs, sizeof(cs)) ||
+                                pl_guess_charset(raw, raw_len, cs, sizeof(cs))) &&
+                       strcasecmp(cs, "utf-8") != 0 && strcasecmp(cs, "utf8") != 0 &&
+                       strcasecmp(cs, "ascii") != 0;
         if (!binary && raw_len > 0 &&
             (declared || (double)inv > st->max_invalid_ratio * (double)raw_len)) {
             if (!declared && !pl_guess_charset(raw, raw_len, cs, sizeof(cs))) {

@@ -31,7 +31,7 @@ const char *pl_bom_encoding(const char *data, size_t len, size_t *bom)
 
 int pl_html_charset(const char *data, size_t len, char *out, size_t cap)
 {
-    size_t n = len < 8192 ? len : 8192;
+    size_t n = len < 131072 ? len : 131072;
     /* Only inside <meta ...>: scripts and data: URIs say "charset" too. */
     for (size_t m = 0; m + 5 < n; m++) {
         if (data[m] != '<' || strncasecmp(data + m, "<meta", 5) != 0)

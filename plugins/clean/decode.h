@@ -14,7 +14,7 @@
 const char *pl_bom_encoding(const char *data, size_t len, size_t *bom);
 
 /* The charset a <meta charset> or http-equiv Content-Type declares in the
- * first 8 KB of a page, copied to out (cap bytes); 0 when none. */
+ * first 128 KB of a page, copied to out (cap bytes); 0 when none. */
 int pl_html_charset(const char *data, size_t len, char *out, size_t cap);
 
 /* uchardet's guess for data, copied to out; 0 when it has none. */
