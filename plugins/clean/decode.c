@@ -79,6 +79,20 @@ int pl_guess_charset(const char *data, size_t len, char *out, size_t cap)
     return ok;
 }
 
+/* Doubles *buf. Returns 0 or -ENOMEM (then *buf is freed). */
+static int s_grow(char **buf, size_t *cap)
+{
+    char *nb = realloc(*buf, *cap * 2);
+    if (!nb) {
+        free(*buf);
+        *buf = NULL;
+        return -ENOMEM;
+    }
+    *buf = nb;
+    *cap *= 2;
+    return 0;
+}
+
 int pl_to_utf8(const char *from, const char *data, size_t len, char **out, size_t *out_len,
                size_t *bad)
 {
@@ -97,15 +111,9 @@ int pl_to_utf8(const char *from, const char *data, size_t len, char **out, size_
     char *in = (char *)data;
     size_t left = len;
     while (left > 0) {
-        if (cap - o < 16) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                iconv_close(cd);
-                return -ENOMEM;
-            }
-            buf = nb;
-            cap *= 2;
+        if (cap - o < 16 && s_grow(&buf, &cap) != 0) {
+            iconv_close(cd);
+            return -ENOMEM;
         }
         char *dst = buf + o;
         size_t room = cap - o - 4;
@@ -114,26 +122,16 @@ int pl_to_utf8(const char *from, const char *data, size_t len, char **out, size_
         if (r != (size_t)-1)
             break;
         if (errno == E2BIG) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
+            if (s_grow(&buf, &cap) != 0) {
                 iconv_close(cd);
                 return -ENOMEM;
             }
-            buf = nb;
-            cap *= 2;
             continue;
         }
         /* EILSEQ or EINVAL (truncated at the end): U+FFFD, skip a byte. */
-        if (o + 8 > cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                iconv_close(cd);
-                return -ENOMEM;
-            }
-            buf = nb;
-            cap *= 2;
+        if (o + 8 > cap && s_grow(&buf, &cap) != 0) {
+            iconv_close(cd);
+            return -ENOMEM;
         }
         memcpy(buf + o, "\xef\xbf\xbd", 3);
         o += 3;

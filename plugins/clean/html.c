@@ -453,17 +453,27 @@ static int s_collect(const xmlNode *n, struct scores *s)
 
 /* Text in paragraphs of node that read like prose: 40 bytes or more, under
  * a third in links. */
+static int s_is_paragraph(const xmlNode *c)
+{
+    return s_is(c, "p") || s_is(c, "pre") || s_is(c, "blockquote");
+}
+
+/* The text length of paragraph c when it reads like prose, else 0. */
+static size_t s_prose_len(const xmlNode *c)
+{
+    size_t all = 0, link = 0;
+    s_text_len(c, 0, &all, &link);
+    return all >= 40 && link * 3 < all ? all : 0;
+}
+
 static size_t s_good_text(const xmlNode *n)
 {
     size_t sum = 0;
     for (const xmlNode *c = n->children; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE)
             continue;
-        if (s_is(c, "p") || s_is(c, "pre") || s_is(c, "blockquote")) {
-            size_t all = 0, link = 0;
-            s_text_len(c, 0, &all, &link);
-            if (all >= 40 && link * 3 < all)
-                sum += all;
+        if (s_is_paragraph(c)) {
+            sum += s_prose_len(c);
         } else {
             sum += s_good_text(c);
         }
@@ -650,10 +660,8 @@ static void s_write_prose(const xmlNode *n, struct out *o)
     for (const xmlNode *c = n->children; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE)
             continue;
-        if (s_is(c, "p") || s_is(c, "pre") || s_is(c, "blockquote")) {
-            size_t all = 0, link = 0;
-            s_text_len(c, 0, &all, &link);
-            if (all >= 40 && link * 3 < all && !s_furniture_text(c)) {
+        if (s_is_paragraph(c)) {
+            if (s_prose_len(c) && !s_furniture_text(c)) {
                 s_break(o, 2);
                 s_write(c, o, NULL);
                 s_break(o, 2);

@@ -54,38 +54,6 @@ static cJSON *s_clean_b64(const char *b64, char *err, size_t n)
     return r;
 }
 
-static void a_few_invalid_bytes_are_replaced_and_counted(void **st)
-{
-    (void)st;
-    /* "Caf\xe9 society met in Paris on Monday and talked for hours about ..." with one
-     * stray Latin-1 byte in 200 bytes of text. */
-    char raw[400];
-    snprintf(raw, sizeof(raw), "Caf\xe9 society met in Paris on Monday. %s",
-             "The talks went on for many hours and covered trade, travel, the weather, the "
-             "harvest and a great deal more than anyone had planned for the day.");
-    /* base64 of raw, computed here to keep the fixture readable */
-    char enc[800];
-    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t n = strlen(raw), o = 0;
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned char)raw[i] << 16;
-        if (i + 1 < n) v |= (unsigned char)raw[i + 1] << 8;
-        if (i + 2 < n) v |= (unsigned char)raw[i + 2];
-        enc[o++] = tbl[(v >> 18) & 63];
-        enc[o++] = tbl[(v >> 12) & 63];
-        enc[o++] = i + 1 < n ? tbl[(v >> 6) & 63] : '=';
-        enc[o++] = i + 2 < n ? tbl[v & 63] : '=';
-    }
-    enc[o] = '\0';
-    char err[600] = "";
-    cJSON *r = s_clean_b64(enc, err, sizeof(err));
-    assert_non_null(r);
-    const char *text = cJSON_GetObjectItem(r, "text")->valuestring;
-    assert_non_null(strstr(text, "Caf\xef\xbf\xbd society"));
-    assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "source"), "invalid_utf8")->valueint, 1);
-    cJSON_Delete(r);
-}
-
 /* Runs clean on raw bytes (any encoding) given as a C string of n bytes. */
 static cJSON *s_clean_bytes(const char *raw, size_t n, char *err, size_t errn)
 {
@@ -105,6 +73,24 @@ static cJSON *s_clean_bytes(const char *raw, size_t n, char *err, size_t errn)
     cJSON *r = s_clean_b64(enc, err, errn);
     free(enc);
     return r;
+}
+
+static void a_few_invalid_bytes_are_replaced_and_counted(void **st)
+{
+    (void)st;
+    /* "Caf\xe9 society met in Paris on Monday and talked for hours about ..." with one
+     * stray Latin-1 byte in 200 bytes of text. */
+    char raw[400];
+    snprintf(raw, sizeof(raw), "Caf\xe9 society met in Paris on Monday. %s",
+             "The talks went on for many hours and covered trade, travel, the weather, the "
+             "harvest and a great deal more than anyone had planned for the day.");
+    char err[600] = "";
+    cJSON *r = s_clean_bytes(raw, strlen(raw), err, sizeof(err));
+    assert_non_null(r);
+    const char *text = cJSON_GetObjectItem(r, "text")->valuestring;
+    assert_non_null(strstr(text, "Caf\xef\xbf\xbd society"));
+    assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "source"), "invalid_utf8")->valueint, 1);
+    cJSON_Delete(r);
 }
 
 static const char *s_src(const cJSON *r, const char *key)
