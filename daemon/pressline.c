@@ -354,6 +354,20 @@ done:
     return rc;
 }
 
+/* The configuration for a one-shot command, with only warnings logged.
+ * Returns it (caller frees), or NULL with the reason printed. */
+static struct pl_config *s_load_config(const char *path, const char *cmd)
+{
+    char err[1024];
+    struct pl_config *cfg = NULL;
+    if (pl_config_load(path, NULL, &cfg, err, sizeof(err)) != 0) {
+        fprintf(stderr, "pressline %s: %s\n", cmd, err);
+        return NULL;
+    }
+    pl_log_set_level(PL_LOG_WARN);
+    return cfg;
+}
+
 static int s_process(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -381,12 +395,9 @@ static int s_process(int argc, char **argv)
         return 2;
     }
     char err[1024];
-    struct pl_config *cfg = NULL;
-    if (pl_config_load(config, NULL, &cfg, err, sizeof(err)) != 0) {
-        fprintf(stderr, "pressline process: %s\n", err);
+    struct pl_config *cfg = s_load_config(config, "process");
+    if (!cfg)
         return 1;
-    }
-    pl_log_set_level(PL_LOG_WARN);
     struct pl_pipeline p;
     if (pl_pipeline_open(&p, cfg, err, sizeof(err)) != 0) {
         fprintf(stderr, "pressline process: %s\n", err);
@@ -548,13 +559,9 @@ int main(int argc, char **argv)
             fprintf(stderr, "usage: pressline eval ner FILE [--config C] [--stage NAME] [--predict OUT]\n");
             return 2;
         }
-        char err[1024];
-        struct pl_config *cfg = NULL;
-        if (pl_config_load(config, NULL, &cfg, err, sizeof(err)) != 0) {
-            fprintf(stderr, "pressline eval ner: %s\n", err);
+        struct pl_config *cfg = s_load_config(config, "eval ner");
+        if (!cfg)
             return 1;
-        }
-        pl_log_set_level(PL_LOG_WARN);
         int rc = pl_eval_ner(cfg, stage, argv[2 + optind], predict, stdout);
         pl_config_free(&cfg);
         return rc == 0 ? 0 : 1;
@@ -585,13 +592,9 @@ int main(int argc, char **argv)
                             "       pressline eval extract --truth BODIES.json --pages DIR [--config C] [--predict OUT.jsonl]\n");
             return 2;
         }
-        char err[1024];
-        struct pl_config *cfg = NULL;
-        if (pl_config_load(config, NULL, &cfg, err, sizeof(err)) != 0) {
-            fprintf(stderr, "pressline eval extract: %s\n", err);
+        struct pl_config *cfg = s_load_config(config, "eval extract");
+        if (!cfg)
             return 1;
-        }
-        pl_log_set_level(PL_LOG_WARN);
         int rc = pl_eval_extract(cfg, npos ? argv[2 + optind] : NULL, truth, pages, predict, stdout);
         pl_config_free(&cfg);
         return rc == 0 ? 0 : 1;
@@ -616,13 +619,9 @@ int main(int argc, char **argv)
             fprintf(stderr, "usage: pressline eval summary FILE.jsonl [--config C] [--predict OUT.jsonl]\n");
             return 2;
         }
-        char err[1024];
-        struct pl_config *cfg = NULL;
-        if (pl_config_load(config, NULL, &cfg, err, sizeof(err)) != 0) {
-            fprintf(stderr, "pressline eval summary: %s\n", err);
+        struct pl_config *cfg = s_load_config(config, "eval summary");
+        if (!cfg)
             return 1;
-        }
-        pl_log_set_level(PL_LOG_WARN);
         int rc = pl_eval_summary(cfg, argv[2 + optind], predict, stdout);
         pl_config_free(&cfg);
         return rc == 0 ? 0 : 1;
