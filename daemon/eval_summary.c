@@ -45,17 +45,17 @@ static size_t s_lines(const char *text, char **buf, const char ***v)
     return n;
 }
 
-/* The first k sentences of text (as pl_sentences splits it). Caller frees
- * each and *v. */
-static size_t s_lead(const char *text, size_t k, char ***v)
+size_t pl_lead_sentences(const char *text, size_t k, char **out)
 {
     struct pl_tokens t = { 0 };
     struct pl_spans s = { 0 };
-    *v = calloc(k + 1, sizeof(char *));
     size_t n = 0;
-    if (*v && pl_tokenize(text, strlen(text), &t) == 0 && pl_sentences(text, &t, &s) == 0)
-        for (size_t i = 0; i < s.n && n < k; i++)
-            (*v)[n++] = strndup(text + s.v[i].start, s.v[i].end - s.v[i].start);
+    if (pl_tokenize(text, strlen(text), &t) == 0 && pl_sentences(text, &t, &s) == 0)
+        for (; n < s.n && n < k; n++) {
+            out[n] = strndup(text + s.v[n].start, s.v[n].end - s.v[n].start);
+            if (!out[n])
+                break;
+        }
     free(t.v);
     free(s.v);
     return n;
@@ -111,7 +111,7 @@ int pl_eval_summary(const struct pl_config *cfg, const char *path, const char *p
         const char **ref = NULL;
         size_t nref = s_lines(hl->valuestring, &refbuf, &ref);
         const char **cand = NULL;
-        char **leadv = NULL;
+        char *leadv[3];
         size_t ncand = 0, nlead = 0;
         cJSON *res = NULL;
         if (pl_pipeline_buffer(&p, id->valuestring, art->valuestring, strlen(art->valuestring),
@@ -145,7 +145,7 @@ int pl_eval_summary(const struct pl_config *cfg, const char *path, const char *p
             }
             ncand = k;
             if (cJSON_IsString(text))
-                nlead = s_lead(text->valuestring, 3, &leadv);
+                nlead = pl_lead_sentences(text->valuestring, 3, leadv);
         }
         empty += ncand == 0;
         struct pl_rouge_score a = { 0 }, b = { 0 };
@@ -176,7 +176,6 @@ int pl_eval_summary(const struct pl_config *cfg, const char *path, const char *p
         }
         for (size_t i = 0; i < nlead; i++)
             free(leadv[i]);
-        free(leadv);
         free(cand);
         cJSON_Delete(res);
         free(out);

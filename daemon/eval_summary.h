@@ -8,6 +8,7 @@
 #ifndef PL_EVAL_SUMMARY_H
 #define PL_EVAL_SUMMARY_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 struct pl_config;
@@ -17,5 +18,9 @@ struct pl_config;
  * stderr. */
 int pl_eval_summary(const struct pl_config *cfg, const char *path, const char *predict_path,
                     FILE *report);
+
+/* Lead-k: the first k sentences of text, as pl_sentences splits it, copied
+ * into out[0..k) (caller frees each). Returns how many there are. */
+size_t pl_lead_sentences(const char *text, size_t k, char **out);
 
 #endif

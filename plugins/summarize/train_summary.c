@@ -26,6 +26,7 @@
 #include <cjson/cJSON.h>
 
 #include "config.h"
+#include "eval_summary.h"
 #include "pipeline.h"
 #include "rouge.h"
 #include "text.h"
@@ -255,20 +256,6 @@ static char *s_weights_json(const double *w)
     return s;
 }
 
-/* The first three sentences of text. */
-static size_t s_lead3(const char *text, char **out)
-{
-    struct pl_tokens t = { 0 };
-    struct pl_spans s = { 0 };
-    size_t n = 0;
-    if (pl_tokenize(text, strlen(text), &t) == 0 && pl_sentences(text, &t, &s) == 0)
-        for (; n < s.n && n < 3; n++)
-            out[n] = strndup(text + s.v[n].start, s.v[n].end - s.v[n].start);
-    free(t.v);
-    free(s.v);
-    return n;
-}
-
 int main(int argc, char **argv)
 {
     const char *data = NULL, *out = NULL;
@@ -332,7 +319,7 @@ int main(int argc, char **argv)
             cJSON_ArrayForEach(s, ss) if (nc < 64) c[nc++] =
                 cJSON_GetObjectItemCaseSensitive(s, "text")->valuestring;
             char *lead[3];
-            size_t nl = cJSON_IsString(text) ? s_lead3(text->valuestring, lead) : 0;
+            size_t nl = cJSON_IsString(text) ? pl_lead_sentences(text->valuestring, 3, lead) : 0;
             struct pl_rouge_score a = { 0 }, b = { 0 };
             if (pl_rouge_score(rg, c, nc, (const char *const *)rows[i].ref, rows[i].nref, &a) ||
                 pl_rouge_score(rg, (const char *const *)lead, nl, (const char *const *)rows[i].ref,
