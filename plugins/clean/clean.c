@@ -76,20 +76,20 @@ static int s_blocks_push(struct blocks *b, const char *s, size_t len, int blank_
 
 /* --- bytes to valid UTF-8 ----------------------------------------------- */
 
-/* Copies raw into a new buffer with every invalid sequence replaced by U+FFFD.
- * Counts invalid sequences and control characters. */
-static char *s_repair_utf8(const char *raw, size_t n, size_t *out_len, size_t *invalid,
-                           size_t *control)
+/* Counts invalid sequences and control characters in raw; with b, also
+ * appends raw to it with every invalid sequence replaced by U+FFFD and
+ * control characters dropped. Returns 0 or -ENOMEM. */
+static int s_scan_utf8(const char *raw, size_t n, struct pl_buf *b, size_t *invalid,
+                       size_t *control)
 {
-    struct pl_buf b = { 0 };
     size_t adv;
     *invalid = *control = 0;
     for (size_t i = 0; i < n; i += adv) {
         int32_t cp = pl_utf8_decode(raw + i, n - i, &adv);
         if (cp < 0) {
             (*invalid)++;
-            if (pl_buf_append(&b, "\xef\xbf\xbd", 3))
-                goto oom;
+            if (b && pl_buf_append(b, "\xef\xbf\xbd", 3))
+                return -ENOMEM;
             continue;
         }
         if ((cp < 0x20 && cp != '\n' && cp != '\r' && cp != '\t' && cp != '\f') || cp == 0x7f ||
@@ -97,16 +97,23 @@ static char *s_repair_utf8(const char *raw, size_t n, size_t *out_len, size_t *i
             (*control)++;
             continue; /* dropped: never part of article text */
         }
-        if (pl_buf_append(&b, raw + i, adv))
-            goto oom;
+        if (b && pl_buf_append(b, raw + i, adv))
+            return -ENOMEM;
     }
-    if (pl_buf_terminate(&b))
-        goto oom;
+    return 0;
+}
+
+/* Copies raw into a new buffer, repaired as s_scan_utf8 says. */
+static char *s_repair_utf8(const char *raw, size_t n, size_t *out_len, size_t *invalid,
+                           size_t *control)
+{
+    struct pl_buf b = { 0 };
+    if (s_scan_utf8(raw, n, &b, invalid, control) != 0 || pl_buf_terminate(&b) != 0) {
+        free(b.data);
+        return NULL;
+    }
     *out_len = b.len;
     return b.data;
-oom:
-    free(b.data);
-    return NULL;
 }
 
 /* --- whitespace and lines ----------------------------------------------- */
@@ -594,13 +601,8 @@ static int s_process(void *state, const char *doc, size_t len, char **out, size_
     } else {
         raw += bom;
         raw_len -= bom;
-        size_t fl, inv, ctl;
-        char *probe = s_repair_utf8(raw, raw_len, &fl, &inv, &ctl);
-        if (!probe) {
-            pl_fail(err, "clean: out of memory");
-            goto out;
-        }
-        free(probe);
+        size_t inv, ctl;
+        s_scan_utf8(raw, raw_len, NULL, &inv, &ctl); /* counting cannot fail */
         /* Binary data stays binary whatever the encoding: refused below. */
         int binary = raw_len > 0 && (double)ctl > st->max_control_ratio * (double)raw_len;
         /* A page that is not valid UTF-8 and declares (or, undeclared, looks
