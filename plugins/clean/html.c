@@ -534,19 +534,17 @@ static const char *const s_cta[] = {
     "posted by", "veröffentlicht", "published", "updated", "aktualisiert", NULL
 };
 
-/* A short block that is page furniture by its words. */
-static int s_furniture_text(const xmlNode *n)
+/* A short block (its text `len` bytes, as s_text_len counts them) that is
+ * page furniture by its words. */
+static int s_furniture_text(const xmlNode *n, size_t len)
 {
-    size_t all = 0, link = 0;
-    s_text_len(n, 0, &all, &link);
-    if (all == 0 || all > 120)
+    if (len == 0 || len > 120)
         return 0;
     xmlChar *t = xmlNodeGetContent(n);
     if (!t)
         return 0;
     char low[512];
-    size_t k = pl_lower((const char *)t, strlen((const char *)t), low, sizeof(low));
-    (void)k;
+    pl_lower((const char *)t, strlen((const char *)t), low, sizeof(low));
     xmlFree(t);
     for (size_t i = 0; s_cta[i]; i++)
         if (strstr(low, s_cta[i]))
@@ -629,7 +627,7 @@ static void s_write(const xmlNode *n, struct out *o, const char *skip_h1)
             /* A block that is mostly links: a menu, a tag list, "read more";
              * or a short one of page furniture ("Share this article"). */
             if (all == 0 || (link * 2 > all && !s_is(c, "p")) || (link * 10 > all * 9) ||
-                s_furniture_text(c))
+                s_furniture_text(c, all))
                 continue;
             if (skip_h1 && s_is(c, "h1")) {
                 xmlChar *t = xmlNodeGetContent(c);
@@ -661,7 +659,8 @@ static void s_write_prose(const xmlNode *n, struct out *o)
         if (c->type != XML_ELEMENT_NODE)
             continue;
         if (s_is_paragraph(c)) {
-            if (s_prose_len(c) && !s_furniture_text(c)) {
+            size_t len = s_prose_len(c);
+            if (len && !s_furniture_text(c, len)) {
                 s_break(o, 2);
                 s_write(c, o, NULL);
                 s_break(o, 2);
