@@ -402,7 +402,14 @@ static int s_kmap_init(struct kmap *s, size_t n)
     s->k = calloc(cap, sizeof(*s->k));
     s->v = calloc(cap, sizeof(*s->v));
     s->mask = cap - 1;
-    return s->k && s->v ? 0 : -ENOMEM;
+    if (s->k && s->v)
+        return 0;
+    /* Nothing is left for the caller to free. */
+    free(s->k);
+    free(s->v);
+    s->k = NULL;
+    s->v = NULL;
+    return -ENOMEM;
 }
 
 static void s_kmap_free(struct kmap *s)
