@@ -13,18 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <libxml/parser.h>
 
+#include "benchkit.h"
 #include "html.h"
-
-static double s_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 int main(int argc, char **argv)
 {
@@ -73,7 +66,7 @@ int main(int argc, char **argv)
         return 1;
     }
     xmlInitParser();
-    double t0 = s_now();
+    double t0 = pl_bench_now();
     size_t out = 0;
     for (int r = 0; r < rounds; r++)
         for (size_t i = 0; i < n; i++) {
@@ -85,7 +78,7 @@ int main(int argc, char **argv)
                 pl_html_meta_free(&m);
             }
         }
-    double dt = s_now() - t0;
+    double dt = pl_bench_now() - t0;
     printf("extract_bench: %zu pages, %.1f MB of HTML from %s, %d rounds, one thread\n", n,
            (double)bytes / 1e6, dir, rounds);
     printf("  main-text extraction: %.1f MB/s (%.2f ms per page); %.1f%% of the bytes kept as text\n",

@@ -18,20 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 
 #include <cjson/cJSON.h>
 
+#include "benchkit.h"
 #include "loader.h"
 #include "ner.h"
 #include "text.h"
-
-static double s_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static long s_rss_kb(void)
 {
@@ -163,14 +156,14 @@ int main(int argc, char **argv)
     char err[1024];
     struct pl_plugin_handle *h;
     struct pl_plugin_instance inst = { 0 };
-    double t0 = s_now();
+    double t0 = pl_bench_now();
     if (pl_plugin_open(PL_BENCH_BUILD_DIR "/lib/pressline/entities.so", &h, err, sizeof(err)) ||
         pl_plugin_instance_init(&inst, h, "entities", NULL, err, sizeof(err))) {
         fprintf(stderr, "ner_bench: %s\n", err);
         return 1;
     }
-    double load = s_now() - t0;
-    t0 = s_now();
+    double load = pl_bench_now() - t0;
+    t0 = pl_bench_now();
     for (int r = 0; r < rounds; r++) {
         for (size_t i = 0; i < d.n; i++) {
             char *out;
@@ -183,7 +176,7 @@ int main(int argc, char **argv)
             inst.desc->release(inst.state, out);
         }
     }
-    double plugin = s_now() - t0;
+    double plugin = pl_bench_now() - t0;
 
     /* One article of 1 MB: the documents end to end. */
     struct pl_buf big = { 0 };
@@ -192,24 +185,12 @@ int main(int argc, char **argv)
         pl_buf_append(&big, "\n\n", 2);
     }
     pl_buf_terminate(&big);
-    cJSON *bo = cJSON_CreateObject();
-    cJSON_AddStringToObject(bo, "text", big.data);
-    char *bj = cJSON_PrintUnformatted(bo);
-    cJSON_Delete(bo);
-    free(big.data);
-    double big_t = s_now();
-    {
-        char *out;
-        size_t out_len;
-        struct pl_error e;
-        if (inst.desc->process(inst.state, bj, strlen(bj), &out, &out_len, &e)) {
-            fprintf(stderr, "ner_bench: process failed on 1 MB: %s\n", e.message);
-            return 1;
-        }
-        inst.desc->release(inst.state, out);
+    double big_t;
+    if (pl_bench_time_text(&inst, big.data, &big_t, err, sizeof(err)) != 0) {
+        fprintf(stderr, "ner_bench: process failed on 1 MB: %s\n", err);
+        return 1;
     }
-    big_t = s_now() - big_t;
-    free(bj);
+    free(big.data);
     long rss1 = s_rss_kb();
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
@@ -235,7 +216,7 @@ int main(int argc, char **argv)
         free(k.v);
         free(s.v);
     }
-    t0 = s_now();
+    t0 = pl_bench_now();
     for (int r = 0; r < rounds; r++) {
         for (size_t i = 0; i < d.n; i++) {
             struct pl_ner_doc nd;
@@ -246,7 +227,7 @@ int main(int argc, char **argv)
             free(tags);
         }
     }
-    double tagger = s_now() - t0;
+    double tagger = pl_bench_now() - t0;
 
     printf("ner_bench: %zu documents, %zu tokens from %s, %d rounds, one thread\n", d.n, tokens,
            source, rounds);

@@ -14,21 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cjson/cJSON.h>
 
+#include "benchkit.h"
 #include "config.h"
 #include "loader.h"
 #include "pipeline.h"
 #include "text.h"
-
-static double s_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 int main(int argc, char **argv)
 {
@@ -93,7 +86,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "summary_bench: %s\n", err);
         return 1;
     }
-    double t0 = s_now();
+    double t0 = pl_bench_now();
     for (int r = 0; r < rounds; r++)
         for (size_t i = 0; i < n; i++) {
             char *out;
@@ -105,7 +98,7 @@ int main(int argc, char **argv)
             }
             inst.desc->release(inst.state, out);
         }
-    double dt = s_now() - t0;
+    double dt = pl_bench_now() - t0;
 
     /* One article of 1 MB: the prepared texts end to end. */
     struct pl_buf big = { 0 };
@@ -119,24 +112,12 @@ int main(int argc, char **argv)
         cJSON_Delete(d);
     }
     pl_buf_terminate(&big);
-    cJSON *bo = cJSON_CreateObject();
-    cJSON_AddStringToObject(bo, "text", big.data);
-    char *bj = cJSON_PrintUnformatted(bo);
-    cJSON_Delete(bo);
-    free(big.data);
-    double big_t = s_now();
-    {
-        char *out;
-        size_t out_len;
-        struct pl_error e;
-        if (inst.desc->process(inst.state, bj, strlen(bj), &out, &out_len, &e)) {
-            fprintf(stderr, "summary_bench: 1 MB: %s\n", e.message);
-            return 1;
-        }
-        inst.desc->release(inst.state, out);
+    double big_t;
+    if (pl_bench_time_text(&inst, big.data, &big_t, err, sizeof(err)) != 0) {
+        fprintf(stderr, "summary_bench: 1 MB: %s\n", err);
+        return 1;
     }
-    big_t = s_now() - big_t;
-    free(bj);
+    free(big.data);
     printf("summary_bench: %zu articles of 3-5 KB (mean %.1f KB) from %s, %d rounds, one thread\n",
            n, (double)bytes / (double)n / 1024, data, rounds);
     printf("  summarize: %.0f articles/s (%.3f ms each)\n", (double)n * rounds / dt,
