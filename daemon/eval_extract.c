@@ -15,6 +15,7 @@
 #include "article.h"
 #include "config.h"
 #include "loader.h"
+#include "rouge.h"
 #include "spool.h"
 #include "text.h"
 
@@ -188,12 +189,6 @@ static size_t s_shingles(const char *s, uint64_t **out)
     return n;
 }
 
-static int s_cmp(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 static int s_zyte(struct runner *r, const char *truth, const char *pages, FILE *report)
 {
     cJSON *j = s_load_json(truth);
@@ -217,20 +212,7 @@ static int s_zyte(struct runner *r, const char *truth, const char *pages, FILE *
         }
         uint64_t *a = NULL, *b = NULL;
         size_t na = s_shingles(text ? text : "", &a), nb = s_shingles(body->valuestring, &b);
-        qsort(a, na, sizeof(*a), s_cmp);
-        qsort(b, nb, sizeof(*b), s_cmp);
-        size_t common = 0;
-        for (size_t x = 0, y = 0; x < na && y < nb;) {
-            if (a[x] == b[y]) {
-                common++;
-                x++;
-                y++;
-            } else if (a[x] < b[y]) {
-                x++;
-            } else {
-                y++;
-            }
-        }
+        size_t common = pl_ngram_overlap(a, na, b, nb);
         /* An empty extraction of an empty body is right; of a real one,
          * precision is taken as 1 (nothing wrong was said) and recall 0. */
         sp += na ? (double)common / (double)na : 1;

@@ -98,6 +98,27 @@ static int s_cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+size_t pl_ngram_overlap(uint64_t *a, size_t na, uint64_t *b, size_t nb)
+{
+    if (na == 0 || nb == 0)
+        return 0; /* and qsort is never handed a NULL array */
+    qsort(a, na, sizeof(*a), s_cmp_u64);
+    qsort(b, nb, sizeof(*b), s_cmp_u64);
+    size_t hits = 0;
+    for (size_t i = 0, j = 0; i < na && j < nb;) {
+        if (a[i] == b[j]) {
+            hits++;
+            i++;
+            j++;
+        } else if (a[i] < b[j]) {
+            i++;
+        } else {
+            j++;
+        }
+    }
+    return hits;
+}
+
 static double s_f1(size_t hits, size_t nc, size_t nr)
 {
     if (!hits || !nc || !nr)
@@ -123,20 +144,7 @@ static int s_rouge_n(const struct toks *c, const struct toks *r, size_t n, doubl
         gc[i] = n == 1 ? c->v[i] : c->v[i] * 0x9e3779b97f4a7c15ull ^ c->v[i + 1];
     for (size_t i = 0; i < nr; i++)
         gr[i] = n == 1 ? r->v[i] : r->v[i] * 0x9e3779b97f4a7c15ull ^ r->v[i + 1];
-    qsort(gc, nc, sizeof(*gc), s_cmp_u64);
-    qsort(gr, nr, sizeof(*gr), s_cmp_u64);
-    size_t hits = 0;
-    for (size_t i = 0, j = 0; i < nc && j < nr;) {
-        if (gc[i] == gr[j]) {
-            hits++;
-            i++;
-            j++;
-        } else if (gc[i] < gr[j]) {
-            i++;
-        } else {
-            j++;
-        }
-    }
+    size_t hits = pl_ngram_overlap(gc, nc, gr, nr);
     free(gc);
     free(gr);
     *f = s_f1(hits, nc, nr);

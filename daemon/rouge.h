@@ -14,6 +14,7 @@
 #define PL_ROUGE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct pl_rouge;
 
@@ -30,5 +31,9 @@ void pl_rouge_free(struct pl_rouge **r);
  * NUL-terminated UTF-8. Returns 0 or -ENOMEM. */
 int pl_rouge_score(struct pl_rouge *r, const char *const *cand, size_t nc, const char *const *ref,
                    size_t nr, struct pl_rouge_score *out);
+
+/* How many of the n-gram hashes in a[0..na) are matched by one in
+ * b[0..nb), each used once (clipped counts). Sorts both arrays. */
+size_t pl_ngram_overlap(uint64_t *a, size_t na, uint64_t *b, size_t nb);
 
 #endif
