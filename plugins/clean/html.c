@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -335,7 +336,12 @@ static int s_hidden(const xmlNode *n)
 
 static size_t s_good_text(const xmlNode *n);
 
-static void s_prune(xmlNode *n, int depth, int by_class)
+/* Prose above which an element is never dropped whole for its class, a
+ * hidden flag or its region tag: libxml2 does not close elements as a
+ * browser does ("</li>" leaves a menu's open <div>s open), so the rest of
+ * the page, article included, can end up inside a hidden menu. Such an
+ * element is searched instead (keep: that much prose). */
+static void s_prune(xmlNode *n, int depth, int by_class, size_t keep)
 {
     xmlNode *next;
     for (xmlNode *c = n->children; c; c = next) {
@@ -348,9 +354,19 @@ static void s_prune(xmlNode *n, int depth, int by_class)
         if (c->type != XML_ELEMENT_NODE)
             continue;
         int keep_body = s_is(c, "body") || s_is(c, "html");
-        if (!keep_body && (s_in(c, s_drop_tags) || s_hidden(c) ||
-                           (s_in(c, s_region_tags) && s_good_text(c) < 1000) ||
-                           (by_class && s_class_weight(c) < 0))) {
+        int noscript = s_is(c, "noscript"); /* a page can sit whole in one */
+        int drop = !keep_body && !noscript && s_in(c, s_drop_tags);
+        int region = !keep_body && !drop && s_in(c, s_region_tags);
+        if (region || (!keep_body && !drop && (noscript || s_hidden(c) || (by_class && s_class_weight(c) < 0)))) {
+            size_t prose = s_good_text(c);
+            drop = !(prose >= 200 && prose >= keep) && !(region && prose >= 1000);
+#ifdef PL_HTML_DEBUG
+            if (prose > 500)
+                fprintf(stderr, "prune? <%s class=%.40s> prose=%zu keep=%zu drop=%d\n", c->name,
+                        s_attr(c, "class") ? s_attr(c, "class") : "", prose, keep, drop);
+#endif
+        }
+        if (drop) {
             xmlUnlinkNode(c);
             xmlFreeNode(c);
             continue;
@@ -361,7 +377,7 @@ static void s_prune(xmlNode *n, int depth, int by_class)
             xmlFreeNode(c);
             continue;
         }
-        s_prune(c, depth + 1, by_class);
+        s_prune(c, depth + 1, by_class, keep);
     }
 }
 
@@ -727,7 +743,13 @@ static int s_pass(const char *html, size_t len, const char *encoding, int by_cla
 
     /* The head too: a sibling of the body is written whole. The body is
      * looked up after, as broken markup can put one inside what is pruned. */
-    s_prune(root, 0, by_class);
+    size_t keep = s_good_text(root) / 2 + 1;
+#ifdef PL_HTML_DEBUG
+    fprintf(stderr, "root <%s> prose %zu\n", root->name, s_good_text(root));
+    for (const xmlNode *c = root->children; c; c = c->next)
+        fprintf(stderr, "  child <%s> prose %zu\n", c->name, s_good_text(c));
+#endif
+    s_prune(root, 0, by_class, keep);
     const xmlNode *body = s_body(root);
     if (!body)
         body = root;
@@ -774,6 +796,13 @@ static int s_pass(const char *html, size_t len, const char *encoding, int by_cla
             if (sc.v[i].node == top && sc.v[i].v > best)
                 best = sc.v[i].v;
     }
+#ifdef PL_HTML_DEBUG
+    fprintf(stderr, "by_class=%d body_prose=%zu top=<%s class=%s id=%s> prose=%zu marked=%d\n", by_class,
+            s_good_text(body), top ? (const char *)top->name : "-",
+            top && s_attr(top, "class") ? s_attr(top, "class") : "",
+            top && s_attr(top, "id") ? s_attr(top, "id") : "", top ? s_good_text(top) : 0,
+            marked != NULL);
+#endif
     struct out o = { .failed = 0 };
     if (rc == 0 && top) {
         /* The best container and the siblings that score near it or read
@@ -846,8 +875,32 @@ static int s_pass(const char *html, size_t len, const char *encoding, int by_cla
     return *text ? 0 : -ENOMEM;
 }
 
+static int s_html_extract(const char *html, size_t len, const char *encoding, char **text,
+                          struct pl_html_meta *meta);
+
 int pl_html_extract(const char *html, size_t len, const char *encoding, char **text,
                     struct pl_html_meta *meta)
+{
+    /* libxml2 stops at a NUL byte; a browser reads past it. Drop them. */
+    char *copy = NULL;
+    if (memchr(html, '\0', len)) {
+        copy = malloc(len ? len : 1);
+        if (!copy)
+            return -ENOMEM;
+        size_t o = 0;
+        for (size_t i = 0; i < len; i++)
+            if (html[i] != '\0')
+                copy[o++] = html[i];
+        html = copy;
+        len = o;
+    }
+    int rc = s_html_extract(html, len, encoding, text, meta);
+    free(copy);
+    return rc;
+}
+
+static int s_html_extract(const char *html, size_t len, const char *encoding, char **text,
+                          struct pl_html_meta *meta)
 {
     int rc = s_pass(html, len, encoding, 1, text, meta);
     if (rc != 0 || strlen(*text) >= 1000)
