@@ -32,28 +32,60 @@ void pl_html_meta_free(struct pl_html_meta *m)
     memset(m, 0, sizeof(*m));
 }
 
-int pl_html_sniff(const char *data, size_t len)
+/* Case-insensitive memmem for an ASCII needle. */
+static const char *s_find_ci(const char *h, size_t n, const char *needle)
 {
-    size_t n = len < 2048 ? len : 2048;
-    size_t i = 0;
-    if (n >= 3 && !memcmp(data, "\xef\xbb\xbf", 3))
-        i = 3;
-    while (i < n && isspace((unsigned char)data[i]))
-        i++;
-    static const char *const starts[] = { "<!doctype html", "<html", "<head", "<body", "<!--", NULL };
-    for (size_t k = 0; starts[k]; k++)
-        if (n - i >= strlen(starts[k]) && !strncasecmp(data + i, starts[k], strlen(starts[k])))
-            return k < 4 || memmem(data, n, "<html", 5) || memmem(data, n, "<HTML", 5) ||
-                   memmem(data, n, "<body", 5);
-    /* Tag soup without the frame: several paragraph or div tags early on. */
-    int tags = 0;
+    size_t k = strlen(needle);
+    for (size_t i = 0; i + k <= n; i++)
+        if (!strncasecmp(h + i, needle, k))
+            return h + i;
+    return NULL;
+}
+
+static size_t s_count_tags(const char *data, size_t n)
+{
     static const char *const common[] = { "<p>", "<p ", "<div", "<br", "<a href", "</p>", NULL };
+    size_t tags = 0;
     for (size_t k = 0; common[k]; k++)
         for (const char *p = data; (p = memmem(p, n - (size_t)(p - data), common[k],
                                               strlen(common[k]))) != NULL;
              p++)
             tags++;
-    return tags >= 4;
+    return tags;
+}
+
+int pl_html_sniff(const char *data, size_t len)
+{
+    size_t i = 0;
+    if (len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3))
+        i = 3;
+    while (i < len && isspace((unsigned char)data[i]))
+        i++;
+    /* An XHTML page's XML declaration. */
+    if (len - i >= 5 && !memcmp(data + i, "<?xml", 5)) {
+        const char *e = memmem(data + i, len - i < 512 ? len - i : 512, "?>", 2);
+        if (e) {
+            i = (size_t)(e - data) + 2;
+            while (i < len && isspace((unsigned char)data[i]))
+                i++;
+        }
+    }
+    static const char *const starts[] = { "<!doctype html", "<html", "<head", "<body", NULL };
+    for (size_t k = 0; starts[k]; k++)
+        if (len - i >= strlen(starts[k]) && !strncasecmp(data + i, starts[k], strlen(starts[k])))
+            return 1;
+    /* Markup first (comments, <meta>, <script>, <style> of a page saved
+     * without its frame): HTML when the frame or common tags follow. */
+    if (i < len && data[i] == '<' && i + 1 < len &&
+        (isalpha((unsigned char)data[i + 1]) || data[i + 1] == '!')) {
+        size_t n = len - i < 65536 ? len - i : 65536;
+        const char *w = data + i;
+        if (s_find_ci(w, n, "<html") || s_find_ci(w, n, "<body") || s_find_ci(w, n, "<head>"))
+            return 1;
+        return s_count_tags(w, n) >= 4;
+    }
+    /* Tag soup without the frame: several paragraph or div tags early on. */
+    return s_count_tags(data, len < 2048 ? len : 2048) >= 4;
 }
 
 /* --- small helpers ------------------------------------------------------- */

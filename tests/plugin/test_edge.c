@@ -252,8 +252,54 @@ static void broken_nested_and_nul_filled_pages_do_not_break_clean(void **st)
     r = s_clean_bytes(nul, sizeof(nul) - 1, err, sizeof(err));
     if (!r)
         fail_msg("%s", err);
-    assert_non_null(strstr(cJSON_GetObjectItem(r, "text")->valuestring, "Text before a NUL byte"));
+    const char *t2 = cJSON_GetObjectItem(r, "text")->valuestring;
+    assert_non_null(strstr(t2, "Text before a NUL byte"));
+    assert_non_null(strstr(t2, "and after it")); /* libxml2 alone stops at the NUL */
     cJSON_Delete(r);
+}
+
+/* Pages in shapes seen in saved pages: each must be read as HTML (not
+ * passed on as markup) and give its article. */
+static void odd_page_shapes_give_their_article(void **st)
+{
+    (void)st;
+    static const char *const pages[] = {
+        /* An XHTML page with its XML declaration first. */
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<!DOCTYPE html PUBLIC \"-//W3C//DTD "
+        "XHTML 1.0 Strict//EN\" \"x\">\n<html><head><title>T</title></head><body>"
+        "<p>The article paragraph of an XHTML page, long enough to read as prose.</p>"
+        "</body></html>",
+        /* Saved without its frame: a style block, then the body's markup. */
+        "<style>.a { color: red; }</style>\n<div class=\"story\"><p>The article "
+        "paragraph of a page saved without html and body tags, read as prose.</p></div>"
+        "<div><p>Another paragraph.</p></div><div><p>And a third one.</p></div>",
+        /* A menu whose unclosed <div>s swallow the rest of the page (libxml2
+         * nests the article inside the hidden menu). */
+        "<!DOCTYPE html><html><body><header><nav><ul class=\"menu\"><li><a href=/>Home</a>"
+        "<div class=\"sub-menu hidden\"><div><ul><li><a href=/a>A</a></li></ul></li></ul>"
+        "</nav></header><main><article><p>The article paragraph of a page whose menu "
+        "leaves its boxes open, so the parser nests this inside it.</p><p>Its second "
+        "paragraph, also prose, also to be kept by the extraction, however the page "
+        "was built and however the menu above it was left.</p></article></main>"
+        "</body></html>",
+        /* The whole page inside <noscript>. */
+        "<!DOCTYPE html><html><body><noscript><div id=\"page\"><p>The article paragraph "
+        "of a page that sits whole inside a noscript element, read as prose.</p><p>A "
+        "second paragraph of the same page, so that the page holds some prose.</p><p>And "
+        "a third, as the pages that do this are whole articles, not a line.</p></div>"
+        "</noscript></body></html>",
+    };
+    for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+        char err[600] = "";
+        cJSON *r = s_clean_raw(pages[i], err, sizeof(err));
+        if (!r)
+            fail_msg("page %zu: %s", i, err);
+        const char *t = cJSON_GetObjectItem(r, "text")->valuestring;
+        if (!strstr(t, "The article paragraph") || strchr(t, '<'))
+            fail_msg("page %zu gave: %s", i, t);
+        assert_string_equal(s_src(r, "format"), "html");
+        cJSON_Delete(r);
+    }
 }
 
 static void a_50_mb_page_is_handled(void **st)
@@ -616,6 +662,7 @@ int main(void)
         cmocka_unit_test(a_json_export_gives_title_text_url_and_date),
         cmocka_unit_test(a_web_page_gives_its_article_and_metadata),
         cmocka_unit_test(broken_nested_and_nul_filled_pages_do_not_break_clean),
+        cmocka_unit_test(odd_page_shapes_give_their_article),
         cmocka_unit_test(a_50_mb_page_is_handled),
         cmocka_unit_test(binary_data_is_refused_with_a_reason),
         cmocka_unit_test(whitespace_only_is_refused),
