@@ -368,6 +368,18 @@ static int s_hidden(const xmlNode *n)
 
 static size_t s_good_text(const xmlNode *n);
 
+/* An article's own <header> (headline, standfirst, lead), as opposed to
+ * the page's: inside an <article> or <main>. */
+static int s_article_header(const xmlNode *c)
+{
+    if (!s_is(c, "header"))
+        return 0;
+    for (const xmlNode *a = c->parent; a && a->type == XML_ELEMENT_NODE; a = a->parent)
+        if (s_is(a, "article") || s_is(a, "main"))
+            return 1;
+    return 0;
+}
+
 /* Prose above which an element is never dropped whole for its class, a
  * hidden flag or its region tag: libxml2 does not close elements as a
  * browser does ("</li>" leaves a menu's open <div>s open), so the rest of
@@ -388,7 +400,7 @@ static void s_prune(xmlNode *n, int depth, int by_class, size_t keep)
         int keep_body = s_is(c, "body") || s_is(c, "html");
         int noscript = s_is(c, "noscript"); /* a page can sit whole in one */
         int drop = !keep_body && !noscript && s_in(c, s_drop_tags);
-        int region = !keep_body && !drop && s_in(c, s_region_tags);
+        int region = !keep_body && !drop && s_in(c, s_region_tags) && !s_article_header(c);
         if (region || (!keep_body && !drop && (noscript || s_hidden(c) || (by_class && s_class_weight(c) < 0)))) {
             size_t prose = s_good_text(c);
             drop = !(prose >= 200 && prose >= keep) && !(region && prose >= 1000);
@@ -731,6 +743,62 @@ static const xmlNode *s_body(const xmlNode *root)
     return NULL;
 }
 
+/* Class words of an article's standfirst (lead paragraph). */
+static const char *const s_lead_words[] = { "lead", "intro", "standfirst", "excerpt", "subtitle",
+                                            "chapo", "perex", "vorspann", "summary", NULL };
+
+static int s_contains(const xmlNode *a, const xmlNode *n)
+{
+    for (; n; n = n->parent)
+        if (n == a)
+            return 1;
+    return 0;
+}
+
+/* Is paragraph p a standfirst of the article that top holds: in the
+ * article's own <header> or with a lead class, inside the <article> or
+ * <main> that also holds top? */
+static int s_is_lead(const xmlNode *p, const xmlNode *top)
+{
+    int lead = s_has_word(s_attr(p, "class"), s_lead_words);
+    for (const xmlNode *a = p->parent; a && a->type == XML_ELEMENT_NODE; a = a->parent) {
+        if (s_is(a, "header") && s_article_header(a))
+            lead = 1;
+        else if (!lead && s_has_word(s_attr(a, "class"), s_lead_words))
+            lead = 1;
+        if (s_is(a, "article") || s_is(a, "main"))
+            return lead && s_contains(a, top);
+        if (s_is(a, "body"))
+            break;
+    }
+    return 0;
+}
+
+/* Writes the standfirst paragraphs that come before top in the page and
+ * are not in it (a lead kept in the article's header, apart from the
+ * body). Returns 1 when top was reached. */
+static int s_write_lead(const xmlNode *n, const xmlNode *top, struct out *o)
+{
+    for (const xmlNode *c = n->children; c; c = c->next) {
+        if (c == top)
+            return 1;
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        if (s_is(c, "p")) {
+            size_t len = s_prose_len(c);
+            if (len && s_is_lead(c, top) && !s_furniture_text(c, len)) {
+                s_break(o, 2);
+                s_write(c, o, NULL);
+                s_break(o, 2);
+            }
+            continue;
+        }
+        if (s_write_lead(c, top, o))
+            return 1;
+    }
+    return 0;
+}
+
 /* One pass: parse, prune (by class names too when by_class), score, write. */
 static int s_pass(const char *html, size_t len, const char *encoding, int by_class, char **text,
                   struct pl_html_meta *meta)
@@ -835,7 +903,9 @@ static int s_pass(const char *html, size_t len, const char *encoding, int by_cla
             top && s_attr(top, "id") ? s_attr(top, "id") : "", top ? s_good_text(top) : 0,
             marked != NULL);
 #endif
-    struct out o = { .failed = 0 };
+    struct out o = { .failed = 0 }, lead = { .failed = 0 };
+    if (rc == 0 && top)
+        s_write_lead(body, top, &lead);
     if (rc == 0 && top) {
         /* The best container and the siblings that score near it or read
          * like paragraphs of it. */
@@ -879,6 +949,30 @@ static int s_pass(const char *html, size_t len, const char *encoding, int by_cla
     } else if (rc == 0) {
         s_write(body, &o, h1); /* no paragraphs anywhere: all the text there is */
     }
+    /* The standfirst first, unless the container or a sibling gave it. */
+    if (lead.b.len && !lead.failed && !o.failed && pl_buf_terminate(&lead.b) == 0 &&
+        pl_buf_terminate(&o.b) == 0) {
+        struct out both = { .failed = 0 };
+        for (char *para = lead.b.data, *end; para && *para; para = end) {
+            end = strstr(para, "\n\n");
+            if (end)
+                *end = '\0';
+            if (*para && !strstr(o.b.data, para)) {
+                s_break(&both, 2);
+                s_put(&both, para, strlen(para));
+                s_break(&both, 2);
+            }
+            end = end ? end + 2 : NULL;
+        }
+        if (both.b.len) {
+            s_put(&both, o.b.data, o.b.len);
+            free(o.b.data);
+            o = both;
+        } else {
+            free(both.b.data);
+        }
+    }
+    free(lead.b.data);
     /* The chosen container holds under 60% of the page's prose: an article
      * spread over the page in ways the scoring missed. Take all its prose
      * (trafilatura's "baseline" fallback). */

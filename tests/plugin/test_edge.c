@@ -258,6 +258,35 @@ static void broken_nested_and_nul_filled_pages_do_not_break_clean(void **st)
     cJSON_Delete(r);
 }
 
+/* A standfirst kept in the article's <header>, apart from the body that
+ * the scoring picks: first in the text, and only once. */
+static void a_standfirst_in_the_article_header_is_kept_once(void **st)
+{
+    (void)st;
+    char err[600] = "";
+    cJSON *r = s_clean_raw(
+        "<!DOCTYPE html><html><body><header><a href=/>Site</a></header><main>"
+        "<div class=\"box\"><header><h1>Storm hits the coast</h1><p class=\"text-xl\">The "
+        "standfirst: a storm hit the coast on Monday, and the town is cleaning up.</p>"
+        "</header></div><div class=\"box\"><div class=\"ad\">Advertisement</div>"
+        "<div class=\"pagetext\">"
+        "<p>First paragraph of the body, with the details of the storm, the wind, and "
+        "the rain that fell through the night.</p><p>Second paragraph of the body, on the "
+        "damage, the roads, and the people who had to leave their homes.</p><p>Third "
+        "paragraph, on the clean-up, the volunteers, and what comes next.</p></div></div>"
+        "</main><footer><p>Copyright notice of the site, all rights reserved, "
+        "with more words.</p></footer></body></html>",
+        err, sizeof(err));
+    if (!r)
+        fail_msg("%s", err);
+    const char *t = cJSON_GetObjectItem(r, "text")->valuestring;
+    const char *lead = strstr(t, "The standfirst");
+    if (!lead || lead > strstr(t, "First paragraph") || strstr(lead + 1, "The standfirst"))
+        fail_msg("gave: %s", t);
+    assert_null(strstr(t, "Copyright"));
+    cJSON_Delete(r);
+}
+
 /* Pages in shapes seen in saved pages: each must be read as HTML (not
  * passed on as markup) and give its article. */
 static void odd_page_shapes_give_their_article(void **st)
@@ -663,6 +692,7 @@ int main(void)
         cmocka_unit_test(a_web_page_gives_its_article_and_metadata),
         cmocka_unit_test(broken_nested_and_nul_filled_pages_do_not_break_clean),
         cmocka_unit_test(odd_page_shapes_give_their_article),
+        cmocka_unit_test(a_standfirst_in_the_article_header_is_kept_once),
         cmocka_unit_test(a_50_mb_page_is_handled),
         cmocka_unit_test(binary_data_is_refused_with_a_reason),
         cmocka_unit_test(whitespace_only_is_refused),
