@@ -300,11 +300,56 @@ static size_t s_starts_phrase(const char *s, const char *const *phrases, int *al
     return 0;
 }
 
+/* Lines that point to another article ("Also read: ...", "Lesen Sie auch:
+ * ..."), in the languages of the pages seen most. */
 static const char *const s_also_read[] = {
     "also read", "read also", "read more", "see also", "also see", "also watch", "must read",
     "related", "related articles", "related stories", "related news", "related posts",
-    "more stories", "more from", NULL,
+    "more stories", "more from",
+    /* German */
+    "lesen sie auch", "lesen sie mehr", "lies auch", "siehe auch", "mehr dazu", "mehr zum thema",
+    "auch interessant", "das k\xc3\xb6nnte sie auch interessieren", "weiterlesen",
+    /* Spanish, French, Italian, Polish */
+    "lea tambi\xc3\xa9n", "lee tambi\xc3\xa9n", "vea tambi\xc3\xa9n", "ver tambi\xc3\xa9n",
+    "te puede interesar", "lire aussi", "\xc3\xa0 lire aussi", "voir aussi", "leggi anche",
+    "czytaj te\xc5\xbc", "czytaj tak\xc5\xbc" "e", "zobacz tak\xc5\xbc" "e", "zobacz te\xc5\xbc", NULL,
 };
+
+/* Headings that end an article: what follows them is other articles,
+ * comments or the author's biography. Matched only as a whole line. */
+static const char *const s_end_heads[] = {
+    "related articles", "related posts", "related stories", "related content", "more on this",
+    "more on this story", "you may also like", "you might also like", "latest articles",
+    "comments", "leave a comment", "leave a reply", "about the author", "share this article",
+    "share this", "das k\xc3\xb6nnte sie auch interessieren", "das k\xc3\xb6nnte dich auch interessieren",
+    "mehr zum thema", "weitere artikel", "weitere beitr\xc3\xa4ge", "weitere nachrichten",
+    "kommentare", "kommentieren", "verwandte artikel", "\xc3\xa4hnliche artikel",
+    "\xc3\xa4hnliche beitr\xc3\xa4ge", "schon gelesen", "\xc3\xbc" "ber den autor",
+    "\xc3\xbc" "ber die autorin", "meistgelesen", "meistgelesene artikel", "notas relacionadas",
+    "noticias relacionadas", "art\xc3\xad" "culos relacionados", "comentarios", "\xc3\xa0 lire aussi",
+    "sur le m\xc3\xaame sujet", "commentaires", "articles similaires", "leggi anche",
+    "articoli correlati", "commenti", "czytaj te\xc5\xbc", "czytaj tak\xc5\xbc" "e", "komentarze", NULL,
+};
+
+/* Is the block one of phrases alone (case-insensitive), with at most a
+ * trailing ':' '?' or '!'? */
+static int s_is_phrase_alone(const struct block *b, const char *const *phrases)
+{
+    size_t n = b->len;
+    while (n > 0 && (b->s[n - 1] == ':' || b->s[n - 1] == '?' || b->s[n - 1] == '!' ||
+                     b->s[n - 1] == ' '))
+        n--;
+    char low[96];
+    if (n == 0 || n >= sizeof(low))
+        return 0;
+    size_t k = pl_lower(b->s, n, low, sizeof(low));
+    if (k >= sizeof(low))
+        return 0;
+    for (const char *const *p = phrases; *p; p++)
+        if (strlen(*p) == k && memcmp(low, *p, k) == 0)
+            return 1;
+    return 0;
+}
 
 static const char *const s_teaser_heads[] = {
     "recent news", "latest news", "more news", "top stories", "trending", "trending now",
@@ -345,6 +390,21 @@ static size_t s_date_prefix(const char *s, char date[11])
 
 static void s_mark_boilerplate(struct blocks *bl, const struct clean_state *st)
 {
+    /* The end of the article: a heading of related articles or comments
+     * after some of the story; it and all that follows go. */
+    size_t story = 0;
+    for (size_t i = 0; i < bl->n; i++) {
+        struct block *b = &bl->v[i];
+        if (b->reason || b->is_title)
+            continue;
+        if (story >= 200 && s_is_phrase_alone(b, s_end_heads)) {
+            for (size_t j = i; j < bl->n; j++)
+                if (!bl->v[j].reason)
+                    bl->v[j].reason = "after-article";
+            break;
+        }
+        story += b->len;
+    }
     /* Section headings that introduce lists of other articles. */
     for (size_t i = 0; i < bl->n; i++) {
         struct block *b = &bl->v[i];

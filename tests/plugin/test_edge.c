@@ -258,6 +258,56 @@ static void broken_nested_and_nul_filled_pages_do_not_break_clean(void **st)
     cJSON_Delete(r);
 }
 
+/* Is there a removed entry with this reason whose text starts with start? */
+static int s_has_removed(const cJSON *r, const char *reason, const char *start)
+{
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(r, "removed"))
+    {
+        const cJSON *why = cJSON_GetObjectItem(e, "reason"), *t = cJSON_GetObjectItem(e, "text");
+        if (cJSON_IsString(why) && cJSON_IsString(t) && !strcmp(why->valuestring, reason) &&
+            !strncmp(t->valuestring, start, strlen(start)))
+            return 1;
+    }
+    return 0;
+}
+
+/* A heading of comments or related articles after the story ends it, in
+ * the languages of the pages; pointers to other articles go line by line;
+ * the same words before any story are kept. */
+static void what_follows_the_end_of_the_article_goes(void **st)
+{
+    (void)st;
+    char err[600] = "";
+    cJSON *r = s_clean_raw(
+        "Stadt plant neuen Radweg\n\nDie Stadt will bis zum Sommer einen neuen Radweg entlang "
+        "des Flusses bauen. Der Rat hat am Montag zugestimmt, die Kosten liegen bei zwei "
+        "Millionen Euro.\n\nLesen Sie auch: Neue Busse ab Juni\n\nDie Arbeiten beginnen im "
+        "April und sollen acht Wochen dauern, sagte die B\xc3\xbcrgermeisterin.\n\n"
+        "\xc3\x9c" "ber den Autor\n\nMax Muster schreibt seit 2010 \xc3\xbc" "ber Verkehr.\n\n"
+        "Kommentare\n\nSuper Sache, endlich!\n",
+        err, sizeof(err));
+    if (!r)
+        fail_msg("%s", err);
+    const char *t = cJSON_GetObjectItem(r, "text")->valuestring;
+    assert_non_null(strstr(t, "sagte die B\xc3\xbcrgermeisterin."));
+    assert_null(strstr(t, "Neue Busse"));
+    assert_null(strstr(t, "Max Muster"));
+    assert_null(strstr(t, "Super Sache"));
+    assert_true(s_has_removed(r, "also-read", "Lesen Sie auch"));
+    assert_true(s_has_removed(r, "after-article", "\xc3\x9c" "ber den Autor"));
+    cJSON_Delete(r);
+    /* "Comments" before the story is not its end. */
+    r = s_clean_raw("Comments\n\nComments on the new rail timetable arrived by the hundred "
+                    "this week, the operator said on Friday, and most of them were about the "
+                    "early trains.\n",
+                    err, sizeof(err));
+    if (!r)
+        fail_msg("%s", err);
+    assert_non_null(strstr(cJSON_GetObjectItem(r, "text")->valuestring, "arrived by the hundred"));
+    cJSON_Delete(r);
+}
+
 /* A standfirst kept in the article's <header>, apart from the body that
  * the scoring picks: first in the text, and only once. */
 static void a_standfirst_in_the_article_header_is_kept_once(void **st)
@@ -693,6 +743,7 @@ int main(void)
         cmocka_unit_test(broken_nested_and_nul_filled_pages_do_not_break_clean),
         cmocka_unit_test(odd_page_shapes_give_their_article),
         cmocka_unit_test(a_standfirst_in_the_article_header_is_kept_once),
+        cmocka_unit_test(what_follows_the_end_of_the_article_goes),
         cmocka_unit_test(a_50_mb_page_is_handled),
         cmocka_unit_test(binary_data_is_refused_with_a_reason),
         cmocka_unit_test(whitespace_only_is_refused),
