@@ -90,9 +90,11 @@ int pl_html_sniff(const char *data, size_t len)
 
 /* --- small helpers ------------------------------------------------------- */
 
+/* libxml2's HTML parser lower-cases element names; name is lower case. */
 static int s_is(const xmlNode *n, const char *name)
 {
-    return n && n->type == XML_ELEMENT_NODE && n->name && !strcasecmp((const char *)n->name, name);
+    return n && n->type == XML_ELEMENT_NODE && n->name && n->name[0] == (xmlChar)name[0] &&
+           !strcmp((const char *)n->name, name);
 }
 
 static int s_in(const xmlNode *n, const char *const *names)
@@ -473,12 +475,39 @@ static const char *const s_block_tags[] = {
     "section", "article", "main", "figcaption", "hr", "address", "center", NULL
 };
 
+/* Inline elements whose text runs on with the text around them. */
+static const char *const s_inline_tags[] = { "span", "b", "i", "em", "strong", "font", "br",
+                                             "u", "small", "sup", "sub", "abbr", "cite",
+                                             "time", "mark", "q", "code", "s", NULL };
+
 static int s_has_block_child(const xmlNode *n)
 {
     for (const xmlNode *c = n->children; c; c = c->next)
         if (s_in(c, s_block_tags))
             return 1;
     return 0;
+}
+
+/* The text of n outside its block children (text nodes and inline
+ * elements), its part in links and its commas. */
+static void s_inline_run(const xmlNode *n, size_t *all, size_t *link, size_t *commas)
+{
+    for (const xmlNode *c = n->children; c; c = c->next) {
+        if (c->type == XML_TEXT_NODE) {
+            int sp = 1;
+            for (const xmlChar *p = c->content; p && *p; p++) {
+                int w = isspace(*p);
+                *all += !w || !sp;
+                *commas += *p == ',';
+                sp = w;
+            }
+        } else if (s_is(c, "a")) {
+            s_text_len(c, 1, all, link);
+        } else if (s_in(c, s_inline_tags)) {
+            s_text_len(c, 0, all, link);
+            *commas += s_count_char(c, ',');
+        }
+    }
 }
 
 static int s_collect(const xmlNode *n, struct scores *s)
@@ -499,6 +528,27 @@ static int s_collect(const xmlNode *n, struct scores *s)
                 if (c->parent->parent && c->parent->parent->type == XML_ELEMENT_NODE &&
                     !s_is(c->parent->parent, "html")) {
                     double *g = s_score_of(s, c->parent->parent);
+                    if (!g)
+                        return -ENOMEM;
+                    *g += v / 2;
+                }
+            }
+        }
+        if (!para && (s_is(c, "div") || s_is(c, "section") || s_is(c, "article") ||
+                      s_is(c, "td") || s_is(c, "main"))) {
+            /* Text between its blocks: scored as a paragraph of c's own,
+             * as readability turns such runs into paragraphs. */
+            size_t all = 0, link = 0, commas = 0;
+            s_inline_run(c, &all, &link, &commas);
+            if (all >= 25 && link * 3 < all) {
+                double v = 1 + (double)commas + (double)(all / 100 < 3 ? all / 100 : 3);
+                double *p = s_score_of(s, c);
+                if (!p)
+                    return -ENOMEM;
+                *p += v;
+                if (c->parent && c->parent->type == XML_ELEMENT_NODE &&
+                    !s_is(c->parent, "html")) {
+                    double *g = s_score_of(s, c->parent);
                     if (!g)
                         return -ENOMEM;
                     *g += v / 2;
@@ -526,18 +576,23 @@ static size_t s_prose_len(const xmlNode *c)
     return all >= 40 && link * 3 < all ? all : 0;
 }
 
+/* Prose in n: its paragraphs that read like prose, and the text that sits
+ * in n itself between its blocks (a forum post or an article body written
+ * as text with <br>s, in a <div>) when that reads like prose. */
 static size_t s_good_text(const xmlNode *n)
 {
-    size_t sum = 0;
+    size_t sum = 0, all = 0, link = 0, commas = 0;
     for (const xmlNode *c = n->children; c; c = c->next) {
-        if (c->type != XML_ELEMENT_NODE)
+        if (c->type != XML_ELEMENT_NODE || s_is(c, "a") || s_in(c, s_inline_tags))
             continue;
-        if (s_is_paragraph(c)) {
+        if (s_is_paragraph(c))
             sum += s_prose_len(c);
-        } else {
+        else
             sum += s_good_text(c);
-        }
     }
+    s_inline_run(n, &all, &link, &commas);
+    if (all >= 40 && link * 3 < all)
+        sum += all;
     return sum;
 }
 
