@@ -773,8 +773,9 @@ static void s_write_prose(const xmlNode *n, struct out *o)
     for (const xmlNode *c = n->children; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE)
             continue;
-        if (s_is_paragraph(c)) {
-            size_t len = s_prose_len(c);
+        int para = s_is_paragraph(c) || (s_is(c, "div") && !s_has_block_child(c));
+        if (para) {
+            size_t len = s_good_text(c);
             if (len && !s_furniture_text(c, len)) {
                 s_break(o, 2);
                 s_write(c, o, NULL);
