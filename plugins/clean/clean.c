@@ -311,7 +311,7 @@ static const char *const s_also_read[] = {
     "auch interessant", "das k\xc3\xb6nnte sie auch interessieren", "weiterlesen",
     /* Spanish, French, Italian, Polish */
     "lea tambi\xc3\xa9n", "lee tambi\xc3\xa9n", "vea tambi\xc3\xa9n", "ver tambi\xc3\xa9n",
-    "te puede interesar", "lire aussi", "\xc3\xa0 lire aussi", "voir aussi", "leggi anche",
+    "te puede interesar", "le puede interesar", "dowiedz si\xc4\x99 wi\xc4\x99" "cej", "lire aussi", "\xc3\xa0 lire aussi", "voir aussi", "leggi anche",
     "czytaj te\xc5\xbc", "czytaj tak\xc5\xbc" "e", "zobacz tak\xc5\xbc" "e", "zobacz te\xc5\xbc", NULL,
 };
 
@@ -323,7 +323,8 @@ static const char *const s_end_heads[] = {
     "comments", "leave a comment", "leave a reply", "about the author", "share this article",
     "share this", "das k\xc3\xb6nnte sie auch interessieren", "das k\xc3\xb6nnte dich auch interessieren",
     "mehr zum thema", "weitere artikel", "weitere beitr\xc3\xa4ge", "weitere nachrichten",
-    "kommentare", "kommentieren", "verwandte artikel", "\xc3\xa4hnliche artikel",
+    "kommentare", "kommentieren", "verwandte artikel", "verwandte beitr\xc3\xa4" "ge", "mehr themen",
+    "weitere themen", "\xc3\xa4hnliche themen", "\xc3\xa4hnliche artikel",
     "\xc3\xa4hnliche beitr\xc3\xa4ge", "schon gelesen", "\xc3\xbc" "ber den autor",
     "\xc3\xbc" "ber die autorin", "meistgelesen", "meistgelesene artikel", "notas relacionadas",
     "noticias relacionadas", "art\xc3\xad" "culos relacionados", "comentarios", "\xc3\xa0 lire aussi",
@@ -358,6 +359,25 @@ static const char *const s_teaser_heads[] = {
     "editor\xe2\x80\x99s picks", "don't miss", "don\xe2\x80\x99t miss", "latest stories",
     "in other news", "more stories", NULL,
 };
+
+/* A picture or copyright credit line: "Foto: dpa", "© 2020 Reuters",
+ * "Crédits photos : Bestimage". Sources of figures ("Quelle:") stay. */
+static const char *const s_credit_starts[] = {
+    "\xc2\xa9", "(c) ", "foto:", "fotos:", "foto :", "photo:", "photos:", "photo :",
+    "photo credit", "bild:", "bilder:", "beitragsbild", "titelbild", "bildquelle",
+    "cr\xc3\xa9" "dit photo", "cr\xc3\xa9" "dits photo", "credits:", "credit:", "image:",
+    "image credit", "imagen:", "foto de portada", NULL,
+};
+
+static int s_is_credit_line(const struct block *b)
+{
+    if (b->len >= 160 || b->bullet)
+        return 0;
+    for (const char *const *p = s_credit_starts; *p; p++)
+        if (!strncasecmp(b->s, *p, strlen(*p)))
+            return 1;
+    return 0;
+}
 
 static int s_is_agency_credit(const char *s)
 {
@@ -431,6 +451,8 @@ static void s_mark_boilerplate(struct blocks *bl, const struct clean_state *st)
         }
         if (s_is_agency_credit(b->s))
             b->reason = "agency-credit";
+        else if (s_is_credit_line(b))
+            b->reason = "credit";
     }
 
     /* Runs of unrelated headlines: min_headline_run or more in a row

@@ -922,6 +922,10 @@ static int s_pass(const char *html, size_t len, const char *encoding, int by_cla
     }
     if (marked_len < 200)
         marked = NULL;
+#ifdef PL_HTML_DEBUG
+    if (marked)
+        fprintf(stderr, "marked <%s>\n", (const char *)marked->name);
+#endif
     double best = 0;
     for (size_t i = 0; rc == 0 && i < sc.n; i++) {
         size_t all = 0, link = 0;
@@ -1037,6 +1041,10 @@ static int s_pass(const char *html, size_t len, const char *encoding, int by_cla
         if (prose >= 500 && o.b.len * 5 < prose * 3) {
             struct out all = { .failed = 0 };
             s_write_prose(body, &all);
+#ifdef PL_HTML_DEBUG
+            fprintf(stderr, "baseline? by_class=%d out=%zu all=%zu prose=%zu\n", by_class, o.b.len,
+                    all.b.len, prose);
+#endif
             if (!all.failed && all.b.len > o.b.len) {
                 free(o.b.data);
                 o = all;

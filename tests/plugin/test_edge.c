@@ -284,6 +284,7 @@ static void what_follows_the_end_of_the_article_goes(void **st)
         "des Flusses bauen. Der Rat hat am Montag zugestimmt, die Kosten liegen bei zwei "
         "Millionen Euro.\n\nLesen Sie auch: Neue Busse ab Juni\n\nDie Arbeiten beginnen im "
         "April und sollen acht Wochen dauern, sagte die B\xc3\xbcrgermeisterin.\n\n"
+        "Foto: Stadtverwaltung\n\n"
         "\xc3\x9c" "ber den Autor\n\nMax Muster schreibt seit 2010 \xc3\xbc" "ber Verkehr.\n\n"
         "Kommentare\n\nSuper Sache, endlich!\n",
         err, sizeof(err));
@@ -295,6 +296,7 @@ static void what_follows_the_end_of_the_article_goes(void **st)
     assert_null(strstr(t, "Max Muster"));
     assert_null(strstr(t, "Super Sache"));
     assert_true(s_has_removed(r, "also-read", "Lesen Sie auch"));
+    assert_true(s_has_removed(r, "credit", "Foto: Stadtverwaltung"));
     assert_true(s_has_removed(r, "after-article", "\xc3\x9c" "ber den Autor"));
     cJSON_Delete(r);
     /* "Comments" before the story is not its end. */
