@@ -305,7 +305,7 @@ static void s_meta(const xmlNode *n, struct pl_html_meta *m, char **title_tag, c
 
 static const char *const s_drop_tags[] = {
     "script", "style", "noscript", "template", "svg",  "iframe", "button", "select", "input",
-    "textarea", "menu", "dialog", "object",    "embed", "canvas", "map",   "head",   "figure",
+    "textarea", "menu", "dialog", "object",    "embed", "canvas", "map",   "head",
     "video",  "audio",  "link",   "meta",      NULL
 };
 /* Page regions dropped unless they hold much prose: broken markup makes
@@ -402,6 +402,9 @@ static void s_prune(xmlNode *n, int depth, int by_class, size_t keep)
         int keep_body = s_is(c, "body") || s_is(c, "html");
         int noscript = s_is(c, "noscript"); /* a page can sit whole in one */
         int drop = !keep_body && !noscript && s_in(c, s_drop_tags);
+        /* A figure goes unless it holds prose (a slide's text, a table). */
+        if (!drop && s_is(c, "figure") && s_good_text(c) < 150)
+            drop = 1;
         int region = !keep_body && !drop && s_in(c, s_region_tags) && !s_article_header(c);
         if (region || (!keep_body && !drop && (noscript || s_hidden(c) || (by_class && s_class_weight(c) < 0)))) {
             size_t prose = s_good_text(c);
