@@ -833,26 +833,40 @@ static int s_is_lead(const xmlNode *p, const xmlNode *top)
     return 0;
 }
 
-/* Writes the standfirst paragraphs that come before top in the page and
- * are not in it (a lead kept in the article's header, apart from the
- * body). Returns 1 when top was reached. */
-static int s_write_lead(const xmlNode *n, const xmlNode *top, struct out *o)
+/* The standfirst: paragraphs before top that are not in it. Those in the
+ * article's header or with a lead class go to o; those between the
+ * headline (the last <h1> before top) and top go to after_h1, which starts
+ * again at each <h1> (a dek between headline and body). Returns 1 when top
+ * was reached. */
+static int s_write_lead(const xmlNode *n, const xmlNode *top, struct out *o,
+                        struct out *after_h1, int *seen_h1, int *n_after)
 {
     for (const xmlNode *c = n->children; c; c = c->next) {
         if (c == top)
             return 1;
         if (c->type != XML_ELEMENT_NODE)
             continue;
+        if (s_is(c, "h1")) {
+            *seen_h1 = 1;
+            *n_after = 0;
+            after_h1->b.len = 0;
+            after_h1->pending = 0;
+            continue;
+        }
         if (s_is(c, "p")) {
             size_t len = s_prose_len(c);
-            if (len && s_is_lead(c, top) && !s_furniture_text(c, len)) {
-                s_break(o, 2);
-                s_write(c, o, NULL);
-                s_break(o, 2);
+            if (!len || s_furniture_text(c, len))
+                continue;
+            struct out *to = s_is_lead(c, top) ? o : *seen_h1 ? after_h1 : NULL;
+            if (to) {
+                s_break(to, 2);
+                s_write(c, to, NULL);
+                s_break(to, 2);
+                *n_after += to == after_h1;
             }
             continue;
         }
-        if (s_write_lead(c, top, o))
+        if (s_write_lead(c, top, o, after_h1, seen_h1, n_after))
             return 1;
     }
     return 0;
@@ -967,8 +981,17 @@ static int s_pass(const char *html, size_t len, const char *encoding, int by_cla
             marked != NULL);
 #endif
     struct out o = { .failed = 0 }, lead = { .failed = 0 };
-    if (rc == 0 && top)
-        s_write_lead(body, top, &lead);
+    if (rc == 0 && top) {
+        struct out dek = { .failed = 0 };
+        int seen_h1 = 0, n_dek = 0;
+        s_write_lead(body, top, &lead, &dek, &seen_h1, &n_dek);
+        /* More than a few paragraphs between headline and body are not a
+         * standfirst but some other part of the page. */
+        if (n_dek > 0 && n_dek <= 3 && dek.b.len)
+            s_put(&lead, dek.b.data, dek.b.len);
+        lead.failed |= dek.failed;
+        free(dek.b.data);
+    }
     if (rc == 0 && top) {
         /* The best container and the siblings that score near it or read
          * like paragraphs of it. */
@@ -1020,7 +1043,10 @@ static int s_pass(const char *html, size_t len, const char *encoding, int by_cla
             end = strstr(para, "\n\n");
             if (end)
                 *end = '\0';
-            if (*para && !strstr(o.b.data, para)) {
+            for (size_t k = strlen(para); k > 0 && para[k - 1] == ' '; k--)
+                para[k - 1] = '\0';
+            if (*para && !strstr(o.b.data, para) &&
+                !(both.b.data && pl_buf_terminate(&both.b) == 0 && strstr(both.b.data, para))) {
                 s_break(&both, 2);
                 s_put(&both, para, strlen(para));
                 s_break(&both, 2);

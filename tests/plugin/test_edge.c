@@ -339,6 +339,31 @@ static void a_standfirst_in_the_article_header_is_kept_once(void **st)
     cJSON_Delete(r);
 }
 
+/* A dek between the headline and the body, in no header: kept, first. */
+static void a_dek_between_headline_and_body_is_kept(void **st)
+{
+    (void)st;
+    char err[600] = "";
+    cJSON *r = s_clean_raw(
+        "<!DOCTYPE html><html><body><div class=\"top\"><a href=/>Site</a></div>"
+        "<div class=\"wrap\"><h1>Storm hits the coast</h1><p class=\"x\">The dek: a storm "
+        "hit the coast on Monday, and the town is cleaning up.</p><p class=\"when\">"
+        "Monday</p></div><div class=\"wrap\"><div class=\"box\"><div class=\"pagetext\">"
+        "<p>First paragraph of the body, with the details of the storm, the wind, and "
+        "the rain that fell through the night.</p><p>Second paragraph of the body, on the "
+        "damage, the roads, and the people who had to leave their homes.</p><p>Third "
+        "paragraph, on the clean-up, the volunteers, and what comes next.</p></div></div>"
+        "</div></body></html>",
+        err, sizeof(err));
+    if (!r)
+        fail_msg("%s", err);
+    const char *t = cJSON_GetObjectItem(r, "text")->valuestring;
+    const char *dek = strstr(t, "The dek");
+    if (!dek || dek > strstr(t, "First paragraph") || strstr(dek + 1, "The dek"))
+        fail_msg("gave: %s", t);
+    cJSON_Delete(r);
+}
+
 /* Pages in shapes seen in saved pages: each must be read as HTML (not
  * passed on as markup) and give its article. */
 static void odd_page_shapes_give_their_article(void **st)
@@ -745,6 +770,7 @@ int main(void)
         cmocka_unit_test(broken_nested_and_nul_filled_pages_do_not_break_clean),
         cmocka_unit_test(odd_page_shapes_give_their_article),
         cmocka_unit_test(a_standfirst_in_the_article_header_is_kept_once),
+        cmocka_unit_test(a_dek_between_headline_and_body_is_kept),
         cmocka_unit_test(what_follows_the_end_of_the_article_goes),
         cmocka_unit_test(a_50_mb_page_is_handled),
         cmocka_unit_test(binary_data_is_refused_with_a_reason),
