@@ -853,11 +853,14 @@ static int s_write_lead(const xmlNode *n, const xmlNode *top, struct out *o,
             after_h1->pending = 0;
             continue;
         }
-        if (s_is(c, "p")) {
+        /* A dek is often a subheading or a bare <div>/<span> of text. */
+        int text_div = (s_is(c, "div") || s_is(c, "h2") || s_is(c, "h3") || s_is(c, "span")) &&
+                       !s_has_block_child(c);
+        if (s_is(c, "p") || (text_div && *seen_h1)) {
             size_t len = s_prose_len(c);
             if (!len || s_furniture_text(c, len))
                 continue;
-            struct out *to = s_is_lead(c, top) ? o : *seen_h1 ? after_h1 : NULL;
+            struct out *to = s_is(c, "p") && s_is_lead(c, top) ? o : *seen_h1 ? after_h1 : NULL;
             if (to) {
                 s_break(to, 2);
                 s_write(c, to, NULL);
