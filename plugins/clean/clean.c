@@ -379,6 +379,96 @@ static int s_is_credit_line(const struct block *b)
     return 0;
 }
 
+/* A byline: "Von Tim Ehlers", "By Jane Slaughter on Thu, Nov 9, 2023":
+ * a short line, a byline word, then a capitalised name. */
+static const char *const s_byline_starts[] = {
+    "von ", "by ", "autor: ", "autorin: ", "author: ", "text: ", "erstellt von ",
+    "geschrieben von ", "posted by ", "written by ", "par ", "por ", "di ", "autor ", NULL,
+};
+
+static int s_is_byline(const struct block *b)
+{
+    if (b->len >= 100 || b->bullet || b->s[b->len - 1] == '.')
+        return 0;
+    for (const char *const *p = s_byline_starts; *p; p++) {
+        size_t n = strlen(*p);
+        if (strncasecmp(b->s, *p, n) != 0)
+            continue;
+        const char *name = b->s + n;
+        while (*name == ' ')
+            name++;
+        int words = 1;
+        for (const char *q = b->s; *q; q++)
+            words += *q == ' ';
+        return isupper((unsigned char)*name) && words <= 14;
+    }
+    return 0;
+}
+
+/* Words that may stand in a line that only dates the article. */
+static const char *const s_date_words[] = {
+    "published", "updated", "posted", "on", "at", "last", "modified", "stand", "erstellt",
+    "ver\xc3\xb6" "ffentlicht", "aktualisiert", "zuletzt", "ge\xc3\xa4" "ndert", "am", "um", "uhr",
+    "publicado", "el", "a", "las", "pubblicato", "il", "alle", "ore", "publi\xc3\xa9", "le",
+    "\xc3\xa0", "opublikowano", "pm", "am", "h", "gmt", "utc", "cet", "cest", "mez", "mesz",
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "january", "february", "march", "april", "june", "july", "august", "september", "october",
+    "november", "december", "januar", "j\xc3\xa4" "nner", "februar", "m\xc3\xa4" "rz", "mai", "juni",
+    "juli", "oktober", "dezember", "enero", "febrero", "marzo", "abril", "mayo", "junio",
+    "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre", "gennaio",
+    "febbraio", "aprile", "maggio", "giugno", "luglio", "settembre", "ottobre", "dicembre",
+    "janvier", "f\xc3\xa9vrier", "mars", "avril", "juin", "juillet", "ao\xc3\xbb" "t", "septembre",
+    "octobre", "d\xc3\xa9" "cembre", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "monday",
+    "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "montag", "dienstag",
+    "mittwoch", "donnerstag", "freitag", "samstag", "sonntag", "lunes", "martes",
+    "mi\xc3\xa9rcoles", "jueves", "viernes", "s\xc3\xa1" "bado", "domingo", NULL,
+};
+
+/* A line that only dates the article: "12.12.2022 | 06:46", "Stand:
+ * 07.11.2023, 07:30 Uhr", "Published: Tuesday, April 26, 2022". */
+static int s_is_dateline(const struct block *b)
+{
+    if (b->len >= 80 || b->bullet)
+        return 0;
+    int digits = 0, year = 0;
+    const char *p = b->s;
+    while (*p) {
+        while (*p && !isalnum((unsigned char)*p) && (unsigned char)*p < 0x80)
+            p++;
+        if (!*p)
+            break;
+        const char *w = p;
+        while (*p && (isalnum((unsigned char)*p) || (unsigned char)*p >= 0x80))
+            p++;
+        size_t n = (size_t)(p - w);
+        if (isdigit((unsigned char)*w)) {
+            size_t d = 0;
+            while (d < n && isdigit((unsigned char)w[d]))
+                d++;
+            if (d < n && !(n - d <= 2 && (w[d] == 'h' || !strncasecmp(w + d, "st", 2) ||
+                                          !strncasecmp(w + d, "nd", 2) ||
+                                          !strncasecmp(w + d, "rd", 2) ||
+                                          !strncasecmp(w + d, "th", 2))))
+                return 0;
+            if (d == 3 || d > 4) /* a phone number or an amount, not a date */
+                return 0;
+            digits++;
+            year |= d == 4;
+            continue;
+        }
+        char low[32];
+        if (n >= sizeof(low) - 1)
+            return 0;
+        size_t k = pl_lower(w, n, low, sizeof(low));
+        int known = 0;
+        for (const char *const *d = s_date_words; *d && !known; d++)
+            known = strlen(*d) == k && !memcmp(low, *d, k);
+        if (!known)
+            return 0;
+    }
+    return digits >= 2 && year;
+}
+
 static int s_is_agency_credit(const char *s)
 {
     const char *p = s;
@@ -453,6 +543,10 @@ static void s_mark_boilerplate(struct blocks *bl, const struct clean_state *st)
             b->reason = "agency-credit";
         else if (s_is_credit_line(b))
             b->reason = "credit";
+        else if (s_is_byline(b))
+            b->reason = "byline";
+        else if (s_is_dateline(b))
+            b->reason = "dateline";
     }
 
     /* Runs of unrelated headlines: min_headline_run or more in a row

@@ -280,11 +280,12 @@ static void what_follows_the_end_of_the_article_goes(void **st)
     (void)st;
     char err[600] = "";
     cJSON *r = s_clean_raw(
-        "Stadt plant neuen Radweg\n\nDie Stadt will bis zum Sommer einen neuen Radweg entlang "
+        "Stadt plant neuen Radweg\n\nVon Max Muster\n\n12.12.2022 | 06:46 Uhr\n\n"
+        "Die Stadt will bis zum Sommer einen neuen Radweg entlang "
         "des Flusses bauen. Der Rat hat am Montag zugestimmt, die Kosten liegen bei zwei "
         "Millionen Euro.\n\nLesen Sie auch: Neue Busse ab Juni\n\nDie Arbeiten beginnen im "
         "April und sollen acht Wochen dauern, sagte die B\xc3\xbcrgermeisterin.\n\n"
-        "Foto: Stadtverwaltung\n\n"
+        "02.11.2022 - Infoabend - Rathaus\n\n+81 158-23-2012\n\nFoto: Stadtverwaltung\n\n"
         "\xc3\x9c" "ber den Autor\n\nMax Muster schreibt seit 2010 \xc3\xbc" "ber Verkehr.\n\n"
         "Kommentare\n\nSuper Sache, endlich!\n",
         err, sizeof(err));
@@ -297,6 +298,10 @@ static void what_follows_the_end_of_the_article_goes(void **st)
     assert_null(strstr(t, "Super Sache"));
     assert_true(s_has_removed(r, "also-read", "Lesen Sie auch"));
     assert_true(s_has_removed(r, "credit", "Foto: Stadtverwaltung"));
+    assert_true(s_has_removed(r, "byline", "Von Max Muster"));
+    assert_true(s_has_removed(r, "dateline", "12.12.2022 | 06:46 Uhr"));
+    assert_non_null(strstr(t, "02.11.2022 - Infoabend - Rathaus")); /* an event, not a date */
+    assert_non_null(strstr(t, "+81 158-23-2012"));                   /* a phone number */
     assert_true(s_has_removed(r, "after-article", "\xc3\x9c" "ber den Autor"));
     cJSON_Delete(r);
     /* "Comments" before the story is not its end. */
