@@ -379,6 +379,40 @@ static int s_is_credit_line(const struct block *b)
     return 0;
 }
 
+/* Calls to the reader that are not the story: follow us, subscribe,
+ * support us, was this helpful, load more. Matched at the line's start. */
+static const char *const s_cta_starts[] = {
+    "follow us", "folgen sie uns", "folge uns", "folgt uns", "folge mir", "s\xc3\xadguenos",
+    "siguenos", "abonnieren sie", "subscribe to", "sign up for", "jetzt abonnieren",
+    "war der artikel", "war dieser artikel", "was this article helpful",
+    "hat ihnen der artikel gefallen", "hat ihnen dieser artikel gefallen",
+    "gef\xc3\xa4llt dir unser", "gef\xc3\xa4llt dir dieser", "gef\xc3\xa4llt ihnen",
+    "lade weitere", "load more", "mehr laden", "help us", "unterst\xc3\xbc" "tzen sie",
+    "support us", "werden sie mitglied", "become a member", "hazte miembro",
+    "suscr\xc3\xad" "bete", "teilen sie diesen", "share this", "diesen artikel teilen", NULL,
+};
+static const char *const s_networks[] = { "twitter", "facebook", "instagram", "telegram",
+                                          "youtube", "tiktok", "linkedin", NULL };
+
+static int s_is_call_to_action(const struct block *b)
+{
+    if (b->len >= 300 || b->bullet)
+        return 0;
+    char low[320];
+    size_t n = pl_lower(b->s, b->len, low, sizeof(low));
+    for (const char *const *p = s_cta_starts; *p; p++)
+        if (n >= strlen(*p) && !memcmp(low, *p, strlen(*p)))
+            return 1;
+    /* "Follow The Gleaner on Twitter", "download the Nationnews apps" */
+    int network = 0;
+    for (const char *const *p = s_networks; *p; p++)
+        network |= strstr(low, *p) != NULL;
+    if (!strncmp(low, "follow ", 7) && strstr(low, " on ") && network)
+        return 1;
+    const char *d = strstr(low, "download the ");
+    return d && strstr(d, " app");
+}
+
 /* A byline: "Von Tim Ehlers", "By Jane Slaughter on Thu, Nov 9, 2023":
  * a short line, a byline word, then a capitalised name. */
 static const char *const s_byline_starts[] = {
@@ -543,6 +577,8 @@ static void s_mark_boilerplate(struct blocks *bl, const struct clean_state *st)
             b->reason = "agency-credit";
         else if (s_is_credit_line(b))
             b->reason = "credit";
+        else if (s_is_call_to_action(b))
+            b->reason = "call-to-action";
         else if (s_is_byline(b))
             b->reason = "byline";
         else if (s_is_dateline(b))

@@ -286,6 +286,7 @@ static void what_follows_the_end_of_the_article_goes(void **st)
         "Millionen Euro.\n\nLesen Sie auch: Neue Busse ab Juni\n\nDie Arbeiten beginnen im "
         "April und sollen acht Wochen dauern, sagte die B\xc3\xbcrgermeisterin.\n\n"
         "02.11.2022 - Infoabend - Rathaus\n\n+81 158-23-2012\n\nFoto: Stadtverwaltung\n\n"
+        "Folgen Sie uns auf Instagram und Facebook!\n\n"
         "\xc3\x9c" "ber den Autor\n\nMax Muster schreibt seit 2010 \xc3\xbc" "ber Verkehr.\n\n"
         "Kommentare\n\nSuper Sache, endlich!\n",
         err, sizeof(err));
@@ -299,6 +300,7 @@ static void what_follows_the_end_of_the_article_goes(void **st)
     assert_true(s_has_removed(r, "also-read", "Lesen Sie auch"));
     assert_true(s_has_removed(r, "credit", "Foto: Stadtverwaltung"));
     assert_true(s_has_removed(r, "byline", "Von Max Muster"));
+    assert_true(s_has_removed(r, "call-to-action", "Folgen Sie uns"));
     assert_true(s_has_removed(r, "dateline", "12.12.2022 | 06:46 Uhr"));
     assert_non_null(strstr(t, "02.11.2022 - Infoabend - Rathaus")); /* an event, not a date */
     assert_non_null(strstr(t, "+81 158-23-2012"));                   /* a phone number */
