@@ -329,7 +329,23 @@ static const char *const s_end_heads[] = {
     "\xc3\xbc" "ber die autorin", "meistgelesen", "meistgelesene artikel", "notas relacionadas",
     "noticias relacionadas", "art\xc3\xad" "culos relacionados", "comentarios", "\xc3\xa0 lire aussi",
     "sur le m\xc3\xaame sujet", "commentaires", "articles similaires", "leggi anche",
-    "articoli correlati", "commenti", "czytaj te\xc5\xbc", "czytaj tak\xc5\xbc" "e", "komentarze", NULL,
+    "articoli correlati", "commenti", "czytaj te\xc5\xbc", "czytaj tak\xc5\xbc" "e", "komentarze",
+    "temas relacionados", "das thema k\xc3\xb6nnte dich auch interessieren",
+    "weitere artikel zum thema", "kommentierte artikel", "weitere beitr\xc3\xa4ge aus der kolumne",
+    "weitere aktuelle themen", "vorschau auf den n\xc3\xa4" "chsten artikel",
+    "noch mehr infos f\xc3\xbcr dich", "lesen sie auch die folgenden beitr\xc3\xa4ge", "kontakt",
+    "ansprechpartner", "ansprechpartnerin", "pressekontakt", "\xc3\xbc" "ber diese reihe", NULL,
+};
+
+/* Lines of a page's controls and labels, not of its story; matched as a
+ * whole line. */
+static const char *const s_ui_lines[] = {
+    "zur\xc3\xbc" "ck zu allen meldungen", "zur\xc3\xbc" "ck zur listenansicht", "zur\xc3\xbc" "ck zur \xc3\xbc" "bersicht",
+    "quellen ausblenden", "valora esta noticia", "gef\xc3\xa4llt mir", "gef\xc3\xa4llt mir wird geladen...",
+    "(noch keine bewertungen)", "noch keine bewertungen", "nur angemeldete benutzer k\xc3\xb6nnen kommentieren und bewerten.",
+    "inhaltsverzeichnis", "table of contents", "back to top", "nach oben", "drucken", "print",
+    "artikel drucken", "rezept drucken", "share", "teilen", "tweet", "loading...", "wird geladen...",
+    "advertisement", "anzeige", "werbung", "publicidad", "zur startseite", NULL,
 };
 
 /* Is the block one of phrases alone (case-insensitive), with at most a
@@ -455,7 +471,10 @@ static const char *const s_date_words[] = {
     "octobre", "d\xc3\xa9" "cembre", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "monday",
     "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "montag", "dienstag",
     "mittwoch", "donnerstag", "freitag", "samstag", "sonntag", "lunes", "martes",
-    "mi\xc3\xa9rcoles", "jueves", "viernes", "s\xc3\xa1" "bado", "domingo", NULL,
+    "mi\xc3\xa9rcoles", "jueves", "viernes", "s\xc3\xa1" "bado", "domingo", "publiziert",
+    "ver\xc3\xb6" "ffentlichung", "letzte", "\xc3\xa4nderung", "stycznia", "lutego", "marca",
+    "kwietnia", "maja", "czerwca", "lipca", "sierpnia", "wrze\xc5\x9bnia",
+    "pa\xc5\xba" "dziernika", "listopada", "grudnia", NULL,
 };
 
 /* A line that only dates the article: "12.12.2022 | 06:46", "Stand:
@@ -534,8 +553,9 @@ static size_t s_date_prefix(const char *s, char date[11])
 
 static void s_mark_boilerplate(struct blocks *bl, const struct clean_state *st)
 {
-    /* The end of the article: a heading of related articles or comments
-     * after some of the story; it and all that follows go. */
+    /* The end of the article: a heading of related articles, comments or
+     * contacts after 200 bytes of the story (blocks of 100 bytes or more: a
+     * menu of short lines is no story); it and all that follows go. */
     size_t story = 0;
     for (size_t i = 0; i < bl->n; i++) {
         struct block *b = &bl->v[i];
@@ -547,7 +567,7 @@ static void s_mark_boilerplate(struct blocks *bl, const struct clean_state *st)
                     bl->v[j].reason = "after-article";
             break;
         }
-        story += b->len;
+        story += b->len >= 100 ? b->len : 0;
     }
     /* Section headings that introduce lists of other articles. */
     for (size_t i = 0; i < bl->n; i++) {
@@ -573,7 +593,9 @@ static void s_mark_boilerplate(struct blocks *bl, const struct clean_state *st)
             }
             continue;
         }
-        if (s_is_agency_credit(b->s))
+        if (s_is_phrase_alone(b, s_ui_lines))
+            b->reason = "page-furniture";
+        else if (s_is_agency_credit(b->s))
             b->reason = "agency-credit";
         else if (s_is_credit_line(b))
             b->reason = "credit";

@@ -284,9 +284,10 @@ static void what_follows_the_end_of_the_article_goes(void **st)
         "Die Stadt will bis zum Sommer einen neuen Radweg entlang "
         "des Flusses bauen. Der Rat hat am Montag zugestimmt, die Kosten liegen bei zwei "
         "Millionen Euro.\n\nLesen Sie auch: Neue Busse ab Juni\n\nDie Arbeiten beginnen im "
-        "April und sollen acht Wochen dauern, sagte die B\xc3\xbcrgermeisterin.\n\n"
+        "April und sollen acht Wochen dauern; der Weg bleibt so lange gesperrt, sagte "
+        "die B\xc3\xbcrgermeisterin.\n\n"
         "02.11.2022 - Infoabend - Rathaus\n\n+81 158-23-2012\n\nFoto: Stadtverwaltung\n\n"
-        "Folgen Sie uns auf Instagram und Facebook!\n\n"
+        "Folgen Sie uns auf Instagram und Facebook!\n\nZur\xc3\xbc" "ck zu allen Meldungen\n\n"
         "\xc3\x9c" "ber den Autor\n\nMax Muster schreibt seit 2010 \xc3\xbc" "ber Verkehr.\n\n"
         "Kommentare\n\nSuper Sache, endlich!\n",
         err, sizeof(err));
@@ -301,10 +302,25 @@ static void what_follows_the_end_of_the_article_goes(void **st)
     assert_true(s_has_removed(r, "credit", "Foto: Stadtverwaltung"));
     assert_true(s_has_removed(r, "byline", "Von Max Muster"));
     assert_true(s_has_removed(r, "call-to-action", "Folgen Sie uns"));
+    assert_true(s_has_removed(r, "page-furniture", "Zur\xc3\xbc" "ck zu allen Meldungen"));
     assert_true(s_has_removed(r, "dateline", "12.12.2022 | 06:46 Uhr"));
     assert_non_null(strstr(t, "02.11.2022 - Infoabend - Rathaus")); /* an event, not a date */
     assert_non_null(strstr(t, "+81 158-23-2012"));                   /* a phone number */
     assert_true(s_has_removed(r, "after-article", "\xc3\x9c" "ber den Autor"));
+    cJSON_Delete(r);
+    /* A menu's "Kontakt" before the story is not its end, however long
+     * the menu. */
+    r = s_clean_raw("Start\n\nAktuelles aus dem Verein\n\nTermine und Veranstaltungen\n\n"
+                    "Unser Verein\n\nErste Mannschaft\n\nZweite Mannschaft\n\nJugendabteilung\n\n"
+                    "Sponsoren und Partner\n\nFotos und Videos\n\nPresse und Berichte\n\n"
+                    "Archiv der Saisons\n\nSatzung und Ordnungen\n\nVorstand und Ansprechpartner\n\n"
+                    "Mitglied werden\n\nDownloads und Formulare\n\nKontakt\n\nDer Verein "
+                    "hat am Samstag sein Sommerfest gefeiert, mit mehr als 300 G\xc3\xa4sten, einem "
+                    "Turnier der Jugend und Musik bis in die Nacht.\n",
+                    err, sizeof(err));
+    if (!r)
+        fail_msg("%s", err);
+    assert_non_null(strstr(cJSON_GetObjectItem(r, "text")->valuestring, "Sommerfest"));
     cJSON_Delete(r);
     /* "Comments" before the story is not its end. */
     r = s_clean_raw("Comments\n\nComments on the new rail timetable arrived by the hundred "
