@@ -9,6 +9,10 @@
 
 int32_t pl_utf8_decode(const char *s, size_t len, size_t *adv)
 {
+    if (len > 0 && (unsigned char)s[0] < 0x80) { /* ASCII: most bytes of most input */
+        *adv = 1;
+        return (unsigned char)s[0];
+    }
     utf8proc_int32_t cp;
     utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)s,
                                           (utf8proc_ssize_t)(len > 4 ? 4 : len), &cp);
