@@ -95,7 +95,10 @@ static cJSON *s_load_json(const char *path)
     return j;
 }
 
-static int s_trafilatura(struct runner *r, const char *evaldata, FILE *report)
+/* pages: NULL, or a folder holding the pages under their names plus
+ * ".txt" (text dumps of them) or as they are. */
+static int s_trafilatura(struct runner *r, const char *evaldata, const char *pages_dir,
+                         FILE *report)
 {
     cJSON *j = s_load_json(evaldata);
     if (!j)
@@ -111,9 +114,15 @@ static int s_trafilatura(struct runner *r, const char *evaldata, FILE *report)
         if (!cJSON_IsString(file))
             continue;
         char path[8192], why[1024] = "";
-        snprintf(path, sizeof(path), "%s/html/eval/%s", dir, file->valuestring);
-        if (access(path, R_OK) != 0)
-            snprintf(path, sizeof(path), "%s/html/cache/%s", dir, file->valuestring);
+        if (pages_dir) {
+            snprintf(path, sizeof(path), "%s/%s.txt", pages_dir, file->valuestring);
+            if (access(path, R_OK) != 0)
+                snprintf(path, sizeof(path), "%s/%s", pages_dir, file->valuestring);
+        } else {
+            snprintf(path, sizeof(path), "%s/html/eval/%s", dir, file->valuestring);
+            if (access(path, R_OK) != 0)
+                snprintf(path, sizeof(path), "%s/html/cache/%s", dir, file->valuestring);
+        }
         pages++;
         char *text = s_extract(r, path, file->valuestring, why, sizeof(why));
         if (!text) {
@@ -259,7 +268,7 @@ int pl_eval_extract(const struct pl_config *cfg, const char *evaldata, const cha
         rc = -1;
     }
     if (rc == 0)
-        rc = evaldata ? s_trafilatura(&r, evaldata, report) : s_zyte(&r, truth, pages, report);
+        rc = evaldata ? s_trafilatura(&r, evaldata, pages, report) : s_zyte(&r, truth, pages, report);
     if (r.pred && fclose(r.pred) != 0)
         rc = -1;
     pl_plugin_instance_fini(&r.inst);

@@ -39,7 +39,7 @@ static void s_usage(FILE *f)
             "       pressline keygen BASE\n"
             "       pressline eval ner FILE [--config C] [--stage NAME] [--predict OUT]\n"
             "       pressline eval summary FILE.jsonl [--config C] [--predict OUT.jsonl]\n"
-            "       pressline eval extract EVALDATA.json | --truth BODIES.json --pages DIR\n"
+            "       pressline eval extract EVALDATA.json [--pages DIR] | --truth BODIES.json --pages DIR\n"
             "\n"
             "sub      subscribe to a running presslined and print one JSON object per line.\n"
             "         --endpoint  default tcp://127.0.0.1:5556\n"
@@ -57,7 +57,9 @@ static void s_usage(FILE *f)
             "eval ner score the entities stage on a CoNLL-2003 file (conlleval-style P/R/F1);\n"
             "eval summary  ROUGE-1/2/Lsum of the summaries and of lead-3 on {id,article,highlights} rows;\n"
             "eval extract  main-text extraction on trafilatura's snippets or by word 4-grams;\n"
-            "         --predict writes each line with the predicted tag (BIO) appended.\n"
+            "         --pages DIR reads each page as DIR/NAME.txt or DIR/NAME (text dumps of the\n"
+            "         pages, say); --predict writes {id, text} per page.\n"
+            "--predict (ner) writes each line with the predicted tag (BIO) appended.\n"
             "--server-key FILE: the daemon's public key, when its tcp endpoints use CURVE.\n");
 }
 
@@ -587,8 +589,8 @@ int main(int argc, char **argv)
             }
         }
         int npos = argc - 2 - optind;
-        if (!((npos == 1 && !truth && !pages) || (npos == 0 && truth && pages))) {
-            fprintf(stderr, "usage: pressline eval extract EVALDATA.json [--config C] [--predict OUT.jsonl]\n"
+        if (!((npos == 1 && !truth) || (npos == 0 && truth && pages))) {
+            fprintf(stderr, "usage: pressline eval extract EVALDATA.json [--pages DIR] [--config C] [--predict OUT.jsonl]\n"
                             "       pressline eval extract --truth BODIES.json --pages DIR [--config C] [--predict OUT.jsonl]\n");
             return 2;
         }

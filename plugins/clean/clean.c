@@ -41,6 +41,7 @@ struct block {
     int bullet;
     const char *reason; /* non-NULL: removed, for this reason */
     int is_title;
+    size_t last_width; /* characters in its last line as written, indent included */
 };
 
 struct blocks {
@@ -158,10 +159,60 @@ static int s_is_bullet(const char *s)
     return d > 0 && d < 3 && (s[d] == '.' || s[d] == ')') && s[d + 1] == ' ';
 }
 
-/* Splits text into blocks, one per non-empty line, joining hard-wrapped lines
- * (a line that continues in lower case on the next one). */
-static int s_split_blocks(const char *t, size_t n, struct blocks *out)
+/* Characters in t[0..n) without trailing white space. */
+static size_t s_width(const char *t, size_t n)
 {
+    while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+        n--;
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        w += ((unsigned char)t[i] & 0xc0) != 0x80;
+    return w;
+}
+
+/* The width a text was hard-wrapped at (w3m -dump, mail, a terminal
+ * copy), or 0: the longest line of 40 to 200 characters, when a quarter of
+ * the lines of 40 or more come within 25 characters of it and hardly any
+ * is longer. */
+static size_t s_wrap_width(const char *t, size_t n)
+{
+    size_t widest = 0, lines = 0, near = 0, over = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < n;) {
+            size_t e = i;
+            while (e < n && t[e] != '\n')
+                e++;
+            size_t w = s_width(t + i, e - i);
+            if (pass == 0 && w <= 200 && w > widest)
+                widest = w;
+            if (pass == 1 && w >= 40) {
+                lines++;
+                near += w <= widest && w + 25 >= widest;
+                over += w > widest;
+            }
+            i = e + 1;
+        }
+    }
+    /* Paragraphs on one line each (lines over the width) mean no wrap. */
+    return widest >= 40 && lines >= 4 && near * 4 >= lines && over * 20 <= lines ? widest : 0;
+}
+
+/* Characters in the first word of a normalised line. */
+static size_t s_first_word_width(const char *line)
+{
+    size_t n = 0;
+    while (line[n] && line[n] != ' ')
+        n++;
+    return s_width(line, n);
+}
+
+/* Splits text into blocks, one per non-empty line, joining hard-wrapped lines
+ * (a line that continues in lower case on the next one, or, in text wrapped
+ * at a fixed width, a line whose first word would not have fitted on the
+ * one before; plain: the input was plain text, not a page's main text). */
+static int s_split_blocks(const char *t, size_t n, int plain, struct blocks *out)
+{
+    size_t wrap = plain ? s_wrap_width(t, n) : 0;
     char *line = malloc(n + 1);
     if (!line)
         return -ENOMEM;
@@ -181,6 +232,11 @@ static int s_split_blocks(const char *t, size_t n, struct blocks *out)
             int cont = prev && !blank && !prev->bullet && !s_is_bullet(line) &&
                        pl_cp_is_lower(first) && prev->len > 0 &&
                        !strchr(".!?:\"", prev->s[prev->len - 1]);
+            /* Wrapped at a fixed width: the word did not fit (list items
+             * wrap too, their next line indented). */
+            if (!cont && prev && !blank && wrap && !s_is_bullet(line) &&
+                prev->last_width + 1 + s_first_word_width(line) > wrap)
+                cont = 1;
             if (cont) {
                 /* Hard-wrapped paragraph: join with one space. */
                 char *s = realloc(prev->s, prev->len + 1 + ln + 1);
@@ -192,10 +248,12 @@ static int s_split_blocks(const char *t, size_t n, struct blocks *out)
                 memcpy(s + prev->len + 1, line, ln + 1);
                 prev->s = s;
                 prev->len += 1 + ln;
+                prev->last_width = s_width(t + i, e - i);
             } else {
                 if ((rc = s_blocks_push(out, line, ln, blank)) != 0)
                     break;
                 out->v[out->n - 1].bullet = s_is_bullet(line);
+                out->v[out->n - 1].last_width = s_width(t + i, e - i);
             }
             blank = 0;
         }
@@ -631,6 +689,98 @@ static void s_mark_boilerplate(struct blocks *bl, const struct clean_state *st)
     /* A lone teaser line ending in "..." at the very end (a cut-off preview). */
 }
 
+/* --- text dumps of web pages -------------------------------------------- */
+
+/* Does a paragraph read like the story: long enough, with a sentence end,
+ * and not a list of short items? */
+static long s_paragraph_score(const struct blocks *bl, size_t from, size_t to)
+{
+    size_t len = 0, bullets = 0, ends = 0, n = 0;
+    for (size_t i = from; i < to; i++) {
+        const struct block *b = &bl->v[i];
+        if (b->reason)
+            continue;
+        n++;
+        len += b->len;
+        bullets += b->bullet != 0;
+        for (size_t k = 0; k < b->len; k++)
+            ends += (b->s[k] == '.' || b->s[k] == '!' || b->s[k] == '?') &&
+                    (k + 1 == b->len || b->s[k + 1] == ' ' || b->s[k + 1] == '"');
+    }
+    if (n == 0)
+        return 0;
+    /* Prose: sentences of some length; a list of long items counts half. */
+    if (len >= 120 && ends >= 1 && len / (ends ? ends : 1) >= 25)
+        return bullets * 2 > n ? (long)(len / 2) : (long)len;
+    return -(long)(len > 30 ? len : 30);
+}
+
+/* A text dump of a web page (w3m -dump, a browser's select-all and copy)
+ * holds menus, link lists and footers around the story. Finds the run of
+ * paragraphs (blocks not split by a blank line) with the most prose net of
+ * what is not prose, and marks the rest "outside-article". Does nothing
+ * to text that is mostly story. Returns the index of the first block kept,
+ * or bl->n when nothing was marked. */
+static size_t s_mark_page_region(struct blocks *bl)
+{
+    /* Paragraph boundaries. */
+    size_t *start = malloc((bl->n + 1) * sizeof(*start));
+    if (!start)
+        return bl->n;
+    size_t np = 0;
+    for (size_t i = 0; i < bl->n; i++)
+        if (i == 0 || bl->v[i].blank_before || bl->v[i].bullet != bl->v[i - 1].bullet)
+            start[np++] = i;
+    start[np] = bl->n;
+    /* The best run (maximum subarray over paragraph scores). */
+    long best = 0, run = 0, neg = 0;
+    size_t best_a = 0, best_b = 0, a = 0, short_paras = 0;
+    for (size_t p = 0; p < np; p++) {
+        long v = s_paragraph_score(bl, start[p], start[p + 1]);
+        if (v < 0) {
+            neg -= v;
+            short_paras++;
+        }
+        if (run <= 0) {
+            run = 0;
+            a = p;
+        }
+        run += v;
+        if (run > best) {
+            best = run;
+            best_a = a;
+            best_b = p + 1;
+        }
+    }
+    /* Mostly story already (an article file: fewer than 8 short paragraphs,
+     * or under a fifth of the text): leave it to the other rules. */
+    size_t first = bl->n;
+    if (best > 0 && short_paras >= 8 && neg * 5 >= best) {
+        first = start[best_a];
+        /* The headline and dek just above the story: up to two short
+         * paragraphs of one line each, not list items. */
+        for (int k = 0; k < 2 && best_a > 0; k++) {
+            size_t p = best_a - 1;
+            if (start[p + 1] - start[p] != 1 || bl->v[start[p]].bullet ||
+                bl->v[start[p]].len > 250)
+                break;
+            best_a = p;
+        }
+        for (size_t p = 0; p < np; p++) {
+            if (p >= best_a && p < best_b)
+                continue;
+            for (size_t i = start[p]; i < start[p + 1]; i++)
+                if (!bl->v[i].reason) {
+                    bl->v[i].reason = "outside-article";
+                    bl->v[i].is_title = 0;
+                }
+        }
+        first = start[best_a];
+    }
+    free(start);
+    return first;
+}
+
 /* --- title -------------------------------------------------------------- */
 
 static void s_find_title(struct blocks *bl)
@@ -961,7 +1111,7 @@ static int s_process(void *state, const char *doc, size_t len, char **out, size_
     }
     nfc = (char *)mapped;
 
-    if (s_split_blocks(nfc, (size_t)m, &bl) != 0) {
+    if (s_split_blocks(nfc, (size_t)m, !strcmp(format, "text"), &bl) != 0) {
         pl_fail(err, "clean: out of memory");
         goto out;
     }
@@ -997,6 +1147,14 @@ static int s_process(void *state, const char *doc, size_t len, char **out, size_
     if (!meta.title)
         s_find_title(&bl);
     s_mark_boilerplate(&bl, st);
+    /* Plain text may be a dump of a whole page: keep its story. */
+    if (!strcmp(format, "text") && s_mark_page_region(&bl) < bl.n && !meta.title) {
+        int has_title = 0;
+        for (size_t i = 0; i < bl.n; i++)
+            has_title |= bl.v[i].is_title;
+        if (!has_title)
+            s_find_title(&bl);
+    }
 
     const char *title = meta.title;
     if (meta.published && !date[0] && strlen(meta.published) >= 10 &&
