@@ -406,6 +406,14 @@ static const char *const s_ui_lines[] = {
     "advertisement", "anzeige", "werbung", "publicidad", "zur startseite", NULL,
 };
 
+/* Of those, the headings after which no more story comes. */
+static const char *const s_final_heads[] = {
+    "comments", "leave a comment", "leave a reply", "about the author", "kommentare",
+    "kommentieren", "\xc3\xbc" "ber den autor", "\xc3\xbc" "ber die autorin", "comentarios",
+    "commentaires", "commenti", "komentarze", "kontakt", "ansprechpartner", "ansprechpartnerin",
+    "pressekontakt", NULL,
+};
+
 /* Is the block one of phrases alone (case-insensitive), with at most a
  * trailing ':' '?' or '!'? */
 static int s_is_phrase_alone(const struct block *b, const char *const *phrases)
@@ -620,7 +628,23 @@ static void s_mark_boilerplate(struct blocks *bl, const struct clean_state *st)
         if (b->reason || b->is_title)
             continue;
         if (story >= 200 && s_is_phrase_alone(b, s_end_heads)) {
-            for (size_t j = i; j < bl->n; j++)
+            /* "More on this" over a few links, then two paragraphs of the
+             * story again: a box inside the article, not its end (comments
+             * and contacts end it whatever follows). */
+            size_t j = i + 1;
+            while (j < bl->n && j - i <= 8 && (bl->v[j].reason || bl->v[j].len < 100))
+                j++;
+            size_t prose = 0;
+            for (size_t k = j; k < bl->n && k < j + 3; k++)
+                prose += !bl->v[k].reason && bl->v[k].len >= 150 && strchr(bl->v[k].s, '.');
+            if (!s_is_phrase_alone(b, s_final_heads) && j - i <= 8 && prose >= 2) {
+                for (size_t k = i; k < j; k++)
+                    if (!bl->v[k].reason)
+                        bl->v[k].reason = "also-read";
+                i = j - 1;
+                continue;
+            }
+            for (j = i; j < bl->n; j++)
                 if (!bl->v[j].reason)
                     bl->v[j].reason = "after-article";
             break;
@@ -715,69 +739,117 @@ static long s_paragraph_score(const struct blocks *bl, size_t from, size_t to)
     return -(long)(len > 30 ? len : 30);
 }
 
+/* The run of v[lo..hi) with the largest sum (Kadane): [*a, *b), its sum. */
+static long s_best_run(const long *v, size_t lo, size_t hi, size_t *a, size_t *b)
+{
+    long best = 0, run = 0;
+    size_t from = lo;
+    *a = *b = lo;
+    for (size_t p = lo; p < hi; p++) {
+        if (run <= 0) {
+            run = 0;
+            from = p;
+        }
+        run += v[p];
+        if (run > best) {
+            best = run;
+            *a = from;
+            *b = p + 1;
+        }
+    }
+    return best;
+}
+
+/* Keeps (keep[p] = 1) the best run of v[lo..hi) when its sum reaches
+ * floor, then looks for more on either side of it: a story cut in two by a
+ * gallery or a box of links. */
+static void s_keep_runs(const long *v, size_t lo, size_t hi, long floor, char *keep, int depth)
+{
+    size_t a, b;
+    if (depth > 8 || lo >= hi || s_best_run(v, lo, hi, &a, &b) < floor)
+        return;
+    for (size_t p = a; p < b; p++)
+        keep[p] = 1;
+    s_keep_runs(v, lo, a, floor, keep, depth + 1);
+    s_keep_runs(v, b, hi, floor, keep, depth + 1);
+}
+
 /* A text dump of a web page (w3m -dump, a browser's select-all and copy)
- * holds menus, link lists and footers around the story. Finds the run of
+ * holds menus, link lists and footers around the story. Keeps the runs of
  * paragraphs (blocks not split by a blank line) with the most prose net of
- * what is not prose, and marks the rest "outside-article". Does nothing
- * to text that is mostly story. Returns the index of the first block kept,
- * or bl->n when nothing was marked. */
+ * what is not prose -- the best, and others of at least a fifth of it --
+ * with the headline just above, and marks the rest "outside-article". Does
+ * nothing to text that is mostly story. Returns the index of the first
+ * block kept, or bl->n when nothing was marked. */
 static size_t s_mark_page_region(struct blocks *bl)
 {
-    /* Paragraph boundaries. */
     size_t *start = malloc((bl->n + 1) * sizeof(*start));
-    if (!start)
-        return bl->n;
+    long *v = malloc((bl->n + 1) * sizeof(*v));
+    char *keep = calloc(bl->n + 1, 1);
+    size_t first = bl->n;
+    if (!start || !v || !keep)
+        goto out;
     size_t np = 0;
     for (size_t i = 0; i < bl->n; i++)
         if (i == 0 || bl->v[i].blank_before || bl->v[i].bullet != bl->v[i - 1].bullet)
             start[np++] = i;
     start[np] = bl->n;
-    /* The best run (maximum subarray over paragraph scores). */
-    long best = 0, run = 0, neg = 0;
-    size_t best_a = 0, best_b = 0, a = 0, short_paras = 0;
+    long neg = 0;
+    size_t short_paras = 0;
     for (size_t p = 0; p < np; p++) {
-        long v = s_paragraph_score(bl, start[p], start[p + 1]);
-        if (v < 0) {
-            neg -= v;
-            short_paras++;
-        }
-        if (run <= 0) {
-            run = 0;
-            a = p;
-        }
-        run += v;
-        if (run > best) {
-            best = run;
-            best_a = a;
-            best_b = p + 1;
-        }
-    }
-    /* Mostly story already (an article file: fewer than 8 short paragraphs,
-     * or under a fifth of the text): leave it to the other rules. */
-    size_t first = bl->n;
-    if (best > 0 && short_paras >= 8 && neg * 5 >= best) {
-        first = start[best_a];
-        /* The headline and dek just above the story: up to two short
-         * paragraphs of one line each, not list items. */
-        for (int k = 0; k < 2 && best_a > 0; k++) {
-            size_t p = best_a - 1;
-            if (start[p + 1] - start[p] != 1 || bl->v[start[p]].bullet ||
-                bl->v[start[p]].len > 250)
-                break;
-            best_a = p;
-        }
-        for (size_t p = 0; p < np; p++) {
-            if (p >= best_a && p < best_b)
-                continue;
+        v[p] = s_paragraph_score(bl, start[p], start[p + 1]);
+        if (v[p] < 0) {
+            neg -= v[p];
             for (size_t i = start[p]; i < start[p + 1]; i++)
-                if (!bl->v[i].reason) {
-                    bl->v[i].reason = "outside-article";
-                    bl->v[i].is_title = 0;
-                }
+                short_paras += !bl->v[i].reason;
         }
-        first = start[best_a];
     }
+    size_t a, b;
+    long best = s_best_run(v, 0, np, &a, &b);
+    /* Mostly story already (an article file: fewer than 8 short lines
+     * outside paragraphs of prose, or under a fifth of the text): leave it
+     * to the other rules. */
+    if (best <= 0 || short_paras < 8 || neg * 5 < best)
+        goto out;
+    long floor = best / 5 > 150 ? best / 5 : 150;
+    s_keep_runs(v, 0, np, floor < best ? floor : best, keep, 0); /* the best run always */
+    for (size_t p = 0; p < np; p++) {
+        if (!keep[p] || (p > 0 && keep[p - 1] == 1))
+            continue;
+        /* The headline and dek just above a run: up to two short
+         * paragraphs of one line each, not list items. */
+        for (size_t k = 0, q = p; k < 2 && q > 0; k++, q--) {
+            size_t h = q - 1;
+            const struct block *c = &bl->v[start[h]];
+            size_t words = 1;
+            for (size_t x = 0; x < c->len; x++)
+                words += c->s[x] == ' ';
+            /* "Menu", "Sign in": a label, not a headline. */
+            if (keep[h] || start[h + 1] - start[h] != 1 || c->bullet || c->len > 250 ||
+                words < 3)
+                break;
+            keep[h] = 2;
+        }
+    }
+    for (size_t p = 0; p < np; p++) {
+        /* Inside a run, a list of short lines is a box of links. */
+        if (keep[p] == 1 && v[p] < 0 && start[p + 1] - start[p] >= 2)
+            keep[p] = 0;
+        if (keep[p]) {
+            if (first == bl->n)
+                first = start[p];
+            continue;
+        }
+        for (size_t i = start[p]; i < start[p + 1]; i++)
+            if (!bl->v[i].reason) {
+                bl->v[i].reason = "outside-article";
+                bl->v[i].is_title = 0;
+            }
+    }
+out:
     free(start);
+    free(v);
+    free(keep);
     return first;
 }
 

@@ -362,6 +362,55 @@ static void a_standfirst_in_the_article_header_is_kept_once(void **st)
     cJSON_Delete(r);
 }
 
+/* A page as `w3m -dump` writes it: menus, the story wrapped at 80
+ * columns and cut by a box of links, then lists of other articles. The
+ * story comes back whole, in paragraphs, under its headline. */
+static void a_text_dump_of_a_page_gives_its_story(void **st)
+{
+    (void)st;
+    char err[600] = "";
+    cJSON *r = s_clean_raw(
+        "  \xe2\x80\xa2 Home\n  \xe2\x80\xa2 News\n  \xe2\x80\xa2 Sport\n  \xe2\x80\xa2 Weather\n"
+        "  \xe2\x80\xa2 Business\n  \xe2\x80\xa2 Culture\n\nSearch\n\nSign in\n\nSubscribe\n\n"
+        "Menu\n\nStorm floods the harbour town of Kelby\n\n"
+        "The storm that reached the coast on Monday night flooded the lower streets of the\n"
+        "harbour town of Kelby, where the water stood a metre deep by morning and two\n"
+        "hundred people spent the night in the school hall on the hill above the port.\n\n"
+        "Fire crews from three counties pumped out cellars through Tuesday, and the\n"
+        "council said the sea wall, built in 1952, had held along most of its length but\n"
+        "gave way near the old fish market, where repairs will take several weeks.\n\n"
+        "More on this\n\n  \xe2\x80\xa2 Live: the storm hour by hour\n"
+        "  \xe2\x80\xa2 Pictures: the flooded harbour\n  \xe2\x80\xa2 Map: where the water rose\n\n"
+        "The mayor, Ann Holt, said the town would ask the government for help with the\n"
+        "cost, which she put at four million pounds, and thanked the volunteers who had\n"
+        "carried sandbags through the night to protect the houses along the quay.\n\n"
+        "Forecasters expect calmer weather from Thursday, though the high tides of the\n"
+        "weekend could bring the water back to the quay if the wind turns west again.\n\n"
+        "Most read\n\n  \xe2\x80\xa2 Ten walks for the winter\n  \xe2\x80\xa2 The best new novels\n"
+        "  \xe2\x80\xa2 How to cook a perfect roast\n  \xe2\x80\xa2 Prices rise again in March\n\n"
+        "About us\n\nContact\n\nPrivacy\n\nCookies\n\nTerms\n\n\xc2\xa9 2024 Kelby Post\n",
+        err, sizeof(err));
+    if (!r)
+        fail_msg("%s", err);
+    const char *t = cJSON_GetObjectItem(r, "text")->valuestring;
+    /* Sentences that cross a wrapped line come back whole. */
+    if (!strstr(t, "where the water stood a metre deep by morning and two hundred people") ||
+        !strstr(t, "built in 1952, had held along most of its length but gave way") ||
+        !strstr(t, "thanked the volunteers who had carried sandbags") ||
+        !strstr(t, "if the wind turns west again."))
+        fail_msg("story not whole: %s", t);
+    static const char *const gone[] = { "Weather", "Sign in", "Pictures: the flooded",
+                                        "Ten walks", "Privacy", "Kelby Post" };
+    for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++)
+        if (strstr(t, gone[i]))
+            fail_msg("\"%s\" left in: %s", gone[i], t);
+    const cJSON *title = cJSON_GetObjectItem(r, "title");
+    assert_true(cJSON_IsString(title));
+    assert_string_equal(title->valuestring, "Storm floods the harbour town of Kelby");
+    assert_true(s_has_removed(r, "outside-article", "\xe2\x80\xa2 Home"));
+    cJSON_Delete(r);
+}
+
 /* A dek between the headline and the body, in no header: kept, first. */
 static void a_dek_between_headline_and_body_is_kept(void **st)
 {
@@ -794,6 +843,7 @@ int main(void)
         cmocka_unit_test(odd_page_shapes_give_their_article),
         cmocka_unit_test(a_standfirst_in_the_article_header_is_kept_once),
         cmocka_unit_test(a_dek_between_headline_and_body_is_kept),
+        cmocka_unit_test(a_text_dump_of_a_page_gives_its_story),
         cmocka_unit_test(what_follows_the_end_of_the_article_goes),
         cmocka_unit_test(a_50_mb_page_is_handled),
         cmocka_unit_test(binary_data_is_refused_with_a_reason),
