@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Unpacks trafilatura's evaluation set (../shared/data/extraction) into
-# build/extraction/ for `pressline eval extract` and extract_bench.
+# build/extraction/ for `pressline eval extract` and extract_bench;
+# --dumps also writes text dumps of its pages to build/extraction/dumps.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 src=${PL_DATA_DIR:-$top/../shared/data}/extraction/trafilatura-eval.tar.xz
@@ -9,5 +10,15 @@ out=$top/build/extraction
 if [ ! -f "$out/evaldata.json" ]; then
   mkdir -p "$out"
   tar -xJf "$src" -C "$out"
+fi
+# --dumps: also the pages as text dumps (w3m -dump, 100 columns), for
+# `pressline eval extract build/extraction/evaldata.json --pages build/extraction/dumps`.
+if [ "${1:-}" = "--dumps" ] && [ ! -d "$out/dumps" ]; then
+  command -v w3m > /dev/null || { echo "extract-data: --dumps needs w3m (tools/deps.sh)" >&2; exit 1; }
+  mkdir -p "$out/dumps.tmp"
+  for f in "$out"/html/eval/* "$out"/html/cache/*; do
+    timeout 10 w3m -dump -T text/html -cols 100 -O UTF-8 "$f" > "$out/dumps.tmp/${f##*/}.txt" 2>/dev/null || true
+  done
+  mv "$out/dumps.tmp" "$out/dumps"
 fi
 echo "$out/evaldata.json"
