@@ -369,26 +369,27 @@ static const char *const s_also_read[] = {
     "auch interessant", "das k\xc3\xb6nnte sie auch interessieren", "weiterlesen",
     /* Spanish, French, Italian, Polish */
     "lea tambi\xc3\xa9n", "lee tambi\xc3\xa9n", "vea tambi\xc3\xa9n", "ver tambi\xc3\xa9n",
-    "te puede interesar", "le puede interesar", "dowiedz si\xc4\x99 wi\xc4\x99" "cej", "lire aussi", "\xc3\xa0 lire aussi", "voir aussi", "leggi anche",
-    "czytaj te\xc5\xbc", "czytaj tak\xc5\xbc" "e", "zobacz tak\xc5\xbc" "e", "zobacz te\xc5\xbc", NULL,
+    "te puede interesar", "le puede interesar", "dowiedz si\xc4\x99 wi\xc4\x99" "cej", "lire aussi",
+    "\xc3\xa0 lire aussi", "voir aussi", "leggi anche", "czytaj te\xc5\xbc",
+    "czytaj tak\xc5\xbc" "e", "zobacz tak\xc5\xbc" "e", "zobacz te\xc5\xbc", NULL,
 };
 
 /* Headings that end an article: what follows them is other articles,
  * comments or the author's biography. Matched only as a whole line. */
 static const char *const s_end_heads[] = {
     "related articles", "related posts", "related stories", "related content", "more on this",
-    "more on this story", "you may also like", "you might also like", "latest articles",
-    "comments", "leave a comment", "leave a reply", "about the author", "share this article",
-    "share this", "das k\xc3\xb6nnte sie auch interessieren", "das k\xc3\xb6nnte dich auch interessieren",
+    "more on this story", "you may also like", "you might also like", "latest articles", "comments",
+    "leave a comment", "leave a reply", "about the author", "share this article", "share this",
+    "das k\xc3\xb6nnte sie auch interessieren", "das k\xc3\xb6nnte dich auch interessieren",
     "mehr zum thema", "weitere artikel", "weitere beitr\xc3\xa4ge", "weitere nachrichten",
-    "kommentare", "kommentieren", "verwandte artikel", "verwandte beitr\xc3\xa4" "ge", "mehr themen",
-    "weitere themen", "\xc3\xa4hnliche themen", "\xc3\xa4hnliche artikel",
+    "kommentare", "kommentieren", "verwandte artikel", "verwandte beitr\xc3\xa4" "ge",
+    "mehr themen", "weitere themen", "\xc3\xa4hnliche themen", "\xc3\xa4hnliche artikel",
     "\xc3\xa4hnliche beitr\xc3\xa4ge", "schon gelesen", "\xc3\xbc" "ber den autor",
     "\xc3\xbc" "ber die autorin", "meistgelesen", "meistgelesene artikel", "notas relacionadas",
-    "noticias relacionadas", "art\xc3\xad" "culos relacionados", "comentarios", "\xc3\xa0 lire aussi",
-    "sur le m\xc3\xaame sujet", "commentaires", "articles similaires", "leggi anche",
-    "articoli correlati", "commenti", "czytaj te\xc5\xbc", "czytaj tak\xc5\xbc" "e", "komentarze",
-    "temas relacionados", "das thema k\xc3\xb6nnte dich auch interessieren",
+    "noticias relacionadas", "art\xc3\xad" "culos relacionados", "comentarios",
+    "\xc3\xa0 lire aussi", "sur le m\xc3\xaame sujet", "commentaires", "articles similaires",
+    "leggi anche", "articoli correlati", "commenti", "czytaj te\xc5\xbc", "czytaj tak\xc5\xbc" "e",
+    "komentarze", "temas relacionados", "das thema k\xc3\xb6nnte dich auch interessieren",
     "weitere artikel zum thema", "kommentierte artikel", "weitere beitr\xc3\xa4ge aus der kolumne",
     "weitere aktuelle themen", "vorschau auf den n\xc3\xa4" "chsten artikel",
     "noch mehr infos f\xc3\xbcr dich", "lesen sie auch die folgenden beitr\xc3\xa4ge", "kontakt",
@@ -398,12 +399,13 @@ static const char *const s_end_heads[] = {
 /* Lines of a page's controls and labels, not of its story; matched as a
  * whole line. */
 static const char *const s_ui_lines[] = {
-    "zur\xc3\xbc" "ck zu allen meldungen", "zur\xc3\xbc" "ck zur listenansicht", "zur\xc3\xbc" "ck zur \xc3\xbc" "bersicht",
-    "quellen ausblenden", "valora esta noticia", "gef\xc3\xa4llt mir", "gef\xc3\xa4llt mir wird geladen...",
-    "(noch keine bewertungen)", "noch keine bewertungen", "nur angemeldete benutzer k\xc3\xb6nnen kommentieren und bewerten.",
+    "zur\xc3\xbc" "ck zu allen meldungen", "zur\xc3\xbc" "ck zur listenansicht",
+    "zur\xc3\xbc" "ck zur \xc3\xbc" "bersicht", "quellen ausblenden", "valora esta noticia",
+    "gef\xc3\xa4llt mir", "gef\xc3\xa4llt mir wird geladen...", "(noch keine bewertungen)",
+    "noch keine bewertungen", "nur angemeldete benutzer k\xc3\xb6nnen kommentieren und bewerten.",
     "inhaltsverzeichnis", "table of contents", "back to top", "nach oben", "drucken", "print",
-    "artikel drucken", "rezept drucken", "share", "teilen", "tweet", "loading...", "wird geladen...",
-    "advertisement", "anzeige", "werbung", "publicidad", "zur startseite", NULL,
+    "artikel drucken", "rezept drucken", "share", "teilen", "tweet", "loading...",
+    "wird geladen...", "advertisement", "anzeige", "werbung", "publicidad", "zur startseite", NULL,
 };
 
 /* Of those, the headings after which no more story comes. */
@@ -445,10 +447,10 @@ static const char *const s_teaser_heads[] = {
 /* A picture or copyright credit line: "Foto: dpa", "© 2020 Reuters",
  * "Crédits photos : Bestimage". Sources of figures ("Quelle:") stay. */
 static const char *const s_credit_starts[] = {
-    "\xc2\xa9", "(c) ", "foto:", "fotos:", "foto :", "photo:", "photos:", "photo :",
-    "photo credit", "bild:", "bilder:", "beitragsbild", "titelbild", "bildquelle",
-    "cr\xc3\xa9" "dit photo", "cr\xc3\xa9" "dits photo", "credits:", "credit:", "image:",
-    "image credit", "imagen:", "foto de portada", NULL,
+    "\xc2\xa9", "(c) ", "foto:", "fotos:", "foto :", "photo:", "photos:", "photo :", "photo credit",
+    "bild:", "bilder:", "beitragsbild", "titelbild", "bildquelle", "cr\xc3\xa9" "dit photo",
+    "cr\xc3\xa9" "dits photo", "credits:", "credit:", "image:", "image credit", "imagen:",
+    "foto de portada", NULL,
 };
 
 static int s_is_credit_line(const struct block *b)
@@ -468,10 +470,10 @@ static const char *const s_cta_starts[] = {
     "siguenos", "abonnieren sie", "subscribe to", "sign up for", "jetzt abonnieren",
     "war der artikel", "war dieser artikel", "was this article helpful",
     "hat ihnen der artikel gefallen", "hat ihnen dieser artikel gefallen",
-    "gef\xc3\xa4llt dir unser", "gef\xc3\xa4llt dir dieser", "gef\xc3\xa4llt ihnen",
-    "lade weitere", "load more", "mehr laden", "help us", "unterst\xc3\xbc" "tzen sie",
-    "support us", "werden sie mitglied", "become a member", "hazte miembro",
-    "suscr\xc3\xad" "bete", "teilen sie diesen", "share this", "diesen artikel teilen", NULL,
+    "gef\xc3\xa4llt dir unser", "gef\xc3\xa4llt dir dieser", "gef\xc3\xa4llt ihnen", "lade weitere",
+    "load more", "mehr laden", "help us", "unterst\xc3\xbc" "tzen sie", "support us",
+    "werden sie mitglied", "become a member", "hazte miembro", "suscr\xc3\xad" "bete",
+    "teilen sie diesen", "share this", "diesen artikel teilen", NULL,
 };
 static const char *const s_networks[] = { "twitter", "facebook", "instagram", "telegram",
                                           "youtube", "tiktok", "linkedin", NULL };
@@ -526,21 +528,20 @@ static const char *const s_date_words[] = {
     "published", "updated", "posted", "on", "at", "last", "modified", "stand", "erstellt",
     "ver\xc3\xb6" "ffentlicht", "aktualisiert", "zuletzt", "ge\xc3\xa4" "ndert", "am", "um", "uhr",
     "publicado", "el", "a", "las", "pubblicato", "il", "alle", "ore", "publi\xc3\xa9", "le",
-    "\xc3\xa0", "opublikowano", "pm", "am", "h", "gmt", "utc", "cet", "cest", "mez", "mesz",
-    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-    "january", "february", "march", "april", "june", "july", "august", "september", "october",
-    "november", "december", "januar", "j\xc3\xa4" "nner", "februar", "m\xc3\xa4" "rz", "mai", "juni",
-    "juli", "oktober", "dezember", "enero", "febrero", "marzo", "abril", "mayo", "junio",
-    "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre", "gennaio",
-    "febbraio", "aprile", "maggio", "giugno", "luglio", "settembre", "ottobre", "dicembre",
-    "janvier", "f\xc3\xa9vrier", "mars", "avril", "juin", "juillet", "ao\xc3\xbb" "t", "septembre",
-    "octobre", "d\xc3\xa9" "cembre", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "monday",
-    "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "montag", "dienstag",
-    "mittwoch", "donnerstag", "freitag", "samstag", "sonntag", "lunes", "martes",
-    "mi\xc3\xa9rcoles", "jueves", "viernes", "s\xc3\xa1" "bado", "domingo", "publiziert",
-    "ver\xc3\xb6" "ffentlichung", "letzte", "\xc3\xa4nderung", "stycznia", "lutego", "marca",
-    "kwietnia", "maja", "czerwca", "lipca", "sierpnia", "wrze\xc5\x9bnia",
-    "pa\xc5\xba" "dziernika", "listopada", "grudnia", NULL,
+    "\xc3\xa0", "opublikowano", "pm", "am", "h", "gmt", "utc", "cet", "cest", "mez", "mesz", "jan",
+    "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "january",
+    "february", "march", "april", "june", "july", "august", "september", "october", "november",
+    "december", "januar", "j\xc3\xa4" "nner", "februar", "m\xc3\xa4" "rz", "mai", "juni", "juli",
+    "oktober", "dezember", "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+    "septiembre", "octubre", "noviembre", "diciembre", "gennaio", "febbraio", "aprile", "maggio",
+    "giugno", "luglio", "settembre", "ottobre", "dicembre", "janvier", "f\xc3\xa9vrier", "mars",
+    "avril", "juin", "juillet", "ao\xc3\xbb" "t", "septembre", "octobre", "d\xc3\xa9" "cembre",
+    "mon", "tue", "wed", "thu", "fri", "sat", "sun", "monday", "tuesday", "wednesday", "thursday",
+    "friday", "saturday", "sunday", "montag", "dienstag", "mittwoch", "donnerstag", "freitag",
+    "samstag", "sonntag", "lunes", "martes", "mi\xc3\xa9rcoles", "jueves", "viernes",
+    "s\xc3\xa1" "bado", "domingo", "publiziert", "ver\xc3\xb6" "ffentlichung", "letzte",
+    "\xc3\xa4nderung", "stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca", "lipca",
+    "sierpnia", "wrze\xc5\x9bnia", "pa\xc5\xba" "dziernika", "listopada", "grudnia", NULL,
 };
 
 /* A line that only dates the article: "12.12.2022 | 06:46", "Stand:

@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -406,14 +405,13 @@ static void s_prune(xmlNode *n, int depth, int by_class, size_t keep)
         if (!drop && s_is(c, "figure") && s_good_text(c) < 150)
             drop = 1;
         int region = !keep_body && !drop && s_in(c, s_region_tags) && !s_article_header(c);
-        if (region || (!keep_body && !drop && (noscript || s_hidden(c) || (by_class && s_class_weight(c) < 0)))) {
+        int flagged = !keep_body && !drop &&
+                      (noscript || s_hidden(c) || (by_class && s_class_weight(c) < 0));
+        if (region || flagged) {
+            /* Kept when it holds most of the page's prose, or, a region,
+             * much prose. */
             size_t prose = s_good_text(c);
             drop = !(prose >= 200 && prose >= keep) && !(region && prose >= 1000);
-#ifdef PL_HTML_DEBUG
-            if (prose > 500)
-                fprintf(stderr, "prune? <%s class=%.40s> prose=%zu keep=%zu drop=%d\n", c->name,
-                        s_attr(c, "class") ? s_attr(c, "class") : "", prose, keep, drop);
-#endif
         }
         if (drop) {
             xmlUnlinkNode(c);
@@ -920,11 +918,6 @@ static int s_pass(const char *html, size_t len, const char *encoding, int by_cla
     /* The head too: a sibling of the body is written whole. The body is
      * looked up after, as broken markup can put one inside what is pruned. */
     size_t keep = s_good_text(root) / 2 + 1;
-#ifdef PL_HTML_DEBUG
-    fprintf(stderr, "root <%s> prose %zu\n", root->name, s_good_text(root));
-    for (const xmlNode *c = root->children; c; c = c->next)
-        fprintf(stderr, "  child <%s> prose %zu\n", c->name, s_good_text(c));
-#endif
     s_prune(root, 0, by_class, keep);
     const xmlNode *body = s_body(root);
     if (!body)
@@ -942,10 +935,6 @@ static int s_pass(const char *html, size_t len, const char *encoding, int by_cla
     }
     if (marked_len < 200)
         marked = NULL;
-#ifdef PL_HTML_DEBUG
-    if (marked)
-        fprintf(stderr, "marked <%s>\n", (const char *)marked->name);
-#endif
     double best = 0;
     for (size_t i = 0; rc == 0 && i < sc.n; i++) {
         size_t all = 0, link = 0;
@@ -976,13 +965,6 @@ static int s_pass(const char *html, size_t len, const char *encoding, int by_cla
             if (sc.v[i].node == top && sc.v[i].v > best)
                 best = sc.v[i].v;
     }
-#ifdef PL_HTML_DEBUG
-    fprintf(stderr, "by_class=%d body_prose=%zu top=<%s class=%s id=%s> prose=%zu marked=%d\n", by_class,
-            s_good_text(body), top ? (const char *)top->name : "-",
-            top && s_attr(top, "class") ? s_attr(top, "class") : "",
-            top && s_attr(top, "id") ? s_attr(top, "id") : "", top ? s_good_text(top) : 0,
-            marked != NULL);
-#endif
     struct out o = { .failed = 0 }, lead = { .failed = 0 };
     if (rc == 0 && top) {
         struct out dek = { .failed = 0 };
@@ -1073,10 +1055,6 @@ static int s_pass(const char *html, size_t len, const char *encoding, int by_cla
         if (prose >= 500 && o.b.len * 5 < prose * 3) {
             struct out all = { .failed = 0 };
             s_write_prose(body, &all);
-#ifdef PL_HTML_DEBUG
-            fprintf(stderr, "baseline? by_class=%d out=%zu all=%zu prose=%zu\n", by_class, o.b.len,
-                    all.b.len, prose);
-#endif
             if (!all.failed && all.b.len > o.b.len) {
                 free(o.b.data);
                 o = all;
