@@ -716,8 +716,8 @@ static void s_mark_boilerplate(struct blocks *bl, const struct clean_state *st)
 
 /* --- text dumps of web pages -------------------------------------------- */
 
-/* Does a paragraph read like the story: long enough, with a sentence end,
- * and not a list of short items? */
+/* Does a unit (a block, or a run of list items) read like the story: long
+ * enough, with a sentence end, and not a list of short items? */
 static long s_paragraph_score(const struct blocks *bl, size_t from, size_t to)
 {
     size_t len = 0, bullets = 0, ends = 0, n = 0;
@@ -777,10 +777,10 @@ static void s_keep_runs(const long *v, size_t lo, size_t hi, long floor, char *k
 
 /* A text dump of a web page (w3m -dump, a browser's select-all and copy)
  * holds menus, link lists and footers around the story. Keeps the runs of
- * paragraphs (blocks not split by a blank line) with the most prose net of
- * what is not prose -- the best, and others of at least a fifth of it --
- * with the headline just above, and marks the rest "outside-article". Does
- * nothing to text that is mostly story. Returns the index of the first
+ * blocks with the most prose net of what is not prose -- the best, and
+ * others of at least a fifth of it -- with the headline just above, and
+ * marks the rest "outside-article". Does nothing to text that is mostly
+ * story. Returns the index of the first
  * block kept, or bl->n when nothing was marked. */
 static size_t s_mark_page_region(struct blocks *bl)
 {
@@ -790,9 +790,12 @@ static size_t s_mark_page_region(struct blocks *bl)
     size_t first = bl->n;
     if (!start || !v || !keep)
         goto out;
+    /* Units: each block (a line, or a paragraph joined from wrapped
+     * lines), a run of list items together. Blank lines are not trusted:
+     * a browser's copy can have none, a dump has them everywhere. */
     size_t np = 0;
     for (size_t i = 0; i < bl->n; i++)
-        if (i == 0 || bl->v[i].blank_before || bl->v[i].bullet != bl->v[i - 1].bullet)
+        if (i == 0 || !(bl->v[i].bullet && bl->v[i - 1].bullet))
             start[np++] = i;
     start[np] = bl->n;
     long neg = 0;
@@ -817,8 +820,8 @@ static size_t s_mark_page_region(struct blocks *bl)
     for (size_t p = 0; p < np; p++) {
         if (!keep[p] || (p > 0 && keep[p - 1] == 1))
             continue;
-        /* The headline and dek just above a run: up to two short
-         * paragraphs of one line each, not list items. */
+        /* The headline and dek just above a run: up to two short blocks,
+         * not list items. */
         for (size_t k = 0, q = p; k < 2 && q > 0; k++, q--) {
             size_t h = q - 1;
             const struct block *c = &bl->v[start[h]];
@@ -833,7 +836,7 @@ static size_t s_mark_page_region(struct blocks *bl)
         }
     }
     for (size_t p = 0; p < np; p++) {
-        /* Inside a run, a list of short lines is a box of links. */
+        /* Inside a run, a list of short items is a box of links. */
         if (keep[p] == 1 && v[p] < 0 && start[p + 1] - start[p] >= 2)
             keep[p] = 0;
         if (keep[p]) {
