@@ -512,13 +512,44 @@ static int s_is_byline(const struct block *b)
         size_t n = strlen(*p);
         if (strncasecmp(b->s, *p, n) != 0)
             continue;
-        const char *name = b->s + n;
-        while (*name == ' ')
-            name++;
-        int words = 1;
-        for (const char *q = b->s; *q; q++)
-            words += *q == ' ';
-        return isupper((unsigned char)*name) && words <= 14;
+        /* The name: up to five words, each capitalised or a particle
+         * ("von", "de", "and"), up to a separator before a date or role.
+         * "Von Risiken und Nebenwirkungen" is a heading, not a byline. */
+        static const char *const particles[] = { "von", "van", "der", "de", "da", "di", "del",
+                                                 "la", "le", "y", "and", "und", "&", NULL };
+        const char *q = b->s + n;
+        int words = 0, caps = 0, joined = 0;
+        while (*q && !strchr(",|/(\xc2\xb7", *q) && !isdigit((unsigned char)*q)) {
+            while (*q == ' ')
+                q++;
+            const char *w = q;
+            while (*q && *q != ' ' && !strchr(",|/(", *q))
+                q++;
+            size_t wl = (size_t)(q - w);
+            if (!wl)
+                break;
+            static const char *const stops[] = { "on", "am", "at", "el", "il", "-", "|",
+                                                 "\xe2\x80\x93", "\xe2\x80\x94", "//", NULL };
+            int stop = 0;
+            for (const char *const *st = stops; *st && !stop; st++)
+                stop = strlen(*st) == wl && !strncmp(w, *st, wl);
+            if (stop) /* "By Jane Slaughter on Thu, …": the date follows */
+                break;
+            words++;
+            int particle = 0;
+            for (const char *const *pt = particles; *pt && !particle; pt++)
+                particle = strlen(*pt) == wl && !strncmp(w, *pt, wl);
+            joined |= (wl == 3 && (!strncmp(w, "und", 3) || !strncmp(w, "and", 3))) ||
+                      (wl == 1 && *w == '&');
+            size_t adv;
+            int32_t cp = pl_utf8_decode(w, wl, &adv);
+            if (!particle && (cp < 0 || pl_cp_is_lower(cp)))
+                return 0;
+            caps += !particle;
+        }
+        /* Two people are two full names: "Von Risiken und Nebenwirkungen"
+         * is a heading. */
+        return words >= 1 && words <= 5 && caps >= 1 && !(joined && words <= 3);
     }
     return 0;
 }

@@ -280,7 +280,8 @@ static void what_follows_the_end_of_the_article_goes(void **st)
     (void)st;
     char err[600] = "";
     cJSON *r = s_clean_raw(
-        "Stadt plant neuen Radweg\n\nVon Max Muster\n\n12.12.2022 | 06:46 Uhr\n\n"
+        "Stadt plant neuen Radweg\n\nVon Max Muster | 12. Dezember 2022\n\n12.12.2022 | 06:46 Uhr\n\n"
+        "Von Risiken und Nebenwirkungen\n\n"
         "Die Stadt will bis zum Sommer einen neuen Radweg entlang "
         "des Flusses bauen. Der Rat hat am Montag zugestimmt, die Kosten liegen bei zwei "
         "Millionen Euro.\n\nLesen Sie auch: Neue Busse ab Juni\n\nDie Arbeiten beginnen im "
@@ -301,6 +302,7 @@ static void what_follows_the_end_of_the_article_goes(void **st)
     assert_true(s_has_removed(r, "also-read", "Lesen Sie auch"));
     assert_true(s_has_removed(r, "credit", "Foto: Stadtverwaltung"));
     assert_true(s_has_removed(r, "byline", "Von Max Muster"));
+    assert_non_null(strstr(t, "Von Risiken und Nebenwirkungen")); /* a heading */
     assert_true(s_has_removed(r, "call-to-action", "Folgen Sie uns"));
     assert_true(s_has_removed(r, "page-furniture", "Zur\xc3\xbc" "ck zu allen Meldungen"));
     assert_true(s_has_removed(r, "dateline", "12.12.2022 | 06:46 Uhr"));
