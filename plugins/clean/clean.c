@@ -369,7 +369,8 @@ static const char *const s_also_read[] = {
     "auch interessant", "das k\xc3\xb6nnte sie auch interessieren", "weiterlesen",
     /* Spanish, French, Italian, Polish */
     "lea tambi\xc3\xa9n", "lee tambi\xc3\xa9n", "vea tambi\xc3\xa9n", "ver tambi\xc3\xa9n",
-    "te puede interesar", "le puede interesar", "dowiedz si\xc4\x99 wi\xc4\x99" "cej", "lire aussi",
+    "te puede interesar", "le puede interesar", "puedes ver", "te recomendamos",
+    "leer m\xc3\xa1s", "lee m\xc3\xa1s", "dowiedz si\xc4\x99 wi\xc4\x99" "cej", "lire aussi",
     "\xc3\xa0 lire aussi", "voir aussi", "leggi anche", "czytaj te\xc5\xbc",
     "czytaj tak\xc5\xbc" "e", "zobacz tak\xc5\xbc" "e", "zobacz te\xc5\xbc", NULL,
 };
@@ -415,6 +416,27 @@ static const char *const s_final_heads[] = {
     "commentaires", "commenti", "komentarze", "kontakt", "ansprechpartner", "ansprechpartnerin",
     "pressekontakt", NULL,
 };
+
+static int s_is_phrase_alone(const struct block *b, const char *const *phrases);
+
+/* "11 Kommentare", "3 comments", "1 comentario": the count over the
+ * comments. */
+static int s_is_comment_count(const struct block *b)
+{
+    size_t d = 0;
+    while (d < b->len && isdigit((unsigned char)b->s[d]))
+        d++;
+    if (d == 0 || d > 5 || d >= b->len || b->s[d] != ' ')
+        return 0;
+    static const char *const words[] = { "comment", "comments", "kommentar", "kommentare",
+                                         "comentario", "comentarios", "commentaire",
+                                         "commentaires", "commento", "commenti", "komentarz",
+                                         "komentarze", "komentarzy", "responses", "replies", NULL };
+    struct block rest = *b;
+    rest.s = b->s + d + 1;
+    rest.len = b->len - d - 1;
+    return s_is_phrase_alone(&rest, words);
+}
 
 /* Is the block one of phrases alone (case-insensitive), with at most a
  * trailing ':' '?' or '!'? */
@@ -659,7 +681,7 @@ static void s_mark_boilerplate(struct blocks *bl, const struct clean_state *st)
         struct block *b = &bl->v[i];
         if (b->reason || b->is_title)
             continue;
-        if (story >= 200 && s_is_phrase_alone(b, s_end_heads)) {
+        if (story >= 200 && (s_is_phrase_alone(b, s_end_heads) || s_is_comment_count(b))) {
             /* "More on this" over a few links, then two paragraphs of the
              * story again: a box inside the article, not its end (comments
              * and contacts end it whatever follows). */

@@ -324,6 +324,18 @@ static void what_follows_the_end_of_the_article_goes(void **st)
         fail_msg("%s", err);
     assert_non_null(strstr(cJSON_GetObjectItem(r, "text")->valuestring, "Sommerfest"));
     cJSON_Delete(r);
+    /* A count of comments over them ends the story too. */
+    r = s_clean_raw("The council approved the new cycle path on Monday, after a debate of three "
+                    "hours in which most members spoke for it and the mayor promised a second "
+                    "path on the east side of the river by next summer. Work starts in "
+                    "April.\n\n3 comments\n\n"
+                    "Great news, finally!\n",
+                    err, sizeof(err));
+    if (!r)
+        fail_msg("%s", err);
+    assert_null(strstr(cJSON_GetObjectItem(r, "text")->valuestring, "Great news"));
+    assert_true(s_has_removed(r, "after-article", "3 comments"));
+    cJSON_Delete(r);
     /* "Comments" before the story is not its end. */
     r = s_clean_raw("Comments\n\nComments on the new rail timetable arrived by the hundred "
                     "this week, the operator said on Friday, and most of them were about the "
