@@ -365,7 +365,7 @@ static const char *const s_also_read[] = {
     "related", "related articles", "related stories", "related news", "related posts",
     "more stories", "more from",
     /* German */
-    "lesen sie auch", "lesen sie mehr", "lies auch", "siehe auch", "mehr dazu", "mehr zum thema",
+    "lesen sie auch", "auch lesen", "lesen sie mehr", "lies auch", "siehe auch", "mehr dazu", "mehr zum thema",
     "auch interessant", "das k\xc3\xb6nnte sie auch interessieren", "weiterlesen",
     /* Spanish, French, Italian, Polish */
     "lea tambi\xc3\xa9n", "lee tambi\xc3\xa9n", "vea tambi\xc3\xa9n", "ver tambi\xc3\xa9n",
@@ -378,6 +378,7 @@ static const char *const s_also_read[] = {
 /* Headings that end an article: what follows them is other articles,
  * comments or the author's biography. Matched only as a whole line. */
 static const char *const s_end_heads[] = {
+    "kommentieren sie",
     "related articles", "related posts", "related stories", "related content", "more on this",
     "more on this story", "you may also like", "you might also like", "latest articles", "comments",
     "leave a comment", "leave a reply", "about the author", "share this article", "share this",
@@ -411,6 +412,7 @@ static const char *const s_ui_lines[] = {
 
 /* Of those, the headings after which no more story comes. */
 static const char *const s_final_heads[] = {
+    "kommentieren sie",
     "comments", "leave a comment", "leave a reply", "about the author", "kommentare",
     "kommentieren", "\xc3\xbc" "ber den autor", "\xc3\xbc" "ber die autorin", "comentarios",
     "commentaires", "commenti", "komentarze", "kontakt", "ansprechpartner", "ansprechpartnerin",
@@ -467,7 +469,8 @@ static const char *const s_teaser_heads[] = {
 };
 
 /* A picture or copyright credit line: "Foto: dpa", "© 2020 Reuters",
- * "Crédits photos : Bestimage". Sources of figures ("Quelle:") stay. */
+ * "Crédits photos : Bestimage", or a caption that carries one. Sources of
+ * figures ("Quelle:") stay. */
 static const char *const s_credit_starts[] = {
     "\xc2\xa9", "(c) ", "foto:", "fotos:", "foto :", "photo:", "photos:", "photo :", "photo credit",
     "bild:", "bilder:", "beitragsbild", "titelbild", "bildquelle", "cr\xc3\xa9" "dit photo",
@@ -475,12 +478,40 @@ static const char *const s_credit_starts[] = {
     "foto de portada", NULL,
 };
 
+/* A line of a post's categories or tags: "Kategorie: News", "Tags: a,
+ * b", "This entry was posted in Allgemein." */
+static int s_is_tag_line(const struct block *b)
+{
+    static const char *const starts[] = { "kategorie:", "kategorien:", "category:",
+                                          "categories:", "tags:", "schlagw\xc3\xb6rter:",
+                                          "schlagworte:", "themen:", "filed under",
+                                          "posted in ", "this entry was posted in",
+                                          "etiquetas:", NULL };
+    if (b->len >= 200 || b->bullet)
+        return 0;
+    for (const char *const *p = starts; *p; p++)
+        if (!strncasecmp(b->s, *p, strlen(*p)))
+            return 1;
+    return 0;
+}
+
+/* Marks of a credit inside a line: a picture's caption ends with one. */
+static const char *const s_credit_marks[] = { "\xc2\xa9", "(credit", "photograph by ",
+                                              "photo: ", "foto: ", "fotos: ", "bild: ",
+                                              "(reuters", "/afp", "/ afp", "/dpa", "/ dpa", NULL };
+
 static int s_is_credit_line(const struct block *b)
 {
-    if (b->len >= 160 || b->bullet)
+    if (b->len >= 250 || b->bullet)
         return 0;
-    for (const char *const *p = s_credit_starts; *p; p++)
+    for (const char *const *p = s_credit_starts; b->len < 160 && *p; p++)
         if (!strncasecmp(b->s, *p, strlen(*p)))
+            return 1;
+    /* A caption: "Marco Odermatt, Ski-Star aus der Schweiz. © AFP". */
+    char low[256];
+    pl_lower(b->s, b->len, low, sizeof(low));
+    for (const char *const *p = s_credit_marks; *p; p++)
+        if (strstr(low, *p))
             return 1;
     return 0;
 }
@@ -729,7 +760,7 @@ static void s_mark_boilerplate(struct blocks *bl, const struct clean_state *st)
             }
             continue;
         }
-        if (s_is_phrase_alone(b, s_ui_lines))
+        if (s_is_phrase_alone(b, s_ui_lines) || s_is_tag_line(b))
             b->reason = "page-furniture";
         else if (s_is_agency_credit(b->s))
             b->reason = "agency-credit";

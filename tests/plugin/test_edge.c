@@ -288,6 +288,7 @@ static void what_follows_the_end_of_the_article_goes(void **st)
         "April und sollen acht Wochen dauern; der Weg bleibt so lange gesperrt, sagte "
         "die B\xc3\xbcrgermeisterin.\n\n"
         "02.11.2022 - Infoabend - Rathaus\n\n+81 158-23-2012\n\nFoto: Stadtverwaltung\n\n"
+        "Kategorie: Verkehr, Stadt\n\nDer Fluss bei Hochwasser im M\xc3\xa4rz. \xc2\xa9 Stadt Kelby\n\n"
         "Folgen Sie uns auf Instagram und Facebook!\n\nZur\xc3\xbc" "ck zu allen Meldungen\n\n"
         "\xc3\x9c" "ber den Autor\n\nMax Muster schreibt seit 2010 \xc3\xbc" "ber Verkehr.\n\n"
         "Kommentare\n\nSuper Sache, endlich!\n",
@@ -301,6 +302,8 @@ static void what_follows_the_end_of_the_article_goes(void **st)
     assert_null(strstr(t, "Super Sache"));
     assert_true(s_has_removed(r, "also-read", "Lesen Sie auch"));
     assert_true(s_has_removed(r, "credit", "Foto: Stadtverwaltung"));
+    assert_true(s_has_removed(r, "credit", "Der Fluss bei Hochwasser")); /* a caption */
+    assert_true(s_has_removed(r, "page-furniture", "Kategorie: Verkehr"));
     assert_true(s_has_removed(r, "byline", "Von Max Muster"));
     assert_non_null(strstr(t, "Von Risiken und Nebenwirkungen")); /* a heading */
     assert_true(s_has_removed(r, "call-to-action", "Folgen Sie uns"));
