@@ -42,6 +42,7 @@ struct block {
     const char *reason; /* non-NULL: removed, for this reason */
     int is_title;
     size_t last_width; /* characters in its last line as written, indent included */
+    char *low;         /* s lower-cased, for the rules (s_lower_blocks) */
 };
 
 struct blocks {
@@ -51,8 +52,10 @@ struct blocks {
 
 static void s_blocks_free(struct blocks *b)
 {
-    for (size_t i = 0; i < b->n; i++)
+    for (size_t i = 0; i < b->n; i++) {
         free(b->v[i].s);
+        free(b->v[i].low);
+    }
     free(b->v);
 }
 
@@ -267,6 +270,20 @@ static int s_split_blocks(const char *t, size_t n, int plain, struct blocks *out
 
 /* --- judging blocks ----------------------------------------------------- */
 
+/* Gives every block its lower-cased copy, once, for the rules below. */
+static int s_lower_blocks(struct blocks *bl)
+{
+    for (size_t i = 0; i < bl->n; i++) {
+        struct block *b = &bl->v[i];
+        size_t cap = b->len * 2 + 1; /* a few letters grow when lower-cased */
+        b->low = malloc(cap);
+        if (!b->low)
+            return -ENOMEM;
+        pl_lower(b->s, b->len, b->low, cap);
+    }
+    return 0;
+}
+
 struct words {
     int total;      /* words with a letter */
     int content;    /* words of 4+ letters or capitalised, not function words */
@@ -330,16 +347,16 @@ static int s_ends_with_ellipsis(const struct block *b)
            (b->len >= 3 && memcmp(b->s + b->len - 3, "\xe2\x80\xa6", 3) == 0);
 }
 
-/* Case-insensitive: does s start with one of the phrases, followed by end,
- * ':' '|' '-' or a dash? Returns the phrase length matched, or 0. *alone is
- * set when nothing but punctuation follows. */
-static size_t s_starts_phrase(const char *s, const char *const *phrases, int *alone)
+/* Does low (a block lower-cased) start with one of the phrases, followed
+ * by end, ':' '|' '-' or a dash? Returns the phrase length matched, or 0.
+ * *alone is set when nothing but punctuation follows. */
+static size_t s_starts_phrase(const char *low, const char *const *phrases, int *alone)
 {
     for (const char *const *p = phrases; *p; p++) {
         size_t n = strlen(*p);
-        if (strncasecmp(s, *p, n) != 0)
+        if (strncmp(low, *p, n) != 0)
             continue;
-        const char *r = s + n;
+        const char *r = low + n;
         while (*r == ' ')
             r++;
         if (*r == '\0') {
@@ -419,7 +436,19 @@ static const char *const s_final_heads[] = {
     "pressekontakt", NULL,
 };
 
-static int s_is_phrase_alone(const struct block *b, const char *const *phrases);
+/* Is the block (low: lower-cased) one of phrases alone, with at most a
+ * trailing ':' '?' or '!'? */
+static int s_is_phrase_alone(const char *low, const char *const *phrases)
+{
+    size_t n = strlen(low);
+    while (n > 0 && (low[n - 1] == ':' || low[n - 1] == '?' || low[n - 1] == '!' ||
+                     low[n - 1] == ' '))
+        n--;
+    for (const char *const *p = phrases; *p; p++)
+        if (strlen(*p) == n && memcmp(low, *p, n) == 0)
+            return 1;
+    return 0;
+}
 
 /* "11 Kommentare", "3 comments", "1 comentario": the count over the
  * comments. */
@@ -434,31 +463,9 @@ static int s_is_comment_count(const struct block *b)
                                          "comentario", "comentarios", "commentaire",
                                          "commentaires", "commento", "commenti", "komentarz",
                                          "komentarze", "komentarzy", "responses", "replies", NULL };
-    struct block rest = *b;
-    rest.s = b->s + d + 1;
-    rest.len = b->len - d - 1;
-    return s_is_phrase_alone(&rest, words);
+    return s_is_phrase_alone(b->low + d + 1, words);
 }
 
-/* Is the block one of phrases alone (case-insensitive), with at most a
- * trailing ':' '?' or '!'? */
-static int s_is_phrase_alone(const struct block *b, const char *const *phrases)
-{
-    size_t n = b->len;
-    while (n > 0 && (b->s[n - 1] == ':' || b->s[n - 1] == '?' || b->s[n - 1] == '!' ||
-                     b->s[n - 1] == ' '))
-        n--;
-    char low[96];
-    if (n == 0 || n >= sizeof(low))
-        return 0;
-    size_t k = pl_lower(b->s, n, low, sizeof(low));
-    if (k >= sizeof(low))
-        return 0;
-    for (const char *const *p = phrases; *p; p++)
-        if (strlen(*p) == k && memcmp(low, *p, k) == 0)
-            return 1;
-    return 0;
-}
 
 static const char *const s_teaser_heads[] = {
     "recent news", "latest news", "more news", "top stories", "trending", "trending now",
@@ -490,7 +497,7 @@ static int s_is_tag_line(const struct block *b)
     if (b->len >= 200 || b->bullet)
         return 0;
     for (const char *const *p = starts; *p; p++)
-        if (!strncasecmp(b->s, *p, strlen(*p)))
+        if (!strncmp(b->low, *p, strlen(*p)))
             return 1;
     return 0;
 }
@@ -505,13 +512,11 @@ static int s_is_credit_line(const struct block *b)
     if (b->len >= 250 || b->bullet)
         return 0;
     for (const char *const *p = s_credit_starts; b->len < 160 && *p; p++)
-        if (!strncasecmp(b->s, *p, strlen(*p)))
+        if (!strncmp(b->low, *p, strlen(*p)))
             return 1;
     /* A caption: "Marco Odermatt, Ski-Star aus der Schweiz. © AFP". */
-    char low[256];
-    pl_lower(b->s, b->len, low, sizeof(low));
     for (const char *const *p = s_credit_marks; *p; p++)
-        if (strstr(low, *p))
+        if (strstr(b->low, *p))
             return 1;
     return 0;
 }
@@ -535,10 +540,9 @@ static int s_is_call_to_action(const struct block *b)
 {
     if (b->len >= 300 || b->bullet)
         return 0;
-    char low[320];
-    size_t n = pl_lower(b->s, b->len, low, sizeof(low));
+    const char *low = b->low;
     for (const char *const *p = s_cta_starts; *p; p++)
-        if (n >= strlen(*p) && !memcmp(low, *p, strlen(*p)))
+        if (!strncmp(low, *p, strlen(*p)))
             return 1;
     /* "Follow The Gleaner on Twitter", "download the Nationnews apps" */
     int network = 0;
@@ -562,8 +566,8 @@ static int s_is_byline(const struct block *b)
     if (b->len >= 100 || b->bullet || b->s[b->len - 1] == '.')
         return 0;
     for (const char *const *p = s_byline_starts; *p; p++) {
-        size_t n = strlen(*p);
-        if (strncasecmp(b->s, *p, n) != 0)
+        size_t n = strlen(*p); /* ASCII: the same bytes in low and s */
+        if (strncmp(b->low, *p, n) != 0)
             continue;
         /* The name: up to five words, each capitalised or a particle
          * ("von", "de", "and"), up to a separator before a date or role.
@@ -635,7 +639,7 @@ static int s_is_dateline(const struct block *b)
     if (b->len >= 80 || b->bullet)
         return 0;
     int digits = 0, year = 0;
-    const char *p = b->s;
+    const char *p = b->low;
     while (*p) {
         while (*p && !isalnum((unsigned char)*p) && (unsigned char)*p < 0x80)
             p++;
@@ -649,10 +653,9 @@ static int s_is_dateline(const struct block *b)
             size_t d = 0;
             while (d < n && isdigit((unsigned char)w[d]))
                 d++;
-            if (d < n && !(n - d <= 2 && (w[d] == 'h' || !strncasecmp(w + d, "st", 2) ||
-                                          !strncasecmp(w + d, "nd", 2) ||
-                                          !strncasecmp(w + d, "rd", 2) ||
-                                          !strncasecmp(w + d, "th", 2))))
+            if (d < n && !(n - d <= 2 && (w[d] == 'h' || !strncmp(w + d, "st", 2) ||
+                                          !strncmp(w + d, "nd", 2) || !strncmp(w + d, "rd", 2) ||
+                                          !strncmp(w + d, "th", 2))))
                 return 0;
             if (d == 3 || d > 4) /* a phone number or an amount, not a date */
                 return 0;
@@ -660,13 +663,9 @@ static int s_is_dateline(const struct block *b)
             year |= d == 4;
             continue;
         }
-        char low[32];
-        if (n >= sizeof(low) - 1)
-            return 0;
-        size_t k = pl_lower(w, n, low, sizeof(low));
         int known = 0;
         for (const char *const *d = s_date_words; *d && !known; d++)
-            known = strlen(*d) == k && !memcmp(low, *d, k);
+            known = strlen(*d) == n && !memcmp(w, *d, n);
         if (!known)
             return 0;
     }
@@ -712,7 +711,7 @@ static void s_mark_boilerplate(struct blocks *bl, const struct clean_state *st)
         struct block *b = &bl->v[i];
         if (b->reason || b->is_title)
             continue;
-        if (story >= 200 && (s_is_phrase_alone(b, s_end_heads) || s_is_comment_count(b))) {
+        if (story >= 200 && (s_is_phrase_alone(b->low, s_end_heads) || s_is_comment_count(b))) {
             /* "More on this" over a few links, then two paragraphs of the
              * story again: a box inside the article, not its end (comments
              * and contacts end it whatever follows). */
@@ -722,7 +721,7 @@ static void s_mark_boilerplate(struct blocks *bl, const struct clean_state *st)
             size_t prose = 0;
             for (size_t k = j; k < bl->n && k < j + 3; k++)
                 prose += !bl->v[k].reason && bl->v[k].len >= 150 && strchr(bl->v[k].s, '.');
-            if (!s_is_phrase_alone(b, s_final_heads) && j - i <= 8 && prose >= 2) {
+            if (!s_is_phrase_alone(b->low, s_final_heads) && j - i <= 8 && prose >= 2) {
                 for (size_t k = i; k < j; k++)
                     if (!bl->v[k].reason)
                         bl->v[k].reason = "also-read";
@@ -742,7 +741,7 @@ static void s_mark_boilerplate(struct blocks *bl, const struct clean_state *st)
         if (b->reason || b->is_title)
             continue;
         int alone = 0;
-        if (s_starts_phrase(b->s, s_also_read, &alone)) {
+        if (s_starts_phrase(b->low, s_also_read, &alone)) {
             b->reason = "also-read";
             if (alone) /* "ALSO READ" heading: the headlines under it go too */
                 for (size_t j = i + 1; j < bl->n && s_headline_like(&bl->v[j]); j++)
@@ -750,7 +749,7 @@ static void s_mark_boilerplate(struct blocks *bl, const struct clean_state *st)
             continue;
         }
         alone = 0;
-        if (s_starts_phrase(b->s, s_teaser_heads, &alone) && alone) {
+        if (s_starts_phrase(b->low, s_teaser_heads, &alone) && alone) {
             b->reason = "teaser";
             for (size_t j = i + 1; j < bl->n; j++) {
                 struct block *t = &bl->v[j];
@@ -760,7 +759,7 @@ static void s_mark_boilerplate(struct blocks *bl, const struct clean_state *st)
             }
             continue;
         }
-        if (s_is_phrase_alone(b, s_ui_lines) || s_is_tag_line(b))
+        if (s_is_phrase_alone(b->low, s_ui_lines) || s_is_tag_line(b))
             b->reason = "page-furniture";
         else if (s_is_agency_credit(b->s))
             b->reason = "agency-credit";
@@ -1304,6 +1303,10 @@ static int s_process(void *state, const char *doc, size_t len, char **out, size_
         }
     }
 
+    if (s_lower_blocks(&bl) != 0) {
+        pl_fail(err, "clean: out of memory");
+        goto out;
+    }
     if (!meta.title)
         s_find_title(&bl);
     s_mark_boilerplate(&bl, st);
