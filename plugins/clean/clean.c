@@ -1360,8 +1360,13 @@ static int s_process(void *state, const char *doc, size_t len, char **out, size_
         goto out;
     }
     if (text.len == 0) {
-        pl_fail(err, "no article text: the file holds %s",
-                bl.n == 0 ? "only white space" : "nothing but a title or boilerplate");
+        if (!strcmp(format, "html"))
+            pl_fail(err, "no article text: the page holds %s",
+                    bl.n == 0 ? "no paragraphs of text (its content may be loaded by script)"
+                              : "nothing but a title or boilerplate");
+        else
+            pl_fail(err, "no article text: the file holds %s",
+                    bl.n == 0 ? "only white space" : "nothing but a title or boilerplate");
         goto out;
     }
 

@@ -540,6 +540,11 @@ static void whitespace_only_is_refused(void **st)
     char err[600] = "";
     assert_null(s_clean_raw("  \n\t\n   \n", err, sizeof(err)));
     assert_non_null(strstr(err, "no article text"));
+    /* A page whose text a script would load: the reason says so. */
+    assert_null(s_clean_raw("<!DOCTYPE html><html><body><nav><a href=/>Home</a></nav>"
+                            "<div id=app></div><script>load()</script></body></html>",
+                            err, sizeof(err)));
+    assert_non_null(strstr(err, "the page holds no paragraphs of text"));
 }
 
 static void whitespace_is_normalised_and_nfc_applied(void **st)
