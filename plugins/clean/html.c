@@ -167,18 +167,25 @@ static void s_set(char **dst, const char *v)
 
 /* Text length (bytes, white space runs counted once) and the part inside
  * links. */
+/* Bytes of a text node's content, white space runs counted once. */
+static size_t s_run_len(const xmlChar *p)
+{
+    size_t k = 0;
+    int sp = 1;
+    for (; p && *p; p++) {
+        int w = isspace(*p);
+        if (!w || !sp)
+            k++;
+        sp = w;
+    }
+    return k;
+}
+
 static void s_text_len(const xmlNode *n, int in_link, size_t *all, size_t *link)
 {
     for (const xmlNode *c = n->children; c; c = c->next) {
         if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
-            size_t k = 0;
-            int sp = 1;
-            for (const xmlChar *p = c->content; p && *p; p++) {
-                int w = isspace(*p);
-                if (!w || !sp)
-                    k++;
-                sp = w;
-            }
+            size_t k = s_run_len(c->content);
             *all += k;
             if (in_link)
                 *link += k;
@@ -495,13 +502,9 @@ static void s_inline_run(const xmlNode *n, size_t *all, size_t *link, size_t *co
 {
     for (const xmlNode *c = n->children; c; c = c->next) {
         if (c->type == XML_TEXT_NODE) {
-            int sp = 1;
-            for (const xmlChar *p = c->content; p && *p; p++) {
-                int w = isspace(*p);
-                *all += !w || !sp;
+            *all += s_run_len(c->content);
+            for (const xmlChar *p = c->content; p && *p; p++)
                 *commas += *p == ',';
-                sp = w;
-            }
         } else if (s_is(c, "a")) {
             s_text_len(c, 1, all, link);
         } else if (s_in(c, s_inline_tags)) {
@@ -509,6 +512,25 @@ static void s_inline_run(const xmlNode *n, size_t *all, size_t *link, size_t *co
             *commas += s_count_char(c, ',');
         }
     }
+}
+
+/* Scores a paragraph of all bytes and commas for the element that holds
+ * it, and half of that for the element above (not <html>). */
+static int s_score_paragraph(struct scores *s, const xmlNode *holder, size_t all, size_t commas)
+{
+    double v = 1 + (double)commas + (double)(all / 100 < 3 ? all / 100 : 3);
+    double *p = s_score_of(s, holder);
+    if (!p)
+        return -ENOMEM;
+    *p += v;
+    const xmlNode *up = holder->parent;
+    if (up && up->type == XML_ELEMENT_NODE && !s_is(up, "html")) {
+        double *g = s_score_of(s, up);
+        if (!g)
+            return -ENOMEM;
+        *g += v / 2;
+    }
+    return 0;
 }
 
 static int s_collect(const xmlNode *n, struct scores *s)
@@ -520,20 +542,9 @@ static int s_collect(const xmlNode *n, struct scores *s)
         if (para) {
             size_t all = 0, link = 0;
             s_text_len(c, 0, &all, &link);
-            if (all >= 25 && c->parent) {
-                double v = 1 + (double)s_count_char(c, ',') + (double)(all / 100 < 3 ? all / 100 : 3);
-                double *p = s_score_of(s, c->parent);
-                if (!p)
-                    return -ENOMEM;
-                *p += v;
-                if (c->parent->parent && c->parent->parent->type == XML_ELEMENT_NODE &&
-                    !s_is(c->parent->parent, "html")) {
-                    double *g = s_score_of(s, c->parent->parent);
-                    if (!g)
-                        return -ENOMEM;
-                    *g += v / 2;
-                }
-            }
+            if (all >= 25 && c->parent &&
+                s_score_paragraph(s, c->parent, all, s_count_char(c, ',')) != 0)
+                return -ENOMEM;
         }
         if (!para && (s_is(c, "div") || s_is(c, "section") || s_is(c, "article") ||
                       s_is(c, "td") || s_is(c, "main"))) {
@@ -541,20 +552,8 @@ static int s_collect(const xmlNode *n, struct scores *s)
              * as readability turns such runs into paragraphs. */
             size_t all = 0, link = 0, commas = 0;
             s_inline_run(c, &all, &link, &commas);
-            if (all >= 25 && link * 3 < all) {
-                double v = 1 + (double)commas + (double)(all / 100 < 3 ? all / 100 : 3);
-                double *p = s_score_of(s, c);
-                if (!p)
-                    return -ENOMEM;
-                *p += v;
-                if (c->parent && c->parent->type == XML_ELEMENT_NODE &&
-                    !s_is(c->parent, "html")) {
-                    double *g = s_score_of(s, c->parent);
-                    if (!g)
-                        return -ENOMEM;
-                    *g += v / 2;
-                }
-            }
+            if (all >= 25 && link * 3 < all && s_score_paragraph(s, c, all, commas) != 0)
+                return -ENOMEM;
         }
         if (s_collect(c, s) != 0)
             return -ENOMEM;
@@ -1076,30 +1075,6 @@ static int s_pass(const char *html, size_t len, const char *encoding, int by_cla
 }
 
 static int s_html_extract(const char *html, size_t len, const char *encoding, char **text,
-                          struct pl_html_meta *meta);
-
-int pl_html_extract(const char *html, size_t len, const char *encoding, char **text,
-                    struct pl_html_meta *meta)
-{
-    /* libxml2 stops at a NUL byte; a browser reads past it. Drop them. */
-    char *copy = NULL;
-    if (memchr(html, '\0', len)) {
-        copy = malloc(len ? len : 1);
-        if (!copy)
-            return -ENOMEM;
-        size_t o = 0;
-        for (size_t i = 0; i < len; i++)
-            if (html[i] != '\0')
-                copy[o++] = html[i];
-        html = copy;
-        len = o;
-    }
-    int rc = s_html_extract(html, len, encoding, text, meta);
-    free(copy);
-    return rc;
-}
-
-static int s_html_extract(const char *html, size_t len, const char *encoding, char **text,
                           struct pl_html_meta *meta)
 {
     int rc = s_pass(html, len, encoding, 1, text, meta);
@@ -1120,4 +1095,25 @@ static int s_html_extract(const char *html, size_t len, const char *encoding, ch
         free(again);
     }
     return 0;
+}
+
+int pl_html_extract(const char *html, size_t len, const char *encoding, char **text,
+                    struct pl_html_meta *meta)
+{
+    /* libxml2 stops at a NUL byte; a browser reads past it. Drop them. */
+    char *copy = NULL;
+    if (memchr(html, '\0', len)) {
+        copy = malloc(len ? len : 1);
+        if (!copy)
+            return -ENOMEM;
+        size_t o = 0;
+        for (size_t i = 0; i < len; i++)
+            if (html[i] != '\0')
+                copy[o++] = html[i];
+        html = copy;
+        len = o;
+    }
+    int rc = s_html_extract(html, len, encoding, text, meta);
+    free(copy);
+    return rc;
 }
