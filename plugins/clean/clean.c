@@ -382,8 +382,8 @@ static const char *const s_also_read[] = {
     "related", "related articles", "related stories", "related news", "related posts",
     "more stories", "more from",
     /* German */
-    "lesen sie auch", "auch lesen", "lesen sie mehr", "lies auch", "siehe auch", "mehr dazu", "mehr zum thema",
-    "auch interessant", "das k\xc3\xb6nnte sie auch interessieren", "weiterlesen",
+    "lesen sie auch", "auch lesen", "lesen sie mehr", "lies auch", "siehe auch", "mehr dazu",
+    "mehr zum thema", "auch interessant", "das k\xc3\xb6nnte sie auch interessieren", "weiterlesen",
     /* Spanish, French, Italian, Polish */
     "lea tambi\xc3\xa9n", "lee tambi\xc3\xa9n", "vea tambi\xc3\xa9n", "ver tambi\xc3\xa9n",
     "te puede interesar", "le puede interesar", "puedes ver", "te recomendamos",
@@ -392,27 +392,24 @@ static const char *const s_also_read[] = {
     "czytaj tak\xc5\xbc" "e", "zobacz tak\xc5\xbc" "e", "zobacz te\xc5\xbc", NULL,
 };
 
-/* Headings that end an article: what follows them is other articles,
- * comments or the author's biography. Matched only as a whole line. */
+/* Headings of other articles that end an article (s_final_heads too: the
+ * comments, the author, the contacts). Matched only as a whole line. */
 static const char *const s_end_heads[] = {
-    "kommentieren sie",
     "related articles", "related posts", "related stories", "related content", "more on this",
-    "more on this story", "you may also like", "you might also like", "latest articles", "comments",
-    "leave a comment", "leave a reply", "about the author", "share this article", "share this",
-    "das k\xc3\xb6nnte sie auch interessieren", "das k\xc3\xb6nnte dich auch interessieren",
-    "mehr zum thema", "weitere artikel", "weitere beitr\xc3\xa4ge", "weitere nachrichten",
-    "kommentare", "kommentieren", "verwandte artikel", "verwandte beitr\xc3\xa4" "ge",
-    "mehr themen", "weitere themen", "\xc3\xa4hnliche themen", "\xc3\xa4hnliche artikel",
-    "\xc3\xa4hnliche beitr\xc3\xa4ge", "schon gelesen", "\xc3\xbc" "ber den autor",
-    "\xc3\xbc" "ber die autorin", "meistgelesen", "meistgelesene artikel", "notas relacionadas",
-    "noticias relacionadas", "art\xc3\xad" "culos relacionados", "comentarios",
-    "\xc3\xa0 lire aussi", "sur le m\xc3\xaame sujet", "commentaires", "articles similaires",
-    "leggi anche", "articoli correlati", "commenti", "czytaj te\xc5\xbc", "czytaj tak\xc5\xbc" "e",
-    "komentarze", "temas relacionados", "das thema k\xc3\xb6nnte dich auch interessieren",
-    "weitere artikel zum thema", "kommentierte artikel", "weitere beitr\xc3\xa4ge aus der kolumne",
-    "weitere aktuelle themen", "vorschau auf den n\xc3\xa4" "chsten artikel",
-    "noch mehr infos f\xc3\xbcr dich", "lesen sie auch die folgenden beitr\xc3\xa4ge", "kontakt",
-    "ansprechpartner", "ansprechpartnerin", "pressekontakt", "\xc3\xbc" "ber diese reihe", NULL,
+    "more on this story", "you may also like", "you might also like", "latest articles",
+    "share this article", "share this", "das k\xc3\xb6nnte sie auch interessieren",
+    "das k\xc3\xb6nnte dich auch interessieren", "mehr zum thema", "weitere artikel",
+    "weitere beitr\xc3\xa4ge", "weitere nachrichten", "verwandte artikel",
+    "verwandte beitr\xc3\xa4" "ge", "mehr themen", "weitere themen", "\xc3\xa4hnliche themen",
+    "\xc3\xa4hnliche artikel", "\xc3\xa4hnliche beitr\xc3\xa4ge", "schon gelesen", "meistgelesen",
+    "meistgelesene artikel", "notas relacionadas", "noticias relacionadas",
+    "art\xc3\xad" "culos relacionados", "\xc3\xa0 lire aussi", "sur le m\xc3\xaame sujet",
+    "articles similaires", "leggi anche", "articoli correlati", "czytaj te\xc5\xbc",
+    "czytaj tak\xc5\xbc" "e", "temas relacionados",
+    "das thema k\xc3\xb6nnte dich auch interessieren", "weitere artikel zum thema",
+    "kommentierte artikel", "weitere beitr\xc3\xa4ge aus der kolumne", "weitere aktuelle themen",
+    "vorschau auf den n\xc3\xa4" "chsten artikel", "noch mehr infos f\xc3\xbcr dich",
+    "lesen sie auch die folgenden beitr\xc3\xa4ge", "\xc3\xbc" "ber diese reihe", NULL,
 };
 
 /* Lines of a page's controls and labels, not of its story; matched as a
@@ -427,7 +424,7 @@ static const char *const s_ui_lines[] = {
     "wird geladen...", "advertisement", "anzeige", "werbung", "publicidad", "zur startseite", NULL,
 };
 
-/* Of those, the headings after which no more story comes. */
+/* Headings after which no more story comes. */
 static const char *const s_final_heads[] = {
     "kommentieren sie",
     "comments", "leave a comment", "leave a reply", "about the author", "kommentare",
@@ -435,6 +432,24 @@ static const char *const s_final_heads[] = {
     "commentaires", "commenti", "komentarze", "kontakt", "ansprechpartner", "ansprechpartnerin",
     "pressekontakt", NULL,
 };
+
+/* Is w[0..n) exactly one of words? */
+static int s_word_in(const char *w, size_t n, const char *const *words)
+{
+    for (const char *const *p = words; *p; p++)
+        if (strlen(*p) == n && memcmp(w, *p, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* The length of the first of prefixes that low starts with, or 0. */
+static size_t s_prefix_in(const char *low, const char *const *prefixes)
+{
+    for (const char *const *p = prefixes; *p; p++)
+        if (strncmp(low, *p, strlen(*p)) == 0)
+            return strlen(*p);
+    return 0;
+}
 
 /* Is the block (low: lower-cased) one of phrases alone, with at most a
  * trailing ':' '?' or '!'? */
@@ -444,10 +459,7 @@ static int s_is_phrase_alone(const char *low, const char *const *phrases)
     while (n > 0 && (low[n - 1] == ':' || low[n - 1] == '?' || low[n - 1] == '!' ||
                      low[n - 1] == ' '))
         n--;
-    for (const char *const *p = phrases; *p; p++)
-        if (strlen(*p) == n && memcmp(low, *p, n) == 0)
-            return 1;
-    return 0;
+    return s_word_in(low, n, phrases);
 }
 
 /* "11 Kommentare", "3 comments", "1 comentario": the count over the
@@ -494,12 +506,7 @@ static int s_is_tag_line(const struct block *b)
                                           "schlagworte:", "themen:", "filed under",
                                           "posted in ", "this entry was posted in",
                                           "etiquetas:", NULL };
-    if (b->len >= 200 || b->bullet)
-        return 0;
-    for (const char *const *p = starts; *p; p++)
-        if (!strncmp(b->low, *p, strlen(*p)))
-            return 1;
-    return 0;
+    return b->len < 200 && !b->bullet && s_prefix_in(b->low, starts) > 0;
 }
 
 /* Marks of a credit inside a line: a picture's caption ends with one. */
@@ -511,9 +518,8 @@ static int s_is_credit_line(const struct block *b)
 {
     if (b->len >= 250 || b->bullet)
         return 0;
-    for (const char *const *p = s_credit_starts; b->len < 160 && *p; p++)
-        if (!strncmp(b->low, *p, strlen(*p)))
-            return 1;
+    if (b->len < 160 && s_prefix_in(b->low, s_credit_starts))
+        return 1;
     /* A caption: "Marco Odermatt, Ski-Star aus der Schweiz. © AFP". */
     for (const char *const *p = s_credit_marks; *p; p++)
         if (strstr(b->low, *p))
@@ -541,9 +547,8 @@ static int s_is_call_to_action(const struct block *b)
     if (b->len >= 300 || b->bullet)
         return 0;
     const char *low = b->low;
-    for (const char *const *p = s_cta_starts; *p; p++)
-        if (!strncmp(low, *p, strlen(*p)))
-            return 1;
+    if (s_prefix_in(low, s_cta_starts))
+        return 1;
     /* "Follow The Gleaner on Twitter", "download the Nationnews apps" */
     int network = 0;
     for (const char *const *p = s_networks; *p; p++)
@@ -565,50 +570,42 @@ static int s_is_byline(const struct block *b)
 {
     if (b->len >= 100 || b->bullet || b->s[b->len - 1] == '.')
         return 0;
-    for (const char *const *p = s_byline_starts; *p; p++) {
-        size_t n = strlen(*p); /* ASCII: the same bytes in low and s */
-        if (strncmp(b->low, *p, n) != 0)
-            continue;
-        /* The name: up to five words, each capitalised or a particle
-         * ("von", "de", "and"), up to a separator before a date or role.
-         * "Von Risiken und Nebenwirkungen" is a heading, not a byline. */
-        static const char *const particles[] = { "von", "van", "der", "de", "da", "di", "del",
-                                                 "la", "le", "y", "and", "und", "&", NULL };
-        const char *q = b->s + n;
-        int words = 0, caps = 0, joined = 0;
-        while (*q && !strchr(",|/(\xc2\xb7", *q) && !isdigit((unsigned char)*q)) {
-            while (*q == ' ')
-                q++;
-            const char *w = q;
-            while (*q && *q != ' ' && !strchr(",|/(", *q))
-                q++;
-            size_t wl = (size_t)(q - w);
-            if (!wl)
-                break;
-            static const char *const stops[] = { "on", "am", "at", "el", "il", "-", "|",
-                                                 "\xe2\x80\x93", "\xe2\x80\x94", "//", NULL };
-            int stop = 0;
-            for (const char *const *st = stops; *st && !stop; st++)
-                stop = strlen(*st) == wl && !strncmp(w, *st, wl);
-            if (stop) /* "By Jane Slaughter on Thu, …": the date follows */
-                break;
-            words++;
-            int particle = 0;
-            for (const char *const *pt = particles; *pt && !particle; pt++)
-                particle = strlen(*pt) == wl && !strncmp(w, *pt, wl);
-            joined |= (wl == 3 && (!strncmp(w, "und", 3) || !strncmp(w, "and", 3))) ||
-                      (wl == 1 && *w == '&');
-            size_t adv;
-            int32_t cp = pl_utf8_decode(w, wl, &adv);
-            if (!particle && (cp < 0 || pl_cp_is_lower(cp)))
-                return 0;
-            caps += !particle;
-        }
-        /* Two people are two full names: "Von Risiken und Nebenwirkungen"
-         * is a heading. */
-        return words >= 1 && words <= 5 && caps >= 1 && !(joined && words <= 3);
+    size_t n = s_prefix_in(b->low, s_byline_starts); /* ASCII: the same bytes in s */
+    if (!n)
+        return 0;
+    /* The name: up to five words, each capitalised or a particle
+     * ("von", "de", "and"), up to a separator before a date or role.
+     * "Von Risiken und Nebenwirkungen" is a heading, not a byline. */
+    static const char *const particles[] = { "von", "van", "der", "de", "da", "di", "del",
+                                             "la", "le", "y", "and", "und", "&", NULL };
+    const char *q = b->s + n;
+    int words = 0, caps = 0, joined = 0;
+    while (*q && !strchr(",|/(\xc2\xb7", *q) && !isdigit((unsigned char)*q)) {
+        while (*q == ' ')
+            q++;
+        const char *w = q;
+        while (*q && *q != ' ' && !strchr(",|/(", *q))
+            q++;
+        size_t wl = (size_t)(q - w);
+        if (!wl)
+            break;
+        static const char *const stops[] = { "on", "am", "at", "el", "il", "-", "|",
+                                             "\xe2\x80\x93", "\xe2\x80\x94", "//", NULL };
+        if (s_word_in(w, wl, stops)) /* "By Jane Slaughter on Thu, …": the date follows */
+            break;
+        words++;
+        int particle = s_word_in(w, wl, particles);
+        joined |= (wl == 3 && (!strncmp(w, "und", 3) || !strncmp(w, "and", 3))) ||
+                  (wl == 1 && *w == '&');
+        size_t adv;
+        int32_t cp = pl_utf8_decode(w, wl, &adv);
+        if (!particle && (cp < 0 || pl_cp_is_lower(cp)))
+            return 0;
+        caps += !particle;
     }
-    return 0;
+    /* Two people are two full names: "Von Risiken und Nebenwirkungen"
+     * is a heading. */
+    return words >= 1 && words <= 5 && caps >= 1 && !(joined && words <= 3);
 }
 
 /* Words that may stand in a line that only dates the article. */
@@ -616,7 +613,7 @@ static const char *const s_date_words[] = {
     "published", "updated", "posted", "on", "at", "last", "modified", "stand", "erstellt",
     "ver\xc3\xb6" "ffentlicht", "aktualisiert", "zuletzt", "ge\xc3\xa4" "ndert", "am", "um", "uhr",
     "publicado", "el", "a", "las", "pubblicato", "il", "alle", "ore", "publi\xc3\xa9", "le",
-    "\xc3\xa0", "opublikowano", "pm", "am", "h", "gmt", "utc", "cet", "cest", "mez", "mesz", "jan",
+    "\xc3\xa0", "opublikowano", "pm", "h", "gmt", "utc", "cet", "cest", "mez", "mesz", "jan",
     "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "january",
     "february", "march", "april", "june", "july", "august", "september", "october", "november",
     "december", "januar", "j\xc3\xa4" "nner", "februar", "m\xc3\xa4" "rz", "mai", "juni", "juli",
@@ -663,10 +660,7 @@ static int s_is_dateline(const struct block *b)
             year |= d == 4;
             continue;
         }
-        int known = 0;
-        for (const char *const *d = s_date_words; *d && !known; d++)
-            known = strlen(*d) == n && !memcmp(w, *d, n);
-        if (!known)
+        if (!s_word_in(w, n, s_date_words))
             return 0;
     }
     return digits >= 2 && year;
@@ -711,7 +705,9 @@ static void s_mark_boilerplate(struct blocks *bl, const struct clean_state *st)
         struct block *b = &bl->v[i];
         if (b->reason || b->is_title)
             continue;
-        if (story >= 200 && (s_is_phrase_alone(b->low, s_end_heads) || s_is_comment_count(b))) {
+        int final = s_is_phrase_alone(b->low, s_final_heads);
+        if (story >= 200 &&
+            (final || s_is_phrase_alone(b->low, s_end_heads) || s_is_comment_count(b))) {
             /* "More on this" over a few links, then two paragraphs of the
              * story again: a box inside the article, not its end (comments
              * and contacts end it whatever follows). */
@@ -721,7 +717,7 @@ static void s_mark_boilerplate(struct blocks *bl, const struct clean_state *st)
             size_t prose = 0;
             for (size_t k = j; k < bl->n && k < j + 3; k++)
                 prose += !bl->v[k].reason && bl->v[k].len >= 150 && strchr(bl->v[k].s, '.');
-            if (!s_is_phrase_alone(b->low, s_final_heads) && j - i <= 8 && prose >= 2) {
+            if (!final && j - i <= 8 && prose >= 2) {
                 for (size_t k = i; k < j; k++)
                     if (!bl->v[k].reason)
                         bl->v[k].reason = "also-read";
@@ -863,14 +859,13 @@ static void s_keep_runs(const long *v, size_t lo, size_t hi, long floor, char *k
  * blocks with the most prose net of what is not prose -- the best, and
  * others of at least a fifth of it -- with the headline just above, and
  * marks the rest "outside-article". Does nothing to text that is mostly
- * story. Returns the index of the first
- * block kept, or bl->n when nothing was marked. */
-static size_t s_mark_page_region(struct blocks *bl)
+ * story. Returns 1 when it marked the text as a page. */
+static int s_mark_page_region(struct blocks *bl)
 {
     size_t *start = malloc((bl->n + 1) * sizeof(*start));
     long *v = malloc((bl->n + 1) * sizeof(*v));
     char *keep = calloc(bl->n + 1, 1);
-    size_t first = bl->n;
+    int page = 0;
     if (!start || !v || !keep)
         goto out;
     /* Units: each block (a line, or a paragraph joined from wrapped
@@ -882,13 +877,13 @@ static size_t s_mark_page_region(struct blocks *bl)
             start[np++] = i;
     start[np] = bl->n;
     long neg = 0;
-    size_t short_paras = 0;
+    size_t short_lines = 0;
     for (size_t p = 0; p < np; p++) {
         v[p] = s_paragraph_score(bl, start[p], start[p + 1]);
         if (v[p] < 0) {
             neg -= v[p];
             for (size_t i = start[p]; i < start[p + 1]; i++)
-                short_paras += !bl->v[i].reason;
+                short_lines += !bl->v[i].reason;
         }
     }
     size_t a, b;
@@ -896,8 +891,9 @@ static size_t s_mark_page_region(struct blocks *bl)
     /* Mostly story already (an article file: fewer than 8 short lines
      * outside paragraphs of prose, or under a fifth of the text): leave it
      * to the other rules. */
-    if (best <= 0 || short_paras < 8 || neg * 5 < best)
+    if (best <= 0 || short_lines < 8 || neg * 5 < best)
         goto out;
+    page = 1;
     long floor = best / 5 > 150 ? best / 5 : 150;
     s_keep_runs(v, 0, np, floor < best ? floor : best, keep, 0); /* the best run always */
     for (size_t p = 0; p < np; p++) {
@@ -922,11 +918,8 @@ static size_t s_mark_page_region(struct blocks *bl)
         /* Inside a run, a list of short items is a box of links. */
         if (keep[p] == 1 && v[p] < 0 && start[p + 1] - start[p] >= 2)
             keep[p] = 0;
-        if (keep[p]) {
-            if (first == bl->n)
-                first = start[p];
+        if (keep[p])
             continue;
-        }
         for (size_t i = start[p]; i < start[p + 1]; i++)
             if (!bl->v[i].reason) {
                 bl->v[i].reason = "outside-article";
@@ -937,7 +930,7 @@ out:
     free(start);
     free(v);
     free(keep);
-    return first;
+    return page;
 }
 
 /* --- title -------------------------------------------------------------- */
@@ -1311,7 +1304,7 @@ static int s_process(void *state, const char *doc, size_t len, char **out, size_
         s_find_title(&bl);
     s_mark_boilerplate(&bl, st);
     /* Plain text may be a dump of a whole page: keep its story. */
-    if (!strcmp(format, "text") && s_mark_page_region(&bl) < bl.n && !meta.title) {
+    if (!strcmp(format, "text") && s_mark_page_region(&bl) && !meta.title) {
         int has_title = 0;
         for (size_t i = 0; i < bl.n; i++)
             has_title |= bl.v[i].is_title;
