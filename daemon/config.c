@@ -477,3 +477,15 @@ int pl_config_load(const char *path, const char *exe_dir, struct pl_config **out
     free(buf);
     return rc;
 }
+
+struct pl_config *pl_config_load_for(const char *path, const char *cmd)
+{
+    char err[1024];
+    struct pl_config *cfg = NULL;
+    if (pl_config_load(path, NULL, &cfg, err, sizeof(err)) != 0) {
+        fprintf(stderr, "pressline %s: %s\n", cmd, err);
+        return NULL;
+    }
+    pl_log_set_level(PL_LOG_WARN);
+    return cfg;
+}

@@ -65,4 +65,10 @@ int pl_config_load_text(const char *json, const char *origin, const char *exe_di
 
 void pl_config_free(struct pl_config **cfg);
 
+/* The configuration for a one-shot command (`pressline process`, `pressline
+ * eval`): loaded as pl_config_load does, the log level then set to warnings
+ * only. Returns it (caller frees with pl_config_free), or NULL with the
+ * reason printed on stderr after "pressline <cmd>: ". */
+struct pl_config *pl_config_load_for(const char *path, const char *cmd);
+
 #endif

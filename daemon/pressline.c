@@ -21,9 +21,7 @@
 
 #include "config.h"
 #include "curve.h"
-#include "eval_extract.h"
-#include "eval_ner.h"
-#include "eval_summary.h"
+#include "eval_cmd.h"
 #include "log.h"
 #include "pipeline.h"
 #include "worker.h"
@@ -356,20 +354,6 @@ done:
     return rc;
 }
 
-/* The configuration for a one-shot command, with only warnings logged.
- * Returns it (caller frees), or NULL with the reason printed. */
-static struct pl_config *s_load_config(const char *path, const char *cmd)
-{
-    char err[1024];
-    struct pl_config *cfg = NULL;
-    if (pl_config_load(path, NULL, &cfg, err, sizeof(err)) != 0) {
-        fprintf(stderr, "pressline %s: %s\n", cmd, err);
-        return NULL;
-    }
-    pl_log_set_level(PL_LOG_WARN);
-    return cfg;
-}
-
 static int s_process(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -397,7 +381,7 @@ static int s_process(int argc, char **argv)
         return 2;
     }
     char err[1024];
-    struct pl_config *cfg = s_load_config(config, "process");
+    struct pl_config *cfg = pl_config_load_for(config, "process");
     if (!cfg)
         return 1;
     struct pl_pipeline p;
@@ -541,93 +525,8 @@ int main(int argc, char **argv)
         return s_process(argc - 1, argv + 1);
     if (!strcmp(argv[1], "worker"))
         return s_worker(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "eval") && argc >= 3 && !strcmp(argv[2], "ner")) {
-        static const struct option opts[] = {
-            { "config", required_argument, NULL, 'c' }, { "stage", required_argument, NULL, 's' },
-            { "predict", required_argument, NULL, 'p' }, { NULL, 0, NULL, 0 },
-        };
-        const char *config = NULL, *stage = "entities", *predict = NULL;
-        int c;
-        optind = 1;
-        while ((c = getopt_long(argc - 2, argv + 2, "c:s:p:", opts, NULL)) != -1) {
-            switch (c) {
-            case 'c': config = optarg; break;
-            case 's': stage = optarg; break;
-            case 'p': predict = optarg; break;
-            default: s_usage(stderr); return 2;
-            }
-        }
-        if (optind != argc - 3) {
-            fprintf(stderr, "usage: pressline eval ner FILE [--config C] [--stage NAME] [--predict OUT]\n");
-            return 2;
-        }
-        struct pl_config *cfg = s_load_config(config, "eval ner");
-        if (!cfg)
-            return 1;
-        int rc = pl_eval_ner(cfg, stage, argv[2 + optind], predict, stdout);
-        pl_config_free(&cfg);
-        return rc == 0 ? 0 : 1;
-    }
-    if (!strcmp(argv[1], "eval") && argc >= 3 && !strcmp(argv[2], "extract")) {
-        static const struct option opts[] = {
-            { "config", required_argument, NULL, 'c' },
-            { "predict", required_argument, NULL, 'p' },
-            { "truth", required_argument, NULL, 't' },
-            { "pages", required_argument, NULL, 'g' },
-            { NULL, 0, NULL, 0 },
-        };
-        const char *config = NULL, *predict = NULL, *truth = NULL, *pages = NULL;
-        int c;
-        optind = 1;
-        while ((c = getopt_long(argc - 2, argv + 2, "c:p:t:g:", opts, NULL)) != -1) {
-            switch (c) {
-            case 'c': config = optarg; break;
-            case 'p': predict = optarg; break;
-            case 't': truth = optarg; break;
-            case 'g': pages = optarg; break;
-            default: s_usage(stderr); return 2;
-            }
-        }
-        int npos = argc - 2 - optind;
-        if (!((npos == 1 && !truth) || (npos == 0 && truth && pages))) {
-            fprintf(stderr, "usage: pressline eval extract EVALDATA.json [--pages DIR] [--config C] [--predict OUT.jsonl]\n"
-                            "       pressline eval extract --truth BODIES.json --pages DIR [--config C] [--predict OUT.jsonl]\n");
-            return 2;
-        }
-        struct pl_config *cfg = s_load_config(config, "eval extract");
-        if (!cfg)
-            return 1;
-        int rc = pl_eval_extract(cfg, npos ? argv[2 + optind] : NULL, truth, pages, predict, stdout);
-        pl_config_free(&cfg);
-        return rc == 0 ? 0 : 1;
-    }
-    if (!strcmp(argv[1], "eval") && argc >= 3 && !strcmp(argv[2], "summary")) {
-        static const struct option opts[] = {
-            { "config", required_argument, NULL, 'c' },
-            { "predict", required_argument, NULL, 'p' },
-            { NULL, 0, NULL, 0 },
-        };
-        const char *config = NULL, *predict = NULL;
-        int c;
-        optind = 1;
-        while ((c = getopt_long(argc - 2, argv + 2, "c:p:", opts, NULL)) != -1) {
-            switch (c) {
-            case 'c': config = optarg; break;
-            case 'p': predict = optarg; break;
-            default: s_usage(stderr); return 2;
-            }
-        }
-        if (optind != argc - 3) {
-            fprintf(stderr, "usage: pressline eval summary FILE.jsonl [--config C] [--predict OUT.jsonl]\n");
-            return 2;
-        }
-        struct pl_config *cfg = s_load_config(config, "eval summary");
-        if (!cfg)
-            return 1;
-        int rc = pl_eval_summary(cfg, argv[2 + optind], predict, stdout);
-        pl_config_free(&cfg);
-        return rc == 0 ? 0 : 1;
-    }
+    if (!strcmp(argv[1], "eval"))
+        return pl_eval_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "keygen")) {
         if (argc != 3) {
             fprintf(stderr, "usage: pressline keygen BASE   (writes BASE.secret and BASE.public)\n");

@@ -22,7 +22,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../daemon/conll.h"
+#include "conll.h"
 #include "ner.h"
 #include "text.h"
 
