@@ -85,9 +85,10 @@ int main(int argc, char **argv)
     double dt = pl_bench_now() - t0;
     printf("extract_bench: %zu pages, %.1f MB of HTML from %s, %d rounds, one thread\n", n,
            (double)bytes / 1e6, dir, rounds);
-    printf("  main-text extraction: %.1f MB/s (%.2f ms per page); %.1f%% of the bytes kept as text\n",
-           (double)bytes * rounds / 1e6 / dt, dt * 1e3 / ((double)n * rounds),
-           100.0 * (double)out / ((double)bytes * rounds));
+    printf(
+        "  main-text extraction: %.1f MB/s (%.2f ms per page); %.1f%% of the bytes kept as text\n",
+        (double)bytes * rounds / 1e6 / dt, dt * 1e3 / ((double)n * rounds),
+        100.0 * (double)out / ((double)bytes * rounds));
 
     /* The whole clean stage, through the plugin. */
     char err[1024];

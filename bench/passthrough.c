@@ -27,8 +27,14 @@ static int s_process(void *s, const char *doc, size_t len, char **out, size_t *o
 }
 
 PL_PLUGIN_EXPORT const struct pl_plugin pressline_plugin = {
-    .magic = PL_PLUGIN_MAGIC, .abi_version = PL_PLUGIN_ABI_VERSION,
-    .size = sizeof(struct pl_plugin), .flags = PL_PLUGIN_THREAD_SAFE,
-    .name = "passthrough", .version = "1.0", .description = "raw to text, nothing else",
-    .init = s_init, .process = s_process, .release = pl_doc_release,
+    .magic = PL_PLUGIN_MAGIC,
+    .abi_version = PL_PLUGIN_ABI_VERSION,
+    .size = sizeof(struct pl_plugin),
+    .flags = PL_PLUGIN_THREAD_SAFE,
+    .name = "passthrough",
+    .version = "1.0",
+    .description = "raw to text, nothing else",
+    .init = s_init,
+    .process = s_process,
+    .release = pl_doc_release,
 };

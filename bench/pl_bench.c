@@ -96,7 +96,8 @@ static int s_run(const char *label, const char *extra, int count, double rate)
             break;
         }
         uint64_t now = s_now_us();
-        const char *name = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "source"), "name")->valuestring;
+        const char *name =
+            cJSON_GetObjectItem(cJSON_GetObjectItem(j, "source"), "name")->valuestring;
         int idx = atoi(name + 1);
         if (!strcmp(topic, "article") && idx >= 0 && idx < count) {
             lat[got++] = now - sent[idx];
@@ -109,7 +110,8 @@ static int s_run(const char *label, const char *extra, int count, double rate)
     th_daemon_stop(&d, SIGTERM, 20000);
     qsort(lat, (size_t)got, sizeof(uint64_t), s_cmp);
     double secs = (double)(last - t0) / 1e6;
-    printf("%-28s %6d articles  %8.0f articles/s  latency p50 %7.2f ms  p99 %7.2f ms  max %7.2f ms%s\n",
+    printf("%-28s %6d articles  %8.0f articles/s  latency p50 %7.2f ms  p99 %7.2f ms  max %7.2f "
+           "ms%s\n",
            label, got, got / (secs > 0 ? secs : 1), got ? lat[got / 2] / 1000.0 : 0,
            got ? lat[(size_t)(got * 0.99)] / 1000.0 : 0, got ? lat[got - 1] / 1000.0 : 0,
            errors ? "  (errors!)" : "");
@@ -163,11 +165,11 @@ int main(int argc, char **argv)
     }
     setenv("PL_SOURCE_DIR", PL_BENCH_SOURCE_DIR, 0);
     printf("pl_bench: %d articles, %s, %s, %d worker%s per stage\n", count,
-           rate > 0 ? "paced" : "as fast as possible", durable ? "fsync on" : "fsync off",
-           workers, workers == 1 ? "" : "s");
+           rate > 0 ? "paced" : "as fast as possible", durable ? "fsync on" : "fsync off", workers,
+           workers == 1 ? "" : "s");
     int rc = 0;
-    char *common = th_path("\"durable\":%s,\"limits\":{\"max_in_flight\":256}",
-                           durable ? "true" : "false");
+    char *common =
+        th_path("\"durable\":%s,\"limits\":{\"max_in_flight\":256}", durable ? "true" : "false");
     if (!only || !strcmp(only, "real")) {
         char *extra = th_path("%s,\"stages\":[{\"name\":\"clean\",\"workers\":%d},"
                               "{\"name\":\"entities\",\"workers\":%d},"

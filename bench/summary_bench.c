@@ -61,7 +61,8 @@ int main(int argc, char **argv)
         int is_err = 1;
         if (cJSON_IsString(a) && strlen(a->valuestring) >= 3000 && strlen(a->valuestring) <= 5000 &&
             pl_pipeline_buffer(&p, "bench", a->valuestring, strlen(a->valuestring), 1, &out,
-                               &out_len, &is_err) == 0 && !is_err) {
+                               &out_len, &is_err) == 0 &&
+            !is_err) {
             docs = realloc(docs, (n + 1) * sizeof(char *));
             docs[n++] = out;
             bytes += strlen(a->valuestring);

@@ -112,7 +112,8 @@ static cJSON *s_source_json(const struct pl_source *src)
     bool exact = true, path_exact = true;
     if (!o)
         return NULL;
-    if (!s_add_name(o, "path", src->path, &path_exact) || !s_add_name(o, "name", src->name, &exact) ||
+    if (!s_add_name(o, "path", src->path, &path_exact) ||
+        !s_add_name(o, "name", src->name, &exact) ||
         !cJSON_AddNumberToObject(o, "bytes", (double)src->bytes) ||
         !(src->sha256[0] ? cJSON_AddStringToObject(o, "sha256", src->sha256)
                          : cJSON_AddNullToObject(o, "sha256")) ||
@@ -125,9 +126,10 @@ static cJSON *s_source_json(const struct pl_source *src)
         size_t n = strlen(src->name);
         size_t blen = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
         char *b = malloc(blen);
-        if (!b || !cJSON_AddStringToObject(o, "name_base64",
-                                           sodium_bin2base64(b, blen, (const unsigned char *)src->name,
-                                                             n, sodium_base64_VARIANT_ORIGINAL))) {
+        if (!b ||
+            !cJSON_AddStringToObject(o, "name_base64",
+                                     sodium_bin2base64(b, blen, (const unsigned char *)src->name, n,
+                                                       sodium_base64_VARIANT_ORIGINAL))) {
             free(b);
             cJSON_Delete(o);
             return NULL;
@@ -248,15 +250,14 @@ int pl_article_final(const char *doc, size_t len, uint64_t seq, const char *publ
     if (!o || !stages)
         goto out;
     /* Fixed order first, so the message reads the same every time. */
-    if (!cJSON_AddStringToObject(o, "schema", PL_SCHEMA_ARTICLE) ||
-        s_take(o, d, "id", NULL) || !cJSON_AddNumberToObject(o, "seq", (double)seq) ||
-        s_take(o, d, "source", NULL) || s_take(o, d, "received_at", NULL) ||
+    if (!cJSON_AddStringToObject(o, "schema", PL_SCHEMA_ARTICLE) || s_take(o, d, "id", NULL) ||
+        !cJSON_AddNumberToObject(o, "seq", (double)seq) || s_take(o, d, "source", NULL) ||
+        s_take(o, d, "received_at", NULL) ||
         !cJSON_AddStringToObject(o, "published_at", published_at) ||
         s_take(o, d, "title", cJSON_CreateNull) || s_take(o, d, "text", s_mk_empty_string) ||
         s_take(o, d, "language", s_mk_und) || s_take(o, d, "published", cJSON_CreateNull) ||
-        s_take(o, d, "removed", cJSON_CreateArray) ||
-        s_take(o, d, "entities", cJSON_CreateArray) || s_take(o, d, "dates", cJSON_CreateArray) ||
-        s_take(o, d, "summary", s_mk_empty_summary) ||
+        s_take(o, d, "removed", cJSON_CreateArray) || s_take(o, d, "entities", cJSON_CreateArray) ||
+        s_take(o, d, "dates", cJSON_CreateArray) || s_take(o, d, "summary", s_mk_empty_summary) ||
         s_take(o, d, "keywords", cJSON_CreateArray))
         goto out;
     for (size_t i = 0; i < nst; i++) {

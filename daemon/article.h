@@ -17,8 +17,8 @@ struct pl_source {
     const char *path; /* where the file was found, e.g. "inbox/a.txt" */
     const char *name; /* its file name */
     uint64_t bytes;
-    char sha256[65];  /* hex of the content; "" when it could not be read */
-    char id[17];      /* article id: the first 16 hex digits of sha256 */
+    char sha256[65];    /* hex of the content; "" when it could not be read */
+    char id[17];        /* article id: the first 16 hex digits of sha256 */
     const char *format; /* "text" */
 };
 

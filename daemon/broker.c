@@ -157,8 +157,8 @@ static void s_retry(struct pl_broker *b, struct pl_article *a, bool crashed)
         return;
     }
     PL_WARN("stage %s: %s; trying again (attempt %d of %d)", s->name,
-            crashed ? "a worker died holding an article" : "an article timed out",
-            a->attempts + 1, s->max_attempts);
+            crashed ? "a worker died holding an article" : "an article timed out", a->attempts + 1,
+            s->max_attempts);
     s_enter_stage(b, a, a->stage);
 }
 
@@ -168,8 +168,9 @@ static void s_pump(struct pl_stage_rt *s)
         struct pl_article *a = s->wait_head;
         struct pl_ident *w = &s->idle[--s->nidle];
         a->job = ++s->b->next_job;
-        struct pl_wire_msg m = { .type = PL_WIRE_JOB, .job = a->job, .body = a->doc,
-                                 .body_len = a->doc_len };
+        struct pl_wire_msg m = {
+            .type = PL_WIRE_JOB, .job = a->job, .body = a->doc, .body_len = a->doc_len
+        };
         int rc = pl_wire_send(s->router, w->id, w->len, &m, ZMQ_DONTWAIT);
         if (rc != 0) {
             /* The worker is gone (ROUTER_MANDATORY) or its pipe is full:
@@ -367,9 +368,8 @@ static void s_on_timer(uv_timer_t *t)
     }
 }
 
-int pl_broker_start(struct pl_broker *b, uv_loop_t *loop, void *zctx,
-                    const struct pl_config *cfg, pl_broker_cb on_done, pl_broker_cb on_failed,
-                    char *err, size_t errlen)
+int pl_broker_start(struct pl_broker *b, uv_loop_t *loop, void *zctx, const struct pl_config *cfg,
+                    pl_broker_cb on_done, pl_broker_cb on_failed, char *err, size_t errlen)
 {
     void *data = b->data;
     memset(b, 0, sizeof(*b));

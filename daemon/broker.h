@@ -35,7 +35,7 @@ struct pl_article {
     bool waiting, dispatched;
     uint64_t stage_started_ms, deadline_ms;
     int attempts, crashes, timeouts; /* in the current stage */
-    char *doc; /* current document JSON (owned, malloc) */
+    char *doc;                       /* current document JSON (owned, malloc) */
     size_t doc_len;
     struct pl_stage_time times[PL_MAX_STAGES];
     char fail_stage[64];
@@ -55,7 +55,7 @@ struct pl_stage_rt {
     struct pl_ident {
         unsigned char id[PL_WIRE_MAX_IDENT];
         size_t len;
-    } *idle;
+    } * idle;
     size_t nidle, capidle;
     /* Every worker seen: liveness (process workers heartbeat) and the job
      * it holds, so a dead worker's article can go to another. */
@@ -64,7 +64,7 @@ struct pl_stage_rt {
         uint64_t last_hb_ms;
         uint64_t job; /* 0: none */
         bool heartbeats;
-    } *workers;
+    } * workers;
     size_t nworkers, capworkers;
     struct pl_article *wait_head, *wait_tail;
     size_t nwait;
@@ -88,9 +88,8 @@ struct pl_broker {
 };
 
 /* Binds every stage's ROUTER. Returns 0, or -1 with err naming the endpoint. */
-int pl_broker_start(struct pl_broker *b, uv_loop_t *loop, void *zctx,
-                    const struct pl_config *cfg, pl_broker_cb on_done, pl_broker_cb on_failed,
-                    char *err, size_t errlen);
+int pl_broker_start(struct pl_broker *b, uv_loop_t *loop, void *zctx, const struct pl_config *cfg,
+                    pl_broker_cb on_done, pl_broker_cb on_failed, char *err, size_t errlen);
 
 /* Sends a (doc set, owned by a) into the first stage. */
 void pl_broker_submit(struct pl_broker *b, struct pl_article *a);

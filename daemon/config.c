@@ -126,8 +126,8 @@ static long long s_int(struct reader *r, const cJSON *obj, const char *key, cons
     if (!cJSON_IsNumber(v) || !(v->valuedouble >= (double)lo && v->valuedouble <= (double)hi) ||
         v->valuedouble != (double)(long long)v->valuedouble) {
         r->failed = 1;
-        s_err(r->err, r->errlen, "%s: \"%s\" must be an integer from %lld to %lld", r->origin,
-              path, lo, hi);
+        s_err(r->err, r->errlen, "%s: \"%s\" must be an integer from %lld to %lld", r->origin, path,
+              lo, hi);
         return lo;
     }
     return (long long)v->valuedouble;
@@ -185,8 +185,8 @@ void pl_config_free(struct pl_config **pcfg)
     *pcfg = NULL;
 }
 
-static int s_build(const cJSON *j, const char *origin, const char *exe_dir,
-                   struct pl_config **out, char *err, size_t errlen)
+static int s_build(const cJSON *j, const char *origin, const char *exe_dir, struct pl_config **out,
+                   char *err, size_t errlen)
 {
     struct reader r = { .origin = origin, .err = err, .errlen = errlen };
     struct pl_config *c = calloc(1, sizeof(*c));
@@ -210,9 +210,10 @@ static int s_build(const cJSON *j, const char *origin, const char *exe_dir,
         c->log_level = pl_log_level_parse(lvl);
         if (c->log_level < 0) {
             r.failed = 1;
-            s_err(err, errlen,
-                  "%s: \"log_level\" must be \"error\", \"warn\", \"info\" or \"debug\", not \"%s\"",
-                  origin, lvl);
+            s_err(
+                err, errlen,
+                "%s: \"log_level\" must be \"error\", \"warn\", \"info\" or \"debug\", not \"%s\"",
+                origin, lvl);
         }
     }
     free(lvl);
@@ -232,8 +233,10 @@ static int s_build(const cJSON *j, const char *origin, const char *exe_dir,
     c->pub_endpoint = s_str(&r, pub, "endpoint", "publish.endpoint", false);
     if (c->pub_endpoint && !strncmp(c->pub_endpoint, "inproc://", 9)) {
         r.failed = 1;
-        s_err(err, errlen, "%s: \"publish.endpoint\" must be ipc:// or tcp:// (subscribers run "
-              "in other processes)", origin);
+        s_err(err, errlen,
+              "%s: \"publish.endpoint\" must be ipc:// or tcp:// (subscribers run "
+              "in other processes)",
+              origin);
     }
     if (c->pub_endpoint)
         s_check_endpoint(&r, c->pub_endpoint, "publish.endpoint");
@@ -246,8 +249,8 @@ static int s_build(const cJSON *j, const char *origin, const char *exe_dir,
         s_check_endpoint(&r, c->replay_endpoint, "publish.replay_endpoint");
         if (!r.failed && c->pub_endpoint && !strcmp(c->pub_endpoint, c->replay_endpoint)) {
             r.failed = 1;
-            s_err(err, errlen, "%s: \"publish.replay_endpoint\" must differ from \"publish.endpoint\"",
-                  origin);
+            s_err(err, errlen,
+                  "%s: \"publish.replay_endpoint\" must differ from \"publish.endpoint\"", origin);
         }
     }
     c->pub_hwm = (int)s_int(&r, pub, "hwm", "publish.hwm", 1, 10000000);
@@ -280,9 +283,10 @@ static int s_build(const cJSON *j, const char *origin, const char *exe_dir,
         (int)s_int(&r, wk, "dead_after_ms", "workers.dead_after_ms", 20, 600000);
     if (!r.failed && c->worker_dead_after_ms <= 2 * c->worker_heartbeat_ms) {
         r.failed = 1;
-        s_err(err, errlen, "%s: \"workers.dead_after_ms\" (%d) must be more than twice "
-              "\"workers.heartbeat_ms\" (%d)", origin, c->worker_dead_after_ms,
-              c->worker_heartbeat_ms);
+        s_err(err, errlen,
+              "%s: \"workers.dead_after_ms\" (%d) must be more than twice "
+              "\"workers.heartbeat_ms\" (%d)",
+              origin, c->worker_dead_after_ms, c->worker_heartbeat_ms);
     }
     c->shutdown_timeout_ms =
         (int)s_int(&r, j, "shutdown_timeout_ms", "shutdown_timeout_ms", 0, 3600000);
@@ -348,17 +352,21 @@ static int s_build(const cJSON *j, const char *origin, const char *exe_dir,
                 sc->spawn = PL_SPAWN_NONE;
             else if (sp && strcmp(sp, "thread")) {
                 r.failed = 1;
-                s_err(err, errlen, "%s: \"%s\" must be \"thread\", \"process\" or \"none\", "
-                      "not \"%s\"", origin, p, sp);
+                s_err(err, errlen,
+                      "%s: \"%s\" must be \"thread\", \"process\" or \"none\", "
+                      "not \"%s\"",
+                      origin, p, sp);
             }
             free(sp);
         }
         if (!r.failed && sc->spawn != PL_SPAWN_THREAD && sc->endpoint &&
             !strncmp(sc->endpoint, "inproc://", 9)) {
             r.failed = 1;
-            s_err(err, errlen, "%s: stage \"%s\" has spawn \"%s\" but an inproc:// endpoint; "
-                  "workers in other processes need ipc:// or tcp://", origin,
-                  sc->name ? sc->name : "?", sc->spawn == PL_SPAWN_PROCESS ? "process" : "none");
+            s_err(err, errlen,
+                  "%s: stage \"%s\" has spawn \"%s\" but an inproc:// endpoint; "
+                  "workers in other processes need ipc:// or tcp://",
+                  origin, sc->name ? sc->name : "?",
+                  sc->spawn == PL_SPAWN_PROCESS ? "process" : "none");
         }
         const cJSON *opt = cJSON_GetObjectItemCaseSensitive(s, "options");
         if (!r.failed && opt && !cJSON_IsObject(opt)) {
@@ -379,8 +387,8 @@ static int s_build(const cJSON *j, const char *origin, const char *exe_dir,
                     s_err(err, errlen, "%s: stage name \"%s\" is used twice", origin, sc->name);
                 } else if (strcmp(c->stages[k].endpoint, sc->endpoint) == 0) {
                     r.failed = 1;
-                    s_err(err, errlen, "%s: stages \"%s\" and \"%s\" share the endpoint %s",
-                          origin, c->stages[k].name, sc->name, sc->endpoint);
+                    s_err(err, errlen, "%s: stages \"%s\" and \"%s\" share the endpoint %s", origin,
+                          c->stages[k].name, sc->name, sc->endpoint);
                 }
             }
         }

@@ -13,9 +13,9 @@
 
 struct pl_stage_cfg {
     char *name;
-    char *plugin;       /* as configured: a name ("clean") or a path */
-    char *plugin_path;  /* resolved path of the shared object */
-    char *endpoint;     /* inproc://, ipc:// or tcp:// */
+    char *plugin;      /* as configured: a name ("clean") or a path */
+    char *plugin_path; /* resolved path of the shared object */
+    char *endpoint;    /* inproc://, ipc:// or tcp:// */
     int workers;
     int timeout_ms;
     int max_attempts; /* crashes + timeouts in this stage before quarantine */

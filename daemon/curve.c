@@ -32,8 +32,10 @@ int pl_curve_read_key(const char *path, char out[PL_CURVE_KEY_LEN + 1], char *er
         s[--len] = '\0';
     unsigned char raw[32];
     if (len != PL_CURVE_KEY_LEN || !zmq_z85_decode(raw, s)) {
-        snprintf(err, errlen, "%s does not hold a CURVE key (40 characters of Z85 text, as "
-                 "pressline keygen writes)", path);
+        snprintf(err, errlen,
+                 "%s does not hold a CURVE key (40 characters of Z85 text, as "
+                 "pressline keygen writes)",
+                 path);
         return -1;
     }
     memcpy(out, s, PL_CURVE_KEY_LEN + 1);

@@ -62,31 +62,40 @@ int pl_plugin_open(const char *path, struct pl_plugin_handle **out, char *err, s
     }
     const struct pl_plugin *d = dlsym(dl, PL_PLUGIN_SYMBOL);
     if (!d) {
-        snprintf(err, errlen, "plugin %s does not export the symbol \"%s\"; is it a pressline plugin?",
-                 path, PL_PLUGIN_SYMBOL);
+        snprintf(err, errlen,
+                 "plugin %s does not export the symbol \"%s\"; is it a pressline plugin?", path,
+                 PL_PLUGIN_SYMBOL);
         goto fail;
     }
     if (d->magic != PL_PLUGIN_MAGIC) {
-        snprintf(err, errlen, "plugin %s: \"%s\" is not a pressline plugin descriptor (bad magic "
-                 "0x%08x)", path, PL_PLUGIN_SYMBOL, d->magic);
+        snprintf(err, errlen,
+                 "plugin %s: \"%s\" is not a pressline plugin descriptor (bad magic "
+                 "0x%08x)",
+                 path, PL_PLUGIN_SYMBOL, d->magic);
         goto fail;
     }
     if (d->abi_version != PL_PLUGIN_ABI_VERSION) {
-        snprintf(err, errlen, "plugin %s was built for plugin ABI version %u; this pressline "
+        snprintf(err, errlen,
+                 "plugin %s was built for plugin ABI version %u; this pressline "
                  "uses ABI version %u: rebuild the plugin against this pressline's "
-                 "<pressline/plugin.h>", path, d->abi_version, PL_PLUGIN_ABI_VERSION);
+                 "<pressline/plugin.h>",
+                 path, d->abi_version, PL_PLUGIN_ABI_VERSION);
         goto fail;
     }
     if (d->size != sizeof(struct pl_plugin)) {
-        snprintf(err, errlen, "plugin %s: descriptor is %u bytes, ABI version %u expects %zu: "
-                 "it was built with a different <pressline/plugin.h>", path, d->size,
-                 PL_PLUGIN_ABI_VERSION, sizeof(struct pl_plugin));
+        snprintf(err, errlen,
+                 "plugin %s: descriptor is %u bytes, ABI version %u expects %zu: "
+                 "it was built with a different <pressline/plugin.h>",
+                 path, d->size, PL_PLUGIN_ABI_VERSION, sizeof(struct pl_plugin));
         goto fail;
     }
     if (!d->name || !d->version || !d->init || !d->process || !d->release) {
         snprintf(err, errlen, "plugin %s: descriptor lacks %s", path,
-                 !d->name ? "a name" : !d->version ? "a version" : !d->init ? "init()"
-                 : !d->process ? "process()" : "release()");
+                 !d->name      ? "a name"
+                 : !d->version ? "a version"
+                 : !d->init    ? "init()"
+                 : !d->process ? "process()"
+                               : "release()");
         goto fail;
     }
     struct pl_plugin_handle *h = calloc(1, sizeof(*h));
@@ -116,8 +125,7 @@ void pl_plugin_close(struct pl_plugin_handle **ph)
 }
 
 int pl_plugin_instance_init(struct pl_plugin_instance *inst, const struct pl_plugin_handle *h,
-                            const char *stage, const char *options_json, char *err,
-                            size_t errlen)
+                            const char *stage, const char *options_json, char *err, size_t errlen)
 {
     memset(inst, 0, sizeof(*inst));
     snprintf(inst->stage, sizeof(inst->stage), "%s", stage);

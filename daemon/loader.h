@@ -34,8 +34,7 @@ struct pl_plugin_instance {
 /* Calls init() with options (JSON object text or NULL). Returns 0 or -1 with
  * err naming the stage and the plugin's own message. */
 int pl_plugin_instance_init(struct pl_plugin_instance *inst, const struct pl_plugin_handle *h,
-                            const char *stage, const char *options_json, char *err,
-                            size_t errlen);
+                            const char *stage, const char *options_json, char *err, size_t errlen);
 
 void pl_plugin_instance_fini(struct pl_plugin_instance *inst);
 

@@ -53,7 +53,10 @@ void pl_log(int level, const char *fmt, ...)
     char ts[32];
     strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
     fprintf(stderr, "%s.%03ldZ %-5s %s\n", ts, (long)(tv.tv_usec / 1000),
-            s_names[level < 0 ? 0 : level > 3 ? 3 : level], msg);
+            s_names[level < 0   ? 0
+                    : level > 3 ? 3
+                                : level],
+            msg);
 }
 
 const char *pl_strerror(int rc, char *buf, size_t len)

@@ -31,7 +31,8 @@ void pl_nameset_free(struct pl_nameset *s)
 /* Slot holding name, or -1. */
 static long s_find(const struct pl_nameset *s, const char *name)
 {
-    for (size_t i = pl_hash(name, strlen(name)) & (s->cap - 1), n = 0; n < s->cap; i = (i + 1) & (s->cap - 1), n++) {
+    for (size_t i = pl_hash(name, strlen(name)) & (s->cap - 1), n = 0; n < s->cap;
+         i = (i + 1) & (s->cap - 1), n++) {
         if (!s->slots[i])
             return -1;
         if (s->slots[i] != TOMB && strcmp(s->slots[i], name) == 0)

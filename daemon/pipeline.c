@@ -12,8 +12,7 @@
 #include "config.h"
 #include "spool.h"
 
-int pl_pipeline_open(struct pl_pipeline *p, const struct pl_config *cfg, char *err,
-                     size_t errlen)
+int pl_pipeline_open(struct pl_pipeline *p, const struct pl_config *cfg, char *err, size_t errlen)
 {
     memset(p, 0, sizeof(*p));
     p->cfg = cfg;
@@ -30,8 +29,8 @@ int pl_pipeline_open(struct pl_pipeline *p, const struct pl_config *cfg, char *e
             snprintf(err, errlen, "out of memory");
             goto fail;
         }
-        if (pl_plugin_instance_init(p->inst[i], p->h[i], sc->name, sc->options_json, err,
-                                    errlen) != 0) {
+        if (pl_plugin_instance_init(p->inst[i], p->h[i], sc->name, sc->options_json, err, errlen) !=
+            0) {
             free(p->inst[i]);
             p->inst[i] = NULL;
             goto fail;
@@ -114,7 +113,8 @@ static int s_run(struct pl_pipeline *p, struct pl_source *src, const char *recei
     int rc = pl_article_final(doc, doc_len, seq, published, times, p->n, out, out_len);
     if (rc == -EINVAL) {
         stage = p->cfg->stages[p->n - 1].name;
-        snprintf(reason, sizeof(reason), "the last stage returned a document that is not a JSON object");
+        snprintf(reason, sizeof(reason),
+                 "the last stage returned a document that is not a JSON object");
         goto fail;
     }
     free(doc);

@@ -23,8 +23,7 @@ struct pl_pipeline {
 
 /* Loads every stage's plugin and one instance each. Returns 0, or -1 with
  * err. */
-int pl_pipeline_open(struct pl_pipeline *p, const struct pl_config *cfg, char *err,
-                     size_t errlen);
+int pl_pipeline_open(struct pl_pipeline *p, const struct pl_config *cfg, char *err, size_t errlen);
 void pl_pipeline_close(struct pl_pipeline *p);
 
 /* Runs the file at path through the chain. *out receives the article JSON

@@ -28,37 +28,40 @@
 
 static void s_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: pressline sub [--endpoint E] [--topic T]... [--count N] [--timeout S]\n"
-            "                     [--since SEQ [--replay E]] [--server-key FILE]\n"
-            "       pressline process [--config FILE] FILE...\n"
-            "       pressline worker --connect ENDPOINT --stage NAME --plugin PATH [--options JSON]\n"
-            "                        [--heartbeat-ms N] [--server-key FILE] [--exit-with-parent]\n"
-            "       pressline keygen BASE\n"
-            "       pressline eval ner FILE [--config C] [--stage NAME] [--predict OUT]\n"
-            "       pressline eval summary FILE.jsonl [--config C] [--predict OUT.jsonl]\n"
-            "       pressline eval extract EVALDATA.json [--pages DIR] | --truth BODIES.json --pages DIR\n"
-            "\n"
-            "sub      subscribe to a running presslined and print one JSON object per line.\n"
-            "         --endpoint  default tcp://127.0.0.1:5556\n"
-            "         --topic     article, error or status; repeatable (default: article and error)\n"
-            "         --count N   exit 0 after N messages\n"
-            "         --timeout S exit 1 if no message arrives for S seconds (default: wait forever)\n"
-            "         --since SEQ first every message after SEQ from the daemon's durable record\n"
-            "                     (--replay, default tcp://127.0.0.1:5557), then live, without\n"
-            "                     gaps or repeats: a gap in seq is filled from the record\n"
-            "process  run the configured plugin chain on each FILE without the daemon and print\n"
-            "         the JSON the daemon would publish; exit 1 if any file failed.\n"
-            "worker   host one plugin for a stage outside the daemon: connect to the stage's\n"
-            "         endpoint (ipc:// or tcp://), take articles, heartbeat every N ms (1000).\n"
-            "keygen   write a CURVE key pair for security.curve_secret_key_file / --server-key.\n"
-            "eval ner score the entities stage on a CoNLL-2003 file (conlleval-style P/R/F1);\n"
-            "eval summary  ROUGE-1/2/Lsum of the summaries and of lead-3 on {id,article,highlights} rows;\n"
-            "eval extract  main-text extraction on trafilatura's snippets or by word 4-grams;\n"
-            "         --pages DIR reads each page as DIR/NAME.txt or DIR/NAME (text dumps of the\n"
-            "         pages, say); --predict writes {id, text} per page.\n"
-            "--predict (ner) writes each line with the predicted tag (BIO) appended.\n"
-            "--server-key FILE: the daemon's public key, when its tcp endpoints use CURVE.\n");
+    fprintf(
+        f,
+        "usage: pressline sub [--endpoint E] [--topic T]... [--count N] [--timeout S]\n"
+        "                     [--since SEQ [--replay E]] [--server-key FILE]\n"
+        "       pressline process [--config FILE] FILE...\n"
+        "       pressline worker --connect ENDPOINT --stage NAME --plugin PATH [--options JSON]\n"
+        "                        [--heartbeat-ms N] [--server-key FILE] [--exit-with-parent]\n"
+        "       pressline keygen BASE\n"
+        "       pressline eval ner FILE [--config C] [--stage NAME] [--predict OUT]\n"
+        "       pressline eval summary FILE.jsonl [--config C] [--predict OUT.jsonl]\n"
+        "       pressline eval extract EVALDATA.json [--pages DIR] | --truth BODIES.json --pages "
+        "DIR\n"
+        "\n"
+        "sub      subscribe to a running presslined and print one JSON object per line.\n"
+        "         --endpoint  default tcp://127.0.0.1:5556\n"
+        "         --topic     article, error or status; repeatable (default: article and error)\n"
+        "         --count N   exit 0 after N messages\n"
+        "         --timeout S exit 1 if no message arrives for S seconds (default: wait forever)\n"
+        "         --since SEQ first every message after SEQ from the daemon's durable record\n"
+        "                     (--replay, default tcp://127.0.0.1:5557), then live, without\n"
+        "                     gaps or repeats: a gap in seq is filled from the record\n"
+        "process  run the configured plugin chain on each FILE without the daemon and print\n"
+        "         the JSON the daemon would publish; exit 1 if any file failed.\n"
+        "worker   host one plugin for a stage outside the daemon: connect to the stage's\n"
+        "         endpoint (ipc:// or tcp://), take articles, heartbeat every N ms (1000).\n"
+        "keygen   write a CURVE key pair for security.curve_secret_key_file / --server-key.\n"
+        "eval ner score the entities stage on a CoNLL-2003 file (conlleval-style P/R/F1);\n"
+        "eval summary  ROUGE-1/2/Lsum of the summaries and of lead-3 on {id,article,highlights} "
+        "rows;\n"
+        "eval extract  main-text extraction on trafilatura's snippets or by word 4-grams;\n"
+        "         --pages DIR reads each page as DIR/NAME.txt or DIR/NAME (text dumps of the\n"
+        "         pages, say); --predict writes {id, text} per page.\n"
+        "--predict (ner) writes each line with the predicted tag (BIO) appended.\n"
+        "--server-key FILE: the daemon's public key, when its tcp endpoints use CURVE.\n");
 }
 
 static int s_parse_num(const char *s, double *out)
@@ -148,7 +151,8 @@ static int s_replay(struct catchup *c, int timeout_ms)
                 more_frames = zmq_msg_more(&f[nf]);
                 nf++;
             }
-            bool end = nf >= 1 && zmq_msg_size(&f[0]) == 3 && !memcmp(zmq_msg_data(&f[0]), "END", 3);
+            bool end =
+                nf >= 1 && zmq_msg_size(&f[0]) == 3 && !memcmp(zmq_msg_data(&f[0]), "END", 3);
             if (!end && nf == 3 && zmq_msg_size(&f[0]) == 3 &&
                 !memcmp(zmq_msg_data(&f[0]), "MSG", 3)) {
                 uint64_t seq = s_msg_seq(zmq_msg_data(&f[2]), zmq_msg_size(&f[2]));
@@ -175,11 +179,15 @@ static int s_replay(struct catchup *c, int timeout_ms)
 static int s_sub(int argc, char **argv)
 {
     static const struct option opts[] = {
-        { "endpoint", required_argument, NULL, 'e' }, { "topic", required_argument, NULL, 't' },
-        { "count", required_argument, NULL, 'n' },    { "timeout", required_argument, NULL, 'T' },
-        { "since", required_argument, NULL, 'S' },    { "replay", required_argument, NULL, 'R' },
+        { "endpoint", required_argument, NULL, 'e' },
+        { "topic", required_argument, NULL, 't' },
+        { "count", required_argument, NULL, 'n' },
+        { "timeout", required_argument, NULL, 'T' },
+        { "since", required_argument, NULL, 'S' },
+        { "replay", required_argument, NULL, 'R' },
         { "server-key", required_argument, NULL, 'k' },
-        { "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
     };
     const char *endpoint = "tcp://127.0.0.1:5556";
     const char *topics[16];
@@ -189,9 +197,7 @@ static int s_sub(int argc, char **argv)
     char server_key[PL_CURVE_KEY_LEN + 1] = "", kerr[512];
     while ((c = getopt_long(argc, argv, "e:t:n:T:S:R:k:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'e':
-            endpoint = optarg;
-            break;
+        case 'e': endpoint = optarg; break;
         case 't':
             if (ntopics == 16) {
                 fprintf(stderr, "pressline sub: at most 16 topics\n");
@@ -201,7 +207,8 @@ static int s_sub(int argc, char **argv)
             break;
         case 'n':
             if (s_parse_num(optarg, &count) != 0 || count != (long)count) {
-                fprintf(stderr, "pressline sub: --count needs a whole number, not \"%s\"\n", optarg);
+                fprintf(stderr, "pressline sub: --count needs a whole number, not \"%s\"\n",
+                        optarg);
                 return 2;
             }
             break;
@@ -217,21 +224,15 @@ static int s_sub(int argc, char **argv)
                 return 2;
             }
             break;
-        case 'R':
-            replay = optarg;
-            break;
+        case 'R': replay = optarg; break;
         case 'k':
             if (pl_curve_read_key(optarg, server_key, kerr, sizeof(kerr)) != 0) {
                 fprintf(stderr, "pressline sub: %s\n", kerr);
                 return 2;
             }
             break;
-        case 'h':
-            s_usage(stdout);
-            return 0;
-        default:
-            s_usage(stderr);
-            return 2;
+        case 'h': s_usage(stdout); return 0;
+        default: s_usage(stderr); return 2;
         }
     }
     if (ntopics == 0) {
@@ -254,9 +255,13 @@ static int s_sub(int argc, char **argv)
         return 1;
     }
     int rc = 0;
-    struct catchup cu = { .ctx = ctx, .endpoint = replay, .server_key = server_key,
+    struct catchup cu = { .ctx = ctx,
+                          .endpoint = replay,
+                          .server_key = server_key,
                           .last = since > 0 ? (uint64_t)since : 0,
-                          .count = (long)count, .topics = topics, .ntopics = ntopics };
+                          .count = (long)count,
+                          .topics = topics,
+                          .ntopics = ntopics };
     if (since >= 0) {
         /* Live first (buffered meanwhile), then the record: nothing falls
          * between the two. */
@@ -332,10 +337,12 @@ static int s_sub(int argc, char **argv)
              * (A jump after a daemon crash is counted too.) */
             uint64_t seq = s_msg_seq(zmq_msg_data(&body), zmq_msg_size(&body));
             if (seq && cu.last && seq > cu.last + 1) {
-                fprintf(stderr, "pressline sub: missed %llu message%s (seq %llu to %llu); "
-                        "--since %llu fetches them\n", (unsigned long long)(seq - cu.last - 1),
-                        seq - cu.last - 1 == 1 ? "" : "s", (unsigned long long)cu.last + 1,
-                        (unsigned long long)seq - 1, (unsigned long long)cu.last);
+                fprintf(stderr,
+                        "pressline sub: missed %llu message%s (seq %llu to %llu); "
+                        "--since %llu fetches them\n",
+                        (unsigned long long)(seq - cu.last - 1), seq - cu.last - 1 == 1 ? "" : "s",
+                        (unsigned long long)cu.last + 1, (unsigned long long)seq - 1,
+                        (unsigned long long)cu.last);
             }
             if (seq)
                 cu.last = seq;
@@ -365,15 +372,9 @@ static int s_process(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'c':
-            config = optarg;
-            break;
-        case 'h':
-            s_usage(stdout);
-            return 0;
-        default:
-            s_usage(stderr);
-            return 2;
+        case 'c': config = optarg; break;
+        case 'h': s_usage(stdout); return 0;
+        default: s_usage(stderr); return 2;
         }
     }
     if (optind >= argc) {
@@ -425,9 +426,12 @@ static void s_on_term(int sig)
 static int s_worker(int argc, char **argv)
 {
     static const struct option opts[] = {
-        { "connect", required_argument, NULL, 'e' }, { "stage", required_argument, NULL, 's' },
-        { "plugin", required_argument, NULL, 'p' },  { "options", required_argument, NULL, 'o' },
-        { "heartbeat-ms", required_argument, NULL, 'b' }, { "help", no_argument, NULL, 'h' },
+        { "connect", required_argument, NULL, 'e' },
+        { "stage", required_argument, NULL, 's' },
+        { "plugin", required_argument, NULL, 'p' },
+        { "options", required_argument, NULL, 'o' },
+        { "heartbeat-ms", required_argument, NULL, 'b' },
+        { "help", no_argument, NULL, 'h' },
         { "exit-with-parent", no_argument, NULL, 'P' },
         { "server-key", required_argument, NULL, 'k' },
         { "server-public", required_argument, NULL, 'K' },
@@ -445,7 +449,8 @@ static int s_worker(int argc, char **argv)
         case 'o': options = optarg; break;
         case 'b':
             if (s_parse_num(optarg, &hb) != 0 || hb < 10 || hb > 60000) {
-                fprintf(stderr, "pressline worker: --heartbeat-ms needs 10 to 60000, not \"%s\"\n", optarg);
+                fprintf(stderr, "pressline worker: --heartbeat-ms needs 10 to 60000, not \"%s\"\n",
+                        optarg);
                 return 2;
             }
             break;
@@ -480,7 +485,10 @@ static int s_worker(int argc, char **argv)
         return 2;
     }
     if (!strncmp(endpoint, "inproc://", 9)) {
-        fprintf(stderr, "pressline worker: %s is inside the daemon; a worker process needs ipc:// or tcp://\n", endpoint);
+        fprintf(
+            stderr,
+            "pressline worker: %s is inside the daemon; a worker process needs ipc:// or tcp://\n",
+            endpoint);
         return 2;
     }
     struct pl_plugin_handle *h = NULL;
@@ -501,7 +509,8 @@ static int s_worker(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     PL_INFO("worker for stage %s: plugin %s %s, connecting to %s", stage, h->desc->name,
             h->desc->version, endpoint);
-    const struct pl_worker_opts wo = { .heartbeat_ms = (int)hb, .stop = &s_stop,
+    const struct pl_worker_opts wo = { .heartbeat_ms = (int)hb,
+                                       .stop = &s_stop,
                                        .server_key = server_key[0] ? server_key : NULL };
     int rc = pl_worker_run(ctx, endpoint, inst, &wo);
     if (rc != 0 && !s_stop)
@@ -529,7 +538,8 @@ int main(int argc, char **argv)
         return pl_eval_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "keygen")) {
         if (argc != 3) {
-            fprintf(stderr, "usage: pressline keygen BASE   (writes BASE.secret and BASE.public)\n");
+            fprintf(stderr,
+                    "usage: pressline keygen BASE   (writes BASE.secret and BASE.public)\n");
             return 2;
         }
         char err[512];
@@ -538,7 +548,8 @@ int main(int argc, char **argv)
             return 1;
         }
         printf("wrote %s.secret (keep it private; for security.curve_secret_key_file) and "
-               "%s.public (for --server-key)\n", argv[2], argv[2]);
+               "%s.public (for --server-key)\n",
+               argv[2], argv[2]);
         return 0;
     }
     fprintf(stderr, "pressline: unknown command \"%s\"\n", argv[1]);

@@ -30,35 +30,20 @@ static void s_usage(FILE *f)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        { "config", required_argument, NULL, 'c' },
-        { "check", no_argument, NULL, 'k' },
-        { "print-config", no_argument, NULL, 'p' },
-        { "log-level", required_argument, NULL, 'l' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
+        { "config", required_argument, NULL, 'c' }, { "check", no_argument, NULL, 'k' },
+        { "print-config", no_argument, NULL, 'p' }, { "log-level", required_argument, NULL, 'l' },
+        { "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
     };
     const char *config = NULL, *level = NULL;
     int check = 0, c;
     while ((c = getopt_long(argc, argv, "c:l:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'c':
-            config = optarg;
-            break;
-        case 'k':
-            check = 1;
-            break;
-        case 'p':
-            fputs(pl_default_config_json, stdout);
-            return 0;
-        case 'l':
-            level = optarg;
-            break;
-        case 'h':
-            s_usage(stdout);
-            return 0;
-        default:
-            s_usage(stderr);
-            return 2;
+        case 'c': config = optarg; break;
+        case 'k': check = 1; break;
+        case 'p': fputs(pl_default_config_json, stdout); return 0;
+        case 'l': level = optarg; break;
+        case 'h': s_usage(stdout); return 0;
+        default: s_usage(stderr); return 2;
         }
     }
     if (optind < argc) {

@@ -97,8 +97,9 @@ static void s_spawn(struct pl_proc *w)
         { .flags = UV_INHERIT_FD, .data.fd = 2 },
         { .flags = UV_INHERIT_FD, .data.fd = 2 },
     };
-    uv_process_options_t o = { .exit_cb = s_on_exit, .file = w->argv[0], .args = w->argv,
-                               .stdio_count = 3, .stdio = stdio };
+    uv_process_options_t o = {
+        .exit_cb = s_on_exit, .file = w->argv[0], .args = w->argv, .stdio_count = 3, .stdio = stdio
+    };
     w->handle.data = w;
     int rc = uv_spawn(p->loop, &w->handle, &o);
     p->open_handles++;

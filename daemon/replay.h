@@ -23,8 +23,8 @@
 
 struct pl_replay_entry {
     uint64_t seq;
-    char *path;    /* owned */
-    int is_error;  /* topic "error", else "article" */
+    char *path;   /* owned */
+    int is_error; /* topic "error", else "article" */
 };
 
 struct pl_replay {

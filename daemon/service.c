@@ -70,7 +70,7 @@ struct service {
     struct name_node {
         struct name_node *next;
         char name[];
-    } *pending_head, *pending_tail;
+    } * pending_head, *pending_tail;
     size_t npending;
     char **recovered;
     size_t nrecovered, recovered_at;
@@ -160,8 +160,8 @@ static void s_writer_work(uv_work_t *w)
         free(it->out);
         it->out = NULL;
         if (!it->failed) {
-            int rc = pl_article_final(it->a.doc, it->a.doc_len, it->seq, published_at,
-                                      it->a.times, sv->broker.nstages, &it->out, &it->out_len);
+            int rc = pl_article_final(it->a.doc, it->a.doc_len, it->seq, published_at, it->a.times,
+                                      sv->broker.nstages, &it->out, &it->out_len);
             if (rc == -EINVAL) {
                 /* Only a broken plugin gets here; the worker checks results. */
                 it->failed = true;
@@ -234,7 +234,8 @@ static void s_writer_after(uv_work_t *w, int status)
         if (it->write_rc != 0) {
             char eb[128];
             PL_ERR("%s: cannot write the %s (%s); the file stays in the spool and is retried "
-                   "in %d ms", it->name, it->failed ? "failure record" : "result",
+                   "in %d ms",
+                   it->name, it->failed ? "failure record" : "result",
                    pl_strerror(it->write_rc, eb, sizeof(eb)), RETRY_MS);
             *rtail = it;
             rtail = &it->next;
@@ -251,8 +252,8 @@ static void s_writer_after(uv_work_t *w, int status)
         if (it->failed) {
             sv->failed++;
             PL_WARN("%s (id %s): failed in %s: %s; moved to %s/%s", it->name, it->src.id,
-                    it->fail_stage ? it->fail_stage : "intake", it->a.fail_reason,
-                    sv->cfg->failed, it->failed_name);
+                    it->fail_stage ? it->fail_stage : "intake", it->a.fail_reason, sv->cfg->failed,
+                    it->failed_name);
             pl_publisher_send(&sv->pub, "error", it->out, it->out_len);
         } else {
             sv->processed++;
@@ -301,8 +302,8 @@ static void s_writer_kick(struct service *sv)
     while (sv->wq_head && n < WRITER_BATCH) {
         struct item *it = sv->wq_head;
         if (pl_seq_take(&sv->seq, &it->seq) != 0) {
-            PL_ERR("cannot reserve sequence numbers in %s/seq; retrying in %d ms",
-                   sv->cfg->spool, RETRY_MS);
+            PL_ERR("cannot reserve sequence numbers in %s/seq; retrying in %d ms", sv->cfg->spool,
+                   RETRY_MS);
             uv_timer_start(&sv->retry_timer, s_on_retry, RETRY_MS, 0);
             break;
         }
@@ -385,8 +386,7 @@ static void s_start(struct service *sv, const char *work_name, const char *name)
 
 static void s_pump(struct service *sv)
 {
-    while (!sv->stopping && !sv->write_blocked &&
-           sv->in_flight < (size_t)sv->cfg->max_in_flight) {
+    while (!sv->stopping && !sv->write_blocked && sv->in_flight < (size_t)sv->cfg->max_in_flight) {
         if (sv->recovered_at < sv->nrecovered) {
             char *w = sv->recovered[sv->recovered_at++];
             s_start(sv, w, pl_spool_orig_name(w));
@@ -486,7 +486,8 @@ static void s_close_all(struct service *sv)
     size_t left = pl_broker_abandon(&sv->broker, s_abandoned);
     if (left)
         PL_WARN("shutdown deadline reached: %zu article%s stay in %s/work and are processed "
-                "at the next start", left, left == 1 ? "" : "s", sv->cfg->spool);
+                "at the next start",
+                left, left == 1 ? "" : "s", sv->cfg->spool);
     pl_broker_close(&sv->broker, s_on_broker_closed);
     pl_procs_stop(&sv->procs, 1000, NULL);
     pl_replay_close(&sv->replay);
@@ -503,8 +504,8 @@ static void s_maybe_finish_stop(struct service *sv)
         return;
     /* Articles waiting for the writer are finished before we go, unless a
      * write keeps failing (then they stay in the spool). */
-    if (sv->in_flight == 0 || (!sv->broker.in_flight && sv->wq_head &&
-                               uv_is_active((uv_handle_t *)&sv->retry_timer)))
+    if (sv->in_flight == 0 ||
+        (!sv->broker.in_flight && sv->wq_head && uv_is_active((uv_handle_t *)&sv->retry_timer)))
         s_close_all(sv);
 }
 
@@ -585,7 +586,8 @@ static int s_start_workers(struct service *sv)
         int n = sc->workers;
         if (!(sv->plugins[i]->desc->flags & PL_PLUGIN_THREAD_SAFE) && n > 1) {
             PL_WARN("stage %s: plugin %s is not marked thread-safe; running 1 worker thread, "
-                    "not %d", sc->name, sv->plugins[i]->desc->name, n);
+                    "not %d",
+                    sc->name, sv->plugins[i]->desc->name, n);
             n = 1;
         }
         for (int k = 0; k < n; k++) {
@@ -595,9 +597,8 @@ static int s_start_workers(struct service *sv)
             sv->workers[sv->nworkers++] = w;
             w->zctx = sv->zctx;
             w->endpoint = strdup(sc->endpoint);
-            if (!w->endpoint ||
-                pl_plugin_instance_init(&w->inst, sv->plugins[i], sc->name, sc->options_json,
-                                        err, sizeof(err)) != 0) {
+            if (!w->endpoint || pl_plugin_instance_init(&w->inst, sv->plugins[i], sc->name,
+                                                        sc->options_json, err, sizeof(err)) != 0) {
                 PL_ERR("%s", w->endpoint ? err : "out of memory");
                 return -1;
             }
@@ -628,8 +629,7 @@ static size_t s_stop_workers(struct service *sv)
         uint64_t now = uv_hrtime() / 1000000u;
         int left = now < deadline ? (int)(deadline - now) : 0;
         if (pl_worker_join(w, left) != 0) {
-            PL_WARN("stage %s: a worker is stuck in its plugin; leaving it behind",
-                    w->inst.stage);
+            PL_WARN("stage %s: a worker is stuck in its plugin; leaving it behind", w->inst.stage);
             sv->workers[i] = NULL;
             stuck++;
             continue;
@@ -754,9 +754,9 @@ int pl_service_run(const struct pl_config *cfg)
     uv_signal_start(&sv->sigint, s_on_signal, SIGINT);
     uv_signal_start(&sv->sigterm, s_on_signal, SIGTERM);
     sv->started_ms = uv_now(&sv->loop);
-    PL_INFO("watching %s; publishing on %s (replay on %s, %zu messages); results in %s",
-            cfg->inbox, cfg->pub_endpoint, *cfg->replay_endpoint ? cfg->replay_endpoint : "none",
-            sv->replay.n, cfg->outbox);
+    PL_INFO("watching %s; publishing on %s (replay on %s, %zu messages); results in %s", cfg->inbox,
+            cfg->pub_endpoint, *cfg->replay_endpoint ? cfg->replay_endpoint : "none", sv->replay.n,
+            cfg->outbox);
     s_pump(sv);
 
     uv_run(&sv->loop, UV_RUN_DEFAULT);

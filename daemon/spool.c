@@ -76,8 +76,10 @@ int pl_spool_open(struct pl_spool *sp, const struct pl_config *cfg, char *err, s
     /* A rename is atomic only within one file system. */
     struct stat a, b;
     if (fstat(sp->inbox_fd, &a) == 0 && fstat(sp->work_fd, &b) == 0 && a.st_dev != b.st_dev) {
-        snprintf(err, errlen, "the inbox %s and the spool %s must be on the same file system "
-                 "(files are claimed by rename)", cfg->inbox, cfg->spool);
+        snprintf(err, errlen,
+                 "the inbox %s and the spool %s must be on the same file system "
+                 "(files are claimed by rename)",
+                 cfg->inbox, cfg->spool);
         pl_spool_close(sp);
         return -1;
     }
@@ -86,8 +88,8 @@ int pl_spool_open(struct pl_spool *sp, const struct pl_config *cfg, char *err, s
 
 void pl_spool_close(struct pl_spool *sp)
 {
-    int *fds[] = { &sp->inbox_fd, &sp->work_fd, &sp->outbox_fd, &sp->done_fd, &sp->failed_fd,
-                   &sp->spool_fd };
+    int *fds[] = { &sp->inbox_fd, &sp->work_fd,   &sp->outbox_fd,
+                   &sp->done_fd,  &sp->failed_fd, &sp->spool_fd };
     for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
         if (*fds[i] >= 0)
             close(*fds[i]);
@@ -101,7 +103,8 @@ static void s_make_key(char key[PL_KEY_LEN + 1])
     static atomic_uint counter;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    unsigned long long ms = (unsigned long long)ts.tv_sec * 1000ull + (unsigned long long)ts.tv_nsec / 1000000ull;
+    unsigned long long ms =
+        (unsigned long long)ts.tv_sec * 1000ull + (unsigned long long)ts.tv_nsec / 1000000ull;
     snprintf(key, PL_KEY_LEN + 1, "%012llx%06x_", ms & 0xffffffffffffull,
              atomic_fetch_add(&counter, 1) & 0xffffff);
 }
@@ -124,8 +127,7 @@ const char *pl_spool_orig_name(const char *work_name)
     return u && u - work_name == PL_KEY_LEN - 1 ? u + 1 : work_name;
 }
 
-int pl_spool_read(struct pl_spool *sp, const char *work_name, size_t max, void **data,
-                  size_t *len)
+int pl_spool_read(struct pl_spool *sp, const char *work_name, size_t max, void **data, size_t *len)
 {
     if (sp->follow_symlinks) {
         /* The claim moved the link itself into work/: a relative target
@@ -147,12 +149,13 @@ const char *pl_refusal_reason(int rc, size_t len, size_t max, const char **forma
     char eb[128];
     switch (rc) {
     case -EFBIG:
-        snprintf(buf, n, "file is %zu bytes, over the limit of %zu bytes (limits.max_bytes)",
-                 len, max);
+        snprintf(buf, n, "file is %zu bytes, over the limit of %zu bytes (limits.max_bytes)", len,
+                 max);
         break;
     case -ELOOP:
         *format = "symlink";
-        snprintf(buf, n, "is a symbolic link; pressline does not follow links out of the "
+        snprintf(buf, n,
+                 "is a symbolic link; pressline does not follow links out of the "
                  "inbox: move the file itself in");
         break;
     case -EISDIR:
@@ -163,8 +166,7 @@ const char *pl_refusal_reason(int rc, size_t len, size_t max, const char **forma
         *format = "special";
         snprintf(buf, n, "is not a regular file (a device, fifo or socket)");
         break;
-    default:
-        snprintf(buf, n, "cannot be read: %s", pl_strerror(rc, eb, sizeof(eb)));
+    default: snprintf(buf, n, "cannot be read: %s", pl_strerror(rc, eb, sizeof(eb)));
     }
     return buf;
 }
@@ -185,7 +187,8 @@ int pl_read_file_at(int dirfd, const char *work_name, size_t max, bool follow, v
         *len = (size_t)st.st_size;
         return -EFBIG;
     }
-    int fd = openat(dirfd, work_name, O_RDONLY | (follow ? 0 : O_NOFOLLOW) | O_CLOEXEC | O_NONBLOCK);
+    int fd =
+        openat(dirfd, work_name, O_RDONLY | (follow ? 0 : O_NOFOLLOW) | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return -errno;
     /* Read what is there, up to max + 1 to notice growth past the limit. */

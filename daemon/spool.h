@@ -44,13 +44,11 @@ const char *pl_spool_orig_name(const char *work_name);
  * max bytes. On success the caller owns *data (free). Returns 0, -EFBIG
  * (*len set to the file size), -ELOOP for a symlink, -EISDIR, -EINVAL for
  * another non-regular file, or -errno. */
-int pl_spool_read(struct pl_spool *sp, const char *work_name, size_t max, void **data,
-                  size_t *len);
+int pl_spool_read(struct pl_spool *sp, const char *work_name, size_t max, void **data, size_t *len);
 
 /* The reading behind pl_spool_read: dirfd/name, symlinks refused unless
  * follow. Same returns. */
-int pl_read_file_at(int dirfd, const char *name, size_t max, bool follow, void **data,
-                    size_t *len);
+int pl_read_file_at(int dirfd, const char *name, size_t max, bool follow, void **data, size_t *len);
 
 /* A user-facing reason for a read refusal rc from pl_read_file_at (len and
  * max as there). Sets *format to "symlink", "directory", "special" or

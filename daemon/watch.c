@@ -169,8 +169,8 @@ int pl_watch_start(struct pl_watch *w, uv_loop_t *loop, int dirfd, int settle_ms
         return -errno;
     char path[64];
     snprintf(path, sizeof(path), "/proc/self/fd/%d", dirfd);
-    if (inotify_add_watch(w->ifd, path,
-                          IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ONLYDIR) < 0) {
+    if (inotify_add_watch(w->ifd, path, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ONLYDIR) <
+        0) {
         int e = errno;
         close(w->ifd);
         return -e;

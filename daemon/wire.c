@@ -128,8 +128,7 @@ int pl_wire_send(void *sock, const void *ident, size_t ident_len, const struct p
         f[n++] = (struct pl_wire_frame){ m->body, m->body_len };
         f[n++] = (struct pl_wire_frame){ us, 8 };
         break;
-    default:
-        return -EINVAL;
+    default: return -EINVAL;
     }
     int rc;
     if (ident && (rc = s_send(sock, ident, ident_len, ZMQ_SNDMORE | flags)) != 0)

@@ -76,7 +76,9 @@ int pl_worker_run(void *zctx, const char *endpoint, struct pl_plugin_instance *i
     int zero = 0;
     zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
     int rc = 0;
-    struct heartbeat hb = { .zctx = zctx, .endpoint = endpoint, .interval_ms = heartbeat_ms,
+    struct heartbeat hb = { .zctx = zctx,
+                            .endpoint = endpoint,
+                            .interval_ms = heartbeat_ms,
                             .server_key = opts->server_key };
     int hb_started = 0;
     if (opts->server_key && (rc = pl_curve_client(s, opts->server_key)) != 0)
@@ -84,8 +86,8 @@ int pl_worker_run(void *zctx, const char *endpoint, struct pl_plugin_instance *i
     if (heartbeat_ms > 0) {
         unsigned char rnd[6];
         randombytes_buf(rnd, sizeof(rnd));
-        snprintf(hb.id, sizeof(hb.id), "w%d-%02x%02x%02x%02x%02x%02x", (int)getpid(), rnd[0], rnd[1],
-                 rnd[2], rnd[3], rnd[4], rnd[5]);
+        snprintf(hb.id, sizeof(hb.id), "w%d-%02x%02x%02x%02x%02x%02x", (int)getpid(), rnd[0],
+                 rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
         zmq_setsockopt(s, ZMQ_ROUTING_ID, hb.id, strlen(hb.id));
         /* Signals go to this thread, whose blocking calls they interrupt. */
         sigset_t all, old;
@@ -100,8 +102,10 @@ int pl_worker_run(void *zctx, const char *endpoint, struct pl_plugin_instance *i
                zmq_strerror(-rc));
         goto out;
     }
-    struct pl_wire_msg ready = { .type = PL_WIRE_READY, .plugin = d->name,
-                                 .plugin_len = strlen(d->name), .version = d->version,
+    struct pl_wire_msg ready = { .type = PL_WIRE_READY,
+                                 .plugin = d->name,
+                                 .plugin_len = strlen(d->name),
+                                 .version = d->version,
                                  .version_len = strlen(d->version) };
     if ((rc = pl_wire_send(s, NULL, 0, &ready, 0)) != 0)
         goto out;
@@ -184,8 +188,7 @@ int pl_worker_run(void *zctx, const char *endpoint, struct pl_plugin_instance *i
             }
         } else if (prc == 0) {
             prc = -1;
-            snprintf(perr.message, sizeof(perr.message), "plugin %s returned no document",
-                     d->name);
+            snprintf(perr.message, sizeof(perr.message), "plugin %s returned no document", d->name);
         }
         if (prc == 0) {
             reply.type = PL_WIRE_DONE;

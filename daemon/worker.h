@@ -15,8 +15,8 @@
 
 struct pl_worker {
     pthread_t thread;
-    void *zctx;            /* borrowed: the daemon's ZeroMQ context */
-    char *endpoint;        /* owned */
+    void *zctx;                     /* borrowed: the daemon's ZeroMQ context */
+    char *endpoint;                 /* owned */
     struct pl_plugin_instance inst; /* owned: fini'd by pl_worker_destroy */
     int started;
 };

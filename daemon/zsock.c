@@ -22,6 +22,5 @@ bool pl_zsock_readable(void *sock)
 {
     int events = 0;
     size_t len = sizeof(events);
-    return sock && zmq_getsockopt(sock, ZMQ_EVENTS, &events, &len) == 0 &&
-           (events & ZMQ_POLLIN);
+    return sock && zmq_getsockopt(sock, ZMQ_EVENTS, &events, &len) == 0 && (events & ZMQ_POLLIN);
 }

@@ -48,8 +48,8 @@ size_t pl_conll_spans(const char *const *tags, size_t n, struct pl_conll_span *o
     return count;
 }
 
-void pl_conll_score_add(struct pl_conll_score *s, const char *const *gold,
-                        const char *const *pred, size_t n)
+void pl_conll_score_add(struct pl_conll_score *s, const char *const *gold, const char *const *pred,
+                        size_t n)
 {
     struct pl_conll_span *g = malloc((n + 1) * sizeof(*g)), *p = malloc((n + 1) * sizeof(*p));
     if (!g || !p) {

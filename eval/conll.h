@@ -31,8 +31,8 @@ struct pl_conll_score {
 };
 
 /* Adds one sentence: gold and predicted tags, n tokens each. */
-void pl_conll_score_add(struct pl_conll_score *s, const char *const *gold,
-                        const char *const *pred, size_t n);
+void pl_conll_score_add(struct pl_conll_score *s, const char *const *gold, const char *const *pred,
+                        size_t n);
 
 /* Precision, recall and F1 (0..100) for type t, or over all types (t < 0). */
 void pl_conll_prf(const struct pl_conll_score *s, int t, double *p, double *r, double *f);

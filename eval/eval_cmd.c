@@ -19,14 +19,17 @@ static void s_usage(void)
 {
     fprintf(stderr, "usage: pressline eval ner FILE [--config C] [--stage NAME] [--predict OUT]\n"
                     "       pressline eval summary FILE.jsonl [--config C] [--predict OUT.jsonl]\n"
-                    "       pressline eval extract EVALDATA.json [--pages DIR] | --truth BODIES.json --pages DIR\n");
+                    "       pressline eval extract EVALDATA.json [--pages DIR] | --truth "
+                    "BODIES.json --pages DIR\n");
 }
 
 static int s_ner(int argc, char **argv)
 {
     static const struct option opts[] = {
-        { "config", required_argument, NULL, 'c' }, { "stage", required_argument, NULL, 's' },
-        { "predict", required_argument, NULL, 'p' }, { NULL, 0, NULL, 0 },
+        { "config", required_argument, NULL, 'c' },
+        { "stage", required_argument, NULL, 's' },
+        { "predict", required_argument, NULL, 'p' },
+        { NULL, 0, NULL, 0 },
     };
     const char *config = NULL, *stage = "entities", *predict = NULL;
     int c;
@@ -40,7 +43,8 @@ static int s_ner(int argc, char **argv)
         }
     }
     if (optind != argc - 1) {
-        fprintf(stderr, "usage: pressline eval ner FILE [--config C] [--stage NAME] [--predict OUT]\n");
+        fprintf(stderr,
+                "usage: pressline eval ner FILE [--config C] [--stage NAME] [--predict OUT]\n");
         return 2;
     }
     struct pl_config *cfg = pl_config_load_for(config, "eval ner");
@@ -74,8 +78,10 @@ static int s_extract(int argc, char **argv)
     }
     int npos = argc - optind;
     if (!((npos == 1 && !truth) || (npos == 0 && truth && pages))) {
-        fprintf(stderr, "usage: pressline eval extract EVALDATA.json [--pages DIR] [--config C] [--predict OUT.jsonl]\n"
-                        "       pressline eval extract --truth BODIES.json --pages DIR [--config C] [--predict OUT.jsonl]\n");
+        fprintf(stderr, "usage: pressline eval extract EVALDATA.json [--pages DIR] [--config C] "
+                        "[--predict OUT.jsonl]\n"
+                        "       pressline eval extract --truth BODIES.json --pages DIR [--config "
+                        "C] [--predict OUT.jsonl]\n");
         return 2;
     }
     struct pl_config *cfg = pl_config_load_for(config, "eval extract");
@@ -104,7 +110,8 @@ static int s_summary(int argc, char **argv)
         }
     }
     if (optind != argc - 1) {
-        fprintf(stderr, "usage: pressline eval summary FILE.jsonl [--config C] [--predict OUT.jsonl]\n");
+        fprintf(stderr,
+                "usage: pressline eval summary FILE.jsonl [--config C] [--predict OUT.jsonl]\n");
         return 2;
     }
     struct pl_config *cfg = pl_config_load_for(config, "eval summary");

@@ -268,7 +268,8 @@ int pl_eval_extract(const struct pl_config *cfg, const char *evaldata, const cha
         rc = -1;
     }
     if (rc == 0)
-        rc = evaldata ? s_trafilatura(&r, evaldata, pages, report) : s_zyte(&r, truth, pages, report);
+        rc = evaldata ? s_trafilatura(&r, evaldata, pages, report)
+                      : s_zyte(&r, truth, pages, report);
     if (r.pred && fclose(r.pred) != 0)
         rc = -1;
     pl_plugin_instance_fini(&r.inst);

@@ -11,9 +11,9 @@
 #include "text.h"
 
 struct tok {
-    char *line;  /* the input line, without its newline */
-    char *word;  /* first column */
-    char *gold;  /* last column */
+    char *line;        /* the input line, without its newline */
+    char *word;        /* first column */
+    char *gold;        /* last column */
     size_t start, end; /* bytes in the document text */
     char pred[16];
     size_t sentence;
@@ -119,7 +119,8 @@ static void s_score(struct doc *d, struct pl_conll_score *s, FILE *pred_out)
         size_t j = i;
         while (j < d->n && d->t[j].sentence == d->t[i].sentence)
             j++;
-        const char **gold = malloc((j - i) * sizeof(char *)), **pred = malloc((j - i) * sizeof(char *));
+        const char **gold = malloc((j - i) * sizeof(char *)),
+                   **pred = malloc((j - i) * sizeof(char *));
         if (gold && pred) {
             for (size_t k = i; k < j; k++) {
                 gold[k - i] = d->t[k].gold;
@@ -188,7 +189,8 @@ int pl_eval_ner(const struct pl_config *cfg, const char *stage, const char *path
         len = getline(&line, &cap, in);
         if (len > 0 && line[len - 1] == '\n')
             line[--len] = '\0';
-        int eof = len < 0, blank = !eof && len == 0, docstart = !eof && !strncmp(line, "-DOCSTART-", 10);
+        int eof = len < 0, blank = !eof && len == 0,
+            docstart = !eof && !strncmp(line, "-DOCSTART-", 10);
         if (eof || docstart) {
             if (d.n && s_predict(inst, &d) != 0)
                 goto out_doc;

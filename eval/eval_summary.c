@@ -98,8 +98,9 @@ int pl_eval_summary(const struct pl_config *cfg, const char *path, const char *p
         const cJSON *hl = cJSON_GetObjectItemCaseSensitive(row, "highlights");
         if (!cJSON_IsString(id) || !cJSON_IsString(art) || !cJSON_IsString(hl)) {
             if (len > 1 || line[0] != '\n')
-                fprintf(stderr, "pressline eval summary: %s:%zu: not a row of "
-                                "{\"id\",\"article\",\"highlights\"} strings; skipped\n",
+                fprintf(stderr,
+                        "pressline eval summary: %s:%zu: not a row of "
+                        "{\"id\",\"article\",\"highlights\"} strings; skipped\n",
                         path, lineno);
             cJSON_Delete(row);
             continue;

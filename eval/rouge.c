@@ -200,7 +200,7 @@ static int s_lcs_mark(const uint64_t *ref, size_t m, const uint64_t *can, size_t
         for (size_t j = 1; j <= n; j++) {
             uint32_t up = t[(i - 1) * (n + 1) + j], left = t[i * (n + 1) + j - 1];
             t[i * (n + 1) + j] = ref[i - 1] == can[j - 1] ? t[(i - 1) * (n + 1) + j - 1] + 1
-                                                           : (up > left ? up : left);
+                                                          : (up > left ? up : left);
         }
     for (size_t i = m, j = n; i > 0 && j > 0;) {
         if (ref[i - 1] == can[j - 1]) {

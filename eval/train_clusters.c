@@ -45,7 +45,10 @@ static inline uint64_t s_rand(void)
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     return z ^ (z >> 31);
 }
-static inline float s_unit(void) { return (float)((s_rand() >> 11) * (1.0 / 9007199254740992.0)); }
+static inline float s_unit(void)
+{
+    return (float)((s_rand() >> 11) * (1.0 / 9007199254740992.0));
+}
 
 static uint64_t s_fnv(const char *s, size_t n)
 {

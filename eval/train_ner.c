@@ -269,8 +269,10 @@ static int s_load_gazetteer(const char *path)
     static const struct {
         const char *name;
         uint32_t kind;
-    } kinds[] = { { "LOC", PL_NER_K_LOC },     { "ORG", PL_NER_K_ORG },
-                  { "MISC", PL_NER_K_MISC },   { "FIRST", PL_NER_K_FIRST },
+    } kinds[] = { { "LOC", PL_NER_K_LOC },
+                  { "ORG", PL_NER_K_ORG },
+                  { "MISC", PL_NER_K_MISC },
+                  { "FIRST", PL_NER_K_FIRST },
                   { "ROLE", PL_NER_K_ROLE } };
     char line[1024], low[1024];
     size_t n = 0;
@@ -315,8 +317,14 @@ struct trainer {
     double c; /* updates so far (one per sentence) */
 };
 
-static size_t s_nw(const struct pl_ner_model *m) { return ((size_t)1 << m->hash_bits) * PL_NER_TAGS; }
-static size_t s_nt(void) { return (PL_NER_TAGS + 1) * PL_NER_TAGS; }
+static size_t s_nw(const struct pl_ner_model *m)
+{
+    return ((size_t)1 << m->hash_bits) * PL_NER_TAGS;
+}
+static size_t s_nt(void)
+{
+    return (PL_NER_TAGS + 1) * PL_NER_TAGS;
+}
 
 static void s_features(struct corpus *c, const struct pl_ner_model *m, int stage)
 {
@@ -552,9 +560,9 @@ static void s_train(struct trainer *tr, struct corpus *c, const uint8_t *skip, i
 static const struct {
     const char *name;
     unsigned bit;
-} s_groups[] = { { "word", PL_NER_G_WORD },       { "affix", PL_NER_G_AFFIX },
-                 { "shape", PL_NER_G_SHAPE },     { "cluster", PL_NER_G_CLUSTER },
-                 { "gazetteer", PL_NER_G_GAZ },   { "doc", PL_NER_G_DOC },
+} s_groups[] = { { "word", PL_NER_G_WORD },     { "affix", PL_NER_G_AFFIX },
+                 { "shape", PL_NER_G_SHAPE },   { "cluster", PL_NER_G_CLUSTER },
+                 { "gazetteer", PL_NER_G_GAZ }, { "doc", PL_NER_G_DOC },
                  { "stage2", PL_NER_G_STAGE2 } };
 
 static void s_corpus_free(struct corpus *c)
@@ -775,7 +783,8 @@ int main(int argc, char **argv)
     int rc = pl_ner_model_write(&tr.m, out);
     if (rc) {
         char eb[128];
-        fprintf(stderr, "pl_train_ner: cannot write %s: %s\n", out, strerror_r(-rc, eb, sizeof(eb)));
+        fprintf(stderr, "pl_train_ner: cannot write %s: %s\n", out,
+                strerror_r(-rc, eb, sizeof(eb)));
         return 1;
     }
     fprintf(stderr, "wrote %s\n", out);

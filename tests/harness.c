@@ -38,9 +38,18 @@ static const char *s_env(const char *k, const char *def)
     return v;
 }
 
-const char *th_source_dir(void) { return s_env("PL_SOURCE_DIR", ".."); }
-const char *th_build_dir(void) { return s_env("PL_BUILD_DIR", "."); }
-const char *th_test_plugin_dir(void) { return s_env("PL_TEST_PLUGIN_DIR", "tests/plugins"); }
+const char *th_source_dir(void)
+{
+    return s_env("PL_SOURCE_DIR", "..");
+}
+const char *th_build_dir(void)
+{
+    return s_env("PL_BUILD_DIR", ".");
+}
+const char *th_test_plugin_dir(void)
+{
+    return s_env("PL_TEST_PLUGIN_DIR", "tests/plugins");
+}
 
 uint64_t th_now_ms(void)
 {

@@ -44,12 +44,7 @@ extern "C" {
 #define PL_ERROR_MAX 512
 
 /* Log levels, ordered: a message is shown when its level <= the configured one. */
-enum pl_log_level {
-    PL_LOG_ERROR = 0,
-    PL_LOG_WARN = 1,
-    PL_LOG_INFO = 2,
-    PL_LOG_DEBUG = 3
-};
+enum pl_log_level { PL_LOG_ERROR = 0, PL_LOG_WARN = 1, PL_LOG_INFO = 2, PL_LOG_DEBUG = 3 };
 
 /* An error message a plugin fills in when it returns non-zero. The host
  * publishes it verbatim as the reason, so write it for the user: say what was
@@ -86,8 +81,7 @@ struct pl_host {
      * has only keys listed in `allowed` (NULL-terminated). Returns 0, or -1
      * with err naming the first unknown key, or saying the options are not a
      * JSON object. */
-    int (*check_keys)(const char *options_json, const char *const *allowed,
-                      struct pl_error *err);
+    int (*check_keys)(const char *options_json, const char *const *allowed, struct pl_error *err);
 };
 
 /*

@@ -53,7 +53,8 @@ int pl_doc_set(cJSON *obj, const char *key, cJSON *item)
     if (!item)
         return -1;
     if (cJSON_GetObjectItemCaseSensitive(obj, key))
-        return cJSON_ReplaceItemInObjectCaseSensitive(obj, key, item) ? 0 : (cJSON_Delete(item), -1);
+        return cJSON_ReplaceItemInObjectCaseSensitive(obj, key, item) ? 0
+                                                                      : (cJSON_Delete(item), -1);
     if (!cJSON_AddItemToObject(obj, key, item)) {
         cJSON_Delete(item);
         return -1;
@@ -100,8 +101,8 @@ int pl_options_check_keys(const cJSON *opts, const char *plugin, const char *con
     return 0;
 }
 
-int pl_options_number(const cJSON *opts, const char *plugin, const char *key, double lo,
-                      double hi, bool integer, double *out, struct pl_error *err)
+int pl_options_number(const cJSON *opts, const char *plugin, const char *key, double lo, double hi,
+                      bool integer, double *out, struct pl_error *err)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(opts, key);
     if (!v)

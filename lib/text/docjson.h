@@ -43,7 +43,7 @@ int pl_options_check_keys(const cJSON *opts, const char *plugin, const char *con
 /* Reads the number option key when present: it must be a number in
  * [lo, hi] (and whole when integer). Returns 0 (absent, or *out set) or -1
  * with err naming the plugin, key and range. */
-int pl_options_number(const cJSON *opts, const char *plugin, const char *key, double lo,
-                      double hi, bool integer, double *out, struct pl_error *err);
+int pl_options_number(const cJSON *opts, const char *plugin, const char *key, double lo, double hi,
+                      bool integer, double *out, struct pl_error *err);
 
 #endif

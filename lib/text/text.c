@@ -14,8 +14,8 @@ int32_t pl_utf8_decode(const char *s, size_t len, size_t *adv)
         return (unsigned char)s[0];
     }
     utf8proc_int32_t cp;
-    utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)s,
-                                          (utf8proc_ssize_t)(len > 4 ? 4 : len), &cp);
+    utf8proc_ssize_t n =
+        utf8proc_iterate((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)(len > 4 ? 4 : len), &cp);
     if (n <= 0 || cp < 0) {
         *adv = 1;
         return -1;
@@ -98,8 +98,8 @@ static int s_push(struct pl_tokens *out, size_t start, size_t end, int kind, uns
         out->v = v;
         out->cap = cap;
     }
-    out->v[out->n++] = (struct pl_token){ (uint32_t)start, (uint32_t)end, (uint16_t)kind,
-                                          (uint16_t)flags };
+    out->v[out->n++] =
+        (struct pl_token){ (uint32_t)start, (uint32_t)end, (uint16_t)kind, (uint16_t)flags };
     return 0;
 }
 
@@ -193,9 +193,9 @@ int pl_tokenize(const char *t, size_t len, struct pl_tokens *out)
                      * "O'Brien" whole. */
                     size_t a4;
                     int32_t after = s_at(t, len, i + a2 + a3, &a4);
-                    bool clitic = (next == 's' || next == 'S' || next == 't' || next == 'd' ||
-                                   next == 'm') &&
-                                  !pl_cp_is_letter(after);
+                    bool clitic =
+                        (next == 's' || next == 'S' || next == 't' || next == 'd' || next == 'm') &&
+                        !pl_cp_is_letter(after);
                     if (clitic || (next == 'l' && (after == 'l')) ||
                         (next == 'r' && after == 'e') || (next == 'v' && after == 'e')) {
                         /* "don't" -> "do" "n't", as the Penn Treebank and
@@ -324,8 +324,8 @@ static bool s_tok_is(const char *t, const struct pl_token *k, const char *s)
 static bool s_is_closer(const char *t, const struct pl_token *k)
 {
     return s_tok_is(t, k, "\"") || s_tok_is(t, k, "\xe2\x80\x9d") /* ” */ ||
-           s_tok_is(t, k, "\xe2\x80\x99") /* ’ */ || s_tok_is(t, k, "'") ||
-           s_tok_is(t, k, ")") || s_tok_is(t, k, "]");
+           s_tok_is(t, k, "\xe2\x80\x99") /* ’ */ || s_tok_is(t, k, "'") || s_tok_is(t, k, ")") ||
+           s_tok_is(t, k, "]");
 }
 
 static bool s_is_terminal(const char *t, const struct pl_token *k)
@@ -342,9 +342,8 @@ static bool s_can_start(const char *t, const struct pl_token *k)
         return true;
     if (k->kind == PL_TOK_NUMBER)
         return true;
-    return s_tok_is(t, k, "\"") || s_tok_is(t, k, "\xe2\x80\x9c") /* “ */ ||
-           s_tok_is(t, k, "'") || s_tok_is(t, k, "\xe2\x80\x98") || s_tok_is(t, k, "(") ||
-           s_tok_is(t, k, "[");
+    return s_tok_is(t, k, "\"") || s_tok_is(t, k, "\xe2\x80\x9c") /* “ */ || s_tok_is(t, k, "'") ||
+           s_tok_is(t, k, "\xe2\x80\x98") || s_tok_is(t, k, "(") || s_tok_is(t, k, "[");
 }
 
 static bool s_is_dotted_acronym(const char *t, const struct pl_token *k)
@@ -399,8 +398,7 @@ int pl_sentences(const char *t, struct pl_tokens *toks, struct pl_spans *out)
                     i = j - 1;
                     end = true;
                 }
-            } else if (s_is_dotted_acronym(t, k) && (n->flags & PL_TF_CAP) &&
-                       n->start > k->end) {
+            } else if (s_is_dotted_acronym(t, k) && (n->flags & PL_TF_CAP) && n->start > k->end) {
                 /* "... to the U.S. The talks ..." ends a sentence; "the U.S.
                  * State Department" does not. Only a function word after the
                  * acronym is taken as a new sentence. */
@@ -421,22 +419,36 @@ int pl_sentences(const char *t, struct pl_tokens *toks, struct pl_spans *out)
 }
 
 static const char *const s_stopwords[] = {
-    "a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any",
-    "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both",
-    "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "even",
-    "ever", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here",
-    "hers", "herself", "him", "himself", "his", "how", "however", "i", "if", "in", "into", "is",
-    "it", "its", "itself", "just", "may", "me", "might", "more", "most", "much", "must", "my",
-    "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "one", "only", "or", "other",
-    "our", "ours", "ourselves", "out", "over", "own", "same", "says", "said", "shall", "she",
-    "should", "since", "so", "some", "still", "such", "than", "that", "the", "their", "theirs",
-    "them", "themselves", "then", "there", "these", "they", "this", "those", "though", "through",
-    "thus", "to", "too", "under", "until", "up", "upon", "us", "very", "was", "we", "were",
-    "what", "when", "where", "whether", "which", "while", "who", "whom", "whose", "why", "will",
-    "with", "within", "without", "would", "yet", "you", "your", "yours", "yourself", "'s",
-    "\xe2\x80\x99s", "s", "t", "according", "despite", "instead", "yes", "meanwhile", "amid",
-    "among", "around", "across", "along", "another", "many", "several", "every", "either",
-    "neither", "already", "almost", "although", "else", "often", "per", "rather", "whereas",
+    "a",         "about",   "above",     "after",    "again",   "against",
+    "all",       "also",    "am",        "an",       "and",     "any",
+    "are",       "as",      "at",        "be",       "because", "been",
+    "before",    "being",   "below",     "between",  "both",    "but",
+    "by",        "can",     "could",     "did",      "do",      "does",
+    "doing",     "down",    "during",    "each",     "even",    "ever",
+    "few",       "for",     "from",      "further",  "had",     "has",
+    "have",      "having",  "he",        "her",      "here",    "hers",
+    "herself",   "him",     "himself",   "his",      "how",     "however",
+    "i",         "if",      "in",        "into",     "is",      "it",
+    "its",       "itself",  "just",      "may",      "me",      "might",
+    "more",      "most",    "much",      "must",     "my",      "myself",
+    "no",        "nor",     "not",       "now",      "of",      "off",
+    "on",        "once",    "one",       "only",     "or",      "other",
+    "our",       "ours",    "ourselves", "out",      "over",    "own",
+    "same",      "says",    "said",      "shall",    "she",     "should",
+    "since",     "so",      "some",      "still",    "such",    "than",
+    "that",      "the",     "their",     "theirs",   "them",    "themselves",
+    "then",      "there",   "these",     "they",     "this",    "those",
+    "though",    "through", "thus",      "to",       "too",     "under",
+    "until",     "up",      "upon",      "us",       "very",    "was",
+    "we",        "were",    "what",      "when",     "where",   "whether",
+    "which",     "while",   "who",       "whom",     "whose",   "why",
+    "will",      "with",    "within",    "without",  "would",   "yet",
+    "you",       "your",    "yours",     "yourself", "'s",      "\xe2\x80\x99s",
+    "s",         "t",       "according", "despite",  "instead", "yes",
+    "meanwhile", "amid",    "among",     "around",   "across",  "along",
+    "another",   "many",    "several",   "every",    "either",  "neither",
+    "already",   "almost",  "although",  "else",     "often",   "per",
+    "rather",    "whereas",
 };
 
 /* A fixed word list as a hash set, built once on first use (any thread). */
@@ -467,9 +479,13 @@ static bool s_wordset_has(const struct wordset *ws, const char *w, size_t n)
     return false;
 }
 
-static struct wordset s_stopset = { s_stopwords, sizeof(s_stopwords) / sizeof(s_stopwords[0]),
-                                    PTHREAD_ONCE_INIT, { 0 } };
-static void s_stopset_build(void) { s_wordset_build(&s_stopset); }
+static struct wordset s_stopset = {
+    s_stopwords, sizeof(s_stopwords) / sizeof(s_stopwords[0]), PTHREAD_ONCE_INIT, { 0 }
+};
+static void s_stopset_build(void)
+{
+    s_wordset_build(&s_stopset);
+}
 
 bool pl_is_stopword(const char *w, size_t n)
 {
@@ -478,16 +494,20 @@ bool pl_is_stopword(const char *w, size_t n)
 }
 
 static const char *const s_abbrevs[] = {
-    "Mr", "Mrs", "Ms", "Dr", "Prof", "Sr", "Jr", "St", "Gen", "Gov", "Sen", "Rep", "Lt", "Col",
-    "Sgt", "Capt", "Cmdr", "Adm", "Maj", "Rev", "Hon", "Pres", "Inc", "Ltd", "Co", "Corp",
-    "Bros", "vs", "etc", "approx", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep",
-    "Sept", "Oct", "Nov", "Dec", "No", "Nos", "Fig", "Mt", "Ft", "Ave", "Blvd", "Dept", "Univ",
-    "Est", "cf", "al", "ca",
+    "Mr",  "Mrs", "Ms",  "Dr",   "Prof", "Sr",   "Jr",   "St",     "Gen", "Gov", "Sen",
+    "Rep", "Lt",  "Col", "Sgt",  "Capt", "Cmdr", "Adm",  "Maj",    "Rev", "Hon", "Pres",
+    "Inc", "Ltd", "Co",  "Corp", "Bros", "vs",   "etc",  "approx", "Jan", "Feb", "Mar",
+    "Apr", "Jun", "Jul", "Aug",  "Sep",  "Sept", "Oct",  "Nov",    "Dec", "No",  "Nos",
+    "Fig", "Mt",  "Ft",  "Ave",  "Blvd", "Dept", "Univ", "Est",    "cf",  "al",  "ca",
 };
 
-static struct wordset s_abbrevset = { s_abbrevs, sizeof(s_abbrevs) / sizeof(s_abbrevs[0]),
-                                      PTHREAD_ONCE_INIT, { 0 } };
-static void s_abbrevset_build(void) { s_wordset_build(&s_abbrevset); }
+static struct wordset s_abbrevset = {
+    s_abbrevs, sizeof(s_abbrevs) / sizeof(s_abbrevs[0]), PTHREAD_ONCE_INIT, { 0 }
+};
+static void s_abbrevset_build(void)
+{
+    s_wordset_build(&s_abbrevset);
+}
 
 bool pl_is_title_abbrev(const char *w, size_t n)
 {

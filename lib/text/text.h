@@ -27,17 +27,17 @@ bool pl_cp_is_digit(int32_t cp);
 bool pl_cp_is_space(int32_t cp); /* Unicode Zs, tab, CR, LF, FF, VT */
 
 enum pl_token_kind {
-    PL_TOK_WORD = 0,  /* letters (and digits/marks inside), may hold ' or - */
-    PL_TOK_NUMBER,    /* digits, with inner . , : */
-    PL_TOK_ABBREV,    /* word with its trailing dot: "Mr.", "U.S.", "J." */
-    PL_TOK_PUNCT      /* anything else, one character ("..." kept whole) */
+    PL_TOK_WORD = 0, /* letters (and digits/marks inside), may hold ' or - */
+    PL_TOK_NUMBER,   /* digits, with inner . , : */
+    PL_TOK_ABBREV,   /* word with its trailing dot: "Mr.", "U.S.", "J." */
+    PL_TOK_PUNCT     /* anything else, one character ("..." kept whole) */
 };
 
 /* Token flags. */
-#define PL_TF_CAP 0x1u        /* first letter upper case */
-#define PL_TF_ALLCAPS 0x2u    /* every letter upper case, at least one letter */
-#define PL_TF_NEWLINE 0x4u    /* a line break lies between this token and the previous */
-#define PL_TF_PARA 0x8u       /* a blank line (or the text start) lies before it */
+#define PL_TF_CAP 0x1u         /* first letter upper case */
+#define PL_TF_ALLCAPS 0x2u     /* every letter upper case, at least one letter */
+#define PL_TF_NEWLINE 0x4u     /* a line break lies between this token and the previous */
+#define PL_TF_PARA 0x8u        /* a blank line (or the text start) lies before it */
 #define PL_TF_SENT_START 0x10u /* first token of a sentence (set by pl_sentences) */
 
 struct pl_token {

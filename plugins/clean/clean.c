@@ -35,7 +35,7 @@ struct clean_state {
 
 /* One line of the input after normalisation. */
 struct block {
-    char *s;        /* NUL-terminated, owned */
+    char *s; /* NUL-terminated, owned */
     size_t len;
     int blank_before; /* a blank line separated it from the previous block */
     int bullet;
@@ -150,8 +150,8 @@ static size_t s_norm_line(const char *s, size_t n, char *out)
 
 static int s_is_bullet(const char *s)
 {
-    static const char *const marks[] = { "\xe2\x80\xa2", "\xc2\xb7", "\xe2\x80\x93 ", "- ",
-                                         "* ", "\xe2\x96\xaa", "\xe2\x97\x8f" };
+    static const char *const marks[] = { "\xe2\x80\xa2", "\xc2\xb7",     "\xe2\x80\x93 ", "- ",
+                                         "* ",           "\xe2\x96\xaa", "\xe2\x97\x8f" };
     for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
         if (strncmp(s, marks[i], strlen(marks[i])) == 0)
             return 1;
@@ -285,8 +285,8 @@ static int s_lower_blocks(struct blocks *bl)
 }
 
 struct words {
-    int total;      /* words with a letter */
-    int content;    /* words of 4+ letters or capitalised, not function words */
+    int total;       /* words with a letter */
+    int content;     /* words of 4+ letters or capitalised, not function words */
     int capitalised; /* content words starting upper case */
     int first_cap;
 };
@@ -378,59 +378,175 @@ static size_t s_starts_phrase(const char *low, const char *const *phrases, int *
 /* Lines that point to another article ("Also read: ...", "Lesen Sie auch:
  * ..."), in the languages of the pages seen most. */
 static const char *const s_also_read[] = {
-    "also read", "read also", "read more", "see also", "also see", "also watch", "must read",
-    "related", "related articles", "related stories", "related news", "related posts",
-    "more stories", "more from",
+    "also read",
+    "read also",
+    "read more",
+    "see also",
+    "also see",
+    "also watch",
+    "must read",
+    "related",
+    "related articles",
+    "related stories",
+    "related news",
+    "related posts",
+    "more stories",
+    "more from",
     /* German */
-    "lesen sie auch", "auch lesen", "lesen sie mehr", "lies auch", "siehe auch", "mehr dazu",
-    "mehr zum thema", "auch interessant", "das k\xc3\xb6nnte sie auch interessieren", "weiterlesen",
+    "lesen sie auch",
+    "auch lesen",
+    "lesen sie mehr",
+    "lies auch",
+    "siehe auch",
+    "mehr dazu",
+    "mehr zum thema",
+    "auch interessant",
+    "das k\xc3\xb6nnte sie auch interessieren",
+    "weiterlesen",
     /* Spanish, French, Italian, Polish */
-    "lea tambi\xc3\xa9n", "lee tambi\xc3\xa9n", "vea tambi\xc3\xa9n", "ver tambi\xc3\xa9n",
-    "te puede interesar", "le puede interesar", "puedes ver", "te recomendamos",
-    "leer m\xc3\xa1s", "lee m\xc3\xa1s", "dowiedz si\xc4\x99 wi\xc4\x99" "cej", "lire aussi",
-    "\xc3\xa0 lire aussi", "voir aussi", "leggi anche", "czytaj te\xc5\xbc",
-    "czytaj tak\xc5\xbc" "e", "zobacz tak\xc5\xbc" "e", "zobacz te\xc5\xbc", NULL,
+    "lea tambi\xc3\xa9n",
+    "lee tambi\xc3\xa9n",
+    "vea tambi\xc3\xa9n",
+    "ver tambi\xc3\xa9n",
+    "te puede interesar",
+    "le puede interesar",
+    "puedes ver",
+    "te recomendamos",
+    "leer m\xc3\xa1s",
+    "lee m\xc3\xa1s",
+    "dowiedz si\xc4\x99 wi\xc4\x99"
+    "cej",
+    "lire aussi",
+    "\xc3\xa0 lire aussi",
+    "voir aussi",
+    "leggi anche",
+    "czytaj te\xc5\xbc",
+    "czytaj tak\xc5\xbc"
+    "e",
+    "zobacz tak\xc5\xbc"
+    "e",
+    "zobacz te\xc5\xbc",
+    NULL,
 };
 
 /* Headings of other articles that end an article (s_final_heads too: the
  * comments, the author, the contacts). Matched only as a whole line. */
 static const char *const s_end_heads[] = {
-    "related articles", "related posts", "related stories", "related content", "more on this",
-    "more on this story", "you may also like", "you might also like", "latest articles",
-    "share this article", "share this", "das k\xc3\xb6nnte sie auch interessieren",
-    "das k\xc3\xb6nnte dich auch interessieren", "mehr zum thema", "weitere artikel",
-    "weitere beitr\xc3\xa4ge", "weitere nachrichten", "verwandte artikel",
-    "verwandte beitr\xc3\xa4" "ge", "mehr themen", "weitere themen", "\xc3\xa4hnliche themen",
-    "\xc3\xa4hnliche artikel", "\xc3\xa4hnliche beitr\xc3\xa4ge", "schon gelesen", "meistgelesen",
-    "meistgelesene artikel", "notas relacionadas", "noticias relacionadas",
-    "art\xc3\xad" "culos relacionados", "\xc3\xa0 lire aussi", "sur le m\xc3\xaame sujet",
-    "articles similaires", "leggi anche", "articoli correlati", "czytaj te\xc5\xbc",
-    "czytaj tak\xc5\xbc" "e", "temas relacionados",
-    "das thema k\xc3\xb6nnte dich auch interessieren", "weitere artikel zum thema",
-    "kommentierte artikel", "weitere beitr\xc3\xa4ge aus der kolumne", "weitere aktuelle themen",
-    "vorschau auf den n\xc3\xa4" "chsten artikel", "noch mehr infos f\xc3\xbcr dich",
-    "lesen sie auch die folgenden beitr\xc3\xa4ge", "\xc3\xbc" "ber diese reihe", NULL,
+    "related articles",
+    "related posts",
+    "related stories",
+    "related content",
+    "more on this",
+    "more on this story",
+    "you may also like",
+    "you might also like",
+    "latest articles",
+    "share this article",
+    "share this",
+    "das k\xc3\xb6nnte sie auch interessieren",
+    "das k\xc3\xb6nnte dich auch interessieren",
+    "mehr zum thema",
+    "weitere artikel",
+    "weitere beitr\xc3\xa4ge",
+    "weitere nachrichten",
+    "verwandte artikel",
+    "verwandte beitr\xc3\xa4"
+    "ge",
+    "mehr themen",
+    "weitere themen",
+    "\xc3\xa4hnliche themen",
+    "\xc3\xa4hnliche artikel",
+    "\xc3\xa4hnliche beitr\xc3\xa4ge",
+    "schon gelesen",
+    "meistgelesen",
+    "meistgelesene artikel",
+    "notas relacionadas",
+    "noticias relacionadas",
+    "art\xc3\xad"
+    "culos relacionados",
+    "\xc3\xa0 lire aussi",
+    "sur le m\xc3\xaame sujet",
+    "articles similaires",
+    "leggi anche",
+    "articoli correlati",
+    "czytaj te\xc5\xbc",
+    "czytaj tak\xc5\xbc"
+    "e",
+    "temas relacionados",
+    "das thema k\xc3\xb6nnte dich auch interessieren",
+    "weitere artikel zum thema",
+    "kommentierte artikel",
+    "weitere beitr\xc3\xa4ge aus der kolumne",
+    "weitere aktuelle themen",
+    "vorschau auf den n\xc3\xa4"
+    "chsten artikel",
+    "noch mehr infos f\xc3\xbcr dich",
+    "lesen sie auch die folgenden beitr\xc3\xa4ge",
+    "\xc3\xbc"
+    "ber diese reihe",
+    NULL,
 };
 
 /* Lines of a page's controls and labels, not of its story; matched as a
  * whole line. */
 static const char *const s_ui_lines[] = {
-    "zur\xc3\xbc" "ck zu allen meldungen", "zur\xc3\xbc" "ck zur listenansicht",
-    "zur\xc3\xbc" "ck zur \xc3\xbc" "bersicht", "quellen ausblenden", "valora esta noticia",
-    "gef\xc3\xa4llt mir", "gef\xc3\xa4llt mir wird geladen...", "(noch keine bewertungen)",
-    "noch keine bewertungen", "nur angemeldete benutzer k\xc3\xb6nnen kommentieren und bewerten.",
-    "inhaltsverzeichnis", "table of contents", "back to top", "nach oben", "drucken", "print",
-    "artikel drucken", "rezept drucken", "share", "teilen", "tweet", "loading...",
-    "wird geladen...", "advertisement", "anzeige", "werbung", "publicidad", "zur startseite", NULL,
+    "zur\xc3\xbc"
+    "ck zu allen meldungen",
+    "zur\xc3\xbc"
+    "ck zur listenansicht",
+    "zur\xc3\xbc"
+    "ck zur \xc3\xbc"
+    "bersicht",
+    "quellen ausblenden",
+    "valora esta noticia",
+    "gef\xc3\xa4llt mir",
+    "gef\xc3\xa4llt mir wird geladen...",
+    "(noch keine bewertungen)",
+    "noch keine bewertungen",
+    "nur angemeldete benutzer k\xc3\xb6nnen kommentieren und bewerten.",
+    "inhaltsverzeichnis",
+    "table of contents",
+    "back to top",
+    "nach oben",
+    "drucken",
+    "print",
+    "artikel drucken",
+    "rezept drucken",
+    "share",
+    "teilen",
+    "tweet",
+    "loading...",
+    "wird geladen...",
+    "advertisement",
+    "anzeige",
+    "werbung",
+    "publicidad",
+    "zur startseite",
+    NULL,
 };
 
 /* Headings after which no more story comes. */
 static const char *const s_final_heads[] = {
     "kommentieren sie",
-    "comments", "leave a comment", "leave a reply", "about the author", "kommentare",
-    "kommentieren", "\xc3\xbc" "ber den autor", "\xc3\xbc" "ber die autorin", "comentarios",
-    "commentaires", "commenti", "komentarze", "kontakt", "ansprechpartner", "ansprechpartnerin",
-    "pressekontakt", NULL,
+    "comments",
+    "leave a comment",
+    "leave a reply",
+    "about the author",
+    "kommentare",
+    "kommentieren",
+    "\xc3\xbc"
+    "ber den autor",
+    "\xc3\xbc"
+    "ber die autorin",
+    "comentarios",
+    "commentaires",
+    "commenti",
+    "komentarze",
+    "kontakt",
+    "ansprechpartner",
+    "ansprechpartnerin",
+    "pressekontakt",
+    NULL,
 };
 
 /* Is w[0..n) exactly one of words? */
@@ -456,8 +572,8 @@ static size_t s_prefix_in(const char *low, const char *const *prefixes)
 static int s_is_phrase_alone(const char *low, const char *const *phrases)
 {
     size_t n = strlen(low);
-    while (n > 0 && (low[n - 1] == ':' || low[n - 1] == '?' || low[n - 1] == '!' ||
-                     low[n - 1] == ' '))
+    while (n > 0 &&
+           (low[n - 1] == ':' || low[n - 1] == '?' || low[n - 1] == '!' || low[n - 1] == ' '))
         n--;
     return s_word_in(low, n, phrases);
 }
@@ -471,48 +587,83 @@ static int s_is_comment_count(const struct block *b)
         d++;
     if (d == 0 || d > 5 || d >= b->len || b->s[d] != ' ')
         return 0;
-    static const char *const words[] = { "comment", "comments", "kommentar", "kommentare",
-                                         "comentario", "comentarios", "commentaire",
-                                         "commentaires", "commento", "commenti", "komentarz",
-                                         "komentarze", "komentarzy", "responses", "replies", NULL };
+    static const char *const words[] = { "comment",    "comments",    "kommentar",   "kommentare",
+                                         "comentario", "comentarios", "commentaire", "commentaires",
+                                         "commento",   "commenti",    "komentarz",   "komentarze",
+                                         "komentarzy", "responses",   "replies",     NULL };
     return s_is_phrase_alone(b->low + d + 1, words);
 }
 
-
 static const char *const s_teaser_heads[] = {
-    "recent news", "latest news", "more news", "top stories", "trending", "trending now",
-    "trending news", "most read", "most popular", "popular news", "you may also like",
-    "you might also like", "recommended", "recommended for you", "editor's picks",
-    "editor\xe2\x80\x99s picks", "don't miss", "don\xe2\x80\x99t miss", "latest stories",
-    "in other news", "more stories", NULL,
+    "recent news",       "latest news",
+    "more news",         "top stories",
+    "trending",          "trending now",
+    "trending news",     "most read",
+    "most popular",      "popular news",
+    "you may also like", "you might also like",
+    "recommended",       "recommended for you",
+    "editor's picks",    "editor\xe2\x80\x99s picks",
+    "don't miss",        "don\xe2\x80\x99t miss",
+    "latest stories",    "in other news",
+    "more stories",      NULL,
 };
 
 /* A picture or copyright credit line: "Foto: dpa", "© 2020 Reuters",
  * "Crédits photos : Bestimage", or a caption that carries one. Sources of
  * figures ("Quelle:") stay. */
 static const char *const s_credit_starts[] = {
-    "\xc2\xa9", "(c) ", "foto:", "fotos:", "foto :", "photo:", "photos:", "photo :", "photo credit",
-    "bild:", "bilder:", "beitragsbild", "titelbild", "bildquelle", "cr\xc3\xa9" "dit photo",
-    "cr\xc3\xa9" "dits photo", "credits:", "credit:", "image:", "image credit", "imagen:",
-    "foto de portada", NULL,
+    "\xc2\xa9",
+    "(c) ",
+    "foto:",
+    "fotos:",
+    "foto :",
+    "photo:",
+    "photos:",
+    "photo :",
+    "photo credit",
+    "bild:",
+    "bilder:",
+    "beitragsbild",
+    "titelbild",
+    "bildquelle",
+    "cr\xc3\xa9"
+    "dit photo",
+    "cr\xc3\xa9"
+    "dits photo",
+    "credits:",
+    "credit:",
+    "image:",
+    "image credit",
+    "imagen:",
+    "foto de portada",
+    NULL,
 };
 
 /* A line of a post's categories or tags: "Kategorie: News", "Tags: a,
  * b", "This entry was posted in Allgemein." */
 static int s_is_tag_line(const struct block *b)
 {
-    static const char *const starts[] = { "kategorie:", "kategorien:", "category:",
-                                          "categories:", "tags:", "schlagw\xc3\xb6rter:",
-                                          "schlagworte:", "themen:", "filed under",
-                                          "posted in ", "this entry was posted in",
-                                          "etiquetas:", NULL };
+    static const char *const starts[] = { "kategorie:",
+                                          "kategorien:",
+                                          "category:",
+                                          "categories:",
+                                          "tags:",
+                                          "schlagw\xc3\xb6rter:",
+                                          "schlagworte:",
+                                          "themen:",
+                                          "filed under",
+                                          "posted in ",
+                                          "this entry was posted in",
+                                          "etiquetas:",
+                                          NULL };
     return b->len < 200 && !b->bullet && s_prefix_in(b->low, starts) > 0;
 }
 
 /* Marks of a credit inside a line: a picture's caption ends with one. */
-static const char *const s_credit_marks[] = { "\xc2\xa9", "(credit", "photograph by ",
-                                              "photo: ", "foto: ", "fotos: ", "bild: ",
-                                              "(reuters", "/afp", "/ afp", "/dpa", "/ dpa", NULL };
+static const char *const s_credit_marks[] = { "\xc2\xa9", "(credit", "photograph by ", "photo: ",
+                                              "foto: ",   "fotos: ", "bild: ",         "(reuters",
+                                              "/afp",     "/ afp",   "/dpa",           "/ dpa",
+                                              NULL };
 
 static int s_is_credit_line(const struct block *b)
 {
@@ -530,17 +681,44 @@ static int s_is_credit_line(const struct block *b)
 /* Calls to the reader that are not the story: follow us, subscribe,
  * support us, was this helpful, load more. Matched at the line's start. */
 static const char *const s_cta_starts[] = {
-    "follow us", "folgen sie uns", "folge uns", "folgt uns", "folge mir", "s\xc3\xadguenos",
-    "siguenos", "abonnieren sie", "subscribe to", "sign up for", "jetzt abonnieren",
-    "war der artikel", "war dieser artikel", "was this article helpful",
-    "hat ihnen der artikel gefallen", "hat ihnen dieser artikel gefallen",
-    "gef\xc3\xa4llt dir unser", "gef\xc3\xa4llt dir dieser", "gef\xc3\xa4llt ihnen", "lade weitere",
-    "load more", "mehr laden", "help us", "unterst\xc3\xbc" "tzen sie", "support us",
-    "werden sie mitglied", "become a member", "hazte miembro", "suscr\xc3\xad" "bete",
-    "teilen sie diesen", "share this", "diesen artikel teilen", NULL,
+    "follow us",
+    "folgen sie uns",
+    "folge uns",
+    "folgt uns",
+    "folge mir",
+    "s\xc3\xadguenos",
+    "siguenos",
+    "abonnieren sie",
+    "subscribe to",
+    "sign up for",
+    "jetzt abonnieren",
+    "war der artikel",
+    "war dieser artikel",
+    "was this article helpful",
+    "hat ihnen der artikel gefallen",
+    "hat ihnen dieser artikel gefallen",
+    "gef\xc3\xa4llt dir unser",
+    "gef\xc3\xa4llt dir dieser",
+    "gef\xc3\xa4llt ihnen",
+    "lade weitere",
+    "load more",
+    "mehr laden",
+    "help us",
+    "unterst\xc3\xbc"
+    "tzen sie",
+    "support us",
+    "werden sie mitglied",
+    "become a member",
+    "hazte miembro",
+    "suscr\xc3\xad"
+    "bete",
+    "teilen sie diesen",
+    "share this",
+    "diesen artikel teilen",
+    NULL,
 };
 static const char *const s_networks[] = { "twitter", "facebook", "instagram", "telegram",
-                                          "youtube", "tiktok", "linkedin", NULL };
+                                          "youtube", "tiktok",   "linkedin",  NULL };
 
 static int s_is_call_to_action(const struct block *b)
 {
@@ -562,8 +740,21 @@ static int s_is_call_to_action(const struct block *b)
 /* A byline: "Von Tim Ehlers", "By Jane Slaughter on Thu, Nov 9, 2023":
  * a short line, a byline word, then a capitalised name. */
 static const char *const s_byline_starts[] = {
-    "von ", "by ", "autor: ", "autorin: ", "author: ", "text: ", "erstellt von ",
-    "geschrieben von ", "posted by ", "written by ", "par ", "por ", "di ", "autor ", NULL,
+    "von ",
+    "by ",
+    "autor: ",
+    "autorin: ",
+    "author: ",
+    "text: ",
+    "erstellt von ",
+    "geschrieben von ",
+    "posted by ",
+    "written by ",
+    "par ",
+    "por ",
+    "di ",
+    "autor ",
+    NULL,
 };
 
 static int s_is_byline(const struct block *b)
@@ -576,8 +767,8 @@ static int s_is_byline(const struct block *b)
     /* The name: up to five words, each capitalised or a particle
      * ("von", "de", "and"), up to a separator before a date or role.
      * "Von Risiken und Nebenwirkungen" is a heading, not a byline. */
-    static const char *const particles[] = { "von", "van", "der", "de", "da", "di", "del",
-                                             "la", "le", "y", "and", "und", "&", NULL };
+    static const char *const particles[] = { "von", "van", "der", "de",  "da",  "di", "del",
+                                             "la",  "le",  "y",   "and", "und", "&",  NULL };
     const char *q = b->s + n;
     int words = 0, caps = 0, joined = 0;
     while (*q && !strchr(",|/(\xc2\xb7", *q) && !isdigit((unsigned char)*q)) {
@@ -589,14 +780,14 @@ static int s_is_byline(const struct block *b)
         size_t wl = (size_t)(q - w);
         if (!wl)
             break;
-        static const char *const stops[] = { "on", "am", "at", "el", "il", "-", "|",
-                                             "\xe2\x80\x93", "\xe2\x80\x94", "//", NULL };
+        static const char *const stops[] = { "on", "am",           "at",           "el", "il", "-",
+                                             "|",  "\xe2\x80\x93", "\xe2\x80\x94", "//", NULL };
         if (s_word_in(w, wl, stops)) /* "By Jane Slaughter on Thu, …": the date follows */
             break;
         words++;
         int particle = s_word_in(w, wl, particles);
-        joined |= (wl == 3 && (!strncmp(w, "und", 3) || !strncmp(w, "and", 3))) ||
-                  (wl == 1 && *w == '&');
+        joined |=
+            (wl == 3 && (!strncmp(w, "und", 3) || !strncmp(w, "and", 3))) || (wl == 1 && *w == '&');
         size_t adv;
         int32_t cp = pl_utf8_decode(w, wl, &adv);
         if (!particle && (cp < 0 || pl_cp_is_lower(cp)))
@@ -610,23 +801,160 @@ static int s_is_byline(const struct block *b)
 
 /* Words that may stand in a line that only dates the article. */
 static const char *const s_date_words[] = {
-    "published", "updated", "posted", "on", "at", "last", "modified", "stand", "erstellt",
-    "ver\xc3\xb6" "ffentlicht", "aktualisiert", "zuletzt", "ge\xc3\xa4" "ndert", "am", "um", "uhr",
-    "publicado", "el", "a", "las", "pubblicato", "il", "alle", "ore", "publi\xc3\xa9", "le",
-    "\xc3\xa0", "opublikowano", "pm", "h", "gmt", "utc", "cet", "cest", "mez", "mesz", "jan",
-    "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "january",
-    "february", "march", "april", "june", "july", "august", "september", "october", "november",
-    "december", "januar", "j\xc3\xa4" "nner", "februar", "m\xc3\xa4" "rz", "mai", "juni", "juli",
-    "oktober", "dezember", "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
-    "septiembre", "octubre", "noviembre", "diciembre", "gennaio", "febbraio", "aprile", "maggio",
-    "giugno", "luglio", "settembre", "ottobre", "dicembre", "janvier", "f\xc3\xa9vrier", "mars",
-    "avril", "juin", "juillet", "ao\xc3\xbb" "t", "septembre", "octobre", "d\xc3\xa9" "cembre",
-    "mon", "tue", "wed", "thu", "fri", "sat", "sun", "monday", "tuesday", "wednesday", "thursday",
-    "friday", "saturday", "sunday", "montag", "dienstag", "mittwoch", "donnerstag", "freitag",
-    "samstag", "sonntag", "lunes", "martes", "mi\xc3\xa9rcoles", "jueves", "viernes",
-    "s\xc3\xa1" "bado", "domingo", "publiziert", "ver\xc3\xb6" "ffentlichung", "letzte",
-    "\xc3\xa4nderung", "stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca", "lipca",
-    "sierpnia", "wrze\xc5\x9bnia", "pa\xc5\xba" "dziernika", "listopada", "grudnia", NULL,
+    "published",
+    "updated",
+    "posted",
+    "on",
+    "at",
+    "last",
+    "modified",
+    "stand",
+    "erstellt",
+    "ver\xc3\xb6"
+    "ffentlicht",
+    "aktualisiert",
+    "zuletzt",
+    "ge\xc3\xa4"
+    "ndert",
+    "am",
+    "um",
+    "uhr",
+    "publicado",
+    "el",
+    "a",
+    "las",
+    "pubblicato",
+    "il",
+    "alle",
+    "ore",
+    "publi\xc3\xa9",
+    "le",
+    "\xc3\xa0",
+    "opublikowano",
+    "pm",
+    "h",
+    "gmt",
+    "utc",
+    "cet",
+    "cest",
+    "mez",
+    "mesz",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "may",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "january",
+    "february",
+    "march",
+    "april",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "januar",
+    "j\xc3\xa4"
+    "nner",
+    "februar",
+    "m\xc3\xa4"
+    "rz",
+    "mai",
+    "juni",
+    "juli",
+    "oktober",
+    "dezember",
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+    "gennaio",
+    "febbraio",
+    "aprile",
+    "maggio",
+    "giugno",
+    "luglio",
+    "settembre",
+    "ottobre",
+    "dicembre",
+    "janvier",
+    "f\xc3\xa9vrier",
+    "mars",
+    "avril",
+    "juin",
+    "juillet",
+    "ao\xc3\xbb"
+    "t",
+    "septembre",
+    "octobre",
+    "d\xc3\xa9"
+    "cembre",
+    "mon",
+    "tue",
+    "wed",
+    "thu",
+    "fri",
+    "sat",
+    "sun",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "montag",
+    "dienstag",
+    "mittwoch",
+    "donnerstag",
+    "freitag",
+    "samstag",
+    "sonntag",
+    "lunes",
+    "martes",
+    "mi\xc3\xa9rcoles",
+    "jueves",
+    "viernes",
+    "s\xc3\xa1"
+    "bado",
+    "domingo",
+    "publiziert",
+    "ver\xc3\xb6"
+    "ffentlichung",
+    "letzte",
+    "\xc3\xa4nderung",
+    "stycznia",
+    "lutego",
+    "marca",
+    "kwietnia",
+    "maja",
+    "czerwca",
+    "lipca",
+    "sierpnia",
+    "wrze\xc5\x9bnia",
+    "pa\xc5\xba"
+    "dziernika",
+    "listopada",
+    "grudnia",
+    NULL,
 };
 
 /* A line that only dates the article: "12.12.2022 | 06:46", "Stand:
@@ -650,9 +978,9 @@ static int s_is_dateline(const struct block *b)
             size_t d = 0;
             while (d < n && isdigit((unsigned char)w[d]))
                 d++;
-            if (d < n && !(n - d <= 2 && (w[d] == 'h' || !strncmp(w + d, "st", 2) ||
-                                          !strncmp(w + d, "nd", 2) || !strncmp(w + d, "rd", 2) ||
-                                          !strncmp(w + d, "th", 2))))
+            if (d < n && !(n - d <= 2 &&
+                           (w[d] == 'h' || !strncmp(w + d, "st", 2) || !strncmp(w + d, "nd", 2) ||
+                            !strncmp(w + d, "rd", 2) || !strncmp(w + d, "th", 2))))
                 return 0;
             if (d == 3 || d > 4) /* a phone number or an amount, not a date */
                 return 0;
@@ -908,8 +1236,7 @@ static int s_mark_page_region(struct blocks *bl)
             for (size_t x = 0; x < c->len; x++)
                 words += c->s[x] == ' ';
             /* "Menu", "Sign in": a label, not a headline. */
-            if (keep[h] || start[h + 1] - start[h] != 1 || c->bullet || c->len > 250 ||
-                words < 3)
+            if (keep[h] || start[h + 1] - start[h] != 1 || c->bullet || c->len > 250 || words < 3)
                 break;
             keep[h] = 2;
         }
@@ -959,20 +1286,20 @@ struct lang {
     const char *const *words;
 };
 
-static const char *const s_en[] = { "the", "and", "of", "to", "in", "is", "that", "for", "with",
-                                    "was", "on", "as", "by", "have", "has", "it", NULL };
-static const char *const s_de[] = { "der", "die", "und", "das", "ist", "nicht", "mit", "den",
-                                    "von", "zu", "ein", "eine", "auf", "sich", "dem", NULL };
-static const char *const s_fr[] = { "le", "la", "les", "et", "est", "des", "une", "dans", "du",
-                                    "pour", "que", "qui", "sur", "pas", "au", NULL };
-static const char *const s_es[] = { "el", "los", "las", "y", "es", "del", "una", "por", "con",
-                                    "para", "que", "se", "su", "al", "como", NULL };
-static const char *const s_it[] = { "il", "di", "che", "e", "della", "per", "una", "sono", "non",
-                                    "con", "gli", "nel", "alla", "del", "le", NULL };
-static const char *const s_nl[] = { "de", "het", "een", "en", "van", "is", "dat", "niet", "op",
-                                    "met", "voor", "zijn", "ook", "aan", "bij", NULL };
-static const char *const s_pt[] = { "o", "os", "as", "e", "do", "da", "dos", "das", "em", "um",
-                                    "uma", "para", "com", "não", "que", NULL };
+static const char *const s_en[] = { "the", "and", "of", "to", "in",   "is",  "that", "for", "with",
+                                    "was", "on",  "as", "by", "have", "has", "it",   NULL };
+static const char *const s_de[] = { "der", "die", "und", "das",  "ist", "nicht", "mit", "den",
+                                    "von", "zu",  "ein", "eine", "auf", "sich",  "dem", NULL };
+static const char *const s_fr[] = { "le", "la",   "les", "et",  "est", "des", "une", "dans",
+                                    "du", "pour", "que", "qui", "sur", "pas", "au",  NULL };
+static const char *const s_es[] = { "el",  "los",  "las", "y",  "es", "del", "una",  "por",
+                                    "con", "para", "que", "se", "su", "al",  "como", NULL };
+static const char *const s_it[] = { "il",  "di",  "che", "e",   "della", "per", "una", "sono",
+                                    "non", "con", "gli", "nel", "alla",  "del", "le",  NULL };
+static const char *const s_nl[] = { "de", "het", "een",  "en",   "van", "is",  "dat", "niet",
+                                    "op", "met", "voor", "zijn", "ook", "aan", "bij", NULL };
+static const char *const s_pt[] = { "o",  "os", "as",  "e",    "do",  "da",  "dos", "das",
+                                    "em", "um", "uma", "para", "com", "não", "que", NULL };
 
 static const struct lang s_langs[] = {
     { "en", s_en }, { "de", s_de }, { "fr", s_fr }, { "es", s_es },
@@ -1033,8 +1360,10 @@ static int s_init(const struct pl_host *host, const char *options_json, void **s
     if (pl_options_check_keys(o, "clean", keys, err) != 0)
         goto fail;
     double run = st->min_headline_run;
-    if (pl_options_number(o, "clean", "max_invalid_ratio", 0, 1, false, &st->max_invalid_ratio, err) ||
-        pl_options_number(o, "clean", "max_control_ratio", 0, 1, false, &st->max_control_ratio, err) ||
+    if (pl_options_number(o, "clean", "max_invalid_ratio", 0, 1, false, &st->max_invalid_ratio,
+                          err) ||
+        pl_options_number(o, "clean", "max_control_ratio", 0, 1, false, &st->max_control_ratio,
+                          err) ||
         pl_options_number(o, "clean", "min_headline_run", 2, 100, true, &run, err))
         goto fail;
     st->min_headline_run = (int)run;
@@ -1110,8 +1439,8 @@ static int s_process(void *state, const char *doc, size_t len, char **out, size_
     } else if (cJSON_IsString(r64)) {
         size_t n = strlen(r64->valuestring);
         bin = malloc(n / 4 * 3 + 4);
-        if (!bin || sodium_base642bin(bin, n / 4 * 3 + 4, r64->valuestring, n, NULL, &raw_len,
-                                      NULL, sodium_base64_VARIANT_ORIGINAL) != 0) {
+        if (!bin || sodium_base642bin(bin, n / 4 * 3 + 4, r64->valuestring, n, NULL, &raw_len, NULL,
+                                      sodium_base64_VARIANT_ORIGINAL) != 0) {
             pl_fail(err, "clean: raw_base64 is not valid base64");
             goto out;
         }
@@ -1146,8 +1475,9 @@ static int s_process(void *state, const char *doc, size_t len, char **out, size_
          * non-ASCII bytes: most of a page is ASCII markup. */
         char cs[64];
         int is_page = inv > 0 && pl_html_sniff(raw, raw_len);
-        int declared = is_page && (pl_html_charset(raw, raw_len, cs, sizeof(cs)) ||
-                                pl_guess_charset(raw, raw_len, cs, sizeof(cs))) &&
+        int declared = is_page &&
+                       (pl_html_charset(raw, raw_len, cs, sizeof(cs)) ||
+                        pl_guess_charset(raw, raw_len, cs, sizeof(cs))) &&
                        strcasecmp(cs, "utf-8") != 0 && strcasecmp(cs, "utf8") != 0 &&
                        strcasecmp(cs, "ascii") != 0;
         if (!binary && raw_len > 0 &&
@@ -1240,8 +1570,7 @@ static int s_process(void *state, const char *doc, size_t len, char **out, size_
         goto out;
     }
     if (raw_len > 0 && (double)control > st->max_control_ratio * (double)raw_len) {
-        pl_fail(err,
-                "binary data, not text: %zu of %zu bytes are control characters (%zu NUL)",
+        pl_fail(err, "binary data, not text: %zu of %zu bytes are control characters (%zu NUL)",
                 control, raw_len, nuls);
         goto out;
     }
@@ -1255,8 +1584,8 @@ static int s_process(void *state, const char *doc, size_t len, char **out, size_
 
     /* NFC, so one character has one byte form for every later stage. */
     utf8proc_uint8_t *mapped = NULL;
-    utf8proc_ssize_t m = utf8proc_map((const utf8proc_uint8_t *)fixed, (utf8proc_ssize_t)n,
-                                      &mapped, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+    utf8proc_ssize_t m = utf8proc_map((const utf8proc_uint8_t *)fixed, (utf8proc_ssize_t)n, &mapped,
+                                      UTF8PROC_STABLE | UTF8PROC_COMPOSE);
     if (m < 0) {
         pl_fail(err, "clean: Unicode normalisation failed: %s", utf8proc_errmsg(m));
         goto out;

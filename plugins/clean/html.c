@@ -46,9 +46,8 @@ static size_t s_count_tags(const char *data, size_t n)
     static const char *const common[] = { "<p>", "<p ", "<div", "<br", "<a href", "</p>", NULL };
     size_t tags = 0;
     for (size_t k = 0; common[k]; k++)
-        for (const char *p = data; (p = memmem(p, n - (size_t)(p - data), common[k],
-                                              strlen(common[k]))) != NULL;
-             p++)
+        for (const char *p = data;
+             (p = memmem(p, n - (size_t)(p - data), common[k], strlen(common[k]))) != NULL; p++)
             tags++;
     return tags;
 }
@@ -309,32 +308,34 @@ static void s_meta(const xmlNode *n, struct pl_html_meta *m, char **title_tag, c
 
 /* --- pruning ------------------------------------------------------------- */
 
-static const char *const s_drop_tags[] = {
-    "script", "style", "noscript", "template", "svg",  "iframe", "button", "select", "input",
-    "textarea", "menu", "dialog", "object",    "embed", "canvas", "map",   "head",
-    "video",  "audio",  "link",   "meta",      NULL
-};
+static const char *const s_drop_tags[] = { "script", "style",  "noscript", "template", "svg",
+                                           "iframe", "button", "select",   "input",    "textarea",
+                                           "menu",   "dialog", "object",   "embed",    "canvas",
+                                           "map",    "head",   "video",    "audio",    "link",
+                                           "meta",   NULL };
 /* Page regions dropped unless they hold much prose: broken markup makes
  * libxml2 nest the whole page inside an unclosed <header> or <form>. */
 static const char *const s_region_tags[] = { "nav", "footer", "aside", "header", "form", NULL };
 
 /* Class or id words of page furniture. */
 static const char *const s_negative[] = {
-    "comment", "share",   "social",   "related",  "cookie",  "consent",    "gdpr",     "newsletter",
-    "subscri", "sidebar", "widget",   "breadcrumb", "footer", "masthead",  "navbar",   "menu",
-    "promo",   "advert",  "banner",   "popup",    "modal",   "recommend",  "more-stor", "tags",
-    "tag-list", "author-bio", "byline", "pagination", "pager", "print",    "login",    "signup",
-    "skip",    "sponsor", "outbrain", "taboola",  "disqus",  "toolbar",    "rating",   "copyright",
-    "impressum", "imprint", "navigation", "teaser", "entry-meta", "post-meta", "article-meta",
-    "caption", "credit",  "hidden",   "shariff",  "addthis", "follow",     "subnav",   NULL
+    "comment",    "share",     "social",     "related",   "cookie",       "consent",   "gdpr",
+    "newsletter", "subscri",   "sidebar",    "widget",    "breadcrumb",   "footer",    "masthead",
+    "navbar",     "menu",      "promo",      "advert",    "banner",       "popup",     "modal",
+    "recommend",  "more-stor", "tags",       "tag-list",  "author-bio",   "byline",    "pagination",
+    "pager",      "print",     "login",      "signup",    "skip",         "sponsor",   "outbrain",
+    "taboola",    "disqus",    "toolbar",    "rating",    "copyright",    "impressum", "imprint",
+    "navigation", "teaser",    "entry-meta", "post-meta", "article-meta", "caption",   "credit",
+    "hidden",     "shariff",   "addthis",    "follow",    "subnav",       NULL
 };
 /* Words of the article's own containers. */
-static const char *const s_positive[] = { "article", "content", "entry", "post", "story", "body",
-                                          "text", "main", "blog", "artikel", "beitrag", NULL };
+static const char *const s_positive[] = { "article", "content", "entry",   "post",
+                                          "story",   "body",    "text",    "main",
+                                          "blog",    "artikel", "beitrag", NULL };
 /* Furniture even inside a container that looks like the article. */
 /* Furniture even inside a container that looks like the article. */
-static const char *const s_strong[] = { "cookie", "consent", "gdpr", "shariff", "social",
-                                        "newsletter", "outbrain", "taboola", "disqus", NULL };
+static const char *const s_strong[] = { "cookie",     "consent",  "gdpr",    "shariff", "social",
+                                        "newsletter", "outbrain", "taboola", "disqus",  NULL };
 
 static int s_has_word(const char *v, const char *const *words)
 {
@@ -412,8 +413,8 @@ static void s_prune(xmlNode *n, int depth, int by_class, size_t keep)
         if (!drop && s_is(c, "figure") && s_good_text(c) < 150)
             drop = 1;
         int region = !keep_body && !drop && s_in(c, s_region_tags) && !s_article_header(c);
-        int flagged = !keep_body && !drop &&
-                      (noscript || s_hidden(c) || (by_class && s_class_weight(c) < 0));
+        int flagged =
+            !keep_body && !drop && (noscript || s_hidden(c) || (by_class && s_class_weight(c) < 0));
         if (region || flagged) {
             /* Kept when it holds most of the page's prose, or, a region,
              * much prose. */
@@ -478,15 +479,16 @@ static double *s_score_of(struct scores *s, const xmlNode *n)
 
 static const char *const s_para_tags[] = { "p", "pre", "td", "blockquote", "li", NULL };
 static const char *const s_block_tags[] = {
-    "p",    "div",   "h1",   "h2",      "h3",       "h4",     "h5",  "h6",    "ul",
-    "ol",   "li",    "dl",   "dt",      "dd",       "table",  "tr",  "blockquote", "pre",
+    "p",       "div",     "h1",   "h2",         "h3", "h4",      "h5",     "h6",         "ul",
+    "ol",      "li",      "dl",   "dt",         "dd", "table",   "tr",     "blockquote", "pre",
     "section", "article", "main", "figcaption", "hr", "address", "center", NULL
 };
 
 /* Inline elements whose text runs on with the text around them. */
-static const char *const s_inline_tags[] = { "span", "b", "i", "em", "strong", "font", "br",
-                                             "u", "small", "sup", "sub", "abbr", "cite",
-                                             "time", "mark", "q", "code", "s", NULL };
+static const char *const s_inline_tags[] = { "span", "b",    "i",    "em",    "strong",
+                                             "font", "br",   "u",    "small", "sup",
+                                             "sub",  "abbr", "cite", "time",  "mark",
+                                             "q",    "code", "s",    NULL };
 
 static int s_has_block_child(const xmlNode *n)
 {
@@ -546,8 +548,8 @@ static int s_collect(const xmlNode *n, struct scores *s)
                 s_score_paragraph(s, c->parent, all, s_count_char(c, ',')) != 0)
                 return -ENOMEM;
         }
-        if (!para && (s_is(c, "div") || s_is(c, "section") || s_is(c, "article") ||
-                      s_is(c, "td") || s_is(c, "main"))) {
+        if (!para && (s_is(c, "div") || s_is(c, "section") || s_is(c, "article") || s_is(c, "td") ||
+                      s_is(c, "main"))) {
             /* Text between its blocks: scored as a paragraph of c's own,
              * as readability turns such runs into paragraphs. */
             size_t all = 0, link = 0, commas = 0;
@@ -598,14 +600,37 @@ static size_t s_good_text(const xmlNode *n)
 
 /* Class and id words that content management systems give the article's
  * body (after trafilatura's list of main-content expressions). */
-static const char *const s_body_words[] = {
-    "entry-content", "post-content", "article-content", "article-body", "articlebody",
-    "article__body", "article_body", "story-body", "storybody", "post-body", "post-text",
-    "post_text", "entry-body", "news-content", "content-body", "td-post-content",
-    "single-content", "text-content", "article-text", "articletext", "field-name-body",
-    "field--name-body", "rich-text", "story-content", "post-entry", "blog-content",
-    "article__content", "article-main", "main-content", "page-content", NULL
-};
+static const char *const s_body_words[] = { "entry-content",
+                                            "post-content",
+                                            "article-content",
+                                            "article-body",
+                                            "articlebody",
+                                            "article__body",
+                                            "article_body",
+                                            "story-body",
+                                            "storybody",
+                                            "post-body",
+                                            "post-text",
+                                            "post_text",
+                                            "entry-body",
+                                            "news-content",
+                                            "content-body",
+                                            "td-post-content",
+                                            "single-content",
+                                            "text-content",
+                                            "article-text",
+                                            "articletext",
+                                            "field-name-body",
+                                            "field--name-body",
+                                            "rich-text",
+                                            "story-content",
+                                            "post-entry",
+                                            "blog-content",
+                                            "article__content",
+                                            "article-main",
+                                            "main-content",
+                                            "page-content",
+                                            NULL };
 
 /* The element a page marks as its article body, when it has prose: by
  * itemprop or class/id; else the <article> with the most prose. */
@@ -637,17 +662,63 @@ static void s_marked(const xmlNode *n, const xmlNode **best, size_t *best_len, i
 
 /* Phrases of calls to action and page furniture that short blocks inside
  * an article body carry (English, German, French, Spanish). Lower case. */
-static const char *const s_cta[] = {
-    "share", "teilen", "newsletter", "subscribe", "abonnier", "read more", "weiterlesen",
-    "mehr zum thema", "related", "comment", "kommentar", "follow us", "folgen sie",
-    "loading...", "advertisement", "anzeige", "werbung", "cookie", "sign up", "log in",
-    "anmelden", "click here", "klicken sie", "keep reading", "recommended", "empfohlen",
-    "war der artikel", "was this article", "all rights reserved", "alle rechte",
-    "copyright", "partager", "lire aussi", "compartir", "suscr", "leer más", "ähnliche beiträge",
-    "das könnte", "you may also", "you might also", "affiliate", "tags:", "schlagworte",
-    "image:", "photo:", "foto:", "bild:", "quelle:", "source:", "redakteur", "autor:",
-    "posted by", "veröffentlicht", "published", "updated", "aktualisiert", NULL
-};
+static const char *const s_cta[] = { "share",
+                                     "teilen",
+                                     "newsletter",
+                                     "subscribe",
+                                     "abonnier",
+                                     "read more",
+                                     "weiterlesen",
+                                     "mehr zum thema",
+                                     "related",
+                                     "comment",
+                                     "kommentar",
+                                     "follow us",
+                                     "folgen sie",
+                                     "loading...",
+                                     "advertisement",
+                                     "anzeige",
+                                     "werbung",
+                                     "cookie",
+                                     "sign up",
+                                     "log in",
+                                     "anmelden",
+                                     "click here",
+                                     "klicken sie",
+                                     "keep reading",
+                                     "recommended",
+                                     "empfohlen",
+                                     "war der artikel",
+                                     "was this article",
+                                     "all rights reserved",
+                                     "alle rechte",
+                                     "copyright",
+                                     "partager",
+                                     "lire aussi",
+                                     "compartir",
+                                     "suscr",
+                                     "leer más",
+                                     "ähnliche beiträge",
+                                     "das könnte",
+                                     "you may also",
+                                     "you might also",
+                                     "affiliate",
+                                     "tags:",
+                                     "schlagworte",
+                                     "image:",
+                                     "photo:",
+                                     "foto:",
+                                     "bild:",
+                                     "quelle:",
+                                     "source:",
+                                     "redakteur",
+                                     "autor:",
+                                     "posted by",
+                                     "veröffentlicht",
+                                     "published",
+                                     "updated",
+                                     "aktualisiert",
+                                     NULL };
 
 /* A short block (its text `len` bytes, as s_text_len counts them) that is
  * page furniture by its words. */
@@ -800,8 +871,8 @@ static const xmlNode *s_body(const xmlNode *root)
 }
 
 /* Class words of an article's standfirst (lead paragraph). */
-static const char *const s_lead_words[] = { "lead", "intro", "standfirst", "excerpt", "subtitle",
-                                            "chapo", "perex", "vorspann", "summary", NULL };
+static const char *const s_lead_words[] = { "lead",  "intro", "standfirst", "excerpt", "subtitle",
+                                            "chapo", "perex", "vorspann",   "summary", NULL };
 
 static int s_contains(const xmlNode *a, const xmlNode *n)
 {
@@ -835,8 +906,8 @@ static int s_is_lead(const xmlNode *p, const xmlNode *top)
  * headline (the last <h1> before top) and top go to after_h1, which starts
  * again at each <h1> (a dek between headline and body). Returns 1 when top
  * was reached. */
-static int s_write_lead(const xmlNode *n, const xmlNode *top, struct out *o,
-                        struct out *after_h1, int *seen_h1, int *n_after)
+static int s_write_lead(const xmlNode *n, const xmlNode *top, struct out *o, struct out *after_h1,
+                        int *seen_h1, int *n_after)
 {
     for (const xmlNode *c = n->children; c; c = c->next) {
         if (c == top)
@@ -898,9 +969,8 @@ static int s_pass(const char *html, size_t len, const char *encoding, int by_cla
         i = (size_t)(end - html) + 2;
     }
     htmlDocPtr doc = htmlReadMemory(html, (int)len, NULL, encoding,
-                                    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
-                                        HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
-                                        HTML_PARSE_COMPACT);
+                                    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+                                        HTML_PARSE_NONET | HTML_PARSE_COMPACT);
     if (!doc)
         return -EINVAL;
     xmlNode *root = xmlDocGetRootElement(doc);

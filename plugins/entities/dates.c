@@ -9,10 +9,10 @@
 #include <strings.h>
 #include <time.h>
 
-static const char *const s_months[] = { "january", "february", "march",     "april",
-                                        "may",     "june",     "july",      "august",
-                                        "september", "october", "november", "december" };
-static const char *const s_days[] = { "monday", "tuesday", "wednesday", "thursday",
+static const char *const s_months[] = { "january",   "february", "march",    "april",
+                                        "may",       "june",     "july",     "august",
+                                        "september", "october",  "november", "december" };
+static const char *const s_days[] = { "monday", "tuesday",  "wednesday", "thursday",
                                       "friday", "saturday", "sunday" };
 
 int pl_month_number(const char *w, size_t n)
@@ -98,10 +98,9 @@ static int s_day(const struct ctx *c, size_t i)
         v = v * 10 + (s[j++] - '0');
     if (j == 0)
         return -1;
-    if (j < n && !(n - j == 2 && (strncasecmp(s + j, "st", 2) == 0 ||
-                                   strncasecmp(s + j, "nd", 2) == 0 ||
-                                   strncasecmp(s + j, "rd", 2) == 0 ||
-                                   strncasecmp(s + j, "th", 2) == 0)))
+    if (j < n &&
+        !(n - j == 2 && (strncasecmp(s + j, "st", 2) == 0 || strncasecmp(s + j, "nd", 2) == 0 ||
+                         strncasecmp(s + j, "rd", 2) == 0 || strncasecmp(s + j, "th", 2) == 0)))
         return -1;
     return v >= 1 && v <= 31 ? v : -1;
 }
@@ -274,8 +273,8 @@ static size_t s_match(const struct ctx *c, size_t i, char *value)
         shift = 0;
     else if (s_is(c, j, "next"))
         shift = 1;
-    if (shift != 99 && (s_is(c, j + 1, "week") || s_is(c, j + 1, "month") ||
-                        s_is(c, j + 1, "year"))) {
+    if (shift != 99 &&
+        (s_is(c, j + 1, "week") || s_is(c, j + 1, "month") || s_is(c, j + 1, "year"))) {
         if (c->has_anchor) {
             struct tm tm = c->anchor;
             if (s_is(c, j + 1, "week")) {
@@ -296,8 +295,9 @@ static size_t s_match(const struct ctx *c, size_t i, char *value)
 
     /* N days|weeks ago */
     int num = s_num(c, i);
-    if (num > 0 && num < 1000 && (s_is(c, i + 1, "days") || s_is(c, i + 1, "day") ||
-                                  s_is(c, i + 1, "weeks") || s_is(c, i + 1, "week")) &&
+    if (num > 0 && num < 1000 &&
+        (s_is(c, i + 1, "days") || s_is(c, i + 1, "day") || s_is(c, i + 1, "weeks") ||
+         s_is(c, i + 1, "week")) &&
         s_is(c, i + 2, "ago")) {
         if (c->has_anchor) {
             struct tm tm = c->anchor;
@@ -317,8 +317,8 @@ static size_t s_match(const struct ctx *c, size_t i, char *value)
     return 0;
 }
 
-int pl_find_dates(const char *text, const struct pl_tokens *toks, const char *anchor,
-                  uint8_t *used, struct pl_date_hits *out)
+int pl_find_dates(const char *text, const struct pl_tokens *toks, const char *anchor, uint8_t *used,
+                  struct pl_date_hits *out)
 {
     struct ctx c = { .t = text, .k = toks };
     int y, m, d;

@@ -27,8 +27,8 @@ struct pl_date_hits {
 /* Finds dates. `anchor` is the article's date as "YYYY-MM-DD" or NULL.
  * used[i] is set to 1 for every token inside a date. Appends to *out (the
  * caller frees out->v). Returns 0 or -ENOMEM. */
-int pl_find_dates(const char *text, const struct pl_tokens *toks, const char *anchor,
-                  uint8_t *used, struct pl_date_hits *out);
+int pl_find_dates(const char *text, const struct pl_tokens *toks, const char *anchor, uint8_t *used,
+                  struct pl_date_hits *out);
 
 /* 1..12 for a month name or its abbreviation ("Feb", "Sept"), else 0. */
 int pl_month_number(const char *w, size_t n);

@@ -174,8 +174,7 @@ static void s_union(int *parent, int a, int b)
 
 /* Forms of one country written differently. */
 static const char *const s_synonyms[][8] = {
-    { "United States", "United States of America", "U.S.", "US", "USA", "U.S.A.", "America",
-      NULL },
+    { "United States", "United States of America", "U.S.", "US", "USA", "U.S.A.", "America", NULL },
     { "United Kingdom", "UK", "U.K.", "Britain", "Great Britain", NULL },
     { "European Union", "EU", NULL },
     { "United Nations", "UN", "U.N.", NULL },
@@ -216,7 +215,8 @@ static int s_group(struct doc *d, int *parent)
     for (size_t i = 0; i < d->nm; i++) {
         const struct mention *m = &d->m[i];
         size_t n = m->end - m->start;
-        size_t h = (pl_hash(d->t + m->start, n) ^ (uint64_t)m->type * 0x9e3779b97f4a7c15ull) & (cap - 1);
+        size_t h =
+            (pl_hash(d->t + m->start, n) ^ (uint64_t)m->type * 0x9e3779b97f4a7c15ull) & (cap - 1);
         for (;; h = (h + 1) & (cap - 1)) {
             if (slot[h] < 0) {
                 slot[h] = (int)nf;
@@ -300,8 +300,9 @@ static int s_cmp_mention(const void *x, const void *y)
 /* Institutions news names by their seat: CoNLL-2003 tags "Kremlin" a
  * place, but "the Kremlin said" is the Russian government speaking, and
  * that is what a reader looks for. */
-static const char *const s_seats[] = { "Kremlin", "White House", "Pentagon", "Downing Street",
-                                       "Elysee", "\xc3\x89lys\xc3\xa9\x65", "Zhongnanhai", NULL };
+static const char *const s_seats[] = { "Kremlin",        "White House", "Pentagon",
+                                       "Downing Street", "Elysee",      "\xc3\x89lys\xc3\xa9\x65",
+                                       "Zhongnanhai",    NULL };
 
 /* Corrections the tagger cannot make one sentence at a time: seats of
  * government are organisations, and a single word that is the surname of a
@@ -503,8 +504,8 @@ static int s_process(void *state, const char *docjson, size_t len, char **out, s
             int seen = 0;
             const cJSON *al;
             cJSON_ArrayForEach(al, aliases) if (strlen(al->valuestring) == mn &&
-                                                !memcmp(al->valuestring, d.t + m->start, mn))
-                seen = 1;
+                                                !memcmp(al->valuestring, d.t + m->start, mn)) seen =
+                1;
             if (!seen) {
                 char *s = strndup(d.t + m->start, mn);
                 if (!s || !cJSON_AddItemToArray(aliases, cJSON_CreateString(s)))

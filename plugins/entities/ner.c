@@ -51,12 +51,21 @@ static inline uint64_t s_mix(uint64_t x)
     return x;
 }
 
-uint64_t pl_ner_key(const char *s, size_t n) { return s_mix(pl_hash(s, n)) | 1; }
+uint64_t pl_ner_key(const char *s, size_t n)
+{
+    return s_mix(pl_hash(s, n)) | 1;
+}
 
 /* --- model file -------------------------------------------------------- */
 
-static size_t s_trans_len(void) { return (PL_NER_TAGS + 1) * PL_NER_TAGS * sizeof(float); }
-static size_t s_align(size_t x) { return (x + 63) & ~(size_t)63; }
+static size_t s_trans_len(void)
+{
+    return (PL_NER_TAGS + 1) * PL_NER_TAGS * sizeof(float);
+}
+static size_t s_align(size_t x)
+{
+    return (x + 63) & ~(size_t)63;
+}
 
 int pl_ner_model_open(const char *path, struct pl_ner_model **out, char *err, size_t errlen)
 {
@@ -91,19 +100,19 @@ int pl_ner_model_open(const char *path, struct pl_ner_model **out, char *err, si
         why = "written on a machine of the other byte order";
     else if (h->ntags != PL_NER_TAGS)
         why = "made for another tag set";
-    else if (h->hash_bits < 10 || h->hash_bits > 26 || h->stages < 1 ||
-             h->stages > PL_NER_STAGES || h->size != len)
+    else if (h->hash_bits < 10 || h->hash_bits > 26 || h->stages < 1 || h->stages > PL_NER_STAGES ||
+             h->size != len)
         why = "damaged (header fields out of range or wrong size)";
     size_t wlen = h->hash_bits <= 26 ? ((size_t)1 << h->hash_bits) * PL_NER_TAGS * 2 : 0;
     for (uint32_t s = 0; !why && s < h->stages; s++) {
-        if (h->off_trans[s] % 64 || h->off_trans[s] > len || len - h->off_trans[s] < s_trans_len() ||
-            h->off_w[s] % 64 || h->off_w[s] > len || len - h->off_w[s] < wlen ||
-            !isfinite(h->scale[s]))
+        if (h->off_trans[s] % 64 || h->off_trans[s] > len ||
+            len - h->off_trans[s] < s_trans_len() || h->off_w[s] % 64 || h->off_w[s] > len ||
+            len - h->off_w[s] < wlen || !isfinite(h->scale[s]))
             why = "damaged (a weight section lies outside the file)";
     }
     if (!why && (h->lex_slots & (h->lex_slots - 1) || h->phr_slots & (h->phr_slots - 1) ||
-                 h->lex_slots == 0 || h->phr_slots == 0 || h->off_lex % 64 ||
-                 h->off_phr % 64 || h->off_lex > len || h->off_phr > len ||
+                 h->lex_slots == 0 || h->phr_slots == 0 || h->off_lex % 64 || h->off_phr % 64 ||
+                 h->off_lex > len || h->off_phr > len ||
                  (len - h->off_lex) / sizeof(struct pl_ner_lex) < h->lex_slots ||
                  (len - h->off_phr) / sizeof(struct pl_ner_phr) < h->phr_slots))
         why = "damaged (a table lies outside the file)";
@@ -236,13 +245,13 @@ int pl_ner_model_write(const struct pl_ner_model *m, const char *path)
 /* --- per-token inputs ---------------------------------------------------- */
 
 enum {
-    F_CAP = 1u << 0,      /* first letter upper case */
-    F_ALLCAPS = 1u << 1,  /* letters all upper case (two or more) */
-    F_LOWER = 1u << 2,    /* letters all lower case */
-    F_DIGIT = 1u << 3,    /* holds a digit */
-    F_LETTER = 1u << 4,   /* holds a letter */
-    F_INIT = 1u << 5,     /* first token of its sentence (or after an opening quote) */
-    F_DOC_LOWER = 1u << 6, /* written all in lower case elsewhere in the document */
+    F_CAP = 1u << 0,        /* first letter upper case */
+    F_ALLCAPS = 1u << 1,    /* letters all upper case (two or more) */
+    F_LOWER = 1u << 2,      /* letters all lower case */
+    F_DIGIT = 1u << 3,      /* holds a digit */
+    F_LETTER = 1u << 4,     /* holds a letter */
+    F_INIT = 1u << 5,       /* first token of its sentence (or after an opening quote) */
+    F_DOC_LOWER = 1u << 6,  /* written all in lower case elsewhere in the document */
     F_DOC_CAPMID = 1u << 7, /* capitalised mid-sentence elsewhere in an ordinary sentence */
 };
 
@@ -251,7 +260,7 @@ enum { SENT_PLAIN = 0, SENT_CAPS = 1, SENT_TITLE = 2 };
 struct pl_ner_tokinfo {
     uint64_t word, lower, shape, sshape;
     uint64_t pre[4], suf[4];
-    uint64_t key; /* pl_ner_key of the lower-cased word */
+    uint64_t key;    /* pl_ner_key of the lower-cased word */
     uint32_t sb, se; /* its sentence: tokens [sb, se) */
     uint16_t c[PL_NER_CLUSTER_LEVELS];
     uint16_t freq;
@@ -305,9 +314,10 @@ static char s_class(int32_t cp)
  * differently from running text. */
 static const char *s_ptb(const char *low, size_t n)
 {
-    static const char *const map[][2] = { { "(", "-lrb-" }, { ")", "-rrb-" }, { "[", "-lsb-" },
-                                          { "]", "-rsb-" }, { "{", "-lcb-" }, { "}", "-rcb-" },
-                                          { "\"", "''" },   { "\xe2\x80\x9c", "``" },
+    static const char *const map[][2] = { { "(", "-lrb-" },        { ")", "-rrb-" },
+                                          { "[", "-lsb-" },        { "]", "-rsb-" },
+                                          { "{", "-lcb-" },        { "}", "-rcb-" },
+                                          { "\"", "''" },          { "\xe2\x80\x9c", "``" },
                                           { "\xe2\x80\x9d", "''" } };
     for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
         if (strlen(map[i][0]) == n && memcmp(map[i][0], low, n) == 0)
@@ -614,13 +624,49 @@ int pl_ner_doc_set_stage1(struct pl_ner_doc *doc, const uint8_t *tags)
 /* --- features ------------------------------------------------------------ */
 
 enum tpl {
-    T_BIAS = 1, T_WORD, T_LOW, T_LOWM1, T_LOWP1, T_LOWM2, T_LOWP2, T_BIM, T_BIP,
-    T_PRE, T_SUF = T_PRE + 4, T_SHAPE = T_SUF + 4, T_SSHAPE, T_SHM1, T_SHP1, T_SHM2, T_SHP2,
-    T_SH3, T_INIT, T_SENT, T_SENTLOW, T_INITLOW,
-    T_C0, T_CM1 = T_C0 + 3, T_CP1, T_CM1B, T_CP1B, T_CSH, T_FREQ,
-    T_GZ, T_GZM1, T_GZP1, T_GZSH,
-    T_DOC, T_DOCSH,
-    T_S1, T_S1M1, T_S1P1, T_S1BI, T_OTHER, T_INLONG, T_MAJOR, T_MAJSH,
+    T_BIAS = 1,
+    T_WORD,
+    T_LOW,
+    T_LOWM1,
+    T_LOWP1,
+    T_LOWM2,
+    T_LOWP2,
+    T_BIM,
+    T_BIP,
+    T_PRE,
+    T_SUF = T_PRE + 4,
+    T_SHAPE = T_SUF + 4,
+    T_SSHAPE,
+    T_SHM1,
+    T_SHP1,
+    T_SHM2,
+    T_SHP2,
+    T_SH3,
+    T_INIT,
+    T_SENT,
+    T_SENTLOW,
+    T_INITLOW,
+    T_C0,
+    T_CM1 = T_C0 + 3,
+    T_CP1,
+    T_CM1B,
+    T_CP1B,
+    T_CSH,
+    T_FREQ,
+    T_GZ,
+    T_GZM1,
+    T_GZP1,
+    T_GZSH,
+    T_DOC,
+    T_DOCSH,
+    T_S1,
+    T_S1M1,
+    T_S1P1,
+    T_S1BI,
+    T_OTHER,
+    T_INLONG,
+    T_MAJOR,
+    T_MAJSH,
 };
 
 #define NONE_H 0x5bd1e9955bd1e995ull
@@ -637,7 +683,10 @@ static inline void s_f(struct fbuf *b, unsigned tpl, uint64_t v)
         b->out[b->n++] = (uint32_t)(s_mix(v * 0x9e3779b97f4a7c15ull + tpl) >> b->shift);
 }
 
-static inline uint64_t s_pair(uint64_t a, uint64_t b) { return s_mix(a) ^ (b * 0x2545f4914f6cdd1dull); }
+static inline uint64_t s_pair(uint64_t a, uint64_t b)
+{
+    return s_mix(a) ^ (b * 0x2545f4914f6cdd1dull);
+}
 
 size_t pl_ner_features(const struct pl_ner_doc *doc, size_t i, int stage, uint32_t *out)
 {
@@ -675,8 +724,8 @@ size_t pl_ner_features(const struct pl_ner_doc *doc, size_t i, int stage, uint32
         s_f(&b, T_SHP1, p1 ? p1->shape : NONE_H);
         s_f(&b, T_SHM2, m2 ? m2->sshape : NONE_H);
         s_f(&b, T_SHP2, p2 ? p2->sshape : NONE_H);
-        s_f(&b, T_SH3, s_pair(s_pair(m1 ? m1->sshape : NONE_H, t->sshape),
-                             p1 ? p1->sshape : NONE_H));
+        s_f(&b, T_SH3,
+            s_pair(s_pair(m1 ? m1->sshape : NONE_H, t->sshape), p1 ? p1->sshape : NONE_H));
         s_f(&b, T_INIT, s_pair((t->flags & F_INIT) != 0, t->sshape));
         s_f(&b, T_SENT, s_pair(t->sent, t->sshape));
         if (g & PL_NER_G_WORD) {
@@ -745,7 +794,7 @@ void pl_ner_viterbi(const float *em, size_t n, const float *trans, uint8_t *tags
 {
     if (n == 0)
         return;
-    float *score = work;                   /* [n][T] */
+    float *score = work;                                 /* [n][T] */
     uint8_t *back = (uint8_t *)(work + n * PL_NER_TAGS); /* [n][T] */
     const float NEG = -1e30f;
     for (int t = 0; t < PL_NER_TAGS; t++)

@@ -22,8 +22,14 @@
 #define PL_NER_STAGES 2
 #define PL_NER_MAX_FEATS 96 /* features of one token, at most */
 
-static inline int pl_ner_tag_type(int tag) { return tag ? (tag - 1) / 2 : -1; }
-static inline int pl_ner_tag_is_b(int tag) { return tag && (tag - 1) % 2 == 0; }
+static inline int pl_ner_tag_type(int tag)
+{
+    return tag ? (tag - 1) / 2 : -1;
+}
+static inline int pl_ner_tag_is_b(int tag)
+{
+    return tag && (tag - 1) % 2 == 0;
+}
 
 /* Feature groups, for training with some of them left out (what each is
  * worth on dev is in the README). The model records the groups it was

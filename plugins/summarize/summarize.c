@@ -30,34 +30,65 @@
  * them). The order is the weights' order; the names go out with
  * "features": true for the trainer. */
 enum {
-    X_POS1, X_POS2, X_POS3, X_POS45, X_POS610, X_POSINV, X_POSREL, X_CENTRAL, X_TITLE,
-    X_LEN_SHORT, X_LEN_MID, X_LEN_LONG, X_LEN_VLONG, X_ENTITIES, X_NUMBER, X_QUOTE, X_TERMFREQ,
-    X_PARA_FIRST, X_DANGLING, X_N
+    X_POS1,
+    X_POS2,
+    X_POS3,
+    X_POS45,
+    X_POS610,
+    X_POSINV,
+    X_POSREL,
+    X_CENTRAL,
+    X_TITLE,
+    X_LEN_SHORT,
+    X_LEN_MID,
+    X_LEN_LONG,
+    X_LEN_VLONG,
+    X_ENTITIES,
+    X_NUMBER,
+    X_QUOTE,
+    X_TERMFREQ,
+    X_PARA_FIRST,
+    X_DANGLING,
+    X_N
 };
-static const char *const s_feature_names[X_N] = {
-    "pos1", "pos2", "pos3", "pos4-5", "pos6-10", "1/(1+rank)", "rank/candidates", "centrality",
-    "title_overlap", "len6-12", "len13-25", "len26-40", "len41+", "entity_density", "has_number",
-    "quote", "term_frequency", "paragraph_first", "dangling_start"
-};
+static const char *const s_feature_names[X_N] = { "pos1",
+                                                  "pos2",
+                                                  "pos3",
+                                                  "pos4-5",
+                                                  "pos6-10",
+                                                  "1/(1+rank)",
+                                                  "rank/candidates",
+                                                  "centrality",
+                                                  "title_overlap",
+                                                  "len6-12",
+                                                  "len13-25",
+                                                  "len26-40",
+                                                  "len41+",
+                                                  "entity_density",
+                                                  "has_number",
+                                                  "quote",
+                                                  "term_frequency",
+                                                  "paragraph_first",
+                                                  "dangling_start" };
 _Static_assert(sizeof(pl_summary_weights) / sizeof(pl_summary_weights[0]) == X_N + 1,
                "weights.h does not match the feature list: retrain (tools/train-summary.sh)");
 
 struct sum_state {
-    double w[X_N + 1];  /* feature weights, then the bias */
-    int features;       /* emit "summary_features" for the trainer */
-    int sentences;      /* fixed count, when ratio is 0 */
-    double ratio;       /* share of candidate sentences, 0 = use count */
-    int max_sentences;  /* cap when ratio is used */
-    int keywords;       /* keyphrases to return */
-    double lambda;      /* MMR: weight of relevance against redundancy */
+    double w[X_N + 1]; /* feature weights, then the bias */
+    int features;      /* emit "summary_features" for the trainer */
+    int sentences;     /* fixed count, when ratio is 0 */
+    double ratio;      /* share of candidate sentences, 0 = use count */
+    int max_sentences; /* cap when ratio is used */
+    int keywords;      /* keyphrases to return */
+    double lambda;     /* MMR: weight of relevance against redundancy */
 };
 
 static int s_init(const struct pl_host *host, const char *options_json, void **state,
                   struct pl_error *err)
 {
     (void)host;
-    static const char *const keys[] = { "sentences", "ratio", "max_sentences", "keywords",
-                                        "redundancy_lambda", "weights", "features", NULL };
+    static const char *const keys[] = { "sentences",         "ratio",   "max_sentences", "keywords",
+                                        "redundancy_lambda", "weights", "features",      NULL };
     cJSON *o = pl_options_parse(options_json, err);
     if (!o)
         return -1;
@@ -66,8 +97,9 @@ static int s_init(const struct pl_host *host, const char *options_json, void **s
         cJSON_Delete(o);
         return pl_fail(err, "summarize: out of memory");
     }
-    *st = (struct sum_state){ .sentences = 3, .ratio = 0, .max_sentences = 10, .keywords = 10,
-                              .lambda = 0.6 };
+    *st = (struct sum_state){
+        .sentences = 3, .ratio = 0, .max_sentences = 10, .keywords = 10, .lambda = 0.6
+    };
     if (pl_options_check_keys(o, "summarize", keys, err) != 0)
         goto fail;
     double sentences = st->sentences, max_sentences = st->max_sentences, keywords = st->keywords;
@@ -83,8 +115,10 @@ static int s_init(const struct pl_host *host, const char *options_json, void **s
     const cJSON *w = cJSON_GetObjectItemCaseSensitive(o, "weights");
     if (w) {
         if (!cJSON_IsArray(w) || cJSON_GetArraySize(w) != X_N + 1) {
-            pl_fail(err, "summarize: option \"weights\" must be an array of %d numbers "
-                         "(one per feature, then the bias)", X_N + 1);
+            pl_fail(err,
+                    "summarize: option \"weights\" must be an array of %d numbers "
+                    "(one per feature, then the bias)",
+                    X_N + 1);
             goto fail;
         }
         int i = 0;
@@ -258,9 +292,10 @@ static int s_is_candidate(const char *t, const struct sent *s, int bullets)
     if (s->words < 6 || s->words > 80 || (!bullets && s_starts_with_bullet(p)))
         return 0;
     size_t e = n;
-    while (e > 0 && (p[e - 1] == '"' || p[e - 1] == ')' || p[e - 1] == '\'' ||
-                     (e >= 3 && (unsigned char)p[e - 1] == 0x9d && (unsigned char)p[e - 3] == 0xe2) ||
-                     (e >= 3 && (unsigned char)p[e - 1] == 0x99 && (unsigned char)p[e - 3] == 0xe2)))
+    while (e > 0 &&
+           (p[e - 1] == '"' || p[e - 1] == ')' || p[e - 1] == '\'' ||
+            (e >= 3 && (unsigned char)p[e - 1] == 0x9d && (unsigned char)p[e - 3] == 0xe2) ||
+            (e >= 3 && (unsigned char)p[e - 1] == 0x99 && (unsigned char)p[e - 3] == 0xe2)))
         e -= ((unsigned char)p[e - 1] >= 0x80) ? 3 : 1;
     return e > 0 && (p[e - 1] == '.' || p[e - 1] == '!');
 }
@@ -269,9 +304,9 @@ static int s_is_candidate(const char *t, const struct sent *s, int bullets)
  * before it, and reads badly on its own. */
 static int s_dangling(const char *p, size_t n)
 {
-    static const char *const words[] = { "He",   "She",  "It",  "They", "This", "That", "These",
-                                         "Those", "But", "And", "So",   "His",  "Her",  "Their",
-                                         "Its",  "Also", "However", NULL };
+    static const char *const words[] = { "He",    "She",   "It",  "They", "This",    "That",
+                                         "These", "Those", "But", "And",  "So",      "His",
+                                         "Her",   "Their", "Its", "Also", "However", NULL };
     for (size_t i = 0; words[i]; i++) {
         size_t l = strlen(words[i]);
         if (n > l && memcmp(p, words[i], l) == 0 && !isalnum((unsigned char)p[l]))
@@ -333,11 +368,12 @@ static int s_cmp_phrase(const void *x, const void *y)
 static int s_weak_keyword(const char *t, const struct pl_token *k)
 {
     static const char *const weak[] = {
-        "said", "says", "say", "told", "made", "make", "makes", "take", "took", "including",
-        "according", "like", "new", "first", "last", "two", "three", "four", "five", "six",
-        "many", "much", "could", "would", "well", "added", "noted", "stated", "seen", "way",
-        "ways", "time", "year", "years", "week", "day", "days", "month", "months", "part",
-        "since", "however", "even", "still", "just", "only", "recent", "recently", NULL,
+        "said",      "says",      "say",      "told", "made",  "make",    "makes", "take",  "took",
+        "including", "according", "like",     "new",  "first", "last",    "two",   "three", "four",
+        "five",      "six",       "many",     "much", "could", "would",   "well",  "added", "noted",
+        "stated",    "seen",      "way",      "ways", "time",  "year",    "years", "week",  "day",
+        "days",      "month",     "months",   "part", "since", "however", "even",  "still", "just",
+        "only",      "recent",    "recently", NULL,
     };
     char w[64];
     size_t n = pl_lower(t + k->start, k->end - k->start, w, sizeof(w));
@@ -392,7 +428,8 @@ static int s_keywords(const char *t, const struct pl_tokens *k, const long *ids,
                         goto out;
                     ph = nph;
                 }
-                ph[np] = (struct phrase){ .n = len, .start = k->v[i].start, .end = k->v[e - 1].end };
+                ph[np] =
+                    (struct phrase){ .n = len, .start = k->v[i].start, .end = k->v[e - 1].end };
                 for (int q = 0; q < len; q++)
                     ph[np].terms[q] = ids[i + (size_t)q];
                 np++;
@@ -423,8 +460,8 @@ static int s_keywords(const char *t, const struct pl_tokens *k, const long *ids,
         /* Skip a phrase that is part of, or contains, one already kept. */
         int dup = 0;
         const cJSON *it;
-        cJSON_ArrayForEach(it, out) if (strstr(it->valuestring, buf) || strstr(buf, it->valuestring))
-            dup = 1;
+        cJSON_ArrayForEach(it, out) if (strstr(it->valuestring, buf) ||
+                                        strstr(buf, it->valuestring)) dup = 1;
         if (dup)
             continue;
         if (!cJSON_AddItemToArray(out, cJSON_CreateString(buf)))
@@ -508,7 +545,8 @@ static int s_process(void *state, const char *docjson, size_t len, char **out, s
         se->candidate = s_is_candidate(t, se, 0);
         /* "The goal? To unravel ...": an answer to a rhetorical question in
          * the same paragraph means nothing on its own. */
-        if (s > 0 && t[ss[s - 1].end - 1] == '?' && !memchr(t + ss[s - 1].end, '\n', se->start - ss[s - 1].end))
+        if (s > 0 && t[ss[s - 1].end - 1] == '?' &&
+            !memchr(t + ss[s - 1].end, '\n', se->start - ss[s - 1].end))
             se->candidate = 0;
         /* A sentence that starts or ends inside a quotation of several
          * sentences is a piece of someone's speech, not a statement that
@@ -554,8 +592,8 @@ static int s_process(void *state, const char *docjson, size_t len, char **out, s
         }
         for (size_t i = 0; i < tk.n; i++) {
             char w[64];
-            size_t wl = pl_lower(title->valuestring + tk.v[i].start,
-                                 tk.v[i].end - tk.v[i].start, w, sizeof(w));
+            size_t wl = pl_lower(title->valuestring + tk.v[i].start, tk.v[i].end - tk.v[i].start, w,
+                                 sizeof(w));
             if (wl < 2 || pl_is_stopword(w, wl) || !isalnum((unsigned char)w[0]))
                 continue;
             s_stem(w);
@@ -715,7 +753,8 @@ static int s_process(void *state, const char *docjson, size_t len, char **out, s
         cJSON_AddStringToObject(o, "text", st_text);
         cJSON_AddNumberToObject(o, "start", ss[s].start);
         cJSON_AddNumberToObject(o, "end", ss[s].end);
-        if ((joined.len && pl_buf_putc(&joined, ' ')) || pl_buf_append(&joined, st_text, strlen(st_text))) {
+        if ((joined.len && pl_buf_putc(&joined, ' ')) ||
+            pl_buf_append(&joined, st_text, strlen(st_text))) {
             free(st_text);
             free(joined.data);
             cJSON_Delete(arr);

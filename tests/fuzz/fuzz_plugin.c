@@ -45,8 +45,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    static struct pl_host host = { PL_PLUGIN_ABI_VERSION, sizeof(struct pl_host), NULL, s_log,
-                                   s_fail, s_keys };
+    static struct pl_host host = {
+        PL_PLUGIN_ABI_VERSION, sizeof(struct pl_host), NULL, s_log, s_fail, s_keys
+    };
     struct pl_error err;
 #ifdef PL_FUZZ_MODEL
 #define PL_FUZZ_OPTIONS "{\"model\":\"" PL_FUZZ_MODEL "\"}"

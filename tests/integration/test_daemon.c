@@ -198,7 +198,8 @@ static void a_file_written_in_pieces_is_read_only_when_complete(void **st)
     cJSON *j = s_next(&e, 10000, topic);
     assert_non_null(j);
     assert_string_equal(topic, "article");
-    assert_int_equal((size_t)cJSON_GetObjectItem(cJSON_GetObjectItem(j, "source"), "bytes")->valuedouble, n);
+    assert_int_equal(
+        (size_t)cJSON_GetObjectItem(cJSON_GetObjectItem(j, "source"), "bytes")->valuedouble, n);
     assert_non_null(strstr(s_str(j, "text"), "trajectory of U.S.-Russia relations"));
     cJSON_Delete(j);
     assert_null(s_next(&e, 800, topic));
@@ -265,9 +266,10 @@ static void a_burst_of_2000_files_is_published_exactly_once_each(void **st)
 {
     (void)st;
     struct env e;
-    s_start(&e, "\"limits\":{\"max_in_flight\":128},"
-                "\"stages\":[{\"name\":\"clean\",\"workers\":2},{\"name\":\"entities\",\"workers\":2},"
-                "{\"name\":\"summarize\",\"workers\":2}]");
+    s_start(&e,
+            "\"limits\":{\"max_in_flight\":128},"
+            "\"stages\":[{\"name\":\"clean\",\"workers\":2},{\"name\":\"entities\",\"workers\":2},"
+            "{\"name\":\"summarize\",\"workers\":2}]");
     size_t n;
     char *c = s_seed(s_seeds[3], &n);
     const int N = 2000;
@@ -331,7 +333,8 @@ static void s_expect_error(struct env *e, const char *name, const char *reason_p
     assert_string_equal(s_str(cJSON_GetObjectItem(j, "source"), "name"), name);
     if (!strstr(s_str(j, "reason"), reason_part))
         fail_msg("%s: reason \"%s\" lacks \"%s\"", name, s_str(j, "reason"), reason_part);
-    char *f = th_path("%s/failed/%s", e->dir, name), *ef = th_path("%s/failed/%s.error.json", e->dir, name);
+    char *f = th_path("%s/failed/%s", e->dir, name),
+         *ef = th_path("%s/failed/%s.error.json", e->dir, name);
     struct stat sb;
     assert_int_equal(lstat(f, &sb), 0);
     assert_int_equal(access(ef, F_OK), 0);
@@ -385,11 +388,12 @@ static void a_failing_stage_and_a_stage_timeout_go_to_failed_with_the_stage(void
 {
     (void)st;
     struct env e;
-    char *extra = th_path("\"stages\":[{\"name\":\"clean\"},"
-                          "{\"name\":\"gate\",\"plugin\":\"%s/testkit.so\",\"options\":{\"fail_on\":\"FAILME\"}},"
-                          "{\"name\":\"slow\",\"plugin\":\"%s/testkit.so\",\"timeout_ms\":300,"
-                          "\"options\":{\"fail_on\":\"SLOWME\",\"sleep_ms\":100}}]",
-                          th_test_plugin_dir(), th_test_plugin_dir());
+    char *extra = th_path(
+        "\"stages\":[{\"name\":\"clean\"},"
+        "{\"name\":\"gate\",\"plugin\":\"%s/testkit.so\",\"options\":{\"fail_on\":\"FAILME\"}},"
+        "{\"name\":\"slow\",\"plugin\":\"%s/testkit.so\",\"timeout_ms\":300,"
+        "\"options\":{\"fail_on\":\"SLOWME\",\"sleep_ms\":100}}]",
+        th_test_plugin_dir(), th_test_plugin_dir());
     s_start(&e, extra);
     const char *ok = "A normal article that passes every stage of this pipeline today.";
     s_drop_text(&e, "fails.txt", "This one says FAILME in its text and must fail.");
@@ -407,7 +411,8 @@ static void a_failing_stage_and_a_stage_timeout_go_to_failed_with_the_stage(void
     /* A stage slower than its timeout. */
     extra = th_path("\"stages\":[{\"name\":\"clean\"},"
                     "{\"name\":\"slow\",\"plugin\":\"%s/testkit.so\",\"timeout_ms\":300,"
-                    "\"options\":{\"sleep_ms\":2000}}]", th_test_plugin_dir());
+                    "\"options\":{\"sleep_ms\":2000}}]",
+                    th_test_plugin_dir());
     s_start(&e, extra);
     s_drop(&e, "slow.txt", ok, strlen(ok));
     cJSON *err = s_next(&e, 10000, topic);
@@ -425,9 +430,10 @@ static void sigterm_with_articles_in_flight_exits_zero_and_loses_nothing(void **
 {
     (void)st;
     struct env e;
-    char *extra = th_path("\"shutdown_timeout_ms\":1500,\"stages\":[{\"name\":\"clean\"},"
-                          "{\"name\":\"slow\",\"plugin\":\"%s/testkit.so\",\"options\":{\"sleep_ms\":400}}]",
-                          th_test_plugin_dir());
+    char *extra =
+        th_path("\"shutdown_timeout_ms\":1500,\"stages\":[{\"name\":\"clean\"},"
+                "{\"name\":\"slow\",\"plugin\":\"%s/testkit.so\",\"options\":{\"sleep_ms\":400}}]",
+                th_test_plugin_dir());
     s_start(&e, extra);
     const int N = 12;
     s_drop_n(&e, N, "inflight-%02d.txt", "Article number %d arrives with enough words to be text.");
@@ -441,7 +447,8 @@ static void sigterm_with_articles_in_flight_exits_zero_and_loses_nothing(void **
     assert_true(took < 5000);
     char *out = th_path("%s/outbox", e.dir), *work = th_path("%s/spool/work", e.dir),
          *inbox = th_path("%s/inbox", e.dir);
-    int published = th_count_dir(out), in_spool = th_count_dir(work), in_inbox = th_count_dir(inbox);
+    int published = th_count_dir(out), in_spool = th_count_dir(work),
+        in_inbox = th_count_dir(inbox);
     printf("# after SIGTERM (%llu ms): %d published, %d in the spool, %d in the inbox\n",
            (unsigned long long)took, published, in_spool, in_inbox);
     assert_int_equal(published + in_spool + in_inbox, N);
@@ -485,14 +492,16 @@ static void check_validates_config_and_plugins(void **st)
     assert_non_null(strstr(out, "loads and accepts its options"));
     free(out);
     char *cfg = th_path("%s/bad.json", dir);
-    const char *unknown = "{\"publish\":{\"endpoint\":\"tcp://127.0.0.1:1\",\"hwm\":1,\"colour\":\"red\"}}";
+    const char *unknown =
+        "{\"publish\":{\"endpoint\":\"tcp://127.0.0.1:1\",\"hwm\":1,\"colour\":\"red\"}}";
     th_write_file(cfg, unknown, strlen(unknown));
     char *args = th_path("--check --config '%s'", cfg);
     assert_int_equal(s_run(args, &out), 1);
     assert_non_null(strstr(out, "publish.colour"));
     free(out);
     free(args);
-    char *abi = th_path("{\"stages\":[{\"name\":\"x\",\"plugin\":\"%s/bad_abi.so\"}]}", th_test_plugin_dir());
+    char *abi = th_path("{\"stages\":[{\"name\":\"x\",\"plugin\":\"%s/bad_abi.so\"}]}",
+                        th_test_plugin_dir());
     th_write_file(cfg, abi, strlen(abi));
     args = th_path("--check --config '%s'", cfg);
     assert_int_equal(s_run(args, &out), 1);
@@ -560,10 +569,12 @@ static void stages_run_over_ipc_and_tcp_endpoints_and_sources_can_be_deleted(voi
     struct env e;
     char *dir = th_tempdir();
     int port = th_free_port();
-    char *extra = th_path("\"on_success\":\"delete\",\"stages\":["
-                          "{\"name\":\"clean\",\"endpoint\":\"ipc://%s/clean.ipc\"},"
-                          "{\"name\":\"entities\",\"endpoint\":\"tcp://127.0.0.1:%d\",\"workers\":2},"
-                          "{\"name\":\"summarize\"}]", dir, port);
+    char *extra =
+        th_path("\"on_success\":\"delete\",\"stages\":["
+                "{\"name\":\"clean\",\"endpoint\":\"ipc://%s/clean.ipc\"},"
+                "{\"name\":\"entities\",\"endpoint\":\"tcp://127.0.0.1:%d\",\"workers\":2},"
+                "{\"name\":\"summarize\"}]",
+                dir, port);
     s_start(&e, extra);
     size_t n;
     char *c = s_seed(s_seeds[1], &n);
@@ -580,8 +591,9 @@ static void stages_run_over_ipc_and_tcp_endpoints_and_sources_can_be_deleted(voi
     assert_int_equal(th_count_dir(out), 1);
 
     /* The command-line subscriber prints one JSON object per line. */
-    char *cmd = th_path("'%s/bin/pressline' sub --endpoint %s --topic status --count 2 --timeout 10",
-                        th_build_dir(), e.d.endpoint);
+    char *cmd =
+        th_path("'%s/bin/pressline' sub --endpoint %s --topic status --count 2 --timeout 10",
+                th_build_dir(), e.d.endpoint);
     FILE *p = popen(cmd, "r");
     char line[4096];
     int lines = 0;
@@ -643,8 +655,12 @@ static void file_names_with_spaces_newlines_bad_bytes_and_dashes_work(void **st)
     (void)st;
     struct env e;
     s_start(&e, "");
-    const char *names[] = { "with  spaces.txt", "new\nline.txt", "caf\xe9-latin1.txt",
-                            "-leading-dash.txt", "--", "\xe2\x80\x9cquoted\xe2\x80\x9d.txt" };
+    const char *names[] = { "with  spaces.txt",
+                            "new\nline.txt",
+                            "caf\xe9-latin1.txt",
+                            "-leading-dash.txt",
+                            "--",
+                            "\xe2\x80\x9cquoted\xe2\x80\x9d.txt" };
     const size_t N = sizeof(names) / sizeof(names[0]);
     for (size_t i = 0; i < N; i++) {
         char *body = th_path("Article %zu about the council meeting on Tuesday in the city.", i);
@@ -727,7 +743,8 @@ static void a_second_signal_exits_at_once_and_loses_nothing(void **st)
     struct env e;
     char *extra = th_path("\"shutdown_timeout_ms\":60000,\"stages\":[{\"name\":\"clean\"},"
                           "{\"name\":\"slow\",\"plugin\":\"%s/testkit.so\","
-                          "\"options\":{\"sleep_ms\":5000}}]", th_test_plugin_dir());
+                          "\"options\":{\"sleep_ms\":5000}}]",
+                          th_test_plugin_dir());
     s_start(&e, extra);
     const int N = 5;
     s_drop_n(&e, N, "twice-%d.txt", "Article %d waits for a slow stage to finish its work.");
@@ -849,8 +866,8 @@ static void kill_9_five_times_under_load_loses_nothing_and_repeats_nothing(void 
      * subscriber catching up from seq 0 gets each file exactly once. */
     char *out_path = th_path("%s/since.jsonl", e.dir);
     char *cmd = th_path("timeout 60 '%s/bin/pressline' sub --endpoint %s --replay %s --since 0 "
-                        "--count %d --timeout 20 > '%s'", th_build_dir(), e.d.endpoint, e.d.replay,
-                        N, out_path);
+                        "--count %d --timeout 20 > '%s'",
+                        th_build_dir(), e.d.endpoint, e.d.replay, N, out_path);
     assert_int_equal(system(cmd), 0);
     FILE *f = fopen(out_path, "r");
     char *line = NULL;
@@ -1018,11 +1035,13 @@ static void sigkill_of_a_worker_process_under_load_loses_nothing(void **st)
     (void)st;
     struct env e;
     char *dir = th_tempdir();
-    char *extra = th_path("\"workers\":{\"heartbeat_ms\":100,\"dead_after_ms\":600},"
-                          "\"stages\":[{\"name\":\"clean\"},"
-                          "{\"name\":\"slowproc\",\"plugin\":\"%s/testkit.so\",\"spawn\":\"process\","
-                          "\"workers\":2,\"endpoint\":\"ipc://%s/slow.ipc\","
-                          "\"options\":{\"sleep_ms\":150}}]", th_test_plugin_dir(), dir);
+    char *extra =
+        th_path("\"workers\":{\"heartbeat_ms\":100,\"dead_after_ms\":600},"
+                "\"stages\":[{\"name\":\"clean\"},"
+                "{\"name\":\"slowproc\",\"plugin\":\"%s/testkit.so\",\"spawn\":\"process\","
+                "\"workers\":2,\"endpoint\":\"ipc://%s/slow.ipc\","
+                "\"options\":{\"sleep_ms\":150}}]",
+                th_test_plugin_dir(), dir);
     s_start(&e, extra);
     const int N = 20;
     s_drop_n(&e, N, "load-%02d.txt", "Load article %d for the slow worker processes to chew on.");
@@ -1088,7 +1107,8 @@ static void an_external_worker_over_tcp_can_die_mid_article_and_be_replaced(void
     char *extra = th_path("\"workers\":{\"heartbeat_ms\":100,\"dead_after_ms\":600},"
                           "\"stages\":[{\"name\":\"clean\"},"
                           "{\"name\":\"remote\",\"spawn\":\"none\",\"endpoint\":\"%s\","
-                          "\"timeout_ms\":60000}]", ep);
+                          "\"timeout_ms\":60000}]",
+                          ep);
     s_start(&e, extra);
     char *wlog = th_path("%s/worker.log", e.dir);
     pid_t w1 = s_spawn_worker(ep, "remote", "{\"sleep_ms\":3000}", wlog);
@@ -1135,8 +1155,8 @@ static void sub_since_replays_then_continues_live_without_gaps_or_repeats(void *
     /* A subscriber that was away: everything from seq 0, then live. */
     char *out_path = th_path("%s/since.jsonl", e.dir);
     char *cmd = th_path("timeout 30 '%s/bin/pressline' sub --endpoint %s --replay %s --since 0 "
-                        "--count 8 --timeout 20 > '%s'", th_build_dir(), e.d.endpoint, e.d.replay,
-                        out_path);
+                        "--count 8 --timeout 20 > '%s'",
+                        th_build_dir(), e.d.endpoint, e.d.replay, out_path);
     FILE *p = popen(cmd, "r");
     usleep(1500 * 1000); /* it has replayed the six and is live now */
     for (int i = 6; i < 8; i++) {
@@ -1172,7 +1192,8 @@ static void sub_since_replays_then_continues_live_without_gaps_or_repeats(void *
     /* From a later seq: only what follows it. */
     free(cmd);
     cmd = th_path("timeout 30 '%s/bin/pressline' sub --endpoint %s --replay %s --since 5 "
-                  "--count 3 --timeout 5", th_build_dir(), e.d.endpoint, e.d.replay);
+                  "--count 3 --timeout 5",
+                  th_build_dir(), e.d.endpoint, e.d.replay);
     p = popen(cmd, "r");
     n = 0;
     char buf[65536];
@@ -1331,16 +1352,19 @@ static void curve_keys_guard_tcp_endpoints(void **st)
     const char *b = th_build_dir();
     /* With the server's public key: status messages arrive. */
     cmd = th_path("timeout 20 '%s/bin/pressline' sub --endpoint %s --server-key '%s/server.public' "
-                  "--topic status --count 1 --timeout 5 > /dev/null", b, e.d.endpoint, kdir);
+                  "--topic status --count 1 --timeout 5 > /dev/null",
+                  b, e.d.endpoint, kdir);
     assert_int_equal(s_sh(cmd), 0);
     free(cmd);
     /* Without it, or with another key: nothing. */
     cmd = th_path("timeout 20 '%s/bin/pressline' sub --endpoint %s --topic status --count 1 "
-                  "--timeout 2 2> /dev/null", b, e.d.endpoint);
+                  "--timeout 2 2> /dev/null",
+                  b, e.d.endpoint);
     assert_int_equal(s_sh(cmd), 1);
     free(cmd);
     cmd = th_path("timeout 20 '%s/bin/pressline' sub --endpoint %s --server-key '%s/other.public' "
-                  "--topic status --count 1 --timeout 2 2> /dev/null", b, e.d.endpoint, kdir);
+                  "--topic status --count 1 --timeout 2 2> /dev/null",
+                  b, e.d.endpoint, kdir);
     assert_int_equal(s_sh(cmd), 1);
     free(cmd);
     /* A remote worker with the key does its stage; the article comes back
@@ -1366,7 +1390,8 @@ static void curve_keys_guard_tcp_endpoints(void **st)
     free(cmd);
     /* A file that is not a key stops the start with a clear message. */
     char *bad = th_path("%s/bad.json", kdir);
-    char *bj = th_path("{\"security\":{\"curve_secret_key_file\":\"%s/server.public.nope\"}}", kdir);
+    char *bj =
+        th_path("{\"security\":{\"curve_secret_key_file\":\"%s/server.public.nope\"}}", kdir);
     th_write_file(bad, bj, strlen(bj));
     char *o;
     char *args = th_path("--check --config '%s'", bad);
@@ -1391,7 +1416,8 @@ static void a_small_queue_bound_pauses_the_watcher_and_loses_nothing(void **st)
     struct env e;
     char *extra = th_path("\"limits\":{\"max_in_flight\":2,\"max_queued\":10},"
                           "\"stages\":[{\"name\":\"clean\"},{\"name\":\"slow\",\"plugin\":"
-                          "\"%s/testkit.so\",\"options\":{\"sleep_ms\":20}}]", th_test_plugin_dir());
+                          "\"%s/testkit.so\",\"options\":{\"sleep_ms\":20}}]",
+                          th_test_plugin_dir());
     s_start(&e, extra);
     const int N = 100;
     s_drop_n(&e, N, "q-%03d.txt", "Queued article %d waits its turn in the inbox.");
@@ -1418,8 +1444,8 @@ static void a_subscriber_reports_a_gap_in_seq(void **st)
     char *out_path = th_path("%s/sub.out", e.dir), *err_path = th_path("%s/sub.err", e.dir);
     char *pid_path = th_path("%s/sub.pid", e.dir);
     char *cmd = th_path("'%s/bin/pressline' sub --endpoint %s --topic article --topic status "
-                        "> '%s' 2> '%s' & echo $! > '%s'", th_build_dir(), e.d.endpoint, out_path,
-                        err_path, pid_path);
+                        "> '%s' 2> '%s' & echo $! > '%s'",
+                        th_build_dir(), e.d.endpoint, out_path, err_path, pid_path);
     assert_int_equal(s_sh(cmd), 0);
     /* Live once a status message has arrived. */
     for (int i = 0; i < 200 && !s_file_has(out_path, "pressline/status/1"); i++)
@@ -1446,7 +1472,8 @@ static void a_subscriber_reports_a_gap_in_seq(void **st)
     kill((pid_t)atoi(pid), SIGTERM);
     free(pid);
     usleep(200 * 1000);
-    assert_true(s_file_has(err_path, "missed 999 messages (seq 2 to 1000); --since 1 fetches them"));
+    assert_true(
+        s_file_has(err_path, "missed 999 messages (seq 2 to 1000); --since 1 fetches them"));
     free(out_path);
     free(err_path);
     free(pid_path);
@@ -1480,7 +1507,8 @@ int main(void)
         cmocka_unit_test(a_small_queue_bound_pauses_the_watcher_and_loses_nothing),
         cmocka_unit_test(a_burst_of_2000_files_is_published_exactly_once_each),
         cmocka_unit_test(kill_9_five_times_under_load_loses_nothing_and_repeats_nothing),
-        cmocka_unit_test_teardown(an_inotify_overflow_leads_to_a_rescan_and_loses_nothing, s_restore_knob),
+        cmocka_unit_test_teardown(an_inotify_overflow_leads_to_a_rescan_and_loses_nothing,
+                                  s_restore_knob),
         cmocka_unit_test(stages_run_over_ipc_and_tcp_endpoints_and_sources_can_be_deleted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -62,8 +62,10 @@ static cJSON *s_clean_bytes(const char *raw, size_t n, char *err, size_t errn)
     size_t o = 0;
     for (size_t i = 0; i < n; i += 3) {
         unsigned v = (unsigned char)raw[i] << 16;
-        if (i + 1 < n) v |= (unsigned char)raw[i + 1] << 8;
-        if (i + 2 < n) v |= (unsigned char)raw[i + 2];
+        if (i + 1 < n)
+            v |= (unsigned char)raw[i + 1] << 8;
+        if (i + 2 < n)
+            v |= (unsigned char)raw[i + 2];
         enc[o++] = tbl[(v >> 18) & 63];
         enc[o++] = tbl[(v >> 12) & 63];
         enc[o++] = i + 1 < n ? tbl[(v >> 6) & 63] : '=';
@@ -89,7 +91,8 @@ static void a_few_invalid_bytes_are_replaced_and_counted(void **st)
     assert_non_null(r);
     const char *text = cJSON_GetObjectItem(r, "text")->valuestring;
     assert_non_null(strstr(text, "Caf\xef\xbf\xbd society"));
-    assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "source"), "invalid_utf8")->valueint, 1);
+    assert_int_equal(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(r, "source"), "invalid_utf8")->valueint, 1);
     cJSON_Delete(r);
 }
 
@@ -104,21 +107,27 @@ static void legacy_encodings_are_detected_and_converted(void **st)
     (void)st;
     char err[600] = "";
     const char latin1[] = "Le caf\xe9 \xe0 c\xf4t\xe9 de l'h\xf4tel a ferm\xe9 ses portes apr\xe8s "
-                          "des ann\xe9""es de succ\xe8s \xe0 Paris.";
+                          "des ann\xe9"
+                          "es de succ\xe8s \xe0 Paris.";
     cJSON *r = s_clean_bytes(latin1, sizeof(latin1) - 1, err, sizeof(err));
     if (!r)
         fail_msg("%s", err);
-    assert_non_null(strstr(cJSON_GetObjectItem(r, "text")->valuestring, "caf\xc3\xa9 \xc3\xa0 c\xc3\xb4t\xc3\xa9"));
-    assert_true(!strcmp(s_src(r, "encoding"), "ISO-8859-1") || !strcmp(s_src(r, "encoding"), "WINDOWS-1252"));
+    assert_non_null(strstr(cJSON_GetObjectItem(r, "text")->valuestring,
+                           "caf\xc3\xa9 \xc3\xa0 c\xc3\xb4t\xc3\xa9"));
+    assert_true(!strcmp(s_src(r, "encoding"), "ISO-8859-1") ||
+                !strcmp(s_src(r, "encoding"), "WINDOWS-1252"));
     cJSON_Delete(r);
     /* KOI8-R Russian. */
-    const char koi[] = "\xf0\xd2\xc9\xd7\xc5\xd4 \xcd\xc9\xd2! \xeb\xc1\xcb \xc4\xc5\xcc\xc1? \xfe\xd4\xcf "
-                       "\xce\xcf\xd7\xcf\xc7\xcf \xd7 \xed\xcf\xd3\xcb\xd7\xc5 \xc9 \xf0\xc5\xd4\xc5\xd2\xc2\xd5\xd2\xc7\xc5.";
+    const char koi[] =
+        "\xf0\xd2\xc9\xd7\xc5\xd4 \xcd\xc9\xd2! \xeb\xc1\xcb \xc4\xc5\xcc\xc1? \xfe\xd4\xcf "
+        "\xce\xcf\xd7\xcf\xc7\xcf \xd7 \xed\xcf\xd3\xcb\xd7\xc5 \xc9 "
+        "\xf0\xc5\xd4\xc5\xd2\xc2\xd5\xd2\xc7\xc5.";
     r = s_clean_bytes(koi, sizeof(koi) - 1, err, sizeof(err));
     if (!r)
         fail_msg("%s", err);
     assert_string_equal(s_src(r, "encoding"), "KOI8-R");
-    assert_non_null(strstr(cJSON_GetObjectItem(r, "text")->valuestring, "\xd0\x9c\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb5")); /* Москве */
+    assert_non_null(strstr(cJSON_GetObjectItem(r, "text")->valuestring,
+                           "\xd0\x9c\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb5")); /* Москве */
     cJSON_Delete(r);
 }
 
@@ -161,7 +170,8 @@ static void a_json_export_gives_title_text_url_and_date(void **st)
     /* With "html" instead of "text": the page's main text. */
     r = s_clean_raw("{\"title\":\"T\",\"html\":\"<html><body><nav><a href=/>Home</a></nav>"
                     "<article><p>The first paragraph of the story, long enough to count as "
-                    "prose.</p></article></body></html>\"}", err, sizeof(err));
+                    "prose.</p></article></body></html>\"}",
+                    err, sizeof(err));
     if (!r)
         fail_msg("%s", err);
     assert_string_equal(cJSON_GetObjectItem(r, "text")->valuestring,
@@ -280,7 +290,8 @@ static void what_follows_the_end_of_the_article_goes(void **st)
     (void)st;
     char err[600] = "";
     cJSON *r = s_clean_raw(
-        "Stadt plant neuen Radweg\n\nVon Max Muster | 12. Dezember 2022\n\n12.12.2022 | 06:46 Uhr\n\n"
+        "Stadt plant neuen Radweg\n\nVon Max Muster | 12. Dezember 2022\n\n12.12.2022 | 06:46 "
+        "Uhr\n\n"
         "Von Risiken und Nebenwirkungen\n\n"
         "Die Stadt will bis zum Sommer einen neuen Radweg entlang "
         "des Flusses bauen. Der Rat hat am Montag zugestimmt, die Kosten liegen bei zwei "
@@ -288,9 +299,13 @@ static void what_follows_the_end_of_the_article_goes(void **st)
         "April und sollen acht Wochen dauern; der Weg bleibt so lange gesperrt, sagte "
         "die B\xc3\xbcrgermeisterin.\n\n"
         "02.11.2022 - Infoabend - Rathaus\n\n+81 158-23-2012\n\nFoto: Stadtverwaltung\n\n"
-        "Kategorie: Verkehr, Stadt\n\nDer Fluss bei Hochwasser im M\xc3\xa4rz. \xc2\xa9 Stadt Kelby\n\n"
-        "Folgen Sie uns auf Instagram und Facebook!\n\nZur\xc3\xbc" "ck zu allen Meldungen\n\n"
-        "\xc3\x9c" "ber den Autor\n\nMax Muster schreibt seit 2010 \xc3\xbc" "ber Verkehr.\n\n"
+        "Kategorie: Verkehr, Stadt\n\nDer Fluss bei Hochwasser im M\xc3\xa4rz. \xc2\xa9 Stadt "
+        "Kelby\n\n"
+        "Folgen Sie uns auf Instagram und Facebook!\n\nZur\xc3\xbc"
+        "ck zu allen Meldungen\n\n"
+        "\xc3\x9c"
+        "ber den Autor\n\nMax Muster schreibt seit 2010 \xc3\xbc"
+        "ber Verkehr.\n\n"
         "Kommentare\n\nSuper Sache, endlich!\n",
         err, sizeof(err));
     if (!r)
@@ -307,22 +322,27 @@ static void what_follows_the_end_of_the_article_goes(void **st)
     assert_true(s_has_removed(r, "byline", "Von Max Muster"));
     assert_non_null(strstr(t, "Von Risiken und Nebenwirkungen")); /* a heading */
     assert_true(s_has_removed(r, "call-to-action", "Folgen Sie uns"));
-    assert_true(s_has_removed(r, "page-furniture", "Zur\xc3\xbc" "ck zu allen Meldungen"));
+    assert_true(s_has_removed(r, "page-furniture",
+                              "Zur\xc3\xbc"
+                              "ck zu allen Meldungen"));
     assert_true(s_has_removed(r, "dateline", "12.12.2022 | 06:46 Uhr"));
     assert_non_null(strstr(t, "02.11.2022 - Infoabend - Rathaus")); /* an event, not a date */
-    assert_non_null(strstr(t, "+81 158-23-2012"));                   /* a phone number */
-    assert_true(s_has_removed(r, "after-article", "\xc3\x9c" "ber den Autor"));
+    assert_non_null(strstr(t, "+81 158-23-2012"));                  /* a phone number */
+    assert_true(s_has_removed(r, "after-article",
+                              "\xc3\x9c"
+                              "ber den Autor"));
     cJSON_Delete(r);
     /* A menu's "Kontakt" before the story is not its end, however long
      * the menu. */
-    r = s_clean_raw("Start\n\nAktuelles aus dem Verein\n\nTermine und Veranstaltungen\n\n"
-                    "Unser Verein\n\nErste Mannschaft\n\nZweite Mannschaft\n\nJugendabteilung\n\n"
-                    "Sponsoren und Partner\n\nFotos und Videos\n\nPresse und Berichte\n\n"
-                    "Archiv der Saisons\n\nSatzung und Ordnungen\n\nVorstand und Ansprechpartner\n\n"
-                    "Mitglied werden\n\nDownloads und Formulare\n\nKontakt\n\nDer Verein "
-                    "hat am Samstag sein Sommerfest gefeiert, mit mehr als 300 G\xc3\xa4sten, einem "
-                    "Turnier der Jugend und Musik bis in die Nacht.\n",
-                    err, sizeof(err));
+    r = s_clean_raw(
+        "Start\n\nAktuelles aus dem Verein\n\nTermine und Veranstaltungen\n\n"
+        "Unser Verein\n\nErste Mannschaft\n\nZweite Mannschaft\n\nJugendabteilung\n\n"
+        "Sponsoren und Partner\n\nFotos und Videos\n\nPresse und Berichte\n\n"
+        "Archiv der Saisons\n\nSatzung und Ordnungen\n\nVorstand und Ansprechpartner\n\n"
+        "Mitglied werden\n\nDownloads und Formulare\n\nKontakt\n\nDer Verein "
+        "hat am Samstag sein Sommerfest gefeiert, mit mehr als 300 G\xc3\xa4sten, einem "
+        "Turnier der Jugend und Musik bis in die Nacht.\n",
+        err, sizeof(err));
     if (!r)
         fail_msg("%s", err);
     assert_non_null(strstr(cJSON_GetObjectItem(r, "text")->valuestring, "Sommerfest"));
@@ -416,7 +436,7 @@ static void a_text_dump_of_a_page_gives_its_story(void **st)
         !strstr(t, "thanked the volunteers who had carried sandbags") ||
         !strstr(t, "if the wind turns west again."))
         fail_msg("story not whole: %s", t);
-    static const char *const gone[] = { "Weather", "Sign in", "Pictures: the flooded",
+    static const char *const gone[] = { "Weather",   "Sign in", "Pictures: the flooded",
                                         "Ten walks", "Privacy", "Kelby Post" };
     for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++)
         if (strstr(t, gone[i]))
@@ -553,8 +573,8 @@ static void whitespace_is_normalised_and_nfc_applied(void **st)
     char err[600] = "";
     /* "e" + combining acute must become U+00E9; NBSP and runs of spaces collapse;
      * CRLF line ends are handled. */
-    cJSON *r = s_clean_raw("Title Here\r\n\r\nThe cafe\xcc\x81   opened\xc2\xa0today in town.\r\n", err,
-                           sizeof(err));
+    cJSON *r = s_clean_raw("Title Here\r\n\r\nThe cafe\xcc\x81   opened\xc2\xa0today in town.\r\n",
+                           err, sizeof(err));
     assert_non_null(r);
     assert_string_equal(cJSON_GetObjectItem(r, "text")->valuestring,
                         "The caf\xc3\xa9 opened today in town.");
@@ -567,7 +587,8 @@ static void hard_wrapped_paragraphs_are_joined(void **st)
     (void)st;
     char err[600] = "";
     cJSON *r = s_clean_raw("The minister said the talks\nwould continue next week.\n\nA second "
-                           "paragraph follows here.", err, sizeof(err));
+                           "paragraph follows here.",
+                           err, sizeof(err));
     assert_non_null(r);
     assert_string_equal(cJSON_GetObjectItem(r, "text")->valuestring,
                         "The minister said the talks would continue next week.\n\nA second "
@@ -595,11 +616,12 @@ static void a_list_of_bullets_is_summarised_from_its_items(void **st)
 {
     (void)st;
     char err[600] = "";
-    cJSON *r = s_run("summarize", NULL,
-                     "{\"text\":\"Key points:\\n\xe2\x80\xa2 The council approved the new budget on "
-                     "Monday night.\\n\xe2\x80\xa2 Libraries across the city lose a fifth of their "
-                     "funding.\\n\xe2\x80\xa2 The mayor promised to review the cuts next year.\"}",
-                     err, sizeof(err));
+    cJSON *r =
+        s_run("summarize", NULL,
+              "{\"text\":\"Key points:\\n\xe2\x80\xa2 The council approved the new budget on "
+              "Monday night.\\n\xe2\x80\xa2 Libraries across the city lose a fifth of their "
+              "funding.\\n\xe2\x80\xa2 The mayor promised to review the cuts next year.\"}",
+              err, sizeof(err));
     assert_non_null(r);
     char *got = s_summary(r);
     /* No full sentence outside the list: its items are the candidates. */
@@ -626,7 +648,8 @@ static void quotes_spanning_sentences_give_whole_sentences(void **st)
     cJSON_ArrayForEach(x, cJSON_GetObjectItem(cJSON_GetObjectItem(r, "summary"), "sentences"))
     {
         const char *t = cJSON_GetObjectItem(x, "text")->valuestring;
-        int a = cJSON_GetObjectItem(x, "start")->valueint, b = cJSON_GetObjectItem(x, "end")->valueint;
+        int a = cJSON_GetObjectItem(x, "start")->valueint,
+            b = cJSON_GetObjectItem(x, "end")->valueint;
         /* Each exactly as it stands in the text, and never a fragment that
          * opens inside the quotation without its quote mark. */
         assert_int_equal((size_t)(b - a), strlen(t));
@@ -646,7 +669,8 @@ static void summary_of_one_sentence_and_of_no_punctuation(void **st)
                      "{\"text\":\"Only one sentence is here and it is long enough to count.\"}",
                      err, sizeof(err));
     assert_non_null(r);
-    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "summary"), "sentences")), 1);
+    assert_int_equal(
+        cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "summary"), "sentences")), 1);
     cJSON_Delete(r);
     r = s_run("summarize", NULL, "{\"text\":\"no punctuation at all in this text just words\"}",
               err, sizeof(err));
@@ -666,10 +690,12 @@ static void summary_length_follows_options(void **st)
                       "at length. The fourth sentence gives background on the matter. The "
                       "fifth sentence closes the story for now.\"}";
     cJSON *r = s_run("summarize", "{\"sentences\":1}", doc, err, sizeof(err));
-    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "summary"), "sentences")), 1);
+    assert_int_equal(
+        cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "summary"), "sentences")), 1);
     cJSON_Delete(r);
     r = s_run("summarize", "{\"ratio\":0.8}", doc, err, sizeof(err));
-    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "summary"), "sentences")), 4);
+    assert_int_equal(
+        cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "summary"), "sentences")), 4);
     cJSON_Delete(r);
 }
 
@@ -708,7 +734,8 @@ static void a_surname_alone_joins_the_full_name(void **st)
     cJSON *r = s_run("entities", NULL,
                      "{\"text\":\"Deputy Assistant Secretary of State Sonata Coulter led the "
                      "team. Later, Coulter said the talks went well. Darchiev and Alexander "
-                     "Darchiyev are one man.\"}", err, sizeof(err));
+                     "Darchiyev are one man.\"}",
+                     err, sizeof(err));
     assert_non_null(r);
     int found = 0;
     const cJSON *e;
@@ -717,7 +744,8 @@ static void a_surname_alone_joins_the_full_name(void **st)
         const char *t = cJSON_GetObjectItem(e, "text")->valuestring;
         if (!strcmp(t, "Sonata Coulter")) {
             assert_int_equal(cJSON_GetObjectItem(e, "count")->valueint, 2);
-            assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(e, "aliases"), 0)->valuestring, "Coulter");
+            assert_string_equal(
+                cJSON_GetArrayItem(cJSON_GetObjectItem(e, "aliases"), 0)->valuestring, "Coulter");
             found++;
         }
         if (!strcmp(t, "Alexander Darchiyev")) {
@@ -794,14 +822,18 @@ static void a_missing_or_damaged_model_stops_the_stage_with_the_reason(void **st
     struct pl_plugin_handle *h = NULL;
     assert_int_equal(pl_plugin_open(p, &h, e, sizeof(e)), 0);
     struct pl_plugin_instance inst;
-    assert_int_equal(pl_plugin_instance_init(&inst, h, "entities", "{\"model\":\"/nonexistent/ner.model\"}",
-                                             e, sizeof(e)), -1);
+    assert_int_equal(pl_plugin_instance_init(&inst, h, "entities",
+                                             "{\"model\":\"/nonexistent/ner.model\"}", e,
+                                             sizeof(e)),
+                     -1);
     assert_non_null(strstr(e, "cannot open the NER model /nonexistent/ner.model"));
-    assert_int_equal(pl_plugin_instance_init(&inst, h, "entities", "{\"model\":5}", e, sizeof(e)), -1);
+    assert_int_equal(pl_plugin_instance_init(&inst, h, "entities", "{\"model\":5}", e, sizeof(e)),
+                     -1);
     assert_non_null(strstr(e, "\"model\" must be a file path"));
     /* A file that is not a model. */
-    assert_int_equal(pl_plugin_instance_init(&inst, h, "entities", "{\"model\":\"/etc/passwd\"}", e,
-                                             sizeof(e)), -1);
+    assert_int_equal(
+        pl_plugin_instance_init(&inst, h, "entities", "{\"model\":\"/etc/passwd\"}", e, sizeof(e)),
+        -1);
     assert_non_null(strstr(e, "is not a pressline NER model"));
     pl_plugin_close(&h);
     free(p);

@@ -68,8 +68,8 @@ static const cJSON *s_entity(int i, const char *name)
         if (!strcmp(cJSON_GetObjectItem(e, "text")->valuestring, name))
             return e;
         const cJSON *a;
-        cJSON_ArrayForEach(a, cJSON_GetObjectItem(e, "aliases")) if (!strcmp(a->valuestring, name))
-            return e;
+        cJSON_ArrayForEach(
+            a, cJSON_GetObjectItem(e, "aliases")) if (!strcmp(a->valuestring, name)) return e;
     }
     return NULL;
 }
@@ -97,10 +97,19 @@ static int s_removed(int i, const char *reason, const char *needle)
 static void no_also_read_teaser_or_headline_list_is_left_in_text(void **st)
 {
     (void)st;
-    const char *gone[] = { "Also Read", "ALSO READ", "Recent News", "Humanoid Half-Marathon",
-                           "Jellyfish", "Drones Spotted", "Honduras Election", "Black Sea Ceasefire",
-                           "With inputs from agencies", " date 2025", "Trump Signs Orders",
-                           "New Era:", "Collaborative Maritime Truce" };
+    const char *gone[] = { "Also Read",
+                           "ALSO READ",
+                           "Recent News",
+                           "Humanoid Half-Marathon",
+                           "Jellyfish",
+                           "Drones Spotted",
+                           "Honduras Election",
+                           "Black Sea Ceasefire",
+                           "With inputs from agencies",
+                           " date 2025",
+                           "Trump Signs Orders",
+                           "New Era:",
+                           "Collaborative Maritime Truce" };
     for (int i = 0; i < 5; i++)
         for (size_t g = 0; g < sizeof(gone) / sizeof(gone[0]); g++)
             if (strstr(s_text(i), gone[g]))
@@ -230,9 +239,11 @@ static void mentions_point_at_the_entity_in_text(void **st)
                 char *s = strndup(t + a, (size_t)(b - a));
                 int ok = !strcmp(s, cJSON_GetObjectItem(e, "text")->valuestring);
                 const cJSON *al;
-                cJSON_ArrayForEach(al, cJSON_GetObjectItem(e, "aliases")) ok |= !strcmp(s, al->valuestring);
+                cJSON_ArrayForEach(al, cJSON_GetObjectItem(e, "aliases")) ok |=
+                    !strcmp(s, al->valuestring);
                 if (!ok)
-                    fail_msg("%s: mention \"%s\" is neither the entity nor an alias", s_names[i], s);
+                    fail_msg("%s: mention \"%s\" is neither the entity nor an alias", s_names[i],
+                             s);
                 free(s);
             }
         }

@@ -89,7 +89,15 @@ static void s_fini(void *state)
 }
 
 PL_PLUGIN_EXPORT const struct pl_plugin pressline_plugin = {
-    .magic = PL_PLUGIN_MAGIC, .abi_version = PL_PLUGIN_ABI_VERSION, .size = sizeof(struct pl_plugin),
-    .flags = PL_PLUGIN_THREAD_SAFE, .name = "testkit", .version = "1.0", .description = "test stage",
-    .init = s_init, .process = s_process, .release = s_release, .fini = s_fini,
+    .magic = PL_PLUGIN_MAGIC,
+    .abi_version = PL_PLUGIN_ABI_VERSION,
+    .size = sizeof(struct pl_plugin),
+    .flags = PL_PLUGIN_THREAD_SAFE,
+    .name = "testkit",
+    .version = "1.0",
+    .description = "test stage",
+    .init = s_init,
+    .process = s_process,
+    .release = s_release,
+    .fini = s_fini,
 };

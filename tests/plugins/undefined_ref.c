@@ -4,17 +4,34 @@
 extern int pl_symbol_that_does_not_exist(void);
 static int s_init(const struct pl_host *h, const char *o, void **s, struct pl_error *e)
 {
-    (void)h; (void)o; (void)e;
+    (void)h;
+    (void)o;
+    (void)e;
     *s = NULL;
     return pl_symbol_that_does_not_exist();
 }
 static int s_process(void *s, const char *d, size_t l, char **o, size_t *ol, struct pl_error *e)
 {
-    (void)s; (void)d; (void)l; (void)o; (void)ol; (void)e;
+    (void)s;
+    (void)d;
+    (void)l;
+    (void)o;
+    (void)ol;
+    (void)e;
     return -1;
 }
-static void s_release(void *s, char *o) { (void)s; (void)o; }
+static void s_release(void *s, char *o)
+{
+    (void)s;
+    (void)o;
+}
 PL_PLUGIN_EXPORT const struct pl_plugin pressline_plugin = {
-    .magic = PL_PLUGIN_MAGIC, .abi_version = PL_PLUGIN_ABI_VERSION, .size = sizeof(struct pl_plugin),
-    .name = "undefined_ref", .version = "0", .init = s_init, .process = s_process, .release = s_release,
+    .magic = PL_PLUGIN_MAGIC,
+    .abi_version = PL_PLUGIN_ABI_VERSION,
+    .size = sizeof(struct pl_plugin),
+    .name = "undefined_ref",
+    .version = "0",
+    .init = s_init,
+    .process = s_process,
+    .release = s_release,
 };

@@ -53,16 +53,18 @@ static void final_message_has_every_documented_field_and_keeps_extras(void **st)
     (void)st;
     const char *doc = "{\"schema\":\"x\",\"id\":\"0123456789abcdef\",\"source\":{},"
                       "\"received_at\":\"t\",\"raw\":\"secret\",\"sentiment\":0.5,\"text\":\"T\"}";
-    struct pl_stage_time times[1] = { { .name = "clean", .plugin = "clean", .version = "1",
-                                        .us = 42 } };
+    struct pl_stage_time times[1] = {
+        { .name = "clean", .plugin = "clean", .version = "1", .us = 42 }
+    };
     char *out;
     size_t n;
     assert_int_equal(pl_article_final(doc, strlen(doc), 7, "p", times, 1, &out, &n), 0);
     cJSON *j = cJSON_Parse(out);
     assert_non_null(j);
-    const char *want[] = { "schema", "id", "seq", "source", "received_at", "published_at",
-                           "title", "text", "language", "published", "removed", "entities",
-                           "dates", "summary", "keywords", "stages", "sentiment" };
+    const char *want[] = { "schema",       "id",       "seq",   "source",   "received_at",
+                           "published_at", "title",    "text",  "language", "published",
+                           "removed",      "entities", "dates", "summary",  "keywords",
+                           "stages",       "sentiment" };
     const cJSON *it = j->child;
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++, it = it->next) {
         assert_non_null(it);
@@ -74,7 +76,10 @@ static void final_message_has_every_documented_field_and_keeps_extras(void **st)
     assert_int_equal(cJSON_GetObjectItem(j, "seq")->valueint, 7);
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "title")));
     assert_string_equal(cJSON_GetObjectItem(j, "language")->valuestring, "und");
-    assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "stages"), 0), "us")->valueint, 42);
+    assert_int_equal(
+        cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "stages"), 0), "us")
+            ->valueint,
+        42);
     cJSON_Delete(j);
     free(out);
     assert_int_equal(pl_article_final("[1]", 3, 1, "p", times, 1, &out, &n), -EINVAL);
@@ -87,7 +92,8 @@ static void error_message_names_stage_or_null_for_intake(void **st)
     pl_name_id("d", &src);
     char *out;
     size_t n;
-    assert_int_equal(pl_article_error(&src, "r", 3, "p", NULL, "is a folder", "failed/d", &out, &n), 0);
+    assert_int_equal(pl_article_error(&src, "r", 3, "p", NULL, "is a folder", "failed/d", &out, &n),
+                     0);
     cJSON *j = cJSON_Parse(out);
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "stage")));
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "source"), "sha256")));

@@ -37,8 +37,8 @@ static void a_file_overrides_only_what_it_names(void **st)
 {
     (void)st;
     char err[512];
-    struct pl_config *c = s_load("{\"publish\":{\"hwm\":5},\"on_success\":\"delete\"}", err,
-                                 sizeof(err));
+    struct pl_config *c =
+        s_load("{\"publish\":{\"hwm\":5},\"on_success\":\"delete\"}", err, sizeof(err));
     assert_non_null(c);
     assert_int_equal(c->pub_hwm, 5);
     assert_string_equal(c->pub_endpoint, "tcp://127.0.0.1:5556");
@@ -82,9 +82,8 @@ static void stage_defaults_fill_endpoint_plugin_and_workers(void **st)
 {
     (void)st;
     char err[512];
-    struct pl_config *c =
-        s_load("{\"stages\":[{\"name\":\"x\",\"plugin\":\"/p/x.so\",\"workers\":4}]}", err,
-               sizeof(err));
+    struct pl_config *c = s_load(
+        "{\"stages\":[{\"name\":\"x\",\"plugin\":\"/p/x.so\",\"workers\":4}]}", err, sizeof(err));
     assert_non_null(c);
     assert_int_equal(c->nstages, 1);
     assert_string_equal(c->stages[0].endpoint, "inproc://pressline-x");

@@ -11,7 +11,8 @@ static void iob1_and_bio_tags_give_conlleval_spans(void **st)
     struct pl_conll_span s[8];
     size_t n = pl_conll_spans(tags, 8, s, 8);
     assert_int_equal(n, 6);
-    size_t want[6][3] = { { 0, 2, 1 }, { 3, 4, 0 }, { 4, 5, 0 }, { 5, 6, 2 }, { 6, 7, 3 }, { 7, 8, 2 } };
+    size_t want[6][3] = { { 0, 2, 1 }, { 3, 4, 0 }, { 4, 5, 0 },
+                          { 5, 6, 2 }, { 6, 7, 3 }, { 7, 8, 2 } };
     for (size_t i = 0; i < n; i++) {
         assert_int_equal(s[i].start, want[i][0]);
         assert_int_equal(s[i].end, want[i][1]);
@@ -28,7 +29,9 @@ static void score_counts_exact_spans_per_type(void **st)
     /* Gold: PER[0,2) LOC[3,4) ORG[5,7). Predicted: PER[0,2) (right),
      * LOC[3,5) (wrong end), ORG[5,7) (right), MISC[8,9) (spurious). */
     const char *gold[] = { "I-PER", "I-PER", "O", "I-LOC", "O", "I-ORG", "I-ORG", "O", "O" };
-    const char *pred[] = { "B-PER", "I-PER", "O", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "O", "B-MISC" };
+    const char *pred[] = {
+        "B-PER", "I-PER", "O", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "O", "B-MISC"
+    };
     struct pl_conll_score s = { 0 };
     pl_conll_score_add(&s, gold, pred, 9);
     double p, r, f;

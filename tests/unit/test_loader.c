@@ -71,7 +71,8 @@ static void the_host_check_keys_refuses_unknown_options(void **st)
     assert_non_null(strstr(err, "unknown option \"bogus\""));
     assert_int_equal(pl_plugin_instance_init(&inst, h, "t", "[1]", err, sizeof(err)), -1);
     assert_non_null(strstr(err, "options must be a JSON object"));
-    assert_int_equal(pl_plugin_instance_init(&inst, h, "t", "{\"sleep_ms\":1}", err, sizeof(err)), 0);
+    assert_int_equal(pl_plugin_instance_init(&inst, h, "t", "{\"sleep_ms\":1}", err, sizeof(err)),
+                     0);
     pl_plugin_instance_fini(&inst);
     pl_plugin_close(&h);
     free(p);
@@ -98,8 +99,8 @@ static void real_plugins_load_and_reject_unknown_options(void **st)
         struct pl_plugin_instance inst;
         assert_int_equal(pl_plugin_instance_init(&inst, h, names[i], "{}", err, sizeof(err)), 0);
         pl_plugin_instance_fini(&inst);
-        assert_int_equal(pl_plugin_instance_init(&inst, h, names[i], "{\"bogus\":1}", err,
-                                                 sizeof(err)), -1);
+        assert_int_equal(
+            pl_plugin_instance_init(&inst, h, names[i], "{\"bogus\":1}", err, sizeof(err)), -1);
         assert_non_null(strstr(err, "bogus"));
         pl_plugin_close(&h);
         free(p);

@@ -103,15 +103,15 @@ static char *s_tag(const struct pl_ner_model *m, const char *text)
     struct pl_ner_doc doc;
     assert_int_equal(pl_ner_doc_init(&doc, m, tok, k.n), 0);
     assert_int_equal(pl_ner_tag(&doc, tags), 0);
-    static const char *const names[] = { "O", "B-PER", "I-PER", "B-ORG", "I-ORG",
+    static const char *const names[] = { "O",     "B-PER", "I-PER",  "B-ORG", "I-ORG",
                                          "B-LOC", "I-LOC", "B-MISC", "I-MISC" };
     struct pl_buf b = { 0 };
     for (size_t i = 0; i < k.n; i++) {
         if (!tags[i])
             continue;
         char item[128];
-        int n = snprintf(item, sizeof(item), "%s%.*s/%s", b.len ? " " : "", (int)tok[i].n,
-                         tok[i].s, names[tags[i]]);
+        int n = snprintf(item, sizeof(item), "%s%.*s/%s", b.len ? " " : "", (int)tok[i].n, tok[i].s,
+                         names[tags[i]]);
         pl_buf_append(&b, item, (size_t)n);
     }
     pl_buf_terminate(&b);

@@ -5,7 +5,8 @@
 
 #include "rouge.h"
 
-static struct pl_rouge_score s_score(const char *const *c, size_t nc, const char *const *r, size_t nr)
+static struct pl_rouge_score s_score(const char *const *c, size_t nc, const char *const *r,
+                                     size_t nr)
 {
     struct pl_rouge *rg = NULL;
     assert_int_equal(pl_rouge_new(&rg), 0);
@@ -23,8 +24,8 @@ static void one_changed_word_costs_what_the_formulas_say(void **st)
     (void)st;
     const char *c[] = { "The cat was on the mat." }, *r[] = { "the cat sat on the mat" };
     struct pl_rouge_score s = s_score(c, 1, r, 1);
-    assert_near(s.r1, 5.0 / 6);  /* the x2, cat, on, mat of 6 each side */
-    assert_near(s.r2, 3.0 / 5);  /* "the cat", "on the", "the mat" of 5 */
+    assert_near(s.r1, 5.0 / 6);    /* the x2, cat, on, mat of 6 each side */
+    assert_near(s.r2, 3.0 / 5);    /* "the cat", "on the", "the mat" of 5 */
     assert_near(s.rlsum, 5.0 / 6); /* LCS "the cat on the mat" */
 }
 

@@ -199,9 +199,11 @@ static void a_file_open_for_writing_is_not_ready(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(claim_moves_the_file_and_keeps_its_name_for_done, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(claim_moves_the_file_and_keeps_its_name_for_done, s_setup,
+                                        s_teardown),
         cmocka_unit_test_setup_teardown(claim_of_a_vanished_file_says_enoent, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(read_refuses_oversize_symlinks_and_folders, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(read_refuses_oversize_symlinks_and_folders, s_setup,
+                                        s_teardown),
         cmocka_unit_test_setup_teardown(atomic_write_leaves_no_temp_file, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(seq_is_monotonic_across_reopen, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(corrupt_seq_file_is_reported, s_setup, s_teardown),

@@ -47,8 +47,10 @@ static void splitter_keeps_closing_quote_with_its_sentence(void **st)
 {
     (void)st;
     size_t n;
-    char *s = s_sentence("\xe2\x80\x9cIt is over.\xe2\x80\x9d She left. \xe2\x80\x9cNo,\xe2\x80\x9d "
-                         "he said.", 0, &n);
+    char *s =
+        s_sentence("\xe2\x80\x9cIt is over.\xe2\x80\x9d She left. \xe2\x80\x9cNo,\xe2\x80\x9d "
+                   "he said.",
+                   0, &n);
     assert_int_equal(n, 3);
     assert_string_equal(s, "\xe2\x80\x9cIt is over.\xe2\x80\x9d");
     free(s);
@@ -73,10 +75,15 @@ static void tokenizer_splits_like_conll(void **st)
                     "June 19-23 C$ 1.15 Lord 's U.S. don't";
     struct pl_tokens k = { 0 };
     assert_int_equal(pl_tokenize(t, strlen(t), &k), 0);
-    const char *want[] = { "Russia", "\xe2\x80\x99s", "US-Russia", "high-stakes", "O'Brien",
-                           "NEW",    "YORK",         "1996-08-30", "June",       "19-23",
-                           "C$",     "1.15",         "Lord",       "'s",         "U.S.",
-                           "do",     "n't" };
+    const char *want[] = { "Russia",    "\xe2\x80\x99s",
+                           "US-Russia", "high-stakes",
+                           "O'Brien",   "NEW",
+                           "YORK",      "1996-08-30",
+                           "June",      "19-23",
+                           "C$",        "1.15",
+                           "Lord",      "'s",
+                           "U.S.",      "do",
+                           "n't" };
     size_t nwant = sizeof(want) / sizeof(want[0]);
     for (size_t i = 0; i < k.n && i < nwant; i++) {
         char *s = strndup(t + k.v[i].start, k.v[i].end - k.v[i].start);

@@ -14,8 +14,9 @@ static void job_and_done_round_trip_over_inproc(void **st)
     void *r = zmq_socket(ctx, ZMQ_ROUTER), *d = zmq_socket(ctx, ZMQ_DEALER);
     assert_int_equal(zmq_bind(r, "inproc://wire-test"), 0);
     assert_int_equal(zmq_connect(d, "inproc://wire-test"), 0);
-    struct pl_wire_msg ready = { .type = PL_WIRE_READY, .plugin = "p", .plugin_len = 1,
-                                 .version = "1.2", .version_len = 3 };
+    struct pl_wire_msg ready = {
+        .type = PL_WIRE_READY, .plugin = "p", .plugin_len = 1, .version = "1.2", .version_len = 3
+    };
     assert_int_equal(pl_wire_send(d, NULL, 0, &ready, 0), 0);
     struct pl_wire_in in;
     assert_int_equal(pl_wire_recv(r, &in, 0), 0);
@@ -27,8 +28,9 @@ static void job_and_done_round_trip_over_inproc(void **st)
     assert_int_equal(pl_wire_decode(f + 1, in.n - 1, &m), 0);
     assert_int_equal(m.type, PL_WIRE_READY);
     assert_memory_equal(m.version, "1.2", 3);
-    struct pl_wire_msg job = { .type = PL_WIRE_JOB, .job = 0x0102030405060708ull,
-                               .body = "{}", .body_len = 2 };
+    struct pl_wire_msg job = {
+        .type = PL_WIRE_JOB, .job = 0x0102030405060708ull, .body = "{}", .body_len = 2
+    };
     assert_int_equal(pl_wire_send(r, f[0].data, f[0].len, &job, 0), 0);
     pl_wire_in_close(&in);
     assert_int_equal(pl_wire_recv(d, &in, 0), 0);
