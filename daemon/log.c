@@ -58,13 +58,3 @@ void pl_log(int level, const char *fmt, ...)
                                 : level],
             msg);
 }
-
-const char *pl_strerror(int rc, char *buf, size_t len)
-{
-    int e = rc < 0 ? -rc : rc;
-    /* GNU strerror_r may return a static string instead of filling buf. */
-    const char *s = strerror_r(e, buf, len);
-    if (s != buf)
-        snprintf(buf, len, "%s", s);
-    return buf;
-}

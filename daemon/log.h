@@ -8,6 +8,8 @@
 
 #include <pressline/plugin.h>
 
+#include "error.h"
+
 /* Sets the most verbose level shown (PL_LOG_ERROR .. PL_LOG_DEBUG). */
 void pl_log_set_level(int level);
 int pl_log_get_level(void);
@@ -21,8 +23,5 @@ void pl_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 #define PL_WARN(...) pl_log(PL_LOG_WARN, __VA_ARGS__)
 #define PL_INFO(...) pl_log(PL_LOG_INFO, __VA_ARGS__)
 #define PL_DEBUG(...) pl_log(PL_LOG_DEBUG, __VA_ARGS__)
-
-/* Text for a negative errno (strerror_r into buf). Returns buf. */
-const char *pl_strerror(int rc, char *buf, size_t len);
 
 #endif
