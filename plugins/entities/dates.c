@@ -54,7 +54,6 @@ static int s_is(const struct ctx *c, size_t i, const char *w)
     return k->end - k->start == n && strncasecmp(c->t + k->start, w, n) == 0;
 }
 
-/* Integer value of a plain number token of 1..4 digits, else -1. */
 /* The number written by n ASCII digits at s, or -1. */
 static int s_digits(const char *s, size_t n)
 {
@@ -67,6 +66,7 @@ static int s_digits(const char *s, size_t n)
     return v;
 }
 
+/* The value of token i when it is a plain number of 1..4 digits, else -1. */
 static int s_num(const struct ctx *c, size_t i)
 {
     if (i >= c->k->n)
@@ -75,13 +75,7 @@ static int s_num(const struct ctx *c, size_t i)
     size_t n = k->end - k->start;
     if (k->kind != PL_TOK_NUMBER || n > 4)
         return -1;
-    int v = 0;
-    for (size_t j = 0; j < n; j++) {
-        if (!isdigit((unsigned char)c->t[k->start + j]))
-            return -1;
-        v = v * 10 + (c->t[k->start + j] - '0');
-    }
-    return v;
+    return s_digits(c->t + k->start, n);
 }
 
 /* Day of month with an optional ordinal suffix: "12", "12th" (a WORD token). */
@@ -155,15 +149,17 @@ static int s_valid_year(int y)
     return y >= 1800 && y <= 2199;
 }
 
-/* Tries every rule at token i. Returns tokens consumed (0: none) and fills value. */
-static size_t s_match(const struct ctx *c, size_t i, char *value)
+/* The rules below each try one kind of date expression at token i: each
+ * returns the tokens it takes (0: not its kind) and, when the date can be
+ * resolved, writes its ISO value into value (40 bytes), leaving it alone
+ * otherwise. */
+
+/* 2025-04-10, as one token or written apart. */
+static size_t s_iso_date(const struct ctx *c, size_t i, char *value)
 {
     const struct pl_token *k = &c->k->v[i];
     const char *w = c->t + k->start;
     size_t n = k->end - k->start;
-    value[0] = '\0';
-
-    /* 2025-04-10, one token */
     if (k->kind == PL_TOK_NUMBER && n == 10 && w[4] == '-' && w[7] == '-') {
         int y = s_digits(w, 4), m = s_digits(w + 5, 2), d = s_digits(w + 8, 2);
         if (s_valid_year(y) && m >= 1 && m <= 12 && d >= 1 && d <= 31) {
@@ -171,8 +167,7 @@ static size_t s_match(const struct ctx *c, size_t i, char *value)
             return 1;
         }
     }
-    /* 2025-04-10 written apart */
-    if (k->kind == PL_TOK_NUMBER && n == 4 && i + 4 < c->k->n + 0 && s_is(c, i + 1, "-") &&
+    if (k->kind == PL_TOK_NUMBER && n == 4 && i + 4 < c->k->n && s_is(c, i + 1, "-") &&
         s_is(c, i + 3, "-")) {
         int y = s_num(c, i), m = s_num(c, i + 2), d = s_num(c, i + 4);
         if (s_valid_year(y) && m >= 1 && m <= 12 && d >= 1 && d <= 31 &&
@@ -181,8 +176,16 @@ static size_t s_match(const struct ctx *c, size_t i, char *value)
             return 5;
         }
     }
+    return 0;
+}
 
-    /* Month [day][, year] | Month year */
+/* The month a token names, when it is one here: capitalised, and neither a
+ * name ("Mar", "Jan" without a dot) nor the verb "may". */
+static int s_month_here(const struct ctx *c, size_t i)
+{
+    const struct pl_token *k = &c->k->v[i];
+    const char *w = c->t + k->start;
+    size_t n = k->end - k->start;
     int mon = (k->flags & PL_TF_CAP) ? pl_month_number(w, n) : 0;
     if (mon && n == 3 && !(i + 1 < c->k->n && s_is(c, i + 1, ".")) && k->kind != PL_TOK_ABBREV)
         mon = 0; /* "Mar", "Jan" without a dot are too often names */
@@ -190,64 +193,81 @@ static size_t s_match(const struct ctx *c, size_t i, char *value)
         mon = pl_month_number(w, 3);
     if (mon == 5 && n == 3 && !(s_day(c, i + 1) > 0 || s_valid_year(s_num(c, i + 1))))
         mon = 0; /* "May" alone is the verb */
-    if (mon) {
-        size_t j = i + 1;
-        if (j < c->k->n && s_is(c, j, ".") && c->k->v[j].start == k->end)
-            j++;
-        int d = s_adjacent(c, j) ? s_day(c, j) : -1;
-        if (d > 0) {
-            j++;
-            int y = -1;
-            if (s_is(c, j, ",") && s_valid_year(s_num(c, j + 1)))
-                y = s_num(c, j + 1), j += 2;
-            else if (s_valid_year(s_num(c, j)))
-                y = s_num(c, j), j++;
-            if (y > 0)
-                snprintf(value, 40, "%04d-%02d-%02d", y, mon, d);
-            else if (c->has_anchor)
-                snprintf(value, 40, "%04d-%02d-%02d", c->anchor.tm_year + 1900, mon, d);
-            return j - i;
-        }
-        int y = s_adjacent(c, j) ? s_num(c, j) : -1;
-        if (s_valid_year(y)) {
-            snprintf(value, 40, "%04d-%02d", y, mon);
-            return j + 1 - i;
-        }
-        if (c->has_anchor)
-            snprintf(value, 40, "%04d-%02d", c->anchor.tm_year + 1900, mon);
-        return 1;
-    }
+    return mon;
+}
 
-    /* 12 April [2025] */
-    int d0 = s_day(c, i);
-    if (d0 > 0 && i + 1 < c->k->n) {
-        const struct pl_token *m = &c->k->v[i + 1];
-        int mon2 = pl_month_number(c->t + m->start, m->end - m->start);
-        if (mon2 && (m->flags & PL_TF_CAP) && m->end - m->start > 3) {
-            int y = s_valid_year(s_num(c, i + 2)) ? s_num(c, i + 2) : -1;
-            if (y > 0) {
-                snprintf(value, 40, "%04d-%02d-%02d", y, mon2, d0);
-                return 3;
-            }
-            if (c->has_anchor)
-                snprintf(value, 40, "%04d-%02d-%02d", c->anchor.tm_year + 1900, mon2, d0);
-            return 2;
-        }
+/* Month [day][, year] | Month year | Month: "April 10, 2025", "April 2025". */
+static size_t s_month_first(const struct ctx *c, size_t i, char *value)
+{
+    int mon = s_month_here(c, i);
+    if (!mon)
+        return 0;
+    size_t j = i + 1;
+    if (j < c->k->n && s_is(c, j, ".") && c->k->v[j].start == c->k->v[i].end)
+        j++;
+    int d = s_adjacent(c, j) ? s_day(c, j) : -1;
+    if (d > 0) {
+        j++;
+        int y = -1;
+        if (s_is(c, j, ",") && s_valid_year(s_num(c, j + 1)))
+            y = s_num(c, j + 1), j += 2;
+        else if (s_valid_year(s_num(c, j)))
+            y = s_num(c, j), j++;
+        if (y > 0)
+            snprintf(value, 40, "%04d-%02d-%02d", y, mon, d);
+        else if (c->has_anchor)
+            snprintf(value, 40, "%04d-%02d-%02d", c->anchor.tm_year + 1900, mon, d);
+        return j - i;
     }
-
-    /* Weekday: the latest such day on or before the article's date. */
-    int wd = pl_weekday_number(w, n);
-    if (wd && (k->flags & PL_TF_CAP)) {
-        if (c->has_anchor) {
-            struct tm tm = c->anchor;
-            int cur = tm.tm_wday == 0 ? 7 : tm.tm_wday;
-            s_tm_add_days(&tm, -((cur - wd + 7) % 7));
-            s_fmt_day(&tm, value);
-        }
-        return 1;
+    int y = s_adjacent(c, j) ? s_num(c, j) : -1;
+    if (s_valid_year(y)) {
+        snprintf(value, 40, "%04d-%02d", y, mon);
+        return j + 1 - i;
     }
+    if (c->has_anchor)
+        snprintf(value, 40, "%04d-%02d", c->anchor.tm_year + 1900, mon);
+    return 1;
+}
 
-    /* today / yesterday / tomorrow */
+/* Day Month [year]: "12 April", "12 April 2025". */
+static size_t s_day_first(const struct ctx *c, size_t i, char *value)
+{
+    int d = s_day(c, i);
+    if (d <= 0 || i + 1 >= c->k->n)
+        return 0;
+    const struct pl_token *m = &c->k->v[i + 1];
+    int mon = pl_month_number(c->t + m->start, m->end - m->start);
+    if (!mon || !(m->flags & PL_TF_CAP) || m->end - m->start <= 3)
+        return 0;
+    int y = s_valid_year(s_num(c, i + 2)) ? s_num(c, i + 2) : -1;
+    if (y > 0) {
+        snprintf(value, 40, "%04d-%02d-%02d", y, mon, d);
+        return 3;
+    }
+    if (c->has_anchor)
+        snprintf(value, 40, "%04d-%02d-%02d", c->anchor.tm_year + 1900, mon, d);
+    return 2;
+}
+
+/* A weekday: the latest such day on or before the article's date. */
+static size_t s_weekday(const struct ctx *c, size_t i, char *value)
+{
+    const struct pl_token *k = &c->k->v[i];
+    int wd = pl_weekday_number(c->t + k->start, k->end - k->start);
+    if (!wd || !(k->flags & PL_TF_CAP))
+        return 0;
+    if (c->has_anchor) {
+        struct tm tm = c->anchor;
+        int cur = tm.tm_wday == 0 ? 7 : tm.tm_wday;
+        s_tm_add_days(&tm, -((cur - wd + 7) % 7));
+        s_fmt_day(&tm, value);
+    }
+    return 1;
+}
+
+/* today / yesterday / tomorrow */
+static size_t s_relative_day(const struct ctx *c, size_t i, char *value)
+{
     static const struct {
         const char *w;
         int days;
@@ -261,8 +281,12 @@ static size_t s_match(const struct ctx *c, size_t i, char *value)
             }
             return 1;
         }
+    return 0;
+}
 
-    /* [earlier|later] (last|this|next|past) (week|month|year) */
+/* [earlier|later] (last|this|next|past) (week|month|year) */
+static size_t s_relative_period(const struct ctx *c, size_t i, char *value)
+{
     size_t j = i;
     if (s_is(c, j, "earlier") || s_is(c, j, "later"))
         j++;
@@ -273,46 +297,70 @@ static size_t s_match(const struct ctx *c, size_t i, char *value)
         shift = 0;
     else if (s_is(c, j, "next"))
         shift = 1;
-    if (shift != 99 &&
-        (s_is(c, j + 1, "week") || s_is(c, j + 1, "month") || s_is(c, j + 1, "year"))) {
-        if (c->has_anchor) {
-            struct tm tm = c->anchor;
-            if (s_is(c, j + 1, "week")) {
-                s_tm_add_days(&tm, 7 * shift);
-                s_fmt_week(&tm, value);
-            } else if (s_is(c, j + 1, "month")) {
-                tm.tm_mday = 1;
-                tm.tm_mon += shift;
-                time_t t = timegm(&tm);
-                gmtime_r(&t, &tm);
-                snprintf(value, 40, "%04d-%02d", tm.tm_year + 1900, tm.tm_mon + 1);
-            } else {
-                snprintf(value, 40, "%04d", tm.tm_year + 1900 + shift);
-            }
+    if (shift == 99 ||
+        !(s_is(c, j + 1, "week") || s_is(c, j + 1, "month") || s_is(c, j + 1, "year")))
+        return 0;
+    if (c->has_anchor) {
+        struct tm tm = c->anchor;
+        if (s_is(c, j + 1, "week")) {
+            s_tm_add_days(&tm, 7 * shift);
+            s_fmt_week(&tm, value);
+        } else if (s_is(c, j + 1, "month")) {
+            tm.tm_mday = 1;
+            tm.tm_mon += shift;
+            time_t t = timegm(&tm);
+            gmtime_r(&t, &tm);
+            snprintf(value, 40, "%04d-%02d", tm.tm_year + 1900, tm.tm_mon + 1);
+        } else {
+            snprintf(value, 40, "%04d", tm.tm_year + 1900 + shift);
         }
-        return j + 2 - i;
     }
+    return j + 2 - i;
+}
 
-    /* N days|weeks ago */
+/* N days|weeks ago */
+static size_t s_ago(const struct ctx *c, size_t i, char *value)
+{
     int num = s_num(c, i);
-    if (num > 0 && num < 1000 &&
-        (s_is(c, i + 1, "days") || s_is(c, i + 1, "day") || s_is(c, i + 1, "weeks") ||
-         s_is(c, i + 1, "week")) &&
-        s_is(c, i + 2, "ago")) {
-        if (c->has_anchor) {
-            struct tm tm = c->anchor;
-            int days = (s_is(c, i + 1, "weeks") || s_is(c, i + 1, "week")) ? 7 * num : num;
-            s_tm_add_days(&tm, -days);
-            s_fmt_day(&tm, value);
-        }
-        return 3;
+    int weeks = s_is(c, i + 1, "weeks") || s_is(c, i + 1, "week");
+    if (num <= 0 || num >= 1000 || !(weeks || s_is(c, i + 1, "days") || s_is(c, i + 1, "day")) ||
+        !s_is(c, i + 2, "ago"))
+        return 0;
+    if (c->has_anchor) {
+        struct tm tm = c->anchor;
+        s_tm_add_days(&tm, -(weeks ? 7 * num : num));
+        s_fmt_day(&tm, value);
     }
+    return 3;
+}
 
-    /* A year on its own: "in 2022", "Russia's 2022 invasion". */
-    if (k->kind == PL_TOK_NUMBER && n == 4 && s_valid_year(s_num(c, i)) && s_num(c, i) >= 1900 &&
+/* A year on its own: "in 2022", "Russia's 2022 invasion"; not "2022 %" or
+ * "2022 people". */
+static size_t s_year(const struct ctx *c, size_t i, char *value)
+{
+    const struct pl_token *k = &c->k->v[i];
+    if (k->kind == PL_TOK_NUMBER && k->end - k->start == 4 && s_valid_year(s_num(c, i)) &&
+        s_num(c, i) >= 1900 &&
         !(i + 1 < c->k->n && (s_is(c, i + 1, "%") || s_is(c, i + 1, "people")))) {
         snprintf(value, 40, "%04d", s_num(c, i));
         return 1;
+    }
+    return 0;
+}
+
+/* Tries every rule at token i, in this order. Returns the tokens taken
+ * (0: none) and fills value ("" when it cannot be resolved). */
+static size_t s_match(const struct ctx *c, size_t i, char *value)
+{
+    static size_t (*const rules[])(const struct ctx *, size_t, char *) = {
+        s_iso_date,     s_month_first,     s_day_first, s_weekday,
+        s_relative_day, s_relative_period, s_ago,       s_year,
+    };
+    value[0] = '\0';
+    for (size_t r = 0; r < sizeof(rules) / sizeof(rules[0]); r++) {
+        size_t len = rules[r](c, i, value);
+        if (len)
+            return len;
     }
     return 0;
 }

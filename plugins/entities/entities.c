@@ -50,11 +50,11 @@ static int s_default_model(char *out, size_t cap)
 {
     Dl_info info;
     if (!dladdr((void *)&s_default_model, &info) || !info.dli_fname)
-        return -1;
+        return -ENOENT;
     const char *slash = strrchr(info.dli_fname, '/');
     size_t dir = slash ? (size_t)(slash - info.dli_fname) : 1;
     int n = snprintf(out, cap, "%.*s/ner.model", (int)dir, slash ? info.dli_fname : ".");
-    return n > 0 && (size_t)n < cap ? 0 : -1;
+    return n > 0 && (size_t)n < cap ? 0 : -ENAMETOOLONG;
 }
 
 static int s_init(const struct pl_host *host, const char *options_json, void **state,
@@ -155,147 +155,7 @@ static int s_one_edit(const char *a, size_t na, const char *b, size_t nb)
     return memcmp(a + i, b + i + 1, na - i) == 0;
 }
 
-/* --- grouping ------------------------------------------------------------- */
-
-static int s_find(int *parent, int x)
-{
-    while (parent[x] != x)
-        x = parent[x] = parent[parent[x]];
-    return x;
-}
-
-static void s_union(int *parent, int a, int b)
-{
-    a = s_find(parent, a);
-    b = s_find(parent, b);
-    if (a != b)
-        parent[b] = a;
-}
-
-/* Forms of one country written differently. */
-static const char *const s_synonyms[][8] = {
-    { "United States", "United States of America", "U.S.", "US", "USA", "U.S.A.", "America", NULL },
-    { "United Kingdom", "UK", "U.K.", "Britain", "Great Britain", NULL },
-    { "European Union", "EU", NULL },
-    { "United Nations", "UN", "U.N.", NULL },
-    { "Russia", "Russian Federation", NULL },
-    { "Turkey", "Türkiye", NULL },
-    { "Kyiv", "Kiev", NULL },
-};
-
-static int s_synonym_set(const char *s, size_t n)
-{
-    for (size_t i = 0; i < sizeof(s_synonyms) / sizeof(s_synonyms[0]); i++)
-        for (size_t j = 0; s_synonyms[i][j]; j++)
-            if (strlen(s_synonyms[i][j]) == n && memcmp(s_synonyms[i][j], s, n) == 0)
-                return (int)i;
-    return -1;
-}
-
-/* Groups mentions: first by identical (type, text) into forms, then forms
- * by the rules below, pairwise over the (few) distinct forms. Sets each
- * mention's group to the index of the first mention of its group. */
-static int s_group(struct doc *d, int *parent)
-{
-    size_t cap = 64;
-    while (cap < d->nm * 2 + 2)
-        cap *= 2;
-    int *slot = malloc(cap * sizeof(int));
-    int *form_of = malloc((d->nm + 1) * sizeof(int));
-    int *forms = malloc((d->nm + 1) * sizeof(int)); /* first mention of each form */
-    size_t nf = 0;
-    if (!slot || !form_of || !forms) {
-        free(slot);
-        free(form_of);
-        free(forms);
-        return -ENOMEM;
-    }
-    for (size_t i = 0; i < cap; i++)
-        slot[i] = -1;
-    for (size_t i = 0; i < d->nm; i++) {
-        const struct mention *m = &d->m[i];
-        size_t n = m->end - m->start;
-        size_t h =
-            (pl_hash(d->t + m->start, n) ^ (uint64_t)m->type * 0x9e3779b97f4a7c15ull) & (cap - 1);
-        for (;; h = (h + 1) & (cap - 1)) {
-            if (slot[h] < 0) {
-                slot[h] = (int)nf;
-                forms[nf] = (int)i;
-                form_of[i] = (int)nf++;
-                break;
-            }
-            const struct mention *o = &d->m[forms[slot[h]]];
-            if (o->type == m->type && o->end - o->start == n &&
-                !memcmp(d->t + o->start, d->t + m->start, n)) {
-                form_of[i] = slot[h];
-                break;
-            }
-        }
-    }
-    free(slot);
-    for (size_t i = 0; i < nf; i++)
-        parent[i] = (int)i;
-    for (size_t i = 0; i < nf; i++) {
-        struct mention *a = &d->m[forms[i]];
-        const char *as = d->t + a->start;
-        size_t an = a->end - a->start;
-        int asyn = s_synonym_set(as, an);
-        for (size_t j = i + 1; j < nf; j++) {
-            struct mention *b = &d->m[forms[j]];
-            if (a->type != b->type)
-                continue;
-            const char *bs = d->t + b->start;
-            size_t bn = b->end - b->start;
-            if (an == bn && memcmp(as, bs, an) == 0) {
-                s_union(parent, (int)i, (int)j);
-                continue;
-            }
-            if (asyn >= 0 && asyn == s_synonym_set(bs, bn)) {
-                s_union(parent, (int)i, (int)j);
-                continue;
-            }
-            if (a->type == E_DATE)
-                continue;
-            /* "Putin" is "Vladimir Putin"; "Coulter" is "Sonata Coulter". */
-            if (a->type == E_PER) {
-                const char *ls = an > bn ? as : bs, *ss = an > bn ? bs : as;
-                size_t ln = an > bn ? an : bn, sn = an > bn ? bn : an;
-                if (!memchr(ss, ' ', sn) && memcmp(ls + ln - sn, ss, sn) == 0 &&
-                    ls[ln - sn - 1] == ' ') {
-                    s_union(parent, (int)i, (int)j);
-                    continue;
-                }
-            }
-            /* Spelling variants: "Darchiev" / "Darchiyev". */
-            if (an >= 6 && bn >= 6 && s_one_edit(as, an, bs, bn)) {
-                s_union(parent, (int)i, (int)j);
-                continue;
-            }
-            /* "Alexander Darchiyev" and "Darchiev": a surname one edit away. */
-            if (a->type == E_PER) {
-                const char *ls = an > bn ? as : bs, *ss = an > bn ? bs : as;
-                size_t ln = an > bn ? an : bn, sn = an > bn ? bn : an;
-                const char *sp = memrchr(ls, ' ', ln);
-                if (sp && !memchr(ss, ' ', sn) && sn >= 6) {
-                    size_t tail = ln - (size_t)(sp + 1 - ls);
-                    if (s_one_edit(sp + 1, tail, ss, sn))
-                        s_union(parent, (int)i, (int)j);
-                }
-            }
-        }
-    }
-    for (size_t i = 0; i < d->nm; i++)
-        d->m[i].group = forms[s_find(parent, form_of[i])];
-    free(form_of);
-    free(forms);
-    return 0;
-}
-
-static int s_cmp_mention(const void *x, const void *y)
-{
-    const struct mention *a = x, *b = y;
-    return a->start < b->start ? -1 : a->start > b->start;
-}
+/* --- names, and corrections across the article ------------------------- */
 
 /* Institutions news names by their seat: CoNLL-2003 tags "Kremlin" a
  * place, but "the Kremlin said" is the Russian government speaking, and
@@ -369,170 +229,337 @@ out:
     return rc;
 }
 
-static int s_process(void *state, const char *docjson, size_t len, char **out, size_t *out_len,
-                     struct pl_error *err)
+/* --- grouping ------------------------------------------------------------- */
+
+static int s_find(int *parent, int x)
 {
-    struct doc d = { .st = state };
-    int rc = -1;
-    int *parent = NULL;
-    struct pl_spans sents = { 0 };
-    struct pl_date_hits dates = { 0 };
-    cJSON *doc = pl_doc_parse(docjson, len, err);
-    if (!doc)
-        return -1;
-    size_t n;
-    d.t = pl_doc_text(doc, &n);
-    if (!d.t) {
-        pl_fail(err, "entities: the document has no \"text\" (run the clean stage first)");
-        goto out;
-    }
-    if (pl_tokenize(d.t, n, &d.k) != 0 || pl_sentences(d.t, &d.k, &sents) != 0)
-        goto oom;
-    d.used = calloc(d.k.n + 1, 1);
-    if (!d.used)
-        goto oom;
+    while (parent[x] != x)
+        x = parent[x] = parent[parent[x]];
+    return x;
+}
 
-    const cJSON *pub = cJSON_GetObjectItemCaseSensitive(doc, "published");
-    if (pl_find_dates(d.t, &d.k, cJSON_IsString(pub) ? pub->valuestring : NULL, d.used, &dates))
-        goto oom;
-    for (size_t i = 0; i < dates.n; i++) {
-        if (s_add_mention(&d, dates.v[i].tok_a, dates.v[i].tok_b, E_DATE) != 0)
-            goto oom;
-    }
-    if (s_names(&d) != 0)
-        goto oom;
-    s_consistency(&d);
+static void s_union(int *parent, int a, int b)
+{
+    a = s_find(parent, a);
+    b = s_find(parent, b);
+    if (a != b)
+        parent[b] = a;
+}
 
-    /* Group, then emit groups ordered by count, then first mention. */
-    if (d.nm > 1)
-        qsort(d.m, d.nm, sizeof(*d.m), s_cmp_mention);
-    parent = malloc((d.nm + 1) * sizeof(*parent));
-    if (!parent)
-        goto oom;
-    if (s_group(&d, parent) != 0)
-        goto oom;
+/* Forms of one country written differently. */
+static const char *const s_synonyms[][8] = {
+    { "United States", "United States of America", "U.S.", "US", "USA", "U.S.A.", "America", NULL },
+    { "United Kingdom", "UK", "U.K.", "Britain", "Great Britain", NULL },
+    { "European Union", "EU", NULL },
+    { "United Nations", "UN", "U.N.", NULL },
+    { "Russia", "Russian Federation", NULL },
+    { "Turkey", "Türkiye", NULL },
+    { "Kyiv", "Kiev", NULL },
+};
 
-    cJSON *ents = cJSON_CreateArray();
-    if (!ents || pl_doc_set(doc, "entities", ents) != 0)
-        goto oom;
-    /* Count per root. */
-    int *count = calloc(d.nm + 1, sizeof(int));
-    int *order = malloc((d.nm + 1) * sizeof(int));
-    size_t roots = 0;
-    if (!count || !order) {
-        free(count);
-        free(order);
-        goto oom;
-    }
-    /* next[i]: the following mention of the same group, in text order. */
-    int *head = malloc((d.nm + 1) * sizeof(int)), *nextm = malloc((d.nm + 1) * sizeof(int));
-    if (!head || !nextm) {
-        free(head);
-        free(nextm);
-        free(count);
-        free(order);
-        goto oom;
-    }
-    for (size_t i = 0; i < d.nm; i++)
-        head[i] = -1;
-    for (size_t i = d.nm; i-- > 0;) {
-        nextm[i] = head[d.m[i].group];
-        head[d.m[i].group] = (int)i;
-        count[d.m[i].group]++;
-    }
-    for (size_t i = 0; i < d.nm; i++)
-        if (d.m[i].group == (int)i)
-            order[roots++] = (int)i;
-    /* Insertion sort by count desc; roots are already in text order. */
-    for (size_t i = 1; i < roots; i++) {
-        int v = order[i];
-        size_t j = i;
-        while (j > 0 && count[order[j - 1]] < count[v]) {
-            order[j] = order[j - 1];
-            j--;
-        }
-        order[j] = v;
-    }
-    int failed = 0;
-    for (size_t r = 0; r < roots && !failed; r++) {
-        int g = order[r];
-        /* Canonical: the longest form; among equals, the first. */
-        size_t best = (size_t)g;
-        for (int i = head[g]; i >= 0; i = nextm[i])
-            if (d.m[i].end - d.m[i].start > d.m[best].end - d.m[best].start)
-                best = (size_t)i;
-        cJSON *e = cJSON_CreateObject();
-        cJSON *mentions = cJSON_CreateArray();
-        cJSON *aliases = cJSON_CreateArray();
-        if (!e || !mentions || !aliases || !cJSON_AddItemToArray(ents, e)) {
-            cJSON_Delete(e);
-            cJSON_Delete(mentions);
-            cJSON_Delete(aliases);
-            failed = 1;
-            break;
-        }
-        char *canon = strndup(d.t + d.m[best].start, d.m[best].end - d.m[best].start);
-        if (!canon || !cJSON_AddStringToObject(e, "text", canon) ||
-            !cJSON_AddStringToObject(e, "type", s_type_names[d.m[g].type]) ||
-            !cJSON_AddNumberToObject(e, "count", count[g]) ||
-            !cJSON_AddItemToObject(e, "mentions", mentions)) {
-            free(canon);
-            cJSON_Delete(mentions);
-            cJSON_Delete(aliases);
-            failed = 1;
-            break;
-        }
-        if (!cJSON_AddItemToObject(e, "aliases", aliases)) {
-            free(canon);
-            cJSON_Delete(aliases);
-            failed = 1;
-            break;
-        }
-        for (int i = head[g]; i >= 0; i = nextm[i]) {
-            const struct mention *m = &d.m[i];
-            cJSON *mj = cJSON_CreateObject();
-            if (!mj || !cJSON_AddItemToArray(mentions, mj)) {
-                cJSON_Delete(mj);
-                failed = 1;
+static int s_synonym_set(const char *s, size_t n)
+{
+    for (size_t i = 0; i < sizeof(s_synonyms) / sizeof(s_synonyms[0]); i++)
+        for (size_t j = 0; s_synonyms[i][j]; j++)
+            if (strlen(s_synonyms[i][j]) == n && memcmp(s_synonyms[i][j], s, n) == 0)
+                return (int)i;
+    return -1;
+}
+
+/* Files each mention under a form: the first mention with the same type
+ * and the same text. forms[f] is the first mention of form f, form_of[i]
+ * the form of mention i. Returns the number of forms, or -ENOMEM. */
+static long s_forms(const struct doc *d, int *form_of, int *forms)
+{
+    size_t cap = 64;
+    while (cap < d->nm * 2 + 2)
+        cap *= 2;
+    int *slot = malloc(cap * sizeof(int));
+    if (!slot)
+        return -ENOMEM;
+    size_t nf = 0;
+    for (size_t i = 0; i < cap; i++)
+        slot[i] = -1;
+    for (size_t i = 0; i < d->nm; i++) {
+        const struct mention *m = &d->m[i];
+        size_t n = m->end - m->start;
+        size_t h =
+            (pl_hash(d->t + m->start, n) ^ (uint64_t)m->type * 0x9e3779b97f4a7c15ull) & (cap - 1);
+        for (;; h = (h + 1) & (cap - 1)) {
+            if (slot[h] < 0) {
+                slot[h] = (int)nf;
+                forms[nf] = (int)i;
+                form_of[i] = (int)nf++;
                 break;
             }
-            cJSON_AddNumberToObject(mj, "start", m->start);
-            cJSON_AddNumberToObject(mj, "end", m->end);
-            size_t mn = m->end - m->start;
-            if (s_mention_eq(&d, m, canon, strlen(canon)))
-                continue;
-            int seen = 0;
-            const cJSON *al;
-            cJSON_ArrayForEach(al, aliases) if (strlen(al->valuestring) == mn &&
-                                                !memcmp(al->valuestring, d.t + m->start, mn)) seen =
-                1;
-            if (!seen) {
-                char *s = strndup(d.t + m->start, mn);
-                if (!s || !cJSON_AddItemToArray(aliases, cJSON_CreateString(s)))
-                    failed = 1;
-                free(s);
+            const struct mention *o = &d->m[forms[slot[h]]];
+            if (o->type == m->type && o->end - o->start == n &&
+                !memcmp(d->t + o->start, d->t + m->start, n)) {
+                form_of[i] = slot[h];
+                break;
             }
         }
-        free(canon);
     }
-    free(count);
-    free(order);
-    free(head);
-    free(nextm);
-    if (failed)
-        goto oom;
+    free(slot);
+    return (long)nf;
+}
 
+/* Whether the forms a and b (of one type) name one entity; asyn is a's
+ * synonym set (s_synonym_set), -1 for none. */
+static int s_same_entity(const struct doc *d, const struct mention *a, const struct mention *b,
+                         int asyn)
+{
+    const char *as = d->t + a->start, *bs = d->t + b->start;
+    size_t an = a->end - a->start, bn = b->end - b->start;
+    if (an == bn && memcmp(as, bs, an) == 0)
+        return 1;
+    if (asyn >= 0 && asyn == s_synonym_set(bs, bn))
+        return 1;
+    if (a->type == E_DATE)
+        return 0;
+    /* The longer and the shorter of the two. */
+    const char *ls = an > bn ? as : bs, *ss = an > bn ? bs : as;
+    size_t ln = an > bn ? an : bn, sn = an > bn ? bn : an;
+    /* "Putin" is "Vladimir Putin"; "Coulter" is "Sonata Coulter". */
+    if (a->type == E_PER && !memchr(ss, ' ', sn) && memcmp(ls + ln - sn, ss, sn) == 0 &&
+        ls[ln - sn - 1] == ' ')
+        return 1;
+    /* Spelling variants: "Darchiev" / "Darchiyev". */
+    if (an >= 6 && bn >= 6 && s_one_edit(as, an, bs, bn))
+        return 1;
+    /* "Alexander Darchiyev" and "Darchiev": a surname one edit away. */
+    if (a->type == E_PER) {
+        const char *sp = memrchr(ls, ' ', ln);
+        if (sp && !memchr(ss, ' ', sn) && sn >= 6) {
+            size_t tail = ln - (size_t)(sp + 1 - ls);
+            return s_one_edit(sp + 1, tail, ss, sn);
+        }
+    }
+    return 0;
+}
+
+static int s_cmp_mention(const void *x, const void *y)
+{
+    const struct mention *a = x, *b = y;
+    return a->start < b->start ? -1 : a->start > b->start;
+}
+
+/* Puts the mentions in text order and groups them: first by identical
+ * (type, text) into forms, then forms by s_same_entity, pairwise over the
+ * (few) distinct forms. Sets each mention's group to the index of the
+ * first mention of its group. Returns 0 or -ENOMEM. */
+static int s_group(struct doc *d)
+{
+    if (d->nm > 1)
+        qsort(d->m, d->nm, sizeof(*d->m), s_cmp_mention);
+    int *parent = malloc((d->nm + 1) * sizeof(int));
+    int *form_of = malloc((d->nm + 1) * sizeof(int));
+    int *forms = malloc((d->nm + 1) * sizeof(int)); /* first mention of each form */
+    long nf = -ENOMEM;
+    if (parent && form_of && forms)
+        nf = s_forms(d, form_of, forms);
+    for (long i = 0; i < nf; i++)
+        parent[i] = (int)i;
+    for (long i = 0; i < nf; i++) {
+        const struct mention *a = &d->m[forms[i]];
+        int asyn = s_synonym_set(d->t + a->start, a->end - a->start);
+        for (long j = i + 1; j < nf; j++) {
+            const struct mention *b = &d->m[forms[j]];
+            if (a->type == b->type && s_same_entity(d, a, b, asyn))
+                s_union(parent, (int)i, (int)j);
+        }
+    }
+    for (size_t i = 0; nf >= 0 && i < d->nm; i++)
+        d->m[i].group = forms[s_find(parent, form_of[i])];
+    free(parent);
+    free(form_of);
+    free(forms);
+    return nf < 0 ? (int)nf : 0;
+}
+
+/* --- the document's steps and output -------------------------------------- */
+
+/* Tokens of the text, and the sentence starts the tagger reads (the
+ * sentence spans themselves are not needed). Returns 0 or -ENOMEM. */
+static int s_tokenize(struct doc *d, size_t n)
+{
+    struct pl_spans sents = { 0 };
+    int rc = pl_tokenize(d->t, n, &d->k);
+    if (rc == 0)
+        rc = pl_sentences(d->t, &d->k, &sents);
+    free(sents.v);
+    if (rc != 0)
+        return rc;
+    d->used = calloc(d->k.n + 1, 1);
+    return d->used ? 0 : -ENOMEM;
+}
+
+/* Dates by the rules of dates.c, first, so that they win over names; each
+ * is also a mention. published is the document's "published" member, or
+ * NULL. Returns 0 or -ENOMEM. */
+static int s_dates(struct doc *d, const cJSON *published, struct pl_date_hits *dates)
+{
+    if (pl_find_dates(d->t, &d->k, cJSON_IsString(published) ? published->valuestring : NULL,
+                      d->used, dates) != 0)
+        return -ENOMEM;
+    for (size_t i = 0; i < dates->n; i++)
+        if (s_add_mention(d, dates->v[i].tok_a, dates->v[i].tok_b, E_DATE) != 0)
+            return -ENOMEM;
+    return 0;
+}
+
+/* The groups in output order, each as a list of its mentions in text
+ * order: head[g] is the first mention of the group whose first mention is
+ * g, next[i] the one after mention i (-1 at the end). */
+struct groups {
+    int *count, *order, *head, *next;
+    size_t roots;
+};
+
+static void s_groups_free(struct groups *g)
+{
+    free(g->count);
+    free(g->order);
+    free(g->head);
+    free(g->next);
+}
+
+/* Fills g from the grouped mentions; the groups ordered by count, then
+ * first mention. Returns 0 or -ENOMEM; free g with s_groups_free either
+ * way. */
+static int s_groups(const struct doc *d, struct groups *g)
+{
+    g->count = calloc(d->nm + 1, sizeof(int));
+    g->order = malloc((d->nm + 1) * sizeof(int));
+    g->head = malloc((d->nm + 1) * sizeof(int));
+    g->next = malloc((d->nm + 1) * sizeof(int));
+    if (!g->count || !g->order || !g->head || !g->next)
+        return -ENOMEM;
+    for (size_t i = 0; i < d->nm; i++)
+        g->head[i] = -1;
+    for (size_t i = d->nm; i-- > 0;) {
+        g->next[i] = g->head[d->m[i].group];
+        g->head[d->m[i].group] = (int)i;
+        g->count[d->m[i].group]++;
+    }
+    for (size_t i = 0; i < d->nm; i++)
+        if (d->m[i].group == (int)i)
+            g->order[g->roots++] = (int)i;
+    /* Insertion sort by count desc; roots are already in text order. */
+    for (size_t i = 1; i < g->roots; i++) {
+        int v = g->order[i];
+        size_t j = i;
+        while (j > 0 && g->count[g->order[j - 1]] < g->count[v]) {
+            g->order[j] = g->order[j - 1];
+            j--;
+        }
+        g->order[j] = v;
+    }
+    return 0;
+}
+
+/* The mentions of group r into the array mentions, and each other text
+ * they are written in (once) into aliases. Returns 0 or -ENOMEM. */
+static int s_emit_mentions(const struct doc *d, const struct groups *g, int r, const char *canon,
+                           cJSON *mentions, cJSON *aliases)
+{
+    for (int i = g->head[r]; i >= 0; i = g->next[i]) {
+        const struct mention *m = &d->m[i];
+        cJSON *mj = cJSON_CreateObject();
+        if (!mj || !cJSON_AddItemToArray(mentions, mj)) {
+            cJSON_Delete(mj);
+            return -ENOMEM;
+        }
+        cJSON_AddNumberToObject(mj, "start", m->start);
+        cJSON_AddNumberToObject(mj, "end", m->end);
+        size_t mn = m->end - m->start;
+        if (s_mention_eq(d, m, canon, strlen(canon)))
+            continue;
+        int seen = 0;
+        const cJSON *al;
+        cJSON_ArrayForEach(al, aliases)
+        {
+            if (strlen(al->valuestring) == mn && !memcmp(al->valuestring, d->t + m->start, mn))
+                seen = 1;
+        }
+        if (!seen) {
+            char *s = strndup(d->t + m->start, mn);
+            int ok = s && cJSON_AddItemToArray(aliases, cJSON_CreateString(s));
+            free(s);
+            if (!ok)
+                return -ENOMEM;
+        }
+    }
+    return 0;
+}
+
+/* One entity, the group r, into ents: its canonical text (the longest
+ * form; among equals, the first), type, count, mentions and aliases.
+ * Returns 0 or -ENOMEM. */
+static int s_emit_entity(const struct doc *d, const struct groups *g, int r, cJSON *ents)
+{
+    size_t best = (size_t)r;
+    for (int i = g->head[r]; i >= 0; i = g->next[i])
+        if (d->m[i].end - d->m[i].start > d->m[best].end - d->m[best].start)
+            best = (size_t)i;
+    cJSON *e = cJSON_CreateObject();
+    cJSON *mentions = cJSON_CreateArray();
+    cJSON *aliases = cJSON_CreateArray();
+    if (!e || !mentions || !aliases || !cJSON_AddItemToArray(ents, e)) {
+        cJSON_Delete(e);
+        cJSON_Delete(mentions);
+        cJSON_Delete(aliases);
+        return -ENOMEM;
+    }
+    char *canon = strndup(d->t + d->m[best].start, d->m[best].end - d->m[best].start);
+    if (!canon || !cJSON_AddStringToObject(e, "text", canon) ||
+        !cJSON_AddStringToObject(e, "type", s_type_names[d->m[r].type]) ||
+        !cJSON_AddNumberToObject(e, "count", g->count[r]) ||
+        !cJSON_AddItemToObject(e, "mentions", mentions)) {
+        free(canon);
+        cJSON_Delete(mentions);
+        cJSON_Delete(aliases);
+        return -ENOMEM;
+    }
+    if (!cJSON_AddItemToObject(e, "aliases", aliases)) {
+        free(canon);
+        cJSON_Delete(aliases);
+        return -ENOMEM;
+    }
+    int rc = s_emit_mentions(d, g, r, canon, mentions, aliases);
+    free(canon);
+    return rc;
+}
+
+/* "entities": the groups, the most mentioned first. Returns 0 or -ENOMEM. */
+static int s_emit_entities(cJSON *doc, const struct doc *d)
+{
+    cJSON *ents = cJSON_CreateArray();
+    if (!ents || pl_doc_set(doc, "entities", ents) != 0)
+        return -ENOMEM;
+    struct groups g = { 0 };
+    int rc = s_groups(d, &g);
+    for (size_t r = 0; rc == 0 && r < g.roots; r++)
+        rc = s_emit_entity(d, &g, g.order[r], ents);
+    s_groups_free(&g);
+    return rc;
+}
+
+/* "dates": each date as written, with its ISO value or null. Returns 0 or
+ * -ENOMEM. */
+static int s_emit_dates(cJSON *doc, const struct doc *d, const struct pl_date_hits *dates)
+{
     cJSON *dj = cJSON_CreateArray();
     if (!dj || pl_doc_set(doc, "dates", dj) != 0)
-        goto oom;
-    for (size_t i = 0; i < dates.n; i++) {
-        const struct pl_date_hit *h = &dates.v[i];
+        return -ENOMEM;
+    for (size_t i = 0; i < dates->n; i++) {
+        const struct pl_date_hit *h = &dates->v[i];
         cJSON *o = cJSON_CreateObject();
-        char *s = strndup(d.t + h->start, h->end - h->start);
+        char *s = strndup(d->t + h->start, h->end - h->start);
         if (!o || !s || !cJSON_AddItemToArray(dj, o)) {
             cJSON_Delete(o);
             free(s);
-            goto oom;
+            return -ENOMEM;
         }
         cJSON_AddStringToObject(o, "text", s);
         free(s);
@@ -543,6 +570,31 @@ static int s_process(void *state, const char *docjson, size_t len, char **out, s
         cJSON_AddNumberToObject(o, "start", h->start);
         cJSON_AddNumberToObject(o, "end", h->end);
     }
+    return 0;
+}
+
+static int s_process(void *state, const char *docjson, size_t len, char **out, size_t *out_len,
+                     struct pl_error *err)
+{
+    struct doc d = { .st = state };
+    struct pl_date_hits dates = { 0 };
+    int rc = -1;
+    cJSON *doc = pl_doc_parse(docjson, len, err);
+    if (!doc)
+        return -1;
+    size_t n;
+    d.t = pl_doc_text(doc, &n);
+    if (!d.t) {
+        pl_fail(err, "entities: the document has no \"text\" (run the clean stage first)");
+        goto out;
+    }
+    if (s_tokenize(&d, n) != 0 ||
+        s_dates(&d, cJSON_GetObjectItemCaseSensitive(doc, "published"), &dates) != 0 ||
+        s_names(&d) != 0)
+        goto oom;
+    s_consistency(&d);
+    if (s_group(&d) != 0 || s_emit_entities(doc, &d) != 0 || s_emit_dates(doc, &d, &dates) != 0)
+        goto oom;
     rc = pl_doc_emit(doc, out, out_len, err);
     goto out;
 oom:
@@ -552,8 +604,6 @@ out:
     free(d.k.v);
     free(d.used);
     free(d.m);
-    free(parent);
-    free(sents.v);
     free(dates.v);
     return rc;
 }

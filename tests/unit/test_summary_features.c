@@ -1,0 +1,292 @@
+/* The summarizer's feature fill (plugins/summarize/sentence_features.c via
+ * summary.c): the 19 values eval/train_summary.c learns on, each checked on
+ * small articles against a value worked out by hand. A feature computed
+ * differently from what the weights in weights.h were trained on fails
+ * here. */
+#include "cm.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "summary.h"
+
+/* One feature of one sentence against the value worked out by hand. */
+static void s_expect(const struct pl_summary_doc *d, size_t s, int f, double want)
+{
+    assert_true(s < d->ns);
+    double got = d->ss[s].x[f];
+    if (fabs(got - want) > 1e-12)
+        fail_msg("sentence %zu, feature %s: got %.15g, worked out %.15g", s,
+                 pl_summary_feature_names[f], got, want);
+}
+
+static void s_read(struct pl_summary_doc *d, const char *text, const char *title,
+                   const cJSON *entities)
+{
+    memset(d, 0, sizeof(*d));
+    assert_int_equal(pl_summary_doc_read(d, text, strlen(text), title, entities), 0);
+}
+
+static void feature_names_are_the_order_the_weights_are_trained_in(void **st)
+{
+    (void)st;
+    static const char *const names[] = {
+        "pos1",
+        "pos2",
+        "pos3",
+        "pos4-5",
+        "pos6-10",
+        "1/(1+rank)",
+        "rank/candidates",
+        "centrality",
+        "title_overlap",
+        "len6-12",
+        "len13-25",
+        "len26-40",
+        "len41+",
+        "entity_density",
+        "has_number",
+        "quote",
+        "term_frequency",
+        "paragraph_first",
+        "dangling_start",
+    };
+    assert_int_equal(PL_SUMMARY_NF, 19);
+    assert_int_equal(sizeof(names) / sizeof(names[0]), PL_SUMMARY_NF);
+    for (int f = 0; f < PL_SUMMARY_NF; f++)
+        assert_string_equal(pl_summary_feature_names[f], names[f]);
+}
+
+/* Six sentences, five candidates: the question is none, and the ranks
+ * count candidates only. */
+static const char s_farms[] =
+    "Rivers flood farms in Dover every spring.\n" /* 0 */
+    "He said the farms need new walls.\n"         /* 1 */
+    "\n"
+    "Engineers built 12 walls along the rivers last year.\n" /* 2 */
+    "\n"
+    "What will the farmers do next?\n" /* 3 */
+    "\n"
+    "\xe2\x80\x9cWalls help,\xe2\x80\x9d a farmer told reporters at the market.\n" /* 4 */
+    "\n"
+    "A farmer said \"walls fail\" in every flood season."; /* 5 */
+
+static void position_counts_candidates_from_the_first_sentence(void **st)
+{
+    (void)st;
+    struct pl_summary_doc d;
+    s_read(&d, s_farms, NULL, NULL);
+    assert_int_equal(d.ns, 6);
+    assert_int_equal(d.ncand, 5);
+    assert_false(d.ss[3].candidate);
+    static const size_t cand[] = { 0, 1, 2, 4, 5 };
+    for (size_t r = 0; r < 5; r++) {
+        size_t s = cand[r];
+        assert_true(d.ss[s].candidate);
+        s_expect(&d, s, PL_SUMMARY_X_POS1, r == 0);
+        s_expect(&d, s, PL_SUMMARY_X_POS2, r == 1);
+        s_expect(&d, s, PL_SUMMARY_X_POS3, r == 2);
+        s_expect(&d, s, PL_SUMMARY_X_POS45, r == 3 || r == 4);
+        s_expect(&d, s, PL_SUMMARY_X_POS610, 0);
+        s_expect(&d, s, PL_SUMMARY_X_POSINV, 1.0 / (1.0 + (double)r));
+        s_expect(&d, s, PL_SUMMARY_X_POSREL, (double)r / 5.0);
+        /* 7, 7, 8, 9 and 9 words: all short. */
+        s_expect(&d, s, PL_SUMMARY_X_LEN_SHORT, 1);
+        s_expect(&d, s, PL_SUMMARY_X_LEN_MID, 0);
+    }
+    /* The question has no features at all. */
+    for (int f = 0; f < PL_SUMMARY_NF; f++)
+        s_expect(&d, 3, f, 0);
+    pl_summary_doc_free(&d);
+}
+
+static void quotes_numbers_paragraph_starts_and_pronoun_starts_are_flagged(void **st)
+{
+    (void)st;
+    struct pl_summary_doc d;
+    s_read(&d, s_farms, NULL, NULL);
+    /* "12" is the only number. */
+    s_expect(&d, 0, PL_SUMMARY_X_NUMBER, 0);
+    s_expect(&d, 2, PL_SUMMARY_X_NUMBER, 1);
+    s_expect(&d, 5, PL_SUMMARY_X_NUMBER, 0);
+    /* A curly quote that opens the sentence, a straight one anywhere. */
+    s_expect(&d, 0, PL_SUMMARY_X_QUOTE, 0);
+    s_expect(&d, 2, PL_SUMMARY_X_QUOTE, 0);
+    s_expect(&d, 4, PL_SUMMARY_X_QUOTE, 1);
+    s_expect(&d, 5, PL_SUMMARY_X_QUOTE, 1);
+    /* The text's start and each line after a blank one open a paragraph;
+     * the line right after the first does not. */
+    s_expect(&d, 0, PL_SUMMARY_X_PARA_FIRST, 1);
+    s_expect(&d, 1, PL_SUMMARY_X_PARA_FIRST, 0);
+    s_expect(&d, 2, PL_SUMMARY_X_PARA_FIRST, 1);
+    s_expect(&d, 4, PL_SUMMARY_X_PARA_FIRST, 1);
+    s_expect(&d, 5, PL_SUMMARY_X_PARA_FIRST, 1);
+    /* "He said ..." leans on the sentence before; "A farmer" does not. */
+    s_expect(&d, 0, PL_SUMMARY_X_DANGLING, 0);
+    s_expect(&d, 1, PL_SUMMARY_X_DANGLING, 1);
+    s_expect(&d, 5, PL_SUMMARY_X_DANGLING, 0);
+    pl_summary_doc_free(&d);
+}
+
+static void a_curly_quote_inside_the_sentence_is_not_a_quote(void **st)
+{
+    (void)st;
+    struct pl_summary_doc d;
+    s_read(&d, "Farmers called the new walls \xe2\x80\x9cuseless\xe2\x80\x9d at the meeting.", NULL,
+           NULL);
+    assert_true(d.ss[0].candidate);
+    s_expect(&d, 0, PL_SUMMARY_X_QUOTE, 0);
+    pl_summary_doc_free(&d);
+}
+
+static void only_whole_pronouns_and_connectives_make_a_dangling_start(void **st)
+{
+    (void)st;
+    struct pl_summary_doc d;
+    s_read(&d,
+           "However, the walls held against the sea.\n"
+           "Heavy rain fell across the farms last night.\n"
+           "Items washed up along the Dover coast.\n"
+           "It rained over the Dover coast all week.",
+           NULL, NULL);
+    assert_int_equal(d.ncand, 4);
+    s_expect(&d, 0, PL_SUMMARY_X_DANGLING, 1);
+    s_expect(&d, 1, PL_SUMMARY_X_DANGLING, 0); /* "He" + "avy" */
+    s_expect(&d, 2, PL_SUMMARY_X_DANGLING, 0); /* "It" + "ems" */
+    s_expect(&d, 3, PL_SUMMARY_X_DANGLING, 1);
+    pl_summary_doc_free(&d);
+}
+
+static void length_bands_split_at_13_26_and_41_words(void **st)
+{
+    (void)st;
+    static const int len[] = { 12, 13, 25, 26, 40, 41 };
+    char text[2048] = "";
+    for (size_t s = 0; s < 6; s++) {
+        for (int w = 0; w < len[s]; w++)
+            strcat(text, w ? " wall" : "Wall");
+        strcat(text, ".\n");
+    }
+    struct pl_summary_doc d;
+    s_read(&d, text, NULL, NULL);
+    assert_int_equal(d.ncand, 6);
+    for (size_t s = 0; s < 6; s++) {
+        assert_int_equal(d.ss[s].words, len[s]);
+        s_expect(&d, s, PL_SUMMARY_X_LEN_SHORT, len[s] <= 12);
+        s_expect(&d, s, PL_SUMMARY_X_LEN_MID, len[s] >= 13 && len[s] <= 25);
+        s_expect(&d, s, PL_SUMMARY_X_LEN_LONG, len[s] >= 26 && len[s] <= 40);
+        s_expect(&d, s, PL_SUMMARY_X_LEN_VLONG, len[s] >= 41);
+    }
+    pl_summary_doc_free(&d);
+}
+
+/* Three sentences of eight words and three content words each:
+ *   0: wall dover sea      1: wall calais sea      2: farm kent wall
+ * so wall occurs 3 times, sea twice, the others once ("Calais" keeps its
+ * s: the stemmer leaves "-is" alone). */
+static const char s_coast[] = "The walls of Dover are in the sea.\n"
+                              "The walls of Calais are on the sea.\n"
+                              "The farms of Kent are by the walls.";
+
+static void centrality_weighs_only_terms_seen_more_than_once(void **st)
+{
+    (void)st;
+    struct pl_summary_doc d;
+    s_read(&d, s_coast, NULL, NULL);
+    assert_int_equal(d.ncand, 3);
+    /* Profile: wall log 4, sea log 3, the rest 0. Each sentence counts
+     * three distinct terms once: norm sqrt 3. */
+    double norm = sqrt(log(4) * log(4) + log(3) * log(3));
+    s_expect(&d, 0, PL_SUMMARY_X_CENTRAL, (log(4) + log(3)) / (sqrt(3) * norm));
+    s_expect(&d, 1, PL_SUMMARY_X_CENTRAL, (log(4) + log(3)) / (sqrt(3) * norm));
+    s_expect(&d, 2, PL_SUMMARY_X_CENTRAL, log(4) / (sqrt(3) * norm));
+    pl_summary_doc_free(&d);
+}
+
+static void term_frequency_is_the_mean_over_the_most_frequent_term(void **st)
+{
+    (void)st;
+    struct pl_summary_doc d;
+    s_read(&d, s_coast, NULL, NULL);
+    /* Mean of log(1 + count) over log(1 + 3), wall's count. */
+    s_expect(&d, 0, PL_SUMMARY_X_TERMFREQ, (log(4) + log(2) + log(3)) / 3 / log(4));
+    s_expect(&d, 2, PL_SUMMARY_X_TERMFREQ, 2.0 / 3.0); /* (log 2 + log 2 + log 4) / 3 log 4 */
+    pl_summary_doc_free(&d);
+}
+
+static void title_overlap_is_the_share_of_title_terms_in_the_sentence(void **st)
+{
+    (void)st;
+    struct pl_summary_doc d;
+    /* Title terms: wall, dover, hasting ("Hastings" is in no sentence). */
+    s_read(&d, s_coast, "Walls of Dover and Hastings", NULL);
+    s_expect(&d, 0, PL_SUMMARY_X_TITLE, 2.0 / 3.0);
+    s_expect(&d, 1, PL_SUMMARY_X_TITLE, 1.0 / 3.0);
+    s_expect(&d, 2, PL_SUMMARY_X_TITLE, 1.0 / 3.0);
+    /* A word only in the title weighs nothing elsewhere. */
+    double norm = sqrt(log(4) * log(4) + log(3) * log(3));
+    s_expect(&d, 0, PL_SUMMARY_X_CENTRAL, (log(4) + log(3)) / (sqrt(3) * norm));
+    s_expect(&d, 2, PL_SUMMARY_X_TERMFREQ, 2.0 / 3.0);
+    pl_summary_doc_free(&d);
+    /* No title: no overlap. */
+    s_read(&d, s_coast, NULL, NULL);
+    s_expect(&d, 0, PL_SUMMARY_X_TITLE, 0);
+    pl_summary_doc_free(&d);
+}
+
+static cJSON *s_entity(const char *type, const char *text, const char *const *at, size_t n)
+{
+    cJSON *e = cJSON_CreateObject(), *m = cJSON_CreateArray();
+    cJSON_AddStringToObject(e, "type", type);
+    cJSON_AddItemToObject(e, "mentions", m);
+    for (size_t i = 0; i < n; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "start", (double)(strstr(text, at[i]) - text));
+        cJSON_AddItemToArray(m, o);
+    }
+    return e;
+}
+
+static void entity_density_counts_mentions_per_word_but_not_dates(void **st)
+{
+    (void)st;
+    const char *t = s_coast;
+    cJSON *ents = cJSON_CreateArray();
+    /* Sentence 0: three mentions in eight words (3/8 * 4 is more than 1);
+     * sentence 1: a date only; sentence 2: one mention (1/8 * 4). */
+    const char *loc[] = { "Dover", "Kent" }, *org[] = { "walls of Dover" };
+    const char *per[] = { "Dover are" }, *date[] = { "Calais" };
+    cJSON_AddItemToArray(ents, s_entity("LOC", t, loc, 2));
+    cJSON_AddItemToArray(ents, s_entity("ORG", t, org, 1));
+    cJSON_AddItemToArray(ents, s_entity("PERSON", t, per, 1));
+    cJSON_AddItemToArray(ents, s_entity("DATE", t, date, 1));
+    struct pl_summary_doc d;
+    s_read(&d, t, NULL, ents);
+    assert_int_equal(d.ss[0].mentions, 3);
+    assert_int_equal(d.ss[1].mentions, 0);
+    assert_int_equal(d.ss[2].mentions, 1);
+    s_expect(&d, 0, PL_SUMMARY_X_ENTITIES, 1);
+    s_expect(&d, 1, PL_SUMMARY_X_ENTITIES, 0);
+    s_expect(&d, 2, PL_SUMMARY_X_ENTITIES, 0.5);
+    pl_summary_doc_free(&d);
+    cJSON_Delete(ents);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(feature_names_are_the_order_the_weights_are_trained_in),
+        cmocka_unit_test(position_counts_candidates_from_the_first_sentence),
+        cmocka_unit_test(quotes_numbers_paragraph_starts_and_pronoun_starts_are_flagged),
+        cmocka_unit_test(a_curly_quote_inside_the_sentence_is_not_a_quote),
+        cmocka_unit_test(only_whole_pronouns_and_connectives_make_a_dangling_start),
+        cmocka_unit_test(length_bands_split_at_13_26_and_41_words),
+        cmocka_unit_test(centrality_weighs_only_terms_seen_more_than_once),
+        cmocka_unit_test(term_frequency_is_the_mean_over_the_most_frequent_term),
+        cmocka_unit_test(title_overlap_is_the_share_of_title_terms_in_the_sentence),
+        cmocka_unit_test(entity_density_counts_mentions_per_word_but_not_dates),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
