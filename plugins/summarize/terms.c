@@ -16,8 +16,33 @@ int pl_summary_vocab_init(struct pl_summary_vocab *v, size_t expect)
     return v->slots ? 0 : -ENOMEM;
 }
 
+/* Doubles the slot table and places every term again. Terms keep their ids
+ * (their order of arrival), so growing changes no output; it keeps the table
+ * at most half full, so a probe always ends at an empty slot. */
+static int s_grow_slots(struct pl_summary_vocab *v)
+{
+    size_t cap = (v->mask + 1) * 2;
+    size_t *slots = calloc(cap, sizeof(*slots));
+    if (!slots)
+        return -ENOMEM;
+    for (size_t id = 0; id < v->n; id++) {
+        size_t i = pl_hash(v->w[id], strlen(v->w[id])) & (cap - 1);
+        while (slots[i])
+            i = (i + 1) & (cap - 1);
+        slots[i] = id + 1;
+    }
+    free(v->slots);
+    v->slots = slots;
+    v->mask = cap - 1;
+    return 0;
+}
+
 long pl_summary_vocab_id(struct pl_summary_vocab *v, const char *w)
 {
+    /* The title's words come after the text's, beyond the size the table
+     * was made for: grow before it is more than half full. */
+    if ((v->n + 1) * 2 > v->mask + 1 && s_grow_slots(v) != 0)
+        return -ENOMEM;
     size_t i = pl_hash(w, strlen(w)) & v->mask;
     for (; v->slots[i]; i = (i + 1) & v->mask)
         if (strcmp(v->w[v->slots[i] - 1], w) == 0)

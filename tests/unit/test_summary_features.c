@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "summary.h"
+#include "terms.h"
 
 /* One feature of one sentence against the value worked out by hand. */
 static void s_expect(const struct pl_summary_doc *d, size_t s, int f, double want)
@@ -274,6 +275,27 @@ static void entity_density_counts_mentions_per_word_but_not_dates(void **st)
     cJSON_Delete(ents);
 }
 
+/* The title's words arrive after the table was sized for the text: a long
+ * title on an almost empty text once filled it, and the next new word
+ * probed forever. */
+static void the_vocabulary_grows_past_the_size_it_was_made_for(void **st)
+{
+    (void)st;
+    struct pl_summary_vocab v = { 0 };
+    assert_int_equal(pl_summary_vocab_init(&v, 0), 0);
+    char w[32];
+    for (int i = 0; i < 1000; i++) {
+        snprintf(w, sizeof(w), "term%d", i);
+        assert_int_equal(pl_summary_vocab_id(&v, w), i);
+    }
+    for (int i = 0; i < 1000; i += 37) {
+        snprintf(w, sizeof(w), "term%d", i);
+        assert_int_equal(pl_summary_vocab_id(&v, w), i);
+    }
+    assert_int_equal(v.n, 1000);
+    pl_summary_vocab_free(&v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -287,6 +309,7 @@ int main(void)
         cmocka_unit_test(term_frequency_is_the_mean_over_the_most_frequent_term),
         cmocka_unit_test(title_overlap_is_the_share_of_title_terms_in_the_sentence),
         cmocka_unit_test(entity_density_counts_mentions_per_word_but_not_dates),
+        cmocka_unit_test(the_vocabulary_grows_past_the_size_it_was_made_for),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
