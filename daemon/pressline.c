@@ -101,6 +101,8 @@ static uint64_t s_msg_seq(const char *json, size_t len)
     return seq;
 }
 
+/* Whether a replayed message's topic is one subscribed to: a --topic is a
+ * prefix of it, as ZMQ_SUBSCRIBE matches live messages. */
 static bool s_topic_wanted(const char *topic, size_t tlen, const char *const *topics, int n)
 {
     for (int i = 0; i < n; i++)

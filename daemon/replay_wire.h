@@ -1,18 +1,20 @@
 /*
- * The replay protocol (README, "Publishing"): a client catches up on what
+ * The replay protocol (README, "Subscribing"): a client catches up on what
  * was published by asking the daemon's replay endpoint (a ROUTER; see
  * replay.h) from a DEALER:
  *
  *   client -> daemon  SINCE  [SINCE][seq as decimal]
- *   daemon -> client  MSG    [MSG][topic][json]           one per message after seq, in order
+ *   daemon -> client  MSG    [MSG][topic][json]   one per message after seq, in order,
+ *                                                 at most PL_REPLAY_BATCH (1000)
  *   daemon -> client  END    [END][last seq sent, decimal][more: "0" or "1"]
  *
  * A seq is written in decimal ASCII without sign, blank or leading zeros
  * (at most 20 digits, up to UINT64_MAX); the decoder accepts digits only,
  * and rejects a seq that does not fit in 64 bits. "more" is "1" when the
- * daemon has more records after this batch, and the client then asks again
- * from the last seq it took. Topic and json are opaque here (the client
- * reads seq from the json); a topic is never empty.
+ * daemon's index holds more after this batch; the client then asks again
+ * from the last seq it took (and the answer can be a bare END, when all of
+ * those were superseded by later results). Topic and json are opaque here
+ * (the client reads seq from the json); a topic is never empty.
  *
  * This one module encodes and decodes the protocol for both sides: replay.c
  * (the daemon, on its loop thread) and pressline sub --since (the client).
