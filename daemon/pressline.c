@@ -1,10 +1,21 @@
 /*
- * pressline: the command-line client.
+ * pressline: the command-line client, one process, one thread. Its
+ * commands (s_usage has every option):
  *
  *   pressline sub [--endpoint E] [--topic T]... [--count N] [--timeout S]
- *       prints each published message's JSON on its own line
+ *                 [--since SEQ [--replay E]] [--server-key FILE]
+ *       prints each published message's JSON on its own line; with --since,
+ *       first what the daemon's replay endpoint holds after SEQ (replay_wire.h)
  *   pressline process [--config FILE] FILE...
  *       runs the plugin chain in-process and prints the same JSON, a line per file
+ *   pressline worker --connect ENDPOINT --stage NAME --plugin PATH ...
+ *       hosts one plugin for a stage outside the daemon (worker.h, wire.h)
+ *   pressline keygen BASE
+ *       writes a CURVE key pair, BASE.secret and BASE.public
+ *   pressline eval ner|summary|extract ...
+ *       scores a stage on a data set (eval/eval_cmd.c)
+ *
+ * Exit status: 0, 1 when the command failed, 2 for a usage error.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -24,6 +35,8 @@
 #include "eval_cmd.h"
 #include "log.h"
 #include "pipeline.h"
+#include "replay_wire.h"
+#include "wire.h"
 #include "worker.h"
 
 static void s_usage(FILE *f)
@@ -64,13 +77,15 @@ static void s_usage(FILE *f)
         "--server-key FILE: the daemon's public key, when its tcp endpoints use CURVE.\n");
 }
 
+/* A number option's value: the whole of s is one number (as strtod reads it), not negative.
+ * Returns 0 with *out, or -EINVAL (*out untouched). */
 static int s_parse_num(const char *s, double *out)
 {
     char *end;
     errno = 0;
     double v = strtod(s, &end);
     if (errno || end == s || *end || v < 0)
-        return -1;
+        return -EINVAL;
     *out = v;
     return 0;
 }
@@ -86,6 +101,8 @@ static uint64_t s_msg_seq(const char *json, size_t len)
     return seq;
 }
 
+/* Whether a replayed message's topic is one subscribed to: a --topic is a
+ * prefix of it, as ZMQ_SUBSCRIBE matches live messages. */
 static bool s_topic_wanted(const char *topic, size_t tlen, const char *const *topics, int n)
 {
     for (int i = 0; i < n; i++)
@@ -94,89 +111,34 @@ static bool s_topic_wanted(const char *topic, size_t tlen, const char *const *to
     return false;
 }
 
-struct catchup {
+/* How long pressline sub waits for each reply of the replay endpoint. */
+#define SUB_REPLAY_WAIT_MS 10000
+
+/* pressline sub's options. */
+struct sub_opts {
+    const char *endpoint; /* the publisher */
+    const char *replay;   /* the replay endpoint */
+    const char *topics[16];
+    int ntopics;
+    double count, timeout, since;          /* since < 0: no --since */
+    char server_key[PL_CURVE_KEY_LEN + 1]; /* "" = no CURVE */
+    bool help;                             /* --help printed the usage */
+};
+
+/* A running pressline sub. */
+struct sub {
+    const struct sub_opts *o;
     void *ctx;
-    const char *endpoint;
-    const char *server_key; /* "" = no CURVE */
-    void *req;
+    void *live;    /* the SUB socket */
+    void *req;     /* the DEALER to the replay endpoint, opened on first use */
     uint64_t last; /* highest seq printed */
     long printed;  /* messages printed so far, replayed or live */
     long count;    /* stop after this many (0: never) */
-    const char *const *topics;
-    int ntopics;
 };
 
-static void s_print(struct catchup *c, const void *json, size_t len)
-{
-    fwrite(json, 1, len, stdout);
-    fputc('\n', stdout);
-    fflush(stdout);
-    c->printed++;
-}
-
-/* Prints every message after c->last up to the newest, from the replay
- * endpoint. Returns 0 or -1 (message on stderr). */
-static int s_replay(struct catchup *c, int timeout_ms)
-{
-    if (!c->req) {
-        c->req = zmq_socket(c->ctx, ZMQ_DEALER);
-        int zero = 0;
-        zmq_setsockopt(c->req, ZMQ_LINGER, &zero, sizeof(zero));
-        if (c->server_key[0])
-            pl_curve_client(c->req, c->server_key);
-        if (zmq_connect(c->req, c->endpoint) != 0) {
-            fprintf(stderr, "pressline sub: cannot connect to %s: %s\n", c->endpoint,
-                    zmq_strerror(zmq_errno()));
-            return -1;
-        }
-    }
-    for (;;) {
-        char num[32];
-        int n = snprintf(num, sizeof(num), "%llu", (unsigned long long)c->last);
-        zmq_send(c->req, "SINCE", 5, ZMQ_SNDMORE);
-        zmq_send(c->req, num, (size_t)n, 0);
-        char more = '0';
-        for (;;) {
-            zmq_pollitem_t it = { c->req, 0, ZMQ_POLLIN, 0 };
-            if (zmq_poll(&it, 1, timeout_ms) <= 0) {
-                fprintf(stderr, "pressline sub: no answer from the replay endpoint %s\n",
-                        c->endpoint);
-                return -1;
-            }
-            zmq_msg_t f[4];
-            int nf = 0, more_frames = 1;
-            while (more_frames && nf < 4) {
-                zmq_msg_init(&f[nf]);
-                zmq_msg_recv(&f[nf], c->req, 0);
-                more_frames = zmq_msg_more(&f[nf]);
-                nf++;
-            }
-            bool end =
-                nf >= 1 && zmq_msg_size(&f[0]) == 3 && !memcmp(zmq_msg_data(&f[0]), "END", 3);
-            if (!end && nf == 3 && zmq_msg_size(&f[0]) == 3 &&
-                !memcmp(zmq_msg_data(&f[0]), "MSG", 3)) {
-                uint64_t seq = s_msg_seq(zmq_msg_data(&f[2]), zmq_msg_size(&f[2]));
-                if (seq > c->last) {
-                    c->last = seq;
-                    if (s_topic_wanted(zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), c->topics,
-                                       c->ntopics) &&
-                        (c->count == 0 || c->printed < c->count))
-                        s_print(c, zmq_msg_data(&f[2]), zmq_msg_size(&f[2]));
-                }
-            }
-            if (end && nf == 3 && zmq_msg_size(&f[2]) == 1)
-                more = *(char *)zmq_msg_data(&f[2]);
-            for (int i = 0; i < nf; i++)
-                zmq_msg_close(&f[i]);
-            if (end)
-                break;
-        }
-        if (more != '1')
-            return 0;
-    }
-}
-
-static int s_sub(int argc, char **argv)
+/* Reads the options into o. Returns 0 (o->help says whether --help printed
+ * the usage), or -EINVAL for a bad option, after saying so on stderr. */
+static int s_sub_options(int argc, char **argv, struct sub_opts *o)
 {
     static const struct option opts[] = {
         { "endpoint", required_argument, NULL, 'e' },
@@ -189,176 +151,296 @@ static int s_sub(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *endpoint = "tcp://127.0.0.1:5556";
-    const char *topics[16];
-    int ntopics = 0, c;
-    double count = 0, timeout = 0, since = -1;
-    const char *replay = "tcp://127.0.0.1:5557";
-    char server_key[PL_CURVE_KEY_LEN + 1] = "", kerr[512];
+    *o = (struct sub_opts){ .endpoint = "tcp://127.0.0.1:5556",
+                            .replay = "tcp://127.0.0.1:5557",
+                            .since = -1 };
+    char kerr[512];
+    int c;
     while ((c = getopt_long(argc, argv, "e:t:n:T:S:R:k:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'e': endpoint = optarg; break;
+        case 'e': o->endpoint = optarg; break;
         case 't':
-            if (ntopics == 16) {
+            if (o->ntopics == 16) {
                 fprintf(stderr, "pressline sub: at most 16 topics\n");
-                return 2;
+                return -EINVAL;
             }
-            topics[ntopics++] = optarg;
+            o->topics[o->ntopics++] = optarg;
             break;
         case 'n':
-            if (s_parse_num(optarg, &count) != 0 || count != (long)count) {
+            if (s_parse_num(optarg, &o->count) != 0 || o->count != (long)o->count) {
                 fprintf(stderr, "pressline sub: --count needs a whole number, not \"%s\"\n",
                         optarg);
-                return 2;
+                return -EINVAL;
             }
             break;
         case 'T':
-            if (s_parse_num(optarg, &timeout) != 0) {
+            if (s_parse_num(optarg, &o->timeout) != 0) {
                 fprintf(stderr, "pressline sub: --timeout needs seconds, not \"%s\"\n", optarg);
-                return 2;
+                return -EINVAL;
             }
             break;
         case 'S':
-            if (s_parse_num(optarg, &since) != 0 || since != (double)(uint64_t)since) {
+            if (s_parse_num(optarg, &o->since) != 0 || o->since != (double)(uint64_t)o->since) {
                 fprintf(stderr, "pressline sub: --since needs a seq number, not \"%s\"\n", optarg);
-                return 2;
+                return -EINVAL;
             }
             break;
-        case 'R': replay = optarg; break;
+        case 'R': o->replay = optarg; break;
         case 'k':
-            if (pl_curve_read_key(optarg, server_key, kerr, sizeof(kerr)) != 0) {
+            if (pl_curve_read_key(optarg, o->server_key, kerr, sizeof(kerr)) != 0) {
                 fprintf(stderr, "pressline sub: %s\n", kerr);
-                return 2;
+                return -EINVAL;
             }
             break;
-        case 'h': s_usage(stdout); return 0;
-        default: s_usage(stderr); return 2;
+        case 'h':
+            s_usage(stdout);
+            o->help = true;
+            return 0;
+        default: s_usage(stderr); return -EINVAL;
         }
     }
-    if (ntopics == 0) {
-        topics[ntopics++] = "article";
-        topics[ntopics++] = "error";
+    if (o->ntopics == 0) {
+        o->topics[o->ntopics++] = "article";
+        o->topics[o->ntopics++] = "error";
     }
-    void *ctx = zmq_ctx_new();
-    void *s = zmq_socket(ctx, ZMQ_SUB);
+    return 0;
+}
+
+/* True once --count messages are printed. */
+static bool s_sub_done(const struct sub *s)
+{
+    return s->count > 0 && s->printed >= s->count;
+}
+
+static void s_print(struct sub *s, const void *json, size_t len)
+{
+    fwrite(json, 1, len, stdout);
+    fputc('\n', stdout);
+    fflush(stdout);
+    s->printed++;
+}
+
+/* Opens a socket of type to endpoint, a CURVE client when --server-key was
+ * given. Returns 0 with *sock (caller closes), or -errno after saying so on
+ * stderr. */
+static int s_sub_connect(struct sub *s, int type, const char *endpoint, void **sock)
+{
+    void *z = zmq_socket(s->ctx, type);
     int zero = 0;
-    zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
-    for (int i = 0; i < ntopics; i++)
-        zmq_setsockopt(s, ZMQ_SUBSCRIBE, topics[i], strlen(topics[i]));
-    if (server_key[0])
-        pl_curve_client(s, server_key);
-    if (zmq_connect(s, endpoint) != 0) {
-        fprintf(stderr, "pressline sub: cannot connect to %s: %s\n", endpoint,
-                zmq_strerror(zmq_errno()));
-        zmq_close(s);
-        zmq_ctx_term(ctx);
-        return 1;
+    if (z) {
+        zmq_setsockopt(z, ZMQ_LINGER, &zero, sizeof(zero));
+        for (int i = 0; type == ZMQ_SUB && i < s->o->ntopics; i++)
+            zmq_setsockopt(z, ZMQ_SUBSCRIBE, s->o->topics[i], strlen(s->o->topics[i]));
+        if (s->o->server_key[0])
+            pl_curve_client(z, s->o->server_key);
     }
+    if (!z || zmq_connect(z, endpoint) != 0) {
+        int e = zmq_errno();
+        fprintf(stderr, "pressline sub: cannot connect to %s: %s\n", endpoint, zmq_strerror(e));
+        if (z)
+            zmq_close(z);
+        return -e;
+    }
+    *sock = z;
+    return 0;
+}
+
+/* Takes a replayed message: printed if it is new, of a wanted topic and
+ * within --count. */
+static void s_replay_take(struct sub *s, const struct pl_replay_wire_msg *m)
+{
+    uint64_t seq = s_msg_seq(m->json, m->json_len);
+    if (seq <= s->last)
+        return;
+    s->last = seq;
+    if (s_topic_wanted(m->topic, m->topic_len, s->o->topics, s->o->ntopics) && !s_sub_done(s))
+        s_print(s, m->json, m->json_len);
+}
+
+/* Handles one reply of the replay endpoint. A reply that does not follow
+ * the protocol is ignored. Returns true at END, with *more set. */
+static bool s_replay_reply(struct sub *s, struct pl_wire_in *in, bool *more)
+{
+    struct pl_wire_frame f[PL_WIRE_MAX_FRAMES];
+    for (size_t i = 0; i < in->n; i++)
+        f[i] = pl_wire_in_frame(in, i);
+    struct pl_replay_wire_msg m;
+    if (in->truncated || pl_replay_wire_decode_reply(f, in->n, &m) != 0)
+        return false;
+    if (m.type == PL_REPLAY_WIRE_MSG) {
+        s_replay_take(s, &m);
+        return false;
+    }
+    /* END's seq is not needed: s->last already holds the last seq taken. */
+    *more = m.more;
+    return true;
+}
+
+/* Asks for everything after s->last and takes the replies up to END.
+ * Returns 0 with *more set, or a negative errno (-ETIMEDOUT when no reply
+ * came in time) after saying so on stderr. */
+static int s_replay_batch(struct sub *s, bool *more)
+{
+    const struct pl_replay_wire_msg ask = { .type = PL_REPLAY_WIRE_SINCE, .seq = s->last };
+    int rc = pl_replay_wire_send(s->req, NULL, 0, &ask, 0);
+    for (;;) {
+        zmq_pollitem_t it = { s->req, 0, ZMQ_POLLIN, 0 };
+        if (rc == 0) {
+            int pr = zmq_poll(&it, 1, SUB_REPLAY_WAIT_MS);
+            rc = pr > 0 ? 0 : pr == 0 ? -ETIMEDOUT : -zmq_errno();
+        }
+        if (rc != 0) {
+            fprintf(stderr, "pressline sub: no answer from the replay endpoint %s\n", s->o->replay);
+            return rc;
+        }
+        struct pl_wire_in in;
+        if (pl_wire_recv(s->req, &in, 0) != 0)
+            continue; /* as a reply that does not follow the protocol */
+        bool end = s_replay_reply(s, &in, more);
+        pl_wire_in_close(&in);
+        if (end)
+            return 0;
+    }
+}
+
+/* Prints every message after s->last up to the newest, from the replay
+ * endpoint, batch after batch. Returns 0 or a negative errno (message on
+ * stderr). */
+static int s_catch_up(struct sub *s)
+{
+    int rc = s->req ? 0 : s_sub_connect(s, ZMQ_DEALER, s->o->replay, &s->req);
+    bool more = true;
+    while (rc == 0 && more)
+        rc = s_replay_batch(s, &more);
+    return rc;
+}
+
+/* Waits for the next live message and receives its body into *body (the
+ * caller closes it). Returns 0, -EAGAIN when a receive failed (try again),
+ * -EINTR when a signal ended the wait, -ETIMEDOUT after --timeout seconds
+ * without a message (said on stderr), or the -errno of a failed poll. */
+static int s_live_next(struct sub *s, zmq_msg_t *body)
+{
+    zmq_pollitem_t it = { s->live, 0, ZMQ_POLLIN, 0 };
+    double timeout = s->o->timeout;
+    int pr = zmq_poll(&it, 1, timeout > 0 ? (long)(timeout * 1000) : -1);
+    if (pr < 0)
+        return -zmq_errno();
+    if (pr == 0) {
+        fprintf(stderr, "pressline sub: no message for %g s\n", timeout);
+        return -ETIMEDOUT;
+    }
+    zmq_msg_t topic;
+    zmq_msg_init(&topic);
+    zmq_msg_init(body);
     int rc = 0;
-    struct catchup cu = { .ctx = ctx,
-                          .endpoint = replay,
-                          .server_key = server_key,
-                          .last = since > 0 ? (uint64_t)since : 0,
-                          .count = (long)count,
-                          .topics = topics,
-                          .ntopics = ntopics };
-    if (since >= 0) {
+    if (zmq_msg_recv(&topic, s->live, 0) < 0 || !zmq_msg_more(&topic) ||
+        zmq_msg_recv(body, s->live, 0) < 0) {
+        zmq_msg_close(body);
+        rc = -EAGAIN;
+    }
+    zmq_msg_close(&topic);
+    /* Skip a malformed tail of more frames. */
+    while (rc == 0 && zmq_msg_more(body)) {
+        zmq_msg_close(body);
+        zmq_msg_init(body);
+        zmq_msg_recv(body, s->live, 0);
+    }
+    return rc;
+}
+
+/* With --since: whether a live message of seq is printed. One already
+ * printed from the record is not; a gap before it is filled from the record
+ * first. Returns 1 to print, 0 not to, or the negative errno of a failed
+ * catch-up (message on stderr). */
+static int s_live_since(struct sub *s, uint64_t seq)
+{
+    if (seq && seq <= s->last)
+        return 0;
+    if (seq > s->last + 1) {
+        /* A gap: dropped at our high-water mark, or published before we were
+         * subscribed. Fill it from the record. (After a daemon crash seq
+         * jumps; the record then has nothing.) */
+        int rc = s_catch_up(s);
+        if (rc != 0)
+            return rc;
+        if (s_sub_done(s) || seq <= s->last)
+            return 0;
+    }
+    if (seq)
+        s->last = seq;
+    return 1;
+}
+
+/* Without --since, says what was missed: dropped at this subscriber's
+ * high-water mark, or published while it was away. (A jump after a daemon
+ * crash is counted too.) */
+static void s_live_note_gap(struct sub *s, uint64_t seq)
+{
+    if (seq && s->last && seq > s->last + 1) {
+        fprintf(stderr,
+                "pressline sub: missed %llu message%s (seq %llu to %llu); "
+                "--since %llu fetches them\n",
+                (unsigned long long)(seq - s->last - 1), seq - s->last - 1 == 1 ? "" : "s",
+                (unsigned long long)s->last + 1, (unsigned long long)seq - 1,
+                (unsigned long long)s->last);
+    }
+    if (seq)
+        s->last = seq;
+}
+
+/* Prints live messages until --count, --timeout or a signal. Returns 0
+ * (count reached, or a signal) or a negative errno (message on stderr,
+ * except for a failed poll). */
+static int s_live(struct sub *s)
+{
+    while (!s_sub_done(s)) {
+        zmq_msg_t body;
+        int rc = s_live_next(s, &body);
+        if (rc == -EAGAIN)
+            continue;
+        if (rc != 0)
+            return rc == -EINTR ? 0 : rc;
+        uint64_t seq = s_msg_seq(zmq_msg_data(&body), zmq_msg_size(&body));
+        int print = 1;
+        if (s->o->since >= 0)
+            print = s_live_since(s, seq);
+        else
+            s_live_note_gap(s, seq);
+        if (print > 0)
+            s_print(s, zmq_msg_data(&body), zmq_msg_size(&body));
+        zmq_msg_close(&body);
+        if (print < 0)
+            return print;
+    }
+    return 0;
+}
+
+static int s_sub(int argc, char **argv)
+{
+    struct sub_opts o;
+    if (s_sub_options(argc, argv, &o) != 0)
+        return 2;
+    if (o.help)
+        return 0;
+    struct sub s = { .o = &o,
+                     .ctx = zmq_ctx_new(),
+                     .last = o.since > 0 ? (uint64_t)o.since : 0,
+                     .count = (long)o.count };
+    int rc = s_sub_connect(&s, ZMQ_SUB, o.endpoint, &s.live);
+    if (rc == 0 && o.since >= 0) {
         /* Live first (buffered meanwhile), then the record: nothing falls
          * between the two. */
-        if (s_replay(&cu, 10000) != 0) {
-            rc = 1;
-            goto done;
-        }
-        if (count > 0 && cu.printed >= (long)count)
-            goto done;
+        rc = s_catch_up(&s);
     }
-    for (;;) {
-        zmq_pollitem_t it = { s, 0, ZMQ_POLLIN, 0 };
-        int pr = zmq_poll(&it, 1, timeout > 0 ? (long)(timeout * 1000) : -1);
-        if (pr < 0) {
-            if (zmq_errno() == EINTR)
-                break;
-            rc = 1;
-            break;
-        }
-        if (pr == 0) {
-            fprintf(stderr, "pressline sub: no message for %g s\n", timeout);
-            rc = 1;
-            break;
-        }
-        zmq_msg_t topic, body;
-        zmq_msg_init(&topic);
-        zmq_msg_init(&body);
-        if (zmq_msg_recv(&topic, s, 0) < 0 || !zmq_msg_more(&topic) ||
-            zmq_msg_recv(&body, s, 0) < 0) {
-            zmq_msg_close(&topic);
-            zmq_msg_close(&body);
-            continue;
-        }
-        /* Skip a malformed tail of more frames. */
-        while (zmq_msg_more(&body)) {
-            zmq_msg_close(&body);
-            zmq_msg_init(&body);
-            zmq_msg_recv(&body, s, 0);
-        }
-        if (since >= 0) {
-            uint64_t seq = s_msg_seq(zmq_msg_data(&body), zmq_msg_size(&body));
-            if (seq && seq <= cu.last) { /* already printed from the record */
-                zmq_msg_close(&topic);
-                zmq_msg_close(&body);
-                continue;
-            }
-            if (seq > cu.last + 1) {
-                /* A gap: dropped at our high-water mark, or published before
-                 * we were subscribed. Fill it from the record. (After a
-                 * daemon crash seq jumps; the record then has nothing.) */
-                if (s_replay(&cu, 10000) != 0) {
-                    rc = 1;
-                    zmq_msg_close(&topic);
-                    zmq_msg_close(&body);
-                    break;
-                }
-                if (count > 0 && cu.printed >= (long)count) {
-                    zmq_msg_close(&topic);
-                    zmq_msg_close(&body);
-                    break;
-                }
-                if (seq <= cu.last) {
-                    zmq_msg_close(&topic);
-                    zmq_msg_close(&body);
-                    continue;
-                }
-            }
-            if (seq)
-                cu.last = seq;
-        } else {
-            /* Without --since, say what was missed: dropped at this
-             * subscriber's high-water mark, or published while it was away.
-             * (A jump after a daemon crash is counted too.) */
-            uint64_t seq = s_msg_seq(zmq_msg_data(&body), zmq_msg_size(&body));
-            if (seq && cu.last && seq > cu.last + 1) {
-                fprintf(stderr,
-                        "pressline sub: missed %llu message%s (seq %llu to %llu); "
-                        "--since %llu fetches them\n",
-                        (unsigned long long)(seq - cu.last - 1), seq - cu.last - 1 == 1 ? "" : "s",
-                        (unsigned long long)cu.last + 1, (unsigned long long)seq - 1,
-                        (unsigned long long)cu.last);
-            }
-            if (seq)
-                cu.last = seq;
-        }
-        s_print(&cu, zmq_msg_data(&body), zmq_msg_size(&body));
-        zmq_msg_close(&topic);
-        zmq_msg_close(&body);
-        if (count > 0 && cu.printed >= (long)count)
-            break;
-    }
-done:
-    if (cu.req)
-        zmq_close(cu.req);
-    zmq_close(s);
-    zmq_ctx_term(ctx);
-    return rc;
+    if (rc == 0)
+        rc = s_live(&s);
+    if (s.req)
+        zmq_close(s.req);
+    if (s.live)
+        zmq_close(s.live);
+    zmq_ctx_term(s.ctx);
+    return rc == 0 ? 0 : 1;
 }
 
 static int s_process(int argc, char **argv)

@@ -4,16 +4,17 @@
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <zmq.h>
 
-#include "zsock.h"
 #include "log.h"
+#include "replay_wire.h"
 #include "spool.h"
+#include "wire.h"
+#include "zsock.h"
 
 static int s_push(struct pl_replay *r, uint64_t seq, int is_error, const char *path)
 {
@@ -98,11 +99,6 @@ int pl_replay_add(struct pl_replay *r, uint64_t seq, int is_error, const char *p
     return s_push(r, seq, is_error, path);
 }
 
-uint64_t pl_replay_last(const struct pl_replay *r)
-{
-    return r->n ? r->v[r->n - 1].seq : 0;
-}
-
 /* First index with seq > since (binary search; seqs ascend). */
 static size_t s_after(const struct pl_replay *r, uint64_t since)
 {
@@ -117,6 +113,10 @@ static size_t s_after(const struct pl_replay *r, uint64_t since)
     return lo;
 }
 
+/* Answers one request: the MSG of each record after since, at most
+ * PL_REPLAY_BATCH, then END. A failed send (the client is gone, or its
+ * queue is full) ends the answer there, without END: the client's wait for
+ * one runs out. */
 static void s_serve(struct pl_replay *r, const void *ident, size_t ilen, uint64_t since)
 {
     size_t i = s_after(r, since), sent = 0;
@@ -128,60 +128,41 @@ static void s_serve(struct pl_replay *r, const void *ident, size_t ilen, uint64_
             continue;
         }
         const char *topic = r->v[i].is_error ? "error" : "article";
-        if (zmq_send(r->sock, ident, ilen, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
-            zmq_send(r->sock, "MSG", 3, ZMQ_SNDMORE) < 0 ||
-            zmq_send(r->sock, topic, strlen(topic), ZMQ_SNDMORE) < 0 ||
-            zmq_send(r->sock, text, strlen(text), 0) < 0) {
-            free(text);
-            return; /* the client is gone or not reading: it asks again */
-        }
+        const struct pl_replay_wire_msg msg = { .type = PL_REPLAY_WIRE_MSG,
+                                                .topic = topic,
+                                                .topic_len = strlen(topic),
+                                                .json = text,
+                                                .json_len = strlen(text) };
+        int rc = pl_replay_wire_send(r->sock, ident, ilen, &msg, ZMQ_DONTWAIT);
         free(text);
+        if (rc != 0)
+            return;
         last = r->v[i].seq;
         sent++;
     }
-    char buf[32], more = i < r->n ? '1' : '0';
-    int n = snprintf(buf, sizeof(buf), "%" PRIu64, last);
-    if (zmq_send(r->sock, ident, ilen, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0) { /* bytes sent */
-        zmq_send(r->sock, "END", 3, ZMQ_SNDMORE);
-        zmq_send(r->sock, buf, (size_t)n, ZMQ_SNDMORE);
-        zmq_send(r->sock, &more, 1, 0);
-    }
+    const struct pl_replay_wire_msg end = { .type = PL_REPLAY_WIRE_END,
+                                            .seq = last,
+                                            .more = i < r->n };
+    (void)pl_replay_wire_send(r->sock, ident, ilen, &end, ZMQ_DONTWAIT); /* as a MSG's */
 }
 
+/* Answers every request waiting. A request that does not follow the
+ * protocol gets no answer: the client times out. */
 static void s_drain(struct pl_replay *r)
 {
     while (pl_zsock_readable(r->sock)) {
-        zmq_msg_t f[3];
-        int nf = 0, more = 1;
-        while (more) {
-            zmq_msg_t tmp, *m = nf < 3 ? &f[nf] : &tmp;
-            zmq_msg_init(m);
-            if (zmq_msg_recv(m, r->sock, ZMQ_DONTWAIT) < 0) {
-                zmq_msg_close(m);
-                break;
-            }
-            more = zmq_msg_more(m);
-            if (m == &tmp)
-                zmq_msg_close(&tmp);
-            else
-                nf++;
-        }
-        if (nf == 3 && zmq_msg_size(&f[1]) == 5 && !memcmp(zmq_msg_data(&f[1]), "SINCE", 5) &&
-            zmq_msg_size(&f[2]) < 24) {
-            char num[24];
-            memcpy(num, zmq_msg_data(&f[2]), zmq_msg_size(&f[2]));
-            num[zmq_msg_size(&f[2])] = '\0';
-            char *end;
-            errno = 0;
-            unsigned long long since = strtoull(num, &end, 10);
-            if (!errno && end != num && !*end) {
-                s_serve(r, zmq_msg_data(&f[0]), zmq_msg_size(&f[0]), since);
-            }
-        } else {
+        struct pl_wire_in in;
+        if (pl_wire_recv(r->sock, &in, ZMQ_DONTWAIT) != 0)
+            break; /* nothing whole to read after all; the next wake-up drains again */
+        struct pl_wire_frame f[PL_WIRE_MAX_FRAMES];
+        for (size_t i = 0; i < in.n; i++)
+            f[i] = pl_wire_in_frame(&in, i);
+        struct pl_replay_wire_msg m;
+        if (in.n >= 1 && !in.truncated && pl_replay_wire_decode_request(f + 1, in.n - 1, &m) == 0)
+            s_serve(r, f[0].data, f[0].len, m.seq);
+        else
             PL_DEBUG("replay: ignored a malformed request");
-        }
-        for (int i = 0; i < nf; i++)
-            zmq_msg_close(&f[i]);
+        pl_wire_in_close(&in);
     }
 }
 
@@ -204,6 +185,11 @@ int pl_replay_start(struct pl_replay *r, uv_loop_t *loop, void *zctx, const char
     if (!endpoint || !*endpoint)
         return 0;
     r->sock = zmq_socket(zctx, ZMQ_ROUTER);
+    if (!r->sock) {
+        int e = zmq_errno();
+        snprintf(err, errlen, "cannot bind the replay endpoint %s: %s", endpoint, zmq_strerror(e));
+        return -e;
+    }
     /* A whole batch and its END must fit in a client's queue: a ROUTER
      * drops what does not, and a lost END would leave the client waiting.
      * Clients ask for the next batch only after an END, so one batch per
@@ -219,7 +205,7 @@ int pl_replay_start(struct pl_replay *r, uv_loop_t *loop, void *zctx, const char
                  zmq_strerror(-rc));
         zmq_close(r->sock);
         r->sock = NULL;
-        return -1;
+        return rc;
     }
     int fd;
     size_t len = sizeof(fd);
