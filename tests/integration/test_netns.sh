@@ -67,8 +67,13 @@ for i in $(seq 1 $N); do
   { cat "$seed"; echo; echo "Scale-out copy $i."; } > "$dir/inbox/.n$i.tmp"
   mv "$dir/inbox/.n$i.tmp" "$dir/inbox/n$i.txt"
 done
-sleep 0.5
-# Kill one remote worker while it holds an article (40 x 50 ms on 2 workers).
+# Kill one remote worker while it holds an article (40 x 50 ms on 2 workers):
+# once the first results are out, the slow stage is busy. Waiting for them,
+# rather than a fixed time, keeps a loaded machine from killing it idle.
+for _ in $(seq 300); do
+  [ "$(ls "$dir/outbox" 2>/dev/null | wc -l)" -ge 3 ] && break
+  sleep 0.05
+done
 kill -9 "$slow_pid" || fail "could not kill a worker"
 
 for _ in $(seq 600); do
@@ -91,6 +96,9 @@ for line in sys.stdin:
     assert st and st[0]["plugin"] == "entities", d["stages"]
     assert any(e["type"] == "PERSON" or e["type"] == "LOC" for e in d["entities"]), d["source"]
 ' || fail "results without the remote stage"
+# The death is noticed dead_after_ms after the last heartbeat, which can be
+# after the last result when the others finished the work.
+for _ in $(seq 100); do grep -q "taken as dead" "$dir/daemon.log" && break; sleep 0.1; done
 grep -q "taken as dead" "$dir/daemon.log" || fail "the killed worker was not noticed"
 grep -q "a worker died holding an article" "$dir/daemon.log" || fail "the killed worker held no article"
 echo "ok: $N articles over tcp between namespaces, a remote worker killed holding one, none lost"
