@@ -6,11 +6,66 @@
 #include <ctype.h>
 #include <errno.h>
 #include <iconv.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <uchardet.h>
+
+#include "docjson.h"
+#include "html.h"
+#include "text.h"
+
+/* --- bytes to valid UTF-8 ----------------------------------------------- */
+
+/* Counts invalid sequences and control characters in raw; with b, also
+ * appends raw to it with every invalid sequence replaced by U+FFFD and
+ * control characters dropped. Returns 0 or -ENOMEM. */
+static int s_scan_utf8(const char *raw, size_t n, struct pl_buf *b, size_t *invalid,
+                       size_t *control)
+{
+    size_t adv;
+    *invalid = *control = 0;
+    for (size_t i = 0; i < n; i += adv) {
+        int32_t cp = pl_utf8_decode(raw + i, n - i, &adv);
+        if (cp < 0) {
+            (*invalid)++;
+            if (b && pl_buf_append(b, "\xef\xbf\xbd", 3))
+                return -ENOMEM;
+            continue;
+        }
+        if ((cp < 0x20 && cp != '\n' && cp != '\r' && cp != '\t' && cp != '\f') || cp == 0x7f ||
+            (cp >= 0x80 && cp < 0xa0)) {
+            (*control)++;
+            continue; /* dropped: never part of article text */
+        }
+        if (b && pl_buf_append(b, raw + i, adv))
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+void pl_count_invalid(const char *raw, size_t n, size_t *invalid, size_t *control)
+{
+    s_scan_utf8(raw, n, NULL, invalid, control); /* counting cannot fail */
+}
+
+int pl_repair_utf8(const char *raw, size_t n, char **out, size_t *out_len, size_t *invalid,
+                   size_t *control)
+{
+    struct pl_buf b = { 0 };
+    *out = NULL;
+    if (s_scan_utf8(raw, n, &b, invalid, control) != 0 || pl_buf_terminate(&b) != 0) {
+        free(b.data);
+        return -ENOMEM;
+    }
+    *out = b.data;
+    *out_len = b.len;
+    return 0;
+}
+
+/* --- encodings ----------------------------------------------------------- */
 
 const char *pl_bom_encoding(const char *data, size_t len, size_t *bom)
 {
@@ -71,7 +126,7 @@ int pl_guess_charset(const char *data, size_t len, char *out, size_t cap)
         uchardet_data_end(u);
         const char *cs = uchardet_get_charset(u);
         if (cs && *cs && cap > strlen(cs)) {
-            strcpy(out, cs); /* length checked above */
+            memcpy(out, cs, strlen(cs) + 1); /* length checked above */
             ok = 1;
         }
     }
@@ -145,4 +200,75 @@ int pl_to_utf8(const char *from, const char *data, size_t len, char **out, size_
     *out = buf;
     *out_len = o;
     return 0;
+}
+
+/* --- the input's encoding ------------------------------------------------ */
+
+/* Input without a byte-order mark (out->text, out->len): UTF-8 when it is
+ * (nearly) valid, else what the page declares or uchardet guesses. */
+static int s_decode_unmarked(double max_invalid_ratio, double max_control_ratio,
+                             struct pl_decoded *out, struct pl_error *err)
+{
+    const char *raw = out->text;
+    size_t len = out->len, inv, ctl;
+    pl_count_invalid(raw, len, &inv, &ctl);
+    /* Binary data stays binary whatever the encoding: refused later. */
+    int binary = len > 0 && (double)ctl > max_control_ratio * (double)len;
+    /* A page that is not valid UTF-8 and declares (or, undeclared, looks
+     * like) another charset is in that charset, however few its non-ASCII
+     * bytes: most of a page is ASCII markup. */
+    char cs[64];
+    int is_page = inv > 0 && pl_html_sniff(raw, len);
+    int declared =
+        is_page &&
+        (pl_html_charset(raw, len, cs, sizeof(cs)) || pl_guess_charset(raw, len, cs, sizeof(cs))) &&
+        strcasecmp(cs, "utf-8") != 0 && strcasecmp(cs, "utf8") != 0 && strcasecmp(cs, "ascii") != 0;
+    if (binary || len == 0 || (!declared && (double)inv <= max_invalid_ratio * (double)len))
+        return 0;
+    if (!declared && !pl_guess_charset(raw, len, cs, sizeof(cs))) {
+        pl_fail(err,
+                "not UTF-8 text: %zu invalid byte sequences in %zu bytes, and its "
+                "encoding could not be detected; convert the file to UTF-8",
+                inv, len);
+        return -EILSEQ;
+    }
+    size_t bad;
+    int rc = pl_to_utf8(cs, raw, len, &out->conv, &out->len, &bad);
+    if (rc == -ENOMEM) {
+        pl_fail(err, "clean: out of memory");
+        return rc;
+    }
+    if (rc != 0) {
+        pl_fail(err, "not UTF-8 text, and its declared encoding \"%s\" is unknown", cs);
+        return rc;
+    }
+    snprintf(out->encoding, sizeof(out->encoding), "%s", cs);
+    out->text = out->conv;
+    return 0;
+}
+
+int pl_decode(const char *raw, size_t len, double max_invalid_ratio, double max_control_ratio,
+              struct pl_decoded *out, struct pl_error *err)
+{
+    out->text = raw;
+    out->len = len;
+    out->conv = NULL;
+    snprintf(out->encoding, sizeof(out->encoding), "UTF-8");
+    size_t bom = 0;
+    const char *bom_enc = pl_bom_encoding(raw, len, &bom);
+    if (bom_enc)
+        snprintf(out->encoding, sizeof(out->encoding), "%s", bom_enc);
+    if (bom_enc && strcmp(bom_enc, "UTF-8") != 0) {
+        size_t bad;
+        int rc = pl_to_utf8(bom_enc, raw + bom, len - bom, &out->conv, &out->len, &bad);
+        if (rc != 0) {
+            pl_fail(err, "clean: cannot convert from %s", bom_enc);
+            return rc;
+        }
+        out->text = out->conv;
+        return 0;
+    }
+    out->text = raw + bom;
+    out->len = len - bom;
+    return s_decode_unmarked(max_invalid_ratio, max_control_ratio, out, err);
 }

@@ -1,13 +1,45 @@
 /*
  * Character encodings of the clean stage's input: byte-order marks (UTF-8,
  * UTF-16, UTF-32), the charset a web page declares, else uchardet's guess;
- * converted to UTF-8 with iconv. Called by the clean plugin on its worker
- * thread; pure apart from the iconv and uchardet handles it opens.
+ * converted to UTF-8 with iconv; then invalid sequences replaced and
+ * control characters dropped. Called by the clean plugin (and its fuzzer)
+ * on its worker thread; pure apart from the iconv and uchardet handles it
+ * opens.
  */
 #ifndef PL_DECODE_H
 #define PL_DECODE_H
 
 #include <stddef.h>
+
+#include <pressline/plugin.h>
+
+/* The input as UTF-8 (or nearly: pl_repair_utf8 does the rest). */
+struct pl_decoded {
+    const char *text; /* borrowed: the input itself, or conv */
+    size_t len;
+    char *conv;        /* the converted text (caller frees), or NULL */
+    char encoding[64]; /* the encoding the input was read in */
+};
+
+/* Reads raw[0..len) in its encoding: a byte-order mark's, else UTF-8 when
+ * at most max_invalid_ratio of its bytes are invalid UTF-8 or it is binary
+ * (over max_control_ratio control characters: refused by the caller), else
+ * the charset a web page declares or uchardet guesses. raw stays the
+ * caller's and must outlive out->text. Returns 0, or -EILSEQ (no encoding
+ * found), -EINVAL (an encoding iconv does not know) or -ENOMEM with err
+ * filled; out->conv is then NULL. */
+int pl_decode(const char *raw, size_t len, double max_invalid_ratio, double max_control_ratio,
+              struct pl_decoded *out, struct pl_error *err);
+
+/* Counts the invalid UTF-8 sequences and the control characters in
+ * raw[0..n): C0 but tab, newline, carriage return and form feed; DEL; C1. */
+void pl_count_invalid(const char *raw, size_t n, size_t *invalid, size_t *control);
+
+/* Copies raw[0..n) into *out (caller frees, NUL-terminated, *out_len bytes)
+ * with every invalid sequence replaced by U+FFFD and control characters
+ * dropped, counting both as pl_count_invalid does. Returns 0 or -ENOMEM. */
+int pl_repair_utf8(const char *raw, size_t n, char **out, size_t *out_len, size_t *invalid,
+                   size_t *control);
 
 /* The encoding a byte-order mark at the start of data names, or NULL; sets
  * *bom to the mark's length. */

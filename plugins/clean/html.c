@@ -164,8 +164,6 @@ static void s_set(char **dst, const char *v)
     }
 }
 
-/* Text length (bytes, white space runs counted once) and the part inside
- * links. */
 /* Bytes of a text node's content, white space runs counted once. */
 static size_t s_run_len(const xmlChar *p)
 {
@@ -180,6 +178,8 @@ static size_t s_run_len(const xmlChar *p)
     return k;
 }
 
+/* Adds n's text length (bytes, white space runs counted once) to *all and
+ * the part inside links to *link. */
 static void s_text_len(const xmlNode *n, int in_link, size_t *all, size_t *link)
 {
     for (const xmlNode *c = n->children; c; c = c->next) {
@@ -332,7 +332,6 @@ static const char *const s_negative[] = {
 static const char *const s_positive[] = { "article", "content", "entry",   "post",
                                           "story",   "body",    "text",    "main",
                                           "blog",    "artikel", "beitrag", NULL };
-/* Furniture even inside a container that looks like the article. */
 /* Furniture even inside a container that looks like the article. */
 static const char *const s_strong[] = { "cookie",     "consent",  "gdpr",    "shariff", "social",
                                         "newsletter", "outbrain", "taboola", "disqus",  NULL };
@@ -943,58 +942,61 @@ static int s_write_lead(const xmlNode *n, const xmlNode *top, struct out *o, str
     return 0;
 }
 
-/* One pass: parse, prune (by class names too when by_class), score, write. */
-static int s_pass(const char *html, size_t len, const char *encoding, int by_class, char **text,
-                  struct pl_html_meta *meta)
+/* Template comments before the doctype make libxml2 put the head's content
+ * into an implied body: the page from its doctype or <html> on when only
+ * comments come before it, else the whole page (*len adjusted). */
+static const char *s_skip_comments(const char *html, size_t *len)
 {
-    *text = NULL;
-    memset(meta, 0, sizeof(*meta));
-    if (len > INT32_MAX)
-        return -EINVAL;
-    /* Template comments before the doctype make libxml2 put the head's
-     * content into an implied body: start at the doctype or <html>. */
-    for (size_t i = 0; i + 9 < len && i < 65536; i++) {
+    for (size_t i = 0; i + 9 < *len && i < 65536; i++) {
         if (html[i] != '<')
             continue;
         if (!strncasecmp(html + i, "<!doctype", 9) || !strncasecmp(html + i, "<html", 5)) {
-            html += i;
-            len -= i;
-            break;
+            *len -= i;
+            return html + i;
         }
         if (strncmp(html + i, "<!--", 4) != 0)
             break; /* real content before any doctype: leave it */
-        const char *end = memmem(html + i, len - i, "-->", 3);
+        const char *end = memmem(html + i, *len - i, "-->", 3);
         if (!end)
             break;
         i = (size_t)(end - html) + 2;
     }
+    return html;
+}
+
+/* The page parsed as libxml2's recovering parser reads it. Caller frees the
+ * result (xmlFreeDoc); NULL when it holds no root element. */
+static htmlDocPtr s_parse(const char *html, size_t len, const char *encoding)
+{
     htmlDocPtr doc = htmlReadMemory(html, (int)len, NULL, encoding,
                                     HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
                                         HTML_PARSE_NONET | HTML_PARSE_COMPACT);
-    if (!doc)
-        return -EINVAL;
-    xmlNode *root = xmlDocGetRootElement(doc);
-    if (!root) {
+    if (doc && !xmlDocGetRootElement(doc)) {
         xmlFreeDoc(doc);
-        return -EINVAL;
+        return NULL;
     }
-    char *title_tag = NULL, *h1 = NULL;
-    s_meta(root, meta, &title_tag, &h1);
+    return doc;
+}
+
+/* The page's metadata into meta, its title falling back to <title>, then
+ * to the first <h1>. *h1 (caller frees, may be NULL) is that <h1>'s text:
+ * the writer skips a heading that repeats it. */
+static void s_read_meta(const xmlNode *root, struct pl_html_meta *meta, char **h1)
+{
+    char *title_tag = NULL;
+    *h1 = NULL;
+    s_meta(root, meta, &title_tag, h1);
     s_set(&meta->title, title_tag);
-    s_set(&meta->title, h1);
+    s_set(&meta->title, *h1);
     free(title_tag);
+}
 
-    /* The head too: a sibling of the body is written whole. The body is
-     * looked up after, as broken markup can put one inside what is pruned. */
-    size_t keep = s_good_text(root) / 2 + 1;
-    s_prune(root, 0, by_class, keep);
-    const xmlNode *body = s_body(root);
-    if (!body)
-        body = root;
-
-    struct scores sc = { 0 };
-    int rc = s_collect(body, &sc);
-    const xmlNode *top = NULL, *marked = NULL;
+/* The element the page marks as its article body (by itemprop, class or
+ * id, else its <article> with the most prose), when it holds 200 bytes of
+ * prose; else NULL. */
+static const xmlNode *s_marked_body(const xmlNode *body)
+{
+    const xmlNode *marked = NULL;
     size_t marked_len = 0;
     s_marked(body, &marked, &marked_len, 0);
     if (marked_len < 200) {
@@ -1002,27 +1004,34 @@ static int s_pass(const char *html, size_t len, const char *encoding, int by_cla
         marked_len = 0;
         s_marked(body, &marked, &marked_len, 1);
     }
-    if (marked_len < 200)
-        marked = NULL;
-    double best = 0;
-    for (size_t i = 0; rc == 0 && i < sc.n; i++) {
+    return marked_len < 200 ? NULL : marked;
+}
+
+/* Scales every score by the share of its element's text outside links and
+ * returns the best element (NULL when none scores above 0), *best its
+ * score. */
+static const xmlNode *s_best_scored(struct scores *sc, double *best)
+{
+    const xmlNode *top = NULL;
+    *best = 0;
+    for (size_t i = 0; i < sc->n; i++) {
         size_t all = 0, link = 0;
-        s_text_len(sc.v[i].node, 0, &all, &link);
-        sc.v[i].v *= all ? 1.0 - (double)link / (double)all : 0;
-        if (sc.v[i].v > best) {
-            best = sc.v[i].v;
-            top = sc.v[i].node;
+        s_text_len(sc->v[i].node, 0, &all, &link);
+        sc->v[i].v *= all ? 1.0 - (double)link / (double)all : 0;
+        if (sc->v[i].v > *best) {
+            *best = sc->v[i].v;
+            top = sc->v[i].node;
         }
     }
-    if (marked && (!top || s_good_text(marked) * 2 >= s_good_text(top))) {
-        top = marked;
-        best = 1e9; /* no sibling joins a marked body */
-    } else {
-        marked = NULL;
-    }
-    /* An article split over several containers (ads between its parts):
-     * move up while the parent holds clearly more prose. */
-    for (int up = 0; rc == 0 && top && !marked && up < 3; up++) {
+    return top;
+}
+
+/* An article split over several containers (ads between its parts): moves
+ * up from top while the parent holds clearly more prose, raising *best to
+ * the score of a parent that scores higher. */
+static const xmlNode *s_move_up(const xmlNode *top, const struct scores *sc, double *best)
+{
+    for (int up = 0; top && up < 3; up++) {
         const xmlNode *p = top->parent;
         if (!p || p->type != XML_ELEMENT_NODE || s_is(p, "body") || s_is(p, "html"))
             break;
@@ -1030,108 +1039,193 @@ static int s_pass(const char *html, size_t len, const char *encoding, int by_cla
         if (there * 4 <= here * 5)
             break;
         top = p;
-        for (size_t i = 0; i < sc.n; i++)
-            if (sc.v[i].node == top && sc.v[i].v > best)
-                best = sc.v[i].v;
+        for (size_t i = 0; i < sc->n; i++)
+            if (sc->v[i].node == top && sc->v[i].v > *best)
+                *best = sc->v[i].v;
     }
-    struct out o = { .failed = 0 }, lead = { .failed = 0 };
-    if (rc == 0 && top) {
-        struct out dek = { .failed = 0 };
-        int seen_h1 = 0, n_dek = 0;
-        s_write_lead(body, top, &lead, &dek, &seen_h1, &n_dek);
-        /* More than a few paragraphs between headline and body are not a
-         * standfirst but some other part of the page. */
-        if (n_dek > 0 && n_dek <= 3 && dek.b.len)
-            s_put(&lead, dek.b.data, dek.b.len);
-        lead.failed |= dek.failed;
-        free(dek.b.data);
+    return top;
+}
+
+/* The article's container in body: the body the page marks, when it holds
+ * at least half the prose of the best-scoring element, else that element
+ * moved up over an article's split parts. *best is the score its siblings
+ * are measured by (no sibling joins a marked body). NULL: no paragraph
+ * scored anywhere. */
+static const xmlNode *s_choose_top(const xmlNode *body, struct scores *sc, double *best)
+{
+    const xmlNode *marked = s_marked_body(body);
+    const xmlNode *top = s_best_scored(sc, best);
+    if (marked && (!top || s_good_text(marked) * 2 >= s_good_text(top))) {
+        *best = 1e9;
+        return marked;
     }
-    if (rc == 0 && top) {
-        /* The best container and the siblings that score near it or read
-         * like paragraphs of it. */
-        double bar = best * 0.2 > 10 ? best * 0.2 : 10;
-        for (const xmlNode *s = top->parent ? top->parent->children : top; s; s = s->next) {
-            int take = s == top;
-            if (!take && s->type == XML_ELEMENT_NODE) {
-                double v = 0;
-                for (size_t i = 0; i < sc.n; i++)
-                    if (sc.v[i].node == s)
-                        v = sc.v[i].v;
-                size_t all = 0, link = 0;
-                s_text_len(s, 0, &all, &link);
-                take = v >= bar || (s_is(s, "p") && all > 80 && link * 4 < all);
-                if (!take && s_is(s, "p") && all > 0 && link == 0) {
-                    /* A short paragraph that ends a sentence (readability's rule). */
-                    xmlChar *t = xmlNodeGetContent(s);
-                    char *q = t ? s_squash(strdup((const char *)t)) : NULL;
-                    size_t ql = q ? strlen(q) : 0;
-                    take = q && ql && (q[ql - 1] == '.' || strstr(q, ". "));
-                    free(q);
-                    xmlFree(t);
-                }
-            }
-            if (!take)
-                continue;
-            s_break(&o, 2);
-            if (s_in(s, s_block_tags) || s == top) {
-                s_write(s, &o, h1);
-            } else {
-                /* A sibling that is inline: write it as its own block. */
-                struct out tmp = { .failed = 0 };
-                s_write(s, &tmp, h1);
-                if (tmp.b.len)
-                    s_put(&o, tmp.b.data, tmp.b.len);
-                free(tmp.b.data);
-            }
-            if (!top->parent)
-                break;
-        }
-    } else if (rc == 0) {
-        s_write(body, &o, h1); /* no paragraphs anywhere: all the text there is */
-    }
-    /* The standfirst first, unless the container or a sibling gave it. */
-    if (lead.b.len && !lead.failed && !o.failed && pl_buf_terminate(&lead.b) == 0 &&
-        pl_buf_terminate(&o.b) == 0) {
-        struct out both = { .failed = 0 };
-        for (char *para = lead.b.data, *end; para && *para; para = end) {
-            end = strstr(para, "\n\n");
-            if (end)
-                *end = '\0';
-            for (size_t k = strlen(para); k > 0 && para[k - 1] == ' '; k--)
-                para[k - 1] = '\0';
-            if (*para && !strstr(o.b.data, para) &&
-                !(both.b.data && pl_buf_terminate(&both.b) == 0 && strstr(both.b.data, para))) {
-                s_break(&both, 2);
-                s_put(&both, para, strlen(para));
-                s_break(&both, 2);
-            }
-            end = end ? end + 2 : NULL;
-        }
-        if (both.b.len) {
-            s_put(&both, o.b.data, o.b.len);
-            free(o.b.data);
-            o = both;
+    return s_move_up(top, sc, best);
+}
+
+/* The standfirst of the article in top into lead: the paragraphs
+ * s_write_lead finds, and the dek between headline and body when there are
+ * at most three of it (more are some other part of the page). */
+static void s_standfirst(const xmlNode *body, const xmlNode *top, struct out *lead)
+{
+    struct out dek = { .failed = 0 };
+    int seen_h1 = 0, n_dek = 0;
+    s_write_lead(body, top, lead, &dek, &seen_h1, &n_dek);
+    if (n_dek > 0 && n_dek <= 3 && dek.b.len)
+        s_put(lead, dek.b.data, dek.b.len);
+    lead->failed |= dek.failed;
+    free(dek.b.data);
+}
+
+/* Does sibling s join the container: it scores near it (bar), or reads
+ * like a paragraph of it? */
+static int s_joins(const xmlNode *s, const struct scores *sc, double bar)
+{
+    if (s->type != XML_ELEMENT_NODE)
+        return 0;
+    double v = 0;
+    for (size_t i = 0; i < sc->n; i++)
+        if (sc->v[i].node == s)
+            v = sc->v[i].v;
+    size_t all = 0, link = 0;
+    s_text_len(s, 0, &all, &link);
+    if (v >= bar || (s_is(s, "p") && all > 80 && link * 4 < all))
+        return 1;
+    if (!(s_is(s, "p") && all > 0 && link == 0))
+        return 0;
+    /* A short paragraph that ends a sentence (readability's rule). */
+    xmlChar *t = xmlNodeGetContent(s);
+    char *q = t ? s_squash(strdup((const char *)t)) : NULL;
+    size_t ql = q ? strlen(q) : 0;
+    int take = q && ql && (q[ql - 1] == '.' || strstr(q, ". "));
+    free(q);
+    xmlFree(t);
+    return take;
+}
+
+/* Writes the container top and the siblings that join it (best: top's
+ * score), each a block of its own. */
+static void s_write_article(const xmlNode *top, const struct scores *sc, double best,
+                            const char *h1, struct out *o)
+{
+    double bar = best * 0.2 > 10 ? best * 0.2 : 10;
+    for (const xmlNode *s = top->parent ? top->parent->children : top; s; s = s->next) {
+        if (s != top && !s_joins(s, sc, bar))
+            continue;
+        s_break(o, 2);
+        if (s_in(s, s_block_tags) || s == top) {
+            s_write(s, o, h1);
         } else {
-            free(both.b.data);
+            /* A sibling that is inline: write it as its own block. */
+            struct out tmp = { .failed = 0 };
+            s_write(s, &tmp, h1);
+            if (tmp.b.len)
+                s_put(o, tmp.b.data, tmp.b.len);
+            free(tmp.b.data);
         }
+        if (!top->parent)
+            break;
     }
+}
+
+/* The standfirst first, unless the container or a sibling gave it: puts
+ * before the text in o each paragraph of lead that neither o nor an
+ * earlier paragraph of lead holds. lead stays the caller's. */
+static void s_prepend_lead(struct out *o, struct out *lead)
+{
+    if (!lead->b.len || lead->failed || o->failed || pl_buf_terminate(&lead->b) != 0 ||
+        pl_buf_terminate(&o->b) != 0)
+        return;
+    struct out both = { .failed = 0 };
+    for (char *para = lead->b.data, *end; para && *para; para = end) {
+        end = strstr(para, "\n\n");
+        if (end)
+            *end = '\0';
+        for (size_t k = strlen(para); k > 0 && para[k - 1] == ' '; k--)
+            para[k - 1] = '\0';
+        if (*para && !strstr(o->b.data, para) &&
+            !(both.b.data && pl_buf_terminate(&both.b) == 0 && strstr(both.b.data, para))) {
+            s_break(&both, 2);
+            s_put(&both, para, strlen(para));
+            s_break(&both, 2);
+        }
+        end = end ? end + 2 : NULL;
+    }
+    if (both.b.len) {
+        s_put(&both, o->b.data, o->b.len);
+        free(o->b.data);
+        *o = both;
+    } else {
+        free(both.b.data);
+    }
+}
+
+/* The text in o holds under 60% of the page's prose: an article spread
+ * over the page in ways the scoring missed. Takes all its prose instead
+ * when that is longer (trafilatura's "baseline" fallback). */
+static void s_write_baseline(const xmlNode *body, struct out *o)
+{
+    if (o->failed)
+        return;
+    size_t prose = s_good_text(body);
+    if (prose < 500 || o->b.len * 5 >= prose * 3)
+        return;
+    struct out all = { .failed = 0 };
+    s_write_prose(body, &all);
+    if (!all.failed && all.b.len > o->b.len) {
+        free(o->b.data);
+        *o = all;
+    } else {
+        free(all.b.data);
+    }
+}
+
+/* Writes the main text of the pruned body to o: the standfirst and the
+ * chosen container with its siblings (no paragraph anywhere: all the text
+ * there is), or all the page's prose when the container missed most. */
+static void s_write_main(const xmlNode *body, struct scores *sc, const char *h1, struct out *o)
+{
+    double best;
+    const xmlNode *top = s_choose_top(body, sc, &best);
+    struct out lead = { .failed = 0 };
+    if (top) {
+        s_standfirst(body, top, &lead);
+        s_write_article(top, sc, best, h1, o);
+    } else {
+        s_write(body, o, h1);
+    }
+    s_prepend_lead(o, &lead);
     free(lead.b.data);
-    /* The chosen container holds under 60% of the page's prose: an article
-     * spread over the page in ways the scoring missed. Take all its prose
-     * (trafilatura's "baseline" fallback). */
-    if (rc == 0 && !o.failed) {
-        size_t prose = s_good_text(body);
-        if (prose >= 500 && o.b.len * 5 < prose * 3) {
-            struct out all = { .failed = 0 };
-            s_write_prose(body, &all);
-            if (!all.failed && all.b.len > o.b.len) {
-                free(o.b.data);
-                o = all;
-            } else {
-                free(all.b.data);
-            }
-        }
-    }
+    s_write_baseline(body, o);
+}
+
+/* One pass: parse, read the metadata, prune (by class names too when
+ * by_class), score, write. */
+static int s_pass(const char *html, size_t len, const char *encoding, int by_class, char **text,
+                  struct pl_html_meta *meta)
+{
+    *text = NULL;
+    memset(meta, 0, sizeof(*meta));
+    if (len > INT32_MAX)
+        return -EINVAL;
+    html = s_skip_comments(html, &len);
+    htmlDocPtr doc = s_parse(html, len, encoding);
+    if (!doc)
+        return -EINVAL;
+    xmlNode *root = xmlDocGetRootElement(doc);
+    char *h1;
+    s_read_meta(root, meta, &h1);
+    /* The head too: a sibling of the body is written whole. The body is
+     * looked up after, as broken markup can put one inside what is pruned. */
+    size_t keep = s_good_text(root) / 2 + 1;
+    s_prune(root, 0, by_class, keep);
+    const xmlNode *body = s_body(root);
+    if (!body)
+        body = root;
+    struct scores sc = { 0 };
+    struct out o = { .failed = 0 };
+    int rc = s_collect(body, &sc);
+    if (rc == 0)
+        s_write_main(body, &sc, h1, &o);
     free(h1);
     free(sc.v);
     xmlFreeDoc(doc);

@@ -1,0 +1,140 @@
+/*
+ * The story of a text dump of a web page: see dump.h. The units are blocks
+ * (a list's items together), each scored for how much it reads like prose;
+ * the runs with the largest sums are the story.
+ */
+#include "dump.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Does a unit (a block, or a run of list items) read like the story: long
+ * enough, with a sentence end, and not a list of short items? */
+static long s_paragraph_score(const struct pl_blocks *bl, size_t from, size_t to)
+{
+    size_t len = 0, bullets = 0, ends = 0, n = 0;
+    for (size_t i = from; i < to; i++) {
+        const struct pl_block *b = &bl->v[i];
+        if (b->reason)
+            continue;
+        n++;
+        len += b->len;
+        bullets += b->bullet != 0;
+        for (size_t k = 0; k < b->len; k++)
+            ends += (b->s[k] == '.' || b->s[k] == '!' || b->s[k] == '?') &&
+                    (k + 1 == b->len || b->s[k + 1] == ' ' || b->s[k + 1] == '"');
+    }
+    if (n == 0)
+        return 0;
+    /* Prose: sentences of some length; a list of long items counts half. */
+    if (len >= 120 && ends >= 1 && len / (ends ? ends : 1) >= 25)
+        return bullets * 2 > n ? (long)(len / 2) : (long)len;
+    return -(long)(len > 30 ? len : 30);
+}
+
+/* The run of v[lo..hi) with the largest sum (Kadane): [*a, *b), its sum. */
+static long s_best_run(const long *v, size_t lo, size_t hi, size_t *a, size_t *b)
+{
+    long best = 0, run = 0;
+    size_t from = lo;
+    *a = *b = lo;
+    for (size_t p = lo; p < hi; p++) {
+        if (run <= 0) {
+            run = 0;
+            from = p;
+        }
+        run += v[p];
+        if (run > best) {
+            best = run;
+            *a = from;
+            *b = p + 1;
+        }
+    }
+    return best;
+}
+
+/* Keeps (keep[p] = 1) the best run of v[lo..hi) when its sum reaches
+ * floor, then looks for more on either side of it: a story cut in two by a
+ * gallery or a box of links. */
+static void s_keep_runs(const long *v, size_t lo, size_t hi, long floor, char *keep, int depth)
+{
+    size_t a, b;
+    if (depth > 8 || lo >= hi || s_best_run(v, lo, hi, &a, &b) < floor)
+        return;
+    for (size_t p = a; p < b; p++)
+        keep[p] = 1;
+    s_keep_runs(v, lo, a, floor, keep, depth + 1);
+    s_keep_runs(v, b, hi, floor, keep, depth + 1);
+}
+
+int pl_dump_mark_page(struct pl_blocks *bl)
+{
+    size_t *start = malloc((bl->n + 1) * sizeof(*start));
+    long *v = malloc((bl->n + 1) * sizeof(*v));
+    char *keep = calloc(bl->n + 1, 1);
+    int page = 0;
+    if (!start || !v || !keep)
+        goto out;
+    /* Units: each block (a line, or a paragraph joined from wrapped
+     * lines), a run of list items together. Blank lines are not trusted:
+     * a browser's copy can have none, a dump has them everywhere. */
+    size_t np = 0;
+    for (size_t i = 0; i < bl->n; i++)
+        if (i == 0 || !(bl->v[i].bullet && bl->v[i - 1].bullet))
+            start[np++] = i;
+    start[np] = bl->n;
+    long neg = 0;
+    size_t short_lines = 0;
+    for (size_t p = 0; p < np; p++) {
+        v[p] = s_paragraph_score(bl, start[p], start[p + 1]);
+        if (v[p] < 0) {
+            neg -= v[p];
+            for (size_t i = start[p]; i < start[p + 1]; i++)
+                short_lines += !bl->v[i].reason;
+        }
+    }
+    size_t a, b;
+    long best = s_best_run(v, 0, np, &a, &b);
+    /* Mostly story already (an article file: fewer than 8 short lines
+     * outside paragraphs of prose, or under a fifth of the text): leave it
+     * to the other rules. */
+    if (best <= 0 || short_lines < 8 || neg * 5 < best)
+        goto out;
+    page = 1;
+    long floor = best / 5 > 150 ? best / 5 : 150;
+    s_keep_runs(v, 0, np, floor < best ? floor : best, keep, 0); /* the best run always */
+    for (size_t p = 0; p < np; p++) {
+        if (!keep[p] || (p > 0 && keep[p - 1] == 1))
+            continue;
+        /* The headline and dek just above a run: up to two short blocks,
+         * not list items. */
+        for (size_t k = 0, q = p; k < 2 && q > 0; k++, q--) {
+            size_t h = q - 1;
+            const struct pl_block *c = &bl->v[start[h]];
+            size_t words = 1;
+            for (size_t x = 0; x < c->len; x++)
+                words += c->s[x] == ' ';
+            /* "Menu", "Sign in": a label, not a headline. */
+            if (keep[h] || start[h + 1] - start[h] != 1 || c->bullet || c->len > 250 || words < 3)
+                break;
+            keep[h] = 2;
+        }
+    }
+    for (size_t p = 0; p < np; p++) {
+        /* Inside a run, a list of short items is a box of links. */
+        if (keep[p] == 1 && v[p] < 0 && start[p + 1] - start[p] >= 2)
+            keep[p] = 0;
+        if (keep[p])
+            continue;
+        for (size_t i = start[p]; i < start[p + 1]; i++)
+            if (!bl->v[i].reason) {
+                bl->v[i].reason = "outside-article";
+                bl->v[i].is_title = 0;
+            }
+    }
+out:
+    free(start);
+    free(v);
+    free(keep);
+    return page;
+}
