@@ -55,6 +55,7 @@ static int s_options(int argc, char **argv, struct pl_clusters_params *p, int *g
     int ch, bad = 0;
     size_t iterations = (size_t)p->iterations;
     *go_on = 0;
+    opterr = 0; /* the usage line says it all, as before getopt */
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
         case 'd': bad |= s_number(optarg, &p->dim); break;

@@ -16,6 +16,7 @@
  * Run by tools/train-ner.sh; prints the dev score after every epoch.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include <time.h>
 
 #include "conll.h"
+#include "error.h"
 #include "ner.h"
 #include "text.h"
 
@@ -75,20 +77,23 @@ static FILE *s_open(const char *path)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
+        int e = errno;
         char eb[128];
-        fprintf(stderr, "pl_train_ner: cannot open %s: %s\n", path,
-                strerror_r(errno, eb, sizeof(eb)));
+        fprintf(stderr, "pl_train_ner: cannot open %s: %s\n", path, strerror_r(e, eb, sizeof(eb)));
+        errno = e; /* for the caller's return code */
     }
     return f;
 }
 
 /* Reads CoNLL: "token ... TAG" lines, blank lines between sentences,
- * -DOCSTART- between documents. IOB1 or BIO in, BIO kept. */
+ * -DOCSTART- between documents. IOB1 or BIO in, BIO kept. Returns 0, the
+ * negative errno of fopen, or PL_EINPUT for a malformed line (each said on
+ * stderr with the file's name). */
 static int s_read_conll(const char *path, struct corpus *c)
 {
     FILE *f = s_open(path);
     if (!f)
-        return -1;
+        return -errno;
     char line[4096];
     struct doc *d = NULL;
     int new_sent = 1;
@@ -119,7 +124,7 @@ static int s_read_conll(const char *path, struct corpus *c)
             fprintf(stderr, "pl_train_ner: %s:%zu: expected \"token ... tag\"\n", path, lineno);
             fclose(f);
             free(offs);
-            return -1;
+            return PL_EINPUT;
         }
         tag++;
         int type = -1, b = 0;
@@ -129,7 +134,7 @@ static int s_read_conll(const char *path, struct corpus *c)
                 fprintf(stderr, "pl_train_ner: %s:%zu: unknown tag \"%s\"\n", path, lineno, tag);
                 fclose(f);
                 free(offs);
-                return -1;
+                return PL_EINPUT;
             }
             b = tag[0] == 'B' || type != prev_type;
         }
@@ -172,24 +177,28 @@ static int s_read_conll(const char *path, struct corpus *c)
 
 /* --- lexicon and gazetteer ----------------------------------------------- */
 
-static struct pl_ner_lex *s_lex;
-static size_t s_lex_mask;
-static struct pl_ner_phr *s_phr;
-static size_t s_phr_mask;
-static uint32_t s_max_phrase = 1;
+/* The word clusters and the gazetteer phrases the model is trained with
+ * (and written with), in the open-addressed tables of ner.h. */
+struct lexicon {
+    struct pl_ner_lex *lex;
+    size_t lex_mask;
+    struct pl_ner_phr *phr;
+    size_t phr_mask;
+    uint32_t max_phrase; /* words of the longest phrase; 1 without any */
+};
 
-static struct pl_ner_lex *s_lex_slot(uint64_t key)
+static struct pl_ner_lex *s_lex_slot(struct lexicon *x, uint64_t key)
 {
-    for (size_t i = key & s_lex_mask;; i = (i + 1) & s_lex_mask)
-        if (!s_lex[i].key || s_lex[i].key == key)
-            return &s_lex[i];
+    for (size_t i = key & x->lex_mask;; i = (i + 1) & x->lex_mask)
+        if (!x->lex[i].key || x->lex[i].key == key)
+            return &x->lex[i];
 }
 
-static struct pl_ner_phr *s_phr_slot(uint64_t key)
+static struct pl_ner_phr *s_phr_slot(struct lexicon *x, uint64_t key)
 {
-    for (size_t i = key & s_phr_mask;; i = (i + 1) & s_phr_mask)
-        if (!s_phr[i].key || s_phr[i].key == key)
-            return &s_phr[i];
+    for (size_t i = key & x->phr_mask;; i = (i + 1) & x->phr_mask)
+        if (!x->phr[i].key || x->phr[i].key == key)
+            return &x->phr[i];
 }
 
 static size_t s_count_lines(const char *path)
@@ -218,15 +227,17 @@ static void *s_new_table(const char *path, size_t per_line, size_t elem, size_t 
     return t;
 }
 
-/* Clusters file: "word<TAB>c1<TAB>c2<TAB>c3<TAB>count" per line. */
-static int s_load_clusters(const char *path)
+/* Clusters file: "word<TAB>c1<TAB>c2<TAB>c3<TAB>count" per line (path
+ * NULL: an empty table). Returns 0, the negative errno of fopen, or
+ * PL_EINPUT for a malformed line (said on stderr). */
+static int s_load_clusters(struct lexicon *x, const char *path)
 {
-    s_lex = s_new_table(path, 2, sizeof(*s_lex), &s_lex_mask);
+    x->lex = s_new_table(path, 2, sizeof(*x->lex), &x->lex_mask);
     if (!path)
         return 0;
     FILE *f = s_open(path);
     if (!f)
-        return -1;
+        return -errno;
     char line[1024], word[512];
     unsigned c1, c2, c3;
     unsigned long cnt;
@@ -235,9 +246,9 @@ static int s_load_clusters(const char *path)
         if (sscanf(line, "%511[^\t]\t%u\t%u\t%u\t%lu", word, &c1, &c2, &c3, &cnt) != 5) {
             fprintf(stderr, "pl_train_ner: %s: bad line \"%.60s\"\n", path, line);
             fclose(f);
-            return -1;
+            return PL_EINPUT;
         }
-        struct pl_ner_lex *sl = s_lex_slot(pl_ner_key(word, strlen(word)));
+        struct pl_ner_lex *sl = s_lex_slot(x, pl_ner_key(word, strlen(word)));
         sl->key = pl_ner_key(word, strlen(word));
         sl->c[0] = (uint16_t)c1;
         sl->c[1] = (uint16_t)c2;
@@ -250,22 +261,25 @@ static int s_load_clusters(const char *path)
     return 0;
 }
 
-static void s_phr_add(const char *s, size_t n, uint32_t kinds)
+static void s_phr_add(struct lexicon *x, const char *s, size_t n, uint32_t kinds)
 {
-    struct pl_ner_phr *sl = s_phr_slot(pl_ner_key(s, n));
+    struct pl_ner_phr *sl = s_phr_slot(x, pl_ner_key(s, n));
     sl->key = pl_ner_key(s, n);
     sl->kinds |= kinds;
 }
 
-/* Gazetteer: "KIND<TAB>phrase" lines (the plugin's gazetteer.tsv). */
-static int s_load_gazetteer(const char *path)
+/* Gazetteer: "KIND<TAB>phrase" lines (the plugin's gazetteer.tsv; path
+ * NULL: an empty table). Lines of other kinds and comments are skipped.
+ * Returns 0 or the negative errno of fopen (said on stderr). */
+static int s_load_gazetteer(struct lexicon *x, const char *path)
 {
-    s_phr = s_new_table(path, 8, sizeof(*s_phr), &s_phr_mask);
+    x->phr = s_new_table(path, 8, sizeof(*x->phr), &x->phr_mask);
+    x->max_phrase = 1;
     if (!path)
         return 0;
     FILE *f = s_open(path);
     if (!f)
-        return -1;
+        return -errno;
     static const struct {
         const char *name;
         uint32_t kind;
@@ -293,13 +307,13 @@ static int s_load_gazetteer(const char *path)
         uint32_t words = 1;
         for (size_t i = 0; i < ln; i++) {
             if (low[i] == ' ') {
-                s_phr_add(low, i, PL_NER_K_PREFIX);
+                s_phr_add(x, low, i, PL_NER_K_PREFIX);
                 words++;
             }
         }
-        if (words > s_max_phrase)
-            s_max_phrase = words;
-        s_phr_add(low, ln, kind);
+        if (words > x->max_phrase)
+            x->max_phrase = words;
+        s_phr_add(x, low, ln, kind);
         n++;
     }
     fclose(f);
@@ -314,7 +328,8 @@ struct trainer {
     float *w[PL_NER_STAGES], *wa[PL_NER_STAGES]; /* weights and their running sums */
     float *tw[PL_NER_STAGES], *twa[PL_NER_STAGES];
     float *avg_w[PL_NER_STAGES], *avg_t[PL_NER_STAGES];
-    double c; /* updates so far (one per sentence) */
+    double c;     /* updates so far (one per sentence) */
+    uint64_t rng; /* splitmix64 state: the order sentences are visited in */
 };
 
 static size_t s_nw(const struct pl_ner_model *m)
@@ -395,11 +410,12 @@ static size_t s_sentences(const struct corpus *c, const uint8_t *skip_doc, struc
     return n;
 }
 
-static uint64_t s_rng = 0x853c49e6748fea9bull;
-static uint64_t s_rand(void)
+#define S_SEED 0x853c49e6748fea9bull
+
+/* splitmix64 (Steele, Lea and Flood 2014). */
+static uint64_t s_rand(uint64_t *rng)
 {
-    /* splitmix64 */
-    uint64_t z = (s_rng += 0x9e3779b97f4a7c15ull);
+    uint64_t z = (*rng += 0x9e3779b97f4a7c15ull);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     return z ^ (z >> 31);
@@ -463,7 +479,7 @@ static void s_train_epoch(struct trainer *tr, struct corpus *c, int stage, struc
 {
     /* Fisher-Yates with the fixed generator. */
     for (size_t i = ns; i > 1; i--) {
-        size_t j = s_rand() % i;
+        size_t j = s_rand(&tr->rng) % i;
         struct sent_ref t = sv[i - 1];
         sv[i - 1] = sv[j];
         sv[j] = t;
@@ -633,172 +649,280 @@ static int s_test(const char *model, const char *path, const char *predict)
     return 0;
 }
 
-static void s_usage(void)
+static void s_usage(FILE *to)
 {
-    fprintf(stderr,
-            "usage: pl_train_ner --train FILE --out MODEL [--dev FILE] [--clusters FILE]\n"
-            "                    [--gazetteer FILE] [--epochs N] [--epochs2 N] [--folds K]\n"
-            "                    [--bits B] [--without GROUP,...]\n"
-            "       pl_train_ner --test FILE --model MODEL [--predict OUT]\n"
-            "groups: word affix shape cluster gazetteer doc stage2\n");
+    fprintf(to, "usage: pl_train_ner --train FILE --out MODEL [--dev FILE] [--clusters FILE]\n"
+                "                    [--gazetteer FILE] [--epochs N] [--epochs2 N] [--folds K]\n"
+                "                    [--bits B] [--without GROUP,...]\n"
+                "       pl_train_ner --test FILE --model MODEL [--predict OUT]\n"
+                "groups: word affix shape cluster gazetteer doc stage2\n");
+}
+
+struct options {
+    const char *train, *dev, *out, *clusters, *gaz;
+    int epochs, epochs2, folds, bits;
+    unsigned groups;
+    const char *test, *model, *predict;
+};
+
+/* Takes the groups of a comma-separated list out of *groups. Returns 0,
+ * or -EINVAL for a name that is no group (said on stderr). */
+static int s_without(const char *list, unsigned *groups)
+{
+    char *dup = strdup(list), *save = NULL;
+    if (!dup)
+        return -ENOMEM;
+    int rc = 0;
+    for (char *tok = strtok_r(dup, ",", &save); tok && rc == 0; tok = strtok_r(NULL, ",", &save)) {
+        int found = 0;
+        for (size_t g = 0; g < sizeof(s_groups) / sizeof(s_groups[0]); g++)
+            if (!strcmp(tok, s_groups[g].name)) {
+                *groups &= ~s_groups[g].bit;
+                found = 1;
+            }
+        if (!found) {
+            fprintf(stderr, "pl_train_ner: unknown feature group \"%s\"\n", tok);
+            rc = -EINVAL;
+        }
+    }
+    free(dup);
+    return rc;
+}
+
+/* Fills o from the command line. Sets *go_on when there is work to do;
+ * otherwise returns the exit status: 0 after --help, 2 after a usage
+ * error (printed here). */
+static int s_options(int argc, char **argv, struct options *o, int *go_on)
+{
+    static const struct option opts[] = {
+        { "train", required_argument, NULL, 't' },
+        { "test", required_argument, NULL, 'T' },
+        { "model", required_argument, NULL, 'm' },
+        { "predict", required_argument, NULL, 'p' },
+        { "dev", required_argument, NULL, 'd' },
+        { "out", required_argument, NULL, 'o' },
+        { "clusters", required_argument, NULL, 'c' },
+        { "gazetteer", required_argument, NULL, 'g' },
+        { "epochs", required_argument, NULL, 'e' },
+        { "epochs2", required_argument, NULL, 'E' },
+        { "folds", required_argument, NULL, 'f' },
+        { "bits", required_argument, NULL, 'b' },
+        { "without", required_argument, NULL, 'w' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    *o = (struct options){
+        .epochs = 12, .epochs2 = 12, .folds = 5, .bits = 19, .groups = PL_NER_G_ALL
+    };
+    *go_on = 0;
+    int ch;
+    opterr = 0; /* the messages are ours, as before getopt */
+    while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+        switch (ch) {
+        case 't': o->train = optarg; break;
+        case 'T': o->test = optarg; break;
+        case 'm': o->model = optarg; break;
+        case 'p': o->predict = optarg; break;
+        case 'd': o->dev = optarg; break;
+        case 'o': o->out = optarg; break;
+        case 'c': o->clusters = optarg; break;
+        case 'g': o->gaz = optarg; break;
+        case 'e': o->epochs = (int)strtol(optarg, NULL, 10); break;
+        case 'E': o->epochs2 = (int)strtol(optarg, NULL, 10); break;
+        case 'f': o->folds = (int)strtol(optarg, NULL, 10); break;
+        case 'b': o->bits = (int)strtol(optarg, NULL, 10); break;
+        case 'w':
+            if (s_without(optarg, &o->groups) != 0) {
+                s_usage(stderr);
+                return 2;
+            }
+            break;
+        case 'h': s_usage(stdout); return 0;
+        case ':': s_usage(stderr); return 2; /* an option without its value */
+        default:
+            fprintf(stderr, "pl_train_ner: unknown option %s\n", argv[optind - 1]);
+            s_usage(stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "pl_train_ner: unknown option %s\n", argv[optind]);
+        s_usage(stderr);
+        return 2;
+    }
+    *go_on = 1;
+    return 0;
+}
+
+/* The training and dev corpora, the clusters and the gazetteer; the sizes
+ * on stderr. Returns 0 or the code of the first failure (said on stderr). */
+static int s_load_data(const struct options *o, struct corpus *tc, struct corpus *dc,
+                       struct lexicon *lx)
+{
+    int rc = s_read_conll(o->train, tc);
+    if (rc == 0 && o->dev)
+        rc = s_read_conll(o->dev, dc);
+    if (rc != 0)
+        return rc;
+    fprintf(stderr, "train: %zu documents, %zu tokens\n", tc->n, tc->tokens);
+    if (o->dev)
+        fprintf(stderr, "dev: %zu documents, %zu tokens\n", dc->n, dc->tokens);
+    rc = s_load_clusters(lx, o->clusters);
+    if (rc == 0)
+        rc = s_load_gazetteer(lx, o->gaz);
+    return rc;
+}
+
+/* A trainer for the model the options describe, over the lexicon lx
+ * (borrowed until s_trainer_free), its weights allocated. */
+static void s_trainer_init(struct trainer *tr, const struct options *o, const struct lexicon *lx)
+{
+    memset(tr, 0, sizeof(*tr));
+    tr->rng = S_SEED;
+    tr->m.hash_bits = (uint32_t)o->bits;
+    tr->m.groups = o->groups;
+    tr->m.stages = (o->groups & PL_NER_G_STAGE2) ? 2 : 1;
+    tr->m.lex = lx->lex;
+    tr->m.lex_mask = lx->lex_mask;
+    tr->m.phr = lx->phr;
+    tr->m.phr_mask = lx->phr_mask;
+    tr->m.max_phrase = lx->max_phrase;
+    for (uint32_t s = 0; s < tr->m.stages; s++) {
+        tr->w[s] = s_xrealloc(NULL, s_nw(&tr->m) * sizeof(float));
+        tr->wa[s] = s_xrealloc(NULL, s_nw(&tr->m) * sizeof(float));
+        tr->avg_w[s] = s_xrealloc(NULL, s_nw(&tr->m) * sizeof(float));
+        tr->tw[s] = s_xrealloc(NULL, s_nt() * sizeof(float));
+        tr->twa[s] = s_xrealloc(NULL, s_nt() * sizeof(float));
+        tr->avg_t[s] = s_xrealloc(NULL, s_nt() * sizeof(float));
+    }
+}
+
+static void s_trainer_free(struct trainer *tr)
+{
+    for (int s = 0; s < PL_NER_STAGES; s++) {
+        free(tr->w[s]);
+        free(tr->wa[s]);
+        free(tr->avg_w[s]);
+        free(tr->tw[s]);
+        free(tr->twa[s]);
+        free(tr->avg_t[s]);
+    }
+    memset(tr, 0, sizeof(*tr));
+}
+
+/* First-stage tags for each training document from a model trained without
+ * it: folds models, each on the documents of the other folds. */
+static void s_jackknife(struct trainer *tr, struct corpus *tc, int epochs, int folds)
+{
+    uint8_t *fold = s_xrealloc(NULL, tc->n);
+    for (int k = 0; k < folds; k++) {
+        for (size_t d = 0; d < tc->n; d++)
+            fold[d] = (int)(d % (size_t)folds) == k;
+        s_train(tr, tc, fold, 0, epochs, NULL, 0);
+        s_tag_corpus(tc, fold, 0, tr->avg_w[0], tr->avg_t[0], 1, NULL);
+        fprintf(stderr, "jackknife fold %d/%d done\n", k + 1, folds);
+    }
+    free(fold);
+}
+
+/* Stage 1 on all training documents; with a dev corpus (dc not NULL), its
+ * score, and its first-stage tags for stage 2. */
+static void s_stage1(struct trainer *tr, struct corpus *tc, struct corpus *dc, int epochs)
+{
+    s_train(tr, tc, NULL, 0, epochs, dc, 1);
+    if (dc) {
+        struct pl_conll_score sc = { 0 };
+        s_tag_corpus(dc, NULL, 0, tr->avg_w[0], tr->avg_t[0], 1, &sc);
+        s_print_score("stage 1 dev", &sc, 1);
+    }
+}
+
+/* Stage 2, on features that include the first-stage tags; stage 1's
+ * averages are kept. */
+static void s_stage2(struct trainer *tr, struct corpus *tc, struct corpus *dc, int epochs2)
+{
+    s_features(tc, &tr->m, 1);
+    if (dc)
+        s_features(dc, &tr->m, 1);
+    s_train(tr, tc, NULL, 1, epochs2, dc, 1);
+    if (dc) {
+        struct pl_conll_score sc = { 0 };
+        s_tag_corpus(dc, NULL, 1, tr->avg_w[1], tr->avg_t[1], 0, &sc);
+        s_print_score("stage 2 dev", &sc, 1);
+    }
+}
+
+/* The averaged weights as the model file at path. Returns 0 or the
+ * negative errno of the write (said on stderr). */
+static int s_write(struct trainer *tr, const char *path)
+{
+    for (uint32_t s = 0; s < tr->m.stages; s++) {
+        tr->m.wf[s] = tr->avg_w[s];
+        tr->m.trans[s] = tr->avg_t[s];
+    }
+    int rc = pl_ner_model_write(&tr->m, path);
+    if (rc) {
+        char eb[128];
+        fprintf(stderr, "pl_train_ner: cannot write %s: %s\n", path,
+                strerror_r(-rc, eb, sizeof(eb)));
+        return rc;
+    }
+    fprintf(stderr, "wrote %s\n", path);
+    return 0;
+}
+
+/* The stages trained on the loaded data (dev NULL without a dev corpus)
+ * and the model written. Returns the exit status. */
+static int s_train_model(const struct options *o, struct corpus *tc, struct corpus *dev,
+                         const struct lexicon *lx)
+{
+    struct trainer tr;
+    s_trainer_init(&tr, o, lx);
+    s_features(tc, &tr.m, 0);
+    if (dev)
+        s_features(dev, &tr.m, 0);
+    if (tr.m.stages == 2)
+        s_jackknife(&tr, tc, o->epochs, o->folds);
+    s_stage1(&tr, tc, dev, o->epochs);
+    if (tr.m.stages == 2)
+        s_stage2(&tr, tc, dev, o->epochs2);
+    int status = s_write(&tr, o->out) == 0 ? 0 : 1;
+    s_trainer_free(&tr);
+    return status;
+}
+
+/* Options checked, data loaded, the model trained. Returns the exit
+ * status. */
+static int s_run(struct options *o)
+{
+    if (!o->train || !o->out || o->epochs < 1 || o->epochs2 < 1 || o->folds < 2 || o->bits < 10 ||
+        o->bits > 26) {
+        s_usage(stderr);
+        return 2;
+    }
+    if (!o->clusters)
+        o->groups &= ~(unsigned)PL_NER_G_CLUSTER;
+    if (!o->gaz)
+        o->groups &= ~(unsigned)PL_NER_G_GAZ;
+    struct corpus tc = { 0 }, dc = { 0 };
+    struct lexicon lx = { 0 };
+    int status = 1;
+    if (s_load_data(o, &tc, &dc, &lx) == 0)
+        status = s_train_model(o, &tc, o->dev ? &dc : NULL, &lx);
+    s_corpus_free(&tc);
+    s_corpus_free(&dc);
+    free(lx.lex);
+    free(lx.phr);
+    return status;
 }
 
 int main(int argc, char **argv)
 {
-    const char *train = NULL, *dev_path = NULL, *out = NULL, *clusters = NULL, *gaz = NULL;
-    int epochs = 12, epochs2 = 12, folds = 5, bits = 19;
-    unsigned groups = PL_NER_G_ALL;
-    const char *test = NULL, *model = NULL, *predict = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!v) {
-            s_usage();
-            return 2;
-        }
-        if (!strcmp(a, "--train"))
-            train = v;
-        else if (!strcmp(a, "--test"))
-            test = v;
-        else if (!strcmp(a, "--model"))
-            model = v;
-        else if (!strcmp(a, "--predict"))
-            predict = v;
-        else if (!strcmp(a, "--dev"))
-            dev_path = v;
-        else if (!strcmp(a, "--out"))
-            out = v;
-        else if (!strcmp(a, "--clusters"))
-            clusters = v;
-        else if (!strcmp(a, "--gazetteer"))
-            gaz = v;
-        else if (!strcmp(a, "--epochs"))
-            epochs = (int)strtol(v, NULL, 10);
-        else if (!strcmp(a, "--epochs2"))
-            epochs2 = (int)strtol(v, NULL, 10);
-        else if (!strcmp(a, "--folds"))
-            folds = (int)strtol(v, NULL, 10);
-        else if (!strcmp(a, "--bits"))
-            bits = (int)strtol(v, NULL, 10);
-        else if (!strcmp(a, "--without")) {
-            char *dup = strdup(v), *save = NULL;
-            for (char *tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-                int found = 0;
-                for (size_t g = 0; g < sizeof(s_groups) / sizeof(s_groups[0]); g++)
-                    if (!strcmp(tok, s_groups[g].name)) {
-                        groups &= ~s_groups[g].bit;
-                        found = 1;
-                    }
-                if (!found) {
-                    fprintf(stderr, "pl_train_ner: unknown feature group \"%s\"\n", tok);
-                    free(dup);
-                    s_usage();
-                    return 2;
-                }
-            }
-            free(dup);
-        } else {
-            fprintf(stderr, "pl_train_ner: unknown option %s\n", a);
-            s_usage();
-            return 2;
-        }
-        i++;
-    }
-    if (test && model)
-        return s_test(model, test, predict);
-    if (!train || !out || epochs < 1 || epochs2 < 1 || folds < 2 || bits < 10 || bits > 26) {
-        s_usage();
-        return 2;
-    }
-    if (!clusters)
-        groups &= ~(unsigned)PL_NER_G_CLUSTER;
-    if (!gaz)
-        groups &= ~(unsigned)PL_NER_G_GAZ;
-
-    struct corpus tc = { 0 }, dc = { 0 };
-    if (s_read_conll(train, &tc) != 0 || (dev_path && s_read_conll(dev_path, &dc) != 0))
-        return 1;
-    fprintf(stderr, "train: %zu documents, %zu tokens\n", tc.n, tc.tokens);
-    if (dev_path)
-        fprintf(stderr, "dev: %zu documents, %zu tokens\n", dc.n, dc.tokens);
-    if (s_load_clusters(clusters) != 0 || s_load_gazetteer(gaz) != 0)
-        return 1;
-
-    struct trainer tr = { 0 };
-    tr.m.hash_bits = (uint32_t)bits;
-    tr.m.groups = groups;
-    tr.m.stages = (groups & PL_NER_G_STAGE2) ? 2 : 1;
-    tr.m.lex = s_lex;
-    tr.m.lex_mask = s_lex_mask;
-    tr.m.phr = s_phr;
-    tr.m.phr_mask = s_phr_mask;
-    tr.m.max_phrase = s_max_phrase;
-    for (uint32_t s = 0; s < tr.m.stages; s++) {
-        tr.w[s] = s_xrealloc(NULL, s_nw(&tr.m) * sizeof(float));
-        tr.wa[s] = s_xrealloc(NULL, s_nw(&tr.m) * sizeof(float));
-        tr.avg_w[s] = s_xrealloc(NULL, s_nw(&tr.m) * sizeof(float));
-        tr.tw[s] = s_xrealloc(NULL, s_nt() * sizeof(float));
-        tr.twa[s] = s_xrealloc(NULL, s_nt() * sizeof(float));
-        tr.avg_t[s] = s_xrealloc(NULL, s_nt() * sizeof(float));
-    }
-
-    s_features(&tc, &tr.m, 0);
-    if (dev_path)
-        s_features(&dc, &tr.m, 0);
-
-    if (tr.m.stages == 2) {
-        /* First-stage tags for each training document from a model trained
-         * without it. */
-        uint8_t *fold = s_xrealloc(NULL, tc.n);
-        for (int k = 0; k < folds; k++) {
-            for (size_t d = 0; d < tc.n; d++)
-                fold[d] = (int)(d % (size_t)folds) == k;
-            s_train(&tr, &tc, fold, 0, epochs, NULL, 0);
-            s_tag_corpus(&tc, fold, 0, tr.avg_w[0], tr.avg_t[0], 1, NULL);
-            fprintf(stderr, "jackknife fold %d/%d done\n", k + 1, folds);
-        }
-        free(fold);
-    }
-    s_train(&tr, &tc, NULL, 0, epochs, dev_path ? &dc : NULL, 1);
-    struct pl_conll_score sc = { 0 };
-    if (dev_path) {
-        s_tag_corpus(&dc, NULL, 0, tr.avg_w[0], tr.avg_t[0], 1, &sc);
-        s_print_score("stage 1 dev", &sc, 1);
-    }
-    if (tr.m.stages == 2) {
-        s_features(&tc, &tr.m, 1);
-        if (dev_path)
-            s_features(&dc, &tr.m, 1);
-        /* Stage 2 reuses stage-1 buffers' shapes; keep stage 1's averages. */
-        s_train(&tr, &tc, NULL, 1, epochs2, dev_path ? &dc : NULL, 1);
-        if (dev_path) {
-            memset(&sc, 0, sizeof(sc));
-            s_tag_corpus(&dc, NULL, 1, tr.avg_w[1], tr.avg_t[1], 0, &sc);
-            s_print_score("stage 2 dev", &sc, 1);
-        }
-    }
-    for (uint32_t s = 0; s < tr.m.stages; s++) {
-        tr.m.wf[s] = tr.avg_w[s];
-        tr.m.trans[s] = tr.avg_t[s];
-    }
-    int rc = pl_ner_model_write(&tr.m, out);
-    if (rc) {
-        char eb[128];
-        fprintf(stderr, "pl_train_ner: cannot write %s: %s\n", out,
-                strerror_r(-rc, eb, sizeof(eb)));
-        return 1;
-    }
-    fprintf(stderr, "wrote %s\n", out);
-    for (int s = 0; s < PL_NER_STAGES; s++) {
-        free(tr.w[s]);
-        free(tr.wa[s]);
-        free(tr.avg_w[s]);
-        free(tr.tw[s]);
-        free(tr.twa[s]);
-        free(tr.avg_t[s]);
-    }
-    s_corpus_free(&tc);
-    s_corpus_free(&dc);
-    free(s_lex);
-    free(s_phr);
-    return 0;
+    struct options o;
+    int go_on, status = s_options(argc, argv, &o, &go_on);
+    if (!go_on)
+        return status;
+    if (o.test && o.model)
+        return s_test(o.model, o.test, o.predict);
+    return s_run(&o);
 }
