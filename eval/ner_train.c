@@ -11,6 +11,7 @@
 
 #include "error.h"
 
+/* One sentence: tokens [a, b) of document doc. */
 struct s_sent_ref {
     uint32_t doc, a, b; /* tokens [a, b) of doc */
 };
