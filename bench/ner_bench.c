@@ -14,6 +14,8 @@
  * A program that prints figures; nothing here passes or fails.
  */
 #include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,7 @@
 #include <cjson/cJSON.h>
 
 #include "benchkit.h"
+#include "error.h"
 #include "loader.h"
 #include "ner.h"
 #include "text.h"
@@ -57,11 +60,13 @@ static void s_push(struct docs *d, struct pl_buf *b)
     b->len = 0;
 }
 
+/* Each document of a CoNLL file as raw text: tokens joined by spaces,
+ * sentences by new lines. Returns 0 or the negative errno of fopen. */
 static int s_read_conll(const char *path, struct docs *d)
 {
     FILE *f = fopen(path, "r");
     if (!f)
-        return -1;
+        return -errno;
     char line[4096];
     struct pl_buf b = { 0 };
     int line_start = 1;
@@ -117,117 +122,195 @@ static void s_read_seeds(const char *dir, struct docs *d)
         closedir(dp);
 }
 
-int main(int argc, char **argv)
+static const char s_usage[] = "usage: ner_bench [--conll FILE] [--rounds N]\n";
+
+/* The documents: the CoNLL file's, else the seed articles. Returns where
+ * they came from. */
+static const char *s_load_docs(const char *conll, struct docs *d)
 {
-    const char *conll = PL_BENCH_SOURCE_DIR "/../shared/data/conll2003/dev.txt";
-    int rounds = 5;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--conll"))
-            conll = argv[i + 1];
-        else if (!strcmp(argv[i], "--rounds"))
-            rounds = (int)strtol(argv[i + 1], NULL, 10);
-    }
-    struct docs d = { 0 };
-    const char *source = conll;
-    if (s_read_conll(conll, &d) != 0 || d.n == 0) {
-        source = PL_BENCH_SOURCE_DIR "/tests/fixtures/seeds";
-        s_read_seeds(source, &d);
-    }
-    if (d.n == 0 || rounds < 1) {
-        fprintf(stderr, "ner_bench: no documents\n");
-        return 1;
-    }
+    if (s_read_conll(conll, d) == 0 && d->n > 0)
+        return conll;
+    s_read_seeds(PL_BENCH_SOURCE_DIR "/tests/fixtures/seeds", d);
+    return PL_BENCH_SOURCE_DIR "/tests/fixtures/seeds";
+}
+
+/* Tokens in all documents, as the tokenizer splits them. */
+static size_t s_count_tokens(const struct docs *d)
+{
     size_t tokens = 0;
-    for (size_t i = 0; i < d.n; i++) {
+    for (size_t i = 0; i < d->n; i++) {
         struct pl_tokens k = { 0 };
-        pl_tokenize(d.text[i], strlen(d.text[i]), &k);
+        pl_tokenize(d->text[i], strlen(d->text[i]), &k);
         tokens += k.n;
         free(k.v);
     }
-    /* Inputs as the plugin receives them. */
-    char **json = calloc(d.n, sizeof(char *));
-    for (size_t i = 0; i < d.n; i++) {
+    return tokens;
+}
+
+/* The inputs as the plugin receives them: {"text": ...} for each document
+ * (caller frees each with cJSON_free, and the array). */
+static char **s_plugin_inputs(const struct docs *d)
+{
+    char **json = calloc(d->n, sizeof(char *));
+    for (size_t i = 0; json && i < d->n; i++) {
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "text", d.text[i]);
+        cJSON_AddStringToObject(o, "text", d->text[i]);
         json[i] = cJSON_PrintUnformatted(o);
         cJSON_Delete(o);
     }
-    long rss0 = s_rss_kb();
-    char err[1024];
-    struct pl_plugin_handle *h;
-    struct pl_plugin_instance inst = { 0 };
+    return json;
+}
+
+/* Seconds for rounds calls of process() on every input. Returns 0, or
+ * PL_ESTAGE when a call fails (said on stderr). */
+static int s_time_plugin(struct pl_plugin_instance *inst, char **json, size_t n, int rounds,
+                         double *secs)
+{
     double t0 = pl_bench_now();
-    if (pl_plugin_open(PL_BENCH_BUILD_DIR "/lib/pressline/entities.so", &h, err, sizeof(err)) ||
-        pl_plugin_instance_init(&inst, h, "entities", NULL, err, sizeof(err))) {
-        fprintf(stderr, "ner_bench: %s\n", err);
-        return 1;
-    }
-    double load = pl_bench_now() - t0;
-    t0 = pl_bench_now();
     for (int r = 0; r < rounds; r++) {
-        for (size_t i = 0; i < d.n; i++) {
+        for (size_t i = 0; i < n; i++) {
             char *out;
             size_t out_len;
             struct pl_error e;
-            if (inst.desc->process(inst.state, json[i], strlen(json[i]), &out, &out_len, &e)) {
+            if (inst->desc->process(inst->state, json[i], strlen(json[i]), &out, &out_len, &e)) {
                 fprintf(stderr, "ner_bench: process failed: %s\n", e.message);
-                return 1;
+                return PL_ESTAGE;
             }
-            inst.desc->release(inst.state, out);
+            inst->desc->release(inst->state, out);
         }
     }
-    double plugin = pl_bench_now() - t0;
+    *secs = pl_bench_now() - t0;
+    return 0;
+}
 
-    /* One article of 1 MB: the documents end to end. */
+/* Seconds for one article of 1 MB: the documents end to end. Returns 0,
+ * or PL_ESTAGE (said on stderr). */
+static int s_time_big(struct pl_plugin_instance *inst, const struct docs *d, double *secs)
+{
+    char err[1024];
     struct pl_buf big = { 0 };
-    for (size_t i = 0; big.len < (1u << 20); i = (i + 1) % d.n) {
-        pl_buf_append(&big, d.text[i], strlen(d.text[i]));
+    for (size_t i = 0; big.len < (1u << 20); i = (i + 1) % d->n) {
+        pl_buf_append(&big, d->text[i], strlen(d->text[i]));
         pl_buf_append(&big, "\n\n", 2);
     }
     pl_buf_terminate(&big);
-    double big_t;
-    if (pl_bench_time_text(&inst, big.data, &big_t, err, sizeof(err)) != 0) {
-        fprintf(stderr, "ner_bench: process failed on 1 MB: %s\n", err);
-        return 1;
-    }
+    int rc = pl_bench_time_text(inst, big.data, secs, err, sizeof(err));
     free(big.data);
-    long rss1 = s_rss_kb();
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
+    if (rc != 0) {
+        fprintf(stderr, "ner_bench: process failed on 1 MB: %s\n", err);
+        return PL_ESTAGE;
+    }
+    return 0;
+}
 
-    /* The tagger alone, on pre-split tokens. */
+/* Seconds for rounds passes of the tagger alone over every document's
+ * pre-split tokens. Returns 0, or a negative code (said on stderr). */
+static int s_time_tagger(const struct docs *d, int rounds, double *secs)
+{
+    char err[1024];
     struct pl_ner_model *m;
     if (pl_ner_model_open(PL_BENCH_BUILD_DIR "/lib/pressline/ner.model", &m, err, sizeof(err))) {
         fprintf(stderr, "ner_bench: %s\n", err);
-        return 1;
+        return PL_EINPUT;
     }
-    struct pl_ner_tok **toks = calloc(d.n, sizeof(*toks));
-    size_t *ntok = calloc(d.n, sizeof(*ntok));
-    for (size_t i = 0; i < d.n; i++) {
+    struct pl_ner_tok **toks = calloc(d->n, sizeof(*toks));
+    size_t *ntok = calloc(d->n, sizeof(*ntok));
+    for (size_t i = 0; i < d->n; i++) {
         struct pl_tokens k = { 0 };
         struct pl_spans s = { 0 };
-        pl_tokenize(d.text[i], strlen(d.text[i]), &k);
-        pl_sentences(d.text[i], &k, &s);
+        pl_tokenize(d->text[i], strlen(d->text[i]), &k);
+        pl_sentences(d->text[i], &k, &s);
         toks[i] = calloc(k.n + 1, sizeof(**toks));
         for (size_t j = 0; j < k.n; j++)
-            toks[i][j] = (struct pl_ner_tok){ d.text[i] + k.v[j].start, k.v[j].end - k.v[j].start,
+            toks[i][j] = (struct pl_ner_tok){ d->text[i] + k.v[j].start, k.v[j].end - k.v[j].start,
                                               (k.v[j].flags & PL_TF_SENT_START) != 0 || j == 0 };
         ntok[i] = k.n;
         free(k.v);
         free(s.v);
     }
-    t0 = pl_bench_now();
-    for (int r = 0; r < rounds; r++) {
-        for (size_t i = 0; i < d.n; i++) {
+    int rc = 0;
+    double t0 = pl_bench_now();
+    for (int r = 0; r < rounds && rc == 0; r++) {
+        for (size_t i = 0; i < d->n && rc == 0; i++) {
             struct pl_ner_doc nd;
             uint8_t *tags = malloc(ntok[i] + 1);
-            if (pl_ner_doc_init(&nd, m, toks[i], ntok[i]) || pl_ner_tag(&nd, tags))
-                return 1;
-            pl_ner_doc_free(&nd);
+            if (!tags || pl_ner_doc_init(&nd, m, toks[i], ntok[i]) != 0) {
+                rc = -ENOMEM;
+            } else {
+                rc = pl_ner_tag(&nd, tags) != 0 ? -ENOMEM : 0;
+                pl_ner_doc_free(&nd);
+            }
             free(tags);
         }
     }
-    double tagger = pl_bench_now() - t0;
+    *secs = pl_bench_now() - t0;
+    for (size_t i = 0; i < d->n; i++)
+        free(toks[i]);
+    free(toks);
+    free(ntok);
+    pl_ner_model_close(&m);
+    if (rc != 0)
+        fprintf(stderr, "ner_bench: the tagger failed\n");
+    return rc;
+}
+
+/* --conll and --rounds. Sets *go_on when there is work to do; otherwise
+ * returns the exit status: 0 after --help, 2 after a usage error. */
+static int s_options(int argc, char **argv, const char **conll, int *rounds, int *go_on)
+{
+    static const struct option opts[] = {
+        { "conll", required_argument, NULL, 'c' },
+        { "rounds", required_argument, NULL, 'r' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int ch;
+    *go_on = 0;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'c': *conll = optarg; break;
+        case 'r': *rounds = (int)strtol(optarg, NULL, 10); break;
+        case 'h': fputs(s_usage, stdout); return 0;
+        default: fputs(s_usage, stderr); return 2;
+        }
+    }
+    *go_on = 1;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *conll = PL_BENCH_SOURCE_DIR "/../shared/data/conll2003/dev.txt";
+    int rounds = 5, go_on, status = s_options(argc, argv, &conll, &rounds, &go_on);
+    if (!go_on)
+        return status;
+    struct docs d = { 0 };
+    const char *source = s_load_docs(conll, &d);
+    if (d.n == 0 || rounds < 1) {
+        fprintf(stderr, "ner_bench: no documents\n");
+        return 1;
+    }
+    size_t tokens = s_count_tokens(&d);
+    char **json = s_plugin_inputs(&d);
+    long rss0 = s_rss_kb();
+    char err[1024];
+    struct pl_plugin_handle *h;
+    struct pl_plugin_instance inst = { 0 };
+    double t0 = pl_bench_now();
+    if (!json ||
+        pl_plugin_open(PL_BENCH_BUILD_DIR "/lib/pressline/entities.so", &h, err, sizeof(err)) ||
+        pl_plugin_instance_init(&inst, h, "entities", NULL, err, sizeof(err))) {
+        fprintf(stderr, "ner_bench: %s\n", json ? err : "out of memory");
+        return 1;
+    }
+    double load = pl_bench_now() - t0, plugin, big_t, tagger;
+    if (s_time_plugin(&inst, json, d.n, rounds, &plugin) != 0 || s_time_big(&inst, &d, &big_t) != 0)
+        return 1;
+    long rss1 = s_rss_kb();
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    if (s_time_tagger(&d, rounds, &tagger) != 0)
+        return 1;
 
     printf("ner_bench: %zu documents, %zu tokens from %s, %d rounds, one thread\n", d.n, tokens,
            source, rounds);
@@ -238,7 +321,6 @@ int main(int argc, char **argv)
     printf("  one 1 MB article: %.0f ms\n", big_t * 1e3);
     printf("  resident memory: %.1f MB after the runs (%.1f MB before loading), peak %.1f MB\n",
            rss1 / 1024.0, rss0 / 1024.0, ru.ru_maxrss / 1024.0);
-    pl_ner_model_close(&m);
     pl_plugin_instance_fini(&inst);
     pl_plugin_close(&h);
     return 0;

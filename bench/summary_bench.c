@@ -11,6 +11,7 @@
  * this thread and prints articles/s, then times one 1 MB article. A
  * program that prints figures.
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,11 +28,21 @@ int main(int argc, char **argv)
 {
     const char *data = PL_BENCH_SOURCE_DIR "/../shared/data/cnndm/dev.jsonl";
     int rounds = 20;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--data"))
-            data = argv[i + 1];
-        else if (!strcmp(argv[i], "--rounds"))
-            rounds = (int)strtol(argv[i + 1], NULL, 10);
+    static const struct option opts[] = {
+        { "data", required_argument, NULL, 'd' },
+        { "rounds", required_argument, NULL, 'r' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    static const char usage[] = "usage: summary_bench [--data FILE.jsonl] [--rounds N]\n";
+    int ch;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'd': data = optarg; break;
+        case 'r': rounds = (int)strtol(optarg, NULL, 10); break;
+        case 'h': fputs(usage, stdout); return 0;
+        default: fputs(usage, stderr); return 2;
+        }
     }
     char err[1024];
     struct pl_config *cfg = NULL;

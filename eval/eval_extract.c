@@ -14,6 +14,7 @@
 
 #include "article.h"
 #include "config.h"
+#include "error.h"
 #include "loader.h"
 #include "rouge.h"
 #include "spool.h"
@@ -102,7 +103,7 @@ static int s_trafilatura(struct runner *r, const char *evaldata, const char *pag
 {
     cJSON *j = s_load_json(evaldata);
     if (!j)
-        return -1;
+        return PL_EINPUT;
     char dir[4096];
     const char *slash = strrchr(evaldata, '/');
     snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - evaldata) : 1, slash ? evaldata : ".");
@@ -202,7 +203,7 @@ static int s_zyte(struct runner *r, const char *truth, const char *pages, FILE *
 {
     cJSON *j = s_load_json(truth);
     if (!j)
-        return -1;
+        return PL_EINPUT;
     double sp = 0, sr = 0;
     size_t n = 0, failed = 0;
     const cJSON *e;
@@ -235,7 +236,7 @@ static int s_zyte(struct runner *r, const char *truth, const char *pages, FILE *
     cJSON_Delete(j);
     if (!n) {
         fprintf(stderr, "pressline eval extract: no {\"articleBody\"} entries in %s\n", truth);
-        return -1;
+        return PL_EINPUT;
     }
     double p = sp / (double)n, rc = sr / (double)n, f = p + rc > 0 ? 2 * p * rc / (p + rc) : 0;
     fprintf(report, "%zu pages (%zu gave no text)\n", n, failed);
@@ -252,7 +253,7 @@ int pl_eval_extract(const struct pl_config *cfg, const char *evaldata, const cha
             sc = &cfg->stages[i];
     if (!sc) {
         fprintf(stderr, "pressline eval extract: no stage named \"clean\" in the configuration\n");
-        return -1;
+        return PL_ECONFIG;
     }
     struct runner r = { .max_bytes = cfg->max_bytes };
     char err[1024];
@@ -260,18 +261,18 @@ int pl_eval_extract(const struct pl_config *cfg, const char *evaldata, const cha
         pl_plugin_instance_init(&r.inst, r.h, sc->name, sc->options_json, err, sizeof(err)) != 0) {
         fprintf(stderr, "pressline eval extract: %s\n", err);
         pl_plugin_close(&r.h);
-        return -1;
+        return PL_EPLUGIN;
     }
     int rc = 0;
     if (predict_path && !(r.pred = fopen(predict_path, "w"))) {
+        rc = -errno;
         fprintf(stderr, "pressline eval extract: cannot write %s\n", predict_path);
-        rc = -1;
     }
     if (rc == 0)
         rc = evaldata ? s_trafilatura(&r, evaldata, pages, report)
                       : s_zyte(&r, truth, pages, report);
-    if (r.pred && fclose(r.pred) != 0)
-        rc = -1;
+    if (r.pred && fclose(r.pred) != 0 && rc == 0)
+        rc = -EIO;
     pl_plugin_instance_fini(&r.inst);
     pl_plugin_close(&r.h);
     return rc;

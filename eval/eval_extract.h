@@ -19,8 +19,8 @@
 struct pl_config;
 
 /* evaldata: trafilatura mode. truth + pages: Zyte mode (evaldata NULL).
- * predict_path: {"id","text"} rows. Returns 0, or -1 with the reason on
- * stderr. */
+ * predict_path: {"id","text"} rows. Returns 0, or a negative errno or
+ * PL_E* code (error.h), with the reason on stderr. */
 int pl_eval_extract(const struct pl_config *cfg, const char *evaldata, const char *truth,
                     const char *pages, const char *predict_path, FILE *report);
 

@@ -2,11 +2,13 @@
 #include "eval_ner.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
 #include "conll.h"
+#include "error.h"
 #include "loader.h"
 #include "text.h"
 
@@ -26,13 +28,17 @@ struct doc {
     struct pl_buf text;
 };
 
+/* Adds the token of one input line. Takes line, even on failure (a token
+ * that holds it frees it with the document). Returns 0 or -ENOMEM. */
 static int s_add(struct doc *d, char *line)
 {
     if (d->n == d->cap) {
         size_t cap = d->cap ? d->cap * 2 : 256;
         struct tok *t = realloc(d->t, cap * sizeof(*t));
-        if (!t)
-            return -1;
+        if (!t) {
+            free(line);
+            return -ENOMEM;
+        }
         d->t = t;
         d->cap = cap;
     }
@@ -45,7 +51,7 @@ static int s_add(struct doc *d, char *line)
     k->gold = last ? last + 1 : (char *)"O";
     k->sentence = d->nsent;
     if (!k->word)
-        return -1;
+        return -ENOMEM;
     if (d->text.len && d->t[d->n - 1].sentence == (d->n > 1 ? d->t[d->n - 2].sentence : (size_t)-1))
         pl_buf_putc(&d->text, ' ');
     else if (d->text.len)
@@ -53,7 +59,7 @@ static int s_add(struct doc *d, char *line)
     k->start = d->text.len;
     pl_buf_append(&d->text, k->word, strlen(k->word));
     k->end = d->text.len;
-    strcpy(k->pred, "O");
+    snprintf(k->pred, sizeof(k->pred), "O");
     return 0;
 }
 
@@ -66,11 +72,12 @@ static const char *s_conll_of(const char *type)
     return NULL; /* DATE and others are not CoNLL classes */
 }
 
-/* Runs the plugin on the document and fills each token's pred. */
+/* Runs the plugin on the document and fills each token's pred. Returns 0,
+ * -ENOMEM, or PL_ESTAGE when the plugin failed (said on stderr). */
 static int s_predict(struct pl_plugin_instance *inst, struct doc *d)
 {
     if (pl_buf_terminate(&d->text) != 0)
-        return -1;
+        return -ENOMEM;
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "text", d->text.data);
     char *in = cJSON_PrintUnformatted(j);
@@ -82,7 +89,7 @@ static int s_predict(struct pl_plugin_instance *inst, struct doc *d)
     cJSON_free(in);
     if (rc != 0) {
         fprintf(stderr, "pressline eval ner: the plugin failed: %s\n", err.message);
-        return -1;
+        return PL_ESTAGE;
     }
     cJSON *r = cJSON_ParseWithLength(out, out_len);
     inst->desc->release(inst->state, out);
@@ -157,25 +164,27 @@ int pl_eval_ner(const struct pl_config *cfg, const char *stage, const char *path
             sc = &cfg->stages[i];
     if (!sc) {
         fprintf(stderr, "pressline eval ner: no stage named \"%s\" in the configuration\n", stage);
-        return -1;
+        return PL_ECONFIG;
     }
     char err[1024];
     struct pl_plugin_handle *h = NULL;
     if (pl_plugin_open(sc->plugin_path, &h, err, sizeof(err)) != 0) {
         fprintf(stderr, "pressline eval ner: %s\n", err);
-        return -1;
+        return PL_EPLUGIN;
     }
     struct pl_plugin_instance *inst = calloc(1, sizeof(*inst));
     if (!inst || pl_plugin_instance_init(inst, h, sc->name, sc->options_json, err, sizeof(err))) {
+        int code = inst ? PL_EPLUGIN : -ENOMEM;
         fprintf(stderr, "pressline eval ner: %s\n", inst ? err : "out of memory");
         free(inst);
         pl_plugin_close(&h);
-        return -1;
+        return code;
     }
     FILE *in = fopen(path, "r");
     FILE *pred = predict_path ? fopen(predict_path, "w") : NULL;
-    int rc = -1;
+    int rc = 0;
     if (!in || (predict_path && !pred)) {
+        rc = errno ? -errno : -EIO;
         fprintf(stderr, "pressline eval ner: cannot open %s\n", !in ? path : predict_path);
         goto out;
     }
@@ -192,7 +201,7 @@ int pl_eval_ner(const struct pl_config *cfg, const char *stage, const char *path
         int eof = len < 0, blank = !eof && len == 0,
             docstart = !eof && !strncmp(line, "-DOCSTART-", 10);
         if (eof || docstart) {
-            if (d.n && s_predict(inst, &d) != 0)
+            if (d.n && (rc = s_predict(inst, &d)) != 0)
                 goto out_doc;
             s_score(&d, &s, pred);
             for (size_t i = 0; i < d.n; i++)
@@ -212,7 +221,8 @@ int pl_eval_ner(const struct pl_config *cfg, const char *stage, const char *path
             continue;
         }
         char *copy = strdup(line);
-        if (!copy || s_add(&d, copy) != 0)
+        rc = copy ? s_add(&d, copy) : -ENOMEM;
+        if (rc != 0)
             goto out_doc;
         in_sentence = 1;
     }

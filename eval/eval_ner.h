@@ -13,8 +13,9 @@ struct pl_config;
 
 /* Evaluates stage `stage` of cfg on the CoNLL file at path; prints the
  * conlleval-style report to report; writes each input line with the
- * predicted tag appended to predict_path when not NULL. Returns 0, or -1
- * with the reason printed to stderr. */
+ * predicted tag appended to predict_path when not NULL. Returns 0, or a
+ * negative errno or PL_E* code (error.h) with the reason printed to
+ * stderr. */
 int pl_eval_ner(const struct pl_config *cfg, const char *stage, const char *path,
                 const char *predict_path, FILE *report);
 

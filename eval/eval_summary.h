@@ -14,8 +14,8 @@
 struct pl_config;
 
 /* Scores the rows of path; writes {"id","summary"} rows (sentences one per
- * line) to predict_path when not NULL. Returns 0, or -1 with the reason on
- * stderr. */
+ * line) to predict_path when not NULL. Returns 0, or a negative errno or
+ * PL_E* code (error.h) with the reason on stderr. */
 int pl_eval_summary(const struct pl_config *cfg, const char *path, const char *predict_path,
                     FILE *report);
 

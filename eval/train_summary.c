@@ -18,6 +18,7 @@
  *   pl_train_summary --data FILE.jsonl --out weights.h [--folds K]
  */
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@
 #include <cjson/cJSON.h>
 
 #include "config.h"
+#include "error.h"
 #include "eval_summary.h"
 #include "pipeline.h"
 #include "rouge.h"
@@ -63,7 +65,7 @@ static int s_set_options(struct pl_config *cfg, const char *json)
             return cfg->stages[i].options_json ? 0 : -ENOMEM;
         }
     fprintf(stderr, "pl_train_summary: the configuration has no summarize stage\n");
-    return -1;
+    return PL_ECONFIG;
 }
 
 /* Runs the pipeline on one article; returns the result (caller deletes) or
@@ -102,9 +104,10 @@ static int s_load(const char *path, struct row **out, size_t *nout)
     FILE *f = fopen(path, "r");
     if (!f) {
         char eb[128];
+        int e = errno;
         fprintf(stderr, "pl_train_summary: cannot open %s: %s\n", path,
-                strerror_r(errno, eb, sizeof(eb)));
-        return -1;
+                strerror_r(e, eb, sizeof(eb)));
+        return -e;
     }
     struct row *v = NULL;
     size_t n = 0, cap = 0, lineno = 0;
@@ -143,7 +146,7 @@ static int s_load(const char *path, struct row **out, size_t *nout)
     fclose(f);
     *out = v;
     *nout = n;
-    return n ? 0 : -1;
+    return n ? 0 : PL_EINPUT;
 }
 
 /* Features and oracle labels of every row. */
@@ -256,96 +259,110 @@ static char *s_weights_json(const double *w)
     return s;
 }
 
-int main(int argc, char **argv)
+static const char s_usage[] =
+    "usage: pl_train_summary --data FILE.jsonl --out weights.h [--folds K]\n";
+
+struct options {
+    const char *data, *out;
+    int folds;
+};
+
+/* Fills o from the command line. Sets *go_on when there is work to do;
+ * otherwise returns the exit status: 0 after --help, 2 after a usage
+ * error (printed here). */
+static int s_options(int argc, char **argv, struct options *o, int *go_on)
 {
-    const char *data = NULL, *out = NULL;
-    int folds = 5;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--data"))
-            data = argv[i + 1];
-        else if (!strcmp(argv[i], "--out"))
-            out = argv[i + 1];
-        else if (!strcmp(argv[i], "--folds"))
-            folds = (int)strtol(argv[i + 1], NULL, 10);
+    static const struct option opts[] = {
+        { "data", required_argument, NULL, 'd' },
+        { "out", required_argument, NULL, 'o' },
+        { "folds", required_argument, NULL, 'f' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    *o = (struct options){ .folds = 5 };
+    *go_on = 0;
+    int ch;
+    opterr = 0; /* the usage line says it all, as before getopt */
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'd': o->data = optarg; break;
+        case 'o': o->out = optarg; break;
+        case 'f': o->folds = (int)strtol(optarg, NULL, 10); break;
+        case 'h': fputs(s_usage, stdout); return 0;
+        default: fputs(s_usage, stderr); return 2;
+        }
     }
-    if (!data || !out || folds < 2 || argc % 2 == 0) {
-        fprintf(stderr, "usage: pl_train_summary --data FILE.jsonl --out weights.h [--folds K]\n");
+    if (!o->data || !o->out || o->folds < 2 || optind < argc) {
+        fputs(s_usage, stderr);
         return 2;
     }
-    struct row *rows;
-    size_t n;
-    if (s_load(data, &rows, &n) != 0) {
-        fprintf(stderr, "pl_train_summary: no rows in %s\n", data);
-        return 1;
-    }
-    char err[1024];
-    struct pl_config *cfg = NULL;
-    struct pl_rouge *rg = NULL;
-    struct pl_pipeline p = { 0 };
-    if (pl_config_load(NULL, NULL, &cfg, err, sizeof(err)) != 0 ||
-        s_set_options(cfg, "{\"features\":true}") != 0 ||
-        pl_pipeline_open(&p, cfg, err, sizeof(err)) != 0 || pl_rouge_new(&rg) != 0) {
+    *go_on = 1;
+    return 0;
+}
+
+/* ROUGE sums over rows: v[0] of pressline's summaries, v[1] of lead-3;
+ * each R1, R2, RLsum. */
+struct sums {
+    double v[2][3];
+};
+
+/* Fold k held out: summarizes its rows with weights w trained on the
+ * others and adds their ROUGE to tot; prints the fold's line. Returns 0,
+ * or 1 when the pipeline cannot be opened or scoring fails. */
+static int s_held_out_fold(struct pl_config *cfg, struct pl_rouge *rg, const struct row *rows,
+                           size_t n, int folds, int k, const double *w, struct sums *tot)
+{
+    char err[1024] = "";
+    char *opt = s_weights_json(w);
+    struct pl_pipeline fp = { 0 };
+    if (s_set_options(cfg, opt) != 0 || pl_pipeline_open(&fp, cfg, err, sizeof(err)) != 0) {
         fprintf(stderr, "pl_train_summary: %s\n", err);
         return 1;
     }
-    s_extract(&p, rg, rows, n);
-    pl_pipeline_close(&p);
-    if (!s_nf) {
-        fprintf(stderr, "pl_train_summary: the summarize stage emitted no features\n");
-        return 1;
-    }
-
-    double *w = s_xalloc(NULL, (s_nf + 1) * sizeof(double));
-    double tot[2][3] = { { 0 } };
-    printf("fold  rows   pressline R1/R2/RLsum     lead-3 R1/R2/RLsum\n");
-    for (int k = 0; k < folds; k++) {
-        s_fit(rows, n, folds, k, w);
-        char *opt = s_weights_json(w);
-        struct pl_pipeline fp = { 0 };
-        if (s_set_options(cfg, opt) != 0 || pl_pipeline_open(&fp, cfg, err, sizeof(err)) != 0) {
-            fprintf(stderr, "pl_train_summary: %s\n", err);
+    free(opt);
+    double sum[2][3] = { { 0 } };
+    size_t m = 0;
+    for (size_t i = (size_t)k; i < n; i += (size_t)folds) {
+        cJSON *res = s_run(&fp, &rows[i]);
+        const cJSON *text = cJSON_GetObjectItemCaseSensitive(res, "text");
+        const cJSON *ss = cJSON_GetObjectItemCaseSensitive(
+                        cJSON_GetObjectItemCaseSensitive(res, "summary"), "sentences"),
+                    *s;
+        const char *c[64];
+        size_t nc = 0;
+        cJSON_ArrayForEach(s, ss) if (nc < 64) c[nc++] =
+            cJSON_GetObjectItemCaseSensitive(s, "text")->valuestring;
+        char *lead[3];
+        size_t nl = cJSON_IsString(text) ? pl_lead_sentences(text->valuestring, 3, lead) : 0;
+        struct pl_rouge_score a = { 0 }, b = { 0 };
+        if (pl_rouge_score(rg, c, nc, (const char *const *)rows[i].ref, rows[i].nref, &a) ||
+            pl_rouge_score(rg, (const char *const *)lead, nl, (const char *const *)rows[i].ref,
+                           rows[i].nref, &b))
             return 1;
-        }
-        free(opt);
-        double sum[2][3] = { { 0 } };
-        size_t m = 0;
-        for (size_t i = (size_t)k; i < n; i += (size_t)folds) {
-            cJSON *res = s_run(&fp, &rows[i]);
-            const cJSON *text = cJSON_GetObjectItemCaseSensitive(res, "text");
-            const cJSON *ss = cJSON_GetObjectItemCaseSensitive(
-                            cJSON_GetObjectItemCaseSensitive(res, "summary"), "sentences"),
-                        *s;
-            const char *c[64];
-            size_t nc = 0;
-            cJSON_ArrayForEach(s, ss) if (nc < 64) c[nc++] =
-                cJSON_GetObjectItemCaseSensitive(s, "text")->valuestring;
-            char *lead[3];
-            size_t nl = cJSON_IsString(text) ? pl_lead_sentences(text->valuestring, 3, lead) : 0;
-            struct pl_rouge_score a = { 0 }, b = { 0 };
-            if (pl_rouge_score(rg, c, nc, (const char *const *)rows[i].ref, rows[i].nref, &a) ||
-                pl_rouge_score(rg, (const char *const *)lead, nl, (const char *const *)rows[i].ref,
-                               rows[i].nref, &b))
-                return 1;
-            for (size_t q = 0; q < nl; q++)
-                free(lead[q]);
-            sum[0][0] += a.r1, sum[0][1] += a.r2, sum[0][2] += a.rlsum;
-            sum[1][0] += b.r1, sum[1][1] += b.r2, sum[1][2] += b.rlsum;
-            m++;
-            cJSON_Delete(res);
-        }
-        pl_pipeline_close(&fp);
-        printf("%4d  %4zu   %6.2f %6.2f %6.2f      %6.2f %6.2f %6.2f\n", k + 1, m,
-               100 * sum[0][0] / m, 100 * sum[0][1] / m, 100 * sum[0][2] / m, 100 * sum[1][0] / m,
-               100 * sum[1][1] / m, 100 * sum[1][2] / m);
-        for (int a = 0; a < 2; a++)
-            for (int b = 0; b < 3; b++)
-                tot[a][b] += sum[a][b];
+        for (size_t q = 0; q < nl; q++)
+            free(lead[q]);
+        sum[0][0] += a.r1, sum[0][1] += a.r2, sum[0][2] += a.rlsum;
+        sum[1][0] += b.r1, sum[1][1] += b.r2, sum[1][2] += b.rlsum;
+        m++;
+        cJSON_Delete(res);
     }
-    printf("all   %4zu   %6.2f %6.2f %6.2f      %6.2f %6.2f %6.2f   (held-out folds)\n", n,
-           100 * tot[0][0] / n, 100 * tot[0][1] / n, 100 * tot[0][2] / n, 100 * tot[1][0] / n,
-           100 * tot[1][1] / n, 100 * tot[1][2] / n);
+    pl_pipeline_close(&fp);
+    printf("%4d  %4zu   %6.2f %6.2f %6.2f      %6.2f %6.2f %6.2f\n", k + 1, m, 100 * sum[0][0] / m,
+           100 * sum[0][1] / m, 100 * sum[0][2] / m, 100 * sum[1][0] / m, 100 * sum[1][1] / m,
+           100 * sum[1][2] / m);
+    for (int a = 0; a < 2; a++)
+        for (int b = 0; b < 3; b++)
+            tot->v[a][b] += sum[a][b];
+    return 0;
+}
 
-    s_fit(rows, n, folds, -1, w);
+/* weights.h: the weights w and, in its comment, the held-out ROUGE tot
+ * over n rows. Returns 0, or 1 when the file cannot be written (said on
+ * stderr). */
+static int s_write_weights(const char *out, const double *w, size_t n, int folds,
+                           const struct sums *sums)
+{
+    const double(*tot)[3] = sums->v;
     FILE *f = fopen(out, "w");
     if (!f) {
         fprintf(stderr, "pl_train_summary: cannot write %s\n", out);
@@ -365,6 +382,67 @@ int main(int argc, char **argv)
         fprintf(stderr, "pl_train_summary: cannot write %s\n", out);
         return 1;
     }
+    return 0;
+}
+
+/* The rows' features and oracle labels, from the pipeline with features
+ * on. Returns 0, or 1 after saying why on stderr. */
+static int s_features(struct pl_config *cfg, struct pl_rouge *rg, struct row *rows, size_t n)
+{
+    char err[1024] = "";
+    struct pl_pipeline p = { 0 };
+    if (s_set_options(cfg, "{\"features\":true}") != 0 ||
+        pl_pipeline_open(&p, cfg, err, sizeof(err)) != 0) {
+        fprintf(stderr, "pl_train_summary: %s\n", err);
+        return 1;
+    }
+    s_extract(&p, rg, rows, n);
+    pl_pipeline_close(&p);
+    if (!s_nf) {
+        fprintf(stderr, "pl_train_summary: the summarize stage emitted no features\n");
+        return 1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o;
+    int go_on, status = s_options(argc, argv, &o, &go_on);
+    if (!go_on)
+        return status;
+    struct row *rows = NULL;
+    size_t n = 0;
+    if (s_load(o.data, &rows, &n) != 0) {
+        fprintf(stderr, "pl_train_summary: no rows in %s\n", o.data);
+        return 1;
+    }
+    char err[1024] = "";
+    struct pl_config *cfg = NULL;
+    struct pl_rouge *rg = NULL;
+    if (pl_config_load(NULL, NULL, &cfg, err, sizeof(err)) != 0 || pl_rouge_new(&rg) != 0) {
+        fprintf(stderr, "pl_train_summary: %s\n", err);
+        return 1;
+    }
+    if (s_features(cfg, rg, rows, n) != 0)
+        return 1;
+
+    double *w = s_xalloc(NULL, (s_nf + 1) * sizeof(double));
+    struct sums sums = { { { 0 } } };
+    const double(*tot)[3] = sums.v;
+    printf("fold  rows   pressline R1/R2/RLsum     lead-3 R1/R2/RLsum\n");
+    for (int k = 0; k < o.folds; k++) {
+        s_fit(rows, n, o.folds, k, w);
+        if (s_held_out_fold(cfg, rg, rows, n, o.folds, k, w, &sums) != 0)
+            return 1;
+    }
+    printf("all   %4zu   %6.2f %6.2f %6.2f      %6.2f %6.2f %6.2f   (held-out folds)\n", n,
+           100 * tot[0][0] / n, 100 * tot[0][1] / n, 100 * tot[0][2] / n, 100 * tot[1][0] / n,
+           100 * tot[1][1] / n, 100 * tot[1][2] / n);
+
+    s_fit(rows, n, o.folds, -1, w);
+    if (s_write_weights(o.out, w, n, o.folds, &sums) != 0)
+        return 1;
     for (size_t i = 0; i <= s_nf; i++)
         fprintf(stderr, "%-18s %9.4f\n", i < s_nf ? s_names[i] : "bias", w[i]);
     pl_rouge_free(&rg);

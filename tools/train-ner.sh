@@ -21,7 +21,7 @@ cmake --build "$build" -j"$(nproc)" --target pl_train_ner pl_train_clusters >/de
 
 # Word clusters from the unlabeled text: the slow step, cached by the
 # checksum of the text and the trainer.
-sum=$(cat "$unlabeled" "$top/eval/train_clusters.c" | sha256sum | cut -c1-16)
+sum=$(cat "$unlabeled" "$top"/eval/train_clusters.c "$top"/eval/clusters.[ch] | sha256sum | cut -c1-16)
 clusters=$build/ner-clusters-$sum.tsv
 if [ ! -s "$clusters" ]; then
   echo "train-ner: learning word clusters from $(basename "$unlabeled") (a few minutes)"

@@ -542,7 +542,7 @@ static void an_inotify_overflow_leads_to_a_rescan_and_loses_nothing(void **st)
     /* The kernel queue limit applies when an inotify instance is made: lower
      * it just for the daemon's start. Needs root; skipped otherwise. */
     char *old = th_read_file(s_knob, NULL);
-    if (!old || atoi(old) < 64 || access(s_knob, W_OK) != 0) {
+    if (!old || strtol(old, NULL, 10) < 64 || access(s_knob, W_OK) != 0) {
         printf("# skipped: cannot lower %s (needs root)\n", s_knob);
         free(old);
         skip();
@@ -785,64 +785,67 @@ static size_t s_slot(char **names, size_t cap, const char *name)
     return i;
 }
 
-static void kill_9_five_times_under_load_loses_nothing_and_repeats_nothing(void **st)
+/* Drops count crash-NNNNN.txt files, numbered on from *dropped. */
+static void s_drop_crash_files(struct env *e, int count, int *dropped)
 {
-    (void)st;
-    struct env e;
-    s_start(&e, "\"durable\":true,\"limits\":{\"max_in_flight\":256}");
-    const int N = 5000, ROUNDS = 5;
-    srand(20261122);
-    size_t cap = 16384;
-    char **names = calloc(cap, sizeof(char *)), **ids = calloc(cap, sizeof(char *));
-    int conflicts = 0, messages = 0;
-    char *out = th_path("%s/outbox", e.dir), *work = th_path("%s/spool/work", e.dir),
-         *inbox = th_path("%s/inbox", e.dir);
-    int dropped = 0;
-    for (int r = 0; r < ROUNDS; r++) {
-        for (int i = 0; i < N / ROUNDS; i++, dropped++) {
-            char *name = th_path("crash-%05d.txt", dropped);
-            char *body = th_path("Crash test article %d has one sentence of text in it.", dropped);
-            s_drop(&e, name, body, strlen(body));
-            free(name);
-            free(body);
-        }
-        /* Kill at a random moment while it works through them. */
-        usleep((useconds_t)(50000 + rand() % 400000));
-        kill(e.d.pid, SIGKILL);
-        int status;
-        waitpid(e.d.pid, &status, 0);
-        assert_int_equal(th_daemon_restart(&e.d), 0);
+    for (int i = 0; i < count; i++, (*dropped)++) {
+        char *name = th_path("crash-%05d.txt", *dropped);
+        char *body = th_path("Crash test article %d has one sentence of text in it.", *dropped);
+        s_drop(e, name, body, strlen(body));
+        free(name);
+        free(body);
     }
-    /* Collect until everything is in the outbox and the spool is empty. */
+}
+
+/* SIGKILLs the daemon and starts it again on the same folders. */
+static void s_kill_9_and_restart(struct env *e)
+{
+    kill(e->d.pid, SIGKILL);
+    int status;
+    waitpid(e->d.pid, &status, 0);
+    assert_int_equal(th_daemon_restart(&e->d), 0);
+}
+
+/* The article messages of the crash test: each source name with the id it
+ * was first published under (names and ids, open tables of cap slots). */
+struct crash_seen {
+    char **names, **ids;
+    size_t cap;
+    int messages, conflicts; /* conflicts: a name published under another id */
+};
+
+/* Collects messages until the outbox holds n files and the spool and the
+ * inbox are empty (at most 180 s). */
+static void s_collect_until_settled(struct env *e, int n, const char *out, const char *work,
+                                    const char *inbox, struct crash_seen *cs)
+{
     uint64_t end = th_now_ms() + 180000;
     char topic[16];
     while (th_now_ms() < end) {
-        cJSON *j = s_next(&e, 200, topic);
+        cJSON *j = s_next(e, 200, topic);
         if (j) {
-            messages++;
+            cs->messages++;
             assert_string_equal(topic, "article");
             const char *name = s_str(cJSON_GetObjectItem(j, "source"), "name");
             const char *id = s_str(j, "id");
-            size_t k = s_slot(names, cap, name);
-            if (!names[k]) {
-                names[k] = strdup(name);
-                ids[k] = strdup(id);
-            } else if (strcmp(ids[k], id) != 0) {
-                conflicts++;
+            size_t k = s_slot(cs->names, cs->cap, name);
+            if (!cs->names[k]) {
+                cs->names[k] = strdup(name);
+                cs->ids[k] = strdup(id);
+            } else if (strcmp(cs->ids[k], id) != 0) {
+                cs->conflicts++;
             }
             cJSON_Delete(j);
             continue;
         }
-        if (th_count_dir(out) == N && th_count_dir(work) == 0 && th_count_dir(inbox) == 0)
+        if (th_count_dir(out) == n && th_count_dir(work) == 0 && th_count_dir(inbox) == 0)
             break;
     }
-    printf("# %d files, %d SIGKILLs: %d outbox files, %d messages seen\n", N, ROUNDS,
-           th_count_dir(out), messages);
-    assert_int_equal(th_count_dir(out), N); /* unique content: one file each */
-    assert_int_equal(th_count_dir(work), 0);
-    assert_int_equal(th_count_dir(inbox), 0);
-    assert_int_equal(conflicts, 0);
-    /* Every outbox file is whole, and named by its id. */
+}
+
+/* Every outbox file is whole, and named by its id; returns how many. */
+static int s_check_outbox_files(const char *out)
+{
     DIR *d = opendir(out);
     struct dirent *de;
     int checked = 0;
@@ -860,14 +863,18 @@ static void kill_9_five_times_under_load_loses_nothing_and_repeats_nothing(void 
         checked++;
     }
     closedir(d);
-    assert_int_equal(checked, N);
+    return checked;
+}
 
-    /* Messages lost with the killed daemons are all in the record: a
-     * subscriber catching up from seq 0 gets each file exactly once. */
-    char *out_path = th_path("%s/since.jsonl", e.dir);
+/* Messages lost with the killed daemons are all in the record: a
+ * subscriber catching up from seq 0 gets each of the n files exactly once,
+ * in order. */
+static void s_check_replay_from_zero(struct env *e, int n, size_t cap)
+{
+    char *out_path = th_path("%s/since.jsonl", e->dir);
     char *cmd = th_path("timeout 60 '%s/bin/pressline' sub --endpoint %s --replay %s --since 0 "
                         "--count %d --timeout 20 > '%s'",
-                        th_build_dir(), e.d.endpoint, e.d.replay, N, out_path);
+                        th_build_dir(), e->d.endpoint, e->d.replay, n, out_path);
     assert_int_equal(system(cmd), 0);
     FILE *f = fopen(out_path, "r");
     char *line = NULL;
@@ -893,19 +900,49 @@ static void kill_9_five_times_under_load_loses_nothing_and_repeats_nothing(void 
     fclose(f);
     free(line);
     printf("# replay from seq 0 after the crashes: %d messages, %d repeats\n", lines, dups);
-    assert_int_equal(lines, N);
+    assert_int_equal(lines, n);
     assert_int_equal(dups, 0);
     for (size_t i = 0; i < cap; i++)
         free(seen[i]);
     free(seen);
     free(cmd);
     free(out_path);
-    for (size_t i = 0; i < cap; i++) {
-        free(names[i]);
-        free(ids[i]);
+}
+
+static void kill_9_five_times_under_load_loses_nothing_and_repeats_nothing(void **st)
+{
+    (void)st;
+    struct env e;
+    s_start(&e, "\"durable\":true,\"limits\":{\"max_in_flight\":256}");
+    const int N = 5000, ROUNDS = 5;
+    srand(20261122);
+    struct crash_seen cs = { .cap = 16384 };
+    cs.names = calloc(cs.cap, sizeof(char *));
+    cs.ids = calloc(cs.cap, sizeof(char *));
+    char *out = th_path("%s/outbox", e.dir), *work = th_path("%s/spool/work", e.dir),
+         *inbox = th_path("%s/inbox", e.dir);
+    int dropped = 0;
+    for (int r = 0; r < ROUNDS; r++) {
+        s_drop_crash_files(&e, N / ROUNDS, &dropped);
+        /* Kill at a random moment while it works through them. */
+        usleep((useconds_t)(50000 + rand() % 400000));
+        s_kill_9_and_restart(&e);
     }
-    free(names);
-    free(ids);
+    s_collect_until_settled(&e, N, out, work, inbox, &cs);
+    printf("# %d files, %d SIGKILLs: %d outbox files, %d messages seen\n", N, ROUNDS,
+           th_count_dir(out), cs.messages);
+    assert_int_equal(th_count_dir(out), N); /* unique content: one file each */
+    assert_int_equal(th_count_dir(work), 0);
+    assert_int_equal(th_count_dir(inbox), 0);
+    assert_int_equal(cs.conflicts, 0);
+    assert_int_equal(s_check_outbox_files(out), N);
+    s_check_replay_from_zero(&e, N, cs.cap);
+    for (size_t i = 0; i < cs.cap; i++) {
+        free(cs.names[i]);
+        free(cs.ids[i]);
+    }
+    free(cs.names);
+    free(cs.ids);
     free(out);
     free(work);
     free(inbox);
@@ -920,7 +957,7 @@ static int s_worker_pids(pid_t daemon, const char *stage, pid_t *out, int max)
     DIR *d = opendir("/proc");
     struct dirent *de;
     while (d && (de = readdir(d)) && n < max) {
-        pid_t pid = (pid_t)atoi(de->d_name);
+        pid_t pid = (pid_t)strtol(de->d_name, NULL, 10);
         if (pid <= 0)
             continue;
         char *p = th_path("/proc/%d/cmdline", (int)pid);
@@ -962,7 +999,7 @@ static int s_orphans(const char *folder)
     DIR *d = opendir("/proc");
     struct dirent *de;
     while (d && (de = readdir(d))) {
-        if (atoi(de->d_name) <= 0)
+        if (strtol(de->d_name, NULL, 10) <= 0)
             continue;
         char *p = th_path("/proc/%s/cmdline", de->d_name);
         size_t len = 0;
@@ -1469,7 +1506,7 @@ static void a_subscriber_reports_a_gap_in_seq(void **st)
     }
     assert_true(s_file_has(out_path, "after-"));
     char *pid = th_read_file(pid_path, NULL);
-    kill((pid_t)atoi(pid), SIGTERM);
+    kill((pid_t)strtol(pid, NULL, 10), SIGTERM);
     free(pid);
     usleep(200 * 1000);
     assert_true(

@@ -1,0 +1,431 @@
+/*
+ * The averaged perceptron of pl_train_ner; see ner_train.h.
+ */
+#include "ner_train.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "error.h"
+
+/* One sentence: tokens [a, b) of document doc. */
+struct s_sent_ref {
+    uint32_t doc, a, b; /* tokens [a, b) of doc */
+};
+
+const char *const pl_nt_tag_names[PL_NER_TAGS] = { "O",     "B-PER", "I-PER",  "B-ORG", "I-ORG",
+                                                   "B-LOC", "I-LOC", "B-MISC", "I-MISC" };
+
+void *pl_nt_xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n);
+    if (!q) {
+        fprintf(stderr, "pl_train_ner: out of memory\n");
+        exit(1);
+    }
+    return q;
+}
+
+static struct pl_nt_doc *s_new_doc(struct pl_nt_corpus *c)
+{
+    if (c->n == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 256;
+        c->d = pl_nt_xrealloc(c->d, c->cap * sizeof(*c->d));
+    }
+    struct pl_nt_doc *d = &c->d[c->n++];
+    memset(d, 0, sizeof(*d));
+    return d;
+}
+
+FILE *pl_nt_open(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        int e = errno;
+        char eb[128];
+        fprintf(stderr, "pl_train_ner: cannot open %s: %s\n", path, strerror_r(e, eb, sizeof(eb)));
+        errno = e; /* for the caller's return code */
+    }
+    return f;
+}
+
+/* Reads CoNLL: "token ... TAG" lines, blank lines between sentences,
+ * -DOCSTART- between documents. IOB1 or BIO in, BIO kept. Returns 0, the
+ * negative errno of fopen, or PL_EINPUT for a malformed line (each said on
+ * stderr with the file's name). */
+int pl_nt_read_conll(const char *path, struct pl_nt_corpus *c)
+{
+    FILE *f = pl_nt_open(path);
+    if (!f)
+        return -errno;
+    char line[4096];
+    struct pl_nt_doc *d = NULL;
+    int new_sent = 1;
+    int prev_type = -1;
+    size_t lineno = 0;
+    /* Token text lives in d->buf; pointers are fixed up at the end. */
+    size_t *offs = NULL, noffs = 0, coffs = 0;
+    while (fgets(line, sizeof(line), f)) {
+        lineno++;
+        size_t L = strcspn(line, "\r\n");
+        line[L] = 0;
+        if (L == 0) {
+            new_sent = 1;
+            prev_type = -1;
+            continue;
+        }
+        if (!strncmp(line, "-DOCSTART-", 10)) {
+            d = NULL;
+            new_sent = 1;
+            prev_type = -1;
+            continue;
+        }
+        if (!d)
+            d = s_new_doc(c);
+        char *sp = strchr(line, ' ');
+        char *tag = strrchr(line, ' ');
+        if (!sp || !tag) {
+            fprintf(stderr, "pl_train_ner: %s:%zu: expected \"token ... tag\"\n", path, lineno);
+            fclose(f);
+            free(offs);
+            return PL_EINPUT;
+        }
+        tag++;
+        int type = -1, b = 0;
+        if (strcmp(tag, "O") != 0) {
+            if ((tag[0] != 'B' && tag[0] != 'I') || tag[1] != '-' ||
+                (type = pl_conll_type(tag + 2, strlen(tag + 2))) < 0) {
+                fprintf(stderr, "pl_train_ner: %s:%zu: unknown tag \"%s\"\n", path, lineno, tag);
+                fclose(f);
+                free(offs);
+                return PL_EINPUT;
+            }
+            b = tag[0] == 'B' || type != prev_type;
+        }
+        prev_type = type;
+        if (d->n == d->cap) {
+            d->cap = d->cap ? 2 * d->cap : 256;
+            d->tok = pl_nt_xrealloc(d->tok, d->cap * sizeof(*d->tok));
+            d->gold = pl_nt_xrealloc(d->gold, d->cap);
+        }
+        size_t tn = (size_t)(sp - line);
+        if (d->blen + tn + 1 > d->bcap) {
+            d->bcap = (d->bcap + tn + 1) * 2;
+            d->buf = pl_nt_xrealloc(d->buf, d->bcap);
+        }
+        memcpy(d->buf + d->blen, line, tn);
+        d->tok[d->n] = (struct pl_ner_tok){ .n = (uint32_t)tn, .sent_start = (uint8_t)new_sent };
+        if (noffs == coffs) {
+            coffs = coffs ? 2 * coffs : 4096;
+            offs = pl_nt_xrealloc(offs, coffs * sizeof(*offs));
+        }
+        offs[noffs++] = d->blen;
+        d->blen += tn;
+        d->buf[d->blen++] = 0;
+        d->gold[d->n] = (uint8_t)(type < 0 ? 0 : (b ? 1 + 2 * type : 2 + 2 * type));
+        d->n++;
+        c->tokens++;
+        new_sent = 0;
+    }
+    fclose(f);
+    size_t k = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        struct pl_nt_doc *x = &c->d[i];
+        for (size_t j = 0; j < x->n; j++)
+            x->tok[j].s = x->buf + offs[k++];
+        x->s1 = pl_nt_xrealloc(NULL, x->n + 1);
+    }
+    free(offs);
+    return 0;
+}
+
+/* --- training ------------------------------------------------------------ */
+
+static size_t s_nw(const struct pl_ner_model *m)
+{
+    return ((size_t)1 << m->hash_bits) * PL_NER_TAGS;
+}
+static size_t s_nt(void)
+{
+    return (PL_NER_TAGS + 1) * PL_NER_TAGS;
+}
+
+void pl_nt_features(struct pl_nt_corpus *c, const struct pl_ner_model *m, int stage)
+{
+    uint32_t tmp[PL_NER_MAX_FEATS];
+    for (size_t di = 0; di < c->n; di++) {
+        struct pl_nt_doc *d = &c->d[di];
+        struct pl_ner_doc nd;
+        if (pl_ner_doc_init(&nd, m, d->tok, d->n) != 0 ||
+            (stage == 1 && pl_ner_doc_set_stage1(&nd, d->s1) != 0)) {
+            fprintf(stderr, "pl_train_ner: out of memory\n");
+            exit(1);
+        }
+        free(d->foff[stage]);
+        free(d->f[stage]);
+        d->foff[stage] = pl_nt_xrealloc(NULL, (d->n + 1) * sizeof(uint32_t));
+        size_t cap = d->n * 64 + 64, len = 0;
+        d->f[stage] = pl_nt_xrealloc(NULL, cap * sizeof(uint32_t));
+        for (size_t i = 0; i < d->n; i++) {
+            size_t k = pl_ner_features(&nd, i, stage, tmp);
+            if (len + k > cap) {
+                cap = 2 * (len + k);
+                d->f[stage] = pl_nt_xrealloc(d->f[stage], cap * sizeof(uint32_t));
+            }
+            d->foff[stage][i] = (uint32_t)len;
+            memcpy(d->f[stage] + len, tmp, k * sizeof(uint32_t));
+            len += k;
+        }
+        d->foff[stage][d->n] = (uint32_t)len;
+        pl_ner_doc_free(&nd);
+    }
+}
+
+static void s_emit(const struct pl_nt_doc *d, int stage, const float *w, size_t a, size_t b,
+                   float *em)
+{
+    for (size_t i = a; i < b; i++) {
+        float *e = em + (i - a) * PL_NER_TAGS;
+        for (int t = 0; t < PL_NER_TAGS; t++)
+            e[t] = 0;
+        for (uint32_t k = d->foff[stage][i]; k < d->foff[stage][i + 1]; k++) {
+            const float *r = w + (size_t)d->f[stage][k] * PL_NER_TAGS;
+            for (int t = 0; t < PL_NER_TAGS; t++)
+                e[t] += r[t];
+        }
+    }
+}
+
+static size_t s_sentences(const struct pl_nt_corpus *c, const uint8_t *skip_doc,
+                          struct s_sent_ref **out)
+{
+    size_t n = 0, cap = 1024;
+    struct s_sent_ref *v = pl_nt_xrealloc(NULL, cap * sizeof(*v));
+    for (size_t di = 0; di < c->n; di++) {
+        if (skip_doc && skip_doc[di])
+            continue;
+        const struct pl_nt_doc *d = &c->d[di];
+        for (size_t a = 0; a < d->n;) {
+            size_t b = a + 1;
+            while (b < d->n && !d->tok[b].sent_start)
+                b++;
+            if (n == cap) {
+                cap *= 2;
+                v = pl_nt_xrealloc(v, cap * sizeof(*v));
+            }
+            v[n++] = (struct s_sent_ref){ (uint32_t)di, (uint32_t)a, (uint32_t)b };
+            a = b;
+        }
+    }
+    *out = v;
+    return n;
+}
+
+/* splitmix64 (Steele, Lea and Flood 2014). */
+static uint64_t s_rand(uint64_t *rng)
+{
+    uint64_t z = (*rng += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* The averaged weights as they stand: w - wa / c. */
+static void s_average(struct pl_nt_trainer *tr, int stage)
+{
+    size_t nw = s_nw(&tr->m), nt = s_nt();
+    double c = tr->c > 0 ? tr->c : 1;
+    for (size_t i = 0; i < nw; i++)
+        tr->avg_w[stage][i] = (float)(tr->w[stage][i] - tr->wa[stage][i] / c);
+    for (size_t i = 0; i < nt; i++)
+        tr->avg_t[stage][i] = (float)(tr->tw[stage][i] - tr->twa[stage][i] / c);
+}
+
+void pl_nt_tag_corpus(const struct pl_nt_corpus *c, const uint8_t *only, int stage, const float *w,
+                      const float *trans, int to_s1, struct pl_conll_score *score)
+{
+    float *em = NULL, *work = NULL;
+    size_t emcap = 0;
+    uint8_t *pred = NULL;
+    for (size_t di = 0; di < c->n; di++) {
+        if (only && !only[di])
+            continue;
+        struct pl_nt_doc *d = &c->d[di];
+        pred = pl_nt_xrealloc(pred, d->n + 1);
+        for (size_t a = 0; a < d->n;) {
+            size_t b = a + 1;
+            while (b < d->n && !d->tok[b].sent_start)
+                b++;
+            if ((b - a) * PL_NER_TAGS > emcap) {
+                emcap = (b - a) * PL_NER_TAGS * 2;
+                em = pl_nt_xrealloc(em, emcap * sizeof(float));
+                work = pl_nt_xrealloc(work, 2 * emcap * sizeof(float));
+            }
+            s_emit(d, stage, w, a, b, em);
+            pl_ner_viterbi(em, b - a, trans, pred + a, work);
+            if (score) {
+                const char *g[512], *p[512];
+                if (b - a <= 512) {
+                    for (size_t i = a; i < b; i++) {
+                        g[i - a] = pl_nt_tag_names[d->gold[i]];
+                        p[i - a] = pl_nt_tag_names[pred[i]];
+                    }
+                    pl_conll_score_add(score, g, p, b - a);
+                }
+            }
+            a = b;
+        }
+        if (to_s1)
+            memcpy(d->s1, pred, d->n);
+    }
+    free(em);
+    free(work);
+    free(pred);
+}
+
+static void s_train_epoch(struct pl_nt_trainer *tr, struct pl_nt_corpus *c, int stage,
+                          struct s_sent_ref *sv, size_t ns)
+{
+    /* Fisher-Yates with the fixed generator. */
+    for (size_t i = ns; i > 1; i--) {
+        size_t j = s_rand(&tr->rng) % i;
+        struct s_sent_ref t = sv[i - 1];
+        sv[i - 1] = sv[j];
+        sv[j] = t;
+    }
+    float *em = NULL, *work = NULL;
+    size_t emcap = 0;
+    uint8_t pred[1024];
+    float *w = tr->w[stage], *wa = tr->wa[stage], *tw = tr->tw[stage], *twa = tr->twa[stage];
+    for (size_t s = 0; s < ns; s++) {
+        const struct pl_nt_doc *d = &c->d[sv[s].doc];
+        size_t a = sv[s].a, b = sv[s].b, n = b - a;
+        tr->c += 1;
+        if (n > sizeof(pred))
+            continue;
+        if (n * PL_NER_TAGS > emcap) {
+            emcap = n * PL_NER_TAGS * 2;
+            em = pl_nt_xrealloc(em, emcap * sizeof(float));
+            work = pl_nt_xrealloc(work, 2 * emcap * sizeof(float));
+        }
+        s_emit(d, stage, w, a, b, em);
+        pl_ner_viterbi(em, n, tw, pred, work);
+        float cc = (float)tr->c;
+        for (size_t i = 0; i < n; i++) {
+            int g = d->gold[a + i], p = pred[i];
+            int gp = i ? d->gold[a + i - 1] : PL_NER_TAGS, pp = i ? pred[i - 1] : PL_NER_TAGS;
+            if (g != p) {
+                for (uint32_t k = d->foff[stage][a + i]; k < d->foff[stage][a + i + 1]; k++) {
+                    size_t r = (size_t)d->f[stage][k] * PL_NER_TAGS;
+                    w[r + g] += 1;
+                    wa[r + g] += cc;
+                    w[r + p] -= 1;
+                    wa[r + p] -= cc;
+                }
+            }
+            if (g != p || gp != pp) {
+                tw[gp * PL_NER_TAGS + g] += 1;
+                twa[gp * PL_NER_TAGS + g] += cc;
+                tw[pp * PL_NER_TAGS + p] -= 1;
+                twa[pp * PL_NER_TAGS + p] -= cc;
+            }
+        }
+    }
+    free(em);
+    free(work);
+}
+
+static void s_reset(struct pl_nt_trainer *tr, int stage)
+{
+    memset(tr->w[stage], 0, s_nw(&tr->m) * sizeof(float));
+    memset(tr->wa[stage], 0, s_nw(&tr->m) * sizeof(float));
+    memset(tr->tw[stage], 0, s_nt() * sizeof(float));
+    memset(tr->twa[stage], 0, s_nt() * sizeof(float));
+    tr->c = 0;
+}
+
+void pl_nt_print_score(const char *what, const struct pl_conll_score *s, int per_type)
+{
+    double p, r, f;
+    pl_conll_prf(s, -1, &p, &r, &f);
+    fprintf(stderr, "%s: P %.2f R %.2f F1 %.2f", what, p, r, f);
+    if (per_type)
+        for (int t = 0; t < PL_CONLL_TYPES; t++) {
+            pl_conll_prf(s, t, &p, &r, &f);
+            fprintf(stderr, "  %s %.2f", pl_conll_type_names[t], f);
+        }
+    fprintf(stderr, "\n");
+}
+
+/* Trains one stage on the documents not marked in skip, for epochs; with a
+ * dev corpus, prints its score after each epoch. Leaves the averaged
+ * weights in avg_w/avg_t. */
+void pl_nt_train(struct pl_nt_trainer *tr, struct pl_nt_corpus *c, const uint8_t *skip, int stage,
+                 int epochs, struct pl_nt_corpus *dev, int verbose)
+{
+    struct s_sent_ref *sv;
+    size_t ns = s_sentences(c, skip, &sv);
+    s_reset(tr, stage);
+    for (int e = 1; e <= epochs; e++) {
+        clock_t t0 = clock();
+        s_train_epoch(tr, c, stage, sv, ns);
+        s_average(tr, stage);
+        if (dev && verbose) {
+            struct pl_conll_score sc = { 0 };
+            pl_nt_tag_corpus(dev, NULL, stage, tr->avg_w[stage], tr->avg_t[stage], 0, &sc);
+            char what[64];
+            snprintf(what, sizeof(what), "stage %d epoch %2d (%.1f s) dev", stage + 1, e,
+                     (double)(clock() - t0) / CLOCKS_PER_SEC);
+            pl_nt_print_score(what, &sc, 0);
+        }
+    }
+    free(sv);
+}
+
+void pl_nt_corpus_free(struct pl_nt_corpus *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        struct pl_nt_doc *d = &c->d[i];
+        free(d->tok);
+        free(d->gold);
+        free(d->s1);
+        free(d->buf);
+        for (int s = 0; s < PL_NER_STAGES; s++) {
+            free(d->foff[s]);
+            free(d->f[s]);
+        }
+    }
+    free(c->d);
+    memset(c, 0, sizeof(*c));
+}
+
+void pl_nt_trainer_init(struct pl_nt_trainer *tr, const struct pl_ner_model *shape)
+{
+    memset(tr, 0, sizeof(*tr));
+    tr->rng = PL_NT_SEED;
+    tr->m = *shape;
+    for (uint32_t s = 0; s < tr->m.stages; s++) {
+        tr->w[s] = pl_nt_xrealloc(NULL, s_nw(&tr->m) * sizeof(float));
+        tr->wa[s] = pl_nt_xrealloc(NULL, s_nw(&tr->m) * sizeof(float));
+        tr->avg_w[s] = pl_nt_xrealloc(NULL, s_nw(&tr->m) * sizeof(float));
+        tr->tw[s] = pl_nt_xrealloc(NULL, s_nt() * sizeof(float));
+        tr->twa[s] = pl_nt_xrealloc(NULL, s_nt() * sizeof(float));
+        tr->avg_t[s] = pl_nt_xrealloc(NULL, s_nt() * sizeof(float));
+    }
+}
+
+void pl_nt_trainer_free(struct pl_nt_trainer *tr)
+{
+    for (int s = 0; s < PL_NER_STAGES; s++) {
+        free(tr->w[s]);
+        free(tr->wa[s]);
+        free(tr->avg_w[s]);
+        free(tr->tw[s]);
+        free(tr->twa[s]);
+        free(tr->avg_t[s]);
+    }
+    memset(tr, 0, sizeof(*tr));
+}

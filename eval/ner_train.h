@@ -1,0 +1,97 @@
+/*
+ * The name tagger's trainer: CoNLL corpora in memory, their features, and
+ * the averaged structured perceptron (Collins 2002) over them, Viterbi-
+ * decoded under BIO constraints (ner.h). pl_train_ner (train_ner.c) runs
+ * the phases (jackknifed stage 1, stage 2, the model file);
+ * tests/unit/test_train_ner.c drives them on tiny corpora.
+ *
+ * Deterministic: sentences are visited in an order drawn from a splitmix64
+ * generator seeded with PL_NT_SEED and kept in the trainer, and float sums
+ * run in a fixed order, so the same inputs give the same weights, byte for
+ * byte. One thread. Out of memory, these functions print so and exit: they
+ * serve a program that has nothing to fall back on.
+ */
+#ifndef PL_NER_TRAIN_H
+#define PL_NER_TRAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "conll.h"
+#include "ner.h"
+
+#define PL_NT_SEED 0x853c49e6748fea9bull
+
+/* One document of a corpus. */
+struct pl_nt_doc {
+    struct pl_ner_tok *tok;
+    uint8_t *gold;
+    uint8_t *s1; /* first-stage tags (jackknifed on training documents) */
+    size_t n, cap;
+    char *buf; /* token text */
+    size_t blen, bcap;
+    uint32_t *foff[PL_NER_STAGES]; /* features of token i: f[foff[i] .. foff[i+1]) */
+    uint32_t *f[PL_NER_STAGES];
+};
+
+struct pl_nt_corpus {
+    struct pl_nt_doc *d;
+    size_t n, cap;
+    size_t tokens;
+};
+
+/* The tags' names, by tag number ("O", "B-PER", ...). */
+extern const char *const pl_nt_tag_names[PL_NER_TAGS];
+
+/* realloc that prints "out of memory" and exits instead of failing. */
+void *pl_nt_xrealloc(void *p, size_t n);
+
+/* fopen for reading that says why on stderr when it fails (errno kept). */
+FILE *pl_nt_open(const char *path);
+
+/* Reads a CoNLL file into c ("token ... TAG" lines, blank lines between
+ * sentences, -DOCSTART- between documents; IOB1 or BIO in, BIO kept).
+ * Returns 0, the negative errno of fopen, or PL_EINPUT for a malformed
+ * line (each said on stderr with the file's name). c owns what it reads;
+ * free with pl_nt_corpus_free. */
+int pl_nt_read_conll(const char *path, struct pl_nt_corpus *c);
+
+void pl_nt_corpus_free(struct pl_nt_corpus *c);
+
+/* The trainer of one model: its shape (m: hash bits, groups, stages,
+ * lexicon borrowed from the caller), the weights of each stage, their
+ * running sums and their averages. */
+struct pl_nt_trainer {
+    struct pl_ner_model m;
+    float *w[PL_NER_STAGES], *wa[PL_NER_STAGES]; /* weights and their running sums */
+    float *tw[PL_NER_STAGES], *twa[PL_NER_STAGES];
+    float *avg_w[PL_NER_STAGES], *avg_t[PL_NER_STAGES];
+    double c;     /* updates so far (one per sentence) */
+    uint64_t rng; /* splitmix64 state: the order sentences are visited in */
+};
+
+/* A trainer for a model shaped as shape (copied; its tables borrowed
+ * until pl_nt_trainer_free), weights allocated, the generator seeded. */
+void pl_nt_trainer_init(struct pl_nt_trainer *tr, const struct pl_ner_model *shape);
+void pl_nt_trainer_free(struct pl_nt_trainer *tr);
+
+/* Computes the stage's features of every token of c under model m. */
+void pl_nt_features(struct pl_nt_corpus *c, const struct pl_ner_model *m, int stage);
+
+/* Trains one stage on the documents not marked in skip (NULL: all) for
+ * epochs; with a dev corpus and verbose, prints its score after each
+ * epoch. Leaves the averaged weights in avg_w/avg_t. */
+void pl_nt_train(struct pl_nt_trainer *tr, struct pl_nt_corpus *c, const uint8_t *skip, int stage,
+                 int epochs, struct pl_nt_corpus *dev, int verbose);
+
+/* Tags the documents of c marked in only (NULL: all) with weights w and
+ * transitions trans of a stage; copies the tags to each document's s1 when
+ * to_s1; adds the sentences to score when not NULL. */
+void pl_nt_tag_corpus(const struct pl_nt_corpus *c, const uint8_t *only, int stage, const float *w,
+                      const float *trans, int to_s1, struct pl_conll_score *score);
+
+/* "what: P .. R .. F1 .." (and per type) on stderr. */
+void pl_nt_print_score(const char *what, const struct pl_conll_score *s, int per_type);
+
+#endif

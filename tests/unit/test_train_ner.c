@@ -1,0 +1,203 @@
+/* The name tagger's trainer (eval/ner_train.h): reading CoNLL, and the
+ * averaged perceptron, on corpora of a few sentences. */
+#include "cm.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "harness.h"
+#include "ner_train.h"
+
+/* Writes text to a new file in a temp folder and returns its path (caller
+ * frees). */
+static char *s_file(const char *text)
+{
+    char *dir = th_tempdir();
+    assert_non_null(dir);
+    char *path = th_path("%s/corpus.txt", dir);
+    assert_int_equal(th_write_file(path, text, strlen(text)), 0);
+    free(dir);
+    return path;
+}
+
+/* Removes a file s_file made, and its folder; frees path. */
+static void s_unfile(char *path)
+{
+    assert_int_equal(unlink(path), 0);
+    *strrchr(path, '/') = 0;
+    assert_int_equal(rmdir(path), 0);
+    free(path);
+}
+
+static void s_read(const char *text, struct pl_nt_corpus *c)
+{
+    char *path = s_file(text);
+    memset(c, 0, sizeof(*c));
+    assert_int_equal(pl_nt_read_conll(path, c), 0);
+    s_unfile(path);
+}
+
+static const char s_two_docs[] =
+    "-DOCSTART- -X- O O\n\n"
+    "Vladimir NNP I-NP I-PER\nPutin NNP I-NP I-PER\nmet VBD I-VP O\n"
+    "officials NNS I-NP O\nin IN I-PP O\nMoscow NNP I-NP I-LOC\n. . O O\n\n"
+    "The DT I-NP O\nKremlin NNP I-NP I-ORG\nsaid VBD I-VP O\n. . O O\n\n"
+    "-DOCSTART- -X- O O\n\n"
+    "Angela NNP I-NP B-PER\nMerkel NNP I-NP I-PER\nvisited VBD I-VP O\n"
+    "Paris NNP I-NP I-LOC\n. . O O\n";
+
+static int s_tag(const char *name)
+{
+    for (int t = 0; t < PL_NER_TAGS; t++)
+        if (!strcmp(pl_nt_tag_names[t], name))
+            return t;
+    return -1;
+}
+
+static void conll_documents_sentences_and_bio_tags_are_read(void **st)
+{
+    (void)st;
+    struct pl_nt_corpus c;
+    s_read(s_two_docs, &c);
+    assert_int_equal(c.n, 2);
+    assert_int_equal(c.tokens, 16);
+    assert_int_equal(c.d[0].n, 11);
+    assert_int_equal(c.d[1].n, 5);
+    assert_string_equal(c.d[0].tok[0].s, "Vladimir");
+    assert_int_equal(c.d[0].tok[0].n, 8);
+    /* Sentences start at the first token and after each blank line. */
+    for (size_t i = 0; i < c.d[0].n; i++)
+        assert_int_equal(c.d[0].tok[i].sent_start, i == 0 || i == 7);
+    /* IOB1 in, BIO kept: a name's first I- becomes B-. */
+    assert_int_equal(c.d[0].gold[0], s_tag("B-PER"));
+    assert_int_equal(c.d[0].gold[1], s_tag("I-PER"));
+    assert_int_equal(c.d[0].gold[2], s_tag("O"));
+    assert_int_equal(c.d[0].gold[5], s_tag("B-LOC"));
+    assert_int_equal(c.d[1].gold[0], s_tag("B-PER"));
+    assert_int_equal(c.d[1].gold[1], s_tag("I-PER"));
+    pl_nt_corpus_free(&c);
+    assert_int_equal(c.n, 0);
+}
+
+static void a_malformed_or_missing_corpus_is_refused_with_its_code(void **st)
+{
+    (void)st;
+    struct pl_nt_corpus c = { 0 };
+    char *path = s_file("Paris NNP I-NP I-TOWN\n");
+    assert_int_equal(pl_nt_read_conll(path, &c), PL_EINPUT);
+    pl_nt_corpus_free(&c);
+    s_unfile(path);
+    path = s_file("Paris\n");
+    assert_int_equal(pl_nt_read_conll(path, &c), PL_EINPUT);
+    pl_nt_corpus_free(&c);
+    s_unfile(path);
+    assert_int_equal(pl_nt_read_conll("/nonexistent/corpus.txt", &c), -ENOENT);
+}
+
+/* A one-stage model without clusters or gazetteer (empty tables). */
+struct setup {
+    struct pl_ner_lex lex[64];
+    struct pl_ner_phr phr[64];
+    struct pl_ner_model shape;
+};
+
+static void s_setup(struct setup *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->shape.hash_bits = 12;
+    s->shape.groups = PL_NER_G_ALL & ~(unsigned)(PL_NER_G_CLUSTER | PL_NER_G_GAZ | PL_NER_G_STAGE2);
+    s->shape.stages = 1;
+    s->shape.lex = s->lex;
+    s->shape.lex_mask = 63;
+    s->shape.phr = s->phr;
+    s->shape.phr_mask = 63;
+    s->shape.max_phrase = 1;
+}
+
+static size_t s_nw(const struct pl_nt_trainer *tr)
+{
+    return ((size_t)1 << tr->m.hash_bits) * PL_NER_TAGS;
+}
+
+static void two_trainings_on_the_same_corpus_give_the_same_weights(void **st)
+{
+    (void)st;
+    struct setup s;
+    s_setup(&s);
+    struct pl_nt_corpus c;
+    s_read(s_two_docs, &c);
+    pl_nt_features(&c, &s.shape, 0);
+    struct pl_nt_trainer a, b;
+    pl_nt_trainer_init(&a, &s.shape);
+    pl_nt_trainer_init(&b, &s.shape);
+    assert_int_equal(a.rng, PL_NT_SEED);
+    pl_nt_train(&a, &c, NULL, 0, 4, NULL, 0);
+    pl_nt_train(&b, &c, NULL, 0, 4, NULL, 0);
+    assert_memory_equal(a.avg_w[0], b.avg_w[0], s_nw(&a) * sizeof(float));
+    assert_memory_equal(a.avg_t[0], b.avg_t[0], (PL_NER_TAGS + 1) * PL_NER_TAGS * sizeof(float));
+    /* One update per sentence per epoch: 3 sentences, 4 epochs. */
+    assert_true(a.c == 12);
+    pl_nt_trainer_free(&a);
+    pl_nt_trainer_free(&b);
+    pl_nt_corpus_free(&c);
+}
+
+static void a_model_trained_on_a_corpus_tags_that_corpus_right(void **st)
+{
+    (void)st;
+    struct setup s;
+    s_setup(&s);
+    struct pl_nt_corpus c;
+    s_read(s_two_docs, &c);
+    pl_nt_features(&c, &s.shape, 0);
+    struct pl_nt_trainer tr;
+    pl_nt_trainer_init(&tr, &s.shape);
+    pl_nt_train(&tr, &c, NULL, 0, 10, NULL, 0);
+    struct pl_conll_score sc = { 0 };
+    pl_nt_tag_corpus(&c, NULL, 0, tr.avg_w[0], tr.avg_t[0], 1, &sc);
+    double p, r, f;
+    pl_conll_prf(&sc, -1, &p, &r, &f);
+    assert_true(f > 99.99);
+    assert_int_equal(sc.gold[0] + sc.gold[1] + sc.gold[2] + sc.gold[3], 5);
+    /* to_s1: the tags are kept as the first stage's. */
+    assert_memory_equal(c.d[0].s1, c.d[0].gold, c.d[0].n);
+    pl_nt_trainer_free(&tr);
+    pl_nt_corpus_free(&c);
+}
+
+static void documents_held_out_are_not_trained_on(void **st)
+{
+    (void)st;
+    struct setup s;
+    s_setup(&s);
+    struct pl_nt_corpus c;
+    s_read(s_two_docs, &c);
+    pl_nt_features(&c, &s.shape, 0);
+    struct pl_nt_trainer tr;
+    pl_nt_trainer_init(&tr, &s.shape);
+    uint8_t skip[2] = { 1, 1 };
+    pl_nt_train(&tr, &c, skip, 0, 3, NULL, 0);
+    assert_true(tr.c == 0);
+    for (size_t i = 0; i < s_nw(&tr); i++)
+        assert_true(tr.avg_w[0][i] == 0);
+    skip[1] = 0; /* only the second document: one sentence a epoch */
+    pl_nt_train(&tr, &c, skip, 0, 3, NULL, 0);
+    assert_true(tr.c == 3);
+    pl_nt_trainer_free(&tr);
+    pl_nt_corpus_free(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(conll_documents_sentences_and_bio_tags_are_read),
+        cmocka_unit_test(a_malformed_or_missing_corpus_is_refused_with_its_code),
+        cmocka_unit_test(two_trainings_on_the_same_corpus_give_the_same_weights),
+        cmocka_unit_test(a_model_trained_on_a_corpus_tags_that_corpus_right),
+        cmocka_unit_test(documents_held_out_are_not_trained_on),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
