@@ -253,8 +253,12 @@ static void the_configured_worker_processes_start_and_serve_the_stage(void **sta
     assert_true(pid0 > 0 && pid1 > 0 && pid0 != pid1);
     assert_int_equal(s_children(), 2);
     RUN_UNTIL(f, s_serving(f, pid0) && s_serving(f, pid1), 10000);
-    s_submit(f, "{\"raw\":\"one\"}");
-    s_submit(f, "{\"raw\":\"two\"}");
+    struct pl_article *a1 = s_submit(f, "{\"raw\":\"one\"}");
+    struct pl_article *a2 = s_submit(f, "{\"raw\":\"two\"}");
+    /* Each takes 200 ms: both out before either is back means each
+     * process holds one. */
+    RUN_UNTIL(f, a1->dispatched && a2->dispatched, 5000);
+    assert_int_equal(f->ndone, 0);
     RUN_UNTIL(f, f->ndone == 2, 5000);
     assert_int_equal(f->nfailed, 0);
 }
