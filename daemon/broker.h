@@ -1,6 +1,7 @@
 /*
  * The broker: one ROUTER socket per stage, bound at the stage's endpoint;
- * workers (threads here, processes later) connect with DEALER sockets. It
+ * workers (threads of the daemon, or `pressline worker` processes on ipc://
+ * and tcp:// endpoints) connect with DEALER sockets. It
  * keeps one record per article in flight, sends each to an idle worker of
  * its current stage, takes the result back and forwards it to the next
  * stage, so it alone knows where every article is and can time a stage out.

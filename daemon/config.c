@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uv.h>
 
 #include "curve.h"
-#include "exe.h"
 #include "log.h"
 
 #define PL_CONFIG_MAX_BYTES (1024 * 1024)
@@ -456,8 +456,12 @@ int pl_config_load(const char *path, const char *exe_dir, struct pl_config **out
 {
     char here[4096];
     if (!exe_dir) {
-        if (pl_exe_dir(here, sizeof(here)) != 0)
+        size_t n = sizeof(here);
+        char *slash;
+        if (uv_exepath(here, &n) != 0)
             snprintf(here, sizeof(here), ".");
+        else if ((slash = strrchr(here, '/')))
+            *slash = '\0';
         exe_dir = here;
     }
     if (!path)

@@ -16,7 +16,6 @@
 #include "article.h"
 #include "broker.h"
 #include "config.h"
-#include "exe.h"
 #include "loader.h"
 #include "log.h"
 #include "nameset.h"
@@ -724,8 +723,12 @@ int pl_service_run(const struct pl_config *cfg)
         goto out_pub;
     }
     char bin_dir[4096];
-    if (pl_exe_dir(bin_dir, sizeof(bin_dir)) != 0)
+    size_t bin_len = sizeof(bin_dir);
+    char *slash;
+    if (uv_exepath(bin_dir, &bin_len) != 0)
         snprintf(bin_dir, sizeof(bin_dir), ".");
+    else if ((slash = strrchr(bin_dir, '/')))
+        *slash = '\0';
     if (s_start_workers(sv) != 0 || s_recover(sv) != 0 ||
         (sv->procs_started = true, pl_procs_start(&sv->procs, &sv->loop, cfg, bin_dir)) != 0) {
         s_abort_start(sv);

@@ -1,9 +1,10 @@
 /*
  * A stage worker: connects a DEALER socket to the stage's endpoint, says
  * READY, then runs each JOB through its plugin instance and answers DONE or
- * FAIL. The same loop runs as a thread inside presslined (inproc endpoints)
- * and in a separate `pressline worker` process (ipc or tcp), which also
- * heartbeats (see wire.h). Runs on its own thread; owns its sockets.
+ * FAIL. The same loop runs as a thread inside presslined (stages spawned as
+ * "thread", on any endpoint) and in a separate `pressline worker` process
+ * (ipc or tcp), which also heartbeats (see wire.h). Runs on its own thread;
+ * owns its sockets.
  */
 #ifndef PL_WORKER_H
 #define PL_WORKER_H
