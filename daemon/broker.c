@@ -378,10 +378,6 @@ int pl_broker_start(struct pl_broker *b, uv_loop_t *loop, void *zctx, const stru
     b->on_done = on_done;
     b->on_failed = on_failed;
     b->dead_after_ms = cfg->worker_dead_after_ms;
-    if (cfg->nstages > PL_MAX_STAGES) {
-        snprintf(err, errlen, "at most %d stages are supported", PL_MAX_STAGES);
-        return -1;
-    }
     for (size_t i = 0; i < cfg->nstages; i++) {
         struct pl_stage_rt *s = &b->stages[i];
         s->b = b;

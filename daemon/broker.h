@@ -19,9 +19,8 @@
 #include <uv.h>
 
 #include "article.h"
+#include "config.h"
 #include "wire.h"
-
-#define PL_MAX_STAGES 16
 
 struct pl_config;
 struct pl_broker;

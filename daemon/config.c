@@ -297,6 +297,11 @@ static int s_build(const cJSON *j, const char *origin, const char *exe_dir, stru
         r.failed = 1;
         s_err(err, errlen, "%s: \"stages\" must list at least one stage", origin);
     }
+    if (!r.failed && n > PL_MAX_STAGES) {
+        r.failed = 1;
+        s_err(err, errlen, "%s: \"stages\" lists %d stages; at most %d are supported", origin, n,
+              PL_MAX_STAGES);
+    }
     if (!r.failed) {
         c->stages = calloc((size_t)n, sizeof(*c->stages));
         if (!c->stages) {

@@ -2,7 +2,8 @@
  * The daemon's configuration: the built-in default (config/pressline.json,
  * embedded at build time) with the user's JSON file laid over it. Objects
  * merge key by key; arrays ("stages") replace. Unknown keys, wrong types and
- * out-of-range values are errors that name the key. Loaded once on the main
+ * out-of-range values (more than PL_MAX_STAGES stages among them) are errors
+ * that name the key. Loaded once on the main
  * thread; read-only afterwards.
  */
 #ifndef PL_CONFIG_H
@@ -10,6 +11,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+
+/* The most stages a configuration may list: the broker, the in-process
+ * pipeline and an article's stage timings have room for this many. */
+#define PL_MAX_STAGES 16
 
 struct pl_stage_cfg {
     char *name;

@@ -16,7 +16,7 @@ int pl_pipeline_open(struct pl_pipeline *p, const struct pl_config *cfg, char *e
 {
     memset(p, 0, sizeof(*p));
     p->cfg = cfg;
-    for (size_t i = 0; i < cfg->nstages && i < PL_MAX_STAGES; i++) {
+    for (size_t i = 0; i < cfg->nstages; i++) {
         const struct pl_stage_cfg *sc = &cfg->stages[i];
         char e[1024];
         if (pl_plugin_open(sc->plugin_path, &p->h[i], e, sizeof(e)) != 0) {

@@ -9,10 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "broker.h"
+#include "article.h"
+#include "config.h"
 #include "loader.h"
-
-struct pl_config;
 
 struct pl_pipeline {
     const struct pl_config *cfg;
