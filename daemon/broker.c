@@ -14,39 +14,22 @@
 
 static void s_link(struct pl_broker *b, struct pl_article *a)
 {
-    a->prev = NULL;
-    a->next = b->head;
-    if (b->head)
-        b->head->prev = a;
-    b->head = a;
+    LIST_INSERT_HEAD(&b->articles, a, link);
     b->in_flight++;
 }
 
 static void s_unlink(struct pl_broker *b, struct pl_article *a)
 {
-    if (a->prev)
-        a->prev->next = a->next;
-    else
-        b->head = a->next;
-    if (a->next)
-        a->next->prev = a->prev;
-    a->prev = a->next = NULL;
+    LIST_REMOVE(a, link);
     b->in_flight--;
 }
 
+/* Takes a out of its stage's queue; a->waiting says whether it is in it. */
 static void s_wait_remove(struct pl_stage_rt *s, struct pl_article *a)
 {
-    struct pl_article **pp = &s->wait_head, *prev = NULL;
-    while (*pp && *pp != a) {
-        prev = *pp;
-        pp = &(*pp)->wait_next;
-    }
-    if (!*pp)
+    if (!a->waiting)
         return;
-    *pp = a->wait_next;
-    if (s->wait_tail == a)
-        s->wait_tail = prev;
-    a->wait_next = NULL;
+    TAILQ_REMOVE(&s->wait, a, wait_link);
     a->waiting = false;
     s->nwait--;
 }
@@ -56,8 +39,7 @@ static void s_fail(struct pl_broker *b, struct pl_article *a, const char *fmt, .
 static void s_fail(struct pl_broker *b, struct pl_article *a, const char *fmt, ...)
 {
     struct pl_stage_rt *s = &b->stages[a->stage];
-    if (a->waiting)
-        s_wait_remove(s, a);
+    s_wait_remove(s, a);
     snprintf(a->fail_stage, sizeof(a->fail_stage), "%s", s->name);
     va_list ap;
     va_start(ap, fmt);
@@ -122,12 +104,7 @@ static void s_enter_stage(struct pl_broker *b, struct pl_article *a, int stage)
     /* The deadline covers the wait for a free worker too: a stage whose
      * workers are all stuck must not hold articles forever. */
     a->deadline_ms = a->stage_started_ms + (uint64_t)s->timeout_ms;
-    a->wait_next = NULL;
-    if (s->wait_tail)
-        s->wait_tail->wait_next = a;
-    else
-        s->wait_head = a;
-    s->wait_tail = a;
+    TAILQ_INSERT_TAIL(&s->wait, a, wait_link);
     s->nwait++;
     s_pump(s);
 }
@@ -142,8 +119,7 @@ static void s_retry(struct pl_broker *b, struct pl_article *a, bool crashed)
         a->crashes++;
     else
         a->timeouts++;
-    if (a->waiting)
-        s_wait_remove(s, a);
+    s_wait_remove(s, a);
     if (a->attempts >= s->max_attempts) {
         if (a->crashes == a->attempts)
             s_fail(b, a, "crashed the %s stage %d times (its worker died each time)", s->name,
@@ -164,8 +140,8 @@ static void s_retry(struct pl_broker *b, struct pl_article *a, bool crashed)
 
 static void s_pump(struct pl_stage_rt *s)
 {
-    while (s->nidle > 0 && s->wait_head) {
-        struct pl_article *a = s->wait_head;
+    while (s->nidle > 0 && !TAILQ_EMPTY(&s->wait)) {
+        struct pl_article *a = TAILQ_FIRST(&s->wait);
         struct pl_ident *w = &s->idle[--s->nidle];
         a->job = ++s->b->next_job;
         struct pl_wire_msg m = {
@@ -189,9 +165,10 @@ static void s_pump(struct pl_stage_rt *s)
 
 static struct pl_article *s_find_job(struct pl_broker *b, int stage, uint64_t job)
 {
-    for (struct pl_article *a = b->head; a; a = a->next)
-        if (a->job == job && a->stage == stage && a->dispatched)
-            return a;
+    struct pl_article *a;
+    LIST_FOREACH(a, &b->articles, link)
+    if (a->job == job && a->stage == stage && a->dispatched)
+        return a;
     return NULL;
 }
 
@@ -355,9 +332,10 @@ static void s_on_timer(uv_timer_t *t)
     struct pl_broker *b = t->data;
     uint64_t now = uv_now(b->loop);
     s_reap_workers(b, now);
-    struct pl_article *a = b->head;
+    struct pl_article *a = LIST_FIRST(&b->articles);
     while (a) {
-        struct pl_article *next = a->next;
+        /* s_retry may fail a, which unlinks it. */
+        struct pl_article *next = LIST_NEXT(a, link);
         if (now >= a->deadline_ms) {
             struct pl_stage_rt *s = &b->stages[a->stage];
             if (!a->dispatched && a->attempts + 1 >= s->max_attempts && a->timeouts == a->attempts)
@@ -382,6 +360,7 @@ int pl_broker_start(struct pl_broker *b, uv_loop_t *loop, void *zctx, const stru
         struct pl_stage_rt *s = &b->stages[i];
         s->b = b;
         s->index = (int)i;
+        TAILQ_INIT(&s->wait);
         s->name = cfg->stages[i].name;
         s->endpoint = cfg->stages[i].endpoint;
         s->timeout_ms = cfg->stages[i].timeout_ms;
@@ -449,11 +428,10 @@ void pl_broker_submit(struct pl_broker *b, struct pl_article *a)
 size_t pl_broker_abandon(struct pl_broker *b, pl_broker_cb each)
 {
     size_t n = 0;
-    while (b->head) {
-        struct pl_article *a = b->head;
+    while (!LIST_EMPTY(&b->articles)) {
+        struct pl_article *a = LIST_FIRST(&b->articles);
         struct pl_stage_rt *s = &b->stages[a->stage];
-        if (a->waiting)
-            s_wait_remove(s, a);
+        s_wait_remove(s, a);
         s_unlink(b, a);
         n++;
         if (each)

@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/queue.h>
 #include <uv.h>
 
 #include "article.h"
@@ -27,11 +28,11 @@ struct pl_broker;
 
 /* One article in flight. Owned by the service; the broker links it. */
 struct pl_article {
-    void *data;                     /* the service's */
-    struct pl_article *prev, *next; /* broker: all articles in flight */
-    struct pl_article *wait_next;   /* broker: a stage's queue of articles waiting */
-    uint64_t job;                   /* id of the current dispatch */
-    int stage;                      /* index of the current stage */
+    void *data;                        /* the service's */
+    LIST_ENTRY(pl_article) link;       /* broker: all articles in flight */
+    TAILQ_ENTRY(pl_article) wait_link; /* broker: its stage's queue, while waiting */
+    uint64_t job;                      /* id of the current dispatch */
+    int stage;                         /* index of the current stage */
     bool waiting, dispatched;
     uint64_t stage_started_ms, deadline_ms;
     int attempts, crashes, timeouts; /* in the current stage */
@@ -66,7 +67,7 @@ struct pl_stage_rt {
         bool heartbeats;
     } * workers;
     size_t nworkers, capworkers;
-    struct pl_article *wait_head, *wait_tail;
+    TAILQ_HEAD(, pl_article) wait; /* articles waiting for an idle worker, oldest first */
     size_t nwait;
 };
 
@@ -75,7 +76,7 @@ struct pl_broker {
     uv_loop_t *loop;
     struct pl_stage_rt stages[PL_MAX_STAGES];
     size_t nstages;
-    struct pl_article *head; /* in flight */
+    LIST_HEAD(, pl_article) articles; /* in flight, the newest first */
     size_t in_flight;
     uint64_t next_job;
     uv_check_t check;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <unistd.h>
 #include <uv.h>
 #include <zmq.h>
@@ -32,8 +33,8 @@
 
 /* An article from claim to publish. */
 struct item {
-    struct pl_article a; /* first: the broker's record */
-    struct item *next;   /* writer queue */
+    struct pl_article a;     /* first: the broker's record */
+    STAILQ_ENTRY(item) link; /* the writer's queue, then its batch */
     char work_name[NAME_MAX + 1];
     char *name; /* original file name */
     char *path; /* "inbox/<name>" as shown to subscribers */
@@ -47,6 +48,12 @@ struct item {
     size_t out_len;
     int write_rc;
     char failed_name[NAME_MAX + 1];
+};
+
+/* A name the watcher reported, queued until it is claimed. */
+struct name_node {
+    STAILQ_ENTRY(name_node) link;
+    char name[];
 };
 
 struct service {
@@ -66,17 +73,14 @@ struct service {
     bool procs_started;
 
     struct pl_nameset pending_set;
-    struct name_node {
-        struct name_node *next;
-        char name[];
-    } * pending_head, *pending_tail;
+    STAILQ_HEAD(, name_node) pending; /* names from the watcher, not yet claimed */
     size_t npending;
     char **recovered;
     size_t nrecovered, recovered_at;
 
     size_t in_flight;
-    struct item *wq_head, *wq_tail; /* finished, waiting for the writer */
-    struct item *batch;             /* being written */
+    STAILQ_HEAD(item_list, item) wq; /* finished, waiting for the writer */
+    struct item_list batch;          /* being written */
     uv_work_t work;
     bool writing;
     uv_timer_t retry_timer, status_timer, stop_timer;
@@ -109,12 +113,7 @@ static void s_item_free(struct item *it)
 
 static void s_queue_write(struct service *sv, struct item *it)
 {
-    it->next = NULL;
-    if (sv->wq_tail)
-        sv->wq_tail->next = it;
-    else
-        sv->wq_head = it;
-    sv->wq_tail = it;
+    STAILQ_INSERT_TAIL(&sv->wq, it, link);
     s_writer_kick(sv);
 }
 
@@ -154,7 +153,9 @@ static void s_writer_work(uv_work_t *w)
     const struct pl_config *cfg = sv->cfg;
     char published_at[32];
     pl_iso_time(pl_epoch_us(), published_at);
-    for (struct item *it = sv->batch; it; it = it->next) {
+    struct item *it;
+    STAILQ_FOREACH(it, &sv->batch, link)
+    {
         it->write_rc = 0;
         free(it->out);
         it->out = NULL;
@@ -223,22 +224,18 @@ static void s_writer_after(uv_work_t *w, int status)
 {
     struct service *sv = w->data;
     (void)status;
-    struct item *retry = NULL, **rtail = &retry;
-    struct item *it = sv->batch;
-    sv->batch = NULL;
+    struct item_list retry = STAILQ_HEAD_INITIALIZER(retry);
+    struct item *it;
     sv->writing = false;
-    while (it) {
-        struct item *next = it->next;
-        it->next = NULL;
+    while ((it = STAILQ_FIRST(&sv->batch))) {
+        STAILQ_REMOVE_HEAD(&sv->batch, link);
         if (it->write_rc != 0) {
             char eb[128];
             PL_ERR("%s: cannot write the %s (%s); the file stays in the spool and is retried "
                    "in %d ms",
                    it->name, it->failed ? "failure record" : "result",
                    pl_strerror(it->write_rc, eb, sizeof(eb)), RETRY_MS);
-            *rtail = it;
-            rtail = &it->next;
-            it = next;
+            STAILQ_INSERT_TAIL(&retry, it, link);
             continue;
         }
         char rpath[PATH_MAX];
@@ -262,27 +259,22 @@ static void s_writer_after(uv_work_t *w, int status)
         sv->last_seq = it->seq;
         sv->in_flight--;
         s_item_free(it);
-        it = next;
     }
-    if (retry && !sv->write_blocked) {
+    if (!STAILQ_EMPTY(&retry) && !sv->write_blocked) {
         char eb[128];
         sv->write_blocked = true;
         PL_ERR("pausing intake: results cannot be written (%s); new files wait in %s and "
                "everything in flight stays in %s/work until a write succeeds",
-               pl_strerror(retry->write_rc, eb, sizeof(eb)), sv->cfg->inbox, sv->cfg->spool);
-    } else if (!retry && sv->write_blocked) {
+               pl_strerror(STAILQ_FIRST(&retry)->write_rc, eb, sizeof(eb)), sv->cfg->inbox,
+               sv->cfg->spool);
+    } else if (STAILQ_EMPTY(&retry) && sv->write_blocked) {
         sv->write_blocked = false;
         PL_INFO("resuming intake: results are being written again");
     }
-    if (retry) {
+    if (!STAILQ_EMPTY(&retry)) {
         /* Back to the front of the queue, after a pause. */
-        struct item *last = retry;
-        while (last->next)
-            last = last->next;
-        last->next = sv->wq_head;
-        if (!sv->wq_head)
-            sv->wq_tail = last;
-        sv->wq_head = retry;
+        STAILQ_CONCAT(&retry, &sv->wq);
+        STAILQ_CONCAT(&sv->wq, &retry);
         if (!sv->stopping)
             uv_timer_start(&sv->retry_timer, s_on_retry, RETRY_MS, 0);
     } else {
@@ -294,29 +286,23 @@ static void s_writer_after(uv_work_t *w, int status)
 
 static void s_writer_kick(struct service *sv)
 {
-    if (sv->writing || !sv->wq_head || uv_is_active((uv_handle_t *)&sv->retry_timer))
+    if (sv->writing || STAILQ_EMPTY(&sv->wq) || uv_is_active((uv_handle_t *)&sv->retry_timer))
         return;
-    struct item *head = NULL, **tail = &head;
     int n = 0;
-    while (sv->wq_head && n < WRITER_BATCH) {
-        struct item *it = sv->wq_head;
+    struct item *it;
+    while ((it = STAILQ_FIRST(&sv->wq)) && n < WRITER_BATCH) {
         if (pl_seq_take(&sv->seq, &it->seq) != 0) {
             PL_ERR("cannot reserve sequence numbers in %s/seq; retrying in %d ms", sv->cfg->spool,
                    RETRY_MS);
             uv_timer_start(&sv->retry_timer, s_on_retry, RETRY_MS, 0);
             break;
         }
-        sv->wq_head = it->next;
-        if (!sv->wq_head)
-            sv->wq_tail = NULL;
-        it->next = NULL;
-        *tail = it;
-        tail = &it->next;
+        STAILQ_REMOVE_HEAD(&sv->wq, link);
+        STAILQ_INSERT_TAIL(&sv->batch, it, link);
         n++;
     }
-    if (!head)
+    if (STAILQ_EMPTY(&sv->batch))
         return;
-    sv->batch = head;
     sv->writing = true;
     sv->work.data = sv;
     uv_queue_work(&sv->loop, &sv->work, s_writer_work, s_writer_after);
@@ -391,12 +377,10 @@ static void s_pump(struct service *sv)
             s_start(sv, w, pl_spool_orig_name(w));
             continue;
         }
-        struct name_node *n = sv->pending_head;
+        struct name_node *n = STAILQ_FIRST(&sv->pending);
         if (!n)
             break;
-        sv->pending_head = n->next;
-        if (!sv->pending_head)
-            sv->pending_tail = NULL;
+        STAILQ_REMOVE_HEAD(&sv->pending, link);
         sv->npending--;
         pl_nameset_remove(&sv->pending_set, n->name);
         char work_name[NAME_MAX + 1];
@@ -427,12 +411,7 @@ static void s_on_name(struct pl_watch *w, const char *name)
         return;
     }
     memcpy(node->name, name, n + 1);
-    node->next = NULL;
-    if (sv->pending_tail)
-        sv->pending_tail->next = node;
-    else
-        sv->pending_head = node;
-    sv->pending_tail = node;
+    STAILQ_INSERT_TAIL(&sv->pending, node, link);
     sv->npending++;
     if (sv->npending >= (size_t)sv->cfg->max_queued)
         pl_watch_pause(w); /* the rest stay in the inbox; a scan finds them on resume */
@@ -503,8 +482,8 @@ static void s_maybe_finish_stop(struct service *sv)
         return;
     /* Articles waiting for the writer are finished before we go, unless a
      * write keeps failing (then they stay in the spool). */
-    if (sv->in_flight == 0 ||
-        (!sv->broker.in_flight && sv->wq_head && uv_is_active((uv_handle_t *)&sv->retry_timer)))
+    if (sv->in_flight == 0 || (!sv->broker.in_flight && !STAILQ_EMPTY(&sv->wq) &&
+                               uv_is_active((uv_handle_t *)&sv->retry_timer)))
         s_close_all(sv);
 }
 
@@ -536,12 +515,11 @@ static void s_on_signal(uv_signal_t *s, int signum)
         pl_watch_close(&sv->watch, s_on_watch_closed);
     }
     /* Names queued but not claimed are still in the inbox: nothing to do. */
-    while (sv->pending_head) {
-        struct name_node *n = sv->pending_head;
-        sv->pending_head = n->next;
+    struct name_node *n;
+    while ((n = STAILQ_FIRST(&sv->pending))) {
+        STAILQ_REMOVE_HEAD(&sv->pending, link);
         free(n);
     }
-    sv->pending_tail = NULL;
     sv->npending = 0;
     uv_timer_start(&sv->stop_timer, s_on_stop_timer, (uint64_t)sv->cfg->shutdown_timeout_ms, 0);
     s_maybe_finish_stop(sv);
@@ -678,6 +656,9 @@ int pl_service_run(const struct pl_config *cfg)
     if (!sv)
         return 1;
     sv->cfg = cfg;
+    STAILQ_INIT(&sv->pending);
+    STAILQ_INIT(&sv->wq);
+    STAILQ_INIT(&sv->batch);
     uv_loop_init(&sv->loop);
     /* A signal kills nothing mid-write: they arrive through the loop. */
     signal(SIGPIPE, SIG_IGN);
@@ -787,9 +768,9 @@ out_loop:
     for (size_t i = 0; i < sv->nrecovered; i++)
         free(sv->recovered[i]);
     free(sv->recovered);
-    while (sv->wq_head) {
-        struct item *it = sv->wq_head;
-        sv->wq_head = it->next;
+    struct item *it;
+    while ((it = STAILQ_FIRST(&sv->wq))) {
+        STAILQ_REMOVE_HEAD(&sv->wq, link);
         s_item_free(it);
     }
     uv_loop_close(&sv->loop);
