@@ -356,6 +356,7 @@ int pl_broker_start(struct pl_broker *b, uv_loop_t *loop, void *zctx, const stru
     b->on_done = on_done;
     b->on_failed = on_failed;
     b->dead_after_ms = cfg->worker_dead_after_ms;
+    int rc;
     for (size_t i = 0; i < cfg->nstages; i++) {
         struct pl_stage_rt *s = &b->stages[i];
         s->b = b;
@@ -368,18 +369,19 @@ int pl_broker_start(struct pl_broker *b, uv_loop_t *loop, void *zctx, const stru
         s->router = zmq_socket(zctx, ZMQ_ROUTER);
         int one = 1, zero = 0;
         if (!s->router) {
+            rc = -zmq_errno();
             snprintf(err, errlen, "stage %s: cannot create a ROUTER socket: %s", s->name,
-                     zmq_strerror(zmq_errno()));
+                     zmq_strerror(-rc));
             goto fail;
         }
         b->nstages++;
         zmq_setsockopt(s->router, ZMQ_LINGER, &zero, sizeof(zero));
         zmq_setsockopt(s->router, ZMQ_ROUTER_MANDATORY, &one, sizeof(one));
 
-        int brc = pl_zsock_bind(s->router, s->endpoint, cfg->curve_secret);
-        if (brc != 0) {
+        rc = pl_zsock_bind(s->router, s->endpoint, cfg->curve_secret);
+        if (rc != 0) {
             snprintf(err, errlen, "stage %s: cannot bind %s: %s", s->name, s->endpoint,
-                     zmq_strerror(-brc));
+                     zmq_strerror(-rc));
             goto fail;
         }
         int fd;
@@ -416,7 +418,7 @@ fail:
         s->router = NULL;
     }
     b->open_handles = 0;
-    return -1;
+    return rc;
 }
 
 void pl_broker_submit(struct pl_broker *b, struct pl_article *a)

@@ -88,7 +88,9 @@ struct pl_broker {
     int dead_after_ms;      /* a heartbeating worker silent this long is dead */
 };
 
-/* Binds every stage's ROUTER. Returns 0, or -1 with err naming the endpoint. */
+/* Binds every stage's ROUTER; b borrows cfg (stage names and endpoints),
+ * which must outlive it. Returns 0, or -errno (libzmq's) with err naming the
+ * stage and endpoint; nothing is left open then. */
 int pl_broker_start(struct pl_broker *b, uv_loop_t *loop, void *zctx, const struct pl_config *cfg,
                     pl_broker_cb on_done, pl_broker_cb on_failed, char *err, size_t errlen);
 

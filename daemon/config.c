@@ -14,6 +14,8 @@
 
 #define PL_CONFIG_MAX_BYTES (1024 * 1024)
 
+/* Writes the message for an invalid configuration into err. Returns
+ * PL_ECONFIG. */
 static int s_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int s_err(char *err, size_t errlen, const char *fmt, ...)
@@ -22,7 +24,13 @@ static int s_err(char *err, size_t errlen, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
-    return -1;
+    return PL_ECONFIG;
+}
+
+static int s_oom(char *err, size_t errlen)
+{
+    snprintf(err, errlen, "out of memory");
+    return -ENOMEM;
 }
 
 /* Checks that every key of `user` exists in `def`, recursively for objects;
@@ -41,8 +49,9 @@ static int s_check_keys(const cJSON *user, const cJSON *def, const char *path, c
         if (cJSON_IsObject(d) && strcmp(it->string, "options") != 0) {
             if (!cJSON_IsObject(it))
                 return s_err(err, errlen, "%s: \"%s\" must be an object", origin, sub);
-            if (s_check_keys(it, d, sub, origin, err, errlen) != 0)
-                return -1;
+            int rc = s_check_keys(it, d, sub, origin, err, errlen);
+            if (rc != 0)
+                return rc;
         }
         if (cJSON_IsArray(d) && strcmp(it->string, "stages") == 0) {
             if (!cJSON_IsArray(it))
@@ -56,15 +65,17 @@ static int s_check_keys(const cJSON *user, const cJSON *def, const char *path, c
                 snprintf(sp, sizeof(sp), "%s[%d]", sub, i++);
                 if (!cJSON_IsObject(st))
                     return s_err(err, errlen, "%s: \"%s\" must be an object", origin, sp);
-                if (s_check_keys(st, proto, sp, origin, err, errlen) != 0)
-                    return -1;
+                int rc = s_check_keys(st, proto, sp, origin, err, errlen);
+                if (rc != 0)
+                    return rc;
             }
         }
     }
     return 0;
 }
 
-/* Lays `user` over `def` (objects merge, everything else replaces). */
+/* Lays `user` over `def` (objects merge, everything else replaces).
+ * Returns 0 or -ENOMEM. */
 static int s_merge(cJSON *def, const cJSON *user)
 {
     const cJSON *it;
@@ -73,17 +84,17 @@ static int s_merge(cJSON *def, const cJSON *user)
         cJSON *d = cJSON_GetObjectItemCaseSensitive(def, it->string);
         if (d && cJSON_IsObject(d) && cJSON_IsObject(it) && strcmp(it->string, "options") != 0) {
             if (s_merge(d, it) != 0)
-                return -1;
+                return -ENOMEM;
             continue;
         }
         cJSON *copy = cJSON_Duplicate(it, 1);
         if (!copy)
-            return -1;
+            return -ENOMEM;
         if (d)
             cJSON_ReplaceItemInObjectCaseSensitive(def, it->string, copy);
         else if (!cJSON_AddItemToObject(def, it->string, copy)) {
             cJSON_Delete(copy);
-            return -1;
+            return -ENOMEM;
         }
     }
     return 0;
@@ -93,25 +104,23 @@ struct reader {
     const char *origin;
     char *err;
     size_t errlen;
-    int failed;
+    int rc; /* 0, or the first failure: PL_ECONFIG or -ENOMEM (err says which key) */
 };
 
 static char *s_str(struct reader *r, const cJSON *obj, const char *key, const char *path,
                    bool allow_empty)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (r->failed)
+    if (r->rc)
         return NULL;
     if (!cJSON_IsString(v) || (!allow_empty && !*v->valuestring)) {
-        r->failed = 1;
-        s_err(r->err, r->errlen, "%s: \"%s\" must be a %sstring", r->origin, path,
-              allow_empty ? "" : "non-empty ");
+        r->rc = s_err(r->err, r->errlen, "%s: \"%s\" must be a %sstring", r->origin, path,
+                      allow_empty ? "" : "non-empty ");
         return NULL;
     }
     char *s = strdup(v->valuestring);
     if (!s) {
-        r->failed = 1;
-        s_err(r->err, r->errlen, "out of memory");
+        r->rc = s_oom(r->err, r->errlen);
     }
     return s;
 }
@@ -120,14 +129,13 @@ static long long s_int(struct reader *r, const cJSON *obj, const char *key, cons
                        long long lo, long long hi)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (r->failed)
+    if (r->rc)
         return lo;
     /* Range first: casting an out-of-range double to an integer is undefined. */
     if (!cJSON_IsNumber(v) || !(v->valuedouble >= (double)lo && v->valuedouble <= (double)hi) ||
         v->valuedouble != (double)(long long)v->valuedouble) {
-        r->failed = 1;
-        s_err(r->err, r->errlen, "%s: \"%s\" must be an integer from %lld to %lld", r->origin, path,
-              lo, hi);
+        r->rc = s_err(r->err, r->errlen, "%s: \"%s\" must be an integer from %lld to %lld",
+                      r->origin, path, lo, hi);
         return lo;
     }
     return (long long)v->valuedouble;
@@ -136,11 +144,10 @@ static long long s_int(struct reader *r, const cJSON *obj, const char *key, cons
 static bool s_bool(struct reader *r, const cJSON *obj, const char *key, const char *path)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (r->failed)
+    if (r->rc)
         return false;
     if (!cJSON_IsBool(v)) {
-        r->failed = 1;
-        s_err(r->err, r->errlen, "%s: \"%s\" must be true or false", r->origin, path);
+        r->rc = s_err(r->err, r->errlen, "%s: \"%s\" must be true or false", r->origin, path);
         return false;
     }
     return cJSON_IsTrue(v);
@@ -148,13 +155,13 @@ static bool s_bool(struct reader *r, const cJSON *obj, const char *key, const ch
 
 static int s_check_endpoint(struct reader *r, const char *ep, const char *path)
 {
-    if (r->failed)
-        return -1;
+    if (r->rc)
+        return r->rc;
     if (strncmp(ep, "inproc://", 9) && strncmp(ep, "ipc://", 6) && strncmp(ep, "tcp://", 6)) {
-        r->failed = 1;
-        return s_err(r->err, r->errlen,
-                     "%s: \"%s\" must be an inproc://, ipc:// or tcp:// endpoint, not \"%s\"",
-                     r->origin, path, ep);
+        return r->rc =
+                   s_err(r->err, r->errlen,
+                         "%s: \"%s\" must be an inproc://, ipc:// or tcp:// endpoint, not \"%s\"",
+                         r->origin, path, ep);
     }
     return 0;
 }
@@ -191,7 +198,7 @@ static int s_build(const cJSON *j, const char *origin, const char *exe_dir, stru
     struct reader r = { .origin = origin, .err = err, .errlen = errlen };
     struct pl_config *c = calloc(1, sizeof(*c));
     if (!c)
-        return s_err(err, errlen, "out of memory");
+        return s_oom(err, errlen);
     c->inbox = s_str(&r, j, "inbox", "inbox", false);
     c->outbox = s_str(&r, j, "outbox", "outbox", false);
     c->spool = s_str(&r, j, "spool", "spool", false);
@@ -199,9 +206,8 @@ static int s_build(const cJSON *j, const char *origin, const char *exe_dir, stru
     c->failed = s_str(&r, j, "failed", "failed", false);
     char *onsucc = s_str(&r, j, "on_success", "on_success", false);
     if (onsucc && strcmp(onsucc, "move") && strcmp(onsucc, "delete")) {
-        r.failed = 1;
-        s_err(err, errlen, "%s: \"on_success\" must be \"move\" or \"delete\", not \"%s\"", origin,
-              onsucc);
+        r.rc = s_err(err, errlen, "%s: \"on_success\" must be \"move\" or \"delete\", not \"%s\"",
+                     origin, onsucc);
     }
     c->delete_on_success = onsucc && strcmp(onsucc, "delete") == 0;
     free(onsucc);
@@ -209,8 +215,7 @@ static int s_build(const cJSON *j, const char *origin, const char *exe_dir, stru
     if (lvl) {
         c->log_level = pl_log_level_parse(lvl);
         if (c->log_level < 0) {
-            r.failed = 1;
-            s_err(
+            r.rc = s_err(
                 err, errlen,
                 "%s: \"log_level\" must be \"error\", \"warn\", \"info\" or \"debug\", not \"%s\"",
                 origin, lvl);
@@ -225,32 +230,30 @@ static int s_build(const cJSON *j, const char *origin, const char *exe_dir, stru
         if (c->plugin_dir) {
             snprintf(c->plugin_dir, n, "%s/../lib/pressline", exe_dir);
         } else {
-            r.failed = 1;
-            s_err(err, errlen, "out of memory");
+            r.rc = s_oom(err, errlen);
         }
     }
     const cJSON *pub = cJSON_GetObjectItemCaseSensitive(j, "publish");
     c->pub_endpoint = s_str(&r, pub, "endpoint", "publish.endpoint", false);
     if (c->pub_endpoint && !strncmp(c->pub_endpoint, "inproc://", 9)) {
-        r.failed = 1;
-        s_err(err, errlen,
-              "%s: \"publish.endpoint\" must be ipc:// or tcp:// (subscribers run "
-              "in other processes)",
-              origin);
+        r.rc = s_err(err, errlen,
+                     "%s: \"publish.endpoint\" must be ipc:// or tcp:// (subscribers run "
+                     "in other processes)",
+                     origin);
     }
     if (c->pub_endpoint)
         s_check_endpoint(&r, c->pub_endpoint, "publish.endpoint");
     c->replay_endpoint = s_str(&r, pub, "replay_endpoint", "publish.replay_endpoint", true);
     if (c->replay_endpoint && *c->replay_endpoint) {
         if (!strncmp(c->replay_endpoint, "inproc://", 9)) {
-            r.failed = 1;
-            s_err(err, errlen, "%s: \"publish.replay_endpoint\" must be ipc:// or tcp://", origin);
+            r.rc = s_err(err, errlen, "%s: \"publish.replay_endpoint\" must be ipc:// or tcp://",
+                         origin);
         }
         s_check_endpoint(&r, c->replay_endpoint, "publish.replay_endpoint");
-        if (!r.failed && c->pub_endpoint && !strcmp(c->pub_endpoint, c->replay_endpoint)) {
-            r.failed = 1;
-            s_err(err, errlen,
-                  "%s: \"publish.replay_endpoint\" must differ from \"publish.endpoint\"", origin);
+        if (!r.rc && c->pub_endpoint && !strcmp(c->pub_endpoint, c->replay_endpoint)) {
+            r.rc = s_err(err, errlen,
+                         "%s: \"publish.replay_endpoint\" must differ from \"publish.endpoint\"",
+                         origin);
         }
     }
     c->pub_hwm = (int)s_int(&r, pub, "hwm", "publish.hwm", 1, 10000000);
@@ -267,12 +270,16 @@ static int s_build(const cJSON *j, const char *origin, const char *exe_dir, stru
     c->follow_symlinks = s_bool(&r, w, "follow_symlinks", "watch.follow_symlinks");
     const cJSON *sec = cJSON_GetObjectItemCaseSensitive(j, "security");
     char *keyfile = s_str(&r, sec, "curve_secret_key_file", "security.curve_secret_key_file", true);
-    if (keyfile && *keyfile && !r.failed) {
+    if (keyfile && *keyfile && !r.rc) {
         char kerr[512];
-        if (pl_curve_read_key(keyfile, c->curve_secret, kerr, sizeof(kerr)) != 0 ||
-            pl_curve_public_of(c->curve_secret, c->curve_public) != 0) {
-            r.failed = 1;
+        int krc = pl_curve_read_key(keyfile, c->curve_secret, kerr, sizeof(kerr));
+        if (krc == 0 && (krc = pl_curve_public_of(c->curve_secret, c->curve_public)) != 0)
+            pl_strerror(krc, kerr, sizeof(kerr));
+        if (krc != 0) {
+            /* The key file's own code: -errno when unreadable, PL_EINPUT
+             * when it holds no key. */
             s_err(err, errlen, "%s: security.curve_secret_key_file: %s", origin, kerr);
+            r.rc = krc;
         }
     }
     free(keyfile);
@@ -281,35 +288,31 @@ static int s_build(const cJSON *j, const char *origin, const char *exe_dir, stru
     c->worker_heartbeat_ms = (int)s_int(&r, wk, "heartbeat_ms", "workers.heartbeat_ms", 10, 60000);
     c->worker_dead_after_ms =
         (int)s_int(&r, wk, "dead_after_ms", "workers.dead_after_ms", 20, 600000);
-    if (!r.failed && c->worker_dead_after_ms <= 2 * c->worker_heartbeat_ms) {
-        r.failed = 1;
-        s_err(err, errlen,
-              "%s: \"workers.dead_after_ms\" (%d) must be more than twice "
-              "\"workers.heartbeat_ms\" (%d)",
-              origin, c->worker_dead_after_ms, c->worker_heartbeat_ms);
+    if (!r.rc && c->worker_dead_after_ms <= 2 * c->worker_heartbeat_ms) {
+        r.rc = s_err(err, errlen,
+                     "%s: \"workers.dead_after_ms\" (%d) must be more than twice "
+                     "\"workers.heartbeat_ms\" (%d)",
+                     origin, c->worker_dead_after_ms, c->worker_heartbeat_ms);
     }
     c->shutdown_timeout_ms =
         (int)s_int(&r, j, "shutdown_timeout_ms", "shutdown_timeout_ms", 0, 3600000);
 
     const cJSON *stages = cJSON_GetObjectItemCaseSensitive(j, "stages");
     int n = cJSON_GetArraySize(stages);
-    if (!r.failed && n == 0) {
-        r.failed = 1;
-        s_err(err, errlen, "%s: \"stages\" must list at least one stage", origin);
+    if (!r.rc && n == 0) {
+        r.rc = s_err(err, errlen, "%s: \"stages\" must list at least one stage", origin);
     }
-    if (!r.failed && n > PL_MAX_STAGES) {
-        r.failed = 1;
-        s_err(err, errlen, "%s: \"stages\" lists %d stages; at most %d are supported", origin, n,
-              PL_MAX_STAGES);
+    if (!r.rc && n > PL_MAX_STAGES) {
+        r.rc = s_err(err, errlen, "%s: \"stages\" lists %d stages; at most %d are supported",
+                     origin, n, PL_MAX_STAGES);
     }
-    if (!r.failed) {
+    if (!r.rc) {
         c->stages = calloc((size_t)n, sizeof(*c->stages));
         if (!c->stages) {
-            r.failed = 1;
-            s_err(err, errlen, "out of memory");
+            r.rc = s_oom(err, errlen);
         }
     }
-    for (int i = 0; !r.failed && i < n; i++) {
+    for (int i = 0; !r.rc && i < n; i++) {
         const cJSON *s = cJSON_GetArrayItem(stages, i);
         struct pl_stage_cfg *sc = &c->stages[i];
         c->nstages++;
@@ -329,9 +332,8 @@ static int s_build(const cJSON *j, const char *origin, const char *exe_dir, stru
             if (sc->endpoint)
                 snprintf(sc->endpoint, len, "inproc://pressline-%s", sc->name);
         }
-        if (!r.failed && (!sc->plugin || !sc->endpoint)) {
-            r.failed = 1;
-            s_err(err, errlen, "out of memory");
+        if (!r.rc && (!sc->plugin || !sc->endpoint)) {
+            r.rc = s_oom(err, errlen);
         }
         if (sc->endpoint)
             s_check_endpoint(&r, sc->endpoint, p);
@@ -356,55 +358,49 @@ static int s_build(const cJSON *j, const char *origin, const char *exe_dir, stru
             else if (sp && !strcmp(sp, "none"))
                 sc->spawn = PL_SPAWN_NONE;
             else if (sp && strcmp(sp, "thread")) {
-                r.failed = 1;
-                s_err(err, errlen,
-                      "%s: \"%s\" must be \"thread\", \"process\" or \"none\", "
-                      "not \"%s\"",
-                      origin, p, sp);
+                r.rc = s_err(err, errlen,
+                             "%s: \"%s\" must be \"thread\", \"process\" or \"none\", "
+                             "not \"%s\"",
+                             origin, p, sp);
             }
             free(sp);
         }
-        if (!r.failed && sc->spawn != PL_SPAWN_THREAD && sc->endpoint &&
+        if (!r.rc && sc->spawn != PL_SPAWN_THREAD && sc->endpoint &&
             !strncmp(sc->endpoint, "inproc://", 9)) {
-            r.failed = 1;
-            s_err(err, errlen,
-                  "%s: stage \"%s\" has spawn \"%s\" but an inproc:// endpoint; "
-                  "workers in other processes need ipc:// or tcp://",
-                  origin, sc->name ? sc->name : "?",
-                  sc->spawn == PL_SPAWN_PROCESS ? "process" : "none");
+            r.rc = s_err(err, errlen,
+                         "%s: stage \"%s\" has spawn \"%s\" but an inproc:// endpoint; "
+                         "workers in other processes need ipc:// or tcp://",
+                         origin, sc->name ? sc->name : "?",
+                         sc->spawn == PL_SPAWN_PROCESS ? "process" : "none");
         }
         const cJSON *opt = cJSON_GetObjectItemCaseSensitive(s, "options");
-        if (!r.failed && opt && !cJSON_IsObject(opt)) {
-            r.failed = 1;
-            s_err(err, errlen, "%s: \"stages[%d].options\" must be an object", origin, i);
+        if (!r.rc && opt && !cJSON_IsObject(opt)) {
+            r.rc = s_err(err, errlen, "%s: \"stages[%d].options\" must be an object", origin, i);
         }
-        if (!r.failed) {
+        if (!r.rc) {
             sc->options_json = opt ? cJSON_PrintUnformatted(opt) : strdup("{}");
             if (!sc->options_json) {
-                r.failed = 1;
-                s_err(err, errlen, "out of memory");
+                r.rc = s_oom(err, errlen);
             }
         }
-        if (!r.failed) {
+        if (!r.rc) {
             for (int k = 0; k < i; k++) {
                 if (strcmp(c->stages[k].name, sc->name) == 0) {
-                    r.failed = 1;
-                    s_err(err, errlen, "%s: stage name \"%s\" is used twice", origin, sc->name);
+                    r.rc =
+                        s_err(err, errlen, "%s: stage name \"%s\" is used twice", origin, sc->name);
                 } else if (strcmp(c->stages[k].endpoint, sc->endpoint) == 0) {
-                    r.failed = 1;
-                    s_err(err, errlen, "%s: stages \"%s\" and \"%s\" share the endpoint %s", origin,
-                          c->stages[k].name, sc->name, sc->endpoint);
+                    r.rc = s_err(err, errlen, "%s: stages \"%s\" and \"%s\" share the endpoint %s",
+                                 origin, c->stages[k].name, sc->name, sc->endpoint);
                 }
             }
         }
-        if (!r.failed) {
+        if (!r.rc) {
             /* A bare name is looked up in plugin_dir; anything with a slash
              * is a path. */
             size_t len = strlen(c->plugin_dir) + strlen(sc->plugin) + 8;
             sc->plugin_path = malloc(len);
             if (!sc->plugin_path) {
-                r.failed = 1;
-                s_err(err, errlen, "out of memory");
+                r.rc = s_oom(err, errlen);
             } else if (strchr(sc->plugin, '/')) {
                 snprintf(sc->plugin_path, len, "%s", sc->plugin);
             } else {
@@ -412,9 +408,9 @@ static int s_build(const cJSON *j, const char *origin, const char *exe_dir, stru
             }
         }
     }
-    if (r.failed) {
+    if (r.rc) {
         pl_config_free(&c);
-        return -1;
+        return r.rc;
     }
     *out = c;
     return 0;
@@ -426,7 +422,7 @@ int pl_config_load_text(const char *json, const char *origin, const char *exe_di
     cJSON *def = cJSON_Parse(pl_default_config_json);
     if (!def)
         return s_err(err, errlen, "the built-in default configuration does not parse");
-    int rc = -1;
+    int rc = PL_ECONFIG;
     cJSON *user = NULL;
     if (json) {
         user = cJSON_Parse(json);
@@ -442,10 +438,10 @@ int pl_config_load_text(const char *json, const char *origin, const char *exe_di
             s_err(err, errlen, "%s: the configuration must be a JSON object", origin);
             goto out;
         }
-        if (s_check_keys(user, def, "", origin, err, errlen) != 0)
+        if ((rc = s_check_keys(user, def, "", origin, err, errlen)) != 0)
             goto out;
-        if (s_merge(def, user) != 0) {
-            s_err(err, errlen, "out of memory");
+        if ((rc = s_merge(def, user)) != 0) {
+            s_oom(err, errlen);
             goto out;
         }
     }
@@ -474,20 +470,23 @@ int pl_config_load(const char *path, const char *exe_dir, struct pl_config **out
                                    errlen);
     FILE *f = fopen(path, "rb");
     if (!f) {
+        int e = errno;
         char eb[128];
-        return s_err(err, errlen, "cannot open configuration %s: %s", path,
-                     pl_strerror(errno, eb, sizeof(eb)));
+        s_err(err, errlen, "cannot open configuration %s: %s", path,
+              pl_strerror(e, eb, sizeof(eb)));
+        return -e;
     }
     char *buf = malloc(PL_CONFIG_MAX_BYTES + 1);
     size_t n = buf ? fread(buf, 1, PL_CONFIG_MAX_BYTES + 1, f) : 0;
     int rerr = ferror(f);
     fclose(f);
     if (!buf)
-        return s_err(err, errlen, "out of memory");
+        return s_oom(err, errlen);
     if (rerr || n > PL_CONFIG_MAX_BYTES) {
         free(buf);
-        return s_err(err, errlen, "cannot read configuration %s: %s", path,
-                     rerr ? "read error" : "larger than 1 MiB");
+        s_err(err, errlen, "cannot read configuration %s: %s", path,
+              rerr ? "read error" : "larger than 1 MiB");
+        return rerr ? -EIO : -EFBIG;
     }
     buf[n] = '\0';
     int rc = pl_config_load_text(buf, path, exe_dir, out, err, errlen);

@@ -60,14 +60,19 @@ extern const char pl_default_config_json[];
  * when path is not NULL. `exe_dir` locates plugins when plugin_dir is "";
  * NULL means the folder of the running executable.
  * On success returns 0 and *out (caller frees with pl_config_free). On
- * failure returns -1 with a message in err naming the file and key. */
+ * failure returns a negative code with a message in err naming the file and
+ * key: PL_ECONFIG for an invalid configuration, -errno for a file that
+ * cannot be read (the configuration or the CURVE key file; -EFBIG: over
+ * 1 MiB), PL_EINPUT for a key file without a key, -ENOMEM. */
 int pl_config_load(const char *path, const char *exe_dir, struct pl_config **out, char *err,
                    size_t errlen);
 
-/* Same, from JSON text (for tests); `origin` names it in messages. */
+/* Same, from JSON text (for tests); `origin` names it in messages. Same
+ * returns. */
 int pl_config_load_text(const char *json, const char *origin, const char *exe_dir,
                         struct pl_config **out, char *err, size_t errlen);
 
+/* Frees *cfg and sets it to NULL; NULL is allowed. */
 void pl_config_free(struct pl_config **cfg);
 
 /* The configuration for a one-shot command (`pressline process`, `pressline

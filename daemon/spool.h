@@ -28,8 +28,10 @@ struct pl_spool {
 
 #define PL_KEY_LEN 19 /* a claim key: 18 hex digits and "_" */
 
-/* Creates the folders when missing and opens them. Returns 0, or -1 with err
- * naming the folder. */
+/* Creates the folders when missing and opens them; sp borrows cfg's folder
+ * names, so cfg must outlive it. Returns 0, or with err naming the folder
+ * -errno, or -EXDEV when the inbox and the spool are on different file
+ * systems; nothing is left open then. */
 int pl_spool_open(struct pl_spool *sp, const struct pl_config *cfg, char *err, size_t errlen);
 void pl_spool_close(struct pl_spool *sp);
 
