@@ -192,37 +192,35 @@ void pl_config_free(struct pl_config **pcfg)
     *pcfg = NULL;
 }
 
-static int s_build(const cJSON *j, const char *origin, const char *exe_dir, struct pl_config **out,
-                   char *err, size_t errlen)
+/* The folders, what happens to a source after success, the log level and
+ * the plugin folder ("" means next to the executable in exe_dir). */
+static void s_read_paths(struct reader *r, const cJSON *j, const char *exe_dir, struct pl_config *c)
 {
-    struct reader r = { .origin = origin, .err = err, .errlen = errlen };
-    struct pl_config *c = calloc(1, sizeof(*c));
-    if (!c)
-        return s_oom(err, errlen);
-    c->inbox = s_str(&r, j, "inbox", "inbox", false);
-    c->outbox = s_str(&r, j, "outbox", "outbox", false);
-    c->spool = s_str(&r, j, "spool", "spool", false);
-    c->done = s_str(&r, j, "done", "done", false);
-    c->failed = s_str(&r, j, "failed", "failed", false);
-    char *onsucc = s_str(&r, j, "on_success", "on_success", false);
+    c->inbox = s_str(r, j, "inbox", "inbox", false);
+    c->outbox = s_str(r, j, "outbox", "outbox", false);
+    c->spool = s_str(r, j, "spool", "spool", false);
+    c->done = s_str(r, j, "done", "done", false);
+    c->failed = s_str(r, j, "failed", "failed", false);
+    char *onsucc = s_str(r, j, "on_success", "on_success", false);
     if (onsucc && strcmp(onsucc, "move") && strcmp(onsucc, "delete")) {
-        r.rc = s_err(err, errlen, "%s: \"on_success\" must be \"move\" or \"delete\", not \"%s\"",
-                     origin, onsucc);
+        r->rc = s_err(r->err, r->errlen,
+                      "%s: \"on_success\" must be \"move\" or \"delete\", not \"%s\"", r->origin,
+                      onsucc);
     }
     c->delete_on_success = onsucc && strcmp(onsucc, "delete") == 0;
     free(onsucc);
-    char *lvl = s_str(&r, j, "log_level", "log_level", false);
+    char *lvl = s_str(r, j, "log_level", "log_level", false);
     if (lvl) {
         c->log_level = pl_log_level_parse(lvl);
         if (c->log_level < 0) {
-            r.rc = s_err(
-                err, errlen,
+            r->rc = s_err(
+                r->err, r->errlen,
                 "%s: \"log_level\" must be \"error\", \"warn\", \"info\" or \"debug\", not \"%s\"",
-                origin, lvl);
+                r->origin, lvl);
         }
     }
     free(lvl);
-    c->plugin_dir = s_str(&r, j, "plugin_dir", "plugin_dir", true);
+    c->plugin_dir = s_str(r, j, "plugin_dir", "plugin_dir", true);
     if (c->plugin_dir && !*c->plugin_dir) {
         free(c->plugin_dir);
         size_t n = strlen(exe_dir) + 32;
@@ -230,47 +228,64 @@ static int s_build(const cJSON *j, const char *origin, const char *exe_dir, stru
         if (c->plugin_dir) {
             snprintf(c->plugin_dir, n, "%s/../lib/pressline", exe_dir);
         } else {
-            r.rc = s_oom(err, errlen);
+            r->rc = s_oom(r->err, r->errlen);
         }
     }
+}
+
+/* "publish": the PUB endpoint, the replay endpoint, the HWM and the status
+ * interval. */
+static void s_read_publish(struct reader *r, const cJSON *j, struct pl_config *c)
+{
     const cJSON *pub = cJSON_GetObjectItemCaseSensitive(j, "publish");
-    c->pub_endpoint = s_str(&r, pub, "endpoint", "publish.endpoint", false);
+    c->pub_endpoint = s_str(r, pub, "endpoint", "publish.endpoint", false);
     if (c->pub_endpoint && !strncmp(c->pub_endpoint, "inproc://", 9)) {
-        r.rc = s_err(err, errlen,
-                     "%s: \"publish.endpoint\" must be ipc:// or tcp:// (subscribers run "
-                     "in other processes)",
-                     origin);
+        r->rc = s_err(r->err, r->errlen,
+                      "%s: \"publish.endpoint\" must be ipc:// or tcp:// (subscribers run "
+                      "in other processes)",
+                      r->origin);
     }
     if (c->pub_endpoint)
-        s_check_endpoint(&r, c->pub_endpoint, "publish.endpoint");
-    c->replay_endpoint = s_str(&r, pub, "replay_endpoint", "publish.replay_endpoint", true);
+        s_check_endpoint(r, c->pub_endpoint, "publish.endpoint");
+    c->replay_endpoint = s_str(r, pub, "replay_endpoint", "publish.replay_endpoint", true);
     if (c->replay_endpoint && *c->replay_endpoint) {
         if (!strncmp(c->replay_endpoint, "inproc://", 9)) {
-            r.rc = s_err(err, errlen, "%s: \"publish.replay_endpoint\" must be ipc:// or tcp://",
-                         origin);
+            r->rc = s_err(r->err, r->errlen,
+                          "%s: \"publish.replay_endpoint\" must be ipc:// or tcp://", r->origin);
         }
-        s_check_endpoint(&r, c->replay_endpoint, "publish.replay_endpoint");
-        if (!r.rc && c->pub_endpoint && !strcmp(c->pub_endpoint, c->replay_endpoint)) {
-            r.rc = s_err(err, errlen,
-                         "%s: \"publish.replay_endpoint\" must differ from \"publish.endpoint\"",
-                         origin);
+        s_check_endpoint(r, c->replay_endpoint, "publish.replay_endpoint");
+        if (!r->rc && c->pub_endpoint && !strcmp(c->pub_endpoint, c->replay_endpoint)) {
+            r->rc = s_err(r->err, r->errlen,
+                          "%s: \"publish.replay_endpoint\" must differ from \"publish.endpoint\"",
+                          r->origin);
         }
     }
-    c->pub_hwm = (int)s_int(&r, pub, "hwm", "publish.hwm", 1, 10000000);
+    c->pub_hwm = (int)s_int(r, pub, "hwm", "publish.hwm", 1, 10000000);
     c->status_interval_ms =
-        (int)s_int(&r, pub, "status_interval_ms", "publish.status_interval_ms", 0, 3600000);
+        (int)s_int(r, pub, "status_interval_ms", "publish.status_interval_ms", 0, 3600000);
+}
+
+/* "limits" and "watch". */
+static void s_read_limits(struct reader *r, const cJSON *j, struct pl_config *c)
+{
     const cJSON *lim = cJSON_GetObjectItemCaseSensitive(j, "limits");
-    c->max_bytes = (size_t)s_int(&r, lim, "max_bytes", "limits.max_bytes", 1, 1LL << 31);
-    c->max_in_flight = (int)s_int(&r, lim, "max_in_flight", "limits.max_in_flight", 1, 100000);
-    c->max_queued = (int)s_int(&r, lim, "max_queued", "limits.max_queued", 2, 10000000);
+    c->max_bytes = (size_t)s_int(r, lim, "max_bytes", "limits.max_bytes", 1, 1LL << 31);
+    c->max_in_flight = (int)s_int(r, lim, "max_in_flight", "limits.max_in_flight", 1, 100000);
+    c->max_queued = (int)s_int(r, lim, "max_queued", "limits.max_queued", 2, 10000000);
     const cJSON *w = cJSON_GetObjectItemCaseSensitive(j, "watch");
-    c->settle_ms = (int)s_int(&r, w, "settle_ms", "watch.settle_ms", 0, 600000);
+    c->settle_ms = (int)s_int(r, w, "settle_ms", "watch.settle_ms", 0, 600000);
     c->rescan_interval_ms =
-        (int)s_int(&r, w, "rescan_interval_ms", "watch.rescan_interval_ms", 100, 3600000);
-    c->follow_symlinks = s_bool(&r, w, "follow_symlinks", "watch.follow_symlinks");
+        (int)s_int(r, w, "rescan_interval_ms", "watch.rescan_interval_ms", 100, 3600000);
+    c->follow_symlinks = s_bool(r, w, "follow_symlinks", "watch.follow_symlinks");
+}
+
+/* "security": the CURVE secret key file, read now so a bad key stops the
+ * start with the file's name. */
+static void s_read_security(struct reader *r, const cJSON *j, struct pl_config *c)
+{
     const cJSON *sec = cJSON_GetObjectItemCaseSensitive(j, "security");
-    char *keyfile = s_str(&r, sec, "curve_secret_key_file", "security.curve_secret_key_file", true);
-    if (keyfile && *keyfile && !r.rc) {
+    char *keyfile = s_str(r, sec, "curve_secret_key_file", "security.curve_secret_key_file", true);
+    if (keyfile && *keyfile && !r->rc) {
         char kerr[512];
         int krc = pl_curve_read_key(keyfile, c->curve_secret, kerr, sizeof(kerr));
         if (krc == 0 && (krc = pl_curve_public_of(c->curve_secret, c->curve_public)) != 0)
@@ -278,136 +293,195 @@ static int s_build(const cJSON *j, const char *origin, const char *exe_dir, stru
         if (krc != 0) {
             /* The key file's own code: -errno when unreadable, PL_EINPUT
              * when it holds no key. */
-            s_err(err, errlen, "%s: security.curve_secret_key_file: %s", origin, kerr);
-            r.rc = krc;
+            s_err(r->err, r->errlen, "%s: security.curve_secret_key_file: %s", r->origin, kerr);
+            r->rc = krc;
         }
     }
     free(keyfile);
-    c->durable = s_bool(&r, j, "durable", "durable");
-    const cJSON *wk = cJSON_GetObjectItemCaseSensitive(j, "workers");
-    c->worker_heartbeat_ms = (int)s_int(&r, wk, "heartbeat_ms", "workers.heartbeat_ms", 10, 60000);
-    c->worker_dead_after_ms =
-        (int)s_int(&r, wk, "dead_after_ms", "workers.dead_after_ms", 20, 600000);
-    if (!r.rc && c->worker_dead_after_ms <= 2 * c->worker_heartbeat_ms) {
-        r.rc = s_err(err, errlen,
-                     "%s: \"workers.dead_after_ms\" (%d) must be more than twice "
-                     "\"workers.heartbeat_ms\" (%d)",
-                     origin, c->worker_dead_after_ms, c->worker_heartbeat_ms);
-    }
-    c->shutdown_timeout_ms =
-        (int)s_int(&r, j, "shutdown_timeout_ms", "shutdown_timeout_ms", 0, 3600000);
+}
 
-    const cJSON *stages = cJSON_GetObjectItemCaseSensitive(j, "stages");
-    int n = cJSON_GetArraySize(stages);
-    if (!r.rc && n == 0) {
-        r.rc = s_err(err, errlen, "%s: \"stages\" must list at least one stage", origin);
+/* "workers": the process workers' heartbeat and when silence means dead. */
+static void s_read_workers(struct reader *r, const cJSON *j, struct pl_config *c)
+{
+    const cJSON *wk = cJSON_GetObjectItemCaseSensitive(j, "workers");
+    c->worker_heartbeat_ms = (int)s_int(r, wk, "heartbeat_ms", "workers.heartbeat_ms", 10, 60000);
+    c->worker_dead_after_ms =
+        (int)s_int(r, wk, "dead_after_ms", "workers.dead_after_ms", 20, 600000);
+    if (!r->rc && c->worker_dead_after_ms <= 2 * c->worker_heartbeat_ms) {
+        r->rc = s_err(r->err, r->errlen,
+                      "%s: \"workers.dead_after_ms\" (%d) must be more than twice "
+                      "\"workers.heartbeat_ms\" (%d)",
+                      r->origin, c->worker_dead_after_ms, c->worker_heartbeat_ms);
     }
-    if (!r.rc && n > PL_MAX_STAGES) {
-        r.rc = s_err(err, errlen, "%s: \"stages\" lists %d stages; at most %d are supported",
-                     origin, n, PL_MAX_STAGES);
+}
+
+/* Stage i's own keys, with their defaults. */
+static void s_read_stage_keys(struct reader *r, const cJSON *s, int i, struct pl_stage_cfg *sc)
+{
+    char p[64];
+    snprintf(p, sizeof(p), "stages[%d].name", i);
+    sc->name = s_str(r, s, "name", p, false);
+    snprintf(p, sizeof(p), "stages[%d].plugin", i);
+    sc->plugin = cJSON_GetObjectItemCaseSensitive(s, "plugin")
+                     ? s_str(r, s, "plugin", p, false)
+                     : (sc->name ? strdup(sc->name) : NULL);
+    snprintf(p, sizeof(p), "stages[%d].endpoint", i);
+    if (cJSON_GetObjectItemCaseSensitive(s, "endpoint")) {
+        sc->endpoint = s_str(r, s, "endpoint", p, false);
+    } else if (sc->name) {
+        size_t len = strlen(sc->name) + 32;
+        sc->endpoint = malloc(len);
+        if (sc->endpoint)
+            snprintf(sc->endpoint, len, "inproc://pressline-%s", sc->name);
     }
-    if (!r.rc) {
-        c->stages = calloc((size_t)n, sizeof(*c->stages));
-        if (!c->stages) {
-            r.rc = s_oom(err, errlen);
+    if (!r->rc && (!sc->plugin || !sc->endpoint)) {
+        r->rc = s_oom(r->err, r->errlen);
+    }
+    if (sc->endpoint)
+        s_check_endpoint(r, sc->endpoint, p);
+    snprintf(p, sizeof(p), "stages[%d].workers", i);
+    sc->workers =
+        cJSON_GetObjectItemCaseSensitive(s, "workers") ? (int)s_int(r, s, "workers", p, 1, 256) : 1;
+    snprintf(p, sizeof(p), "stages[%d].timeout_ms", i);
+    sc->timeout_ms = cJSON_GetObjectItemCaseSensitive(s, "timeout_ms")
+                         ? (int)s_int(r, s, "timeout_ms", p, 1, 3600000)
+                         : 10000;
+    snprintf(p, sizeof(p), "stages[%d].max_attempts", i);
+    sc->max_attempts = cJSON_GetObjectItemCaseSensitive(s, "max_attempts")
+                           ? (int)s_int(r, s, "max_attempts", p, 1, 100)
+                           : 3;
+}
+
+/* Stage i's "spawn", and the endpoint it needs. */
+static void s_read_stage_spawn(struct reader *r, const cJSON *s, int i, struct pl_stage_cfg *sc)
+{
+    char p[64];
+    snprintf(p, sizeof(p), "stages[%d].spawn", i);
+    sc->spawn = PL_SPAWN_THREAD;
+    if (cJSON_GetObjectItemCaseSensitive(s, "spawn")) {
+        char *sp = s_str(r, s, "spawn", p, false);
+        if (sp && !strcmp(sp, "process"))
+            sc->spawn = PL_SPAWN_PROCESS;
+        else if (sp && !strcmp(sp, "none"))
+            sc->spawn = PL_SPAWN_NONE;
+        else if (sp && strcmp(sp, "thread")) {
+            r->rc = s_err(r->err, r->errlen,
+                          "%s: \"%s\" must be \"thread\", \"process\" or \"none\", "
+                          "not \"%s\"",
+                          r->origin, p, sp);
+        }
+        free(sp);
+    }
+    if (!r->rc && sc->spawn != PL_SPAWN_THREAD && sc->endpoint &&
+        !strncmp(sc->endpoint, "inproc://", 9)) {
+        r->rc = s_err(r->err, r->errlen,
+                      "%s: stage \"%s\" has spawn \"%s\" but an inproc:// endpoint; "
+                      "workers in other processes need ipc:// or tcp://",
+                      r->origin, sc->name ? sc->name : "?",
+                      sc->spawn == PL_SPAWN_PROCESS ? "process" : "none");
+    }
+}
+
+/* Stage i's "options", kept as JSON text for the plugin's init(). */
+static void s_read_stage_options(struct reader *r, const cJSON *s, int i, struct pl_stage_cfg *sc)
+{
+    const cJSON *opt = cJSON_GetObjectItemCaseSensitive(s, "options");
+    if (!r->rc && opt && !cJSON_IsObject(opt)) {
+        r->rc =
+            s_err(r->err, r->errlen, "%s: \"stages[%d].options\" must be an object", r->origin, i);
+    }
+    if (!r->rc) {
+        sc->options_json = opt ? cJSON_PrintUnformatted(opt) : strdup("{}");
+        if (!sc->options_json) {
+            r->rc = s_oom(r->err, r->errlen);
         }
     }
-    for (int i = 0; !r.rc && i < n; i++) {
+}
+
+/* Stage i against the stages before it: names and endpoints are unique. */
+static void s_check_stage_unique(struct reader *r, const struct pl_config *c, int i)
+{
+    const struct pl_stage_cfg *sc = &c->stages[i];
+    if (r->rc)
+        return;
+    for (int k = 0; k < i; k++) {
+        if (strcmp(c->stages[k].name, sc->name) == 0) {
+            r->rc = s_err(r->err, r->errlen, "%s: stage name \"%s\" is used twice", r->origin,
+                          sc->name);
+        } else if (strcmp(c->stages[k].endpoint, sc->endpoint) == 0) {
+            r->rc = s_err(r->err, r->errlen, "%s: stages \"%s\" and \"%s\" share the endpoint %s",
+                          r->origin, c->stages[k].name, sc->name, sc->endpoint);
+        }
+    }
+}
+
+/* Where stage sc's shared object is. */
+static void s_resolve_plugin(struct reader *r, const struct pl_config *c, struct pl_stage_cfg *sc)
+{
+    if (r->rc)
+        return;
+    /* A bare name is looked up in plugin_dir; anything with a slash
+     * is a path. */
+    size_t len = strlen(c->plugin_dir) + strlen(sc->plugin) + 8;
+    sc->plugin_path = malloc(len);
+    if (!sc->plugin_path) {
+        r->rc = s_oom(r->err, r->errlen);
+    } else if (strchr(sc->plugin, '/')) {
+        snprintf(sc->plugin_path, len, "%s", sc->plugin);
+    } else {
+        snprintf(sc->plugin_path, len, "%s/%s.so", c->plugin_dir, sc->plugin);
+    }
+}
+
+/* "stages": at least one, at most PL_MAX_STAGES, each read in full. */
+static void s_read_stages(struct reader *r, const cJSON *j, struct pl_config *c)
+{
+    const cJSON *stages = cJSON_GetObjectItemCaseSensitive(j, "stages");
+    int n = cJSON_GetArraySize(stages);
+    if (!r->rc && n == 0) {
+        r->rc = s_err(r->err, r->errlen, "%s: \"stages\" must list at least one stage", r->origin);
+    }
+    if (!r->rc && n > PL_MAX_STAGES) {
+        r->rc = s_err(r->err, r->errlen, "%s: \"stages\" lists %d stages; at most %d are supported",
+                      r->origin, n, PL_MAX_STAGES);
+    }
+    if (!r->rc) {
+        c->stages = calloc((size_t)n, sizeof(*c->stages));
+        if (!c->stages) {
+            r->rc = s_oom(r->err, r->errlen);
+        }
+    }
+    for (int i = 0; !r->rc && i < n; i++) {
         const cJSON *s = cJSON_GetArrayItem(stages, i);
         struct pl_stage_cfg *sc = &c->stages[i];
         c->nstages++;
-        char p[64];
-        snprintf(p, sizeof(p), "stages[%d].name", i);
-        sc->name = s_str(&r, s, "name", p, false);
-        snprintf(p, sizeof(p), "stages[%d].plugin", i);
-        sc->plugin = cJSON_GetObjectItemCaseSensitive(s, "plugin")
-                         ? s_str(&r, s, "plugin", p, false)
-                         : (sc->name ? strdup(sc->name) : NULL);
-        snprintf(p, sizeof(p), "stages[%d].endpoint", i);
-        if (cJSON_GetObjectItemCaseSensitive(s, "endpoint")) {
-            sc->endpoint = s_str(&r, s, "endpoint", p, false);
-        } else if (sc->name) {
-            size_t len = strlen(sc->name) + 32;
-            sc->endpoint = malloc(len);
-            if (sc->endpoint)
-                snprintf(sc->endpoint, len, "inproc://pressline-%s", sc->name);
-        }
-        if (!r.rc && (!sc->plugin || !sc->endpoint)) {
-            r.rc = s_oom(err, errlen);
-        }
-        if (sc->endpoint)
-            s_check_endpoint(&r, sc->endpoint, p);
-        snprintf(p, sizeof(p), "stages[%d].workers", i);
-        sc->workers = cJSON_GetObjectItemCaseSensitive(s, "workers")
-                          ? (int)s_int(&r, s, "workers", p, 1, 256)
-                          : 1;
-        snprintf(p, sizeof(p), "stages[%d].timeout_ms", i);
-        sc->timeout_ms = cJSON_GetObjectItemCaseSensitive(s, "timeout_ms")
-                             ? (int)s_int(&r, s, "timeout_ms", p, 1, 3600000)
-                             : 10000;
-        snprintf(p, sizeof(p), "stages[%d].max_attempts", i);
-        sc->max_attempts = cJSON_GetObjectItemCaseSensitive(s, "max_attempts")
-                               ? (int)s_int(&r, s, "max_attempts", p, 1, 100)
-                               : 3;
-        snprintf(p, sizeof(p), "stages[%d].spawn", i);
-        sc->spawn = PL_SPAWN_THREAD;
-        if (cJSON_GetObjectItemCaseSensitive(s, "spawn")) {
-            char *sp = s_str(&r, s, "spawn", p, false);
-            if (sp && !strcmp(sp, "process"))
-                sc->spawn = PL_SPAWN_PROCESS;
-            else if (sp && !strcmp(sp, "none"))
-                sc->spawn = PL_SPAWN_NONE;
-            else if (sp && strcmp(sp, "thread")) {
-                r.rc = s_err(err, errlen,
-                             "%s: \"%s\" must be \"thread\", \"process\" or \"none\", "
-                             "not \"%s\"",
-                             origin, p, sp);
-            }
-            free(sp);
-        }
-        if (!r.rc && sc->spawn != PL_SPAWN_THREAD && sc->endpoint &&
-            !strncmp(sc->endpoint, "inproc://", 9)) {
-            r.rc = s_err(err, errlen,
-                         "%s: stage \"%s\" has spawn \"%s\" but an inproc:// endpoint; "
-                         "workers in other processes need ipc:// or tcp://",
-                         origin, sc->name ? sc->name : "?",
-                         sc->spawn == PL_SPAWN_PROCESS ? "process" : "none");
-        }
-        const cJSON *opt = cJSON_GetObjectItemCaseSensitive(s, "options");
-        if (!r.rc && opt && !cJSON_IsObject(opt)) {
-            r.rc = s_err(err, errlen, "%s: \"stages[%d].options\" must be an object", origin, i);
-        }
-        if (!r.rc) {
-            sc->options_json = opt ? cJSON_PrintUnformatted(opt) : strdup("{}");
-            if (!sc->options_json) {
-                r.rc = s_oom(err, errlen);
-            }
-        }
-        if (!r.rc) {
-            for (int k = 0; k < i; k++) {
-                if (strcmp(c->stages[k].name, sc->name) == 0) {
-                    r.rc =
-                        s_err(err, errlen, "%s: stage name \"%s\" is used twice", origin, sc->name);
-                } else if (strcmp(c->stages[k].endpoint, sc->endpoint) == 0) {
-                    r.rc = s_err(err, errlen, "%s: stages \"%s\" and \"%s\" share the endpoint %s",
-                                 origin, c->stages[k].name, sc->name, sc->endpoint);
-                }
-            }
-        }
-        if (!r.rc) {
-            /* A bare name is looked up in plugin_dir; anything with a slash
-             * is a path. */
-            size_t len = strlen(c->plugin_dir) + strlen(sc->plugin) + 8;
-            sc->plugin_path = malloc(len);
-            if (!sc->plugin_path) {
-                r.rc = s_oom(err, errlen);
-            } else if (strchr(sc->plugin, '/')) {
-                snprintf(sc->plugin_path, len, "%s", sc->plugin);
-            } else {
-                snprintf(sc->plugin_path, len, "%s/%s.so", c->plugin_dir, sc->plugin);
-            }
-        }
+        s_read_stage_keys(r, s, i, sc);
+        s_read_stage_spawn(r, s, i, sc);
+        s_read_stage_options(r, s, i, sc);
+        s_check_stage_unique(r, c, i);
+        s_resolve_plugin(r, c, sc);
     }
+}
+
+/* Reads the merged configuration j into a new pl_config, section by
+ * section; the first error is the one reported, as every reader does
+ * nothing more once r.rc is set. */
+static int s_build(const cJSON *j, const char *origin, const char *exe_dir, struct pl_config **out,
+                   char *err, size_t errlen)
+{
+    struct reader r = { .origin = origin, .err = err, .errlen = errlen };
+    struct pl_config *c = calloc(1, sizeof(*c));
+    if (!c)
+        return s_oom(err, errlen);
+    s_read_paths(&r, j, exe_dir, c);
+    s_read_publish(&r, j, c);
+    s_read_limits(&r, j, c);
+    s_read_security(&r, j, c);
+    c->durable = s_bool(&r, j, "durable", "durable");
+    s_read_workers(&r, j, c);
+    c->shutdown_timeout_ms =
+        (int)s_int(&r, j, "shutdown_timeout_ms", "shutdown_timeout_ms", 0, 3600000);
+    s_read_stages(&r, j, c);
     if (r.rc) {
         pl_config_free(&c);
         return r.rc;
