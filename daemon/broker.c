@@ -194,9 +194,87 @@ static void s_push_idle(struct pl_stage_rt *s, const struct pl_wire_frame *id)
     s->nidle++;
 }
 
-static void s_handle(struct pl_stage_rt *s, struct pl_wire_in *in)
+/* HB: the worker (named by its id) is alive. */
+static void s_on_heartbeat(struct pl_stage_rt *s, const struct pl_wire_msg *m)
+{
+    struct pl_worker_rec *rec = s_worker(s, m->body, m->body_len, true);
+    if (rec) {
+        rec->heartbeats = true;
+        rec->last_hb_ms = uv_now(s->b->loop);
+    }
+}
+
+/* READY from the worker id: it is idle. */
+static void s_on_ready(struct pl_stage_rt *s, const struct pl_wire_frame *id,
+                       const struct pl_wire_msg *m)
+{
+    PL_DEBUG("stage %s: worker ready (%.*s %.*s)", s->name, (int)m->plugin_len, m->plugin,
+             (int)m->version_len, m->version);
+    struct pl_worker_rec *rec = s_worker(s, id->data, id->len, true);
+    if (rec && rec->job) {
+        /* It says it is idle, so it does not have the article we sent
+         * it (lost on the way, or it restarted): send it again. */
+        uint64_t job = rec->job;
+        rec->job = 0;
+        struct pl_article *a = s_find_job(s->b, s->index, job);
+        if (a)
+            s_retry(s->b, a, true);
+    }
+    s_push_idle(s, id);
+    s_pump(s);
+}
+
+/* DONE or FAIL from the worker id: the worker is idle again, and its
+ * article goes to the next stage, to the service as done, or as failed. */
+static void s_on_reply(struct pl_stage_rt *s, const struct pl_wire_frame *id,
+                       const struct pl_wire_msg *m)
 {
     struct pl_broker *b = s->b;
+    struct pl_worker_rec *rec = s_worker(s, id->data, id->len, true);
+    if (rec)
+        rec->job = 0;
+    s_push_idle(s, id);
+    struct pl_article *a = s_find_job(b, s->index, m->job);
+    if (!a) {
+        /* The article timed out meanwhile; the worker is free again. */
+        PL_DEBUG("stage %s: late reply for job %llu ignored", s->name, (unsigned long long)m->job);
+        s_pump(s);
+        return;
+    }
+    struct pl_stage_time *t = &a->times[s->index];
+    t->name = s->name;
+    t->us = m->us;
+    if (m->type == PL_WIRE_FAIL) {
+        s_fail(b, a, "%.*s", (int)m->body_len, m->body);
+        s_pump(s);
+        return;
+    }
+    snprintf(t->plugin, sizeof(t->plugin), "%.*s", (int)m->plugin_len, m->plugin);
+    snprintf(t->version, sizeof(t->version), "%.*s", (int)m->version_len, m->version);
+    char *doc = malloc(m->body_len + 1);
+    if (!doc) {
+        s_fail(b, a, "out of memory taking the result of stage %s", s->name);
+        s_pump(s);
+        return;
+    }
+    memcpy(doc, m->body, m->body_len);
+    doc[m->body_len] = '\0';
+    free(a->doc);
+    a->doc = doc;
+    a->doc_len = m->body_len;
+    if ((size_t)s->index + 1 < b->nstages) {
+        s_enter_stage(b, a, s->index + 1);
+    } else {
+        s_unlink(b, a);
+        b->on_done(b, a);
+    }
+    s_pump(s);
+}
+
+/* One message from a worker: [identity][PL1]...; anything else is
+ * dropped with a warning. */
+static void s_handle(struct pl_stage_rt *s, struct pl_wire_in *in)
+{
     if (in->n < 2 || in->truncated) {
         PL_WARN("stage %s: dropped a malformed message from a worker", s->name);
         return;
@@ -209,72 +287,13 @@ static void s_handle(struct pl_stage_rt *s, struct pl_wire_in *in)
         PL_WARN("stage %s: dropped a message that is not pressline protocol", s->name);
         return;
     }
-    if (m.type == PL_WIRE_HB) {
-        struct pl_worker_rec *rec = s_worker(s, m.body, m.body_len, true);
-        if (rec) {
-            rec->heartbeats = true;
-            rec->last_hb_ms = uv_now(b->loop);
-        }
-        return;
+    switch (m.type) {
+    case PL_WIRE_HB: s_on_heartbeat(s, &m); break;
+    case PL_WIRE_READY: s_on_ready(s, &f[0], &m); break;
+    case PL_WIRE_DONE:
+    case PL_WIRE_FAIL: s_on_reply(s, &f[0], &m); break;
+    default: break; /* JOB goes the other way */
     }
-    if (m.type == PL_WIRE_READY) {
-        PL_DEBUG("stage %s: worker ready (%.*s %.*s)", s->name, (int)m.plugin_len, m.plugin,
-                 (int)m.version_len, m.version);
-        struct pl_worker_rec *rec = s_worker(s, f[0].data, f[0].len, true);
-        if (rec && rec->job) {
-            /* It says it is idle, so it does not have the article we sent
-             * it (lost on the way, or it restarted): send it again. */
-            uint64_t job = rec->job;
-            rec->job = 0;
-            struct pl_article *a = s_find_job(b, s->index, job);
-            if (a)
-                s_retry(b, a, true);
-        }
-        s_push_idle(s, &f[0]);
-        s_pump(s);
-        return;
-    }
-    if (m.type != PL_WIRE_DONE && m.type != PL_WIRE_FAIL)
-        return;
-    struct pl_worker_rec *rec = s_worker(s, f[0].data, f[0].len, true);
-    if (rec)
-        rec->job = 0;
-    s_push_idle(s, &f[0]);
-    struct pl_article *a = s_find_job(b, s->index, m.job);
-    if (!a) {
-        /* The article timed out meanwhile; the worker is free again. */
-        PL_DEBUG("stage %s: late reply for job %llu ignored", s->name, (unsigned long long)m.job);
-        s_pump(s);
-        return;
-    }
-    struct pl_stage_time *t = &a->times[s->index];
-    t->name = s->name;
-    t->us = m.us;
-    if (m.type == PL_WIRE_FAIL) {
-        s_fail(b, a, "%.*s", (int)m.body_len, m.body);
-        s_pump(s);
-        return;
-    }
-    snprintf(t->plugin, sizeof(t->plugin), "%.*s", (int)m.plugin_len, m.plugin);
-    snprintf(t->version, sizeof(t->version), "%.*s", (int)m.version_len, m.version);
-    char *doc = malloc(m.body_len + 1);
-    if (!doc) {
-        s_fail(b, a, "out of memory taking the result of stage %s", s->name);
-        s_pump(s);
-        return;
-    }
-    memcpy(doc, m.body, m.body_len);
-    doc[m.body_len] = '\0';
-    free(a->doc);
-    a->doc = doc;
-    a->doc_len = m.body_len;
-    if ((size_t)s->index + 1 < b->nstages) {
-        s_enter_stage(b, a, s->index + 1);
-    } else {
-        s_unlink(b, a);
-        b->on_done(b, a);
-    }
-    s_pump(s);
 }
 
 static void s_drain(struct pl_stage_rt *s)
