@@ -23,6 +23,9 @@ static void s_host_log(void *ctx, int level, const char *fmt, ...)
     pl_log(level, "[%s] %s", (const char *)ctx, msg);
 }
 
+/* The host's fail. It and check_keys return -1 on failure: that is the
+ * plugin ABI (<pressline/plugin.h>), which plugins built against version 1
+ * rely on, not the daemon's own convention. */
 static int s_host_fail(struct pl_error *err, const char *fmt, ...)
 {
     va_list ap;

@@ -121,10 +121,9 @@ static int s_next_message(void *s, const struct pl_worker_opts *opts,
 
 /* Runs one job's document through the plugin; *us is the time it took. On
  * success returns 0 with *out the plugin's result (give it back with
- * release()); otherwise
- * returns non-zero with perr saying why, the plugin's own failures and a
- * result that is not a JSON object alike: the latter fails here, under the
- * plugin's name, not in the next stage. */
+ * release()); otherwise PL_ESTAGE with perr saying why, for the plugin's
+ * own failures and for a result that is not a JSON object alike: the latter
+ * fails here, under the plugin's name, not in the next stage. */
 static int s_process(struct pl_plugin_instance *inst, const struct pl_wire_msg *job, char **out,
                      size_t *out_len, uint64_t *us, struct pl_error *perr)
 {
@@ -134,12 +133,12 @@ static int s_process(struct pl_plugin_instance *inst, const struct pl_wire_msg *
     char *doc = malloc(job->body_len + 1);
     int prc;
     if (!doc) {
-        prc = -1;
+        prc = PL_ESTAGE;
         snprintf(perr->message, sizeof(perr->message), "out of memory");
     } else {
         memcpy(doc, job->body, job->body_len);
         doc[job->body_len] = '\0';
-        prc = d->process(inst->state, doc, job->body_len, out, out_len, perr);
+        prc = d->process(inst->state, doc, job->body_len, out, out_len, perr) == 0 ? 0 : PL_ESTAGE;
     }
     *us = s_now_us() - t0;
     free(doc);
@@ -150,12 +149,12 @@ static int s_process(struct pl_plugin_instance *inst, const struct pl_wire_msg *
         if (!ok) {
             d->release(inst->state, *out);
             *out = NULL;
-            prc = -1;
+            prc = PL_ESTAGE;
             snprintf(perr->message, sizeof(perr->message),
                      "plugin %s returned a document that is not a JSON object", d->name);
         }
     } else if (prc == 0) {
-        prc = -1;
+        prc = PL_ESTAGE;
         snprintf(perr->message, sizeof(perr->message), "plugin %s returned no document", d->name);
     }
     if (prc != 0 && !perr->message[0])
