@@ -1,10 +1,12 @@
 /* Configuration: defaults, overrides, and errors that name the key. */
 #include "cm.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "config.h"
+#include "error.h"
 
 static struct pl_config *s_load(const char *json, char *err, size_t n)
 {
@@ -79,6 +81,21 @@ static void wrong_types_and_ranges_are_refused(void **st)
     assert_non_null(strstr(err, "not valid JSON"));
 }
 
+static void an_invalid_configuration_is_pl_econfig_and_a_missing_file_its_errno(void **st)
+{
+    (void)st;
+    char err[512];
+    struct pl_config *c = NULL;
+    assert_int_equal(pl_config_load_text("{\"inbox\":5}", "t", "/x", &c, err, sizeof(err)),
+                     PL_ECONFIG);
+    assert_null(c);
+    assert_int_equal(pl_config_load_text("{", "t", "/x", &c, err, sizeof(err)), PL_ECONFIG);
+    assert_int_equal(pl_config_load("/nonexistent/pressline.json", "/x", &c, err, sizeof(err)),
+                     -ENOENT);
+    assert_non_null(strstr(err, "/nonexistent/pressline.json"));
+    assert_null(c);
+}
+
 /* A configuration listing n stages named s0, s1, ... into json. */
 static void s_stages_json(char *json, size_t size, int n)
 {
@@ -126,6 +143,7 @@ int main(void)
         cmocka_unit_test(a_file_overrides_only_what_it_names),
         cmocka_unit_test(unknown_keys_are_errors_that_name_the_key),
         cmocka_unit_test(wrong_types_and_ranges_are_refused),
+        cmocka_unit_test(an_invalid_configuration_is_pl_econfig_and_a_missing_file_its_errno),
         cmocka_unit_test(more_stages_than_the_limit_are_refused_when_read),
         cmocka_unit_test(stage_defaults_fill_endpoint_plugin_and_workers),
     };
