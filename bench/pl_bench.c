@@ -14,7 +14,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,49 @@
 #include <unistd.h>
 
 #include "harness.h"
+
+/* The number of a result's file name ("b000123.txt" is 123), or -1. */
+static int s_file_index(const char *name)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(name + 1, &end, 10);
+    if (name[0] != 'b' || errno || end == name + 1 || strcmp(end, ".txt") != 0 || v < 0 ||
+        v > INT_MAX)
+        return -1;
+    return (int)v;
+}
+
+/* The whole of s as an int; false for anything else. */
+static bool s_int_arg(const char *s, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < INT_MIN || v > INT_MAX)
+        return false;
+    *out = (int)v;
+    return true;
+}
+
+/* The whole of s as a finite number; false for anything else. */
+static bool s_double_arg(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !isfinite(v))
+        return false;
+    *out = v;
+    return true;
+}
+
+static int s_usage(void)
+{
+    fprintf(stderr, "usage: pl_bench [--count N] [--rate R] [--durable] [--workers W] "
+                    "[--only real|floor]\n");
+    return 2;
+}
 
 static int s_cmp(const void *a, const void *b)
 {
@@ -98,7 +143,7 @@ static int s_run(const char *label, const char *extra, int count, double rate)
         uint64_t now = s_now_us();
         const char *name =
             cJSON_GetObjectItem(cJSON_GetObjectItem(j, "source"), "name")->valuestring;
-        int idx = atoi(name + 1);
+        int idx = s_file_index(name);
         if (!strcmp(topic, "article") && idx >= 0 && idx < count) {
             lat[got++] = now - sent[idx];
             last = now;
@@ -138,15 +183,21 @@ int main(int argc, char **argv)
     const char *only = NULL;
     while ((c = getopt_long(argc, argv, "n:r:dw:o:", opts, NULL)) != -1) {
         switch (c) {
-        case 'n': count = atoi(optarg); break;
-        case 'r': rate = atof(optarg); break;
+        case 'n':
+            if (!s_int_arg(optarg, &count))
+                return s_usage();
+            break;
+        case 'r':
+            if (!s_double_arg(optarg, &rate))
+                return s_usage();
+            break;
         case 'd': durable = 1; break;
-        case 'w': workers = atoi(optarg); break;
+        case 'w':
+            if (!s_int_arg(optarg, &workers))
+                return s_usage();
+            break;
         case 'o': only = optarg; break;
-        default:
-            fprintf(stderr, "usage: pl_bench [--count N] [--rate R] [--durable] [--workers W] "
-                            "[--only real|floor]\n");
-            return 2;
+        default: return s_usage();
         }
     }
     if (count < 1 || workers < 1) {

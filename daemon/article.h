@@ -19,7 +19,7 @@ struct pl_source {
     uint64_t bytes;
     char sha256[65];    /* hex of the content; "" when it could not be read */
     char id[17];        /* article id: the first 16 hex digits of sha256 */
-    const char *format; /* "text" */
+    const char *format; /* "text"; a refused file: "symlink", "directory", "special" */
 };
 
 /* Fills sha256 and id from the content. */
@@ -53,8 +53,9 @@ struct pl_stage_time {
 int pl_article_final(const char *doc, size_t len, uint64_t seq, const char *published_at,
                      const struct pl_stage_time *st, size_t nst, char **out, size_t *out_len);
 
-/* The message for a failed article. stage may be NULL (refused at intake).
- * Caller owns *out (free). */
+/* The message for a failed article. stage may be NULL (refused at intake),
+ * failed_path NULL (not moved to failed/). Caller owns *out (free). Returns
+ * 0 or -ENOMEM. */
 int pl_article_error(const struct pl_source *src, const char *received_at, uint64_t seq,
                      const char *published_at, const char *stage, const char *reason,
                      const char *failed_path, char **out, size_t *out_len);

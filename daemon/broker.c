@@ -14,39 +14,22 @@
 
 static void s_link(struct pl_broker *b, struct pl_article *a)
 {
-    a->prev = NULL;
-    a->next = b->head;
-    if (b->head)
-        b->head->prev = a;
-    b->head = a;
+    LIST_INSERT_HEAD(&b->articles, a, link);
     b->in_flight++;
 }
 
 static void s_unlink(struct pl_broker *b, struct pl_article *a)
 {
-    if (a->prev)
-        a->prev->next = a->next;
-    else
-        b->head = a->next;
-    if (a->next)
-        a->next->prev = a->prev;
-    a->prev = a->next = NULL;
+    LIST_REMOVE(a, link);
     b->in_flight--;
 }
 
+/* Takes a out of its stage's queue; a->waiting says whether it is in it. */
 static void s_wait_remove(struct pl_stage_rt *s, struct pl_article *a)
 {
-    struct pl_article **pp = &s->wait_head, *prev = NULL;
-    while (*pp && *pp != a) {
-        prev = *pp;
-        pp = &(*pp)->wait_next;
-    }
-    if (!*pp)
+    if (!a->waiting)
         return;
-    *pp = a->wait_next;
-    if (s->wait_tail == a)
-        s->wait_tail = prev;
-    a->wait_next = NULL;
+    TAILQ_REMOVE(&s->wait, a, wait_link);
     a->waiting = false;
     s->nwait--;
 }
@@ -56,8 +39,7 @@ static void s_fail(struct pl_broker *b, struct pl_article *a, const char *fmt, .
 static void s_fail(struct pl_broker *b, struct pl_article *a, const char *fmt, ...)
 {
     struct pl_stage_rt *s = &b->stages[a->stage];
-    if (a->waiting)
-        s_wait_remove(s, a);
+    s_wait_remove(s, a);
     snprintf(a->fail_stage, sizeof(a->fail_stage), "%s", s->name);
     va_list ap;
     va_start(ap, fmt);
@@ -122,12 +104,7 @@ static void s_enter_stage(struct pl_broker *b, struct pl_article *a, int stage)
     /* The deadline covers the wait for a free worker too: a stage whose
      * workers are all stuck must not hold articles forever. */
     a->deadline_ms = a->stage_started_ms + (uint64_t)s->timeout_ms;
-    a->wait_next = NULL;
-    if (s->wait_tail)
-        s->wait_tail->wait_next = a;
-    else
-        s->wait_head = a;
-    s->wait_tail = a;
+    TAILQ_INSERT_TAIL(&s->wait, a, wait_link);
     s->nwait++;
     s_pump(s);
 }
@@ -142,8 +119,7 @@ static void s_retry(struct pl_broker *b, struct pl_article *a, bool crashed)
         a->crashes++;
     else
         a->timeouts++;
-    if (a->waiting)
-        s_wait_remove(s, a);
+    s_wait_remove(s, a);
     if (a->attempts >= s->max_attempts) {
         if (a->crashes == a->attempts)
             s_fail(b, a, "crashed the %s stage %d times (its worker died each time)", s->name,
@@ -164,8 +140,8 @@ static void s_retry(struct pl_broker *b, struct pl_article *a, bool crashed)
 
 static void s_pump(struct pl_stage_rt *s)
 {
-    while (s->nidle > 0 && s->wait_head) {
-        struct pl_article *a = s->wait_head;
+    while (s->nidle > 0 && !TAILQ_EMPTY(&s->wait)) {
+        struct pl_article *a = TAILQ_FIRST(&s->wait);
         struct pl_ident *w = &s->idle[--s->nidle];
         a->job = ++s->b->next_job;
         struct pl_wire_msg m = {
@@ -189,9 +165,10 @@ static void s_pump(struct pl_stage_rt *s)
 
 static struct pl_article *s_find_job(struct pl_broker *b, int stage, uint64_t job)
 {
-    for (struct pl_article *a = b->head; a; a = a->next)
-        if (a->job == job && a->stage == stage && a->dispatched)
-            return a;
+    struct pl_article *a;
+    LIST_FOREACH(a, &b->articles, link)
+    if (a->job == job && a->stage == stage && a->dispatched)
+        return a;
     return NULL;
 }
 
@@ -217,9 +194,87 @@ static void s_push_idle(struct pl_stage_rt *s, const struct pl_wire_frame *id)
     s->nidle++;
 }
 
-static void s_handle(struct pl_stage_rt *s, struct pl_wire_in *in)
+/* HB: the worker (named by its id) is alive. */
+static void s_on_heartbeat(struct pl_stage_rt *s, const struct pl_wire_msg *m)
+{
+    struct pl_worker_rec *rec = s_worker(s, m->body, m->body_len, true);
+    if (rec) {
+        rec->heartbeats = true;
+        rec->last_hb_ms = uv_now(s->b->loop);
+    }
+}
+
+/* READY from the worker id: it is idle. */
+static void s_on_ready(struct pl_stage_rt *s, const struct pl_wire_frame *id,
+                       const struct pl_wire_msg *m)
+{
+    PL_DEBUG("stage %s: worker ready (%.*s %.*s)", s->name, (int)m->plugin_len, m->plugin,
+             (int)m->version_len, m->version);
+    struct pl_worker_rec *rec = s_worker(s, id->data, id->len, true);
+    if (rec && rec->job) {
+        /* It says it is idle, so it does not have the article we sent
+         * it (lost on the way, or it restarted): send it again. */
+        uint64_t job = rec->job;
+        rec->job = 0;
+        struct pl_article *a = s_find_job(s->b, s->index, job);
+        if (a)
+            s_retry(s->b, a, true);
+    }
+    s_push_idle(s, id);
+    s_pump(s);
+}
+
+/* DONE or FAIL from the worker id: the worker is idle again, and its
+ * article goes to the next stage, to the service as done, or as failed. */
+static void s_on_reply(struct pl_stage_rt *s, const struct pl_wire_frame *id,
+                       const struct pl_wire_msg *m)
 {
     struct pl_broker *b = s->b;
+    struct pl_worker_rec *rec = s_worker(s, id->data, id->len, true);
+    if (rec)
+        rec->job = 0;
+    s_push_idle(s, id);
+    struct pl_article *a = s_find_job(b, s->index, m->job);
+    if (!a) {
+        /* The article timed out meanwhile; the worker is free again. */
+        PL_DEBUG("stage %s: late reply for job %llu ignored", s->name, (unsigned long long)m->job);
+        s_pump(s);
+        return;
+    }
+    struct pl_stage_time *t = &a->times[s->index];
+    t->name = s->name;
+    t->us = m->us;
+    if (m->type == PL_WIRE_FAIL) {
+        s_fail(b, a, "%.*s", (int)m->body_len, m->body);
+        s_pump(s);
+        return;
+    }
+    snprintf(t->plugin, sizeof(t->plugin), "%.*s", (int)m->plugin_len, m->plugin);
+    snprintf(t->version, sizeof(t->version), "%.*s", (int)m->version_len, m->version);
+    char *doc = malloc(m->body_len + 1);
+    if (!doc) {
+        s_fail(b, a, "out of memory taking the result of stage %s", s->name);
+        s_pump(s);
+        return;
+    }
+    memcpy(doc, m->body, m->body_len);
+    doc[m->body_len] = '\0';
+    free(a->doc);
+    a->doc = doc;
+    a->doc_len = m->body_len;
+    if ((size_t)s->index + 1 < b->nstages) {
+        s_enter_stage(b, a, s->index + 1);
+    } else {
+        s_unlink(b, a);
+        b->on_done(b, a);
+    }
+    s_pump(s);
+}
+
+/* One message from a worker: [identity][PL1]...; anything else is
+ * dropped with a warning. */
+static void s_handle(struct pl_stage_rt *s, struct pl_wire_in *in)
+{
     if (in->n < 2 || in->truncated) {
         PL_WARN("stage %s: dropped a malformed message from a worker", s->name);
         return;
@@ -232,72 +287,13 @@ static void s_handle(struct pl_stage_rt *s, struct pl_wire_in *in)
         PL_WARN("stage %s: dropped a message that is not pressline protocol", s->name);
         return;
     }
-    if (m.type == PL_WIRE_HB) {
-        struct pl_worker_rec *rec = s_worker(s, m.body, m.body_len, true);
-        if (rec) {
-            rec->heartbeats = true;
-            rec->last_hb_ms = uv_now(b->loop);
-        }
-        return;
+    switch (m.type) {
+    case PL_WIRE_HB: s_on_heartbeat(s, &m); break;
+    case PL_WIRE_READY: s_on_ready(s, &f[0], &m); break;
+    case PL_WIRE_DONE:
+    case PL_WIRE_FAIL: s_on_reply(s, &f[0], &m); break;
+    default: break; /* JOB goes the other way */
     }
-    if (m.type == PL_WIRE_READY) {
-        PL_DEBUG("stage %s: worker ready (%.*s %.*s)", s->name, (int)m.plugin_len, m.plugin,
-                 (int)m.version_len, m.version);
-        struct pl_worker_rec *rec = s_worker(s, f[0].data, f[0].len, true);
-        if (rec && rec->job) {
-            /* It says it is idle, so it does not have the article we sent
-             * it (lost on the way, or it restarted): send it again. */
-            uint64_t job = rec->job;
-            rec->job = 0;
-            struct pl_article *a = s_find_job(b, s->index, job);
-            if (a)
-                s_retry(b, a, true);
-        }
-        s_push_idle(s, &f[0]);
-        s_pump(s);
-        return;
-    }
-    if (m.type != PL_WIRE_DONE && m.type != PL_WIRE_FAIL)
-        return;
-    struct pl_worker_rec *rec = s_worker(s, f[0].data, f[0].len, true);
-    if (rec)
-        rec->job = 0;
-    s_push_idle(s, &f[0]);
-    struct pl_article *a = s_find_job(b, s->index, m.job);
-    if (!a) {
-        /* The article timed out meanwhile; the worker is free again. */
-        PL_DEBUG("stage %s: late reply for job %llu ignored", s->name, (unsigned long long)m.job);
-        s_pump(s);
-        return;
-    }
-    struct pl_stage_time *t = &a->times[s->index];
-    t->name = s->name;
-    t->us = m.us;
-    if (m.type == PL_WIRE_FAIL) {
-        s_fail(b, a, "%.*s", (int)m.body_len, m.body);
-        s_pump(s);
-        return;
-    }
-    snprintf(t->plugin, sizeof(t->plugin), "%.*s", (int)m.plugin_len, m.plugin);
-    snprintf(t->version, sizeof(t->version), "%.*s", (int)m.version_len, m.version);
-    char *doc = malloc(m.body_len + 1);
-    if (!doc) {
-        s_fail(b, a, "out of memory taking the result of stage %s", s->name);
-        s_pump(s);
-        return;
-    }
-    memcpy(doc, m.body, m.body_len);
-    doc[m.body_len] = '\0';
-    free(a->doc);
-    a->doc = doc;
-    a->doc_len = m.body_len;
-    if ((size_t)s->index + 1 < b->nstages) {
-        s_enter_stage(b, a, s->index + 1);
-    } else {
-        s_unlink(b, a);
-        b->on_done(b, a);
-    }
-    s_pump(s);
 }
 
 static void s_drain(struct pl_stage_rt *s)
@@ -355,9 +351,10 @@ static void s_on_timer(uv_timer_t *t)
     struct pl_broker *b = t->data;
     uint64_t now = uv_now(b->loop);
     s_reap_workers(b, now);
-    struct pl_article *a = b->head;
+    struct pl_article *a = LIST_FIRST(&b->articles);
     while (a) {
-        struct pl_article *next = a->next;
+        /* s_retry may fail a, which unlinks it. */
+        struct pl_article *next = LIST_NEXT(a, link);
         if (now >= a->deadline_ms) {
             struct pl_stage_rt *s = &b->stages[a->stage];
             if (!a->dispatched && a->attempts + 1 >= s->max_attempts && a->timeouts == a->attempts)
@@ -378,14 +375,12 @@ int pl_broker_start(struct pl_broker *b, uv_loop_t *loop, void *zctx, const stru
     b->on_done = on_done;
     b->on_failed = on_failed;
     b->dead_after_ms = cfg->worker_dead_after_ms;
-    if (cfg->nstages > PL_MAX_STAGES) {
-        snprintf(err, errlen, "at most %d stages are supported", PL_MAX_STAGES);
-        return -1;
-    }
+    int rc;
     for (size_t i = 0; i < cfg->nstages; i++) {
         struct pl_stage_rt *s = &b->stages[i];
         s->b = b;
         s->index = (int)i;
+        TAILQ_INIT(&s->wait);
         s->name = cfg->stages[i].name;
         s->endpoint = cfg->stages[i].endpoint;
         s->timeout_ms = cfg->stages[i].timeout_ms;
@@ -393,18 +388,19 @@ int pl_broker_start(struct pl_broker *b, uv_loop_t *loop, void *zctx, const stru
         s->router = zmq_socket(zctx, ZMQ_ROUTER);
         int one = 1, zero = 0;
         if (!s->router) {
+            rc = -zmq_errno();
             snprintf(err, errlen, "stage %s: cannot create a ROUTER socket: %s", s->name,
-                     zmq_strerror(zmq_errno()));
+                     zmq_strerror(-rc));
             goto fail;
         }
         b->nstages++;
         zmq_setsockopt(s->router, ZMQ_LINGER, &zero, sizeof(zero));
         zmq_setsockopt(s->router, ZMQ_ROUTER_MANDATORY, &one, sizeof(one));
 
-        int brc = pl_zsock_bind(s->router, s->endpoint, cfg->curve_secret);
-        if (brc != 0) {
+        rc = pl_zsock_bind(s->router, s->endpoint, cfg->curve_secret);
+        if (rc != 0) {
             snprintf(err, errlen, "stage %s: cannot bind %s: %s", s->name, s->endpoint,
-                     zmq_strerror(-brc));
+                     zmq_strerror(-rc));
             goto fail;
         }
         int fd;
@@ -441,7 +437,7 @@ fail:
         s->router = NULL;
     }
     b->open_handles = 0;
-    return -1;
+    return rc;
 }
 
 void pl_broker_submit(struct pl_broker *b, struct pl_article *a)
@@ -453,11 +449,10 @@ void pl_broker_submit(struct pl_broker *b, struct pl_article *a)
 size_t pl_broker_abandon(struct pl_broker *b, pl_broker_cb each)
 {
     size_t n = 0;
-    while (b->head) {
-        struct pl_article *a = b->head;
+    while (!LIST_EMPTY(&b->articles)) {
+        struct pl_article *a = LIST_FIRST(&b->articles);
         struct pl_stage_rt *s = &b->stages[a->stage];
-        if (a->waiting)
-            s_wait_remove(s, a);
+        s_wait_remove(s, a);
         s_unlink(b, a);
         n++;
         if (each)

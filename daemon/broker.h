@@ -1,6 +1,7 @@
 /*
  * The broker: one ROUTER socket per stage, bound at the stage's endpoint;
- * workers (threads here, processes later) connect with DEALER sockets. It
+ * workers (threads of the daemon, or `pressline worker` processes on ipc://
+ * and tcp:// endpoints) connect with DEALER sockets. It
  * keeps one record per article in flight, sends each to an idle worker of
  * its current stage, takes the result back and forwards it to the next
  * stage, so it alone knows where every article is and can time a stage out.
@@ -15,23 +16,23 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/queue.h>
 #include <uv.h>
 
 #include "article.h"
+#include "config.h"
 #include "wire.h"
-
-#define PL_MAX_STAGES 16
 
 struct pl_config;
 struct pl_broker;
 
 /* One article in flight. Owned by the service; the broker links it. */
 struct pl_article {
-    void *data;                     /* the service's */
-    struct pl_article *prev, *next; /* broker: all articles in flight */
-    struct pl_article *wait_next;   /* broker: a stage's queue of articles waiting */
-    uint64_t job;                   /* id of the current dispatch */
-    int stage;                      /* index of the current stage */
+    void *data;                        /* the service's */
+    LIST_ENTRY(pl_article) link;       /* broker: all articles in flight */
+    TAILQ_ENTRY(pl_article) wait_link; /* broker: its stage's queue, while waiting */
+    uint64_t job;                      /* id of the current dispatch */
+    int stage;                         /* index of the current stage */
     bool waiting, dispatched;
     uint64_t stage_started_ms, deadline_ms;
     int attempts, crashes, timeouts; /* in the current stage */
@@ -66,7 +67,7 @@ struct pl_stage_rt {
         bool heartbeats;
     } * workers;
     size_t nworkers, capworkers;
-    struct pl_article *wait_head, *wait_tail;
+    TAILQ_HEAD(, pl_article) wait; /* articles waiting for an idle worker, oldest first */
     size_t nwait;
 };
 
@@ -75,7 +76,7 @@ struct pl_broker {
     uv_loop_t *loop;
     struct pl_stage_rt stages[PL_MAX_STAGES];
     size_t nstages;
-    struct pl_article *head; /* in flight */
+    LIST_HEAD(, pl_article) articles; /* in flight, the newest first */
     size_t in_flight;
     uint64_t next_job;
     uv_check_t check;
@@ -87,7 +88,9 @@ struct pl_broker {
     int dead_after_ms;      /* a heartbeating worker silent this long is dead */
 };
 
-/* Binds every stage's ROUTER. Returns 0, or -1 with err naming the endpoint. */
+/* Binds every stage's ROUTER; b borrows cfg (stage names and endpoints),
+ * which must outlive it. Returns 0, or -errno (libzmq's) with err naming the
+ * stage and endpoint; nothing is left open then. */
 int pl_broker_start(struct pl_broker *b, uv_loop_t *loop, void *zctx, const struct pl_config *cfg,
                     pl_broker_cb on_done, pl_broker_cb on_failed, char *err, size_t errlen);
 

@@ -7,13 +7,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uv.h>
 
 #include "curve.h"
-#include "exe.h"
 #include "log.h"
 
 #define PL_CONFIG_MAX_BYTES (1024 * 1024)
 
+/* Writes the message for an invalid configuration into err. Returns
+ * PL_ECONFIG. */
 static int s_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int s_err(char *err, size_t errlen, const char *fmt, ...)
@@ -22,7 +24,13 @@ static int s_err(char *err, size_t errlen, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
-    return -1;
+    return PL_ECONFIG;
+}
+
+static int s_oom(char *err, size_t errlen)
+{
+    snprintf(err, errlen, "out of memory");
+    return -ENOMEM;
 }
 
 /* Checks that every key of `user` exists in `def`, recursively for objects;
@@ -41,8 +49,9 @@ static int s_check_keys(const cJSON *user, const cJSON *def, const char *path, c
         if (cJSON_IsObject(d) && strcmp(it->string, "options") != 0) {
             if (!cJSON_IsObject(it))
                 return s_err(err, errlen, "%s: \"%s\" must be an object", origin, sub);
-            if (s_check_keys(it, d, sub, origin, err, errlen) != 0)
-                return -1;
+            int rc = s_check_keys(it, d, sub, origin, err, errlen);
+            if (rc != 0)
+                return rc;
         }
         if (cJSON_IsArray(d) && strcmp(it->string, "stages") == 0) {
             if (!cJSON_IsArray(it))
@@ -56,15 +65,17 @@ static int s_check_keys(const cJSON *user, const cJSON *def, const char *path, c
                 snprintf(sp, sizeof(sp), "%s[%d]", sub, i++);
                 if (!cJSON_IsObject(st))
                     return s_err(err, errlen, "%s: \"%s\" must be an object", origin, sp);
-                if (s_check_keys(st, proto, sp, origin, err, errlen) != 0)
-                    return -1;
+                int rc = s_check_keys(st, proto, sp, origin, err, errlen);
+                if (rc != 0)
+                    return rc;
             }
         }
     }
     return 0;
 }
 
-/* Lays `user` over `def` (objects merge, everything else replaces). */
+/* Lays `user` over `def` (objects merge, everything else replaces).
+ * Returns 0 or -ENOMEM. */
 static int s_merge(cJSON *def, const cJSON *user)
 {
     const cJSON *it;
@@ -73,17 +84,17 @@ static int s_merge(cJSON *def, const cJSON *user)
         cJSON *d = cJSON_GetObjectItemCaseSensitive(def, it->string);
         if (d && cJSON_IsObject(d) && cJSON_IsObject(it) && strcmp(it->string, "options") != 0) {
             if (s_merge(d, it) != 0)
-                return -1;
+                return -ENOMEM;
             continue;
         }
         cJSON *copy = cJSON_Duplicate(it, 1);
         if (!copy)
-            return -1;
+            return -ENOMEM;
         if (d)
             cJSON_ReplaceItemInObjectCaseSensitive(def, it->string, copy);
         else if (!cJSON_AddItemToObject(def, it->string, copy)) {
             cJSON_Delete(copy);
-            return -1;
+            return -ENOMEM;
         }
     }
     return 0;
@@ -93,25 +104,23 @@ struct reader {
     const char *origin;
     char *err;
     size_t errlen;
-    int failed;
+    int rc; /* 0, or the first failure: PL_ECONFIG or -ENOMEM (err says which key) */
 };
 
 static char *s_str(struct reader *r, const cJSON *obj, const char *key, const char *path,
                    bool allow_empty)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (r->failed)
+    if (r->rc)
         return NULL;
     if (!cJSON_IsString(v) || (!allow_empty && !*v->valuestring)) {
-        r->failed = 1;
-        s_err(r->err, r->errlen, "%s: \"%s\" must be a %sstring", r->origin, path,
-              allow_empty ? "" : "non-empty ");
+        r->rc = s_err(r->err, r->errlen, "%s: \"%s\" must be a %sstring", r->origin, path,
+                      allow_empty ? "" : "non-empty ");
         return NULL;
     }
     char *s = strdup(v->valuestring);
     if (!s) {
-        r->failed = 1;
-        s_err(r->err, r->errlen, "out of memory");
+        r->rc = s_oom(r->err, r->errlen);
     }
     return s;
 }
@@ -120,14 +129,13 @@ static long long s_int(struct reader *r, const cJSON *obj, const char *key, cons
                        long long lo, long long hi)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (r->failed)
+    if (r->rc)
         return lo;
     /* Range first: casting an out-of-range double to an integer is undefined. */
     if (!cJSON_IsNumber(v) || !(v->valuedouble >= (double)lo && v->valuedouble <= (double)hi) ||
         v->valuedouble != (double)(long long)v->valuedouble) {
-        r->failed = 1;
-        s_err(r->err, r->errlen, "%s: \"%s\" must be an integer from %lld to %lld", r->origin, path,
-              lo, hi);
+        r->rc = s_err(r->err, r->errlen, "%s: \"%s\" must be an integer from %lld to %lld",
+                      r->origin, path, lo, hi);
         return lo;
     }
     return (long long)v->valuedouble;
@@ -136,11 +144,10 @@ static long long s_int(struct reader *r, const cJSON *obj, const char *key, cons
 static bool s_bool(struct reader *r, const cJSON *obj, const char *key, const char *path)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (r->failed)
+    if (r->rc)
         return false;
     if (!cJSON_IsBool(v)) {
-        r->failed = 1;
-        s_err(r->err, r->errlen, "%s: \"%s\" must be true or false", r->origin, path);
+        r->rc = s_err(r->err, r->errlen, "%s: \"%s\" must be true or false", r->origin, path);
         return false;
     }
     return cJSON_IsTrue(v);
@@ -148,13 +155,13 @@ static bool s_bool(struct reader *r, const cJSON *obj, const char *key, const ch
 
 static int s_check_endpoint(struct reader *r, const char *ep, const char *path)
 {
-    if (r->failed)
-        return -1;
+    if (r->rc)
+        return r->rc;
     if (strncmp(ep, "inproc://", 9) && strncmp(ep, "ipc://", 6) && strncmp(ep, "tcp://", 6)) {
-        r->failed = 1;
-        return s_err(r->err, r->errlen,
-                     "%s: \"%s\" must be an inproc://, ipc:// or tcp:// endpoint, not \"%s\"",
-                     r->origin, path, ep);
+        return r->rc =
+                   s_err(r->err, r->errlen,
+                         "%s: \"%s\" must be an inproc://, ipc:// or tcp:// endpoint, not \"%s\"",
+                         r->origin, path, ep);
     }
     return 0;
 }
@@ -185,39 +192,35 @@ void pl_config_free(struct pl_config **pcfg)
     *pcfg = NULL;
 }
 
-static int s_build(const cJSON *j, const char *origin, const char *exe_dir, struct pl_config **out,
-                   char *err, size_t errlen)
+/* The folders, what happens to a source after success, the log level and
+ * the plugin folder ("" means next to the executable in exe_dir). */
+static void s_read_paths(struct reader *r, const cJSON *j, const char *exe_dir, struct pl_config *c)
 {
-    struct reader r = { .origin = origin, .err = err, .errlen = errlen };
-    struct pl_config *c = calloc(1, sizeof(*c));
-    if (!c)
-        return s_err(err, errlen, "out of memory");
-    c->inbox = s_str(&r, j, "inbox", "inbox", false);
-    c->outbox = s_str(&r, j, "outbox", "outbox", false);
-    c->spool = s_str(&r, j, "spool", "spool", false);
-    c->done = s_str(&r, j, "done", "done", false);
-    c->failed = s_str(&r, j, "failed", "failed", false);
-    char *onsucc = s_str(&r, j, "on_success", "on_success", false);
+    c->inbox = s_str(r, j, "inbox", "inbox", false);
+    c->outbox = s_str(r, j, "outbox", "outbox", false);
+    c->spool = s_str(r, j, "spool", "spool", false);
+    c->done = s_str(r, j, "done", "done", false);
+    c->failed = s_str(r, j, "failed", "failed", false);
+    char *onsucc = s_str(r, j, "on_success", "on_success", false);
     if (onsucc && strcmp(onsucc, "move") && strcmp(onsucc, "delete")) {
-        r.failed = 1;
-        s_err(err, errlen, "%s: \"on_success\" must be \"move\" or \"delete\", not \"%s\"", origin,
-              onsucc);
+        r->rc = s_err(r->err, r->errlen,
+                      "%s: \"on_success\" must be \"move\" or \"delete\", not \"%s\"", r->origin,
+                      onsucc);
     }
     c->delete_on_success = onsucc && strcmp(onsucc, "delete") == 0;
     free(onsucc);
-    char *lvl = s_str(&r, j, "log_level", "log_level", false);
+    char *lvl = s_str(r, j, "log_level", "log_level", false);
     if (lvl) {
         c->log_level = pl_log_level_parse(lvl);
         if (c->log_level < 0) {
-            r.failed = 1;
-            s_err(
-                err, errlen,
+            r->rc = s_err(
+                r->err, r->errlen,
                 "%s: \"log_level\" must be \"error\", \"warn\", \"info\" or \"debug\", not \"%s\"",
-                origin, lvl);
+                r->origin, lvl);
         }
     }
     free(lvl);
-    c->plugin_dir = s_str(&r, j, "plugin_dir", "plugin_dir", true);
+    c->plugin_dir = s_str(r, j, "plugin_dir", "plugin_dir", true);
     if (c->plugin_dir && !*c->plugin_dir) {
         free(c->plugin_dir);
         size_t n = strlen(exe_dir) + 32;
@@ -225,191 +228,263 @@ static int s_build(const cJSON *j, const char *origin, const char *exe_dir, stru
         if (c->plugin_dir) {
             snprintf(c->plugin_dir, n, "%s/../lib/pressline", exe_dir);
         } else {
-            r.failed = 1;
-            s_err(err, errlen, "out of memory");
+            r->rc = s_oom(r->err, r->errlen);
         }
     }
+}
+
+/* "publish": the PUB endpoint, the replay endpoint, the HWM and the status
+ * interval. */
+static void s_read_publish(struct reader *r, const cJSON *j, struct pl_config *c)
+{
     const cJSON *pub = cJSON_GetObjectItemCaseSensitive(j, "publish");
-    c->pub_endpoint = s_str(&r, pub, "endpoint", "publish.endpoint", false);
+    c->pub_endpoint = s_str(r, pub, "endpoint", "publish.endpoint", false);
     if (c->pub_endpoint && !strncmp(c->pub_endpoint, "inproc://", 9)) {
-        r.failed = 1;
-        s_err(err, errlen,
-              "%s: \"publish.endpoint\" must be ipc:// or tcp:// (subscribers run "
-              "in other processes)",
-              origin);
+        r->rc = s_err(r->err, r->errlen,
+                      "%s: \"publish.endpoint\" must be ipc:// or tcp:// (subscribers run "
+                      "in other processes)",
+                      r->origin);
     }
     if (c->pub_endpoint)
-        s_check_endpoint(&r, c->pub_endpoint, "publish.endpoint");
-    c->replay_endpoint = s_str(&r, pub, "replay_endpoint", "publish.replay_endpoint", true);
+        s_check_endpoint(r, c->pub_endpoint, "publish.endpoint");
+    c->replay_endpoint = s_str(r, pub, "replay_endpoint", "publish.replay_endpoint", true);
     if (c->replay_endpoint && *c->replay_endpoint) {
         if (!strncmp(c->replay_endpoint, "inproc://", 9)) {
-            r.failed = 1;
-            s_err(err, errlen, "%s: \"publish.replay_endpoint\" must be ipc:// or tcp://", origin);
+            r->rc = s_err(r->err, r->errlen,
+                          "%s: \"publish.replay_endpoint\" must be ipc:// or tcp://", r->origin);
         }
-        s_check_endpoint(&r, c->replay_endpoint, "publish.replay_endpoint");
-        if (!r.failed && c->pub_endpoint && !strcmp(c->pub_endpoint, c->replay_endpoint)) {
-            r.failed = 1;
-            s_err(err, errlen,
-                  "%s: \"publish.replay_endpoint\" must differ from \"publish.endpoint\"", origin);
+        s_check_endpoint(r, c->replay_endpoint, "publish.replay_endpoint");
+        if (!r->rc && c->pub_endpoint && !strcmp(c->pub_endpoint, c->replay_endpoint)) {
+            r->rc = s_err(r->err, r->errlen,
+                          "%s: \"publish.replay_endpoint\" must differ from \"publish.endpoint\"",
+                          r->origin);
         }
     }
-    c->pub_hwm = (int)s_int(&r, pub, "hwm", "publish.hwm", 1, 10000000);
+    c->pub_hwm = (int)s_int(r, pub, "hwm", "publish.hwm", 1, 10000000);
     c->status_interval_ms =
-        (int)s_int(&r, pub, "status_interval_ms", "publish.status_interval_ms", 0, 3600000);
+        (int)s_int(r, pub, "status_interval_ms", "publish.status_interval_ms", 0, 3600000);
+}
+
+/* "limits" and "watch". */
+static void s_read_limits(struct reader *r, const cJSON *j, struct pl_config *c)
+{
     const cJSON *lim = cJSON_GetObjectItemCaseSensitive(j, "limits");
-    c->max_bytes = (size_t)s_int(&r, lim, "max_bytes", "limits.max_bytes", 1, 1LL << 31);
-    c->max_in_flight = (int)s_int(&r, lim, "max_in_flight", "limits.max_in_flight", 1, 100000);
-    c->max_queued = (int)s_int(&r, lim, "max_queued", "limits.max_queued", 2, 10000000);
+    c->max_bytes = (size_t)s_int(r, lim, "max_bytes", "limits.max_bytes", 1, 1LL << 31);
+    c->max_in_flight = (int)s_int(r, lim, "max_in_flight", "limits.max_in_flight", 1, 100000);
+    c->max_queued = (int)s_int(r, lim, "max_queued", "limits.max_queued", 2, 10000000);
     const cJSON *w = cJSON_GetObjectItemCaseSensitive(j, "watch");
-    c->settle_ms = (int)s_int(&r, w, "settle_ms", "watch.settle_ms", 0, 600000);
+    c->settle_ms = (int)s_int(r, w, "settle_ms", "watch.settle_ms", 0, 600000);
     c->rescan_interval_ms =
-        (int)s_int(&r, w, "rescan_interval_ms", "watch.rescan_interval_ms", 100, 3600000);
-    c->follow_symlinks = s_bool(&r, w, "follow_symlinks", "watch.follow_symlinks");
+        (int)s_int(r, w, "rescan_interval_ms", "watch.rescan_interval_ms", 100, 3600000);
+    c->follow_symlinks = s_bool(r, w, "follow_symlinks", "watch.follow_symlinks");
+}
+
+/* "security": the CURVE secret key file, read now so a bad key stops the
+ * start with the file's name. */
+static void s_read_security(struct reader *r, const cJSON *j, struct pl_config *c)
+{
     const cJSON *sec = cJSON_GetObjectItemCaseSensitive(j, "security");
-    char *keyfile = s_str(&r, sec, "curve_secret_key_file", "security.curve_secret_key_file", true);
-    if (keyfile && *keyfile && !r.failed) {
+    char *keyfile = s_str(r, sec, "curve_secret_key_file", "security.curve_secret_key_file", true);
+    if (keyfile && *keyfile && !r->rc) {
         char kerr[512];
-        if (pl_curve_read_key(keyfile, c->curve_secret, kerr, sizeof(kerr)) != 0 ||
-            pl_curve_public_of(c->curve_secret, c->curve_public) != 0) {
-            r.failed = 1;
-            s_err(err, errlen, "%s: security.curve_secret_key_file: %s", origin, kerr);
+        int krc = pl_curve_read_key(keyfile, c->curve_secret, kerr, sizeof(kerr));
+        if (krc == 0 && (krc = pl_curve_public_of(c->curve_secret, c->curve_public)) != 0)
+            pl_strerror(krc, kerr, sizeof(kerr));
+        if (krc != 0) {
+            /* The key file's own code: -errno when unreadable, PL_EINPUT
+             * when it holds no key. */
+            s_err(r->err, r->errlen, "%s: security.curve_secret_key_file: %s", r->origin, kerr);
+            r->rc = krc;
         }
     }
     free(keyfile);
-    c->durable = s_bool(&r, j, "durable", "durable");
-    const cJSON *wk = cJSON_GetObjectItemCaseSensitive(j, "workers");
-    c->worker_heartbeat_ms = (int)s_int(&r, wk, "heartbeat_ms", "workers.heartbeat_ms", 10, 60000);
-    c->worker_dead_after_ms =
-        (int)s_int(&r, wk, "dead_after_ms", "workers.dead_after_ms", 20, 600000);
-    if (!r.failed && c->worker_dead_after_ms <= 2 * c->worker_heartbeat_ms) {
-        r.failed = 1;
-        s_err(err, errlen,
-              "%s: \"workers.dead_after_ms\" (%d) must be more than twice "
-              "\"workers.heartbeat_ms\" (%d)",
-              origin, c->worker_dead_after_ms, c->worker_heartbeat_ms);
-    }
-    c->shutdown_timeout_ms =
-        (int)s_int(&r, j, "shutdown_timeout_ms", "shutdown_timeout_ms", 0, 3600000);
+}
 
-    const cJSON *stages = cJSON_GetObjectItemCaseSensitive(j, "stages");
-    int n = cJSON_GetArraySize(stages);
-    if (!r.failed && n == 0) {
-        r.failed = 1;
-        s_err(err, errlen, "%s: \"stages\" must list at least one stage", origin);
+/* "workers": the process workers' heartbeat and when silence means dead. */
+static void s_read_workers(struct reader *r, const cJSON *j, struct pl_config *c)
+{
+    const cJSON *wk = cJSON_GetObjectItemCaseSensitive(j, "workers");
+    c->worker_heartbeat_ms = (int)s_int(r, wk, "heartbeat_ms", "workers.heartbeat_ms", 10, 60000);
+    c->worker_dead_after_ms =
+        (int)s_int(r, wk, "dead_after_ms", "workers.dead_after_ms", 20, 600000);
+    if (!r->rc && c->worker_dead_after_ms <= 2 * c->worker_heartbeat_ms) {
+        r->rc = s_err(r->err, r->errlen,
+                      "%s: \"workers.dead_after_ms\" (%d) must be more than twice "
+                      "\"workers.heartbeat_ms\" (%d)",
+                      r->origin, c->worker_dead_after_ms, c->worker_heartbeat_ms);
     }
-    if (!r.failed) {
-        c->stages = calloc((size_t)n, sizeof(*c->stages));
-        if (!c->stages) {
-            r.failed = 1;
-            s_err(err, errlen, "out of memory");
+}
+
+/* Stage i's own keys, with their defaults. */
+static void s_read_stage_keys(struct reader *r, const cJSON *s, int i, struct pl_stage_cfg *sc)
+{
+    char p[64];
+    snprintf(p, sizeof(p), "stages[%d].name", i);
+    sc->name = s_str(r, s, "name", p, false);
+    snprintf(p, sizeof(p), "stages[%d].plugin", i);
+    sc->plugin = cJSON_GetObjectItemCaseSensitive(s, "plugin")
+                     ? s_str(r, s, "plugin", p, false)
+                     : (sc->name ? strdup(sc->name) : NULL);
+    snprintf(p, sizeof(p), "stages[%d].endpoint", i);
+    if (cJSON_GetObjectItemCaseSensitive(s, "endpoint")) {
+        sc->endpoint = s_str(r, s, "endpoint", p, false);
+    } else if (sc->name) {
+        size_t len = strlen(sc->name) + 32;
+        sc->endpoint = malloc(len);
+        if (sc->endpoint)
+            snprintf(sc->endpoint, len, "inproc://pressline-%s", sc->name);
+    }
+    if (!r->rc && (!sc->plugin || !sc->endpoint)) {
+        r->rc = s_oom(r->err, r->errlen);
+    }
+    if (sc->endpoint)
+        s_check_endpoint(r, sc->endpoint, p);
+    snprintf(p, sizeof(p), "stages[%d].workers", i);
+    sc->workers =
+        cJSON_GetObjectItemCaseSensitive(s, "workers") ? (int)s_int(r, s, "workers", p, 1, 256) : 1;
+    snprintf(p, sizeof(p), "stages[%d].timeout_ms", i);
+    sc->timeout_ms = cJSON_GetObjectItemCaseSensitive(s, "timeout_ms")
+                         ? (int)s_int(r, s, "timeout_ms", p, 1, 3600000)
+                         : 10000;
+    snprintf(p, sizeof(p), "stages[%d].max_attempts", i);
+    sc->max_attempts = cJSON_GetObjectItemCaseSensitive(s, "max_attempts")
+                           ? (int)s_int(r, s, "max_attempts", p, 1, 100)
+                           : 3;
+}
+
+/* Stage i's "spawn", and the endpoint it needs. */
+static void s_read_stage_spawn(struct reader *r, const cJSON *s, int i, struct pl_stage_cfg *sc)
+{
+    char p[64];
+    snprintf(p, sizeof(p), "stages[%d].spawn", i);
+    sc->spawn = PL_SPAWN_THREAD;
+    if (cJSON_GetObjectItemCaseSensitive(s, "spawn")) {
+        char *sp = s_str(r, s, "spawn", p, false);
+        if (sp && !strcmp(sp, "process"))
+            sc->spawn = PL_SPAWN_PROCESS;
+        else if (sp && !strcmp(sp, "none"))
+            sc->spawn = PL_SPAWN_NONE;
+        else if (sp && strcmp(sp, "thread")) {
+            r->rc = s_err(r->err, r->errlen,
+                          "%s: \"%s\" must be \"thread\", \"process\" or \"none\", "
+                          "not \"%s\"",
+                          r->origin, p, sp);
+        }
+        free(sp);
+    }
+    if (!r->rc && sc->spawn != PL_SPAWN_THREAD && sc->endpoint &&
+        !strncmp(sc->endpoint, "inproc://", 9)) {
+        r->rc = s_err(r->err, r->errlen,
+                      "%s: stage \"%s\" has spawn \"%s\" but an inproc:// endpoint; "
+                      "workers in other processes need ipc:// or tcp://",
+                      r->origin, sc->name ? sc->name : "?",
+                      sc->spawn == PL_SPAWN_PROCESS ? "process" : "none");
+    }
+}
+
+/* Stage i's "options", kept as JSON text for the plugin's init(). */
+static void s_read_stage_options(struct reader *r, const cJSON *s, int i, struct pl_stage_cfg *sc)
+{
+    const cJSON *opt = cJSON_GetObjectItemCaseSensitive(s, "options");
+    if (!r->rc && opt && !cJSON_IsObject(opt)) {
+        r->rc =
+            s_err(r->err, r->errlen, "%s: \"stages[%d].options\" must be an object", r->origin, i);
+    }
+    if (!r->rc) {
+        sc->options_json = opt ? cJSON_PrintUnformatted(opt) : strdup("{}");
+        if (!sc->options_json) {
+            r->rc = s_oom(r->err, r->errlen);
         }
     }
-    for (int i = 0; !r.failed && i < n; i++) {
+}
+
+/* Stage i against the stages before it: names and endpoints are unique. */
+static void s_check_stage_unique(struct reader *r, const struct pl_config *c, int i)
+{
+    const struct pl_stage_cfg *sc = &c->stages[i];
+    if (r->rc)
+        return;
+    for (int k = 0; k < i; k++) {
+        if (strcmp(c->stages[k].name, sc->name) == 0) {
+            r->rc = s_err(r->err, r->errlen, "%s: stage name \"%s\" is used twice", r->origin,
+                          sc->name);
+        } else if (strcmp(c->stages[k].endpoint, sc->endpoint) == 0) {
+            r->rc = s_err(r->err, r->errlen, "%s: stages \"%s\" and \"%s\" share the endpoint %s",
+                          r->origin, c->stages[k].name, sc->name, sc->endpoint);
+        }
+    }
+}
+
+/* Where stage sc's shared object is. */
+static void s_resolve_plugin(struct reader *r, const struct pl_config *c, struct pl_stage_cfg *sc)
+{
+    if (r->rc)
+        return;
+    /* A bare name is looked up in plugin_dir; anything with a slash
+     * is a path. */
+    size_t len = strlen(c->plugin_dir) + strlen(sc->plugin) + 8;
+    sc->plugin_path = malloc(len);
+    if (!sc->plugin_path) {
+        r->rc = s_oom(r->err, r->errlen);
+    } else if (strchr(sc->plugin, '/')) {
+        snprintf(sc->plugin_path, len, "%s", sc->plugin);
+    } else {
+        snprintf(sc->plugin_path, len, "%s/%s.so", c->plugin_dir, sc->plugin);
+    }
+}
+
+/* "stages": at least one, at most PL_MAX_STAGES, each read in full. */
+static void s_read_stages(struct reader *r, const cJSON *j, struct pl_config *c)
+{
+    const cJSON *stages = cJSON_GetObjectItemCaseSensitive(j, "stages");
+    int n = cJSON_GetArraySize(stages);
+    if (!r->rc && n == 0) {
+        r->rc = s_err(r->err, r->errlen, "%s: \"stages\" must list at least one stage", r->origin);
+    }
+    if (!r->rc && n > PL_MAX_STAGES) {
+        r->rc = s_err(r->err, r->errlen, "%s: \"stages\" lists %d stages; at most %d are supported",
+                      r->origin, n, PL_MAX_STAGES);
+    }
+    if (!r->rc) {
+        c->stages = calloc((size_t)n, sizeof(*c->stages));
+        if (!c->stages) {
+            r->rc = s_oom(r->err, r->errlen);
+        }
+    }
+    for (int i = 0; !r->rc && i < n; i++) {
         const cJSON *s = cJSON_GetArrayItem(stages, i);
         struct pl_stage_cfg *sc = &c->stages[i];
         c->nstages++;
-        char p[64];
-        snprintf(p, sizeof(p), "stages[%d].name", i);
-        sc->name = s_str(&r, s, "name", p, false);
-        snprintf(p, sizeof(p), "stages[%d].plugin", i);
-        sc->plugin = cJSON_GetObjectItemCaseSensitive(s, "plugin")
-                         ? s_str(&r, s, "plugin", p, false)
-                         : (sc->name ? strdup(sc->name) : NULL);
-        snprintf(p, sizeof(p), "stages[%d].endpoint", i);
-        if (cJSON_GetObjectItemCaseSensitive(s, "endpoint")) {
-            sc->endpoint = s_str(&r, s, "endpoint", p, false);
-        } else if (sc->name) {
-            size_t len = strlen(sc->name) + 32;
-            sc->endpoint = malloc(len);
-            if (sc->endpoint)
-                snprintf(sc->endpoint, len, "inproc://pressline-%s", sc->name);
-        }
-        if (!r.failed && (!sc->plugin || !sc->endpoint)) {
-            r.failed = 1;
-            s_err(err, errlen, "out of memory");
-        }
-        if (sc->endpoint)
-            s_check_endpoint(&r, sc->endpoint, p);
-        snprintf(p, sizeof(p), "stages[%d].workers", i);
-        sc->workers = cJSON_GetObjectItemCaseSensitive(s, "workers")
-                          ? (int)s_int(&r, s, "workers", p, 1, 256)
-                          : 1;
-        snprintf(p, sizeof(p), "stages[%d].timeout_ms", i);
-        sc->timeout_ms = cJSON_GetObjectItemCaseSensitive(s, "timeout_ms")
-                             ? (int)s_int(&r, s, "timeout_ms", p, 1, 3600000)
-                             : 10000;
-        snprintf(p, sizeof(p), "stages[%d].max_attempts", i);
-        sc->max_attempts = cJSON_GetObjectItemCaseSensitive(s, "max_attempts")
-                               ? (int)s_int(&r, s, "max_attempts", p, 1, 100)
-                               : 3;
-        snprintf(p, sizeof(p), "stages[%d].spawn", i);
-        sc->spawn = PL_SPAWN_THREAD;
-        if (cJSON_GetObjectItemCaseSensitive(s, "spawn")) {
-            char *sp = s_str(&r, s, "spawn", p, false);
-            if (sp && !strcmp(sp, "process"))
-                sc->spawn = PL_SPAWN_PROCESS;
-            else if (sp && !strcmp(sp, "none"))
-                sc->spawn = PL_SPAWN_NONE;
-            else if (sp && strcmp(sp, "thread")) {
-                r.failed = 1;
-                s_err(err, errlen,
-                      "%s: \"%s\" must be \"thread\", \"process\" or \"none\", "
-                      "not \"%s\"",
-                      origin, p, sp);
-            }
-            free(sp);
-        }
-        if (!r.failed && sc->spawn != PL_SPAWN_THREAD && sc->endpoint &&
-            !strncmp(sc->endpoint, "inproc://", 9)) {
-            r.failed = 1;
-            s_err(err, errlen,
-                  "%s: stage \"%s\" has spawn \"%s\" but an inproc:// endpoint; "
-                  "workers in other processes need ipc:// or tcp://",
-                  origin, sc->name ? sc->name : "?",
-                  sc->spawn == PL_SPAWN_PROCESS ? "process" : "none");
-        }
-        const cJSON *opt = cJSON_GetObjectItemCaseSensitive(s, "options");
-        if (!r.failed && opt && !cJSON_IsObject(opt)) {
-            r.failed = 1;
-            s_err(err, errlen, "%s: \"stages[%d].options\" must be an object", origin, i);
-        }
-        if (!r.failed) {
-            sc->options_json = opt ? cJSON_PrintUnformatted(opt) : strdup("{}");
-            if (!sc->options_json) {
-                r.failed = 1;
-                s_err(err, errlen, "out of memory");
-            }
-        }
-        if (!r.failed) {
-            for (int k = 0; k < i; k++) {
-                if (strcmp(c->stages[k].name, sc->name) == 0) {
-                    r.failed = 1;
-                    s_err(err, errlen, "%s: stage name \"%s\" is used twice", origin, sc->name);
-                } else if (strcmp(c->stages[k].endpoint, sc->endpoint) == 0) {
-                    r.failed = 1;
-                    s_err(err, errlen, "%s: stages \"%s\" and \"%s\" share the endpoint %s", origin,
-                          c->stages[k].name, sc->name, sc->endpoint);
-                }
-            }
-        }
-        if (!r.failed) {
-            /* A bare name is looked up in plugin_dir; anything with a slash
-             * is a path. */
-            size_t len = strlen(c->plugin_dir) + strlen(sc->plugin) + 8;
-            sc->plugin_path = malloc(len);
-            if (!sc->plugin_path) {
-                r.failed = 1;
-                s_err(err, errlen, "out of memory");
-            } else if (strchr(sc->plugin, '/')) {
-                snprintf(sc->plugin_path, len, "%s", sc->plugin);
-            } else {
-                snprintf(sc->plugin_path, len, "%s/%s.so", c->plugin_dir, sc->plugin);
-            }
-        }
+        s_read_stage_keys(r, s, i, sc);
+        s_read_stage_spawn(r, s, i, sc);
+        s_read_stage_options(r, s, i, sc);
+        s_check_stage_unique(r, c, i);
+        s_resolve_plugin(r, c, sc);
     }
-    if (r.failed) {
+}
+
+/* Reads the merged configuration j into a new pl_config, section by
+ * section; the first error is the one reported, as every reader does
+ * nothing more once r.rc is set. */
+static int s_build(const cJSON *j, const char *origin, const char *exe_dir, struct pl_config **out,
+                   char *err, size_t errlen)
+{
+    struct reader r = { .origin = origin, .err = err, .errlen = errlen };
+    struct pl_config *c = calloc(1, sizeof(*c));
+    if (!c)
+        return s_oom(err, errlen);
+    s_read_paths(&r, j, exe_dir, c);
+    s_read_publish(&r, j, c);
+    s_read_limits(&r, j, c);
+    s_read_security(&r, j, c);
+    c->durable = s_bool(&r, j, "durable", "durable");
+    s_read_workers(&r, j, c);
+    c->shutdown_timeout_ms =
+        (int)s_int(&r, j, "shutdown_timeout_ms", "shutdown_timeout_ms", 0, 3600000);
+    s_read_stages(&r, j, c);
+    if (r.rc) {
         pl_config_free(&c);
-        return -1;
+        return r.rc;
     }
     *out = c;
     return 0;
@@ -421,7 +496,7 @@ int pl_config_load_text(const char *json, const char *origin, const char *exe_di
     cJSON *def = cJSON_Parse(pl_default_config_json);
     if (!def)
         return s_err(err, errlen, "the built-in default configuration does not parse");
-    int rc = -1;
+    int rc = PL_ECONFIG;
     cJSON *user = NULL;
     if (json) {
         user = cJSON_Parse(json);
@@ -437,10 +512,10 @@ int pl_config_load_text(const char *json, const char *origin, const char *exe_di
             s_err(err, errlen, "%s: the configuration must be a JSON object", origin);
             goto out;
         }
-        if (s_check_keys(user, def, "", origin, err, errlen) != 0)
+        if ((rc = s_check_keys(user, def, "", origin, err, errlen)) != 0)
             goto out;
-        if (s_merge(def, user) != 0) {
-            s_err(err, errlen, "out of memory");
+        if ((rc = s_merge(def, user)) != 0) {
+            s_oom(err, errlen);
             goto out;
         }
     }
@@ -456,8 +531,12 @@ int pl_config_load(const char *path, const char *exe_dir, struct pl_config **out
 {
     char here[4096];
     if (!exe_dir) {
-        if (pl_exe_dir(here, sizeof(here)) != 0)
+        size_t n = sizeof(here);
+        char *slash;
+        if (uv_exepath(here, &n) != 0)
             snprintf(here, sizeof(here), ".");
+        else if ((slash = strrchr(here, '/')))
+            *slash = '\0';
         exe_dir = here;
     }
     if (!path)
@@ -465,20 +544,23 @@ int pl_config_load(const char *path, const char *exe_dir, struct pl_config **out
                                    errlen);
     FILE *f = fopen(path, "rb");
     if (!f) {
+        int e = errno;
         char eb[128];
-        return s_err(err, errlen, "cannot open configuration %s: %s", path,
-                     pl_strerror(errno, eb, sizeof(eb)));
+        s_err(err, errlen, "cannot open configuration %s: %s", path,
+              pl_strerror(e, eb, sizeof(eb)));
+        return -e;
     }
     char *buf = malloc(PL_CONFIG_MAX_BYTES + 1);
     size_t n = buf ? fread(buf, 1, PL_CONFIG_MAX_BYTES + 1, f) : 0;
     int rerr = ferror(f);
     fclose(f);
     if (!buf)
-        return s_err(err, errlen, "out of memory");
+        return s_oom(err, errlen);
     if (rerr || n > PL_CONFIG_MAX_BYTES) {
         free(buf);
-        return s_err(err, errlen, "cannot read configuration %s: %s", path,
-                     rerr ? "read error" : "larger than 1 MiB");
+        s_err(err, errlen, "cannot read configuration %s: %s", path,
+              rerr ? "read error" : "larger than 1 MiB");
+        return rerr ? -EIO : -EFBIG;
     }
     buf[n] = '\0';
     int rc = pl_config_load_text(buf, path, exe_dir, out, err, errlen);

@@ -2,7 +2,8 @@
  * The daemon's configuration: the built-in default (config/pressline.json,
  * embedded at build time) with the user's JSON file laid over it. Objects
  * merge key by key; arrays ("stages") replace. Unknown keys, wrong types and
- * out-of-range values are errors that name the key. Loaded once on the main
+ * out-of-range values (more than PL_MAX_STAGES stages among them) are errors
+ * that name the key. Loaded once on the main
  * thread; read-only afterwards.
  */
 #ifndef PL_CONFIG_H
@@ -10,6 +11,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+
+/* The most stages a configuration may list: the broker, the in-process
+ * pipeline and an article's stage timings have room for this many. */
+#define PL_MAX_STAGES 16
 
 struct pl_stage_cfg {
     char *name;
@@ -55,14 +60,19 @@ extern const char pl_default_config_json[];
  * when path is not NULL. `exe_dir` locates plugins when plugin_dir is "";
  * NULL means the folder of the running executable.
  * On success returns 0 and *out (caller frees with pl_config_free). On
- * failure returns -1 with a message in err naming the file and key. */
+ * failure returns a negative code with a message in err naming the file and
+ * key: PL_ECONFIG for an invalid configuration, -errno for a file that
+ * cannot be read (the configuration or the CURVE key file; -EFBIG: over
+ * 1 MiB), PL_EINPUT for a key file without a key, -ENOMEM. */
 int pl_config_load(const char *path, const char *exe_dir, struct pl_config **out, char *err,
                    size_t errlen);
 
-/* Same, from JSON text (for tests); `origin` names it in messages. */
+/* Same, from JSON text (for tests); `origin` names it in messages. Same
+ * returns. */
 int pl_config_load_text(const char *json, const char *origin, const char *exe_dir,
                         struct pl_config **out, char *err, size_t errlen);
 
+/* Frees *cfg and sets it to NULL; NULL is allowed. */
 void pl_config_free(struct pl_config **cfg);
 
 /* The configuration for a one-shot command (`pressline process`, `pressline

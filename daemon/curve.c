@@ -15,10 +15,11 @@ int pl_curve_read_key(const char *path, char out[PL_CURVE_KEY_LEN + 1], char *er
 {
     FILE *f = fopen(path, "r");
     if (!f) {
+        int e = errno;
         char eb[128];
         snprintf(err, errlen, "cannot read the key file %s: %s", path,
-                 pl_strerror(errno, eb, sizeof(eb)));
-        return -1;
+                 pl_strerror(e, eb, sizeof(eb)));
+        return -e;
     }
     char buf[128];
     size_t n = fread(buf, 1, sizeof(buf) - 1, f);
@@ -36,7 +37,7 @@ int pl_curve_read_key(const char *path, char out[PL_CURVE_KEY_LEN + 1], char *er
                  "%s does not hold a CURVE key (40 characters of Z85 text, as "
                  "pressline keygen writes)",
                  path);
-        return -1;
+        return PL_EINPUT;
     }
     memcpy(out, s, PL_CURVE_KEY_LEN + 1);
     return 0;
@@ -66,23 +67,28 @@ int pl_curve_client(void *sock, const char *server_public)
 
 int pl_curve_public_of(const char *secret, char out[PL_CURVE_KEY_LEN + 1])
 {
-    return zmq_curve_public(out, secret) == 0 ? 0 : -1;
+    return zmq_curve_public(out, secret) == 0 ? 0 : -zmq_errno();
 }
 
 static int s_write(const char *path, const char *key, mode_t mode, char *err, size_t errlen)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
     if (fd < 0) {
+        int e = errno;
         char eb[128];
-        snprintf(err, errlen, "cannot create %s: %s", path, pl_strerror(errno, eb, sizeof(eb)));
-        return -1;
+        snprintf(err, errlen, "cannot create %s: %s", path, pl_strerror(e, eb, sizeof(eb)));
+        return -e;
     }
     char line[48];
     int n = snprintf(line, sizeof(line), "%s\n", key);
-    int ok = write(fd, line, (size_t)n) == n;
-    if (close(fd) != 0 || !ok) {
+    ssize_t w = write(fd, line, (size_t)n);
+    /* A short write of 41 bytes to a new file means the disk is full. */
+    int rc = w < 0 ? -errno : w != n ? -ENOSPC : 0;
+    if (close(fd) != 0 && rc == 0)
+        rc = -errno;
+    if (rc != 0) {
         snprintf(err, errlen, "cannot write %s", path);
-        return -1;
+        return rc;
     }
     return 0;
 }
@@ -92,11 +98,12 @@ int pl_curve_keygen(const char *base, char *err, size_t errlen)
     char pub[41], sec[41], path[4096];
     if (zmq_curve_keypair(pub, sec) != 0) {
         snprintf(err, errlen, "this libzmq cannot make CURVE keys (built without libsodium?)");
-        return -1;
+        return -zmq_errno();
     }
     snprintf(path, sizeof(path), "%s.secret", base);
-    if (s_write(path, sec, 0600, err, errlen) != 0)
-        return -1;
+    int rc = s_write(path, sec, 0600, err, errlen);
+    if (rc != 0)
+        return rc;
     snprintf(path, sizeof(path), "%s.public", base);
     return s_write(path, pub, 0644, err, errlen);
 }

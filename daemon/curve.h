@@ -14,7 +14,8 @@
 #define PL_CURVE_KEY_LEN 40 /* Z85 text of a 32-byte key */
 
 /* Reads a Z85 key from a file (surrounding white space ignored) into
- * out[41]. Returns 0, or -1 with err saying what is wrong. */
+ * out[41]. Returns 0, or with err saying what is wrong -errno (the file
+ * cannot be opened) or PL_EINPUT (it holds no key). */
 int pl_curve_read_key(const char *path, char out[PL_CURVE_KEY_LEN + 1], char *err, size_t errlen);
 
 /* Makes sock a CURVE server with secret (Z85) when endpoint is tcp://;
@@ -25,11 +26,13 @@ int pl_curve_server(void *sock, const char *endpoint, const char *secret);
  * (Z85), with a fresh key pair. Returns 0 or -errno. */
 int pl_curve_client(void *sock, const char *server_public);
 
-/* Writes a new key pair: <base>.secret (mode 0600) and <base>.public.
- * Returns 0, or -1 with err. */
+/* Writes a new key pair: <base>.secret (mode 0600) and <base>.public;
+ * neither may exist. Returns 0, or -errno with err naming the file (or
+ * libzmq's -ENOTSUP when it cannot make keys). */
 int pl_curve_keygen(const char *base, char *err, size_t errlen);
 
-/* The public key of a secret key, into out[41]. Returns 0 or -1. */
+/* The public key of a secret key (Z85), into out[41]. Returns 0 or -errno
+ * (libzmq's). */
 int pl_curve_public_of(const char *secret, char out[PL_CURVE_KEY_LEN + 1]);
 
 #endif

@@ -23,6 +23,9 @@ static void s_host_log(void *ctx, int level, const char *fmt, ...)
     pl_log(level, "[%s] %s", (const char *)ctx, msg);
 }
 
+/* The host's fail. It and check_keys return -1 on failure: that is the
+ * plugin ABI (<pressline/plugin.h>), which plugins built against version 1
+ * rely on, not the daemon's own convention. */
 static int s_host_fail(struct pl_error *err, const char *fmt, ...)
 {
     va_list ap;
@@ -49,17 +52,19 @@ int pl_plugin_open(const char *path, struct pl_plugin_handle **out, char *err, s
 {
     struct stat sb;
     if (stat(path, &sb) != 0) {
+        int e = errno;
         char eb[128];
-        snprintf(err, errlen, "plugin %s: %s", path, pl_strerror(errno, eb, sizeof(eb)));
-        return -1;
+        snprintf(err, errlen, "plugin %s: %s", path, pl_strerror(e, eb, sizeof(eb)));
+        return -e;
     }
     dlerror();
     void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!dl) {
         const char *e = dlerror();
         snprintf(err, errlen, "plugin %s cannot be loaded: %s", path, e ? e : "unknown error");
-        return -1;
+        return PL_EPLUGIN;
     }
+    int rc = PL_EPLUGIN;
     const struct pl_plugin *d = dlsym(dl, PL_PLUGIN_SYMBOL);
     if (!d) {
         snprintf(err, errlen,
@@ -102,6 +107,7 @@ int pl_plugin_open(const char *path, struct pl_plugin_handle **out, char *err, s
     if (!h || !(h->path = strdup(path))) {
         free(h);
         snprintf(err, errlen, "out of memory");
+        rc = -ENOMEM;
         goto fail;
     }
     h->dl = dl;
@@ -110,7 +116,7 @@ int pl_plugin_open(const char *path, struct pl_plugin_handle **out, char *err, s
     return 0;
 fail:
     dlclose(dl);
-    return -1;
+    return rc;
 }
 
 void pl_plugin_close(struct pl_plugin_handle **ph)
@@ -142,7 +148,7 @@ int pl_plugin_instance_init(struct pl_plugin_instance *inst, const struct pl_plu
     if (h->desc->init(&inst->host, options_json, &inst->state, &perr) != 0) {
         snprintf(err, errlen, "stage %s: plugin %s (%s) refused its options: %s", stage,
                  h->desc->name, h->path, perr.message[0] ? perr.message : "init() failed");
-        return -1;
+        return PL_EPLUGIN;
     }
     return 0;
 }

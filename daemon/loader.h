@@ -2,8 +2,8 @@
  * Loads stage plugins: dlopen(RTLD_NOW | RTLD_LOCAL), find the descriptor,
  * check magic, ABI version and size, and create instances through init().
  * Every refusal names the file and the reason. Called on the main thread at
- * start (and by `pressline process`); instances are then used by one worker
- * thread each.
+ * start (by presslined, `pressline process|worker`, the evaluators, tests
+ * and benches); instances are then used by one worker thread each.
  */
 #ifndef PL_LOADER_H
 #define PL_LOADER_H
@@ -18,9 +18,13 @@ struct pl_plugin_handle {
 };
 
 /* Opens the plugin at path. On success returns 0 and *out (caller closes it
- * with pl_plugin_close). On failure returns -1 with err saying why. */
+ * with pl_plugin_close). On failure returns, with err naming the file and
+ * the reason, -errno (no such file ...), PL_EPLUGIN (dlopen refused it, or
+ * its descriptor is missing or does not match this pressline) or -ENOMEM. */
 int pl_plugin_open(const char *path, struct pl_plugin_handle **out, char *err, size_t errlen);
 
+/* Closes *h and sets it to NULL; NULL is allowed. Instances made from it
+ * must be fini'd first. */
 void pl_plugin_close(struct pl_plugin_handle **h);
 
 /* One configured instance of a plugin: its state and host table. */
@@ -31,11 +35,13 @@ struct pl_plugin_instance {
     char stage[64]; /* the stage name, used to prefix the plugin's log lines */
 };
 
-/* Calls init() with options (JSON object text or NULL). Returns 0 or -1 with
- * err naming the stage and the plugin's own message. */
+/* Calls init() with options (JSON object text or NULL, borrowed for the
+ * call); inst borrows h, which must outlive it. Returns 0, or PL_EPLUGIN
+ * with err naming the stage and the plugin's own message. */
 int pl_plugin_instance_init(struct pl_plugin_instance *inst, const struct pl_plugin_handle *h,
                             const char *stage, const char *options_json, char *err, size_t errlen);
 
+/* Calls the plugin's fini() and clears inst; a cleared inst is allowed. */
 void pl_plugin_instance_fini(struct pl_plugin_instance *inst);
 
 #endif

@@ -1,6 +1,7 @@
 /* Logging; see log.h. */
 #include "log.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -17,11 +18,6 @@ void pl_log_set_level(int level)
     atomic_store(&s_level, level);
 }
 
-int pl_log_get_level(void)
-{
-    return atomic_load(&s_level);
-}
-
 int pl_log_level_parse(const char *s)
 {
     for (int i = 0; i < 4; i++)
@@ -29,7 +25,7 @@ int pl_log_level_parse(const char *s)
             return i;
     if (strcasecmp(s, "warning") == 0)
         return PL_LOG_WARN;
-    return -1;
+    return -EINVAL;
 }
 
 void pl_log(int level, const char *fmt, ...)

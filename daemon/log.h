@@ -12,9 +12,9 @@
 
 /* Sets the most verbose level shown (PL_LOG_ERROR .. PL_LOG_DEBUG). */
 void pl_log_set_level(int level);
-int pl_log_get_level(void);
 
-/* Parses "error", "warn", "info", "debug". Returns the level or -1. */
+/* Parses "error", "warn" (or "warning"), "info", "debug", in any case.
+ * Returns the level, or -EINVAL for another word. */
 int pl_log_level_parse(const char *s);
 
 void pl_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -9,10 +9,11 @@
 #include <stddef.h>
 
 struct pl_nameset {
-    char **slots; /* NULL empty, PL_NAMESET_TOMB removed */
+    char **slots; /* NULL: empty; a tombstone (nameset.c's TOMB): removed */
     size_t cap, used, live;
 };
 
+/* Makes s an empty set. Returns 0 or -ENOMEM. */
 int pl_nameset_init(struct pl_nameset *s);
 void pl_nameset_free(struct pl_nameset *s);
 /* Adds a copy of name. Returns 0 (also when present) or -ENOMEM. */

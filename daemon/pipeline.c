@@ -16,10 +16,11 @@ int pl_pipeline_open(struct pl_pipeline *p, const struct pl_config *cfg, char *e
 {
     memset(p, 0, sizeof(*p));
     p->cfg = cfg;
-    for (size_t i = 0; i < cfg->nstages && i < PL_MAX_STAGES; i++) {
+    int rc;
+    for (size_t i = 0; i < cfg->nstages; i++) {
         const struct pl_stage_cfg *sc = &cfg->stages[i];
         char e[1024];
-        if (pl_plugin_open(sc->plugin_path, &p->h[i], e, sizeof(e)) != 0) {
+        if ((rc = pl_plugin_open(sc->plugin_path, &p->h[i], e, sizeof(e))) != 0) {
             snprintf(err, errlen, "stage %s: %s", sc->name, e);
             goto fail;
         }
@@ -27,10 +28,11 @@ int pl_pipeline_open(struct pl_pipeline *p, const struct pl_config *cfg, char *e
         p->inst[i] = calloc(1, sizeof(*p->inst[i]));
         if (!p->inst[i]) {
             snprintf(err, errlen, "out of memory");
+            rc = -ENOMEM;
             goto fail;
         }
-        if (pl_plugin_instance_init(p->inst[i], p->h[i], sc->name, sc->options_json, err, errlen) !=
-            0) {
+        rc = pl_plugin_instance_init(p->inst[i], p->h[i], sc->name, sc->options_json, err, errlen);
+        if (rc != 0) {
             free(p->inst[i]);
             p->inst[i] = NULL;
             goto fail;
@@ -39,7 +41,7 @@ int pl_pipeline_open(struct pl_pipeline *p, const struct pl_config *cfg, char *e
     return 0;
 fail:
     pl_pipeline_close(p);
-    return -1;
+    return rc;
 }
 
 void pl_pipeline_close(struct pl_pipeline *p)

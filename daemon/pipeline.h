@@ -9,10 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "broker.h"
+#include "article.h"
+#include "config.h"
 #include "loader.h"
-
-struct pl_config;
 
 struct pl_pipeline {
     const struct pl_config *cfg;
@@ -21,9 +20,12 @@ struct pl_pipeline {
     size_t n;
 };
 
-/* Loads every stage's plugin and one instance each. Returns 0, or -1 with
- * err. */
+/* Loads every stage's plugin and one instance each; p borrows cfg, which
+ * must outlive it. Returns 0, or a code of pl_plugin_open or
+ * pl_plugin_instance_init (or -ENOMEM) with err naming the stage; nothing
+ * is left open then. */
 int pl_pipeline_open(struct pl_pipeline *p, const struct pl_config *cfg, char *err, size_t errlen);
+/* Frees the instances and closes the plugins. */
 void pl_pipeline_close(struct pl_pipeline *p);
 
 /* Runs the file at path through the chain. *out receives the article JSON

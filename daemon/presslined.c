@@ -62,7 +62,7 @@ int main(int argc, char **argv)
         return 1;
     }
     pl_log_set_level(level ? pl_log_level_parse(level) : cfg->log_level);
-    int rc;
+    int rc; /* 0 or a negative code (logged); the exit status is 0 or 1 */
     if (check) {
         rc = pl_service_check(cfg);
         if (rc == 0)
@@ -73,5 +73,5 @@ int main(int argc, char **argv)
         rc = pl_service_run(cfg);
     }
     pl_config_free(&cfg);
-    return rc;
+    return rc != 0;
 }

@@ -1,6 +1,7 @@
 /* Worker process supervision; see procs.h. */
 #include "procs.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,15 +115,6 @@ static void s_spawn(struct pl_proc *w)
     PL_DEBUG("stage %s: worker process %d started", w->stage, w->handle.pid);
 }
 
-static char *s_dup_printf(const char *fmt, const char *a, const char *b)
-{
-    size_t n = strlen(fmt) + strlen(a) + (b ? strlen(b) : 0) + 1;
-    char *s = malloc(n);
-    if (s)
-        snprintf(s, n, fmt, a, b ? b : "");
-    return s;
-}
-
 int pl_procs_start(struct pl_procs *p, uv_loop_t *loop, const struct pl_config *cfg,
                    const char *bin_dir)
 {
@@ -139,7 +131,7 @@ int pl_procs_start(struct pl_procs *p, uv_loop_t *loop, const struct pl_config *
         return 0;
     p->v = calloc(total, sizeof(*p->v));
     if (!p->v)
-        return -1;
+        return -ENOMEM;
     char hb[32];
     snprintf(hb, sizeof(hb), "%d", cfg->worker_heartbeat_ms);
     for (size_t i = 0; i < cfg->nstages; i++) {
@@ -152,9 +144,10 @@ int pl_procs_start(struct pl_procs *p, uv_loop_t *loop, const struct pl_config *
             w->stage = sc->name;
             w->argv = calloc(16, sizeof(char *));
             if (!w->argv)
-                return -1;
+                return -ENOMEM;
             char **a = w->argv;
-            a[0] = s_dup_printf("%s/pressline", bin_dir, NULL);
+            if (asprintf(&a[0], "%s/pressline", bin_dir) < 0)
+                a[0] = NULL;
             a[1] = strdup("worker");
             a[2] = strdup("--connect");
             a[3] = strdup(sc->endpoint);
@@ -169,12 +162,12 @@ int pl_procs_start(struct pl_procs *p, uv_loop_t *loop, const struct pl_config *
             a[12] = strdup("--exit-with-parent");
             for (int j = 0; j < 13; j++)
                 if (!a[j])
-                    return -1;
+                    return -ENOMEM;
             if (cfg->curve_secret[0] && !strncmp(sc->endpoint, "tcp://", 6)) {
                 a[13] = strdup("--server-public");
                 a[14] = strdup(cfg->curve_public);
                 if (!a[13] || !a[14])
-                    return -1;
+                    return -ENOMEM;
             }
             uv_timer_init(loop, &w->restart);
             w->restart.data = w;

@@ -33,8 +33,11 @@ struct pl_procs {
     void (*closed_cb)(struct pl_procs *p);
 };
 
-/* Starts every process worker of cfg, running `<bin_dir>/pressline worker`.
- * Returns 0, or -1 (logged) when one cannot be started at all. */
+/* Starts every process worker of cfg, running `<bin_dir>/pressline worker`;
+ * p borrows cfg's stage names. A worker that uv_spawn refuses is logged and
+ * tried again later. Returns 0, or -ENOMEM when the workers' arguments
+ * cannot be built (not logged: the caller says it); pl_procs_stop must run
+ * either way. */
 int pl_procs_start(struct pl_procs *p, uv_loop_t *loop, const struct pl_config *cfg,
                    const char *bin_dir);
 

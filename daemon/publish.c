@@ -14,8 +14,9 @@ int pl_publisher_open(struct pl_publisher *p, void *zctx, const char *endpoint, 
     memset(p, 0, sizeof(*p));
     p->sock = zmq_socket(zctx, ZMQ_PUB);
     if (!p->sock) {
-        snprintf(err, errlen, "cannot create the PUB socket: %s", zmq_strerror(zmq_errno()));
-        return -1;
+        int rc = -zmq_errno();
+        snprintf(err, errlen, "cannot create the PUB socket: %s", zmq_strerror(-rc));
+        return rc;
     }
     int linger = 1000;
     zmq_setsockopt(p->sock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
@@ -26,7 +27,7 @@ int pl_publisher_open(struct pl_publisher *p, void *zctx, const char *endpoint, 
                  zmq_strerror(-brc));
         zmq_close(p->sock);
         p->sock = NULL;
-        return -1;
+        return brc;
     }
     return 0;
 }

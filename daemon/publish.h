@@ -13,7 +13,8 @@ struct pl_publisher {
     void *sock;
 };
 
-/* Binds a PUB socket at endpoint. Returns 0, or -1 with err. */
+/* Binds a PUB socket at endpoint. Returns 0, or -errno (libzmq's) with err
+ * naming the endpoint. */
 int pl_publisher_open(struct pl_publisher *p, void *zctx, const char *endpoint, int hwm,
                       const char *curve_secret, char *err, size_t errlen);
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <unistd.h>
 #include <uv.h>
 #include <zmq.h>
@@ -16,7 +17,6 @@
 #include "article.h"
 #include "broker.h"
 #include "config.h"
-#include "exe.h"
 #include "loader.h"
 #include "log.h"
 #include "nameset.h"
@@ -33,8 +33,8 @@
 
 /* An article from claim to publish. */
 struct item {
-    struct pl_article a; /* first: the broker's record */
-    struct item *next;   /* writer queue */
+    struct pl_article a;     /* first: the broker's record */
+    STAILQ_ENTRY(item) link; /* the writer's queue, then its batch */
     char work_name[NAME_MAX + 1];
     char *name; /* original file name */
     char *path; /* "inbox/<name>" as shown to subscribers */
@@ -48,6 +48,12 @@ struct item {
     size_t out_len;
     int write_rc;
     char failed_name[NAME_MAX + 1];
+};
+
+/* A name the watcher reported, queued until it is claimed. */
+struct name_node {
+    STAILQ_ENTRY(name_node) link;
+    char name[];
 };
 
 struct service {
@@ -67,17 +73,14 @@ struct service {
     bool procs_started;
 
     struct pl_nameset pending_set;
-    struct name_node {
-        struct name_node *next;
-        char name[];
-    } * pending_head, *pending_tail;
+    STAILQ_HEAD(, name_node) pending; /* names from the watcher, not yet claimed */
     size_t npending;
     char **recovered;
     size_t nrecovered, recovered_at;
 
     size_t in_flight;
-    struct item *wq_head, *wq_tail; /* finished, waiting for the writer */
-    struct item *batch;             /* being written */
+    STAILQ_HEAD(item_list, item) wq; /* finished, waiting for the writer */
+    struct item_list batch;          /* being written */
     uv_work_t work;
     bool writing;
     uv_timer_t retry_timer, status_timer, stop_timer;
@@ -110,12 +113,7 @@ static void s_item_free(struct item *it)
 
 static void s_queue_write(struct service *sv, struct item *it)
 {
-    it->next = NULL;
-    if (sv->wq_tail)
-        sv->wq_tail->next = it;
-    else
-        sv->wq_head = it;
-    sv->wq_tail = it;
+    STAILQ_INSERT_TAIL(&sv->wq, it, link);
     s_writer_kick(sv);
 }
 
@@ -155,7 +153,9 @@ static void s_writer_work(uv_work_t *w)
     const struct pl_config *cfg = sv->cfg;
     char published_at[32];
     pl_iso_time(pl_epoch_us(), published_at);
-    for (struct item *it = sv->batch; it; it = it->next) {
+    struct item *it;
+    STAILQ_FOREACH(it, &sv->batch, link)
+    {
         it->write_rc = 0;
         free(it->out);
         it->out = NULL;
@@ -224,22 +224,18 @@ static void s_writer_after(uv_work_t *w, int status)
 {
     struct service *sv = w->data;
     (void)status;
-    struct item *retry = NULL, **rtail = &retry;
-    struct item *it = sv->batch;
-    sv->batch = NULL;
+    struct item_list retry = STAILQ_HEAD_INITIALIZER(retry);
+    struct item *it;
     sv->writing = false;
-    while (it) {
-        struct item *next = it->next;
-        it->next = NULL;
+    while ((it = STAILQ_FIRST(&sv->batch))) {
+        STAILQ_REMOVE_HEAD(&sv->batch, link);
         if (it->write_rc != 0) {
             char eb[128];
             PL_ERR("%s: cannot write the %s (%s); the file stays in the spool and is retried "
                    "in %d ms",
                    it->name, it->failed ? "failure record" : "result",
                    pl_strerror(it->write_rc, eb, sizeof(eb)), RETRY_MS);
-            *rtail = it;
-            rtail = &it->next;
-            it = next;
+            STAILQ_INSERT_TAIL(&retry, it, link);
             continue;
         }
         char rpath[PATH_MAX];
@@ -263,27 +259,22 @@ static void s_writer_after(uv_work_t *w, int status)
         sv->last_seq = it->seq;
         sv->in_flight--;
         s_item_free(it);
-        it = next;
     }
-    if (retry && !sv->write_blocked) {
+    if (!STAILQ_EMPTY(&retry) && !sv->write_blocked) {
         char eb[128];
         sv->write_blocked = true;
         PL_ERR("pausing intake: results cannot be written (%s); new files wait in %s and "
                "everything in flight stays in %s/work until a write succeeds",
-               pl_strerror(retry->write_rc, eb, sizeof(eb)), sv->cfg->inbox, sv->cfg->spool);
-    } else if (!retry && sv->write_blocked) {
+               pl_strerror(STAILQ_FIRST(&retry)->write_rc, eb, sizeof(eb)), sv->cfg->inbox,
+               sv->cfg->spool);
+    } else if (STAILQ_EMPTY(&retry) && sv->write_blocked) {
         sv->write_blocked = false;
         PL_INFO("resuming intake: results are being written again");
     }
-    if (retry) {
+    if (!STAILQ_EMPTY(&retry)) {
         /* Back to the front of the queue, after a pause. */
-        struct item *last = retry;
-        while (last->next)
-            last = last->next;
-        last->next = sv->wq_head;
-        if (!sv->wq_head)
-            sv->wq_tail = last;
-        sv->wq_head = retry;
+        STAILQ_CONCAT(&retry, &sv->wq);
+        STAILQ_CONCAT(&sv->wq, &retry);
         if (!sv->stopping)
             uv_timer_start(&sv->retry_timer, s_on_retry, RETRY_MS, 0);
     } else {
@@ -295,29 +286,23 @@ static void s_writer_after(uv_work_t *w, int status)
 
 static void s_writer_kick(struct service *sv)
 {
-    if (sv->writing || !sv->wq_head || uv_is_active((uv_handle_t *)&sv->retry_timer))
+    if (sv->writing || STAILQ_EMPTY(&sv->wq) || uv_is_active((uv_handle_t *)&sv->retry_timer))
         return;
-    struct item *head = NULL, **tail = &head;
     int n = 0;
-    while (sv->wq_head && n < WRITER_BATCH) {
-        struct item *it = sv->wq_head;
+    struct item *it;
+    while ((it = STAILQ_FIRST(&sv->wq)) && n < WRITER_BATCH) {
         if (pl_seq_take(&sv->seq, &it->seq) != 0) {
             PL_ERR("cannot reserve sequence numbers in %s/seq; retrying in %d ms", sv->cfg->spool,
                    RETRY_MS);
             uv_timer_start(&sv->retry_timer, s_on_retry, RETRY_MS, 0);
             break;
         }
-        sv->wq_head = it->next;
-        if (!sv->wq_head)
-            sv->wq_tail = NULL;
-        it->next = NULL;
-        *tail = it;
-        tail = &it->next;
+        STAILQ_REMOVE_HEAD(&sv->wq, link);
+        STAILQ_INSERT_TAIL(&sv->batch, it, link);
         n++;
     }
-    if (!head)
+    if (STAILQ_EMPTY(&sv->batch))
         return;
-    sv->batch = head;
     sv->writing = true;
     sv->work.data = sv;
     uv_queue_work(&sv->loop, &sv->work, s_writer_work, s_writer_after);
@@ -392,12 +377,10 @@ static void s_pump(struct service *sv)
             s_start(sv, w, pl_spool_orig_name(w));
             continue;
         }
-        struct name_node *n = sv->pending_head;
+        struct name_node *n = STAILQ_FIRST(&sv->pending);
         if (!n)
             break;
-        sv->pending_head = n->next;
-        if (!sv->pending_head)
-            sv->pending_tail = NULL;
+        STAILQ_REMOVE_HEAD(&sv->pending, link);
         sv->npending--;
         pl_nameset_remove(&sv->pending_set, n->name);
         char work_name[NAME_MAX + 1];
@@ -428,12 +411,7 @@ static void s_on_name(struct pl_watch *w, const char *name)
         return;
     }
     memcpy(node->name, name, n + 1);
-    node->next = NULL;
-    if (sv->pending_tail)
-        sv->pending_tail->next = node;
-    else
-        sv->pending_head = node;
-    sv->pending_tail = node;
+    STAILQ_INSERT_TAIL(&sv->pending, node, link);
     sv->npending++;
     if (sv->npending >= (size_t)sv->cfg->max_queued)
         pl_watch_pause(w); /* the rest stay in the inbox; a scan finds them on resume */
@@ -504,8 +482,8 @@ static void s_maybe_finish_stop(struct service *sv)
         return;
     /* Articles waiting for the writer are finished before we go, unless a
      * write keeps failing (then they stay in the spool). */
-    if (sv->in_flight == 0 ||
-        (!sv->broker.in_flight && sv->wq_head && uv_is_active((uv_handle_t *)&sv->retry_timer)))
+    if (sv->in_flight == 0 || (!sv->broker.in_flight && !STAILQ_EMPTY(&sv->wq) &&
+                               uv_is_active((uv_handle_t *)&sv->retry_timer)))
         s_close_all(sv);
 }
 
@@ -537,12 +515,11 @@ static void s_on_signal(uv_signal_t *s, int signum)
         pl_watch_close(&sv->watch, s_on_watch_closed);
     }
     /* Names queued but not claimed are still in the inbox: nothing to do. */
-    while (sv->pending_head) {
-        struct name_node *n = sv->pending_head;
-        sv->pending_head = n->next;
+    struct name_node *n;
+    while ((n = STAILQ_FIRST(&sv->pending))) {
+        STAILQ_REMOVE_HEAD(&sv->pending, link);
         free(n);
     }
-    sv->pending_tail = NULL;
     sv->npending = 0;
     uv_timer_start(&sv->stop_timer, s_on_stop_timer, (uint64_t)sv->cfg->shutdown_timeout_ms, 0);
     s_maybe_finish_stop(sv);
@@ -550,6 +527,72 @@ static void s_on_signal(uv_signal_t *s, int signum)
 
 /* --- start ------------------------------------------------------------- */
 
+/* Starts the worker threads of stage i (after loading its plugin), or only
+ * checks the plugin of a stage whose workers are processes. Logs each
+ * failure. Returns 0 or the failure's code. */
+static int s_start_stage(struct service *sv, size_t i)
+{
+    const struct pl_stage_cfg *sc = &sv->cfg->stages[i];
+    char err[1024];
+    if (sc->spawn == PL_SPAWN_NONE) {
+        PL_INFO("stage %s: waiting for worker processes to connect to %s", sc->name, sc->endpoint);
+        return 0;
+    }
+    int rc = pl_plugin_open(sc->plugin_path, &sv->plugins[i], err, sizeof(err));
+    if (rc != 0) {
+        PL_ERR("stage %s: %s", sc->name, err);
+        return rc;
+    }
+    if (sc->spawn == PL_SPAWN_PROCESS) {
+        /* Load it here too, so a broken plugin stops the start now, not
+         * in a loop of worker restarts. */
+        struct pl_plugin_instance probe;
+        rc = pl_plugin_instance_init(&probe, sv->plugins[i], sc->name, sc->options_json, err,
+                                     sizeof(err));
+        if (rc != 0) {
+            PL_ERR("%s", err);
+            return rc;
+        }
+        pl_plugin_instance_fini(&probe);
+        return 0; /* started by pl_procs_start */
+    }
+    int n = sc->workers;
+    if (!(sv->plugins[i]->desc->flags & PL_PLUGIN_THREAD_SAFE) && n > 1) {
+        PL_WARN("stage %s: plugin %s is not marked thread-safe; running 1 worker thread, "
+                "not %d",
+                sc->name, sv->plugins[i]->desc->name, n);
+        n = 1;
+    }
+    for (int k = 0; k < n; k++) {
+        struct pl_worker *w = calloc(1, sizeof(*w));
+        if (!w) {
+            PL_ERR("stage %s: out of memory starting its workers", sc->name);
+            return -ENOMEM;
+        }
+        sv->workers[sv->nworkers++] = w;
+        w->zctx = sv->zctx;
+        w->endpoint = strdup(sc->endpoint);
+        rc = w->endpoint ? pl_plugin_instance_init(&w->inst, sv->plugins[i], sc->name,
+                                                   sc->options_json, err, sizeof(err))
+                         : -ENOMEM;
+        if (rc != 0) {
+            PL_ERR("%s", w->endpoint ? err : "out of memory");
+            return rc;
+        }
+        if ((rc = pl_worker_start(w)) != 0) {
+            PL_ERR("stage %s: cannot start a worker thread", sc->name);
+            pl_plugin_instance_fini(&w->inst);
+            return rc;
+        }
+    }
+    PL_INFO("stage %s: plugin %s %s from %s, %d worker%s on %s", sc->name,
+            sv->plugins[i]->desc->name, sv->plugins[i]->desc->version, sc->plugin_path, n,
+            n == 1 ? "" : "s", sc->endpoint);
+    return 0;
+}
+
+/* Starts every stage's worker threads. Returns 0 or the first failure's
+ * code (logged). */
 static int s_start_workers(struct service *sv)
 {
     const struct pl_config *cfg = sv->cfg;
@@ -557,60 +600,14 @@ static int s_start_workers(struct service *sv)
     for (size_t i = 0; i < cfg->nstages; i++)
         total += (size_t)cfg->stages[i].workers;
     sv->workers = calloc(total, sizeof(*sv->workers));
-    if (!sv->workers)
-        return -1;
+    if (!sv->workers) {
+        PL_ERR("out of memory starting the workers");
+        return -ENOMEM;
+    }
     for (size_t i = 0; i < cfg->nstages; i++) {
-        const struct pl_stage_cfg *sc = &cfg->stages[i];
-        char err[1024];
-        if (sc->spawn == PL_SPAWN_NONE) {
-            PL_INFO("stage %s: waiting for worker processes to connect to %s", sc->name,
-                    sc->endpoint);
-            continue;
-        }
-        if (pl_plugin_open(sc->plugin_path, &sv->plugins[i], err, sizeof(err)) != 0) {
-            PL_ERR("stage %s: %s", sc->name, err);
-            return -1;
-        }
-        if (sc->spawn == PL_SPAWN_PROCESS) {
-            /* Load it here too, so a broken plugin stops the start now, not
-             * in a loop of worker restarts. */
-            struct pl_plugin_instance probe;
-            if (pl_plugin_instance_init(&probe, sv->plugins[i], sc->name, sc->options_json, err,
-                                        sizeof(err)) != 0) {
-                PL_ERR("%s", err);
-                return -1;
-            }
-            pl_plugin_instance_fini(&probe);
-            continue; /* started by pl_procs_start */
-        }
-        int n = sc->workers;
-        if (!(sv->plugins[i]->desc->flags & PL_PLUGIN_THREAD_SAFE) && n > 1) {
-            PL_WARN("stage %s: plugin %s is not marked thread-safe; running 1 worker thread, "
-                    "not %d",
-                    sc->name, sv->plugins[i]->desc->name, n);
-            n = 1;
-        }
-        for (int k = 0; k < n; k++) {
-            struct pl_worker *w = calloc(1, sizeof(*w));
-            if (!w)
-                return -1;
-            sv->workers[sv->nworkers++] = w;
-            w->zctx = sv->zctx;
-            w->endpoint = strdup(sc->endpoint);
-            if (!w->endpoint || pl_plugin_instance_init(&w->inst, sv->plugins[i], sc->name,
-                                                        sc->options_json, err, sizeof(err)) != 0) {
-                PL_ERR("%s", w->endpoint ? err : "out of memory");
-                return -1;
-            }
-            if (pl_worker_start(w) != 0) {
-                PL_ERR("stage %s: cannot start a worker thread", sc->name);
-                pl_plugin_instance_fini(&w->inst);
-                return -1;
-            }
-        }
-        PL_INFO("stage %s: plugin %s %s from %s, %d worker%s on %s", sc->name,
-                sv->plugins[i]->desc->name, sv->plugins[i]->desc->version, sc->plugin_path, n,
-                n == 1 ? "" : "s", sc->endpoint);
+        int rc = s_start_stage(sv, i);
+        if (rc != 0)
+            return rc;
     }
     return 0;
 }
@@ -645,13 +642,15 @@ static size_t s_stop_workers(struct service *sv)
     return stuck;
 }
 
+/* Lists what an earlier run left in spool/work; s_pump takes it first.
+ * Returns 0 or -errno (logged). */
 static int s_recover(struct service *sv)
 {
     int rc = pl_spool_list_work(&sv->spool, &sv->recovered, &sv->nrecovered);
     if (rc != 0) {
         char eb[128];
         PL_ERR("cannot list %s/work: %s", sv->cfg->spool, pl_strerror(rc, eb, sizeof(eb)));
-        return -1;
+        return rc;
     }
     if (sv->nrecovered)
         PL_INFO("recovering %zu article%s left in %s/work by an earlier run", sv->nrecovered,
@@ -670,77 +669,139 @@ static void s_abort_start(struct service *sv)
     uv_run(&sv->loop, UV_RUN_DEFAULT);
 }
 
-int pl_service_run(const struct pl_config *cfg)
+/* The folder of the running executable, where `pressline` is too; "." when
+ * it cannot be found. */
+static void s_bin_dir(char *out, size_t n)
 {
-    struct service *sv = calloc(1, sizeof(*sv));
+    size_t len = n;
+    char *slash;
+    if (uv_exepath(out, &len) != 0)
+        snprintf(out, n, ".");
+    else if ((slash = strrchr(out, '/')))
+        *slash = '\0';
+}
+
+/* Start, phase 1: the folders, the sequence file, the queue's name set and
+ * the replay index. Each failure is logged. Returns 0 or its code; on
+ * failure s_close_storage undoes what was done. */
+static int s_open_storage(struct service *sv)
+{
+    const struct pl_config *cfg = sv->cfg;
     char err[1024];
-    int status = 1;
-    size_t stuck = 0;
-    if (!sv)
-        return 1;
-    sv->cfg = cfg;
-    uv_loop_init(&sv->loop);
-    /* A signal kills nothing mid-write: they arrive through the loop. */
-    signal(SIGPIPE, SIG_IGN);
-    if (pl_spool_open(&sv->spool, cfg, err, sizeof(err)) != 0) {
+    int rc = pl_spool_open(&sv->spool, cfg, err, sizeof(err));
+    if (rc != 0) {
         PL_ERR("%s", err);
-        goto out_loop;
+        return rc;
     }
     pl_spool_sweep_temp(&sv->spool);
-    int rc = pl_seq_open(&sv->seq, sv->spool.spool_fd, cfg->durable);
+    rc = pl_seq_open(&sv->seq, sv->spool.spool_fd, cfg->durable);
     if (rc != 0) {
         char eb[128];
         PL_ERR("cannot use the sequence file %s/seq: %s", cfg->spool,
                rc == -EBADMSG ? "it is corrupt (expected one decimal number)"
                               : pl_strerror(rc, eb, sizeof(eb)));
-        goto out_spool;
+        return rc;
     }
-    if (pl_nameset_init(&sv->pending_set) != 0)
-        goto out_spool;
+    if ((rc = pl_nameset_init(&sv->pending_set)) != 0) {
+        PL_ERR("out of memory");
+        return rc;
+    }
     rc = pl_replay_load(&sv->replay, cfg->outbox, cfg->failed);
     if (rc != 0) {
         char eb[128];
         PL_ERR("cannot index %s and %s for replay: %s", cfg->outbox, cfg->failed,
                pl_strerror(rc, eb, sizeof(eb)));
-        goto out_set;
+        return rc;
     }
+    return 0;
+}
+
+static void s_close_storage(struct service *sv)
+{
+    pl_replay_close(&sv->replay);
+    pl_nameset_free(&sv->pending_set);
+    pl_spool_close(&sv->spool);
+}
+
+/* Start, phase 2: the ZeroMQ context and the sockets (publisher, replay,
+ * the broker's routers). Each failure is logged. Returns 0 or its code; on
+ * failure s_close_sockets undoes what was done. */
+static int s_open_sockets(struct service *sv)
+{
+    const struct pl_config *cfg = sv->cfg;
+    char err[1024];
     sv->zctx = zmq_ctx_new();
-    if (!sv->zctx)
-        goto out_set;
-    if (pl_publisher_open(&sv->pub, sv->zctx, cfg->pub_endpoint, cfg->pub_hwm, cfg->curve_secret,
-                          err, sizeof(err)) != 0) {
-        PL_ERR("%s", err);
-        goto out_ctx;
-    }
-    if (pl_replay_start(&sv->replay, &sv->loop, sv->zctx, cfg->replay_endpoint, cfg->curve_secret,
-                        err, sizeof(err)) != 0) {
-        PL_ERR("%s", err);
-        goto out_pub;
-    }
-    sv->broker.data = sv;
-    if (pl_broker_start(&sv->broker, &sv->loop, sv->zctx, cfg, s_on_done, s_on_failed, err,
-                        sizeof(err)) != 0) {
-        PL_ERR("%s", err);
-        goto out_pub;
-    }
-    char bin_dir[4096];
-    if (pl_exe_dir(bin_dir, sizeof(bin_dir)) != 0)
-        snprintf(bin_dir, sizeof(bin_dir), ".");
-    if (s_start_workers(sv) != 0 || s_recover(sv) != 0 ||
-        (sv->procs_started = true, pl_procs_start(&sv->procs, &sv->loop, cfg, bin_dir)) != 0) {
-        s_abort_start(sv);
-        goto out_workers;
-    }
-    sv->watch.data = sv;
-    rc = pl_watch_start(&sv->watch, &sv->loop, sv->spool.inbox_fd, cfg->settle_ms,
-                        cfg->rescan_interval_ms, s_on_name);
-    if (rc != 0) {
+    if (!sv->zctx) {
+        int rc = -zmq_errno();
         char eb[128];
-        PL_ERR("cannot watch the inbox %s: %s", cfg->inbox, pl_strerror(rc, eb, sizeof(eb)));
+        PL_ERR("cannot create a ZeroMQ context: %s", pl_strerror(rc, eb, sizeof(eb)));
+        return rc;
+    }
+    int rc = pl_publisher_open(&sv->pub, sv->zctx, cfg->pub_endpoint, cfg->pub_hwm,
+                               cfg->curve_secret, err, sizeof(err));
+    if (rc == 0)
+        rc = pl_replay_start(&sv->replay, &sv->loop, sv->zctx, cfg->replay_endpoint,
+                             cfg->curve_secret, err, sizeof(err));
+    if (rc == 0) {
+        sv->broker.data = sv;
+        rc = pl_broker_start(&sv->broker, &sv->loop, sv->zctx, cfg, s_on_done, s_on_failed, err,
+                             sizeof(err));
+    }
+    if (rc != 0)
+        PL_ERR("%s", err);
+    return rc;
+}
+
+/* Closes what s_open_sockets opened; the context only when no worker is
+ * stuck (zmq_ctx_term waits for every socket, and a stuck worker's never
+ * closes). */
+static void s_close_sockets(struct service *sv, size_t stuck)
+{
+    pl_replay_close(&sv->replay);
+    uv_run(&sv->loop, UV_RUN_NOWAIT); /* let the closed handles go */
+    pl_publisher_close(&sv->pub);
+    if (!stuck && sv->zctx)
+        zmq_ctx_term(sv->zctx);
+}
+
+/* Start, phase 3: the worker threads, what an earlier run left, the worker
+ * processes and the inbox watcher. Each failure is logged and the start
+ * undone (s_abort_start). Returns 0 or its code. */
+static int s_start_work(struct service *sv)
+{
+    const struct pl_config *cfg = sv->cfg;
+    char eb[128];
+    int rc = s_start_workers(sv);
+    if (rc == 0)
+        rc = s_recover(sv);
+    if (rc == 0) {
+        char bin_dir[4096];
+        s_bin_dir(bin_dir, sizeof(bin_dir));
+        sv->procs_started = true;
+        rc = pl_procs_start(&sv->procs, &sv->loop, cfg, bin_dir);
+        if (rc != 0)
+            PL_ERR("cannot start the worker processes: %s", pl_strerror(rc, eb, sizeof(eb)));
+    }
+    if (rc == 0) {
+        sv->watch.data = sv;
+        rc = pl_watch_start(&sv->watch, &sv->loop, sv->spool.inbox_fd, cfg->settle_ms,
+                            cfg->rescan_interval_ms, s_on_name);
+        if (rc != 0)
+            PL_ERR("cannot watch the inbox %s: %s", cfg->inbox, pl_strerror(rc, eb, sizeof(eb)));
+    }
+    if (rc != 0) {
         s_abort_start(sv);
-        goto out_workers;
+        return rc;
     }
     sv->watch_open = true;
+    return 0;
+}
+
+/* Start, phase 4: the writer's retry timer, the status and shutdown timers,
+ * SIGINT and SIGTERM. Cannot fail. */
+static void s_arm_timers(struct service *sv)
+{
+    const struct pl_config *cfg = sv->cfg;
     uv_timer_init(&sv->loop, &sv->retry_timer);
     uv_timer_init(&sv->loop, &sv->status_timer);
     uv_timer_init(&sv->loop, &sv->stop_timer);
@@ -753,65 +814,87 @@ int pl_service_run(const struct pl_config *cfg)
     sv->sigint.data = sv->sigterm.data = sv;
     uv_signal_start(&sv->sigint, s_on_signal, SIGINT);
     uv_signal_start(&sv->sigterm, s_on_signal, SIGTERM);
-    sv->started_ms = uv_now(&sv->loop);
-    PL_INFO("watching %s; publishing on %s (replay on %s, %zu messages); results in %s", cfg->inbox,
-            cfg->pub_endpoint, *cfg->replay_endpoint ? cfg->replay_endpoint : "none", sv->replay.n,
-            cfg->outbox);
-    s_pump(sv);
+}
 
-    uv_run(&sv->loop, UV_RUN_DEFAULT);
-    PL_INFO("stopped: %lu published, %lu failed", sv->processed, sv->failed);
-    status = 0;
-
-out_workers:
-    stuck = s_stop_workers(sv);
-out_pub:
-    pl_replay_close(&sv->replay);
-    uv_run(&sv->loop, UV_RUN_NOWAIT); /* let the closed handles go */
-    pl_publisher_close(&sv->pub);
-out_ctx:
-    /* zmq_ctx_term waits for every socket; a stuck worker's never closes. */
-    if (!stuck)
-        zmq_ctx_term(sv->zctx);
-out_set:
-    pl_replay_close(&sv->replay);
-    pl_nameset_free(&sv->pending_set);
-out_spool:
-    pl_spool_close(&sv->spool);
-out_loop:
+/* Frees what is left once the loop is done; plugins only when no worker
+ * thread is stuck inside one. */
+static void s_free(struct service *sv, size_t stuck)
+{
     for (size_t i = 0; i < PL_MAX_STAGES && !stuck; i++)
         pl_plugin_close(&sv->plugins[i]);
     for (size_t i = 0; i < sv->nrecovered; i++)
         free(sv->recovered[i]);
     free(sv->recovered);
-    while (sv->wq_head) {
-        struct item *it = sv->wq_head;
-        sv->wq_head = it->next;
+    struct item *it;
+    while ((it = STAILQ_FIRST(&sv->wq))) {
+        STAILQ_REMOVE_HEAD(&sv->wq, link);
         s_item_free(it);
     }
     uv_loop_close(&sv->loop);
     free(sv);
+}
+
+int pl_service_run(const struct pl_config *cfg)
+{
+    struct service *sv = calloc(1, sizeof(*sv));
+    if (!sv) {
+        PL_ERR("out of memory");
+        return -ENOMEM;
+    }
+    sv->cfg = cfg;
+    STAILQ_INIT(&sv->pending);
+    STAILQ_INIT(&sv->wq);
+    STAILQ_INIT(&sv->batch);
+    uv_loop_init(&sv->loop);
+    /* A signal kills nothing mid-write: they arrive through the loop. */
+    signal(SIGPIPE, SIG_IGN);
+    size_t stuck = 0;
+    int rc = s_open_storage(sv);
+    if (rc == 0) {
+        rc = s_open_sockets(sv);
+        if (rc == 0) {
+            rc = s_start_work(sv);
+            if (rc == 0) {
+                s_arm_timers(sv);
+                sv->started_ms = uv_now(&sv->loop);
+                PL_INFO("watching %s; publishing on %s (replay on %s, %zu messages); results in "
+                        "%s",
+                        cfg->inbox, cfg->pub_endpoint,
+                        *cfg->replay_endpoint ? cfg->replay_endpoint : "none", sv->replay.n,
+                        cfg->outbox);
+                s_pump(sv);
+                uv_run(&sv->loop, UV_RUN_DEFAULT);
+                PL_INFO("stopped: %lu published, %lu failed", sv->processed, sv->failed);
+            }
+            stuck = s_stop_workers(sv);
+        }
+        s_close_sockets(sv, stuck);
+    }
+    s_close_storage(sv);
+    s_free(sv, stuck);
     if (stuck)
-        _exit(status); /* a thread is inside a plugin; nothing else to wait for */
-    return status;
+        _exit(rc != 0); /* a thread is inside a plugin; nothing else to wait for */
+    return rc;
 }
 
 int pl_service_check(const struct pl_config *cfg)
 {
-    int bad = 0;
+    int first = 0;
     for (size_t i = 0; i < cfg->nstages; i++) {
         const struct pl_stage_cfg *sc = &cfg->stages[i];
         struct pl_plugin_handle *h = NULL;
         char err[1024];
-        if (pl_plugin_open(sc->plugin_path, &h, err, sizeof(err)) != 0) {
+        int rc = pl_plugin_open(sc->plugin_path, &h, err, sizeof(err));
+        if (rc != 0) {
             PL_ERR("stage %s: %s", sc->name, err);
-            bad = 1;
+            first = first ? first : rc;
             continue;
         }
         struct pl_plugin_instance inst;
-        if (pl_plugin_instance_init(&inst, h, sc->name, sc->options_json, err, sizeof(err)) != 0) {
+        rc = pl_plugin_instance_init(&inst, h, sc->name, sc->options_json, err, sizeof(err));
+        if (rc != 0) {
             PL_ERR("%s", err);
-            bad = 1;
+            first = first ? first : rc;
         } else {
             PL_INFO("stage %s: plugin %s %s (%s) loads and accepts its options", sc->name,
                     h->desc->name, h->desc->version, sc->plugin_path);
@@ -819,5 +902,5 @@ int pl_service_check(const struct pl_config *cfg)
         }
         pl_plugin_close(&h);
     }
-    return bad;
+    return first;
 }

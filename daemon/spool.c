@@ -47,7 +47,7 @@ static int s_open_dir(const char *path, int *fd, char *err, size_t errlen)
         char eb[128];
         snprintf(err, errlen, "cannot create or open the folder %s: %s", path,
                  pl_strerror(rc, eb, sizeof(eb)));
-        return -1;
+        return rc;
     }
     return 0;
 }
@@ -64,14 +64,15 @@ int pl_spool_open(struct pl_spool *sp, const struct pl_config *cfg, char *err, s
     sp->follow_symlinks = cfg->follow_symlinks;
     char work[PATH_MAX];
     snprintf(work, sizeof(work), "%s/work", cfg->spool);
-    if (s_open_dir(cfg->inbox, &sp->inbox_fd, err, errlen) ||
-        s_open_dir(cfg->spool, &sp->spool_fd, err, errlen) ||
-        s_open_dir(work, &sp->work_fd, err, errlen) ||
-        s_open_dir(cfg->outbox, &sp->outbox_fd, err, errlen) ||
-        s_open_dir(cfg->failed, &sp->failed_fd, err, errlen) ||
-        (!cfg->delete_on_success && s_open_dir(cfg->done, &sp->done_fd, err, errlen))) {
+    int rc;
+    if ((rc = s_open_dir(cfg->inbox, &sp->inbox_fd, err, errlen)) ||
+        (rc = s_open_dir(cfg->spool, &sp->spool_fd, err, errlen)) ||
+        (rc = s_open_dir(work, &sp->work_fd, err, errlen)) ||
+        (rc = s_open_dir(cfg->outbox, &sp->outbox_fd, err, errlen)) ||
+        (rc = s_open_dir(cfg->failed, &sp->failed_fd, err, errlen)) ||
+        (!cfg->delete_on_success && (rc = s_open_dir(cfg->done, &sp->done_fd, err, errlen)))) {
         pl_spool_close(sp);
-        return -1;
+        return rc;
     }
     /* A rename is atomic only within one file system. */
     struct stat a, b;
@@ -81,7 +82,7 @@ int pl_spool_open(struct pl_spool *sp, const struct pl_config *cfg, char *err, s
                  "(files are claimed by rename)",
                  cfg->inbox, cfg->spool);
         pl_spool_close(sp);
-        return -1;
+        return -EXDEV;
     }
     return 0;
 }

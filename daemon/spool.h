@@ -28,8 +28,10 @@ struct pl_spool {
 
 #define PL_KEY_LEN 19 /* a claim key: 18 hex digits and "_" */
 
-/* Creates the folders when missing and opens them. Returns 0, or -1 with err
- * naming the folder. */
+/* Creates the folders when missing and opens them; sp borrows cfg's folder
+ * names, so cfg must outlive it. Returns 0, or with err naming the folder
+ * -errno, or -EXDEV when the inbox and the spool are on different file
+ * systems; nothing is left open then. */
 int pl_spool_open(struct pl_spool *sp, const struct pl_config *cfg, char *err, size_t errlen);
 void pl_spool_close(struct pl_spool *sp);
 
@@ -40,8 +42,10 @@ int pl_spool_claim(struct pl_spool *sp, const char *name, char *work_name);
 /* The original file name inside a work name ("<key>_<name>"). */
 const char *pl_spool_orig_name(const char *work_name);
 
-/* Reads work/<work_name> (a regular file, not followed if a symlink) up to
- * max bytes. On success the caller owns *data (free). Returns 0, -EFBIG
+/* Reads work/<work_name> up to max bytes: a regular file; a symlink is
+ * refused unless follow_symlinks is set, and then its target is read (a
+ * relative one from the inbox, where the link was made). On success the caller owns *data (free).
+ * Returns 0, -EFBIG
  * (*len set to the file size), -ELOOP for a symlink, -EISDIR, -EINVAL for
  * another non-regular file, or -errno. */
 int pl_spool_read(struct pl_spool *sp, const char *work_name, size_t max, void **data, size_t *len);
@@ -73,7 +77,8 @@ int pl_spool_move_failed(struct pl_spool *sp, const char *work_name, char *out_n
  * the array. Returns 0 or -errno. */
 int pl_spool_list_work(struct pl_spool *sp, char ***names, size_t *n);
 
-/* Removes leftover temp files (".pl-tmp-*") from the outbox and failed/. */
+/* Removes leftover temp files (".pl-tmp-*") from the outbox, failed/ and
+ * the spool folder (where the seq file is written). */
 void pl_spool_sweep_temp(struct pl_spool *sp);
 
 #endif

@@ -1,6 +1,7 @@
 /* Worker protocol; see wire.h. */
 #include "wire.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <string.h>
 #include <zmq.h>
@@ -13,21 +14,18 @@ static int s_is(const struct pl_wire_frame *f, const char *s)
     return f->len == n && memcmp(f->data, s, n) == 0;
 }
 
+/* Frames carry no alignment guarantee: copy, then convert. */
 static uint64_t s_get64(const struct pl_wire_frame *f)
 {
-    const unsigned char *p = f->data;
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | p[i];
-    return v;
+    uint64_t v;
+    memcpy(&v, f->data, sizeof(v));
+    return be64toh(v);
 }
 
 static void s_put64(unsigned char *p, uint64_t v)
 {
-    for (int i = 7; i >= 0; i--) {
-        p[i] = (unsigned char)(v & 0xff);
-        v >>= 8;
-    }
+    v = htobe64(v);
+    memcpy(p, &v, sizeof(v));
 }
 
 int pl_wire_decode(const struct pl_wire_frame *f, size_t n, struct pl_wire_msg *m)

@@ -2,13 +2,14 @@
 #include "worker.h"
 
 #include <cjson/cJSON.h>
-#include <sodium.h>
-#include <unistd.h>
 #include <errno.h>
+#include <sodium.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "curve.h"
@@ -64,85 +65,152 @@ static void *s_heartbeat(void *arg)
     return NULL;
 }
 
-int pl_worker_run(void *zctx, const char *endpoint, struct pl_plugin_instance *inst,
-                  const struct pl_worker_opts *opts)
+/* Names the job socket s with a fresh worker id and starts the heartbeat
+ * thread, which sends that id from a socket of its own. Returns whether
+ * the thread runs. */
+static bool s_start_heartbeat(void *s, struct heartbeat *hb)
 {
-    int heartbeat_ms = opts->heartbeat_ms;
-    const volatile sig_atomic_t *stop = opts->stop;
+    unsigned char rnd[6];
+    randombytes_buf(rnd, sizeof(rnd));
+    snprintf(hb->id, sizeof(hb->id), "w%d-%02x%02x%02x%02x%02x%02x", (int)getpid(), rnd[0], rnd[1],
+             rnd[2], rnd[3], rnd[4], rnd[5]);
+    zmq_setsockopt(s, ZMQ_ROUTING_ID, hb->id, strlen(hb->id));
+    /* Signals go to this thread, whose blocking calls they interrupt. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    bool started = pthread_create(&hb->thread, NULL, s_heartbeat, hb) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return started;
+}
+
+/* Waits for the next message on s into *in. A heartbeating worker idle for
+ * three intervals says READY again, for a daemon that restarted (the socket
+ * reconnects by itself, but the new broker has not heard from us). Returns
+ * 0 with a message, 1 when a signal came and *stop is set, or -errno. */
+static int s_next_message(void *s, const struct pl_worker_opts *opts,
+                          const struct pl_wire_msg *ready, struct pl_wire_in *in)
+{
+    for (;;) {
+        if (opts->heartbeat_ms > 0) {
+            zmq_pollitem_t it = { s, 0, ZMQ_POLLIN, 0 };
+            int pr = zmq_poll(&it, 1, 3L * opts->heartbeat_ms);
+            if (pr < 0 && zmq_errno() == EINTR) {
+                if (opts->stop && *opts->stop)
+                    return 1;
+                continue;
+            }
+            if (pr < 0)
+                return -zmq_errno();
+            if (pr == 0) {
+                int rc = pl_wire_send(s, NULL, 0, ready, 0);
+                if (rc != 0)
+                    return rc;
+                continue;
+            }
+        }
+        int rc = pl_wire_recv(s, in, 0);
+        if (rc == -EINTR) {
+            if (opts->stop && *opts->stop)
+                return 1;
+            continue;
+        }
+        return rc;
+    }
+}
+
+/* Runs one job's document through the plugin; *us is the time it took. On
+ * success returns 0 with *out the plugin's result (give it back with
+ * release()); otherwise PL_ESTAGE with perr saying why, for the plugin's
+ * own failures and for a result that is not a JSON object alike: the latter
+ * fails here, under the plugin's name, not in the next stage. */
+static int s_process(struct pl_plugin_instance *inst, const struct pl_wire_msg *job, char **out,
+                     size_t *out_len, uint64_t *us, struct pl_error *perr)
+{
     const struct pl_plugin *d = inst->desc;
-    void *s = zmq_socket(zctx, ZMQ_DEALER);
-    if (!s)
-        return -zmq_errno();
-    int zero = 0;
-    zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
-    int rc = 0;
-    struct heartbeat hb = { .zctx = zctx,
-                            .endpoint = endpoint,
-                            .interval_ms = heartbeat_ms,
-                            .server_key = opts->server_key };
-    int hb_started = 0;
-    if (opts->server_key && (rc = pl_curve_client(s, opts->server_key)) != 0)
-        goto out;
-    if (heartbeat_ms > 0) {
-        unsigned char rnd[6];
-        randombytes_buf(rnd, sizeof(rnd));
-        snprintf(hb.id, sizeof(hb.id), "w%d-%02x%02x%02x%02x%02x%02x", (int)getpid(), rnd[0],
-                 rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
-        zmq_setsockopt(s, ZMQ_ROUTING_ID, hb.id, strlen(hb.id));
-        /* Signals go to this thread, whose blocking calls they interrupt. */
-        sigset_t all, old;
-        sigfillset(&all);
-        pthread_sigmask(SIG_BLOCK, &all, &old);
-        hb_started = pthread_create(&hb.thread, NULL, s_heartbeat, &hb) == 0;
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    uint64_t t0 = s_now_us();
+    /* The plugin gets a NUL-terminated copy; frames are not terminated. */
+    char *doc = malloc(job->body_len + 1);
+    int prc;
+    if (!doc) {
+        prc = PL_ESTAGE;
+        snprintf(perr->message, sizeof(perr->message), "out of memory");
+    } else {
+        memcpy(doc, job->body, job->body_len);
+        doc[job->body_len] = '\0';
+        prc = d->process(inst->state, doc, job->body_len, out, out_len, perr) == 0 ? 0 : PL_ESTAGE;
     }
-    if (zmq_connect(s, endpoint) != 0) {
-        rc = -zmq_errno();
-        PL_ERR("stage %s: worker cannot connect to %s: %s", inst->stage, endpoint,
-               zmq_strerror(-rc));
-        goto out;
+    *us = s_now_us() - t0;
+    free(doc);
+    if (prc == 0 && *out) {
+        cJSON *check = cJSON_ParseWithLength(*out, *out_len);
+        int ok = cJSON_IsObject(check);
+        cJSON_Delete(check);
+        if (!ok) {
+            d->release(inst->state, *out);
+            *out = NULL;
+            prc = PL_ESTAGE;
+            snprintf(perr->message, sizeof(perr->message),
+                     "plugin %s returned a document that is not a JSON object", d->name);
+        }
+    } else if (prc == 0) {
+        prc = PL_ESTAGE;
+        snprintf(perr->message, sizeof(perr->message), "plugin %s returned no document", d->name);
     }
+    if (prc != 0 && !perr->message[0])
+        snprintf(perr->message, sizeof(perr->message), "plugin %s failed without a reason",
+                 d->name);
+    return prc;
+}
+
+/* Runs the job and answers DONE with the result or FAIL with the reason.
+ * Returns 0 or -errno from sending. */
+static int s_answer(void *s, struct pl_plugin_instance *inst, const struct pl_wire_msg *job)
+{
+    const struct pl_plugin *d = inst->desc;
+    struct pl_error perr = { { 0 } };
+    char *out = NULL;
+    size_t out_len = 0;
+    uint64_t us = 0;
+    int prc = s_process(inst, job, &out, &out_len, &us, &perr);
+    struct pl_wire_msg reply = { .job = job->job, .us = us };
+    if (prc == 0) {
+        reply.type = PL_WIRE_DONE;
+        reply.body = out;
+        reply.body_len = out_len;
+        reply.plugin = d->name;
+        reply.plugin_len = strlen(d->name);
+        reply.version = d->version;
+        reply.version_len = strlen(d->version);
+    } else {
+        reply.type = PL_WIRE_FAIL;
+        reply.body = perr.message;
+        reply.body_len = strnlen(perr.message, sizeof(perr.message));
+    }
+    int rc = pl_wire_send(s, NULL, 0, &reply, 0);
+    if (out)
+        d->release(inst->state, out);
+    return rc;
+}
+
+/* Says READY on the connected socket s, then answers jobs until the
+ * context ends (0), *stop is set (0) or a socket fails (-errno). */
+static int s_serve(void *s, struct pl_plugin_instance *inst, const struct pl_worker_opts *opts)
+{
+    const struct pl_plugin *d = inst->desc;
     struct pl_wire_msg ready = { .type = PL_WIRE_READY,
                                  .plugin = d->name,
                                  .plugin_len = strlen(d->name),
                                  .version = d->version,
                                  .version_len = strlen(d->version) };
-    if ((rc = pl_wire_send(s, NULL, 0, &ready, 0)) != 0)
-        goto out;
-
+    int rc = pl_wire_send(s, NULL, 0, &ready, 0);
+    if (rc != 0)
+        return rc;
     for (;;) {
         struct pl_wire_in in;
-        if (heartbeat_ms > 0) {
-            /* Idle for a while: say READY again, for a daemon that restarted
-             * (the socket reconnects by itself, but the new broker has not
-             * heard from us). */
-            zmq_pollitem_t it = { s, 0, ZMQ_POLLIN, 0 };
-            int pr = zmq_poll(&it, 1, 3L * heartbeat_ms);
-            if (pr < 0 && zmq_errno() == EINTR) {
-                if (stop && *stop) {
-                    rc = 0;
-                    break;
-                }
-                continue;
-            }
-            if (pr < 0) {
-                rc = -zmq_errno();
-                break;
-            }
-            if (pr == 0) {
-                if ((rc = pl_wire_send(s, NULL, 0, &ready, 0)) != 0)
-                    break;
-                continue;
-            }
-        }
-        rc = pl_wire_recv(s, &in, 0);
-        if (rc == -EINTR) {
-            if (stop && *stop) {
-                rc = 0;
-                break;
-            }
-            continue;
-        }
+        rc = s_next_message(s, opts, &ready, &in);
+        if (rc == 1)
+            return 0;
         if (rc != 0)
             break;
         struct pl_wire_frame f[PL_WIRE_MAX_FRAMES];
@@ -154,67 +222,34 @@ int pl_worker_run(void *zctx, const char *endpoint, struct pl_plugin_instance *i
             pl_wire_in_close(&in);
             continue;
         }
-        /* The plugin gets a NUL-terminated copy; frames are not terminated. */
-        char *doc = malloc(job.body_len + 1);
-        struct pl_error perr = { { 0 } };
-        char *out = NULL;
-        size_t out_len = 0;
-        uint64_t t0 = s_now_us();
-        int prc;
-        if (!doc) {
-            prc = -1;
-            snprintf(perr.message, sizeof(perr.message), "out of memory");
-        } else {
-            memcpy(doc, job.body, job.body_len);
-            doc[job.body_len] = '\0';
-            prc = d->process(inst->state, doc, job.body_len, &out, &out_len, &perr);
-        }
-        uint64_t us = s_now_us() - t0;
-        free(doc);
-        struct pl_wire_msg reply = { .job = job.job, .us = us };
+        rc = s_answer(s, inst, &job);
         pl_wire_in_close(&in);
-        if (prc == 0 && out) {
-            /* A plugin that hands back something that is not a JSON object
-             * fails here, under its own name, not in the next stage. */
-            cJSON *check = cJSON_ParseWithLength(out, out_len);
-            int ok = cJSON_IsObject(check);
-            cJSON_Delete(check);
-            if (!ok) {
-                d->release(inst->state, out);
-                out = NULL;
-                prc = -1;
-                snprintf(perr.message, sizeof(perr.message),
-                         "plugin %s returned a document that is not a JSON object", d->name);
-            }
-        } else if (prc == 0) {
-            prc = -1;
-            snprintf(perr.message, sizeof(perr.message), "plugin %s returned no document", d->name);
-        }
-        if (prc == 0) {
-            reply.type = PL_WIRE_DONE;
-            reply.body = out;
-            reply.body_len = out_len;
-            reply.plugin = d->name;
-            reply.plugin_len = strlen(d->name);
-            reply.version = d->version;
-            reply.version_len = strlen(d->version);
-        } else {
-            if (!perr.message[0])
-                snprintf(perr.message, sizeof(perr.message), "plugin %s failed without a reason",
-                         d->name);
-            reply.type = PL_WIRE_FAIL;
-            reply.body = perr.message;
-            reply.body_len = strnlen(perr.message, sizeof(perr.message));
-        }
-        rc = pl_wire_send(s, NULL, 0, &reply, 0);
-        if (out)
-            d->release(inst->state, out);
         if (rc != 0)
             break;
     }
-    if (rc == -ETERM)
-        rc = 0;
-out:
+    return rc == -ETERM ? 0 : rc;
+}
+
+int pl_worker_run(void *zctx, const char *endpoint, struct pl_plugin_instance *inst,
+                  const struct pl_worker_opts *opts)
+{
+    void *s = zmq_socket(zctx, ZMQ_DEALER);
+    if (!s)
+        return -zmq_errno();
+    int zero = 0;
+    zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
+    struct heartbeat hb = { .zctx = zctx,
+                            .endpoint = endpoint,
+                            .interval_ms = opts->heartbeat_ms,
+                            .server_key = opts->server_key };
+    bool hb_started = false;
+    int rc = opts->server_key ? pl_curve_client(s, opts->server_key) : 0;
+    if (rc == 0 && opts->heartbeat_ms > 0)
+        hb_started = s_start_heartbeat(s, &hb);
+    if (rc == 0 && zmq_connect(s, endpoint) != 0)
+        rc = -zmq_errno();
+    if (rc == 0)
+        rc = s_serve(s, inst, opts);
     zmq_close(s);
     if (hb_started) {
         /* The heartbeat thread ends with the context (this process's own). */

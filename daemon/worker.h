@@ -1,9 +1,10 @@
 /*
  * A stage worker: connects a DEALER socket to the stage's endpoint, says
  * READY, then runs each JOB through its plugin instance and answers DONE or
- * FAIL. The same loop runs as a thread inside presslined (inproc endpoints)
- * and in a separate `pressline worker` process (ipc or tcp), which also
- * heartbeats (see wire.h). Runs on its own thread; owns its sockets.
+ * FAIL. The same loop runs as a thread inside presslined (stages spawned as
+ * "thread", on any endpoint) and in a separate `pressline worker` process
+ * (ipc or tcp), which also heartbeats (see wire.h). Runs on its own thread;
+ * owns its sockets.
  */
 #ifndef PL_WORKER_H
 #define PL_WORKER_H
@@ -26,8 +27,10 @@ struct pl_worker {
  * and heartbeats from a thread of its own (for process workers; 0 for
  * threads inside the daemon, which cannot die alone). When opts->stop is not
  * NULL, a signal that interrupts the loop ends it once *stop is set. With
- * opts->server_key, both sockets are CURVE clients. Returns 0 on ETERM or
- * stop, or -errno if a socket could not be set up. */
+ * opts->server_key, both sockets are CURVE clients. inst is borrowed for the
+ * call. Logs nothing of its own failure: returns 0 on ETERM or stop, or
+ * -errno (libzmq's) when a socket cannot be set up, connected or used, and
+ * the caller, which knows the stage, says so. */
 struct pl_worker_opts {
     int heartbeat_ms;                  /* 0: no heartbeat (threads) */
     const volatile sig_atomic_t *stop; /* NULL: run until the context ends */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "error.h"
 #include "harness.h"
 #include "loader.h"
 #include "text.h"
@@ -825,15 +826,15 @@ static void a_missing_or_damaged_model_stops_the_stage_with_the_reason(void **st
     assert_int_equal(pl_plugin_instance_init(&inst, h, "entities",
                                              "{\"model\":\"/nonexistent/ner.model\"}", e,
                                              sizeof(e)),
-                     -1);
+                     PL_EPLUGIN);
     assert_non_null(strstr(e, "cannot open the NER model /nonexistent/ner.model"));
     assert_int_equal(pl_plugin_instance_init(&inst, h, "entities", "{\"model\":5}", e, sizeof(e)),
-                     -1);
+                     PL_EPLUGIN);
     assert_non_null(strstr(e, "\"model\" must be a file path"));
     /* A file that is not a model. */
     assert_int_equal(
         pl_plugin_instance_init(&inst, h, "entities", "{\"model\":\"/etc/passwd\"}", e, sizeof(e)),
-        -1);
+        PL_EPLUGIN);
     assert_non_null(strstr(e, "is not a pressline NER model"));
     pl_plugin_close(&h);
     free(p);

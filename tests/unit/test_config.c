@@ -1,9 +1,12 @@
 /* Configuration: defaults, overrides, and errors that name the key. */
 #include "cm.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "config.h"
+#include "error.h"
 
 static struct pl_config *s_load(const char *json, char *err, size_t n)
 {
@@ -78,6 +81,46 @@ static void wrong_types_and_ranges_are_refused(void **st)
     assert_non_null(strstr(err, "not valid JSON"));
 }
 
+static void an_invalid_configuration_is_pl_econfig_and_a_missing_file_its_errno(void **st)
+{
+    (void)st;
+    char err[512];
+    struct pl_config *c = NULL;
+    assert_int_equal(pl_config_load_text("{\"inbox\":5}", "t", "/x", &c, err, sizeof(err)),
+                     PL_ECONFIG);
+    assert_null(c);
+    assert_int_equal(pl_config_load_text("{", "t", "/x", &c, err, sizeof(err)), PL_ECONFIG);
+    assert_int_equal(pl_config_load("/nonexistent/pressline.json", "/x", &c, err, sizeof(err)),
+                     -ENOENT);
+    assert_non_null(strstr(err, "/nonexistent/pressline.json"));
+    assert_null(c);
+}
+
+/* A configuration listing n stages named s0, s1, ... into json. */
+static void s_stages_json(char *json, size_t size, int n)
+{
+    size_t at = (size_t)snprintf(json, size, "{\"stages\":[");
+    for (int i = 0; i < n; i++)
+        at += (size_t)snprintf(json + at, size - at, "%s{\"name\":\"s%d\"}", i ? "," : "", i);
+    snprintf(json + at, size - at, "]}");
+}
+
+static void more_stages_than_the_limit_are_refused_when_read(void **st)
+{
+    (void)st;
+    char json[4096], err[512], limit[32];
+    s_stages_json(json, sizeof(json), PL_MAX_STAGES + 1);
+    assert_null(s_load(json, err, sizeof(err)));
+    assert_non_null(strstr(err, "\"stages\""));
+    snprintf(limit, sizeof(limit), "at most %d", PL_MAX_STAGES);
+    assert_non_null(strstr(err, limit));
+    s_stages_json(json, sizeof(json), PL_MAX_STAGES);
+    struct pl_config *c = s_load(json, err, sizeof(err));
+    assert_non_null(c);
+    assert_int_equal(c->nstages, PL_MAX_STAGES);
+    pl_config_free(&c);
+}
+
 static void stage_defaults_fill_endpoint_plugin_and_workers(void **st)
 {
     (void)st;
@@ -100,6 +143,8 @@ int main(void)
         cmocka_unit_test(a_file_overrides_only_what_it_names),
         cmocka_unit_test(unknown_keys_are_errors_that_name_the_key),
         cmocka_unit_test(wrong_types_and_ranges_are_refused),
+        cmocka_unit_test(an_invalid_configuration_is_pl_econfig_and_a_missing_file_its_errno),
+        cmocka_unit_test(more_stages_than_the_limit_are_refused_when_read),
         cmocka_unit_test(stage_defaults_fill_endpoint_plugin_and_workers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,9 +1,11 @@
 /* The plugin loader refuses broken plugins with a message naming the file. */
 #include "cm.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "error.h"
 #include "harness.h"
 #include "loader.h"
 
@@ -17,7 +19,7 @@ static void wrong_abi_is_refused_naming_file_and_both_versions(void **st)
     (void)st;
     char *p = s_plugin("bad_abi"), err[1024];
     struct pl_plugin_handle *h = NULL;
-    assert_int_equal(pl_plugin_open(p, &h, err, sizeof(err)), -1);
+    assert_int_equal(pl_plugin_open(p, &h, err, sizeof(err)), PL_EPLUGIN);
     assert_null(h);
     assert_non_null(strstr(err, p));
     assert_non_null(strstr(err, "version 99"));
@@ -30,7 +32,7 @@ static void missing_descriptor_symbol_is_refused(void **st)
     (void)st;
     char *p = s_plugin("no_symbol"), err[1024];
     struct pl_plugin_handle *h = NULL;
-    assert_int_equal(pl_plugin_open(p, &h, err, sizeof(err)), -1);
+    assert_int_equal(pl_plugin_open(p, &h, err, sizeof(err)), PL_EPLUGIN);
     assert_non_null(strstr(err, "pressline_plugin"));
     assert_non_null(strstr(err, p));
     free(p);
@@ -41,7 +43,7 @@ static void unresolved_symbol_fails_at_load_not_later(void **st)
     (void)st;
     char *p = s_plugin("undefined_ref"), err[1024];
     struct pl_plugin_handle *h = NULL;
-    assert_int_equal(pl_plugin_open(p, &h, err, sizeof(err)), -1);
+    assert_int_equal(pl_plugin_open(p, &h, err, sizeof(err)), PL_EPLUGIN);
     assert_non_null(strstr(err, "pl_symbol_that_does_not_exist"));
     free(p);
 }
@@ -53,7 +55,8 @@ static void failing_init_reports_the_plugins_reason(void **st)
     struct pl_plugin_handle *h = NULL;
     assert_int_equal(pl_plugin_open(p, &h, err, sizeof(err)), 0);
     struct pl_plugin_instance inst;
-    assert_int_equal(pl_plugin_instance_init(&inst, h, "mystage", "{}", err, sizeof(err)), -1);
+    assert_int_equal(pl_plugin_instance_init(&inst, h, "mystage", "{}", err, sizeof(err)),
+                     PL_EPLUGIN);
     assert_non_null(strstr(err, "mystage"));
     assert_non_null(strstr(err, "the widget option is required"));
     pl_plugin_close(&h);
@@ -67,9 +70,10 @@ static void the_host_check_keys_refuses_unknown_options(void **st)
     struct pl_plugin_handle *h = NULL;
     assert_int_equal(pl_plugin_open(p, &h, err, sizeof(err)), 0);
     struct pl_plugin_instance inst;
-    assert_int_equal(pl_plugin_instance_init(&inst, h, "t", "{\"bogus\":1}", err, sizeof(err)), -1);
+    assert_int_equal(pl_plugin_instance_init(&inst, h, "t", "{\"bogus\":1}", err, sizeof(err)),
+                     PL_EPLUGIN);
     assert_non_null(strstr(err, "unknown option \"bogus\""));
-    assert_int_equal(pl_plugin_instance_init(&inst, h, "t", "[1]", err, sizeof(err)), -1);
+    assert_int_equal(pl_plugin_instance_init(&inst, h, "t", "[1]", err, sizeof(err)), PL_EPLUGIN);
     assert_non_null(strstr(err, "options must be a JSON object"));
     assert_int_equal(pl_plugin_instance_init(&inst, h, "t", "{\"sleep_ms\":1}", err, sizeof(err)),
                      0);
@@ -83,7 +87,7 @@ static void missing_file_is_named(void **st)
     (void)st;
     char err[1024];
     struct pl_plugin_handle *h = NULL;
-    assert_int_equal(pl_plugin_open("/nonexistent/x.so", &h, err, sizeof(err)), -1);
+    assert_int_equal(pl_plugin_open("/nonexistent/x.so", &h, err, sizeof(err)), -ENOENT);
     assert_non_null(strstr(err, "/nonexistent/x.so"));
 }
 
@@ -100,7 +104,8 @@ static void real_plugins_load_and_reject_unknown_options(void **st)
         assert_int_equal(pl_plugin_instance_init(&inst, h, names[i], "{}", err, sizeof(err)), 0);
         pl_plugin_instance_fini(&inst);
         assert_int_equal(
-            pl_plugin_instance_init(&inst, h, names[i], "{\"bogus\":1}", err, sizeof(err)), -1);
+            pl_plugin_instance_init(&inst, h, names[i], "{\"bogus\":1}", err, sizeof(err)),
+            PL_EPLUGIN);
         assert_non_null(strstr(err, "bogus"));
         pl_plugin_close(&h);
         free(p);
