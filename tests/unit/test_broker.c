@@ -455,7 +455,7 @@ an_article_that_times_out_max_attempts_times_is_quarantined_with_the_reason(void
     assert_int_equal(silent->njobs, 1);
     assert_int_equal(f->b.in_flight, 0);
     assert_int_equal(f->b.stages[0].nwait, 0);
-    assert_null(f->b.head);
+    assert_true(LIST_EMPTY(&f->b.articles));
 }
 
 static void
