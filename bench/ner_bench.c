@@ -24,7 +24,7 @@
 #include <cjson/cJSON.h>
 
 #include "benchkit.h"
-#include "error.h"
+#include "errcode.h"
 #include "loader.h"
 #include "ner.h"
 #include "text.h"

@@ -8,7 +8,7 @@
 
 #include <pressline/plugin.h>
 
-#include "error.h"
+#include "errcode.h"
 
 /* Sets the most verbose level shown (PL_LOG_ERROR .. PL_LOG_DEBUG). */
 void pl_log_set_level(int level);

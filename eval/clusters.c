@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "error.h"
+#include "errcode.h"
 
 /* --- the generator ------------------------------------------------------- */
 

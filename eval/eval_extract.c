@@ -14,7 +14,7 @@
 
 #include "article.h"
 #include "config.h"
-#include "error.h"
+#include "errcode.h"
 #include "loader.h"
 #include "rouge.h"
 #include "spool.h"

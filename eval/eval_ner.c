@@ -8,7 +8,7 @@
 
 #include "config.h"
 #include "conll.h"
-#include "error.h"
+#include "errcode.h"
 #include "loader.h"
 #include "text.h"
 

@@ -10,7 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "config.h"
-#include "error.h"
+#include "errcode.h"
 #include "pipeline.h"
 #include "rouge.h"
 #include "text.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "error.h"
+#include "errcode.h"
 
 /* One sentence: tokens [a, b) of document doc. */
 struct s_sent_ref {

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 
 #include "clusters.h"
-#include "error.h"
+#include "errcode.h"
 
 static const char s_usage[] = "usage: pl_train_clusters [--dim N] [--window N] [--negative N] "
                               "[--min-count N] [--epochs N] [--iterations N] < text > clusters\n";

@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "conll.h"
-#include "error.h"
+#include "errcode.h"
 #include "ner.h"
 #include "ner_train.h"
 #include "text.h"

@@ -27,7 +27,7 @@
 #include <cjson/cJSON.h>
 
 #include "config.h"
-#include "error.h"
+#include "errcode.h"
 #include "eval_summary.h"
 #include "pipeline.h"
 #include "rouge.h"

@@ -1,10 +1,13 @@
 /* cJSON helpers for plugins; see docjson.h. */
 #include "docjson.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "errcode.h"
 
 int pl_fail(struct pl_error *err, const char *fmt, ...)
 {
@@ -14,7 +17,7 @@ int pl_fail(struct pl_error *err, const char *fmt, ...)
         vsnprintf(err->message, sizeof(err->message), fmt, ap);
         va_end(ap);
     }
-    return -1;
+    return PL_ESTAGE;
 }
 
 cJSON *pl_doc_parse(const char *doc, size_t len, struct pl_error *err)
@@ -35,8 +38,10 @@ cJSON *pl_doc_parse(const char *doc, size_t len, struct pl_error *err)
 int pl_doc_emit(const cJSON *doc, char **out, size_t *out_len, struct pl_error *err)
 {
     char *s = cJSON_PrintUnformatted(doc);
-    if (!s)
-        return pl_fail(err, "out of memory while writing the document");
+    if (!s) {
+        pl_fail(err, "out of memory while writing the document");
+        return -ENOMEM;
+    }
     *out = s;
     *out_len = strlen(s);
     return 0;
@@ -51,13 +56,16 @@ void pl_doc_release(void *state, char *out)
 int pl_doc_set(cJSON *obj, const char *key, cJSON *item)
 {
     if (!item)
-        return -1;
-    if (cJSON_GetObjectItemCaseSensitive(obj, key))
-        return cJSON_ReplaceItemInObjectCaseSensitive(obj, key, item) ? 0
-                                                                      : (cJSON_Delete(item), -1);
+        return -ENOMEM;
+    if (cJSON_GetObjectItemCaseSensitive(obj, key)) {
+        if (cJSON_ReplaceItemInObjectCaseSensitive(obj, key, item))
+            return 0;
+        cJSON_Delete(item);
+        return -ENOMEM;
+    }
     if (!cJSON_AddItemToObject(obj, key, item)) {
         cJSON_Delete(item);
-        return -1;
+        return -ENOMEM;
     }
     return 0;
 }
@@ -94,9 +102,13 @@ int pl_options_check_keys(const cJSON *opts, const char *plugin, const char *con
         for (const char *const *a = allowed; *a; a++)
             if (strcmp(*a, it->string) == 0)
                 ok = true;
-        if (!ok)
-            return plugin ? pl_fail(err, "%s: unknown option \"%s\"", plugin, it->string)
-                          : pl_fail(err, "unknown option \"%s\"", it->string);
+        if (ok)
+            continue;
+        if (plugin)
+            pl_fail(err, "%s: unknown option \"%s\"", plugin, it->string);
+        else
+            pl_fail(err, "unknown option \"%s\"", it->string);
+        return PL_ECONFIG;
     }
     return 0;
 }
@@ -108,9 +120,11 @@ int pl_options_number(const cJSON *opts, const char *plugin, const char *key, do
     if (!v)
         return 0;
     if (!cJSON_IsNumber(v) || v->valuedouble < lo || v->valuedouble > hi ||
-        (integer && v->valuedouble != (double)(long long)v->valuedouble))
-        return pl_fail(err, "%s: \"%s\" must be %s from %g to %g", plugin, key,
-                       integer ? "an integer" : "a number", lo, hi);
+        (integer && v->valuedouble != (double)(long long)v->valuedouble)) {
+        pl_fail(err, "%s: \"%s\" must be %s from %g to %g", plugin, key,
+                integer ? "an integer" : "a number", lo, hi);
+        return PL_ECONFIG;
+    }
     *out = v->valuedouble;
     return 0;
 }

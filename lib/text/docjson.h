@@ -15,34 +15,37 @@
 cJSON *pl_doc_parse(const char *doc, size_t len, struct pl_error *err);
 
 /* Prints doc unformatted into *out (release with pl_doc_release). Returns 0,
- * or -1 with err filled. doc stays the caller's. */
+ * or -ENOMEM with err filled. doc stays the caller's. */
 int pl_doc_emit(const cJSON *doc, char **out, size_t *out_len, struct pl_error *err);
 
 /* The ABI's release() for results of pl_doc_emit. */
 void pl_doc_release(void *state, char *out);
 
 /* Replaces (or adds) key in obj with item. Takes ownership of item in every
- * case (frees it on failure). Returns 0 or -1. */
+ * case (frees it on failure). Returns 0 or -ENOMEM. */
 int pl_doc_set(cJSON *obj, const char *key, cJSON *item);
 
 /* The document's "text" string, or NULL when absent or not a string. */
 const char *pl_doc_text(const cJSON *doc, size_t *len);
 
-/* Formats err->message. Returns -1. */
+/* Formats err->message. Returns PL_ESTAGE (lib/errcode/errcode.h), the
+ * non-zero a plugin's init or process returns, so a plugin can write
+ * `return pl_fail(err, "...")`. */
 int pl_fail(struct pl_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Parses an options object (NULL or "" means {}). Caller owns the result.
  * NULL with err filled when the text is not a JSON object. */
 cJSON *pl_options_parse(const char *options_json, struct pl_error *err);
 
-/* Checks that every key of opts is in allowed (NULL-terminated). The
- * message names plugin first when it is not NULL. */
+/* Checks that every key of opts is in allowed (NULL-terminated). Returns 0,
+ * or PL_ECONFIG with err naming the first unknown key (and plugin first when
+ * it is not NULL). */
 int pl_options_check_keys(const cJSON *opts, const char *plugin, const char *const *allowed,
                           struct pl_error *err);
 
 /* Reads the number option key when present: it must be a number in
- * [lo, hi] (and whole when integer). Returns 0 (absent, or *out set) or -1
- * with err naming the plugin, key and range. */
+ * [lo, hi] (and whole when integer). Returns 0 (absent, or *out set) or
+ * PL_ECONFIG with err naming the plugin, key and range. */
 int pl_options_number(const cJSON *opts, const char *plugin, const char *key, double lo, double hi,
                       bool integer, double *out, struct pl_error *err);
 

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "errcode.h"
 #include "text.h"
 
 #define MAGIC "PLNER01\n"
@@ -72,25 +73,27 @@ int pl_ner_model_open(const char *path, struct pl_ner_model **out, char *err, si
     *out = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
+        int e = errno;
         char eb[128];
         snprintf(err, errlen, "cannot open the NER model %s: %s", path,
-                 strerror_r(errno, eb, sizeof(eb)));
-        return -1;
+                 strerror_r(e, eb, sizeof(eb)));
+        return -e;
     }
     struct stat sb;
     if (fstat(fd, &sb) != 0 || sb.st_size < (off_t)sizeof(struct header)) {
         close(fd);
         snprintf(err, errlen, "the NER model %s is not a model file (too short)", path);
-        return -1;
+        return PL_EINPUT;
     }
     size_t len = (size_t)sb.st_size;
     void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
     if (map == MAP_FAILED) {
+        int e = errno;
         char eb[128];
         snprintf(err, errlen, "cannot map the NER model %s: %s", path,
-                 strerror_r(errno, eb, sizeof(eb)));
-        return -1;
+                 strerror_r(e, eb, sizeof(eb)));
+        return -e;
     }
     const struct header *h = map;
     const char *why = NULL;
@@ -121,13 +124,13 @@ int pl_ner_model_open(const char *path, struct pl_ner_model **out, char *err, si
     if (why) {
         snprintf(err, errlen, "the NER model %s is %s", path, why);
         munmap(map, len);
-        return -1;
+        return PL_EINPUT;
     }
     struct pl_ner_model *m = calloc(1, sizeof(*m));
     if (!m) {
         munmap(map, len);
         snprintf(err, errlen, "out of memory opening the NER model %s", path);
-        return -1;
+        return -ENOMEM;
     }
     const char *base = map;
     m->hash_bits = h->hash_bits;

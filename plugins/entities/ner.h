@@ -96,7 +96,9 @@ struct pl_ner_model {
 };
 
 /* Opens and maps a model file. Caller owns *out (pl_ner_model_close).
- * Returns 0, or -1 with the reason (naming the file) in err. */
+ * Returns 0, or -errno (the file cannot be opened or mapped), PL_EINPUT (it
+ * is not a model this version reads) or -ENOMEM, with the reason (naming
+ * the file) in err. */
 int pl_ner_model_open(const char *path, struct pl_ner_model **out, char *err, size_t errlen);
 void pl_ner_model_close(struct pl_ner_model **m);
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
+#include "errcode.h"
 #include "harness.h"
 #include "loader.h"
 #include "text.h"

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "error.h"
+#include "errcode.h"
 
 static struct pl_config *s_load(const char *json, char *err, size_t n)
 {

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <zmq.h>
 
-#include "error.h"
+#include "errcode.h"
 
 static void every_pl_code_has_its_own_name(void **st)
 {

@@ -2,12 +2,14 @@
  * the model file's checks, and the committed model on plain sentences. */
 #include "cm.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "harness.h"
+#include "errcode.h"
 #include "ner.h"
 #include "text.h"
 
@@ -50,11 +52,11 @@ static void viterbi_follows_transition_scores(void **st)
     assert_int_equal(tags[1], 6);
 }
 
-static void s_expect_refused(const char *path, const char *why)
+static void s_expect_refused(const char *path, int code, const char *why)
 {
     struct pl_ner_model *m = NULL;
     char err[512] = "";
-    assert_int_equal(pl_ner_model_open(path, &m, err, sizeof(err)), -1);
+    assert_int_equal(pl_ner_model_open(path, &m, err, sizeof(err)), code);
     assert_null(m);
     if (!strstr(err, path) || !strstr(err, why))
         fail_msg("error \"%s\" should name %s and say \"%s\"", err, path, why);
@@ -65,20 +67,20 @@ static void damaged_model_files_are_refused_with_the_reason(void **st)
     (void)st;
     char *dir = th_tempdir();
     char *p = th_path("%s/m", dir);
-    s_expect_refused(p, "No such file");
+    s_expect_refused(p, -ENOENT, "No such file");
     th_write_file(p, "", 0);
-    s_expect_refused(p, "too short");
+    s_expect_refused(p, PL_EINPUT, "too short");
     char junk[200];
     memset(junk, 'x', sizeof(junk));
     th_write_file(p, junk, sizeof(junk));
-    s_expect_refused(p, "bad magic");
+    s_expect_refused(p, PL_EINPUT, "bad magic");
     /* The real model cut short: the header's size no longer matches. */
     char *real = s_model_path();
     size_t len;
     char *data = th_read_file(real, &len);
     assert_non_null(data);
     th_write_file(p, data, len / 2);
-    s_expect_refused(p, "wrong size");
+    s_expect_refused(p, PL_EINPUT, "wrong size");
     free(data);
     free(real);
     unlink(p);

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "clusters.h"
-#include "error.h"
+#include "errcode.h"
 
 /* A state that has read text (a string, lines for documents). */
 static void s_read(struct pl_clusters *c, const char *text)

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "error.h"
+#include "errcode.h"
 #include "harness.h"
 #include "ner_train.h"
 

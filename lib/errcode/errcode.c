@@ -1,5 +1,5 @@
-/* Error codes and their names; see error.h. */
-#include "error.h"
+/* Error codes and their names; see errcode.h. */
+#include "errcode.h"
 
 #include <stdio.h>
 #include <string.h>

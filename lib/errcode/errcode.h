@@ -10,14 +10,15 @@
  *
  * Pure; any thread.
  */
-#ifndef PL_ERROR_H
-#define PL_ERROR_H
+#ifndef PL_ERRCODE_H
+#define PL_ERRCODE_H
 
 #include <stddef.h>
 
 /* Where an errno says it, it is used: a malformed protocol message (wire,
- * replay) is -EPROTO, a timeout -ETIMEDOUT. The codes of our own are below every errno value
- * (Linux's end at -133; libzmq's start at -156384713), so they never collide with either. */
+ * replay) is -EPROTO, a timeout -ETIMEDOUT. The codes of our own lie below
+ * every errno value (Linux's end at -133; libzmq's start at -156384713), so
+ * they never collide with either. */
 enum pl_errcode {
     PL_ECONFIG = -1001, /* the configuration is invalid; the buffer says where */
     PL_EPLUGIN = -1002, /* a plugin could not be loaded or initialised */
