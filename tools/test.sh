@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Command 2: install what is missing, build with warnings as errors, run every
+# Command 2: install what is missing, check the house style (tools/check-style.sh:
+# clang-format layout, function lengths), build with warnings as errors, run every
 # test with ctest; then build again with AddressSanitizer and
 # UndefinedBehaviorSanitizer and run the suite under them; then run each
 # libFuzzer harness for PL_FUZZ_SECONDS (default 60; 0 skips).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/tools/deps.sh"
+"$top/tools/check-style.sh"
 jobs=$(nproc)
 run() { # <build dir> <cmake args...>
   local dir=$1; shift
