@@ -187,7 +187,8 @@ static void s_writer_work(uv_work_t *w)
                                           cfg->durable);
                 it->out[it->out_len] = '\0';
                 if (wrc == 0)
-                    wrc = pl_spool_done(&sv->spool, it->work_name, cfg->delete_on_success);
+                    wrc =
+                        pl_spool_done(&sv->spool, it->work_name, it->name, cfg->delete_on_success);
                 it->write_rc = wrc;
                 continue;
             }
@@ -197,7 +198,7 @@ static void s_writer_work(uv_work_t *w)
         char failed_path[PATH_MAX];
         int rc = 0;
         if (!it->failed_name[0])
-            rc = pl_spool_move_failed(&sv->spool, it->work_name, it->failed_name);
+            rc = pl_spool_move_failed(&sv->spool, it->work_name, it->name, it->failed_name);
         if (rc != 0) {
             it->failed_name[0] = '\0';
             it->write_rc = rc;
@@ -207,8 +208,11 @@ static void s_writer_work(uv_work_t *w)
         rc = pl_article_error(&it->src, it->received_at, it->seq, published_at, it->fail_stage,
                               it->a.fail_reason, failed_path, &it->out, &it->out_len);
         if (rc == 0) {
-            char ename[NAME_MAX + 1];
-            snprintf(ename, sizeof(ename), "%.*s.error.json", NAME_MAX - 11, it->failed_name);
+            /* failed_name leaves room for the suffix within NAME_MAX
+             * (pl_spool_move_failed); the buffer is sized so that nothing
+             * is cut even were it not so. */
+            char ename[NAME_MAX + sizeof(PL_ERROR_SUFFIX)];
+            snprintf(ename, sizeof(ename), "%s" PL_ERROR_SUFFIX, it->failed_name);
             rc = pl_write_atomic(sv->spool.failed_fd, ename, it->out, it->out_len, cfg->durable);
         }
         it->write_rc = rc;

@@ -110,13 +110,41 @@ static void s_make_key(char key[PL_KEY_LEN + 1])
              atomic_fetch_add(&counter, 1) & 0xffffff);
 }
 
+/* The longest extension kept whole when a name is shortened: longer, the
+ * "extension" is more likely part of the name than a file type. */
+#define EXT_MAX 32
+
+/* Writes name into out (room + 1 bytes) whole when it is at most room
+ * bytes, else shortened to room bytes: the end of its stem goes, never in
+ * the middle of a UTF-8 character, and its extension (from the last ".",
+ * up to EXT_MAX bytes) stays, so the file keeps its type. */
+static void s_fit_name(const char *name, size_t room, char *out)
+{
+    size_t len = strlen(name);
+    if (len <= room) {
+        memcpy(out, name, len + 1);
+        return;
+    }
+    const char *dot = strrchr(name, '.');
+    size_t ext =
+        dot && dot != name && strlen(dot) <= EXT_MAX && strlen(dot) < room ? strlen(dot) : 0;
+    size_t cut = room - ext;
+    while (cut > 0 && ((unsigned char)name[cut] & 0xc0) == 0x80)
+        cut--; /* name[cut] continues a character: cut before it */
+    memcpy(out, name, cut);
+    memcpy(out + cut, name + len - ext, ext);
+    out[cut + ext] = '\0';
+}
+
 int pl_spool_claim(struct pl_spool *sp, const char *name, char *work_name)
 {
     char key[PL_KEY_LEN + 1];
     s_make_key(key);
-    /* Keep within NAME_MAX: a very long name is cut in the work name only;
-     * the caller keeps the full one. */
-    snprintf(work_name, NAME_MAX + 1, "%s%.*s", key, NAME_MAX - PL_KEY_LEN, name);
+    /* Keep within NAME_MAX: a very long name is shortened in the work name
+     * only (the caller keeps the full one), so that even a file recovered
+     * from work/ after a crash keeps its extension. */
+    memcpy(work_name, key, PL_KEY_LEN);
+    s_fit_name(name, NAME_MAX - PL_KEY_LEN, work_name + PL_KEY_LEN);
     if (renameat(sp->inbox_fd, name, sp->work_fd, work_name) != 0)
         return -errno;
     return 0;
@@ -277,35 +305,43 @@ int pl_write_atomic(int dirfd, const char *name, const void *data, size_t len, b
     return 0;
 }
 
-/* Renames work/<work_name> into dirfd under its original name, or with
- * ".<key>" appended when that name is taken. */
-static int s_move_out(struct pl_spool *sp, const char *work_name, int dirfd, char *out_name)
+/* Renames work/<work_name> into dirfd as name, kept to room bytes (see
+ * s_fit_name), or with ".<key>" appended (the name shortened further when
+ * it must) when that name is taken: never over another file. */
+static int s_move_out(struct pl_spool *sp, const char *work_name, const char *name, size_t room,
+                      int dirfd, char *out_name)
 {
-    const char *orig = pl_spool_orig_name(work_name);
-    snprintf(out_name, NAME_MAX + 1, "%s", orig);
+    s_fit_name(name, room, out_name);
     if (renameat2(sp->work_fd, work_name, dirfd, out_name, RENAME_NOREPLACE) == 0)
         return 0;
     if (errno != EEXIST)
         return -errno;
-    int keylen = orig > work_name ? (int)(orig - work_name - 1) : 0;
-    int room = NAME_MAX - 1 - keylen;
-    snprintf(out_name, NAME_MAX + 1, "%.*s.%.*s", room, orig, keylen, work_name);
+    const char *orig = pl_spool_orig_name(work_name);
+    size_t keylen = orig > work_name ? (size_t)(orig - work_name - 1) : 0;
+    s_fit_name(name, room - 1 - keylen, out_name);
+    size_t n = strlen(out_name);
+    out_name[n] = '.';
+    memcpy(out_name + n + 1, work_name, keylen);
+    out_name[n + 1 + keylen] = '\0';
     if (renameat2(sp->work_fd, work_name, dirfd, out_name, RENAME_NOREPLACE) != 0)
         return -errno;
     return 0;
 }
 
-int pl_spool_done(struct pl_spool *sp, const char *work_name, bool del)
+int pl_spool_done(struct pl_spool *sp, const char *work_name, const char *name, bool del)
 {
     if (del)
         return unlinkat(sp->work_fd, work_name, 0) == 0 || errno == ENOENT ? 0 : -errno;
     char out[NAME_MAX + 1];
-    return s_move_out(sp, work_name, sp->done_fd, out);
+    return s_move_out(sp, work_name, name, NAME_MAX, sp->done_fd, out);
 }
 
-int pl_spool_move_failed(struct pl_spool *sp, const char *work_name, char *out_name)
+int pl_spool_move_failed(struct pl_spool *sp, const char *work_name, const char *name,
+                         char *out_name)
 {
-    return s_move_out(sp, work_name, sp->failed_fd, out_name);
+    /* Room for the record beside it: <out_name>.error.json. */
+    return s_move_out(sp, work_name, name, NAME_MAX - strlen(PL_ERROR_SUFFIX), sp->failed_fd,
+                      out_name);
 }
 
 int pl_spool_list_work(struct pl_spool *sp, char ***names, size_t *n)

@@ -36,7 +36,10 @@ int pl_spool_open(struct pl_spool *sp, const struct pl_config *cfg, char *err, s
 void pl_spool_close(struct pl_spool *sp);
 
 /* Renames inbox/<name> to work/<key>_<name>. Writes the work name into
- * work_name (NAME_MAX + 1 bytes). Returns 0 or -errno (-ENOENT: gone). */
+ * work_name (NAME_MAX + 1 bytes); a name too long for it is shortened
+ * there, keeping its extension (the caller keeps the full name for
+ * pl_spool_done and pl_spool_move_failed). Returns 0 or -errno (-ENOENT:
+ * gone). */
 int pl_spool_claim(struct pl_spool *sp, const char *name, char *work_name);
 
 /* The original file name inside a work name ("<key>_<name>"). */
@@ -64,14 +67,24 @@ const char *pl_refusal_reason(int rc, size_t len, size_t max, const char **forma
  * rename, fsync of the folder when durable. Returns 0 or -errno. */
 int pl_write_atomic(int dirfd, const char *name, const void *data, size_t len, bool durable);
 
-/* Moves work/<work_name> to done/<orig> (or unlinks it when del). A name
- * already in done/ gets ".<key>" appended. Returns 0 or -errno. */
-int pl_spool_done(struct pl_spool *sp, const char *work_name, bool del);
+/* What a failure record's name adds to the name of the file in failed/. */
+#define PL_ERROR_SUFFIX ".error.json"
 
-/* Moves work/<work_name> to failed/<orig>; the caller then writes
- * failed/<out_name>.error.json. The final name (which may carry ".<key>")
- * goes into out_name (NAME_MAX + 1). Returns 0 or -errno. */
-int pl_spool_move_failed(struct pl_spool *sp, const char *work_name, char *out_name);
+/* Moves work/<work_name> to done/<name> (or unlinks it when del); name is
+ * the file's original name (borrowed), whole up to NAME_MAX bytes. A name
+ * already in done/ gets ".<key>" appended, its stem shortened when the
+ * result would pass NAME_MAX (the extension before ".<key>" stays). Returns
+ * 0 or -errno. */
+int pl_spool_done(struct pl_spool *sp, const char *work_name, const char *name, bool del);
+
+/* Moves work/<work_name> to failed/<name> (name as for pl_spool_done); the
+ * caller then writes failed/<out_name>.error.json. So that the record's
+ * name always fits, out_name is at most NAME_MAX - 11 bytes: a longer name
+ * has the end of its stem cut, keeping its extension, and one already in
+ * failed/ gets ".<key>" as in done/. The final name goes into out_name
+ * (NAME_MAX + 1). Returns 0 or -errno. */
+int pl_spool_move_failed(struct pl_spool *sp, const char *work_name, const char *name,
+                         char *out_name);
 
 /* Lists work/ (entries left from an earlier run). Caller frees each name and
  * the array. Returns 0 or -errno. */

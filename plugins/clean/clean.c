@@ -169,11 +169,12 @@ static int s_decode(const struct clean_state *st, struct clean_doc *c, struct pl
     return rc;
 }
 
-/* A JSON export: its text and metadata. */
+/* A JSON export: its text and metadata; a broken export is refused. */
 static int s_read_export(struct clean_doc *c, struct pl_error *err)
 {
-    if (pl_export_read(c->raw, c->raw_len, &c->ex, &c->meta) != 0)
-        return s_oom(err);
+    int rc = pl_export_read(c->raw, c->raw_len, &c->ex, &c->meta, err);
+    if (rc != 0)
+        return rc;
     if (c->ex.json) {
         c->format = "json";
         c->raw = c->ex.text;

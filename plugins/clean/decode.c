@@ -204,16 +204,72 @@ int pl_to_utf8(const char *from, const char *data, size_t len, char **out, size_
 
 /* --- the input's encoding ------------------------------------------------ */
 
+/* The UTF-16 a byte pattern names, or NULL: mostly-ASCII text in UTF-16
+ * without a byte-order mark has a NUL in the high byte of many of its
+ * 16-bit units (every ASCII letter, space and newline) and none in the low
+ * byte (that would be U+0000 or a rare character). A tenth of the units
+ * with a NUL high byte and under a hundredth with a NUL low byte is the
+ * signal; what it converts to is checked by the caller. */
+static const char *s_utf16_pattern(const char *data, size_t len)
+{
+    size_t units = len / 2, nul[2] = { 0, 0 };
+    if (units < 2)
+        return NULL;
+    for (size_t i = 0; i < units * 2; i++)
+        nul[i & 1] += data[i] == '\0';
+    if (nul[1] * 10 >= units && nul[0] * 100 <= units)
+        return "UTF-16LE";
+    if (nul[0] * 10 >= units && nul[1] * 100 <= units)
+        return "UTF-16BE";
+    return NULL;
+}
+
+/* Input that would be refused as binary but has the byte pattern of UTF-16
+ * without a byte-order mark: converted, and kept when what it converts to
+ * is text (few bytes that do not convert, few control characters); else
+ * left as it was, to be refused. */
+static int s_decode_utf16(double max_invalid_ratio, double max_control_ratio,
+                          struct pl_decoded *out, struct pl_error *err)
+{
+    const char *enc = s_utf16_pattern(out->text, out->len);
+    if (!enc)
+        return 0;
+    char *conv;
+    size_t n, bad, inv, ctl;
+    int rc = pl_to_utf8(enc, out->text, out->len, &conv, &n, &bad);
+    if (rc == -ENOMEM) {
+        pl_fail(err, "clean: out of memory");
+        return rc;
+    }
+    if (rc != 0)
+        return 0;
+    pl_count_invalid(conv, n, &inv, &ctl);
+    if ((double)bad > max_invalid_ratio * (double)(out->len / 2) ||
+        (double)ctl > max_control_ratio * (double)n) {
+        free(conv);
+        return 0;
+    }
+    out->conv = conv;
+    out->text = conv;
+    out->len = n;
+    snprintf(out->encoding, sizeof(out->encoding), "%s", enc);
+    return 0;
+}
+
 /* Input without a byte-order mark (out->text, out->len): UTF-8 when it is
- * (nearly) valid, else what the page declares or uchardet guesses. */
+ * (nearly) valid, UTF-16 when it has its pattern of NUL bytes, else what
+ * the page declares or uchardet guesses. */
 static int s_decode_unmarked(double max_invalid_ratio, double max_control_ratio,
                              struct pl_decoded *out, struct pl_error *err)
 {
     const char *raw = out->text;
     size_t len = out->len, inv, ctl;
     pl_count_invalid(raw, len, &inv, &ctl);
-    /* Binary data stays binary whatever the encoding: refused later. */
+    /* Binary data stays binary whatever the encoding (refused later),
+     * unless it is UTF-16 that lost its byte-order mark. */
     int binary = len > 0 && (double)ctl > max_control_ratio * (double)len;
+    if (binary)
+        return s_decode_utf16(max_invalid_ratio, max_control_ratio, out, err);
     /* A page that is not valid UTF-8 and declares (or, undeclared, looks
      * like) another charset is in that charset, however few its non-ASCII
      * bytes: most of a page is ASCII markup. */

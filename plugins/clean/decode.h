@@ -1,6 +1,7 @@
 /*
  * Character encodings of the clean stage's input: byte-order marks (UTF-8,
- * UTF-16, UTF-32), the charset a web page declares, else uchardet's guess;
+ * UTF-16, UTF-32), UTF-16 without one (by its pattern of NUL bytes), the
+ * charset a web page declares, else uchardet's guess;
  * converted to UTF-8 with iconv; then invalid sequences replaced and
  * control characters dropped. Called by the clean plugin (and its fuzzer)
  * on its worker thread; pure apart from the iconv and uchardet handles it
@@ -22,8 +23,11 @@ struct pl_decoded {
 };
 
 /* Reads raw[0..len) in its encoding: a byte-order mark's, else UTF-8 when
- * at most max_invalid_ratio of its bytes are invalid UTF-8 or it is binary
- * (over max_control_ratio control characters: refused by the caller), else
+ * at most max_invalid_ratio of its bytes are invalid UTF-8, UTF-16LE or BE
+ * when it has over max_control_ratio control characters in UTF-8 but
+ * UTF-16's pattern of NUL bytes and converts to text, UTF-8 when it is
+ * binary (over max_control_ratio control characters: refused by the
+ * caller), else
  * the charset a web page declares or uchardet guesses. raw stays the
  * caller's and must outlive out->text. Returns 0, or -EILSEQ (no encoding
  * found), -EINVAL (an encoding iconv does not know) or -ENOMEM with err

@@ -61,13 +61,13 @@ static void claim_moves_the_file_and_keeps_its_name_for_done(void **state)
     assert_int_equal(pl_spool_read(&f->sp, wn, 100, &data, &len), 0);
     assert_int_equal(len, 5);
     free(data);
-    assert_int_equal(pl_spool_done(&f->sp, wn, false), 0);
+    assert_int_equal(pl_spool_done(&f->sp, wn, "a file.txt", false), 0);
     char *d = th_path("%s/done/a file.txt", f->dir);
     assert_int_equal(access(d, F_OK), 0);
     /* A second file of the same name does not overwrite the first. */
     th_write_file(p, "again", 5);
     assert_int_equal(pl_spool_claim(&f->sp, "a file.txt", wn), 0);
-    assert_int_equal(pl_spool_done(&f->sp, wn, false), 0);
+    assert_int_equal(pl_spool_done(&f->sp, wn, "a file.txt", false), 0);
     char *dd = th_path("%s/done", f->dir);
     assert_int_equal(th_count_dir(dd), 2);
     free(p);
