@@ -1,7 +1,8 @@
 /*
  * One daemon per spool, and the open-file limit: the real presslined on temp
  * folders and free ports. A second daemon on the same folders must exit 1
- * naming the first's pid while the first keeps working; a daemon killed
+ * naming the first's pid while the first keeps working, and of two started
+ * at the same moment exactly one runs; a daemon killed
  * with SIGKILL leaves no stale lock; `--check` warns about a held spool but
  * passes; a daemon started with a lowered soft open-file limit raises it to
  * the hard limit. Every wait is bounded.
@@ -91,6 +92,62 @@ static void a_second_daemon_on_the_same_spool_exits_1_naming_the_first(void **st
     free(dir2);
     th_sub_close(&sub);
     th_daemon_free(&d1);
+    th_rmrf(dir);
+    free(dir);
+}
+
+/* Whether pid has exited; its status then goes into *status. */
+static int s_exited(pid_t pid, int *status)
+{
+    int st;
+    if (waitpid(pid, &st, WNOHANG) != pid)
+        return 0;
+    *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return 1;
+}
+
+static void two_daemons_started_together_leave_exactly_one_running(void **state)
+{
+    (void)state;
+    char *dir = th_tempdir();
+    assert_non_null(dir);
+    char *dir_a = th_path("%s/a", dir), *dir_b = th_path("%s/b", dir);
+    assert_int_equal(mkdir(dir_a, 0755), 0);
+    assert_int_equal(mkdir(dir_b, 0755), 0);
+    char *folders = s_same_folders(dir);
+    struct th_daemon d[2];
+    assert_int_equal(th_daemon_start(&d[0], dir_a, folders), 0);
+    assert_int_equal(th_daemon_start(&d[1], dir_b, folders), 0);
+    /* One of them must give up within a few seconds; the other stays. */
+    int loser = -1, st = -1;
+    for (uint64_t end = th_now_ms() + 10000; loser < 0 && th_now_ms() < end; usleep(10000)) {
+        for (int i = 0; i < 2 && loser < 0; i++) {
+            if (s_exited(d[i].pid, &st))
+                loser = i;
+        }
+    }
+    assert_true(loser >= 0);
+    int winner = 1 - loser;
+    pid_t lost_pid = d[loser].pid;
+    d[loser].pid = 0;
+    char *log = th_read_file(d[loser].log, NULL);
+    assert_non_null(log);
+    char *pid = th_path("pid %ld", (long)d[winner].pid);
+    if (st != 1 || !strstr(log, pid))
+        fail_msg("daemon %ld exited %d without naming %s:\n%s", (long)lost_pid, st, pid, log);
+    struct th_sub sub;
+    assert_int_equal(th_sub_open(&sub, d[winner].endpoint), 0);
+    assert_int_equal(th_sub_wait_ready(&sub, 10000), 0);
+    s_expect_processed(&sub, dir, "after-race.txt");
+
+    th_sub_close(&sub);
+    free(pid);
+    free(log);
+    th_daemon_free(&d[0]);
+    th_daemon_free(&d[1]);
+    free(folders);
+    free(dir_a);
+    free(dir_b);
     th_rmrf(dir);
     free(dir);
 }
@@ -221,6 +278,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_second_daemon_on_the_same_spool_exits_1_naming_the_first),
+        cmocka_unit_test(two_daemons_started_together_leave_exactly_one_running),
         cmocka_unit_test(a_daemon_killed_with_sigkill_leaves_no_stale_lock),
         cmocka_unit_test(check_warns_but_passes_when_a_daemon_holds_the_spool),
         cmocka_unit_test(the_daemon_raises_its_open_file_limit_to_the_hard_limit),
