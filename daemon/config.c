@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <uv.h>
 
 #include "curve.h"
@@ -153,6 +154,22 @@ static bool s_bool(struct reader *r, const cJSON *obj, const char *key, const ch
     return cJSON_IsTrue(v);
 }
 
+/* Whether a tcp:// endpoint ends in ":<port>" with a port from 1 to 65535.
+ * ZeroMQ reads a port it cannot parse (99999, "*") as "any free port", and
+ * nobody could then find the socket. */
+static bool s_tcp_port_ok(const char *ep)
+{
+    const char *colon = strrchr(ep, ':');
+    if (!colon || colon < ep + 6 || !colon[1])
+        return false;
+    long port = 0;
+    for (const char *p = colon + 1; *p; p++) {
+        if (*p < '0' || *p > '9' || (port = port * 10 + (*p - '0')) > 65535)
+            return false;
+    }
+    return port >= 1;
+}
+
 static int s_check_endpoint(struct reader *r, const char *ep, const char *path)
 {
     if (r->rc)
@@ -162,6 +179,12 @@ static int s_check_endpoint(struct reader *r, const char *ep, const char *path)
                    s_err(r->err, r->errlen,
                          "%s: \"%s\" must be an inproc://, ipc:// or tcp:// endpoint, not \"%s\"",
                          r->origin, path, ep);
+    }
+    if (!strncmp(ep, "tcp://", 6) && !s_tcp_port_ok(ep)) {
+        return r->rc = s_err(r->err, r->errlen,
+                             "%s: \"%s\" must end in a port from 1 to 65535 (tcp://host:port), "
+                             "not \"%s\"",
+                             r->origin, path, ep);
     }
     return 0;
 }
@@ -566,6 +589,43 @@ int pl_config_load(const char *path, const char *exe_dir, struct pl_config **out
     int rc = pl_config_load_text(buf, path, exe_dir, out, err, errlen);
     free(buf);
     return rc;
+}
+
+/* Checks that `path` (the value of `key`) is a folder or is missing (the
+ * daemon creates it at start). */
+static int s_check_folder(const char *key, const char *path, const char *origin, char *err,
+                          size_t errlen)
+{
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        if (!S_ISDIR(st.st_mode))
+            return s_err(err, errlen, "%s: \"%s\" is %s, which exists and is not a folder", origin,
+                         key, path);
+    } else if (errno == ENOTDIR) {
+        return s_err(err, errlen, "%s: \"%s\" is %s, where a part of the path is not a folder",
+                     origin, key, path);
+    }
+    return 0;
+}
+
+int pl_config_check_folders(const struct pl_config *cfg, const char *origin, char *err,
+                            size_t errlen)
+{
+    char work[4096];
+    snprintf(work, sizeof(work), "%s/work", cfg->spool);
+    const struct {
+        const char *key, *path;
+    } dirs[] = {
+        { "inbox", cfg->inbox },   { "outbox", cfg->outbox },
+        { "spool", cfg->spool },   { "spool", work },
+        { "failed", cfg->failed }, { "done", cfg->delete_on_success ? NULL : cfg->done },
+    };
+    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+        int rc = dirs[i].path ? s_check_folder(dirs[i].key, dirs[i].path, origin, err, errlen) : 0;
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
 }
 
 struct pl_config *pl_config_load_for(const char *path, const char *cmd)

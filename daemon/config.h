@@ -2,8 +2,8 @@
  * The daemon's configuration: the built-in default (config/pressline.json,
  * embedded at build time) with the user's JSON file laid over it. Objects
  * merge key by key; arrays ("stages") replace. Unknown keys, wrong types and
- * out-of-range values (more than PL_MAX_STAGES stages among them) are errors
- * that name the key. Loaded once on the main
+ * out-of-range values (more than PL_MAX_STAGES stages among them, a tcp://
+ * endpoint without a port from 1 to 65535) are errors that name the key. Loaded once on the main
  * thread; read-only afterwards.
  */
 #ifndef PL_CONFIG_H
@@ -74,6 +74,16 @@ int pl_config_load_text(const char *json, const char *origin, const char *exe_di
 
 /* Frees *cfg and sets it to NULL; NULL is allowed. */
 void pl_config_free(struct pl_config **cfg);
+
+/* Checks the folders the daemon uses (inbox, outbox, spool and spool/work,
+ * failed, done unless on_success is "delete"): each must be a folder or not
+ * exist yet (the daemon creates it). Kept apart from loading, which touches
+ * no file system beyond the configuration, so that `pressline process` and
+ * the fuzzer do not depend on them. Borrows cfg; `origin` names the
+ * configuration in the message. Returns 0, or PL_ECONFIG with err naming the
+ * key and the path. */
+int pl_config_check_folders(const struct pl_config *cfg, const char *origin, char *err,
+                            size_t errlen);
 
 /* The configuration for a one-shot command (`pressline process`, `pressline
  * eval`): loaded as pl_config_load does, the log level then set to warnings

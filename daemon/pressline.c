@@ -14,6 +14,8 @@
  *       writes a CURVE key pair, BASE.secret and BASE.public
  *   pressline eval ner|summary|extract ...
  *       scores a stage on a data set (eval/eval_cmd.c)
+ *   pressline --version
+ *       prints "pressline <version>"
  *
  * Exit status: 0, 1 when the command failed, 2 for a usage error.
  */
@@ -49,6 +51,7 @@ static void s_usage(FILE *f)
         "       pressline worker --connect ENDPOINT --stage NAME --plugin PATH [--options JSON]\n"
         "                        [--heartbeat-ms N] [--server-key FILE] [--exit-with-parent]\n"
         "       pressline keygen BASE\n"
+        "       pressline --version\n"
         "       pressline eval ner FILE [--config C] [--stage NAME] [--predict OUT]\n"
         "       pressline eval summary FILE.jsonl [--config C] [--predict OUT.jsonl]\n"
         "       pressline eval extract EVALDATA.json [--pages DIR] | --truth BODIES.json --pages "
@@ -609,6 +612,10 @@ int main(int argc, char **argv)
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         s_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("pressline %s\n", PL_VERSION); /* project(VERSION) in CMakeLists.txt */
+        return 0;
     }
     if (!strcmp(argv[1], "sub"))
         return s_sub(argc - 1, argv + 1);

@@ -1,6 +1,7 @@
 /*
  * presslined: the pressline daemon. Parses the command line, loads the
- * configuration and runs the service (service.c) in the foreground.
+ * configuration, checks its folders and runs the service (service.c) in
+ * the foreground; or, with --check, checks what the service would need.
  */
 #include <getopt.h>
 #include <limits.h>
@@ -16,6 +17,7 @@ static void s_usage(FILE *f)
 {
     fprintf(f,
             "usage: presslined [--config FILE] [--check] [--log-level LEVEL] [--print-config]\n"
+            "       presslined --version\n"
             "\n"
             "Watches an inbox folder, runs each article through the configured plugin stages\n"
             "and publishes the result as JSON on a ZeroMQ PUB socket.\n"
@@ -24,15 +26,20 @@ static void s_usage(FILE *f)
             "      --check          validate the configuration and load every plugin, then exit\n"
             "      --print-config   print the built-in default configuration and exit\n"
             "  -l, --log-level L    error, warn, info or debug (overrides the configuration)\n"
+            "      --version        print \"presslined <version>\" and exit\n"
             "  -h, --help           this text\n");
 }
 
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        { "config", required_argument, NULL, 'c' }, { "check", no_argument, NULL, 'k' },
-        { "print-config", no_argument, NULL, 'p' }, { "log-level", required_argument, NULL, 'l' },
-        { "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
+        { "config", required_argument, NULL, 'c' },
+        { "check", no_argument, NULL, 'k' },
+        { "print-config", no_argument, NULL, 'p' },
+        { "log-level", required_argument, NULL, 'l' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
     };
     const char *config = NULL, *level = NULL;
     int check = 0, c;
@@ -43,6 +50,7 @@ int main(int argc, char **argv)
         case 'p': fputs(pl_default_config_json, stdout); return 0;
         case 'l': level = optarg; break;
         case 'h': s_usage(stdout); return 0;
+        case 'V': printf("presslined %s\n", PL_VERSION); return 0;
         default: s_usage(stderr); return 2;
         }
     }
@@ -59,6 +67,15 @@ int main(int argc, char **argv)
     struct pl_config *cfg = NULL;
     if (pl_config_load(config, NULL, &cfg, err, sizeof(err)) != 0) {
         PL_ERR("%s", err);
+        return 1;
+    }
+    /* The folders are checked here, not at load, as only the daemon uses
+     * them; at start a file in their place would fail with a message that
+     * names the path but not the key. */
+    if (pl_config_check_folders(cfg, config ? config : "built-in default configuration", err,
+                                sizeof(err)) != 0) {
+        PL_ERR("%s", err);
+        pl_config_free(&cfg);
         return 1;
     }
     pl_log_set_level(level ? pl_log_level_parse(level) : cfg->log_level);

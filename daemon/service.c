@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <uv.h>
 #include <zmq.h>
@@ -838,6 +839,38 @@ static void s_free(struct service *sv, size_t stuck)
     free(sv);
 }
 
+/* Raises the soft open-file limit to the hard one. Every subscriber,
+ * replay client and worker connection is a descriptor, and the common soft
+ * default of 1,024 is soon spent by idle TCP connections, after which the
+ * inbox scan and the writer fail with EMFILE. The hard limit is what the
+ * administrator granted (the unit's LimitNOFILE); libuv and ZeroMQ use
+ * epoll, so no FD_SETSIZE bound applies. Failing to raise it is not fatal. */
+static void s_raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+        char eb[128];
+        PL_WARN("cannot read the open-file limit: %s", pl_strerror(-errno, eb, sizeof(eb)));
+        return;
+    }
+    rlim_t was = rl.rlim_cur;
+    if (rl.rlim_cur != rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+            char eb[128];
+            PL_WARN("cannot raise the open-file limit from %llu to %llu: %s",
+                    (unsigned long long)was, (unsigned long long)rl.rlim_max,
+                    pl_strerror(-errno, eb, sizeof(eb)));
+            return;
+        }
+    }
+    if (was != rl.rlim_cur)
+        PL_INFO("open-file limit %llu (raised from %llu)", (unsigned long long)rl.rlim_cur,
+                (unsigned long long)was);
+    else
+        PL_INFO("open-file limit %llu (the hard limit)", (unsigned long long)rl.rlim_cur);
+}
+
 int pl_service_run(const struct pl_config *cfg)
 {
     struct service *sv = calloc(1, sizeof(*sv));
@@ -852,6 +885,7 @@ int pl_service_run(const struct pl_config *cfg)
     uv_loop_init(&sv->loop);
     /* A signal kills nothing mid-write: they arrive through the loop. */
     signal(SIGPIPE, SIG_IGN);
+    s_raise_nofile();
     size_t stuck = 0;
     int rc = s_open_storage(sv);
     if (rc == 0) {
@@ -881,8 +915,32 @@ int pl_service_run(const struct pl_config *cfg)
     return rc;
 }
 
+/* Warns when a daemon holds cfg's spool. A warning, not a failure: --check
+ * judges the configuration, which is no worse for a running daemon (it is
+ * how an operator checks a new configuration before a restart, and the
+ * unit's ExecStartPre), and a second daemon refuses to start anyway. */
+static void s_check_lock(const struct pl_config *cfg)
+{
+    long pid;
+    int rc = pl_spool_lock_holder(cfg->spool, &pid);
+    if (rc == 1 && pid > 0)
+        PL_WARN("the spool %s is in use by presslined pid %ld; a second daemon on it would not "
+                "start",
+                cfg->spool, pid);
+    else if (rc == 1)
+        PL_WARN("the spool %s is in use by another presslined; a second daemon on it would not "
+                "start",
+                cfg->spool);
+    else if (rc < 0) {
+        char eb[128];
+        PL_WARN("cannot tell whether a daemon holds the spool %s: %s/%s: %s", cfg->spool,
+                cfg->spool, PL_SPOOL_LOCK, pl_strerror(rc, eb, sizeof(eb)));
+    }
+}
+
 int pl_service_check(const struct pl_config *cfg)
 {
+    s_check_lock(cfg);
     int first = 0;
     for (size_t i = 0; i < cfg->nstages; i++) {
         const struct pl_stage_cfg *sc = &cfg->stages[i];

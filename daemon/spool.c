@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,10 +53,95 @@ static int s_open_dir(const char *path, int *fd, char *err, size_t errlen)
     return 0;
 }
 
+/* The pid written in an open lock file, or 0 when it holds none yet. */
+static long s_lock_pid(int fd)
+{
+    char buf[32];
+    ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    char *end;
+    errno = 0;
+    long pid = strtol(buf, &end, 10);
+    return errno || end == buf || pid <= 0 ? 0 : pid;
+}
+
+/* Takes spool/lock for this process and writes its pid there. flock, not a
+ * pid file alone: the kernel drops the lock when the process dies, even by
+ * SIGKILL, so a crash never leaves a stale lock behind. A conflict is tried
+ * again for a moment, as it may be a `presslined --check` probing (a shared
+ * lock held for microseconds) or a daemon that has the lock but has not yet
+ * written its pid. */
+static int s_lock(struct pl_spool *sp, const char *spool, char *err, size_t errlen)
+{
+    char eb[128];
+    sp->lock_fd = openat(sp->spool_fd, PL_SPOOL_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (sp->lock_fd < 0) {
+        int rc = -errno;
+        snprintf(err, errlen, "cannot open the lock file %s/%s: %s", spool, PL_SPOOL_LOCK,
+                 pl_strerror(rc, eb, sizeof(eb)));
+        return rc;
+    }
+    int rc = 0;
+    for (int tries = 0; tries < 20; tries++) {
+        rc = flock(sp->lock_fd, LOCK_EX | LOCK_NB) == 0 ? 0 : -errno;
+        if (rc != -EWOULDBLOCK)
+            break;
+        usleep(10000);
+    }
+    if (rc == -EWOULDBLOCK) {
+        long pid = s_lock_pid(sp->lock_fd);
+        char who[32] = "pid unknown";
+        if (pid > 0)
+            snprintf(who, sizeof(who), "pid %ld", pid);
+        snprintf(err, errlen,
+                 "the spool %s is in use by another presslined (%s); one daemon per spool", spool,
+                 who);
+        return -EBUSY;
+    }
+    if (rc == 0) {
+        char pid[32];
+        int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+        ssize_t w;
+        if (ftruncate(sp->lock_fd, 0) != 0)
+            rc = -errno;
+        else if ((w = pwrite(sp->lock_fd, pid, (size_t)n, 0)) != n)
+            rc = w < 0 ? -errno : -ENOSPC; /* a short write of a dozen bytes */
+    }
+    if (rc != 0)
+        snprintf(err, errlen, "cannot lock %s/%s: %s", spool, PL_SPOOL_LOCK,
+                 pl_strerror(rc, eb, sizeof(eb)));
+    return rc;
+}
+
+int pl_spool_lock_holder(const char *spool, long *pid)
+{
+    char path[PATH_MAX];
+    *pid = 0;
+    if (snprintf(path, sizeof(path), "%s/%s", spool, PL_SPOOL_LOCK) >= (int)sizeof(path))
+        return -ENAMETOOLONG;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+    /* A shared lock conflicts only with the daemon's exclusive one, and is
+     * dropped at once. */
+    int rc = flock(fd, LOCK_SH | LOCK_NB) == 0 ? 0 : -errno;
+    if (rc == 0) {
+        flock(fd, LOCK_UN);
+    } else if (rc == -EWOULDBLOCK) {
+        *pid = s_lock_pid(fd);
+        rc = 1;
+    }
+    close(fd);
+    return rc;
+}
+
 int pl_spool_open(struct pl_spool *sp, const struct pl_config *cfg, char *err, size_t errlen)
 {
     memset(sp, 0, sizeof(*sp));
     sp->inbox_fd = sp->work_fd = sp->outbox_fd = sp->done_fd = sp->failed_fd = sp->spool_fd = -1;
+    sp->lock_fd = -1;
     sp->inbox = cfg->inbox;
     sp->outbox = cfg->outbox;
     sp->done = cfg->done;
@@ -67,6 +153,7 @@ int pl_spool_open(struct pl_spool *sp, const struct pl_config *cfg, char *err, s
     int rc;
     if ((rc = s_open_dir(cfg->inbox, &sp->inbox_fd, err, errlen)) ||
         (rc = s_open_dir(cfg->spool, &sp->spool_fd, err, errlen)) ||
+        (rc = s_lock(sp, cfg->spool, err, errlen)) ||
         (rc = s_open_dir(work, &sp->work_fd, err, errlen)) ||
         (rc = s_open_dir(cfg->outbox, &sp->outbox_fd, err, errlen)) ||
         (rc = s_open_dir(cfg->failed, &sp->failed_fd, err, errlen)) ||
@@ -89,8 +176,9 @@ int pl_spool_open(struct pl_spool *sp, const struct pl_config *cfg, char *err, s
 
 void pl_spool_close(struct pl_spool *sp)
 {
-    int *fds[] = { &sp->inbox_fd, &sp->work_fd,   &sp->outbox_fd,
-                   &sp->done_fd,  &sp->failed_fd, &sp->spool_fd };
+    /* The lock goes last, when nothing of the spool is held any more. */
+    int *fds[] = { &sp->inbox_fd,  &sp->work_fd,  &sp->outbox_fd, &sp->done_fd,
+                   &sp->failed_fd, &sp->spool_fd, &sp->lock_fd };
     for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
         if (*fds[i] >= 0)
             close(*fds[i]);

@@ -6,6 +6,11 @@
  * failed/ beside <name>.error.json. Everything left in spool/work after a
  * crash is processed again at start.
  *
+ * One daemon per spool: pl_spool_open takes an exclusive flock on
+ * <spool>/lock (which holds the daemon's pid) before anything in the spool
+ * is read or changed, and keeps it until pl_spool_close or the process's
+ * end.
+ *
  * Claims and reads run on the loop thread; the finishing moves and writes run
  * on the writer thread (one at a time). Directory descriptors are read-only
  * after pl_spool_open.
@@ -21,6 +26,7 @@ struct pl_config;
 
 struct pl_spool {
     int inbox_fd, work_fd, outbox_fd, done_fd, failed_fd, spool_fd;
+    int lock_fd;                                /* <spool>/lock, flocked exclusively while open */
     const char *inbox, *outbox, *done, *failed; /* borrowed from the config */
     bool durable;
     bool follow_symlinks;
@@ -28,12 +34,23 @@ struct pl_spool {
 
 #define PL_KEY_LEN 19 /* a claim key: 18 hex digits and "_" */
 
-/* Creates the folders when missing and opens them; sp borrows cfg's folder
- * names, so cfg must outlive it. Returns 0, or with err naming the folder
- * -errno, or -EXDEV when the inbox and the spool are on different file
- * systems; nothing is left open then. */
+/* The lock file's name inside the spool folder. */
+#define PL_SPOOL_LOCK "lock"
+
+/* Creates the folders when missing, opens them and locks the spool (see
+ * above); sp borrows cfg's folder names, so cfg must outlive it. Returns 0,
+ * or with err naming the folder -errno, -EBUSY when another process holds
+ * the spool's lock (err names its pid), or -EXDEV when the inbox and the
+ * spool are on different file systems; nothing is left open or locked then. */
 int pl_spool_open(struct pl_spool *sp, const struct pl_config *cfg, char *err, size_t errlen);
+/* Closes the folders and releases the lock. */
 void pl_spool_close(struct pl_spool *sp);
+
+/* Whether another process holds the lock of the spool folder `spool`
+ * (borrowed), without creating anything. Returns 1 with *pid set to the
+ * holder's pid (0 when it has not written it), 0 when nobody holds it (or
+ * there is no lock file yet), or -errno when the lock file cannot be read. */
+int pl_spool_lock_holder(const char *spool, long *pid);
 
 /* Renames inbox/<name> to work/<key>_<name>. Writes the work name into
  * work_name (NAME_MAX + 1 bytes); a name too long for it is shortened
