@@ -2,7 +2,9 @@
  * Replay: the protocol's encoder and decoder (round trip over real sockets,
  * the frames byte for byte, rejection of junk), the seq index rebuilt from
  * outbox/ and failed/, and the endpoint's answers (batches of at most
- * PL_REPLAY_BATCH, then END, whose "more" says whether records remain).
+ * PL_REPLAY_BATCH, then END, whose "more" says whether records remain; an
+ * ERR saying why for a request refused; at most PL_REPLAY_QUEUE messages
+ * queued for a client that does not read, at most PL_REPLAY_CLIENTS served).
  */
 #include "cm.h"
 
@@ -631,6 +633,37 @@ a_client_that_does_not_read_has_at_most_the_queue_and_resumes_where_it_stopped(v
     assert_int_equal(f->r.nclients, 0);
 }
 
+static void one_client_more_than_the_cap_is_told_it_is_busy(void **state)
+{
+    struct fx *f = *state;
+    s_serve_records(f, 2 * PL_REPLAY_QUEUE + 20);
+    /* PL_REPLAY_CLIENTS clients that take at most one message each and do
+     * not read: each keeps its batch in progress. */
+    void *c[PL_REPLAY_CLIENTS];
+    int zero = 0, one = 1;
+    const struct pl_replay_wire_msg ask = { .type = PL_REPLAY_WIRE_SINCE, .seq = 0 };
+    for (size_t i = 0; i < PL_REPLAY_CLIENTS; i++) {
+        c[i] = zmq_socket(f->ctx, ZMQ_DEALER);
+        zmq_setsockopt(c[i], ZMQ_LINGER, &zero, sizeof(zero));
+        zmq_setsockopt(c[i], ZMQ_RCVHWM, &one, sizeof(one));
+        assert_int_equal(zmq_connect(c[i], "inproc://replay-test"), 0);
+        assert_int_equal(pl_replay_wire_send(c[i], NULL, 0, &ask, 0), 0);
+    }
+    s_run_for(f, 300);
+    assert_int_equal(f->r.nclients, PL_REPLAY_CLIENTS);
+    assert_int_equal(pl_replay_wire_send(f->dealer, NULL, 0, &ask, 0), 0);
+    s_expect_err(f, "busy");
+    /* One that gives up makes room: the next is served in full. */
+    zmq_close(c[0]);
+    s_run_for(f, 100);
+    assert_int_equal(f->r.nclients, PL_REPLAY_CLIENTS - 1);
+    struct answer a = s_ask(f, PL_REPLAY_QUEUE);
+    assert_int_equal(a.msgs, PL_REPLAY_QUEUE + 20);
+    assert_true(a.end_seq == 2 * PL_REPLAY_QUEUE + 20 && a.more == 0);
+    for (size_t i = 1; i < PL_REPLAY_CLIENTS; i++)
+        zmq_close(c[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -655,6 +688,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             a_client_that_does_not_read_has_at_most_the_queue_and_resumes_where_it_stopped, s_setup,
             s_teardown),
+        cmocka_unit_test_setup_teardown(one_client_more_than_the_cap_is_told_it_is_busy, s_setup,
+                                        s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
