@@ -16,10 +16,13 @@
  * ZeroMQ, whose queue for it is capped at PL_REPLAY_QUEUE messages. When a
  * client's queue is full the cursor waits and the batch resumes where it
  * stopped once the client reads (the socket wakes the loop, and a timer
- * retries every PL_REPLAY_RETRY_MS); a client that takes nothing for
- * PL_REPLAY_STALL_MS is forgotten (its own wait for a reply ran out long
- * before). At most PL_REPLAY_CLIENTS are served at once; one more is told
- * it is busy. A request that does not follow the protocol gets an ERR
+ * retries every PL_REPLAY_RETRY_MS). Resuming, rather than dropping the rest
+ * for the client to ask again, is flow control as a spool does it: nothing
+ * is read or sent twice, and a client on a slow link still gets whole
+ * batches; the cost is one held record per client. A client that takes
+ * nothing for PL_REPLAY_STALL_MS is forgotten (its own wait for a reply ran
+ * out long before). At most PL_REPLAY_CLIENTS are served at once; one more
+ * is told it is busy. A request that does not follow the protocol gets an ERR
  * saying what is wrong. A result written again (the same file processed
  * after a crash) carries a new seq; the old entry then points at a file with
  * another seq and is skipped. The service (service.c) calls it, on the loop
