@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 #include "config.h"
@@ -116,6 +117,11 @@ static bool s_topic_wanted(const char *topic, size_t tlen, const char *const *to
 
 /* How long pressline sub waits for each reply of the replay endpoint. */
 #define SUB_REPLAY_WAIT_MS 10000
+/* How long pressline sub waits for its TCP connection to the publisher
+ * before saying that no daemon answers (it keeps waiting). */
+#define SUB_NOTICE_MS 3000
+/* Where the live socket's monitor publishes its events, inside the process. */
+#define SUB_MONITOR "inproc://pressline-sub-monitor"
 
 /* pressline sub's options. */
 struct sub_opts {
@@ -133,7 +139,11 @@ struct sub {
     const struct sub_opts *o;
     void *ctx;
     void *live;    /* the SUB socket */
+    void *mon;     /* a PAIR receiving the live socket's connection events */
     void *req;     /* the DEALER to the replay endpoint, opened on first use */
+    bool up;       /* the live socket's connection is established */
+    bool noticed;  /* "no daemon" was said for the current outage */
+    long down_ms;  /* when the current outage began (s_now_ms) */
     uint64_t last; /* highest seq printed */
     long printed;  /* messages printed so far, replayed or live */
     long count;    /* stop after this many (0: never) */
@@ -223,9 +233,37 @@ static void s_print(struct sub *s, const void *json, size_t len)
     s->printed++;
 }
 
+/* Monotonic milliseconds, for pressline sub's waits. */
+static long s_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Watches the live socket's connection: a SUB never reports that nothing
+ * answers, but its monitor tells each connection made, retried and lost.
+ * Must run before the socket connects, so the first event is seen. Returns
+ * 0 with s->mon, or the -errno of the failed call. */
+static int s_sub_monitor(struct sub *s, void *live)
+{
+    int events = ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED;
+    if (zmq_socket_monitor(live, SUB_MONITOR, events) != 0)
+        return -zmq_errno();
+    s->mon = zmq_socket(s->ctx, ZMQ_PAIR);
+    int zero = 0;
+    if (!s->mon)
+        return -zmq_errno();
+    zmq_setsockopt(s->mon, ZMQ_LINGER, &zero, sizeof(zero));
+    if (zmq_connect(s->mon, SUB_MONITOR) != 0)
+        return -zmq_errno();
+    s->down_ms = s_now_ms();
+    return 0;
+}
+
 /* Opens a socket of type to endpoint, a CURVE client when --server-key was
- * given. Returns 0 with *sock (caller closes), or -errno after saying so on
- * stderr. */
+ * given; a SUB gets its monitor (s_sub_monitor). Returns 0 with *sock
+ * (caller closes), or -errno after saying so on stderr. */
 static int s_sub_connect(struct sub *s, int type, const char *endpoint, void **sock)
 {
     void *z = zmq_socket(s->ctx, type);
@@ -236,6 +274,15 @@ static int s_sub_connect(struct sub *s, int type, const char *endpoint, void **s
             zmq_setsockopt(z, ZMQ_SUBSCRIBE, s->o->topics[i], strlen(s->o->topics[i]));
         if (s->o->server_key[0])
             pl_curve_client(z, s->o->server_key);
+    }
+    int mrc = z && type == ZMQ_SUB ? s_sub_monitor(s, z) : 0;
+    if (mrc != 0) {
+        /* Not fatal: sub works as before, only without the notice. */
+        fprintf(stderr, "pressline sub: cannot watch the connection to %s: %s\n", endpoint,
+                zmq_strerror(-mrc));
+        if (s->mon)
+            zmq_close(s->mon);
+        s->mon = NULL;
     }
     if (!z || zmq_connect(z, endpoint) != 0) {
         int e = zmq_errno();
@@ -260,28 +307,48 @@ static void s_replay_take(struct sub *s, const struct pl_replay_wire_msg *m)
         s_print(s, m->json, m->json_len);
 }
 
+/* Says on stderr why the replay endpoint refused the request, its reason
+ * made printable (it comes from the network). */
+static void s_replay_refused(const struct sub *s, const struct pl_replay_wire_msg *m)
+{
+    char reason[PL_REPLAY_WIRE_REASON_MAX + 1];
+    for (size_t i = 0; i < m->reason_len; i++) {
+        unsigned char c = (unsigned char)m->reason[i];
+        reason[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+    }
+    reason[m->reason_len] = '\0';
+    fprintf(stderr, "pressline sub: the replay endpoint %s refused the request: %s\n", s->o->replay,
+            reason);
+}
+
 /* Handles one reply of the replay endpoint. A reply that does not follow
- * the protocol is ignored. Returns true at END, with *more set. */
-static bool s_replay_reply(struct sub *s, struct pl_wire_in *in, bool *more)
+ * the protocol is ignored. Returns 1 at END, with *more set, 0 for any
+ * other reply, or -EPROTO for an ERR (said on stderr). */
+static int s_replay_reply(struct sub *s, struct pl_wire_in *in, bool *more)
 {
     struct pl_wire_frame f[PL_WIRE_MAX_FRAMES];
     for (size_t i = 0; i < in->n; i++)
         f[i] = pl_wire_in_frame(in, i);
     struct pl_replay_wire_msg m;
     if (in->truncated || pl_replay_wire_decode_reply(f, in->n, &m) != 0)
-        return false;
+        return 0;
     if (m.type == PL_REPLAY_WIRE_MSG) {
         s_replay_take(s, &m);
-        return false;
+        return 0;
+    }
+    if (m.type == PL_REPLAY_WIRE_ERR) {
+        s_replay_refused(s, &m);
+        return -EPROTO;
     }
     /* END's seq is not needed: s->last already holds the last seq taken. */
     *more = m.more;
-    return true;
+    return 1;
 }
 
 /* Asks for everything after s->last and takes the replies up to END.
  * Returns 0 with *more set, or a negative errno (-ETIMEDOUT when no reply
- * came in time) after saying so on stderr. */
+ * came in time, -EPROTO when the request was refused) after saying so on
+ * stderr. */
 static int s_replay_batch(struct sub *s, bool *more)
 {
     const struct pl_replay_wire_msg ask = { .type = PL_REPLAY_WIRE_SINCE, .seq = s->last };
@@ -299,10 +366,10 @@ static int s_replay_batch(struct sub *s, bool *more)
         struct pl_wire_in in;
         if (pl_wire_recv(s->req, &in, 0) != 0)
             continue; /* as a reply that does not follow the protocol */
-        bool end = s_replay_reply(s, &in, more);
+        int end = s_replay_reply(s, &in, more);
         pl_wire_in_close(&in);
-        if (end)
-            return 0;
+        if (end != 0)
+            return end < 0 ? end : 0;
     }
 }
 
@@ -318,25 +385,77 @@ static int s_catch_up(struct sub *s)
     return rc;
 }
 
+/* Takes one event of the live socket's monitor: whether its connection
+ * is up, and since when it is not. */
+static void s_monitor_take(struct sub *s)
+{
+    zmq_msg_t ev, addr;
+    zmq_msg_init(&ev);
+    zmq_msg_init(&addr);
+    /* An event is two frames: 16 bits of event and 32 of value, then the
+     * endpoint. */
+    if (zmq_msg_recv(&ev, s->mon, ZMQ_DONTWAIT) >= 0 && zmq_msg_more(&ev) &&
+        zmq_msg_recv(&addr, s->mon, ZMQ_DONTWAIT) >= 0 && zmq_msg_size(&ev) >= 2) {
+        uint16_t event;
+        memcpy(&event, zmq_msg_data(&ev), sizeof(event));
+        if (event == ZMQ_EVENT_CONNECTED) {
+            s->up = true;
+        } else if (event == ZMQ_EVENT_DISCONNECTED && s->up) {
+            s->up = false;
+            s->noticed = false;
+            s->down_ms = s_now_ms();
+        }
+    }
+    zmq_msg_close(&addr);
+    zmq_msg_close(&ev);
+}
+
+/* Waits until the live socket has a message. Says once per outage when the
+ * connection has not been up for SUB_NOTICE_MS, and goes on waiting.
+ * Returns 0, -EINTR when a signal ended the wait, -ETIMEDOUT after
+ * --timeout seconds without a message (said on stderr), or the -errno of a
+ * failed poll. */
+static int s_live_wait(struct sub *s)
+{
+    double timeout = s->o->timeout;
+    long until = timeout > 0 ? s_now_ms() + (long)(timeout * 1000) : -1;
+    for (;;) {
+        long now = s_now_ms(), wait = until < 0 ? -1 : until > now ? until - now : 0;
+        bool pending = s->mon && !s->up && !s->noticed;
+        if (pending && now >= s->down_ms + SUB_NOTICE_MS) {
+            fprintf(stderr, "pressline sub: no daemon is publishing on %s: still waiting\n",
+                    s->o->endpoint);
+            s->noticed = true;
+            pending = false;
+        }
+        if (pending && (wait < 0 || wait > s->down_ms + SUB_NOTICE_MS - now))
+            wait = s->down_ms + SUB_NOTICE_MS - now;
+        zmq_pollitem_t it[2] = { { s->live, 0, ZMQ_POLLIN, 0 }, { s->mon, 0, ZMQ_POLLIN, 0 } };
+        int pr = zmq_poll(it, s->mon ? 2 : 1, wait);
+        if (pr < 0)
+            return -zmq_errno();
+        if (it[0].revents & ZMQ_POLLIN)
+            return 0;
+        if (s->mon && (it[1].revents & ZMQ_POLLIN))
+            s_monitor_take(s);
+        else if (until >= 0 && s_now_ms() >= until) {
+            fprintf(stderr, "pressline sub: no message for %g s\n", timeout);
+            return -ETIMEDOUT;
+        }
+    }
+}
+
 /* Waits for the next live message and receives its body into *body (the
  * caller closes it). Returns 0, -EAGAIN when a receive failed (try again),
- * -EINTR when a signal ended the wait, -ETIMEDOUT after --timeout seconds
- * without a message (said on stderr), or the -errno of a failed poll. */
+ * or what s_live_wait returns. */
 static int s_live_next(struct sub *s, zmq_msg_t *body)
 {
-    zmq_pollitem_t it = { s->live, 0, ZMQ_POLLIN, 0 };
-    double timeout = s->o->timeout;
-    int pr = zmq_poll(&it, 1, timeout > 0 ? (long)(timeout * 1000) : -1);
-    if (pr < 0)
-        return -zmq_errno();
-    if (pr == 0) {
-        fprintf(stderr, "pressline sub: no message for %g s\n", timeout);
-        return -ETIMEDOUT;
-    }
+    int rc = s_live_wait(s);
+    if (rc != 0)
+        return rc;
     zmq_msg_t topic;
     zmq_msg_init(&topic);
     zmq_msg_init(body);
-    int rc = 0;
     if (zmq_msg_recv(&topic, s->live, 0) < 0 || !zmq_msg_more(&topic) ||
         zmq_msg_recv(body, s->live, 0) < 0) {
         zmq_msg_close(body);
@@ -442,6 +561,8 @@ static int s_sub(int argc, char **argv)
         zmq_close(s.req);
     if (s.live)
         zmq_close(s.live);
+    if (s.mon)
+        zmq_close(s.mon);
     zmq_ctx_term(s.ctx);
     return rc == 0 ? 0 : 1;
 }

@@ -8,12 +8,25 @@
  *   request  [SINCE][seq as decimal]
  *   replies  [MSG][topic][json] ... for each message with a greater seq, in
  *            order, at most PL_REPLAY_BATCH, then [END][last seq sent][more: 0|1]
+ *            or [ERR][reason] for a request refused
  *
- * A request that does not follow the protocol is logged at debug level and
- * gets no answer. A result written again (the same file processed after a
- * crash) carries a new seq; the old entry then points at a file with another
- * seq and is skipped. The service (service.c) calls it, on the loop thread
- * only.
+ * Memory stays bounded whatever the clients do. A batch is streamed from the
+ * record, one file at a time: each client (a ROUTER identity) has a cursor
+ * into the index and holds at most one record read but not yet taken by
+ * ZeroMQ, whose queue for it is capped at PL_REPLAY_QUEUE messages. When a
+ * client's queue is full the cursor waits and the batch resumes where it
+ * stopped once the client reads (the socket wakes the loop, and a timer
+ * retries every PL_REPLAY_RETRY_MS). Resuming, rather than dropping the rest
+ * for the client to ask again, is flow control as a spool does it: nothing
+ * is read or sent twice, and a client on a slow link still gets whole
+ * batches; the cost is one held record per client. A client that takes
+ * nothing for PL_REPLAY_STALL_MS is forgotten (its own wait for a reply ran
+ * out long before). At most PL_REPLAY_CLIENTS are served at once; one more
+ * is told it is busy. A request that does not follow the protocol gets an ERR
+ * saying what is wrong. A result written again (the same file processed
+ * after a crash) carries a new seq; the old entry then points at a file with
+ * another seq and is skipped. The service (service.c) calls it, on the loop
+ * thread only.
  */
 #ifndef PL_REPLAY_H
 #define PL_REPLAY_H
@@ -23,6 +36,14 @@
 #include <uv.h>
 
 #define PL_REPLAY_BATCH 1000
+/* The most messages queued in ZeroMQ for one client (its ZMQ_SNDHWM). */
+#define PL_REPLAY_QUEUE 64
+/* The most clients served at once. */
+#define PL_REPLAY_CLIENTS 128
+/* How often a client whose queue was full is tried again, and after how
+ * long without taking anything it is forgotten. */
+#define PL_REPLAY_RETRY_MS 20
+#define PL_REPLAY_STALL_MS 30000
 
 struct pl_replay_entry {
     uint64_t seq;
@@ -30,13 +51,19 @@ struct pl_replay_entry {
     int is_error; /* topic "error", else "article" */
 };
 
+/* A client's batch in progress; replay.c. */
+struct pl_replay_client;
+
 struct pl_replay {
     uv_loop_t *loop;
     void *sock;
     uv_poll_t poll;
     uv_check_t check;
+    uv_timer_t timer; /* resumes the batches in progress */
     struct pl_replay_entry *v;
     size_t n, cap;
+    struct pl_replay_client *clients; /* owned, PL_REPLAY_CLIENTS once started */
+    size_t nclients;
     int open_handles;
 };
 
@@ -57,7 +84,8 @@ int pl_replay_start(struct pl_replay *r, uv_loop_t *loop, void *zctx, const char
  * each seq added to be greater than those indexed. Returns 0 or -ENOMEM. */
 int pl_replay_add(struct pl_replay *r, uint64_t seq, int is_error, const char *path);
 
-/* Closes the socket and handles, and frees the index. */
+/* Closes the socket and handles, and frees the index and the batches in
+ * progress. */
 void pl_replay_close(struct pl_replay *r);
 
 #endif

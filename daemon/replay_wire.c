@@ -19,10 +19,12 @@ static int s_is(const struct pl_wire_frame *f, const char *s)
 }
 
 /* A seq frame: decimal digits only (strtoull alone would also take a sign,
- * blanks and a NUL-terminated prefix), within 64 bits. */
-static int s_get_seq(const struct pl_wire_frame *f, uint64_t *seq)
+ * blanks and a NUL-terminated prefix), within 64 bits. On -EPROTO, *why
+ * says which rule it breaks. */
+static int s_get_seq(const struct pl_wire_frame *f, uint64_t *seq, const char **why)
 {
     const char *p = f->data;
+    *why = "the seq is not a decimal number without sign (1 to 20 digits)";
     if (f->len == 0 || f->len > PL_REPLAY_WIRE_SEQ_DIGITS)
         return -EPROTO;
     for (size_t i = 0; i < f->len; i++)
@@ -33,20 +35,41 @@ static int s_get_seq(const struct pl_wire_frame *f, uint64_t *seq)
     num[f->len] = '\0';
     errno = 0;
     unsigned long long v = strtoull(num, NULL, 10);
-    if (errno == ERANGE)
+    if (errno == ERANGE) {
+        *why = "the seq does not fit in 64 bits";
         return -EPROTO;
+    }
     *seq = v;
     return 0;
 }
 
-/* Decodes any of the three messages; the callers keep the direction's. */
-static int s_decode(const struct pl_wire_frame *f, size_t n, struct pl_replay_wire_msg *m)
+static int s_decode_end(const struct pl_wire_frame *f, size_t n, struct pl_replay_wire_msg *d,
+                        const char **why)
+{
+    if (n != 3 || s_get_seq(&f[1], &d->seq, why) != 0 || f[2].len != 1)
+        return -EPROTO;
+    char more = *(const char *)f[2].data;
+    if (more != '0' && more != '1')
+        return -EPROTO;
+    d->type = PL_REPLAY_WIRE_END;
+    d->more = more == '1';
+    return 0;
+}
+
+/* Decodes any of the four messages; the callers keep the direction's. On
+ * -EPROTO, *why says what is wrong in words a client can act on. */
+static int s_decode(const struct pl_wire_frame *f, size_t n, struct pl_replay_wire_msg *m,
+                    const char **why)
 {
     struct pl_replay_wire_msg d = { 0 };
-    if (n == 0)
+    *why = "expected [SINCE][seq]: the first frame is not SINCE";
+    if (n == 0) {
+        *why = "expected [SINCE][seq]: the request has no frame";
         return -EPROTO;
+    }
     if (s_is(&f[0], "SINCE")) {
-        if (n != 2 || s_get_seq(&f[1], &d.seq) != 0)
+        *why = "expected [SINCE][seq]: SINCE takes exactly one frame, the seq";
+        if (n != 2 || s_get_seq(&f[1], &d.seq, why) != 0)
             return -EPROTO;
         d.type = PL_REPLAY_WIRE_SINCE;
     } else if (s_is(&f[0], "MSG")) {
@@ -58,13 +81,14 @@ static int s_decode(const struct pl_wire_frame *f, size_t n, struct pl_replay_wi
         d.json = f[2].data;
         d.json_len = f[2].len;
     } else if (s_is(&f[0], "END")) {
-        if (n != 3 || s_get_seq(&f[1], &d.seq) != 0 || f[2].len != 1)
+        if (s_decode_end(f, n, &d, why) != 0)
             return -EPROTO;
-        char more = *(const char *)f[2].data;
-        if (more != '0' && more != '1')
+    } else if (s_is(&f[0], "ERR")) {
+        if (n != 2 || f[1].len == 0 || f[1].len > PL_REPLAY_WIRE_REASON_MAX)
             return -EPROTO;
-        d.type = PL_REPLAY_WIRE_END;
-        d.more = more == '1';
+        d.type = PL_REPLAY_WIRE_ERR;
+        d.reason = f[1].data;
+        d.reason_len = f[1].len;
     } else {
         return -EPROTO;
     }
@@ -73,22 +97,29 @@ static int s_decode(const struct pl_wire_frame *f, size_t n, struct pl_replay_wi
 }
 
 int pl_replay_wire_decode_request(const struct pl_wire_frame *f, size_t n,
-                                  struct pl_replay_wire_msg *m)
+                                  struct pl_replay_wire_msg *m, const char **why)
 {
+    const char *reason = NULL;
     memset(m, 0, sizeof(*m));
-    int rc = s_decode(f, n, m);
-    if (rc == 0 && m->type != PL_REPLAY_WIRE_SINCE) {
+    int rc = s_decode(f, n, m, &reason);
+    if (n > 0 && !s_is(&f[0], "SINCE")) {
+        /* A reply sent back, or a verb we do not know: either way not
+         * SINCE, whatever else is wrong with it. */
         memset(m, 0, sizeof(*m));
+        reason = "expected [SINCE][seq]: the first frame is not SINCE";
         rc = -EPROTO;
     }
+    if (rc != 0 && why)
+        *why = reason;
     return rc;
 }
 
 int pl_replay_wire_decode_reply(const struct pl_wire_frame *f, size_t n,
                                 struct pl_replay_wire_msg *m)
 {
+    const char *why;
     memset(m, 0, sizeof(*m));
-    int rc = s_decode(f, n, m);
+    int rc = s_decode(f, n, m, &why);
     if (rc == 0 && m->type == PL_REPLAY_WIRE_SINCE) {
         memset(m, 0, sizeof(*m));
         rc = -EPROTO;
@@ -122,6 +153,13 @@ int pl_replay_wire_encode(const struct pl_replay_wire_msg *m, struct pl_replay_w
         f[1] = (struct pl_wire_frame){ out->num, (size_t)len };
         f[2] = (struct pl_wire_frame){ m->more ? "1" : "0", 1 };
         out->n = 3;
+        return 0;
+    case PL_REPLAY_WIRE_ERR:
+        if (m->reason_len == 0 || m->reason_len > PL_REPLAY_WIRE_REASON_MAX)
+            return -EINVAL;
+        f[0] = (struct pl_wire_frame){ "ERR", 3 };
+        f[1] = (struct pl_wire_frame){ m->reason, m->reason_len };
+        out->n = 2;
         return 0;
     default: return -EINVAL;
     }

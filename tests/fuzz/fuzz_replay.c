@@ -2,7 +2,8 @@
  * libFuzzer harness for the replay protocol's decoder (replay_wire.h), both
  * directions. Input: a frame count byte, then for each frame a length byte
  * and that many bytes (as fuzz_wire.c). What decodes must encode again and
- * decode to the same message.
+ * decode to the same message; what a request decoder refuses must come with
+ * a reason an ERR can carry.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,9 +17,17 @@ static void s_same(const struct pl_replay_wire_msg *a, const struct pl_replay_wi
 {
     if (a->type != b->type || a->seq != b->seq || a->more != b->more ||
         a->topic_len != b->topic_len || a->json_len != b->json_len ||
+        a->reason_len != b->reason_len ||
+        (a->reason_len && memcmp(a->reason, b->reason, a->reason_len) != 0) ||
         (a->topic_len && memcmp(a->topic, b->topic, a->topic_len) != 0) ||
         (a->json_len && memcmp(a->json, b->json, a->json_len) != 0))
         abort();
+}
+
+/* The request decoder, without the reason, as the reply decoder is called. */
+static int s_decode_request(const struct pl_wire_frame *f, size_t n, struct pl_replay_wire_msg *m)
+{
+    return pl_replay_wire_decode_request(f, n, m, NULL);
 }
 
 /* Encodes m, decodes the frames with decode and checks nothing changed. */
@@ -51,13 +60,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         at += len;
     }
     struct pl_replay_wire_msg m;
-    if (pl_replay_wire_decode_request(f, got, &m) == 0) {
+    const char *why = NULL;
+    if (pl_replay_wire_decode_request(f, got, &m, &why) == 0) {
         if (m.type != PL_REPLAY_WIRE_SINCE)
             abort();
-        s_round_trip(&m, pl_replay_wire_decode_request);
+        s_round_trip(&m, s_decode_request);
+    } else if (!why || !*why || strlen(why) > PL_REPLAY_WIRE_REASON_MAX) {
+        abort(); /* a refusal always says why, in what an ERR can carry */
     }
     if (pl_replay_wire_decode_reply(f, got, &m) == 0) {
-        if (m.type != PL_REPLAY_WIRE_MSG && m.type != PL_REPLAY_WIRE_END)
+        if (m.type != PL_REPLAY_WIRE_MSG && m.type != PL_REPLAY_WIRE_END &&
+            m.type != PL_REPLAY_WIRE_ERR)
             abort();
         s_round_trip(&m, pl_replay_wire_decode_reply);
     }

@@ -2,7 +2,9 @@
  * Replay: the protocol's encoder and decoder (round trip over real sockets,
  * the frames byte for byte, rejection of junk), the seq index rebuilt from
  * outbox/ and failed/, and the endpoint's answers (batches of at most
- * PL_REPLAY_BATCH, then END, whose "more" says whether records remain).
+ * PL_REPLAY_BATCH, then END, whose "more" says whether records remain; an
+ * ERR saying why for a request refused; at most PL_REPLAY_QUEUE messages
+ * queued for a client that does not read, at most PL_REPLAY_CLIENTS served).
  */
 #include "cm.h"
 
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <uv.h>
 #include <zmq.h>
 
@@ -55,7 +58,7 @@ static void request_and_replies_round_trip_over_inproc_byte_for_byte(void **st)
     assert_int_equal(in.n, 3); /* identity, then the request */
     s_frame_is(&f[1], "SINCE");
     s_frame_is(&f[2], "42");
-    assert_int_equal(pl_replay_wire_decode_request(f + 1, 2, &m), 0);
+    assert_int_equal(pl_replay_wire_decode_request(f + 1, 2, &m, NULL), 0);
     assert_int_equal(m.type, PL_REPLAY_WIRE_SINCE);
     assert_true(m.seq == 42);
     char ident[256];
@@ -107,17 +110,17 @@ static void decoder_rejects_wrong_frame_counts_verbs_and_directions(void **st)
     (void)st;
     struct pl_replay_wire_msg m;
     struct pl_wire_frame since[] = { { "SINCE", 5 }, { "7", 1 }, { "x", 1 } };
-    assert_int_equal(pl_replay_wire_decode_request(since, 2, &m), 0);
+    assert_int_equal(pl_replay_wire_decode_request(since, 2, &m, NULL), 0);
     assert_true(m.seq == 7);
-    assert_int_equal(pl_replay_wire_decode_request(since, 3, &m), -EPROTO);
+    assert_int_equal(pl_replay_wire_decode_request(since, 3, &m, NULL), -EPROTO);
     assert_int_equal(m.type, 0); /* zeroed on failure */
-    assert_int_equal(pl_replay_wire_decode_request(since, 1, &m), -EPROTO);
-    assert_int_equal(pl_replay_wire_decode_request(since, 0, &m), -EPROTO);
+    assert_int_equal(pl_replay_wire_decode_request(since, 1, &m, NULL), -EPROTO);
+    assert_int_equal(pl_replay_wire_decode_request(since, 0, &m, NULL), -EPROTO);
     /* A request is not a reply, and a reply not a request. */
     assert_int_equal(pl_replay_wire_decode_reply(since, 2, &m), -EPROTO);
     struct pl_wire_frame msg[] = { { "MSG", 3 }, { "article", 7 }, { "{}", 2 }, { "", 0 } };
     assert_int_equal(pl_replay_wire_decode_reply(msg, 3, &m), 0);
-    assert_int_equal(pl_replay_wire_decode_request(msg, 3, &m), -EPROTO);
+    assert_int_equal(pl_replay_wire_decode_request(msg, 3, &m, NULL), -EPROTO);
     assert_int_equal(pl_replay_wire_decode_reply(msg, 2, &m), -EPROTO);
     assert_int_equal(pl_replay_wire_decode_reply(msg, 4, &m), -EPROTO);
     struct pl_wire_frame no_topic[] = { { "MSG", 3 }, { "", 0 }, { "{}", 2 } };
@@ -141,7 +144,7 @@ static void decoder_rejects_wrong_frame_counts_verbs_and_directions(void **st)
         { { "", 0 }, { "1", 1 } },
     };
     for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-        assert_int_equal(pl_replay_wire_decode_request(verbs[i], 2, &m), -EPROTO);
+        assert_int_equal(pl_replay_wire_decode_request(verbs[i], 2, &m, NULL), -EPROTO);
 }
 
 static void decoder_rejects_non_numeric_negative_and_overflowing_seqs(void **st)
@@ -172,15 +175,15 @@ static void decoder_rejects_non_numeric_negative_and_overflowing_seqs(void **st)
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct pl_wire_frame req[] = { { "SINCE", 5 }, { bad[i].s, bad[i].len } };
-        assert_int_equal(pl_replay_wire_decode_request(req, 2, &m), -EPROTO);
+        assert_int_equal(pl_replay_wire_decode_request(req, 2, &m, NULL), -EPROTO);
         struct pl_wire_frame end[] = { { "END", 3 }, { bad[i].s, bad[i].len }, { "1", 1 } };
         assert_int_equal(pl_replay_wire_decode_reply(end, 3, &m), -EPROTO);
     }
     struct pl_wire_frame max[] = { { "SINCE", 5 }, { "18446744073709551615", 20 } };
-    assert_int_equal(pl_replay_wire_decode_request(max, 2, &m), 0);
+    assert_int_equal(pl_replay_wire_decode_request(max, 2, &m, NULL), 0);
     assert_true(m.seq == UINT64_MAX);
     struct pl_wire_frame zeros[] = { { "SINCE", 5 }, { "007", 3 } };
-    assert_int_equal(pl_replay_wire_decode_request(zeros, 2, &m), 0);
+    assert_int_equal(pl_replay_wire_decode_request(zeros, 2, &m, NULL), 0);
     assert_true(m.seq == 7);
 }
 
@@ -201,6 +204,69 @@ static void encoder_refuses_what_the_decoder_would_reject(void **st)
     assert_int_equal(out.n, 3);
     s_frame_is(&out.f[1], "0");
     s_frame_is(&out.f[2], "0");
+}
+
+static void err_round_trips_and_the_decoder_says_why_a_request_is_refused(void **st)
+{
+    (void)st;
+    struct pl_replay_wire_frames out;
+    struct pl_replay_wire_msg m;
+    const struct pl_replay_wire_msg err = { .type = PL_REPLAY_WIRE_ERR,
+                                            .reason = "no such thing",
+                                            .reason_len = 13 };
+    assert_int_equal(pl_replay_wire_encode(&err, &out), 0);
+    assert_int_equal(out.n, 2);
+    s_frame_is(&out.f[0], "ERR");
+    s_frame_is(&out.f[1], "no such thing");
+    assert_int_equal(pl_replay_wire_decode_reply(out.f, out.n, &m), 0);
+    assert_int_equal(m.type, PL_REPLAY_WIRE_ERR);
+    assert_int_equal(m.reason_len, 13);
+    assert_memory_equal(m.reason, "no such thing", 13);
+    /* An ERR is a reply, not a request; it has exactly one reason, never
+     * empty nor longer than PL_REPLAY_WIRE_REASON_MAX. */
+    const char *why = NULL;
+    assert_int_equal(pl_replay_wire_decode_request(out.f, out.n, &m, &why), -EPROTO);
+    assert_non_null(strstr(why, "not SINCE"));
+    static char long_reason[PL_REPLAY_WIRE_REASON_MAX + 1];
+    memset(long_reason, 'x', sizeof(long_reason));
+    struct pl_wire_frame bad[][3] = {
+        { { "ERR", 3 }, { "", 0 } },
+        { { "ERR", 3 }, { long_reason, sizeof(long_reason) } },
+        { { "ERR", 3 }, { "a", 1 }, { "b", 1 } },
+    };
+    assert_int_equal(pl_replay_wire_decode_reply(bad[0], 2, &m), -EPROTO);
+    assert_int_equal(pl_replay_wire_decode_reply(bad[1], 2, &m), -EPROTO);
+    assert_int_equal(pl_replay_wire_decode_reply(bad[2], 3, &m), -EPROTO);
+    assert_int_equal(pl_replay_wire_decode_reply(bad[2], 1, &m), -EPROTO);
+    const struct pl_replay_wire_msg empty = { .type = PL_REPLAY_WIRE_ERR };
+    assert_int_equal(pl_replay_wire_encode(&empty, &out), -EINVAL);
+    const struct pl_replay_wire_msg too_long = { .type = PL_REPLAY_WIRE_ERR,
+                                                 .reason = long_reason,
+                                                 .reason_len = sizeof(long_reason) };
+    assert_int_equal(pl_replay_wire_encode(&too_long, &out), -EINVAL);
+
+    /* Each way a request goes wrong has its own reason. */
+    static const struct {
+        struct pl_wire_frame f[3];
+        size_t n;
+        const char *says;
+    } cases[] = {
+        { { { "", 0 } }, 0, "no frame" },
+        { { { "", 0 } }, 1, "not SINCE" },
+        { { { "HELLO", 5 } }, 1, "not SINCE" },
+        { { { "SINCE", 5 } }, 1, "exactly one frame" },
+        { { { "SINCE", 5 }, { "1", 1 }, { "2", 1 } }, 3, "exactly one frame" },
+        { { { "SINCE", 5 }, { "abc", 3 } }, 2, "not a decimal number" },
+        { { { "SINCE", 5 }, { "-5", 2 } }, 2, "not a decimal number" },
+        { { { "SINCE", 5 }, { "18446744073709551616", 20 } }, 2, "64 bits" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        why = NULL;
+        assert_int_equal(pl_replay_wire_decode_request(cases[i].f, cases[i].n, &m, &why), -EPROTO);
+        assert_non_null(why);
+        assert_non_null(strstr(why, cases[i].says));
+        assert_true(strlen(why) <= PL_REPLAY_WIRE_REASON_MAX);
+    }
 }
 
 /* A temp outbox/ and failed/, and the replay endpoint on a loop of its own
@@ -297,11 +363,9 @@ static int s_reply(struct fx *f, struct pl_wire_in *in, struct pl_replay_wire_ms
     return -ETIMEDOUT;
 }
 
-/* Asks for what follows since and collects the answer up to END. */
-static struct answer s_ask(struct fx *f, uint64_t since)
+/* Collects an answer up to END, running the endpoint's loop meanwhile. */
+static struct answer s_collect(struct fx *f)
 {
-    const struct pl_replay_wire_msg ask = { .type = PL_REPLAY_WIRE_SINCE, .seq = since };
-    assert_int_equal(pl_replay_wire_send(f->dealer, NULL, 0, &ask, 0), 0);
     struct answer a = { 0 };
     for (;;) {
         struct pl_wire_in in;
@@ -335,6 +399,14 @@ static struct answer s_ask(struct fx *f, uint64_t since)
         a.errors += seq % 10 == 0;
         pl_wire_in_close(&in);
     }
+}
+
+/* Asks for what follows since and collects the answer up to END. */
+static struct answer s_ask(struct fx *f, uint64_t since)
+{
+    const struct pl_replay_wire_msg ask = { .type = PL_REPLAY_WIRE_SINCE, .seq = since };
+    assert_int_equal(pl_replay_wire_send(f->dealer, NULL, 0, &ask, 0), 0);
+    return s_collect(f);
 }
 
 static void index_is_rebuilt_from_outbox_and_failed_in_seq_order(void **state)
@@ -455,24 +527,141 @@ static void a_record_written_again_with_another_seq_is_skipped(void **state)
     assert_true(a.first == 1 && a.last == 4 && a.end_seq == 4 && a.more == 0);
 }
 
-static void a_malformed_request_gets_no_answer_and_the_next_is_served(void **state)
+/* Sends the n frames of f from the fixture's DEALER as one message. */
+static void s_send_frames(struct fx *f, const struct pl_wire_frame *fr, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        assert_true(zmq_send(f->dealer, fr[i].data, fr[i].len, i + 1 < n ? ZMQ_SNDMORE : 0) >= 0);
+}
+
+/* Waits for the next reply and checks it is an ERR whose reason holds
+ * says. */
+static void s_expect_err(struct fx *f, const char *says)
+{
+    struct pl_wire_in in;
+    struct pl_replay_wire_msg m;
+    assert_int_equal(s_reply(f, &in, &m, 5000), 0);
+    assert_int_equal(m.type, PL_REPLAY_WIRE_ERR);
+    char reason[PL_REPLAY_WIRE_REASON_MAX + 1];
+    memcpy(reason, m.reason, m.reason_len);
+    reason[m.reason_len] = '\0';
+    assert_non_null(strstr(reason, says));
+    pl_wire_in_close(&in);
+}
+
+static void a_malformed_request_gets_an_err_saying_why_and_the_next_is_served(void **state)
 {
     struct fx *f = *state;
     s_serve_records(f, 5);
-    zmq_send(f->dealer, "SINCE", 5, ZMQ_SNDMORE);
-    zmq_send(f->dealer, "x1", 2, 0);
-    zmq_send(f->dealer, "HELLO", 5, 0);
-    zmq_send(f->dealer, "SINCE", 5, ZMQ_SNDMORE);
-    zmq_send(f->dealer, "-1", 2, 0);
-    zmq_send(f->dealer, "SINCE", 5, ZMQ_SNDMORE);
-    zmq_send(f->dealer, "1", 1, ZMQ_SNDMORE);
-    zmq_send(f->dealer, "extra", 5, 0);
+    const struct pl_wire_frame abc[] = { { "SINCE", 5 }, { "abc", 3 } };
+    s_send_frames(f, abc, 2);
+    s_expect_err(f, "not a decimal number");
+    const struct pl_wire_frame empty[] = { { "", 0 } };
+    s_send_frames(f, empty, 1);
+    s_expect_err(f, "not SINCE");
+    const struct pl_wire_frame hello[] = { { "HELLO", 5 } };
+    s_send_frames(f, hello, 1);
+    s_expect_err(f, "not SINCE");
+    const struct pl_wire_frame negative[] = { { "SINCE", 5 }, { "-5", 2 } };
+    s_send_frames(f, negative, 2);
+    s_expect_err(f, "not a decimal number");
+    const struct pl_wire_frame extra[] = { { "SINCE", 5 }, { "1", 1 }, { "extra", 5 } };
+    s_send_frames(f, extra, 3);
+    s_expect_err(f, "exactly one frame");
+    /* More frames than a message can have: the rest were never read. */
+    struct pl_wire_frame many[PL_WIRE_MAX_FRAMES + 2];
+    many[0] = (struct pl_wire_frame){ "SINCE", 5 };
+    for (size_t i = 1; i < sizeof(many) / sizeof(many[0]); i++)
+        many[i] = (struct pl_wire_frame){ "1", 1 };
+    s_send_frames(f, many, sizeof(many) / sizeof(many[0]));
+    s_expect_err(f, "too many frames");
     struct answer a = s_ask(f, 2);
     assert_int_equal(a.msgs, 3);
     assert_true(a.first == 3 && a.end_seq == 5 && a.more == 0);
     struct pl_wire_in in;
     struct pl_replay_wire_msg m;
     assert_int_equal(s_reply(f, &in, &m, 200), -ETIMEDOUT);
+}
+
+/* Runs the endpoint's loop for ms without reading anything. */
+static void s_run_for(struct fx *f, int ms)
+{
+    uint64_t until = th_now_ms() + (uint64_t)ms;
+    while (th_now_ms() < until) {
+        uv_run(&f->loop, UV_RUN_NOWAIT);
+        struct timespec ts = { 0, 2 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* How many messages are waiting at sock, taken without running the loop. */
+static size_t s_count_waiting(void *sock)
+{
+    size_t n = 0;
+    struct pl_wire_in in;
+    while (pl_wire_recv(sock, &in, ZMQ_DONTWAIT) == 0) {
+        n++;
+        pl_wire_in_close(&in);
+    }
+    return n;
+}
+
+static void
+a_client_that_does_not_read_has_at_most_the_queue_and_resumes_where_it_stopped(void **state)
+{
+    struct fx *f = *state;
+    s_serve_records(f, 2500);
+    /* inproc's queue is the sender's HWM plus the receiver's: a receiver
+     * that takes 10 leaves the rest to the daemon's cap. */
+    zmq_close(f->dealer);
+    f->dealer = zmq_socket(f->ctx, ZMQ_DEALER);
+    int zero = 0, ten = 10;
+    zmq_setsockopt(f->dealer, ZMQ_LINGER, &zero, sizeof(zero));
+    zmq_setsockopt(f->dealer, ZMQ_RCVHWM, &ten, sizeof(ten));
+    assert_int_equal(zmq_connect(f->dealer, "inproc://replay-test"), 0);
+    const struct pl_replay_wire_msg ask = { .type = PL_REPLAY_WIRE_SINCE, .seq = 0 };
+    assert_int_equal(pl_replay_wire_send(f->dealer, NULL, 0, &ask, 0), 0);
+    s_run_for(f, 300);
+    size_t waiting = s_count_waiting(f->dealer);
+    assert_true(waiting > 0);
+    assert_true(waiting <= PL_REPLAY_QUEUE + 10 + 1);
+    assert_int_equal(f->r.nclients, 1);
+    /* Reading, the client gets the rest of the batch in order, then END. */
+    struct answer a = s_collect(f);
+    assert_int_equal(a.msgs + waiting, PL_REPLAY_BATCH);
+    assert_true(a.last == PL_REPLAY_BATCH && a.end_seq == PL_REPLAY_BATCH && a.more == 1);
+    assert_int_equal(f->r.nclients, 0);
+}
+
+static void one_client_more_than_the_cap_is_told_it_is_busy(void **state)
+{
+    struct fx *f = *state;
+    s_serve_records(f, 2 * PL_REPLAY_QUEUE + 20);
+    /* PL_REPLAY_CLIENTS clients that take at most one message each and do
+     * not read: each keeps its batch in progress. */
+    void *c[PL_REPLAY_CLIENTS];
+    int zero = 0, one = 1;
+    const struct pl_replay_wire_msg ask = { .type = PL_REPLAY_WIRE_SINCE, .seq = 0 };
+    for (size_t i = 0; i < PL_REPLAY_CLIENTS; i++) {
+        c[i] = zmq_socket(f->ctx, ZMQ_DEALER);
+        zmq_setsockopt(c[i], ZMQ_LINGER, &zero, sizeof(zero));
+        zmq_setsockopt(c[i], ZMQ_RCVHWM, &one, sizeof(one));
+        assert_int_equal(zmq_connect(c[i], "inproc://replay-test"), 0);
+        assert_int_equal(pl_replay_wire_send(c[i], NULL, 0, &ask, 0), 0);
+    }
+    s_run_for(f, 300);
+    assert_int_equal(f->r.nclients, PL_REPLAY_CLIENTS);
+    assert_int_equal(pl_replay_wire_send(f->dealer, NULL, 0, &ask, 0), 0);
+    s_expect_err(f, "busy");
+    /* One that gives up makes room: the next is served in full. */
+    zmq_close(c[0]);
+    s_run_for(f, 100);
+    assert_int_equal(f->r.nclients, PL_REPLAY_CLIENTS - 1);
+    struct answer a = s_ask(f, PL_REPLAY_QUEUE);
+    assert_int_equal(a.msgs, PL_REPLAY_QUEUE + 20);
+    assert_true(a.end_seq == 2 * PL_REPLAY_QUEUE + 20 && a.more == 0);
+    for (size_t i = 1; i < PL_REPLAY_CLIENTS; i++)
+        zmq_close(c[i]);
 }
 
 int main(void)
@@ -482,6 +671,7 @@ int main(void)
         cmocka_unit_test(decoder_rejects_wrong_frame_counts_verbs_and_directions),
         cmocka_unit_test(decoder_rejects_non_numeric_negative_and_overflowing_seqs),
         cmocka_unit_test(encoder_refuses_what_the_decoder_would_reject),
+        cmocka_unit_test(err_round_trips_and_the_decoder_says_why_a_request_is_refused),
         cmocka_unit_test_setup_teardown(index_is_rebuilt_from_outbox_and_failed_in_seq_order,
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(index_of_a_missing_folder_says_enoent, s_setup, s_teardown),
@@ -493,8 +683,13 @@ int main(void)
                                         s_teardown),
         cmocka_unit_test_setup_teardown(a_record_written_again_with_another_seq_is_skipped, s_setup,
                                         s_teardown),
-        cmocka_unit_test_setup_teardown(a_malformed_request_gets_no_answer_and_the_next_is_served,
-                                        s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(
+            a_malformed_request_gets_an_err_saying_why_and_the_next_is_served, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(
+            a_client_that_does_not_read_has_at_most_the_queue_and_resumes_where_it_stopped, s_setup,
+            s_teardown),
+        cmocka_unit_test_setup_teardown(one_client_more_than_the_cap_is_told_it_is_busy, s_setup,
+                                        s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
