@@ -42,9 +42,14 @@ cat > "$dir/config.json" << JSON
   "watch": {"settle_ms": 300, "rescan_interval_ms": 1000}, "durable": false }
 JSON
 chmod 755 "$dir"
+# The build folder may be closed to the daemon's user (a clone under /root):
+# the daemon runs from a copy, with its plugins and model beside it.
+mkdir -p "$dir/b/bin" "$dir/b/lib" &&
+  cp "$build/bin/presslined" "$build/bin/pressline" "$dir/b/bin/" &&
+  cp -r "$build/lib/pressline" "$dir/b/lib/" || fail "cannot copy the daemon"
 chown "$user:$group" "$dir"
 (cd "$dir" && exec setpriv --reuid="$user" --regid="$group" --clear-groups --inh-caps=-all \
-  "$build/bin/presslined" --config config.json) 2> "$dir/daemon.log" &
+  "$dir/b/bin/presslined" --config config.json) 2> "$dir/daemon.log" &
 pid=$!
 for _ in $(seq 100); do grep -q watching "$dir/daemon.log" && break; sleep 0.1; done
 grep -q watching "$dir/daemon.log" || fail "the daemon did not start as $user"
@@ -111,7 +116,7 @@ mkdir -m 755 "$dir2" && mkdir -m 1777 "$dir2/inbox" && chown "$user:$group" "$di
 cp "$dir/config.json" "$dir2/config.json"
 echo "A text in a folder the daemon may not move it out of." > "$dir2/inbox/stuck.txt"
 (cd "$dir2" && exec setpriv --reuid="$user" --regid="$group" --clear-groups --inh-caps=-all \
-  "$build/bin/presslined" --config config.json) 2> "$dir/daemon.log" &
+  "$dir/b/bin/presslined" --config config.json) 2> "$dir/daemon.log" &
 pid=$!
 # Three rescans (rescan_interval_ms is 1000) see it again; it is logged once.
 sleep 3.5
