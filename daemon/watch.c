@@ -156,9 +156,10 @@ static void s_track(struct pl_watch *w, const struct inotify_event *ev)
         add = true;
     } else if (ev->mask & IN_CREATE) {
         /* An empty new regular file is a writer that has not written yet
-         * (open with O_CREAT); its close-write will come. A file created
-         * with content is a hard link of a finished one (maildir's link
-         * from tmp/), and no close-write comes for it. */
+         * (open with O_CREAT); its close-write will come. A file that
+         * already has content was either linked in finished (maildir's
+         * link from tmp/), for which no close-write comes, or written
+         * since, and then its IN_MODIFY follows in the queue. */
         struct stat st;
         add = fstatat(w->dirfd, ev->name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
               st.st_size == 0;
