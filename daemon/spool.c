@@ -256,11 +256,12 @@ int pl_read_file_at(int dirfd, const char *work_name, size_t max, bool follow, v
     /* The watcher cannot see every writer (without a lease, another
      * account's file is judged by its events and its ctime), so a file that
      * grew, shrank or was written while being read is not taken as read:
-     * any write moves the ctime, and the bytes read must be all there is. */
+     * every write moves the mtime, and the bytes read must be all there is.
+     * The ctime is left out here: a rename or chmod moves it too, without
+     * touching the bytes. */
     if (rc == 0 && n <= max &&
         (fstat(fd, &after) != 0 || after.st_size != st.st_size || (off_t)n != after.st_size ||
-         after.st_mtim.tv_sec != st.st_mtim.tv_sec || after.st_mtim.tv_nsec != st.st_mtim.tv_nsec ||
-         after.st_ctim.tv_sec != st.st_ctim.tv_sec || after.st_ctim.tv_nsec != st.st_ctim.tv_nsec))
+         after.st_mtim.tv_sec != st.st_mtim.tv_sec || after.st_mtim.tv_nsec != st.st_mtim.tv_nsec))
         rc = -EAGAIN;
     close(fd);
     if (rc == 0 && n > max)
