@@ -128,11 +128,14 @@ static void s_scan(struct pl_watch *w)
             close(fd);
     } else {
         rewinddir(d);
+        /* "Still for settle_ms and no write in that time" needs settle_ms
+         * of events: until then, a file we cannot lease waits. */
+        bool blind = uv_now(w->loop) < w->seen_from_ms + (uint64_t)w->settle_ms;
         struct dirent *e;
         while ((e = readdir(d)) && !w->paused) {
             if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || pl_watch_ignored(e->d_name))
                 continue;
-            bool writing = pl_nameset_contains(&w->writing, e->d_name);
+            bool writing = blind || pl_nameset_contains(&w->writing, e->d_name);
             int r = pl_watch_probe(w->dirfd, e->d_name, w->settle_ms, false, writing);
             if (r == 1)
                 w->cb(w, e->d_name);
@@ -190,9 +193,11 @@ static void s_on_event(struct pl_watch *w, const struct inotify_event *ev)
 }
 
 /* After an overflow the close-writes of some names may be lost; rather than
- * wait for them forever, those names go back to being judged by age. */
+ * wait for them forever, those names go back to being judged by their ctime
+ * and by the writes seen in the settle_ms after the overflow, as at start. */
 static void s_forget_writes(struct pl_watch *w)
 {
+    w->seen_from_ms = uv_now(w->loop);
     struct pl_nameset fresh;
     if (pl_nameset_init(&fresh) != 0)
         return;
@@ -244,6 +249,9 @@ int pl_watch_start(struct pl_watch *w, uv_loop_t *loop, int dirfd, int settle_ms
     w->settle_ms = settle_ms;
     w->rescan_ms = rescan_ms;
     w->cb = cb;
+    /* The loop's cached time may be from before a long start. */
+    uv_update_time(loop);
+    w->seen_from_ms = uv_now(loop);
     int rc = pl_nameset_init(&w->writing);
     if (rc != 0)
         return rc;

@@ -25,7 +25,9 @@
  * de-duplicates; the service re-checks the file after reading it.
  *
  * Without a lease, a file that was already being written when the daemon
- * started, or whose events were lost in an overflow, is judged by time alone.
+ * started, or whose events were lost in an overflow, is judged by its ctime
+ * and by the writes seen in the settle_ms that follow; a writer that pauses
+ * longer than that across the start is not seen.
  * Loop thread only.
  */
 #ifndef PL_WATCH_H
@@ -54,6 +56,10 @@ struct pl_watch {
     /* Names written to (IN_MODIFY) with no close-write since: without a
      * lease, these wait for the close whatever their age. */
     struct pl_nameset writing;
+    /* Loop time (ms) from which every write has been seen: the start, or
+     * the last overflow. A scan before settle_ms past it cannot know that
+     * no write came in the settle time, so it treats names as written. */
+    uint64_t seen_from_ms;
 };
 
 /* True for names the inbox ignores. */

@@ -1,15 +1,21 @@
-/* Intake without a read lease: the watcher's probe as another account, and
- * the spool read's check that the file did not change while it was read. */
+/* Intake without a read lease: the watcher's probe and the watcher as
+ * another account, and the spool read's check that the file did not change
+ * while it was read. */
 #include "cm.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
+#include <uv.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -131,11 +137,102 @@ static void without_a_lease_the_probe_trusts_events_and_ctime(void **state)
     free(dir);
 }
 
+static long long s_mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static int s_report_fd = -1;
+
+static void s_on_ready(struct pl_watch *w, const char *name)
+{
+    long long at = s_mono_ms();
+    if (strcmp(name, "root.txt") == 0) {
+        if (write(s_report_fd, &at, sizeof(at)) != (ssize_t)sizeof(at))
+            _exit(3);
+        uv_stop(w->loop);
+    }
+}
+
+/* The watcher as NOBODY on dfd: says "watching" on ready_fd, then writes
+ * the time root.txt was reported on report_fd. Never returns. */
+static void s_watch_as_nobody(int dfd, int ready_fd, int report_fd)
+{
+    if (setgid(NOBODY) != 0 || setuid(NOBODY) != 0)
+        _exit(1);
+    /* The watcher names the folder by /proc/self/fd, which a process that
+     * changed its user without exec may not open. */
+    prctl(PR_SET_DUMPABLE, 1);
+    uv_loop_t loop;
+    struct pl_watch w = { 0 };
+    s_report_fd = report_fd;
+    if (uv_loop_init(&loop) != 0 || pl_watch_start(&w, &loop, dfd, 500, 60000, s_on_ready) != 0)
+        _exit(2);
+    char c = 'w';
+    if (write(ready_fd, &c, 1) != 1)
+        _exit(3);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    _exit(0);
+}
+
+static void a_write_after_the_watcher_starts_holds_an_old_file_until_its_close(void **state)
+{
+    (void)state;
+    if (geteuid() != 0)
+        skip();
+    char *dir = th_tempdir();
+    assert_int_equal(chmod(dir, 0755), 0);
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    assert_true(dfd >= 0);
+    /* Root's file, half written, its ctime older than the settle time when
+     * the watcher starts: only the write that follows shows the writer. */
+    int fd = openat(dfd, "root.txt", O_WRONLY | O_CREAT, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "half ", 5), 5);
+    usleep(700 * 1000);
+    int ready[2], report[2];
+    assert_int_equal(pipe(ready), 0);
+    assert_int_equal(pipe(report), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* The writer's descriptor stays the parent's alone, or its close
+         * would not be the last one and no close-write would come. */
+        close(fd);
+        s_watch_as_nobody(dfd, ready[1], report[1]);
+    }
+    char c;
+    assert_int_equal(read(ready[0], &c, 1), 1);
+    usleep(100 * 1000);
+    assert_int_equal(write(fd, "and the rest", 12), 12);
+    usleep(800 * 1000);
+    long long closed_at = s_mono_ms();
+    close(fd);
+    struct pollfd p = { .fd = report[0], .events = POLLIN };
+    long long at = 0;
+    int got = poll(&p, 1, 5000) == 1 && read(report[0], &at, sizeof(at)) == (ssize_t)sizeof(at);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    close(ready[0]);
+    close(ready[1]);
+    close(report[0]);
+    close(report[1]);
+    close(dfd);
+    th_rmrf(dir);
+    free(dir);
+    assert_true(got);
+    /* Reported after the close, not at the first scan. */
+    assert_true(at >= closed_at);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_file_written_while_it_is_read_is_not_taken_as_read),
         cmocka_unit_test(without_a_lease_the_probe_trusts_events_and_ctime),
+        cmocka_unit_test(a_write_after_the_watcher_starts_holds_an_old_file_until_its_close),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
