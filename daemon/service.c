@@ -74,6 +74,8 @@ struct service {
     bool procs_started;
 
     struct pl_nameset pending_set;
+    struct pl_nameset unclaimable; /* names whose claim failed, logged once */
+    size_t nunclaimable;
     STAILQ_HEAD(, name_node) pending; /* names from the watcher, not yet claimed */
     size_t npending;
     char **recovered;
@@ -337,6 +339,21 @@ static struct item *s_item_new(const char *work_name, const char *name, const ch
     return it;
 }
 
+/* A file that changed while it was read had a writer the watcher could not
+ * see: it goes back to the inbox, where the watcher waits for that writer's
+ * close (or for the file to be still) before it is claimed again. */
+static int s_put_back(struct service *sv, struct item *it, const char *work_name, const char *name)
+{
+    int rc = pl_spool_unclaim(&sv->spool, work_name, name);
+    if (rc != 0)
+        return rc;
+    PL_WARN("%s/%s: changed while it was being read; back in the inbox until its writer is done",
+            sv->cfg->inbox, name);
+    sv->in_flight--;
+    s_item_free(it);
+    return 0;
+}
+
 /* Reads the claimed file and hands it to the broker, or refuses it. */
 static void s_start(struct service *sv, const char *work_name, const char *name)
 {
@@ -349,6 +366,8 @@ static void s_start(struct service *sv, const char *work_name, const char *name)
     void *data = NULL;
     size_t len = 0;
     int rc = pl_spool_read(&sv->spool, work_name, sv->cfg->max_bytes, &data, &len);
+    if (rc == -EAGAIN && s_put_back(sv, it, work_name, name) == 0)
+        return;
     if (rc != 0) {
         pl_name_id(name, &it->src);
         it->src.bytes = len;
@@ -374,6 +393,20 @@ static void s_start(struct service *sv, const char *work_name, const char *name)
     pl_broker_submit(&sv->broker, &it->a);
 }
 
+/* A file that cannot even be moved out of the inbox (another account's file
+ * in a sticky folder, a read-only mount) cannot reach failed/ either: it is
+ * logged once, not at every scan, and counted in status as "unclaimable". */
+static void s_claim_failed(struct service *sv, const char *name, int rc)
+{
+    if (pl_nameset_contains(&sv->unclaimable, name))
+        return;
+    char eb[128];
+    PL_ERR("%s/%s: cannot claim it: %s; it stays in the inbox", sv->cfg->inbox, name,
+           pl_strerror(rc, eb, sizeof(eb)));
+    if (pl_nameset_add(&sv->unclaimable, name) == 0)
+        sv->nunclaimable++;
+}
+
 static void s_pump(struct service *sv)
 {
     while (!sv->stopping && !sv->write_blocked && sv->in_flight < (size_t)sv->cfg->max_in_flight) {
@@ -391,11 +424,13 @@ static void s_pump(struct service *sv)
         char work_name[NAME_MAX + 1];
         int rc = pl_spool_claim(&sv->spool, n->name, work_name);
         if (rc == 0) {
+            if (pl_nameset_contains(&sv->unclaimable, n->name)) {
+                pl_nameset_remove(&sv->unclaimable, n->name);
+                sv->nunclaimable--;
+            }
             s_start(sv, work_name, n->name);
         } else if (rc != -ENOENT) {
-            char eb[128];
-            PL_ERR("%s/%s: cannot claim it: %s; it stays in the inbox", sv->cfg->inbox, n->name,
-                   pl_strerror(rc, eb, sizeof(eb)));
+            s_claim_failed(sv, n->name, rc);
         }
         free(n);
     }
@@ -434,10 +469,10 @@ static void s_on_status(uv_timer_t *t)
                      "{\"schema\":\"pressline/status/1\",\"published_at\":\"%s\","
                      "\"uptime_ms\":%" PRIu64 ",\"in_flight\":%zu,\"pending\":%zu,"
                      "\"processed\":%lu,\"failed\":%lu,\"last_seq\":%" PRIu64
-                     ",\"stopping\":%s,\"intake_paused\":%s}",
+                     ",\"stopping\":%s,\"intake_paused\":%s,\"unclaimable\":%zu}",
                      now, uv_now(&sv->loop) - sv->started_ms, sv->in_flight, sv->npending,
                      sv->processed, sv->failed, sv->last_seq, sv->stopping ? "true" : "false",
-                     sv->write_blocked ? "true" : "false");
+                     sv->write_blocked ? "true" : "false", sv->nunclaimable);
     pl_publisher_send(&sv->pub, "status", buf, (size_t)n);
 }
 
@@ -707,7 +742,8 @@ static int s_open_storage(struct service *sv)
                               : pl_strerror(rc, eb, sizeof(eb)));
         return rc;
     }
-    if ((rc = pl_nameset_init(&sv->pending_set)) != 0) {
+    if ((rc = pl_nameset_init(&sv->pending_set)) != 0 ||
+        (rc = pl_nameset_init(&sv->unclaimable)) != 0) {
         PL_ERR("out of memory");
         return rc;
     }
@@ -725,6 +761,7 @@ static void s_close_storage(struct service *sv)
 {
     pl_replay_close(&sv->replay);
     pl_nameset_free(&sv->pending_set);
+    pl_nameset_free(&sv->unclaimable);
     pl_spool_close(&sv->spool);
 }
 

@@ -238,6 +238,13 @@ int pl_spool_claim(struct pl_spool *sp, const char *name, char *work_name)
     return 0;
 }
 
+int pl_spool_unclaim(struct pl_spool *sp, const char *work_name, const char *name)
+{
+    if (renameat2(sp->work_fd, work_name, sp->inbox_fd, name, RENAME_NOREPLACE) != 0)
+        return -errno;
+    return 0;
+}
+
 const char *pl_spool_orig_name(const char *work_name)
 {
     const char *u = strchr(work_name, '_');
@@ -283,6 +290,18 @@ const char *pl_refusal_reason(int rc, size_t len, size_t max, const char **forma
         *format = "special";
         snprintf(buf, n, "is not a regular file (a device, fifo or socket)");
         break;
+    case -EAGAIN:
+        snprintf(buf, n,
+                 "changed while it was being read: a writer still has it open; write it "
+                 "elsewhere and rename it into the inbox");
+        break;
+    case -EACCES:
+    case -EPERM:
+        snprintf(buf, n,
+                 "cannot be read: %s (the daemon's user may not open it: make it readable, "
+                 "e.g. chmod a+r, before moving it in)",
+                 pl_strerror(rc, eb, sizeof(eb)));
+        break;
     default: snprintf(buf, n, "cannot be read: %s", pl_strerror(rc, eb, sizeof(eb)));
     }
     return buf;
@@ -308,6 +327,14 @@ int pl_read_file_at(int dirfd, const char *work_name, size_t max, bool follow, v
         openat(dirfd, work_name, O_RDONLY | (follow ? 0 : O_NOFOLLOW) | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return -errno;
+    /* The inode opened, as it was before reading: compared with the same
+     * after reading, it tells whether a writer changed it under us. */
+    struct stat after;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
     /* Read what is there, up to max + 1 to notice growth past the limit. */
     size_t cap = (size_t)st.st_size + 1, n = 0;
     char *buf = malloc(cap + 1);
@@ -342,6 +369,16 @@ int pl_read_file_at(int dirfd, const char *work_name, size_t max, bool follow, v
             break;
         n += (size_t)r;
     }
+    /* The watcher cannot see every writer (without a lease, another
+     * account's file is judged by its events and its ctime), so a file that
+     * grew, shrank or was written while being read is not taken as read:
+     * every write moves the mtime, and the bytes read must be all there is.
+     * The ctime is left out here: a rename or chmod moves it too, without
+     * touching the bytes. */
+    if (rc == 0 && n <= max &&
+        (fstat(fd, &after) != 0 || after.st_size != st.st_size || (off_t)n != after.st_size ||
+         after.st_mtim.tv_sec != st.st_mtim.tv_sec || after.st_mtim.tv_nsec != st.st_mtim.tv_nsec))
+        rc = -EAGAIN;
     close(fd);
     if (rc == 0 && n > max)
         rc = -EFBIG;

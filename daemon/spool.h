@@ -59,6 +59,10 @@ int pl_spool_lock_holder(const char *spool, long *pid);
  * gone). */
 int pl_spool_claim(struct pl_spool *sp, const char *name, char *work_name);
 
+/* Puts a claimed file back: renames work/<work_name> to inbox/<name>, unless
+ * a new file took that name meanwhile. Returns 0 or -errno (-EEXIST). */
+int pl_spool_unclaim(struct pl_spool *sp, const char *work_name, const char *name);
+
 /* The original file name inside a work name ("<key>_<name>"). */
 const char *pl_spool_orig_name(const char *work_name);
 
@@ -67,7 +71,8 @@ const char *pl_spool_orig_name(const char *work_name);
  * relative one from the inbox, where the link was made). On success the caller owns *data (free).
  * Returns 0, -EFBIG
  * (*len set to the file size), -ELOOP for a symlink, -EISDIR, -EINVAL for
- * another non-regular file, or -errno. */
+ * another non-regular file, -EAGAIN when the file changed while it was read
+ * (a writer still had it open), or -errno. */
 int pl_spool_read(struct pl_spool *sp, const char *work_name, size_t max, void **data, size_t *len);
 
 /* The reading behind pl_spool_read: dirfd/name, symlinks refused unless

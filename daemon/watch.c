@@ -26,16 +26,30 @@ bool pl_watch_ignored(const char *name)
            s_ends(name, ".swp") || s_ends(name, "~");
 }
 
-static int s_settled(const struct stat *st, int settle_ms)
+static long long s_age_ms(const struct timespec *t)
 {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
-    long long age_ms = (long long)(now.tv_sec - st->st_mtim.tv_sec) * 1000 +
-                       (now.tv_nsec - st->st_mtim.tv_nsec) / 1000000;
-    return age_ms >= settle_ms;
+    return (long long)(now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
 }
 
-int pl_watch_is_ready(int dirfd, const char *name, int settle_ms, bool from_event)
+static int s_settled(const struct stat *st, int settle_ms)
+{
+    return s_age_ms(&st->st_mtim) >= settle_ms;
+}
+
+/* The test where no lease can tell whether a writer is busy. A write seen
+ * and not yet closed means a writer still holds the file, however long it
+ * pauses. Otherwise the file must have been still for settle_ms: its ctime
+ * changes with every write, truncate, chmod and rename and cannot be set by
+ * a user (an mtime can, by cp -p, mv across file systems or touch -d), so an
+ * old ctime means size, mtime and inode under this name have all held. */
+static int s_quiet(const struct stat *st, int settle_ms, bool writing)
+{
+    return !writing && s_age_ms(&st->st_ctim) >= settle_ms;
+}
+
+int pl_watch_probe(int dirfd, const char *name, int settle_ms, bool from_event, bool writing)
 {
     struct stat st;
     if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
@@ -43,8 +57,21 @@ int pl_watch_is_ready(int dirfd, const char *name, int settle_ms, bool from_even
     if (!S_ISREG(st.st_mode))
         return s_settled(&st, settle_ms);
     int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? -ENOENT : 0;
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return -ENOENT;
+        /* A file we may not read would otherwise wait here forever: report
+         * it once its writer is done, so the service claims it and fails it
+         * with the reason. */
+        if (errno == EACCES || errno == EPERM)
+            return s_quiet(&st, settle_ms, writing);
+        return 0;
+    }
+    /* Judge the inode that was opened, not whatever the name meant before. */
+    if (fstat(fd, &st) != 0) {
+        close(fd);
+        return 0;
+    }
     /* A read lease is refused (EAGAIN) while anyone has the file open for
      * writing: the one reliable "writer still busy" signal on Linux. */
     int ready;
@@ -54,11 +81,17 @@ int pl_watch_is_ready(int dirfd, const char *name, int settle_ms, bool from_even
     } else if (errno == EAGAIN || errno == EBUSY) {
         ready = 0;
     } else {
-        /* Not our file or a file system without leases: time alone. */
-        ready = s_settled(&st, settle_ms);
+        /* Not our file (EACCES/EPERM without CAP_LEASE), or a file system
+         * without leases: the events and the ctime must tell. */
+        ready = s_quiet(&st, settle_ms, writing);
     }
     close(fd);
     return ready;
+}
+
+int pl_watch_is_ready(int dirfd, const char *name, int settle_ms, bool from_event)
+{
+    return pl_watch_probe(dirfd, name, settle_ms, from_event, false);
 }
 
 static void s_scan(struct pl_watch *w);
@@ -95,11 +128,15 @@ static void s_scan(struct pl_watch *w)
             close(fd);
     } else {
         rewinddir(d);
+        /* "Still for settle_ms and no write in that time" needs settle_ms
+         * of events: until then, a file we cannot lease waits. */
+        bool blind = uv_now(w->loop) < w->seen_from_ms + (uint64_t)w->settle_ms;
         struct dirent *e;
         while ((e = readdir(d)) && !w->paused) {
             if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || pl_watch_ignored(e->d_name))
                 continue;
-            int r = pl_watch_is_ready(w->dirfd, e->d_name, w->settle_ms, false);
+            bool writing = blind || pl_nameset_contains(&w->writing, e->d_name);
+            int r = pl_watch_probe(w->dirfd, e->d_name, w->settle_ms, false, writing);
             if (r == 1)
                 w->cb(w, e->d_name);
             else if (r == 0)
@@ -111,6 +148,61 @@ static void s_scan(struct pl_watch *w)
     if (waiting && w->settle_ms / 2 + 50 < next)
         next = w->settle_ms / 2 + 50;
     s_schedule(w, next);
+}
+
+/* Keeps the set of names being written. Runs for every event, paused or
+ * not, so a pause never loses a write or a close. */
+static void s_track(struct pl_watch *w, const struct inotify_event *ev)
+{
+    bool add = false;
+    if (ev->mask & IN_MODIFY) {
+        add = true;
+    } else if (ev->mask & IN_CREATE) {
+        /* An empty new regular file is a writer that has not written yet
+         * (open with O_CREAT); its close-write will come. A file that
+         * already has content was either linked in finished (maildir's
+         * link from tmp/), for which no close-write comes, or written
+         * since, and then its IN_MODIFY follows in the queue. */
+        struct stat st;
+        add = fstatat(w->dirfd, ev->name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+              st.st_size == 0;
+    } else if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE)) {
+        /* A close-write follows the writer's last write; a rename in brings
+         * an inode written elsewhere; a name gone is forgotten. */
+        pl_nameset_remove(&w->writing, ev->name);
+    }
+    if (add && pl_nameset_add(&w->writing, ev->name) != 0)
+        PL_WARN("%s: out of memory noting a write; it is judged by its age alone", ev->name);
+}
+
+/* The events that may make a name ready; the others schedule a look. */
+static void s_on_event(struct pl_watch *w, const struct inotify_event *ev)
+{
+    if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) {
+        bool writing = pl_nameset_contains(&w->writing, ev->name);
+        int r = pl_watch_probe(w->dirfd, ev->name, w->settle_ms, true, writing);
+        if (r == 1)
+            w->cb(w, ev->name);
+        else if (r == 0)
+            s_schedule(w, w->settle_ms / 2 + 50);
+    } else if (ev->mask & IN_CREATE) {
+        /* Folders, symlinks and files still being written: look
+         * again once they could have settled. */
+        s_schedule(w, w->settle_ms + 50);
+    }
+}
+
+/* After an overflow the close-writes of some names may be lost; rather than
+ * wait for them forever, those names go back to being judged by their ctime
+ * and by the writes seen in the settle_ms after the overflow, as at start. */
+static void s_forget_writes(struct pl_watch *w)
+{
+    w->seen_from_ms = uv_now(w->loop);
+    struct pl_nameset fresh;
+    if (pl_nameset_init(&fresh) != 0)
+        return;
+    pl_nameset_free(&w->writing);
+    w->writing = fresh;
 }
 
 static void s_on_inotify(uv_poll_t *p, int status, int events)
@@ -129,6 +221,7 @@ static void s_on_inotify(uv_poll_t *p, int status, int events)
             q += sizeof(*ev) + ev->len;
             if (ev->mask & IN_Q_OVERFLOW) {
                 PL_WARN("inotify queue overflowed; rescanning the inbox");
+                s_forget_writes(w);
                 s_schedule(w, 0);
                 continue;
             }
@@ -136,19 +229,11 @@ static void s_on_inotify(uv_poll_t *p, int status, int events)
                 PL_ERR("the inbox folder was removed or unmounted; no new files will be seen");
                 continue;
             }
-            if (!ev->len || pl_watch_ignored(ev->name) || w->paused)
+            if (!ev->len || pl_watch_ignored(ev->name))
                 continue;
-            if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) {
-                int r = pl_watch_is_ready(w->dirfd, ev->name, w->settle_ms, true);
-                if (r == 1)
-                    w->cb(w, ev->name);
-                else if (r == 0)
-                    s_schedule(w, w->settle_ms / 2 + 50);
-            } else if (ev->mask & IN_CREATE) {
-                /* Folders, symlinks and files still being written: look
-                 * again once they could have settled. */
-                s_schedule(w, w->settle_ms + 50);
-            }
+            s_track(w, ev);
+            if (!w->paused)
+                s_on_event(w, ev);
         }
     }
 }
@@ -164,22 +249,34 @@ int pl_watch_start(struct pl_watch *w, uv_loop_t *loop, int dirfd, int settle_ms
     w->settle_ms = settle_ms;
     w->rescan_ms = rescan_ms;
     w->cb = cb;
+    /* The loop's cached time may be from before a long start. */
+    uv_update_time(loop);
+    w->seen_from_ms = uv_now(loop);
+    int rc = pl_nameset_init(&w->writing);
+    if (rc != 0)
+        return rc;
     w->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (w->ifd < 0)
-        return -errno;
+    if (w->ifd < 0) {
+        rc = -errno;
+        pl_nameset_free(&w->writing);
+        return rc;
+    }
     char path[64];
     snprintf(path, sizeof(path), "/proc/self/fd/%d", dirfd);
-    if (inotify_add_watch(w->ifd, path, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ONLYDIR) <
-        0) {
-        int e = errno;
+    uint32_t mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MODIFY | IN_MOVED_FROM |
+                    IN_DELETE | IN_ONLYDIR;
+    if (inotify_add_watch(w->ifd, path, mask) < 0) {
+        rc = -errno;
         close(w->ifd);
-        return -e;
+        pl_nameset_free(&w->writing);
+        return rc;
     }
-    int rc = uv_poll_init(loop, &w->poll, w->ifd);
+    rc = uv_poll_init(loop, &w->poll, w->ifd);
     if (rc == 0)
         rc = uv_timer_init(loop, &w->timer);
     if (rc != 0) {
         close(w->ifd);
+        pl_nameset_free(&w->writing);
         return rc;
     }
     w->poll.data = w;
@@ -209,6 +306,7 @@ static void s_closed(uv_handle_t *h)
     if (--w->open_handles == 0) {
         close(w->ifd);
         w->ifd = -1;
+        pl_nameset_free(&w->writing);
         if (w->closed_cb)
             w->closed_cb(w);
     }

@@ -1,18 +1,33 @@
 /*
  * Watches the inbox and reports names that are ready to be claimed.
  *
- * inotify (IN_CLOSE_WRITE, IN_MOVED_TO, IN_CREATE, IN_Q_OVERFLOW) is read
- * through a uv_poll on its descriptor; uv_fs_event is not used because it
- * cannot tell "closed after writing" and hides queue overflows. A full scan
- * runs at start, after an overflow and every rescan interval; a scan that
- * finds entries not yet ready comes back after the settle interval.
+ * inotify (IN_CLOSE_WRITE, IN_MOVED_TO, IN_CREATE, IN_MODIFY, IN_MOVED_FROM,
+ * IN_DELETE, IN_Q_OVERFLOW) is read through a uv_poll on its descriptor;
+ * uv_fs_event is not used because it cannot tell "closed after writing" and
+ * hides queue overflows. A full scan runs at start, after an overflow and
+ * every rescan interval; a scan that finds entries not yet ready comes back
+ * after the settle interval.
  *
  * Ready means: not ignored by name (dotfiles, *.tmp, *.part, *.swp, *~);
- * for a regular file, no process has it open for writing (probed with a read
- * lease) and, when found by a scan rather than a close/rename event, its
- * mtime is at least settle_ms old; anything else (folder, symlink, fifo) is
- * reported once its mtime has settled, so the service can refuse it.
- * A name may be reported more than once; the service de-duplicates.
+ * for a regular file, no process has it open for writing. Where a read lease
+ * can be taken (the daemon owns the file, or has CAP_LEASE) the lease says
+ * so, and a file found by a scan rather than a close/rename event must also
+ * have an mtime settle_ms old. Where it cannot (another account's file, a
+ * file system without leases) the watcher follows the maildir rule: a name
+ * that had a write (IN_MODIFY, or IN_CREATE of an empty file) waits for its
+ * close-write or a rename in, whatever the clock says, and then, like a file
+ * found by a scan, its ctime must be settle_ms old (ctime moves on every
+ * write, truncate, rename and chmod, and no user can set it back). A file the
+ * daemon cannot open is reported once it is quiet by the same rule, so the
+ * service claims it and fails it with the reason. Anything else (folder,
+ * symlink, fifo) is reported once its mtime has settled, so the service can
+ * refuse it. A name may be reported more than once; the service
+ * de-duplicates; the service re-checks the file after reading it.
+ *
+ * Without a lease, a file that was already being written when the daemon
+ * started, or whose events were lost in an overflow, is judged by its ctime
+ * and by the writes seen in the settle_ms that follow; a writer that pauses
+ * longer than that across the start is not seen.
  * Loop thread only.
  */
 #ifndef PL_WATCH_H
@@ -20,6 +35,8 @@
 
 #include <stdbool.h>
 #include <uv.h>
+
+#include "nameset.h"
 
 struct pl_watch;
 typedef void (*pl_watch_cb)(struct pl_watch *w, const char *name);
@@ -36,13 +53,20 @@ struct pl_watch {
     int open_handles;
     void (*closed_cb)(struct pl_watch *w);
     bool paused;
+    /* Names written to (IN_MODIFY) with no close-write since: without a
+     * lease, these wait for the close whatever their age. */
+    struct pl_nameset writing;
+    /* Loop time (ms) from which every write has been seen: the start, or
+     * the last overflow. A scan before settle_ms past it cannot know that
+     * no write came in the settle time, so it treats names as written. */
+    uint64_t seen_from_ms;
 };
 
 /* True for names the inbox ignores. */
 bool pl_watch_ignored(const char *name);
 
 /* Starts watching dirfd (the inbox). The first scan runs on the next loop
- * iteration. Returns 0 or -errno. */
+ * iteration. Returns 0, -ENOMEM or -errno. */
 int pl_watch_start(struct pl_watch *w, uv_loop_t *loop, int dirfd, int settle_ms, int rescan_ms,
                    pl_watch_cb cb);
 
@@ -55,7 +79,11 @@ void pl_watch_resume(struct pl_watch *w);
 void pl_watch_close(struct pl_watch *w, void (*closed_cb)(struct pl_watch *w));
 
 /* The readiness test above, for one name. from_event: a close-after-write or
- * rename-in event named it. Returns 1 ready, 0 not yet, -errno gone/error. */
+ * rename-in event named it. writing: a write to it was seen and no
+ * close-write since. Returns 1 ready, 0 not yet, -errno gone/error. */
+int pl_watch_probe(int dirfd, const char *name, int settle_ms, bool from_event, bool writing);
+
+/* pl_watch_probe with no write seen. */
 int pl_watch_is_ready(int dirfd, const char *name, int settle_ms, bool from_event);
 
 #endif
