@@ -2,6 +2,9 @@
 #include "broker.h"
 
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +14,13 @@
 #include "config.h"
 #include "zsock.h"
 #include "log.h"
+
+/* A stage result this large leaves tens of MB in the loop thread's heap
+ * once the article is published and freed (the worker gives back its own
+ * share; see worker.c). */
+#define PL_BROKER_TRIM_BYTES (1024u * 1024u)
+/* Long enough for the service to write and publish the article first. */
+#define PL_BROKER_TRIM_DELAY_MS 2000
 
 static void s_link(struct pl_broker *b, struct pl_article *a)
 {
@@ -271,6 +281,8 @@ static void s_on_reply(struct pl_stage_rt *s, const struct pl_wire_frame *id,
     free(a->doc);
     a->doc = doc;
     a->doc_len = m->body_len;
+    if (m->body_len > PL_BROKER_TRIM_BYTES)
+        b->trim_at_ms = uv_now(b->loop) + PL_BROKER_TRIM_DELAY_MS;
     if ((size_t)s->index + 1 < b->nstages) {
         s_enter_stage(b, a, s->index + 1);
     } else {
@@ -388,6 +400,14 @@ static void s_on_timer(uv_timer_t *t)
     struct pl_broker *b = t->data;
     uint64_t now = uv_now(b->loop);
     s_reap_workers(b, now);
+    if (b->trim_at_ms && now >= b->trim_at_ms) {
+        b->trim_at_ms = 0;
+#ifdef __GLIBC__
+        /* glibc keeps freed memory for reuse; without this the daemon stays
+         * at its largest article's peak. */
+        malloc_trim(0);
+#endif
+    }
     for (size_t i = 0; i < b->nstages; i++) {
         struct pl_stage_rt *s = &b->stages[i];
         if (!s_stalled(s, now))

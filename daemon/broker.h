@@ -97,6 +97,7 @@ struct pl_broker {
     pl_broker_cb on_done;   /* finished the last stage: a->doc is the result */
     pl_broker_cb on_failed; /* a->fail_stage / fail_reason say why */
     int dead_after_ms;      /* a heartbeating worker silent this long is dead */
+    uint64_t trim_at_ms;    /* when to give freed memory back after a large article; 0: no */
 };
 
 /* Binds every stage's ROUTER; b borrows cfg (stage names and endpoints),
