@@ -107,9 +107,9 @@ int pl_broker_start(struct pl_broker *b, uv_loop_t *loop, void *zctx, const stru
                     pl_broker_cb on_done, pl_broker_cb on_failed, char *err, size_t errlen);
 
 /* The time stage s gives one attempt at a document of doc_len bytes:
- * timeout_ms plus timeout_ms_per_mb for each MB (1,048,576 bytes), so a
- * large article gets the time its size needs and a small one keeps a
- * tight deadline. */
+ * timeout_ms plus timeout_ms_per_mb for each full MB (1,048,576 bytes), so a
+ * large article gets the time its size needs and one under 1 MB keeps
+ * exactly timeout_ms. */
 uint64_t pl_broker_budget_ms(const struct pl_stage_rt *s, size_t doc_len);
 
 /* Sends a (doc set, owned by a) into the first stage. */

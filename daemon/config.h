@@ -18,8 +18,8 @@
 
 /* A stage's default "timeout_ms_per_mb": on this project's reference
  * machine a 9.9 MB text needs about 1.3 s in clean, 11 s in entities and
- * 10-18 s in summarize (superlinear); 10000 + 5000 ms per MB gives it
- * 59.5 s, three times the slowest. */
+ * 10-18 s in summarize (superlinear); 10000 + 5000 ms for each of its 9
+ * full MB gives it 55 s, three times the slowest. */
 #define PL_STAGE_TIMEOUT_MS_PER_MB 5000
 
 struct pl_stage_cfg {
@@ -29,7 +29,7 @@ struct pl_stage_cfg {
     char *endpoint;    /* inproc://, ipc:// or tcp:// */
     int workers;
     int timeout_ms;
-    int timeout_ms_per_mb; /* added to timeout_ms per MB of the article (broker) */
+    int timeout_ms_per_mb; /* added to timeout_ms per full MB of the document (broker) */
     int max_attempts;      /* crashes + timeouts in this stage before quarantine */
     enum pl_spawn { PL_SPAWN_THREAD, PL_SPAWN_PROCESS, PL_SPAWN_NONE } spawn;
     char *options_json; /* the "options" object as JSON text */

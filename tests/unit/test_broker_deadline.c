@@ -387,7 +387,7 @@ static char *s_big_doc(size_t mb)
 static void a_big_document_gets_more_time_than_a_small_one(void **state)
 {
     struct fx *f = *state;
-    /* 200 ms plus 1000 ms per MB; each document takes the worker 500 ms:
+    /* 200 ms plus 1000 ms for each full MB; each document takes the worker 500 ms:
      * too long for a small one, well inside a 2 MB one's 2200 ms. */
     s_start(f, 1, 200, 1000, 1);
     s_add_worker(f, 0, "{\"sleep_ms\":500}");
@@ -407,14 +407,17 @@ static void a_big_document_gets_more_time_than_a_small_one(void **state)
     assert_string_equal(small->fail_reason, "stage t timed out after 200 ms, 1 times");
 }
 
-static void the_budget_is_timeout_ms_plus_timeout_ms_per_mb_for_each_mb(void **state)
+static void the_budget_is_timeout_ms_plus_timeout_ms_per_mb_for_each_full_mb(void **state)
 {
     struct fx *f = *state;
     s_start(f, 1, 10000, 5000, 3);
     const struct pl_stage_rt *s = &f->b.stages[0];
     assert_int_equal(pl_broker_budget_ms(s, 0), 10000);
-    assert_int_equal(pl_broker_budget_ms(s, 2000), 10009);
+    /* Under 1 MB, exactly timeout_ms: small articles keep their deadline. */
+    assert_int_equal(pl_broker_budget_ms(s, 2000), 10000);
+    assert_int_equal(pl_broker_budget_ms(s, 1024 * 1024 - 1), 10000);
     assert_int_equal(pl_broker_budget_ms(s, 1024 * 1024), 15000);
+    assert_int_equal(pl_broker_budget_ms(s, 10380902), 55000); /* 9.9 MB */
     assert_int_equal(pl_broker_budget_ms(s, 10485760), 60000);
     /* Far beyond any article limit, the sum does not wrap. */
     assert_int_equal(pl_broker_budget_ms(s, (size_t)1 << 40), 10000 + 5000ull * 1048576);
@@ -449,7 +452,7 @@ int main(void)
         T(a_worker_that_overruns_the_deadline_counted_from_dispatch_is_timed_out_and_retried),
         T(articles_behind_a_stuck_worker_still_time_out_and_go_to_failed),
         T(a_big_document_gets_more_time_than_a_small_one),
-        T(the_budget_is_timeout_ms_plus_timeout_ms_per_mb_for_each_mb),
+        T(the_budget_is_timeout_ms_plus_timeout_ms_per_mb_for_each_full_mb),
         T(the_default_config_gives_every_stage_5000_ms_per_mb_and_refuses_a_negative_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
