@@ -5,6 +5,10 @@
  * keeps one record per article in flight, sends each to an idle worker of
  * its current stage, takes the result back and forwards it to the next
  * stage, so it alone knows where every article is and can time a stage out.
+ * A stage's deadline starts when a worker takes the article: an article
+ * queued behind a slow one waits without a clock, unless every worker of
+ * its stage is stuck past its own deadline (then nothing would ever take
+ * it, and its wait counts as an attempt that timed out).
  *
  * ZMQ_FD is edge-triggered: each ROUTER's descriptor wakes a uv_poll, and a
  * uv_check drains every socket after each loop iteration until ZMQ_EVENTS no
@@ -34,7 +38,10 @@ struct pl_article {
     uint64_t job;                      /* id of the current dispatch */
     int stage;                         /* index of the current stage */
     bool waiting, dispatched;
-    uint64_t stage_started_ms, deadline_ms;
+    /* stage_started_ms: when this attempt entered its stage's queue.
+     * deadline_ms: set when a worker takes the article, budget_ms after;
+     * the time spent waiting for a free worker is not part of it. */
+    uint64_t stage_started_ms, deadline_ms, budget_ms;
     int attempts, crashes, timeouts; /* in the current stage */
     char *doc;                       /* current document JSON (owned, malloc) */
     size_t doc_len;
@@ -48,8 +55,8 @@ typedef void (*pl_broker_cb)(struct pl_broker *b, struct pl_article *a);
 struct pl_stage_rt {
     struct pl_broker *b;
     int index;
-    const char *name, *endpoint; /* borrowed from the config */
-    int timeout_ms;
+    const char *name, *endpoint;       /* borrowed from the config */
+    int timeout_ms, timeout_ms_per_mb; /* an attempt's budget; see pl_broker_budget_ms */
     void *router;
     uv_poll_t poll;
     int max_attempts;
@@ -63,12 +70,16 @@ struct pl_stage_rt {
     struct pl_worker_rec {
         struct pl_ident ident;
         uint64_t last_hb_ms;
-        uint64_t job; /* 0: none */
+        uint64_t job;         /* 0: none */
+        uint64_t deadline_ms; /* the job's: a worker past it is stuck */
         bool heartbeats;
     } * workers;
     size_t nworkers, capworkers;
     TAILQ_HEAD(, pl_article) wait; /* articles waiting for an idle worker, oldest first */
     size_t nwait;
+    /* Since when no worker of the stage is idle or within its deadline
+     * (0: some is): only then does a waiting article's wait count. */
+    uint64_t stalled_since_ms;
 };
 
 struct pl_broker {
@@ -86,6 +97,7 @@ struct pl_broker {
     pl_broker_cb on_done;   /* finished the last stage: a->doc is the result */
     pl_broker_cb on_failed; /* a->fail_stage / fail_reason say why */
     int dead_after_ms;      /* a heartbeating worker silent this long is dead */
+    uint64_t trim_at_ms;    /* when to give freed memory back after a large article; 0: no */
 };
 
 /* Binds every stage's ROUTER; b borrows cfg (stage names and endpoints),
@@ -93,6 +105,12 @@ struct pl_broker {
  * stage and endpoint; nothing is left open then. */
 int pl_broker_start(struct pl_broker *b, uv_loop_t *loop, void *zctx, const struct pl_config *cfg,
                     pl_broker_cb on_done, pl_broker_cb on_failed, char *err, size_t errlen);
+
+/* The time stage s gives one attempt at a document of doc_len bytes:
+ * timeout_ms plus timeout_ms_per_mb for each full MB (1,048,576 bytes), so a
+ * large article gets the time its size needs and one under 1 MB keeps
+ * exactly timeout_ms. */
+uint64_t pl_broker_budget_ms(const struct pl_stage_rt *s, size_t doc_len);
 
 /* Sends a (doc set, owned by a) into the first stage. */
 void pl_broker_submit(struct pl_broker *b, struct pl_article *a);

@@ -369,6 +369,10 @@ static void s_read_stage_keys(struct reader *r, const cJSON *s, int i, struct pl
     sc->timeout_ms = cJSON_GetObjectItemCaseSensitive(s, "timeout_ms")
                          ? (int)s_int(r, s, "timeout_ms", p, 1, 3600000)
                          : 10000;
+    snprintf(p, sizeof(p), "stages[%d].timeout_ms_per_mb", i);
+    sc->timeout_ms_per_mb = cJSON_GetObjectItemCaseSensitive(s, "timeout_ms_per_mb")
+                                ? (int)s_int(r, s, "timeout_ms_per_mb", p, 0, 3600000)
+                                : PL_STAGE_TIMEOUT_MS_PER_MB;
     snprintf(p, sizeof(p), "stages[%d].max_attempts", i);
     sc->max_attempts = cJSON_GetObjectItemCaseSensitive(s, "max_attempts")
                            ? (int)s_int(r, s, "max_attempts", p, 1, 100)

@@ -16,6 +16,12 @@
  * pipeline and an article's stage timings have room for this many. */
 #define PL_MAX_STAGES 16
 
+/* A stage's default "timeout_ms_per_mb": on this project's reference
+ * machine a 9.9 MB text needs about 1.3 s in clean, 11 s in entities and
+ * 10-18 s in summarize (superlinear); 10000 + 5000 ms for each of its 9
+ * full MB gives it 55 s, three times the slowest. */
+#define PL_STAGE_TIMEOUT_MS_PER_MB 5000
+
 struct pl_stage_cfg {
     char *name;
     char *plugin;      /* as configured: a name ("clean") or a path */
@@ -23,7 +29,8 @@ struct pl_stage_cfg {
     char *endpoint;    /* inproc://, ipc:// or tcp:// */
     int workers;
     int timeout_ms;
-    int max_attempts; /* crashes + timeouts in this stage before quarantine */
+    int timeout_ms_per_mb; /* added to timeout_ms per full MB of the document (broker) */
+    int max_attempts;      /* crashes + timeouts in this stage before quarantine */
     enum pl_spawn { PL_SPAWN_THREAD, PL_SPAWN_PROCESS, PL_SPAWN_NONE } spawn;
     char *options_json; /* the "options" object as JSON text */
 };

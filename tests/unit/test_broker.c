@@ -440,8 +440,8 @@ an_article_that_times_out_max_attempts_times_is_quarantined_with_the_reason(void
     uint64_t t0 = th_now_ms();
     pl_broker_submit(&f->b, a);
     RUN_UNTIL(f, s_take_job(silent), 5000);
-    /* The second attempt finds the only worker still busy: the deadline
-     * covers the wait for a worker too. */
+    /* The second attempt finds the only worker still stuck past its
+     * deadline: with no worker able to take it, the wait counts. */
     RUN_UNTIL(f, f->nfailed == 1, 5000);
     assert_true(th_now_ms() - t0 >= 380);
     assert_ptr_equal(f->failed[0], a);
