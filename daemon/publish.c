@@ -29,6 +29,14 @@ int pl_publisher_open(struct pl_publisher *p, void *zctx, const char *endpoint, 
         p->sock = NULL;
         return brc;
     }
+    brc = pl_zsock_guard_start(&p->guard, zctx, p->sock, PL_ZSOCK_GUARDED);
+    if (brc != 0) {
+        snprintf(err, errlen, "cannot guard the publish endpoint %s: %s", endpoint,
+                 zmq_strerror(-brc));
+        zmq_close(p->sock);
+        p->sock = NULL;
+        return brc;
+    }
     return 0;
 }
 
@@ -42,7 +50,9 @@ int pl_publisher_send(struct pl_publisher *p, const char *topic, const char *jso
 
 void pl_publisher_close(struct pl_publisher *p)
 {
-    if (p->sock)
+    if (p->sock) {
+        pl_zsock_guard_stop(&p->guard, p->sock);
         zmq_close(p->sock);
+    }
     p->sock = NULL;
 }

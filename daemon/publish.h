@@ -9,12 +9,15 @@
 
 #include <stddef.h>
 
+#include "zsock.h"
+
 struct pl_publisher {
     void *sock;
+    struct pl_zsock_guard guard; /* caps its connections, see zsock.h */
 };
 
-/* Binds a PUB socket at endpoint. Returns 0, or -errno (libzmq's) with err
- * naming the endpoint. */
+/* Binds a PUB socket at endpoint and guards its connections (zsock.h).
+ * Returns 0, or -errno (libzmq's) with err naming the endpoint. */
 int pl_publisher_open(struct pl_publisher *p, void *zctx, const char *endpoint, int hwm,
                       const char *curve_secret, char *err, size_t errlen);
 

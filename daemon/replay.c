@@ -358,6 +358,16 @@ int pl_replay_start(struct pl_replay *r, uv_loop_t *loop, void *zctx, const char
         r->clients = NULL;
         return rc;
     }
+    rc = pl_zsock_guard_start(&r->guard, zctx, r->sock, PL_ZSOCK_GUARDED);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot guard the replay endpoint %s: %s", endpoint,
+                 zmq_strerror(-rc));
+        zmq_close(r->sock);
+        r->sock = NULL;
+        free(r->clients);
+        r->clients = NULL;
+        return rc;
+    }
     int fd;
     size_t len = sizeof(fd);
     zmq_getsockopt(r->sock, ZMQ_FD, &fd, &len);
@@ -381,6 +391,7 @@ void pl_replay_close(struct pl_replay *r)
         uv_close((uv_handle_t *)&r->poll, NULL);
         uv_close((uv_handle_t *)&r->check, NULL);
         uv_close((uv_handle_t *)&r->timer, NULL);
+        pl_zsock_guard_stop(&r->guard, r->sock);
         zmq_close(r->sock);
         r->sock = NULL;
     }

@@ -35,6 +35,8 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "zsock.h"
+
 #define PL_REPLAY_BATCH 1000
 /* The most messages queued in ZeroMQ for one client (its ZMQ_SNDHWM). */
 #define PL_REPLAY_QUEUE 64
@@ -57,6 +59,7 @@ struct pl_replay_client;
 struct pl_replay {
     uv_loop_t *loop;
     void *sock;
+    struct pl_zsock_guard guard; /* caps its connections, see zsock.h */
     uv_poll_t poll;
     uv_check_t check;
     uv_timer_t timer; /* resumes the batches in progress */

@@ -339,16 +339,26 @@ static struct item *s_item_new(const char *work_name, const char *name, const ch
     return it;
 }
 
-/* A file that changed while it was read had a writer the watcher could not
- * see: it goes back to the inbox, where the watcher waits for that writer's
- * close (or for the file to be still) before it is claimed again. */
-static int s_put_back(struct service *sv, struct item *it, const char *work_name, const char *name)
+/* A file that changed while it was read (rc -EAGAIN) had a writer the
+ * watcher could not see: it goes back to the inbox, where the watcher waits
+ * for that writer's close (or for the file to be still) before it is
+ * claimed again. One that could not be opened for want of descriptors
+ * (-EMFILE, -ENFILE) goes back too: that is the daemon's moment, not the
+ * file's fault, and the next scan claims it again. */
+static int s_put_back(struct service *sv, struct item *it, const char *work_name, const char *name,
+                      int why)
 {
     int rc = pl_spool_unclaim(&sv->spool, work_name, name);
     if (rc != 0)
         return rc;
-    PL_WARN("%s/%s: changed while it was being read; back in the inbox until its writer is done",
-            sv->cfg->inbox, name);
+    if (why == -EAGAIN)
+        PL_WARN("%s/%s: changed while it was being read; back in the inbox until its writer is "
+                "done",
+                sv->cfg->inbox, name);
+    else
+        PL_WARN("%s/%s: cannot be opened now (too many open files); back in the inbox for the "
+                "next scan",
+                sv->cfg->inbox, name);
     sv->in_flight--;
     s_item_free(it);
     return 0;
@@ -366,7 +376,8 @@ static void s_start(struct service *sv, const char *work_name, const char *name)
     void *data = NULL;
     size_t len = 0;
     int rc = pl_spool_read(&sv->spool, work_name, sv->cfg->max_bytes, &data, &len);
-    if (rc == -EAGAIN && s_put_back(sv, it, work_name, name) == 0)
+    if ((rc == -EAGAIN || rc == -EMFILE || rc == -ENFILE) &&
+        s_put_back(sv, it, work_name, name, rc) == 0)
         return;
     if (rc != 0) {
         pl_name_id(name, &it->src);

@@ -122,11 +122,21 @@ static void s_scan(struct pl_watch *w)
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     int waiting = 0;
     if (!d) {
-        char eb[128];
-        PL_ERR("cannot scan the inbox: %s", pl_strerror(errno, eb, sizeof(eb)));
+        int e = errno;
         if (fd >= 0)
             close(fd);
+        if (e != w->scan_errno) {
+            char eb[128];
+            PL_ERR("cannot scan the inbox: %s; retrying until it works",
+                   pl_strerror(-e, eb, sizeof(eb)));
+        }
+        w->scan_errno = e;
+        /* Descriptors run out for a moment (EMFILE): retry soon. */
+        waiting = 1;
     } else {
+        if (w->scan_errno != 0)
+            PL_INFO("the inbox can be scanned again");
+        w->scan_errno = 0;
         rewinddir(d);
         /* "Still for settle_ms and no write in that time" needs settle_ms
          * of events: until then, a file we cannot lease waits. */

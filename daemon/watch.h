@@ -60,6 +60,9 @@ struct pl_watch {
      * the last overflow. A scan before settle_ms past it cannot know that
      * no write came in the settle time, so it treats names as written. */
     uint64_t seen_from_ms;
+    /* The errno of the last scan that could not open the inbox (0: the
+     * last scan could), so a lasting EMFILE is logged once, not per scan. */
+    int scan_errno;
 };
 
 /* True for names the inbox ignores. */
