@@ -164,31 +164,91 @@ static const char *const s_seats[] = { "Kremlin",        "White House", "Pentago
                                        "Downing Street", "Elysee",      "\xc3\x89lys\xc3\xa9\x65",
                                        "Zhongnanhai",    NULL };
 
+/* The last word of a person's name, as s_consistency looks it up: plain
+ * when a person not named as a seat of government ends with it, and
+ * seat_after one past the highest index of a seat tagged a person that ends
+ * with it (0 when none does). */
+struct last_word {
+    uint32_t start, len;
+    int plain;
+    size_t seat_after;
+};
+
+/* Whether mention m's text is a seat of government. */
+static int s_is_seat(const struct doc *d, const struct mention *m)
+{
+    size_t n = m->end - m->start;
+    for (size_t k = 0; s_seats[k]; k++)
+        if (strlen(s_seats[k]) == n && memcmp(s_seats[k], d->t + m->start, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* The slot of the word (s, n) in the table lw of cap slots (a power of
+ * two): the slot that holds it, or the empty one where it goes. */
+static struct last_word *s_last_word_slot(const struct doc *d, struct last_word *lw, size_t cap,
+                                          const char *s, size_t n)
+{
+    size_t h = (size_t)pl_hash(s, n) & (cap - 1);
+    while (lw[h].len != 0 && (lw[h].len != n || memcmp(d->t + lw[h].start, s, n) != 0))
+        h = (h + 1) & (cap - 1);
+    return &lw[h];
+}
+
+/* Fills lw (cap slots, zeroed) with the last words of the persons' names
+ * with more than one word, in one pass instead of one per mention. */
+static void s_last_words(const struct doc *d, struct last_word *lw, size_t cap)
+{
+    for (size_t j = 0; j < d->nm; j++) {
+        const struct mention *p = &d->m[j];
+        const char *s = d->t + p->start;
+        size_t pn = p->end - p->start;
+        const char *sp = p->type == E_PER ? memrchr(s, ' ', pn) : NULL;
+        if (!sp || sp == s || (size_t)(sp - s) + 1 == pn)
+            continue;
+        size_t n = pn - (size_t)(sp - s) - 1;
+        struct last_word *w = s_last_word_slot(d, lw, cap, sp + 1, n);
+        w->start = (uint32_t)(sp + 1 - d->t);
+        w->len = (uint32_t)n;
+        if (s_is_seat(d, p))
+            w->seat_after = j + 1;
+        else
+            w->plain = 1;
+    }
+}
+
 /* Corrections the tagger cannot make one sentence at a time: seats of
  * government are organisations, and a single word that is the surname of a
  * person named in full in the same article is that person ("Trump" after
- * "Donald Trump", even where "Trump" alone was read as an organisation). */
-static void s_consistency(struct doc *d)
+ * "Donald Trump", even where "Trump" alone was read as an organisation).
+ * The names are looked up in a hash table of the persons' last words, so
+ * the cost is linear in the mentions; a seat tagged a person still counts
+ * for the mentions before it, which it did when each mention scanned the
+ * others in order and the seat had not yet been corrected. Returns 0 or
+ * -ENOMEM. */
+static int s_consistency(struct doc *d)
 {
+    size_t cap = 16;
+    while (cap < 2 * d->nm + 1)
+        cap *= 2;
+    struct last_word *lw = calloc(cap, sizeof(*lw));
+    if (!lw)
+        return -ENOMEM;
+    s_last_words(d, lw, cap);
     for (size_t i = 0; i < d->nm; i++) {
         struct mention *m = &d->m[i];
         const char *s = d->t + m->start;
         size_t n = m->end - m->start;
-        for (size_t k = 0; s_seats[k]; k++)
-            if (strlen(s_seats[k]) == n && memcmp(s_seats[k], s, n) == 0)
-                m->type = E_ORG;
-        if (m->type == E_PER || memchr(s, ' ', n))
+        if (s_is_seat(d, m))
+            m->type = E_ORG;
+        if (m->type == E_PER || n == 0 || memchr(s, ' ', n))
             continue;
-        for (size_t j = 0; j < d->nm; j++) {
-            const struct mention *p = &d->m[j];
-            size_t pn = p->end - p->start;
-            if (p->type == E_PER && pn > n + 1 && d->t[p->end - n - 1] == ' ' &&
-                memcmp(d->t + p->end - n, s, n) == 0) {
-                m->type = E_PER;
-                break;
-            }
-        }
+        const struct last_word *w = s_last_word_slot(d, lw, cap, s, n);
+        if (w->len != 0 && (w->plain || w->seat_after > i + 1))
+            m->type = E_PER;
     }
+    free(lw);
+    return 0;
 }
 
 /* Names by the tagger, on tokens not inside a date. */
@@ -590,9 +650,8 @@ static int s_process(void *state, const char *docjson, size_t len, char **out, s
     }
     if (s_tokenize(&d, n) != 0 ||
         s_dates(&d, cJSON_GetObjectItemCaseSensitive(doc, "published"), &dates) != 0 ||
-        s_names(&d) != 0)
+        s_names(&d) != 0 || s_consistency(&d) != 0)
         goto oom;
-    s_consistency(&d);
     if (s_group(&d) != 0 || s_emit_entities(doc, &d) != 0 || s_emit_dates(doc, &d, &dates) != 0)
         goto oom;
     rc = pl_doc_emit(doc, out, out_len, err);
