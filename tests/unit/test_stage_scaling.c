@@ -3,10 +3,11 @@
  * each plugin, dlopen()ed from the build, runs on a text of about 0.5 MB
  * and one four times as long, made of many distinct names (the grouping of
  * forms and the surname correction were once quadratic in them) and many
- * sentences (MMR once rescanned every sentence for each candidate). The
- * longer text may cost at most 2.5 times as much per byte as the shorter
- * (a quadratic part costs 4 times as much); the best of three runs is
- * taken, so a busy machine does not fail the test.
+ * distinct phrases (the keyphrase count was once quadratic in them). The
+ * longer text may cost at most 1.75 times as much per byte as the shorter:
+ * before the fix, entities cost 2 times and summarize 4 times as much, after
+ * it both about 1.2 times. The best of three runs is taken, so a busy
+ * machine does not fail the test.
  */
 #include "cm.h"
 
@@ -100,7 +101,7 @@ static void s_check_linear(const char *stage)
     double ratio = (tl / (double)strlen(large)) / (ts / (double)strlen(small));
     printf("# %s: %.3f s for %zu bytes, %.3f s for %zu bytes: %.2f times the cost per byte\n",
            stage, ts, strlen(small), tl, strlen(large), ratio);
-    assert_true(ratio < 2.5);
+    assert_true(ratio < 1.75);
     cJSON_free(small);
     cJSON_free(large);
     pl_plugin_instance_fini(&inst);
