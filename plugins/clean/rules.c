@@ -843,9 +843,15 @@ static void s_mark_lines(struct pl_blocks *bl)
 }
 
 /* Runs of unrelated headlines: min_run or more in a row anywhere, or two
- * or more at the very end after the story. */
+ * or more at the very end after the story. A run is at the end when no
+ * block after it is kept; the loop marks only the blocks of the run it is
+ * on, so the end of the kept blocks is found once, not after every run. */
 static void s_mark_headline_runs(struct pl_blocks *bl, int min_run)
 {
+    size_t kept_end = 0; /* one past the last block without a reason */
+    for (size_t k = 0; k < bl->n; k++)
+        if (!bl->v[k].reason)
+            kept_end = k + 1;
     size_t i = 0;
     while (i < bl->n) {
         if (bl->v[i].reason || bl->v[i].is_title || !s_headline_like(&bl->v[i])) {
@@ -856,10 +862,7 @@ static void s_mark_headline_runs(struct pl_blocks *bl, int min_run)
         while (j < bl->n && !bl->v[j].reason && s_headline_like(&bl->v[j]))
             j++;
         size_t run = j - i;
-        int at_end = 1;
-        for (size_t k = j; k < bl->n; k++)
-            if (!bl->v[k].reason)
-                at_end = 0;
+        int at_end = j >= kept_end;
         if ((int)run >= min_run || (at_end && run >= 2))
             for (size_t k = i; k < j; k++)
                 bl->v[k].reason = "headline-list";

@@ -164,31 +164,91 @@ static const char *const s_seats[] = { "Kremlin",        "White House", "Pentago
                                        "Downing Street", "Elysee",      "\xc3\x89lys\xc3\xa9\x65",
                                        "Zhongnanhai",    NULL };
 
+/* The last word of a person's name, as s_consistency looks it up: plain
+ * when a person not named as a seat of government ends with it, and
+ * seat_after one past the highest index of a seat tagged a person that ends
+ * with it (0 when none does). */
+struct last_word {
+    uint32_t start, len;
+    int plain;
+    size_t seat_after;
+};
+
+/* Whether mention m's text is a seat of government. */
+static int s_is_seat(const struct doc *d, const struct mention *m)
+{
+    size_t n = m->end - m->start;
+    for (size_t k = 0; s_seats[k]; k++)
+        if (strlen(s_seats[k]) == n && memcmp(s_seats[k], d->t + m->start, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* The slot of the word (s, n) in the table lw of cap slots (a power of
+ * two): the slot that holds it, or the empty one where it goes. */
+static struct last_word *s_last_word_slot(const struct doc *d, struct last_word *lw, size_t cap,
+                                          const char *s, size_t n)
+{
+    size_t h = (size_t)pl_hash(s, n) & (cap - 1);
+    while (lw[h].len != 0 && (lw[h].len != n || memcmp(d->t + lw[h].start, s, n) != 0))
+        h = (h + 1) & (cap - 1);
+    return &lw[h];
+}
+
+/* Fills lw (cap slots, zeroed) with the last words of the persons' names
+ * with more than one word, in one pass instead of one per mention. */
+static void s_last_words(const struct doc *d, struct last_word *lw, size_t cap)
+{
+    for (size_t j = 0; j < d->nm; j++) {
+        const struct mention *p = &d->m[j];
+        const char *s = d->t + p->start;
+        size_t pn = p->end - p->start;
+        const char *sp = p->type == E_PER ? memrchr(s, ' ', pn) : NULL;
+        if (!sp || sp == s || (size_t)(sp - s) + 1 == pn)
+            continue;
+        size_t n = pn - (size_t)(sp - s) - 1;
+        struct last_word *w = s_last_word_slot(d, lw, cap, sp + 1, n);
+        w->start = (uint32_t)(sp + 1 - d->t);
+        w->len = (uint32_t)n;
+        if (s_is_seat(d, p))
+            w->seat_after = j + 1;
+        else
+            w->plain = 1;
+    }
+}
+
 /* Corrections the tagger cannot make one sentence at a time: seats of
  * government are organisations, and a single word that is the surname of a
  * person named in full in the same article is that person ("Trump" after
- * "Donald Trump", even where "Trump" alone was read as an organisation). */
-static void s_consistency(struct doc *d)
+ * "Donald Trump", even where "Trump" alone was read as an organisation).
+ * The names are looked up in a hash table of the persons' last words, so
+ * the cost is linear in the mentions; a seat tagged a person still counts
+ * for the mentions before it, which it did when each mention scanned the
+ * others in order and the seat had not yet been corrected. Returns 0 or
+ * -ENOMEM. */
+static int s_consistency(struct doc *d)
 {
+    size_t cap = 16;
+    while (cap < 2 * d->nm + 1)
+        cap *= 2;
+    struct last_word *lw = calloc(cap, sizeof(*lw));
+    if (!lw)
+        return -ENOMEM;
+    s_last_words(d, lw, cap);
     for (size_t i = 0; i < d->nm; i++) {
         struct mention *m = &d->m[i];
         const char *s = d->t + m->start;
         size_t n = m->end - m->start;
-        for (size_t k = 0; s_seats[k]; k++)
-            if (strlen(s_seats[k]) == n && memcmp(s_seats[k], s, n) == 0)
-                m->type = E_ORG;
-        if (m->type == E_PER || memchr(s, ' ', n))
+        if (s_is_seat(d, m))
+            m->type = E_ORG;
+        if (m->type == E_PER || n == 0 || memchr(s, ' ', n))
             continue;
-        for (size_t j = 0; j < d->nm; j++) {
-            const struct mention *p = &d->m[j];
-            size_t pn = p->end - p->start;
-            if (p->type == E_PER && pn > n + 1 && d->t[p->end - n - 1] == ' ' &&
-                memcmp(d->t + p->end - n, s, n) == 0) {
-                m->type = E_PER;
-                break;
-            }
-        }
+        const struct last_word *w = s_last_word_slot(d, lw, cap, s, n);
+        if (w->len != 0 && (w->plain || w->seat_after > i + 1))
+            m->type = E_PER;
     }
+    free(lw);
+    return 0;
 }
 
 /* Names by the tagger, on tokens not inside a date. */
@@ -344,9 +404,167 @@ static int s_cmp_mention(const void *x, const void *y)
     return a->start < b->start ? -1 : a->start > b->start;
 }
 
+/* Candidate pairs for s_same_entity. Two forms can name one entity only
+ * when they share a key: their synonym set; their text, or their text less
+ * one byte (two strings one edit apart always share one of those); or, for
+ * persons, the same for their last word. So the forms are filed under their
+ * keys, and only forms filed under the same key are compared, instead of
+ * every pair of forms. */
+struct key_entry {
+    uint64_t key;
+    int form;
+};
+
+struct key_list {
+    struct key_entry *v;
+    size_t n, cap;
+};
+
+static int s_key_add(struct key_list *k, uint64_t key, int type, int form)
+{
+    if (k->n == k->cap) {
+        size_t cap = k->cap ? k->cap * 2 : 256;
+        struct key_entry *v = realloc(k->v, cap * sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        k->v = v;
+        k->cap = cap;
+    }
+    k->v[k->n++] = (struct key_entry){
+        (key ^ (uint64_t)(type + 1) * 0x9e3779b97f4a7c15ull) * 0xff51afd7ed558ccdull, form
+    };
+    return 0;
+}
+
+#define S_KEY_BASE 0x100000001b3ull
+
+/* Files form f (of type type) under the polynomial hash of s[0..n), and of
+ * s less each one byte, all salted with kind: O(n) with prefix and suffix
+ * hashes. pow is scratch of n + 1 entries. */
+static int s_key_text(struct key_list *k, uint64_t kind, int type, int f, const char *s, size_t n,
+                      uint64_t *pow)
+{
+    pow[0] = 1;
+    for (size_t i = 1; i <= n; i++)
+        pow[i] = pow[i - 1] * S_KEY_BASE;
+    uint64_t whole = 0;
+    for (size_t i = 0; i < n; i++)
+        whole = whole * S_KEY_BASE + (unsigned char)s[i] + 1;
+    if (s_key_add(k, (whole + kind) ^ ((uint64_t)n << 56), type, f) != 0)
+        return -ENOMEM;
+    /* pre: hash of s[0..i); suf: hash of s[i+1..n), both as polynomials. */
+    uint64_t pre = 0, suf = 0;
+    uint64_t *sufs = pow + n + 1;
+    sufs[n] = 0;
+    for (size_t i = n; i-- > 0;)
+        sufs[i] = ((unsigned char)s[i] + 1) * pow[n - 1 - i] + sufs[i + 1];
+    for (size_t i = 0; i < n; i++) {
+        suf = sufs[i + 1];
+        uint64_t h = pre * pow[n - 1 - i] + suf;
+        if (s_key_add(k, (h + kind) ^ ((uint64_t)(n - 1) << 56), type, f) != 0)
+            return -ENOMEM;
+        pre = pre * S_KEY_BASE + (unsigned char)s[i] + 1;
+    }
+    return 0;
+}
+
+/* Files every form under its keys (see struct key_entry). */
+static int s_form_keys(const struct doc *d, const int *forms, long nf, struct key_list *k)
+{
+    size_t longest = 0;
+    for (long i = 0; i < nf; i++) {
+        const struct mention *a = &d->m[forms[i]];
+        if (a->end - a->start > longest)
+            longest = a->end - a->start;
+    }
+    uint64_t *pow = malloc((2 * longest + 4) * sizeof(*pow));
+    if (!pow)
+        return -ENOMEM;
+    int rc = 0;
+    for (long i = 0; rc == 0 && i < nf; i++) {
+        const struct mention *a = &d->m[forms[i]];
+        const char *s = d->t + a->start;
+        size_t n = a->end - a->start;
+        int syn = s_synonym_set(s, n);
+        if (syn >= 0)
+            rc = s_key_add(k, 0x5a5a5a5aull + (uint64_t)syn, a->type, (int)i);
+        if (rc == 0 && a->type != E_DATE && n >= 6)
+            rc = s_key_text(k, 1, a->type, (int)i, s, n, pow);
+        const char *sp = a->type == E_PER ? memrchr(s, ' ', n) : NULL;
+        size_t tn = sp ? n - (size_t)(sp + 1 - s) : n;
+        if (rc == 0 && a->type == E_PER)
+            rc = s_key_text(k, 2, a->type, (int)i, s + (n - tn), tn, pow);
+    }
+    free(pow);
+    return rc;
+}
+
+static int s_cmp_key(const void *x, const void *y)
+{
+    const struct key_entry *a = x, *b = y;
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    return (a->form > b->form) - (a->form < b->form);
+}
+
+static int s_cmp_u64(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return (a > b) - (a < b);
+}
+
+/* The pairs (i < j, as i << 32 | j) of forms filed under a common key,
+ * sorted and unique, into *pairs (caller frees). Returns the number of
+ * pairs, or -ENOMEM. */
+static long s_candidate_pairs(const struct doc *d, const int *forms, long nf, uint64_t **pairs)
+{
+    struct key_list k = { 0 };
+    uint64_t *v = NULL;
+    size_t n = 0, cap = 0;
+    long rc = s_form_keys(d, forms, nf, &k);
+    if (rc == 0 && k.n > 1)
+        qsort(k.v, k.n, sizeof(*k.v), s_cmp_key);
+    for (size_t a = 0; rc == 0 && a < k.n;) {
+        size_t b = a + 1;
+        while (b < k.n && k.v[b].key == k.v[a].key)
+            b++;
+        for (size_t i = a; rc == 0 && i < b; i++)
+            for (size_t j = i + 1; j < b; j++) {
+                if (k.v[i].form == k.v[j].form)
+                    continue;
+                if (n == cap) {
+                    cap = cap ? cap * 2 : 256;
+                    uint64_t *nv = realloc(v, cap * sizeof(*v));
+                    if (!nv) {
+                        rc = -ENOMEM;
+                        break;
+                    }
+                    v = nv;
+                }
+                v[n++] = (uint64_t)k.v[i].form << 32 | (uint64_t)k.v[j].form;
+            }
+        a = b;
+    }
+    free(k.v);
+    if (rc != 0) {
+        free(v);
+        return rc;
+    }
+    if (n > 1)
+        qsort(v, n, sizeof(*v), s_cmp_u64);
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++)
+        if (u == 0 || v[u - 1] != v[i])
+            v[u++] = v[i];
+    *pairs = v;
+    return (long)u;
+}
+
 /* Puts the mentions in text order and groups them: first by identical
- * (type, text) into forms, then forms by s_same_entity, pairwise over the
- * (few) distinct forms. Sets each mention's group to the index of the
+ * (type, text) into forms, then forms by s_same_entity. The forms compared
+ * are the candidate pairs (s_candidate_pairs), in the order of a pairwise
+ * scan, i then j, so the unions, and the groups' first mentions, are those
+ * of comparing every pair. Sets each mention's group to the index of the
  * first mention of its group. Returns 0 or -ENOMEM. */
 static int s_group(struct doc *d)
 {
@@ -355,22 +573,26 @@ static int s_group(struct doc *d)
     int *parent = malloc((d->nm + 1) * sizeof(int));
     int *form_of = malloc((d->nm + 1) * sizeof(int));
     int *forms = malloc((d->nm + 1) * sizeof(int)); /* first mention of each form */
-    long nf = -ENOMEM;
+    uint64_t *pairs = NULL;
+    long nf = -ENOMEM, np = 0;
     if (parent && form_of && forms)
         nf = s_forms(d, form_of, forms);
+    if (nf >= 0)
+        np = s_candidate_pairs(d, forms, nf, &pairs);
+    if (np < 0)
+        nf = np;
     for (long i = 0; i < nf; i++)
         parent[i] = (int)i;
-    for (long i = 0; i < nf; i++) {
-        const struct mention *a = &d->m[forms[i]];
+    for (long p = 0; nf >= 0 && p < np; p++) {
+        int i = (int)(pairs[p] >> 32), j = (int)(pairs[p] & 0xffffffffu);
+        const struct mention *a = &d->m[forms[i]], *b = &d->m[forms[j]];
         int asyn = s_synonym_set(d->t + a->start, a->end - a->start);
-        for (long j = i + 1; j < nf; j++) {
-            const struct mention *b = &d->m[forms[j]];
-            if (a->type == b->type && s_same_entity(d, a, b, asyn))
-                s_union(parent, (int)i, (int)j);
-        }
+        if (a->type == b->type && s_same_entity(d, a, b, asyn))
+            s_union(parent, i, j);
     }
     for (size_t i = 0; nf >= 0 && i < d->nm; i++)
         d->m[i].group = forms[s_find(parent, form_of[i])];
+    free(pairs);
     free(parent);
     free(form_of);
     free(forms);
@@ -590,9 +812,8 @@ static int s_process(void *state, const char *docjson, size_t len, char **out, s
     }
     if (s_tokenize(&d, n) != 0 ||
         s_dates(&d, cJSON_GetObjectItemCaseSensitive(doc, "published"), &dates) != 0 ||
-        s_names(&d) != 0)
+        s_names(&d) != 0 || s_consistency(&d) != 0)
         goto oom;
-    s_consistency(&d);
     if (s_group(&d) != 0 || s_emit_entities(doc, &d) != 0 || s_emit_dates(doc, &d, &dates) != 0)
         goto oom;
     rc = pl_doc_emit(doc, out, out_len, err);

@@ -14,9 +14,14 @@ struct phrase {
     double score;
 };
 
+/* The phrases in the order first seen, and a hash table of their indices
+ * (slot[h] is index + 1, 0 when free; nslot a power of two, at most half
+ * full) so a phrase is found in constant time, not by a scan of all. */
 struct phrases {
     struct phrase *v;
     size_t n, cap;
+    size_t *slot;
+    size_t nslot;
 };
 
 static int s_cmp_phrase(const void *x, const void *y)
@@ -48,23 +53,53 @@ static int s_weak_keyword(const char *t, const struct pl_token *k)
     return 0;
 }
 
+static size_t s_phrase_hash(const long *terms, int len)
+{
+    uint64_t h = (uint64_t)len * 0x9e3779b97f4a7c15ull;
+    for (int q = 0; q < len; q++)
+        h = (h ^ (uint64_t)terms[q]) * 0xff51afd7ed558ccdull;
+    return (size_t)(h ^ (h >> 29));
+}
+
+/* The slot of the phrase of len terms: the one holding it, or the free one
+ * where it goes. */
+static size_t *s_phrase_slot(const struct phrases *ph, const long *terms, int len)
+{
+    size_t h = s_phrase_hash(terms, len) & (ph->nslot - 1);
+    for (;; h = (h + 1) & (ph->nslot - 1)) {
+        if (ph->slot[h] == 0)
+            return &ph->slot[h];
+        const struct phrase *f = &ph->v[ph->slot[h] - 1];
+        if (f->n == len && memcmp(f->terms, terms, (size_t)len * sizeof(long)) == 0)
+            return &ph->slot[h];
+    }
+}
+
+/* Doubles the hash table (or makes its first one). Returns 0 or -ENOMEM. */
+static int s_phrase_rehash(struct phrases *ph)
+{
+    size_t nslot = ph->nslot ? ph->nslot * 2 : 128;
+    size_t *slot = calloc(nslot, sizeof(*slot));
+    if (!slot)
+        return -ENOMEM;
+    free(ph->slot);
+    ph->slot = slot;
+    ph->nslot = nslot;
+    for (size_t p = 0; p < ph->n; p++)
+        *s_phrase_slot(ph, ph->v[p].terms, ph->v[p].n) = p + 1;
+    return 0;
+}
+
 /* Counts one occurrence of the phrase of tokens [i, e), adding it when new.
  * Returns 0 or -ENOMEM. */
 static int s_count_phrase(struct phrases *ph, const struct pl_tokens *k, const long *ids, size_t i,
                           size_t e)
 {
     int len = (int)(e - i);
-    size_t p;
-    for (p = 0; p < ph->n; p++) {
-        if (ph->v[p].n != len)
-            continue;
-        int same = 1;
-        for (int q = 0; q < len && same; q++)
-            same = ph->v[p].terms[q] == ids[i + (size_t)q];
-        if (same)
-            break;
-    }
-    if (p == ph->n) {
+    if (2 * (ph->n + 1) > ph->nslot && s_phrase_rehash(ph) != 0)
+        return -ENOMEM;
+    size_t *slot = s_phrase_slot(ph, ids + i, len);
+    if (*slot == 0) {
         if (ph->n == ph->cap) {
             size_t cap = ph->cap ? ph->cap * 2 : 64;
             struct phrase *v = realloc(ph->v, cap * sizeof(*v));
@@ -73,12 +108,13 @@ static int s_count_phrase(struct phrases *ph, const struct pl_tokens *k, const l
             ph->v = v;
             ph->cap = cap;
         }
-        ph->v[p] = (struct phrase){ .n = len, .start = k->v[i].start, .end = k->v[e - 1].end };
+        struct phrase *f = &ph->v[ph->n];
+        *f = (struct phrase){ .n = len, .start = k->v[i].start, .end = k->v[e - 1].end };
         for (int q = 0; q < len; q++)
-            ph->v[p].terms[q] = ids[i + (size_t)q];
-        ph->n++;
+            f->terms[q] = ids[i + (size_t)q];
+        *slot = ++ph->n;
     }
-    ph->v[p].freq++;
+    ph->v[*slot - 1].freq++;
     return 0;
 }
 
@@ -162,5 +198,6 @@ int pl_summary_keywords(const char *t, const struct pl_tokens *k, const long *id
         rc = s_keep_phrases(t, &ph, want, out);
     }
     free(ph.v);
+    free(ph.slot);
     return rc;
 }

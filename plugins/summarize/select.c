@@ -48,16 +48,18 @@ static double s_cosine(const struct pl_summary_sent *a, const struct pl_summary_
     return dot / sqrt(na * nb);
 }
 
-/* The highest cosine of sentence q with a picked sentence (0 when none is). */
-static double s_redundancy(const struct pl_summary_sent *ss, size_t ns, size_t q, double *scratch)
+/* The highest cosine of sentence q with a picked sentence (0 when none is).
+ * picks holds the npicks picked sentences' indices, so the cost is in the
+ * picks, not in all the sentences. */
+static double s_redundancy(const struct pl_summary_sent *ss, const size_t *picks, size_t npicks,
+                           size_t q, double *scratch)
 {
     double red = 0;
-    for (size_t r = 0; r < ns; r++)
-        if (ss[r].picked) {
-            double c = s_cosine(&ss[q], &ss[r], scratch);
-            if (c > red)
-                red = c;
-        }
+    for (size_t r = 0; r < npicks; r++) {
+        double c = s_cosine(&ss[q], &ss[picks[r]], scratch);
+        if (c > red)
+            red = c;
+    }
     return red;
 }
 
@@ -65,8 +67,16 @@ int pl_summary_select(struct pl_summary_sent *ss, size_t ns, size_t want, double
                       size_t nterms_max)
 {
     double *scratch = calloc(nterms_max + 1, sizeof(double));
-    if (!scratch)
+    size_t *picks = malloc((ns + 1) * sizeof(*picks));
+    if (!scratch || !picks) {
+        free(scratch);
+        free(picks);
         return -ENOMEM;
+    }
+    size_t npicks = 0;
+    for (size_t r = 0; r < ns; r++)
+        if (ss[r].picked)
+            picks[npicks++] = r;
     /* Scores scaled to [0, 1], so the redundancy term (a cosine) weighs on
      * the same scale. */
     double top = 0;
@@ -79,7 +89,7 @@ int pl_summary_select(struct pl_summary_sent *ss, size_t ns, size_t want, double
         for (size_t q = 0; q < ns; q++) {
             if (!ss[q].candidate || ss[q].picked)
                 continue;
-            double red = s_redundancy(ss, ns, q, scratch);
+            double red = s_redundancy(ss, picks, npicks, q, scratch);
             if (red >= PL_SUMMARY_NEAR_REPEAT)
                 continue;
             double rel = top > 0 ? ss[q].score / top : 0;
@@ -92,7 +102,9 @@ int pl_summary_select(struct pl_summary_sent *ss, size_t ns, size_t want, double
         if (bi == ns)
             break;
         ss[bi].picked = 1;
+        picks[npicks++] = bi;
     }
     free(scratch);
+    free(picks);
     return 0;
 }
