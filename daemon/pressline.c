@@ -117,6 +117,9 @@ static bool s_topic_wanted(const char *topic, size_t tlen, const char *const *to
 
 /* How long pressline sub waits for each reply of the replay endpoint. */
 #define SUB_REPLAY_WAIT_MS 10000
+/* How long it waits for the replay endpoint to say what a jump in seq
+ * covers: shorter, since live messages wait meanwhile. */
+#define SUB_COUNT_WAIT_MS 2000
 /* How long pressline sub waits for its TCP connection to the publisher
  * before saying that no daemon answers (it keeps waiting). */
 #define SUB_NOTICE_MS 3000
@@ -494,18 +497,83 @@ static int s_live_since(struct sub *s, uint64_t seq)
     return 1;
 }
 
+/* Takes one reply to a count of published messages: a MSG of a seq in
+ * (*from, upto) adds one to *n. Returns 1 at END (with *from moved past
+ * what was seen and *more set), 0 for another reply, -EPROTO for an ERR. */
+static int s_count_reply(struct pl_wire_in *in, uint64_t *from, uint64_t upto, uint64_t *n,
+                         bool *more)
+{
+    struct pl_wire_frame f[PL_WIRE_MAX_FRAMES];
+    for (size_t i = 0; i < in->n; i++)
+        f[i] = pl_wire_in_frame(in, i);
+    struct pl_replay_wire_msg m;
+    if (in->truncated || pl_replay_wire_decode_reply(f, in->n, &m) != 0)
+        return 0;
+    if (m.type == PL_REPLAY_WIRE_ERR)
+        return -EPROTO;
+    if (m.type == PL_REPLAY_WIRE_MSG) {
+        uint64_t seq = s_msg_seq(m.json, m.json_len);
+        *n += seq > *from && seq < upto;
+        return 0;
+    }
+    *more = m.more && m.seq > *from && m.seq < upto;
+    *from = m.seq > *from ? m.seq : *from;
+    return 1;
+}
+
+/* Counts, from the daemon's record, the messages published with a seq in
+ * (from, upto): a jump in seq also covers numbers the daemon reserved but
+ * never used (after a restart or a failed write), which are no messages.
+ * Returns 0 with *n, or a negative errno when the replay endpoint does not
+ * answer in time or refuses (nothing said: the caller says what it knows). */
+static int s_count_published(struct sub *s, uint64_t from, uint64_t upto, uint64_t *n)
+{
+    int rc = s->req ? 0 : s_sub_connect(s, ZMQ_DEALER, s->o->replay, &s->req);
+    bool more = true;
+    *n = 0;
+    while (rc == 0 && more) {
+        const struct pl_replay_wire_msg ask = { .type = PL_REPLAY_WIRE_SINCE, .seq = from };
+        rc = pl_replay_wire_send(s->req, NULL, 0, &ask, 0);
+        for (int end = 0; rc == 0 && !end;) {
+            zmq_pollitem_t it = { s->req, 0, ZMQ_POLLIN, 0 };
+            int pr = zmq_poll(&it, 1, SUB_COUNT_WAIT_MS);
+            rc = pr > 0 ? 0 : pr == 0 ? -ETIMEDOUT : -zmq_errno();
+            struct pl_wire_in in;
+            if (rc != 0 || pl_wire_recv(s->req, &in, 0) != 0)
+                continue;
+            end = s_count_reply(&in, &from, upto, n, &more);
+            pl_wire_in_close(&in);
+            rc = end < 0 ? end : 0;
+        }
+    }
+    if (rc != 0 && s->req) {
+        /* Replies to a request given up on must not be read as another's. */
+        zmq_close(s->req);
+        s->req = NULL;
+    }
+    return rc;
+}
+
 /* Without --since, says what was missed: dropped at this subscriber's
- * high-water mark, or published while it was away. (A jump after a daemon
- * crash is counted too.) */
+ * high-water mark, or published while it was away. Only messages the
+ * daemon's record holds are counted; when it cannot be asked, the jump is
+ * said as such, since part of it may be numbers never used. */
 static void s_live_note_gap(struct sub *s, uint64_t seq)
 {
+    uint64_t n = 0;
     if (seq && s->last && seq > s->last + 1) {
-        fprintf(stderr,
-                "pressline sub: missed %llu message%s (seq %llu to %llu); "
-                "--since %llu fetches them\n",
-                (unsigned long long)(seq - s->last - 1), seq - s->last - 1 == 1 ? "" : "s",
-                (unsigned long long)s->last + 1, (unsigned long long)seq - 1,
-                (unsigned long long)s->last);
+        if (s_count_published(s, s->last, seq, &n) != 0)
+            fprintf(stderr,
+                    "pressline sub: seq jumped from %llu to %llu and the replay endpoint %s "
+                    "cannot say what was published between; --since %llu fetches it\n",
+                    (unsigned long long)s->last, (unsigned long long)seq, s->o->replay,
+                    (unsigned long long)s->last);
+        else if (n > 0)
+            fprintf(stderr,
+                    "pressline sub: missed %llu message%s (between seq %llu and %llu); "
+                    "--since %llu fetches them\n",
+                    (unsigned long long)n, n == 1 ? "" : "s", (unsigned long long)s->last,
+                    (unsigned long long)seq, (unsigned long long)s->last);
     }
     if (seq)
         s->last = seq;

@@ -4,6 +4,8 @@
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +134,27 @@ struct pl_replay_client {
  * queue is full; the turn ran out with more to send. */
 enum { S_SENT = 0, S_DONE, S_BLOCKED, S_MORE };
 
+/* The text of e's record when outbox/<id>.json now holds a later result
+ * for the same content: the writer gave e's record its own name,
+ * <id>.<seq>.json, before replacing it (service.c). *text is freed and
+ * replaced. Returns true with the text, false when there is no such record. */
+static bool s_superseded_text(const struct pl_replay_entry *e, char **text)
+{
+    free(*text);
+    *text = NULL;
+    size_t n = strlen(e->path);
+    char path[4096];
+    if (e->is_error || n <= 5 || strcmp(e->path + n - 5, ".json") != 0 ||
+        snprintf(path, sizeof(path), "%.*s.%" PRIu64 ".json", (int)(n - 5), e->path, e->seq) >=
+            (int)sizeof(path))
+        return false;
+    if (s_file_seq(path, text) == e->seq)
+        return true;
+    free(*text);
+    *text = NULL;
+    return false;
+}
+
 /* Reads the next record of c's batch that is still current into c->held.
  * Returns 1 when the batch has no more (the END is due), else 0. */
 static int s_read_next(struct pl_replay *r, struct pl_replay_client *c)
@@ -139,10 +162,8 @@ static int s_read_next(struct pl_replay *r, struct pl_replay_client *c)
     while (c->next < r->n && c->sent < PL_REPLAY_BATCH) {
         const struct pl_replay_entry *e = &r->v[c->next++];
         char *text = NULL;
-        if (s_file_seq(e->path, &text) != e->seq) {
-            free(text); /* superseded by a later result for the same file */
-            continue;
-        }
+        if (s_file_seq(e->path, &text) != e->seq && !s_superseded_text(e, &text))
+            continue; /* the record is gone */
         c->held = text;
         c->held_seq = e->seq;
         c->held_error = e->is_error;

@@ -23,10 +23,12 @@
  * nothing for PL_REPLAY_STALL_MS is forgotten (its own wait for a reply ran
  * out long before). At most PL_REPLAY_CLIENTS are served at once; one more
  * is told it is busy. A request that does not follow the protocol gets an ERR
- * saying what is wrong. A result written again (the same file processed
- * after a crash) carries a new seq; the old entry then points at a file with
- * another seq and is skipped. The service (service.c) calls it, on the loop
- * thread only.
+ * saying what is wrong. A result written again (the same content dropped
+ * again, or processed again after a crash) carries a new seq; before the
+ * writer replaces outbox/<id>.json it links the old record to
+ * outbox/<id>.<seq>.json, where the old entry's record is then read, so
+ * every published seq is replayed. An entry whose record is gone is skipped. The service
+ * (service.c) calls it, on the loop thread only.
  */
 #ifndef PL_REPLAY_H
 #define PL_REPLAY_H

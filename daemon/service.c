@@ -1,6 +1,7 @@
 /* The daemon's service; see service.h. */
 #include "service.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -45,6 +46,9 @@ struct item {
     const char *fail_stage; /* NULL: refused at intake */
     /* Filled by the writer. */
     uint64_t seq;
+    /* The seq of a record written to the outbox but never published (the
+     * move to done/ failed): the retry replaces it without keeping it. */
+    uint64_t unpublished_seq;
     char *out;
     size_t out_len;
     int write_rc;
@@ -56,6 +60,9 @@ struct name_node {
     STAILQ_ENTRY(name_node) link;
     char name[];
 };
+
+/* How many ranges of unused seq numbers status names. */
+#define UNUSED_RANGES 8
 
 struct service {
     const struct pl_config *cfg;
@@ -95,10 +102,16 @@ struct service {
     uint64_t started_ms;
     unsigned long processed, failed;
     uint64_t last_seq;
+    /* The latest ranges of seq numbers taken or reserved but never
+     * published, oldest first, [from, to] inclusive; said in status. */
+    uint64_t unused[UNUSED_RANGES][2];
+    size_t nunused;
+    bool unused_checked; /* the gap left by the previous run is noted */
 };
 
 static void s_pump(struct service *sv);
 static void s_writer_kick(struct service *sv);
+static void s_note_unused(struct service *sv, uint64_t from, uint64_t to);
 static void s_maybe_finish_stop(struct service *sv);
 
 static void s_item_free(struct item *it)
@@ -149,6 +162,53 @@ static void s_on_failed(struct pl_broker *b, struct pl_article *a)
     s_queue_write(sv, it);
 }
 
+/* Before outbox/<id>.json is replaced by a newer result for the same
+ * content, gives the record it holds a second name, outbox/<id>.<seq>.json,
+ * so that every published seq stays replayable (maildir's way: a name per
+ * message) while <id>.json keeps meaning "the latest result". A hard link,
+ * not a copy: atomic, and a crash before the rename that follows leaves
+ * both names on the same old record. The rename's directory fsync
+ * (pl_write_atomic) makes the link durable too. A record that was written
+ * but never published is not kept: one of unpublished_seq (see struct
+ * item), or, when recovered_name is not NULL (the file was left in
+ * spool/work by a run that crashed), one of that same file, whose earlier
+ * run died between writing it and publishing. Thread pool. Returns 0 or
+ * -errno of the failed link. */
+static int s_keep_superseded(int outbox_fd, const char *id, uint64_t unpublished_seq,
+                             const char *recovered_name)
+{
+    char fname[64], kept[96];
+    snprintf(fname, sizeof(fname), "%s.json", id);
+    void *data = NULL;
+    size_t len = 0;
+    if (pl_read_file_at(outbox_fd, fname, 1u << 30, false, &data, &len) != 0)
+        return 0; /* nothing to keep (or nothing readable: it cannot be replayed either) */
+    cJSON *j = cJSON_ParseWithLength(data, len);
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "seq");
+    uint64_t seq = cJSON_IsNumber(s) && s->valuedouble >= 1 ? (uint64_t)s->valuedouble : 0;
+    const cJSON *src = cJSON_GetObjectItemCaseSensitive(j, "source");
+    const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(src, "name"));
+    bool own = recovered_name && name && strcmp(name, recovered_name) == 0;
+    cJSON_Delete(j);
+    free(data);
+    if (seq == 0 || seq == unpublished_seq || own)
+        return 0;
+    snprintf(kept, sizeof(kept), "%s.%" PRIu64 ".json", id, seq);
+    if (linkat(outbox_fd, fname, outbox_fd, kept, 0) != 0 && errno != EEXIST)
+        return -errno;
+    return 0;
+}
+
+/* Whether work_name was left in spool/work by an earlier run. sv->recovered
+ * is not changed after the start, so the thread pool may read it. */
+static bool s_was_recovered(const struct service *sv, const char *work_name)
+{
+    for (size_t i = 0; i < sv->nrecovered; i++)
+        if (strcmp(sv->recovered[i], work_name) == 0)
+            return true;
+    return false;
+}
+
 /* Thread pool: writes, moves and fsyncs for one batch, in order. */
 static void s_writer_work(uv_work_t *w)
 {
@@ -186,12 +246,18 @@ static void s_writer_work(uv_work_t *w)
                 }
                 it->out = nl;
                 it->out[it->out_len] = '\n';
-                int wrc = pl_write_atomic(sv->spool.outbox_fd, fname, it->out, it->out_len + 1,
+                const char *rname = s_was_recovered(sv, it->work_name) ? it->name : NULL;
+                int wrc =
+                    s_keep_superseded(sv->spool.outbox_fd, it->src.id, it->unpublished_seq, rname);
+                if (wrc == 0)
+                    wrc = pl_write_atomic(sv->spool.outbox_fd, fname, it->out, it->out_len + 1,
                                           cfg->durable);
                 it->out[it->out_len] = '\0';
-                if (wrc == 0)
+                if (wrc == 0) {
                     wrc =
                         pl_spool_done(&sv->spool, it->work_name, it->name, cfg->delete_on_success);
+                    it->unpublished_seq = wrc == 0 ? 0 : it->seq;
+                }
                 it->write_rc = wrc;
                 continue;
             }
@@ -242,6 +308,9 @@ static void s_writer_after(uv_work_t *w, int status)
                    "in %d ms",
                    it->name, it->failed ? "failure record" : "result",
                    pl_strerror(it->write_rc, eb, sizeof(eb)), RETRY_MS);
+            /* Its seq is not published: the retry takes another, so that
+             * seqs published stay in order. */
+            s_note_unused(sv, it->seq, it->seq);
             STAILQ_INSERT_TAIL(&retry, it, link);
             continue;
         }
@@ -291,12 +360,43 @@ static void s_writer_after(uv_work_t *w, int status)
     s_maybe_finish_stop(sv);
 }
 
+/* Notes seq numbers [from, to] that are never published, for status: so
+ * a subscriber can tell a jump in seq from messages it missed. Keeps the
+ * latest UNUSED_RANGES ranges, joining one that follows the last. */
+static void s_note_unused(struct service *sv, uint64_t from, uint64_t to)
+{
+    if (sv->nunused > 0 && sv->unused[sv->nunused - 1][1] + 1 == from) {
+        sv->unused[sv->nunused - 1][1] = to;
+        return;
+    }
+    if (sv->nunused == UNUSED_RANGES) {
+        memmove(sv->unused[0], sv->unused[1], (UNUSED_RANGES - 1) * sizeof(sv->unused[0]));
+        sv->nunused--;
+    }
+    sv->unused[sv->nunused][0] = from;
+    sv->unused[sv->nunused][1] = to;
+    sv->nunused++;
+}
+
+/* Before the first seq of this run: the numbers after the newest in the
+ * record up to the first this run takes were reserved by the previous run
+ * (seq.c reserves blocks) and never published. */
+static void s_note_unused_at_start(struct service *sv)
+{
+    sv->unused_checked = true;
+    uint64_t newest = sv->replay.n ? sv->replay.v[sv->replay.n - 1].seq : 0;
+    if (sv->seq.next > newest + 1)
+        s_note_unused(sv, newest + 1, sv->seq.next - 1);
+}
+
 static void s_writer_kick(struct service *sv)
 {
     if (sv->writing || STAILQ_EMPTY(&sv->wq) || uv_is_active((uv_handle_t *)&sv->retry_timer))
         return;
     int n = 0;
     struct item *it;
+    if (!sv->unused_checked)
+        s_note_unused_at_start(sv);
     while ((it = STAILQ_FIRST(&sv->wq)) && n < WRITER_BATCH) {
         if (pl_seq_take(&sv->seq, &it->seq) != 0) {
             PL_ERR("cannot reserve sequence numbers in %s/seq; retrying in %d ms", sv->cfg->spool,
@@ -474,16 +574,23 @@ static void s_on_name(struct pl_watch *w, const char *name)
 static void s_on_status(uv_timer_t *t)
 {
     struct service *sv = t->data;
-    char now[32], buf[512];
+    if (!sv->unused_checked)
+        s_note_unused_at_start(sv);
+    char now[32], buf[1024];
     pl_iso_time(pl_epoch_us(), now);
     int n = snprintf(buf, sizeof(buf),
                      "{\"schema\":\"pressline/status/1\",\"published_at\":\"%s\","
                      "\"uptime_ms\":%" PRIu64 ",\"in_flight\":%zu,\"pending\":%zu,"
                      "\"processed\":%lu,\"failed\":%lu,\"last_seq\":%" PRIu64
-                     ",\"stopping\":%s,\"intake_paused\":%s,\"unclaimable\":%zu}",
+                     ",\"stopping\":%s,\"intake_paused\":%s,\"unclaimable\":%zu,\"unused_seq\":[",
                      now, uv_now(&sv->loop) - sv->started_ms, sv->in_flight, sv->npending,
                      sv->processed, sv->failed, sv->last_seq, sv->stopping ? "true" : "false",
                      sv->write_blocked ? "true" : "false", sv->nunclaimable);
+    /* The buffer holds UNUSED_RANGES ranges of 20-digit numbers. */
+    for (size_t i = 0; i < sv->nunused; i++)
+        n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s[%" PRIu64 ",%" PRIu64 "]", i ? "," : "",
+                      sv->unused[i][0], sv->unused[i][1]);
+    n += snprintf(buf + n, sizeof(buf) - (size_t)n, "]}");
     pl_publisher_send(&sv->pub, "status", buf, (size_t)n);
 }
 
