@@ -100,6 +100,11 @@ static int s_next_message(void *s, const struct pl_worker_opts *opts,
                           const struct pl_wire_msg *ready, struct pl_wire_in *in)
 {
     for (;;) {
+        /* A SIGTERM that came while we were not blocked in zmq (sending
+         * READY or DONE) interrupted nothing: look at the flag before
+         * blocking again, or the worker runs on until procs SIGKILLs it. */
+        if (opts->stop && *opts->stop)
+            return 1;
         if (opts->heartbeat_ms > 0) {
             zmq_pollitem_t it = { s, 0, ZMQ_POLLIN, 0 };
             int pr = zmq_poll(&it, 1, 3L * opts->heartbeat_ms);
