@@ -15,14 +15,11 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "config.h"
 #include "curve.h"
 #include "log.h"
 #include "wire.h"
 
-/* An article this large leaves the heap holding tens of MB once freed
- * (its copies, the plugin's tokens and JSON); after one, the worker gives
- * the free pages back to the system. */
-#define PL_WORKER_TRIM_BYTES (1024u * 1024u)
 
 static uint64_t s_now_us(void)
 {
@@ -208,7 +205,7 @@ static int s_answer(void *s, struct pl_plugin_instance *inst, const struct pl_wi
      * daemon stays at its largest article's peak (8 MB to 375 MB, and
      * there it stayed, after one 9.9 MB text). malloc_trim walks every
      * arena, so what other threads have freed by now is returned too. */
-    if (job->body_len > PL_WORKER_TRIM_BYTES || out_len > PL_WORKER_TRIM_BYTES)
+    if (job->body_len > PL_TRIM_BYTES || out_len > PL_TRIM_BYTES)
         malloc_trim(0);
 #endif
     return rc;
