@@ -20,7 +20,6 @@
 #include "log.h"
 #include "wire.h"
 
-
 static uint64_t s_now_us(void)
 {
     struct timespec ts;
