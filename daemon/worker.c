@@ -265,6 +265,16 @@ int pl_worker_run(void *zctx, const char *endpoint, struct pl_plugin_instance *i
         hb_started = s_start_heartbeat(s, &hb);
     if (rc == 0 && zmq_connect(s, endpoint) != 0)
         rc = -zmq_errno();
+    if (rc == 0 && hb_started) {
+        /* One heartbeat on the job socket, ahead of READY: the heartbeat
+         * thread's own socket may still be connecting when the first job
+         * arrives, and a worker that dies on that job before the broker has
+         * heard it beat would be waited for until the job's deadline
+         * instead of being taken as dead (the broker reaps only workers it
+         * has heard). */
+        struct pl_wire_msg m = { .type = PL_WIRE_HB, .body = hb.id, .body_len = strlen(hb.id) };
+        rc = pl_wire_send(s, NULL, 0, &m, 0);
+    }
     if (rc == 0)
         rc = s_serve(s, inst, opts);
     zmq_close(s);
