@@ -30,14 +30,12 @@ static char *s_same_folders(const char *dir)
 }
 
 /* Opens sub on d's endpoint and waits until it sees d live; when it does
- * not, fails the test with `failure` and d's log. */
+ * not, fails the test with `failure` (th_sub_live has put d's log on
+ * stderr). */
 static void s_wait_live(struct th_daemon *d, struct th_sub *sub, const char *failure)
 {
-    assert_int_equal(th_sub_open(sub, d->endpoint), 0);
-    if (th_sub_wait_ready(sub, 10000) != 0) {
-        char *log = th_read_file(d->log, NULL);
-        fail_msg("%s:\n%s", failure, log ? log : "(no log)");
-    }
+    if (th_sub_live(sub, d, 10000) != 0)
+        fail_msg("%s (its log is above)", failure);
 }
 
 /* A daemon in a temp folder of its own, with a subscriber that has seen it
@@ -52,8 +50,7 @@ static void s_live_start(struct s_live *l)
 {
     l->dir = th_tempdir();
     assert_non_null(l->dir);
-    assert_int_equal(th_daemon_start(&l->d, l->dir, ""), 0);
-    s_wait_live(&l->d, &l->sub, "daemon did not start");
+    assert_int_equal(th_daemon_start_live(&l->d, &l->sub, l->dir, "", 10000), 0);
 }
 
 /* Closes the subscriber, frees the daemon (stopping it if it runs) and
