@@ -159,6 +159,19 @@ static int s_teardown(void **state)
     return 0;
 }
 
+/* Starts one process worker, waits until it serves the stage, kills it
+ * with SIGKILL and waits until the supervisor has seen it die. Returns the
+ * dead process's pid. */
+static int s_start_one_and_kill_it(struct fx *f)
+{
+    s_start(f, "process", 1, 3, 5000, "{}");
+    int pid = f->p.v[0].handle.pid;
+    BF_RUN_UNTIL(&f->bf, s_serving(f, pid), 10000);
+    assert_int_equal(kill(pid, SIGKILL), 0);
+    BF_RUN_UNTIL(&f->bf, !f->p.v[0].running, 5000);
+    return pid;
+}
+
 static void the_configured_worker_processes_start_and_serve_the_stage(void **state)
 {
     struct fx *f = *state;
@@ -190,11 +203,7 @@ static void
 a_worker_process_killed_with_sigkill_is_restarted_and_the_stage_works_again(void **state)
 {
     struct fx *f = *state;
-    s_start(f, "process", 1, 3, 5000, "{}");
-    int old = f->p.v[0].handle.pid;
-    BF_RUN_UNTIL(&f->bf, s_serving(f, old), 10000);
-    assert_int_equal(kill(old, SIGKILL), 0);
-    BF_RUN_UNTIL(&f->bf, !f->p.v[0].running, 5000);
+    int old = s_start_one_and_kill_it(f);
     /* Reaped, not left as a zombie. */
     assert_int_equal(kill(old, 0), -1);
     assert_int_equal(errno, ESRCH);
@@ -259,11 +268,7 @@ static void stopping_the_supervisor_leaves_no_worker_process_behind(void **state
 static void stopping_while_a_dead_worker_waits_for_its_restart_starts_no_other(void **state)
 {
     struct fx *f = *state;
-    s_start(f, "process", 1, 3, 5000, "{}");
-    int old = f->p.v[0].handle.pid;
-    BF_RUN_UNTIL(&f->bf, s_serving(f, old), 10000);
-    assert_int_equal(kill(old, SIGKILL), 0);
-    BF_RUN_UNTIL(&f->bf, !f->p.v[0].running, 5000);
+    s_start_one_and_kill_it(f);
     s_stop_procs(f);
     BF_RUN_UNTIL(&f->bf, f->procs_closed, 5000);
     /* Past the restart pause (one second): still nothing. */
