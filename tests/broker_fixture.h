@@ -1,13 +1,14 @@
 /*
  * The broker on a real uv loop with a real ZeroMQ context, for the unit
  * tests that drive it: test_broker.c and test_broker_deadline.c use all of
- * it (bf_setup/bf_teardown as their cmocka fixture), test_procs.c embeds a
- * struct bf_fx in its own fixture and uses the loop, the recorders, the
- * articles and bf_run_until. It provides a configuration of testkit stages
- * on inproc endpoints, real pl_worker threads running testkit, hand-driven
- * DEALER sockets speaking wire.h (the test decides when such a worker
- * answers, falls silent or dies), and bounded waits. Everything runs on the
- * test's thread except the pl_worker threads.
+ * it (bf_setup/bf_teardown as their cmocka fixture); test_procs.c embeds a
+ * struct bf_fx in its own fixture for the loop, the broker and its
+ * recorders, the articles, BF_RUN_UNTIL and bf_run_for. It provides a
+ * configuration of testkit stages on inproc endpoints, real pl_worker
+ * threads running testkit, hand-driven DEALER sockets speaking wire.h (the
+ * test decides when such a worker answers, falls silent or dies), and
+ * bounded waits. Everything runs on the test's thread except the pl_worker
+ * threads.
  */
 #ifndef PL_TEST_BROKER_FIXTURE_H
 #define PL_TEST_BROKER_FIXTURE_H
