@@ -283,6 +283,30 @@ int th_sub_wait_ready(struct th_sub *s, int timeout_ms)
     return -1;
 }
 
+int th_sub_live(struct th_sub *s, const struct th_daemon *d, int timeout_ms)
+{
+    if (th_sub_open(s, d->endpoint) != 0) {
+        fprintf(stderr, "harness: cannot subscribe to %s\n", d->endpoint);
+        return -1;
+    }
+    if (th_sub_wait_ready(s, timeout_ms) == 0)
+        return 0;
+    /* The daemon's own words are what tells why it did not come up. */
+    char *log = th_read_file(d->log, NULL);
+    fprintf(stderr, "daemon did not start (no status on %s within %d ms):\n%s\n", d->endpoint,
+            timeout_ms, log ? log : "(no log)");
+    free(log);
+    return -1;
+}
+
+int th_daemon_start_live(struct th_daemon *d, struct th_sub *sub, const char *dir,
+                         const char *extra_json, int timeout_ms)
+{
+    if (th_daemon_start(d, dir, extra_json) != 0)
+        return -1;
+    return th_sub_live(sub, d, timeout_ms);
+}
+
 cJSON *th_sub_next(struct th_sub *s, int timeout_ms, char topic[16], char **raw_out)
 {
     uint64_t end = th_now_ms() + (uint64_t)timeout_ms;

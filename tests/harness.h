@@ -1,7 +1,9 @@
 /*
  * Helpers shared by the tests: paths from the environment ctest sets, temp
  * folders, files, a free TCP port, the real daemon as a child process and a
- * subscriber with bounded waits.
+ * subscriber with bounded waits. Compiled into every test binary (pl_test)
+ * and into linear_probe; it returns codes and writes to stderr, never
+ * asserts, so it needs no cmocka.
  */
 #ifndef PL_TEST_HARNESS_H
 #define PL_TEST_HARNESS_H
@@ -66,6 +68,16 @@ int th_sub_wait_ready(struct th_sub *s, int timeout_ms);
  * the JSON text (caller frees). */
 cJSON *th_sub_next(struct th_sub *s, int timeout_ms, char topic[16], char **raw_out);
 void th_sub_close(struct th_sub *s);
+
+/* Opens s on d's publish endpoint and waits (up to timeout_ms) until a
+ * status message shows the daemon live. Returns 0, or -1 with "daemon did
+ * not start" and d's log on stderr. s is open either way: the caller closes
+ * it with th_sub_close. */
+int th_sub_live(struct th_sub *s, const struct th_daemon *d, int timeout_ms);
+/* th_daemon_start(d, dir, extra_json), then th_sub_live(sub, d, timeout_ms):
+ * the start-up most integration tests share. Returns 0 or -1. */
+int th_daemon_start_live(struct th_daemon *d, struct th_sub *sub, const char *dir,
+                         const char *extra_json, int timeout_ms);
 
 /* Counts entries in a folder (without . and ..). */
 int th_count_dir(const char *path);

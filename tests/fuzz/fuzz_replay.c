@@ -1,7 +1,7 @@
 /*
  * libFuzzer harness for the replay protocol's decoder (replay_wire.h), both
  * directions. Input: a frame count byte, then for each frame a length byte
- * and that many bytes (as fuzz_wire.c). What decodes must encode again and
+ * and that many bytes (fuzz_frames.h, as fuzz_wire.c). What decodes must encode again and
  * decode to the same message; what a request decoder refuses must come with
  * a reason an ERR can carry.
  */
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_frames.h"
 #include "replay_wire.h"
 
 #define MAX_FRAMES (PL_REPLAY_WIRE_MAX_FRAMES + 2)
@@ -48,17 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     struct pl_wire_frame f[MAX_FRAMES];
-    size_t n = data[0] % (MAX_FRAMES + 1), at = 1, got = 0;
-    for (; got < n && at < size; got++) {
-        size_t len = data[at++];
-        if (len > size - at)
-            len = size - at;
-        /* Copies, so ASan sees reads past each frame. */
-        void *p = malloc(len ? len : 1);
-        memcpy(p, data + at, len);
-        f[got] = (struct pl_wire_frame){ p, len };
-        at += len;
-    }
+    size_t got = fz_frames(data, size, f, MAX_FRAMES);
     struct pl_replay_wire_msg m;
     const char *why = NULL;
     if (pl_replay_wire_decode_request(f, got, &m, &why) == 0) {
@@ -74,7 +65,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         s_round_trip(&m, pl_replay_wire_decode_reply);
     }
-    for (size_t i = 0; i < got; i++)
-        free((void *)f[i].data);
+    fz_frames_free(f, got);
     return 0;
 }

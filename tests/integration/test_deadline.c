@@ -26,10 +26,8 @@ static void small_files_queued_behind_a_busy_worker_are_all_published(void **st)
                           "\"timeout_ms\":500,\"max_attempts\":1,\"options\":{\"sleep_ms\":300}}]",
                           th_test_plugin_dir());
     struct th_daemon d;
-    assert_int_equal(th_daemon_start(&d, dir, extra), 0);
     struct th_sub sub;
-    assert_int_equal(th_sub_open(&sub, d.endpoint), 0);
-    assert_int_equal(th_sub_wait_ready(&sub, 10000), 0);
+    assert_int_equal(th_daemon_start_live(&d, &sub, dir, extra, 10000), 0);
     for (int i = 0; i < NFILES; i++) {
         char *tmp = th_path("%s/inbox/.small%d.tmp", dir, i);
         char *dst = th_path("%s/inbox/small%d.txt", dir, i);

@@ -54,10 +54,8 @@ static void intake_works_while_idle_connections_hold_the_descriptors(void **st)
     char *dir = th_tempdir();
     assert_non_null(dir);
     struct th_daemon d;
-    assert_int_equal(th_daemon_start(&d, dir, ""), 0);
     struct th_sub sub;
-    assert_int_equal(th_sub_open(&sub, d.endpoint), 0);
-    assert_int_equal(th_sub_wait_ready(&sub, 10000), 0);
+    assert_int_equal(th_daemon_start_live(&d, &sub, dir, "", 10000), 0);
     struct rlimit low = { FD_LIMIT, FD_LIMIT };
     assert_int_equal(prlimit(d.pid, RLIMIT_NOFILE, &low, NULL), 0);
 
@@ -135,13 +133,12 @@ static void a_scan_without_descriptors_is_logged_once_and_retried(void **st)
     char *dir = th_tempdir();
     assert_non_null(dir);
     struct th_daemon d;
-    assert_int_equal(th_daemon_start(&d, dir,
-                                     "\"watch\":{\"settle_ms\":200,"
-                                     "\"rescan_interval_ms\":100}"),
-                     0);
     struct th_sub sub;
-    assert_int_equal(th_sub_open(&sub, d.endpoint), 0);
-    assert_int_equal(th_sub_wait_ready(&sub, 10000), 0);
+    assert_int_equal(th_daemon_start_live(&d, &sub, dir,
+                                          "\"watch\":{\"settle_ms\":200,"
+                                          "\"rescan_interval_ms\":100}",
+                                          10000),
+                     0);
     struct rlimit old;
     assert_int_equal(prlimit(d.pid, RLIMIT_NOFILE, NULL, &old), 0);
     /* Fewer than it holds now (a few of those may be passing): not one

@@ -26,12 +26,7 @@ static void s_start(struct env *e)
     memset(e, 0, sizeof(*e));
     e->dir = th_tempdir();
     assert_non_null(e->dir);
-    assert_int_equal(th_daemon_start(&e->d, e->dir, ""), 0);
-    assert_int_equal(th_sub_open(&e->sub, e->d.endpoint), 0);
-    if (th_sub_wait_ready(&e->sub, 10000) != 0) {
-        char *log = th_read_file(e->d.log, NULL);
-        fail_msg("daemon did not start:\n%s", log ? log : "(no log)");
-    }
+    assert_int_equal(th_daemon_start_live(&e->d, &e->sub, e->dir, "", 10000), 0);
 }
 
 static void s_finish(struct env *e)

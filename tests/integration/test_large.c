@@ -117,10 +117,8 @@ static void a_large_article_is_published_and_its_memory_returns(void **st)
     char *dir = th_tempdir();
     assert_non_null(dir);
     struct th_daemon d;
-    assert_int_equal(th_daemon_start(&d, dir, ""), 0);
     struct th_sub sub;
-    assert_int_equal(th_sub_open(&sub, d.endpoint), 0);
-    assert_int_equal(th_sub_wait_ready(&sub, 10000), 0);
+    assert_int_equal(th_daemon_start_live(&d, &sub, dir, "", 10000), 0);
 
     s_drop(dir, "first.txt", s_small, sizeof(s_small) - 1);
     assert_int_equal(s_next_article(&sub, 20000), 1);

@@ -29,15 +29,38 @@ static char *s_same_folders(const char *dir)
                    dir, dir, dir, dir, dir);
 }
 
-/* Starts the daemon in dir and waits until a subscriber sees it live. */
-static void s_start_ready(struct th_daemon *d, const char *dir, struct th_sub *sub)
+/* Opens sub on d's endpoint and waits until it sees d live; when it does
+ * not, fails the test with `failure` (th_sub_live has put d's log on
+ * stderr). */
+static void s_wait_live(struct th_daemon *d, struct th_sub *sub, const char *failure)
 {
-    assert_int_equal(th_daemon_start(d, dir, ""), 0);
-    assert_int_equal(th_sub_open(sub, d->endpoint), 0);
-    if (th_sub_wait_ready(sub, 10000) != 0) {
-        char *log = th_read_file(d->log, NULL);
-        fail_msg("daemon did not start:\n%s", log ? log : "(no log)");
-    }
+    if (th_sub_live(sub, d, 10000) != 0)
+        fail_msg("%s (its log is above)", failure);
+}
+
+/* A daemon in a temp folder of its own, with a subscriber that has seen it
+ * live: what most tests here start with. */
+struct s_live {
+    char *dir; /* owned */
+    struct th_daemon d;
+    struct th_sub sub;
+};
+
+static void s_live_start(struct s_live *l)
+{
+    l->dir = th_tempdir();
+    assert_non_null(l->dir);
+    assert_int_equal(th_daemon_start_live(&l->d, &l->sub, l->dir, "", 10000), 0);
+}
+
+/* Closes the subscriber, frees the daemon (stopping it if it runs) and
+ * removes its folder. */
+static void s_live_stop(struct s_live *l)
+{
+    th_sub_close(&l->sub);
+    th_daemon_free(&l->d);
+    th_rmrf(l->dir);
+    free(l->dir);
 }
 
 /* Drops a small text article into dir/inbox and waits for its message. */
@@ -60,11 +83,9 @@ static void s_expect_processed(struct th_sub *sub, const char *dir, const char *
 static void a_second_daemon_on_the_same_spool_exits_1_naming_the_first(void **state)
 {
     (void)state;
-    char *dir = th_tempdir();
-    assert_non_null(dir);
-    struct th_daemon d1;
-    struct th_sub sub;
-    s_start_ready(&d1, dir, &sub);
+    struct s_live first;
+    s_live_start(&first);
+    const char *dir = first.dir;
 
     /* Its own config and log in a subfolder, the first one's folders. */
     char *dir2 = th_path("%s/second", dir);
@@ -78,22 +99,19 @@ static void a_second_daemon_on_the_same_spool_exits_1_naming_the_first(void **st
     assert_non_null(log2);
     if (st != 1)
         fail_msg("the second daemon did not exit 1 (status %d):\n%s", st, log2);
-    char *pid = th_path("pid %ld", (long)d1.pid);
+    char *pid = th_path("pid %ld", (long)first.d.pid);
     if (!strstr(log2, pid) || !strstr(log2, "spool"))
         fail_msg("the second daemon's message does not name %s:\n%s", pid, log2);
 
     /* The first one still has all the work. */
-    s_expect_processed(&sub, dir, "after-second.txt");
+    s_expect_processed(&first.sub, dir, "after-second.txt");
 
     free(pid);
     free(log2);
     th_daemon_free(&d2);
     free(folders);
     free(dir2);
-    th_sub_close(&sub);
-    th_daemon_free(&d1);
-    th_rmrf(dir);
-    free(dir);
+    s_live_stop(&first);
 }
 
 /* Whether pid has exited; its status then goes into *status. */
@@ -136,8 +154,7 @@ static void two_daemons_started_together_leave_exactly_one_running(void **state)
     if (st != 1 || !strstr(log, pid))
         fail_msg("daemon %ld exited %d without naming %s:\n%s", (long)lost_pid, st, pid, log);
     struct th_sub sub;
-    assert_int_equal(th_sub_open(&sub, d[winner].endpoint), 0);
-    assert_int_equal(th_sub_wait_ready(&sub, 10000), 0);
+    s_wait_live(&d[winner], &sub, "the daemon that stayed does not publish");
     s_expect_processed(&sub, dir, "after-race.txt");
 
     th_sub_close(&sub);
@@ -155,33 +172,23 @@ static void two_daemons_started_together_leave_exactly_one_running(void **state)
 static void a_daemon_killed_with_sigkill_leaves_no_stale_lock(void **state)
 {
     (void)state;
-    char *dir = th_tempdir();
-    assert_non_null(dir);
-    struct th_daemon d;
-    struct th_sub sub;
-    s_start_ready(&d, dir, &sub);
-    th_sub_close(&sub);
-    assert_int_equal(th_daemon_stop(&d, SIGKILL, 5000), 128 + SIGKILL);
+    struct s_live l;
+    s_live_start(&l);
+    th_sub_close(&l.sub);
+    assert_int_equal(th_daemon_stop(&l.d, SIGKILL, 5000), 128 + SIGKILL);
 
-    assert_int_equal(th_daemon_restart(&d), 0);
-    assert_int_equal(th_sub_open(&sub, d.endpoint), 0);
-    if (th_sub_wait_ready(&sub, 10000) != 0) {
-        char *log = th_read_file(d.log, NULL);
-        fail_msg("no daemon after the SIGKILL:\n%s", log ? log : "(no log)");
-    }
-    s_expect_processed(&sub, dir, "after-kill.txt");
+    assert_int_equal(th_daemon_restart(&l.d), 0);
+    s_wait_live(&l.d, &l.sub, "no daemon after the SIGKILL");
+    s_expect_processed(&l.sub, l.dir, "after-kill.txt");
     /* The lock file names the new holder. */
-    char *lock = th_path("%s/spool/lock", dir);
+    char *lock = th_path("%s/spool/lock", l.dir);
     char *held = th_read_file(lock, NULL);
     assert_non_null(held);
-    assert_int_equal(strtol(held, NULL, 10), (long)d.pid);
+    assert_int_equal(strtol(held, NULL, 10), (long)l.d.pid);
 
     free(held);
     free(lock);
-    th_sub_close(&sub);
-    th_daemon_free(&d);
-    th_rmrf(dir);
-    free(dir);
+    s_live_stop(&l);
 }
 
 /* Runs `presslined --check --config config.json` in dir (its folders are
@@ -198,30 +205,24 @@ static int s_check(const char *dir, const char *out_path)
 static void check_warns_but_passes_when_a_daemon_holds_the_spool(void **state)
 {
     (void)state;
-    char *dir = th_tempdir();
-    assert_non_null(dir);
-    struct th_daemon d;
-    struct th_sub sub;
-    s_start_ready(&d, dir, &sub);
-    char *out = th_path("%s/check.log", dir);
-    int st = s_check(dir, out);
+    struct s_live l;
+    s_live_start(&l);
+    char *out = th_path("%s/check.log", l.dir);
+    int st = s_check(l.dir, out);
     char *text = th_read_file(out, NULL);
     assert_non_null(text);
     if (st != 0)
         fail_msg("--check failed (status %d):\n%s", st, text);
-    char *pid = th_path("pid %ld", (long)d.pid);
+    char *pid = th_path("pid %ld", (long)l.d.pid);
     if (!strstr(text, "WARN") || !strstr(text, pid))
-        fail_msg("--check does not warn that pid %ld holds the spool:\n%s", (long)d.pid, text);
+        fail_msg("--check does not warn that pid %ld holds the spool:\n%s", (long)l.d.pid, text);
     /* The probe took nothing from the daemon. */
-    s_expect_processed(&sub, dir, "after-check.txt");
+    s_expect_processed(&l.sub, l.dir, "after-check.txt");
 
     free(pid);
     free(text);
     free(out);
-    th_sub_close(&sub);
-    th_daemon_free(&d);
-    th_rmrf(dir);
-    free(dir);
+    s_live_stop(&l);
 }
 
 /* The "Max open files" soft and hard limits of process pid. */
@@ -248,30 +249,26 @@ static void the_daemon_raises_its_open_file_limit_to_the_hard_limit(void **state
     low = saved;
     low.rlim_cur = 256;
     assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
-    char *dir = th_tempdir();
-    assert_non_null(dir);
-    struct th_daemon d;
-    int rc = th_daemon_start(&d, dir, "");
+    /* Not s_live_start: the limit is restored as soon as the daemon runs. */
+    struct s_live l;
+    l.dir = th_tempdir();
+    assert_non_null(l.dir);
+    int rc = th_daemon_start(&l.d, l.dir, "");
     assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
     assert_int_equal(rc, 0);
-    struct th_sub sub;
-    assert_int_equal(th_sub_open(&sub, d.endpoint), 0);
-    assert_int_equal(th_sub_wait_ready(&sub, 10000), 0);
+    s_wait_live(&l.d, &l.sub, "daemon did not start");
 
     long long soft, hard;
-    s_nofile_of(d.pid, &soft, &hard);
+    s_nofile_of(l.d.pid, &soft, &hard);
     assert_true(hard > 256);
     if (soft != hard)
         fail_msg("the daemon's open-file limit is %lld, its hard limit %lld", soft, hard);
-    char *log = th_read_file(d.log, NULL);
+    char *log = th_read_file(l.d.log, NULL);
     assert_non_null(log);
     assert_non_null(strstr(log, "open-file limit"));
 
     free(log);
-    th_sub_close(&sub);
-    th_daemon_free(&d);
-    th_rmrf(dir);
-    free(dir);
+    s_live_stop(&l);
 }
 
 int main(void)

@@ -47,10 +47,8 @@ static void s_drop(const struct th_daemon *d, const char *name, const char *text
  * then made). */
 static void s_start(struct th_daemon *d, const char *dir)
 {
-    assert_int_equal(th_daemon_start(d, dir, ""), 0);
     struct th_sub sub;
-    assert_int_equal(th_sub_open(&sub, d->endpoint), 0);
-    assert_int_equal(th_sub_wait_ready(&sub, 10000), 0);
+    assert_int_equal(th_daemon_start_live(d, &sub, dir, "", 10000), 0);
     th_sub_close(&sub);
 }
 

@@ -81,14 +81,9 @@ static void s_daemon(struct th_daemon *d, char **dir, int records)
     free(outbox);
     free(failed);
     s_write_records(*dir, records);
-    assert_int_equal(th_daemon_start(d, *dir, ""), 0);
     /* Up once the replay endpoint answers. */
     struct th_sub sub;
-    assert_int_equal(th_sub_open(&sub, d->endpoint), 0);
-    if (th_sub_wait_ready(&sub, 15000) != 0) {
-        char *log = th_read_file(d->log, NULL);
-        fail_msg("daemon did not start:\n%s", log ? log : "(no log)");
-    }
+    assert_int_equal(th_daemon_start_live(d, &sub, *dir, "", 15000), 0);
     th_sub_close(&sub);
 }
 

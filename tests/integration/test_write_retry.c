@@ -31,10 +31,8 @@ static void a_failing_write_is_logged_once_and_retried_until_it_succeeds(void **
     char *dir = th_tempdir();
     assert_non_null(dir);
     struct th_daemon d;
-    assert_int_equal(th_daemon_start(&d, dir, "\"log_level\":\"debug\""), 0);
     struct th_sub sub;
-    assert_int_equal(th_sub_open(&sub, d.endpoint), 0);
-    assert_int_equal(th_sub_wait_ready(&sub, 10000), 0);
+    assert_int_equal(th_daemon_start_live(&d, &sub, dir, "\"log_level\":\"debug\"", 10000), 0);
 
     const char *a = "This article cannot be written for a while: a folder holds its place.";
     unsigned char h[32];

@@ -8,49 +8,13 @@
 #include "errcode.h"
 #include "harness.h"
 #include "loader.h"
+#include "plugin_run.h"
 #include "text.h"
-
-/* Runs one stage on doc. Returns the result (caller deletes) or NULL with
- * the plugin's message in err. */
-static cJSON *s_run(const char *plugin, const char *options, const char *doc, char *err, size_t n)
-{
-    char *p = th_path("%s/lib/pressline/%s.so", th_build_dir(), plugin), e[1024];
-    struct pl_plugin_handle *h = NULL;
-    assert_int_equal(pl_plugin_open(p, &h, e, sizeof(e)), 0);
-    struct pl_plugin_instance inst;
-    assert_int_equal(pl_plugin_instance_init(&inst, h, plugin, options, e, sizeof(e)), 0);
-    char *out = NULL;
-    size_t len = 0;
-    struct pl_error perr = { { 0 } };
-    cJSON *res = NULL;
-    if (h->desc->process(inst.state, doc, strlen(doc), &out, &len, &perr) == 0) {
-        res = cJSON_Parse(out);
-        h->desc->release(inst.state, out);
-    } else {
-        snprintf(err, n, "%s", perr.message);
-    }
-    pl_plugin_instance_fini(&inst);
-    pl_plugin_close(&h);
-    free(p);
-    return res;
-}
-
-static cJSON *s_clean_raw(const char *raw, char *err, size_t n)
-{
-    cJSON *d = cJSON_CreateObject();
-    cJSON_AddObjectToObject(d, "source");
-    cJSON_AddStringToObject(d, "raw", raw);
-    char *doc = cJSON_PrintUnformatted(d);
-    cJSON_Delete(d);
-    cJSON *r = s_run("clean", NULL, doc, err, n);
-    free(doc);
-    return r;
-}
 
 static cJSON *s_clean_b64(const char *b64, char *err, size_t n)
 {
     char *doc = th_path("{\"source\":{},\"raw_base64\":\"%s\"}", b64);
-    cJSON *r = s_run("clean", NULL, doc, err, n);
+    cJSON *r = pr_run("clean", NULL, doc, err, n, NULL);
     free(doc);
     return r;
 }
@@ -155,10 +119,10 @@ static void a_json_export_gives_title_text_url_and_date(void **st)
 {
     (void)st;
     char err[600] = "";
-    cJSON *r = s_clean_raw("{\"title\":\"Budget passes\",\"url\":\"https://news.example/b\","
-                           "\"published\":\"2024-03-01T10:00:00Z\",\"text\":\"The council "
-                           "passed the budget on Friday. Critics were not happy.\"}",
-                           err, sizeof(err));
+    cJSON *r = pr_clean_raw("{\"title\":\"Budget passes\",\"url\":\"https://news.example/b\","
+                            "\"published\":\"2024-03-01T10:00:00Z\",\"text\":\"The council "
+                            "passed the budget on Friday. Critics were not happy.\"}",
+                            err, sizeof(err), NULL);
     if (!r)
         fail_msg("%s", err);
     assert_string_equal(s_src(r, "format"), "json");
@@ -169,10 +133,10 @@ static void a_json_export_gives_title_text_url_and_date(void **st)
                         "The council passed the budget on Friday. Critics were not happy.");
     cJSON_Delete(r);
     /* With "html" instead of "text": the page's main text. */
-    r = s_clean_raw("{\"title\":\"T\",\"html\":\"<html><body><nav><a href=/>Home</a></nav>"
-                    "<article><p>The first paragraph of the story, long enough to count as "
-                    "prose.</p></article></body></html>\"}",
-                    err, sizeof(err));
+    r = pr_clean_raw("{\"title\":\"T\",\"html\":\"<html><body><nav><a href=/>Home</a></nav>"
+                     "<article><p>The first paragraph of the story, long enough to count as "
+                     "prose.</p></article></body></html>\"}",
+                     err, sizeof(err), NULL);
     if (!r)
         fail_msg("%s", err);
     assert_string_equal(cJSON_GetObjectItem(r, "text")->valuestring,
@@ -207,7 +171,7 @@ static void a_web_page_gives_its_article_and_metadata(void **st)
 {
     (void)st;
     char err[600] = "";
-    cJSON *r = s_clean_raw(s_page, err, sizeof(err));
+    cJSON *r = pr_clean_raw(s_page, err, sizeof(err), NULL);
     if (!r)
         fail_msg("%s", err);
     const char *t = cJSON_GetObjectItem(r, "text")->valuestring;
@@ -231,11 +195,11 @@ static void broken_nested_and_nul_filled_pages_do_not_break_clean(void **st)
     (void)st;
     char err[600] = "";
     /* Unclosed tags, stray closers, an attribute without quotes. */
-    cJSON *r = s_clean_raw("<html><body><div><p>First paragraph of a page whose markup is "
-                           "broken in many ways.<p>Second one, <b>bold <i>both</b> and still "
-                           "going.</div></span></td><p class=x>Third paragraph, after stray "
-                           "closing tags that match nothing.",
-                           err, sizeof(err));
+    cJSON *r = pr_clean_raw("<html><body><div><p>First paragraph of a page whose markup is "
+                            "broken in many ways.<p>Second one, <b>bold <i>both</b> and still "
+                            "going.</div></span></td><p class=x>Third paragraph, after stray "
+                            "closing tags that match nothing.",
+                            err, sizeof(err), NULL);
     if (!r)
         fail_msg("%s", err);
     const char *t = cJSON_GetObjectItem(r, "text")->valuestring;
@@ -252,7 +216,7 @@ static void broken_nested_and_nul_filled_pages_do_not_break_clean(void **st)
     pl_buf_append(&b, para, strlen(para));
     pl_buf_append(&b, "</body></html>", 14);
     pl_buf_terminate(&b);
-    r = s_clean_raw(b.data, err, sizeof(err));
+    r = pr_clean_raw(b.data, err, sizeof(err), NULL);
     /* libxml2 stops nesting at its depth limit; either text or a reason. */
     assert_true(r != NULL || strlen(err) > 0);
     cJSON_Delete(r);
@@ -290,7 +254,7 @@ static void what_follows_the_end_of_the_article_goes(void **st)
 {
     (void)st;
     char err[600] = "";
-    cJSON *r = s_clean_raw(
+    cJSON *r = pr_clean_raw(
         "Stadt plant neuen Radweg\n\nVon Max Muster | 12. Dezember 2022\n\n12.12.2022 | 06:46 "
         "Uhr\n\n"
         "Von Risiken und Nebenwirkungen\n\n"
@@ -308,7 +272,7 @@ static void what_follows_the_end_of_the_article_goes(void **st)
         "ber den Autor\n\nMax Muster schreibt seit 2010 \xc3\xbc"
         "ber Verkehr.\n\n"
         "Kommentare\n\nSuper Sache, endlich!\n",
-        err, sizeof(err));
+        err, sizeof(err), NULL);
     if (!r)
         fail_msg("%s", err);
     const char *t = cJSON_GetObjectItem(r, "text")->valuestring;
@@ -335,7 +299,7 @@ static void what_follows_the_end_of_the_article_goes(void **st)
     cJSON_Delete(r);
     /* A menu's "Kontakt" before the story is not its end, however long
      * the menu. */
-    r = s_clean_raw(
+    r = pr_clean_raw(
         "Start\n\nAktuelles aus dem Verein\n\nTermine und Veranstaltungen\n\n"
         "Unser Verein\n\nErste Mannschaft\n\nZweite Mannschaft\n\nJugendabteilung\n\n"
         "Sponsoren und Partner\n\nFotos und Videos\n\nPresse und Berichte\n\n"
@@ -343,28 +307,28 @@ static void what_follows_the_end_of_the_article_goes(void **st)
         "Mitglied werden\n\nDownloads und Formulare\n\nKontakt\n\nDer Verein "
         "hat am Samstag sein Sommerfest gefeiert, mit mehr als 300 G\xc3\xa4sten, einem "
         "Turnier der Jugend und Musik bis in die Nacht.\n",
-        err, sizeof(err));
+        err, sizeof(err), NULL);
     if (!r)
         fail_msg("%s", err);
     assert_non_null(strstr(cJSON_GetObjectItem(r, "text")->valuestring, "Sommerfest"));
     cJSON_Delete(r);
     /* A count of comments over them ends the story too. */
-    r = s_clean_raw("The council approved the new cycle path on Monday, after a debate of three "
-                    "hours in which most members spoke for it and the mayor promised a second "
-                    "path on the east side of the river by next summer. Work starts in "
-                    "April.\n\n3 comments\n\n"
-                    "Great news, finally!\n",
-                    err, sizeof(err));
+    r = pr_clean_raw("The council approved the new cycle path on Monday, after a debate of three "
+                     "hours in which most members spoke for it and the mayor promised a second "
+                     "path on the east side of the river by next summer. Work starts in "
+                     "April.\n\n3 comments\n\n"
+                     "Great news, finally!\n",
+                     err, sizeof(err), NULL);
     if (!r)
         fail_msg("%s", err);
     assert_null(strstr(cJSON_GetObjectItem(r, "text")->valuestring, "Great news"));
     assert_true(s_has_removed(r, "after-article", "3 comments"));
     cJSON_Delete(r);
     /* "Comments" before the story is not its end. */
-    r = s_clean_raw("Comments\n\nComments on the new rail timetable arrived by the hundred "
-                    "this week, the operator said on Friday, and most of them were about the "
-                    "early trains.\n",
-                    err, sizeof(err));
+    r = pr_clean_raw("Comments\n\nComments on the new rail timetable arrived by the hundred "
+                     "this week, the operator said on Friday, and most of them were about the "
+                     "early trains.\n",
+                     err, sizeof(err), NULL);
     if (!r)
         fail_msg("%s", err);
     assert_non_null(strstr(cJSON_GetObjectItem(r, "text")->valuestring, "arrived by the hundred"));
@@ -377,7 +341,7 @@ static void a_standfirst_in_the_article_header_is_kept_once(void **st)
 {
     (void)st;
     char err[600] = "";
-    cJSON *r = s_clean_raw(
+    cJSON *r = pr_clean_raw(
         "<!DOCTYPE html><html><body><header><a href=/>Site</a></header><main>"
         "<div class=\"box\"><header><h1>Storm hits the coast</h1><p class=\"text-xl\">The "
         "standfirst: a storm hit the coast on Monday, and the town is cleaning up.</p>"
@@ -389,7 +353,7 @@ static void a_standfirst_in_the_article_header_is_kept_once(void **st)
         "paragraph, on the clean-up, the volunteers, and what comes next.</p></div></div>"
         "</main><footer><p>Copyright notice of the site, all rights reserved, "
         "with more words.</p></footer></body></html>",
-        err, sizeof(err));
+        err, sizeof(err), NULL);
     if (!r)
         fail_msg("%s", err);
     const char *t = cJSON_GetObjectItem(r, "text")->valuestring;
@@ -407,7 +371,7 @@ static void a_text_dump_of_a_page_gives_its_story(void **st)
 {
     (void)st;
     char err[600] = "";
-    cJSON *r = s_clean_raw(
+    cJSON *r = pr_clean_raw(
         "  \xe2\x80\xa2 Home\n  \xe2\x80\xa2 News\n  \xe2\x80\xa2 Sport\n  \xe2\x80\xa2 Weather\n"
         "  \xe2\x80\xa2 Business\n  \xe2\x80\xa2 Culture\n\nSearch\n\nSign in\n\nSubscribe\n\n"
         "Menu\n\nStorm floods the harbour town of Kelby\n\n"
@@ -427,7 +391,7 @@ static void a_text_dump_of_a_page_gives_its_story(void **st)
         "Most read\n\n  \xe2\x80\xa2 Ten walks for the winter\n  \xe2\x80\xa2 The best new novels\n"
         "  \xe2\x80\xa2 How to cook a perfect roast\n  \xe2\x80\xa2 Prices rise again in March\n\n"
         "About us\n\nContact\n\nPrivacy\n\nCookies\n\nTerms\n\n\xc2\xa9 2024 Kelby Post\n",
-        err, sizeof(err));
+        err, sizeof(err), NULL);
     if (!r)
         fail_msg("%s", err);
     const char *t = cJSON_GetObjectItem(r, "text")->valuestring;
@@ -454,7 +418,7 @@ static void a_dek_between_headline_and_body_is_kept(void **st)
 {
     (void)st;
     char err[600] = "";
-    cJSON *r = s_clean_raw(
+    cJSON *r = pr_clean_raw(
         "<!DOCTYPE html><html><body><div class=\"top\"><a href=/>Site</a></div>"
         "<div class=\"wrap\"><h1>Storm hits the coast</h1><p class=\"x\">The dek: a storm "
         "hit the coast on Monday, and the town is cleaning up.</p><p class=\"when\">"
@@ -464,7 +428,7 @@ static void a_dek_between_headline_and_body_is_kept(void **st)
         "damage, the roads, and the people who had to leave their homes.</p><p>Third "
         "paragraph, on the clean-up, the volunteers, and what comes next.</p></div></div>"
         "</div></body></html>",
-        err, sizeof(err));
+        err, sizeof(err), NULL);
     if (!r)
         fail_msg("%s", err);
     const char *t = cJSON_GetObjectItem(r, "text")->valuestring;
@@ -507,7 +471,7 @@ static void odd_page_shapes_give_their_article(void **st)
     };
     for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
         char err[600] = "";
-        cJSON *r = s_clean_raw(pages[i], err, sizeof(err));
+        cJSON *r = pr_clean_raw(pages[i], err, sizeof(err), NULL);
         if (!r)
             fail_msg("page %zu: %s", i, err);
         const char *t = cJSON_GetObjectItem(r, "text")->valuestring;
@@ -538,7 +502,7 @@ static void a_50_mb_page_is_handled(void **st)
     free(b.data);
     char err[600] = "";
     uint64_t t0 = th_now_ms();
-    cJSON *r = s_run("clean", NULL, doc, err, sizeof(err));
+    cJSON *r = pr_run("clean", NULL, doc, err, sizeof(err), NULL);
     printf("# 50 MB page: %s in %llu ms\n", r ? "text" : err,
            (unsigned long long)(th_now_ms() - t0));
     assert_true(r != NULL || strlen(err) > 0);
@@ -559,12 +523,12 @@ static void whitespace_only_is_refused(void **st)
 {
     (void)st;
     char err[600] = "";
-    assert_null(s_clean_raw("  \n\t\n   \n", err, sizeof(err)));
+    assert_null(pr_clean_raw("  \n\t\n   \n", err, sizeof(err), NULL));
     assert_non_null(strstr(err, "no article text"));
     /* A page whose text a script would load: the reason says so. */
-    assert_null(s_clean_raw("<!DOCTYPE html><html><body><nav><a href=/>Home</a></nav>"
-                            "<div id=app></div><script>load()</script></body></html>",
-                            err, sizeof(err)));
+    assert_null(pr_clean_raw("<!DOCTYPE html><html><body><nav><a href=/>Home</a></nav>"
+                             "<div id=app></div><script>load()</script></body></html>",
+                             err, sizeof(err), NULL));
     assert_non_null(strstr(err, "the page holds no paragraphs of text"));
 }
 
@@ -574,8 +538,8 @@ static void whitespace_is_normalised_and_nfc_applied(void **st)
     char err[600] = "";
     /* "e" + combining acute must become U+00E9; NBSP and runs of spaces collapse;
      * CRLF line ends are handled. */
-    cJSON *r = s_clean_raw("Title Here\r\n\r\nThe cafe\xcc\x81   opened\xc2\xa0today in town.\r\n",
-                           err, sizeof(err));
+    cJSON *r = pr_clean_raw("Title Here\r\n\r\nThe cafe\xcc\x81   opened\xc2\xa0today in town.\r\n",
+                            err, sizeof(err), NULL);
     assert_non_null(r);
     assert_string_equal(cJSON_GetObjectItem(r, "text")->valuestring,
                         "The caf\xc3\xa9 opened today in town.");
@@ -587,9 +551,9 @@ static void hard_wrapped_paragraphs_are_joined(void **st)
 {
     (void)st;
     char err[600] = "";
-    cJSON *r = s_clean_raw("The minister said the talks\nwould continue next week.\n\nA second "
-                           "paragraph follows here.",
-                           err, sizeof(err));
+    cJSON *r = pr_clean_raw("The minister said the talks\nwould continue next week.\n\nA second "
+                            "paragraph follows here.",
+                            err, sizeof(err), NULL);
     assert_non_null(r);
     assert_string_equal(cJSON_GetObjectItem(r, "text")->valuestring,
                         "The minister said the talks would continue next week.\n\nA second "
@@ -618,11 +582,11 @@ static void a_list_of_bullets_is_summarised_from_its_items(void **st)
     (void)st;
     char err[600] = "";
     cJSON *r =
-        s_run("summarize", NULL,
-              "{\"text\":\"Key points:\\n\xe2\x80\xa2 The council approved the new budget on "
-              "Monday night.\\n\xe2\x80\xa2 Libraries across the city lose a fifth of their "
-              "funding.\\n\xe2\x80\xa2 The mayor promised to review the cuts next year.\"}",
-              err, sizeof(err));
+        pr_run("summarize", NULL,
+               "{\"text\":\"Key points:\\n\xe2\x80\xa2 The council approved the new budget on "
+               "Monday night.\\n\xe2\x80\xa2 Libraries across the city lose a fifth of their "
+               "funding.\\n\xe2\x80\xa2 The mayor promised to review the cuts next year.\"}",
+               err, sizeof(err), NULL);
     assert_non_null(r);
     char *got = s_summary(r);
     /* No full sentence outside the list: its items are the candidates. */
@@ -636,12 +600,12 @@ static void quotes_spanning_sentences_give_whole_sentences(void **st)
 {
     (void)st;
     char err[600] = "";
-    cJSON *r = s_run("summarize", NULL,
-                     "{\"text\":\"The coach spoke after the final whistle on Sunday evening. "
-                     "\\\"We played well. The team is ready for the cup final next month. Nobody "
-                     "doubts it,\\\" he told reporters in the tunnel. The club confirmed the "
-                     "squad for the final will be named on Friday morning.\"}",
-                     err, sizeof(err));
+    cJSON *r = pr_run("summarize", NULL,
+                      "{\"text\":\"The coach spoke after the final whistle on Sunday evening. "
+                      "\\\"We played well. The team is ready for the cup final next month. Nobody "
+                      "doubts it,\\\" he told reporters in the tunnel. The club confirmed the "
+                      "squad for the final will be named on Friday morning.\"}",
+                      err, sizeof(err), NULL);
     assert_non_null(r);
     const cJSON *x;
     const char *text = cJSON_GetObjectItem(r, "text")->valuestring;
@@ -666,15 +630,15 @@ static void summary_of_one_sentence_and_of_no_punctuation(void **st)
 {
     (void)st;
     char err[600] = "";
-    cJSON *r = s_run("summarize", NULL,
-                     "{\"text\":\"Only one sentence is here and it is long enough to count.\"}",
-                     err, sizeof(err));
+    cJSON *r = pr_run("summarize", NULL,
+                      "{\"text\":\"Only one sentence is here and it is long enough to count.\"}",
+                      err, sizeof(err), NULL);
     assert_non_null(r);
     assert_int_equal(
         cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "summary"), "sentences")), 1);
     cJSON_Delete(r);
-    r = s_run("summarize", NULL, "{\"text\":\"no punctuation at all in this text just words\"}",
-              err, sizeof(err));
+    r = pr_run("summarize", NULL, "{\"text\":\"no punctuation at all in this text just words\"}",
+               err, sizeof(err), NULL);
     assert_non_null(r);
     const cJSON *sum = cJSON_GetObjectItem(r, "summary");
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(sum, "sentences")), 0);
@@ -690,11 +654,11 @@ static void summary_length_follows_options(void **st)
                       "sentence adds some detail to it. The third sentence quotes a witness "
                       "at length. The fourth sentence gives background on the matter. The "
                       "fifth sentence closes the story for now.\"}";
-    cJSON *r = s_run("summarize", "{\"sentences\":1}", doc, err, sizeof(err));
+    cJSON *r = pr_run("summarize", "{\"sentences\":1}", doc, err, sizeof(err), NULL);
     assert_int_equal(
         cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "summary"), "sentences")), 1);
     cJSON_Delete(r);
-    r = s_run("summarize", "{\"ratio\":0.8}", doc, err, sizeof(err));
+    r = pr_run("summarize", "{\"ratio\":0.8}", doc, err, sizeof(err), NULL);
     assert_int_equal(
         cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "summary"), "sentences")), 4);
     cJSON_Delete(r);
@@ -709,7 +673,7 @@ static void a_near_repeat_of_a_picked_sentence_is_not_picked(void **st)
                       "approved the budget for next year on Monday night. Spending on schools "
                       "rises by a tenth under the plan. Critics said the budget ignores the "
                       "housing shortage.\"}";
-    cJSON *r = s_run("summarize", "{\"sentences\":2}", doc, err, sizeof(err));
+    cJSON *r = pr_run("summarize", "{\"sentences\":2}", doc, err, sizeof(err), NULL);
     assert_non_null(r);
     const cJSON *ss = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "summary"), "sentences");
     assert_int_equal(cJSON_GetArraySize(ss), 2);
@@ -722,9 +686,9 @@ static void stages_without_text_fail_with_a_clear_reason(void **st)
 {
     (void)st;
     char err[600] = "";
-    assert_null(s_run("entities", NULL, "{\"raw\":\"x\"}", err, sizeof(err)));
+    assert_null(pr_run("entities", NULL, "{\"raw\":\"x\"}", err, sizeof(err), NULL));
     assert_non_null(strstr(err, "no \"text\""));
-    assert_null(s_run("summarize", NULL, "[1,2]", err, sizeof(err)));
+    assert_null(pr_run("summarize", NULL, "[1,2]", err, sizeof(err), NULL));
     assert_non_null(strstr(err, "not a JSON object"));
 }
 
@@ -732,11 +696,11 @@ static void a_surname_alone_joins_the_full_name(void **st)
 {
     (void)st;
     char err[600] = "";
-    cJSON *r = s_run("entities", NULL,
-                     "{\"text\":\"Deputy Assistant Secretary of State Sonata Coulter led the "
-                     "team. Later, Coulter said the talks went well. Darchiev and Alexander "
-                     "Darchiyev are one man.\"}",
-                     err, sizeof(err));
+    cJSON *r = pr_run("entities", NULL,
+                      "{\"text\":\"Deputy Assistant Secretary of State Sonata Coulter led the "
+                      "team. Later, Coulter said the talks went well. Darchiev and Alexander "
+                      "Darchiyev are one man.\"}",
+                      err, sizeof(err), NULL);
     assert_non_null(r);
     int found = 0;
     const cJSON *e;
@@ -789,7 +753,7 @@ static void dates_resolve_against_the_article_date_when_there_is_one(void **st)
     char err[600] = "";
     /* 2025-04-10 is a Thursday. */
     char *doc = th_path("{\"published\":\"2025-04-10\",\"text\":\"%s\"}", text);
-    cJSON *r = s_run("entities", NULL, doc, err, sizeof(err));
+    cJSON *r = pr_run("entities", NULL, doc, err, sizeof(err), NULL);
     assert_non_null(r);
     s_expect_date(r, "Monday", "2025-04-07");
     s_expect_date(r, "February 12", "2025-02-12");
@@ -805,7 +769,7 @@ static void dates_resolve_against_the_article_date_when_there_is_one(void **st)
     free(doc);
     /* Without the article's date only absolute dates have a value. */
     doc = th_path("{\"text\":\"%s\"}", text);
-    r = s_run("entities", NULL, doc, err, sizeof(err));
+    r = pr_run("entities", NULL, doc, err, sizeof(err), NULL);
     assert_non_null(r);
     s_expect_date(r, "Monday", "null");
     s_expect_date(r, "last month", "null");
@@ -844,13 +808,13 @@ static void text_without_names_or_content_words_is_handled(void **st)
 {
     (void)st;
     char err[600] = "";
-    cJSON *r = s_run("entities", NULL, "{\"text\":\"it was what it was, and that is all.\"}", err,
-                     sizeof(err));
+    cJSON *r = pr_run("entities", NULL, "{\"text\":\"it was what it was, and that is all.\"}", err,
+                      sizeof(err), NULL);
     assert_non_null(r);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "entities")), 0);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "dates")), 0);
     cJSON_Delete(r);
-    r = s_run("summarize", NULL, "{\"text\":\"it was what it was.\"}", err, sizeof(err));
+    r = pr_run("summarize", NULL, "{\"text\":\"it was what it was.\"}", err, sizeof(err), NULL);
     assert_non_null(r);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "keywords")), 0);
     cJSON_Delete(r);
@@ -874,10 +838,10 @@ static void a_large_article_is_handled(void **st)
     cJSON_Delete(d);
     char err[600] = "";
     uint64_t t0 = th_now_ms();
-    cJSON *r = s_run("summarize", NULL, doc, err, sizeof(err));
+    cJSON *r = pr_run("summarize", NULL, doc, err, sizeof(err), NULL);
     assert_non_null(r);
     cJSON_Delete(r);
-    r = s_run("entities", NULL, doc, err, sizeof(err));
+    r = pr_run("entities", NULL, doc, err, sizeof(err), NULL);
     assert_non_null(r);
     cJSON_Delete(r);
     printf("# 1 MB article: summarize + entities in %llu ms\n",

@@ -14,45 +14,7 @@
 #include "errcode.h"
 #include "harness.h"
 #include "loader.h"
-
-/* Runs clean on doc. Returns the result (caller deletes), or NULL with the
- * plugin's message in err and its return code in *rc. */
-static cJSON *s_clean(const char *doc, char *err, size_t n, int *rc)
-{
-    char *p = th_path("%s/lib/pressline/clean.so", th_build_dir()), e[1024];
-    struct pl_plugin_handle *h = NULL;
-    assert_int_equal(pl_plugin_open(p, &h, e, sizeof(e)), 0);
-    struct pl_plugin_instance inst;
-    assert_int_equal(pl_plugin_instance_init(&inst, h, "clean", NULL, e, sizeof(e)), 0);
-    char *out = NULL;
-    size_t len = 0;
-    struct pl_error perr = { { 0 } };
-    cJSON *res = NULL;
-    *rc = h->desc->process(inst.state, doc, strlen(doc), &out, &len, &perr);
-    if (*rc == 0) {
-        res = cJSON_Parse(out);
-        h->desc->release(inst.state, out);
-    } else {
-        snprintf(err, n, "%s", perr.message);
-    }
-    pl_plugin_instance_fini(&inst);
-    pl_plugin_close(&h);
-    free(p);
-    return res;
-}
-
-/* Runs clean on the text raw, as the daemon hands it over. */
-static cJSON *s_clean_raw(const char *raw, char *err, size_t n, int *rc)
-{
-    cJSON *d = cJSON_CreateObject();
-    cJSON_AddObjectToObject(d, "source");
-    cJSON_AddStringToObject(d, "raw", raw);
-    char *doc = cJSON_PrintUnformatted(d);
-    cJSON_Delete(d);
-    cJSON *r = s_clean(doc, err, n, rc);
-    cJSON_free(doc);
-    return r;
-}
+#include "plugin_run.h"
 
 /* Runs clean on n raw bytes, base64-encoded as the daemon does for bytes
  * that hold NUL or are not UTF-8. */
@@ -62,7 +24,7 @@ static cJSON *s_clean_bytes(const void *raw, size_t n, char *err, size_t errn, i
     char *b64 = malloc(cap);
     sodium_bin2base64(b64, cap, raw, n, sodium_base64_VARIANT_ORIGINAL);
     char *doc = th_path("{\"source\":{},\"raw_base64\":\"%s\"}", b64);
-    cJSON *r = s_clean(doc, err, errn, rc);
+    cJSON *r = pr_run("clean", NULL, doc, err, errn, rc);
     free(doc);
     free(b64);
     return r;
@@ -93,18 +55,18 @@ static void a_truncated_json_export_fails_saying_where_it_ends(void **st)
     /* Cut inside the text, as a copy that stopped halfway leaves it. */
     char cut[80];
     snprintf(cut, sizeof(cut), "%.*s", 70, s_export);
-    assert_null(s_clean_raw(cut, err, sizeof(err), &rc));
+    assert_null(pr_clean_raw(cut, err, sizeof(err), &rc));
     assert_int_equal(rc, PL_ESTAGE);
     assert_non_null(strstr(err, "the JSON export is truncated at byte 70"));
     /* Cut after a complete field, the closing brace missing. */
     assert_null(
-        s_clean_raw("{\"title\": \"T\", \"text\": \"Some words here.\"\n", err, sizeof(err), &rc));
+        pr_clean_raw("{\"title\": \"T\", \"text\": \"Some words here.\"\n", err, sizeof(err), &rc));
     assert_non_null(strstr(err, "truncated at byte"));
     /* Cut after a key, and inside one. */
-    assert_null(s_clean_raw("{\"title\": \"T\", \"text\":", err, sizeof(err), &rc));
+    assert_null(pr_clean_raw("{\"title\": \"T\", \"text\":", err, sizeof(err), &rc));
     assert_string_equal(err, "the JSON export is truncated at byte 22: a string, object or "
                              "array is still open where the file ends");
-    assert_null(s_clean_raw("{\"title\": \"T\", \"te", err, sizeof(err), &rc));
+    assert_null(pr_clean_raw("{\"title\": \"T\", \"te", err, sizeof(err), &rc));
     assert_non_null(strstr(err, "truncated at byte 18"));
 }
 
@@ -113,22 +75,22 @@ static void a_json_export_with_a_wrong_type_fails_naming_the_field(void **st)
     (void)st;
     char err[600] = "";
     int rc;
-    assert_null(s_clean_raw("{\"title\": \"Budget\", \"text\": 5}", err, sizeof(err), &rc));
+    assert_null(pr_clean_raw("{\"title\": \"Budget\", \"text\": 5}", err, sizeof(err), &rc));
     assert_int_equal(rc, PL_ESTAGE);
     assert_string_equal(err, "the JSON export's \"text\" must be a string, not a number");
-    assert_null(s_clean_raw("{\"html\": [\"<p>x</p>\"]}", err, sizeof(err), &rc));
+    assert_null(pr_clean_raw("{\"html\": [\"<p>x</p>\"]}", err, sizeof(err), &rc));
     assert_string_equal(err, "the JSON export's \"html\" must be a string, not an array");
-    assert_null(s_clean_raw("{\"title\": {\"en\": \"Budget\"}, \"text\": \"The council passed "
-                            "the budget on Friday.\"}",
-                            err, sizeof(err), &rc));
+    assert_null(pr_clean_raw("{\"title\": {\"en\": \"Budget\"}, \"text\": \"The council passed "
+                             "the budget on Friday.\"}",
+                             err, sizeof(err), &rc));
     assert_string_equal(err, "the JSON export's \"title\" must be a string, not an object");
     /* An export with only metadata has nothing to read the article from. */
-    assert_null(s_clean_raw("{\"title\": \"Budget\", \"url\": \"https://x.example/\"}", err,
-                            sizeof(err), &rc));
+    assert_null(pr_clean_raw("{\"title\": \"Budget\", \"url\": \"https://x.example/\"}", err,
+                             sizeof(err), &rc));
     assert_non_null(strstr(err, "no \"text\" or \"html\""));
     /* Malformed in the middle: the byte and line are named. */
     assert_null(
-        s_clean_raw("{\"title\": \"Budget\",\n \"text\": \"a\" \"b\"}", err, sizeof(err), &rc));
+        pr_clean_raw("{\"title\": \"Budget\",\n \"text\": \"a\" \"b\"}", err, sizeof(err), &rc));
     assert_non_null(strstr(err, "not valid JSON: unexpected input at byte 34 (line 2)"));
 }
 
@@ -137,16 +99,16 @@ static void a_json_export_with_null_metadata_is_read(void **st)
     (void)st;
     char err[600] = "";
     int rc;
-    cJSON *r = s_clean_raw("{\"title\": \"Budget passes\", \"author\": null, \"text\": \"The city "
-                           "council passed the budget on Friday after a long debate.\"}",
-                           err, sizeof(err), &rc);
+    cJSON *r = pr_clean_raw("{\"title\": \"Budget passes\", \"author\": null, \"text\": \"The city "
+                            "council passed the budget on Friday after a long debate.\"}",
+                            err, sizeof(err), &rc);
     if (!r)
         fail_msg("%s", err);
     assert_string_equal(s_src(r, "format"), "json");
     assert_string_equal(s_str(r, "title"), "Budget passes");
     cJSON_Delete(r);
     /* The whole export still reads, as before. */
-    r = s_clean_raw(s_export, err, sizeof(err), &rc);
+    r = pr_clean_raw(s_export, err, sizeof(err), &rc);
     if (!r)
         fail_msg("%s", err);
     assert_string_equal(s_src(r, "format"), "json");
@@ -168,7 +130,7 @@ static void a_text_that_starts_with_a_brace_is_still_text(void **st)
         "night, and critics said the plan cuts too deep.",
     };
     for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
-        cJSON *r = s_clean_raw(texts[i], err, sizeof(err), &rc);
+        cJSON *r = pr_clean_raw(texts[i], err, sizeof(err), &rc);
         if (!r)
             fail_msg("text %zu: %s", i, err);
         assert_string_equal(s_src(r, "format"), "text");
@@ -176,9 +138,9 @@ static void a_text_that_starts_with_a_brace_is_still_text(void **st)
         cJSON_Delete(r);
     }
     /* JSON that is not an article export is read as text, as before. */
-    cJSON *r = s_clean_raw("{\"temperature\": 21, \"city\": \"Oslo\", \"note\": \"The harbour "
-                           "was calm on Friday and the ferries ran on time all day.\"}",
-                           err, sizeof(err), &rc);
+    cJSON *r = pr_clean_raw("{\"temperature\": 21, \"city\": \"Oslo\", \"note\": \"The harbour "
+                            "was calm on Friday and the ferries ran on time all day.\"}",
+                            err, sizeof(err), &rc);
     if (!r)
         fail_msg("%s", err);
     assert_string_equal(s_src(r, "format"), "text");

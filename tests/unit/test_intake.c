@@ -114,23 +114,36 @@ static int s_probe_as_nobody(int dfd)
     return WEXITSTATUS(st);
 }
 
+/* A new temp folder NOBODY may read, open as a directory in *dfd. Caller
+ * closes *dfd, removes the folder and frees its path. */
+static char *s_folder_for_nobody(int *dfd)
+{
+    char *dir = th_tempdir();
+    assert_int_equal(chmod(dir, 0755), 0);
+    *dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    assert_true(*dfd >= 0);
+    return dir;
+}
+
+/* Creates name in dfd with mode and writes text to it. Returns its
+ * descriptor, still open: the caller closes it when the writer is done. */
+static int s_create_at(int dfd, const char *name, mode_t mode, const char *text)
+{
+    int fd = openat(dfd, name, O_WRONLY | O_CREAT, mode);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    return fd;
+}
+
 static void without_a_lease_the_probe_trusts_events_and_ctime(void **state)
 {
     (void)state;
     if (geteuid() != 0)
         skip();
-    char *dir = th_tempdir();
-    assert_int_equal(chmod(dir, 0755), 0);
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-    assert_true(dfd >= 0);
-    int fd = openat(dfd, "root.txt", O_WRONLY | O_CREAT, 0644);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, "half", 4), 4);
-    close(fd);
-    fd = openat(dfd, "secret.txt", O_WRONLY | O_CREAT, 0600);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, "root only", 9), 9);
-    close(fd);
+    int dfd;
+    char *dir = s_folder_for_nobody(&dfd);
+    close(s_create_at(dfd, "root.txt", 0644, "half"));
+    close(s_create_at(dfd, "secret.txt", 0600, "root only"));
     assert_int_equal(s_probe_as_nobody(dfd), 0);
     close(dfd);
     th_rmrf(dir);
@@ -182,15 +195,11 @@ static void a_write_after_the_watcher_starts_holds_an_old_file_until_its_close(v
     (void)state;
     if (geteuid() != 0)
         skip();
-    char *dir = th_tempdir();
-    assert_int_equal(chmod(dir, 0755), 0);
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-    assert_true(dfd >= 0);
+    int dfd;
+    char *dir = s_folder_for_nobody(&dfd);
     /* Root's file, half written, its ctime older than the settle time when
      * the watcher starts: only the write that follows shows the writer. */
-    int fd = openat(dfd, "root.txt", O_WRONLY | O_CREAT, 0644);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, "half ", 5), 5);
+    int fd = s_create_at(dfd, "root.txt", 0644, "half ");
     usleep(700 * 1000);
     int ready[2], report[2];
     assert_int_equal(pipe(ready), 0);

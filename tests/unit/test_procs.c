@@ -2,8 +2,9 @@
  * Worker-process supervision: procs starts the configured `pressline worker`
  * processes (from the build's bin/), starts another when one dies, and
  * leaves no process behind when it stops. A real broker on the stage's ipc
- * endpoint shows the processes serve the stage (testkit plugin). Every wait
- * is bounded; a test fails when its deadline passes.
+ * endpoint shows the processes serve the stage (testkit plugin); its loop,
+ * recorders and bounded waits are broker_fixture.h's. Every wait is
+ * bounded; a test fails when its deadline passes.
  */
 #include "cm.h"
 
@@ -17,67 +18,18 @@
 #include <string.h>
 #include <sys/types.h>
 #include <unistd.h>
-#include <uv.h>
-#include <zmq.h>
 
-#include "broker.h"
-#include "config.h"
-#include "harness.h"
+#include "broker_fixture.h"
 #include "procs.h"
 
-#define MAX_ARTICLES 8
-
+/* The broker side (loop, broker, recorders, articles) is broker_fixture.h's;
+ * the supervisor and the temp folder for its ipc endpoint are this test's. */
 struct fx {
+    struct bf_fx bf;
     char *dir; /* temp folder for the ipc endpoint; owned */
-    uv_loop_t loop;
-    uv_timer_t tick; /* wakes the loop so waits can end on time */
-    bool loop_open;
-    void *zctx;
-    struct pl_config *cfg;
-    struct pl_broker b;
-    bool broker_open, broker_closed;
     struct pl_procs p;
     bool procs_open, procs_closed;
-    struct pl_article *articles[MAX_ARTICLES]; /* owned: freed at teardown */
-    int narticles;
-    int ndone, nfailed;
-    struct pl_article *failed[MAX_ARTICLES];
 };
-
-/* Runs the loop until expr holds or ms pass, then asserts it held: a wait
- * that ends by its deadline fails the test. */
-#define RUN_UNTIL(f, expr, ms)                                                                     \
-    do {                                                                                           \
-        uint64_t end_ = th_now_ms() + (ms);                                                        \
-        bool held_;                                                                                \
-        while (!(held_ = (expr)) && th_now_ms() < end_)                                            \
-            uv_run(&(f)->loop, UV_RUN_ONCE);                                                       \
-        assert_true(held_);                                                                        \
-    } while (0)
-
-static void s_on_tick(uv_timer_t *t)
-{
-    (void)t;
-}
-
-static void s_on_done(struct pl_broker *b, struct pl_article *a)
-{
-    (void)a;
-    ((struct fx *)b->data)->ndone++;
-}
-
-static void s_on_failed(struct pl_broker *b, struct pl_article *a)
-{
-    struct fx *f = b->data;
-    if (f->nfailed < MAX_ARTICLES)
-        f->failed[f->nfailed] = a;
-    f->nfailed++;
-}
-
-static void s_on_broker_closed(struct pl_broker *b)
-{
-    ((struct fx *)b->data)->broker_closed = true;
-}
 
 /* pl_procs has no data pointer: its fixture is the struct around it. */
 static void s_on_procs_closed(struct pl_procs *p)
@@ -125,7 +77,7 @@ static bool s_names(const struct pl_ident *id, int pid)
 /* Whether the broker has heard from process pid at all. */
 static bool s_known(struct fx *f, int pid)
 {
-    const struct pl_stage_rt *s = &f->b.stages[0];
+    const struct pl_stage_rt *s = &f->bf.b.stages[0];
     for (size_t i = 0; i < s->nworkers; i++)
         if (s_names(&s->workers[i].ident, pid))
             return true;
@@ -136,7 +88,7 @@ static bool s_known(struct fx *f, int pid)
  * said READY) and has its heartbeats, so its death would be noticed. */
 static bool s_serving(struct fx *f, int pid)
 {
-    const struct pl_stage_rt *s = &f->b.stages[0];
+    const struct pl_stage_rt *s = &f->bf.b.stages[0];
     bool idle = false, beats = false;
     for (size_t i = 0; i < s->nidle; i++)
         idle = idle || s_names(&s->idle[i], pid);
@@ -161,22 +113,13 @@ static void s_start(struct fx *f, const char *spawn, int workers, int max_attemp
                 "\"max_attempts\":%d,\"spawn\":\"%s\",\"options\":%s}]}",
                 th_test_plugin_dir(), workers, f->dir, timeout_ms, max_attempts, spawn, options);
     char err[1024];
-    if (pl_config_load_text(json, "test_procs", th_build_dir(), &f->cfg, err, sizeof(err)) != 0)
+    struct pl_config *cfg = NULL;
+    if (pl_config_load_text(json, "test_procs", th_build_dir(), &cfg, err, sizeof(err)) != 0)
         fail_msg("%s", err);
     free(json);
-    assert_int_equal(uv_loop_init(&f->loop), 0);
-    f->loop_open = true;
-    uv_timer_init(&f->loop, &f->tick);
-    uv_timer_start(&f->tick, s_on_tick, 5, 5);
-    f->zctx = zmq_ctx_new();
-    assert_non_null(f->zctx);
-    f->b.data = f;
-    if (pl_broker_start(&f->b, &f->loop, f->zctx, f->cfg, s_on_done, s_on_failed, err,
-                        sizeof(err)) != 0)
-        fail_msg("%s", err);
-    f->broker_open = true;
+    bf_start_with(&f->bf, cfg);
     char *bin = th_path("%s/bin", th_build_dir());
-    int rc = pl_procs_start(&f->p, &f->loop, f->cfg, bin);
+    int rc = pl_procs_start(&f->p, &f->bf.loop, f->bf.cfg, bin);
     free(bin);
     f->procs_open = true;
     assert_int_equal(rc, 0);
@@ -185,14 +128,8 @@ static void s_start(struct fx *f, const char *spawn, int workers, int max_attemp
 /* Submits a new article holding a copy of doc (freed at teardown). */
 static struct pl_article *s_submit(struct fx *f, const char *doc)
 {
-    assert_true(f->narticles < MAX_ARTICLES);
-    struct pl_article *a = calloc(1, sizeof(*a));
-    assert_non_null(a);
-    a->doc = strdup(doc);
-    assert_non_null(a->doc);
-    a->doc_len = strlen(doc);
-    f->articles[f->narticles++] = a;
-    pl_broker_submit(&f->b, a);
+    struct pl_article *a = bf_article(&f->bf, doc);
+    pl_broker_submit(&f->bf.b, a);
     return a;
 }
 
@@ -208,32 +145,31 @@ static int s_setup(void **state)
     return *state ? 0 : -1;
 }
 
+/* Stops the supervisor first, so that bf_fini's run of the loop also sees
+ * its processes reaped and its handles closed. */
 static int s_teardown(void **state)
 {
     struct fx *f = *state;
     s_stop_procs(f);
-    if (f->broker_open) {
-        pl_broker_abandon(&f->b, NULL);
-        pl_broker_close(&f->b, s_on_broker_closed);
-    }
-    if (f->loop_open) {
-        uv_close((uv_handle_t *)&f->tick, NULL);
-        uv_run(&f->loop, UV_RUN_DEFAULT);
-        assert_true(!f->procs_open || f->procs_closed);
-        assert_true(!f->broker_open || f->broker_closed);
-        assert_int_equal(uv_loop_close(&f->loop), 0);
-    }
-    if (f->zctx)
-        zmq_ctx_term(f->zctx);
-    pl_config_free(&f->cfg);
-    for (int i = 0; i < f->narticles; i++) {
-        free(f->articles[i]->doc);
-        free(f->articles[i]);
-    }
+    bf_fini(&f->bf);
+    assert_true(!f->procs_open || f->procs_closed);
     th_rmrf(f->dir);
     free(f->dir);
     free(f);
     return 0;
+}
+
+/* Starts one process worker, waits until it serves the stage, kills it
+ * with SIGKILL and waits until the supervisor has seen it die. Returns the
+ * dead process's pid. */
+static int s_start_one_and_kill_it(struct fx *f)
+{
+    s_start(f, "process", 1, 3, 5000, "{}");
+    int pid = f->p.v[0].handle.pid;
+    BF_RUN_UNTIL(&f->bf, s_serving(f, pid), 10000);
+    assert_int_equal(kill(pid, SIGKILL), 0);
+    BF_RUN_UNTIL(&f->bf, !f->p.v[0].running, 5000);
+    return pid;
 }
 
 static void the_configured_worker_processes_start_and_serve_the_stage(void **state)
@@ -252,38 +188,34 @@ static void the_configured_worker_processes_start_and_serve_the_stage(void **sta
     int pid0 = f->p.v[0].handle.pid, pid1 = f->p.v[1].handle.pid;
     assert_true(pid0 > 0 && pid1 > 0 && pid0 != pid1);
     assert_int_equal(s_children(), 2);
-    RUN_UNTIL(f, s_serving(f, pid0) && s_serving(f, pid1), 10000);
+    BF_RUN_UNTIL(&f->bf, s_serving(f, pid0) && s_serving(f, pid1), 10000);
     struct pl_article *a1 = s_submit(f, "{\"raw\":\"one\"}");
     struct pl_article *a2 = s_submit(f, "{\"raw\":\"two\"}");
     /* Each takes 200 ms: both out before either is back means each
      * process holds one. */
-    RUN_UNTIL(f, a1->dispatched && a2->dispatched, 5000);
-    assert_int_equal(f->ndone, 0);
-    RUN_UNTIL(f, f->ndone == 2, 5000);
-    assert_int_equal(f->nfailed, 0);
+    BF_RUN_UNTIL(&f->bf, a1->dispatched && a2->dispatched, 5000);
+    assert_int_equal(f->bf.ndone, 0);
+    BF_RUN_UNTIL(&f->bf, f->bf.ndone == 2, 5000);
+    assert_int_equal(f->bf.nfailed, 0);
 }
 
 static void
 a_worker_process_killed_with_sigkill_is_restarted_and_the_stage_works_again(void **state)
 {
     struct fx *f = *state;
-    s_start(f, "process", 1, 3, 5000, "{}");
-    int old = f->p.v[0].handle.pid;
-    RUN_UNTIL(f, s_serving(f, old), 10000);
-    assert_int_equal(kill(old, SIGKILL), 0);
-    RUN_UNTIL(f, !f->p.v[0].running, 5000);
+    int old = s_start_one_and_kill_it(f);
     /* Reaped, not left as a zombie. */
     assert_int_equal(kill(old, 0), -1);
     assert_int_equal(errno, ESRCH);
-    RUN_UNTIL(f, f->p.v[0].running, 5000);
+    BF_RUN_UNTIL(&f->bf, f->p.v[0].running, 5000);
     int pid = f->p.v[0].handle.pid;
     assert_true(pid > 0 && pid != old);
     assert_int_equal(s_children(), 1);
-    RUN_UNTIL(f, s_serving(f, pid), 10000);
+    BF_RUN_UNTIL(&f->bf, s_serving(f, pid), 10000);
     assert_false(s_known(f, old));
     s_submit(f, "{\"raw\":\"after the restart\"}");
-    RUN_UNTIL(f, f->ndone == 1, 5000);
-    assert_int_equal(f->nfailed, 0);
+    BF_RUN_UNTIL(&f->bf, f->bf.ndone == 1, 5000);
+    assert_int_equal(f->bf.nfailed, 0);
 }
 
 static void
@@ -291,7 +223,7 @@ a_document_that_crashes_its_worker_process_is_quarantined_after_max_attempts(voi
 {
     struct fx *f = *state;
     s_start(f, "process", 1, 2, 1500, "{\"crash_on\":\"boom\"}");
-    RUN_UNTIL(f, s_serving(f, f->p.v[0].handle.pid), 10000);
+    BF_RUN_UNTIL(&f->bf, s_serving(f, f->p.v[0].handle.pid), 10000);
     struct pl_article *a = s_submit(f, "{\"raw\":\"boom\"}");
     /* Each attempt kills the process; the supervisor starts another after
      * a second, and the broker gives it the article again. The first death
@@ -299,8 +231,8 @@ a_document_that_crashes_its_worker_process_is_quarantined_after_max_attempts(voi
      * the article as soon as it says READY and may die before its first
      * heartbeat reaches the broker, which then sees that death only when
      * the stage times out: either reason is the daemon's. */
-    RUN_UNTIL(f, f->nfailed == 1, 15000);
-    assert_ptr_equal(f->failed[0], a);
+    BF_RUN_UNTIL(&f->bf, f->bf.nfailed == 1, 15000);
+    assert_ptr_equal(f->bf.failed[0], a);
     assert_string_equal(a->fail_stage, "t");
     assert_int_equal(a->attempts, 2);
     assert_true(a->crashes >= 1);
@@ -310,9 +242,9 @@ a_document_that_crashes_its_worker_process_is_quarantined_after_max_attempts(voi
     else
         assert_string_equal(a->fail_reason,
                             "stage t failed 2 times: 1 worker crashes, 1 timeouts after 1500 ms");
-    RUN_UNTIL(f, f->p.v[0].running && s_serving(f, f->p.v[0].handle.pid), 10000);
+    BF_RUN_UNTIL(&f->bf, f->p.v[0].running && s_serving(f, f->p.v[0].handle.pid), 10000);
     s_submit(f, "{\"raw\":\"harmless\"}");
-    RUN_UNTIL(f, f->ndone == 1, 5000);
+    BF_RUN_UNTIL(&f->bf, f->bf.ndone == 1, 5000);
 }
 
 static void stopping_the_supervisor_leaves_no_worker_process_behind(void **state)
@@ -320,10 +252,10 @@ static void stopping_the_supervisor_leaves_no_worker_process_behind(void **state
     struct fx *f = *state;
     s_start(f, "process", 2, 3, 5000, "{}");
     int pids[2] = { f->p.v[0].handle.pid, f->p.v[1].handle.pid };
-    RUN_UNTIL(f, s_serving(f, pids[0]) && s_serving(f, pids[1]), 10000);
+    BF_RUN_UNTIL(&f->bf, s_serving(f, pids[0]) && s_serving(f, pids[1]), 10000);
     assert_int_equal(s_children(), 2);
     s_stop_procs(f);
-    RUN_UNTIL(f, f->procs_closed, 5000);
+    BF_RUN_UNTIL(&f->bf, f->procs_closed, 5000);
     assert_int_equal(s_children(), 0);
     for (int i = 0; i < 2; i++) {
         assert_int_equal(kill(pids[i], 0), -1);
@@ -336,17 +268,11 @@ static void stopping_the_supervisor_leaves_no_worker_process_behind(void **state
 static void stopping_while_a_dead_worker_waits_for_its_restart_starts_no_other(void **state)
 {
     struct fx *f = *state;
-    s_start(f, "process", 1, 3, 5000, "{}");
-    int old = f->p.v[0].handle.pid;
-    RUN_UNTIL(f, s_serving(f, old), 10000);
-    assert_int_equal(kill(old, SIGKILL), 0);
-    RUN_UNTIL(f, !f->p.v[0].running, 5000);
+    s_start_one_and_kill_it(f);
     s_stop_procs(f);
-    RUN_UNTIL(f, f->procs_closed, 5000);
+    BF_RUN_UNTIL(&f->bf, f->procs_closed, 5000);
     /* Past the restart pause (one second): still nothing. */
-    uint64_t end = th_now_ms() + 1500;
-    while (th_now_ms() < end)
-        uv_run(&f->loop, UV_RUN_ONCE);
+    bf_run_for(&f->bf, 1500);
     assert_int_equal(s_children(), 0);
 }
 
@@ -357,7 +283,7 @@ static void a_configuration_without_process_stages_starts_nothing_and_stops_at_o
     assert_int_equal(f->p.n, 0);
     assert_int_equal(s_children(), 0);
     s_stop_procs(f);
-    RUN_UNTIL(f, f->procs_closed, 1000);
+    BF_RUN_UNTIL(&f->bf, f->procs_closed, 1000);
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, s_setup, s_teardown)

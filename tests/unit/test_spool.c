@@ -13,43 +13,12 @@
 #include "nameset.h"
 #include "seq.h"
 #include "spool.h"
+#include "spool_fixture.h"
 #include "watch.h"
-
-struct fx {
-    char *dir;
-    struct pl_config *cfg;
-    struct pl_spool sp;
-};
-
-static int s_setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof(*f));
-    f->dir = th_tempdir();
-    char *json = th_path("{\"inbox\":\"%s/in\",\"outbox\":\"%s/out\",\"spool\":\"%s/spool\","
-                         "\"done\":\"%s/done\",\"failed\":\"%s/failed\"}",
-                         f->dir, f->dir, f->dir, f->dir, f->dir);
-    char err[512];
-    assert_int_equal(pl_config_load_text(json, "t", "/x", &f->cfg, err, sizeof(err)), 0);
-    free(json);
-    assert_int_equal(pl_spool_open(&f->sp, f->cfg, err, sizeof(err)), 0);
-    *state = f;
-    return 0;
-}
-
-static int s_teardown(void **state)
-{
-    struct fx *f = *state;
-    pl_spool_close(&f->sp);
-    pl_config_free(&f->cfg);
-    th_rmrf(f->dir);
-    free(f->dir);
-    free(f);
-    return 0;
-}
 
 static void claim_moves_the_file_and_keeps_its_name_for_done(void **state)
 {
-    struct fx *f = *state;
+    struct sf_fx *f = *state;
     char *p = th_path("%s/in/a file.txt", f->dir);
     th_write_file(p, "hello", 5);
     char wn[NAME_MAX + 1];
@@ -77,14 +46,14 @@ static void claim_moves_the_file_and_keeps_its_name_for_done(void **state)
 
 static void claim_of_a_vanished_file_says_enoent(void **state)
 {
-    struct fx *f = *state;
+    struct sf_fx *f = *state;
     char wn[NAME_MAX + 1];
     assert_int_equal(pl_spool_claim(&f->sp, "nothing-here", wn), -ENOENT);
 }
 
 static void read_refuses_oversize_symlinks_and_folders(void **state)
 {
-    struct fx *f = *state;
+    struct sf_fx *f = *state;
     char *big = th_path("%s/spool/work/k_big", f->dir);
     th_write_file(big, "0123456789", 10);
     void *data;
@@ -104,7 +73,7 @@ static void read_refuses_oversize_symlinks_and_folders(void **state)
 
 static void atomic_write_leaves_no_temp_file(void **state)
 {
-    struct fx *f = *state;
+    struct sf_fx *f = *state;
     assert_int_equal(pl_write_atomic(f->sp.outbox_fd, "x.json", "{}\n", 3, true), 0);
     char *out = th_path("%s/out", f->dir);
     assert_int_equal(th_count_dir(out), 1);
@@ -119,7 +88,7 @@ static void atomic_write_leaves_no_temp_file(void **state)
 
 static void seq_is_monotonic_across_reopen(void **state)
 {
-    struct fx *f = *state;
+    struct sf_fx *f = *state;
     struct pl_seq s;
     assert_int_equal(pl_seq_open(&s, f->sp.spool_fd, false), 0);
     uint64_t a, b, c;
@@ -140,7 +109,7 @@ static void seq_is_monotonic_across_reopen(void **state)
 
 static void corrupt_seq_file_is_reported(void **state)
 {
-    struct fx *f = *state;
+    struct sf_fx *f = *state;
     char *p = th_path("%s/spool/seq", f->dir);
     th_write_file(p, "banana", 6);
     struct pl_seq s;
@@ -183,7 +152,7 @@ static void watch_ignores_temporary_and_hidden_names(void **state)
 
 static void a_file_open_for_writing_is_not_ready(void **state)
 {
-    struct fx *f = *state;
+    struct sf_fx *f = *state;
     char *p = th_path("%s/in/busy.txt", f->dir);
     int fd = open(p, O_WRONLY | O_CREAT, 0644);
     assert_true(fd >= 0);
@@ -199,17 +168,19 @@ static void a_file_open_for_writing_is_not_ready(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(claim_moves_the_file_and_keeps_its_name_for_done, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(claim_of_a_vanished_file_says_enoent, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(read_refuses_oversize_symlinks_and_folders, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(atomic_write_leaves_no_temp_file, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(seq_is_monotonic_across_reopen, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(corrupt_seq_file_is_reported, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(claim_moves_the_file_and_keeps_its_name_for_done, sf_setup,
+                                        sf_teardown),
+        cmocka_unit_test_setup_teardown(claim_of_a_vanished_file_says_enoent, sf_setup,
+                                        sf_teardown),
+        cmocka_unit_test_setup_teardown(read_refuses_oversize_symlinks_and_folders, sf_setup,
+                                        sf_teardown),
+        cmocka_unit_test_setup_teardown(atomic_write_leaves_no_temp_file, sf_setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(seq_is_monotonic_across_reopen, sf_setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(corrupt_seq_file_is_reported, sf_setup, sf_teardown),
         cmocka_unit_test(nameset_adds_finds_removes_and_grows),
         cmocka_unit_test(watch_ignores_temporary_and_hidden_names),
-        cmocka_unit_test_setup_teardown(a_file_open_for_writing_is_not_ready, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(a_file_open_for_writing_is_not_ready, sf_setup,
+                                        sf_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

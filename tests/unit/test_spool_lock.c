@@ -14,39 +14,11 @@
 #include "config.h"
 #include "harness.h"
 #include "spool.h"
-
-struct fx {
-    char *dir;
-    struct pl_config *cfg;
-};
-
-static int s_setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof(*f));
-    f->dir = th_tempdir();
-    char *json = th_path("{\"inbox\":\"%s/in\",\"outbox\":\"%s/out\",\"spool\":\"%s/spool\","
-                         "\"done\":\"%s/done\",\"failed\":\"%s/failed\"}",
-                         f->dir, f->dir, f->dir, f->dir, f->dir);
-    char err[512];
-    assert_int_equal(pl_config_load_text(json, "t", "/x", &f->cfg, err, sizeof(err)), 0);
-    free(json);
-    *state = f;
-    return 0;
-}
-
-static int s_teardown(void **state)
-{
-    struct fx *f = *state;
-    pl_config_free(&f->cfg);
-    th_rmrf(f->dir);
-    free(f->dir);
-    free(f);
-    return 0;
-}
+#include "spool_fixture.h"
 
 static void a_second_open_of_a_locked_spool_is_refused_naming_the_pid(void **state)
 {
-    struct fx *f = *state;
+    struct sf_fx *f = *state;
     struct pl_spool a, b;
     char err[512];
     assert_int_equal(pl_spool_open(&a, f->cfg, err, sizeof(err)), 0);
@@ -73,7 +45,7 @@ static void a_second_open_of_a_locked_spool_is_refused_naming_the_pid(void **sta
 
 static void lock_holder_names_the_holder_and_takes_nothing(void **state)
 {
-    struct fx *f = *state;
+    struct sf_fx *f = *state;
     long pid = -1;
     /* No lock file yet: nobody holds it. */
     assert_int_equal(pl_spool_lock_holder(f->cfg->spool, &pid), 0);
@@ -94,9 +66,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(a_second_open_of_a_locked_spool_is_refused_naming_the_pid,
-                                        s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(lock_holder_names_the_holder_and_takes_nothing, s_setup,
-                                        s_teardown),
+                                        sf_setup_config, sf_teardown),
+        cmocka_unit_test_setup_teardown(lock_holder_names_the_holder_and_takes_nothing,
+                                        sf_setup_config, sf_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

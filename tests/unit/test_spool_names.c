@@ -13,38 +13,7 @@
 #include "config.h"
 #include "harness.h"
 #include "spool.h"
-
-struct fx {
-    char *dir;
-    struct pl_config *cfg;
-    struct pl_spool sp;
-};
-
-static int s_setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof(*f));
-    f->dir = th_tempdir();
-    char *json = th_path("{\"inbox\":\"%s/in\",\"outbox\":\"%s/out\",\"spool\":\"%s/spool\","
-                         "\"done\":\"%s/done\",\"failed\":\"%s/failed\"}",
-                         f->dir, f->dir, f->dir, f->dir, f->dir);
-    char err[512];
-    assert_int_equal(pl_config_load_text(json, "t", "/x", &f->cfg, err, sizeof(err)), 0);
-    free(json);
-    assert_int_equal(pl_spool_open(&f->sp, f->cfg, err, sizeof(err)), 0);
-    *state = f;
-    return 0;
-}
-
-static int s_teardown(void **state)
-{
-    struct fx *f = *state;
-    pl_spool_close(&f->sp);
-    pl_config_free(&f->cfg);
-    th_rmrf(f->dir);
-    free(f->dir);
-    free(f);
-    return 0;
-}
+#include "spool_fixture.h"
 
 /* A name of n bytes: n - 4 bytes of stem from stem_byte, then ".txt". */
 static char *s_long_name(size_t n, char stem_byte)
@@ -56,7 +25,7 @@ static char *s_long_name(size_t n, char stem_byte)
 }
 
 /* Drops content into inbox/name and claims it; wn gets the work name. */
-static void s_drop_and_claim(struct fx *f, const char *name, const char *content, char *wn)
+static void s_drop_and_claim(struct sf_fx *f, const char *name, const char *content, char *wn)
 {
     char *p = th_path("%s/in/%s", f->dir, name);
     assert_int_equal(th_write_file(p, content, strlen(content)), 0);
@@ -65,7 +34,7 @@ static void s_drop_and_claim(struct fx *f, const char *name, const char *content
 }
 
 /* The content of folder/name in the fixture, or NULL (caller frees). */
-static char *s_content(struct fx *f, const char *folder, const char *name)
+static char *s_content(struct sf_fx *f, const char *folder, const char *name)
 {
     char *p = th_path("%s/%s/%s", f->dir, folder, name);
     size_t len;
@@ -82,7 +51,7 @@ static bool s_ends_with(const char *s, const char *end)
 
 static void a_255_byte_name_ends_in_done_whole(void **state)
 {
-    struct fx *f = *state;
+    struct sf_fx *f = *state;
     char *name = s_long_name(NAME_MAX, 'a');
     char wn[NAME_MAX + 1];
     s_drop_and_claim(f, name, "first", wn);
@@ -100,7 +69,7 @@ static void a_255_byte_name_ends_in_done_whole(void **state)
 
 static void a_255_byte_name_that_clashes_in_done_keeps_its_extension(void **state)
 {
-    struct fx *f = *state;
+    struct sf_fx *f = *state;
     char *name = s_long_name(NAME_MAX, 'b');
     char wn[NAME_MAX + 1];
     s_drop_and_claim(f, name, "first", wn);
@@ -130,7 +99,7 @@ static void a_255_byte_name_that_clashes_in_done_keeps_its_extension(void **stat
 
 static void a_255_byte_name_in_failed_leaves_room_for_its_record(void **state)
 {
-    struct fx *f = *state;
+    struct sf_fx *f = *state;
     char *name = s_long_name(NAME_MAX, 'c');
     char wn[NAME_MAX + 1], out[NAME_MAX + 1], out2[NAME_MAX + 1];
     s_drop_and_claim(f, name, "first", wn);
@@ -158,7 +127,7 @@ static void a_255_byte_name_in_failed_leaves_room_for_its_record(void **state)
 
 static void a_shortened_name_is_never_cut_inside_a_character(void **state)
 {
-    struct fx *f = *state;
+    struct sf_fx *f = *state;
     /* 124 x "é" (2 bytes each) and ".md": 251 bytes, so failed/ must cut
      * 7 bytes; cutting at an odd byte would split an "é". */
     char name[NAME_MAX + 1];
@@ -178,13 +147,13 @@ static void a_shortened_name_is_never_cut_inside_a_character(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(a_255_byte_name_ends_in_done_whole, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(a_255_byte_name_ends_in_done_whole, sf_setup, sf_teardown),
         cmocka_unit_test_setup_teardown(a_255_byte_name_that_clashes_in_done_keeps_its_extension,
-                                        s_setup, s_teardown),
+                                        sf_setup, sf_teardown),
         cmocka_unit_test_setup_teardown(a_255_byte_name_in_failed_leaves_room_for_its_record,
-                                        s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(a_shortened_name_is_never_cut_inside_a_character, s_setup,
-                                        s_teardown),
+                                        sf_setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(a_shortened_name_is_never_cut_inside_a_character, sf_setup,
+                                        sf_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

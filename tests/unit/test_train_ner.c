@@ -104,7 +104,9 @@ struct setup {
     struct pl_ner_model shape;
 };
 
-static void s_setup(struct setup *s)
+/* The shape in s, and the two-document corpus read into c with that shape's
+ * features. Caller frees c with pl_nt_corpus_free. */
+static void s_setup(struct setup *s, struct pl_nt_corpus *c)
 {
     memset(s, 0, sizeof(*s));
     s->shape.hash_bits = 12;
@@ -115,6 +117,8 @@ static void s_setup(struct setup *s)
     s->shape.phr = s->phr;
     s->shape.phr_mask = 63;
     s->shape.max_phrase = 1;
+    s_read(s_two_docs, c);
+    pl_nt_features(c, &s->shape, 0);
 }
 
 static size_t s_nw(const struct pl_nt_trainer *tr)
@@ -126,10 +130,8 @@ static void two_trainings_on_the_same_corpus_give_the_same_weights(void **st)
 {
     (void)st;
     struct setup s;
-    s_setup(&s);
     struct pl_nt_corpus c;
-    s_read(s_two_docs, &c);
-    pl_nt_features(&c, &s.shape, 0);
+    s_setup(&s, &c);
     struct pl_nt_trainer a, b;
     pl_nt_trainer_init(&a, &s.shape);
     pl_nt_trainer_init(&b, &s.shape);
@@ -149,10 +151,8 @@ static void a_model_trained_on_a_corpus_tags_that_corpus_right(void **st)
 {
     (void)st;
     struct setup s;
-    s_setup(&s);
     struct pl_nt_corpus c;
-    s_read(s_two_docs, &c);
-    pl_nt_features(&c, &s.shape, 0);
+    s_setup(&s, &c);
     struct pl_nt_trainer tr;
     pl_nt_trainer_init(&tr, &s.shape);
     pl_nt_train(&tr, &c, NULL, 0, 10, NULL, 0);
@@ -172,10 +172,8 @@ static void documents_held_out_are_not_trained_on(void **st)
 {
     (void)st;
     struct setup s;
-    s_setup(&s);
     struct pl_nt_corpus c;
-    s_read(s_two_docs, &c);
-    pl_nt_features(&c, &s.shape, 0);
+    s_setup(&s, &c);
     struct pl_nt_trainer tr;
     pl_nt_trainer_init(&tr, &s.shape);
     uint8_t skip[2] = { 1, 1 };
