@@ -76,7 +76,7 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < n; i++) {
             char *text = NULL;
             struct pl_html_meta m;
-            if (pl_html_extract(page[i], len[i], NULL, &text, &m) == 0) {
+            if (pl_html_extract(page[i], len[i], NULL, NULL, &text, &m) == 0) {
                 out += strlen(text);
                 free(text);
                 pl_html_meta_free(&m);
