@@ -45,6 +45,8 @@
 #include "text.h"
 
 struct example {
+    char *text; /* for --dump only */
+    int src;    /* 0 trafilatura, 1 Readability */
     struct pl_bfeat f;
     float y;      /* 1 article, 0 not */
     float w;      /* the example's weight */
@@ -60,8 +62,12 @@ struct opts {
     const char *traf, *readability, *out;
     unsigned cv, fold;
     int epochs;
-    double l2, threshold;
+    double l2, threshold, add_threshold;
+    const char *dump;         /* held-out examples: label, inside, probability, text */
+    int no_hash, inside_only; /* ablations: no hashed features; only the container's blocks */
 };
+
+static const struct opts *s_o;
 
 static void *s_xalloc(void *p, size_t n)
 {
@@ -75,11 +81,15 @@ static void *s_xalloc(void *p, size_t n)
 
 static void s_push(struct set *s, const struct pl_bfeat *f, int y, double w, int held_out)
 {
+    if (s_o->inside_only && f->d[13] < 0.5)
+        return;
     if (s->n == s->cap) {
         s->cap = s->cap ? 2 * s->cap : 4096;
         s->v = s_xalloc(s->v, s->cap * sizeof(*s->v));
     }
-    s->v[s->n++] = (struct example){ *f, (float)y, (float)w, held_out };
+    s->v[s->n++] = (struct example){ NULL, 0, *f, (float)y, (float)w, held_out };
+    if (s_o->no_hash)
+        s->v[s->n - 1].f.nh = 0;
 }
 
 static char *s_read(const char *path, size_t *len)
@@ -140,8 +150,11 @@ static void s_traf_page(struct set *set, const char *path, const cJSON *e, int h
     for (size_t i = 0; i < n; i++) {
         int pos = s_matches(b[i].text, b[i].len, with);
         int neg = s_matches(b[i].text, b[i].len, without);
-        if (pos != neg)
+        if (pos != neg) {
             s_push(set, &b[i].f, pos, 1.0, held_out);
+            if (s_o->dump && held_out)
+                set->v[set->n - 1].text = strdup(b[i].text);
+        }
     }
     pl_html_blocks_free(b, n);
     free(html);
@@ -307,8 +320,12 @@ static void s_readability_page(struct set *set, const char *dir, const char *nam
     double w = n ? 1.0 / sqrt((double)n) * 3 : 1;
     for (size_t i = 0; i < n; i++) {
         int y = s_label_block(b[i].text, norm.data, truth, nt);
-        if (y >= 0)
+        if (y >= 0) {
             s_push(set, &b[i].f, y, w, held_out);
+            set->v[set->n - 1].src = 1;
+            if (s_o->dump && held_out)
+                set->v[set->n - 1].text = strdup(b[i].text);
+        }
     }
     free(truth);
     pl_html_blocks_free(b, n);
@@ -375,7 +392,7 @@ static void s_step(double *w, const struct example *e, double lr, double l2)
         w[k] -= lr * (g * e->f.d[k] + (k ? l2 * w[k] : 0));
     for (unsigned k = 0; k < e->f.nh; k++) {
         double *wk = &w[PL_BM_DENSE + e->f.h[k]];
-        *wk -= lr * (g + l2 * *wk);
+        *wk -= lr * (g * e->f.hv[k] + l2 * *wk);
     }
 }
 
@@ -400,6 +417,27 @@ static void s_train(const struct set *set, const struct opts *o, double *w)
     free(order);
 }
 
+/* The same for the blocks inside the container, the ones the model acts
+ * on: how much of the article it loses and how much boilerplate goes. */
+static void s_report_inside(const struct set *set, const double *w, double t, int held_out)
+{
+    double pos = 0, neg = 0, lost = 0, gone = 0;
+    for (size_t i = 0; i < set->n; i++) {
+        const struct example *e = &set->v[i];
+        if (e->held_out != held_out || e->f.d[13] < 0.5)
+            continue;
+        int drop = 1.0 / (1.0 + exp(-pl_bmodel_logit(w, &e->f))) < t;
+        pos += e->y > 0.5;
+        neg += e->y < 0.5;
+        lost += drop && e->y > 0.5;
+        gone += drop && e->y < 0.5;
+    }
+    fprintf(stderr,
+            "pl_train_blocks: %s inside: article %.0f (%.0f dropped), boilerplate %.0f "
+            "(%.0f dropped)\n",
+            held_out ? "held-out" : "training", pos, lost, neg, gone);
+}
+
 /* Block-level figures of w on the examples (held_out: those of the fold
  * left out, else the training ones). */
 static void s_report(const struct set *set, const double *w, double t, int held_out)
@@ -421,16 +459,45 @@ static void s_report(const struct set *set, const double *w, double t, int held_
             "boilerplate %.3f\n",
             held_out ? "held-out" : "training", n, n ? (tp + tn) / n : 0,
             tp + fn ? tp / (tp + fn) : 0, fp + tn ? fp / (fp + tn) : 0);
+    s_report_inside(set, w, t, held_out);
+}
+
+/* The held-out examples one a line: source, label, inside, probability,
+ * the block's text (tabs and newlines made spaces). */
+static void s_dump(const struct set *set, const double *w, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return;
+    for (size_t i = 0; i < set->n; i++) {
+        const struct example *e = &set->v[i];
+        if (!e->text)
+            continue;
+        for (char *c = e->text; *c; c++)
+            if (*c == '\t' || *c == '\n')
+                *c = ' ';
+        fprintf(f, "%d\t%.0f\t%.0f\t%.3f\t%.120s\n", e->src, e->y, e->f.d[13],
+                1.0 / (1.0 + exp(-pl_bmodel_logit(w, &e->f))), e->text);
+    }
+    fclose(f);
 }
 
 static int s_args(int argc, char **argv, struct opts *o)
 {
-    static const struct option lo[] = {
-        { "trafilatura", 1, 0, 't' }, { "readability", 1, 0, 'r' }, { "cv", 1, 0, 'c' },
-        { "fold", 1, 0, 'f' },        { "epochs", 1, 0, 'e' },      { "l2", 1, 0, 'l' },
-        { "threshold", 1, 0, 'T' },   { "out", 1, 0, 'o' },         { 0, 0, 0, 0 }
-    };
-    *o = (struct opts){ .epochs = 8, .l2 = 1e-4, .threshold = 0.2 };
+    static const struct option lo[] = { { "trafilatura", 1, 0, 't' },
+                                        { "readability", 1, 0, 'r' },
+                                        { "cv", 1, 0, 'c' },
+                                        { "fold", 1, 0, 'f' },
+                                        { "epochs", 1, 0, 'e' },
+                                        { "l2", 1, 0, 'l' },
+                                        { "threshold", 1, 0, 'T' },
+                                        { "out", 1, 0, 'o' },
+                                        { "no-hash", 0, 0, 'H' },
+                                        { "inside-only", 0, 0, 'I' },
+                                        { "dump", 1, 0, 'D' },
+                                        { "add", 1, 0, 'A' },
+                                        { 0, 0, 0, 0 } };
+    *o = (struct opts){ .epochs = 8, .l2 = 1e-4, .threshold = 0.2, .add_threshold = 1 };
     for (int c; (c = getopt_long(argc, argv, "", lo, NULL)) != -1;) {
         if (c == 't')
             o->traf = optarg;
@@ -448,6 +515,14 @@ static int s_args(int argc, char **argv, struct opts *o)
             o->threshold = strtod(optarg, NULL);
         else if (c == 'o')
             o->out = optarg;
+        else if (c == 'A')
+            o->add_threshold = strtod(optarg, NULL);
+        else if (c == 'D')
+            o->dump = optarg;
+        else if (c == 'H')
+            o->no_hash = 1;
+        else if (c == 'I')
+            o->inside_only = 1;
         else
             return PL_EINPUT;
     }
@@ -465,6 +540,7 @@ int main(int argc, char **argv)
     struct opts o;
     if (s_args(argc, argv, &o) != 0)
         return 2;
+    s_o = &o;
     xmlInitParser();
     struct set set = { 0 };
     if ((o.traf && s_load_traf(&set, &o) != 0) ||
@@ -475,8 +551,10 @@ int main(int argc, char **argv)
     s_report(&set, w, o.threshold, 0);
     if (o.cv > 1)
         s_report(&set, w, o.threshold, 1);
+    if (o.dump)
+        s_dump(&set, w, o.dump);
     FILE *f = fopen(o.out, "wb");
-    int rc = f ? pl_bmodel_write(f, w, o.threshold) : -errno;
+    int rc = f ? pl_bmodel_write(f, w, o.threshold, o.add_threshold) : -errno;
     if (f && fclose(f) != 0 && rc == 0)
         rc = -EIO;
     if (rc != 0)

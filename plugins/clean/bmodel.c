@@ -33,12 +33,13 @@ static int s_stop(const char *w, size_t n)
     return 0;
 }
 
-void pl_bfeat_hash(struct pl_bfeat *f, char kind, const char *token, size_t n)
+void pl_bfeat_hash(struct pl_bfeat *f, char kind, const char *token, size_t n, float value)
 {
     if (f->nh >= PL_BM_MAXH || n == 0)
         return;
     uint64_t h = pl_hash(token, n) ^ ((uint64_t)(unsigned char)kind * 0x9e3779b97f4a7c15u);
     h ^= h >> 29;
+    f->hv[f->nh] = value;
     f->h[f->nh++] = (uint16_t)(h % PL_BM_BUCKETS);
 }
 
@@ -48,10 +49,14 @@ static float s_clip(double v)
 }
 
 /* Word statistics of s: words, stopwords, capitalised words; the first
- * two words hashed (kind 'w'). */
+ * two words hashed (kind 'w'), and the first S_BAG words as a bag (kind
+ * 'b', each 1/sqrt of their number, so that a long paragraph's words do not
+ * outweigh its other features). */
+#define S_BAG 40
 static void s_words(struct pl_bfeat *f, const char *s, size_t n, size_t *words, size_t *stops,
                     size_t *caps)
 {
+    size_t bag_at = f->nh, bag = 0;
     size_t i = 0;
     while (i < n) {
         while (i < n && (unsigned char)s[i] < 0x80 && !isalnum((unsigned char)s[i]))
@@ -65,11 +70,18 @@ static void s_words(struct pl_bfeat *f, const char *s, size_t n, size_t *words, 
         size_t ln = pl_lower(s + i, j - i, low, sizeof(low));
         *stops += (size_t)s_stop(low, ln);
         *caps += isupper((unsigned char)s[i]) != 0;
-        if (*words < 2)
-            pl_bfeat_hash(f, 'w', low, ln);
+        if (*words < 2) {
+            pl_bfeat_hash(f, 'w', low, ln, 1);
+            bag_at = f->nh;
+        } else if (*words < S_BAG && ln > 2) {
+            pl_bfeat_hash(f, 'b', low, ln, 1);
+            bag++;
+        }
         (*words)++;
         i = j;
     }
+    for (size_t k = bag_at; k < f->nh && bag; k++)
+        f->hv[k] = (float)(1.0 / sqrt((double)bag));
 }
 
 void pl_bfeat_text(struct pl_bfeat *f, const char *s, size_t n)
@@ -120,7 +132,7 @@ double pl_bmodel_logit(const double *w, const struct pl_bfeat *f)
     for (int k = 0; k < PL_BM_DENSE; k++)
         z += w[k] * f->d[k];
     for (unsigned k = 0; k < f->nh; k++)
-        z += w[PL_BM_DENSE + f->h[k]];
+        z += w[PL_BM_DENSE + f->h[k]] * f->hv[k];
     return z;
 }
 
@@ -182,10 +194,11 @@ int pl_bmodel_parse(const char *text, size_t len, struct pl_bmodel **out, char *
     if (!m)
         return -ENOMEM;
     if (!s_line(text, body, &at, line, sizeof(line)) ||
-        sscanf(line, "threshold %lf", &m->threshold) != 1 || !(m->threshold >= 0) ||
-        !(m->threshold <= 1)) {
+        sscanf(line, "threshold %lf %lf", &m->threshold, &m->add_threshold) != 2 ||
+        !(m->threshold >= 0 && m->threshold <= 1) ||
+        !(m->add_threshold >= 0 && m->add_threshold <= 1)) {
         free(m);
-        return s_bad(why, n, "no \"threshold T\" line with 0 <= T <= 1");
+        return s_bad(why, n, "no \"threshold DROP ADD\" line with both from 0 to 1");
     }
     for (unsigned k = 0; k < dim; k++) {
         char *end;
@@ -234,13 +247,13 @@ int pl_bmodel_load(const char *path, struct pl_bmodel **out, char *why, size_t n
     return rc;
 }
 
-int pl_bmodel_write(FILE *f, const double *w, double threshold)
+int pl_bmodel_write(FILE *f, const double *w, double threshold, double add_threshold)
 {
     struct pl_buf b = { 0 };
     char line[64];
     int rc = 0;
-    snprintf(line, sizeof(line), "pressline-blocks %d %d\nthreshold %.6g\n", PL_BM_VERSION,
-             PL_BM_DIM, threshold);
+    snprintf(line, sizeof(line), "pressline-blocks %d %d\nthreshold %.6g %.6g\n", PL_BM_VERSION,
+             PL_BM_DIM, threshold, add_threshold);
     rc |= pl_buf_append(&b, line, strlen(line));
     for (int k = 0; k < PL_BM_DIM && rc == 0; k++) {
         snprintf(line, sizeof(line), "%.9g\n", w[k] == 0 ? 0.0 : w[k]);

@@ -8,7 +8,7 @@
  * features to learn the weights.
  *
  * Model file (text): a line "pressline-blocks <version> <dim>", a line
- * "threshold <t>", one weight a line (dim lines, %.9g), and a last line
+ * "threshold <drop> <add>", one weight a line (dim lines, %.9g), and a last line
  * "checksum <16 hex digits>": FNV-1a 64 of every byte before that line. A
  * file of another version or size, or whose checksum does not match, is
  * refused.
@@ -29,20 +29,22 @@
 #define PL_BM_NEIGH 8
 #define PL_BM_DENSE (PL_BM_OWN + 2 * PL_BM_NEIGH)
 /* Hashed features (value 1): class/id tokens of the block and its
- * ancestors, the tag path, and the block's first words. */
-#define PL_BM_BUCKETS 1024
+ * ancestors, the tag path, the block's first words and its words. */
+#define PL_BM_BUCKETS 4096
 #define PL_BM_DIM (PL_BM_DENSE + PL_BM_BUCKETS)
-#define PL_BM_MAXH 48 /* hashed features of one block, at most */
+#define PL_BM_MAXH 96 /* hashed features of one block, at most */
 
 /* The features of one block. */
 struct pl_bfeat {
     float d[PL_BM_DENSE];
     uint16_t h[PL_BM_MAXH]; /* bucket numbers, 0 .. PL_BM_BUCKETS-1 */
+    float hv[PL_BM_MAXH];   /* their values */
     unsigned nh;
 };
 
 struct pl_bmodel {
-    double threshold; /* blocks inside the container below this go */
+    double threshold;     /* blocks inside the container below this go */
+    double add_threshold; /* blocks outside it at or above this are added */
     double w[PL_BM_DIM];
 };
 
@@ -53,8 +55,8 @@ void pl_bfeat_text(struct pl_bfeat *f, const char *s, size_t n);
 
 /* Adds hashed feature (kind, token[0..n)) to f; kind separates the
  * families (a class token of the block itself, of an ancestor, a tag path
- * ...). Ignored once f holds PL_BM_MAXH. */
-void pl_bfeat_hash(struct pl_bfeat *f, char kind, const char *token, size_t n);
+ * ...) with value. Ignored once f holds PL_BM_MAXH. */
+void pl_bfeat_hash(struct pl_bfeat *f, char kind, const char *token, size_t n, float value);
 
 /* Copies the neighbour part of prev's and next's features (either NULL at
  * the page's ends) into f. */
@@ -75,8 +77,8 @@ int pl_bmodel_parse(const char *text, size_t len, struct pl_bmodel **out, char *
  * PL_EINPUT when the file cannot be read. */
 int pl_bmodel_load(const char *path, struct pl_bmodel **out, char *why, size_t n);
 
-/* Writes weights w (PL_BM_DIM of them) and threshold as a model file to
- * f, checksum included. Returns 0 or -EIO. */
-int pl_bmodel_write(FILE *f, const double *w, double threshold);
+/* Writes weights w (PL_BM_DIM of them) and the drop and add thresholds as
+ * a model file to f, checksum included. Returns 0 or -EIO. */
+int pl_bmodel_write(FILE *f, const double *w, double threshold, double add_threshold);
 
 #endif

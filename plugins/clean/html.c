@@ -1115,6 +1115,23 @@ static int s_joins(const xmlNode *s, const struct scores *sc, double bar)
     return take;
 }
 
+/* Writes s, the container top or a sibling that joins it, as a block of
+ * its own. */
+static void s_write_member(const xmlNode *s, const xmlNode *top, const char *h1, struct out *o)
+{
+    s_break(o, 2);
+    if (s_in(s, s_block_tags) || s == top) {
+        s_write(s, o, h1);
+    } else {
+        /* A sibling that is inline: write it as its own block. */
+        struct out tmp = { .failed = 0 };
+        s_write(s, &tmp, h1);
+        if (tmp.b.len)
+            s_put(o, tmp.b.data, tmp.b.len);
+        free(tmp.b.data);
+    }
+}
+
 /* Writes the container top and the siblings that join it (best: top's
  * score), each a block of its own. */
 static void s_write_article(const xmlNode *top, const struct scores *sc, double best,
@@ -1124,19 +1141,33 @@ static void s_write_article(const xmlNode *top, const struct scores *sc, double 
     for (const xmlNode *s = top->parent ? top->parent->children : top; s; s = s->next) {
         if (s != top && !s_joins(s, sc, bar))
             continue;
-        s_break(o, 2);
-        if (s_in(s, s_block_tags) || s == top) {
-            s_write(s, o, h1);
-        } else {
-            /* A sibling that is inline: write it as its own block. */
-            struct out tmp = { .failed = 0 };
-            s_write(s, &tmp, h1);
-            if (tmp.b.len)
-                s_put(o, tmp.b.data, tmp.b.len);
-            free(tmp.b.data);
-        }
+        s_write_member(s, top, h1, o);
         if (!top->parent)
             break;
+    }
+}
+
+/* The mark the block classifier leaves in a block outside the container
+ * that it scores as article text: written in its place in the page. */
+static const char s_add_mark;
+
+/* What s_write_article writes, and in document order with it the blocks
+ * the classifier adds from outside the container (under n). */
+static void s_write_added(const xmlNode *n, const xmlNode *top, const struct scores *sc, double bar,
+                          const char *h1, struct out *o)
+{
+    for (const xmlNode *c = n->children; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        if (c->parent == top->parent && (c == top || s_joins(c, sc, bar))) {
+            s_write_member(c, top, h1, o);
+        } else if (c->_private == (const void *)&s_add_mark) {
+            s_break(o, 2);
+            s_write(c, o, h1);
+            s_break(o, 2);
+        } else {
+            s_write_added(c, top, sc, bar, h1, o);
+        }
     }
 }
 
@@ -1265,7 +1296,7 @@ static void s_hash_tokens(struct pl_bfeat *f, const xmlNode *n, char kind)
             for (size_t t = 0; t < k; t++)
                 low[t] = (char)tolower((unsigned char)v[i + t]);
             if (k > 1)
-                pl_bfeat_hash(f, kind, low, k);
+                pl_bfeat_hash(f, kind, low, k, 1);
             i = j;
         }
     }
@@ -1288,8 +1319,8 @@ static void s_tag_features(struct pl_bfeat *f, const xmlNode *c)
     snprintf(path, sizeof(path), "%s/%s/%s",
              g && g->type == XML_ELEMENT_NODE ? (const char *)g->name : "",
              p && p->type == XML_ELEMENT_NODE ? (const char *)p->name : "", t);
-    pl_bfeat_hash(f, 'p', path, strlen(path));
-    pl_bfeat_hash(f, 't', t, strlen(t));
+    pl_bfeat_hash(f, 'p', path, strlen(path), 1);
+    pl_bfeat_hash(f, 't', t, strlen(t), 1);
     s_hash_tokens(f, c, 'c');
     p = c->parent;
     for (int up = 0; up < 4 && p && p->type == XML_ELEMENT_NODE; up++, p = p->parent)
@@ -1439,12 +1470,25 @@ static void s_units(struct units *u, const xmlNode *body, const xmlNode *top, do
 }
 
 /* Drops the blocks of the container that model m gives less than its
- * threshold: s_write skips them. */
-static void s_apply_model(const struct units *u, const struct pl_bmodel *m)
+ * threshold (s_write skips them) and marks the blocks outside it that m
+ * gives at least its add threshold, unless mostly links or furniture by
+ * their words (as s_write would skip them). Returns the blocks added. */
+static size_t s_apply_model(const struct units *u, const struct pl_bmodel *m)
 {
-    for (size_t i = 0; i < u->n; i++)
-        if (u->v[i].inside && pl_bmodel_prob(m, &u->v[i].f) < m->threshold)
-            ((xmlNode *)u->v[i].node)->_private = (void *)&s_drop_mark;
+    size_t added = 0;
+    for (size_t i = 0; i < u->n; i++) {
+        const struct pl_html_block *b = &u->v[i];
+        double p = pl_bmodel_prob(m, &b->f);
+        xmlNode *node = (xmlNode *)b->node;
+        if (b->inside && p < m->threshold) {
+            node->_private = (void *)&s_drop_mark;
+        } else if (!b->inside && m->add_threshold < 1 && p >= m->add_threshold &&
+                   b->f.d[2] < 0.5f && b->f.d[33] < 0.5f) {
+            node->_private = (void *)&s_add_mark;
+            added++;
+        }
+    }
+    return added;
 }
 
 void pl_html_blocks_free(struct pl_html_block *v, size_t n)
@@ -1462,11 +1506,12 @@ static void s_write_main(const xmlNode *body, struct scores *sc, const char *h1,
 {
     double best;
     const xmlNode *top = s_choose_top(body, sc, &best);
+    size_t added = 0;
     if (m || keep) {
         struct units u = { .sc = sc, .with_text = keep != NULL };
         s_units(&u, body, top, best);
         if (m && !u.failed)
-            s_apply_model(&u, m);
+            added = s_apply_model(&u, m);
         o->failed |= u.failed;
         if (keep)
             *keep = u;
@@ -1476,7 +1521,15 @@ static void s_write_main(const xmlNode *body, struct scores *sc, const char *h1,
     struct out lead = { .failed = 0 };
     if (top) {
         s_standfirst(body, top, &lead);
-        s_write_article(top, sc, best, h1, o);
+        if (added && top->parent) {
+            const xmlNode *r = top;
+            while (r->parent && r->parent->type == XML_ELEMENT_NODE)
+                r = r->parent;
+            s_write_added(r->parent ? r->parent : r, top, sc, best * 0.2 > 10 ? best * 0.2 : 10, h1,
+                          o);
+        } else {
+            s_write_article(top, sc, best, h1, o);
+        }
     } else {
         s_write(body, o, h1);
     }
