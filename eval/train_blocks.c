@@ -63,7 +63,8 @@ struct opts {
     unsigned cv, fold;
     int epochs;
     double l2, threshold, add_threshold;
-    const char *dump;         /* held-out examples: label, inside, probability, text */
+    double rd_weight; /* a Readability page's blocks weigh rd_weight / sqrt(their number) each */
+    const char *dump; /* held-out examples: label, inside, probability, text */
     int no_hash, inside_only; /* ablations: no hashed features; only the container's blocks */
 };
 
@@ -317,7 +318,7 @@ static void s_readability_page(struct set *set, const char *dir, const char *nam
     qsort(truth, nt, sizeof(*truth), s_cmp_u64);
     /* Pages have tens to hundreds of blocks: each page weighs about as
      * much as a few of trafilatura's, not as much as all its blocks. */
-    double w = n ? 1.0 / sqrt((double)n) * 3 : 1;
+    double w = n ? s_o->rd_weight / sqrt((double)n) : 1;
     for (size_t i = 0; i < n; i++) {
         int y = s_label_block(b[i].text, norm.data, truth, nt);
         if (y >= 0) {
@@ -484,20 +485,16 @@ static void s_dump(const struct set *set, const double *w, const char *path)
 
 static int s_args(int argc, char **argv, struct opts *o)
 {
-    static const struct option lo[] = { { "trafilatura", 1, 0, 't' },
-                                        { "readability", 1, 0, 'r' },
-                                        { "cv", 1, 0, 'c' },
-                                        { "fold", 1, 0, 'f' },
-                                        { "epochs", 1, 0, 'e' },
-                                        { "l2", 1, 0, 'l' },
-                                        { "threshold", 1, 0, 'T' },
-                                        { "out", 1, 0, 'o' },
-                                        { "no-hash", 0, 0, 'H' },
-                                        { "inside-only", 0, 0, 'I' },
-                                        { "dump", 1, 0, 'D' },
-                                        { "add", 1, 0, 'A' },
-                                        { 0, 0, 0, 0 } };
-    *o = (struct opts){ .epochs = 8, .l2 = 1e-4, .threshold = 0.2, .add_threshold = 1 };
+    static const struct option lo[] = { { "trafilatura", 1, 0, 't' }, { "readability", 1, 0, 'r' },
+                                        { "cv", 1, 0, 'c' },          { "fold", 1, 0, 'f' },
+                                        { "epochs", 1, 0, 'e' },      { "l2", 1, 0, 'l' },
+                                        { "threshold", 1, 0, 'T' },   { "out", 1, 0, 'o' },
+                                        { "no-hash", 0, 0, 'H' },     { "inside-only", 0, 0, 'I' },
+                                        { "dump", 1, 0, 'D' },        { "add", 1, 0, 'A' },
+                                        { "rd-weight", 1, 0, 'W' },   { 0, 0, 0, 0 } };
+    *o = (struct opts){
+        .epochs = 8, .l2 = 1e-4, .threshold = 0.2, .add_threshold = 1, .rd_weight = 3
+    };
     for (int c; (c = getopt_long(argc, argv, "", lo, NULL)) != -1;) {
         if (c == 't')
             o->traf = optarg;
@@ -515,6 +512,8 @@ static int s_args(int argc, char **argv, struct opts *o)
             o->threshold = strtod(optarg, NULL);
         else if (c == 'o')
             o->out = optarg;
+        else if (c == 'W')
+            o->rd_weight = strtod(optarg, NULL);
         else if (c == 'A')
             o->add_threshold = strtod(optarg, NULL);
         else if (c == 'D')

@@ -28,7 +28,7 @@ static int s_stop(const char *w, size_t n)
     if (pl_is_stopword(w, n))
         return 1;
     for (size_t i = 0; s_de_stop[i]; i++)
-        if (strlen(s_de_stop[i]) == n && !memcmp(s_de_stop[i], w, n))
+        if (s_de_stop[i][0] == w[0] && !strncmp(s_de_stop[i], w, n) && !s_de_stop[i][n])
             return 1;
     return 0;
 }
@@ -67,7 +67,15 @@ static void s_words(struct pl_bfeat *f, const char *s, size_t n, size_t *words, 
         if (j == i)
             break;
         char low[64];
-        size_t ln = pl_lower(s + i, j - i, low, sizeof(low));
+        size_t ln = 0;
+        int ascii = j - i < sizeof(low);
+        for (size_t k = i; ascii && k < j; k++)
+            ascii = (unsigned char)s[k] < 0x80;
+        if (ascii) /* most words: no need for Unicode's case tables */
+            for (size_t k = i; k < j; k++)
+                low[ln++] = (char)tolower((unsigned char)s[k]);
+        else
+            ln = pl_lower(s + i, j - i, low, sizeof(low));
         *stops += (size_t)s_stop(low, ln);
         *caps += isupper((unsigned char)s[i]) != 0;
         if (*words < 2) {
@@ -84,8 +92,13 @@ static void s_words(struct pl_bfeat *f, const char *s, size_t n, size_t *words, 
         f->hv[k] = (float)(1.0 / sqrt((double)bag));
 }
 
-void pl_bfeat_text(struct pl_bfeat *f, const char *s, size_t n)
+void pl_bfeat_text(struct pl_bfeat *f, const char *s, size_t full)
 {
+    /* The shares are read from the first 1,000 bytes: as good a sample,
+     * and a long paragraph costs no more than that. */
+    size_t n = full < 1000 ? full : 1000;
+    while (n < full && ((unsigned char)s[n] & 0xc0) == 0x80)
+        n++;
     size_t words = 0, stops = 0, caps = 0, punct = 0, digits = 0, sentences = 0, bars = 0;
     s_words(f, s, n, &words, &stops, &caps);
     for (size_t i = 0; i < n; i++) {
@@ -100,7 +113,7 @@ void pl_bfeat_text(struct pl_bfeat *f, const char *s, size_t n)
         e--;
     double len = n ? (double)n : 1;
     f->d[0] = 1;
-    f->d[1] = (float)(log1p((double)n) / 8);
+    f->d[1] = (float)(log1p((double)full) / 8);
     f->d[3] = s_clip(10.0 * (double)punct / len);
     f->d[4] = words ? (float)stops / (float)words : 0;
     f->d[5] = (float)(log1p((double)words) / 6);

@@ -1247,10 +1247,11 @@ struct units {
     size_t nroots;               /* 0: no container, the whole body is written */
     const struct scores *sc;
     double best;
-    int marked;      /* the container is the body the page marks */
-    int with_text;   /* keep each block's text (the trainer's labels need it) */
-    size_t page_len; /* the body's text bytes */
+    int marked;    /* the container is the body the page marks */
+    int with_text; /* keep each block's text (the trainer's labels need it) */
     int failed;
+    const xmlNode *anc_of; /* the parent whose ancestors' tokens anc holds */
+    struct pl_bfeat anc;
 };
 
 static int s_is_root(const struct units *u, const xmlNode *c)
@@ -1304,7 +1305,7 @@ static void s_hash_tokens(struct pl_bfeat *f, const xmlNode *n, char kind)
 
 /* The tag features of block c: its tag, its parent's and grandparent's
  * tags (a path), the class tokens of it and of four ancestors. */
-static void s_tag_features(struct pl_bfeat *f, const xmlNode *c)
+static void s_tag_features(struct units *u, struct pl_bfeat *f, const xmlNode *c)
 {
     const char *t = (const char *)c->name;
     int h = t[0] == 'h' && t[1] >= '1' && t[1] <= '6' && !t[2];
@@ -1315,16 +1316,34 @@ static void s_tag_features(struct pl_bfeat *f, const xmlNode *c)
     f->d[29] = s_is(c, "tr") || s_is(c, "td");
     f->d[30] = !(f->d[25] + f->d[26] + f->d[27] + f->d[28] + f->d[29]);
     char path[96];
+    size_t k = 0;
     const xmlNode *p = c->parent, *g = p ? p->parent : NULL;
-    snprintf(path, sizeof(path), "%s/%s/%s",
-             g && g->type == XML_ELEMENT_NODE ? (const char *)g->name : "",
-             p && p->type == XML_ELEMENT_NODE ? (const char *)p->name : "", t);
-    pl_bfeat_hash(f, 'p', path, strlen(path), 1);
+    const char *parts[3] = { g && g->type == XML_ELEMENT_NODE ? (const char *)g->name : "",
+                             p && p->type == XML_ELEMENT_NODE ? (const char *)p->name : "", t };
+    for (int i = 0; i < 3; i++) {
+        size_t l = strlen(parts[i]);
+        if (k + l + 1 >= sizeof(path))
+            break;
+        memcpy(path + k, parts[i], l);
+        k += l;
+        path[k++] = i < 2 ? '/' : '\0';
+    }
+    pl_bfeat_hash(f, 'p', path, k ? k - 1 : 0, 1);
     pl_bfeat_hash(f, 't', t, strlen(t), 1);
     s_hash_tokens(f, c, 'c');
-    p = c->parent;
-    for (int up = 0; up < 4 && p && p->type == XML_ELEMENT_NODE; up++, p = p->parent)
-        s_hash_tokens(f, p, 'a');
+    /* The ancestors' tokens, the same for all the blocks of one parent:
+     * hashed once per parent. */
+    if (u->anc_of != c->parent) {
+        u->anc.nh = 0;
+        p = c->parent;
+        for (int up = 0; up < 4 && p && p->type == XML_ELEMENT_NODE; up++, p = p->parent)
+            s_hash_tokens(&u->anc, p, 'a');
+        u->anc_of = c->parent;
+    }
+    for (unsigned i = 0; i < u->anc.nh && f->nh < PL_BM_MAXH; i++) {
+        f->h[f->nh] = u->anc.h[i];
+        f->hv[f->nh++] = u->anc.hv[i];
+    }
 }
 
 /* The features of block c (flags: where it sits, depth: its depth in the
@@ -1344,15 +1363,14 @@ static void s_add_unit(struct units *u, const xmlNode *c, unsigned flags, int de
     struct pl_html_block *b = &u->v[u->n];
     memset(b, 0, sizeof(*b));
     xmlChar *t = xmlNodeGetContent(c);
-    char *s = t ? s_squash(strdup((const char *)t)) : NULL;
-    xmlFree(t);
-    if (!s) {
+    if (!t) {
         u->failed = 1;
         return;
     }
+    const char *s = s_squash((char *)t); /* the copy is ours */
     size_t len = strlen(s);
     if (!len) {
-        free(s);
+        xmlFree(t);
         return;
     }
     struct pl_bfeat *f = &b->f;
@@ -1369,16 +1387,14 @@ static void s_add_unit(struct units *u, const xmlNode *c, unsigned flags, int de
     static const int at[9] = { 18, 19, 20, 21, 22, 23, 24, 31, 32 }; /* by flag bit */
     for (int k = 0; k < 9; k++)
         f->d[at[k]] = (float)((flags >> k) & 1);
-    s_tag_features(f, c);
+    s_tag_features(u, f, c);
     f->d[33] = (float)s_furniture_text(c, all);
-    f->d[36] = (float)(log1p((double)s_good_text(c->parent)) / 10);
     b->node = c;
     b->inside = (flags & S_INSIDE) != 0;
     b->len = len;
-    if (u->with_text)
-        b->text = s;
-    else
-        free(s);
+    if (u->with_text && !(b->text = strdup(s)))
+        u->failed = 1;
+    xmlFree(t);
     u->n++;
 }
 
