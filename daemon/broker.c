@@ -15,10 +15,6 @@
 #include "zsock.h"
 #include "log.h"
 
-/* A stage result this large leaves tens of MB in the loop thread's heap
- * once the article is published and freed (the worker gives back its own
- * share; see worker.c). */
-#define PL_BROKER_TRIM_BYTES (1024u * 1024u)
 /* Long enough for the service to write and publish the article first. */
 #define PL_BROKER_TRIM_DELAY_MS 2000
 
@@ -283,7 +279,7 @@ static void s_on_reply(struct pl_stage_rt *s, const struct pl_wire_frame *id,
     free(a->doc);
     a->doc = doc;
     a->doc_len = m->body_len;
-    if (m->body_len > PL_BROKER_TRIM_BYTES)
+    if (m->body_len > PL_TRIM_BYTES)
         b->trim_at_ms = uv_now(b->loop) + PL_BROKER_TRIM_DELAY_MS;
     if ((size_t)s->index + 1 < b->nstages) {
         s_enter_stage(b, a, s->index + 1);

@@ -16,11 +16,18 @@
  * pipeline and an article's stage timings have room for this many. */
 #define PL_MAX_STAGES 16
 
-/* A stage's default "timeout_ms_per_mb": on this project's reference
- * machine a 9.9 MB text needs about 1.3 s in clean, 11 s in entities and
- * 10-18 s in summarize (superlinear); 10000 + 5000 ms for each of its 9
- * full MB gives it 55 s, three times the slowest. */
+/* A stage's default "timeout_ms_per_mb". Every stage is linear in the
+ * article's size now: on this project's 2-core machine bench/size_bench
+ * measured about 0.12 s per MB in clean, 0.2 in entities and 0.05 in
+ * summarize (2026-12-01), so a 9.9 MB text needs about 2 s in the slowest
+ * stage; 10000 + 5000 ms for each of its 9 full MB gives it 55 s, room for
+ * a loaded machine or a sanitizer build. */
 #define PL_STAGE_TIMEOUT_MS_PER_MB 5000
+
+/* An article or stage result larger than this leaves tens of MB in glibc's
+ * arenas once freed (its copies, a plugin's tokens and JSON); after one, the
+ * worker and the broker give the free pages back with malloc_trim. */
+#define PL_TRIM_BYTES (1024u * 1024u)
 
 struct pl_stage_cfg {
     char *name;

@@ -52,6 +52,7 @@ struct item {
     char *out;
     size_t out_len;
     int write_rc;
+    int write_failures; /* writes that failed so far: logged as errors once */
     char failed_name[NAME_MAX + 1];
 };
 
@@ -304,10 +305,17 @@ static void s_writer_after(uv_work_t *w, int status)
         STAILQ_REMOVE_HEAD(&sv->batch, link);
         if (it->write_rc != 0) {
             char eb[128];
-            PL_ERR("%s: cannot write the %s (%s); the file stays in the spool and is retried "
-                   "in %d ms",
-                   it->name, it->failed ? "failure record" : "result",
-                   pl_strerror(it->write_rc, eb, sizeof(eb)), RETRY_MS);
+            /* Once as an error; then at debug level, or a disk full for an
+             * hour would log every article in flight every RETRY_MS. */
+            if (it->write_failures++ == 0)
+                PL_ERR("%s: cannot write the %s (%s); the file stays in the spool and is "
+                       "retried every %d ms",
+                       it->name, it->failed ? "failure record" : "result",
+                       pl_strerror(it->write_rc, eb, sizeof(eb)), RETRY_MS);
+            else
+                PL_DEBUG("%s: still cannot write the %s (%s), %d tries", it->name,
+                         it->failed ? "failure record" : "result",
+                         pl_strerror(it->write_rc, eb, sizeof(eb)), it->write_failures);
             /* Its seq is not published: the retry takes another, so that
              * seqs published stay in order. */
             s_note_unused(sv, it->seq, it->seq);

@@ -15,14 +15,10 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "config.h"
 #include "curve.h"
 #include "log.h"
 #include "wire.h"
-
-/* An article this large leaves the heap holding tens of MB once freed
- * (its copies, the plugin's tokens and JSON); after one, the worker gives
- * the free pages back to the system. */
-#define PL_WORKER_TRIM_BYTES (1024u * 1024u)
 
 static uint64_t s_now_us(void)
 {
@@ -208,7 +204,7 @@ static int s_answer(void *s, struct pl_plugin_instance *inst, const struct pl_wi
      * daemon stays at its largest article's peak (8 MB to 375 MB, and
      * there it stayed, after one 9.9 MB text). malloc_trim walks every
      * arena, so what other threads have freed by now is returned too. */
-    if (job->body_len > PL_WORKER_TRIM_BYTES || out_len > PL_WORKER_TRIM_BYTES)
+    if (job->body_len > PL_TRIM_BYTES || out_len > PL_TRIM_BYTES)
         malloc_trim(0);
 #endif
     return rc;
@@ -269,6 +265,16 @@ int pl_worker_run(void *zctx, const char *endpoint, struct pl_plugin_instance *i
         hb_started = s_start_heartbeat(s, &hb);
     if (rc == 0 && zmq_connect(s, endpoint) != 0)
         rc = -zmq_errno();
+    if (rc == 0 && hb_started) {
+        /* One heartbeat on the job socket, ahead of READY: the heartbeat
+         * thread's own socket may still be connecting when the first job
+         * arrives, and a worker that dies on that job before the broker has
+         * heard it beat would be waited for until the job's deadline
+         * instead of being taken as dead (the broker reaps only workers it
+         * has heard). */
+        struct pl_wire_msg m = { .type = PL_WIRE_HB, .body = hb.id, .body_len = strlen(hb.id) };
+        rc = pl_wire_send(s, NULL, 0, &m, 0);
+    }
     if (rc == 0)
         rc = s_serve(s, inst, opts);
     zmq_close(s);

@@ -6,11 +6,15 @@
  */
 #include "eval_cmd.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
+#include "errcode.h"
 #include "eval_extract.h"
 #include "eval_ner.h"
 #include "eval_summary.h"
@@ -20,7 +24,7 @@ static void s_usage(void)
     fprintf(stderr, "usage: pressline eval ner FILE [--config C] [--stage NAME] [--predict OUT]\n"
                     "       pressline eval summary FILE.jsonl [--config C] [--predict OUT.jsonl]\n"
                     "       pressline eval extract EVALDATA.json [--pages DIR] | --truth "
-                    "BODIES.json --pages DIR\n");
+                    "BODIES.json --pages DIR | --readability DIR [--cv N [--models DIR]]\n");
 }
 
 static int s_ner(int argc, char **argv)
@@ -55,6 +59,29 @@ static int s_ner(int argc, char **argv)
     return rc == 0 ? 0 : 1;
 }
 
+static void s_extract_usage(void)
+{
+    fprintf(stderr, "usage: pressline eval extract EVALDATA.json [--pages DIR] [--config C] "
+                    "[--predict OUT.jsonl] [--cv N [--models DIR]]\n"
+                    "       pressline eval extract --truth BODIES.json --pages DIR [options]\n"
+                    "       pressline eval extract --readability DIR [options]\n");
+}
+
+/* --cv's argument: a whole number of folds, 2 .. PL_EVAL_MAX_FOLDS. */
+static int s_folds(const char *arg, unsigned *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (errno || end == arg || *end || v < 2 || v > PL_EVAL_MAX_FOLDS) {
+        fprintf(stderr, "pressline eval extract: --cv takes 2 to %d folds, not \"%s\"\n",
+                PL_EVAL_MAX_FOLDS, arg);
+        return PL_EINPUT;
+    }
+    *out = (unsigned)v;
+    return 0;
+}
+
 static int s_extract(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -62,32 +89,43 @@ static int s_extract(int argc, char **argv)
         { "predict", required_argument, NULL, 'p' },
         { "truth", required_argument, NULL, 't' },
         { "pages", required_argument, NULL, 'g' },
+        { "readability", required_argument, NULL, 'r' },
+        { "cv", required_argument, NULL, 'v' },
+        { "models", required_argument, NULL, 'm' },
         { NULL, 0, NULL, 0 },
     };
-    const char *config = NULL, *predict = NULL, *truth = NULL, *pages = NULL;
+    const char *config = NULL;
+    struct pl_eval_extract_args a = { 0 };
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:p:t:g:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:p:t:g:r:v:m:", opts, NULL)) != -1) {
         switch (c) {
         case 'c': config = optarg; break;
-        case 'p': predict = optarg; break;
-        case 't': truth = optarg; break;
-        case 'g': pages = optarg; break;
+        case 'p': a.predict = optarg; break;
+        case 't': a.truth = optarg; break;
+        case 'g': a.pages = optarg; break;
+        case 'r': a.readability = optarg; break;
+        case 'v':
+            if (s_folds(optarg, &a.cv) != 0)
+                return 2;
+            break;
+        case 'm': a.models = optarg; break;
         default: s_usage(); return 2;
         }
     }
     int npos = argc - optind;
-    if (!((npos == 1 && !truth) || (npos == 0 && truth && pages))) {
-        fprintf(stderr, "usage: pressline eval extract EVALDATA.json [--pages DIR] [--config C] "
-                        "[--predict OUT.jsonl]\n"
-                        "       pressline eval extract --truth BODIES.json --pages DIR [--config "
-                        "C] [--predict OUT.jsonl]\n");
+    bool traf = npos == 1 && !a.truth && !a.readability;
+    bool zyte = npos == 0 && a.truth && a.pages && !a.readability;
+    bool read = npos == 0 && a.readability && !a.truth && !a.pages;
+    if (!(traf || zyte || read) || (a.models && !a.cv)) {
+        s_extract_usage();
         return 2;
     }
+    a.evaldata = traf ? argv[optind] : NULL;
     struct pl_config *cfg = pl_config_load_for(config, "eval extract");
     if (!cfg)
         return 1;
-    int rc = pl_eval_extract(cfg, npos ? argv[optind] : NULL, truth, pages, predict, stdout);
+    int rc = pl_eval_extract(cfg, &a, stdout);
     pl_config_free(&cfg);
     return rc == 0 ? 0 : 1;
 }

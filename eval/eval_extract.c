@@ -4,6 +4,9 @@
 #include "eval_extract.h"
 
 #include <ctype.h>
+#include <dirent.h>
+#include <math.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -15,17 +18,54 @@
 #include "article.h"
 #include "config.h"
 #include "errcode.h"
+#include "folds.h"
+#include "html_text.h"
 #include "loader.h"
 #include "rouge.h"
 #include "spool.h"
 #include "text.h"
+
+/* The figures of a set of pages: the snippet counts (trafilatura's set) or
+ * the sums of the pages' 4-gram precision and recall (the other modes). */
+struct tally {
+    size_t pages, failed;
+    size_t tp, fn, fp, tn;
+    double sp, sr;
+};
 
 struct runner {
     struct pl_plugin_handle *h;
     struct pl_plugin_instance inst;
     size_t max_bytes;
     FILE *pred;
+    unsigned nfolds; /* 0 or 1: no cross-validation */
+    int only;        /* -1, or the one fold this pass scores (--models) */
+    struct tally all;
+    struct tally fold[PL_EVAL_MAX_FOLDS];
+    size_t skipped; /* Readability pages whose expected.html has no text */
 };
+
+/* The fold of a page of site, and whether this pass scores it. */
+static bool s_wanted(const struct runner *r, const char *site, unsigned *fold)
+{
+    *fold = pl_site_fold(site, r->nfolds);
+    return r->only < 0 || (unsigned)r->only == *fold;
+}
+
+static void s_count(struct runner *r, unsigned fold, const struct tally *t)
+{
+    struct tally *d[2] = { &r->all, &r->fold[fold] };
+    for (size_t i = 0; i < 2; i++) {
+        d[i]->pages += t->pages;
+        d[i]->failed += t->failed;
+        d[i]->tp += t->tp;
+        d[i]->fn += t->fn;
+        d[i]->fp += t->fp;
+        d[i]->tn += t->tn;
+        d[i]->sp += t->sp;
+        d[i]->sr += t->sr;
+    }
+}
 
 /* Runs the clean stage on the file at path; returns its "text" (caller
  * frees) or NULL with the reason in why. */
@@ -96,10 +136,47 @@ static cJSON *s_load_json(const char *path)
     return j;
 }
 
+/* The page of an evaldata.json entry: under pages_dir as NAME.txt or NAME
+ * (--pages), else html/eval/ or html/cache/ in dir (evaldata.json's folder). */
+static void s_page_path(const char *dir, const char *pages_dir, const char *file, char *path,
+                        size_t n)
+{
+    if (pages_dir) {
+        snprintf(path, n, "%s/%s.txt", pages_dir, file);
+        if (access(path, R_OK) != 0)
+            snprintf(path, n, "%s/%s", pages_dir, file);
+    } else {
+        snprintf(path, n, "%s/html/eval/%s", dir, file);
+        if (access(path, R_OK) != 0)
+            snprintf(path, n, "%s/html/cache/%s", dir, file);
+    }
+}
+
+/* Counts the entry's "with" snippets found in text (NULL: none found) and
+ * its "without" snippets found, into t. */
+static void s_snippets(const cJSON *e, const char *text, struct tally *t)
+{
+    const cJSON *s;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(e, "with"))
+    {
+        if (cJSON_IsString(s) && text && strstr(text, s->valuestring))
+            t->tp++;
+        else
+            t->fn++;
+    }
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(e, "without"))
+    {
+        if (cJSON_IsString(s) && text && strstr(text, s->valuestring))
+            t->fp++;
+        else
+            t->tn++;
+    }
+}
+
 /* pages: NULL, or a folder holding the pages under their names plus
- * ".txt" (text dumps of them) or as they are. */
-static int s_trafilatura(struct runner *r, const char *evaldata, const char *pages_dir,
-                         FILE *report)
+ * ".txt" (text dumps of them) or as they are. A page's site is the host
+ * of its URL (the entry's key). */
+static int s_trafilatura(struct runner *r, const char *evaldata, const char *pages_dir)
 {
     cJSON *j = s_load_json(evaldata);
     if (!j)
@@ -107,56 +184,29 @@ static int s_trafilatura(struct runner *r, const char *evaldata, const char *pag
     char dir[4096];
     const char *slash = strrchr(evaldata, '/');
     snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - evaldata) : 1, slash ? evaldata : ".");
-    size_t tp = 0, fn = 0, fp = 0, tn = 0, pages = 0, failed = 0;
     const cJSON *e;
     cJSON_ArrayForEach(e, j)
     {
         const cJSON *file = cJSON_GetObjectItemCaseSensitive(e, "file");
-        if (!cJSON_IsString(file))
+        char site[256];
+        unsigned fold;
+        pl_site_of_url(e->string, site, sizeof(site));
+        if (!cJSON_IsString(file) || !s_wanted(r, site, &fold))
             continue;
         char path[8192], why[1024] = "";
-        if (pages_dir) {
-            snprintf(path, sizeof(path), "%s/%s.txt", pages_dir, file->valuestring);
-            if (access(path, R_OK) != 0)
-                snprintf(path, sizeof(path), "%s/%s", pages_dir, file->valuestring);
-        } else {
-            snprintf(path, sizeof(path), "%s/html/eval/%s", dir, file->valuestring);
-            if (access(path, R_OK) != 0)
-                snprintf(path, sizeof(path), "%s/html/cache/%s", dir, file->valuestring);
-        }
-        pages++;
+        s_page_path(dir, pages_dir, file->valuestring, path, sizeof(path));
+        struct tally t = { .pages = 1 };
         char *text = s_extract(r, path, file->valuestring, why, sizeof(why));
         if (!text) {
-            failed++;
+            t.failed = 1;
             fprintf(stderr, "pressline eval extract: %s: %s\n", file->valuestring, why);
         }
-        const cJSON *s;
-        cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(e, "with"))
-        {
-            if (cJSON_IsString(s) && text && strstr(text, s->valuestring))
-                tp++;
-            else
-                fn++;
-        }
-        cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(e, "without"))
-        {
-            if (cJSON_IsString(s) && text && strstr(text, s->valuestring))
-                fp++;
-            else
-                tn++;
-        }
+        s_snippets(e, text, &t);
+        s_count(r, fold, &t);
         s_predict(r, e->string, text);
         free(text);
     }
     cJSON_Delete(j);
-    double p = tp + fp ? (double)tp / (double)(tp + fp) : 0;
-    double rc = tp + fn ? (double)tp / (double)(tp + fn) : 0;
-    double f = p + rc > 0 ? 2 * p * rc / (p + rc) : 0;
-    double acc = tp + fn + fp + tn ? (double)(tp + tn) / (double)(tp + fn + fp + tn) : 0;
-    fprintf(report, "%zu pages (%zu gave no text)\n", pages, failed);
-    fprintf(report, "snippets: with found %zu of %zu, without found %zu of %zu\n", tp, tp + fn, fp,
-            fp + tn);
-    fprintf(report, "precision %.3f  recall %.3f  F1 %.3f  accuracy %.3f\n", p, rc, f, acc);
     return 0;
 }
 
@@ -199,53 +249,240 @@ static size_t s_shingles(const char *s, uint64_t **out)
     return n;
 }
 
-static int s_zyte(struct runner *r, const char *truth, const char *pages, FILE *report)
+/* Scores one page's text (NULL: the stage gave none) against its true
+ * body: one page of 4-gram precision and recall into t. */
+static void s_score_body(const char *text, const char *body, struct tally *t)
+{
+    uint64_t *a = NULL, *b = NULL;
+    size_t na = s_shingles(text ? text : "", &a), nb = s_shingles(body, &b);
+    size_t common = pl_ngram_overlap(a, na, b, nb);
+    /* An empty extraction of an empty body is right; of a real one,
+     * precision is taken as 1 (nothing wrong was said) and recall 0. */
+    t->pages = 1;
+    t->failed = text ? 0 : 1;
+    t->sp = na ? (double)common / (double)na : 1;
+    t->sr = nb ? (double)common / (double)nb : (na ? 0 : 1);
+    free(a);
+    free(b);
+}
+
+/* Runs the stage on the page at path and scores it against body, as page
+ * id of fold. */
+static void s_page(struct runner *r, unsigned fold, const char *id, const char *path,
+                   const char *name, const char *body)
+{
+    char why[1024] = "";
+    char *text = s_extract(r, path, name, why, sizeof(why));
+    if (!text)
+        fprintf(stderr, "pressline eval extract: %s: %s\n", id, why);
+    struct tally t = { 0 };
+    s_score_body(text, body, &t);
+    s_count(r, fold, &t);
+    s_predict(r, id, text);
+    free(text);
+}
+
+/* A page's site is the host of its "url" field when it has one, else its
+ * id read the same way (an id that is no URL is its own site). */
+static int s_zyte(struct runner *r, const char *truth, const char *pages)
 {
     cJSON *j = s_load_json(truth);
     if (!j)
         return PL_EINPUT;
-    double sp = 0, sr = 0;
-    size_t n = 0, failed = 0;
     const cJSON *e;
     cJSON_ArrayForEach(e, j)
     {
         const cJSON *body = cJSON_GetObjectItemCaseSensitive(e, "articleBody");
-        if (!cJSON_IsString(body))
+        const cJSON *url = cJSON_GetObjectItemCaseSensitive(e, "url");
+        char site[256];
+        unsigned fold;
+        pl_site_of_url(cJSON_IsString(url) ? url->valuestring : e->string, site, sizeof(site));
+        if (!cJSON_IsString(body) || !s_wanted(r, site, &fold))
             continue;
-        char path[8192], name[1024], why[1024] = "";
+        char path[8192], name[1024];
         snprintf(name, sizeof(name), "%s.html", e->string);
         snprintf(path, sizeof(path), "%s/%s", pages, name);
-        char *text = s_extract(r, path, name, why, sizeof(why));
-        if (!text) {
-            failed++;
-            fprintf(stderr, "pressline eval extract: %s: %s\n", name, why);
-        }
-        uint64_t *a = NULL, *b = NULL;
-        size_t na = s_shingles(text ? text : "", &a), nb = s_shingles(body->valuestring, &b);
-        size_t common = pl_ngram_overlap(a, na, b, nb);
-        /* An empty extraction of an empty body is right; of a real one,
-         * precision is taken as 1 (nothing wrong was said) and recall 0. */
-        sp += na ? (double)common / (double)na : 1;
-        sr += nb ? (double)common / (double)nb : (na ? 0 : 1);
-        n++;
-        s_predict(r, e->string, text);
-        free(a);
-        free(b);
-        free(text);
+        s_page(r, fold, e->string, path, name, body->valuestring);
     }
     cJSON_Delete(j);
-    if (!n) {
-        fprintf(stderr, "pressline eval extract: no {\"articleBody\"} entries in %s\n", truth);
-        return PL_EINPUT;
-    }
-    double p = sp / (double)n, rc = sr / (double)n, f = p + rc > 0 ? 2 * p * rc / (p + rc) : 0;
-    fprintf(report, "%zu pages (%zu gave no text)\n", n, failed);
-    fprintf(report, "word 4-grams: precision %.3f  recall %.3f  F1 %.3f\n", p, rc, f);
     return 0;
 }
 
-int pl_eval_extract(const struct pl_config *cfg, const char *evaldata, const char *truth,
-                    const char *pages, const char *predict_path, FILE *report)
+/* One Readability test page, dir/name/: scores source.html against the
+ * text of expected.html, or counts it as skipped when that has no text.
+ * Folders without both files are not pages and are passed over. */
+static int s_test_page(struct runner *r, const char *dir, const char *name)
+{
+    char src[8192], exp[8192], site[256];
+    snprintf(src, sizeof(src), "%s/%s/source.html", dir, name);
+    snprintf(exp, sizeof(exp), "%s/%s/expected.html", dir, name);
+    unsigned fold;
+    pl_site_of_test_page(name, site, sizeof(site));
+    if (access(src, R_OK) != 0 || access(exp, R_OK) != 0 || !s_wanted(r, site, &fold))
+        return 0;
+    void *data = NULL;
+    size_t len = 0;
+    int rc = pl_read_file_at(AT_FDCWD, exp, r->max_bytes, true, &data, &len);
+    char *truth = NULL;
+    if (rc == 0)
+        rc = pl_html_text(data, len, &truth);
+    free(data);
+    if (rc != 0) {
+        fprintf(stderr, "pressline eval extract: cannot read the text of %s\n", exp);
+        return rc;
+    }
+    if (!truth[0])
+        r->skipped++;
+    else
+        s_page(r, fold, name, src, "source.html", truth);
+    free(truth);
+    return 0;
+}
+
+/* The folders of dir in name order, so that every run reads them alike. */
+static int s_readability(struct runner *r, const char *dir)
+{
+    struct dirent **names = NULL;
+    int n = scandir(dir, &names, NULL, alphasort);
+    if (n < 0) {
+        fprintf(stderr, "pressline eval extract: cannot read the folder %s\n", dir);
+        return PL_EINPUT;
+    }
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        if (rc == 0 && names[i]->d_name[0] != '.')
+            rc = s_test_page(r, dir, names[i]->d_name);
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+static void s_snippet_figures(const struct tally *t, double *p, double *rc, double *f)
+{
+    *p = t->tp + t->fp ? (double)t->tp / (double)(t->tp + t->fp) : 0;
+    *rc = t->tp + t->fn ? (double)t->tp / (double)(t->tp + t->fn) : 0;
+    *f = *p + *rc > 0 ? 2 * *p * *rc / (*p + *rc) : 0;
+}
+
+static void s_ngram_figures(const struct tally *t, double *p, double *rc, double *f)
+{
+    *p = t->pages ? t->sp / (double)t->pages : 0;
+    *rc = t->pages ? t->sr / (double)t->pages : 0;
+    *f = *p + *rc > 0 ? 2 * *p * *rc / (*p + *rc) : 0;
+}
+
+/* One line per fold, then the spread of the F1s of the folds that hold
+ * pages (population standard deviation: the folds are all there are). */
+static void s_report_folds(const struct runner *r, bool snippets, FILE *report)
+{
+    double fmin = 1, fmax = 0, sum = 0, sum2 = 0;
+    unsigned used = 0;
+    for (unsigned k = 0; k < r->nfolds; k++) {
+        const struct tally *t = &r->fold[k];
+        if (!t->pages) {
+            fprintf(report, "fold %u: 0 pages\n", k);
+            continue;
+        }
+        double p, rc, f;
+        (snippets ? s_snippet_figures : s_ngram_figures)(t, &p, &rc, &f);
+        fprintf(report, "fold %u: %zu pages  precision %.3f  recall %.3f  F1 %.3f\n", k, t->pages,
+                p, rc, f);
+        fmin = f < fmin ? f : fmin;
+        fmax = f > fmax ? f : fmax;
+        sum += f;
+        sum2 += f * f;
+        used++;
+    }
+    if (!used)
+        return;
+    double mean = sum / used, var = sum2 / used - mean * mean;
+    fprintf(report, "folds: F1 min %.3f  max %.3f  sd %.3f\n", fmin, fmax, var > 0 ? sqrt(var) : 0);
+}
+
+static int s_report(const struct runner *r, const struct pl_eval_extract_args *a, FILE *report)
+{
+    const struct tally *t = &r->all;
+    double p, rc, f;
+    if (a->evaldata) {
+        s_snippet_figures(t, &p, &rc, &f);
+        size_t all = t->tp + t->fn + t->fp + t->tn;
+        double acc = all ? (double)(t->tp + t->tn) / (double)all : 0;
+        fprintf(report, "%zu pages (%zu gave no text)\n", t->pages, t->failed);
+        fprintf(report, "snippets: with found %zu of %zu, without found %zu of %zu\n", t->tp,
+                t->tp + t->fn, t->fp, t->fp + t->tn);
+        fprintf(report, "precision %.3f  recall %.3f  F1 %.3f  accuracy %.3f\n", p, rc, f, acc);
+    } else {
+        if (!t->pages) {
+            if (a->readability)
+                fprintf(stderr,
+                        "pressline eval extract: no <name>/source.html with an expected.html "
+                        "that has text in %s\n",
+                        a->readability);
+            else
+                fprintf(stderr, "pressline eval extract: no {\"articleBody\"} entries in %s\n",
+                        a->truth);
+            return PL_EINPUT;
+        }
+        s_ngram_figures(t, &p, &rc, &f);
+        if (a->readability)
+            fprintf(report, "%zu pages (%zu gave no text; %zu skipped: no text in expected.html)\n",
+                    t->pages, t->failed, r->skipped);
+        else
+            fprintf(report, "%zu pages (%zu gave no text)\n", t->pages, t->failed);
+        fprintf(report, "word 4-grams: precision %.3f  recall %.3f  F1 %.3f\n", p, rc, f);
+    }
+    if (r->nfolds >= 2)
+        s_report_folds(r, a->evaldata != NULL, report);
+    return 0;
+}
+
+/* (Re)initialises r's instance with the stage's options, plus, with
+ * --models, the block model trained without fold: "DIR/fold-K.model". */
+static int s_instance(struct runner *r, const struct pl_stage_cfg *sc,
+                      const struct pl_eval_extract_args *a, unsigned fold)
+{
+    char *opts = NULL;
+    if (a->models) {
+        char path[8192];
+        snprintf(path, sizeof(path), "%s/fold-%u.model", a->models, fold);
+        cJSON *o = cJSON_Parse(sc->options_json ? sc->options_json : "{}");
+        if (!cJSON_IsObject(o)) {
+            cJSON_Delete(o);
+            o = cJSON_CreateObject();
+        }
+        cJSON_DeleteItemFromObjectCaseSensitive(o, PL_EVAL_BLOCK_MODEL_OPTION);
+        if (!o || !cJSON_AddStringToObject(o, PL_EVAL_BLOCK_MODEL_OPTION, path) ||
+            !(opts = cJSON_PrintUnformatted(o))) {
+            cJSON_Delete(o);
+            fprintf(stderr, "pressline eval extract: out of memory\n");
+            return -ENOMEM;
+        }
+        cJSON_Delete(o);
+    }
+    char err[1024];
+    pl_plugin_instance_fini(&r->inst);
+    int rc = pl_plugin_instance_init(&r->inst, r->h, sc->name, opts ? opts : sc->options_json, err,
+                                     sizeof(err));
+    cJSON_free(opts);
+    if (rc != 0) {
+        /* A refused instance has no state for fini() to free. */
+        memset(&r->inst, 0, sizeof(r->inst));
+        fprintf(stderr, "pressline eval extract: %s\n", err);
+    }
+    return rc;
+}
+
+static int s_pass(struct runner *r, const struct pl_eval_extract_args *a)
+{
+    if (a->evaldata)
+        return s_trafilatura(r, a->evaldata, a->pages);
+    if (a->readability)
+        return s_readability(r, a->readability);
+    return s_zyte(r, a->truth, a->pages);
+}
+
+int pl_eval_extract(const struct pl_config *cfg, const struct pl_eval_extract_args *a, FILE *report)
 {
     const struct pl_stage_cfg *sc = NULL;
     for (size_t i = 0; i < cfg->nstages; i++)
@@ -255,25 +492,42 @@ int pl_eval_extract(const struct pl_config *cfg, const char *evaldata, const cha
         fprintf(stderr, "pressline eval extract: no stage named \"clean\" in the configuration\n");
         return PL_ECONFIG;
     }
-    struct runner r = { .max_bytes = cfg->max_bytes };
-    char err[1024];
-    if (pl_plugin_open(sc->plugin_path, &r.h, err, sizeof(err)) != 0 ||
-        pl_plugin_instance_init(&r.inst, r.h, sc->name, sc->options_json, err, sizeof(err)) != 0) {
-        fprintf(stderr, "pressline eval extract: %s\n", err);
-        pl_plugin_close(&r.h);
-        return PL_EPLUGIN;
+    if (a->cv > PL_EVAL_MAX_FOLDS || (a->models && a->cv < 2)) {
+        fprintf(stderr, "pressline eval extract: --cv takes 2 to %d folds (--models needs it)\n",
+                PL_EVAL_MAX_FOLDS);
+        return PL_EINPUT;
     }
+    struct runner *r = calloc(1, sizeof(*r));
+    if (!r)
+        return -ENOMEM;
+    r->max_bytes = cfg->max_bytes;
+    r->nfolds = a->cv;
+    r->only = -1;
+    char err[1024];
     int rc = 0;
-    if (predict_path && !(r.pred = fopen(predict_path, "w"))) {
+    if (pl_plugin_open(sc->plugin_path, &r->h, err, sizeof(err)) != 0) {
+        fprintf(stderr, "pressline eval extract: %s\n", err);
+        rc = PL_EPLUGIN;
+    }
+    if (rc == 0 && a->predict && !(r->pred = fopen(a->predict, "w"))) {
         rc = -errno;
-        fprintf(stderr, "pressline eval extract: cannot write %s\n", predict_path);
+        fprintf(stderr, "pressline eval extract: cannot write %s\n", a->predict);
+    }
+    /* With --models each fold is a pass of its own, scored by the instance
+     * that holds the model trained without it; else one pass scores all. */
+    unsigned passes = a->models ? a->cv : 1;
+    for (unsigned k = 0; k < passes && rc == 0; k++) {
+        r->only = a->models ? (int)k : -1;
+        rc = s_instance(r, sc, a, k);
+        if (rc == 0)
+            rc = s_pass(r, a);
     }
     if (rc == 0)
-        rc = evaldata ? s_trafilatura(&r, evaldata, pages, report)
-                      : s_zyte(&r, truth, pages, report);
-    if (r.pred && fclose(r.pred) != 0 && rc == 0)
+        rc = s_report(r, a, report);
+    if (r->pred && fclose(r->pred) != 0 && rc == 0)
         rc = -EIO;
-    pl_plugin_instance_fini(&r.inst);
-    pl_plugin_close(&r.h);
+    pl_plugin_instance_fini(&r->inst);
+    pl_plugin_close(&r->h);
+    free(r);
     return rc;
 }

@@ -310,7 +310,7 @@ static int s_split(struct clean_doc *c, struct pl_error *err)
     char *pre = NULL;
     int rc = pl_rules_date_prefix(&c->bl, c->date, &pre);
     if (rc == 0 && pre)
-        rc = pl_output_removed(c->removed, "date-prefix", pre, 0);
+        rc = pl_output_removed(c->removed, "date-prefix", pre);
     free(pre);
     return rc ? s_oom(err) : 0;
 }

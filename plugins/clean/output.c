@@ -10,25 +10,8 @@
 #include "docjson.h"
 #include "lang.h"
 
-int pl_output_removed(cJSON *removed, const char *reason, const char *text, int adjacent)
+int pl_output_removed(cJSON *removed, const char *reason, const char *text)
 {
-    cJSON *last = cJSON_GetArrayItem(removed, cJSON_GetArraySize(removed) - 1);
-    if (adjacent && last) {
-        cJSON *r = cJSON_GetObjectItemCaseSensitive(last, "reason");
-        cJSON *t = cJSON_GetObjectItemCaseSensitive(last, "text");
-        if (strcmp(r->valuestring, reason) == 0) {
-            size_t a = strlen(t->valuestring), b = strlen(text);
-            char *j = malloc(a + b + 2);
-            if (!j)
-                return -ENOMEM;
-            memcpy(j, t->valuestring, a);
-            j[a] = '\n';
-            memcpy(j + a + 1, text, b + 1);
-            cJSON *nt = cJSON_CreateString(j);
-            free(j);
-            return pl_doc_set(last, "text", nt) ? -ENOMEM : 0;
-        }
-    }
     cJSON *e = cJSON_CreateObject();
     if (!e || !cJSON_AddStringToObject(e, "reason", reason) ||
         !cJSON_AddStringToObject(e, "text", text) || !cJSON_AddItemToArray(removed, e)) {
@@ -38,8 +21,40 @@ int pl_output_removed(cJSON *removed, const char *reason, const char *text, int 
     return 0;
 }
 
-int pl_output_text(const struct pl_blocks *bl, cJSON *removed, struct pl_buf *text,
-                   const char **title)
+/* A run of adjacent removed blocks with one reason, gathered so that it is
+ * listed once: merging block by block into the last entry copied the run's
+ * text again for every block (quadratic on a long run). */
+struct run {
+    const char *reason; /* NULL: no run open */
+    struct pl_buf text;
+};
+
+static int s_run_flush(cJSON *removed, struct run *r)
+{
+    if (!r->reason)
+        return 0;
+    int rc = pl_buf_terminate(&r->text) != 0 ? -ENOMEM
+                                             : pl_output_removed(removed, r->reason, r->text.data);
+    r->reason = NULL;
+    r->text.len = 0;
+    return rc;
+}
+
+static int s_run_add(cJSON *removed, struct run *r, const struct pl_block *b, int adjacent)
+{
+    if (!adjacent || !r->reason || strcmp(r->reason, b->reason) != 0) {
+        int rc = s_run_flush(removed, r);
+        if (rc)
+            return rc;
+        r->reason = b->reason;
+    } else if (pl_buf_putc(&r->text, '\n')) {
+        return -ENOMEM;
+    }
+    return pl_buf_append(&r->text, b->s, strlen(b->s)) ? -ENOMEM : 0;
+}
+
+static int s_output_text(const struct pl_blocks *bl, cJSON *removed, struct run *run,
+                         struct pl_buf *text, const char **title)
 {
     int prev_removed = 0;
     for (size_t i = 0; i < bl->n; i++) {
@@ -51,7 +66,7 @@ int pl_output_text(const struct pl_blocks *bl, cJSON *removed, struct pl_buf *te
         }
         if (b->reason) {
             if (strcmp(b->reason, "date-prefix") != 0 &&
-                pl_output_removed(removed, b->reason, b->s, prev_removed) != 0)
+                s_run_add(removed, run, b, prev_removed) != 0)
                 return -ENOMEM;
             prev_removed = 1;
             continue;
@@ -66,7 +81,18 @@ int pl_output_text(const struct pl_blocks *bl, cJSON *removed, struct pl_buf *te
         if (pl_buf_append(text, b->s, b->len))
             return -ENOMEM;
     }
+    if (s_run_flush(removed, run) != 0)
+        return -ENOMEM;
     return pl_buf_terminate(text) != 0 ? -ENOMEM : 0;
+}
+
+int pl_output_text(const struct pl_blocks *bl, cJSON *removed, struct pl_buf *text,
+                   const char **title)
+{
+    struct run run = { 0 };
+    int rc = s_output_text(bl, removed, &run, text, title);
+    free(run.text.data);
+    return rc;
 }
 
 int pl_output_fill(cJSON *doc, const struct pl_output *o)

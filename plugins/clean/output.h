@@ -17,10 +17,9 @@
 #include "blocks.h"
 #include "text.h"
 
-/* Appends {reason, text} to removed, merging with the last entry when it
- * has the same reason and the blocks were adjacent. reason and text stay
- * the caller's (copied). Returns 0 or -ENOMEM. */
-int pl_output_removed(cJSON *removed, const char *reason, const char *text, int adjacent);
+/* Appends {reason, text} to removed. reason and text stay the caller's
+ * (copied). Returns 0 or -ENOMEM. */
+int pl_output_removed(cJSON *removed, const char *reason, const char *text);
 
 /* Writes the blocks kept to text (paragraphs apart by a blank line, a
  * list's items by one newline) and lists the removed ones in removed; a

@@ -3,9 +3,14 @@
  * fails every document whose text contains "fail_on", crashes the process
  * (SIGSEGV) on one containing "crash_on", or (with "make_text")
  * turns "raw" into "text" as a minimal clean would: the benchmark's floor.
+ * "block_model" stands in for the clean stage's model file, so that
+ * `pressline eval extract --cv N --models DIR` can be tested before clean
+ * has one: init fails when the file cannot be read, and a file that begins
+ * with "drop" makes every text empty.
  */
 #include <pressline/plugin.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,11 +22,28 @@ struct st {
     char *fail_on;
     char *crash_on;
     int make_text;
+    int drop_text;
 };
+
+/* Reads the stand-in model at path: 0 and *drop set, or -1. */
+static int s_model(const char *path, int *drop, struct pl_error *e)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return pl_fail(e, "testkit: cannot read the block model %s", path);
+    char head[5] = "";
+    size_t n = fread(head, 1, 4, f);
+    fclose(f);
+    *drop = n == 4 && !memcmp(head, "drop", 4);
+    return 0;
+}
+
+static void s_fini(void *state);
 
 static int s_init(const struct pl_host *h, const char *opts, void **state, struct pl_error *e)
 {
-    static const char *const keys[] = { "sleep_ms", "fail_on", "crash_on", "make_text", NULL };
+    static const char *const keys[] = { "sleep_ms",  "fail_on",     "crash_on",
+                                        "make_text", "block_model", NULL };
     if (h->check_keys(opts, keys, e) != 0)
         return -1;
     cJSON *o = pl_options_parse(opts, e);
@@ -36,6 +58,12 @@ static int s_init(const struct pl_host *h, const char *opts, void **state, struc
     if ((v = cJSON_GetObjectItem(o, "crash_on")) && cJSON_IsString(v))
         s->crash_on = strdup(v->valuestring);
     s->make_text = cJSON_IsTrue(cJSON_GetObjectItem(o, "make_text"));
+    if ((v = cJSON_GetObjectItem(o, "block_model")) && cJSON_IsString(v) &&
+        s_model(v->valuestring, &s->drop_text, e) != 0) {
+        cJSON_Delete(o);
+        s_fini(s);
+        return -1;
+    }
     cJSON_Delete(o);
     *state = s;
     return 0;
@@ -63,6 +91,10 @@ static int s_process(void *state, const char *doc, size_t len, char **out, size_
     if (!d)
         return -1;
     cJSON *raw = cJSON_DetachItemFromObject(d, "raw");
+    if (raw && s->drop_text) {
+        cJSON_Delete(raw);
+        raw = NULL;
+    }
     pl_doc_set(d, "text", raw ? raw : cJSON_CreateString(""));
     char *p = cJSON_PrintUnformatted(d);
     cJSON_Delete(d);
