@@ -16,18 +16,11 @@ bin=$build/bin/pl_train_blocks
 [ -x "$bin" ] || { echo "train-blocks: build $bin first" >&2; exit 1; }
 evaldata=$("$top/tools/extract-data.sh")
 ext=$(dirname "$evaldata")
+# extract-data.sh unpacks the Readability pages under build/extraction/readability.
 rd=$ext/readability
-# The Readability pages are unpacked under build/extraction/readability.
-if [ ! -d "$rd" ]; then
-  src=${PL_DATA_DIR:-$top/../shared/data}/extraction/readability-test-pages.tar.xz
-  [ -r "$src" ] || { echo "train-blocks: $src is missing (set PL_DATA_DIR)" >&2; exit 1; }
-  mkdir -p "$rd"
-  tar -xJf "$src" -C "$rd"
-fi
-# The archive may hold the pages in a folder of their own.
-[ -d "$rd/readability-test-pages" ] && rd=$rd/readability-test-pages
+[ -d "$rd" ] || { echo "train-blocks: $rd is missing (tools/extract-data.sh)" >&2; exit 1; }
 # The settings chosen by site-grouped cross-validation (README, clean stage).
-opts=(--trafilatura "$evaldata" --readability "$rd" --epochs 8 --l2 1e-4 --threshold 0.45 --add 1)
+opts=(--trafilatura "$evaldata" --readability "$rd" --epochs 8 --l2 1e-4 --threshold 0.35 --add 0.6 --no-hash)
 if [ "${1:-}" = "--cv" ]; then
   n=${2:?usage: tools/train-blocks.sh --cv N DIR}; dir=${3:?usage: tools/train-blocks.sh --cv N DIR}
   mkdir -p "$dir"

@@ -35,7 +35,7 @@ static int s_stop(const char *w, size_t n)
 
 void pl_bfeat_hash(struct pl_bfeat *f, char kind, const char *token, size_t n, float value)
 {
-    if (f->nh >= PL_BM_MAXH || n == 0)
+    if (f->no_hash || f->nh >= PL_BM_MAXH || n == 0)
         return;
     uint64_t h = pl_hash(token, n) ^ ((uint64_t)(unsigned char)kind * 0x9e3779b97f4a7c15u);
     h ^= h >> 29;
@@ -222,6 +222,8 @@ int pl_bmodel_parse(const char *text, size_t len, struct pl_bmodel **out, char *
             return PL_EINPUT;
         }
     }
+    for (unsigned k = PL_BM_DENSE; k < dim; k++)
+        m->uses_hash |= m->w[k] != 0;
     if (at != body) {
         free(m);
         return s_bad(why, n, "more lines than weights before the checksum");

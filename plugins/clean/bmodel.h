@@ -40,11 +40,13 @@ struct pl_bfeat {
     uint16_t h[PL_BM_MAXH]; /* bucket numbers, 0 .. PL_BM_BUCKETS-1 */
     float hv[PL_BM_MAXH];   /* their values */
     unsigned nh;
+    int no_hash; /* set before: the model gives hashed features no weight, skip them */
 };
 
 struct pl_bmodel {
     double threshold;     /* blocks inside the container below this go */
     double add_threshold; /* blocks outside it at or above this are added */
+    int uses_hash;        /* some hashed feature has a weight */
     double w[PL_BM_DIM];
 };
 

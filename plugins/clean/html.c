@@ -1250,6 +1250,7 @@ struct units {
     int marked;    /* the container is the body the page marks */
     int with_text; /* keep each block's text (the trainer's labels need it) */
     int failed;
+    int no_hash;           /* the model weighs no hashed feature: none computed */
     const xmlNode *anc_of; /* the parent whose ancestors' tokens anc holds */
     struct pl_bfeat anc;
 };
@@ -1328,6 +1329,8 @@ static void s_tag_features(struct units *u, struct pl_bfeat *f, const xmlNode *c
         k += l;
         path[k++] = i < 2 ? '/' : '\0';
     }
+    if (f->no_hash)
+        return;
     pl_bfeat_hash(f, 'p', path, k ? k - 1 : 0, 1);
     pl_bfeat_hash(f, 't', t, strlen(t), 1);
     s_hash_tokens(f, c, 'c');
@@ -1374,6 +1377,7 @@ static void s_add_unit(struct units *u, const xmlNode *c, unsigned flags, int de
         return;
     }
     struct pl_bfeat *f = &b->f;
+    f->no_hash = u->no_hash;
     pl_bfeat_text(f, s, len);
     size_t all = 0, link = 0;
     s_text_len(c, (flags & S_IN_LINK) != 0, &all, &link);
@@ -1524,7 +1528,7 @@ static void s_write_main(const xmlNode *body, struct scores *sc, const char *h1,
     const xmlNode *top = s_choose_top(body, sc, &best);
     size_t added = 0;
     if (m || keep) {
-        struct units u = { .sc = sc, .with_text = keep != NULL };
+        struct units u = { .sc = sc, .with_text = keep != NULL, .no_hash = m && !m->uses_hash };
         s_units(&u, body, top, best);
         if (m && !u.failed)
             added = s_apply_model(&u, m);
