@@ -1225,6 +1225,11 @@ static void s_write_baseline(const xmlNode *body, struct out *o)
 
 /* --- the block classifier ------------------------------------------------ */
 
+/* Blocks above which a page is left to the rules alone: the classifier's
+ * features take under 1 KB a block, so memory stays bounded on a 50 MB
+ * page of short paragraphs (a news page has hundreds). */
+#define PL_HTML_MAX_BLOCKS 20000
+
 /* Where a block sits: bits of its ancestors, for its features. */
 enum {
     S_IN_LIST = 1 << 0,
@@ -1251,6 +1256,7 @@ struct units {
     int with_text; /* keep each block's text (the trainer's labels need it) */
     int failed;
     int no_hash;           /* the model weighs no hashed feature: none computed */
+    int overflow;          /* over PL_HTML_MAX_BLOCKS: the rules alone */
     const xmlNode *anc_of; /* the parent whose ancestors' tokens anc holds */
     struct pl_bfeat anc;
 };
@@ -1353,6 +1359,10 @@ static void s_tag_features(struct units *u, struct pl_bfeat *f, const xmlNode *c
  * body) appended to u. */
 static void s_add_unit(struct units *u, const xmlNode *c, unsigned flags, int depth)
 {
+    if (u->n >= PL_HTML_MAX_BLOCKS) {
+        u->overflow = 1;
+        return;
+    }
     if (u->n == u->cap) {
         size_t cap = u->cap ? 2 * u->cap : 64;
         struct pl_html_block *v = realloc(u->v, cap * sizeof(*v));
@@ -1431,7 +1441,7 @@ static unsigned s_flags_of(const struct units *u, const xmlNode *c, unsigned fla
 /* Every block of n that holds no other block, in document order. */
 static void s_units_walk(struct units *u, const xmlNode *n, unsigned flags, int depth)
 {
-    for (const xmlNode *c = n->children; c && !u->failed; c = c->next) {
+    for (const xmlNode *c = n->children; c && !u->failed && !u->overflow; c = c->next) {
         if (c->type != XML_ELEMENT_NODE)
             continue;
         unsigned fl = s_flags_of(u, c, flags);
@@ -1530,7 +1540,7 @@ static void s_write_main(const xmlNode *body, struct scores *sc, const char *h1,
     if (m || keep) {
         struct units u = { .sc = sc, .with_text = keep != NULL, .no_hash = m && !m->uses_hash };
         s_units(&u, body, top, best);
-        if (m && !u.failed)
+        if (m && !u.failed && !u.overflow)
             added = s_apply_model(&u, m);
         o->failed |= u.failed;
         if (keep)
