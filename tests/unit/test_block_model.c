@@ -102,6 +102,46 @@ static void test_a_model_drops_the_blocks_it_scores_low(void **state)
     free(m);
 }
 
+static void test_a_model_adds_the_blocks_outside_it_scores_high(void **state)
+{
+    (void)state;
+    static const char page[] =
+        "<html><body><div id=\"main\"><article>"
+        "<p>A storm hit the coast overnight, and crews worked through the night to clear the "
+        "roads, the council said on Tuesday.</p>"
+        "<p>Power was back in most homes by noon, although some villages in the hills were "
+        "still cut off, officials said.</p></article>"
+        "<div><p>An outside note on the storm, kept apart from the article.</p></div>"
+        "</div></body></html>";
+    /* Every block scores about 0.99: nothing dropped, outside blocks added. */
+    double *w = calloc(PL_BM_DIM, sizeof(*w));
+    w[0] = 5;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_int_equal(pl_bmodel_write(f, w, 0.5, 0.9), 0);
+    fclose(f);
+    struct pl_bmodel *m = NULL;
+    char why[256];
+    assert_int_equal(pl_bmodel_parse(text, len, &m, why, sizeof(why)), 0);
+    char *with = NULL, *without = NULL;
+    struct pl_html_meta meta;
+    assert_int_equal(pl_html_extract(page, strlen(page), "UTF-8", NULL, &without, &meta), 0);
+    pl_html_meta_free(&meta);
+    assert_int_equal(pl_html_extract(page, strlen(page), "UTF-8", m, &with, &meta), 0);
+    pl_html_meta_free(&meta);
+    assert_null(strstr(without, "An outside note"));
+    const char *a = strstr(with, "A storm hit"), *b = strstr(with, "An outside note");
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_true(a < b); /* in its place in the page, after the article */
+    free(with);
+    free(without);
+    free(m);
+    free(text);
+    free(w);
+}
+
 /* The model file text of an all-zero model. */
 __attribute__((noinline)) static char *s_model_text(size_t *len)
 {
@@ -201,6 +241,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_page_gives_its_text_blocks_with_their_features),
         cmocka_unit_test(test_a_model_drops_the_blocks_it_scores_low),
+        cmocka_unit_test(test_a_model_adds_the_blocks_outside_it_scores_high),
         cmocka_unit_test(test_a_corrupt_or_foreign_model_file_is_refused),
         cmocka_unit_test(test_the_plugin_refuses_a_block_model_it_cannot_load),
     };
