@@ -114,9 +114,10 @@ fi
 tar -xJf "$data" -C "$tmp" || fail "cannot unpack $data"
 out=$("$bin" eval extract "$tmp/evaldata.json" 2>/dev/null) || fail "eval on trafilatura's set failed"
 echo "$out"
-# A floor against regressions, below the measured figure (see README).
+# A floor against regressions, below the measured figure (0.938 with the
+# block model it ships, on pages it was trained on; see README).
 f1=$(echo "$out" | sed -n 's/.*F1 \([0-9.]*\).*/\1/p')
-awk -v f="$f1" 'BEGIN { exit !(f >= 0.92) }' || fail "F1 $f1 fell below 0.92"
+awk -v f="$f1" 'BEGIN { exit !(f >= 0.93) }' || fail "F1 $f1 fell below 0.93"
 
 # The same pages as text dumps (w3m -dump, 100 columns): the text rules
 # must find the story in them too.

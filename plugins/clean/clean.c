@@ -19,7 +19,9 @@
  * Thread-safe: all state is read-only after init.
  */
 #include <ctype.h>
+#include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,7 @@
 #include <utf8proc.h>
 
 #include "blocks.h"
+#include "bmodel.h"
 #include "decode.h"
 #include "docjson.h"
 #include "dump.h"
@@ -40,9 +43,56 @@ struct clean_state {
     double max_invalid_ratio; /* share of bytes that may be invalid UTF-8 */
     double max_control_ratio; /* share of bytes that may be control chars */
     int min_headline_run;     /* headline-like lines in a row that form a list */
+    struct pl_bmodel *model;  /* the block classifier of the HTML path, or NULL */
 };
 
 /* --- plugin ------------------------------------------------------------- */
+
+/* The default block model lies next to the plugin's shared object, as
+ * built and as installed (as the entities plugin finds its NER model). */
+static int s_default_model(char *out, size_t cap)
+{
+    Dl_info info;
+    if (!dladdr((void *)&s_default_model, &info) || !info.dli_fname)
+        return -ENOENT;
+    const char *slash = strrchr(info.dli_fname, '/');
+    size_t dir = slash ? (size_t)(slash - info.dli_fname) : 1;
+    int n = snprintf(out, cap, "%.*s/blocks.model", (int)dir, slash ? info.dli_fname : ".");
+    return n > 0 && (size_t)n < cap ? 0 : -ENAMETOOLONG;
+}
+
+/* Option "block_model": a path, "" for none (the rules alone), absent for
+ * the model installed with the plugin. A model that cannot be loaded is a
+ * configuration error, so a typo never silently turns the classifier off. */
+static int s_load_model(const cJSON *o, struct clean_state *st, struct pl_error *err)
+{
+    const cJSON *mp = cJSON_GetObjectItemCaseSensitive(o, "block_model");
+    if (mp && !cJSON_IsString(mp)) {
+        pl_fail(err, "clean: option \"block_model\" must be a file path (a string; \"\" for none)");
+        return -EINVAL;
+    }
+    char path[PATH_MAX];
+    if (mp && !*mp->valuestring)
+        return 0;
+    if (mp)
+        snprintf(path, sizeof(path), "%s", mp->valuestring);
+    else if (s_default_model(path, sizeof(path)) != 0) {
+        pl_fail(err, "clean: cannot find the plugin's own folder for its block model; "
+                     "set the option \"block_model\"");
+        return -EINVAL;
+    }
+    char why[PATH_MAX + 128];
+    int rc = pl_bmodel_load(path, &st->model, why, sizeof(why));
+    if (rc == -ENOMEM) {
+        pl_fail(err, "clean: out of memory");
+        return rc;
+    }
+    if (rc != 0) {
+        pl_fail(err, "clean: block model %s: %s", path, why);
+        return -EINVAL;
+    }
+    return 0;
+}
 
 static int s_init(const struct pl_host *host, const char *options_json, void **state,
                   struct pl_error *err)
@@ -50,7 +100,7 @@ static int s_init(const struct pl_host *host, const char *options_json, void **s
     (void)host;
     xmlInitParser(); /* once, before worker threads parse pages */
     static const char *const keys[] = { "max_invalid_ratio", "max_control_ratio",
-                                        "min_headline_run", NULL };
+                                        "min_headline_run", "block_model", NULL };
     cJSON *o = pl_options_parse(options_json, err);
     if (!o)
         return -EINVAL;
@@ -73,18 +123,24 @@ static int s_init(const struct pl_host *host, const char *options_json, void **s
         pl_options_number(o, "clean", "min_headline_run", 2, 100, true, &run, err))
         goto fail;
     st->min_headline_run = (int)run;
+    if (s_load_model(o, st, err) != 0)
+        goto fail;
     cJSON_Delete(o);
     *state = st;
     return 0;
 fail:
     cJSON_Delete(o);
+    free(st->model);
     free(st);
     return -EINVAL;
 }
 
 static void s_fini(void *state)
 {
-    free(state);
+    struct clean_state *st = state;
+    if (st)
+        free(st->model);
+    free(st);
 }
 
 /* --- one document, phase by phase -------------------------------------- */
@@ -170,8 +226,9 @@ static int s_decode(const struct clean_state *st, struct clean_doc *c, struct pl
 }
 
 /* A JSON export: its text and metadata; a broken export is refused. */
-static int s_read_export(struct clean_doc *c, struct pl_error *err)
+static int s_read_export(const struct clean_state *st, struct clean_doc *c, struct pl_error *err)
 {
+    c->ex.model = st->model;
     int rc = pl_export_read(c->raw, c->raw_len, &c->ex, &c->meta, err);
     if (rc != 0)
         return rc;
@@ -184,11 +241,11 @@ static int s_read_export(struct clean_doc *c, struct pl_error *err)
 }
 
 /* A web page: its main text and metadata, then the same cleaning. */
-static int s_extract_page(struct clean_doc *c, struct pl_error *err)
+static int s_extract_page(const struct clean_state *st, struct clean_doc *c, struct pl_error *err)
 {
     if (strcmp(c->format, "text") != 0 || !pl_html_sniff(c->raw, c->raw_len))
         return 0;
-    int rc = pl_html_extract(c->raw, c->raw_len, "UTF-8", &c->page, &c->meta);
+    int rc = pl_html_extract(c->raw, c->raw_len, "UTF-8", st->model, &c->page, &c->meta);
     if (rc == -ENOMEM)
         return s_oom(err);
     if (rc == 0) {
@@ -327,9 +384,9 @@ static int s_process(void *state, const char *doc, size_t len, char **out, size_
     if (rc == 0)
         rc = s_decode(st, &c, err);
     if (rc == 0)
-        rc = s_read_export(&c, err);
+        rc = s_read_export(st, &c, err);
     if (rc == 0)
-        rc = s_extract_page(&c, err);
+        rc = s_extract_page(st, &c, err);
     if (rc == 0)
         rc = s_repair(st, &c, err);
     if (rc == 0)

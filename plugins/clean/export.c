@@ -142,8 +142,8 @@ static int s_read_html(const cJSON *jh, struct pl_export *ex, struct pl_html_met
                        struct pl_error *err)
 {
     struct pl_html_meta hm;
-    if (pl_html_extract(jh->valuestring, strlen(jh->valuestring), "UTF-8", &ex->page, &hm) ==
-        -ENOMEM) {
+    if (pl_html_extract(jh->valuestring, strlen(jh->valuestring), "UTF-8", ex->model, &ex->page,
+                        &hm) == -ENOMEM) {
         pl_fail(err, "clean: out of memory");
         return -ENOMEM;
     }
@@ -160,7 +160,9 @@ static int s_read_html(const cJSON *jh, struct pl_export *ex, struct pl_html_met
 int pl_export_read(const char *raw, size_t len, struct pl_export *ex, struct pl_html_meta *meta,
                    struct pl_error *err)
 {
+    const struct pl_bmodel *model = ex->model;
     memset(ex, 0, sizeof(*ex));
+    ex->model = model;
     size_t lead = 0;
     while (lead < len && isspace((unsigned char)raw[lead]))
         lead++;

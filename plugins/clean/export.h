@@ -21,6 +21,9 @@ struct pl_export {
     const char *text; /* the article's text: borrowed from json or page */
     size_t len;
     char *page; /* the main text of its "html" (caller frees), or NULL */
+    /* Set by the caller before pl_export_read: the block classifier for
+     * the "html" field (borrowed; NULL: the rules alone). */
+    const struct pl_bmodel *model;
 };
 
 /* Reads raw[0..len) as a JSON export when it is one (ex->json then set):

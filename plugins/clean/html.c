@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
 
+#include "bmodel.h"
 #include "text.h"
 
 void pl_html_meta_free(struct pl_html_meta *m)
@@ -767,8 +769,19 @@ static void s_put(struct out *o, const char *s, size_t n)
         o->failed = 1;
 }
 
+/* The mark the block classifier leaves in a block's _private when it
+ * drops it (libxml2 leaves _private to the application). */
+static const char s_drop_mark;
+
+static int s_dropped(const xmlNode *n)
+{
+    return n->_private == (const void *)&s_drop_mark;
+}
+
 static void s_write(const xmlNode *n, struct out *o, const char *skip_h1)
 {
+    if (s_dropped(n))
+        return;
     for (const xmlNode *c = n->children; c; c = c->next) {
         if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
             const char *t = (const char *)c->content;
@@ -1102,6 +1115,23 @@ static int s_joins(const xmlNode *s, const struct scores *sc, double bar)
     return take;
 }
 
+/* Writes s, the container top or a sibling that joins it, as a block of
+ * its own. */
+static void s_write_member(const xmlNode *s, const xmlNode *top, const char *h1, struct out *o)
+{
+    s_break(o, 2);
+    if (s_in(s, s_block_tags) || s == top) {
+        s_write(s, o, h1);
+    } else {
+        /* A sibling that is inline: write it as its own block. */
+        struct out tmp = { .failed = 0 };
+        s_write(s, &tmp, h1);
+        if (tmp.b.len)
+            s_put(o, tmp.b.data, tmp.b.len);
+        free(tmp.b.data);
+    }
+}
+
 /* Writes the container top and the siblings that join it (best: top's
  * score), each a block of its own. */
 static void s_write_article(const xmlNode *top, const struct scores *sc, double best,
@@ -1111,19 +1141,33 @@ static void s_write_article(const xmlNode *top, const struct scores *sc, double 
     for (const xmlNode *s = top->parent ? top->parent->children : top; s; s = s->next) {
         if (s != top && !s_joins(s, sc, bar))
             continue;
-        s_break(o, 2);
-        if (s_in(s, s_block_tags) || s == top) {
-            s_write(s, o, h1);
-        } else {
-            /* A sibling that is inline: write it as its own block. */
-            struct out tmp = { .failed = 0 };
-            s_write(s, &tmp, h1);
-            if (tmp.b.len)
-                s_put(o, tmp.b.data, tmp.b.len);
-            free(tmp.b.data);
-        }
+        s_write_member(s, top, h1, o);
         if (!top->parent)
             break;
+    }
+}
+
+/* The mark the block classifier leaves in a block outside the container
+ * that it scores as article text: written in its place in the page. */
+static const char s_add_mark;
+
+/* What s_write_article writes, and in document order with it the blocks
+ * the classifier adds from outside the container (under n). */
+static void s_write_added(const xmlNode *n, const xmlNode *top, const struct scores *sc, double bar,
+                          const char *h1, struct out *o)
+{
+    for (const xmlNode *c = n->children; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        if (c->parent == top->parent && (c == top || s_joins(c, sc, bar))) {
+            s_write_member(c, top, h1, o);
+        } else if (c->_private == (const void *)&s_add_mark) {
+            s_break(o, 2);
+            s_write(c, o, h1);
+            s_break(o, 2);
+        } else {
+            s_write_added(c, top, sc, bar, h1, o);
+        }
     }
 }
 
@@ -1179,17 +1223,343 @@ static void s_write_baseline(const xmlNode *body, struct out *o)
     }
 }
 
+/* --- the block classifier ------------------------------------------------ */
+
+/* Blocks above which a page is left to the rules alone: the classifier's
+ * features take under 1 KB a block, so memory stays bounded on a 50 MB
+ * page of short paragraphs (a news page has hundreds). */
+#define PL_HTML_MAX_BLOCKS 20000
+
+/* Where a block sits: bits of its ancestors, for its features. */
+enum {
+    S_IN_LIST = 1 << 0,
+    S_IN_TABLE = 1 << 1,
+    S_IN_FIGURE = 1 << 2,
+    S_IN_REGION = 1 << 3, /* a <header>, <footer>, <aside>, <nav> or <form> kept */
+    S_IN_ARTICLE = 1 << 4,
+    S_IN_QUOTE = 1 << 5,
+    S_IN_LINK = 1 << 6,
+    S_IN_NEG = 1 << 7, /* an ancestor's class or id is furniture's */
+    S_IN_POS = 1 << 8, /* an ancestor's class or id is an article's */
+    S_INSIDE = 1 << 9, /* in the container or a sibling that joins it */
+};
+
+/* The page's blocks as the classifier sees them, in document order. */
+struct units {
+    struct pl_html_block *v;
+    size_t n, cap;
+    const xmlNode *const *roots; /* the container and the siblings that join it */
+    size_t nroots;               /* 0: no container, the whole body is written */
+    const struct scores *sc;
+    double best;
+    int marked;    /* the container is the body the page marks */
+    int with_text; /* keep each block's text (the trainer's labels need it) */
+    int failed;
+    int no_hash;           /* the model weighs no hashed feature: none computed */
+    int overflow;          /* over PL_HTML_MAX_BLOCKS: the rules alone */
+    const xmlNode *anc_of; /* the parent whose ancestors' tokens anc holds */
+    struct pl_bfeat anc;
+};
+
+static int s_is_root(const struct units *u, const xmlNode *c)
+{
+    for (size_t i = 0; i < u->nroots; i++)
+        if (u->roots[i] == c)
+            return 1;
+    return 0;
+}
+
+/* The readability score of n, 0 when it has none (s_index_scores). */
+static double s_score_at(const struct units *u, const xmlNode *n)
+{
+    uintptr_t k = n ? (uintptr_t)n->_private : 0;
+    if (k && k <= u->sc->n && u->sc->v[k - 1].node == n)
+        return u->sc->v[k - 1].v;
+    return 0;
+}
+
+/* Gives every scored element the index of its score + 1 in _private, so
+ * that a block finds its holder's score at once. */
+static void s_index_scores(const struct scores *sc)
+{
+    for (size_t i = 0; i < sc->n; i++)
+        ((xmlNode *)sc->v[i].node)->_private = (void *)(uintptr_t)(i + 1);
+}
+
+/* The class and id tokens of n (split at anything not a letter or digit,
+ * lower case) into f as kind. */
+static void s_hash_tokens(struct pl_bfeat *f, const xmlNode *n, char kind)
+{
+    const char *attrs[2] = { s_attr(n, "class"), s_attr(n, "id") };
+    for (int a = 0; a < 2; a++) {
+        const char *v = attrs[a];
+        for (size_t i = 0; v && v[i];) {
+            while (v[i] && !isalnum((unsigned char)v[i]))
+                i++;
+            size_t j = i;
+            while (v[j] && isalnum((unsigned char)v[j]))
+                j++;
+            char low[32];
+            size_t k = j - i < sizeof(low) ? j - i : sizeof(low);
+            for (size_t t = 0; t < k; t++)
+                low[t] = (char)tolower((unsigned char)v[i + t]);
+            if (k > 1)
+                pl_bfeat_hash(f, kind, low, k, 1);
+            i = j;
+        }
+    }
+}
+
+/* The tag features of block c: its tag, its parent's and grandparent's
+ * tags (a path), the class tokens of it and of four ancestors. */
+static void s_tag_features(struct units *u, struct pl_bfeat *f, const xmlNode *c)
+{
+    const char *t = (const char *)c->name;
+    int h = t[0] == 'h' && t[1] >= '1' && t[1] <= '6' && !t[2];
+    f->d[25] = s_is(c, "p");
+    f->d[26] = (float)h;
+    f->d[27] = s_is(c, "li") || s_is(c, "dt") || s_is(c, "dd");
+    f->d[28] = s_is(c, "div");
+    f->d[29] = s_is(c, "tr") || s_is(c, "td");
+    f->d[30] = !(f->d[25] + f->d[26] + f->d[27] + f->d[28] + f->d[29]);
+    char path[96];
+    size_t k = 0;
+    const xmlNode *p = c->parent, *g = p ? p->parent : NULL;
+    const char *parts[3] = { g && g->type == XML_ELEMENT_NODE ? (const char *)g->name : "",
+                             p && p->type == XML_ELEMENT_NODE ? (const char *)p->name : "", t };
+    for (int i = 0; i < 3; i++) {
+        size_t l = strlen(parts[i]);
+        if (k + l + 1 >= sizeof(path))
+            break;
+        memcpy(path + k, parts[i], l);
+        k += l;
+        path[k++] = i < 2 ? '/' : '\0';
+    }
+    if (f->no_hash)
+        return;
+    pl_bfeat_hash(f, 'p', path, k ? k - 1 : 0, 1);
+    pl_bfeat_hash(f, 't', t, strlen(t), 1);
+    s_hash_tokens(f, c, 'c');
+    /* The ancestors' tokens, the same for all the blocks of one parent:
+     * hashed once per parent. */
+    if (u->anc_of != c->parent) {
+        u->anc.nh = 0;
+        p = c->parent;
+        for (int up = 0; up < 4 && p && p->type == XML_ELEMENT_NODE; up++, p = p->parent)
+            s_hash_tokens(&u->anc, p, 'a');
+        u->anc_of = c->parent;
+    }
+    for (unsigned i = 0; i < u->anc.nh && f->nh < PL_BM_MAXH; i++) {
+        f->h[f->nh] = u->anc.h[i];
+        f->hv[f->nh++] = u->anc.hv[i];
+    }
+}
+
+/* The features of block c (flags: where it sits, depth: its depth in the
+ * body) appended to u. */
+static void s_add_unit(struct units *u, const xmlNode *c, unsigned flags, int depth)
+{
+    if (u->n >= PL_HTML_MAX_BLOCKS) {
+        u->overflow = 1;
+        return;
+    }
+    if (u->n == u->cap) {
+        size_t cap = u->cap ? 2 * u->cap : 64;
+        struct pl_html_block *v = realloc(u->v, cap * sizeof(*v));
+        if (!v) {
+            u->failed = 1;
+            return;
+        }
+        u->v = v;
+        u->cap = cap;
+    }
+    struct pl_html_block *b = &u->v[u->n];
+    memset(b, 0, sizeof(*b));
+    xmlChar *t = xmlNodeGetContent(c);
+    if (!t) {
+        u->failed = 1;
+        return;
+    }
+    const char *s = s_squash((char *)t); /* the copy is ours */
+    size_t len = strlen(s);
+    if (!len) {
+        xmlFree(t);
+        return;
+    }
+    struct pl_bfeat *f = &b->f;
+    f->no_hash = u->no_hash;
+    pl_bfeat_text(f, s, len);
+    size_t all = 0, link = 0;
+    s_text_len(c, (flags & S_IN_LINK) != 0, &all, &link);
+    f->d[2] = all ? (float)link / (float)all : 0;
+    f->d[13] = (flags & S_INSIDE) != 0;
+    f->d[14] = (float)u->marked;
+    f->d[15] = (float)(u->marked ? 1 : log1p(u->best) / 6);
+    double hs = s_score_at(u, c->parent);
+    f->d[16] = (float)(hs > 0 ? log1p(hs) / 5 : 0);
+    f->d[17] = depth > 30 ? 1 : (float)depth / 30;
+    static const int at[9] = { 18, 19, 20, 21, 22, 23, 24, 31, 32 }; /* by flag bit */
+    for (int k = 0; k < 9; k++)
+        f->d[at[k]] = (float)((flags >> k) & 1);
+    s_tag_features(u, f, c);
+    f->d[33] = (float)s_furniture_text(c, all);
+    b->node = c;
+    b->inside = (flags & S_INSIDE) != 0;
+    b->len = len;
+    if (u->with_text && !(b->text = strdup(s)))
+        u->failed = 1;
+    xmlFree(t);
+    u->n++;
+}
+
+static unsigned s_flags_of(const struct units *u, const xmlNode *c, unsigned flags)
+{
+    if (s_is(c, "ul") || s_is(c, "ol") || s_is(c, "li") || s_is(c, "dl"))
+        flags |= S_IN_LIST;
+    if (s_is(c, "table"))
+        flags |= S_IN_TABLE;
+    if (s_is(c, "figure") || s_is(c, "figcaption"))
+        flags |= S_IN_FIGURE;
+    if (s_in(c, s_region_tags))
+        flags |= S_IN_REGION;
+    if (s_is(c, "article") || s_is(c, "main"))
+        flags |= S_IN_ARTICLE;
+    if (s_is(c, "blockquote"))
+        flags |= S_IN_QUOTE;
+    if (s_is(c, "a"))
+        flags |= S_IN_LINK;
+    int w = c->properties ? s_class_weight(c) : 0;
+    if (w < 0)
+        flags |= S_IN_NEG;
+    if (w > 0)
+        flags |= S_IN_POS;
+    if (s_is_root(u, c))
+        flags |= S_INSIDE;
+    return flags;
+}
+
+/* Every block of n that holds no other block, in document order. */
+static void s_units_walk(struct units *u, const xmlNode *n, unsigned flags, int depth)
+{
+    for (const xmlNode *c = n->children; c && !u->failed && !u->overflow; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        unsigned fl = s_flags_of(u, c, flags);
+        if (s_in(c, s_block_tags) && !s_has_block_child(c))
+            s_add_unit(u, c, fl, depth);
+        else
+            s_units_walk(u, c, fl, depth + 1);
+    }
+}
+
+/* The page-level features: position, the share of the container's blocks
+ * still to come, the share of the page's text, the neighbours'. */
+static void s_units_finish(struct units *u)
+{
+    size_t inside = 0, seen = 0, total = 0;
+    for (size_t i = 0; i < u->n; i++) {
+        inside += (size_t)u->v[i].inside;
+        total += u->v[i].len;
+    }
+    for (size_t i = 0; i < u->n; i++) {
+        struct pl_bfeat *f = &u->v[i].f;
+        f->d[12] = u->n > 1 ? (float)i / (float)(u->n - 1) : 0;
+        if (u->v[i].inside)
+            f->d[34] = (float)(inside - ++seen) / (float)inside;
+        f->d[37] = total ? (float)u->v[i].len / (float)total : 0;
+    }
+    for (size_t i = 0; i < u->n; i++)
+        pl_bfeat_neighbours(&u->v[i].f, i ? &u->v[i - 1].f : NULL,
+                            i + 1 < u->n ? &u->v[i + 1].f : NULL);
+}
+
+/* The blocks of body with their features into u (top: the container,
+ * NULL when there is none; best its score). */
+static void s_units(struct units *u, const xmlNode *body, const xmlNode *top, double best)
+{
+    const xmlNode *roots[256];
+    size_t nroots = 0;
+    double bar = best * 0.2 > 10 ? best * 0.2 : 10;
+    if (top) {
+        for (const xmlNode *s = top->parent ? top->parent->children : top; s; s = s->next) {
+            if ((s == top || s_joins(s, u->sc, bar)) && nroots < 256)
+                roots[nroots++] = s;
+            if (!top->parent)
+                break;
+        }
+    }
+    u->roots = roots;
+    u->nroots = nroots;
+    u->marked = best >= 1e9;
+    u->best = u->marked ? 0 : best;
+    s_index_scores(u->sc);
+    s_units_walk(u, body, top ? 0 : S_INSIDE, 0);
+    u->roots = NULL;
+    if (!u->failed)
+        s_units_finish(u);
+}
+
+/* Drops the blocks of the container that model m gives less than its
+ * threshold (s_write skips them) and marks the blocks outside it that m
+ * gives at least its add threshold, unless mostly links or furniture by
+ * their words (as s_write would skip them). Returns the blocks added. */
+static size_t s_apply_model(const struct units *u, const struct pl_bmodel *m)
+{
+    size_t added = 0;
+    for (size_t i = 0; i < u->n; i++) {
+        const struct pl_html_block *b = &u->v[i];
+        double p = pl_bmodel_prob(m, &b->f);
+        xmlNode *node = (xmlNode *)b->node;
+        if (b->inside && p < m->threshold) {
+            node->_private = (void *)&s_drop_mark;
+        } else if (!b->inside && m->add_threshold < 1 && p >= m->add_threshold &&
+                   b->f.d[2] < 0.5f && b->f.d[33] < 0.5f) {
+            node->_private = (void *)&s_add_mark;
+            added++;
+        }
+    }
+    return added;
+}
+
+void pl_html_blocks_free(struct pl_html_block *v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        free(v[i].text);
+    free(v);
+}
+
 /* Writes the main text of the pruned body to o: the standfirst and the
  * chosen container with its siblings (no paragraph anywhere: all the text
  * there is), or all the page's prose when the container missed most. */
-static void s_write_main(const xmlNode *body, struct scores *sc, const char *h1, struct out *o)
+static void s_write_main(const xmlNode *body, struct scores *sc, const char *h1, struct out *o,
+                         const struct pl_bmodel *m, struct units *keep)
 {
     double best;
     const xmlNode *top = s_choose_top(body, sc, &best);
+    size_t added = 0;
+    if (m || keep) {
+        struct units u = { .sc = sc, .with_text = keep != NULL, .no_hash = m && !m->uses_hash };
+        s_units(&u, body, top, best);
+        if (m && !u.failed && !u.overflow)
+            added = s_apply_model(&u, m);
+        o->failed |= u.failed;
+        if (keep)
+            *keep = u;
+        else
+            pl_html_blocks_free(u.v, u.n);
+    }
     struct out lead = { .failed = 0 };
     if (top) {
         s_standfirst(body, top, &lead);
-        s_write_article(top, sc, best, h1, o);
+        if (added && top->parent) {
+            const xmlNode *r = top;
+            while (r->parent && r->parent->type == XML_ELEMENT_NODE)
+                r = r->parent;
+            s_write_added(r->parent ? r->parent : r, top, sc, best * 0.2 > 10 ? best * 0.2 : 10, h1,
+                          o);
+        } else {
+            s_write_article(top, sc, best, h1, o);
+        }
     } else {
         s_write(body, o, h1);
     }
@@ -1200,7 +1570,8 @@ static void s_write_main(const xmlNode *body, struct scores *sc, const char *h1,
 
 /* One pass: parse, read the metadata, prune (by class names too when
  * by_class), score, write. */
-static int s_pass(const char *html, size_t len, const char *encoding, int by_class, char **text,
+static int s_pass(const char *html, size_t len, const char *encoding, int by_class,
+                  const struct pl_bmodel *m, struct units *units, char **text,
                   struct pl_html_meta *meta)
 {
     *text = NULL;
@@ -1225,7 +1596,7 @@ static int s_pass(const char *html, size_t len, const char *encoding, int by_cla
     struct out o = { .failed = 0 };
     int rc = s_collect(body, &sc);
     if (rc == 0)
-        s_write_main(body, &sc, h1, &o);
+        s_write_main(body, &sc, h1, &o, m, units);
     free(h1);
     free(sc.v);
     xmlFreeDoc(doc);
@@ -1238,17 +1609,17 @@ static int s_pass(const char *html, size_t len, const char *encoding, int by_cla
     return *text ? 0 : -ENOMEM;
 }
 
-static int s_html_extract(const char *html, size_t len, const char *encoding, char **text,
-                          struct pl_html_meta *meta)
+static int s_html_extract(const char *html, size_t len, const char *encoding,
+                          const struct pl_bmodel *m, char **text, struct pl_html_meta *meta)
 {
-    int rc = s_pass(html, len, encoding, 1, text, meta);
+    int rc = s_pass(html, len, encoding, 1, m, NULL, text, meta);
     if (rc != 0 || strlen(*text) >= 1000)
         return rc;
     /* Little text: class names misled the pruning (a layout wrapper called
      * "content-sidebar-wrap"). Again without them; keep the longer. */
     char *again = NULL;
     struct pl_html_meta m2;
-    rc = s_pass(html, len, encoding, 0, &again, &m2);
+    rc = s_pass(html, len, encoding, 0, m, NULL, &again, &m2);
     if (rc != 0)
         return 0;
     pl_html_meta_free(&m2);
@@ -1261,8 +1632,8 @@ static int s_html_extract(const char *html, size_t len, const char *encoding, ch
     return 0;
 }
 
-int pl_html_extract(const char *html, size_t len, const char *encoding, char **text,
-                    struct pl_html_meta *meta)
+int pl_html_extract(const char *html, size_t len, const char *encoding,
+                    const struct pl_bmodel *model, char **text, struct pl_html_meta *meta)
 {
     /* libxml2 stops at a NUL byte; a browser reads past it. Drop them. */
     char *copy = NULL;
@@ -1277,7 +1648,28 @@ int pl_html_extract(const char *html, size_t len, const char *encoding, char **t
         html = copy;
         len = o;
     }
-    int rc = s_html_extract(html, len, encoding, text, meta);
+    int rc = s_html_extract(html, len, encoding, model, text, meta);
     free(copy);
     return rc;
+}
+
+int pl_html_blocks(const char *html, size_t len, const char *encoding, struct pl_html_block **out,
+                   size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    char *text = NULL;
+    struct pl_html_meta meta;
+    struct units u = { 0 };
+    int rc = s_pass(html, len, encoding, 1, NULL, &u, &text, &meta);
+    free(text);
+    if (rc == 0)
+        pl_html_meta_free(&meta);
+    if (rc != 0 || u.failed) {
+        pl_html_blocks_free(u.v, u.n);
+        return rc ? rc : -ENOMEM;
+    }
+    *out = u.v;
+    *n = u.n;
+    return 0;
 }

@@ -1,0 +1,565 @@
+/*
+ * pl_train_blocks: trains the clean stage's block classifier
+ * (plugins/clean/bmodel.h) and writes its model file.
+ *
+ * Pages come from trafilatura's evaluation set (evaldata.json and its html/
+ * folder) and from Mozilla Readability's test pages (a folder of
+ * <name>/source.html + expected.html). Each page goes through the HTML
+ * extractor's own block features (pl_html_blocks), so the features are
+ * exactly the plugin's. Labels are weak: on trafilatura's set a block whose
+ * text holds a "with" snippet is article (1), one holding a "without"
+ * snippet is not (0), the rest are not used; on Readability's pages a block
+ * most of whose word 4-grams are in expected.html's text is article, one
+ * with few of them is not (a block under four words: whether its words
+ * appear in that text in a row).
+ *
+ * The model is logistic regression with an L2 penalty, fitted by
+ * stochastic gradient descent over the examples in an order shuffled with a
+ * fixed seed: the same input gives the same bytes out.
+ *
+ * Cross-validation: --cv N --fold K leaves out the pages of fold K
+ * (pl_site_fold, grouped by site) and prints the block-level accuracy on
+ * them; tools/train-blocks.sh makes one model per fold that way.
+ *
+ *   pl_train_blocks [--trafilatura EVALDATA.json] [--readability DIR]
+ *                   [--cv N --fold K] [--epochs E] [--l2 L] [--threshold T]
+ *                   --out FILE
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <libxml/HTMLparser.h>
+#include <libxml/tree.h>
+
+#include "bmodel.h"
+#include "errcode.h"
+#include "folds.h"
+#include "html.h"
+#include "text.h"
+
+struct example {
+    char *text; /* for --dump only */
+    int src;    /* 0 trafilatura, 1 Readability */
+    struct pl_bfeat f;
+    float y;      /* 1 article, 0 not */
+    float w;      /* the example's weight */
+    int held_out; /* in the fold left out */
+};
+
+struct set {
+    struct example *v;
+    size_t n, cap;
+};
+
+struct opts {
+    const char *traf, *readability, *out;
+    unsigned cv, fold;
+    int epochs;
+    double l2, threshold, add_threshold;
+    double rd_weight; /* a Readability page's blocks weigh rd_weight / sqrt(their number) each */
+    const char *dump; /* held-out examples: label, inside, probability, text */
+    int no_hash, inside_only; /* ablations: no hashed features; only the container's blocks */
+};
+
+static const struct opts *s_o;
+
+static void *s_xalloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q) {
+        fprintf(stderr, "pl_train_blocks: out of memory\n");
+        exit(1);
+    }
+    return q;
+}
+
+static void s_push(struct set *s, const struct pl_bfeat *f, int y, double w, int held_out)
+{
+    if (s_o->inside_only && f->d[13] < 0.5)
+        return;
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 4096;
+        s->v = s_xalloc(s->v, s->cap * sizeof(*s->v));
+    }
+    s->v[s->n++] = (struct example){ NULL, 0, *f, (float)y, (float)w, held_out };
+    if (s_o->no_hash)
+        s->v[s->n - 1].f.nh = 0;
+}
+
+static char *s_read(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    struct pl_buf b = { 0 };
+    char chunk[65536];
+    size_t k;
+    while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        if (pl_buf_append(&b, chunk, k) != 0 || b.len > ((size_t)64 << 20))
+            break;
+    fclose(f);
+    if (pl_buf_terminate(&b) != 0) {
+        free(b.data);
+        return NULL;
+    }
+    *len = b.len;
+    return b.data;
+}
+
+static int s_in_fold(const struct opts *o, const char *site)
+{
+    return o->cv > 1 && pl_site_fold(site, o->cv) == o->fold;
+}
+
+/* --- trafilatura's set: snippets --------------------------------------- */
+
+/* 1 when the block's text holds one of the snippets in arr, or is a part
+ * (15 bytes or more) of one. */
+static int s_matches(const char *text, size_t len, const cJSON *arr)
+{
+    const cJSON *s;
+    cJSON_ArrayForEach(s, arr)
+    {
+        if (!cJSON_IsString(s) || !*s->valuestring)
+            continue;
+        if (strstr(text, s->valuestring) || (len >= 15 && strstr(s->valuestring, text)))
+            return 1;
+    }
+    return 0;
+}
+
+static void s_traf_page(struct set *set, const char *path, const cJSON *e, int held_out)
+{
+    size_t len = 0;
+    char *html = s_read(path, &len);
+    struct pl_html_block *b = NULL;
+    size_t n = 0;
+    if (!html || pl_html_blocks(html, len, NULL, &b, &n) != 0) {
+        fprintf(stderr, "pl_train_blocks: %s: cannot read or parse\n", path);
+        free(html);
+        return;
+    }
+    const cJSON *with = cJSON_GetObjectItemCaseSensitive(e, "with");
+    const cJSON *without = cJSON_GetObjectItemCaseSensitive(e, "without");
+    for (size_t i = 0; i < n; i++) {
+        int pos = s_matches(b[i].text, b[i].len, with);
+        int neg = s_matches(b[i].text, b[i].len, without);
+        if (pos != neg) {
+            s_push(set, &b[i].f, pos, 1.0, held_out);
+            if (s_o->dump && held_out)
+                set->v[set->n - 1].text = strdup(b[i].text);
+        }
+    }
+    pl_html_blocks_free(b, n);
+    free(html);
+}
+
+static int s_load_traf(struct set *set, const struct opts *o)
+{
+    size_t len = 0;
+    char *data = s_read(o->traf, &len);
+    cJSON *j = data ? cJSON_ParseWithLength(data, len) : NULL;
+    free(data);
+    if (!cJSON_IsObject(j)) {
+        fprintf(stderr, "pl_train_blocks: cannot read %s as JSON\n", o->traf);
+        cJSON_Delete(j);
+        return PL_EINPUT;
+    }
+    char dir[4096];
+    const char *slash = strrchr(o->traf, '/');
+    snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - o->traf) : 1, slash ? o->traf : ".");
+    const cJSON *e;
+    cJSON_ArrayForEach(e, j)
+    {
+        const cJSON *file = cJSON_GetObjectItemCaseSensitive(e, "file");
+        if (!cJSON_IsString(file))
+            continue;
+        char site[256], path[8192];
+        pl_site_of_url(e->string, site, sizeof(site));
+        snprintf(path, sizeof(path), "%s/html/eval/%s", dir, file->valuestring);
+        FILE *f = fopen(path, "rb");
+        if (f)
+            fclose(f);
+        else
+            snprintf(path, sizeof(path), "%s/html/cache/%s", dir, file->valuestring);
+        s_traf_page(set, path, e, s_in_fold(o, site));
+    }
+    cJSON_Delete(j);
+    return 0;
+}
+
+/* --- Readability's pages: the expected text ----------------------------- */
+
+/* The words of s, lower case, each followed by one space, into out. */
+static void s_norm_words(const char *s, struct pl_buf *out)
+{
+    out->len = 0;
+    for (const char *p = s; *p;) {
+        while (*p && (unsigned char)*p < 0x80 && !isalnum((unsigned char)*p))
+            p++;
+        const char *q = p;
+        while (*q && ((unsigned char)*q >= 0x80 || isalnum((unsigned char)*q)))
+            q++;
+        if (q > p) {
+            char low[256];
+            size_t k = pl_lower(p, (size_t)(q - p), low, sizeof(low));
+            if (pl_buf_append(out, low, k) != 0 || pl_buf_putc(out, ' ') != 0)
+                break;
+        }
+        p = q;
+    }
+    if (pl_buf_terminate(out) != 0)
+        out->len = 0;
+}
+
+/* Word 4-gram hashes of a normalised text (words each followed by a
+ * space), sorted; returns their number. */
+static size_t s_grams(const char *norm, uint64_t **out)
+{
+    size_t nw = 0, cap = 64;
+    uint64_t *w = s_xalloc(NULL, cap * sizeof(*w));
+    for (const char *p = norm; *p;) {
+        const char *sp = strchr(p, ' ');
+        size_t k = sp ? (size_t)(sp - p) : strlen(p);
+        if (nw == cap)
+            w = s_xalloc(w, (cap *= 2) * sizeof(*w));
+        w[nw++] = pl_hash(p, k);
+        p += k + (sp != NULL);
+    }
+    size_t n = nw >= 4 ? nw - 3 : 0;
+    for (size_t i = 0; i < n; i++)
+        w[i] = ((w[i] * 31 + w[i + 1]) * 31 + w[i + 2]) * 31 + w[i + 3];
+    *out = w;
+    return n;
+}
+
+static int s_cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The label of a block against the expected text (norm, its 4-grams
+ * truth[0..nt) sorted): 1, 0, or -1 for neither clearly. */
+static int s_label_block(const char *text, const char *norm, const uint64_t *truth, size_t nt)
+{
+    struct pl_buf bn = { 0 };
+    s_norm_words(text, &bn);
+    uint64_t *g = NULL;
+    size_t ng = bn.len ? s_grams(bn.data, &g) : 0, hit = 0;
+    int label = -1;
+    if (ng == 0) {
+        char *q = s_xalloc(NULL, bn.len + 2);
+        snprintf(q, bn.len + 2, " %s", bn.data ? bn.data : "");
+        label = bn.len && strstr(norm, q) ? 1 : 0;
+        free(q);
+    } else {
+        for (size_t i = 0; i < ng; i++)
+            hit += bsearch(&g[i], truth, nt, sizeof(*truth), s_cmp_u64) != NULL;
+        label = hit * 10 >= ng * 7 ? 1 : hit * 10 <= ng * 3 ? 0 : -1;
+    }
+    free(g);
+    free(bn.data);
+    return label;
+}
+
+/* The text of expected.html, normalised (leading space: a word match can
+ * be found as " word ..."). Caller frees out->data. */
+static int s_expected_text(const char *path, struct pl_buf *out)
+{
+    size_t len = 0;
+    char *html = s_read(path, &len);
+    htmlDocPtr doc = html ? htmlReadMemory(html, (int)len, NULL, "UTF-8",
+                                           HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
+                                               HTML_PARSE_NOWARNING | HTML_PARSE_NONET)
+                          : NULL;
+    free(html);
+    xmlChar *t = doc ? xmlNodeGetContent((xmlNode *)doc) : NULL;
+    struct pl_buf words = { 0 };
+    if (t)
+        s_norm_words((const char *)t, &words);
+    xmlFree(t);
+    xmlFreeDoc(doc);
+    out->len = 0;
+    if (!words.len || pl_buf_putc(out, ' ') != 0 || pl_buf_append(out, words.data, words.len) ||
+        pl_buf_terminate(out) != 0) {
+        free(words.data);
+        return PL_EINPUT;
+    }
+    free(words.data);
+    return 0;
+}
+
+static void s_readability_page(struct set *set, const char *dir, const char *name, int held_out)
+{
+    char src[8192], exp[8192];
+    snprintf(src, sizeof(src), "%s/%s/source.html", dir, name);
+    snprintf(exp, sizeof(exp), "%s/%s/expected.html", dir, name);
+    struct pl_buf norm = { 0 };
+    size_t len = 0;
+    char *html = NULL;
+    struct pl_html_block *b = NULL;
+    size_t n = 0;
+    if (s_expected_text(exp, &norm) != 0 || !(html = s_read(src, &len)) ||
+        pl_html_blocks(html, len, NULL, &b, &n) != 0) {
+        free(norm.data);
+        free(html);
+        return;
+    }
+    uint64_t *truth = NULL;
+    size_t nt = s_grams(norm.data + 1, &truth);
+    qsort(truth, nt, sizeof(*truth), s_cmp_u64);
+    /* Pages have tens to hundreds of blocks: each page weighs about as
+     * much as a few of trafilatura's, not as much as all its blocks. */
+    double w = n ? s_o->rd_weight / sqrt((double)n) : 1;
+    for (size_t i = 0; i < n; i++) {
+        int y = s_label_block(b[i].text, norm.data, truth, nt);
+        if (y >= 0) {
+            s_push(set, &b[i].f, y, w, held_out);
+            set->v[set->n - 1].src = 1;
+            if (s_o->dump && held_out)
+                set->v[set->n - 1].text = strdup(b[i].text);
+        }
+    }
+    free(truth);
+    pl_html_blocks_free(b, n);
+    free(html);
+    free(norm.data);
+}
+
+static int s_cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int s_load_readability(struct set *set, const struct opts *o)
+{
+    DIR *d = opendir(o->readability);
+    if (!d) {
+        fprintf(stderr, "pl_train_blocks: cannot open %s\n", o->readability);
+        return PL_EINPUT;
+    }
+    char **names = NULL;
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (e->d_name[0] == '.')
+            continue;
+        names = s_xalloc(names, (n + 1) * sizeof(*names));
+        names[n] = strdup(e->d_name);
+        if (!names[n++]) {
+            fprintf(stderr, "pl_train_blocks: out of memory\n");
+            exit(1);
+        }
+    }
+    closedir(d);
+    /* readdir's order is the file system's: sorted, the input is the same
+     * on every machine. */
+    qsort(names, n, sizeof(*names), s_cmp_str);
+    for (size_t i = 0; i < n; i++) {
+        char site[256];
+        pl_site_of_test_page(names[i], site, sizeof(site));
+        s_readability_page(set, o->readability, names[i], s_in_fold(o, site));
+        free(names[i]);
+    }
+    free(names);
+    return 0;
+}
+
+/* --- training -------------------------------------------------------------- */
+
+/* A fixed-seed generator (splitmix64): the shuffle is the same everywhere. */
+static uint64_t s_next(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+/* One SGD step on example e at learning rate lr, L2 penalty l2 (the bias
+ * is not penalised). */
+static void s_step(double *w, const struct example *e, double lr, double l2)
+{
+    double p = 1.0 / (1.0 + exp(-pl_bmodel_logit(w, &e->f)));
+    double g = (p - e->y) * e->w;
+    for (int k = 0; k < PL_BM_DENSE; k++)
+        w[k] -= lr * (g * e->f.d[k] + (k ? l2 * w[k] : 0));
+    for (unsigned k = 0; k < e->f.nh; k++) {
+        double *wk = &w[PL_BM_DENSE + e->f.h[k]];
+        *wk -= lr * (g * e->f.hv[k] + l2 * *wk);
+    }
+}
+
+static void s_train(const struct set *set, const struct opts *o, double *w)
+{
+    size_t *order = s_xalloc(NULL, (set->n ? set->n : 1) * sizeof(*order)), m = 0;
+    for (size_t i = 0; i < set->n; i++)
+        if (!set->v[i].held_out)
+            order[m++] = i;
+    memset(w, 0, PL_BM_DIM * sizeof(*w));
+    uint64_t seed = 13;
+    for (int ep = 0; ep < o->epochs; ep++) {
+        for (size_t i = m; i > 1; i--) {
+            size_t j = (size_t)(s_next(&seed) % i), t = order[i - 1];
+            order[i - 1] = order[j];
+            order[j] = t;
+        }
+        double lr = 0.05 / (1.0 + ep);
+        for (size_t i = 0; i < m; i++)
+            s_step(w, &set->v[order[i]], lr, o->l2);
+    }
+    free(order);
+}
+
+/* The same for the blocks inside the container, the ones the model acts
+ * on: how much of the article it loses and how much boilerplate goes. */
+static void s_report_inside(const struct set *set, const double *w, double t, int held_out)
+{
+    double pos = 0, neg = 0, lost = 0, gone = 0;
+    for (size_t i = 0; i < set->n; i++) {
+        const struct example *e = &set->v[i];
+        if (e->held_out != held_out || e->f.d[13] < 0.5)
+            continue;
+        int drop = 1.0 / (1.0 + exp(-pl_bmodel_logit(w, &e->f))) < t;
+        pos += e->y > 0.5;
+        neg += e->y < 0.5;
+        lost += drop && e->y > 0.5;
+        gone += drop && e->y < 0.5;
+    }
+    fprintf(stderr,
+            "pl_train_blocks: %s inside: article %.0f (%.0f dropped), boilerplate %.0f "
+            "(%.0f dropped)\n",
+            held_out ? "held-out" : "training", pos, lost, neg, gone);
+}
+
+/* Block-level figures of w on the examples (held_out: those of the fold
+ * left out, else the training ones). */
+static void s_report(const struct set *set, const double *w, double t, int held_out)
+{
+    double tp = 0, fp = 0, fn = 0, tn = 0;
+    for (size_t i = 0; i < set->n; i++) {
+        const struct example *e = &set->v[i];
+        if (e->held_out != held_out)
+            continue;
+        int keep = 1.0 / (1.0 + exp(-pl_bmodel_logit(w, &e->f))) >= t;
+        tp += keep && e->y > 0.5;
+        fp += keep && e->y < 0.5;
+        fn += !keep && e->y > 0.5;
+        tn += !keep && e->y < 0.5;
+    }
+    double n = tp + fp + fn + tn;
+    fprintf(stderr,
+            "pl_train_blocks: %s blocks %.0f: accuracy %.3f, kept article %.3f, kept "
+            "boilerplate %.3f\n",
+            held_out ? "held-out" : "training", n, n ? (tp + tn) / n : 0,
+            tp + fn ? tp / (tp + fn) : 0, fp + tn ? fp / (fp + tn) : 0);
+    s_report_inside(set, w, t, held_out);
+}
+
+/* The held-out examples one a line: source, label, inside, probability,
+ * the block's text (tabs and newlines made spaces). */
+static void s_dump(const struct set *set, const double *w, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return;
+    for (size_t i = 0; i < set->n; i++) {
+        const struct example *e = &set->v[i];
+        if (!e->text)
+            continue;
+        for (char *c = e->text; *c; c++)
+            if (*c == '\t' || *c == '\n')
+                *c = ' ';
+        fprintf(f, "%d\t%.0f\t%.0f\t%.3f\t%.120s\n", e->src, e->y, e->f.d[13],
+                1.0 / (1.0 + exp(-pl_bmodel_logit(w, &e->f))), e->text);
+    }
+    fclose(f);
+}
+
+static int s_args(int argc, char **argv, struct opts *o)
+{
+    static const struct option lo[] = { { "trafilatura", 1, 0, 't' }, { "readability", 1, 0, 'r' },
+                                        { "cv", 1, 0, 'c' },          { "fold", 1, 0, 'f' },
+                                        { "epochs", 1, 0, 'e' },      { "l2", 1, 0, 'l' },
+                                        { "threshold", 1, 0, 'T' },   { "out", 1, 0, 'o' },
+                                        { "no-hash", 0, 0, 'H' },     { "inside-only", 0, 0, 'I' },
+                                        { "dump", 1, 0, 'D' },        { "add", 1, 0, 'A' },
+                                        { "rd-weight", 1, 0, 'W' },   { 0, 0, 0, 0 } };
+    *o = (struct opts){
+        .epochs = 8, .l2 = 1e-4, .threshold = 0.2, .add_threshold = 1, .rd_weight = 3
+    };
+    for (int c; (c = getopt_long(argc, argv, "", lo, NULL)) != -1;) {
+        if (c == 't')
+            o->traf = optarg;
+        else if (c == 'r')
+            o->readability = optarg;
+        else if (c == 'c')
+            o->cv = (unsigned)strtoul(optarg, NULL, 10);
+        else if (c == 'f')
+            o->fold = (unsigned)strtoul(optarg, NULL, 10);
+        else if (c == 'e')
+            o->epochs = (int)strtol(optarg, NULL, 10);
+        else if (c == 'l')
+            o->l2 = strtod(optarg, NULL);
+        else if (c == 'T')
+            o->threshold = strtod(optarg, NULL);
+        else if (c == 'o')
+            o->out = optarg;
+        else if (c == 'W')
+            o->rd_weight = strtod(optarg, NULL);
+        else if (c == 'A')
+            o->add_threshold = strtod(optarg, NULL);
+        else if (c == 'D')
+            o->dump = optarg;
+        else if (c == 'H')
+            o->no_hash = 1;
+        else if (c == 'I')
+            o->inside_only = 1;
+        else
+            return PL_EINPUT;
+    }
+    if (!o->out || (!o->traf && !o->readability) || (o->cv > 1 && o->fold >= o->cv) ||
+        o->epochs < 1 || !(o->threshold >= 0 && o->threshold <= 1)) {
+        fprintf(stderr, "usage: pl_train_blocks [--trafilatura EVALDATA.json] [--readability DIR] "
+                        "[--cv N --fold K] [--epochs E] [--l2 L] [--threshold T] --out FILE\n");
+        return PL_EINPUT;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct opts o;
+    if (s_args(argc, argv, &o) != 0)
+        return 2;
+    s_o = &o;
+    xmlInitParser();
+    struct set set = { 0 };
+    if ((o.traf && s_load_traf(&set, &o) != 0) ||
+        (o.readability && s_load_readability(&set, &o) != 0))
+        return 1;
+    double *w = s_xalloc(NULL, PL_BM_DIM * sizeof(*w));
+    s_train(&set, &o, w);
+    s_report(&set, w, o.threshold, 0);
+    if (o.cv > 1)
+        s_report(&set, w, o.threshold, 1);
+    if (o.dump)
+        s_dump(&set, w, o.dump);
+    FILE *f = fopen(o.out, "wb");
+    int rc = f ? pl_bmodel_write(f, w, o.threshold, o.add_threshold) : -errno;
+    if (f && fclose(f) != 0 && rc == 0)
+        rc = -EIO;
+    if (rc != 0)
+        fprintf(stderr, "pl_train_blocks: cannot write %s\n", o.out);
+    free(w);
+    free(set.v);
+    xmlCleanupParser();
+    return rc ? 1 : 0;
+}

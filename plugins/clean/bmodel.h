@@ -1,0 +1,86 @@
+/*
+ * The block classifier of the HTML path: a logistic regression over the
+ * features of one text block of a page (a paragraph, heading, list item or
+ * table cell that holds no other block), giving the probability that the
+ * block belongs to the article. html.c computes the features from the parsed
+ * page and drops the blocks of its chosen container that score below the
+ * model's threshold; the trainer (eval/train_blocks.c) reads the same
+ * features to learn the weights.
+ *
+ * Model file (text): a line "pressline-blocks <version> <dim>", a line
+ * "threshold <drop> <add>", one weight a line (dim lines, %.9g), and a last line
+ * "checksum <16 hex digits>": FNV-1a 64 of every byte before that line. A
+ * file of another version or size, or whose checksum does not match, is
+ * refused.
+ *
+ * Loaded once by the clean plugin's init and read-only after: any thread.
+ */
+#ifndef PL_BMODEL_H
+#define PL_BMODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define PL_BM_VERSION 1
+/* Dense features: the block's own (PL_BM_OWN), then a few of the previous
+ * and the next block's (PL_BM_NEIGH each). */
+#define PL_BM_OWN 40
+#define PL_BM_NEIGH 8
+#define PL_BM_DENSE (PL_BM_OWN + 2 * PL_BM_NEIGH)
+/* Hashed features (value 1): class/id tokens of the block and its
+ * ancestors, the tag path, the block's first words and its words. */
+#define PL_BM_BUCKETS 4096
+#define PL_BM_DIM (PL_BM_DENSE + PL_BM_BUCKETS)
+#define PL_BM_MAXH 96 /* hashed features of one block, at most */
+
+/* The features of one block. */
+struct pl_bfeat {
+    float d[PL_BM_DENSE];
+    uint16_t h[PL_BM_MAXH]; /* bucket numbers, 0 .. PL_BM_BUCKETS-1 */
+    float hv[PL_BM_MAXH];   /* their values */
+    unsigned nh;
+    int no_hash; /* set before: the model gives hashed features no weight, skip them */
+};
+
+struct pl_bmodel {
+    double threshold;     /* blocks inside the container below this go */
+    double add_threshold; /* blocks outside it at or above this are added */
+    int uses_hash;        /* some hashed feature has a weight */
+    double w[PL_BM_DIM];
+};
+
+/* Adds the features that come from the block's text s[0..n) (UTF-8): its
+ * length, words, stopword share (English and German), punctuation, digits,
+ * capitalised words, sentences and its first words hashed. */
+void pl_bfeat_text(struct pl_bfeat *f, const char *s, size_t n);
+
+/* Adds hashed feature (kind, token[0..n)) to f; kind separates the
+ * families (a class token of the block itself, of an ancestor, a tag path
+ * ...) with value. Ignored once f holds PL_BM_MAXH. */
+void pl_bfeat_hash(struct pl_bfeat *f, char kind, const char *token, size_t n, float value);
+
+/* Copies the neighbour part of prev's and next's features (either NULL at
+ * the page's ends) into f. */
+void pl_bfeat_neighbours(struct pl_bfeat *f, const struct pl_bfeat *prev,
+                         const struct pl_bfeat *next);
+
+/* w . x for the features f (the logit). */
+double pl_bmodel_logit(const double *w, const struct pl_bfeat *f);
+
+/* The probability that the block is article text. */
+double pl_bmodel_prob(const struct pl_bmodel *m, const struct pl_bfeat *f);
+
+/* Parses a model file's bytes; *out (caller frees with free()) on success.
+ * Returns 0, -ENOMEM, or PL_EINPUT with the reason in why (n bytes). */
+int pl_bmodel_parse(const char *text, size_t len, struct pl_bmodel **out, char *why, size_t n);
+
+/* Reads and parses the model file at path; as pl_bmodel_parse, and
+ * PL_EINPUT when the file cannot be read. */
+int pl_bmodel_load(const char *path, struct pl_bmodel **out, char *why, size_t n);
+
+/* Writes weights w (PL_BM_DIM of them) and the drop and add thresholds as
+ * a model file to f, checksum included. Returns 0 or -EIO. */
+int pl_bmodel_write(FILE *f, const double *w, double threshold, double add_threshold);
+
+#endif

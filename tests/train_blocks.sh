@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# pl_train_blocks: the same pages give the same model file byte for byte,
+# the model it writes is one the clean plugin loads, and bad input is
+# refused clearly.
+set -u
+bin=${PL_BUILD_DIR:?}/bin
+src=${PL_SOURCE_DIR:?}
+fx=$src/tests/fixtures/extraction
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+for i in 1 2; do
+  "$bin/pl_train_blocks" --trafilatura "$fx/evaldata.json" --readability "$fx/readability" \
+    --epochs 5 --threshold 0.3 --add 0.95 --out "$tmp/m$i.model" 2> "$tmp/log$i" ||
+    { cat "$tmp/log$i"; fail "training on the fixtures"; }
+done
+cat "$tmp/log1"
+cmp -s "$tmp/m1.model" "$tmp/m2.model" || fail "two runs on the same pages wrote different models"
+grep -q "training blocks [1-9]" "$tmp/log1" || fail "no labelled blocks in the fixtures"
+head -2 "$tmp/m1.model" | grep -q "^threshold 0.3 0.95$" || fail "thresholds not written"
+# The model loads in the plugin and extracts the fixtures' pages.
+sed "s#\"options\": {}#\"options\": {\"block_model\": \"$tmp/m1.model\"}#" \
+  "$src/config/pressline.json" > "$tmp/cfg.json"
+grep -q block_model "$tmp/cfg.json" || fail "could not write the configuration"
+out=$("$bin/pressline" eval extract "$fx/evaldata.json" --config "$tmp/cfg.json" 2>&1) ||
+  fail "eval with the trained model: $out"
+echo "$out" | grep -q "2 pages (0 gave no text)" || fail "eval with the trained model: $out"
+# A fold left out: the trainer reports on it.
+"$bin/pl_train_blocks" --trafilatura "$fx/evaldata.json" --readability "$fx/readability" \
+  --cv 2 --fold 1 --out "$tmp/f.model" 2> "$tmp/log3" || { cat "$tmp/log3"; fail "--cv 2 --fold 1"; }
+
+out=$("$bin/pl_train_blocks" --trafilatura "$tmp/missing.json" --out "$tmp/x.model" 2>&1) &&
+  fail "a missing file was accepted"
+echo "$out" | grep -q "cannot read $tmp/missing.json" || fail "missing file: $out"
+out=$("$bin/pl_train_blocks" --readability "$fx/readability" --cv 2 --fold 2 --out "$tmp/x.model" 2>&1) &&
+  fail "a fold out of range was accepted"
+echo "$out" | grep -q "usage:" || fail "fold out of range: $out"
+echo ok

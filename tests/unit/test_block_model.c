@@ -1,0 +1,249 @@
+/* The clean stage's block classifier: the blocks and features of a small
+ * hand-made page, a model that drops one of them, the model file's
+ * checks, and the clean plugin refusing a model it cannot load. */
+#include "cm.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+
+#include "bmodel.h"
+#include "errcode.h"
+#include "harness.h"
+#include "html.h"
+#include "loader.h"
+#include "text.h"
+
+static const char s_page[] =
+    "<html><head><title>Storm</title></head><body>"
+    "<nav><ul><li><a href=\"/\">Home</a></li><li><a href=\"/w\">World</a></li></ul></nav>"
+    "<article><h2>Storm hits the coast</h2>"
+    "<p>A storm hit the coast overnight, and crews worked through the night to clear the "
+    "roads, the council said on Tuesday.</p>"
+    "<p>Power was back in most homes by noon, although some villages in the hills were "
+    "still cut off, officials said.</p>"
+    "<p>Thanks for reading</p>"
+    "<p>The weather service expects calmer days this week, with light winds and some sun, "
+    "before rain returns on <a href=\"/sunday\">Sunday</a>.</p>"
+    "</article><footer><p>Impressum</p></footer></body></html>";
+
+static void test_a_page_gives_its_text_blocks_with_their_features(void **state)
+{
+    (void)state;
+    struct pl_html_block *b = NULL;
+    size_t n = 0;
+    assert_int_equal(pl_html_blocks(s_page, strlen(s_page), "UTF-8", &b, &n), 0);
+    /* The menu and the footer are pruned before the blocks are read. */
+    assert_int_equal(n, 5);
+    assert_string_equal(b[0].text, "Storm hits the coast");
+    assert_string_equal(b[3].text, "Thanks for reading");
+    for (size_t i = 0; i < n; i++) {
+        assert_true(b[i].inside);             /* all in the <article> */
+        assert_true(b[i].f.d[13] == 1.0f);    /* the feature says so too */
+        assert_true(b[i].f.d[22] == 1.0f);    /* inside an <article> */
+        assert_true(b[i].f.nh <= PL_BM_MAXH); /* hashed features bounded */
+    }
+    assert_true(b[0].f.d[26] == 1.0f); /* a heading */
+    assert_true(b[1].f.d[25] == 1.0f); /* a paragraph */
+    assert_true(b[3].f.d[10] == 1.0f); /* under four words */
+    assert_true(b[1].f.d[10] == 0.0f);
+    assert_true(b[1].f.d[7] == 1.0f); /* ends a sentence */
+    assert_true(b[0].f.d[7] == 0.0f);
+    assert_true(b[1].f.d[2] == 0.0f); /* no links */
+    assert_true(b[4].f.d[2] > 0.0f && b[4].f.d[2] < 0.1f);
+    assert_true(b[0].f.d[12] == 0.0f && b[4].f.d[12] == 1.0f); /* position in the page */
+    /* Neighbours: block 1's "previous is short" slot is block 0's short
+     * flag (0), block 4's is block 3's (1). */
+    assert_true(b[4].f.d[PL_BM_OWN + 7] == 1.0f);
+    assert_true(b[1].f.d[PL_BM_OWN + 7] == 0.0f);
+    pl_html_blocks_free(b, n);
+}
+
+/* A model whose only weights make short blocks article-unlikely. */
+__attribute__((noinline)) static struct pl_bmodel *s_short_model(void)
+{
+    double *w = calloc(PL_BM_DIM, sizeof(*w));
+    assert_non_null(w);
+    w[0] = 5;    /* bias */
+    w[10] = -10; /* under four words */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_int_equal(pl_bmodel_write(f, w, 0.5, 1), 0);
+    fclose(f);
+    struct pl_bmodel *m = NULL;
+    char why[256] = "";
+    assert_int_equal(pl_bmodel_parse(text, len, &m, why, sizeof(why)), 0);
+    assert_true(m->threshold == 0.5 && m->add_threshold == 1);
+    assert_true(m->w[10] == -10 && m->w[0] == 5);
+    free(text);
+    free(w);
+    return m;
+}
+
+static void test_a_model_drops_the_blocks_it_scores_low(void **state)
+{
+    (void)state;
+    struct pl_bmodel *m = s_short_model();
+    char *with = NULL, *without = NULL;
+    struct pl_html_meta meta;
+    assert_int_equal(pl_html_extract(s_page, strlen(s_page), "UTF-8", NULL, &without, &meta), 0);
+    pl_html_meta_free(&meta);
+    assert_int_equal(pl_html_extract(s_page, strlen(s_page), "UTF-8", m, &with, &meta), 0);
+    pl_html_meta_free(&meta);
+    assert_non_null(strstr(without, "Thanks for reading"));
+    assert_null(strstr(with, "Thanks for reading"));
+    assert_non_null(strstr(with, "Power was back in most homes"));
+    assert_non_null(strstr(with, "Storm hits the coast"));
+    free(with);
+    free(without);
+    free(m);
+}
+
+static void test_a_model_adds_the_blocks_outside_it_scores_high(void **state)
+{
+    (void)state;
+    static const char page[] =
+        "<html><body><div id=\"main\"><article>"
+        "<p>A storm hit the coast overnight, and crews worked through the night to clear the "
+        "roads, the council said on Tuesday.</p>"
+        "<p>Power was back in most homes by noon, although some villages in the hills were "
+        "still cut off, officials said.</p></article>"
+        "<div><p>An outside note on the storm, kept apart from the article.</p></div>"
+        "</div></body></html>";
+    /* Every block scores about 0.99: nothing dropped, outside blocks added. */
+    double *w = calloc(PL_BM_DIM, sizeof(*w));
+    w[0] = 5;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_int_equal(pl_bmodel_write(f, w, 0.5, 0.9), 0);
+    fclose(f);
+    struct pl_bmodel *m = NULL;
+    char why[256];
+    assert_int_equal(pl_bmodel_parse(text, len, &m, why, sizeof(why)), 0);
+    char *with = NULL, *without = NULL;
+    struct pl_html_meta meta;
+    assert_int_equal(pl_html_extract(page, strlen(page), "UTF-8", NULL, &without, &meta), 0);
+    pl_html_meta_free(&meta);
+    assert_int_equal(pl_html_extract(page, strlen(page), "UTF-8", m, &with, &meta), 0);
+    pl_html_meta_free(&meta);
+    assert_null(strstr(without, "An outside note"));
+    const char *a = strstr(with, "A storm hit"), *b = strstr(with, "An outside note");
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_true(a < b); /* in its place in the page, after the article */
+    free(with);
+    free(without);
+    free(m);
+    free(text);
+    free(w);
+}
+
+/* The model file text of an all-zero model. */
+__attribute__((noinline)) static char *s_model_text(size_t *len)
+{
+    double *w = calloc(PL_BM_DIM, sizeof(*w));
+    char *text = NULL;
+    FILE *f = open_memstream(&text, len);
+    assert_int_equal(pl_bmodel_write(f, w, 0.3, 0.9), 0);
+    fclose(f);
+    free(w);
+    return text;
+}
+
+static void s_refused(const char *text, size_t len, const char *reason)
+{
+    struct pl_bmodel *m = NULL;
+    char why[256] = "";
+    assert_int_equal(pl_bmodel_parse(text, len, &m, why, sizeof(why)), PL_EINPUT);
+    assert_null(m);
+    if (!strstr(why, reason))
+        fail_msg("expected \"%s\" in \"%s\"", reason, why);
+}
+
+static void test_a_corrupt_or_foreign_model_file_is_refused(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    char *text = s_model_text(&len);
+    /* One weight edited: the checksum no longer matches. */
+    char *edit = strdup(text);
+    char *w = strstr(edit, "\n0\n");
+    assert_non_null(w);
+    w[1] = '7';
+    s_refused(edit, len, "checksum mismatch");
+    /* Cut short: no checksum line. */
+    s_refused(text, len / 2, "no checksum line");
+    /* Another version, with a checksum that matches. */
+    struct pl_buf b = { 0 };
+    size_t from = strcspn(text, "\n") + 1, to = (size_t)(strstr(text, "checksum ") - text);
+    assert_int_equal(pl_buf_append(&b, "pressline-blocks 99 5\n", 22), 0);
+    assert_int_equal(pl_buf_append(&b, text + from, to - from), 0);
+    char line[64];
+    snprintf(line, sizeof(line), "checksum %016llx\n", (unsigned long long)pl_hash(b.data, b.len));
+    assert_int_equal(pl_buf_append(&b, line, strlen(line)), 0);
+    s_refused(b.data, b.len, "model version 99");
+    /* A missing file. */
+    struct pl_bmodel *m = NULL;
+    char why[256] = "";
+    assert_int_equal(pl_bmodel_load("/nonexistent/blocks.model", &m, why, sizeof(why)), PL_EINPUT);
+    assert_non_null(strstr(why, "cannot open /nonexistent/blocks.model"));
+    free(b.data);
+    free(edit);
+    free(text);
+}
+
+/* Initialises the clean plugin with options; returns its init code, the
+ * message in err. */
+static int s_init_clean(const char *options, char *err, size_t n)
+{
+    char *p = th_path("%s/lib/pressline/clean.so", th_build_dir()), e[1024];
+    struct pl_plugin_handle *h = NULL;
+    assert_int_equal(pl_plugin_open(p, &h, e, sizeof(e)), 0);
+    struct pl_plugin_instance inst;
+    int rc = pl_plugin_instance_init(&inst, h, "clean", options, err, n);
+    if (rc == 0)
+        pl_plugin_instance_fini(&inst);
+    pl_plugin_close(&h);
+    free(p);
+    return rc;
+}
+
+static void test_the_plugin_refuses_a_block_model_it_cannot_load(void **state)
+{
+    (void)state;
+    char err[1024] = "", *dir = th_tempdir(), *bad = th_path("%s/bad.model", dir);
+    assert_int_equal(s_init_clean("{}", err, sizeof(err)), 0); /* the installed model */
+    assert_int_equal(s_init_clean("{\"block_model\": \"\"}", err, sizeof(err)), 0);
+    assert_int_not_equal(
+        s_init_clean("{\"block_model\": \"/nonexistent/x.model\"}", err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "block model /nonexistent/x.model: cannot open"));
+    FILE *f = fopen(bad, "w");
+    fputs("pressline-blocks 1 3\nthreshold 0 1\n1\n2\n3\nchecksum 0000000000000000\n", f);
+    fclose(f);
+    char opts[2048];
+    snprintf(opts, sizeof(opts), "{\"block_model\": \"%s\"}", bad);
+    assert_int_not_equal(s_init_clean(opts, err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "checksum mismatch"));
+    assert_int_not_equal(s_init_clean("{\"block_model\": 3}", err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "must be a file path"));
+    th_rmrf(dir);
+    free(bad);
+    free(dir);
+}
+
+int main(void)
+{
+    xmlInitParser();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_a_page_gives_its_text_blocks_with_their_features),
+        cmocka_unit_test(test_a_model_drops_the_blocks_it_scores_low),
+        cmocka_unit_test(test_a_model_adds_the_blocks_outside_it_scores_high),
+        cmocka_unit_test(test_a_corrupt_or_foreign_model_file_is_refused),
+        cmocka_unit_test(test_the_plugin_refuses_a_block_model_it_cannot_load),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
