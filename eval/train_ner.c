@@ -23,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "conll.h"
 #include "errcode.h"
@@ -238,17 +240,21 @@ static int s_test(const char *model, const char *path, const char *predict)
 
 static void s_usage(FILE *to)
 {
-    fprintf(to, "usage: pl_train_ner --train FILE --out MODEL [--dev FILE] [--clusters FILE]\n"
-                "                    [--gazetteer FILE] [--epochs N] [--epochs2 N] [--folds K]\n"
-                "                    [--bits B] [--without GROUP,...]\n"
-                "       pl_train_ner --test FILE --model MODEL [--predict OUT]\n"
-                "groups: word affix shape cluster gazetteer doc stage2\n");
+    fprintf(to,
+            "usage: pl_train_ner --train FILE --out MODEL [--dev FILE] [--clusters FILE]\n"
+            "                    [--gazetteer FILE] [--epochs N] [--epochs2 N] [--folds K]\n"
+            "                    [--bits B] [--without GROUP,...]\n"
+            "       pl_train_ner --train FILE --cv K [--cv-folds LIST] [--jobs J] [same options]\n"
+            "       pl_train_ner --test FILE --model MODEL [--predict OUT]\n"
+            "groups: word affix shape cluster gazetteer doc stage2\n");
 }
 
 struct options {
     const char *train, *dev, *out, *clusters, *gaz;
     int epochs, epochs2, folds, bits;
     unsigned groups;
+    int cv, jobs;         /* --cv K: cross-validate over K folds, J at a time */
+    const char *cv_folds; /* the folds to run ("0,1"); NULL: all */
     const char *test, *model, *predict;
 };
 
@@ -282,24 +288,18 @@ static int s_without(const char *list, unsigned *groups)
 static int s_options(int argc, char **argv, struct options *o, int *go_on)
 {
     static const struct option opts[] = {
-        { "train", required_argument, NULL, 't' },
-        { "test", required_argument, NULL, 'T' },
-        { "model", required_argument, NULL, 'm' },
-        { "predict", required_argument, NULL, 'p' },
-        { "dev", required_argument, NULL, 'd' },
-        { "out", required_argument, NULL, 'o' },
-        { "clusters", required_argument, NULL, 'c' },
-        { "gazetteer", required_argument, NULL, 'g' },
-        { "epochs", required_argument, NULL, 'e' },
-        { "epochs2", required_argument, NULL, 'E' },
-        { "folds", required_argument, NULL, 'f' },
-        { "bits", required_argument, NULL, 'b' },
-        { "without", required_argument, NULL, 'w' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
+        { "train", required_argument, NULL, 't' },    { "test", required_argument, NULL, 'T' },
+        { "model", required_argument, NULL, 'm' },    { "predict", required_argument, NULL, 'p' },
+        { "dev", required_argument, NULL, 'd' },      { "out", required_argument, NULL, 'o' },
+        { "clusters", required_argument, NULL, 'c' }, { "gazetteer", required_argument, NULL, 'g' },
+        { "epochs", required_argument, NULL, 'e' },   { "epochs2", required_argument, NULL, 'E' },
+        { "folds", required_argument, NULL, 'f' },    { "bits", required_argument, NULL, 'b' },
+        { "without", required_argument, NULL, 'w' },  { "cv", required_argument, NULL, 'C' },
+        { "cv-folds", required_argument, NULL, 'F' }, { "jobs", required_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
     };
     *o = (struct options){
-        .epochs = 12, .epochs2 = 12, .folds = 5, .bits = 19, .groups = PL_NER_G_ALL
+        .epochs = 12, .epochs2 = 12, .folds = 5, .bits = 19, .groups = PL_NER_G_ALL, .jobs = 1
     };
     *go_on = 0;
     int ch;
@@ -318,6 +318,9 @@ static int s_options(int argc, char **argv, struct options *o, int *go_on)
         case 'E': o->epochs2 = (int)strtol(optarg, NULL, 10); break;
         case 'f': o->folds = (int)strtol(optarg, NULL, 10); break;
         case 'b': o->bits = (int)strtol(optarg, NULL, 10); break;
+        case 'C': o->cv = (int)strtol(optarg, NULL, 10); break;
+        case 'F': o->cv_folds = optarg; break;
+        case 'j': o->jobs = (int)strtol(optarg, NULL, 10); break;
         case 'w':
             if (s_without(optarg, &o->groups) != 0) {
                 s_usage(stderr);
@@ -358,50 +361,6 @@ static int s_load_data(const struct options *o, struct pl_nt_corpus *tc, struct 
     if (rc == 0)
         rc = s_load_gazetteer(lx, o->gaz);
     return rc;
-}
-
-/* First-stage tags for each training document from a model trained without
- * it: folds models, each on the documents of the other folds. */
-static void s_jackknife(struct pl_nt_trainer *tr, struct pl_nt_corpus *tc, int epochs, int folds)
-{
-    uint8_t *fold = pl_nt_xrealloc(NULL, tc->n);
-    for (int k = 0; k < folds; k++) {
-        for (size_t d = 0; d < tc->n; d++)
-            fold[d] = (int)(d % (size_t)folds) == k;
-        pl_nt_train(tr, tc, fold, 0, epochs, NULL, 0);
-        pl_nt_tag_corpus(tc, fold, 0, tr->avg_w[0], tr->avg_t[0], 1, NULL);
-        fprintf(stderr, "jackknife fold %d/%d done\n", k + 1, folds);
-    }
-    free(fold);
-}
-
-/* Stage 1 on all training documents; with a dev corpus (dc not NULL), its
- * score, and its first-stage tags for stage 2. */
-static void s_stage1(struct pl_nt_trainer *tr, struct pl_nt_corpus *tc, struct pl_nt_corpus *dc,
-                     int epochs)
-{
-    pl_nt_train(tr, tc, NULL, 0, epochs, dc, 1);
-    if (dc) {
-        struct pl_conll_score sc = { 0 };
-        pl_nt_tag_corpus(dc, NULL, 0, tr->avg_w[0], tr->avg_t[0], 1, &sc);
-        pl_nt_print_score("stage 1 dev", &sc, 1);
-    }
-}
-
-/* Stage 2, on features that include the first-stage tags; stage 1's
- * averages are kept. */
-static void s_stage2(struct pl_nt_trainer *tr, struct pl_nt_corpus *tc, struct pl_nt_corpus *dc,
-                     int epochs2)
-{
-    pl_nt_features(tc, &tr->m, 1);
-    if (dc)
-        pl_nt_features(dc, &tr->m, 1);
-    pl_nt_train(tr, tc, NULL, 1, epochs2, dc, 1);
-    if (dc) {
-        struct pl_conll_score sc = { 0 };
-        pl_nt_tag_corpus(dc, NULL, 1, tr->avg_w[1], tr->avg_t[1], 0, &sc);
-        pl_nt_print_score("stage 2 dev", &sc, 1);
-    }
 }
 
 /* The averaged weights as the model file at path. Returns 0 or the
@@ -449,13 +408,182 @@ static int s_train_model(const struct options *o, struct pl_nt_corpus *tc, struc
     pl_nt_features(tc, &tr.m, 0);
     if (dev)
         pl_nt_features(dev, &tr.m, 0);
-    if (tr.m.stages == 2)
-        s_jackknife(&tr, tc, o->epochs, o->folds);
-    s_stage1(&tr, tc, dev, o->epochs);
-    if (tr.m.stages == 2)
-        s_stage2(&tr, tc, dev, o->epochs2);
+    pl_nt_two_stage(&tr, tc, dev, o->epochs, o->epochs2, o->folds, 1, NULL);
     int status = s_write(&tr, o->out) == 0 ? 0 : 1;
     pl_nt_trainer_free(&tr);
+    return status;
+}
+
+/* --- cross-validation ---------------------------------------------------- */
+
+/* What one fold reports to the parent: the held-out scores of both stages. */
+struct fold_result {
+    struct pl_conll_score s[2];
+    size_t docs, tokens;
+};
+
+/* Marks in run[0..K) the folds of the list ("0,1"; NULL: all). Returns 0,
+ * or -EINVAL for a fold out of range (said on stderr). */
+static int s_cv_folds(const char *list, int K, uint8_t *run)
+{
+    memset(run, list ? 0 : 1, (size_t)K);
+    for (const char *p = list; p && *p;) {
+        char *end;
+        long k = strtol(p, &end, 10);
+        if (end == p || k < 0 || k >= K || (*end && *end != ',')) {
+            fprintf(stderr, "pl_train_ner: --cv-folds: \"%s\" is not a list of folds 0..%d\n", list,
+                    K - 1);
+            return -EINVAL;
+        }
+        run[k] = 1;
+        p = *end ? end + 1 : end;
+    }
+    return 0;
+}
+
+/* One fold, in a child process: the final model's pipeline trained on the
+ * other folds, fold k tagged by it. Writes a fold_result to fd and exits. */
+static void s_cv_child(const struct options *o, struct pl_nt_corpus *tc, const struct lexicon *lx,
+                       int k, int fd)
+{
+    struct pl_nt_corpus train, held;
+    pl_nt_cv_split(tc, k, o->cv, &train, &held);
+    struct pl_nt_trainer tr;
+    struct pl_ner_model shape = s_shape(o, lx);
+    pl_nt_trainer_init(&tr, &shape);
+    struct fold_result r = { .docs = held.n, .tokens = held.tokens };
+    pl_nt_two_stage(&tr, &train, &held, o->epochs, o->epochs2, o->folds, 0, r.s);
+    /* Smaller than PIPE_BUF: written at once, never blocks on a parent
+     * that reads only after the child has ended. */
+    ssize_t w = write(fd, &r, sizeof(r));
+    _exit(w == (ssize_t)sizeof(r) ? 0 : 1);
+}
+
+/* "what: P .. R .. F1 .. (PER .. ORG .. LOC .. MISC ..)" on stdout; with
+ * full, each type's P, R and F1 on a line of its own. */
+static void s_cv_print(const char *what, const struct pl_conll_score *s, int full)
+{
+    double p, r, f;
+    pl_conll_prf(s, -1, &p, &r, &f);
+    printf("%s: P %.2f R %.2f F1 %.2f", what, p, r, f);
+    for (int t = 0; t < PL_CONLL_TYPES; t++) {
+        pl_conll_prf(s, t, &p, &r, &f);
+        if (full)
+            printf("\n  %-4s P %.2f R %.2f F1 %.2f", pl_conll_type_names[t], p, r, f);
+        else
+            printf("  %s %.2f", pl_conll_type_names[t], f);
+    }
+    printf("\n");
+}
+
+/* Starts fold k's child, its result to come through *rfd. Returns its pid,
+ * or -1 (said on stderr). */
+static pid_t s_cv_start(const struct options *o, struct pl_nt_corpus *tc, const struct lexicon *lx,
+                        int k, int *rfd)
+{
+    int p[2];
+    if (pipe(p) != 0) {
+        perror("pl_train_ner: pipe");
+        return -1;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(p[0]);
+        s_cv_child(o, tc, lx, k, p[1]);
+    }
+    close(p[1]);
+    if (pid < 0) {
+        perror("pl_train_ner: fork");
+        close(p[0]);
+        return -1;
+    }
+    *rfd = p[0];
+    return pid;
+}
+
+/* Waits for one child of pids[0..K); reads its result into res. Returns
+ * 0, or -1 when it failed (said on stderr). */
+static int s_cv_reap(int K, pid_t *pids, const int *rfd, struct fold_result *res, int *running)
+{
+    int st;
+    pid_t pid = wait(&st);
+    for (int k = 0; k < K; k++) {
+        if (pids[k] != pid || pid <= 0)
+            continue;
+        pids[k] = 0;
+        (*running)--;
+        ssize_t n = read(rfd[k], &res[k], sizeof(res[k]));
+        close(rfd[k]);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || n != (ssize_t)sizeof(res[k])) {
+            fprintf(stderr, "pl_train_ner: cross-validation fold %d failed\n", k);
+            return -1;
+        }
+        fprintf(stderr, "cv fold %d done\n", k);
+        return 0;
+    }
+    perror("pl_train_ner: wait");
+    return -1;
+}
+
+/* --cv K: each fold of the list held out in turn and tagged by the
+ * pipeline trained on the others, jobs folds at a time (one process each:
+ * the folds share nothing, so the figures do not depend on jobs). Prints
+ * per-fold and pooled (micro over every held-out document) figures.
+ * Returns the exit status. */
+static int s_cv(const struct options *o, struct pl_nt_corpus *tc, const struct lexicon *lx)
+{
+    int K = o->cv, status = 0, running = 0;
+    uint8_t *run = pl_nt_xrealloc(NULL, (size_t)K);
+    pid_t *pids = calloc((size_t)K, sizeof(*pids));
+    int *rfd = calloc((size_t)K, sizeof(*rfd));
+    struct fold_result *res = calloc((size_t)K, sizeof(*res));
+    if (!pids || !rfd || !res || s_cv_folds(o->cv_folds, K, run) != 0) {
+        free(run);
+        free(pids);
+        free(rfd);
+        free(res);
+        return 2;
+    }
+    /* Stage-1 features do not depend on the fold: computed once here. */
+    struct pl_ner_model shape = s_shape(o, lx);
+    pl_nt_features(tc, &shape, 0);
+    for (int k = 0; k < K && status == 0; k++) {
+        if (!run[k])
+            continue;
+        while (running >= (o->jobs < 1 ? 1 : o->jobs) && status == 0)
+            status = s_cv_reap(K, pids, rfd, res, &running) ? 1 : 0;
+        if (status == 0 && (pids[k] = s_cv_start(o, tc, lx, k, &rfd[k])) < 0)
+            status = 1;
+        running += pids[k] > 0;
+    }
+    while (running > 0)
+        if (s_cv_reap(K, pids, rfd, res, &running) != 0)
+            status = 1;
+    struct pl_conll_score pool[2];
+    memset(pool, 0, sizeof(pool));
+    char what[96];
+    for (int k = 0; k < K && status == 0; k++) {
+        if (!run[k])
+            continue;
+        snprintf(what, sizeof(what), "cv fold %d/%d (%zu documents, %zu tokens) stage 1", k, K,
+                 res[k].docs, res[k].tokens);
+        s_cv_print(what, &res[k].s[0], 0);
+        snprintf(what, sizeof(what), "cv fold %d/%d (%zu documents, %zu tokens) stage %u", k, K,
+                 res[k].docs, res[k].tokens, shape.stages);
+        s_cv_print(what, &res[k].s[shape.stages - 1], 0);
+        pl_nt_score_sum(&pool[0], &res[k].s[0]);
+        pl_nt_score_sum(&pool[1], &res[k].s[1]);
+    }
+    if (status == 0) {
+        printf("cv: document i in fold i %% %d; folds %s\n", K, o->cv_folds ? o->cv_folds : "all");
+        s_cv_print("cv pooled stage 1", &pool[0], 0);
+        s_cv_print("cv pooled", &pool[shape.stages - 1], 1);
+    }
+    free(run);
+    free(pids);
+    free(rfd);
+    free(res);
     return status;
 }
 
@@ -463,8 +591,8 @@ static int s_train_model(const struct options *o, struct pl_nt_corpus *tc, struc
  * status. */
 static int s_run(struct options *o)
 {
-    if (!o->train || !o->out || o->epochs < 1 || o->epochs2 < 1 || o->folds < 2 || o->bits < 10 ||
-        o->bits > 26) {
+    if (!o->train || (!o->out && !o->cv) || o->epochs < 1 || o->epochs2 < 1 || o->folds < 2 ||
+        o->bits < 10 || o->bits > 26 || (o->cv && (o->cv < 2 || o->cv > 100))) {
         s_usage(stderr);
         return 2;
     }
@@ -476,7 +604,7 @@ static int s_run(struct options *o)
     struct lexicon lx = { 0 };
     int status = 1;
     if (s_load_data(o, &tc, &dc, &lx) == 0)
-        status = s_train_model(o, &tc, o->dev ? &dc : NULL, &lx);
+        status = o->cv ? s_cv(o, &tc, &lx) : s_train_model(o, &tc, o->dev ? &dc : NULL, &lx);
     pl_nt_corpus_free(&tc);
     pl_nt_corpus_free(&dc);
     free(lx.lex);

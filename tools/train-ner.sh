@@ -2,6 +2,9 @@
 # Trains the entities plugin's name tagger and writes plugins/entities/ner.model.
 #   tools/train-ner.sh                 # clusters (cached) + tagger, ~4 min on 2 cores
 #   tools/train-ner.sh --ablation      # also: dev F1 with each feature group left out
+#   tools/train-ner.sh --cv [FOLDS]    # instead: 5-fold cross-validation on train.txt grouped
+#                                      # by document (document i in fold i % 5), the same
+#                                      # pipeline as the model; FOLDS a subset ("0,1"); no model
 # Data: ../shared/data (CoNLL-2003 train/dev, unlabeled news). Deterministic:
 # the same data gives the same model file, byte for byte.
 set -euo pipefail
@@ -30,6 +33,14 @@ if [ ! -s "$clusters" ]; then
 fi
 
 args=(--train "$train" --dev "$dev" --clusters "$clusters" --gazetteer "$top/plugins/entities/gazetteer.tsv")
+if [ "${1:-}" = "--cv" ]; then
+  # Two folds at a time at most: the machine is shared; the figures do not
+  # depend on how many run at once.
+  folds=()
+  [ -n "${2:-}" ] && folds=(--cv-folds "$2")
+  nice -n 5 "$build/bin/pl_train_ner" "${args[@]}" --cv 5 "${folds[@]}" --jobs 2
+  exit
+fi
 "$build/bin/pl_train_ner" "${args[@]}" --out "$top/plugins/entities/ner.model"
 ls -l "$top/plugins/entities/ner.model"
 
