@@ -42,6 +42,7 @@ struct lexicon {
     struct pl_ner_phr *phr;
     size_t phr_mask;
     uint32_t max_phrase; /* words of the longest phrase; 1 without any */
+    uint32_t lists;      /* the generated lists' kinds seen in the gazetteer */
 };
 
 static struct pl_ner_lex *s_lex_slot(struct lexicon *x, uint64_t key)
@@ -158,6 +159,10 @@ static int s_load_gazetteer(struct lexicon *x, const char *path)
         for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
             if (!strcmp(line, kinds[k].name))
                 kind = kinds[k].kind;
+        for (unsigned l = 0; l < PL_NER_K_LISTS; l++)
+            if (pl_ner_list_names[l][0] && !strcmp(line, pl_ner_list_names[l]))
+                kind = PL_NER_K_LIST0 << l;
+        x->lists |= kind >> 8 ? kind : 0;
         if (!kind)
             continue;
         size_t ln = pl_lower(tab + 1, strlen(tab + 1), low, sizeof(low));
@@ -184,7 +189,7 @@ static const struct {
 } s_groups[] = { { "word", PL_NER_G_WORD },     { "affix", PL_NER_G_AFFIX },
                  { "shape", PL_NER_G_SHAPE },   { "cluster", PL_NER_G_CLUSTER },
                  { "gazetteer", PL_NER_G_GAZ }, { "doc", PL_NER_G_DOC },
-                 { "stage2", PL_NER_G_STAGE2 } };
+                 { "stage2", PL_NER_G_STAGE2 }, { "lists", PL_NER_G_LISTS } };
 
 /* --test: tags a CoNLL file's own tokens with a model file and scores it,
  * for comparing with `pressline eval ner`, which tags the raw text. */
@@ -246,7 +251,7 @@ static void s_usage(FILE *to)
             "                    [--bits B] [--without GROUP,...]\n"
             "       pl_train_ner --train FILE --cv K [--cv-folds LIST] [--jobs J] [same options]\n"
             "       pl_train_ner --test FILE --model MODEL [--predict OUT]\n"
-            "groups: word affix shape cluster gazetteer doc stage2\n");
+            "groups: word affix shape cluster gazetteer doc stage2 lists\n");
 }
 
 struct options {
@@ -603,7 +608,13 @@ static int s_run(struct options *o)
     struct pl_nt_corpus tc = { 0 }, dc = { 0 };
     struct lexicon lx = { 0 };
     int status = 1;
-    if (s_load_data(o, &tc, &dc, &lx) == 0)
+    int rc = s_load_data(o, &tc, &dc, &lx);
+    /* Without a generated list in the gazetteer the group would find
+     * nothing; leaving it out keeps such a model's file as it was before
+     * the lists existed. */
+    if (!lx.lists)
+        o->groups &= ~(unsigned)PL_NER_G_LISTS;
+    if (rc == 0)
         status = o->cv ? s_cv(o, &tc, &lx) : s_train_model(o, &tc, o->dev ? &dc : NULL, &lx);
     pl_nt_corpus_free(&tc);
     pl_nt_corpus_free(&dc);

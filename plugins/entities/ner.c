@@ -28,6 +28,9 @@
 #include "text.h"
 
 #define MAGIC "PLNER01\n"
+
+const char *const pl_ner_list_names[PL_NER_K_LISTS] = { "WNPER",   "WNLOC", "WNORG", "CITY",
+                                                        "COUNTRY", "NAT",   "",      "" };
 #define ENDIAN_MARK 0x01020304u
 
 struct header {
@@ -268,6 +271,9 @@ struct pl_ner_tokinfo {
     uint16_t c[PL_NER_CLUSTER_LEVELS];
     uint16_t freq;
     uint16_t gaz; /* bit 2k: a gazetteer phrase of kind k starts here; 2k+1: continues */
+    /* Per generated list: the longest match over this token, as
+     * 8 * position (1 B, 2 I, 3 E, 4 S) + length in tokens (at most 7); 0: none. */
+    uint8_t list[PL_NER_K_LISTS];
     uint8_t flags;
     uint8_t sent; /* SENT_* */
     /* stage 2 (pl_ner_doc_set_stage1) */
@@ -460,6 +466,25 @@ static int s_is_open_quote(const struct pl_ner_tok *t)
            (t->n == 3 && (!memcmp(t->s, "\xe2\x80\x9c", 3) || !memcmp(t->s, "\xe2\x80\x98", 3)));
 }
 
+/* Tokens [i, j] match the generated lists of the bits of lists: each
+ * token keeps, per list, its place in the longest match over it. */
+static void s_list_match(struct pl_ner_doc *doc, size_t i, size_t j, uint32_t lists)
+{
+    size_t len = j - i + 1;
+    uint8_t lc = (uint8_t)(len < 7 ? len : 7);
+    for (int l = 0; l < PL_NER_K_LISTS; l++) {
+        if (!(lists & (1u << l)))
+            continue;
+        for (size_t x = i; x <= j; x++) {
+            uint8_t *v = &doc->info[x].list[l];
+            if (*v && (*v & 7) >= lc)
+                continue;
+            unsigned pos = len == 1 ? 4 : x == i ? 1 : x == j ? 3 : 2;
+            *v = (uint8_t)(8 * pos + lc);
+        }
+    }
+}
+
 static void s_gazetteer(struct pl_ner_doc *doc, size_t sb, size_t se)
 {
     const struct pl_ner_model *m = doc->m;
@@ -479,6 +504,8 @@ static void s_gazetteer(struct pl_ner_doc *doc, size_t sb, size_t se)
             uint32_t kinds = s_phr_get(m, pl_ner_key(buf, o));
             if (!kinds)
                 break;
+            if (kinds >> 8)
+                s_list_match(doc, i, j, kinds >> 8);
             for (int k = 0; k < PL_NER_K_KINDS; k++) {
                 if (!(kinds & (1u << k)))
                     continue;
@@ -536,7 +563,7 @@ int pl_ner_doc_init(struct pl_ner_doc *doc, const struct pl_ner_model *m,
             if (i <= first || s_is_open_quote(&tok[i - 1]))
                 doc->info[i].flags |= F_INIT;
         }
-        if (m->groups & PL_NER_G_GAZ)
+        if (m->groups & (PL_NER_G_GAZ | PL_NER_G_LISTS))
             s_gazetteer(doc, sb, se);
         sb = se;
     }
@@ -670,6 +697,10 @@ enum tpl {
     T_INLONG,
     T_MAJOR,
     T_MAJSH,
+    T_LIST,
+    T_LISTSH,
+    T_LISTM1,
+    T_LISTP1,
 };
 
 #define NONE_H 0x5bd1e9955bd1e995ull
@@ -689,6 +720,24 @@ static inline void s_f(struct fbuf *b, unsigned tpl, uint64_t v)
 static inline uint64_t s_pair(uint64_t a, uint64_t b)
 {
     return s_mix(a) ^ (b * 0x2545f4914f6cdd1dull);
+}
+
+/* The generated lists' matches: of the token, with its length and with its
+ * capitalisation (capfl), and the neighbours' lists and positions. */
+static void s_list_features(struct fbuf *b, const struct pl_ner_tokinfo *t,
+                            const struct pl_ner_tokinfo *m1, const struct pl_ner_tokinfo *p1,
+                            unsigned capfl)
+{
+    for (unsigned l = 0; l < PL_NER_K_LISTS; l++) {
+        if (t->list[l]) {
+            s_f(b, T_LIST, s_pair(l, t->list[l]));
+            s_f(b, T_LISTSH, s_pair(l, s_pair(t->list[l] >> 3, capfl)));
+        }
+        if (m1 && m1->list[l])
+            s_f(b, T_LISTM1, s_pair(l, m1->list[l] >> 3));
+        if (p1 && p1->list[l])
+            s_f(b, T_LISTP1, s_pair(l, p1->list[l] >> 3));
+    }
 }
 
 size_t pl_ner_features(const struct pl_ner_doc *doc, size_t i, int stage, uint32_t *out)
@@ -765,6 +814,8 @@ size_t pl_ner_features(const struct pl_ner_doc *doc, size_t i, int stage, uint32
         s_f(&b, T_DOC, s_pair(d, capfl | (t->flags & F_INIT)));
         s_f(&b, T_DOCSH, s_pair(d, s_pair(t->sent, t->sshape)));
     }
+    if (g & PL_NER_G_LISTS)
+        s_list_features(&b, t, m1, p1, capfl | (t->flags & F_INIT));
     if (stage == 1 && (g & PL_NER_G_STAGE2)) {
         const uint8_t *s1 = doc->s1;
         s_f(&b, T_S1, s1[i]);

@@ -42,7 +42,8 @@ enum {
     PL_NER_G_GAZ = 1u << 4,     /* gazetteer matches */
     PL_NER_G_DOC = 1u << 5,     /* the same word elsewhere in the document */
     PL_NER_G_STAGE2 = 1u << 6,  /* second stage: the first stage's tags across the document */
-    PL_NER_G_ALL = (1u << 7) - 1,
+    PL_NER_G_LISTS = 1u << 7,   /* matches of the generated lists (PL_NER_K_LIST0...) */
+    PL_NER_G_ALL = (1u << 8) - 1,
 };
 
 /* Gazetteer kinds (bits of pl_ner_phr.kinds). */
@@ -54,7 +55,17 @@ enum {
     PL_NER_K_ROLE = 1u << 4,  /* a title or role word ("minister") */
     PL_NER_K_KINDS = 5,
     PL_NER_K_PREFIX = 1u << 7, /* a longer phrase starts with this one */
+    /* The lists tools/gen-gazetteer.py generates from Debian and npm
+     * packages, each a kind of its own (bit PL_NER_K_LIST0 << l), whose
+     * matches are features of their own: which list, the token's position
+     * in the match (B, I, E, or S for one word) and the match's length. */
+    PL_NER_K_LIST0 = 1u << 8,
+    PL_NER_K_LISTS = 8,
 };
+
+/* The lists' names in a gazetteer file, in bit order (PL_NER_K_LISTS of
+ * them; "" for a bit not in use). */
+extern const char *const pl_ner_list_names[PL_NER_K_LISTS];
 
 #define PL_NER_NO_CLUSTER 0xffffu
 #define PL_NER_CLUSTER_LEVELS 3

@@ -149,6 +149,95 @@ static void committed_model_finds_people_places_and_organisations(void **st)
     free(path);
 }
 
+/* A model with only the generated lists' features and a gazetteer of
+ * three phrases: "new" (a prefix only), "new york" and "york", both CITY. */
+struct list_model {
+    struct pl_ner_phr phr[64];
+    struct pl_ner_model m;
+};
+
+static void s_phr_put(struct list_model *lm, const char *s, uint32_t kinds)
+{
+    uint64_t key = pl_ner_key(s, strlen(s));
+    size_t i = key & 63;
+    while (lm->phr[i].key && lm->phr[i].key != key)
+        i = (i + 1) & 63;
+    lm->phr[i].key = key;
+    lm->phr[i].kinds |= kinds;
+}
+
+static void s_list_model(struct list_model *lm, unsigned groups)
+{
+    memset(lm, 0, sizeof(*lm));
+    uint32_t city = PL_NER_K_LIST0 << 3;
+    assert_string_equal(pl_ner_list_names[3], "CITY");
+    s_phr_put(lm, "new", PL_NER_K_PREFIX);
+    s_phr_put(lm, "new york", city);
+    s_phr_put(lm, "york", city);
+    lm->m = (struct pl_ner_model){ .hash_bits = 16, .groups = groups, .stages = 1 };
+    lm->m.phr = lm->phr;
+    lm->m.phr_mask = 63;
+    lm->m.max_phrase = 2;
+}
+
+/* The features of each token of words (one sentence), sorted, and how many. */
+static size_t s_feats(const struct pl_ner_model *m, const char *const *words, size_t n,
+                      uint32_t out[][PL_NER_MAX_FEATS], size_t *count)
+{
+    struct pl_ner_tok tok[16];
+    for (size_t i = 0; i < n; i++)
+        tok[i] = (struct pl_ner_tok){ words[i], (uint32_t)strlen(words[i]), i == 0 };
+    struct pl_ner_doc doc;
+    assert_int_equal(pl_ner_doc_init(&doc, m, tok, n), 0);
+    for (size_t i = 0; i < n; i++)
+        count[i] = pl_ner_features(&doc, i, 0, out[i]);
+    pl_ner_doc_free(&doc);
+    return n;
+}
+
+static int s_has(const uint32_t *f, size_t n, uint32_t x)
+{
+    for (size_t i = 0; i < n; i++)
+        if (f[i] == x)
+            return 1;
+    return 0;
+}
+
+static void list_matches_are_features_with_their_position_and_length(void **st)
+{
+    (void)st;
+    struct list_model lm;
+    s_list_model(&lm, PL_NER_G_LISTS);
+    static const char *const a[] = { "He", "left", "New", "York", "today" };
+    static const char *const b[] = { "York", "is", "old" };
+    static const char *const c[] = { "He", "left", "new", "york", "today" };
+    uint32_t fa[5][PL_NER_MAX_FEATS], fb[3][PL_NER_MAX_FEATS], fc[5][PL_NER_MAX_FEATS];
+    size_t na[5], nb[3], nc[5];
+    s_feats(&lm.m, a, 5, fa, na);
+    s_feats(&lm.m, b, 3, fb, nb);
+    s_feats(&lm.m, c, 5, fc, nc);
+    /* The bias, then: New (B of a two-word match) has its own two and its
+     * right neighbour's; York (E) its two and its left neighbour's; the
+     * words beside the match one each; "He" none. */
+    assert_int_equal(na[0], 1);
+    assert_int_equal(na[1], 2);
+    assert_int_equal(na[2], 4);
+    assert_int_equal(na[3], 4);
+    assert_int_equal(na[4], 2);
+    /* York alone is a one-word match (S, length 1): not the features of
+     * York at the end of "New York", the longer match over it. */
+    assert_int_equal(nb[0], 3);
+    assert_false(s_has(fa[3], na[3], fb[0][1]));
+    /* A match starts at a capitalised word only. */
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(nc[i], 1);
+    /* Without the group, none of them. */
+    s_list_model(&lm, 0);
+    s_feats(&lm.m, a, 5, fa, na);
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(na[i], 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -156,6 +245,7 @@ int main(void)
         cmocka_unit_test(viterbi_follows_transition_scores),
         cmocka_unit_test(damaged_model_files_are_refused_with_the_reason),
         cmocka_unit_test(committed_model_finds_people_places_and_organisations),
+        cmocka_unit_test(list_matches_are_features_with_their_position_and_length),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
