@@ -41,8 +41,10 @@ struct lexicon {
     size_t lex_mask;
     struct pl_ner_phr *phr;
     size_t phr_mask;
-    uint32_t max_phrase; /* words of the longest phrase; 1 without any */
-    uint32_t lists;      /* the generated lists' kinds seen in the gazetteer */
+    uint32_t max_phrase;        /* words of the longest phrase; 1 without any */
+    uint32_t lists;             /* the generated lists' kinds seen in the gazetteer */
+    struct pl_ner_brown *brown; /* NULL without --brown */
+    size_t brown_mask;
 };
 
 static struct pl_ner_lex *s_lex_slot(struct lexicon *x, uint64_t key)
@@ -119,6 +121,48 @@ static int s_load_clusters(struct lexicon *x, const char *path)
     return 0;
 }
 
+/* Brown clusters file: "word<TAB>bits<TAB>count" per line (pl_train_brown;
+ * path NULL: no table). Paths keep their first 56 bits. Returns 0, the
+ * negative errno of fopen, or PL_EINPUT for a malformed line (said on
+ * stderr). */
+static int s_load_brown(struct lexicon *x, const char *path)
+{
+    if (!path)
+        return 0;
+    x->brown = s_new_table(path, 2, sizeof(*x->brown), &x->brown_mask);
+    FILE *f = pl_nt_open(path);
+    if (!f)
+        return -errno;
+    char line[1024], word[512], bits[128];
+    unsigned long cnt;
+    size_t n = 0;
+    while (fgets(line, sizeof(line), f)) {
+        size_t nb = 0;
+        if (sscanf(line, "%511[^\t]\t%127[-01]\t%lu", word, bits, &cnt) != 3 ||
+            (nb = strspn(bits, "01")) != strlen(bits)) {
+            if (bits[0] == '-')
+                continue; /* a word alone at the root: no path */
+            fprintf(stderr, "pl_train_ner: %s: bad line \"%.60s\"\n", path, line);
+            fclose(f);
+            return PL_EINPUT;
+        }
+        uint64_t key = pl_ner_key(word, strlen(word)), p = 0;
+        size_t len = nb < 56 ? nb : 56;
+        for (size_t k = 0; k < len; k++)
+            p = p << 1 | (uint64_t)(bits[k] - '0');
+        size_t i = key & x->brown_mask;
+        while (x->brown[i].key && x->brown[i].key != key)
+            i = (i + 1) & x->brown_mask;
+        x->brown[i].key = key;
+        x->brown[i].path = p;
+        x->brown[i].len = len;
+        n++;
+    }
+    fclose(f);
+    fprintf(stderr, "brown: %zu words from %s\n", n, path);
+    return 0;
+}
+
 static void s_phr_add(struct lexicon *x, const char *s, size_t n, uint32_t kinds)
 {
     struct pl_ner_phr *sl = s_phr_slot(x, pl_ner_key(s, n));
@@ -189,7 +233,8 @@ static const struct {
 } s_groups[] = { { "word", PL_NER_G_WORD },     { "affix", PL_NER_G_AFFIX },
                  { "shape", PL_NER_G_SHAPE },   { "cluster", PL_NER_G_CLUSTER },
                  { "gazetteer", PL_NER_G_GAZ }, { "doc", PL_NER_G_DOC },
-                 { "stage2", PL_NER_G_STAGE2 }, { "lists", PL_NER_G_LISTS } };
+                 { "stage2", PL_NER_G_STAGE2 }, { "lists", PL_NER_G_LISTS },
+                 { "brown", PL_NER_G_BROWN } };
 
 /* --test: tags a CoNLL file's own tokens with a model file and scores it,
  * for comparing with `pressline eval ner`, which tags the raw text. */
@@ -247,15 +292,16 @@ static void s_usage(FILE *to)
 {
     fprintf(to,
             "usage: pl_train_ner --train FILE --out MODEL [--dev FILE] [--clusters FILE]\n"
-            "                    [--gazetteer FILE] [--epochs N] [--epochs2 N] [--folds K]\n"
+            "                    [--gazetteer FILE] [--brown FILE] [--epochs N] [--epochs2 N] "
+            "[--folds K]\n"
             "                    [--bits B] [--without GROUP,...]\n"
             "       pl_train_ner --train FILE --cv K [--cv-folds LIST] [--jobs J] [same options]\n"
             "       pl_train_ner --test FILE --model MODEL [--predict OUT]\n"
-            "groups: word affix shape cluster gazetteer doc stage2 lists\n");
+            "groups: word affix shape cluster gazetteer doc stage2 lists brown\n");
 }
 
 struct options {
-    const char *train, *dev, *out, *clusters, *gaz;
+    const char *train, *dev, *out, *clusters, *gaz, *brown;
     int epochs, epochs2, folds, bits;
     unsigned groups;
     int cv, jobs;         /* --cv K: cross-validate over K folds, J at a time */
@@ -293,15 +339,25 @@ static int s_without(const char *list, unsigned *groups)
 static int s_options(int argc, char **argv, struct options *o, int *go_on)
 {
     static const struct option opts[] = {
-        { "train", required_argument, NULL, 't' },    { "test", required_argument, NULL, 'T' },
-        { "model", required_argument, NULL, 'm' },    { "predict", required_argument, NULL, 'p' },
-        { "dev", required_argument, NULL, 'd' },      { "out", required_argument, NULL, 'o' },
-        { "clusters", required_argument, NULL, 'c' }, { "gazetteer", required_argument, NULL, 'g' },
-        { "epochs", required_argument, NULL, 'e' },   { "epochs2", required_argument, NULL, 'E' },
-        { "folds", required_argument, NULL, 'f' },    { "bits", required_argument, NULL, 'b' },
-        { "without", required_argument, NULL, 'w' },  { "cv", required_argument, NULL, 'C' },
-        { "cv-folds", required_argument, NULL, 'F' }, { "jobs", required_argument, NULL, 'j' },
-        { "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
+        { "train", required_argument, NULL, 't' },
+        { "test", required_argument, NULL, 'T' },
+        { "model", required_argument, NULL, 'm' },
+        { "predict", required_argument, NULL, 'p' },
+        { "dev", required_argument, NULL, 'd' },
+        { "out", required_argument, NULL, 'o' },
+        { "clusters", required_argument, NULL, 'c' },
+        { "gazetteer", required_argument, NULL, 'g' },
+        { "epochs", required_argument, NULL, 'e' },
+        { "epochs2", required_argument, NULL, 'E' },
+        { "folds", required_argument, NULL, 'f' },
+        { "bits", required_argument, NULL, 'b' },
+        { "without", required_argument, NULL, 'w' },
+        { "cv", required_argument, NULL, 'C' },
+        { "cv-folds", required_argument, NULL, 'F' },
+        { "jobs", required_argument, NULL, 'j' },
+        { "brown", required_argument, NULL, 'B' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
     };
     *o = (struct options){
         .epochs = 12, .epochs2 = 12, .folds = 5, .bits = 19, .groups = PL_NER_G_ALL, .jobs = 1
@@ -319,6 +375,7 @@ static int s_options(int argc, char **argv, struct options *o, int *go_on)
         case 'o': o->out = optarg; break;
         case 'c': o->clusters = optarg; break;
         case 'g': o->gaz = optarg; break;
+        case 'B': o->brown = optarg; break;
         case 'e': o->epochs = (int)strtol(optarg, NULL, 10); break;
         case 'E': o->epochs2 = (int)strtol(optarg, NULL, 10); break;
         case 'f': o->folds = (int)strtol(optarg, NULL, 10); break;
@@ -365,6 +422,8 @@ static int s_load_data(const struct options *o, struct pl_nt_corpus *tc, struct 
     rc = s_load_clusters(lx, o->clusters);
     if (rc == 0)
         rc = s_load_gazetteer(lx, o->gaz);
+    if (rc == 0)
+        rc = s_load_brown(lx, o->brown);
     return rc;
 }
 
@@ -399,6 +458,10 @@ static struct pl_ner_model s_shape(const struct options *o, const struct lexicon
     m.phr = lx->phr;
     m.phr_mask = lx->phr_mask;
     m.max_phrase = lx->max_phrase;
+    if (m.groups & PL_NER_G_BROWN) {
+        m.brown = lx->brown;
+        m.brown_mask = lx->brown_mask;
+    }
     return m;
 }
 
@@ -612,6 +675,8 @@ static int s_run(struct options *o)
         o->groups &= ~(unsigned)PL_NER_G_CLUSTER;
     if (!o->gaz)
         o->groups &= ~(unsigned)PL_NER_G_GAZ;
+    if (!o->brown)
+        o->groups &= ~(unsigned)PL_NER_G_BROWN;
     struct pl_nt_corpus tc = { 0 }, dc = { 0 };
     struct lexicon lx = { 0 };
     int status = 1;
@@ -627,6 +692,7 @@ static int s_run(struct options *o)
     pl_nt_corpus_free(&dc);
     free(lx.lex);
     free(lx.phr);
+    free(lx.brown);
     return status;
 }
 

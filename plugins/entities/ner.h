@@ -43,7 +43,8 @@ enum {
     PL_NER_G_DOC = 1u << 5,     /* the same word elsewhere in the document */
     PL_NER_G_STAGE2 = 1u << 6,  /* second stage: the first stage's tags across the document */
     PL_NER_G_LISTS = 1u << 7,   /* matches of the generated lists (PL_NER_K_LIST0...) */
-    PL_NER_G_ALL = (1u << 8) - 1,
+    PL_NER_G_BROWN = 1u << 8,   /* Brown clusters: prefixes of the word's bit path */
+    PL_NER_G_ALL = (1u << 9) - 1,
 };
 
 /* Gazetteer kinds (bits of pl_ner_phr.kinds). */
@@ -78,6 +79,14 @@ struct pl_ner_lex {
     uint16_t freq; /* floor(log2(count + 1)) */
 };
 
+/* Brown cluster slot: a lower-cased word (by pl_ner_key) and its bit path
+ * from the root, the first bit the most significant of the len low bits. */
+struct pl_ner_brown {
+    uint64_t key; /* 0: empty slot */
+    uint64_t path : 56;
+    uint64_t len : 8;
+};
+
 /* Gazetteer slot: a lower-cased phrase (words joined by one space). */
 struct pl_ner_phr {
     uint64_t key; /* 0: empty slot */
@@ -101,8 +110,10 @@ struct pl_ner_model {
     uint64_t lex_mask;
     const struct pl_ner_phr *phr;
     uint64_t phr_mask;
-    uint32_t max_phrase; /* words */
-    void *map;           /* the mapping, when opened from a file */
+    uint32_t max_phrase;              /* words */
+    const struct pl_ner_brown *brown; /* NULL: a model without Brown clusters */
+    uint64_t brown_mask;
+    void *map; /* the mapping, when opened from a file */
     size_t map_len;
 };
 
