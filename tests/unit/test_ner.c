@@ -238,6 +238,66 @@ static void list_matches_are_features_with_their_position_and_length(void **st)
         assert_int_equal(na[i], 1);
 }
 
+static void brown_paths_travel_in_the_model_file_and_become_features(void **st)
+{
+    (void)st;
+    static struct pl_ner_lex lex[16];
+    static struct pl_ner_phr phr[16];
+    static struct pl_ner_brown br[16];
+    static float trans[(PL_NER_TAGS + 1) * PL_NER_TAGS], wf[(1u << 10) * PL_NER_TAGS];
+    uint64_t key = pl_ner_key("paris", 5);
+    br[key & 15].key = key;
+    br[key & 15].path = 0x2d; /* 101101 */
+    br[key & 15].len = 6;
+    struct pl_ner_model w = { .hash_bits = 10, .groups = PL_NER_G_BROWN, .stages = 1 };
+    w.trans[0] = trans;
+    w.wf[0] = wf;
+    w.lex = lex;
+    w.lex_mask = 15;
+    w.phr = phr;
+    w.phr_mask = 15;
+    w.max_phrase = 1;
+    w.brown = br;
+    w.brown_mask = 15;
+    char *dir = th_tempdir();
+    char *path = th_path("%s/brown.model", dir);
+    assert_int_equal(pl_ner_model_write(&w, path), 0);
+    struct pl_ner_model *m = NULL;
+    char err[512];
+    if (pl_ner_model_open(path, &m, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    assert_non_null(m->brown);
+    assert_int_equal(m->brown_mask, 15);
+    static const char *const words[] = { "Paris", "London", "Paris" };
+    uint32_t f[3][PL_NER_MAX_FEATS];
+    size_t n[3];
+    s_feats(m, words, 3, f, n);
+    /* The bias, four prefixes of the word's path, one of each neighbour's. */
+    assert_int_equal(n[0], 7);
+    assert_int_equal(n[1], 7);
+    /* Paris has a path, London none: their prefix features differ. */
+    for (int k = 1; k <= 4; k++)
+        assert_int_not_equal(f[0][k], f[1][k]);
+    /* Paths shorter than a prefix's length give the whole path: the
+     * prefixes of 10 and 20 bits of a 6-bit path are the same bits but
+     * still distinct features (another template). */
+    assert_int_not_equal(f[0][3], f[0][4]);
+    pl_ner_model_close(&m);
+    /* A table whose size is no power of two is refused. */
+    size_t len;
+    char *data = th_read_file(path, &len);
+    assert_non_null(data);
+    uint64_t three = 3;
+    memcpy(data + 120, &three, sizeof(three)); /* header: brown_slots */
+    th_write_file(path, data, len);
+    s_expect_refused(path, PL_EINPUT, "Brown table");
+    free(data);
+    unlink(path);
+    free(path);
+    th_rmrf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -246,6 +306,7 @@ int main(void)
         cmocka_unit_test(damaged_model_files_are_refused_with_the_reason),
         cmocka_unit_test(committed_model_finds_people_places_and_organisations),
         cmocka_unit_test(list_matches_are_features_with_their_position_and_length),
+        cmocka_unit_test(brown_paths_travel_in_the_model_file_and_become_features),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
