@@ -249,6 +249,11 @@ static void brown_paths_travel_in_the_model_file_and_become_features(void **st)
     br[key & 15].key = key;
     br[key & 15].path = 0x2d; /* 101101 */
     br[key & 15].len = 6;
+    key = pl_ner_key("rome", 4);
+    assert_int_equal(br[key & 15].key, 0);
+    br[key & 15].key = key;
+    br[key & 15].path = 0x2c; /* 101100: Paris's first five bits */
+    br[key & 15].len = 6;
     struct pl_ner_model w = { .hash_bits = 10, .groups = PL_NER_G_BROWN, .stages = 1 };
     w.trans[0] = trans;
     w.wf[0] = wf;
@@ -268,10 +273,14 @@ static void brown_paths_travel_in_the_model_file_and_become_features(void **st)
         fail_msg("%s", err);
     assert_non_null(m->brown);
     assert_int_equal(m->brown_mask, 15);
-    static const char *const words[] = { "Paris", "London", "Paris" };
+    static const char *const words[] = { "Paris", "London", "Rome" };
     uint32_t f[3][PL_NER_MAX_FEATS];
     size_t n[3];
     s_feats(m, words, 3, f, n);
+    /* Paris and Rome share the prefix of 4 bits, not those of 6 or more. */
+    assert_int_equal(f[0][1], f[2][1]);
+    for (int k = 2; k <= 4; k++)
+        assert_int_not_equal(f[0][k], f[2][k]);
     /* The bias, four prefixes of the word's path, one of each neighbour's. */
     assert_int_equal(n[0], 7);
     assert_int_equal(n[1], 7);
