@@ -1,9 +1,11 @@
 /*
  * The name tagger's trainer: CoNLL corpora in memory, their features, and
  * the averaged structured perceptron (Collins 2002) over them, Viterbi-
- * decoded under BIO constraints (ner.h). pl_train_ner (train_ner.c) runs
- * the phases (jackknifed stage 1, stage 2, the model file);
- * tests/unit/test_train_ner.c drives them on tiny corpora.
+ * decoded under BIO constraints (ner.h), the two stages of the final
+ * pipeline (pl_nt_two_stage: jackknifed stage 1, stage 2) and the
+ * document-grouped folds of cross-validation. pl_train_ner (train_ner.c)
+ * runs them and writes the model file; tests/unit/test_train_ner.c drives
+ * them on tiny corpora.
  *
  * Deterministic: sentences are visited in an order drawn from a splitmix64
  * generator seeded with PL_NT_SEED and kept in the trainer, and float sums

@@ -13,9 +13,12 @@
  * fixed-seed generator, float sums in a fixed order. The same inputs and
  * options give the same model file, byte for byte.
  *
- * Run by tools/train-ner.sh; prints the dev score after every epoch. The
- * corpora and the perceptron are in ner_train.c; here are the lexicon, the
- * options and the phases.
+ * Run by tools/train-ner.sh; prints the dev score after every epoch. With
+ * --cv K it writes no model: it cross-validates that pipeline on the
+ * training file, document i held out in fold i % K, one child process per
+ * fold (--jobs at a time), and prints per-fold and pooled figures. The
+ * corpora, the perceptron and the two stages are in ner_train.c; here are
+ * the lexicon, the options and cross-validation's processes.
  */
 #include <errno.h>
 #include <getopt.h>
