@@ -178,7 +178,7 @@ static void s_phr_add(struct lexicon *x, const char *s, size_t n, uint32_t kinds
  * Returns 0 or the negative errno of fopen (said on stderr). */
 static int s_load_gazetteer(struct lexicon *x, const char *path)
 {
-    x->phr = s_new_table(path, 8, sizeof(*x->phr), &x->phr_mask);
+    x->phr = s_new_table(path, 2, sizeof(*x->phr), &x->phr_mask);
     x->max_phrase = 1;
     if (!path)
         return 0;
