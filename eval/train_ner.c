@@ -642,7 +642,7 @@ static int s_cv(const struct options *o, struct pl_nt_corpus *tc, const struct l
         s_cv_print(what, &res[k].s[0], 0);
         snprintf(what, sizeof(what), "cv fold %d/%d (%zu documents, %zu tokens) stage %u", k, K,
                  res[k].docs, res[k].tokens, shape.stages);
-        s_cv_print(what, &res[k].s[shape.stages - 1], 0);
+        s_cv_print(what, &res[k].s[shape.stages - 1], 1);
         /* The counts, so that the figure of any subset of folds can be
          * pooled by hand from runs of other subsets. */
         const struct pl_conll_score *c = &res[k].s[shape.stages - 1];
