@@ -178,6 +178,9 @@ static void s_phr_add(struct lexicon *x, const char *s, size_t n, uint32_t kinds
  * Returns 0 or the negative errno of fopen (said on stderr). */
 static int s_load_gazetteer(struct lexicon *x, const char *path)
 {
+    /* Two slots a line: phrases and their prefixes come to 1.14 keys a
+     * line on the generated lists (44,387 for 38,834 lines), so the table
+     * is a third full; 8 a line (before the lists) made it 8 MB. */
     x->phr = s_new_table(path, 2, sizeof(*x->phr), &x->phr_mask);
     x->max_phrase = 1;
     if (!path)
