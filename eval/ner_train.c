@@ -429,3 +429,96 @@ void pl_nt_trainer_free(struct pl_nt_trainer *tr)
     }
     memset(tr, 0, sizeof(*tr));
 }
+
+void pl_nt_score_sum(struct pl_conll_score *a, const struct pl_conll_score *b)
+{
+    for (int t = 0; t < PL_CONLL_TYPES; t++) {
+        a->gold[t] += b->gold[t];
+        a->found[t] += b->found[t];
+        a->correct[t] += b->correct[t];
+    }
+    a->tokens += b->tokens;
+    a->tokens_correct += b->tokens_correct;
+}
+
+/* --- cross-validation ---------------------------------------------------- */
+
+static void s_view_add(struct pl_nt_corpus *v, const struct pl_nt_doc *d)
+{
+    if (v->n == v->cap) {
+        v->cap = v->cap ? 2 * v->cap : 256;
+        v->d = pl_nt_xrealloc(v->d, v->cap * sizeof(*v->d));
+    }
+    v->d[v->n++] = *d;
+    v->tokens += d->n;
+}
+
+void pl_nt_cv_split(const struct pl_nt_corpus *c, int k, int folds, struct pl_nt_corpus *train,
+                    struct pl_nt_corpus *held)
+{
+    memset(train, 0, sizeof(*train));
+    memset(held, 0, sizeof(*held));
+    for (size_t i = 0; i < c->n; i++)
+        s_view_add((int)(i % (size_t)folds) == k ? held : train, &c->d[i]);
+}
+
+void pl_nt_view_free(struct pl_nt_corpus *v)
+{
+    for (size_t i = 0; i < v->n; i++) {
+        free(v->d[i].foff[1]);
+        free(v->d[i].f[1]);
+    }
+    free(v->d);
+    memset(v, 0, sizeof(*v));
+}
+
+/* --- the two stages ------------------------------------------------------ */
+
+/* First-stage tags for each training document from a model trained without
+ * it: folds models, each on the documents of the other folds. */
+static void s_jackknife(struct pl_nt_trainer *tr, struct pl_nt_corpus *tc, int epochs, int folds,
+                        int verbose)
+{
+    uint8_t *fold = pl_nt_xrealloc(NULL, tc->n + 1);
+    for (int k = 0; k < folds; k++) {
+        for (size_t d = 0; d < tc->n; d++)
+            fold[d] = (int)(d % (size_t)folds) == k;
+        pl_nt_train(tr, tc, fold, 0, epochs, NULL, 0);
+        pl_nt_tag_corpus(tc, fold, 0, tr->avg_w[0], tr->avg_t[0], 1, NULL);
+        if (verbose)
+            fprintf(stderr, "jackknife fold %d/%d done\n", k + 1, folds);
+    }
+    free(fold);
+}
+
+void pl_nt_two_stage(struct pl_nt_trainer *tr, struct pl_nt_corpus *tc, struct pl_nt_corpus *held,
+                     int epochs, int epochs2, int jackfolds, int verbose,
+                     struct pl_conll_score score[2])
+{
+    if (tr->m.stages == 2)
+        s_jackknife(tr, tc, epochs, jackfolds, verbose);
+    pl_nt_train(tr, tc, NULL, 0, epochs, held, verbose);
+    if (held) {
+        struct pl_conll_score sc = { 0 };
+        pl_nt_tag_corpus(held, NULL, 0, tr->avg_w[0], tr->avg_t[0], 1, &sc);
+        if (verbose)
+            pl_nt_print_score("stage 1 dev", &sc, 1);
+        if (score)
+            pl_nt_score_sum(&score[0], &sc);
+    }
+    if (tr->m.stages < 2)
+        return;
+    /* Stage 2 sees the first stage's tags; stage 1's averages are kept. */
+    pl_nt_features(tc, &tr->m, 1);
+    if (held)
+        pl_nt_features(held, &tr->m, 1);
+    pl_nt_train(tr, tc, NULL, 1, epochs2, held, verbose);
+    if (held) {
+        struct pl_conll_score sc = { 0 };
+        pl_nt_tag_corpus(held, NULL, 1, tr->avg_w[1], tr->avg_t[1], 0, &sc);
+        if (verbose)
+            pl_nt_print_score("stage 2 dev", &sc, 1);
+        if (score)
+            pl_nt_score_sum(&score[1], &sc);
+    }
+}

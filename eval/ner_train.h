@@ -1,9 +1,11 @@
 /*
  * The name tagger's trainer: CoNLL corpora in memory, their features, and
  * the averaged structured perceptron (Collins 2002) over them, Viterbi-
- * decoded under BIO constraints (ner.h). pl_train_ner (train_ner.c) runs
- * the phases (jackknifed stage 1, stage 2, the model file);
- * tests/unit/test_train_ner.c drives them on tiny corpora.
+ * decoded under BIO constraints (ner.h), the two stages of the final
+ * pipeline (pl_nt_two_stage: jackknifed stage 1, stage 2) and the
+ * document-grouped folds of cross-validation. pl_train_ner (train_ner.c)
+ * runs them and writes the model file; tests/unit/test_train_ner.c drives
+ * them on tiny corpora.
  *
  * Deterministic: sentences are visited in an order drawn from a splitmix64
  * generator seeded with PL_NT_SEED and kept in the trainer, and float sums
@@ -93,5 +95,31 @@ void pl_nt_tag_corpus(const struct pl_nt_corpus *c, const uint8_t *only, int sta
 
 /* "what: P .. R .. F1 .." (and per type) on stderr. */
 void pl_nt_print_score(const char *what, const struct pl_conll_score *s, int per_type);
+
+/* Adds the counts of b to a. */
+void pl_nt_score_sum(struct pl_conll_score *a, const struct pl_conll_score *b);
+
+/* Cross-validation grouped by document: document i of c is in fold
+ * i % folds. Fills held with the documents of fold k and train with the
+ * others, in c's order: views whose documents share tokens, gold tags,
+ * first-stage tags and stage-1 features with c (c must hold no stage-2
+ * features). Stage-2 features computed on a view belong to the view; free
+ * it with pl_nt_view_free, which frees those and the view's array only. */
+void pl_nt_cv_split(const struct pl_nt_corpus *c, int k, int folds, struct pl_nt_corpus *train,
+                    struct pl_nt_corpus *held);
+void pl_nt_view_free(struct pl_nt_corpus *v);
+
+/* The whole training pipeline of the tagger on tc, whose stage-1
+ * features are computed: with two stages, first-stage tags for tc from
+ * jackfolds models each trained without a fold of tc (document i in fold
+ * i % jackfolds), stage 1 on all of tc, then stage 2 on tc's jackknifed
+ * tags. With a held corpus (features computed as tc's; NULL: none), its
+ * stage-1 tags feed its stage-2 features and each stage's score is added
+ * to score[0] and score[1] (when not NULL); verbose prints the score after
+ * every epoch and the stages' scores on stderr. The averaged weights are
+ * left in tr. */
+void pl_nt_two_stage(struct pl_nt_trainer *tr, struct pl_nt_corpus *tc, struct pl_nt_corpus *held,
+                     int epochs, int epochs2, int jackfolds, int verbose,
+                     struct pl_conll_score score[2]);
 
 #endif

@@ -13,9 +13,12 @@
  * fixed-seed generator, float sums in a fixed order. The same inputs and
  * options give the same model file, byte for byte.
  *
- * Run by tools/train-ner.sh; prints the dev score after every epoch. The
- * corpora and the perceptron are in ner_train.c; here are the lexicon, the
- * options and the phases.
+ * Run by tools/train-ner.sh; prints the dev score after every epoch. With
+ * --cv K it writes no model: it cross-validates that pipeline on the
+ * training file, document i held out in fold i % K, one child process per
+ * fold (--jobs at a time), and prints per-fold and pooled figures. The
+ * corpora, the perceptron and the two stages are in ner_train.c; here are
+ * the lexicon, the options and cross-validation's processes.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -23,6 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "conll.h"
 #include "errcode.h"
@@ -39,7 +44,10 @@ struct lexicon {
     size_t lex_mask;
     struct pl_ner_phr *phr;
     size_t phr_mask;
-    uint32_t max_phrase; /* words of the longest phrase; 1 without any */
+    uint32_t max_phrase;        /* words of the longest phrase; 1 without any */
+    uint32_t lists;             /* the generated lists' kinds seen in the gazetteer */
+    struct pl_ner_brown *brown; /* NULL without --brown */
+    size_t brown_mask;
 };
 
 static struct pl_ner_lex *s_lex_slot(struct lexicon *x, uint64_t key)
@@ -116,6 +124,48 @@ static int s_load_clusters(struct lexicon *x, const char *path)
     return 0;
 }
 
+/* Brown clusters file: "word<TAB>bits<TAB>count" per line (pl_train_brown;
+ * path NULL: no table). Paths keep their first 56 bits. Returns 0, the
+ * negative errno of fopen, or PL_EINPUT for a malformed line (said on
+ * stderr). */
+static int s_load_brown(struct lexicon *x, const char *path)
+{
+    if (!path)
+        return 0;
+    x->brown = s_new_table(path, 2, sizeof(*x->brown), &x->brown_mask);
+    FILE *f = pl_nt_open(path);
+    if (!f)
+        return -errno;
+    char line[1024], word[512], bits[128];
+    unsigned long cnt;
+    size_t n = 0;
+    while (fgets(line, sizeof(line), f)) {
+        size_t nb = 0;
+        if (sscanf(line, "%511[^\t]\t%127[-01]\t%lu", word, bits, &cnt) != 3 ||
+            (nb = strspn(bits, "01")) != strlen(bits)) {
+            if (bits[0] == '-')
+                continue; /* a word alone at the root: no path */
+            fprintf(stderr, "pl_train_ner: %s: bad line \"%.60s\"\n", path, line);
+            fclose(f);
+            return PL_EINPUT;
+        }
+        uint64_t key = pl_ner_key(word, strlen(word)), p = 0;
+        size_t len = nb < 56 ? nb : 56;
+        for (size_t k = 0; k < len; k++)
+            p = p << 1 | (uint64_t)(bits[k] - '0');
+        size_t i = key & x->brown_mask;
+        while (x->brown[i].key && x->brown[i].key != key)
+            i = (i + 1) & x->brown_mask;
+        x->brown[i].key = key;
+        x->brown[i].path = p;
+        x->brown[i].len = len;
+        n++;
+    }
+    fclose(f);
+    fprintf(stderr, "brown: %zu words from %s\n", n, path);
+    return 0;
+}
+
 static void s_phr_add(struct lexicon *x, const char *s, size_t n, uint32_t kinds)
 {
     struct pl_ner_phr *sl = s_phr_slot(x, pl_ner_key(s, n));
@@ -128,7 +178,10 @@ static void s_phr_add(struct lexicon *x, const char *s, size_t n, uint32_t kinds
  * Returns 0 or the negative errno of fopen (said on stderr). */
 static int s_load_gazetteer(struct lexicon *x, const char *path)
 {
-    x->phr = s_new_table(path, 8, sizeof(*x->phr), &x->phr_mask);
+    /* Two slots a line: phrases and their prefixes come to 1.14 keys a
+     * line on the generated lists (44,387 for 38,834 lines), so the table
+     * is a third full; 8 a line (before the lists) made it 8 MB. */
+    x->phr = s_new_table(path, 2, sizeof(*x->phr), &x->phr_mask);
     x->max_phrase = 1;
     if (!path)
         return 0;
@@ -156,6 +209,10 @@ static int s_load_gazetteer(struct lexicon *x, const char *path)
         for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
             if (!strcmp(line, kinds[k].name))
                 kind = kinds[k].kind;
+        for (unsigned l = 0; l < PL_NER_K_LISTS; l++)
+            if (pl_ner_list_names[l][0] && !strcmp(line, pl_ner_list_names[l]))
+                kind = PL_NER_K_LIST0 << l;
+        x->lists |= kind >> 8 ? kind : 0;
         if (!kind)
             continue;
         size_t ln = pl_lower(tab + 1, strlen(tab + 1), low, sizeof(low));
@@ -182,7 +239,8 @@ static const struct {
 } s_groups[] = { { "word", PL_NER_G_WORD },     { "affix", PL_NER_G_AFFIX },
                  { "shape", PL_NER_G_SHAPE },   { "cluster", PL_NER_G_CLUSTER },
                  { "gazetteer", PL_NER_G_GAZ }, { "doc", PL_NER_G_DOC },
-                 { "stage2", PL_NER_G_STAGE2 } };
+                 { "stage2", PL_NER_G_STAGE2 }, { "lists", PL_NER_G_LISTS },
+                 { "brown", PL_NER_G_BROWN } };
 
 /* --test: tags a CoNLL file's own tokens with a model file and scores it,
  * for comparing with `pressline eval ner`, which tags the raw text. */
@@ -238,17 +296,22 @@ static int s_test(const char *model, const char *path, const char *predict)
 
 static void s_usage(FILE *to)
 {
-    fprintf(to, "usage: pl_train_ner --train FILE --out MODEL [--dev FILE] [--clusters FILE]\n"
-                "                    [--gazetteer FILE] [--epochs N] [--epochs2 N] [--folds K]\n"
-                "                    [--bits B] [--without GROUP,...]\n"
-                "       pl_train_ner --test FILE --model MODEL [--predict OUT]\n"
-                "groups: word affix shape cluster gazetteer doc stage2\n");
+    fprintf(to,
+            "usage: pl_train_ner --train FILE --out MODEL [--dev FILE] [--clusters FILE]\n"
+            "                    [--gazetteer FILE] [--brown FILE] [--epochs N] [--epochs2 N] "
+            "[--folds K]\n"
+            "                    [--bits B] [--without GROUP,...]\n"
+            "       pl_train_ner --train FILE --cv K [--cv-folds LIST] [--jobs J] [same options]\n"
+            "       pl_train_ner --test FILE --model MODEL [--predict OUT]\n"
+            "groups: word affix shape cluster gazetteer doc stage2 lists brown\n");
 }
 
 struct options {
-    const char *train, *dev, *out, *clusters, *gaz;
+    const char *train, *dev, *out, *clusters, *gaz, *brown;
     int epochs, epochs2, folds, bits;
     unsigned groups;
+    int cv, jobs;         /* --cv K: cross-validate over K folds, J at a time */
+    const char *cv_folds; /* the folds to run ("0,1"); NULL: all */
     const char *test, *model, *predict;
 };
 
@@ -295,11 +358,15 @@ static int s_options(int argc, char **argv, struct options *o, int *go_on)
         { "folds", required_argument, NULL, 'f' },
         { "bits", required_argument, NULL, 'b' },
         { "without", required_argument, NULL, 'w' },
+        { "cv", required_argument, NULL, 'C' },
+        { "cv-folds", required_argument, NULL, 'F' },
+        { "jobs", required_argument, NULL, 'j' },
+        { "brown", required_argument, NULL, 'B' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     *o = (struct options){
-        .epochs = 12, .epochs2 = 12, .folds = 5, .bits = 19, .groups = PL_NER_G_ALL
+        .epochs = 12, .epochs2 = 12, .folds = 5, .bits = 19, .groups = PL_NER_G_ALL, .jobs = 1
     };
     *go_on = 0;
     int ch;
@@ -314,10 +381,14 @@ static int s_options(int argc, char **argv, struct options *o, int *go_on)
         case 'o': o->out = optarg; break;
         case 'c': o->clusters = optarg; break;
         case 'g': o->gaz = optarg; break;
+        case 'B': o->brown = optarg; break;
         case 'e': o->epochs = (int)strtol(optarg, NULL, 10); break;
         case 'E': o->epochs2 = (int)strtol(optarg, NULL, 10); break;
         case 'f': o->folds = (int)strtol(optarg, NULL, 10); break;
         case 'b': o->bits = (int)strtol(optarg, NULL, 10); break;
+        case 'C': o->cv = (int)strtol(optarg, NULL, 10); break;
+        case 'F': o->cv_folds = optarg; break;
+        case 'j': o->jobs = (int)strtol(optarg, NULL, 10); break;
         case 'w':
             if (s_without(optarg, &o->groups) != 0) {
                 s_usage(stderr);
@@ -357,51 +428,9 @@ static int s_load_data(const struct options *o, struct pl_nt_corpus *tc, struct 
     rc = s_load_clusters(lx, o->clusters);
     if (rc == 0)
         rc = s_load_gazetteer(lx, o->gaz);
+    if (rc == 0)
+        rc = s_load_brown(lx, o->brown);
     return rc;
-}
-
-/* First-stage tags for each training document from a model trained without
- * it: folds models, each on the documents of the other folds. */
-static void s_jackknife(struct pl_nt_trainer *tr, struct pl_nt_corpus *tc, int epochs, int folds)
-{
-    uint8_t *fold = pl_nt_xrealloc(NULL, tc->n);
-    for (int k = 0; k < folds; k++) {
-        for (size_t d = 0; d < tc->n; d++)
-            fold[d] = (int)(d % (size_t)folds) == k;
-        pl_nt_train(tr, tc, fold, 0, epochs, NULL, 0);
-        pl_nt_tag_corpus(tc, fold, 0, tr->avg_w[0], tr->avg_t[0], 1, NULL);
-        fprintf(stderr, "jackknife fold %d/%d done\n", k + 1, folds);
-    }
-    free(fold);
-}
-
-/* Stage 1 on all training documents; with a dev corpus (dc not NULL), its
- * score, and its first-stage tags for stage 2. */
-static void s_stage1(struct pl_nt_trainer *tr, struct pl_nt_corpus *tc, struct pl_nt_corpus *dc,
-                     int epochs)
-{
-    pl_nt_train(tr, tc, NULL, 0, epochs, dc, 1);
-    if (dc) {
-        struct pl_conll_score sc = { 0 };
-        pl_nt_tag_corpus(dc, NULL, 0, tr->avg_w[0], tr->avg_t[0], 1, &sc);
-        pl_nt_print_score("stage 1 dev", &sc, 1);
-    }
-}
-
-/* Stage 2, on features that include the first-stage tags; stage 1's
- * averages are kept. */
-static void s_stage2(struct pl_nt_trainer *tr, struct pl_nt_corpus *tc, struct pl_nt_corpus *dc,
-                     int epochs2)
-{
-    pl_nt_features(tc, &tr->m, 1);
-    if (dc)
-        pl_nt_features(dc, &tr->m, 1);
-    pl_nt_train(tr, tc, NULL, 1, epochs2, dc, 1);
-    if (dc) {
-        struct pl_conll_score sc = { 0 };
-        pl_nt_tag_corpus(dc, NULL, 1, tr->avg_w[1], tr->avg_t[1], 0, &sc);
-        pl_nt_print_score("stage 2 dev", &sc, 1);
-    }
 }
 
 /* The averaged weights as the model file at path. Returns 0 or the
@@ -435,6 +464,10 @@ static struct pl_ner_model s_shape(const struct options *o, const struct lexicon
     m.phr = lx->phr;
     m.phr_mask = lx->phr_mask;
     m.max_phrase = lx->max_phrase;
+    if (m.groups & PL_NER_G_BROWN) {
+        m.brown = lx->brown;
+        m.brown_mask = lx->brown_mask;
+    }
     return m;
 }
 
@@ -449,13 +482,189 @@ static int s_train_model(const struct options *o, struct pl_nt_corpus *tc, struc
     pl_nt_features(tc, &tr.m, 0);
     if (dev)
         pl_nt_features(dev, &tr.m, 0);
-    if (tr.m.stages == 2)
-        s_jackknife(&tr, tc, o->epochs, o->folds);
-    s_stage1(&tr, tc, dev, o->epochs);
-    if (tr.m.stages == 2)
-        s_stage2(&tr, tc, dev, o->epochs2);
+    pl_nt_two_stage(&tr, tc, dev, o->epochs, o->epochs2, o->folds, 1, NULL);
     int status = s_write(&tr, o->out) == 0 ? 0 : 1;
     pl_nt_trainer_free(&tr);
+    return status;
+}
+
+/* --- cross-validation ---------------------------------------------------- */
+
+/* What one fold reports to the parent: the held-out scores of both stages. */
+struct fold_result {
+    struct pl_conll_score s[2];
+    size_t docs, tokens;
+};
+
+/* Marks in run[0..K) the folds of the list ("0,1"; NULL: all). Returns 0,
+ * or -EINVAL for a fold out of range (said on stderr). */
+static int s_cv_folds(const char *list, int K, uint8_t *run)
+{
+    memset(run, list ? 0 : 1, (size_t)K);
+    for (const char *p = list; p && *p;) {
+        char *end;
+        long k = strtol(p, &end, 10);
+        if (end == p || k < 0 || k >= K || (*end && *end != ',')) {
+            fprintf(stderr, "pl_train_ner: --cv-folds: \"%s\" is not a list of folds 0..%d\n", list,
+                    K - 1);
+            return -EINVAL;
+        }
+        run[k] = 1;
+        p = *end ? end + 1 : end;
+    }
+    return 0;
+}
+
+/* One fold, in a child process: the final model's pipeline trained on the
+ * other folds, fold k tagged by it. Writes a fold_result to fd and exits. */
+static void s_cv_child(const struct options *o, struct pl_nt_corpus *tc, const struct lexicon *lx,
+                       int k, int fd)
+{
+    struct pl_nt_corpus train, held;
+    pl_nt_cv_split(tc, k, o->cv, &train, &held);
+    struct pl_nt_trainer tr;
+    struct pl_ner_model shape = s_shape(o, lx);
+    pl_nt_trainer_init(&tr, &shape);
+    struct fold_result r = { .docs = held.n, .tokens = held.tokens };
+    pl_nt_two_stage(&tr, &train, &held, o->epochs, o->epochs2, o->folds, 0, r.s);
+    /* Smaller than PIPE_BUF: written at once, never blocks on a parent
+     * that reads only after the child has ended. */
+    ssize_t w = write(fd, &r, sizeof(r));
+    _exit(w == (ssize_t)sizeof(r) ? 0 : 1);
+}
+
+/* "what: P .. R .. F1 .. (PER .. ORG .. LOC .. MISC ..)" on stdout; with
+ * full, each type's P, R and F1 on a line of its own. */
+static void s_cv_print(const char *what, const struct pl_conll_score *s, int full)
+{
+    double p, r, f;
+    pl_conll_prf(s, -1, &p, &r, &f);
+    printf("%s: P %.2f R %.2f F1 %.2f", what, p, r, f);
+    for (int t = 0; t < PL_CONLL_TYPES; t++) {
+        pl_conll_prf(s, t, &p, &r, &f);
+        if (full)
+            printf("\n  %-4s P %.2f R %.2f F1 %.2f", pl_conll_type_names[t], p, r, f);
+        else
+            printf("  %s %.2f", pl_conll_type_names[t], f);
+    }
+    printf("\n");
+}
+
+/* Starts fold k's child, its result to come through *rfd. Returns its pid,
+ * or -1 (said on stderr). */
+static pid_t s_cv_start(const struct options *o, struct pl_nt_corpus *tc, const struct lexicon *lx,
+                        int k, int *rfd)
+{
+    int p[2];
+    if (pipe(p) != 0) {
+        perror("pl_train_ner: pipe");
+        return -1;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(p[0]);
+        s_cv_child(o, tc, lx, k, p[1]);
+    }
+    close(p[1]);
+    if (pid < 0) {
+        perror("pl_train_ner: fork");
+        close(p[0]);
+        return -1;
+    }
+    *rfd = p[0];
+    return pid;
+}
+
+/* Waits for one child of pids[0..K); reads its result into res. Returns
+ * 0, or -1 when it failed (said on stderr). */
+static int s_cv_reap(int K, pid_t *pids, const int *rfd, struct fold_result *res, int *running)
+{
+    int st;
+    pid_t pid = wait(&st);
+    for (int k = 0; k < K; k++) {
+        if (pids[k] != pid || pid <= 0)
+            continue;
+        pids[k] = 0;
+        (*running)--;
+        ssize_t n = read(rfd[k], &res[k], sizeof(res[k]));
+        close(rfd[k]);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || n != (ssize_t)sizeof(res[k])) {
+            fprintf(stderr, "pl_train_ner: cross-validation fold %d failed\n", k);
+            return -1;
+        }
+        fprintf(stderr, "cv fold %d done\n", k);
+        return 0;
+    }
+    perror("pl_train_ner: wait");
+    return -1;
+}
+
+/* --cv K: each fold of the list held out in turn and tagged by the
+ * pipeline trained on the others, jobs folds at a time (one process each:
+ * the folds share nothing, so the figures do not depend on jobs). Prints
+ * per-fold and pooled (micro over every held-out document) figures.
+ * Returns the exit status. */
+static int s_cv(const struct options *o, struct pl_nt_corpus *tc, const struct lexicon *lx)
+{
+    int K = o->cv, status = 0, running = 0;
+    uint8_t *run = pl_nt_xrealloc(NULL, (size_t)K);
+    pid_t *pids = calloc((size_t)K, sizeof(*pids));
+    int *rfd = calloc((size_t)K, sizeof(*rfd));
+    struct fold_result *res = calloc((size_t)K, sizeof(*res));
+    if (!pids || !rfd || !res || s_cv_folds(o->cv_folds, K, run) != 0) {
+        free(run);
+        free(pids);
+        free(rfd);
+        free(res);
+        return 2;
+    }
+    /* Stage-1 features do not depend on the fold: computed once here. */
+    struct pl_ner_model shape = s_shape(o, lx);
+    pl_nt_features(tc, &shape, 0);
+    for (int k = 0; k < K && status == 0; k++) {
+        if (!run[k])
+            continue;
+        while (running >= (o->jobs < 1 ? 1 : o->jobs) && status == 0)
+            status = s_cv_reap(K, pids, rfd, res, &running) ? 1 : 0;
+        if (status == 0 && (pids[k] = s_cv_start(o, tc, lx, k, &rfd[k])) < 0)
+            status = 1;
+        running += pids[k] > 0;
+    }
+    while (running > 0)
+        if (s_cv_reap(K, pids, rfd, res, &running) != 0)
+            status = 1;
+    struct pl_conll_score pool[2];
+    memset(pool, 0, sizeof(pool));
+    char what[96];
+    for (int k = 0; k < K && status == 0; k++) {
+        if (!run[k])
+            continue;
+        snprintf(what, sizeof(what), "cv fold %d/%d (%zu documents, %zu tokens) stage 1", k, K,
+                 res[k].docs, res[k].tokens);
+        s_cv_print(what, &res[k].s[0], 0);
+        snprintf(what, sizeof(what), "cv fold %d/%d (%zu documents, %zu tokens) stage %u", k, K,
+                 res[k].docs, res[k].tokens, shape.stages);
+        s_cv_print(what, &res[k].s[shape.stages - 1], 1);
+        /* The counts, so that the figure of any subset of folds can be
+         * pooled by hand from runs of other subsets. */
+        const struct pl_conll_score *c = &res[k].s[shape.stages - 1];
+        for (int t = 0; t < PL_CONLL_TYPES; t++)
+            printf("  %s gold %zu found %zu correct %zu", pl_conll_type_names[t], c->gold[t],
+                   c->found[t], c->correct[t]);
+        printf("\n");
+        pl_nt_score_sum(&pool[0], &res[k].s[0]);
+        pl_nt_score_sum(&pool[1], &res[k].s[1]);
+    }
+    if (status == 0) {
+        printf("cv: document i in fold i %% %d; folds %s\n", K, o->cv_folds ? o->cv_folds : "all");
+        s_cv_print("cv pooled stage 1", &pool[0], 0);
+        s_cv_print("cv pooled", &pool[shape.stages - 1], 1);
+    }
+    free(run);
+    free(pids);
+    free(rfd);
+    free(res);
     return status;
 }
 
@@ -463,8 +672,8 @@ static int s_train_model(const struct options *o, struct pl_nt_corpus *tc, struc
  * status. */
 static int s_run(struct options *o)
 {
-    if (!o->train || !o->out || o->epochs < 1 || o->epochs2 < 1 || o->folds < 2 || o->bits < 10 ||
-        o->bits > 26) {
+    if (!o->train || (!o->out && !o->cv) || o->epochs < 1 || o->epochs2 < 1 || o->folds < 2 ||
+        o->bits < 10 || o->bits > 26 || (o->cv && (o->cv < 2 || o->cv > 100))) {
         s_usage(stderr);
         return 2;
     }
@@ -472,15 +681,24 @@ static int s_run(struct options *o)
         o->groups &= ~(unsigned)PL_NER_G_CLUSTER;
     if (!o->gaz)
         o->groups &= ~(unsigned)PL_NER_G_GAZ;
+    if (!o->brown)
+        o->groups &= ~(unsigned)PL_NER_G_BROWN;
     struct pl_nt_corpus tc = { 0 }, dc = { 0 };
     struct lexicon lx = { 0 };
     int status = 1;
-    if (s_load_data(o, &tc, &dc, &lx) == 0)
-        status = s_train_model(o, &tc, o->dev ? &dc : NULL, &lx);
+    int rc = s_load_data(o, &tc, &dc, &lx);
+    /* Without a generated list in the gazetteer the group would find
+     * nothing; leaving it out keeps such a model's file as it was before
+     * the lists existed. */
+    if (!lx.lists)
+        o->groups &= ~(unsigned)PL_NER_G_LISTS;
+    if (rc == 0)
+        status = o->cv ? s_cv(o, &tc, &lx) : s_train_model(o, &tc, o->dev ? &dc : NULL, &lx);
     pl_nt_corpus_free(&tc);
     pl_nt_corpus_free(&dc);
     free(lx.lex);
     free(lx.phr);
+    free(lx.brown);
     return status;
 }
 

@@ -32,6 +32,9 @@ echo "$out" | grep -q "bad.txt:1: unknown tag \"I-TOWN\"" || fail "unknown tag: 
 "$bin/pl_train_ner" --train "$tiny" --out "$tmp/x.model" --without colour 2> "$tmp/err" && fail "an unknown group was accepted"
 grep -q 'unknown feature group "colour"' "$tmp/err" || fail "unknown group: $(cat "$tmp/err")"
 
+out=$("$bin/pl_train_ner" --train "$tiny" --cv 5 --cv-folds 0,5 2>&1) && fail "fold 5 of 5 was accepted"
+echo "$out" | grep -q -- '--cv-folds: "0,5" is not a list of folds 0..4' || fail "bad fold: $out"
+
 train=$src/../shared/data/conll2003/train.txt
 dev=$src/../shared/data/conll2003/dev.txt
 if [ ! -r "$train" ] || [ ! -r "$dev" ]; then
@@ -47,4 +50,16 @@ cmp -s "$tmp/conll1.model" "$tmp/conll2.model" || fail "two runs on CoNLL-2003 w
 grep "stage 2 dev" "$tmp/clog1"
 f1=$(grep "^stage 2 dev" "$tmp/clog1" | sed 's/.*F1 \([0-9]*\)\..*/\1/')
 [ "${f1:-0}" -ge 80 ] || fail "one epoch on CoNLL-2003 scored only $f1 F1 on dev"
+# Cross-validation: two folds, one at a time and two at a time, the same
+# figures; each fold holds a fifth of the documents.
+cv=(--train "$train" --gazetteer "$gaz" --bits 16 --epochs 1 --epochs2 1 --folds 2 --cv 5 --cv-folds 0,3)
+"$bin/pl_train_ner" "${cv[@]}" --jobs 1 > "$tmp/cv1" 2> "$tmp/cvlog1" || { cat "$tmp/cvlog1"; fail "--cv"; }
+"$bin/pl_train_ner" "${cv[@]}" --jobs 2 > "$tmp/cv2" 2> "$tmp/cvlog2" || { cat "$tmp/cvlog2"; fail "--cv --jobs 2"; }
+cat "$tmp/cv1"
+cmp -s "$tmp/cv1" "$tmp/cv2" || fail "--jobs changed the cross-validated figures"
+grep -q "^cv fold 0/5 (190 documents" "$tmp/cv1" || fail "fold 0 is not documents 0, 5, 10..."
+grep -q "^cv fold 3/5 (189 documents" "$tmp/cv1" || fail "fold 3 is not documents 3, 8, 13..."
+grep -q "^cv fold 1/5" "$tmp/cv1" && fail "a fold not asked for was run"
+f1=$(grep "^cv pooled:" "$tmp/cv1" | sed 's/.*F1 \([0-9]*\)\..*/\1/')
+[ "${f1:-0}" -ge 80 ] || fail "one epoch cross-validated scored only $f1 F1"
 echo "ok"

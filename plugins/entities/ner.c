@@ -28,6 +28,9 @@
 #include "text.h"
 
 #define MAGIC "PLNER01\n"
+
+const char *const pl_ner_list_names[PL_NER_K_LISTS] = { "WNPER",   "WNLOC", "WNORG", "CITY",
+                                                        "COUNTRY", "NAT",   "",      "" };
 #define ENDIAN_MARK 0x01020304u
 
 struct header {
@@ -36,11 +39,15 @@ struct header {
     float scale[PL_NER_STAGES];
     uint64_t lex_slots, phr_slots;
     uint64_t off_trans[PL_NER_STAGES], off_w[PL_NER_STAGES], off_lex, off_phr, size;
-    uint64_t reserved[6];
+    /* The Brown cluster table; both 0 in a model without one (written
+     * before there were such tables, when these were reserved zeros). */
+    uint64_t off_brown, brown_slots;
+    uint64_t reserved[4];
 };
 _Static_assert(sizeof(struct header) == 160, "model header layout");
 _Static_assert(sizeof(struct pl_ner_lex) == 16, "lexicon slot layout");
 _Static_assert(sizeof(struct pl_ner_phr) == 16, "gazetteer slot layout");
+_Static_assert(sizeof(struct pl_ner_brown) == 16, "Brown slot layout");
 
 static inline uint64_t s_mix(uint64_t x)
 {
@@ -119,6 +126,12 @@ int pl_ner_model_open(const char *path, struct pl_ner_model **out, char *err, si
                  (len - h->off_lex) / sizeof(struct pl_ner_lex) < h->lex_slots ||
                  (len - h->off_phr) / sizeof(struct pl_ner_phr) < h->phr_slots))
         why = "damaged (a table lies outside the file)";
+    if (!why && h->brown_slots &&
+        (h->brown_slots & (h->brown_slots - 1) || h->off_brown % 64 || h->off_brown > len ||
+         (len - h->off_brown) / sizeof(struct pl_ner_brown) < h->brown_slots))
+        why = "damaged (the Brown table lies outside the file)";
+    if (!why && (h->groups & PL_NER_G_BROWN) && !h->brown_slots)
+        why = "damaged (Brown cluster features without their table)";
     if (!why && (h->groups & ~(uint32_t)PL_NER_G_ALL))
         why = "made with feature groups this version does not know";
     if (why) {
@@ -146,6 +159,10 @@ int pl_ner_model_open(const char *path, struct pl_ner_model **out, char *err, si
     m->phr = (const struct pl_ner_phr *)(const void *)(base + h->off_phr);
     m->phr_mask = h->phr_slots - 1;
     m->max_phrase = h->max_phrase;
+    if (h->brown_slots) {
+        m->brown = (const struct pl_ner_brown *)(const void *)(base + h->off_brown);
+        m->brown_mask = h->brown_slots - 1;
+    }
     m->map = map;
     m->map_len = len;
     /* The tagger reads every page of the tables it touches at random. */
@@ -205,6 +222,11 @@ int pl_ner_model_write(const struct pl_ner_model *m, const char *path)
     pos += s_align((m->lex_mask + 1) * sizeof(struct pl_ner_lex));
     h.off_phr = pos;
     pos += s_align((m->phr_mask + 1) * sizeof(struct pl_ner_phr));
+    if (m->brown) {
+        h.off_brown = pos;
+        h.brown_slots = m->brown_mask + 1;
+        pos += s_align((m->brown_mask + 1) * sizeof(struct pl_ner_brown));
+    }
     h.size = pos;
 
     size_t plen = strlen(path);
@@ -232,6 +254,8 @@ int pl_ner_model_write(const struct pl_ner_model *m, const char *path)
         rc = s_write_all(f, m->lex, (m->lex_mask + 1) * sizeof(struct pl_ner_lex), &at);
     if (!rc)
         rc = s_write_all(f, m->phr, (m->phr_mask + 1) * sizeof(struct pl_ner_phr), &at);
+    if (!rc && m->brown)
+        rc = s_write_all(f, m->brown, (m->brown_mask + 1) * sizeof(struct pl_ner_brown), &at);
     if (f && fclose(f) != 0 && !rc)
         rc = -EIO;
     if (!rc && at != pos)
@@ -267,7 +291,12 @@ struct pl_ner_tokinfo {
     uint32_t sb, se; /* its sentence: tokens [sb, se) */
     uint16_t c[PL_NER_CLUSTER_LEVELS];
     uint16_t freq;
-    uint16_t gaz; /* bit 2k: a gazetteer phrase of kind k starts here; 2k+1: continues */
+    uint64_t bpath; /* Brown path (len bits) */
+    uint8_t blen;   /* 0: the word has none */
+    uint16_t gaz;   /* bit 2k: a gazetteer phrase of kind k starts here; 2k+1: continues */
+    /* Per generated list: the longest match over this token, as
+     * 8 * position (1 B, 2 I, 3 E, 4 S) + length in tokens (at most 7); 0: none. */
+    uint8_t list[PL_NER_K_LISTS];
     uint8_t flags;
     uint8_t sent; /* SENT_* */
     /* stage 2 (pl_ner_doc_set_stage1) */
@@ -284,6 +313,18 @@ static const struct pl_ner_lex *s_lex_get(const struct pl_ner_model *m, uint64_t
         if (m->lex[i].key == key)
             return &m->lex[i];
         if (!m->lex[i].key)
+            return NULL;
+    }
+}
+
+static const struct pl_ner_brown *s_brown_get(const struct pl_ner_model *m, uint64_t key)
+{
+    if (!m->brown)
+        return NULL;
+    for (uint64_t i = key & m->brown_mask;; i = (i + 1) & m->brown_mask) {
+        if (m->brown[i].key == key)
+            return &m->brown[i];
+        if (!m->brown[i].key)
             return NULL;
     }
 }
@@ -394,7 +435,11 @@ static void s_token_info(const struct pl_ner_model *m, const struct pl_ner_tok *
         f |= F_DIGIT;
     ti->flags = f;
     const char *ptb = s_ptb(low, ln);
-    const struct pl_ner_lex *lx = s_lex_get(m, ptb ? pl_ner_key(ptb, strlen(ptb)) : ti->key);
+    uint64_t lkey = ptb ? pl_ner_key(ptb, strlen(ptb)) : ti->key;
+    const struct pl_ner_lex *lx = s_lex_get(m, lkey);
+    const struct pl_ner_brown *br = s_brown_get(m, lkey);
+    ti->bpath = br ? br->path : 0;
+    ti->blen = br ? (uint8_t)br->len : 0;
     for (int k = 0; k < PL_NER_CLUSTER_LEVELS; k++)
         ti->c[k] = lx ? lx->c[k] : PL_NER_NO_CLUSTER;
     ti->freq = lx ? lx->freq : 0xffff;
@@ -460,6 +505,25 @@ static int s_is_open_quote(const struct pl_ner_tok *t)
            (t->n == 3 && (!memcmp(t->s, "\xe2\x80\x9c", 3) || !memcmp(t->s, "\xe2\x80\x98", 3)));
 }
 
+/* Tokens [i, j] match the generated lists of the bits of lists: each
+ * token keeps, per list, its place in the longest match over it. */
+static void s_list_match(struct pl_ner_doc *doc, size_t i, size_t j, uint32_t lists)
+{
+    size_t len = j - i + 1;
+    uint8_t lc = (uint8_t)(len < 7 ? len : 7);
+    for (int l = 0; l < PL_NER_K_LISTS; l++) {
+        if (!(lists & (1u << l)))
+            continue;
+        for (size_t x = i; x <= j; x++) {
+            uint8_t *v = &doc->info[x].list[l];
+            if (*v && (*v & 7) >= lc)
+                continue;
+            unsigned pos = len == 1 ? 4 : x == i ? 1 : x == j ? 3 : 2;
+            *v = (uint8_t)(8 * pos + lc);
+        }
+    }
+}
+
 static void s_gazetteer(struct pl_ner_doc *doc, size_t sb, size_t se)
 {
     const struct pl_ner_model *m = doc->m;
@@ -479,6 +543,8 @@ static void s_gazetteer(struct pl_ner_doc *doc, size_t sb, size_t se)
             uint32_t kinds = s_phr_get(m, pl_ner_key(buf, o));
             if (!kinds)
                 break;
+            if (kinds >> 8)
+                s_list_match(doc, i, j, kinds >> 8);
             for (int k = 0; k < PL_NER_K_KINDS; k++) {
                 if (!(kinds & (1u << k)))
                     continue;
@@ -536,7 +602,7 @@ int pl_ner_doc_init(struct pl_ner_doc *doc, const struct pl_ner_model *m,
             if (i <= first || s_is_open_quote(&tok[i - 1]))
                 doc->info[i].flags |= F_INIT;
         }
-        if (m->groups & PL_NER_G_GAZ)
+        if (m->groups & (PL_NER_G_GAZ | PL_NER_G_LISTS))
             s_gazetteer(doc, sb, se);
         sb = se;
     }
@@ -670,6 +736,13 @@ enum tpl {
     T_INLONG,
     T_MAJOR,
     T_MAJSH,
+    T_LIST,
+    T_LISTSH,
+    T_LISTM1,
+    T_LISTP1,
+    T_BROWN,
+    T_BROWNM1 = T_BROWN + 4,
+    T_BROWNP1,
 };
 
 #define NONE_H 0x5bd1e9955bd1e995ull
@@ -689,6 +762,35 @@ static inline void s_f(struct fbuf *b, unsigned tpl, uint64_t v)
 static inline uint64_t s_pair(uint64_t a, uint64_t b)
 {
     return s_mix(a) ^ (b * 0x2545f4914f6cdd1dull);
+}
+
+/* The first k bits of a Brown path (all of it when shorter), with their
+ * count folded in so that "01" and "1" differ; a word without a path has
+ * a value of its own. */
+static uint64_t s_brown_prefix(const struct pl_ner_tokinfo *t, unsigned k)
+{
+    if (!t->blen)
+        return NONE_H;
+    unsigned n = t->blen < k ? t->blen : k;
+    return (t->bpath >> (t->blen - n)) | (uint64_t)n << 56;
+}
+
+/* The generated lists' matches: of the token, with its length and with its
+ * capitalisation (capfl), and the neighbours' lists and positions. */
+static void s_list_features(struct fbuf *b, const struct pl_ner_tokinfo *t,
+                            const struct pl_ner_tokinfo *m1, const struct pl_ner_tokinfo *p1,
+                            unsigned capfl)
+{
+    for (unsigned l = 0; l < PL_NER_K_LISTS; l++) {
+        if (t->list[l]) {
+            s_f(b, T_LIST, s_pair(l, t->list[l]));
+            s_f(b, T_LISTSH, s_pair(l, s_pair(t->list[l] >> 3, capfl)));
+        }
+        if (m1 && m1->list[l])
+            s_f(b, T_LISTM1, s_pair(l, m1->list[l] >> 3));
+        if (p1 && p1->list[l])
+            s_f(b, T_LISTP1, s_pair(l, p1->list[l] >> 3));
+    }
 }
 
 size_t pl_ner_features(const struct pl_ner_doc *doc, size_t i, int stage, uint32_t *out)
@@ -765,6 +867,15 @@ size_t pl_ner_features(const struct pl_ner_doc *doc, size_t i, int stage, uint32
         s_f(&b, T_DOC, s_pair(d, capfl | (t->flags & F_INIT)));
         s_f(&b, T_DOCSH, s_pair(d, s_pair(t->sent, t->sshape)));
     }
+    if (g & PL_NER_G_BROWN) {
+        static const unsigned len[4] = { 4, 6, 10, 20 };
+        for (unsigned k = 0; k < 4; k++)
+            s_f(&b, T_BROWN + k, s_brown_prefix(t, len[k]));
+        s_f(&b, T_BROWNM1, m1 ? s_brown_prefix(m1, 6) : 0x10000);
+        s_f(&b, T_BROWNP1, p1 ? s_brown_prefix(p1, 6) : 0x10000);
+    }
+    if (g & PL_NER_G_LISTS)
+        s_list_features(&b, t, m1, p1, capfl | (t->flags & F_INIT));
     if (stage == 1 && (g & PL_NER_G_STAGE2)) {
         const uint8_t *s1 = doc->s1;
         s_f(&b, T_S1, s1[i]);

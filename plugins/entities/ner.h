@@ -42,7 +42,9 @@ enum {
     PL_NER_G_GAZ = 1u << 4,     /* gazetteer matches */
     PL_NER_G_DOC = 1u << 5,     /* the same word elsewhere in the document */
     PL_NER_G_STAGE2 = 1u << 6,  /* second stage: the first stage's tags across the document */
-    PL_NER_G_ALL = (1u << 7) - 1,
+    PL_NER_G_LISTS = 1u << 7,   /* matches of the generated lists (PL_NER_K_LIST0...) */
+    PL_NER_G_BROWN = 1u << 8,   /* Brown clusters: prefixes of the word's bit path */
+    PL_NER_G_ALL = (1u << 9) - 1,
 };
 
 /* Gazetteer kinds (bits of pl_ner_phr.kinds). */
@@ -54,7 +56,17 @@ enum {
     PL_NER_K_ROLE = 1u << 4,  /* a title or role word ("minister") */
     PL_NER_K_KINDS = 5,
     PL_NER_K_PREFIX = 1u << 7, /* a longer phrase starts with this one */
+    /* The lists tools/gen-gazetteer.py generates from Debian and npm
+     * packages, each a kind of its own (bit PL_NER_K_LIST0 << l), whose
+     * matches are features of their own: which list, the token's position
+     * in the match (B, I, E, or S for one word) and the match's length. */
+    PL_NER_K_LIST0 = 1u << 8,
+    PL_NER_K_LISTS = 8,
 };
+
+/* The lists' names in a gazetteer file, in bit order (PL_NER_K_LISTS of
+ * them; "" for a bit not in use). */
+extern const char *const pl_ner_list_names[PL_NER_K_LISTS];
 
 #define PL_NER_NO_CLUSTER 0xffffu
 #define PL_NER_CLUSTER_LEVELS 3
@@ -65,6 +77,14 @@ struct pl_ner_lex {
     uint64_t key; /* 0: empty slot */
     uint16_t c[PL_NER_CLUSTER_LEVELS];
     uint16_t freq; /* floor(log2(count + 1)) */
+};
+
+/* Brown cluster slot: a lower-cased word (by pl_ner_key) and its bit path
+ * from the root, the first bit the most significant of the len low bits. */
+struct pl_ner_brown {
+    uint64_t key; /* 0: empty slot */
+    uint64_t path : 56;
+    uint64_t len : 8;
 };
 
 /* Gazetteer slot: a lower-cased phrase (words joined by one space). */
@@ -90,8 +110,10 @@ struct pl_ner_model {
     uint64_t lex_mask;
     const struct pl_ner_phr *phr;
     uint64_t phr_mask;
-    uint32_t max_phrase; /* words */
-    void *map;           /* the mapping, when opened from a file */
+    uint32_t max_phrase;              /* words */
+    const struct pl_ner_brown *brown; /* NULL: a model without Brown clusters */
+    uint64_t brown_mask;
+    void *map; /* the mapping, when opened from a file */
     size_t map_len;
 };
 

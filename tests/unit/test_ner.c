@@ -149,6 +149,164 @@ static void committed_model_finds_people_places_and_organisations(void **st)
     free(path);
 }
 
+/* A model with only the generated lists' features and a gazetteer of
+ * three phrases: "new" (a prefix only), "new york" and "york", both CITY. */
+struct list_model {
+    struct pl_ner_phr phr[64];
+    struct pl_ner_model m;
+};
+
+static void s_phr_put(struct list_model *lm, const char *s, uint32_t kinds)
+{
+    uint64_t key = pl_ner_key(s, strlen(s));
+    size_t i = key & 63;
+    while (lm->phr[i].key && lm->phr[i].key != key)
+        i = (i + 1) & 63;
+    lm->phr[i].key = key;
+    lm->phr[i].kinds |= kinds;
+}
+
+static void s_list_model(struct list_model *lm, unsigned groups)
+{
+    memset(lm, 0, sizeof(*lm));
+    uint32_t city = PL_NER_K_LIST0 << 3;
+    assert_string_equal(pl_ner_list_names[3], "CITY");
+    s_phr_put(lm, "new", PL_NER_K_PREFIX);
+    s_phr_put(lm, "new york", city);
+    s_phr_put(lm, "york", city);
+    lm->m = (struct pl_ner_model){ .hash_bits = 16, .groups = groups, .stages = 1 };
+    lm->m.phr = lm->phr;
+    lm->m.phr_mask = 63;
+    lm->m.max_phrase = 2;
+}
+
+/* The features of each token of words (one sentence), sorted, and how many. */
+static size_t s_feats(const struct pl_ner_model *m, const char *const *words, size_t n,
+                      uint32_t out[][PL_NER_MAX_FEATS], size_t *count)
+{
+    struct pl_ner_tok tok[16];
+    for (size_t i = 0; i < n; i++)
+        tok[i] = (struct pl_ner_tok){ words[i], (uint32_t)strlen(words[i]), i == 0 };
+    struct pl_ner_doc doc;
+    assert_int_equal(pl_ner_doc_init(&doc, m, tok, n), 0);
+    for (size_t i = 0; i < n; i++)
+        count[i] = pl_ner_features(&doc, i, 0, out[i]);
+    pl_ner_doc_free(&doc);
+    return n;
+}
+
+static int s_has(const uint32_t *f, size_t n, uint32_t x)
+{
+    for (size_t i = 0; i < n; i++)
+        if (f[i] == x)
+            return 1;
+    return 0;
+}
+
+static void list_matches_are_features_with_their_position_and_length(void **st)
+{
+    (void)st;
+    struct list_model lm;
+    s_list_model(&lm, PL_NER_G_LISTS);
+    static const char *const a[] = { "He", "left", "New", "York", "today" };
+    static const char *const b[] = { "York", "is", "old" };
+    static const char *const c[] = { "He", "left", "new", "york", "today" };
+    uint32_t fa[5][PL_NER_MAX_FEATS], fb[3][PL_NER_MAX_FEATS], fc[5][PL_NER_MAX_FEATS];
+    size_t na[5], nb[3], nc[5];
+    s_feats(&lm.m, a, 5, fa, na);
+    s_feats(&lm.m, b, 3, fb, nb);
+    s_feats(&lm.m, c, 5, fc, nc);
+    /* The bias, then: New (B of a two-word match) has its own two and its
+     * right neighbour's; York (E) its two and its left neighbour's; the
+     * words beside the match one each; "He" none. */
+    assert_int_equal(na[0], 1);
+    assert_int_equal(na[1], 2);
+    assert_int_equal(na[2], 4);
+    assert_int_equal(na[3], 4);
+    assert_int_equal(na[4], 2);
+    /* York alone is a one-word match (S, length 1): not the features of
+     * York at the end of "New York", the longer match over it. */
+    assert_int_equal(nb[0], 3);
+    assert_false(s_has(fa[3], na[3], fb[0][1]));
+    /* A match starts at a capitalised word only. */
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(nc[i], 1);
+    /* Without the group, none of them. */
+    s_list_model(&lm, 0);
+    s_feats(&lm.m, a, 5, fa, na);
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(na[i], 1);
+}
+
+static void brown_paths_travel_in_the_model_file_and_become_features(void **st)
+{
+    (void)st;
+    static struct pl_ner_lex lex[16];
+    static struct pl_ner_phr phr[16];
+    static struct pl_ner_brown br[16];
+    static float trans[(PL_NER_TAGS + 1) * PL_NER_TAGS], wf[(1u << 10) * PL_NER_TAGS];
+    uint64_t key = pl_ner_key("paris", 5);
+    br[key & 15].key = key;
+    br[key & 15].path = 0x2d; /* 101101 */
+    br[key & 15].len = 6;
+    key = pl_ner_key("rome", 4);
+    assert_int_equal(br[key & 15].key, 0);
+    br[key & 15].key = key;
+    br[key & 15].path = 0x2c; /* 101100: Paris's first five bits */
+    br[key & 15].len = 6;
+    struct pl_ner_model w = { .hash_bits = 10, .groups = PL_NER_G_BROWN, .stages = 1 };
+    w.trans[0] = trans;
+    w.wf[0] = wf;
+    w.lex = lex;
+    w.lex_mask = 15;
+    w.phr = phr;
+    w.phr_mask = 15;
+    w.max_phrase = 1;
+    w.brown = br;
+    w.brown_mask = 15;
+    char *dir = th_tempdir();
+    char *path = th_path("%s/brown.model", dir);
+    assert_int_equal(pl_ner_model_write(&w, path), 0);
+    struct pl_ner_model *m = NULL;
+    char err[512];
+    if (pl_ner_model_open(path, &m, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    assert_non_null(m->brown);
+    assert_int_equal(m->brown_mask, 15);
+    static const char *const words[] = { "Paris", "London", "Rome" };
+    uint32_t f[3][PL_NER_MAX_FEATS];
+    size_t n[3];
+    s_feats(m, words, 3, f, n);
+    /* Paris and Rome share the prefix of 4 bits, not those of 6 or more. */
+    assert_int_equal(f[0][1], f[2][1]);
+    for (int k = 2; k <= 4; k++)
+        assert_int_not_equal(f[0][k], f[2][k]);
+    /* The bias, four prefixes of the word's path, one of each neighbour's. */
+    assert_int_equal(n[0], 7);
+    assert_int_equal(n[1], 7);
+    /* Paris has a path, London none: their prefix features differ. */
+    for (int k = 1; k <= 4; k++)
+        assert_int_not_equal(f[0][k], f[1][k]);
+    /* Paths shorter than a prefix's length give the whole path: the
+     * prefixes of 10 and 20 bits of a 6-bit path are the same bits but
+     * still distinct features (another template). */
+    assert_int_not_equal(f[0][3], f[0][4]);
+    pl_ner_model_close(&m);
+    /* A table whose size is no power of two is refused. */
+    size_t len;
+    char *data = th_read_file(path, &len);
+    assert_non_null(data);
+    uint64_t three = 3;
+    memcpy(data + 120, &three, sizeof(three)); /* header: brown_slots */
+    th_write_file(path, data, len);
+    s_expect_refused(path, PL_EINPUT, "Brown table");
+    free(data);
+    unlink(path);
+    free(path);
+    th_rmrf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -156,6 +314,8 @@ int main(void)
         cmocka_unit_test(viterbi_follows_transition_scores),
         cmocka_unit_test(damaged_model_files_are_refused_with_the_reason),
         cmocka_unit_test(committed_model_finds_people_places_and_organisations),
+        cmocka_unit_test(list_matches_are_features_with_their_position_and_length),
+        cmocka_unit_test(brown_paths_travel_in_the_model_file_and_become_features),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -188,6 +188,77 @@ static void documents_held_out_are_not_trained_on(void **st)
     pl_nt_corpus_free(&c);
 }
 
+static void cross_validation_holds_out_document_i_in_fold_i_mod_k(void **st)
+{
+    (void)st;
+    /* Seven documents of one or two sentences each. */
+    char text[4096];
+    size_t o = 0;
+    for (int i = 0; i < 7; i++)
+        o += (size_t)snprintf(text + o, sizeof(text) - o,
+                              "-DOCSTART- -X- O O\n\nDoc%d NNP I-NP I-PER\nran VBD I-VP O\n\n%s", i,
+                              i % 2 ? "Paris NNP I-NP I-LOC\n\n" : "");
+    struct pl_nt_corpus c;
+    s_read(text, &c);
+    assert_int_equal(c.n, 7);
+    int held_in[7] = { 0 };
+    for (int k = 0; k < 3; k++) {
+        struct pl_nt_corpus train, held;
+        pl_nt_cv_split(&c, k, 3, &train, &held);
+        assert_int_equal(train.n + held.n, 7);
+        assert_int_equal(train.tokens + held.tokens, c.tokens);
+        for (size_t i = 0; i < held.n; i++) {
+            int doc = held.d[i].tok[0].s[3] - '0';
+            assert_int_equal(doc % 3, k);
+            /* A view shares its documents' tokens with the corpus. */
+            assert_ptr_equal(held.d[i].tok, c.d[doc].tok);
+            held_in[doc]++;
+        }
+        for (size_t i = 0; i < train.n; i++)
+            assert_int_not_equal((train.d[i].tok[0].s[3] - '0') % 3, k);
+        /* In the corpus's order, so that training visits them as it would. */
+        for (size_t i = 1; i < train.n; i++)
+            assert_true(train.d[i - 1].tok[0].s[3] < train.d[i].tok[0].s[3]);
+        pl_nt_view_free(&train);
+        pl_nt_view_free(&held);
+        assert_null(train.d);
+    }
+    for (int i = 0; i < 7; i++)
+        assert_int_equal(held_in[i], 1);
+    pl_nt_corpus_free(&c);
+}
+
+static void the_two_stages_score_the_held_out_documents_of_each_stage(void **st)
+{
+    (void)st;
+    struct setup s;
+    s_setup(&s);
+    s.shape.groups |= PL_NER_G_STAGE2;
+    s.shape.stages = 2;
+    struct pl_nt_corpus c;
+    s_read(s_two_docs, &c);
+    pl_nt_features(&c, &s.shape, 0);
+    struct pl_nt_corpus train, held;
+    pl_nt_cv_split(&c, 1, 2, &train, &held);
+    struct pl_nt_trainer tr;
+    pl_nt_trainer_init(&tr, &s.shape);
+    struct pl_conll_score sc[2];
+    memset(sc, 0, sizeof(sc));
+    pl_nt_two_stage(&tr, &train, &held, 3, 2, 2, 0, sc);
+    /* The held-out document has two names; each stage scored it once. */
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(sc[k].gold[0] + sc[k].gold[1] + sc[k].gold[2] + sc[k].gold[3], 2);
+        assert_int_equal(sc[k].tokens, 5);
+    }
+    /* Stage 2 was trained: one update per training sentence per epoch. */
+    assert_true(tr.c == 2 * 2);
+    assert_non_null(held.d[0].f[1]);
+    pl_nt_trainer_free(&tr);
+    pl_nt_view_free(&train);
+    pl_nt_view_free(&held);
+    pl_nt_corpus_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -196,6 +267,8 @@ int main(void)
         cmocka_unit_test(two_trainings_on_the_same_corpus_give_the_same_weights),
         cmocka_unit_test(a_model_trained_on_a_corpus_tags_that_corpus_right),
         cmocka_unit_test(documents_held_out_are_not_trained_on),
+        cmocka_unit_test(cross_validation_holds_out_document_i_in_fold_i_mod_k),
+        cmocka_unit_test(the_two_stages_score_the_held_out_documents_of_each_stage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
