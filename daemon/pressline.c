@@ -37,6 +37,7 @@
 #include "curve.h"
 #include "eval_cmd.h"
 #include "log.h"
+#include "memory.h"
 #include "pipeline.h"
 #include "replay_wire.h"
 #include "wire.h"
@@ -798,6 +799,7 @@ static int s_worker(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    pl_memory_policy();
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         s_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;

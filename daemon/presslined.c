@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "memory.h"
 #include "service.h"
 
 static void s_usage(FILE *f)
@@ -32,6 +33,7 @@ static void s_usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    pl_memory_policy();
     static const struct option opts[] = {
         { "config", required_argument, NULL, 'c' },
         { "check", no_argument, NULL, 'k' },

@@ -232,10 +232,13 @@ static void the_two_stages_score_the_held_out_documents_of_each_stage(void **st)
 {
     (void)st;
     struct setup s;
-    s_setup(&s);
+    struct pl_nt_corpus c;
+    /* The one-stage shape, made two-stage: the corpus is read again with
+     * that shape's features. */
+    s_setup(&s, &c);
+    pl_nt_corpus_free(&c);
     s.shape.groups |= PL_NER_G_STAGE2;
     s.shape.stages = 2;
-    struct pl_nt_corpus c;
     s_read(s_two_docs, &c);
     pl_nt_features(&c, &s.shape, 0);
     struct pl_nt_corpus train, held;
