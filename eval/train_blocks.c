@@ -13,21 +13,28 @@
  * with few of them is not (a block under four words: whether its words
  * appear in that text in a row).
  *
- * The model is logistic regression with an L2 penalty, fitted by
- * stochastic gradient descent over the examples in an order shuffled with a
- * fixed seed: the same input gives the same bytes out.
+ * The model is gradient-boosted decision trees on the dense features
+ * (--trees T --depth D --shrink S --lambda L): each tree fits the logistic
+ * loss's Newton step on the features cut into at most S_BINS bins at
+ * quantiles of the training examples, level by level, the split with the
+ * largest gain taken (the first one on a tie), leaves -G/(H+L) times the
+ * shrinkage. No sampling, sums in a fixed order: the same input gives the
+ * same bytes out. --trees 0 gives the earlier logistic regression with an L2
+ * penalty, fitted by stochastic gradient descent over the examples in an
+ * order shuffled with a fixed seed (version 1 model file).
  *
  * Cross-validation: --cv N --fold K leaves out the pages of fold K
  * (pl_site_fold, grouped by site) and prints the block-level accuracy on
  * them; tools/train-blocks.sh makes one model per fold that way.
  *
  *   pl_train_blocks [--trafilatura EVALDATA.json] [--readability DIR]
- *                   [--cv N --fold K] [--epochs E] [--l2 L] [--threshold T]
- *                   --out FILE
+ *                   [--cv N --fold K] [--trees T --depth D --shrink S --lambda L]
+ *                   [--epochs E] [--l2 L] [--threshold T] [--add A] --out FILE
  */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <float.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -66,6 +73,8 @@ struct opts {
     double rd_weight; /* a Readability page's blocks weigh rd_weight / sqrt(their number) each */
     const char *dump; /* held-out examples: label, inside, probability, text */
     int no_hash, inside_only; /* ablations: no hashed features; only the container's blocks */
+    unsigned trees, depth;    /* trees == 0: logistic regression */
+    double shrink, lambda, min_hess;
 };
 
 static const struct opts *s_o;
@@ -418,16 +427,215 @@ static void s_train(const struct set *set, const struct opts *o, double *w)
     free(order);
 }
 
+/* --- gradient-boosted trees ------------------------------------------------ */
+
+#define S_BINS 64
+
+/* The training examples' features cut into bins: bin[i * PL_BM_DENSE + k]
+ * is the number of cuts of feature k at or below example i's value. */
+struct bins {
+    size_t m;
+    const size_t *idx; /* the training examples' numbers in set */
+    uint8_t *bin;
+    float cut[PL_BM_DENSE][S_BINS - 1];
+    unsigned ncut[PL_BM_DENSE];
+};
+
+static int s_cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The cuts of feature k: the distinct values above the least when there
+ * are few, else the values at S_BINS quantiles. */
+static void s_cuts(struct bins *bn, const struct set *set, int k, float *vals)
+{
+    for (size_t i = 0; i < bn->m; i++)
+        vals[i] = set->v[bn->idx[i]].f.d[k];
+    qsort(vals, bn->m, sizeof(*vals), s_cmp_float);
+    unsigned nc = 0;
+    for (unsigned q = 1; q < S_BINS && bn->m; q++) {
+        float v = vals[(size_t)q * bn->m / S_BINS];
+        if (v > vals[0] && (nc == 0 || v > bn->cut[k][nc - 1]))
+            bn->cut[k][nc++] = v;
+    }
+    /* Quantiles miss a value that few examples hold (a flag set on 1 in
+     * 100): the distinct values themselves when they fit. */
+    unsigned nd = 0;
+    float d[S_BINS];
+    for (size_t i = 1; i < bn->m && nd < S_BINS; i++)
+        if (vals[i] > vals[i - 1])
+            d[nd++] = vals[i];
+    if (nd < S_BINS) {
+        memcpy(bn->cut[k], d, nd * sizeof(*d));
+        nc = nd;
+    }
+    bn->ncut[k] = nc;
+}
+
+static void s_bin(struct bins *bn, const struct set *set)
+{
+    float *vals = s_xalloc(NULL, (bn->m ? bn->m : 1) * sizeof(*vals));
+    for (int k = 0; k < PL_BM_DENSE; k++)
+        s_cuts(bn, set, k, vals);
+    free(vals);
+    bn->bin = s_xalloc(NULL, (bn->m ? bn->m : 1) * PL_BM_DENSE);
+    for (size_t i = 0; i < bn->m; i++)
+        for (int k = 0; k < PL_BM_DENSE; k++) {
+            float x = set->v[bn->idx[i]].f.d[k];
+            unsigned b = 0;
+            while (b < bn->ncut[k] && x >= bn->cut[k][b])
+                b++;
+            bn->bin[i * PL_BM_DENSE + k] = (uint8_t)b;
+        }
+}
+
+/* Gradient and hessian sums of one node's examples by feature and bin. */
+struct hist {
+    double g[PL_BM_DENSE][S_BINS], h[PL_BM_DENSE][S_BINS];
+    double gs, hs;
+};
+
+/* The best split of the node of histogram hi into *feat, *bin (go right
+ * at bin >= *bin); 0 when no split gains or leaves both sides heavy
+ * enough. */
+static int s_best_split(const struct hist *hi, const struct bins *bn, const struct opts *o,
+                        int *feat, unsigned *bin)
+{
+    double lam = o->lambda, parent = hi->gs * hi->gs / (hi->hs + lam), best = 1e-9;
+    int found = 0;
+    for (int k = 0; k < PL_BM_DENSE; k++) {
+        double gl = 0, hl = 0;
+        for (unsigned b = 1; b <= bn->ncut[k]; b++) {
+            gl += hi->g[k][b - 1];
+            hl += hi->h[k][b - 1];
+            double gr = hi->gs - gl, hr = hi->hs - hl;
+            if (hl < o->min_hess || hr < o->min_hess)
+                continue;
+            double gain = gl * gl / (hl + lam) + gr * gr / (hr + lam) - parent;
+            if (gain > best) {
+                best = gain;
+                *feat = k;
+                *bin = b;
+                found = 1;
+            }
+        }
+    }
+    return found;
+}
+
+/* Grows one tree t of m on the gradients g, h of the binned examples;
+ * node[i] ends as example i's leaf. */
+static void s_grow(struct pl_bmodel *m, unsigned t, const struct bins *bn, const double *g,
+                   const double *h, unsigned *node, const struct opts *o)
+{
+    unsigned inner = (1u << m->depth) - 1;
+    uint8_t *feat = (uint8_t *)m->feat + (size_t)t * inner;
+    float *cut = (float *)m->cut + (size_t)t * inner;
+    float *leaf = (float *)m->leaf + (size_t)t * (inner + 1);
+    struct hist *hi = s_xalloc(NULL, sizeof(*hi) << (m->depth - 1));
+    memset(node, 0, bn->m * sizeof(*node));
+    for (unsigned d = 0, first = 0; d < m->depth; d++, first = 2 * first + 1) {
+        unsigned width = 1u << d;
+        memset(hi, 0, sizeof(*hi) * width);
+        for (size_t i = 0; i < bn->m; i++) {
+            struct hist *x = &hi[node[i] - first];
+            const uint8_t *b = bn->bin + i * PL_BM_DENSE;
+            x->gs += g[i];
+            x->hs += h[i];
+            for (int k = 0; k < PL_BM_DENSE; k++) {
+                x->g[k][b[k]] += g[i];
+                x->h[k][b[k]] += h[i];
+            }
+        }
+        unsigned split_bin[1u << (PL_BM_MAXDEPTH - 1)];
+        for (unsigned j = 0; j < width; j++) {
+            int k = 0;
+            unsigned b = 0;
+            /* No split: every block goes left (feature 0 is never above
+             * FLT_MAX), and the tree keeps its fixed shape. */
+            if (s_best_split(&hi[j], bn, o, &k, &b)) {
+                feat[first + j] = (uint8_t)k;
+                cut[first + j] = bn->cut[k][b - 1];
+                split_bin[j] = b;
+            } else {
+                feat[first + j] = 0;
+                cut[first + j] = FLT_MAX;
+                split_bin[j] = S_BINS;
+            }
+        }
+        for (size_t i = 0; i < bn->m; i++) {
+            unsigned j = node[i] - first;
+            node[i] =
+                2 * node[i] + 1 + (bn->bin[i * PL_BM_DENSE + feat[first + j]] >= split_bin[j]);
+        }
+    }
+    double *gs = s_xalloc(NULL, 2 * (inner + 1) * sizeof(*gs)), *hs = gs + inner + 1;
+    memset(gs, 0, 2 * (inner + 1) * sizeof(*gs));
+    for (size_t i = 0; i < bn->m; i++) {
+        gs[node[i] - inner] += g[i];
+        hs[node[i] - inner] += h[i];
+    }
+    for (unsigned j = 0; j <= inner; j++)
+        leaf[j] = (float)(-gs[j] / (hs[j] + o->lambda) * o->shrink);
+    free(gs);
+    free(hi);
+}
+
+static struct pl_bmodel *s_train_trees(const struct set *set, const struct opts *o)
+{
+    struct pl_bmodel *m = pl_bmodel_new_trees(o->trees, o->depth);
+    if (!m) {
+        fprintf(stderr, "pl_train_blocks: out of memory\n");
+        exit(1);
+    }
+    size_t *idx = s_xalloc(NULL, (set->n ? set->n : 1) * sizeof(*idx)), n = 0;
+    for (size_t i = 0; i < set->n; i++)
+        if (!set->v[i].held_out)
+            idx[n++] = i;
+    struct bins bn = { .m = n, .idx = idx };
+    s_bin(&bn, set);
+    double pos = 0, all = 0;
+    for (size_t i = 0; i < n; i++) {
+        pos += set->v[idx[i]].w * set->v[idx[i]].y;
+        all += set->v[idx[i]].w;
+    }
+    m->base = pos > 0 && pos < all ? log(pos / (all - pos)) : 0;
+    double *z = s_xalloc(NULL, 3 * (n ? n : 1) * sizeof(*z)), *g = z + n, *h = g + n;
+    unsigned *node = s_xalloc(NULL, (n ? n : 1) * sizeof(*node));
+    for (size_t i = 0; i < n; i++)
+        z[i] = m->base;
+    unsigned inner = (1u << m->depth) - 1;
+    for (unsigned t = 0; t < m->ntrees; t++) {
+        for (size_t i = 0; i < n; i++) {
+            const struct example *e = &set->v[idx[i]];
+            double p = 1.0 / (1.0 + exp(-z[i]));
+            g[i] = (p - e->y) * e->w;
+            h[i] = (p * (1 - p) > 1e-6 ? p * (1 - p) : 1e-6) * e->w;
+        }
+        s_grow(m, t, &bn, g, h, node, o);
+        for (size_t i = 0; i < n; i++)
+            z[i] += m->leaf[(size_t)t * (inner + 1) + node[i] - inner];
+    }
+    free(node);
+    free(z);
+    free(bn.bin);
+    free(idx);
+    return m;
+}
+
 /* The same for the blocks inside the container, the ones the model acts
  * on: how much of the article it loses and how much boilerplate goes. */
-static void s_report_inside(const struct set *set, const double *w, double t, int held_out)
+static void s_report_inside(const struct set *set, const struct pl_bmodel *m, double t,
+                            int held_out)
 {
     double pos = 0, neg = 0, lost = 0, gone = 0;
     for (size_t i = 0; i < set->n; i++) {
         const struct example *e = &set->v[i];
         if (e->held_out != held_out || e->f.d[13] < 0.5)
             continue;
-        int drop = 1.0 / (1.0 + exp(-pl_bmodel_logit(w, &e->f))) < t;
+        int drop = pl_bmodel_prob(m, &e->f) < t;
         pos += e->y > 0.5;
         neg += e->y < 0.5;
         lost += drop && e->y > 0.5;
@@ -441,14 +649,14 @@ static void s_report_inside(const struct set *set, const double *w, double t, in
 
 /* Block-level figures of w on the examples (held_out: those of the fold
  * left out, else the training ones). */
-static void s_report(const struct set *set, const double *w, double t, int held_out)
+static void s_report(const struct set *set, const struct pl_bmodel *m, double t, int held_out)
 {
     double tp = 0, fp = 0, fn = 0, tn = 0;
     for (size_t i = 0; i < set->n; i++) {
         const struct example *e = &set->v[i];
         if (e->held_out != held_out)
             continue;
-        int keep = 1.0 / (1.0 + exp(-pl_bmodel_logit(w, &e->f))) >= t;
+        int keep = pl_bmodel_prob(m, &e->f) >= t;
         tp += keep && e->y > 0.5;
         fp += keep && e->y < 0.5;
         fn += !keep && e->y > 0.5;
@@ -460,12 +668,12 @@ static void s_report(const struct set *set, const double *w, double t, int held_
             "boilerplate %.3f\n",
             held_out ? "held-out" : "training", n, n ? (tp + tn) / n : 0,
             tp + fn ? tp / (tp + fn) : 0, fp + tn ? fp / (fp + tn) : 0);
-    s_report_inside(set, w, t, held_out);
+    s_report_inside(set, m, t, held_out);
 }
 
 /* The held-out examples one a line: source, label, inside, probability,
  * the block's text (tabs and newlines made spaces). */
-static void s_dump(const struct set *set, const double *w, const char *path)
+static void s_dump(const struct set *set, const struct pl_bmodel *m, const char *path)
 {
     FILE *f = fopen(path, "w");
     if (!f)
@@ -478,23 +686,42 @@ static void s_dump(const struct set *set, const double *w, const char *path)
             if (*c == '\t' || *c == '\n')
                 *c = ' ';
         fprintf(f, "%d\t%.0f\t%.0f\t%.3f\t%.120s\n", e->src, e->y, e->f.d[13],
-                1.0 / (1.0 + exp(-pl_bmodel_logit(w, &e->f))), e->text);
+                pl_bmodel_prob(m, &e->f), e->text);
     }
     fclose(f);
 }
 
 static int s_args(int argc, char **argv, struct opts *o)
 {
-    static const struct option lo[] = { { "trafilatura", 1, 0, 't' }, { "readability", 1, 0, 'r' },
-                                        { "cv", 1, 0, 'c' },          { "fold", 1, 0, 'f' },
-                                        { "epochs", 1, 0, 'e' },      { "l2", 1, 0, 'l' },
-                                        { "threshold", 1, 0, 'T' },   { "out", 1, 0, 'o' },
-                                        { "no-hash", 0, 0, 'H' },     { "inside-only", 0, 0, 'I' },
-                                        { "dump", 1, 0, 'D' },        { "add", 1, 0, 'A' },
-                                        { "rd-weight", 1, 0, 'W' },   { 0, 0, 0, 0 } };
-    *o = (struct opts){
-        .epochs = 8, .l2 = 1e-4, .threshold = 0.2, .add_threshold = 1, .rd_weight = 3
-    };
+    static const struct option lo[] = { { "trafilatura", 1, 0, 't' },
+                                        { "readability", 1, 0, 'r' },
+                                        { "cv", 1, 0, 'c' },
+                                        { "fold", 1, 0, 'f' },
+                                        { "epochs", 1, 0, 'e' },
+                                        { "l2", 1, 0, 'l' },
+                                        { "threshold", 1, 0, 'T' },
+                                        { "out", 1, 0, 'o' },
+                                        { "no-hash", 0, 0, 'H' },
+                                        { "inside-only", 0, 0, 'I' },
+                                        { "dump", 1, 0, 'D' },
+                                        { "add", 1, 0, 'A' },
+                                        { "rd-weight", 1, 0, 'W' },
+                                        { "trees", 1, 0, 'N' },
+                                        { "depth", 1, 0, 'd' },
+                                        { "shrink", 1, 0, 's' },
+                                        { "lambda", 1, 0, 'L' },
+                                        { "min-hess", 1, 0, 'M' },
+                                        { 0, 0, 0, 0 } };
+    *o = (struct opts){ .epochs = 8,
+                        .l2 = 1e-4,
+                        .threshold = 0.2,
+                        .add_threshold = 1,
+                        .rd_weight = 3,
+                        .trees = 0,
+                        .depth = 3,
+                        .shrink = 0.1,
+                        .lambda = 1,
+                        .min_hess = 0.5 };
     for (int c; (c = getopt_long(argc, argv, "", lo, NULL)) != -1;) {
         if (c == 't')
             o->traf = optarg;
@@ -518,6 +745,16 @@ static int s_args(int argc, char **argv, struct opts *o)
             o->add_threshold = strtod(optarg, NULL);
         else if (c == 'D')
             o->dump = optarg;
+        else if (c == 'N')
+            o->trees = (unsigned)strtoul(optarg, NULL, 10);
+        else if (c == 'd')
+            o->depth = (unsigned)strtoul(optarg, NULL, 10);
+        else if (c == 's')
+            o->shrink = strtod(optarg, NULL);
+        else if (c == 'L')
+            o->lambda = strtod(optarg, NULL);
+        else if (c == 'M')
+            o->min_hess = strtod(optarg, NULL);
         else if (c == 'H')
             o->no_hash = 1;
         else if (c == 'I')
@@ -526,9 +763,15 @@ static int s_args(int argc, char **argv, struct opts *o)
             return PL_EINPUT;
     }
     if (!o->out || (!o->traf && !o->readability) || (o->cv > 1 && o->fold >= o->cv) ||
-        o->epochs < 1 || !(o->threshold >= 0 && o->threshold <= 1)) {
-        fprintf(stderr, "usage: pl_train_blocks [--trafilatura EVALDATA.json] [--readability DIR] "
-                        "[--cv N --fold K] [--epochs E] [--l2 L] [--threshold T] --out FILE\n");
+        o->epochs < 1 || !(o->threshold >= 0 && o->threshold <= 1) ||
+        !(o->add_threshold >= 0 && o->add_threshold <= 1) || o->trees > PL_BM_MAXTREES ||
+        o->depth < 1 || o->depth > PL_BM_MAXDEPTH || !(o->shrink > 0 && o->shrink <= 1) ||
+        !(o->lambda >= 0) || !(o->min_hess >= 0)) {
+        fprintf(stderr,
+                "usage: pl_train_blocks [--trafilatura EVALDATA.json] [--readability DIR] "
+                "[--cv N --fold K] [--trees T --depth D (1-%d) --shrink S --lambda L "
+                "--min-hess H] [--epochs E] [--l2 L] [--threshold T] [--add A] --out FILE\n",
+                PL_BM_MAXDEPTH);
         return PL_EINPUT;
     }
     return 0;
@@ -545,20 +788,27 @@ int main(int argc, char **argv)
     if ((o.traf && s_load_traf(&set, &o) != 0) ||
         (o.readability && s_load_readability(&set, &o) != 0))
         return 1;
-    double *w = s_xalloc(NULL, PL_BM_DIM * sizeof(*w));
-    s_train(&set, &o, w);
-    s_report(&set, w, o.threshold, 0);
+    struct pl_bmodel *m = o.trees ? s_train_trees(&set, &o) : s_xalloc(NULL, sizeof(*m));
+    if (!o.trees) {
+        memset(m, 0, sizeof(*m));
+        s_train(&set, &o, m->w);
+    }
+    m->threshold = o.threshold;
+    m->add_threshold = o.add_threshold;
+    s_report(&set, m, o.threshold, 0);
     if (o.cv > 1)
-        s_report(&set, w, o.threshold, 1);
+        s_report(&set, m, o.threshold, 1);
     if (o.dump)
-        s_dump(&set, w, o.dump);
+        s_dump(&set, m, o.dump);
     FILE *f = fopen(o.out, "wb");
-    int rc = f ? pl_bmodel_write(f, w, o.threshold, o.add_threshold) : -errno;
+    int rc = !f        ? -errno
+             : o.trees ? pl_bmodel_write_trees(f, m)
+                       : pl_bmodel_write(f, m->w, o.threshold, o.add_threshold);
     if (f && fclose(f) != 0 && rc == 0)
         rc = -EIO;
     if (rc != 0)
         fprintf(stderr, "pl_train_blocks: cannot write %s\n", o.out);
-    free(w);
+    free(m);
     free(set.v);
     xmlCleanupParser();
     return rc ? 1 : 0;

@@ -12,13 +12,21 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 for i in 1 2; do
   "$bin/pl_train_blocks" --trafilatura "$fx/evaldata.json" --readability "$fx/readability" \
-    --epochs 5 --threshold 0.3 --add 0.95 --out "$tmp/m$i.model" 2> "$tmp/log$i" ||
+    --trees 30 --depth 3 --threshold 0.3 --add 0.95 --out "$tmp/m$i.model" 2> "$tmp/log$i" ||
     { cat "$tmp/log$i"; fail "training on the fixtures"; }
 done
 cat "$tmp/log1"
 cmp -s "$tmp/m1.model" "$tmp/m2.model" || fail "two runs on the same pages wrote different models"
 grep -q "training blocks [1-9]" "$tmp/log1" || fail "no labelled blocks in the fixtures"
 head -2 "$tmp/m1.model" | grep -q "^threshold 0.3 0.95$" || fail "thresholds not written"
+head -1 "$tmp/m1.model" | grep -q "^pressline-blocks 2 " || fail "not a version 2 (trees) model"
+# The logistic regression (--trees 0) is deterministic too.
+for i in 1 2; do
+  "$bin/pl_train_blocks" --trafilatura "$fx/evaldata.json" --readability "$fx/readability" \
+    --trees 0 --epochs 5 --out "$tmp/lr$i.model" 2> /dev/null || fail "training the regression"
+done
+cmp -s "$tmp/lr1.model" "$tmp/lr2.model" || fail "two regression runs wrote different models"
+head -1 "$tmp/lr1.model" | grep -q "^pressline-blocks 1 " || fail "not a version 1 model"
 # The model loads in the plugin and extracts the fixtures' pages.
 sed "s#\"options\": {}#\"options\": {\"block_model\": \"$tmp/m1.model\"}#" \
   "$src/config/pressline.json" > "$tmp/cfg.json"
@@ -36,4 +44,7 @@ echo "$out" | grep -q "cannot read $tmp/missing.json" || fail "missing file: $ou
 out=$("$bin/pl_train_blocks" --readability "$fx/readability" --cv 2 --fold 2 --out "$tmp/x.model" 2>&1) &&
   fail "a fold out of range was accepted"
 echo "$out" | grep -q "usage:" || fail "fold out of range: $out"
+out=$("$bin/pl_train_blocks" --readability "$fx/readability" --trees 10 --depth 9 --out "$tmp/x.model" 2>&1) &&
+  fail "a depth over the model file's limit was accepted"
+echo "$out" | grep -q "usage:" || fail "depth out of range: $out"
 echo ok

@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -149,9 +150,47 @@ double pl_bmodel_logit(const double *w, const struct pl_bfeat *f)
     return z;
 }
 
+/* The trees' logit: a fixed number of comparisons a tree, no branch on
+ * the model's shape, so a few hundred trees cost less than the block's
+ * features did. */
+static double s_trees_logit(const struct pl_bmodel *m, const struct pl_bfeat *f)
+{
+    unsigned inner = (1u << m->depth) - 1;
+    double z = m->base;
+    for (unsigned t = 0; t < m->ntrees; t++) {
+        const uint8_t *fe = m->feat + (size_t)t * inner;
+        const float *cut = m->cut + (size_t)t * inner;
+        unsigned k = 0;
+        for (unsigned d = 0; d < m->depth; d++)
+            k = 2 * k + 1 + (f->d[fe[k]] >= cut[k]);
+        z += m->leaf[(size_t)t * (inner + 1) + (k - inner)];
+    }
+    return z;
+}
+
 double pl_bmodel_prob(const struct pl_bmodel *m, const struct pl_bfeat *f)
 {
-    return 1.0 / (1.0 + exp(-pl_bmodel_logit(m->w, f)));
+    double z = m->ntrees ? s_trees_logit(m, f) : pl_bmodel_logit(m->w, f);
+    return 1.0 / (1.0 + exp(-z));
+}
+
+struct pl_bmodel *pl_bmodel_new_trees(unsigned ntrees, unsigned depth)
+{
+    if (ntrees < 1 || ntrees > PL_BM_MAXTREES || depth < 1 || depth > PL_BM_MAXDEPTH)
+        return NULL;
+    size_t inner = (size_t)ntrees * ((1u << depth) - 1), leaves = (size_t)ntrees << depth;
+    /* One block: the struct, the cuts and leaves (floats), the features. */
+    size_t at_cut = (sizeof(struct pl_bmodel) + sizeof(float) - 1) / sizeof(float) * sizeof(float);
+    size_t at_feat = at_cut + (inner + leaves) * sizeof(float);
+    struct pl_bmodel *m = calloc(1, at_feat + inner);
+    if (!m)
+        return NULL;
+    m->ntrees = ntrees;
+    m->depth = depth;
+    m->cut = (const float *)((char *)m + at_cut);
+    m->leaf = m->cut + inner;
+    m->feat = (const uint8_t *)m + at_feat;
+    return m;
 }
 
 /* --- the file ------------------------------------------------------------ */
@@ -177,6 +216,84 @@ static int s_line(const char *text, size_t len, size_t *at, char *line, size_t c
     return 1;
 }
 
+/* The next line as a finite number into *v; 0 or PL_EINPUT. */
+static int s_number(const char *text, size_t body, size_t *at, double *v)
+{
+    char line[256], *end;
+    if (!s_line(text, body, at, line, sizeof(line)))
+        return PL_EINPUT;
+    *v = strtod(line, &end);
+    return end == line || !isfinite(*v) ? PL_EINPUT : 0;
+}
+
+/* Version 1: PL_BM_DIM weights. */
+static int s_parse_weights(const char *text, size_t body, size_t *at, struct pl_bmodel **out,
+                           char *why, size_t n)
+{
+    struct pl_bmodel *m = calloc(1, sizeof(*m));
+    if (!m)
+        return -ENOMEM;
+    for (unsigned k = 0; k < PL_BM_DIM; k++)
+        if (s_number(text, body, at, &m->w[k]) != 0) {
+            free(m);
+            snprintf(why, n, "weight %u of %d is missing or not a number", k + 1, PL_BM_DIM);
+            return PL_EINPUT;
+        }
+    for (unsigned k = PL_BM_DENSE; k < PL_BM_DIM; k++)
+        m->uses_hash |= m->w[k] != 0;
+    *out = m;
+    return 0;
+}
+
+/* Version 2: the "trees" line, the splits and the leaves. */
+static int s_parse_trees(const char *text, size_t body, size_t *at, struct pl_bmodel **out,
+                         char *why, size_t n)
+{
+    char line[256];
+    unsigned nt = 0, depth = 0;
+    double base = 0;
+    if (!s_line(text, body, at, line, sizeof(line)) ||
+        sscanf(line, "trees %u %u %lf", &nt, &depth, &base) != 3 || !isfinite(base) || nt < 1 ||
+        nt > PL_BM_MAXTREES || depth < 1 || depth > PL_BM_MAXDEPTH) {
+        snprintf(why, n, "no \"trees NUMBER DEPTH BASE\" line with 1 to %d trees of depth 1 to %d",
+                 PL_BM_MAXTREES, PL_BM_MAXDEPTH);
+        return PL_EINPUT;
+    }
+    struct pl_bmodel *m = pl_bmodel_new_trees(nt, depth);
+    if (!m)
+        return -ENOMEM;
+    m->base = base;
+    size_t inner = (size_t)nt * ((1u << depth) - 1), leaves = (size_t)nt << depth;
+    uint8_t *feat = (uint8_t *)m->feat;
+    float *cut = (float *)m->cut, *leaf = (float *)m->leaf;
+    for (size_t k = 0; k < inner; k++) {
+        unsigned fe = 0;
+        double c = 0;
+        if (!s_line(text, body, at, line, sizeof(line)) || sscanf(line, "%u %lf", &fe, &c) != 2 ||
+            fe >= PL_BM_DENSE || !(fabs(c) <= 3.5e38)) {
+            free(m);
+            snprintf(why, n, "split %zu of %zu is missing, or its feature or cut is out of range",
+                     k + 1, inner);
+            return PL_EINPUT;
+        }
+        feat[k] = (uint8_t)fe;
+        /* A split that never sends a block right has FLT_MAX for its cut,
+         * which %.9g writes a little above FLT_MAX. */
+        cut[k] = c > FLT_MAX ? FLT_MAX : c < -FLT_MAX ? -FLT_MAX : (float)c;
+    }
+    for (size_t k = 0; k < leaves; k++) {
+        double v = 0;
+        if (s_number(text, body, at, &v) != 0 || !(fabs(v) <= FLT_MAX)) {
+            free(m);
+            snprintf(why, n, "leaf %zu of %zu is missing or not a number", k + 1, leaves);
+            return PL_EINPUT;
+        }
+        leaf[k] = (float)v;
+    }
+    *out = m;
+    return 0;
+}
+
 int pl_bmodel_parse(const char *text, size_t len, struct pl_bmodel **out, char *why, size_t n)
 {
     *out = NULL;
@@ -198,38 +315,32 @@ int pl_bmodel_parse(const char *text, size_t len, struct pl_bmodel **out, char *
     if (!s_line(text, body, &at, line, sizeof(line)) ||
         sscanf(line, "pressline-blocks %u %u", &version, &dim) != 2)
         return s_bad(why, n, "no \"pressline-blocks VERSION DIM\" first line");
-    if (version != PL_BM_VERSION || dim != PL_BM_DIM) {
-        snprintf(why, n, "model version %u with %u weights; this build reads version %d with %d",
-                 version, dim, PL_BM_VERSION, PL_BM_DIM);
+    if (!(version == PL_BM_VERSION && dim == PL_BM_DENSE) &&
+        !(version == PL_BM_VERSION_LR && dim == PL_BM_DIM)) {
+        snprintf(why, n,
+                 "model version %u with %u features; this build reads version %d (trees) with "
+                 "%d and version %d (logistic regression) with %d",
+                 version, dim, PL_BM_VERSION, PL_BM_DENSE, PL_BM_VERSION_LR, PL_BM_DIM);
         return PL_EINPUT;
     }
-    struct pl_bmodel *m = calloc(1, sizeof(*m));
-    if (!m)
-        return -ENOMEM;
+    double thr = 0, add = 0;
     if (!s_line(text, body, &at, line, sizeof(line)) ||
-        sscanf(line, "threshold %lf %lf", &m->threshold, &m->add_threshold) != 2 ||
-        !(m->threshold >= 0 && m->threshold <= 1) ||
-        !(m->add_threshold >= 0 && m->add_threshold <= 1)) {
-        free(m);
+        sscanf(line, "threshold %lf %lf", &thr, &add) != 2 || !(thr >= 0 && thr <= 1) ||
+        !(add >= 0 && add <= 1))
         return s_bad(why, n, "no \"threshold DROP ADD\" line with both from 0 to 1");
-    }
-    for (unsigned k = 0; k < dim; k++) {
-        char *end;
-        if (!s_line(text, body, &at, line, sizeof(line)) ||
-            ((m->w[k] = strtod(line, &end)), end == line) || !isfinite(m->w[k])) {
-            free(m);
-            snprintf(why, n, "weight %u of %u is missing or not a number", k + 1, dim);
-            return PL_EINPUT;
-        }
-    }
-    for (unsigned k = PL_BM_DENSE; k < dim; k++)
-        m->uses_hash |= m->w[k] != 0;
-    if (at != body) {
+    struct pl_bmodel *m = NULL;
+    int rc = version == PL_BM_VERSION ? s_parse_trees(text, body, &at, &m, why, n)
+                                      : s_parse_weights(text, body, &at, &m, why, n);
+    if (rc == 0 && at != body) {
         free(m);
-        return s_bad(why, n, "more lines than weights before the checksum");
+        return s_bad(why, n, "more lines than the model's before the checksum");
     }
-    *out = m;
-    return 0;
+    if (rc == 0) {
+        m->threshold = thr;
+        m->add_threshold = add;
+        *out = m;
+    }
+    return rc;
 }
 
 int pl_bmodel_load(const char *path, struct pl_bmodel **out, char *why, size_t n)
@@ -267,11 +378,42 @@ int pl_bmodel_write(FILE *f, const double *w, double threshold, double add_thres
     struct pl_buf b = { 0 };
     char line[64];
     int rc = 0;
-    snprintf(line, sizeof(line), "pressline-blocks %d %d\nthreshold %.6g %.6g\n", PL_BM_VERSION,
+    snprintf(line, sizeof(line), "pressline-blocks %d %d\nthreshold %.6g %.6g\n", PL_BM_VERSION_LR,
              PL_BM_DIM, threshold, add_threshold);
     rc |= pl_buf_append(&b, line, strlen(line));
     for (int k = 0; k < PL_BM_DIM && rc == 0; k++) {
         snprintf(line, sizeof(line), "%.9g\n", w[k] == 0 ? 0.0 : w[k]);
+        rc |= pl_buf_append(&b, line, strlen(line));
+    }
+    if (rc == 0) {
+        snprintf(line, sizeof(line), "checksum %016" PRIx64 "\n", pl_hash(b.data, b.len));
+        rc |= pl_buf_append(&b, line, strlen(line));
+    }
+    if (rc == 0 && fwrite(b.data, 1, b.len, f) != b.len)
+        rc = -EIO;
+    free(b.data);
+    return rc ? -EIO : 0;
+}
+
+int pl_bmodel_write_trees(FILE *f, const struct pl_bmodel *m)
+{
+    struct pl_buf b = { 0 };
+    char line[96];
+    int rc = 0;
+    snprintf(line, sizeof(line), "pressline-blocks %d %d\nthreshold %.6g %.6g\ntrees %u %u %.9g\n",
+             PL_BM_VERSION, PL_BM_DENSE, m->threshold, m->add_threshold, m->ntrees, m->depth,
+             m->base);
+    rc |= pl_buf_append(&b, line, strlen(line));
+    size_t inner = (size_t)m->ntrees * ((1u << m->depth) - 1),
+           leaves = (size_t)m->ntrees << m->depth;
+    /* %.9g gives a float back exactly: the cuts compare the same after a
+     * round trip through the file. */
+    for (size_t k = 0; k < inner && rc == 0; k++) {
+        snprintf(line, sizeof(line), "%u %.9g\n", m->feat[k], (double)m->cut[k]);
+        rc |= pl_buf_append(&b, line, strlen(line));
+    }
+    for (size_t k = 0; k < leaves && rc == 0; k++) {
+        snprintf(line, sizeof(line), "%.9g\n", m->leaf[k] == 0 ? 0.0 : (double)m->leaf[k]);
         rc |= pl_buf_append(&b, line, strlen(line));
     }
     if (rc == 0) {

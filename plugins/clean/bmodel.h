@@ -1,6 +1,7 @@
 /*
- * The block classifier of the HTML path: a logistic regression over the
- * features of one text block of a page (a paragraph, heading, list item or
+ * The block classifier of the HTML path: gradient-boosted decision trees
+ * (or, in version 1 files, a logistic regression) over the features of one
+ * text block of a page (a paragraph, heading, list item or
  * table cell that holds no other block), giving the probability that the
  * block belongs to the article. html.c computes the features from the parsed
  * page and drops the blocks of its chosen container that score below the
@@ -8,10 +9,15 @@
  * features to learn the weights.
  *
  * Model file (text): a line "pressline-blocks <version> <dim>", a line
- * "threshold <drop> <add>", one weight a line (dim lines, %.9g), and a last line
- * "checksum <16 hex digits>": FNV-1a 64 of every byte before that line. A
- * file of another version or size, or whose checksum does not match, is
- * refused.
+ * "threshold <drop> <add>", the model, and a last line "checksum <16 hex
+ * digits>": FNV-1a 64 of every byte before that line. Version 2 (trees, dim
+ * PL_BM_DENSE): a line "trees <number> <depth> <base logit>", then for each
+ * tree its 2^depth - 1 splits "<feature> <cut>" one a line (breadth first:
+ * the children of split k are 2k+1 and 2k+2; a block whose feature is at or
+ * above the cut goes to the second), then its 2^depth leaf values one a
+ * line. Version 1 (logistic regression, dim PL_BM_DIM): one weight a line.
+ * Both are read; a file of another version or size, or whose checksum does
+ * not match, is refused.
  *
  * Loaded once by the clean plugin's init and read-only after: any thread.
  */
@@ -22,7 +28,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define PL_BM_VERSION 1
+#define PL_BM_VERSION 2    /* trees: what the trainer writes */
+#define PL_BM_VERSION_LR 1 /* logistic regression: still read */
+#define PL_BM_MAXTREES 1000
+#define PL_BM_MAXDEPTH 6
 /* Dense features: the block's own (PL_BM_OWN), then a few of the previous
  * and the next block's (PL_BM_NEIGH each). */
 #define PL_BM_OWN 40
@@ -47,7 +56,14 @@ struct pl_bmodel {
     double threshold;     /* blocks inside the container below this go */
     double add_threshold; /* blocks outside it at or above this are added */
     int uses_hash;        /* some hashed feature has a weight */
-    double w[PL_BM_DIM];
+    /* Trees (ntrees > 0): the logit is base plus one leaf of each tree.
+     * The arrays point into the same allocation as the struct. */
+    unsigned ntrees, depth;
+    double base;
+    const uint8_t *feat; /* ntrees * (2^depth - 1) split features */
+    const float *cut;    /* their cuts */
+    const float *leaf;   /* ntrees * 2^depth leaf values */
+    double w[PL_BM_DIM]; /* ntrees == 0: the linear model's weights */
 };
 
 /* Adds the features that come from the block's text s[0..n) (UTF-8): its
@@ -68,8 +84,14 @@ void pl_bfeat_neighbours(struct pl_bfeat *f, const struct pl_bfeat *prev,
 /* w . x for the features f (the logit). */
 double pl_bmodel_logit(const double *w, const struct pl_bfeat *f);
 
-/* The probability that the block is article text. */
+/* The probability that the block is article text, by model m's trees, or
+ * its weights when it has no trees. */
 double pl_bmodel_prob(const struct pl_bmodel *m, const struct pl_bfeat *f);
+
+/* A model of ntrees trees of the given depth (both within PL_BM_MAXTREES,
+ * PL_BM_MAXDEPTH), its arrays zero, in one allocation the caller frees
+ * with free(); NULL when out of memory or out of range. */
+struct pl_bmodel *pl_bmodel_new_trees(unsigned ntrees, unsigned depth);
 
 /* Parses a model file's bytes; *out (caller frees with free()) on success.
  * Returns 0, -ENOMEM, or PL_EINPUT with the reason in why (n bytes). */
@@ -80,7 +102,11 @@ int pl_bmodel_parse(const char *text, size_t len, struct pl_bmodel **out, char *
 int pl_bmodel_load(const char *path, struct pl_bmodel **out, char *why, size_t n);
 
 /* Writes weights w (PL_BM_DIM of them) and the drop and add thresholds as
- * a model file to f, checksum included. Returns 0 or -EIO. */
+ * a version 1 model file to f, checksum included. Returns 0 or -EIO. */
 int pl_bmodel_write(FILE *f, const double *w, double threshold, double add_threshold);
+
+/* Writes the trees of m (m->ntrees > 0) with m's thresholds as a version 2
+ * model file to f, checksum included. Returns 0 or -EIO. */
+int pl_bmodel_write_trees(FILE *f, const struct pl_bmodel *m);
 
 #endif

@@ -3,6 +3,8 @@
  * checks, and the clean plugin refusing a model it cannot load. */
 #include "cm.h"
 
+#include <float.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +101,81 @@ static void test_a_model_drops_the_blocks_it_scores_low(void **state)
     assert_non_null(strstr(with, "Storm hits the coast"));
     free(with);
     free(without);
+    free(m);
+}
+
+/* The same rule as trees (version 2): two trees of depth 2, the first
+ * splitting on "under four words" at its root, the second a stump that
+ * never splits (every block to its first leaf). Written, read back, and the
+ * round trip compared with the model in memory. */
+__attribute__((noinline)) static struct pl_bmodel *s_short_trees(void)
+{
+    struct pl_bmodel *t = pl_bmodel_new_trees(2, 2);
+    assert_non_null(t);
+    uint8_t *feat = (uint8_t *)t->feat;
+    float *cut = (float *)t->cut, *leaf = (float *)t->leaf;
+    t->threshold = 0.5;
+    t->add_threshold = 1;
+    t->base = 1;
+    feat[0] = 10; /* under four words */
+    cut[0] = 0.5f;
+    feat[1] = feat[2] = 1; /* length: no block is that long */
+    cut[1] = cut[2] = 1e30f;
+    leaf[0] = 3.25f; /* four words or more */
+    leaf[2] = -6.5f; /* under four */
+    feat[3] = feat[4] = feat[5] = 0;
+    cut[3] = cut[4] = cut[5] = FLT_MAX;
+    leaf[4] = 0.5f;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_int_equal(pl_bmodel_write_trees(f, t), 0);
+    fclose(f);
+    assert_non_null(strstr(text, "pressline-blocks 2 "));
+    struct pl_bmodel *m = NULL;
+    char why[256] = "";
+    if (pl_bmodel_parse(text, len, &m, why, sizeof(why)) != 0)
+        fail_msg("the trees did not read back: %s", why);
+    assert_true(m->ntrees == 2 && m->depth == 2 && m->base == 1 && m->threshold == 0.5);
+    assert_memory_equal(m->feat, t->feat, 6);
+    assert_memory_equal(m->cut, t->cut, 6 * sizeof(float));
+    assert_memory_equal(m->leaf, t->leaf, 8 * sizeof(float));
+    struct pl_bfeat x = { .d = { [0] = 1, [10] = 1 } };
+    assert_true(fabs(pl_bmodel_prob(m, &x) - 1 / (1 + exp(6.5 - 1.5))) < 1e-9);
+    x.d[10] = 0;
+    assert_true(fabs(pl_bmodel_prob(m, &x) - 1 / (1 + exp(-4.75))) < 1e-9);
+    /* A leaf cut off, the checksum made to match: refused, with where. */
+    char *end = strstr(text, "checksum ");
+    size_t body = (size_t)(end - text) - 1; /* the last leaf's newline */
+    while (body > 0 && text[body - 1] != '\n')
+        body--;
+    struct pl_buf b = { 0 };
+    assert_int_equal(pl_buf_append(&b, text, body), 0);
+    char line[64];
+    snprintf(line, sizeof(line), "checksum %016llx\n", (unsigned long long)pl_hash(b.data, b.len));
+    assert_int_equal(pl_buf_append(&b, line, strlen(line)), 0);
+    struct pl_bmodel *bad = NULL;
+    assert_int_equal(pl_bmodel_parse(b.data, b.len, &bad, why, sizeof(why)), PL_EINPUT);
+    assert_null(bad);
+    if (!strstr(why, "leaf 8 of 8 is missing"))
+        fail_msg("unexpected reason: %s", why);
+    free(b.data);
+    free(text);
+    free(t);
+    return m;
+}
+
+static void test_trees_drop_the_blocks_they_score_low(void **state)
+{
+    (void)state;
+    struct pl_bmodel *m = s_short_trees();
+    char *with = NULL;
+    struct pl_html_meta meta;
+    assert_int_equal(pl_html_extract(s_page, strlen(s_page), "UTF-8", m, &with, &meta), 0);
+    pl_html_meta_free(&meta);
+    assert_null(strstr(with, "Thanks for reading"));
+    assert_non_null(strstr(with, "Power was back in most homes"));
+    free(with);
     free(m);
 }
 
@@ -241,6 +318,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_page_gives_its_text_blocks_with_their_features),
         cmocka_unit_test(test_a_model_drops_the_blocks_it_scores_low),
+        cmocka_unit_test(test_trees_drop_the_blocks_they_score_low),
         cmocka_unit_test(test_a_model_adds_the_blocks_outside_it_scores_high),
         cmocka_unit_test(test_a_corrupt_or_foreign_model_file_is_refused),
         cmocka_unit_test(test_the_plugin_refuses_a_block_model_it_cannot_load),
