@@ -373,6 +373,22 @@ int pl_bmodel_load(const char *path, struct pl_bmodel **out, char *why, size_t n
     return rc;
 }
 
+/* Ends a model file's text in b with its checksum line and writes it to f;
+ * rc is what building the text returned so far. Frees b. Returns 0 or
+ * -EIO. */
+static int s_finish_file(FILE *f, struct pl_buf *b, int rc)
+{
+    if (rc == 0) {
+        char line[64];
+        snprintf(line, sizeof(line), "checksum %016" PRIx64 "\n", pl_hash(b->data, b->len));
+        rc |= pl_buf_append(b, line, strlen(line));
+    }
+    if (rc == 0 && fwrite(b->data, 1, b->len, f) != b->len)
+        rc = -EIO;
+    free(b->data);
+    return rc ? -EIO : 0;
+}
+
 int pl_bmodel_write(FILE *f, const double *w, double threshold, double add_threshold)
 {
     struct pl_buf b = { 0 };
@@ -385,14 +401,7 @@ int pl_bmodel_write(FILE *f, const double *w, double threshold, double add_thres
         snprintf(line, sizeof(line), "%.9g\n", w[k] == 0 ? 0.0 : w[k]);
         rc |= pl_buf_append(&b, line, strlen(line));
     }
-    if (rc == 0) {
-        snprintf(line, sizeof(line), "checksum %016" PRIx64 "\n", pl_hash(b.data, b.len));
-        rc |= pl_buf_append(&b, line, strlen(line));
-    }
-    if (rc == 0 && fwrite(b.data, 1, b.len, f) != b.len)
-        rc = -EIO;
-    free(b.data);
-    return rc ? -EIO : 0;
+    return s_finish_file(f, &b, rc);
 }
 
 int pl_bmodel_write_trees(FILE *f, const struct pl_bmodel *m)
@@ -416,12 +425,5 @@ int pl_bmodel_write_trees(FILE *f, const struct pl_bmodel *m)
         snprintf(line, sizeof(line), "%.9g\n", m->leaf[k] == 0 ? 0.0 : (double)m->leaf[k]);
         rc |= pl_buf_append(&b, line, strlen(line));
     }
-    if (rc == 0) {
-        snprintf(line, sizeof(line), "checksum %016" PRIx64 "\n", pl_hash(b.data, b.len));
-        rc |= pl_buf_append(&b, line, strlen(line));
-    }
-    if (rc == 0 && fwrite(b.data, 1, b.len, f) != b.len)
-        rc = -EIO;
-    free(b.data);
-    return rc ? -EIO : 0;
+    return s_finish_file(f, &b, rc);
 }
