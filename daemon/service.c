@@ -53,6 +53,7 @@ struct item {
     size_t out_len;
     int write_rc;
     int write_failures; /* writes that failed so far: logged as errors once */
+    bool recovered;     /* left in spool/work by a run that crashed */
     char failed_name[NAME_MAX + 1];
 };
 
@@ -200,16 +201,6 @@ static int s_keep_superseded(int outbox_fd, const char *id, uint64_t unpublished
     return 0;
 }
 
-/* Whether work_name was left in spool/work by an earlier run. sv->recovered
- * is not changed after the start, so the thread pool may read it. */
-static bool s_was_recovered(const struct service *sv, const char *work_name)
-{
-    for (size_t i = 0; i < sv->nrecovered; i++)
-        if (strcmp(sv->recovered[i], work_name) == 0)
-            return true;
-    return false;
-}
-
 /* Thread pool: writes, moves and fsyncs for one batch, in order. */
 static void s_writer_work(uv_work_t *w)
 {
@@ -247,7 +238,7 @@ static void s_writer_work(uv_work_t *w)
                 }
                 it->out = nl;
                 it->out[it->out_len] = '\n';
-                const char *rname = s_was_recovered(sv, it->work_name) ? it->name : NULL;
+                const char *rname = it->recovered ? it->name : NULL;
                 int wrc =
                     s_keep_superseded(sv->spool.outbox_fd, it->src.id, it->unpublished_seq, rname);
                 if (wrc == 0)
@@ -472,14 +463,16 @@ static int s_put_back(struct service *sv, struct item *it, const char *work_name
     return 0;
 }
 
-/* Reads the claimed file and hands it to the broker, or refuses it. */
-static void s_start(struct service *sv, const char *work_name, const char *name)
+/* Reads the claimed file and hands it to the broker, or refuses it.
+ * recovered: it was left in spool/work by a run that crashed. */
+static void s_start(struct service *sv, const char *work_name, const char *name, bool recovered)
 {
     struct item *it = s_item_new(work_name, name, sv->cfg->inbox);
     if (!it) {
         PL_ERR("%s: out of memory; it stays in the spool for the next start", name);
         return;
     }
+    it->recovered = recovered;
     sv->in_flight++;
     void *data = NULL;
     size_t len = 0;
@@ -531,7 +524,7 @@ static void s_pump(struct service *sv)
     while (!sv->stopping && !sv->write_blocked && sv->in_flight < (size_t)sv->cfg->max_in_flight) {
         if (sv->recovered_at < sv->nrecovered) {
             char *w = sv->recovered[sv->recovered_at++];
-            s_start(sv, w, pl_spool_orig_name(w));
+            s_start(sv, w, pl_spool_orig_name(w), true);
             continue;
         }
         struct name_node *n = STAILQ_FIRST(&sv->pending);
@@ -547,7 +540,7 @@ static void s_pump(struct service *sv)
                 pl_nameset_remove(&sv->unclaimable, n->name);
                 sv->nunclaimable--;
             }
-            s_start(sv, work_name, n->name);
+            s_start(sv, work_name, n->name, false);
         } else if (rc != -ENOENT) {
             s_claim_failed(sv, n->name, rc);
         }
