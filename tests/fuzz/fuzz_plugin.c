@@ -50,7 +50,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     };
     struct pl_error err;
 #ifdef PL_FUZZ_MODEL
-#define PL_FUZZ_OPTIONS "{\"model\":\"" PL_FUZZ_MODEL "\"}"
+#define PL_FUZZ_OPTIONS "{\"" PL_FUZZ_MODEL_OPTION "\":\"" PL_FUZZ_MODEL "\"}"
 #else
 #define PL_FUZZ_OPTIONS "{}"
 #endif
