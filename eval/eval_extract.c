@@ -103,13 +103,26 @@ static char *s_extract(struct runner *r, const char *path, const char *name, cha
     return text;
 }
 
-static void s_predict(struct runner *r, const char *id, const char *text)
+/* A row of --predict: the page's id, its text and its scores (the snippet
+ * counts on trafilatura's set, else 4-gram precision and recall), so that
+ * the pages that lose most can be found. */
+static void s_predict(struct runner *r, const char *id, const char *text, const struct tally *t,
+                      bool snippets)
 {
     if (!r->pred)
         return;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "id", id);
     cJSON_AddStringToObject(o, "text", text ? text : "");
+    if (snippets) {
+        cJSON_AddNumberToObject(o, "with_found", (double)t->tp);
+        cJSON_AddNumberToObject(o, "with_missed", (double)t->fn);
+        cJSON_AddNumberToObject(o, "without_found", (double)t->fp);
+        cJSON_AddNumberToObject(o, "without_missed", (double)t->tn);
+    } else {
+        cJSON_AddNumberToObject(o, "precision", t->sp);
+        cJSON_AddNumberToObject(o, "recall", t->sr);
+    }
     char *s = cJSON_PrintUnformatted(o);
     if (s)
         fprintf(r->pred, "%s\n", s);
@@ -203,7 +216,7 @@ static int s_trafilatura(struct runner *r, const char *evaldata, const char *pag
         }
         s_snippets(e, text, &t);
         s_count(r, fold, &t);
-        s_predict(r, e->string, text);
+        s_predict(r, e->string, text, &t, true);
         free(text);
     }
     cJSON_Delete(j);
@@ -278,7 +291,7 @@ static void s_page(struct runner *r, unsigned fold, const char *id, const char *
     struct tally t = { 0 };
     s_score_body(text, body, &t);
     s_count(r, fold, &t);
-    s_predict(r, id, text);
+    s_predict(r, id, text, &t, false);
     free(text);
 }
 

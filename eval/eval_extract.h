@@ -40,7 +40,7 @@ struct pl_eval_extract_args {
     const char *truth;
     const char *pages;
     const char *readability;
-    const char *predict; /* NULL, or where to write {"id","text"} rows */
+    const char *predict; /* NULL, or where to write {"id","text",scores} rows */
     unsigned cv;         /* 0: no folds, else 2 .. PL_EVAL_MAX_FOLDS */
     const char *models;  /* NULL, or the folder of fold-K.model files (needs cv) */
 };

@@ -1255,9 +1255,11 @@ struct units {
     int marked;    /* the container is the body the page marks */
     int with_text; /* keep each block's text (the trainer's labels need it) */
     int failed;
-    int no_hash;           /* the model weighs no hashed feature: none computed */
-    int overflow;          /* over PL_HTML_MAX_BLOCKS: the rules alone */
-    const xmlNode *anc_of; /* the parent whose ancestors' tokens anc holds */
+    int no_hash;             /* the model weighs no hashed feature: none computed */
+    int overflow;            /* over PL_HTML_MAX_BLOCKS: the rules alone */
+    const xmlNode *anc_of;   /* the parent whose ancestors' tokens anc holds */
+    const xmlNode *shape_of; /* the parent whose ancestors' shape shape_anc is */
+    uint64_t shape_anc;
     struct pl_bfeat anc;
 };
 
@@ -1355,6 +1357,32 @@ static void s_tag_features(struct units *u, struct pl_bfeat *f, const xmlNode *c
     }
 }
 
+/* FNV-1a's step over s, from h: the shape's hash is built piece by piece. */
+static uint64_t s_hash_more(uint64_t h, const char *s)
+{
+    for (; s && *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return (h ^ '/') * 1099511628211ull;
+}
+
+/* The shape of block c: its tag and the tags and class attributes of its
+ * three nearest ancestors. Teasers, gallery slides and feed entries repeat
+ * one shape many times over; the blocks of an article's text share one.
+ * The ancestors' part is the same for all the blocks of one parent: hashed
+ * once per parent. */
+static uint64_t s_shape(struct units *u, const xmlNode *c)
+{
+    if (u->shape_of != c->parent || !c->parent) {
+        uint64_t h = 1469598103934665603ull;
+        const xmlNode *n = c->parent;
+        for (int up = 0; up < 3 && n && n->type == XML_ELEMENT_NODE; up++, n = n->parent)
+            h = s_hash_more(s_hash_more(h, (const char *)n->name), s_attr(n, "class"));
+        u->shape_anc = h;
+        u->shape_of = c->parent;
+    }
+    return s_hash_more(u->shape_anc, (const char *)c->name);
+}
+
 /* The features of block c (flags: where it sits, depth: its depth in the
  * body) appended to u. */
 static void s_add_unit(struct units *u, const xmlNode *c, unsigned flags, int depth)
@@ -1403,6 +1431,8 @@ static void s_add_unit(struct units *u, const xmlNode *c, unsigned flags, int de
         f->d[at[k]] = (float)((flags >> k) & 1);
     s_tag_features(u, f, c);
     f->d[33] = (float)s_furniture_text(c, all);
+    b->shape = s_shape(u, c);
+    b->text_hash = pl_hash(s, len);
     b->node = c;
     b->inside = (flags & S_INSIDE) != 0;
     b->len = len;
@@ -1452,8 +1482,50 @@ static void s_units_walk(struct units *u, const xmlNode *n, unsigned flags, int 
     }
 }
 
+static int s_by_key(const void *a, const void *b)
+{
+    uint64_t x = ((const uint64_t *)a)[0], y = ((const uint64_t *)b)[0];
+    return x < y ? -1 : x > y;
+}
+
+/* The features of the groups blocks form by key (their shape, or their
+ * text when text is set): how many other blocks share the key, and, for
+ * shapes, the share of the page's text and the share of the group inside
+ * the container. Sorting keys with indices keeps it O(n log n). */
+static int s_group_features(struct units *u, size_t total, int text)
+{
+    uint64_t(*k)[2] = malloc(u->n * sizeof(*k));
+    if (!k)
+        return -ENOMEM;
+    for (size_t i = 0; i < u->n; i++) {
+        k[i][0] = text ? u->v[i].text_hash : u->v[i].shape;
+        k[i][1] = i;
+    }
+    qsort(k, u->n, sizeof(*k), s_by_key);
+    for (size_t a = 0, b; a < u->n; a = b) {
+        size_t len = 0, inside = 0;
+        for (b = a; b < u->n && k[b][0] == k[a][0]; b++) {
+            len += u->v[k[b][1]].len;
+            inside += (size_t)u->v[k[b][1]].inside;
+        }
+        for (size_t j = a; j < b; j++) {
+            struct pl_bfeat *f = &u->v[k[j][1]].f;
+            if (text) {
+                f->d[38] = b - a > 1;
+                continue;
+            }
+            f->d[35] = (float)(log1p((double)(b - a - 1)) / 6);
+            f->d[36] = total ? (float)len / (float)total : 0;
+            f->d[39] = (float)inside / (float)(b - a);
+        }
+    }
+    free(k);
+    return 0;
+}
+
 /* The page-level features: position, the share of the container's blocks
- * still to come, the share of the page's text, the neighbours'. */
+ * still to come, the share of the page's text, the groups of blocks of one
+ * shape or one text, the neighbours'. */
 static void s_units_finish(struct units *u)
 {
     size_t inside = 0, seen = 0, total = 0;
@@ -1468,6 +1540,8 @@ static void s_units_finish(struct units *u)
             f->d[34] = (float)(inside - ++seen) / (float)inside;
         f->d[37] = total ? (float)u->v[i].len / (float)total : 0;
     }
+    if (u->n && (s_group_features(u, total, 0) != 0 || s_group_features(u, total, 1) != 0))
+        u->failed = 1;
     for (size_t i = 0; i < u->n; i++)
         pl_bfeat_neighbours(&u->v[i].f, i ? &u->v[i - 1].f : NULL,
                             i + 1 < u->n ? &u->v[i + 1].f : NULL);

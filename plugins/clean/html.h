@@ -41,6 +41,8 @@ struct pl_html_block {
     size_t len;
     int inside; /* in the container the rules chose (or a sibling that joins it) */
     struct pl_bfeat f;
+    uint64_t shape; /* hash of its tag and its three ancestors' tags and classes */
+    uint64_t text_hash;
     const void *node; /* the element, while the page lives (html.c only) */
 };
 

@@ -63,6 +63,42 @@ static void test_a_page_gives_its_text_blocks_with_their_features(void **state)
     pl_html_blocks_free(b, n);
 }
 
+/* A story with a gallery of repeated slides and one caption twice: the
+ * slides share a shape, the story's paragraphs another. */
+static const char s_gallery[] =
+    "<html><body><div class=\"story\">"
+    "<p>The council met on Tuesday and agreed to rebuild the harbour wall before winter, "
+    "its leader said.</p>"
+    "<p>Work starts next month and should take about a year, with the road closed at night.</p>"
+    "<ul class=\"slides\"><li class=\"slide\"><p>The harbour at dawn</p></li>"
+    "<li class=\"slide\"><p>Crews at the wall</p></li>"
+    "<li class=\"slide\"><p>The harbour at dawn</p></li></ul>"
+    "</div></body></html>";
+
+static void test_blocks_know_their_shape_and_repeated_text(void **state)
+{
+    (void)state;
+    struct pl_html_block *b = NULL;
+    size_t n = 0;
+    assert_int_equal(pl_html_blocks(s_gallery, strlen(s_gallery), "UTF-8", &b, &n), 0);
+    assert_int_equal(n, 5);
+    assert_true(b[0].shape == b[1].shape && b[2].shape == b[3].shape);
+    assert_true(b[0].shape != b[2].shape);
+    /* Two other slides share a slide's shape, one other paragraph the
+     * story's: log1p(others) / 6. */
+    assert_float_equal(b[2].f.d[35], log1p(2.0) / 6, 1e-6);
+    assert_float_equal(b[0].f.d[35], log1p(1.0) / 6, 1e-6);
+    /* The two paragraphs hold most of the page's text, the slides little. */
+    assert_true(b[0].f.d[36] > 0.7f && b[0].f.d[36] == b[1].f.d[36]);
+    assert_true(b[2].f.d[36] < 0.3f);
+    /* The first and the last slide say the same. */
+    assert_true(b[2].f.d[38] == 1.0f && b[4].f.d[38] == 1.0f);
+    assert_true(b[3].f.d[38] == 0.0f && b[0].f.d[38] == 0.0f);
+    /* The shape's share inside the container, the same for each member. */
+    assert_true(b[2].f.d[39] == b[3].f.d[39] && b[3].f.d[39] == b[4].f.d[39]);
+    pl_html_blocks_free(b, n);
+}
+
 /* A model whose only weights make short blocks article-unlikely. */
 __attribute__((noinline)) static struct pl_bmodel *s_short_model(void)
 {
@@ -317,6 +353,7 @@ int main(void)
     xmlInitParser();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_page_gives_its_text_blocks_with_their_features),
+        cmocka_unit_test(test_blocks_know_their_shape_and_repeated_text),
         cmocka_unit_test(test_a_model_drops_the_blocks_it_scores_low),
         cmocka_unit_test(test_trees_drop_the_blocks_they_score_low),
         cmocka_unit_test(test_a_model_adds_the_blocks_outside_it_scores_high),
