@@ -136,7 +136,8 @@ int th_write_file(const char *path, const void *data, size_t len)
     return fclose(f) == 0 && w == len ? 0 : -1;
 }
 
-int th_free_port(void)
+/* One port the kernel gives a socket bound to port 0, or -1. */
+static int s_kernel_port(void)
 {
     int s = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
@@ -149,6 +150,27 @@ int th_free_port(void)
     }
     close(s);
     return ntohs(a.sin_port);
+}
+
+int th_free_port(void)
+{
+    /* Once closed, the port is free to be given again, and the kernel may
+     * give it to the very next bind: a daemon's publish and replay ports,
+     * picked one after the other, could then be the same. No port is
+     * handed out twice in one test process. */
+    static int given[256];
+    static size_t ngiven;
+    for (int tries = 0; tries < 64; tries++) {
+        int p = s_kernel_port();
+        int seen = p < 0;
+        for (size_t i = 0; i < ngiven && i < 256 && !seen; i++)
+            seen = given[i] == p;
+        if (seen)
+            continue;
+        given[ngiven++ % 256] = p;
+        return p;
+    }
+    return -1;
 }
 
 int th_daemon_start(struct th_daemon *d, const char *dir, const char *extra_json)

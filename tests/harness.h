@@ -29,7 +29,8 @@ char *th_read_file(const char *path, size_t *len);
 int th_write_file(const char *path, const void *data, size_t len);
 char *th_path(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* A TCP port nothing listens on right now. */
+/* A TCP port nothing listens on right now, and not one this process was
+ * given before. */
 int th_free_port(void);
 
 /* The real daemon. */
