@@ -86,7 +86,11 @@ bool pl_is_title_abbrev(const char *w, size_t n);
  * truncated at a character boundary). Returns the length written. */
 size_t pl_lower(const char *s, size_t n, char *out, size_t cap);
 
-/* FNV-1a over n bytes: for the small hash tables in plugins and daemon. */
+/* FNV-1a's step over n bytes: for the small hash tables in plugins and
+ * daemon, model checksums and hashed features. Its offset basis,
+ * 1469598103934665603, is one digit short of FNV's (14695981039346656037):
+ * not standard FNV-1a, kept because the committed models' hashed features
+ * and checksums are made with it. */
 uint64_t pl_hash(const void *p, size_t n);
 
 /* Appends bytes to a growable buffer. */

@@ -10,7 +10,7 @@
  *
  * Model file (text): a line "pressline-blocks <version> <dim>", a line
  * "threshold <drop> <add>", the model, and a last line "checksum <16 hex
- * digits>": FNV-1a 64 of every byte before that line. Version 2 (trees, dim
+ * digits>": pl_hash (text.h) of every byte before that line. Version 2 (trees, dim
  * PL_BM_DENSE): a line "trees <number> <depth> <base logit>", then for each
  * tree its 2^depth - 1 splits "<feature> <cut>" one a line (breadth first:
  * the children of split k are 2k+1 and 2k+2; a block whose feature is at or
