@@ -45,10 +45,15 @@
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
 
+#include <utf8proc.h>
+
+#include "blocks.h"
 #include "bmodel.h"
+#include "dump.h"
 #include "errcode.h"
 #include "folds.h"
 #include "html.h"
+#include "rules.h"
 #include "text.h"
 
 struct example {
@@ -67,6 +72,8 @@ struct set {
 
 struct opts {
     const char *traf, *readability, *out;
+    const char *dumps; /* a folder of text dumps of trafilatura's pages, NAME.txt */
+    double dump_threshold, dump_add;
     unsigned cv, fold;
     int epochs;
     double l2, threshold, add_threshold;
@@ -170,6 +177,58 @@ static void s_traf_page(struct set *set, const char *path, const cJSON *e, int h
     free(html);
 }
 
+/* The dump model's examples: the blocks of the text dumps of trafilatura's
+ * pages that the clean stage reads as pages, labelled by the snippets. */
+static struct set s_dset;
+
+/* The dump of the page file as the clean stage judges plain text
+ * (clean.c's s_split and s_judge: NFC, blocks, date prefix, title,
+ * boilerplate, the story of a page, its title) into bl; 1 when it is a
+ * page. */
+static int s_judge_dump(const char *text, size_t len, struct pl_blocks *bl)
+{
+    utf8proc_uint8_t *nfc = NULL;
+    utf8proc_ssize_t m = utf8proc_map((const utf8proc_uint8_t *)text, (utf8proc_ssize_t)len, &nfc,
+                                      UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+    if (m < 0)
+        return 0;
+    char date[11] = "", *pre = NULL;
+    int page = pl_blocks_split((const char *)nfc, (size_t)m, 1, bl) == 0 &&
+               pl_rules_date_prefix(bl, date, &pre) == 0 && pl_blocks_lower(bl) == 0;
+    free(pre);
+    free(nfc);
+    if (!page)
+        return 0;
+    pl_rules_find_title(bl);
+    pl_rules_mark_boilerplate(bl, 3);
+    if (!pl_dump_mark_page(bl))
+        return 0;
+    pl_dump_find_title(bl);
+    return 1;
+}
+
+static void s_dump_page(const char *path, const cJSON *e, int held_out)
+{
+    size_t len = 0;
+    char *text = s_read(path, &len);
+    struct pl_blocks bl = { 0 };
+    if (text && s_judge_dump(text, len, &bl)) {
+        struct pl_bfeat *f = s_xalloc(NULL, (bl.n ? bl.n : 1) * sizeof(*f));
+        pl_dump_features(&bl, f);
+        const cJSON *with = cJSON_GetObjectItemCaseSensitive(e, "with");
+        const cJSON *without = cJSON_GetObjectItemCaseSensitive(e, "without");
+        for (size_t i = 0; i < bl.n; i++) {
+            int pos = s_matches(bl.v[i].s, bl.v[i].len, with);
+            int neg = s_matches(bl.v[i].s, bl.v[i].len, without);
+            if (pos != neg)
+                s_push(&s_dset, &f[i], pos, 1.0, held_out);
+        }
+        free(f);
+    }
+    pl_blocks_free(&bl);
+    free(text);
+}
+
 static int s_load_traf(struct set *set, const struct opts *o)
 {
     size_t len = 0;
@@ -199,6 +258,10 @@ static int s_load_traf(struct set *set, const struct opts *o)
         else
             snprintf(path, sizeof(path), "%s/html/cache/%s", dir, file->valuestring);
         s_traf_page(set, path, e, s_in_fold(o, site));
+        if (o->dumps) {
+            snprintf(path, sizeof(path), "%s/%s.txt", o->dumps, file->valuestring);
+            s_dump_page(path, e, s_in_fold(o, site));
+        }
     }
     cJSON_Delete(j);
     return 0;
@@ -693,25 +756,19 @@ static void s_dump(const struct set *set, const struct pl_bmodel *m, const char 
 
 static int s_args(int argc, char **argv, struct opts *o)
 {
-    static const struct option lo[] = { { "trafilatura", 1, 0, 't' },
-                                        { "readability", 1, 0, 'r' },
-                                        { "cv", 1, 0, 'c' },
-                                        { "fold", 1, 0, 'f' },
-                                        { "epochs", 1, 0, 'e' },
-                                        { "l2", 1, 0, 'l' },
-                                        { "threshold", 1, 0, 'T' },
-                                        { "out", 1, 0, 'o' },
-                                        { "no-hash", 0, 0, 'H' },
-                                        { "inside-only", 0, 0, 'I' },
-                                        { "dump", 1, 0, 'D' },
-                                        { "add", 1, 0, 'A' },
-                                        { "rd-weight", 1, 0, 'W' },
-                                        { "trees", 1, 0, 'N' },
-                                        { "depth", 1, 0, 'd' },
-                                        { "shrink", 1, 0, 's' },
-                                        { "lambda", 1, 0, 'L' },
-                                        { "min-hess", 1, 0, 'M' },
-                                        { 0, 0, 0, 0 } };
+    static const struct option lo[] = {
+        { "trafilatura", 1, 0, 't' }, { "readability", 1, 0, 'r' },
+        { "cv", 1, 0, 'c' },          { "fold", 1, 0, 'f' },
+        { "epochs", 1, 0, 'e' },      { "l2", 1, 0, 'l' },
+        { "threshold", 1, 0, 'T' },   { "out", 1, 0, 'o' },
+        { "no-hash", 0, 0, 'H' },     { "inside-only", 0, 0, 'I' },
+        { "dump", 1, 0, 'D' },        { "add", 1, 0, 'A' },
+        { "rd-weight", 1, 0, 'W' },   { "trees", 1, 0, 'N' },
+        { "depth", 1, 0, 'd' },       { "shrink", 1, 0, 's' },
+        { "lambda", 1, 0, 'L' },      { "min-hess", 1, 0, 'M' },
+        { "dumps", 1, 0, 'U' },       { "dump-threshold", 1, 0, 'X' },
+        { "dump-add", 1, 0, 'Y' },    { 0, 0, 0, 0 }
+    };
     *o = (struct opts){ .epochs = 8,
                         .l2 = 1e-4,
                         .threshold = 0.2,
@@ -721,7 +778,9 @@ static int s_args(int argc, char **argv, struct opts *o)
                         .depth = 3,
                         .shrink = 0.1,
                         .lambda = 1,
-                        .min_hess = 0.5 };
+                        .min_hess = 0.5,
+                        .dump_threshold = 0.5,
+                        .dump_add = 1 };
     for (int c; (c = getopt_long(argc, argv, "", lo, NULL)) != -1;) {
         if (c == 't')
             o->traf = optarg;
@@ -755,6 +814,12 @@ static int s_args(int argc, char **argv, struct opts *o)
             o->lambda = strtod(optarg, NULL);
         else if (c == 'M')
             o->min_hess = strtod(optarg, NULL);
+        else if (c == 'U')
+            o->dumps = optarg;
+        else if (c == 'X')
+            o->dump_threshold = strtod(optarg, NULL);
+        else if (c == 'Y')
+            o->dump_add = strtod(optarg, NULL);
         else if (c == 'H')
             o->no_hash = 1;
         else if (c == 'I')
@@ -766,11 +831,14 @@ static int s_args(int argc, char **argv, struct opts *o)
         o->epochs < 1 || !(o->threshold >= 0 && o->threshold <= 1) ||
         !(o->add_threshold >= 0 && o->add_threshold <= 1) || o->trees > PL_BM_MAXTREES ||
         o->depth < 1 || o->depth > PL_BM_MAXDEPTH || !(o->shrink > 0 && o->shrink <= 1) ||
-        !(o->lambda >= 0) || !(o->min_hess >= 0)) {
+        !(o->lambda >= 0) || !(o->min_hess >= 0) || (o->dumps && (!o->trees || !o->traf)) ||
+        !(o->dump_threshold >= 0 && o->dump_threshold <= 1) ||
+        !(o->dump_add >= 0 && o->dump_add <= 1)) {
         fprintf(stderr,
                 "usage: pl_train_blocks [--trafilatura EVALDATA.json] [--readability DIR] "
                 "[--cv N --fold K] [--trees T --depth D (1-%d) --shrink S --lambda L "
-                "--min-hess H] [--epochs E] [--l2 L] [--threshold T] [--add A] --out FILE\n",
+                "--min-hess H] [--dumps DIR [--dump-threshold T] [--dump-add A]] [--epochs E] "
+                "[--l2 L] [--threshold T] [--add A] --out FILE\n",
                 PL_BM_MAXDEPTH);
         return PL_EINPUT;
     }
@@ -798,6 +866,15 @@ int main(int argc, char **argv)
     s_report(&set, m, o.threshold, 0);
     if (o.cv > 1)
         s_report(&set, m, o.threshold, 1);
+    if (o.dumps) {
+        m->dumps = s_train_trees(&s_dset, &o);
+        m->dumps->threshold = o.dump_threshold;
+        m->dumps->add_threshold = o.dump_add;
+        fprintf(stderr, "pl_train_blocks: dumps:\n");
+        s_report(&s_dset, m->dumps, o.dump_threshold, 0);
+        if (o.cv > 1)
+            s_report(&s_dset, m->dumps, o.dump_threshold, 1);
+    }
     if (o.dump)
         s_dump(&set, m, o.dump);
     FILE *f = fopen(o.out, "wb");
@@ -808,8 +885,9 @@ int main(int argc, char **argv)
         rc = -EIO;
     if (rc != 0)
         fprintf(stderr, "pl_train_blocks: cannot write %s\n", o.out);
-    free(m);
+    pl_bmodel_free(m);
     free(set.v);
+    free(s_dset.v);
     xmlCleanupParser();
     return rc ? 1 : 0;
 }

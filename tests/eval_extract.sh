@@ -120,7 +120,8 @@ f1=$(echo "$out" | sed -n 's/.*F1 \([0-9.]*\).*/\1/p')
 awk -v f="$f1" 'BEGIN { exit !(f >= 0.93) }' || fail "F1 $f1 fell below 0.93"
 
 # The same pages as text dumps (w3m -dump, 100 columns): the text rules
-# must find the story in them too.
+# and the dump model must find the story in them too (0.880 on 2026-12-01;
+# the runs alone gave 0.838).
 if ! command -v w3m > /dev/null; then
   echo "skipped the text dumps: w3m is not installed"
   echo ok
@@ -134,5 +135,5 @@ out=$("$bin" eval extract "$tmp/evaldata.json" --pages "$tmp/dumps" 2>/dev/null)
   fail "eval on the text dumps failed"
 echo "text dumps: $out"
 f1=$(echo "$out" | sed -n 's/.*F1 \([0-9.]*\).*/\1/p')
-awk -v f="$f1" 'BEGIN { exit !(f >= 0.80) }' || fail "text dumps: F1 $f1 fell below 0.80"
+awk -v f="$f1" 'BEGIN { exit !(f >= 0.85) }' || fail "text dumps: F1 $f1 fell below 0.85"
 echo ok

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Trains the clean stage's block classifier (eval/train_blocks.c) on
+# Trains the clean stage's block classifiers (eval/train_blocks.c) on
 # trafilatura's evaluation set and Mozilla Readability's test pages
-# (../shared/data/extraction) and writes plugins/clean/blocks.model.
+# (../shared/data/extraction), the one for text dumps on w3m's dumps of
+# trafilatura's pages, and writes both to plugins/clean/blocks.model.
 #   tools/train-blocks.sh                 the model the plugin ships
 #   tools/train-blocks.sh --cv N DIR      DIR/fold-0.model .. DIR/fold-(N-1).model,
 #                                         each trained without its fold (sites
@@ -14,13 +15,15 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${PL_BUILD_DIR:-$top/build}
 bin=$build/bin/pl_train_blocks
 [ -x "$bin" ] || { echo "train-blocks: build $bin first" >&2; exit 1; }
-evaldata=$("$top/tools/extract-data.sh")
+# --dumps: the w3m dumps of trafilatura's pages train the model for text dumps.
+evaldata=$("$top/tools/extract-data.sh" --dumps)
 ext=$(dirname "$evaldata")
 # extract-data.sh unpacks the Readability pages under build/extraction/readability.
 rd=$ext/readability
 [ -d "$rd" ] || { echo "train-blocks: $rd is missing (tools/extract-data.sh)" >&2; exit 1; }
 # The settings chosen by site-grouped cross-validation (README, clean stage).
-opts=(--trafilatura "$evaldata" --readability "$rd" --trees 300 --depth 2 --shrink 0.1 --rd-weight 6 --threshold 0.65 --add 0.7 --no-hash)
+opts=(--trafilatura "$evaldata" --readability "$rd" --trees 300 --depth 2 --shrink 0.1 --rd-weight 6 --threshold 0.65 --add 0.7 --no-hash
+      --dumps "$ext/dumps" --dump-threshold 0.5 --dump-add 0.5)
 if [ "${1:-}" = "--cv" ]; then
   n=${2:?usage: tools/train-blocks.sh --cv N DIR}; dir=${3:?usage: tools/train-blocks.sh --cv N DIR}
   mkdir -p "$dir"

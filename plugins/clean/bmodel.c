@@ -294,6 +294,32 @@ static int s_parse_trees(const char *text, size_t body, size_t *at, struct pl_bm
     return 0;
 }
 
+/* Version 3's last part: a line "dumps DROP ADD", then the dump model's
+ * trees as s_parse_trees reads them, into m->dumps. */
+static int s_parse_dumps(const char *text, size_t body, size_t *at, struct pl_bmodel *m, char *why,
+                         size_t n)
+{
+    char line[256];
+    double thr = 0, add = 0;
+    if (!s_line(text, body, at, line, sizeof(line)) ||
+        sscanf(line, "dumps %lf %lf", &thr, &add) != 2 || !(thr >= 0 && thr <= 1) ||
+        !(add >= 0 && add <= 1))
+        return s_bad(why, n, "no \"dumps DROP ADD\" line with both from 0 to 1");
+    int rc = s_parse_trees(text, body, at, &m->dumps, why, n);
+    if (rc == 0) {
+        m->dumps->threshold = thr;
+        m->dumps->add_threshold = add;
+    }
+    return rc;
+}
+
+void pl_bmodel_free(struct pl_bmodel *m)
+{
+    if (m)
+        free(m->dumps);
+    free(m);
+}
+
 int pl_bmodel_parse(const char *text, size_t len, struct pl_bmodel **out, char *why, size_t n)
 {
     *out = NULL;
@@ -315,12 +341,14 @@ int pl_bmodel_parse(const char *text, size_t len, struct pl_bmodel **out, char *
     if (!s_line(text, body, &at, line, sizeof(line)) ||
         sscanf(line, "pressline-blocks %u %u", &version, &dim) != 2)
         return s_bad(why, n, "no \"pressline-blocks VERSION DIM\" first line");
-    if (!(version == PL_BM_VERSION && dim == PL_BM_DENSE) &&
-        !(version == PL_BM_VERSION_LR && dim == PL_BM_DIM)) {
+    int trees = (version == PL_BM_VERSION || version == PL_BM_VERSION_TREES) && dim == PL_BM_DENSE;
+    if (!trees && !(version == PL_BM_VERSION_LR && dim == PL_BM_DIM)) {
         snprintf(why, n,
-                 "model version %u with %u features; this build reads version %d (trees) with "
-                 "%d and version %d (logistic regression) with %d",
-                 version, dim, PL_BM_VERSION, PL_BM_DENSE, PL_BM_VERSION_LR, PL_BM_DIM);
+                 "model version %u with %u features; this build reads versions %d (trees for "
+                 "pages and dumps) and %d (trees for pages) with %d and version %d (logistic "
+                 "regression) with %d",
+                 version, dim, PL_BM_VERSION, PL_BM_VERSION_TREES, PL_BM_DENSE, PL_BM_VERSION_LR,
+                 PL_BM_DIM);
         return PL_EINPUT;
     }
     double thr = 0, add = 0;
@@ -329,11 +357,15 @@ int pl_bmodel_parse(const char *text, size_t len, struct pl_bmodel **out, char *
         !(add >= 0 && add <= 1))
         return s_bad(why, n, "no \"threshold DROP ADD\" line with both from 0 to 1");
     struct pl_bmodel *m = NULL;
-    int rc = version == PL_BM_VERSION ? s_parse_trees(text, body, &at, &m, why, n)
-                                      : s_parse_weights(text, body, &at, &m, why, n);
-    if (rc == 0 && at != body) {
-        free(m);
-        return s_bad(why, n, "more lines than the model's before the checksum");
+    int rc = trees ? s_parse_trees(text, body, &at, &m, why, n)
+                   : s_parse_weights(text, body, &at, &m, why, n);
+    if (rc == 0 && version == PL_BM_VERSION)
+        rc = s_parse_dumps(text, body, &at, m, why, n);
+    if (rc == 0 && at != body)
+        rc = s_bad(why, n, "more lines than the model's before the checksum");
+    if (rc != 0) {
+        pl_bmodel_free(m);
+        return rc;
     }
     if (rc == 0) {
         m->threshold = thr;
@@ -404,26 +436,41 @@ int pl_bmodel_write(FILE *f, const double *w, double threshold, double add_thres
     return s_finish_file(f, &b, rc);
 }
 
-int pl_bmodel_write_trees(FILE *f, const struct pl_bmodel *m)
+/* Appends the "trees" line, the splits and the leaves of m to b. */
+static int s_put_trees(struct pl_buf *b, const struct pl_bmodel *m)
 {
-    struct pl_buf b = { 0 };
     char line[96];
-    int rc = 0;
-    snprintf(line, sizeof(line), "pressline-blocks %d %d\nthreshold %.6g %.6g\ntrees %u %u %.9g\n",
-             PL_BM_VERSION, PL_BM_DENSE, m->threshold, m->add_threshold, m->ntrees, m->depth,
-             m->base);
-    rc |= pl_buf_append(&b, line, strlen(line));
+    snprintf(line, sizeof(line), "trees %u %u %.9g\n", m->ntrees, m->depth, m->base);
+    int rc = pl_buf_append(b, line, strlen(line));
     size_t inner = (size_t)m->ntrees * ((1u << m->depth) - 1),
            leaves = (size_t)m->ntrees << m->depth;
     /* %.9g gives a float back exactly: the cuts compare the same after a
      * round trip through the file. */
     for (size_t k = 0; k < inner && rc == 0; k++) {
         snprintf(line, sizeof(line), "%u %.9g\n", m->feat[k], (double)m->cut[k]);
-        rc |= pl_buf_append(&b, line, strlen(line));
+        rc |= pl_buf_append(b, line, strlen(line));
     }
     for (size_t k = 0; k < leaves && rc == 0; k++) {
         snprintf(line, sizeof(line), "%.9g\n", m->leaf[k] == 0 ? 0.0 : (double)m->leaf[k]);
+        rc |= pl_buf_append(b, line, strlen(line));
+    }
+    return rc;
+}
+
+int pl_bmodel_write_trees(FILE *f, const struct pl_bmodel *m)
+{
+    struct pl_buf b = { 0 };
+    char line[96];
+    snprintf(line, sizeof(line), "pressline-blocks %d %d\nthreshold %.6g %.6g\n",
+             m->dumps ? PL_BM_VERSION : PL_BM_VERSION_TREES, PL_BM_DENSE, m->threshold,
+             m->add_threshold);
+    int rc = pl_buf_append(&b, line, strlen(line));
+    rc |= s_put_trees(&b, m);
+    if (m->dumps) {
+        snprintf(line, sizeof(line), "dumps %.6g %.6g\n", m->dumps->threshold,
+                 m->dumps->add_threshold);
         rc |= pl_buf_append(&b, line, strlen(line));
+        rc |= s_put_trees(&b, m->dumps);
     }
     return s_finish_file(f, &b, rc);
 }

@@ -15,9 +15,11 @@
  * tree its 2^depth - 1 splits "<feature> <cut>" one a line (breadth first:
  * the children of split k are 2k+1 and 2k+2; a block whose feature is at or
  * above the cut goes to the second), then its 2^depth leaf values one a
- * line. Version 1 (logistic regression, dim PL_BM_DIM): one weight a line.
- * Both are read; a file of another version or size, or whose checksum does
- * not match, is refused.
+ * line. Version 3 is version 2 followed by the model for text dumps
+ * (dump.h): a line "dumps <drop> <add>" and its trees in the same form,
+ * over a dump block's features. Version 1 (logistic regression, dim
+ * PL_BM_DIM): one weight a line. All three are read; a file of another version or size, or whose
+ * checksum does not match, is refused.
  *
  * Loaded once by the clean plugin's init and read-only after: any thread.
  */
@@ -28,8 +30,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define PL_BM_VERSION 2    /* trees: what the trainer writes */
-#define PL_BM_VERSION_LR 1 /* logistic regression: still read */
+#define PL_BM_VERSION 3       /* trees for pages and for text dumps: what the trainer writes */
+#define PL_BM_VERSION_TREES 2 /* trees for pages alone: still read */
+#define PL_BM_VERSION_LR 1    /* logistic regression: still read */
 #define PL_BM_MAXTREES 1000
 #define PL_BM_MAXDEPTH 6
 /* Dense features: the block's own (PL_BM_OWN), then a few of the previous
@@ -64,6 +67,9 @@ struct pl_bmodel {
     const float *cut;    /* their cuts */
     const float *leaf;   /* ntrees * 2^depth leaf values */
     double w[PL_BM_DIM]; /* ntrees == 0: the linear model's weights */
+    /* NULL, or the model for the blocks of text dumps (dump.h), with its
+     * own thresholds. Owned: pl_bmodel_free frees it. */
+    struct pl_bmodel *dumps;
 };
 
 /* Adds the features that come from the block's text s[0..n) (UTF-8): its
@@ -93,7 +99,10 @@ double pl_bmodel_prob(const struct pl_bmodel *m, const struct pl_bfeat *f);
  * with free(); NULL when out of memory or out of range. */
 struct pl_bmodel *pl_bmodel_new_trees(unsigned ntrees, unsigned depth);
 
-/* Parses a model file's bytes; *out (caller frees with free()) on success.
+/* Frees m (NULL: nothing) and its dump model. */
+void pl_bmodel_free(struct pl_bmodel *m);
+
+/* Parses a model file's bytes; *out (caller frees with pl_bmodel_free) on success.
  * Returns 0, -ENOMEM, or PL_EINPUT with the reason in why (n bytes). */
 int pl_bmodel_parse(const char *text, size_t len, struct pl_bmodel **out, char *why, size_t n);
 
@@ -105,8 +114,9 @@ int pl_bmodel_load(const char *path, struct pl_bmodel **out, char *why, size_t n
  * a version 1 model file to f, checksum included. Returns 0 or -EIO. */
 int pl_bmodel_write(FILE *f, const double *w, double threshold, double add_threshold);
 
-/* Writes the trees of m (m->ntrees > 0) with m's thresholds as a version 2
- * model file to f, checksum included. Returns 0 or -EIO. */
+/* Writes the trees of m (m->ntrees > 0) with m's thresholds (and its dump
+ * model when it has one) as a version 3 model file to f (version 2
+ * without a dump model), checksum included. Returns 0 or -EIO. */
 int pl_bmodel_write_trees(FILE *f, const struct pl_bmodel *m);
 
 #endif

@@ -130,7 +130,7 @@ static int s_init(const struct pl_host *host, const char *options_json, void **s
     return 0;
 fail:
     cJSON_Delete(o);
-    free(st->model);
+    pl_bmodel_free(st->model);
     free(st);
     return -EINVAL;
 }
@@ -139,7 +139,7 @@ static void s_fini(void *state)
 {
     struct clean_state *st = state;
     if (st)
-        free(st->model);
+        pl_bmodel_free(st->model);
     free(st);
 }
 
@@ -324,13 +324,11 @@ static int s_judge(const struct clean_state *st, struct clean_doc *c, struct pl_
     if (!c->meta.title)
         pl_rules_find_title(&c->bl);
     pl_rules_mark_boilerplate(&c->bl, st->min_headline_run);
-    if (!strcmp(c->format, "text") && pl_dump_mark_page(&c->bl) && !c->meta.title) {
-        int has_title = 0;
-        for (size_t i = 0; i < c->bl.n; i++)
-            has_title |= c->bl.v[i].is_title;
-        if (!has_title)
-            pl_rules_find_title(&c->bl);
-    }
+    int page = !strcmp(c->format, "text") && pl_dump_mark_page(&c->bl);
+    if (page && !c->meta.title)
+        pl_dump_find_title(&c->bl);
+    if (page && st->model && st->model->dumps && pl_dump_apply(&c->bl, st->model->dumps) != 0)
+        return s_oom(err);
     return 0;
 }
 

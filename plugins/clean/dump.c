@@ -5,8 +5,15 @@
  */
 #include "dump.h"
 
+#include <errno.h>
+
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "rules.h"
+#include "text.h"
 
 /* Does a unit (a block, or a run of list items) read like the story: long
  * enough, with a sentence end, and not a list of short items? */
@@ -137,4 +144,106 @@ out:
     free(v);
     free(keep);
     return page;
+}
+
+/* The reason pl_dump_mark_page gives the blocks outside the story. */
+static int s_outside(const struct pl_block *b)
+{
+    return b->reason && !strcmp(b->reason, "outside-article");
+}
+
+static int s_by_hash(const void *a, const void *b)
+{
+    uint64_t x = ((const uint64_t *)a)[0], y = ((const uint64_t *)b)[0];
+    return x < y ? -1 : x > y;
+}
+
+/* f[i].d[38]: block i's text appears in another block too. */
+static void s_recurs(const struct pl_blocks *bl, struct pl_bfeat *f)
+{
+    uint64_t(*k)[2] = malloc(bl->n * sizeof(*k));
+    if (!k)
+        return; /* the feature stays 0: a worse guess, not a wrong one */
+    for (size_t i = 0; i < bl->n; i++) {
+        k[i][0] = pl_hash(bl->v[i].s, bl->v[i].len);
+        k[i][1] = i;
+    }
+    qsort(k, bl->n, sizeof(*k), s_by_hash);
+    for (size_t a = 0, b; a < bl->n; a = b) {
+        for (b = a + 1; b < bl->n && k[b][0] == k[a][0]; b++)
+            ;
+        for (size_t j = a; j < b && b - a > 1; j++)
+            f[k[j][1]].d[38] = 1;
+    }
+    free(k);
+}
+
+void pl_dump_features(const struct pl_blocks *bl, struct pl_bfeat *f)
+{
+    size_t total = 0, kept = 0, seen = 0;
+    for (size_t i = 0; i < bl->n; i++) {
+        total += bl->v[i].len;
+        kept += !bl->v[i].reason;
+    }
+    for (size_t i = 0; i < bl->n; i++) {
+        const struct pl_block *b = &bl->v[i];
+        memset(&f[i], 0, sizeof(f[i]));
+        f[i].no_hash = 1;
+        pl_bfeat_text(&f[i], b->s, b->len);
+        /* The slots a page block's features use for the same things, so
+         * that the neighbour features (bmodel.c) pass them on alike. */
+        f[i].d[12] = bl->n > 1 ? (float)i / (float)(bl->n - 1) : 0;
+        f[i].d[13] = !b->reason;
+        f[i].d[26] = (float)b->is_title;
+        f[i].d[27] = b->bullet != 0;
+        f[i].d[14] = s_outside(b);
+        f[i].d[15] = b->reason && !s_outside(b);
+        f[i].d[16] = (float)b->blank_before;
+        f[i].d[17] = (float)(b->last_width > 200 ? 1 : (double)b->last_width / 200);
+        f[i].d[37] = total ? (float)b->len / (float)total : 0;
+        if (!b->reason)
+            f[i].d[34] = (float)(kept - ++seen) / (float)kept;
+    }
+    s_recurs(bl, f);
+    for (size_t i = 0; i < bl->n; i++)
+        pl_bfeat_neighbours(&f[i], i ? &f[i - 1] : NULL, i + 1 < bl->n ? &f[i + 1] : NULL);
+}
+
+int pl_dump_apply(struct pl_blocks *bl, const struct pl_bmodel *m)
+{
+    struct pl_bfeat *f = malloc((bl->n ? bl->n : 1) * sizeof(*f));
+    const char **was = malloc((bl->n ? bl->n : 1) * sizeof(*was));
+    if (!f || !was) {
+        free(f);
+        free(was);
+        return -ENOMEM;
+    }
+    pl_dump_features(bl, f);
+    size_t story = 0;
+    for (size_t i = 0; i < bl->n; i++) {
+        struct pl_block *b = &bl->v[i];
+        was[i] = b->reason;
+        if (!b->is_title && (!b->reason || s_outside(b))) {
+            double p = pl_bmodel_prob(m, &f[i]);
+            if (!b->reason && p < m->threshold)
+                b->reason = "outside-article";
+            else if (b->reason && m->add_threshold < 1 && p >= m->add_threshold)
+                b->reason = NULL;
+        }
+        story += !b->reason && !b->is_title;
+    }
+    /* The model refines the runs' story; it does not empty it. */
+    for (size_t i = 0; i < bl->n && !story; i++)
+        bl->v[i].reason = was[i];
+    free(was);
+    free(f);
+    return 0;
+}
+
+void pl_dump_find_title(struct pl_blocks *bl)
+{
+    for (size_t i = 0; i < bl->n; i++)
+        if (bl->v[i].is_title)
+            return;
+    pl_rules_find_title(bl);
 }

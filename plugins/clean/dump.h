@@ -12,11 +12,33 @@
 #define PL_DUMP_H
 
 #include "blocks.h"
+#include "bmodel.h"
 
 /* Marks every block outside the story "outside-article" (and not the
  * title). Does nothing to text that is mostly story already, nor when
  * memory runs out (the text is then cleaned as an article file). Returns 1
  * when it marked the text as a page, else 0. */
 int pl_dump_mark_page(struct pl_blocks *bl);
+
+/* After pl_dump_mark_page marked bl a page, and when no metadata gave a
+ * title: finds the title among the blocks left, unless one is the title
+ * already. */
+void pl_dump_find_title(struct pl_blocks *bl);
+
+/* The block classifier's features of each block of bl, a dump that
+ * pl_dump_mark_page marked as a page, into f[0..bl->n): its text's (as a
+ * page block's, bmodel.h), its position and share of the text, whether the
+ * rules kept it, removed it as outside the story or for another reason, a
+ * list item, a title, and whether its text recurs. */
+void pl_dump_features(const struct pl_blocks *bl, struct pl_bfeat *f);
+
+/* Applies the dump model m (borrowed) to bl, marked as a page: a block the
+ * rules kept as story that m scores below its threshold goes
+ * ("outside-article"), one they put outside the story that m scores at or
+ * above its add threshold comes back. Blocks removed for other reasons,
+ * and the title, stay as they are; when no story would be left, bl stays
+ * as the runs left it. Call it after the title is found. Returns 0 or
+ * -ENOMEM (bl then as it was). */
+int pl_dump_apply(struct pl_blocks *bl, const struct pl_bmodel *m);
 
 #endif

@@ -11,7 +11,9 @@
 
 #include <libxml/parser.h>
 
+#include "blocks.h"
 #include "bmodel.h"
+#include "dump.h"
 #include "errcode.h"
 #include "harness.h"
 #include "html.h"
@@ -137,7 +139,7 @@ static void test_a_model_drops_the_blocks_it_scores_low(void **state)
     assert_non_null(strstr(with, "Storm hits the coast"));
     free(with);
     free(without);
-    free(m);
+    pl_bmodel_free(m);
 }
 
 /* The same rule as trees (version 2): two trees of depth 2, the first
@@ -212,7 +214,7 @@ static void test_trees_drop_the_blocks_they_score_low(void **state)
     assert_null(strstr(with, "Thanks for reading"));
     assert_non_null(strstr(with, "Power was back in most homes"));
     free(with);
-    free(m);
+    pl_bmodel_free(m);
 }
 
 static void test_a_model_adds_the_blocks_outside_it_scores_high(void **state)
@@ -250,7 +252,7 @@ static void test_a_model_adds_the_blocks_outside_it_scores_high(void **state)
     assert_true(a < b); /* in its place in the page, after the article */
     free(with);
     free(without);
-    free(m);
+    pl_bmodel_free(m);
     free(text);
     free(w);
 }
@@ -275,6 +277,58 @@ static void s_refused(const char *text, size_t len, const char *reason)
     assert_null(m);
     if (!strstr(why, reason))
         fail_msg("expected \"%s\" in \"%s\"", reason, why);
+}
+
+/* A dump model of one split: a block the rules kept (feature 13) scores
+ * low, any other high. Thresholds drop and add. */
+static struct pl_bmodel *s_flip_trees(double drop, double add)
+{
+    struct pl_bmodel *m = pl_bmodel_new_trees(1, 1);
+    assert_non_null(m);
+    ((uint8_t *)m->feat)[0] = 13;
+    ((float *)m->cut)[0] = 0.5f;
+    ((float *)m->leaf)[0] = 5;  /* not kept: p 0.993 */
+    ((float *)m->leaf)[1] = -5; /* kept: p 0.007 */
+    m->threshold = drop;
+    m->add_threshold = add;
+    return m;
+}
+
+static void test_the_dump_model_drops_and_restores_blocks(void **state)
+{
+    (void)state;
+    static const char dump[] = "Harbour wall\nThe council agreed to rebuild the wall.\n"
+                               "Privacy\nSign in\nTerms\n";
+    struct pl_blocks bl = { 0 };
+    assert_int_equal(pl_blocks_split(dump, strlen(dump), 1, &bl), 0);
+    assert_int_equal(bl.n, 5);
+    bl.v[0].is_title = 1;
+    bl.v[2].reason = "outside-article";
+    bl.v[3].reason = "outside-article";
+    bl.v[4].reason = "credit"; /* another rule's: stays */
+    struct pl_bfeat f[5];
+    pl_dump_features(&bl, f);
+    assert_true(f[1].d[13] == 1 && f[2].d[13] == 0 && f[2].d[14] == 1 && f[4].d[15] == 1);
+    assert_true(f[0].d[26] == 1 && f[1].d[26] == 0); /* the title */
+    struct pl_bmodel *m = s_flip_trees(0.5, 0.9);
+    assert_int_equal(pl_dump_apply(&bl, m), 0);
+    assert_null(bl.v[0].reason); /* the title is left alone */
+    assert_string_equal(bl.v[1].reason, "outside-article");
+    assert_null(bl.v[2].reason);
+    assert_null(bl.v[3].reason);
+    assert_string_equal(bl.v[4].reason, "credit");
+    pl_bmodel_free(m);
+    /* add 1: nothing would come back and the story would be all gone, so
+     * the runs' judgement stands. */
+    bl.v[1].reason = NULL;
+    bl.v[2].reason = "outside-article";
+    m = s_flip_trees(0.5, 1);
+    assert_int_equal(pl_dump_apply(&bl, m), 0);
+    assert_string_equal(bl.v[2].reason, "outside-article");
+    assert_null(bl.v[1].reason);
+    assert_null(bl.v[3].reason);
+    pl_bmodel_free(m);
+    pl_blocks_free(&bl);
 }
 
 static void test_a_corrupt_or_foreign_model_file_is_refused(void **state)
@@ -357,6 +411,7 @@ int main(void)
         cmocka_unit_test(test_a_model_drops_the_blocks_it_scores_low),
         cmocka_unit_test(test_trees_drop_the_blocks_they_score_low),
         cmocka_unit_test(test_a_model_adds_the_blocks_outside_it_scores_high),
+        cmocka_unit_test(test_the_dump_model_drops_and_restores_blocks),
         cmocka_unit_test(test_a_corrupt_or_foreign_model_file_is_refused),
         cmocka_unit_test(test_the_plugin_refuses_a_block_model_it_cannot_load),
     };
