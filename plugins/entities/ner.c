@@ -284,6 +284,10 @@ enum {
 
 enum { SENT_PLAIN = 0, SENT_CAPS = 1, SENT_TITLE = 2 };
 
+/* Lines where a capital says little: most words capitalised (a title-case
+ * heading, a byline) or written in capitals (a CoNLL headline). */
+enum { HEAD_NONE = 0, HEAD_TITLE = 1, HEAD_CAPS = 2 };
+
 struct pl_ner_tokinfo {
     uint64_t word, lower, shape, sshape;
     uint64_t pre[4], suf[4];
@@ -291,6 +295,7 @@ struct pl_ner_tokinfo {
     uint32_t sb, se; /* its sentence: tokens [sb, se) */
     uint16_t c[PL_NER_CLUSTER_LEVELS];
     uint16_t freq;
+    uint8_t casep;  /* how often capitalised mid-sentence (pl_ner_lex.freq's high byte) */
     uint64_t bpath; /* Brown path (len bits) */
     uint8_t blen;   /* 0: the word has none */
     uint16_t gaz;   /* bit 2k: a gazetteer phrase of kind k starts here; 2k+1: continues */
@@ -299,6 +304,10 @@ struct pl_ner_tokinfo {
     uint8_t list[PL_NER_K_LISTS];
     uint8_t flags;
     uint8_t sent; /* SENT_* */
+    /* The sentence's shape (s_sentence_shape) and whether capitals are the
+     * rule in it (HEAD_*), for PL_NER_G_HEAD. */
+    uint16_t sshp;
+    uint8_t head;
     /* stage 2 (pl_ner_doc_set_stage1) */
     uint8_t other;  /* bit t: another occurrence was tagged type t; bit 4: left O */
     uint8_t inlong; /* bit t: part of a multi-word name of type t elsewhere */
@@ -442,7 +451,8 @@ static void s_token_info(const struct pl_ner_model *m, const struct pl_ner_tok *
     ti->blen = br ? (uint8_t)br->len : 0;
     for (int k = 0; k < PL_NER_CLUSTER_LEVELS; k++)
         ti->c[k] = lx ? lx->c[k] : PL_NER_NO_CLUSTER;
-    ti->freq = lx ? lx->freq : 0xffff;
+    ti->freq = lx ? lx->freq & 0xff : 0xffff;
+    ti->casep = lx ? (uint8_t)(lx->freq >> 8) : 0;
 }
 
 /* A small set of word keys with a value, for the document-level features. */
@@ -558,6 +568,68 @@ static void s_gazetteer(struct pl_ner_doc *doc, size_t sb, size_t se)
     }
 }
 
+static int s_is_close_quote(const struct pl_ner_tok *t)
+{
+    return (t->n == 1 && (t->s[0] == '"' || t->s[0] == ')' || t->s[0] == '\'')) ||
+           (t->n == 2 && t->s[0] == '\'' && t->s[1] == '\'') ||
+           (t->n == 3 && (!memcmp(t->s, "\xe2\x80\x9d", 3) || !memcmp(t->s, "\xe2\x80\x99", 3)));
+}
+
+/* How sentence [sb, se) ends: 0 without punctuation (a heading, a table
+ * row), 1 with a full stop, 2 with another (? ! : ;), closing quotes and
+ * brackets skipped. */
+static unsigned s_sentence_end(const struct pl_ner_tok *tok, size_t sb, size_t se)
+{
+    size_t e = se;
+    while (e > sb + 1 && s_is_close_quote(&tok[e - 1]))
+        e--;
+    const struct pl_ner_tok *t = &tok[e - 1];
+    if (t->n == 1 && t->s[0] == '.')
+        return 1;
+    if (t->n == 1 && strchr("?!:;", t->s[0]))
+        return 2;
+    if (t->n == 3 && !memcmp(t->s, "...", 3))
+        return 1;
+    return 0;
+}
+
+/* The shape of sentence [sb, se), the same for each of its tokens: its
+ * length in words (1, 2, 3, 4-6, 7-12, more), the share of its words that
+ * start with a capital (under 30 %, under 60 %, under all, all), whether
+ * most are in capitals, how it ends (s_sentence_end) and whether it holds
+ * a digit; and whether capitals are the rule in it (HEAD_*). A heading
+ * ("Frozen Properties and Tightened Visas") and a byline ("Peter
+ * Blackburn") share most of this; the words' other features tell them
+ * apart, learned from the headlines and lines of the training data. */
+static void s_sentence_shape(struct pl_ner_doc *doc, size_t sb, size_t se)
+{
+    size_t words = 0, caps = 0, allcaps = 0, digits = 0;
+    for (size_t i = sb; i < se; i++) {
+        uint8_t f = doc->info[i].flags;
+        digits += (f & F_DIGIT) != 0;
+        if (!(f & F_LETTER))
+            continue;
+        words++;
+        caps += (f & F_CAP) != 0;
+        allcaps += (f & F_ALLCAPS) != 0;
+    }
+    unsigned len = words <= 3 ? (unsigned)words : words <= 6 ? 4 : words <= 12 ? 5 : 6;
+    unsigned capb = 0, upper = words >= 2 && allcaps * 10 >= words * 8;
+    if (words && caps == words)
+        capb = 3;
+    else if (caps * 10 >= words * 6)
+        capb = 2;
+    else if (caps * 10 >= words * 3)
+        capb = 1;
+    unsigned end = s_sentence_end(doc->tok, sb, se);
+    uint16_t shp = (uint16_t)((((len * 4 + capb) * 2 + upper) * 3 + end) * 2 + (digits != 0));
+    uint8_t head = upper ? HEAD_CAPS : capb >= 2 && words >= 2 ? HEAD_TITLE : HEAD_NONE;
+    for (size_t i = sb; i < se; i++) {
+        doc->info[i].sshp = shp;
+        doc->info[i].head = head;
+    }
+}
+
 int pl_ner_doc_init(struct pl_ner_doc *doc, const struct pl_ner_model *m,
                     const struct pl_ner_tok *tok, size_t n)
 {
@@ -604,6 +676,8 @@ int pl_ner_doc_init(struct pl_ner_doc *doc, const struct pl_ner_model *m,
         }
         if (m->groups & (PL_NER_G_GAZ | PL_NER_G_LISTS))
             s_gazetteer(doc, sb, se);
+        if (m->groups & PL_NER_G_HEAD)
+            s_sentence_shape(doc, sb, se);
         sb = se;
     }
     if (m->groups & PL_NER_G_DOC) {
@@ -743,6 +817,14 @@ enum tpl {
     T_BROWN,
     T_BROWNM1 = T_BROWN + 4,
     T_BROWNP1,
+    T_SSHP,
+    T_SSHPLOW,
+    T_HEADC1,
+    T_HEADC2,
+    T_HEADSUF,
+    T_HEADFREQ,
+    T_CASE,
+    T_HEADCASE,
 };
 
 #define NONE_H 0x5bd1e9955bd1e995ull
@@ -791,6 +873,28 @@ static void s_list_features(struct fbuf *b, const struct pl_ner_tokinfo *t,
         if (p1 && p1->list[l])
             s_f(b, T_LISTP1, s_pair(l, p1->list[l] >> 3));
     }
+}
+
+/* The sentence's shape and how often the word is capitalised mid-sentence
+ * in cased news, each with the token's capitalisation (capfl); and, for a
+ * capitalised word where capitals are the rule, what says whether it is a
+ * name without its capital: that share again, its clusters, suffix and
+ * frequency in the (lower-cased) unlabeled news, under one id for headlines in capitals and
+ * title-case lines alike, so that what the training data's headlines
+ * teach carries over to headings. */
+static void s_head_features(struct fbuf *b, const struct pl_ner_tokinfo *t, unsigned capfl)
+{
+    s_f(b, T_SSHP, s_pair(t->sshp, capfl));
+    s_f(b, T_CASE, s_pair(t->casep, capfl));
+    if (t->head == HEAD_NONE || !(t->flags & F_CAP))
+        return;
+    unsigned init = (t->flags & F_INIT) != 0;
+    s_f(b, T_HEADCASE, s_pair(init, t->casep));
+    s_f(b, T_SSHPLOW, s_pair(t->head, t->lower));
+    s_f(b, T_HEADC1, s_pair(init, t->c[1]));
+    s_f(b, T_HEADC2, s_pair(init, t->c[2]));
+    s_f(b, T_HEADSUF, s_pair(init, t->suf[2]));
+    s_f(b, T_HEADFREQ, s_pair(init, t->freq));
 }
 
 size_t pl_ner_features(const struct pl_ner_doc *doc, size_t i, int stage, uint32_t *out)
@@ -876,6 +980,8 @@ size_t pl_ner_features(const struct pl_ner_doc *doc, size_t i, int stage, uint32
     }
     if (g & PL_NER_G_LISTS)
         s_list_features(&b, t, m1, p1, capfl | (t->flags & F_INIT));
+    if (g & PL_NER_G_HEAD)
+        s_head_features(&b, t, capfl | (t->flags & F_INIT));
     if (stage == 1 && (g & PL_NER_G_STAGE2)) {
         const uint8_t *s1 = doc->s1;
         s_f(&b, T_S1, s1[i]);
