@@ -308,10 +308,22 @@ struct pl_ner_tokinfo {
      * rule in it (HEAD_*), for PL_NER_G_HEAD. */
     uint16_t sshp;
     uint8_t head;
+    /* The occurrences of the same word (key) in the document, in order, as
+     * a list: the first one's index and the next one's, + 1 (0: none);
+     * PL_NER_G_NONLOCAL only. */
+    uint32_t occ_first, occ_next;
     /* stage 2 (pl_ner_doc_set_stage1) */
     uint8_t other;  /* bit t: another occurrence was tagged type t; bit 4: left O */
     uint8_t inlong; /* bit t: part of a multi-word name of type t elsewhere */
     uint8_t major;  /* 1 + the type most often given to this word, or 0 */
+    /* PL_NER_G_NONLOCAL: per type t (4: O), bits 3t..3t+2 the share of the
+     * other occurrences tagged t (0 none, 1 under a third, 2 under two
+     * thirds, 3 under all, 4 all); the type (1 + t, 5 for O) most often
+     * given to the occurrences before this one (0: none before); and the
+     * tag of the document's first occurrence (PL_NER_TAGS when this is it). */
+    uint16_t share;
+    uint8_t before;
+    uint8_t first_tag;
 };
 
 static const struct pl_ner_lex *s_lex_get(const struct pl_ner_model *m, uint64_t key)
@@ -630,6 +642,36 @@ static void s_sentence_shape(struct pl_ner_doc *doc, size_t sb, size_t se)
     }
 }
 
+/* Links the occurrences of each word with letters in the document, in
+ * order (occ_first, occ_next). Returns 0 or -ENOMEM. */
+static int s_occurrences(struct pl_ner_doc *doc)
+{
+    struct kmap last;
+    if (s_kmap_init(&last, doc->n) != 0)
+        return -ENOMEM;
+    for (size_t i = 0; i < doc->n; i++) {
+        struct pl_ner_tokinfo *ti = &doc->info[i];
+        if (!(ti->flags & F_LETTER))
+            continue;
+        uint32_t *v = s_kmap_at(&last, ti->key);
+        if (*v)
+            doc->info[*v - 1].occ_next = (uint32_t)i + 1;
+        *v = (uint32_t)i + 1;
+    }
+    /* The first of each list: a second pass, from the front, carries it. */
+    for (size_t i = 0; i < doc->n; i++) {
+        struct pl_ner_tokinfo *ti = &doc->info[i];
+        if (!(ti->flags & F_LETTER))
+            continue;
+        if (!ti->occ_first)
+            ti->occ_first = (uint32_t)i + 1;
+        if (ti->occ_next)
+            doc->info[ti->occ_next - 1].occ_first = ti->occ_first;
+    }
+    s_kmap_free(&last);
+    return 0;
+}
+
 int pl_ner_doc_init(struct pl_ner_doc *doc, const struct pl_ner_model *m,
                     const struct pl_ner_tok *tok, size_t n)
 {
@@ -680,6 +722,10 @@ int pl_ner_doc_init(struct pl_ner_doc *doc, const struct pl_ner_model *m,
             s_sentence_shape(doc, sb, se);
         sb = se;
     }
+    if ((m->groups & PL_NER_G_NONLOCAL) && s_occurrences(doc) != 0) {
+        pl_ner_doc_free(doc);
+        return -ENOMEM;
+    }
     if (m->groups & PL_NER_G_DOC) {
         struct kmap seen;
         if (s_kmap_init(&seen, n) != 0) {
@@ -706,6 +752,55 @@ void pl_ner_doc_free(struct pl_ner_doc *doc)
     free(doc->s1);
     doc->info = NULL;
     doc->s1 = NULL;
+}
+
+/* The 0..4 bucket of k in total (see pl_ner_tokinfo.share). */
+static unsigned s_share(unsigned k, unsigned total)
+{
+    if (!k)
+        return 0;
+    return k == total ? 4 : 3 * k < total ? 1 : 3 * k < 2 * total ? 2 : 3;
+}
+
+/* Extended prediction history: for each word with letters, what the first
+ * stage gave its other occurrences (share, from cnt: per word, 6-bit
+ * counts of each type and O, as pl_ner_doc_set_stage1 makes them), the
+ * ones before it (before, counted on the way) and the first (first_tag).
+ * Linear in the document's length. Returns 0 or -ENOMEM. */
+static int s_history(struct pl_ner_doc *doc, const uint8_t *tags, const struct kmap *cnt)
+{
+    struct kmap run;
+    if (s_kmap_init(&run, doc->n) != 0)
+        return -ENOMEM;
+    for (size_t i = 0; i < doc->n; i++) {
+        struct pl_ner_tokinfo *ti = &doc->info[i];
+        ti->share = 0;
+        ti->before = 0;
+        ti->first_tag = PL_NER_TAGS;
+        if (!(ti->flags & F_LETTER))
+            continue;
+        int own = pl_ner_tag_type(tags[i]);
+        unsigned mine = own < 0 ? 4 : (unsigned)own;
+        uint32_t v = s_kmap_get(cnt, ti->key), *r = s_kmap_at(&run, ti->key);
+        unsigned all[5], total = 0, best = 0;
+        for (unsigned k = 0; k < 5; k++) {
+            all[k] = ((v >> (6 * k)) & 63) - (k == mine);
+            total += all[k];
+            unsigned before = (*r >> (6 * k)) & 63;
+            if (before > best) {
+                best = before;
+                ti->before = (uint8_t)(1 + k);
+            }
+        }
+        for (unsigned k = 0; k < 5; k++)
+            ti->share |= (uint16_t)(s_share(all[k], total) << (3 * k));
+        if (((*r >> (6 * mine)) & 63) < 63)
+            *r += 1u << (6 * mine);
+        if (ti->occ_first && ti->occ_first - 1 != i)
+            ti->first_tag = tags[ti->occ_first - 1];
+    }
+    s_kmap_free(&run);
+    return 0;
 }
 
 int pl_ner_doc_set_stage1(struct pl_ner_doc *doc, const uint8_t *tags)
@@ -759,9 +854,10 @@ int pl_ner_doc_set_stage1(struct pl_ner_doc *doc, const uint8_t *tags)
         }
         ti->inlong = (uint8_t)s_kmap_get(&lng, ti->key);
     }
+    int rc = doc->m->groups & PL_NER_G_NONLOCAL ? s_history(doc, tags, &cnt) : 0;
     s_kmap_free(&cnt);
     s_kmap_free(&lng);
-    return 0;
+    return rc;
 }
 
 /* --- features ------------------------------------------------------------ */
@@ -825,6 +921,13 @@ enum tpl {
     T_HEADFREQ,
     T_CASE,
     T_HEADCASE,
+    T_AGGM1,
+    T_AGGP1,
+    T_AGGSHM1,
+    T_AGGSHP1,
+    T_SHARE,
+    T_BEFORE,
+    T_FIRSTTAG,
 };
 
 #define NONE_H 0x5bd1e9955bd1e995ull
@@ -895,6 +998,45 @@ static void s_head_features(struct fbuf *b, const struct pl_ner_tokinfo *t, unsi
     s_f(b, T_HEADC2, s_pair(init, t->c[2]));
     s_f(b, T_HEADSUF, s_pair(init, t->suf[2]));
     s_f(b, T_HEADFREQ, s_pair(init, t->freq));
+}
+
+/* Context aggregation: the words and shapes beside the first
+ * PL_NER_AGG other occurrences of a capitalised word t (token i) in the
+ * document, each with the token's capitalisation (capfl). Four: by CV
+ * on folds 0 and 1 (aggregating in both stages then), two and eight
+ * scored lower, and so did aggregating lower-case words too. */
+#define PL_NER_AGG 4
+static void s_aggregate(struct fbuf *b, const struct pl_ner_doc *doc, size_t i, unsigned capfl)
+{
+    const struct pl_ner_tokinfo *t = &doc->info[i];
+    if (!(t->flags & F_CAP))
+        return;
+    unsigned k = 0;
+    for (uint32_t j = t->occ_first; j && k < PL_NER_AGG; j = doc->info[j - 1].occ_next) {
+        size_t x = j - 1;
+        if (x == i)
+            continue;
+        const struct pl_ner_tokinfo *o = &doc->info[x];
+        const struct pl_ner_tokinfo *om1 = x > o->sb ? o - 1 : NULL;
+        const struct pl_ner_tokinfo *op1 = x + 1 < o->se ? o + 1 : NULL;
+        s_f(b, T_AGGM1, om1 ? om1->lower : NONE_H);
+        s_f(b, T_AGGP1, op1 ? op1->lower : NONE_H);
+        s_f(b, T_AGGSHM1, s_pair(om1 ? om1->sshape : NONE_H, capfl));
+        s_f(b, T_AGGSHP1, s_pair(op1 ? op1->sshape : NONE_H, capfl));
+        k++;
+    }
+}
+
+/* Extended prediction history (stage two): see s_history. */
+static void s_history_features(struct fbuf *b, const struct pl_ner_tokinfo *t, unsigned capfl)
+{
+    for (unsigned k = 0; k < 5; k++) {
+        unsigned sh = (t->share >> (3 * k)) & 7;
+        if (sh)
+            s_f(b, T_SHARE, s_pair(k * 8 + sh, capfl));
+    }
+    s_f(b, T_BEFORE, s_pair(t->before, capfl));
+    s_f(b, T_FIRSTTAG, s_pair(t->first_tag, capfl));
 }
 
 size_t pl_ner_features(const struct pl_ner_doc *doc, size_t i, int stage, uint32_t *out)
@@ -996,6 +1138,14 @@ size_t pl_ner_features(const struct pl_ner_doc *doc, size_t i, int stage, uint32
                 s_f(&b, T_INLONG, s_pair(k, capfl));
         s_f(&b, T_MAJOR, t->major);
         s_f(&b, T_MAJSH, s_pair(t->major, s_pair(t->sent, capfl | (t->flags & F_INIT))));
+        /* Context aggregation in stage two only: in stage one too it made
+         * the first stage's tags better (CV F1 89.73 -> 90.53) but the
+         * second stage's worse (91.32 -> 91.01), which already sees the
+         * first stage's tags across the document. */
+        if (g & PL_NER_G_NONLOCAL) {
+            s_aggregate(&b, doc, i, capfl | (t->flags & F_INIT));
+            s_history_features(&b, t, capfl | (t->flags & F_INIT));
+        }
     }
     return b.n;
 }

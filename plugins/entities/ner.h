@@ -20,7 +20,7 @@
 #define PL_NER_TYPES 4
 #define PL_NER_TAGS 9
 #define PL_NER_STAGES 2
-#define PL_NER_MAX_FEATS 96 /* features of one token, at most */
+#define PL_NER_MAX_FEATS 128 /* features of one token, at most */
 
 static inline int pl_ner_tag_type(int tag)
 {
@@ -49,7 +49,13 @@ enum {
      * where capitals are the rule (headlines, title-case headings) the
      * word's clusters, suffix and frequency instead of its capitals. */
     PL_NER_G_HEAD = 1u << 9,
-    PL_NER_G_ALL = (1u << 10) - 1,
+    /* Non-local features of stage two (Ratinov and Roth 2009): the words
+     * and shapes around the other occurrences of the word in the document
+     * (context aggregation), and the shares of the first stage's types
+     * over them, the type most given before this one and the first one's
+     * tag (extended prediction history). */
+    PL_NER_G_NONLOCAL = 1u << 10,
+    PL_NER_G_ALL = (1u << 11) - 1,
 };
 
 /* Gazetteer kinds (bits of pl_ner_phr.kinds). */
