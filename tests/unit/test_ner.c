@@ -421,6 +421,7 @@ static void other_occurrences_lend_their_neighbours_and_first_stage_tags(void **
     s_doc_feats(&lm.m, w, 15, per_per_o, g, ng);
     assert_int_equal(n[8], ng[8] + 2 * 4 + 3);
     assert_int_equal(n[1], ng[1] + 3);         /* "said" twice: the history, no neighbours */
+    assert_int_equal(n[3], ng[3]);             /* "Mr" once: nothing */
     assert_int_equal(n[4], ng[4] + 2 * 4 + 4); /* its others: PER and O, two shares */
     /* "Smith" at 0 sees "Mr" before the one at 4, which does not see it. */
     assert_false(s_has(f[4], n[4], f[0][ng[0]]));
