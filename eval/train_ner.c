@@ -512,7 +512,7 @@ static int s_load_data(const struct options *o, struct pl_nt_corpus *tc, struct 
     fprintf(stderr, "train: %zu documents, %zu tokens\n", tc->n, tc->tokens);
     if (o->title_copies) {
         size_t added = pl_nt_add_title_copies(tc);
-        fprintf(stderr, "train: %zu title-case copies of the sentences in capitals\n", added);
+        fprintf(stderr, "train: %zu title-case copies of the headlines\n", added);
     }
     if (o->dev)
         fprintf(stderr, "dev: %zu documents, %zu tokens\n", dc->n, dc->tokens);
