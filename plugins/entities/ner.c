@@ -608,7 +608,7 @@ static unsigned s_sentence_end(const struct pl_ner_tok *tok, size_t sb, size_t s
 /* The shape of sentence [sb, se), the same for each of its tokens: its
  * length in words (1, 2, 3, 4-6, 7-12, more), the share of its words that
  * start with a capital (under 30 %, under 60 %, under all, all), whether
- * most are in capitals, how it ends (s_sentence_end) and whether it holds
+ * four in five or more are in capitals, how it ends (s_sentence_end) and whether it holds
  * a digit; and whether capitals are the rule in it (HEAD_*). A heading
  * ("Frozen Properties and Tightened Visas") and a byline ("Peter
  * Blackburn") share most of this; the words' other features tell them
@@ -981,10 +981,10 @@ static void s_list_features(struct fbuf *b, const struct pl_ner_tokinfo *t,
 /* The sentence's shape and how often the word is capitalised mid-sentence
  * in cased news, each with the token's capitalisation (capfl); and, for a
  * capitalised word where capitals are the rule, what says whether it is a
- * name without its capital: that share again, its clusters, suffix and
- * frequency in the (lower-cased) unlabeled news, under one id for headlines in capitals and
- * title-case lines alike, so that what the training data's headlines
- * teach carries over to headings. */
+ * name without its capital: that share again, the word, its clusters,
+ * suffix and frequency in the (lower-cased) unlabeled news, under one id
+ * for headlines in capitals and title-case lines alike, so that what the
+ * training data's headlines teach carries over to headings. */
 static void s_head_features(struct fbuf *b, const struct pl_ner_tokinfo *t, unsigned capfl)
 {
     s_f(b, T_SSHP, s_pair(t->sshp, capfl));
