@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "errcode.h"
+#include "text.h"
 
 /* One sentence: tokens [a, b) of document doc. */
 struct s_sent_ref {
@@ -137,9 +138,130 @@ int pl_nt_read_conll(const char *path, struct pl_nt_corpus *c)
         for (size_t j = 0; j < x->n; j++)
             x->tok[j].s = x->buf + offs[k++];
         x->s1 = pl_nt_xrealloc(NULL, x->n + 1);
+        x->group = (uint32_t)i;
     }
     free(offs);
     return 0;
+}
+
+/* --- title-case copies --------------------------------------------------- */
+
+static int s_is_ascii_upper(int c)
+{
+    return c >= 'A' && c <= 'Z';
+}
+static int s_is_ascii_lower(int c)
+{
+    return c >= 'a' && c <= 'z';
+}
+
+void pl_nt_title_case(const char *s, size_t n, int first, int caps, char *out)
+{
+    char low[64];
+    size_t ln = n < sizeof(low) ? n : 0;
+    for (size_t i = 0; i < ln; i++)
+        low[i] = s_is_ascii_upper(s[i]) ? (char)(s[i] - 'A' + 'a') : s[i];
+    int function_word = !first && ln && pl_is_stopword(low, ln);
+    int start = 1;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        int letter = s_is_ascii_upper(c) || s_is_ascii_lower(c);
+        if (letter && start && !function_word && s_is_ascii_lower(c))
+            c = (char)(c - 'a' + 'A');
+        else if (letter && caps && (!start || function_word) && s_is_ascii_upper(c))
+            c = (char)(c - 'A' + 'a');
+        out[i] = c;
+        if (letter || c == '\'')
+            start = 0; /* "'S" is "'s" */
+        else if (c == '-')
+            start = 1;
+    }
+}
+
+/* Whether tokens [a, b) of d are a sentence in capitals: two words or more
+ * with letters, four in five of them without a lower-case letter. */
+static int s_caps_sentence(const struct pl_nt_doc *d, size_t a, size_t b)
+{
+    size_t words = 0, caps = 0;
+    for (size_t i = a; i < b; i++) {
+        const struct pl_ner_tok *t = &d->tok[i];
+        size_t up = 0, lo = 0;
+        for (size_t k = 0; k < t->n; k++) {
+            up += s_is_ascii_upper(t->s[k]);
+            lo += s_is_ascii_lower(t->s[k]);
+        }
+        if (!up && !lo)
+            continue;
+        words++;
+        caps += !lo && up >= 2;
+    }
+    return words >= 2 && caps * 10 >= words * 8;
+}
+
+/* Appends token s[0..n) with tag gold to d, opening a sentence when
+ * sent_start; the token's text pointer is set by s_fix_text. */
+static void s_push_token(struct pl_nt_doc *d, const char *s, size_t n, uint8_t gold, int sent_start)
+{
+    if (d->n == d->cap) {
+        d->cap = d->cap ? 2 * d->cap : 64;
+        d->tok = pl_nt_xrealloc(d->tok, d->cap * sizeof(*d->tok));
+        d->gold = pl_nt_xrealloc(d->gold, d->cap);
+    }
+    if (d->blen + n + 1 > d->bcap) {
+        d->bcap = (d->bcap + n + 1) * 2;
+        d->buf = pl_nt_xrealloc(d->buf, d->bcap);
+    }
+    memcpy(d->buf + d->blen, s, n);
+    /* The offset in buf for now; s_fix_text makes it a pointer. */
+    d->tok[d->n] = (struct pl_ner_tok){ .s = (const char *)(uintptr_t)d->blen,
+                                        .n = (uint32_t)n,
+                                        .sent_start = (uint8_t)sent_start };
+    d->blen += n;
+    d->buf[d->blen++] = 0;
+    d->gold[d->n++] = gold;
+}
+
+static void s_fix_text(struct pl_nt_doc *d)
+{
+    for (size_t i = 0; i < d->n; i++)
+        d->tok[i].s = d->buf + (uintptr_t)d->tok[i].s;
+    d->s1 = pl_nt_xrealloc(NULL, d->n + 1);
+}
+
+size_t pl_nt_add_title_copies(struct pl_nt_corpus *c)
+{
+    size_t originals = c->n, added = 0;
+    for (size_t di = 0; di < originals; di++) {
+        struct pl_nt_doc cp = { .group = c->d[di].group, .copy = 1 };
+        const struct pl_nt_doc *d = &c->d[di];
+        size_t b = 1, words = 0;
+        while (b < d->n && !d->tok[b].sent_start)
+            b++;
+        for (size_t i = 0; i < b; i++)
+            words += strspn(d->tok[i].s, ",.-:;'\"()0123456789") < d->tok[i].n;
+        /* Reuters ends its headlines with a full stop; headings on the web
+         * have none. */
+        if (b > 1 && d->tok[b - 1].n == 1 && d->tok[b - 1].s[0] == '.')
+            b--;
+        if (words < 2)
+            continue;
+        int caps = s_caps_sentence(d, 0, b);
+        for (size_t i = 0; i < b; i++) {
+            char word[256];
+            size_t n = d->tok[i].n < sizeof(word) ? d->tok[i].n : sizeof(word);
+            pl_nt_title_case(d->tok[i].s, n, i == 0, caps, word);
+            s_push_token(&cp, word, n, d->gold[i], i == 0);
+        }
+        s_fix_text(&cp);
+        if (c->n == c->cap) {
+            c->cap = c->cap ? 2 * c->cap : 256;
+            c->d = pl_nt_xrealloc(c->d, c->cap * sizeof(*c->d));
+        }
+        c->d[c->n++] = cp;
+        c->tokens += cp.n;
+        added++;
+    }
+    return added;
 }
 
 /* --- training ------------------------------------------------------------ */
@@ -458,8 +580,14 @@ void pl_nt_cv_split(const struct pl_nt_corpus *c, int k, int folds, struct pl_nt
 {
     memset(train, 0, sizeof(*train));
     memset(held, 0, sizeof(*held));
-    for (size_t i = 0; i < c->n; i++)
-        s_view_add((int)(i % (size_t)folds) == k ? held : train, &c->d[i]);
+    for (size_t i = 0; i < c->n; i++) {
+        const struct pl_nt_doc *d = &c->d[i];
+        int out = (int)(d->group % (uint32_t)folds) == k;
+        if (!out)
+            s_view_add(train, d);
+        else if (!d->copy)
+            s_view_add(held, d);
+    }
 }
 
 void pl_nt_view_free(struct pl_nt_corpus *v)
@@ -479,16 +607,30 @@ void pl_nt_view_free(struct pl_nt_corpus *v)
 static void s_jackknife(struct pl_nt_trainer *tr, struct pl_nt_corpus *tc, int epochs, int folds,
                         int verbose)
 {
-    uint8_t *fold = pl_nt_xrealloc(NULL, tc->n + 1);
+    /* Original document j of tc in fold j % folds, a copy in its source's. */
+    uint8_t *fold = pl_nt_xrealloc(NULL, tc->n + 1), *of = pl_nt_xrealloc(NULL, tc->n + 1);
+    uint32_t *gfold = NULL;
+    size_t ngroups = 0, j = 0;
+    for (size_t d = 0; d < tc->n; d++)
+        if (tc->d[d].group >= ngroups)
+            ngroups = (size_t)tc->d[d].group + 1;
+    gfold = pl_nt_xrealloc(NULL, (ngroups + 1) * sizeof(*gfold));
+    for (size_t d = 0; d < tc->n; d++) {
+        if (!tc->d[d].copy)
+            gfold[tc->d[d].group] = (uint32_t)(j++ % (size_t)folds);
+        of[d] = (uint8_t)gfold[tc->d[d].group];
+    }
+    free(gfold);
     for (int k = 0; k < folds; k++) {
         for (size_t d = 0; d < tc->n; d++)
-            fold[d] = (int)(d % (size_t)folds) == k;
+            fold[d] = of[d] == k;
         pl_nt_train(tr, tc, fold, 0, epochs, NULL, 0);
         pl_nt_tag_corpus(tc, fold, 0, tr->avg_w[0], tr->avg_t[0], 1, NULL);
         if (verbose)
             fprintf(stderr, "jackknife fold %d/%d done\n", k + 1, folds);
     }
     free(fold);
+    free(of);
 }
 
 void pl_nt_two_stage(struct pl_nt_trainer *tr, struct pl_nt_corpus *tc, struct pl_nt_corpus *held,

@@ -35,6 +35,12 @@ struct pl_nt_doc {
     size_t blen, bcap;
     uint32_t *foff[PL_NER_STAGES]; /* features of token i: f[foff[i] .. foff[i+1]) */
     uint32_t *f[PL_NER_STAGES];
+    /* The document's number in its file; a copy (pl_nt_add_title_copies)
+     * has its source's, and goes wherever its source goes: into the same
+     * jackknife fold, and into no held-out fold (only originals are
+     * scored). */
+    uint32_t group;
+    uint8_t copy;
 };
 
 struct pl_nt_corpus {
@@ -60,6 +66,22 @@ FILE *pl_nt_open(const char *path);
 int pl_nt_read_conll(const char *path, struct pl_nt_corpus *c);
 
 void pl_nt_corpus_free(struct pl_nt_corpus *c);
+
+/* Appends to c, for each document, a copy of its first sentence (a
+ * Reuters headline: "EU rejects German call to boycott British lamb ." or
+ * "SOCCER - JAPAN GET LUCKY WIN ...") in title case and without its final
+ * full stop, with the same tags: headings in title case are rare in the
+ * training data but common on the web, and in them a capital is no sign
+ * of a name. Call before computing features; the copies are marked (copy,
+ * group). Returns how many documents were added. */
+size_t pl_nt_add_title_copies(struct pl_nt_corpus *c);
+
+/* Writes the title-case form of the word s[0..n) (ASCII letters) to out
+ * (n bytes): the first letter and each after a hyphen upper case; in a
+ * sentence in capitals (caps) the other letters lower case, elsewhere as
+ * they were; a function word (pl_is_stopword) unchanged, or in lower case
+ * when caps, unless first. */
+void pl_nt_title_case(const char *s, size_t n, int first, int caps, char *out);
 
 /* The trainer of one model: its shape (m: hash bits, groups, stages,
  * lexicon borrowed from the caller), the weights of each stage, their
@@ -100,9 +122,9 @@ void pl_nt_print_score(const char *what, const struct pl_conll_score *s, int per
 void pl_nt_score_sum(struct pl_conll_score *a, const struct pl_conll_score *b);
 
 /* Cross-validation grouped by document: document i of c is in fold
- * i % folds. Fills held with the documents of fold k and train with the
- * others, in c's order: views whose documents share tokens, gold tags,
- * first-stage tags and stage-1 features with c (c must hold no stage-2
+ * i % folds (a copy: its source's fold, and never held out). Fills held
+ * with the documents of fold k and train with the others, in c's order: views whose documents share
+ * tokens, gold tags, first-stage tags and stage-1 features with c (c must hold no stage-2
  * features). Stage-2 features computed on a view belong to the view; free
  * it with pl_nt_view_free, which frees those and the view's array only. */
 void pl_nt_cv_split(const struct pl_nt_corpus *c, int k, int folds, struct pl_nt_corpus *train,

@@ -24,6 +24,17 @@ out=$("$bin/pl_train_ner" --test "$tiny" --model "$tmp/one.model" 2>&1) || fail 
 echo "$out"
 echo "$out" | grep -q "F1 100.00" || fail "a model trained on the fixture does not tag the fixture"
 
+# The measured options that the shipped model does without: case counts
+# of cased text (which bring the sentence-shape group) and title-case
+# copies of the headlines; a missing text is refused.
+printf 'The visas of Paris .\nThey left Paris and paris .\n' > "$tmp/cased.txt"
+out=$("$bin/pl_train_ner" --train "$tiny" --gazetteer "$gaz" --bits 12 --epochs 2 --epochs2 1 --folds 2 \
+  --cased "$tmp/cased.txt" --title-copies 1 --out "$tmp/cased.model" 2>&1) || fail "--cased: $out"
+echo "$out" | grep -q "^cased: 0 words of the lexicon" || fail "--cased without clusters: $out"
+echo "$out" | grep -q "^train: [0-9]* title-case copies" || fail "--title-copies: $out"
+out=$("$bin/pl_train_ner" --train "$tiny" --cased "$tmp/none.txt" --out "$tmp/x.model" 2>&1) && fail "a missing --cased file was accepted"
+echo "$out" | grep -q "cannot open $tmp/none.txt" || fail "missing --cased file: $out"
+
 out=$("$bin/pl_train_ner" --train "$tmp/missing.txt" --out "$tmp/x.model" 2>&1) && fail "a missing file was accepted"
 echo "$out" | grep -q "cannot open $tmp/missing.txt" || fail "missing file: $out"
 printf 'Paris NNP I-NP I-TOWN\n' > "$tmp/bad.txt"

@@ -80,7 +80,7 @@ ls -l "$top/plugins/entities/ner.model"
 
 if [ "${1:-}" = "--ablation" ]; then
   echo "feature group left out -> dev F1 (stage 2)"
-  for g in word affix shape cluster gazetteer doc stage2 lists; do
+  for g in word affix shape cluster gazetteer doc stage2 nonlocal lists; do
     f1=$("$build/bin/pl_train_ner" "${args[@]}" --without "$g" --out "$build/ner-ablation.model" 2>&1 |
          grep -E "^stage [12] dev" | tail -1 | sed 's/.*F1 \([0-9.]*\).*/\1/')
     echo "$g $f1"

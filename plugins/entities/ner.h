@@ -20,7 +20,7 @@
 #define PL_NER_TYPES 4
 #define PL_NER_TAGS 9
 #define PL_NER_STAGES 2
-#define PL_NER_MAX_FEATS 96 /* features of one token, at most */
+#define PL_NER_MAX_FEATS 128 /* features of one token, at most */
 
 static inline int pl_ner_tag_type(int tag)
 {
@@ -44,7 +44,18 @@ enum {
     PL_NER_G_STAGE2 = 1u << 6,  /* second stage: the first stage's tags across the document */
     PL_NER_G_LISTS = 1u << 7,   /* matches of the generated lists (PL_NER_K_LIST0...) */
     PL_NER_G_BROWN = 1u << 8,   /* Brown clusters: prefixes of the word's bit path */
-    PL_NER_G_ALL = (1u << 9) - 1,
+    /* The sentence's shape (length, share of capitalised words, final
+     * punctuation, digits) with the token's capitalisation, and in lines
+     * where capitals are the rule (headlines, title-case headings) the
+     * word's clusters, suffix and frequency instead of its capitals. */
+    PL_NER_G_HEAD = 1u << 9,
+    /* Non-local features of stage two (Ratinov and Roth 2009): the words
+     * and shapes around the other occurrences of the word in the document
+     * (context aggregation), and the shares of the first stage's types
+     * over them, the type most given before this one and the first one's
+     * tag (extended prediction history). */
+    PL_NER_G_NONLOCAL = 1u << 10,
+    PL_NER_G_ALL = (1u << 11) - 1,
 };
 
 /* Gazetteer kinds (bits of pl_ner_phr.kinds). */
@@ -76,7 +87,11 @@ extern const char *const pl_ner_list_names[PL_NER_K_LISTS];
 struct pl_ner_lex {
     uint64_t key; /* 0: empty slot */
     uint16_t c[PL_NER_CLUSTER_LEVELS];
-    uint16_t freq; /* floor(log2(count + 1)) */
+    /* Low byte: floor(log2(count + 1)). High byte: how often the word is
+     * capitalised mid-sentence in cased news (0 unknown; 1 never, 2 under
+     * a tenth of the time, 3 under half, 4 under nine tenths, 5 more, 6
+     * always), for PL_NER_G_HEAD; 0 in models made before it. */
+    uint16_t freq;
 };
 
 /* Brown cluster slot: a lower-cased word (by pl_ner_key) and its bit path

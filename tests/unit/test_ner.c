@@ -307,6 +307,145 @@ static void brown_paths_travel_in_the_model_file_and_become_features(void **st)
     free(dir);
 }
 
+/* Features of each token of a document of sentences (words, NULL between
+ * sentences), with the first stage's tags s1 (NULL: stage one's features
+ * only); returns the tokens' count. */
+static size_t s_doc_feats(const struct pl_ner_model *m, const char *const *words, size_t nw,
+                          const uint8_t *s1, uint32_t out[][PL_NER_MAX_FEATS], size_t *count)
+{
+    struct pl_ner_tok tok[32];
+    size_t n = 0;
+    int start = 1;
+    for (size_t i = 0; i < nw && n < 32; i++) {
+        if (!words[i]) {
+            start = 1;
+            continue;
+        }
+        tok[n++] = (struct pl_ner_tok){ words[i], (uint32_t)strlen(words[i]), (uint8_t)start };
+        start = 0;
+    }
+    struct pl_ner_doc doc;
+    assert_int_equal(pl_ner_doc_init(&doc, m, tok, n), 0);
+    if (s1)
+        assert_int_equal(pl_ner_doc_set_stage1(&doc, s1), 0);
+    for (size_t i = 0; i < n; i++)
+        count[i] = pl_ner_features(&doc, i, s1 ? 1 : 0, out[i]);
+    pl_ner_doc_free(&doc);
+    return n;
+}
+
+static void a_title_case_line_has_features_of_its_own(void **st)
+{
+    (void)st;
+    struct list_model lm;
+    s_list_model(&lm, PL_NER_G_HEAD);
+    static const char *const head[] = { "Frozen", "Properties", "and", "Tightened", "Visas" };
+    static const char *const stop[] = { "Frozen", "Properties", "and", "Tightened", "Visas", "." };
+    static const char *const low[] = { "frozen", "properties", "and", "tightened", "visas" };
+    uint32_t fh[6][PL_NER_MAX_FEATS], fs[6][PL_NER_MAX_FEATS], fl[6][PL_NER_MAX_FEATS];
+    size_t nh[6], ns[6], nl[6];
+    s_doc_feats(&lm.m, head, 5, NULL, fh, nh);
+    s_doc_feats(&lm.m, stop, 6, NULL, fs, ns);
+    s_doc_feats(&lm.m, low, 5, NULL, fl, nl);
+    /* The bias, the sentence's shape and the word's case in cased news;
+     * for a capitalised word where capitals are the rule, six more: that
+     * case again, the word, two clusters, a suffix and the frequency. */
+    assert_int_equal(nh[4], 9);
+    assert_int_equal(nh[2], 3); /* "and" */
+    assert_int_equal(nl[4], 3); /* lower case: capitals are not the rule */
+    /* One shape for the line: the same for two capitalised words inside
+     * it; another when it ends in a full stop. */
+    assert_int_equal(fh[1][1], fh[4][1]);
+    assert_int_not_equal(fh[4][1], fs[4][1]);
+    assert_int_not_equal(fh[4][1], fl[4][1]);
+    /* Without the group, the bias alone. */
+    s_list_model(&lm, 0);
+    s_doc_feats(&lm.m, head, 5, NULL, fh, nh);
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(nh[i], 1);
+}
+
+static void how_often_news_capitalises_a_word_rides_in_the_lexicon(void **st)
+{
+    (void)st;
+    static struct pl_ner_lex lex[16];
+    memset(lex, 0, sizeof(lex));
+    uint64_t key = pl_ner_key("visas", 5);
+    lex[key & 15] = (struct pl_ner_lex){ .key = key, .c = { 1, 2, 3 }, .freq = 5 };
+    struct pl_ner_model m = { .hash_bits = 16, .groups = PL_NER_G_CLUSTER, .stages = 1 };
+    m.lex = lex;
+    m.lex_mask = 15;
+    static const char *const w[] = { "Visas" };
+    uint32_t a[1][PL_NER_MAX_FEATS], b[1][PL_NER_MAX_FEATS];
+    size_t na[1], nb[1];
+    s_doc_feats(&m, w, 1, NULL, a, na);
+    /* A model made before the class was kept reads freq's low byte as
+     * before: its features do not change. */
+    lex[key & 15].freq = 1u << 8 | 5;
+    s_doc_feats(&m, w, 1, NULL, b, nb);
+    assert_int_equal(na[0], nb[0]);
+    assert_memory_equal(a[0], b[0], na[0] * sizeof(uint32_t));
+    /* With the group, the class is a feature (the third: after the bias
+     * and the sentence's shape). */
+    m.groups = PL_NER_G_HEAD;
+    s_doc_feats(&m, w, 1, NULL, a, na);
+    lex[key & 15].freq = 6u << 8 | 5;
+    s_doc_feats(&m, w, 1, NULL, b, nb);
+    assert_int_equal(na[0], nb[0]);
+    assert_int_not_equal(a[0][2], b[0][2]);
+}
+
+static void other_occurrences_lend_their_neighbours_and_first_stage_tags(void **st)
+{
+    (void)st;
+    struct list_model lm;
+    s_list_model(&lm, PL_NER_G_NONLOCAL | PL_NER_G_STAGE2);
+    lm.m.stages = 2;
+    static const char *const w[] = { "Smith", "said", ".",     NULL,  "Mr",  "Smith", "left", ".",
+                                     NULL,    "Then", "Smith", "won", "and", "said",  "." };
+    uint8_t per_per_o[13] = { 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0 };
+    uint8_t per_o_o[13] = { 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+    uint32_t f[16][PL_NER_MAX_FEATS], g[16][PL_NER_MAX_FEATS], h[16][PL_NER_MAX_FEATS];
+    size_t n[16], ng[16], nh[16];
+    /* Stage one: none of them. */
+    assert_int_equal(s_doc_feats(&lm.m, w, 15, NULL, f, n), 13);
+    for (size_t i = 0; i < 13; i++)
+        assert_int_equal(n[i], 1);
+    /* Stage two, against stage two without the group: for a capitalised
+     * word, the words and shapes beside each other occurrence (four
+     * features each, two occurrences), the share of each type over them
+     * (one here: both PER), the type most given before it, the first
+     * one's tag. */
+    s_doc_feats(&lm.m, w, 15, per_per_o, f, n);
+    lm.m.groups &= ~(unsigned)PL_NER_G_NONLOCAL;
+    s_doc_feats(&lm.m, w, 15, per_per_o, g, ng);
+    assert_int_equal(n[8], ng[8] + 2 * 4 + 3);
+    assert_int_equal(n[1], ng[1] + 3);         /* "said" twice: the history, no neighbours */
+    assert_int_equal(n[3], ng[3]);             /* "Mr" once: nothing */
+    assert_int_equal(n[4], ng[4] + 2 * 4 + 4); /* its others: PER and O, two shares */
+    /* "Smith" at 0 sees "Mr" before the one at 4, which does not see it. */
+    assert_false(s_has(f[4], n[4], f[0][ng[0]]));
+    /* The other occurrences of "Smith" at 8: both PER, or PER and O (two
+     * shares; the types given elsewhere, without the group, one more
+     * feature too). */
+    lm.m.groups |= PL_NER_G_NONLOCAL;
+    s_doc_feats(&lm.m, w, 15, per_o_o, h, nh);
+    s_doc_feats(&lm.m, w, 15, per_per_o, f, n);
+    size_t more = nh[8] - n[8];
+    lm.m.groups &= ~(unsigned)PL_NER_G_NONLOCAL;
+    s_doc_feats(&lm.m, w, 15, per_o_o, g, ng);
+    size_t more_without = ng[8];
+    s_doc_feats(&lm.m, w, 15, per_per_o, g, ng);
+    more_without -= ng[8];
+    assert_int_equal(more, more_without + 1);
+    /* The first occurrence's tag: the same feature for the second and the
+     * third, another for the first itself (the last feature of each); the
+     * type before: none before the first, PER before the second. */
+    assert_int_equal(f[4][n[4] - 1], f[8][n[8] - 1]);
+    assert_int_not_equal(f[0][n[0] - 1], f[4][n[4] - 1]);
+    assert_int_not_equal(f[0][n[0] - 2], f[4][n[4] - 2]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -316,6 +455,9 @@ int main(void)
         cmocka_unit_test(committed_model_finds_people_places_and_organisations),
         cmocka_unit_test(list_matches_are_features_with_their_position_and_length),
         cmocka_unit_test(brown_paths_travel_in_the_model_file_and_become_features),
+        cmocka_unit_test(a_title_case_line_has_features_of_its_own),
+        cmocka_unit_test(how_often_news_capitalises_a_word_rides_in_the_lexicon),
+        cmocka_unit_test(other_occurrences_lend_their_neighbours_and_first_stage_tags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -262,6 +262,84 @@ static void the_two_stages_score_the_held_out_documents_of_each_stage(void **st)
     pl_nt_corpus_free(&c);
 }
 
+static void title_case_capitalises_words_but_not_function_words(void **st)
+{
+    (void)st;
+    static const struct {
+        const char *in, *out;
+        int first, caps;
+    } cases[] = {
+        { "SOCCER", "Soccer", 1, 1 },
+        { "AT", "at", 0, 1 },
+        { "AT", "At", 1, 1 },
+        { "ONE-DAY", "One-Day", 0, 1 },
+        { "O'NEILL", "O'neill", 0, 1 },
+        { "rejects", "Rejects", 0, 0 },
+        { "of", "of", 0, 0 },
+        { "EU", "EU", 0, 0 },
+        { "call-up", "Call-Up", 0, 0 },
+        { "1996-08-22", "1996-08-22", 0, 1 },
+        { "McDonald", "McDonald", 0, 0 },
+        { "German", "German", 0, 0 },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char out[64] = { 0 };
+        pl_nt_title_case(cases[i].in, strlen(cases[i].in), cases[i].first, cases[i].caps, out);
+        assert_string_equal(out, cases[i].out);
+    }
+}
+
+static void title_copies_of_headlines_keep_tags_and_never_leave_their_fold(void **st)
+{
+    (void)st;
+    static const char text[] = "-DOCSTART- -X- O O\n\n"
+                               "SOCCER NN I-NP O\n- : O O\nJAPAN NNP I-NP I-LOC\n"
+                               "WIN VB I-VP O\n. . O O\n\n"
+                               "Japan NNP I-NP I-LOC\nwon VBD I-VP O\n. . O O\n\n"
+                               "-DOCSTART- -X- O O\n\n"
+                               "EU NNP I-NP I-ORG\nrejects VBZ I-VP O\nlamb NN I-NP O\n. . O O\n\n"
+                               "-DOCSTART- -X- O O\n\n"
+                               "Paris NNP I-NP I-LOC\n. . O O\n";
+    struct pl_nt_corpus c;
+    s_read(text, &c);
+    assert_int_equal(c.n, 3);
+    size_t tokens = c.tokens;
+    /* The third document's headline has one word: no copy. */
+    assert_int_equal(pl_nt_add_title_copies(&c), 2);
+    assert_int_equal(c.n, 5);
+    const struct pl_nt_doc *a = &c.d[3], *b = &c.d[4];
+    assert_true(a->copy && b->copy && !c.d[0].copy);
+    assert_int_equal(a->group, 0);
+    assert_int_equal(b->group, 1);
+    /* The headline only, in title case, without its full stop. */
+    assert_int_equal(a->n, 4);
+    static const char *const want[] = { "Soccer", "-", "Japan", "Win" };
+    for (size_t i = 0; i < 4; i++) {
+        assert_string_equal(a->tok[i].s, want[i]);
+        assert_int_equal(a->tok[i].sent_start, i == 0);
+        assert_int_equal(a->gold[i], c.d[0].gold[i]);
+    }
+    assert_int_equal(b->n, 3);
+    assert_string_equal(b->tok[0].s, "EU");
+    assert_string_equal(b->tok[1].s, "Rejects");
+    assert_int_equal(b->gold[0], s_tag("B-ORG"));
+    assert_int_equal(c.tokens, tokens + 7);
+    /* A copy trains with its source and is never held out. */
+    for (int k = 0; k < 3; k++) {
+        struct pl_nt_corpus train, held;
+        pl_nt_cv_split(&c, k, 3, &train, &held);
+        assert_int_equal(held.n, 1);
+        assert_false(held.d[0].copy);
+        assert_int_equal(held.d[0].group, (uint32_t)k);
+        for (size_t i = 0; i < train.n; i++)
+            assert_int_not_equal(train.d[i].group % 3, (uint32_t)k);
+        assert_int_equal(train.n, k == 2 ? 4 : 3);
+        pl_nt_view_free(&train);
+        pl_nt_view_free(&held);
+    }
+    pl_nt_corpus_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -272,6 +350,8 @@ int main(void)
         cmocka_unit_test(documents_held_out_are_not_trained_on),
         cmocka_unit_test(cross_validation_holds_out_document_i_in_fold_i_mod_k),
         cmocka_unit_test(the_two_stages_score_the_held_out_documents_of_each_stage),
+        cmocka_unit_test(title_case_capitalises_words_but_not_function_words),
+        cmocka_unit_test(title_copies_of_headlines_keep_tags_and_never_leave_their_fold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
