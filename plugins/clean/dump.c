@@ -211,6 +211,10 @@ void pl_dump_features(const struct pl_blocks *bl, struct pl_bfeat *f)
 
 int pl_dump_apply(struct pl_blocks *bl, const struct pl_bmodel *m)
 {
+    /* A block's features take under 1 KB: past this many blocks the runs
+     * alone judge, so that a 10 MB dump of short lines stays bounded. */
+    if (bl->n > PL_DUMP_MAX_BLOCKS)
+        return 0;
     struct pl_bfeat *f = malloc((bl->n ? bl->n : 1) * sizeof(*f));
     const char **was = malloc((bl->n ? bl->n : 1) * sizeof(*was));
     if (!f || !was) {

@@ -14,6 +14,9 @@
 #include "blocks.h"
 #include "bmodel.h"
 
+/* Blocks above which a dump is left to the runs alone (pl_dump_apply). */
+#define PL_DUMP_MAX_BLOCKS 20000
+
 /* Marks every block outside the story "outside-article" (and not the
  * title). Does nothing to text that is mostly story already, nor when
  * memory runs out (the text is then cleaned as an article file). Returns 1
@@ -37,8 +40,9 @@ void pl_dump_features(const struct pl_blocks *bl, struct pl_bfeat *f);
  * ("outside-article"), one they put outside the story that m scores at or
  * above its add threshold comes back. Blocks removed for other reasons,
  * and the title, stay as they are; when no story would be left, bl stays
- * as the runs left it. Call it after the title is found. Returns 0 or
- * -ENOMEM (bl then as it was). */
+ * as the runs left it, and so it does for a dump of over
+ * PL_DUMP_MAX_BLOCKS blocks (memory stays bounded). Call it after the
+ * title is found. Returns 0 or -ENOMEM (bl then as it was). */
 int pl_dump_apply(struct pl_blocks *bl, const struct pl_bmodel *m);
 
 #endif

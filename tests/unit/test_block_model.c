@@ -331,6 +331,33 @@ static void test_the_dump_model_drops_and_restores_blocks(void **state)
     pl_blocks_free(&bl);
 }
 
+/* Past PL_DUMP_MAX_BLOCKS blocks the model is not applied: its features
+ * would take a KB a block. */
+static void test_a_dump_of_too_many_blocks_is_left_to_the_runs(void **state)
+{
+    (void)state;
+    struct pl_buf t = { 0 };
+    char line[32];
+    for (int i = 0; i <= PL_DUMP_MAX_BLOCKS; i++) {
+        int k = snprintf(line, sizeof(line), "Line %d\n", i);
+        assert_int_equal(pl_buf_append(&t, line, (size_t)k), 0);
+    }
+    struct pl_blocks bl = { 0 };
+    assert_int_equal(pl_blocks_split(t.data, t.len, 1, &bl), 0);
+    assert_int_equal(bl.n, PL_DUMP_MAX_BLOCKS + 1);
+    for (size_t i = 1; i < bl.n; i += 2)
+        bl.v[i].reason = "outside-article";
+    /* Applied, it would swap the kept and the outside blocks. */
+    struct pl_bmodel *m = s_flip_trees(0.5, 0.9);
+    assert_int_equal(pl_dump_apply(&bl, m), 0);
+    for (size_t i = 0; i < bl.n; i++)
+        if (i % 2 ? !bl.v[i].reason : bl.v[i].reason != NULL)
+            fail_msg("block %zu changed", i);
+    pl_bmodel_free(m);
+    pl_blocks_free(&bl);
+    free(t.data);
+}
+
 static void test_a_corrupt_or_foreign_model_file_is_refused(void **state)
 {
     (void)state;
@@ -412,6 +439,7 @@ int main(void)
         cmocka_unit_test(test_trees_drop_the_blocks_they_score_low),
         cmocka_unit_test(test_a_model_adds_the_blocks_outside_it_scores_high),
         cmocka_unit_test(test_the_dump_model_drops_and_restores_blocks),
+        cmocka_unit_test(test_a_dump_of_too_many_blocks_is_left_to_the_runs),
         cmocka_unit_test(test_a_corrupt_or_foreign_model_file_is_refused),
         cmocka_unit_test(test_the_plugin_refuses_a_block_model_it_cannot_load),
     };
