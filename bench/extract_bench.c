@@ -89,7 +89,7 @@ int main(int argc, char **argv)
             }
         }
     double dt = pl_bench_now() - t0;
-    free(model);
+    pl_bmodel_free(model);
     printf("extract_bench: %zu pages, %.1f MB of HTML from %s, %d rounds, one thread\n", n,
            (double)bytes / 1e6, dir, rounds);
     printf(

@@ -615,6 +615,7 @@ static void s_jackknife(struct pl_nt_trainer *tr, struct pl_nt_corpus *tc, int e
         if (tc->d[d].group >= ngroups)
             ngroups = (size_t)tc->d[d].group + 1;
     gfold = pl_nt_xrealloc(NULL, (ngroups + 1) * sizeof(*gfold));
+    memset(gfold, 0, (ngroups + 1) * sizeof(*gfold)); /* every group's fold set before it is read */
     for (size_t d = 0; d < tc->n; d++) {
         if (!tc->d[d].copy)
             gfold[tc->d[d].group] = (uint32_t)(j++ % (size_t)folds);

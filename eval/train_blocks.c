@@ -52,7 +52,9 @@
 #include "dump.h"
 #include "errcode.h"
 #include "folds.h"
+#include "decode.h"
 #include "html.h"
+#include "judge.h"
 #include "rules.h"
 #include "text.h"
 
@@ -181,38 +183,49 @@ static void s_traf_page(struct set *set, const char *path, const cJSON *e, int h
  * pages that the clean stage reads as pages, labelled by the snippets. */
 static struct set s_dset;
 
-/* The dump of the page file as the clean stage judges plain text
- * (clean.c's s_split and s_judge: NFC, blocks, date prefix, title,
- * boilerplate, the story of a page, its title) into bl; 1 when it is a
- * page. */
+/* The dump text[0..len) as the clean stage reads plain text (clean.c: the
+ * encoding, invalid bytes repaired, NFC, blocks, the date prefix cut, then
+ * judge.h's judgement without the dump model) into bl; 1 when it is read
+ * as a page's dump. */
 static int s_judge_dump(const char *text, size_t len, struct pl_blocks *bl)
 {
+    struct pl_decoded dec = { 0 };
+    struct pl_error err = { { 0 } };
+    char *fixed = NULL;
+    size_t n = 0, invalid = 0, control = 0;
     utf8proc_uint8_t *nfc = NULL;
-    utf8proc_ssize_t m = utf8proc_map((const utf8proc_uint8_t *)text, (utf8proc_ssize_t)len, &nfc,
-                                      UTF8PROC_STABLE | UTF8PROC_COMPOSE);
-    if (m < 0)
-        return 0;
+    utf8proc_ssize_t m = -1;
+    if (pl_decode(text, len, PL_CLEAN_MAX_INVALID_RATIO, PL_CLEAN_MAX_CONTROL_RATIO, &dec, &err) ==
+            0 &&
+        pl_repair_utf8(dec.text, dec.len, &fixed, &n, &invalid, &control) == 0)
+        m = utf8proc_map((const utf8proc_uint8_t *)fixed, (utf8proc_ssize_t)n, &nfc,
+                         UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+    free(dec.conv);
+    free(fixed);
     char date[11] = "", *pre = NULL;
-    int page = pl_blocks_split((const char *)nfc, (size_t)m, 1, bl) == 0 &&
-               pl_rules_date_prefix(bl, date, &pre) == 0 && pl_blocks_lower(bl) == 0;
+    int page = 0;
+    if (m >= 0 && pl_blocks_split((const char *)nfc, (size_t)m, 1, bl) == 0 &&
+        pl_rules_date_prefix(bl, date, &pre) == 0 &&
+        pl_judge_blocks(bl, 1, 0, PL_CLEAN_MIN_HEADLINE_RUN, NULL, &page) != 0)
+        page = 0;
     free(pre);
     free(nfc);
-    if (!page)
-        return 0;
-    pl_rules_find_title(bl);
-    pl_rules_mark_boilerplate(bl, 3);
-    if (!pl_dump_mark_page(bl))
-        return 0;
-    pl_dump_find_title(bl);
-    return 1;
+    return page;
 }
+
+/* The dumps --dumps names that could not be read, and those read. */
+static size_t s_dumps_missing, s_dumps_read;
 
 static void s_dump_page(const char *path, const cJSON *e, int held_out)
 {
     size_t len = 0;
     char *text = s_read(path, &len);
     struct pl_blocks bl = { 0 };
-    if (text && s_judge_dump(text, len, &bl)) {
+    s_dumps_missing += !text;
+    s_dumps_read += text != NULL;
+    /* The blocks the model judges at run time (dump.h), on the pages it
+     * judges (up to PL_DUMP_MAX_BLOCKS blocks). */
+    if (text && s_judge_dump(text, len, &bl) && bl.n <= PL_DUMP_MAX_BLOCKS) {
         struct pl_bfeat *f = s_xalloc(NULL, (bl.n ? bl.n : 1) * sizeof(*f));
         pl_dump_features(&bl, f);
         const cJSON *with = cJSON_GetObjectItemCaseSensitive(e, "with");
@@ -220,7 +233,7 @@ static void s_dump_page(const char *path, const cJSON *e, int held_out)
         for (size_t i = 0; i < bl.n; i++) {
             int pos = s_matches(bl.v[i].s, bl.v[i].len, with);
             int neg = s_matches(bl.v[i].s, bl.v[i].len, without);
-            if (pos != neg)
+            if (pos != neg && pl_dump_judged(&bl.v[i]))
                 s_push(&s_dset, &f[i], pos, 1.0, held_out);
         }
         free(f);
@@ -867,6 +880,12 @@ int main(int argc, char **argv)
     if (o.cv > 1)
         s_report(&set, m, o.threshold, 1);
     if (o.dumps) {
+        fprintf(stderr, "pl_train_blocks: dumps: %zu read, %zu missing in %s\n", s_dumps_read,
+                s_dumps_missing, o.dumps);
+        if (s_dset.n == 0) {
+            fprintf(stderr, "pl_train_blocks: no labelled blocks in the dumps of %s\n", o.dumps);
+            return 1;
+        }
         m->dumps = s_train_trees(&s_dset, &o);
         m->dumps->threshold = o.dump_threshold;
         m->dumps->add_threshold = o.dump_add;

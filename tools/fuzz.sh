@@ -28,15 +28,16 @@ for h in clean entities summarize config wire replay; do
     -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$build/artifacts/$h-" \
     "$scratch" $(seeds "$h") > "$build/fuzz-$h.log" 2>&1 || true
   grep -E "^stat::number_of_executed_units|^Done|ERROR|SUMMARY" "$build/fuzz-$h.log" || true
-  # A harness that stops before its time (its plugin refused to start, say)
-  # has fuzzed nothing: libFuzzer's "Done" line is missing.
+  if ls "$build/artifacts/$h-"* >/dev/null 2>&1 || grep -q "SUMMARY:" "$build/fuzz-$h.log"; then
+    echo "fuzz_$h found a crash: $(ls "$build/artifacts/$h-"*)" >&2
+    exit 1
+  fi
+  # A harness that stops before its time without a crash (its plugin
+  # refused to start, say) has fuzzed nothing: libFuzzer's "Done" line is
+  # missing.
   if ! grep -q "^Done [0-9]* runs" "$build/fuzz-$h.log"; then
     echo "fuzz_$h did not run its ${secs} s; its log ends:" >&2
     tail -n 5 "$build/fuzz-$h.log" >&2
-    exit 1
-  fi
-  if ls "$build/artifacts/$h-"* >/dev/null 2>&1 || grep -q "SUMMARY:" "$build/fuzz-$h.log"; then
-    echo "fuzz_$h found a crash: $(ls "$build/artifacts/$h-"*)" >&2
     exit 1
   fi
 done

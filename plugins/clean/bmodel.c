@@ -367,12 +367,10 @@ int pl_bmodel_parse(const char *text, size_t len, struct pl_bmodel **out, char *
         pl_bmodel_free(m);
         return rc;
     }
-    if (rc == 0) {
-        m->threshold = thr;
-        m->add_threshold = add;
-        *out = m;
-    }
-    return rc;
+    m->threshold = thr;
+    m->add_threshold = add;
+    *out = m;
+    return 0;
 }
 
 int pl_bmodel_load(const char *path, struct pl_bmodel **out, char *why, size_t n)

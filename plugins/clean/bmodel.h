@@ -95,8 +95,9 @@ double pl_bmodel_logit(const double *w, const struct pl_bfeat *f);
 double pl_bmodel_prob(const struct pl_bmodel *m, const struct pl_bfeat *f);
 
 /* A model of ntrees trees of the given depth (both within PL_BM_MAXTREES,
- * PL_BM_MAXDEPTH), its arrays zero, in one allocation the caller frees
- * with free(); NULL when out of memory or out of range. */
+ * PL_BM_MAXDEPTH), its arrays zero, in one allocation (with no dump model)
+ * the caller frees with pl_bmodel_free(); NULL when out of memory or out of
+ * range. */
 struct pl_bmodel *pl_bmodel_new_trees(unsigned ntrees, unsigned depth);
 
 /* Frees m (NULL: nothing) and its dump model. */

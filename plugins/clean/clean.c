@@ -32,9 +32,9 @@
 #include "bmodel.h"
 #include "decode.h"
 #include "docjson.h"
-#include "dump.h"
 #include "export.h"
 #include "html.h"
+#include "judge.h"
 #include "output.h"
 #include "rules.h"
 #include "text.h"
@@ -110,9 +110,9 @@ static int s_init(const struct pl_host *host, const char *options_json, void **s
         pl_fail(err, "clean: out of memory");
         return -ENOMEM;
     }
-    st->max_invalid_ratio = 0.01;
-    st->max_control_ratio = 0.01;
-    st->min_headline_run = 3;
+    st->max_invalid_ratio = PL_CLEAN_MAX_INVALID_RATIO;
+    st->max_control_ratio = PL_CLEAN_MAX_CONTROL_RATIO;
+    st->min_headline_run = PL_CLEAN_MIN_HEADLINE_RUN;
     if (pl_options_check_keys(o, "clean", keys, err) != 0)
         goto fail;
     double run = st->min_headline_run;
@@ -316,20 +316,13 @@ static int s_split(struct clean_doc *c, struct pl_error *err)
 }
 
 /* The title and the boilerplate; plain text may be a dump of a whole page,
- * of which only the story stays. */
+ * of which only the story stays (judge.h). */
 static int s_judge(const struct clean_state *st, struct clean_doc *c, struct pl_error *err)
 {
-    if (pl_blocks_lower(&c->bl) != 0)
-        return s_oom(err);
-    if (!c->meta.title)
-        pl_rules_find_title(&c->bl);
-    pl_rules_mark_boilerplate(&c->bl, st->min_headline_run);
-    int page = !strcmp(c->format, "text") && pl_dump_mark_page(&c->bl);
-    if (page && !c->meta.title)
-        pl_dump_find_title(&c->bl);
-    if (page && st->model && st->model->dumps && pl_dump_apply(&c->bl, st->model->dumps) != 0)
-        return s_oom(err);
-    return 0;
+    int page;
+    int rc = pl_judge_blocks(&c->bl, !strcmp(c->format, "text"), c->meta.title != NULL,
+                             st->min_headline_run, st->model ? st->model->dumps : NULL, &page);
+    return rc ? s_oom(err) : 0;
 }
 
 /* The date a page's metadata gives, when no date prefix gave one. */

@@ -209,6 +209,11 @@ void pl_dump_features(const struct pl_blocks *bl, struct pl_bfeat *f)
         pl_bfeat_neighbours(&f[i], i ? &f[i - 1] : NULL, i + 1 < bl->n ? &f[i + 1] : NULL);
 }
 
+int pl_dump_judged(const struct pl_block *b)
+{
+    return !b->is_title && (!b->reason || s_outside(b));
+}
+
 int pl_dump_apply(struct pl_blocks *bl, const struct pl_bmodel *m)
 {
     /* A block's features take under 1 KB: past this many blocks the runs
@@ -227,7 +232,7 @@ int pl_dump_apply(struct pl_blocks *bl, const struct pl_bmodel *m)
     for (size_t i = 0; i < bl->n; i++) {
         struct pl_block *b = &bl->v[i];
         was[i] = b->reason;
-        if (!b->is_title && (!b->reason || s_outside(b))) {
+        if (pl_dump_judged(b)) {
             double p = pl_bmodel_prob(m, &f[i]);
             if (!b->reason && p < m->threshold)
                 b->reason = "outside-article";

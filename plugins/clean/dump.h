@@ -35,6 +35,11 @@ void pl_dump_find_title(struct pl_blocks *bl);
  * list item, a title, and whether its text recurs. */
 void pl_dump_features(const struct pl_blocks *bl, struct pl_bfeat *f);
 
+/* Whether the dump model judges block b (pl_dump_apply): not the title,
+ * and kept as story or put outside it by the runs, not removed by another
+ * rule. */
+int pl_dump_judged(const struct pl_block *b);
+
 /* Applies the dump model m (borrowed) to bl, marked as a page: a block the
  * rules kept as story that m scores below its threshold goes
  * ("outside-article"), one they put outside the story that m scores at or

@@ -390,6 +390,61 @@ static void test_a_corrupt_or_foreign_model_file_is_refused(void **state)
     free(text);
 }
 
+/* body[0..n) with a checksum line that matches it, in a new buffer. */
+static struct pl_buf s_resummed(const char *body, size_t n)
+{
+    struct pl_buf b = { 0 };
+    assert_int_equal(pl_buf_append(&b, body, n), 0);
+    char line[64];
+    snprintf(line, sizeof(line), "checksum %016llx\n", (unsigned long long)pl_hash(b.data, b.len));
+    assert_int_equal(pl_buf_append(&b, line, strlen(line)), 0);
+    return b;
+}
+
+static void test_a_version_3_file_carries_the_dump_model(void **state)
+{
+    (void)state;
+    struct pl_bmodel *m = s_flip_trees(0.3, 0.8);
+    m->dumps = s_flip_trees(0.4, 0.9);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_int_equal(pl_bmodel_write_trees(f, m), 0);
+    fclose(f);
+    assert_true(!strncmp(text, "pressline-blocks 3 ", 19));
+    const char *d = strstr(text, "\ndumps 0.4 0.9\n");
+    assert_non_null(d);
+    struct pl_bmodel *r = NULL;
+    char why[256] = "";
+    assert_int_equal(pl_bmodel_parse(text, len, &r, why, sizeof(why)), 0);
+    assert_non_null(r->dumps);
+    assert_true(r->threshold == 0.3 && r->dumps->threshold == 0.4 &&
+                r->dumps->add_threshold == 0.9);
+    assert_true(r->dumps->leaf[1] == -5 && r->dumps->feat[0] == 13);
+    pl_bmodel_free(r);
+    /* Version 3 without its dumps section. */
+    struct pl_buf b = s_resummed(text, (size_t)(d - text) + 1);
+    s_refused(b.data, b.len, "no \"dumps DROP ADD\" line");
+    free(b.data);
+    /* Version 2 with one after it. */
+    size_t body = (size_t)(strstr(text, "checksum ") - text);
+    char *two = strndup(text, body);
+    two[17] = '2';
+    b = s_resummed(two, body);
+    s_refused(b.data, b.len, "more lines than the model's");
+    free(b.data);
+    /* Dump thresholds out of range. */
+    memcpy(two, text, body);
+    char *t = strstr(two, "\ndumps 0.4 0.9\n");
+    memcpy(t, "\ndumps 1.4 0.9\n", 15);
+    b = s_resummed(two, body);
+    s_refused(b.data, b.len, "both from 0 to 1");
+    free(b.data);
+    free(two);
+    free(text);
+    pl_bmodel_free(m);
+}
+
 /* Initialises the clean plugin with options; returns its init code, the
  * message in err. */
 static int s_init_clean(const char *options, char *err, size_t n)
@@ -441,6 +496,7 @@ int main(void)
         cmocka_unit_test(test_the_dump_model_drops_and_restores_blocks),
         cmocka_unit_test(test_a_dump_of_too_many_blocks_is_left_to_the_runs),
         cmocka_unit_test(test_a_corrupt_or_foreign_model_file_is_refused),
+        cmocka_unit_test(test_a_version_3_file_carries_the_dump_model),
         cmocka_unit_test(test_the_plugin_refuses_a_block_model_it_cannot_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
