@@ -117,7 +117,9 @@ static void s_put_stem(struct pl_kp_norm *n, const char *w, size_t wn, char *out
     const char *st = w;
     size_t sn = wn;
     const sb_symbol *s = sb_stemmer_stem(n->stem, (const sb_symbol *)w, (int)wn);
-    if (s) {
+    /* Porter's stemmer takes a lone "s" to nothing ("U.S." is "u s"): an
+     * empty stem keeps the word. */
+    if (s && sb_stemmer_length(n->stem) > 0) {
         st = (const char *)s;
         sn = (size_t)sb_stemmer_length(n->stem);
     }
