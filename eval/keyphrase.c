@@ -110,8 +110,8 @@ void pl_kp_norm_free(struct pl_kp_norm **n)
 }
 
 /* Appends one lower-case word's stem to out (after a space unless it is
- * the first); a stem that does not fit leaves out as it was. */
-static void s_put_stem(struct pl_kp_norm *n, const char *w, size_t wn, char *out, size_t cap,
+ * the first). Returns false, leaving out as it was, when it does not fit. */
+static bool s_put_stem(struct pl_kp_norm *n, const char *w, size_t wn, char *out, size_t cap,
                        size_t *len)
 {
     const char *st = w;
@@ -125,12 +125,13 @@ static void s_put_stem(struct pl_kp_norm *n, const char *w, size_t wn, char *out
     }
     size_t need = sn + (*len > 0);
     if (*len + need + 1 > cap)
-        return;
+        return false;
     if (*len > 0)
         out[(*len)++] = ' ';
     memcpy(out + *len, st, sn);
     *len += sn;
     out[*len] = '\0';
+    return true;
 }
 
 size_t pl_kp_normalize(struct pl_kp_norm *n, const char *phrase, size_t len, char *out, size_t cap)
@@ -147,7 +148,8 @@ size_t pl_kp_normalize(struct pl_kp_norm *n, const char *phrase, size_t len, cha
             memcpy(word + wn, low + i, adv);
             wn += adv;
         } else if (!in_word && wn > 0) {
-            s_put_stem(n, word, wn, out, cap, &olen);
+            if (!s_put_stem(n, word, wn, out, cap, &olen))
+                break;
             wn = 0;
         }
         i += adv ? adv : 1;

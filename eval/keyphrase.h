@@ -46,9 +46,10 @@ struct pl_kp_norm;
 int pl_kp_norm_new(struct pl_kp_norm **out);
 void pl_kp_norm_free(struct pl_kp_norm **n);
 
-/* The normal form of phrase[0..len) (see above) into out (cap bytes,
- * NUL-terminated; a form that does not fit is cut at a word). Returns its
- * length: 0 for a phrase without a word. */
+/* The normal form of phrase[0..len) (see above; a phrase is read to its
+ * first 1,023 bytes) into out (cap bytes, NUL-terminated; a form that does
+ * not fit ends with the last word that does). Returns its length: 0 for a
+ * phrase without a word. */
 size_t pl_kp_normalize(struct pl_kp_norm *n, const char *phrase, size_t len, char *out, size_t cap);
 
 /* Normal forms, each once, in the order first added. Zero-initialise; free
