@@ -186,6 +186,27 @@ static void yake_counts_capitals_and_keeps_stopwords_and_numbers_off_the_edges(v
     pl_yake_free(&y);
 }
 
+/* "bank of england": "bank" is followed by "of" once of its two
+ * occurrences, and "england" follows "of" once of its two, so P = 1/2 *
+ * 1/2 and the stopword weighs 1 + 3/4 in the product and -3/4 in the sum. */
+static void a_stopword_inside_a_candidate_weighs_by_its_neighbours(void **st)
+{
+    (void)st;
+    const char *text = "bank of england\nbank rates\nengland wins\n";
+    struct pl_yake y = { 0 };
+    assert_int_equal(pl_yake_extract(text, strlen(text), &y), 0);
+    double b = pl_yake_term(&y, "bank")->score, e = pl_yake_term(&y, "england")->score;
+    const struct pl_yake_cand *c = NULL;
+    for (size_t i = 0; i < y.ncands; i++)
+        if (strcmp(y.cands[i].text, "bank of england") == 0)
+            c = &y.cands[i];
+    assert_non_null(c);
+    assert_int_equal(c->kf, 1);
+    assert_near(c->score, b * e * 1.75 / (1 + b + e - 0.75), 1e-12);
+    assert_non_null(pl_yake_term(&y, "rate")); /* a plural's "s" dropped */
+    pl_yake_free(&y);
+}
+
 static void near_identical_candidates_are_taken_once(void **st)
 {
     (void)st;
@@ -215,6 +236,7 @@ int main(void)
         cmocka_unit_test(content_words_leave_out_stopwords_numbers_and_single_letters),
         cmocka_unit_test(yake_scores_a_small_text_as_the_formulas_say),
         cmocka_unit_test(yake_counts_capitals_and_keeps_stopwords_and_numbers_off_the_edges),
+        cmocka_unit_test(a_stopword_inside_a_candidate_weighs_by_its_neighbours),
         cmocka_unit_test(near_identical_candidates_are_taken_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
