@@ -1,7 +1,8 @@
 /*
  * The `pressline eval` commands: option parsing for `eval ner`, `eval
- * summary` and `eval extract`, each of which loads the configuration and
- * runs its evaluator (eval_ner.c, eval_summary.c, eval_extract.c). Called by
+ * summary`, `eval keywords` and `eval extract`, each of which loads the
+ * configuration and runs its evaluator (eval_ner.c, eval_summary.c,
+ * eval_keywords.c, eval_extract.c). Called by
  * the pressline program's main, on its one thread.
  */
 #include "eval_cmd.h"
@@ -16,6 +17,7 @@
 #include "config.h"
 #include "errcode.h"
 #include "eval_extract.h"
+#include "eval_keywords.h"
 #include "eval_ner.h"
 #include "eval_summary.h"
 
@@ -23,6 +25,8 @@ static void s_usage(void)
 {
     fprintf(stderr, "usage: pressline eval ner FILE [--config C] [--stage NAME] [--predict OUT]\n"
                     "       pressline eval summary FILE.jsonl [--config C] [--predict OUT.jsonl]\n"
+                    "       pressline eval keywords DIR [--config C] [--predict OUT.jsonl] "
+                    "[--cv N]\n"
                     "       pressline eval extract EVALDATA.json [--pages DIR] | --truth "
                     "BODIES.json --pages DIR | --readability DIR [--cv N [--models DIR]]\n");
 }
@@ -68,13 +72,13 @@ static void s_extract_usage(void)
 }
 
 /* --cv's argument: a whole number of folds, 2 .. PL_EVAL_MAX_FOLDS. */
-static int s_folds(const char *arg, unsigned *out)
+static int s_folds(const char *cmd, const char *arg, unsigned *out)
 {
     char *end = NULL;
     errno = 0;
     long v = strtol(arg, &end, 10);
     if (errno || end == arg || *end || v < 2 || v > PL_EVAL_MAX_FOLDS) {
-        fprintf(stderr, "pressline eval extract: --cv takes 2 to %d folds, not \"%s\"\n",
+        fprintf(stderr, "pressline eval %s: --cv takes 2 to %d folds, not \"%s\"\n", cmd,
                 PL_EVAL_MAX_FOLDS, arg);
         return PL_EINPUT;
     }
@@ -106,7 +110,7 @@ static int s_extract(int argc, char **argv)
         case 'g': a.pages = optarg; break;
         case 'r': a.readability = optarg; break;
         case 'v':
-            if (s_folds(optarg, &a.cv) != 0)
+            if (s_folds("extract", optarg, &a.cv) != 0)
                 return 2;
             break;
         case 'm': a.models = optarg; break;
@@ -160,6 +164,44 @@ static int s_summary(int argc, char **argv)
     return rc == 0 ? 0 : 1;
 }
 
+static int s_keywords(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "config", required_argument, NULL, 'c' },
+        { "predict", required_argument, NULL, 'p' },
+        { "cv", required_argument, NULL, 'v' },
+        { NULL, 0, NULL, 0 },
+    };
+    static const char usage[] =
+        "usage: pressline eval keywords DIR [--config C] [--predict OUT.jsonl] [--cv N]\n";
+    const char *config = NULL;
+    struct pl_eval_keywords_args a = { 0 };
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:p:v:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': config = optarg; break;
+        case 'p': a.predict = optarg; break;
+        case 'v':
+            if (s_folds("keywords", optarg, &a.cv) != 0)
+                return 2;
+            break;
+        default: fputs(usage, stderr); return 2;
+        }
+    }
+    if (optind != argc - 1) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    a.dir = argv[optind];
+    struct pl_config *cfg = pl_config_load_for(config, "eval keywords");
+    if (!cfg)
+        return 1;
+    int rc = pl_eval_keywords(cfg, &a, stdout);
+    pl_config_free(&cfg);
+    return rc == 0 ? 0 : 1;
+}
+
 int pl_eval_main(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "ner"))
@@ -168,6 +210,8 @@ int pl_eval_main(int argc, char **argv)
         return s_extract(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "summary"))
         return s_summary(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "keywords"))
+        return s_keywords(argc - 1, argv + 1);
     if (argc >= 2)
         fprintf(stderr, "pressline eval: unknown evaluation \"%s\"\n", argv[1]);
     s_usage();
