@@ -6,11 +6,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keyword_weights.h"
+#include "kw_df.h"
+
+#define MAXW 4
+
+_Static_assert(sizeof(pl_kw_weights) / sizeof(pl_kw_weights[0]) == PL_KW_NF + 1,
+               "keyword_weights.h does not match the feature list: retrain "
+               "(tools/train-keywords.sh)");
+
+const double *const pl_kw_default_weights = pl_kw_weights;
+
+const char *const pl_kw_feature_names[PL_KW_NF] = {
+    "log(1+freq)", "first position", "spread",       "two words",   "three+ words",
+    "all capitalised", "capitalised inside", "mean idf", "tf-idf",      "PERSON",
+    "ORG",         "LOC",            "MISC",         "word tf",     "digit",
+    "all caps",    "cohesion",       "first sentence",
+};
+
+enum { E_NONE, E_PER, E_ORG, E_LOC, E_MISC };
+
 struct phrase {
-    long terms[3];
+    long terms[MAXW];
     int n;
-    uint32_t start, end; /* first occurrence */
-    int freq;
+    uint32_t first, last;    /* token indices of the first and last occurrence */
+    uint32_t start, end;     /* the occurrence shown: the first not opening a sentence */
+    int shown_inside;        /* that occurrence does not open a sentence */
+    int freq, cap_all, inside, cap_inside, allcaps;
+    int etype;
+    double x[PL_KW_NF];
     double score;
 };
 
@@ -24,16 +48,33 @@ struct phrases {
     size_t nslot;
 };
 
+double pl_kw_idf(const char *w)
+{
+    size_t lo = 0, hi = sizeof(pl_kw_df) / sizeof(pl_kw_df[0]);
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(pl_kw_df[mid].w, w);
+        if (c == 0)
+            return log((PL_KW_DF_DOCS + 1.0) / (pl_kw_df[mid].df + 1.0));
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return log(PL_KW_DF_DOCS + 1.0);
+}
+
 static int s_cmp_phrase(const void *x, const void *y)
 {
     const struct phrase *a = x, *b = y;
     if (a->score != b->score)
         return a->score < b->score ? 1 : -1;
-    return a->start < b->start ? -1 : a->start > b->start;
+    return a->first < b->first ? -1 : a->first > b->first;
 }
 
-/* Words that are content words to the summary but make poor keyphrases. */
-static int s_weak_keyword(const char *t, const struct pl_token *k)
+/* Words that are content words to the summary but make poor keyphrases:
+ * reporting verbs, vague time words, quantities and adverbs. */
+static int s_weak_keyword(const char *w, size_t n)
 {
     static const char *const weak[] = {
         "said",      "says",      "say",      "told", "made",  "make",    "makes", "take",  "took",
@@ -41,16 +82,25 @@ static int s_weak_keyword(const char *t, const struct pl_token *k)
         "five",      "six",       "many",     "much", "could", "would",   "well",  "added", "noted",
         "stated",    "seen",      "way",      "ways", "time",  "year",    "years", "week",  "day",
         "days",      "month",     "months",   "part", "since", "however", "even",  "still", "just",
-        "only",      "recent",    "recently", NULL,
+        "only",      "recent",    "recently", "also", "get",   "got",     "going", "know",  "think",
+        "want",      "really",    "lot",      "thing", "things", "yes",   "okay",  NULL,
     };
-    char w[64];
-    size_t n = pl_lower(t + k->start, k->end - k->start, w, sizeof(w));
     if (n > 4 && strcmp(w + n - 2, "ly") == 0)
-        return 1; /* adverbs */
+        return 1;
     for (const char *const *p = weak; *p; p++)
         if (strcmp(*p, w) == 0)
             return 1;
     return 0;
+}
+
+/* A lower-case word ending in "ed" is most often a verb or a participle
+ * ("officials visited embassies"): it may be a keyphrase of its own but
+ * not the inside of a noun phrase. Capitalised words ("United") are
+ * names. This is the cheap, documented cut the brief asks for, not a tagger. */
+static int s_verb_like(const char *t, const struct pl_token *k, const char *w, size_t n)
+{
+    return !(k->flags & PL_TF_CAP) && n > 4 && t[k->start] >= 'a' && t[k->start] <= 'z' &&
+           strcmp(w + n - 2, "ed") == 0;
 }
 
 static size_t s_phrase_hash(const long *terms, int len)
@@ -90,113 +140,317 @@ static int s_phrase_rehash(struct phrases *ph)
     return 0;
 }
 
-/* Counts one occurrence of the phrase of tokens [i, e), adding it when new.
- * Returns 0 or -ENOMEM. */
-static int s_count_phrase(struct phrases *ph, const struct pl_tokens *k, const long *ids, size_t i,
-                          size_t e)
+/* The phrase of the len term ids, added (with no occurrence) when new.
+ * Returns it, or NULL when out of memory. */
+static struct phrase *s_find_add(struct phrases *ph, const long *terms, int len)
 {
-    int len = (int)(e - i);
     if (2 * (ph->n + 1) > ph->nslot && s_phrase_rehash(ph) != 0)
-        return -ENOMEM;
-    size_t *slot = s_phrase_slot(ph, ids + i, len);
+        return NULL;
+    size_t *slot = s_phrase_slot(ph, terms, len);
     if (*slot == 0) {
         if (ph->n == ph->cap) {
             size_t cap = ph->cap ? ph->cap * 2 : 64;
             struct phrase *v = realloc(ph->v, cap * sizeof(*v));
             if (!v)
-                return -ENOMEM;
+                return NULL;
             ph->v = v;
             ph->cap = cap;
         }
         struct phrase *f = &ph->v[ph->n];
-        *f = (struct phrase){ .n = len, .start = k->v[i].start, .end = k->v[e - 1].end };
-        for (int q = 0; q < len; q++)
-            f->terms[q] = ids[i + (size_t)q];
+        *f = (struct phrase){ .n = len };
+        memcpy(f->terms, terms, (size_t)len * sizeof(long));
         *slot = ++ph->n;
     }
-    ph->v[*slot - 1].freq++;
+    return &ph->v[*slot - 1];
+}
+
+/* Counts one occurrence of the phrase of tokens [i, e). Returns 0 or
+ * -ENOMEM. */
+static int s_count_phrase(struct phrases *ph, const struct pl_tokens *k, const long *ids, size_t i,
+                          size_t e)
+{
+    struct phrase *f = s_find_add(ph, ids + i, (int)(e - i));
+    if (!f)
+        return -ENOMEM;
+    int inside = !(k->v[i].flags & PL_TF_SENT_START), cap = 1, caps = 1;
+    for (size_t q = i; q < e; q++) {
+        cap &= (k->v[q].flags & PL_TF_CAP) != 0;
+        caps &= (k->v[q].flags & PL_TF_ALLCAPS) != 0;
+    }
+    if (f->freq == 0 || (inside && !f->shown_inside)) {
+        f->start = k->v[i].start;
+        f->end = k->v[e - 1].end;
+        f->shown_inside = inside;
+    }
+    if (f->freq == 0)
+        f->first = (uint32_t)i;
+    f->last = (uint32_t)i;
+    f->freq++;
+    f->cap_all += cap;
+    f->inside += inside;
+    f->cap_inside += inside && cap;
+    f->allcaps += caps;
     return 0;
 }
 
-/* Every run of up to three content words, with its count. Returns 0 or
- * -ENOMEM. */
-static int s_collect_phrases(const char *t, const struct pl_tokens *k, const long *ids,
-                             struct phrases *ph)
+/* Whether token i can stand in a keyphrase, and whether it may go on one
+ * (not verb-like). */
+static int s_token_kind(const struct pl_kw_doc *d, size_t i, int *inner)
 {
+    const struct pl_token *tk = &d->k->v[i];
+    char w[64];
+    size_t n = pl_lower(d->t + tk->start, tk->end - tk->start, w, sizeof(w));
+    if (d->ids[i] < 0 || s_weak_keyword(w, n))
+        return 0;
+    *inner = !s_verb_like(d->t, tk, w, n);
+    return 1;
+}
+
+/* Every run of up to MAXW content words inside a longer run, with its
+ * count: "rare", "rare earth", "rare earth mining". Returns 0 or -ENOMEM. */
+static int s_collect_runs(const struct pl_kw_doc *d, struct phrases *ph)
+{
+    const struct pl_tokens *k = d->k;
     size_t i = 0;
     while (i < k->n) {
-        if (ids[i] < 0 || s_weak_keyword(t, &k->v[i])) {
+        int inner = 0;
+        if (!s_token_kind(d, i, &inner)) {
             i++;
             continue;
         }
+        /* The maximal run from i: content words, no line break between,
+         * adjacent in the text but for one space or hyphen. */
         size_t j = i + 1;
-        while (j < k->n && j - i < 3 && ids[j] >= 0 && !s_weak_keyword(t, &k->v[j]) &&
-               !(k->v[j].flags & PL_TF_NEWLINE))
+        int in2 = inner;
+        while (in2 && j < k->n && !(k->v[j].flags & PL_TF_NEWLINE) &&
+               k->v[j].start - k->v[j - 1].end <= 1 && s_token_kind(d, j, &in2))
             j++;
-        /* Every sub-run starting at i counts: "embassy" and "embassy operations". */
-        for (size_t e = i + 1; e <= j; e++)
-            if (s_count_phrase(ph, k, ids, i, e) != 0)
-                return -ENOMEM;
+        for (size_t s = i; s < j; s++)
+            for (size_t e = s + 1; e <= j && e - s <= MAXW; e++)
+                if (s_count_phrase(ph, k, d->ids, s, e) != 0)
+                    return -ENOMEM;
         i = j;
     }
     return 0;
 }
 
-/* Recurrence of the phrase first, longer phrases preferred (a recurring
- * two-word name says more than either word), the words' own recurrence to
- * break ties. A phrase seen once says little. */
-static void s_score_phrases(struct phrases *ph, const struct pl_summary_vocab *v)
+static int s_etype(const char *type)
 {
-    for (size_t p = 0; p < ph->n; p++) {
-        struct phrase *f = &ph->v[p];
-        double words = 0;
-        for (int q = 0; q < f->n; q++)
-            words += v->df[f->terms[q]];
-        f->score = (double)f->freq * pow((double)f->n, 1.5) + 0.1 * words / f->n;
-        if (f->freq < 2)
-            f->score *= 0.25;
-    }
+    static const char *const names[] = { "PERSON", "ORG", "LOC", "MISC" };
+    for (int q = 0; q < 4; q++)
+        if (strcmp(names[q], type) == 0)
+            return q + 1;
+    return E_NONE;
 }
 
-/* The best phrases, in score order, into out; a phrase that is part of, or
- * holds, one already kept is skipped. Returns 0 or -ENOMEM. */
+/* The first token starting at or after byte off. */
+static size_t s_token_at(const struct pl_tokens *k, uint32_t off)
+{
+    size_t lo = 0, hi = k->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (k->v[mid].start < off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The entities stage's names as candidates: a mention's content words are
+ * its key, so "State Department" meets the run of the same words and lends
+ * it its type. A name the runs missed ("Sergei Lavrov" cut by a verb-like
+ * word) gets its mentions counted here. Returns 0 or -ENOMEM. */
+static int s_add_entities(const struct pl_kw_doc *d, struct phrases *ph)
+{
+    const cJSON *e;
+    cJSON_ArrayForEach(e, d->entities)
+    {
+        const cJSON *type = cJSON_GetObjectItemCaseSensitive(e, "type"), *m;
+        int et = cJSON_IsString(type) ? s_etype(type->valuestring) : E_NONE;
+        if (et == E_NONE)
+            continue;
+        cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(e, "mentions"))
+        {
+            const cJSON *s = cJSON_GetObjectItemCaseSensitive(m, "start");
+            const cJSON *en = cJSON_GetObjectItemCaseSensitive(m, "end");
+            if (!cJSON_IsNumber(s) || !cJSON_IsNumber(en) || s->valuedouble < 0)
+                continue;
+            size_t i = s_token_at(d->k, (uint32_t)s->valuedouble), j = i;
+            while (j < d->k->n && d->k->v[j].end <= (uint32_t)en->valuedouble && j - i < MAXW &&
+                   d->ids[j] >= 0)
+                j++;
+            if (j == i || (j < d->k->n && d->k->v[j].end <= (uint32_t)en->valuedouble))
+                continue; /* a stopword inside, or too long */
+            struct phrase *f = s_find_add(ph, d->ids + i, (int)(j - i));
+            if (!f)
+                return -ENOMEM;
+            if (f->freq == 0 && s_count_phrase(ph, d->k, d->ids, i, j) != 0)
+                return -ENOMEM;
+            if (!f->etype)
+                f->etype = et;
+        }
+    }
+    return 0;
+}
+
+/* The candidate's features (see pl_kw_feature_names); idf[id] caches the
+ * table's value of each term (< 0 until looked up). */
+static void s_features(const struct pl_kw_doc *d, struct phrase *f, double *idf, size_t first_end)
+{
+    double n = d->k->n ? (double)d->k->n : 1, sum_idf = 0, sum_tf = 0, min_tf = 1e9;
+    int digit = 0;
+    for (int q = 0; q < f->n; q++) {
+        long id = f->terms[q];
+        if (idf[id] < 0)
+            idf[id] = pl_kw_idf(d->v->w[id]);
+        sum_idf += idf[id];
+        sum_tf += log1p(d->v->df[id]);
+        min_tf = d->v->df[id] < min_tf ? d->v->df[id] : min_tf;
+        for (const char *c = d->v->w[id]; *c; c++)
+            digit |= *c >= '0' && *c <= '9';
+    }
+    double lf = log1p(f->freq), mean_idf = sum_idf / f->n;
+    double *x = f->x;
+    x[0] = lf;
+    x[1] = f->first / n;
+    x[2] = (f->last - f->first) / n;
+    x[3] = f->n == 2;
+    x[4] = f->n >= 3;
+    x[5] = (double)f->cap_all / f->freq;
+    x[6] = f->inside ? (double)f->cap_inside / f->inside : 0;
+    x[7] = mean_idf / 10;
+    x[8] = lf * mean_idf / 10;
+    for (int t = 0; t < 4; t++)
+        x[9 + t] = f->etype == t + 1;
+    x[13] = sum_tf / f->n;
+    x[14] = digit;
+    x[15] = (double)f->allcaps / f->freq;
+    x[16] = min_tf > 0 ? f->freq / min_tf : 0;
+    x[17] = f->first < first_end;
+}
+
+/* Whether a is the initials of b's words ("U.S." and "United States"),
+ * both as they stand in the text. */
+static int s_acronym_of(const char *a, const char *b)
+{
+    char ia[16], ib[16];
+    size_t na = 0, nb = 0;
+    for (; *a; a++) {
+        if (*a == '.')
+            continue;
+        if (*a < 'A' || *a > 'Z' || na + 1 >= sizeof(ia))
+            return 0;
+        ia[na++] = *a;
+    }
+    for (const char *w = b; *w; w++)
+        if ((w == b || w[-1] == ' ' || w[-1] == '-') && nb + 1 < sizeof(ib))
+            ib[nb++] = *w;
+    return na >= 2 && na == nb && memcmp(ia, ib, na) == 0;
+}
+
+/* Whether text is a near-duplicate of a keyphrase already in out: the
+ * same letters but for case, or one the other's initials. */
+static int s_near_dup(const char *text, const cJSON *out)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, out)
+    {
+        const char *o = cJSON_GetObjectItemCaseSensitive(it, "text")->valuestring;
+        if (strcasecmp(o, text) == 0 || s_acronym_of(o, text) || s_acronym_of(text, o))
+            return 1;
+    }
+    return 0;
+}
+
+/* The best phrases, in score order, into out. Returns 0 or -ENOMEM. */
 static int s_keep_phrases(const char *t, const struct phrases *ph, int want, cJSON *out)
 {
     int got = 0;
     for (size_t p = 0; p < ph->n && got < want; p++) {
+        const struct phrase *f = &ph->v[p];
+        size_t len = f->end - f->start;
+        if (len < 2 || len > 255)
+            continue;
         char buf[256];
-        size_t bl = pl_lower(t + ph->v[p].start, ph->v[p].end - ph->v[p].start, buf, sizeof(buf));
-        if (bl < 3)
+        memcpy(buf, t + f->start, len);
+        buf[len] = 0;
+        if (s_near_dup(buf, out))
             continue;
-        int dup = 0;
-        const cJSON *it;
-        cJSON_ArrayForEach(it, out)
-        {
-            if (strstr(it->valuestring, buf) || strstr(buf, it->valuestring))
-                dup = 1;
+        cJSON *o = cJSON_CreateObject();
+        if (!o || !cJSON_AddItemToArray(out, o)) {
+            cJSON_Delete(o);
+            return -ENOMEM;
         }
-        if (dup)
-            continue;
-        if (!cJSON_AddItemToArray(out, cJSON_CreateString(buf)))
+        if (!cJSON_AddStringToObject(o, "text", buf) ||
+            !cJSON_AddNumberToObject(o, "score", round(f->score * 1000) / 1000))
             return -ENOMEM;
         got++;
     }
     return 0;
 }
 
-int pl_summary_keywords(const char *t, const struct pl_tokens *k, const long *ids,
-                        const struct pl_summary_vocab *v, int want, cJSON *out)
+/* Every candidate's features into arr, for the trainer. */
+static int s_emit_features(const char *t, const struct phrases *ph, cJSON *arr)
 {
-    if (want == 0)
+    for (size_t p = 0; p < ph->n; p++) {
+        const struct phrase *f = &ph->v[p];
+        char *text = strndup(t + f->start, f->end - f->start);
+        cJSON *o = cJSON_CreateObject();
+        if (!text || !o || !cJSON_AddItemToArray(arr, o)) {
+            free(text);
+            cJSON_Delete(o);
+            return -ENOMEM;
+        }
+        int ok = cJSON_AddStringToObject(o, "text", text) &&
+                 cJSON_AddItemToObject(o, "x", cJSON_CreateDoubleArray(f->x, PL_KW_NF));
+        free(text);
+        if (!ok)
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+/* Scores every candidate with w (logistic) and sorts them best first. */
+static int s_score(const struct pl_kw_doc *d, struct phrases *ph, const double *w)
+{
+    double *idf = malloc((d->v->n + 1) * sizeof(*idf));
+    if (!idf)
+        return -ENOMEM;
+    for (size_t q = 0; q < d->v->n; q++)
+        idf[q] = -1;
+    size_t first_end = 0;
+    while (first_end < d->k->n && (first_end == 0 || !(d->k->v[first_end].flags & PL_TF_SENT_START)))
+        first_end++;
+    for (size_t p = 0; p < ph->n; p++) {
+        struct phrase *f = &ph->v[p];
+        s_features(d, f, idf, first_end);
+        double z = w[PL_KW_NF];
+        for (int q = 0; q < PL_KW_NF; q++)
+            z += w[q] * f->x[q];
+        f->score = 1 / (1 + exp(-z));
+    }
+    free(idf);
+    return 0;
+}
+
+int pl_summary_keywords(const struct pl_kw_doc *d, const double *w, int want, cJSON *out,
+                        cJSON *features)
+{
+    if (want == 0 && !features)
         return 0;
     struct phrases ph = { 0 };
-    int rc = s_collect_phrases(t, k, ids, &ph);
-    if (rc == 0) {
-        s_score_phrases(&ph, v);
-        if (ph.n > 1)
-            qsort(ph.v, ph.n, sizeof(*ph.v), s_cmp_phrase);
-        rc = s_keep_phrases(t, &ph, want, out);
-    }
+    int rc = s_collect_runs(d, &ph);
+    if (rc == 0)
+        rc = s_add_entities(d, &ph);
+    if (rc == 0)
+        rc = s_score(d, &ph, w);
+    if (rc == 0 && features)
+        rc = s_emit_features(d->t, &ph, features);
+    if (rc == 0 && ph.n > 1)
+        qsort(ph.v, ph.n, sizeof(*ph.v), s_cmp_phrase);
+    if (rc == 0)
+        rc = s_keep_phrases(d->t, &ph, want, out);
     free(ph.v);
     free(ph.slot);
     return rc;
