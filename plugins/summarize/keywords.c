@@ -21,7 +21,8 @@ const char *const pl_kw_feature_names[PL_KW_NF] = {
     "log(1+freq)", "first position", "spread",       "two words",   "three+ words",
     "all capitalised", "capitalised inside", "mean idf", "tf-idf",      "PERSON",
     "ORG",         "LOC",            "MISC",         "word tf",     "digit",
-    "all caps",    "cohesion",       "first sentence",
+    "all caps",    "cohesion",       "first sentence", "seen once",   "tf-idf rank",
+    "freq/max",    "one-word tf-idf", "min idf",
 };
 
 enum { E_NONE, E_PER, E_ORG, E_LOC, E_MISC };
@@ -298,13 +299,14 @@ static int s_add_entities(const struct pl_kw_doc *d, struct phrases *ph)
  * table's value of each term (< 0 until looked up). */
 static void s_features(const struct pl_kw_doc *d, struct phrase *f, double *idf, size_t first_end)
 {
-    double n = d->k->n ? (double)d->k->n : 1, sum_idf = 0, sum_tf = 0, min_tf = 1e9;
+    double n = d->k->n ? (double)d->k->n : 1, sum_idf = 0, sum_tf = 0, min_tf = 1e9, min_idf = 1e9;
     int digit = 0;
     for (int q = 0; q < f->n; q++) {
         long id = f->terms[q];
         if (idf[id] < 0)
             idf[id] = pl_kw_idf(d->v->w[id]);
         sum_idf += idf[id];
+        min_idf = idf[id] < min_idf ? idf[id] : min_idf;
         sum_tf += log1p(d->v->df[id]);
         min_tf = d->v->df[id] < min_tf ? d->v->df[id] : min_tf;
         for (const char *c = d->v->w[id]; *c; c++)
@@ -328,6 +330,43 @@ static void s_features(const struct pl_kw_doc *d, struct phrase *f, double *idf,
     x[15] = (double)f->allcaps / f->freq;
     x[16] = min_tf > 0 ? f->freq / min_tf : 0;
     x[17] = f->first < first_end;
+    x[18] = f->freq == 1;
+    x[21] = f->n == 1 ? x[8] : 0;
+    x[22] = min_idf / 10;
+}
+
+struct ranked {
+    double v;
+    size_t p;
+};
+
+static int s_cmp_desc(const void *a, const void *b)
+{
+    const struct ranked *x = a, *y = b;
+    if (x->v != y->v)
+        return x->v < y->v ? 1 : -1;
+    return x->p < y->p ? -1 : x->p > y->p;
+}
+
+/* The features that compare a candidate with the others of its document:
+ * its rank by TF-IDF and its frequency against the most frequent one's. */
+static int s_doc_features(struct phrases *ph)
+{
+    struct ranked *by = malloc((ph->n + 1) * sizeof(*by));
+    if (!by)
+        return -ENOMEM;
+    double maxf = 1;
+    for (size_t p = 0; p < ph->n; p++) {
+        by[p] = (struct ranked){ ph->v[p].x[8], p };
+        maxf = ph->v[p].x[0] > maxf ? ph->v[p].x[0] : maxf;
+    }
+    qsort(by, ph->n, sizeof(*by), s_cmp_desc);
+    for (size_t r = 0; r < ph->n; r++)
+        ph->v[by[r].p].x[19] = 1.0 / (1.0 + (double)r);
+    for (size_t p = 0; p < ph->n; p++)
+        ph->v[p].x[20] = ph->v[p].x[0] / maxf;
+    free(by);
+    return 0;
 }
 
 /* Whether a is the initials of b's words ("U.S." and "United States"),
@@ -422,15 +461,18 @@ static int s_score(const struct pl_kw_doc *d, struct phrases *ph, const double *
     size_t first_end = 0;
     while (first_end < d->k->n && (first_end == 0 || !(d->k->v[first_end].flags & PL_TF_SENT_START)))
         first_end++;
+    for (size_t p = 0; p < ph->n; p++)
+        s_features(d, &ph->v[p], idf, first_end);
+    free(idf);
+    if (s_doc_features(ph) != 0)
+        return -ENOMEM;
     for (size_t p = 0; p < ph->n; p++) {
         struct phrase *f = &ph->v[p];
-        s_features(d, f, idf, first_end);
         double z = w[PL_KW_NF];
         for (int q = 0; q < PL_KW_NF; q++)
             z += w[q] * f->x[q];
         f->score = 1 / (1 + exp(-z));
     }
-    free(idf);
     return 0;
 }
 
