@@ -22,7 +22,7 @@ const char *const pl_kw_feature_names[PL_KW_NF] = {
     "all capitalised", "capitalised inside", "mean idf", "tf-idf",      "PERSON",
     "ORG",         "LOC",            "MISC",         "word tf",     "digit",
     "all caps",    "cohesion",       "first sentence", "seen once",   "tf-idf rank",
-    "freq/max",    "one-word tf-idf", "min idf",
+    "freq/max",    "one-word tf-idf", "min idf",     "unknown word", "inner mark",
 };
 
 enum { E_NONE, E_PER, E_ORG, E_LOC, E_MISC };
@@ -300,7 +300,7 @@ static int s_add_entities(const struct pl_kw_doc *d, struct phrases *ph)
 static void s_features(const struct pl_kw_doc *d, struct phrase *f, double *idf, size_t first_end)
 {
     double n = d->k->n ? (double)d->k->n : 1, sum_idf = 0, sum_tf = 0, min_tf = 1e9, min_idf = 1e9;
-    int digit = 0;
+    int digit = 0, unknown = 0, mark = 0;
     for (int q = 0; q < f->n; q++) {
         long id = f->terms[q];
         if (idf[id] < 0)
@@ -309,8 +309,11 @@ static void s_features(const struct pl_kw_doc *d, struct phrase *f, double *idf,
         min_idf = idf[id] < min_idf ? idf[id] : min_idf;
         sum_tf += log1p(d->v->df[id]);
         min_tf = d->v->df[id] < min_tf ? d->v->df[id] : min_tf;
-        for (const char *c = d->v->w[id]; *c; c++)
+        unknown |= idf[id] >= log(PL_KW_DF_DOCS + 1.0);
+        for (const char *c = d->v->w[id]; *c; c++) {
             digit |= *c >= '0' && *c <= '9';
+            mark |= *c == '-' || *c == '.' || *c == '\'';
+        }
     }
     double lf = log1p(f->freq), mean_idf = sum_idf / f->n;
     double *x = f->x;
@@ -333,6 +336,8 @@ static void s_features(const struct pl_kw_doc *d, struct phrase *f, double *idf,
     x[18] = f->freq == 1;
     x[21] = f->n == 1 ? x[8] : 0;
     x[22] = min_idf / 10;
+    x[23] = unknown;
+    x[24] = mark;
 }
 
 struct ranked {
