@@ -45,6 +45,8 @@
 #include "text.h"
 
 #define NF PL_KW_NF
+/* Gradient-descent steps of the scorer's fit. */
+#define ITERS 3000
 
 struct story {
     char *name, *text;
@@ -305,26 +307,38 @@ static int s_features(struct pl_config *cfg, struct pl_kp_norm *norm, struct sto
     return cands ? 0 : 1;
 }
 
-/* Logistic regression on the stories with fold != skip (skip < 0: all). */
+/* Logistic regression on the stories with fold != skip (skip < 0: all),
+ * fitted by full-batch gradient descent on standardised features (each
+ * feature's mean and deviation over those candidates), then written back
+ * as weights of the raw features. */
 static void s_fit(const struct story *s, size_t n, int skip, double *w)
 {
-    double g[NF + 1];
-    memset(w, 0, (NF + 1) * sizeof(double));
-    const double lr = 1.0, l2 = 1e-4;
+    double g[NF + 1], mu[NF] = { 0 }, sd[NF] = { 0 }, v[NF + 1] = { 0 };
+    const double lr = 2.0, l2 = 1e-4;
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
-        if ((int)s[i].fold != skip)
-            m += s[i].nx;
-    for (int it = 0; it < 2000; it++) {
+        for (size_t c = 0; (int)s[i].fold != skip && c < s[i].nx; c++, m++)
+            for (int f = 0; f < NF; f++)
+                mu[f] += s[i].x[c * NF + (size_t)f];
+    for (int f = 0; f < NF; f++)
+        mu[f] /= (double)m;
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0; (int)s[i].fold != skip && c < s[i].nx; c++)
+            for (int f = 0; f < NF; f++) {
+                double d = s[i].x[c * NF + (size_t)f] - mu[f];
+                sd[f] += d * d;
+            }
+    for (int f = 0; f < NF; f++)
+        sd[f] = sd[f] > 0 ? sqrt(sd[f] / (double)m) : 1;
+    for (int it = 0; it < ITERS; it++) {
         memset(g, 0, sizeof(g));
         for (size_t i = 0; i < n; i++) {
-            if ((int)s[i].fold == skip)
-                continue;
-            for (size_t c = 0; c < s[i].nx; c++) {
-                const double *x = s[i].x + c * NF;
-                double z = w[NF];
-                for (int f = 0; f < NF; f++)
-                    z += w[f] * x[f];
+            for (size_t c = 0; (int)s[i].fold != skip && c < s[i].nx; c++) {
+                double z = v[NF], x[NF];
+                for (int f = 0; f < NF; f++) {
+                    x[f] = (s[i].x[c * NF + (size_t)f] - mu[f]) / sd[f];
+                    z += v[f] * x[f];
+                }
                 double e = 1 / (1 + exp(-z)) - s[i].y[c];
                 for (int f = 0; f < NF; f++)
                     g[f] += e * x[f];
@@ -332,7 +346,12 @@ static void s_fit(const struct story *s, size_t n, int skip, double *w)
             }
         }
         for (int f = 0; f <= NF; f++)
-            w[f] -= lr * (g[f] / (double)m + (f < NF ? l2 * w[f] : 0));
+            v[f] -= lr * (g[f] / (double)m + (f < NF ? l2 * v[f] : 0));
+    }
+    w[NF] = v[NF];
+    for (int f = 0; f < NF; f++) {
+        w[f] = v[f] / sd[f];
+        w[NF] -= w[f] * mu[f];
     }
 }
 

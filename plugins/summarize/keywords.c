@@ -23,6 +23,7 @@ const char *const pl_kw_feature_names[PL_KW_NF] = {
     "ORG",         "LOC",            "MISC",         "word tf",     "digit",
     "all caps",    "cohesion",       "first sentence", "seen once",   "tf-idf rank",
     "freq/max",    "one-word tf-idf", "min idf",     "unknown word", "inner mark",
+    "inside longer",
 };
 
 enum { E_NONE, E_PER, E_ORG, E_LOC, E_MISC };
@@ -35,6 +36,7 @@ struct phrase {
     int shown_inside;        /* that occurrence does not open a sentence */
     int freq, cap_all, inside, cap_inside, allcaps;
     int etype;
+    double sub; /* the largest share of its occurrences inside one longer phrase */
     double x[PL_KW_NF];
     double score;
 };
@@ -86,7 +88,7 @@ static int s_weak_keyword(const char *w, size_t n)
         "only",      "recent",    "recently", "also", "get",   "got",     "going", "know",  "think",
         "want",      "really",    "lot",      "thing", "things", "yes",   "okay",  NULL,
     };
-    if (n > 4 && strcmp(w + n - 2, "ly") == 0)
+    if ((n > 4 && strcmp(w + n - 2, "ly") == 0) || w[0] == '\'' || strcmp(w, "n't") == 0)
         return 1;
     for (const char *const *p = weak; *p; p++)
         if (strcmp(*p, w) == 0)
@@ -338,6 +340,7 @@ static void s_features(const struct pl_kw_doc *d, struct phrase *f, double *idf,
     x[22] = min_idf / 10;
     x[23] = unknown;
     x[24] = mark;
+    x[25] = f->sub;
 }
 
 struct ranked {
@@ -455,7 +458,24 @@ static int s_emit_features(const char *t, const struct phrases *ph, cJSON *arr)
     return 0;
 }
 
-/* Scores every candidate with w (logistic) and sorts them best first. */
+/* How much of each phrase lies inside a longer one: "san" all inside "San
+ * Francisco" is no keyphrase of its own. */
+static void s_subsumed(struct phrases *ph)
+{
+    for (size_t p = 0; p < ph->n; p++) {
+        const struct phrase *f = &ph->v[p];
+        for (int q = 0; f->n > 1 && q < f->n; q++) {
+            size_t *slot = s_phrase_slot(ph, f->terms + q, 1);
+            if (*slot == 0)
+                continue;
+            struct phrase *w = &ph->v[*slot - 1];
+            double share = (double)f->freq / w->freq;
+            w->sub = share > w->sub ? share : w->sub;
+        }
+    }
+}
+
+/* Every candidate's features and its score with w (logistic). */
 static int s_score(const struct pl_kw_doc *d, struct phrases *ph, const double *w)
 {
     double *idf = malloc((d->v->n + 1) * sizeof(*idf));
@@ -466,6 +486,7 @@ static int s_score(const struct pl_kw_doc *d, struct phrases *ph, const double *
     size_t first_end = 0;
     while (first_end < d->k->n && (first_end == 0 || !(d->k->v[first_end].flags & PL_TF_SENT_START)))
         first_end++;
+    s_subsumed(ph);
     for (size_t p = 0; p < ph->n; p++)
         s_features(d, &ph->v[p], idf, first_end);
     free(idf);
