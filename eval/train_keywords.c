@@ -56,7 +56,19 @@ struct story {
     size_t nx;  /* candidates */
     double *x;  /* nx * NF features */
     uint8_t *y; /* 1: the candidate is a key phrase */
+    long *kid;  /* each candidate's key, as an id in s_keys */
 };
+
+/* Every candidate key of every story (keywords.h), interned. */
+static struct pl_kp_vocab s_keys;
+
+/* The keyphraseness table rests on keys found in at least this many
+ * stories (besides the one scored), and smooths each share towards the
+ * base rate with the weight of PRIOR_SMOOTH stories. */
+#define PRIOR_MIN 2
+#define PRIOR_SMOOTH 2.0
+#define F_SHARE 26
+#define F_COUNT 27
 
 static void *s_xalloc(void *p, size_t n)
 {
@@ -286,6 +298,7 @@ static int s_features(struct pl_config *cfg, struct pl_kp_norm *norm, struct sto
         size_t m = (size_t)cJSON_GetArraySize(kf);
         s[i].x = s_xalloc(NULL, (m + 1) * NF * sizeof(double));
         s[i].y = s_xalloc(NULL, m + 1);
+        s[i].kid = s_xalloc(NULL, (m + 1) * sizeof(long));
         cJSON_ArrayForEach(c, kf)
         {
             const cJSON *t = cJSON_GetObjectItemCaseSensitive(c, "text");
@@ -293,7 +306,11 @@ static int s_features(struct pl_config *cfg, struct pl_kp_norm *norm, struct sto
             char form[1024];
             size_t fl = pl_kp_normalize(norm, t->valuestring, strlen(t->valuestring), form,
                                         sizeof(form));
+            const char *key = cJSON_GetObjectItemCaseSensitive(c, "key")->valuestring;
             size_t q = s[i].nx++;
+            s[i].kid[q] = pl_kp_vocab_id(&s_keys, key, strlen(key));
+            if (s[i].kid[q] < 0)
+                exit(1);
             s[i].y[q] = fl && pl_kp_vocab_find(&s[i].gold.v, form, fl) >= 0;
             for (int f = 0; f < NF; f++)
                 s[i].x[q * NF + (size_t)f] = cJSON_GetArrayItem(x, f)->valuedouble;
@@ -305,6 +322,91 @@ static int s_features(struct pl_config *cfg, struct pl_kp_norm *norm, struct sto
     pl_pipeline_close(&p);
     fprintf(stderr, "%zu stories, %zu candidates, %zu of them key phrases\n", n, cands, pos);
     return cands ? 0 : 1;
+}
+
+/* Stories holding each key as a candidate (cnt) and as a key phrase
+ * (pos), over the stories with fold != skip; the base rate into *p0. */
+static void s_key_counts(const struct story *s, size_t n, int skip, double *pos, double *cnt,
+                         double *p0)
+{
+    double all = 0, yes = 0;
+    memset(pos, 0, (s_keys.n + 1) * sizeof(double));
+    memset(cnt, 0, (s_keys.n + 1) * sizeof(double));
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0; (int)s[i].fold != skip && c < s[i].nx; c++) {
+            cnt[s[i].kid[c]]++;
+            pos[s[i].kid[c]] += s[i].y[c];
+            all++;
+            yes += s[i].y[c];
+        }
+    *p0 = all ? yes / all : 0;
+}
+
+/* The keyphraseness features of the training candidates (fold != skip),
+ * each from the other training stories only, as the plugin will compute
+ * them for a story that is in none. */
+static void s_prior_features(struct story *s, size_t n, int skip, const double *pos,
+                             const double *cnt, double p0)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0; (int)s[i].fold != skip && c < s[i].nx; c++) {
+            long k = s[i].kid[c];
+            double ct = cnt[k] - 1, ps = pos[k] - s[i].y[c];
+            double *x = s[i].x + c * NF;
+            x[F_SHARE] = ct >= PRIOR_MIN ? (ps + PRIOR_SMOOTH * p0) / (ct + PRIOR_SMOOTH) : 0;
+            x[F_COUNT] = ct >= PRIOR_MIN ? log1p(ct) / 5 : 0;
+        }
+}
+
+/* The table as the plugin's option "keyword_prior": {key: [share, count]}. */
+static cJSON *s_prior_json(const double *pos, const double *cnt, double p0)
+{
+    cJSON *o = cJSON_CreateObject();
+    for (size_t k = 0; o && k < s_keys.n; k++) {
+        if (cnt[k] < PRIOR_MIN)
+            continue;
+        double v[2] = { (pos[k] + PRIOR_SMOOTH * p0) / (cnt[k] + PRIOR_SMOOTH), cnt[k] };
+        cJSON_AddItemToObject(o, s_keys.words[k], cJSON_CreateDoubleArray(v, 2));
+    }
+    return o;
+}
+
+static int s_cmp_key(const void *a, const void *b)
+{
+    return strcmp(s_keys.words[*(const size_t *)a], s_keys.words[*(const size_t *)b]);
+}
+
+/* The table of all stories as kw_prior.h. */
+static int s_write_prior(const char *out, const double *pos, const double *cnt, double p0,
+                         size_t stories)
+{
+    size_t *ord = s_xalloc(NULL, (s_keys.n + 1) * sizeof(size_t)), m = 0;
+    for (size_t k = 0; k < s_keys.n; k++)
+        if (cnt[k] >= PRIOR_MIN && !strpbrk(s_keys.words[k], "\"\\"))
+            ord[m++] = k;
+    qsort(ord, m, sizeof(*ord), s_cmp_key);
+    FILE *f = fopen(out, "w");
+    if (!f) {
+        fprintf(stderr, "pl_train_keywords: cannot write %s\n", out);
+        free(ord);
+        return 1;
+    }
+    fprintf(f,
+            "/* Written by eval/train_keywords.c (tools/train-keywords.sh); do not edit.\n"
+            " * Keyphraseness on the %zu stories of the 500N-KPCrowd dev half: for each\n"
+            " * candidate key found in at least %d of them, the share whose annotators\n"
+            " * chose it (smoothed towards the base rate %.4f) and the count. */\n"
+            "static const struct {\n    const char *key;\n    double share;\n"
+            "    unsigned count;\n} pl_kw_prior[] = {\n",
+            stories, PRIOR_MIN, p0);
+    for (size_t q = 0; q < m; q++) {
+        size_t k = ord[q];
+        fprintf(f, "    { \"%s\", %.4f, %.0f },\n", s_keys.words[k],
+                (pos[k] + PRIOR_SMOOTH * p0) / (cnt[k] + PRIOR_SMOOTH), cnt[k]);
+    }
+    fprintf(f, "};\n");
+    free(ord);
+    return fclose(f) != 0;
 }
 
 /* Logistic regression on the stories with fold != skip (skip < 0: all),
@@ -363,9 +465,11 @@ struct sums {
 /* Runs the stories of fold k through the plugin with weights w and adds
  * their P/R/F1 at 5 and 10 to fs and all. */
 static int s_held_out(struct pl_config *cfg, struct pl_kp_norm *norm, const struct story *s,
-                      size_t n, unsigned k, const double *w, struct sums *fs, struct sums *all)
+                      size_t n, unsigned k, const double *w, cJSON *prior, struct sums *fs,
+                      struct sums *all)
 {
     cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "keyword_prior", prior);
     cJSON_AddItemToObject(o, "keyword_weights", cJSON_CreateDoubleArray(w, NF + 1));
     char *opt = cJSON_PrintUnformatted(o), err[1024];
     cJSON_Delete(o);
@@ -430,7 +534,7 @@ static int s_write_weights(const char *out, const double *w, unsigned folds, con
     return fclose(f) != 0;
 }
 
-static int s_dir_main(const char *dir, const char *out, unsigned folds)
+static int s_dir_main(const char *dir, const char *out, const char *prior_out, unsigned folds)
 {
     struct pl_kp_norm *norm = NULL;
     char err[1024] = "";
@@ -445,21 +549,30 @@ static int s_dir_main(const char *dir, const char *out, unsigned folds)
         fprintf(stderr, "pl_train_keywords: no story with keys and candidates in %s\n", dir);
         return 1;
     }
-    double w[NF + 1];
+    double w[NF + 1], p0 = 0;
+    double *pos = s_xalloc(NULL, (s_keys.n + 1) * sizeof(double));
+    double *cnt = s_xalloc(NULL, (s_keys.n + 1) * sizeof(double));
     struct sums all = { 0 };
     printf("held-out      n    P@5    R@5   F1@5   P@10   R@10  F1@10\n");
     for (unsigned k = 0; k < folds; k++) {
         struct sums fs = { 0 };
         char label[32];
+        s_key_counts(s, n, (int)k, pos, cnt, &p0);
+        s_prior_features(s, n, (int)k, pos, cnt, p0);
         s_fit(s, n, (int)k, w);
-        if (s_held_out(cfg, norm, s, n, k, w, &fs, &all) != 0)
+        if (s_held_out(cfg, norm, s, n, k, w, s_prior_json(pos, cnt, p0), &fs, &all) != 0)
             return 1;
         snprintf(label, sizeof(label), "fold %u", k);
         s_print_row(label, &fs);
     }
     s_print_row("all", &all);
+    s_key_counts(s, n, -1, pos, cnt, &p0);
+    s_prior_features(s, n, -1, pos, cnt, p0);
     s_fit(s, n, -1, w);
-    int rc = s_write_weights(out, w, folds, &all);
+    int rc = s_write_weights(out, w, folds, &all) || s_write_prior(prior_out, pos, cnt, p0, n);
+    free(pos);
+    free(cnt);
+    pl_kp_vocab_free(&s_keys);
     for (int i = 0; i <= NF; i++)
         fprintf(stderr, "%-20s %9.4f\n", i < NF ? pl_kw_feature_names[i] : "bias", w[i]);
     for (size_t i = 0; i < n; i++) {
@@ -467,6 +580,7 @@ static int s_dir_main(const char *dir, const char *out, unsigned folds)
         free(s[i].text);
         free(s[i].x);
         free(s[i].y);
+        free(s[i].kid);
         pl_kp_set_free(&s[i].gold);
     }
     free(s);
@@ -477,7 +591,8 @@ static int s_dir_main(const char *dir, const char *out, unsigned folds)
 
 static const char s_usage[] =
     "usage: pl_train_keywords --df OUT.h [--min-df N] < news.txt\n"
-    "       pl_train_keywords --dir DIR --out keyword_weights.h [--folds K]\n";
+    "       pl_train_keywords --dir DIR --out keyword_weights.h --prior kw_prior.h "
+    "[--folds K]\n";
 
 static int s_uint_arg(const char *s, unsigned lo, unsigned hi, unsigned *v)
 {
@@ -496,9 +611,10 @@ int main(int argc, char **argv)
         { "df", required_argument, NULL, 'd' },    { "min-df", required_argument, NULL, 'm' },
         { "dir", required_argument, NULL, 'D' },   { "out", required_argument, NULL, 'o' },
         { "folds", required_argument, NULL, 'k' }, { "help", no_argument, NULL, 'h' },
+        { "prior", required_argument, NULL, 'p' },
         { NULL, 0, NULL, 0 },
     };
-    const char *df = NULL, *dir = NULL, *out = NULL;
+    const char *df = NULL, *dir = NULL, *out = NULL, *prior = NULL;
     unsigned min_df = 5, folds = 5;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -509,6 +625,8 @@ int main(int argc, char **argv)
             dir = optarg;
         else if (c == 'o')
             out = optarg;
+        else if (c == 'p')
+            prior = optarg;
         else if (c == 'm')
             bad = s_uint_arg(optarg, 1, 1000000, &min_df);
         else if (c == 'k')
@@ -524,8 +642,8 @@ int main(int argc, char **argv)
     }
     if (df && !dir)
         return s_df_main(df, min_df);
-    if (dir && out && !df)
-        return s_dir_main(dir, out, folds);
+    if (dir && out && prior && !df)
+        return s_dir_main(dir, out, prior, folds);
     fputs(s_usage, stderr);
     return 2;
 }

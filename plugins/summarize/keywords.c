@@ -8,6 +8,7 @@
 
 #include "keyword_weights.h"
 #include "kw_df.h"
+#include "kw_prior.h"
 
 #define MAXW 4
 
@@ -23,7 +24,7 @@ const char *const pl_kw_feature_names[PL_KW_NF] = {
     "ORG",         "LOC",            "MISC",         "word tf",     "digit",
     "all caps",    "cohesion",       "first sentence", "seen once",   "tf-idf rank",
     "freq/max",    "one-word tf-idf", "min idf",     "unknown word", "inner mark",
-    "inside longer",
+    "inside longer", "keyphraseness", "keyphraseness evidence",
 };
 
 enum { E_NONE, E_PER, E_ORG, E_LOC, E_MISC };
@@ -297,6 +298,58 @@ static int s_add_entities(const struct pl_kw_doc *d, struct phrases *ph)
     return 0;
 }
 
+/* f's key (see keywords.h) into buf; returns its length (0 when it does
+ * not fit). */
+static size_t s_key(const struct pl_kw_doc *d, const struct phrase *f, char *buf, size_t cap)
+{
+    size_t n = 0;
+    for (int q = 0; q < f->n; q++) {
+        const char *w = d->v->w[f->terms[q]];
+        size_t l = strlen(w);
+        if (n + l + 2 > cap)
+            return 0;
+        if (q)
+            buf[n++] = ' ';
+        memcpy(buf + n, w, l);
+        n += l;
+    }
+    buf[n] = 0;
+    return n;
+}
+
+/* The keyphraseness of f: its share and how many stories it rests on,
+ * from d->prior or the trained table; 0 and 0 for a key in neither. */
+static void s_prior(const struct pl_kw_doc *d, const struct phrase *f, double *share,
+                    double *count)
+{
+    char key[256];
+    *share = *count = 0;
+    if (s_key(d, f, key, sizeof(key)) == 0)
+        return;
+    if (d->prior) {
+        const cJSON *e = cJSON_GetObjectItemCaseSensitive(d->prior, key);
+        if (cJSON_GetArraySize(e) == 2) {
+            *share = cJSON_GetArrayItem(e, 0)->valuedouble;
+            *count = cJSON_GetArrayItem(e, 1)->valuedouble;
+        }
+        return;
+    }
+    size_t lo = 0, hi = sizeof(pl_kw_prior) / sizeof(pl_kw_prior[0]);
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(pl_kw_prior[mid].key, key);
+        if (c == 0) {
+            *share = pl_kw_prior[mid].share;
+            *count = pl_kw_prior[mid].count;
+            return;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+}
+
 /* The candidate's features (see pl_kw_feature_names); idf[id] caches the
  * table's value of each term (< 0 until looked up). */
 static void s_features(const struct pl_kw_doc *d, struct phrase *f, double *idf, size_t first_end)
@@ -341,6 +394,10 @@ static void s_features(const struct pl_kw_doc *d, struct phrase *f, double *idf,
     x[23] = unknown;
     x[24] = mark;
     x[25] = f->sub;
+    double share, count;
+    s_prior(d, f, &share, &count);
+    x[26] = share;
+    x[27] = log1p(count) / 5;
 }
 
 struct ranked {
@@ -438,11 +495,12 @@ static int s_keep_phrases(const char *t, const struct phrases *ph, int want, cJS
 }
 
 /* Every candidate's features into arr, for the trainer. */
-static int s_emit_features(const char *t, const struct phrases *ph, cJSON *arr)
+static int s_emit_features(const struct pl_kw_doc *d, const struct phrases *ph, cJSON *arr)
 {
     for (size_t p = 0; p < ph->n; p++) {
         const struct phrase *f = &ph->v[p];
-        char *text = strndup(t + f->start, f->end - f->start);
+        char *text = strndup(d->t + f->start, f->end - f->start), key[256];
+        s_key(d, f, key, sizeof(key));
         cJSON *o = cJSON_CreateObject();
         if (!text || !o || !cJSON_AddItemToArray(arr, o)) {
             free(text);
@@ -450,6 +508,7 @@ static int s_emit_features(const char *t, const struct phrases *ph, cJSON *arr)
             return -ENOMEM;
         }
         int ok = cJSON_AddStringToObject(o, "text", text) &&
+                 cJSON_AddStringToObject(o, "key", key) &&
                  cJSON_AddItemToObject(o, "x", cJSON_CreateDoubleArray(f->x, PL_KW_NF));
         free(text);
         if (!ok)
@@ -514,7 +573,7 @@ int pl_summary_keywords(const struct pl_kw_doc *d, const double *w, int want, cJ
     if (rc == 0)
         rc = s_score(d, &ph, w);
     if (rc == 0 && features)
-        rc = s_emit_features(d->t, &ph, features);
+        rc = s_emit_features(d, &ph, features);
     if (rc == 0 && ph.n > 1)
         qsort(ph.v, ph.n, sizeof(*ph.v), s_cmp_phrase);
     if (rc == 0)

@@ -6,7 +6,9 @@
  * and its plural are one candidate; the entities stage's names join them
  * and lend their type. Each candidate gets the PL_KW_NF features below
  * (frequency, first position, spread, casing, entity type, length,
- * TF-IDF with document frequencies learned on unlabeled news, kw_df.h) and
+ * TF-IDF with document frequencies learned on unlabeled news, kw_df.h, and
+ * keyphraseness: the share of the dev stories holding the candidate whose
+ * annotators chose it, kw_prior.h) and
  * a logistic-regression score with the weights eval/train_keywords.c fits
  * (keyword_weights.h). The best ones are handed back in rank order, each
  * as it stands in the text, a near-duplicate of one kept ("U.S." after
@@ -21,7 +23,7 @@
 #include "terms.h"
 #include "text.h"
 
-#define PL_KW_NF 26
+#define PL_KW_NF 28
 
 /* The features' names, in order (for the trainer and the weights file). */
 extern const char *const pl_kw_feature_names[PL_KW_NF];
@@ -39,7 +41,15 @@ struct pl_kw_doc {
     const long *ids;
     const struct pl_summary_vocab *v;
     const cJSON *entities;
+    /* The keyphraseness table: NULL for the trained one (kw_prior.h), or
+     * for the trainer an object {key: [share, count]} (see below). */
+    const cJSON *prior;
 };
+
+/* A candidate's key: its terms (terms.h's forms) joined by single spaces,
+ * into buf (cap bytes); the trainer's keyphraseness table is by key. */
+
+/* The features emitted for the trainer carry each candidate's "key". */
 
 /* Appends up to `want` keyphrases of d to the array out, each an object
  * {"text", "score"} (score 0..1, highest first), scored with w (PL_KW_NF

@@ -43,6 +43,7 @@ struct sum_state {
     double kw[PL_KW_NF + 1];     /* keyphrase feature weights, then the bias */
     int features;                /* emit "summary_features" for the trainer */
     int kw_features;             /* emit "keyword_features" for the trainer */
+    cJSON *kw_prior;             /* the trainer's keyphraseness table, or NULL; owned */
     int sentences;               /* fixed count, when ratio is 0 */
     double ratio;                /* share of candidate sentences, 0 = use count */
     int max_sentences;           /* cap when ratio is used */
@@ -98,7 +99,7 @@ static int s_init(const struct pl_host *host, const char *options_json, void **s
     static const char *const keys[] = { "sentences", "ratio",           "max_sentences",
                                         "keywords",  "redundancy_lambda", "weights",
                                         "features",  "keyword_weights",   "keyword_features",
-                                        NULL };
+                                        "keyword_prior", NULL };
     cJSON *o = pl_options_parse(options_json, err);
     if (!o)
         return -1;
@@ -128,19 +129,32 @@ static int s_init(const struct pl_host *host, const char *options_json, void **s
         s_bool_option(o, "features", &st->features, err) != 0 ||
         s_bool_option(o, "keyword_features", &st->kw_features, err) != 0)
         goto fail;
+    const cJSON *prior = cJSON_GetObjectItemCaseSensitive(o, "keyword_prior");
+    if (prior && !cJSON_IsObject(prior)) {
+        pl_fail(err, "summarize: option \"keyword_prior\" must be an object");
+        goto fail;
+    }
+    if (prior && !(st->kw_prior = cJSON_Duplicate(prior, 1))) {
+        pl_fail(err, "summarize: out of memory");
+        goto fail;
+    }
     st->keywords = (int)keywords;
     cJSON_Delete(o);
     *state = st;
     return 0;
 fail:
     cJSON_Delete(o);
+    cJSON_Delete(st->kw_prior);
     free(st);
     return -1;
 }
 
 static void s_fini(void *state)
 {
-    free(state);
+    struct sum_state *st = state;
+    if (st)
+        cJSON_Delete(st->kw_prior);
+    free(st);
 }
 
 /* One picked sentence into arr and onto joined. Returns 0 or -ENOMEM. */
@@ -240,7 +254,8 @@ static int s_summarize(const struct sum_state *st, struct pl_summary_doc *d, cJS
             return -ENOMEM;
     }
     const struct pl_kw_doc kd = {
-        .t = d->text, .k = &d->k, .ids = d->ids, .v = &d->v, .entities = entities
+        .t = d->text, .k = &d->k, .ids = d->ids, .v = &d->v, .entities = entities,
+        .prior = st->kw_prior
     };
     return pl_summary_keywords(&kd, st->kw, st->keywords, kw, kf);
 }
