@@ -7,7 +7,8 @@
  *     line, written as the sorted table kw_df.h (terms in at least N
  *     articles, 5 by default). The text is only read, never copied.
  *
- *   pl_train_keywords --dir DIR --out keyword_weights.h [--folds K]
+ *   pl_train_keywords --dir DIR --out keyword_weights.h --prior kw_prior.h
+ *                     [--folds K]
  *     The keyphrase scorer, on a folder in the 500N-KPCrowd layout. Each
  *     story goes through the real pipeline (clean, entities, summarize with
  *     "keyword_features": true), so the candidates and their features are
@@ -18,9 +19,12 @@
  *     split into K folds by pl_site_fold of their names, as `pressline eval
  *     keywords --cv K` splits them, so the baselines' figures there are on
  *     the same folds; each fold is run through the plugin with weights
- *     trained on the other folds only, and P/R/F1 at 5 and 10 of those
- *     held-out keyphrases are printed per fold and over all stories. The
- *     weights written are then trained on all stories.
+ *     and a keyphraseness table (the share of stories holding a candidate
+ *     key whose annotators chose it) from the other folds only, and P/R/F1
+ *     at 5 and 10 of those held-out keyphrases are printed per fold and
+ *     over all stories. While fitting, a training story's keyphraseness
+ *     comes from the other training stories, as a new story's would. The
+ *     weights and table written are then from all stories.
  *
  * Main thread; exits with 1 on a failure (said on stderr).
  */
@@ -304,8 +308,8 @@ static int s_features(struct pl_config *cfg, struct pl_kp_norm *norm, struct sto
             const cJSON *t = cJSON_GetObjectItemCaseSensitive(c, "text");
             const cJSON *x = cJSON_GetObjectItemCaseSensitive(c, "x");
             char form[1024];
-            size_t fl = pl_kp_normalize(norm, t->valuestring, strlen(t->valuestring), form,
-                                        sizeof(form));
+            size_t fl =
+                pl_kp_normalize(norm, t->valuestring, strlen(t->valuestring), form, sizeof(form));
             const char *key = cJSON_GetObjectItemCaseSensitive(c, "key")->valuestring;
             size_t q = s[i].nx++;
             s[i].kid[q] = pl_kp_vocab_id(&s_keys, key, strlen(key));
@@ -528,8 +532,16 @@ static int s_write_weights(const char *out, const double *w, unsigned folds, con
             " * %.3f. One weight per feature of keywords.c, then the bias. */\n"
             "static const double pl_kw_weights[] = {\n",
             folds, a->f[0] / n, a->f[1] / n);
+    /* The comments aligned one space after the longest number, as
+     * clang-format lays them out, so that the file passes check-style. */
+    char num[NF + 1][32];
+    int wide = 0;
+    for (int i = 0; i <= NF; i++) {
+        int l = snprintf(num[i], sizeof(num[i]), "%.6f,", w[i]);
+        wide = l > wide ? l : wide;
+    }
     for (int i = 0; i <= NF; i++)
-        fprintf(f, "    %.6f, /* %s */\n", w[i], i < NF ? pl_kw_feature_names[i] : "bias");
+        fprintf(f, "    %-*s /* %s */\n", wide, num[i], i < NF ? pl_kw_feature_names[i] : "bias");
     fprintf(f, "};\n");
     return fclose(f) != 0;
 }
@@ -611,8 +623,7 @@ int main(int argc, char **argv)
         { "df", required_argument, NULL, 'd' },    { "min-df", required_argument, NULL, 'm' },
         { "dir", required_argument, NULL, 'D' },   { "out", required_argument, NULL, 'o' },
         { "folds", required_argument, NULL, 'k' }, { "help", no_argument, NULL, 'h' },
-        { "prior", required_argument, NULL, 'p' },
-        { NULL, 0, NULL, 0 },
+        { "prior", required_argument, NULL, 'p' }, { NULL, 0, NULL, 0 },
     };
     const char *df = NULL, *dir = NULL, *out = NULL, *prior = NULL;
     unsigned min_df = 5, folds = 5;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,12 +20,34 @@ _Static_assert(sizeof(pl_kw_weights) / sizeof(pl_kw_weights[0]) == PL_KW_NF + 1,
 const double *const pl_kw_default_weights = pl_kw_weights;
 
 const char *const pl_kw_feature_names[PL_KW_NF] = {
-    "log(1+freq)", "first position", "spread",       "two words",   "three+ words",
-    "all capitalised", "capitalised inside", "mean idf", "tf-idf",      "PERSON",
-    "ORG",         "LOC",            "MISC",         "word tf",     "digit",
-    "all caps",    "cohesion",       "first sentence", "seen once",   "tf-idf rank",
-    "freq/max",    "one-word tf-idf", "min idf",     "unknown word", "inner mark",
-    "inside longer", "keyphraseness", "keyphraseness evidence",
+    "log(1+freq)",
+    "first position",
+    "spread",
+    "two words",
+    "three+ words",
+    "all capitalised",
+    "capitalised inside",
+    "mean idf",
+    "tf-idf",
+    "PERSON",
+    "ORG",
+    "LOC",
+    "MISC",
+    "word tf",
+    "digit",
+    "all caps",
+    "cohesion",
+    "first sentence",
+    "seen once",
+    "tf-idf rank",
+    "freq/max",
+    "one-word tf-idf",
+    "min idf",
+    "unknown word",
+    "inner mark",
+    "inside longer",
+    "keyphraseness",
+    "keyphraseness evidence",
 };
 
 enum { E_NONE, E_PER, E_ORG, E_LOC, E_MISC };
@@ -32,9 +55,9 @@ enum { E_NONE, E_PER, E_ORG, E_LOC, E_MISC };
 struct phrase {
     long terms[MAXW];
     int n;
-    uint32_t first, last;    /* token indices of the first and last occurrence */
-    uint32_t start, end;     /* the occurrence shown: the first not opening a sentence */
-    int shown_inside;        /* that occurrence does not open a sentence */
+    uint32_t first, last; /* token indices of the first and last occurrence */
+    uint32_t start, end;  /* the occurrence shown: the first not opening a sentence */
+    int shown_inside;     /* that occurrence does not open a sentence */
     int freq, cap_all, inside, cap_inside, allcaps;
     int etype;
     double sub; /* the largest share of its occurrences inside one longer phrase */
@@ -52,20 +75,85 @@ struct phrases {
     size_t nslot;
 };
 
-double pl_kw_idf(const char *w)
+/* Hash indices of the two tables (slot: index + 1, 0 when free; at most
+ * half full), built once for the process on first use: a binary search of
+ * 28,000 strings for every term of every article cost a sixth of the
+ * stage's time. Read-only once built, so the stage's threads share them;
+ * when memory runs out, the binary searches below are used instead. */
+struct table_hash {
+    uint32_t *slot;
+    size_t mask;
+};
+static struct table_hash s_df_hash, s_prior_hash;
+static pthread_once_t s_hash_once = PTHREAD_ONCE_INIT;
+
+#define DF_N (sizeof(pl_kw_df) / sizeof(pl_kw_df[0]))
+#define PRIOR_N (sizeof(pl_kw_prior) / sizeof(pl_kw_prior[0]))
+
+static const char *s_df_key(size_t i)
 {
-    size_t lo = 0, hi = sizeof(pl_kw_df) / sizeof(pl_kw_df[0]);
+    return pl_kw_df[i].w;
+}
+
+static const char *s_prior_key(size_t i)
+{
+    return pl_kw_prior[i].key;
+}
+
+static void s_hash_table(struct table_hash *h, size_t n, const char *(*key)(size_t))
+{
+    size_t cap = 64;
+    while (cap < 2 * n + 2)
+        cap *= 2;
+    h->slot = calloc(cap, sizeof(*h->slot));
+    if (!h->slot)
+        return;
+    h->mask = cap - 1;
+    for (size_t i = 0; i < n; i++) {
+        const char *k = key(i);
+        size_t q = pl_hash(k, strlen(k)) & h->mask;
+        while (h->slot[q])
+            q = (q + 1) & h->mask;
+        h->slot[q] = (uint32_t)(i + 1);
+    }
+}
+
+static void s_build_hashes(void)
+{
+    s_hash_table(&s_df_hash, DF_N, s_df_key);
+    s_hash_table(&s_prior_hash, PRIOR_N, s_prior_key);
+}
+
+/* The index of w in a table: by its hash when built, else by a binary
+ * search of the sorted table. Returns the index, or -1. */
+static long s_table_find(const struct table_hash *h, size_t n, const char *(*key)(size_t),
+                         const char *w)
+{
+    if (h->slot) {
+        for (size_t q = pl_hash(w, strlen(w)) & h->mask; h->slot[q]; q = (q + 1) & h->mask)
+            if (strcmp(key(h->slot[q] - 1), w) == 0)
+                return (long)h->slot[q] - 1;
+        return -1;
+    }
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(pl_kw_df[mid].w, w);
+        int c = strcmp(key(mid), w);
         if (c == 0)
-            return log((PL_KW_DF_DOCS + 1.0) / (pl_kw_df[mid].df + 1.0));
+            return (long)mid;
         if (c < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return log(PL_KW_DF_DOCS + 1.0);
+    return -1;
+}
+
+double pl_kw_idf(const char *w)
+{
+    pthread_once(&s_hash_once, s_build_hashes);
+    long i = s_table_find(&s_df_hash, DF_N, s_df_key, w);
+    return log((PL_KW_DF_DOCS + 1.0) / (i < 0 ? 1.0 : pl_kw_df[i].df + 1.0));
 }
 
 static int s_cmp_phrase(const void *x, const void *y)
@@ -80,20 +168,30 @@ static int s_cmp_phrase(const void *x, const void *y)
  * reporting verbs, vague time words, quantities and adverbs. */
 static int s_weak_keyword(const char *w, size_t n)
 {
+    /* Sorted (strcmp) for a binary search: this runs on every token. */
     static const char *const weak[] = {
-        "said",      "says",      "say",      "told", "made",  "make",    "makes", "take",  "took",
-        "including", "according", "like",     "new",  "first", "last",    "two",   "three", "four",
-        "five",      "six",       "many",     "much", "could", "would",   "well",  "added", "noted",
-        "stated",    "seen",      "way",      "ways", "time",  "year",    "years", "week",  "day",
-        "days",      "month",     "months",   "part", "since", "however", "even",  "still", "just",
-        "only",      "recent",    "recently", "also", "get",   "got",     "going", "know",  "think",
-        "want",      "really",    "lot",      "thing", "things", "yes",   "okay",  NULL,
+        "according", "added",  "also",     "could", "day",   "days",    "even",      "first",
+        "five",      "four",   "get",      "going", "got",   "however", "including", "just",
+        "know",      "last",   "like",     "lot",   "made",  "make",    "makes",     "many",
+        "month",     "months", "much",     "new",   "noted", "okay",    "only",      "part",
+        "really",    "recent", "recently", "said",  "say",   "says",    "seen",      "since",
+        "six",       "stated", "still",    "take",  "thing", "things",  "think",     "three",
+        "time",      "told",   "took",     "two",   "want",  "way",     "ways",      "week",
+        "well",      "would",  "year",     "years", "yes",
     };
     if ((n > 4 && strcmp(w + n - 2, "ly") == 0) || w[0] == '\'' || strcmp(w, "n't") == 0)
         return 1;
-    for (const char *const *p = weak; *p; p++)
-        if (strcmp(*p, w) == 0)
+    size_t lo = 0, hi = sizeof(weak) / sizeof(weak[0]);
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(weak[mid], w);
+        if (c == 0)
             return 1;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return 0;
 }
 
@@ -201,10 +299,12 @@ static int s_count_phrase(struct phrases *ph, const struct pl_tokens *k, const l
  * (not verb-like). */
 static int s_token_kind(const struct pl_kw_doc *d, size_t i, int *inner)
 {
+    if (d->ids[i] < 0)
+        return 0;
     const struct pl_token *tk = &d->k->v[i];
     char w[64];
     size_t n = pl_lower(d->t + tk->start, tk->end - tk->start, w, sizeof(w));
-    if (d->ids[i] < 0 || s_weak_keyword(w, n))
+    if (s_weak_keyword(w, n))
         return 0;
     *inner = !s_verb_like(d->t, tk, w, n);
     return 1;
@@ -319,8 +419,7 @@ static size_t s_key(const struct pl_kw_doc *d, const struct phrase *f, char *buf
 
 /* The keyphraseness of f: its share and how many stories it rests on,
  * from d->prior or the trained table; 0 and 0 for a key in neither. */
-static void s_prior(const struct pl_kw_doc *d, const struct phrase *f, double *share,
-                    double *count)
+static void s_prior(const struct pl_kw_doc *d, const struct phrase *f, double *share, double *count)
 {
     char key[256];
     *share = *count = 0;
@@ -334,19 +433,11 @@ static void s_prior(const struct pl_kw_doc *d, const struct phrase *f, double *s
         }
         return;
     }
-    size_t lo = 0, hi = sizeof(pl_kw_prior) / sizeof(pl_kw_prior[0]);
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(pl_kw_prior[mid].key, key);
-        if (c == 0) {
-            *share = pl_kw_prior[mid].share;
-            *count = pl_kw_prior[mid].count;
-            return;
-        }
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
+    pthread_once(&s_hash_once, s_build_hashes);
+    long i = s_table_find(&s_prior_hash, PRIOR_N, s_prior_key, key);
+    if (i >= 0) {
+        *share = pl_kw_prior[i].share;
+        *count = pl_kw_prior[i].count;
     }
 }
 
@@ -556,7 +647,8 @@ static int s_score(const struct pl_kw_doc *d, struct phrases *ph, const double *
     for (size_t q = 0; q < d->v->n; q++)
         idf[q] = -1;
     size_t first_end = 0;
-    while (first_end < d->k->n && (first_end == 0 || !(d->k->v[first_end].flags & PL_TF_SENT_START)))
+    while (first_end < d->k->n &&
+           (first_end == 0 || !(d->k->v[first_end].flags & PL_TF_SENT_START)))
         first_end++;
     s_subsumed(ph);
     for (size_t p = 0; p < ph->n; p++)

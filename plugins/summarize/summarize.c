@@ -12,14 +12,16 @@
  * option "weights" overrides them). Sentences are then picked greedily with
  * maximal marginal relevance, a near-repeat of a picked sentence not at all
  * (select.c), and given back in their original order, each exactly as it
- * stands in "text". Keyphrases are runs of up to three content words scored
- * by how often they recur (keywords.c). All of that is the static library
- * pl_summary; this file holds the options, the descriptor and the glue to
- * the document JSON.
+ * stands in "text". Keyphrases are content words, runs of them and the
+ * entities stage's names, scored by a learned ranker (keywords.c). All of that is the static
+ * library pl_summary; this file holds the options, the descriptor and the glue to the document
+ * JSON.
  *
- * Output: "summary" {text, sentences[{text,start,end}]} and "keywords" [];
- * with the option "features": true also "summary_features" {names,
- * sentences[{start,end,x[]}]}, every candidate's features for the trainer.
+ * Output: "summary" {text, sentences[{text,start,end}]} and "keywords"
+ * [{text,score}]; with the option "features": true also "summary_features"
+ * {names, sentences[{start,end,x[]}]}, every candidate's features for the
+ * trainer, and with "keyword_features": true "keyword_features"
+ * [{text,key,x[]}] for eval/train_keywords.c.
  * Thread-safe: the state holds options only.
  */
 #include <errno.h>
@@ -96,10 +98,11 @@ static int s_init(const struct pl_host *host, const char *options_json, void **s
                   struct pl_error *err)
 {
     (void)host;
-    static const char *const keys[] = { "sentences", "ratio",           "max_sentences",
-                                        "keywords",  "redundancy_lambda", "weights",
-                                        "features",  "keyword_weights",   "keyword_features",
-                                        "keyword_prior", NULL };
+    static const char *const keys[] = {
+        "sentences", "ratio",    "max_sentences",   "keywords",         "redundancy_lambda",
+        "weights",   "features", "keyword_weights", "keyword_features", "keyword_prior",
+        NULL
+    };
     cJSON *o = pl_options_parse(options_json, err);
     if (!o)
         return -1;
@@ -253,10 +256,12 @@ static int s_summarize(const struct sum_state *st, struct pl_summary_doc *d, cJS
         if (!kf || pl_doc_set(doc, "keyword_features", kf) != 0)
             return -ENOMEM;
     }
-    const struct pl_kw_doc kd = {
-        .t = d->text, .k = &d->k, .ids = d->ids, .v = &d->v, .entities = entities,
-        .prior = st->kw_prior
-    };
+    const struct pl_kw_doc kd = { .t = d->text,
+                                  .k = &d->k,
+                                  .ids = d->ids,
+                                  .v = &d->v,
+                                  .entities = entities,
+                                  .prior = st->kw_prior };
     return pl_summary_keywords(&kd, st->kw, st->keywords, kw, kf);
 }
 
