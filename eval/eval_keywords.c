@@ -311,8 +311,10 @@ static int s_pressline(struct run *r, const struct story *s, const cJSON *res, i
     int rc = 0;
     cJSON_ArrayForEach(k, kw)
     {
-        if (rc == 0 && cJSON_IsString(k) && pr->set.v.n < K_MAX)
-            rc = s_add(r, pr, k->valuestring);
+        /* Each keyphrase is {"text", "score"}, in rank order. */
+        const cJSON *text = cJSON_GetObjectItemCaseSensitive(k, "text");
+        if (rc == 0 && cJSON_IsString(text) && pr->set.v.n < K_MAX)
+            rc = s_add(r, pr, text->valuestring);
     }
     r->empty += pr->set.v.n == 0;
     return rc;

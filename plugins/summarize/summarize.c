@@ -12,14 +12,16 @@
  * option "weights" overrides them). Sentences are then picked greedily with
  * maximal marginal relevance, a near-repeat of a picked sentence not at all
  * (select.c), and given back in their original order, each exactly as it
- * stands in "text". Keyphrases are runs of up to three content words scored
- * by how often they recur (keywords.c). All of that is the static library
- * pl_summary; this file holds the options, the descriptor and the glue to
- * the document JSON.
+ * stands in "text". Keyphrases are content words, runs of them and the
+ * entities stage's names, scored by a learned ranker (keywords.c). All of that is the static
+ * library pl_summary; this file holds the options, the descriptor and the glue to the document
+ * JSON.
  *
- * Output: "summary" {text, sentences[{text,start,end}]} and "keywords" [];
- * with the option "features": true also "summary_features" {names,
- * sentences[{start,end,x[]}]}, every candidate's features for the trainer.
+ * Output: "summary" {text, sentences[{text,start,end}]} and "keywords"
+ * [{text,score}]; with the option "features": true also "summary_features"
+ * {names, sentences[{start,end,x[]}]}, every candidate's features for the
+ * trainer, and with "keyword_features": true "keyword_features"
+ * [{text,key,x[]}] for eval/train_keywords.c.
  * Thread-safe: the state holds options only.
  */
 #include <errno.h>
@@ -40,7 +42,10 @@ _Static_assert(sizeof(pl_summary_weights) / sizeof(pl_summary_weights[0]) == PL_
 
 struct sum_state {
     double w[PL_SUMMARY_NF + 1]; /* feature weights, then the bias */
+    double kw[PL_KW_NF + 1];     /* keyphrase feature weights, then the bias */
     int features;                /* emit "summary_features" for the trainer */
+    int kw_features;             /* emit "keyword_features" for the trainer */
+    cJSON *kw_prior;             /* the trainer's keyphraseness table, or NULL; owned */
     int sentences;               /* fixed count, when ratio is 0 */
     double ratio;                /* share of candidate sentences, 0 = use count */
     int max_sentences;           /* cap when ratio is used */
@@ -48,18 +53,19 @@ struct sum_state {
     double lambda;               /* MMR: weight of relevance against redundancy */
 };
 
-/* The option "weights", when given, into w. Returns 0, or -EINVAL with err
- * filled. */
-static int s_weights_option(const cJSON *o, double *w, struct pl_error *err)
+/* The option `name` (an array of n finite numbers), when given, into w.
+ * Returns 0, or -EINVAL with err filled. */
+static int s_weights_option(const cJSON *o, const char *name, size_t n, double *w,
+                            struct pl_error *err)
 {
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "weights");
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, name);
     if (!a)
         return 0;
-    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != PL_SUMMARY_NF + 1) {
+    if (!cJSON_IsArray(a) || (size_t)cJSON_GetArraySize(a) != n) {
         pl_fail(err,
-                "summarize: option \"weights\" must be an array of %d numbers "
+                "summarize: option \"%s\" must be an array of %zu numbers "
                 "(one per feature, then the bias)",
-                PL_SUMMARY_NF + 1);
+                name, n);
         return -EINVAL;
     }
     int i = 0;
@@ -67,7 +73,7 @@ static int s_weights_option(const cJSON *o, double *w, struct pl_error *err)
     cJSON_ArrayForEach(x, a)
     {
         if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble)) {
-            pl_fail(err, "summarize: option \"weights\": item %d is not a finite number", i);
+            pl_fail(err, "summarize: option \"%s\": item %d is not a finite number", name, i);
             return -EINVAL;
         }
         w[i++] = x->valuedouble;
@@ -75,12 +81,28 @@ static int s_weights_option(const cJSON *o, double *w, struct pl_error *err)
     return 0;
 }
 
+/* The boolean option `name` into *v (false when absent). Returns 0, or
+ * -EINVAL with err filled. */
+static int s_bool_option(const cJSON *o, const char *name, int *v, struct pl_error *err)
+{
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, name);
+    if (f && !cJSON_IsBool(f)) {
+        pl_fail(err, "summarize: option \"%s\" must be true or false", name);
+        return -EINVAL;
+    }
+    *v = cJSON_IsTrue(f);
+    return 0;
+}
+
 static int s_init(const struct pl_host *host, const char *options_json, void **state,
                   struct pl_error *err)
 {
     (void)host;
-    static const char *const keys[] = { "sentences",         "ratio",   "max_sentences", "keywords",
-                                        "redundancy_lambda", "weights", "features",      NULL };
+    static const char *const keys[] = {
+        "sentences", "ratio",    "max_sentences",   "keywords",         "redundancy_lambda",
+        "weights",   "features", "keyword_weights", "keyword_features", "keyword_prior",
+        NULL
+    };
     cJSON *o = pl_options_parse(options_json, err);
     if (!o)
         return -1;
@@ -104,27 +126,38 @@ static int s_init(const struct pl_host *host, const char *options_json, void **s
     st->sentences = (int)sentences;
     st->max_sentences = (int)max_sentences;
     memcpy(st->w, pl_summary_weights, sizeof(st->w));
-    if (s_weights_option(o, st->w, err) != 0)
+    memcpy(st->kw, pl_kw_default_weights, sizeof(st->kw));
+    if (s_weights_option(o, "weights", PL_SUMMARY_NF + 1, st->w, err) != 0 ||
+        s_weights_option(o, "keyword_weights", PL_KW_NF + 1, st->kw, err) != 0 ||
+        s_bool_option(o, "features", &st->features, err) != 0 ||
+        s_bool_option(o, "keyword_features", &st->kw_features, err) != 0)
         goto fail;
-    const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, "features");
-    if (f && !cJSON_IsBool(f)) {
-        pl_fail(err, "summarize: option \"features\" must be true or false");
+    const cJSON *prior = cJSON_GetObjectItemCaseSensitive(o, "keyword_prior");
+    if (prior && !cJSON_IsObject(prior)) {
+        pl_fail(err, "summarize: option \"keyword_prior\" must be an object");
         goto fail;
     }
-    st->features = cJSON_IsTrue(f);
+    if (prior && !(st->kw_prior = cJSON_Duplicate(prior, 1))) {
+        pl_fail(err, "summarize: out of memory");
+        goto fail;
+    }
     st->keywords = (int)keywords;
     cJSON_Delete(o);
     *state = st;
     return 0;
 fail:
     cJSON_Delete(o);
+    cJSON_Delete(st->kw_prior);
     free(st);
     return -1;
 }
 
 static void s_fini(void *state)
 {
-    free(state);
+    struct sum_state *st = state;
+    if (st)
+        cJSON_Delete(st->kw_prior);
+    free(st);
 }
 
 /* One picked sentence into arr and onto joined. Returns 0 or -ENOMEM. */
@@ -204,7 +237,8 @@ static int s_emit_features(cJSON *doc, const struct pl_summary_doc *d)
 
 /* Scores the candidates of d, picks the summary and writes the output
  * members into doc. Returns 0 or -ENOMEM. */
-static int s_summarize(const struct sum_state *st, struct pl_summary_doc *d, cJSON *doc)
+static int s_summarize(const struct sum_state *st, struct pl_summary_doc *d, cJSON *doc,
+                       const cJSON *entities)
 {
     for (size_t s = 0; s < d->ns; s++)
         if (d->ss[s].candidate)
@@ -216,7 +250,19 @@ static int s_summarize(const struct sum_state *st, struct pl_summary_doc *d, cJS
     cJSON *kw = cJSON_CreateArray();
     if (!kw || pl_doc_set(doc, "keywords", kw) != 0)
         return -ENOMEM;
-    return pl_summary_keywords(d->text, &d->k, d->ids, &d->v, st->keywords, kw);
+    cJSON *kf = NULL;
+    if (st->kw_features) {
+        kf = cJSON_CreateArray();
+        if (!kf || pl_doc_set(doc, "keyword_features", kf) != 0)
+            return -ENOMEM;
+    }
+    const struct pl_kw_doc kd = { .t = d->text,
+                                  .k = &d->k,
+                                  .ids = d->ids,
+                                  .v = &d->v,
+                                  .entities = entities,
+                                  .prior = st->kw_prior };
+    return pl_summary_keywords(&kd, st->kw, st->keywords, kw, kf);
 }
 
 static int s_process(void *state, const char *docjson, size_t len, char **out, size_t *out_len,
@@ -235,9 +281,10 @@ static int s_process(void *state, const char *docjson, size_t len, char **out, s
         goto out;
     }
     const cJSON *title = cJSON_GetObjectItemCaseSensitive(doc, "title");
-    if (pl_summary_doc_read(&d, t, n, cJSON_IsString(title) ? title->valuestring : NULL,
-                            cJSON_GetObjectItemCaseSensitive(doc, "entities")) != 0 ||
-        s_summarize(st, &d, doc) != 0) {
+    const cJSON *ents = cJSON_GetObjectItemCaseSensitive(doc, "entities");
+    if (pl_summary_doc_read(&d, t, n, cJSON_IsString(title) ? title->valuestring : NULL, ents) !=
+            0 ||
+        s_summarize(st, &d, doc, ents) != 0) {
         pl_fail(err, "summarize: out of memory");
         goto out;
     }

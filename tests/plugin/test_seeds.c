@@ -306,6 +306,33 @@ static void summary_is_three_story_sentences_in_order_verbatim(void **st)
     }
 }
 
+/* Keyphrases are {text, score} in rank order, each as it stands in the
+ * story, and each story's are about Russia and its talks or embassies. */
+static void keywords_are_ranked_phrases_of_the_story(void **st)
+{
+    (void)st;
+    for (int i = 0; i < 5; i++) {
+        const char *t = s_text(i);
+        const cJSON *kw = cJSON_GetObjectItem(s_out[i], "keywords"), *k;
+        assert_int_equal(cJSON_GetArraySize(kw), 10);
+        double last = 1;
+        int russia = 0, about = 0;
+        cJSON_ArrayForEach(k, kw)
+        {
+            const char *txt = cJSON_GetObjectItem(k, "text")->valuestring;
+            double sc = cJSON_GetObjectItem(k, "score")->valuedouble;
+            assert_true(sc <= last && sc >= 0);
+            last = sc;
+            assert_non_null(strstr(t, txt));
+            russia |= !strncmp(txt, "Russia", 6);
+            about |= !strcmp(txt, "talks") || !strncmp(txt, "embass", 6) ||
+                     !strcmp(txt, "Istanbul") || !strncmp(txt, "diplomat", 8);
+        }
+        assert_true(russia);
+        assert_true(about);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -319,6 +346,7 @@ int main(void)
         cmocka_unit_test(mentions_point_at_the_entity_in_text),
         cmocka_unit_test(dates_are_found_and_resolved_when_the_article_date_is_known),
         cmocka_unit_test(summary_is_three_story_sentences_in_order_verbatim),
+        cmocka_unit_test(keywords_are_ranked_phrases_of_the_story),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Trains the summarize plugin's keyphrase scorer and writes its tables
+# (then rebuild): plugins/summarize/kw_df.h, the document frequencies of
+# the summarizer's terms over the unlabeled news text (read, never
+# copied), and keyword_weights.h and kw_prior.h, the scorer and the
+# keyphraseness table fitted on the 500N-KPCrowd dev half (unpacked by
+# tools/extract-keyphrases.sh). Prints the held-out 5-fold figures by
+# story. Deterministic; about a minute.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+news=${PL_DATA_DIR:-$top/../shared/data}/unlabeled/news-lowercased.txt.xz
+[ -r "$news" ] || { echo "train-keywords: $news is missing (set PL_DATA_DIR)" >&2; exit 1; }
+dev=$("$top/tools/extract-keyphrases.sh")
+cmake -S "$top" -B "$top/build" >/dev/null
+cmake --build "$top/build" -j2 --target pl_train_keywords >/dev/null
+xz -dc "$news" | "$top/build/bin/pl_train_keywords" --df "$top/plugins/summarize/kw_df.h"
+# The scorer's features read the table, so the plugin is rebuilt with it
+# before the scorer is fitted.
+cmake --build "$top/build" -j2 >/dev/null
+"$top/build/bin/pl_train_keywords" --dir "$dev" --folds 5 \
+  --out "$top/plugins/summarize/keyword_weights.h" --prior "$top/plugins/summarize/kw_prior.h"
+cmake --build "$top/build" -j2 >/dev/null
