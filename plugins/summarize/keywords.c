@@ -124,6 +124,16 @@ static void s_build_hashes(void)
     s_hash_table(&s_prior_hash, PRIOR_N, s_prior_key);
 }
 
+/* The hashes go with the code that built them: when the plugin is unloaded
+ * (dlclose), or the program that links it ends. Without this, each
+ * unloading left them behind, unreachable. */
+__attribute__((destructor)) static void s_free_hashes(void)
+{
+    free(s_df_hash.slot);
+    free(s_prior_hash.slot);
+    s_df_hash.slot = s_prior_hash.slot = NULL;
+}
+
 /* The index of w in a table: by its hash when built, else by a binary
  * search of the sorted table. Returns the index, or -1. */
 static long s_table_find(const struct table_hash *h, size_t n, const char *(*key)(size_t),
