@@ -539,13 +539,17 @@ size_t pl_lower(const char *s, size_t n, char *out, size_t cap)
     return o;
 }
 
-uint64_t pl_hash(const void *p, size_t n)
+uint64_t pl_hash_more(uint64_t h, const void *p, size_t n)
 {
     const unsigned char *s = p;
-    uint64_t h = 1469598103934665603ull;
     for (size_t i = 0; i < n; i++)
         h = (h ^ s[i]) * 1099511628211ull;
     return h;
+}
+
+uint64_t pl_hash(const void *p, size_t n)
+{
+    return pl_hash_more(PL_HASH_BASIS, p, n);
 }
 
 int pl_buf_append(struct pl_buf *b, const void *p, size_t n)

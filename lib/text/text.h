@@ -93,6 +93,12 @@ size_t pl_lower(const char *s, size_t n, char *out, size_t cap);
  * and checksums are made with it. */
 uint64_t pl_hash(const void *p, size_t n);
 
+/* pl_hash's offset basis, and its step over n more bytes from h: a key
+ * made of several pieces is hashed piece by piece, and
+ * pl_hash_more(PL_HASH_BASIS, p, n) == pl_hash(p, n). */
+#define PL_HASH_BASIS 1469598103934665603ull
+uint64_t pl_hash_more(uint64_t h, const void *p, size_t n);
+
 /* Appends bytes to a growable buffer. */
 struct pl_buf {
     char *data;

@@ -1357,12 +1357,10 @@ static void s_tag_features(struct units *u, struct pl_bfeat *f, const xmlNode *c
     }
 }
 
-/* FNV-1a's step over s, from h: the shape's hash is built piece by piece. */
+/* h carried over piece s (NULL: none) and the separator after it. */
 static uint64_t s_hash_more(uint64_t h, const char *s)
 {
-    for (; s && *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return (h ^ '/') * 1099511628211ull;
+    return pl_hash_more(pl_hash_more(h, s, s ? strlen(s) : 0), "/", 1);
 }
 
 /* The shape of block c: its tag and the tags and class attributes of its
@@ -1373,7 +1371,7 @@ static uint64_t s_hash_more(uint64_t h, const char *s)
 static uint64_t s_shape(struct units *u, const xmlNode *c)
 {
     if (u->shape_of != c->parent || !c->parent) {
-        uint64_t h = 1469598103934665603ull;
+        uint64_t h = PL_HASH_BASIS;
         const xmlNode *n = c->parent;
         for (int up = 0; up < 3 && n && n->type == XML_ELEMENT_NODE; up++, n = n->parent)
             h = s_hash_more(s_hash_more(h, (const char *)n->name), s_attr(n, "class"));

@@ -108,9 +108,20 @@ static void utf8_decoder_rejects_overlong_and_surrogates(void **st)
     assert_int_equal(adv, 2);
 }
 
+/* A key hashed piece by piece is the key hashed whole. */
+static void hash_piece_by_piece_is_the_whole_hash(void **st)
+{
+    (void)st;
+    uint64_t h = pl_hash_more(pl_hash_more(PL_HASH_BASIS, "div.", 4), "story/", 6);
+    assert_true(h == pl_hash("div.story/", 10));
+    assert_true(pl_hash_more(PL_HASH_BASIS, "", 0) == pl_hash("", 0));
+    assert_true(h != pl_hash("div.story", 9));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(hash_piece_by_piece_is_the_whole_hash),
         cmocka_unit_test(splitter_keeps_us_mr_initials_and_decimals_inside_sentences),
         cmocka_unit_test(splitter_ends_sentence_after_acronym_followed_by_function_word),
         cmocka_unit_test(splitter_keeps_closing_quote_with_its_sentence),
