@@ -643,3 +643,17 @@ struct pl_config *pl_config_load_for(const char *path, const char *cmd)
     pl_log_set_level(PL_LOG_WARN);
     return cfg;
 }
+
+int pl_config_set_stage_options(struct pl_config *cfg, const char *name, const char *json)
+{
+    for (size_t i = 0; i < cfg->nstages; i++)
+        if (!strcmp(cfg->stages[i].name, name)) {
+            char *copy = strdup(json);
+            if (!copy)
+                return -ENOMEM;
+            free(cfg->stages[i].options_json);
+            cfg->stages[i].options_json = copy;
+            return 0;
+        }
+    return PL_ECONFIG;
+}

@@ -99,6 +99,11 @@ void pl_config_free(struct pl_config **cfg);
 int pl_config_check_folders(const struct pl_config *cfg, const char *origin, char *err,
                             size_t errlen);
 
+/* Replaces the options of cfg's stage called name with a copy of json
+ * (for the trainers, which run a stage with options of their own).
+ * Returns 0, -ENOMEM, or PL_ECONFIG when cfg has no such stage. */
+int pl_config_set_stage_options(struct pl_config *cfg, const char *name, const char *json);
+
 /* The configuration for a one-shot command (`pressline process`, `pressline
  * eval`): loaded as pl_config_load does, the log level then set to warnings
  * only. Returns it (caller frees with pl_config_free), or NULL with the

@@ -58,14 +58,10 @@ static void *s_xalloc(void *p, size_t n)
 /* Sets the summarize stage's options in cfg. */
 static int s_set_options(struct pl_config *cfg, const char *json)
 {
-    for (size_t i = 0; i < cfg->nstages; i++)
-        if (!strcmp(cfg->stages[i].name, "summarize")) {
-            free(cfg->stages[i].options_json);
-            cfg->stages[i].options_json = strdup(json);
-            return cfg->stages[i].options_json ? 0 : -ENOMEM;
-        }
-    fprintf(stderr, "pl_train_summary: the configuration has no summarize stage\n");
-    return PL_ECONFIG;
+    int rc = pl_config_set_stage_options(cfg, "summarize", json);
+    if (rc == PL_ECONFIG)
+        fprintf(stderr, "pl_train_summary: the configuration has no summarize stage\n");
+    return rc;
 }
 
 /* Runs the pipeline on one article; returns the result (caller deletes) or

@@ -136,6 +136,23 @@ static void stage_defaults_fill_endpoint_plugin_and_workers(void **st)
     pl_config_free(&c);
 }
 
+/* A trainer's options for one stage replace that stage's alone; a stage
+ * the configuration does not have is an error. */
+static void a_stage_s_options_are_replaced_by_name(void **st)
+{
+    (void)st;
+    char err[512];
+    struct pl_config *c = s_load("{\"stages\":[{\"name\":\"x\",\"plugin\":\"/p/x.so\"},"
+                                 "{\"name\":\"y\",\"plugin\":\"/p/y.so\",\"options\":{\"a\":1}}]}",
+                                 err, sizeof(err));
+    assert_non_null(c);
+    assert_int_equal(pl_config_set_stage_options(c, "y", "{\"b\":2}"), 0);
+    assert_string_equal(c->stages[1].options_json, "{\"b\":2}");
+    assert_true(!c->stages[0].options_json || !strstr(c->stages[0].options_json, "\"b\""));
+    assert_int_equal(pl_config_set_stage_options(c, "z", "{}"), PL_ECONFIG);
+    pl_config_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -146,6 +163,7 @@ int main(void)
         cmocka_unit_test(an_invalid_configuration_is_pl_econfig_and_a_missing_file_its_errno),
         cmocka_unit_test(more_stages_than_the_limit_are_refused_when_read),
         cmocka_unit_test(stage_defaults_fill_endpoint_plugin_and_workers),
+        cmocka_unit_test(a_stage_s_options_are_replaced_by_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
