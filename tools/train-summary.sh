@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Trains the summarize plugin's sentence scorer on CNN/DailyMail dev and
 # writes plugins/summarize/weights.h (then rebuild). Prints the held-out
-# 5-fold ROUGE next to lead-3's. Deterministic; ~15 s.
+# 5-fold ROUGE next to lead-3's. Deterministic; ~30 s.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 data=${PL_DATA_DIR:-$top/../shared/data}/cnndm/dev.jsonl

@@ -141,11 +141,23 @@ static size_t s_sentence_at(const struct pl_summary_sent *ss, size_t ns, double 
     return lo < ns && (double)ss[lo].start <= at ? lo : ns;
 }
 
+/* Notes entity e in sentence se once. */
+static void s_note_entity(struct pl_summary_sent *se, size_t e)
+{
+    for (int i = 0; i < se->nents; i++)
+        if (se->ents[i] == e)
+            return;
+    if (se->nents < PL_SUMMARY_SENT_ENTS && e <= UINT16_MAX)
+        se->ents[se->nents++] = (uint16_t)e;
+}
+
 void pl_summary_count_mentions(const cJSON *entities, struct pl_summary_sent *ss, size_t ns)
 {
     const cJSON *e;
+    size_t ei = 0;
     cJSON_ArrayForEach(e, entities)
     {
+        ei++;
         const cJSON *ty = cJSON_GetObjectItemCaseSensitive(e, "type");
         if (cJSON_IsString(ty) && !strcmp(ty->valuestring, "DATE"))
             continue;
@@ -156,8 +168,10 @@ void pl_summary_count_mentions(const cJSON *entities, struct pl_summary_sent *ss
             if (!cJSON_IsNumber(a) || a->valuedouble < 0)
                 continue;
             size_t s = s_sentence_at(ss, ns, a->valuedouble);
-            if (s < ns)
+            if (s < ns) {
                 ss[s].mentions++;
+                s_note_entity(&ss[s], ei - 1);
+            }
         }
     }
 }

@@ -18,17 +18,22 @@
 #include "sentence_features.h"
 #include "text.h"
 
+/* The entities a sentence keeps for the redundancy test; more are rare. */
+#define PL_SUMMARY_SENT_ENTS 12
+
 struct pl_summary_sent {
     uint32_t start, end; /* bytes of the text, the sentence as written */
     int candidate;       /* may go into the summary */
     int words;           /* word and abbreviation tokens */
     long *terms;         /* vocabulary ids of its content words, with repeats; owned */
     size_t nterms;
-    double score;   /* the learned score, for candidates */
-    int picked;     /* chosen for the summary */
-    int para_first; /* first sentence of its paragraph */
-    int mentions;   /* entity mentions starting inside it */
-    int number;     /* holds a number */
+    double score;                        /* the learned score, for candidates */
+    int picked;                          /* chosen for the summary */
+    int para_first;                      /* first sentence of its paragraph */
+    int mentions;                        /* entity mentions starting inside it */
+    int number;                          /* holds a number */
+    uint16_t ents[PL_SUMMARY_SENT_ENTS]; /* the entities it mentions (their index), distinct */
+    int nents;
     double x[PL_SUMMARY_NF];
 };
 
@@ -45,7 +50,8 @@ void pl_summary_list_items(const char *t, struct pl_summary_sent *ss, size_t ns)
 
 /* Counts, per sentence, the mentions of the entities array (the entities
  * stage's output, borrowed; NULL when it did not run) that start inside
- * it. Dates are not counted. */
+ * it, and notes which entities they are (their index in the array, up to
+ * PL_SUMMARY_SENT_ENTS of them). Dates are not counted. */
 void pl_summary_count_mentions(const cJSON *entities, struct pl_summary_sent *ss, size_t ns);
 
 #endif

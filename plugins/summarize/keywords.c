@@ -451,16 +451,14 @@ static void s_prior(const struct pl_kw_doc *d, const struct phrase *f, double *s
     }
 }
 
-/* The candidate's features (see pl_kw_feature_names); idf[id] caches the
- * table's value of each term (< 0 until looked up). */
-static void s_features(const struct pl_kw_doc *d, struct phrase *f, double *idf, size_t first_end)
+/* The candidate's features (see pl_kw_feature_names). */
+static void s_features(const struct pl_kw_doc *d, struct phrase *f, size_t first_end)
 {
+    const double *idf = d->idf;
     double n = d->k->n ? (double)d->k->n : 1, sum_idf = 0, sum_tf = 0, min_tf = 1e9, min_idf = 1e9;
     int digit = 0, unknown = 0, mark = 0;
     for (int q = 0; q < f->n; q++) {
         long id = f->terms[q];
-        if (idf[id] < 0)
-            idf[id] = pl_kw_idf(d->v->w[id]);
         sum_idf += idf[id];
         min_idf = idf[id] < min_idf ? idf[id] : min_idf;
         sum_tf += log1p(d->v->df[id]);
@@ -651,19 +649,13 @@ static void s_subsumed(struct phrases *ph)
 /* Every candidate's features and its score with w (logistic). */
 static int s_score(const struct pl_kw_doc *d, struct phrases *ph, const double *w)
 {
-    double *idf = malloc((d->v->n + 1) * sizeof(*idf));
-    if (!idf)
-        return -ENOMEM;
-    for (size_t q = 0; q < d->v->n; q++)
-        idf[q] = -1;
     size_t first_end = 0;
     while (first_end < d->k->n &&
            (first_end == 0 || !(d->k->v[first_end].flags & PL_TF_SENT_START)))
         first_end++;
     s_subsumed(ph);
     for (size_t p = 0; p < ph->n; p++)
-        s_features(d, &ph->v[p], idf, first_end);
-    free(idf);
+        s_features(d, &ph->v[p], first_end);
     if (s_doc_features(ph) != 0)
         return -ENOMEM;
     for (size_t p = 0; p < ph->n; p++) {

@@ -41,6 +41,7 @@ struct pl_kw_doc {
     const long *ids;
     const struct pl_summary_vocab *v;
     const cJSON *entities;
+    const double *idf; /* per term id of v, its news idf (pl_kw_idf) */
     /* The keyphraseness table: NULL for the trained one (kw_prior.h), or
      * for the trainer an object {key: [share, count]} (see below). */
     const cJSON *prior;

@@ -30,6 +30,9 @@ const char *const pl_summary_feature_names[PL_SUMMARY_NF] = {
     "term_frequency",
     "paragraph_first",
     "dangling_start",
+    "centrality_rest",
+    "centrality_idf",
+    "mean_idf",
 };
 
 /* A sentence that opens with a pronoun or a connective leans on the one
@@ -50,44 +53,66 @@ static int s_dangling(const char *p, size_t n)
 /* The article's term profile: log(1 + count) per term, 0 for a term seen
  * once (it says nothing about what the article is about). Returns the
  * profile's norm. */
-static double s_profile(const struct pl_summary_vocab *v, double *profile)
+static double s_profile(const struct pl_summary_vocab *v, const double *lg, double *profile)
 {
     double norm = 0;
     for (size_t i = 0; i < v->n; i++) {
-        profile[i] = v->df[i] > 1 ? log(1.0 + v->df[i]) : 0;
+        profile[i] = v->df[i] > 1 ? lg[(size_t)v->df[i]] : 0;
         norm += profile[i] * profile[i];
     }
     return sqrt(norm);
 }
 
-/* Cosine of the sentence's term counts with the profile. scratch (one
- * slot per term) is all zero on entry and on return. */
-static double s_centrality(const struct pl_summary_sent *se, const double *profile, double norm,
-                           double *scratch)
+/* What the term features of every sentence are measured against. */
+struct profiles {
+    const struct pl_summary_vocab *v;
+    const double *lg;       /* lg[k] = log(1 + k), k up to the largest count */
+    const double *profile;  /* s_profile */
+    const double *iprofile; /* the profile times each term's news idf */
+    const double *idf;      /* news idf per term */
+    double norm, inorm;     /* their norms */
+    double norm1;           /* the norm of log(1 + count) over all terms */
+    double maxdf;           /* the largest count, at least 1 */
+    double *scratch;        /* one slot per term, zero between sentences */
+};
+
+/* The features of a sentence's terms, in one pass over its distinct terms:
+ * - centrality: the cosine of its term counts with the profile, and the
+ *   same with both sides weighed by news idf;
+ * - centrality_rest: the cosine with the rest of the article, log(1 +
+ *   count) of every term outside the sentence. An aside, or the teaser of
+ *   another story placed above the article, shares little with what
+ *   follows it, however frequent its few shared words;
+ * - term_frequency: the mean log(1 + count) of its terms over that of the
+ *   article's most frequent term; mean_idf: their mean news idf over 10. */
+static void s_term_features(const struct pl_summary_sent *se, const struct profiles *p, double *x)
 {
-    double dot = 0, sn = 0;
+    double dot = 0, sn = 0, idot = 0, isn = 0, rdot = 0, rest2 = p->norm1 * p->norm1;
+    double tf = 0, idf = 0;
     for (size_t i = 0; i < se->nterms; i++)
-        scratch[se->terms[i]] += 1;
+        p->scratch[se->terms[i]] += 1;
     for (size_t i = 0; i < se->nterms; i++) {
         long id = se->terms[i];
-        if (scratch[id] > 0) { /* each distinct term once */
-            dot += scratch[id] * profile[id];
-            sn += scratch[id] * scratch[id];
-            scratch[id] = 0;
-        }
+        double c = p->scratch[id], df = p->v->df[id];
+        if (c <= 0)
+            continue; /* each distinct term once */
+        p->scratch[id] = 0;
+        double all = p->lg[(size_t)df], left = p->lg[(size_t)(df - c)], ci = c * p->idf[id];
+        dot += c * p->profile[id];
+        sn += c * c;
+        idot += ci * p->iprofile[id];
+        isn += ci * ci;
+        rdot += c * left;
+        rest2 += left * left - all * all;
+        tf += c * all;
+        idf += ci;
     }
-    return (sn > 0 && norm > 0) ? dot / (sqrt(sn) * norm) : 0;
-}
-
-/* The mean log(1 + count) of the sentence's terms, over that of the most
- * frequent term of the article (maxdf, at least 1). */
-static double s_term_frequency(const struct pl_summary_sent *se, const struct pl_summary_vocab *v,
-                               double maxdf)
-{
-    double tf = 0;
-    for (size_t i = 0; i < se->nterms; i++)
-        tf += log(1 + v->df[se->terms[i]]);
-    return se->nterms ? tf / (double)se->nterms / log(1 + maxdf) : 0;
+    x[PL_SUMMARY_X_CENTRAL] = (sn > 0 && p->norm > 0) ? dot / (sqrt(sn) * p->norm) : 0;
+    x[PL_SUMMARY_X_CENTRAL_IDF] = (isn > 0 && p->inorm > 0) ? idot / (sqrt(isn) * p->inorm) : 0;
+    x[PL_SUMMARY_X_CENTRAL_REST] = (sn > 0 && rest2 > 1e-12) ? rdot / (sqrt(sn) * sqrt(rest2)) : 0;
+    double n = (double)se->nterms;
+    x[PL_SUMMARY_X_TERMFREQ] = se->nterms ? tf / n / p->lg[(size_t)p->maxdf] : 0;
+    x[PL_SUMMARY_X_IDF] = se->nterms ? idf / n / 10 : 0;
 }
 
 /* The share of the title's terms that the sentence holds. */
@@ -133,33 +158,52 @@ static void s_local_features(const char *t, const struct pl_summary_sent *se, si
 }
 
 int pl_summary_features(const char *t, struct pl_summary_sent *ss, size_t ns, size_t ncand,
-                        const struct pl_summary_vocab *v, const long *title_ids, size_t ntitle)
+                        const struct pl_summary_vocab *v, const double *idf, const long *title_ids,
+                        size_t ntitle)
 {
-    double *scratch = calloc(v->n + 1, sizeof(double));
-    double *profile = calloc(v->n + 1, sizeof(double));
-    if (!scratch || !profile) {
-        free(scratch);
-        free(profile);
-        return -ENOMEM;
-    }
-    double norm = s_profile(v, profile);
     double maxdf = 1;
     for (size_t i = 0; i < v->n; i++)
-        if (v->df[i] > maxdf)
-            maxdf = v->df[i];
+        maxdf = v->df[i] > maxdf ? v->df[i] : maxdf;
+    double *scratch = calloc(v->n + 1, sizeof(double));
+    double *profile = calloc(v->n + 1, sizeof(double));
+    double *iprofile = calloc(v->n + 1, sizeof(double));
+    double *lg = malloc(((size_t)maxdf + 1) * sizeof(double));
+    int rc = -ENOMEM;
+    if (!scratch || !profile || !iprofile || !lg)
+        goto out;
+    for (size_t k = 0; k <= (size_t)maxdf; k++)
+        lg[k] = log1p((double)k);
+    struct profiles p = { .v = v,
+                          .lg = lg,
+                          .profile = profile,
+                          .iprofile = iprofile,
+                          .idf = idf,
+                          .maxdf = maxdf,
+                          .scratch = scratch };
+    p.norm = s_profile(v, lg, profile);
+    for (size_t i = 0; i < v->n; i++) {
+        p.norm1 += lg[(size_t)v->df[i]] * lg[(size_t)v->df[i]];
+        iprofile[i] = profile[i] * idf[i];
+        p.inorm += iprofile[i] * iprofile[i];
+    }
+    p.inorm = sqrt(p.inorm);
+    p.norm1 = sqrt(p.norm1);
     size_t rank = 0;
     for (size_t s = 0; s < ns; s++) {
         struct pl_summary_sent *se = &ss[s];
         if (!se->candidate)
             continue;
         s_local_features(t, se, rank++, ncand, se->x);
-        se->x[PL_SUMMARY_X_CENTRAL] = s_centrality(se, profile, norm, scratch);
+        s_term_features(se, &p, se->x);
         se->x[PL_SUMMARY_X_TITLE] = s_title_overlap(se, title_ids, ntitle);
-        se->x[PL_SUMMARY_X_TERMFREQ] = s_term_frequency(se, v, maxdf);
     }
+    rc = 0;
+out:
     free(scratch);
     free(profile);
-    return 0;
+    free(iprofile);
+    free(lg);
+    return rc;
 }
 
 double pl_summary_score(const double *w, const double *x)

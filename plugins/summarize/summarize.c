@@ -2,15 +2,17 @@
  * summarize: an extractive summary and keyphrases for the document's "text".
  *
  * Sentences come from the shared splitter; headings, bullets, questions and
- * fragments are not candidates (candidates.c). Each candidate gets 19
+ * fragments are not candidates (candidates.c). Each candidate gets 22
  * features (sentence_features.c: its rank among the candidates, its centrality in
- * the article's content words, its overlap with the title, its length,
- * entity mentions, numbers, quotes, term frequency, whether it opens a
- * paragraph or leans on the sentence before it), and a logistic-regression
- * score over them, with the weights that eval/train_summary.c fits on
- * CNN/DailyMail and writes to weights.h (tools/train-summary.sh; the
- * option "weights" overrides them). Sentences are then picked greedily with
- * maximal marginal relevance, a near-repeat of a picked sentence not at all
+ * the article's content words, plain and weighed by news idf, its overlap with
+ * the title, its length, entity mentions, numbers, quotes, term frequency,
+ * how many of its words the article takes up again, their mean idf, whether
+ * it opens a paragraph or leans on the sentence before it), and a linear
+ * score over them squashed to (0, 1), with the weights that
+ * eval/train_summary.c fits on CNN/DailyMail and writes to weights.h
+ * (tools/train-summary.sh; the option "weights" overrides them). Sentences
+ * are then picked by score (with the option redundancy_lambda below 1, by
+ * maximal marginal relevance), a restatement of a picked sentence not at all
  * (select.c), and given back in their original order, each exactly as it
  * stands in "text". Keyphrases are content words, runs of them and the
  * entities stage's names, scored by a learned ranker (keywords.c). All of that is the static
@@ -112,7 +114,7 @@ static int s_init(const struct pl_host *host, const char *options_json, void **s
         return pl_fail(err, "summarize: out of memory");
     }
     *st = (struct sum_state){
-        .sentences = 3, .ratio = 0, .max_sentences = 10, .keywords = 10, .lambda = 0.6
+        .sentences = 3, .ratio = 0, .max_sentences = 10, .keywords = 10, .lambda = 1.0
     };
     if (pl_options_check_keys(o, "summarize", keys, err) != 0)
         goto fail;
@@ -244,8 +246,12 @@ static int s_summarize(const struct sum_state *st, struct pl_summary_doc *d, cJS
         if (d->ss[s].candidate)
             d->ss[s].score = pl_summary_score(st->w, d->ss[s].x);
     size_t want = pl_summary_want(st->sentences, st->ratio, st->max_sentences, d->ncand);
-    if (pl_summary_select(d->ss, d->ns, want, st->lambda, d->v.n) != 0 ||
-        s_emit_summary(doc, d) != 0 || (st->features && s_emit_features(doc, d) != 0))
+    struct pl_summary_keys ky;
+    int rc = pl_summary_keys_init(&ky, &d->v, d->nents);
+    if (rc == 0)
+        rc = pl_summary_select(d->ss, d->ns, want, st->lambda, d->v.n, &ky);
+    pl_summary_keys_free(&ky);
+    if (rc != 0 || s_emit_summary(doc, d) != 0 || (st->features && s_emit_features(doc, d) != 0))
         return -ENOMEM;
     cJSON *kw = cJSON_CreateArray();
     if (!kw || pl_doc_set(doc, "keywords", kw) != 0)
@@ -261,6 +267,7 @@ static int s_summarize(const struct sum_state *st, struct pl_summary_doc *d, cJS
                                   .ids = d->ids,
                                   .v = &d->v,
                                   .entities = entities,
+                                  .idf = d->idf,
                                   .prior = st->kw_prior };
     return pl_summary_keywords(&kd, st->kw, st->keywords, kw, kf);
 }

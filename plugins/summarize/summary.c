@@ -3,6 +3,9 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "keywords.h"
 
 int pl_summary_doc_read(struct pl_summary_doc *d, const char *text, size_t n, const char *title,
                         const cJSON *entities)
@@ -23,6 +26,7 @@ int pl_summary_doc_read(struct pl_summary_doc *d, const char *text, size_t n, co
         return rc;
     pl_summary_list_items(text, d->ss, d->ns);
     pl_summary_count_mentions(entities, d->ss, d->ns);
+    d->nents = cJSON_IsArray(entities) ? (size_t)cJSON_GetArraySize(entities) : 0;
     for (size_t s = 0; s < d->ns; s++)
         d->ncand += d->ss[s].candidate != 0;
     /* The title's words join the vocabulary after the text's counts are
@@ -32,7 +36,14 @@ int pl_summary_doc_read(struct pl_summary_doc *d, const char *text, size_t n, co
     size_t ntitle = 0;
     if (title && (rc = pl_summary_title_terms(title, &d->v, &title_ids, &ntitle)) != 0)
         return rc;
-    rc = pl_summary_features(text, d->ss, d->ns, d->ncand, &d->v, title_ids, ntitle);
+    d->idf = malloc((d->v.n + 1) * sizeof(*d->idf));
+    if (!d->idf) {
+        free(title_ids);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < d->v.n; i++)
+        d->idf[i] = pl_kw_idf(d->v.w[i]);
+    rc = pl_summary_features(text, d->ss, d->ns, d->ncand, &d->v, d->idf, title_ids, ntitle);
     free(title_ids);
     return rc;
 }
@@ -43,6 +54,7 @@ void pl_summary_doc_free(struct pl_summary_doc *d)
         free(d->ss[s].terms);
     free(d->ss);
     free(d->ids);
+    free(d->idf);
     free(d->k.v);
     free(d->sp.v);
     pl_summary_vocab_free(&d->v);

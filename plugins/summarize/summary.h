@@ -26,11 +26,13 @@ struct pl_summary_doc {
     long *ids;                  /* term id per token, -1 for none */
     struct pl_summary_sent *ss; /* one per sentence, features filled for candidates */
     size_t ns, ncand;           /* sentences, candidates among them */
+    double *idf;                /* per term id, its news idf (pl_kw_idf) */
+    size_t nents;               /* entities in the entities stage's array */
 };
 
 /* Reads text[0..n) into d (zeroed by the caller): tokens, sentences, term
- * ids, candidates, entity mentions per sentence and the candidates'
- * features. title (may be NULL) and entities (the entities stage's array,
+ * ids, candidates, entity mentions per sentence and
+ * the candidates' features. title (may be NULL) and entities (the entities stage's array,
  * may be NULL) are borrowed for the call; text is borrowed until
  * pl_summary_doc_free. Returns 0 or -ENOMEM; free d with
  * pl_summary_doc_free either way. */

@@ -24,7 +24,7 @@ static void s_read(struct kdoc *k, const char *text, const char *entities_json)
     k->ents = entities_json ? cJSON_Parse(entities_json) : NULL;
     assert_int_equal(pl_summary_doc_read(&k->d, text, strlen(text), NULL, k->ents), 0);
     k->kd = (struct pl_kw_doc){
-        .t = text, .k = &k->d.k, .ids = k->d.ids, .v = &k->d.v, .entities = k->ents
+        .t = text, .k = &k->d.k, .ids = k->d.ids, .v = &k->d.v, .entities = k->ents, .idf = k->d.idf
     };
 }
 

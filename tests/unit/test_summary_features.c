@@ -1,5 +1,5 @@
 /* The summarizer's feature fill (plugins/summarize/sentence_features.c via
- * summary.c): the 19 values eval/train_summary.c learns on, each checked on
+ * summary.c): the 22 values eval/train_summary.c learns on, each checked on
  * small articles against a value worked out by hand. A feature computed
  * differently from what the weights in weights.h were trained on fails
  * here. */
@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keywords.h"
+#include "select.h"
 #include "summary.h"
 #include "terms.h"
 
@@ -53,8 +55,11 @@ static void feature_names_are_the_order_the_weights_are_trained_in(void **st)
         "term_frequency",
         "paragraph_first",
         "dangling_start",
+        "centrality_rest",
+        "centrality_idf",
+        "mean_idf",
     };
-    assert_int_equal(PL_SUMMARY_NF, 19);
+    assert_int_equal(PL_SUMMARY_NF, 22);
     assert_int_equal(sizeof(names) / sizeof(names[0]), PL_SUMMARY_NF);
     for (int f = 0; f < PL_SUMMARY_NF; f++)
         assert_string_equal(pl_summary_feature_names[f], names[f]);
@@ -250,6 +255,110 @@ static cJSON *s_entity(const char *type, const char *text, const char *const *at
     return e;
 }
 
+static void centrality_rest_is_the_cosine_with_the_counts_outside_the_sentence(void **st)
+{
+    (void)st;
+    struct pl_summary_doc d;
+    s_read(&d, s_coast, NULL, NULL);
+    /* Outside sentence 0: wall 2, calais, sea, farm, kent 1 each; the
+     * sentence holds wall, dover and sea once. */
+    double rest = sqrt(log(3) * log(3) + 4 * log(2) * log(2));
+    s_expect(&d, 0, PL_SUMMARY_X_CENTRAL_REST, (log(3) + log(2)) / (sqrt(3) * rest));
+    /* Outside sentence 2: wall 2, dover, sea 2, calais. It holds farm,
+     * kent and wall: only wall is taken up elsewhere. */
+    rest = sqrt(log(3) * log(3) + log(2) * log(2) + log(3) * log(3) + log(2) * log(2));
+    s_expect(&d, 2, PL_SUMMARY_X_CENTRAL_REST, log(3) / (sqrt(3) * rest));
+    pl_summary_doc_free(&d);
+}
+
+static void idf_features_weigh_terms_by_the_news_table(void **st)
+{
+    (void)st;
+    struct pl_summary_doc d;
+    s_read(&d, s_coast, NULL, NULL);
+    double wall = pl_kw_idf("wall"), dover = pl_kw_idf("dover"), sea = pl_kw_idf("sea");
+    double farm = pl_kw_idf("farm"), kent = pl_kw_idf("kent");
+    assert_true(wall > 0 && dover > wall); /* a place name is rarer than "wall" */
+    s_expect(&d, 0, PL_SUMMARY_X_IDF, (wall + dover + sea) / 3 / 10);
+    s_expect(&d, 2, PL_SUMMARY_X_IDF, (farm + kent + wall) / 3 / 10);
+    /* The profile: log(1 + count) times idf for terms seen twice or more
+     * (wall, sea); the sentence: count times idf. */
+    double pw = log(4) * wall, ps = log(3) * sea;
+    double norm = sqrt(pw * pw + ps * ps);
+    s_expect(&d, 0, PL_SUMMARY_X_CENTRAL_IDF,
+             (wall * pw + sea * ps) / (sqrt(wall * wall + dover * dover + sea * sea) * norm));
+    pl_summary_doc_free(&d);
+}
+
+/* Two wordings of one statement, an unrelated sentence, a third that
+ * shares a place and a word. */
+static const char s_talks[] = "Russian and American delegations met in Istanbul to discuss "
+                              "their embassies.\n" /* 0 */
+                              "Farmers in Kent expect a good harvest of apples this year.\n"
+                              "On Thursday, American and Russian delegations convened in Istanbul "
+                              "for discussions about the embassies.\n" /* 2 */
+                              "Istanbul hosts many visitors and delegations each summer.\n";
+
+/* The overlap of sentences a and b of d, through a fresh key set. */
+static double s_overlap(const struct pl_summary_doc *d, size_t a, size_t b)
+{
+    struct pl_summary_keys ky;
+    double o = -1;
+    assert_int_equal(pl_summary_keys_init(&ky, &d->v, d->nents), 0);
+    assert_int_equal(pl_summary_overlap(&d->ss[a], &d->ss[b], &ky, &o), 0);
+    for (size_t i = 0; i < ky.nkeys; i++)
+        assert_int_equal(ky.mark[i], 0);
+    pl_summary_keys_free(&ky);
+    return o;
+}
+
+static void overlap_counts_stems_and_entities_of_the_smaller_sentence(void **st)
+{
+    (void)st;
+    struct pl_summary_doc d;
+    s_read(&d, s_talks, NULL, NULL);
+    assert_int_equal(d.ncand, 4);
+    /* 0: russian american delegation met istanbul discuss embassy (7 stems);
+     * 2: thursday american russian delegation convened istanbul discuss
+     * ("discussions") embassy (8): six of the smaller's seven. */
+    assert_true(fabs(s_overlap(&d, 0, 2) - 6.0 / 7.0) < 1e-12);
+    assert_true(fabs(s_overlap(&d, 2, 0) - 6.0 / 7.0) < 1e-12);
+    assert_true(s_overlap(&d, 0, 1) == 0);
+    /* 3: istanbul host visitor delegation summer: 2 of its 5 in 0. */
+    assert_true(fabs(s_overlap(&d, 0, 3) - 2.0 / 5.0) < 1e-12);
+    /* Picking three by score, the restatement is skipped however high its
+     * score. */
+    d.ss[0].score = 0.9, d.ss[2].score = 0.8, d.ss[1].score = 0.2, d.ss[3].score = 0.1;
+    struct pl_summary_keys ky;
+    assert_int_equal(pl_summary_keys_init(&ky, &d.v, d.nents), 0);
+    assert_int_equal(pl_summary_select(d.ss, d.ns, 3, 1.0, d.v.n, &ky), 0);
+    assert_true(d.ss[0].picked && !d.ss[2].picked && d.ss[1].picked && d.ss[3].picked);
+    pl_summary_keys_free(&ky);
+    pl_summary_doc_free(&d);
+}
+
+static void shared_entities_count_as_content(void **st)
+{
+    (void)st;
+    struct pl_summary_doc d;
+    /* Two sentences share no content word but name one entity each time
+     * ("Lavrov" and "the foreign minister" are one entity to the
+     * entities stage). */
+    static const char text[] = "Lavrov arrived in Ankara late.\n"
+                               "The foreign minister praised Turkish hospitality.\n";
+    static const char *const at[] = { "Lavrov", "foreign minister" };
+    cJSON *ents = cJSON_CreateArray();
+    cJSON_AddItemToArray(ents, s_entity("PERSON", text, at, 2));
+    s_read(&d, text, NULL, ents);
+    assert_int_equal(d.ss[0].nents, 1);
+    assert_int_equal(d.ss[1].nents, 1);
+    /* 0: lavrov arrived ankara late + the entity (5 keys); 1: foreign
+     * minister praised turkish hospitality + the entity (6): 1 of 5. */
+    assert_true(fabs(s_overlap(&d, 0, 1) - 1.0 / 5.0) < 1e-12);
+    pl_summary_doc_free(&d);
+    cJSON_Delete(ents);
+}
+
 static void entity_density_counts_mentions_per_word_but_not_dates(void **st)
 {
     (void)st;
@@ -310,6 +419,10 @@ int main(void)
         cmocka_unit_test(title_overlap_is_the_share_of_title_terms_in_the_sentence),
         cmocka_unit_test(entity_density_counts_mentions_per_word_but_not_dates),
         cmocka_unit_test(the_vocabulary_grows_past_the_size_it_was_made_for),
+        cmocka_unit_test(centrality_rest_is_the_cosine_with_the_counts_outside_the_sentence),
+        cmocka_unit_test(idf_features_weigh_terms_by_the_news_table),
+        cmocka_unit_test(overlap_counts_stems_and_entities_of_the_smaller_sentence),
+        cmocka_unit_test(shared_entities_count_as_content),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
