@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/queue.h>
 #include <sys/resource.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 #include <uv.h>
 #include <zmq.h>
@@ -925,6 +926,50 @@ static void s_close_sockets(struct service *sv, size_t stuck)
         zmq_ctx_term(sv->zctx);
 }
 
+/* Starts the inbox watcher in the mode watch.mode asks for; "auto" looks at
+ * the inbox's file system (statfs), as inotify sees nothing that other hosts
+ * write to NFS, SMB/CIFS or a FUSE mount. Logs the choice and any failure.
+ * Returns 0 or -errno. */
+static int s_start_watch(struct service *sv)
+{
+    const struct pl_config *cfg = sv->cfg;
+    char eb[128];
+    struct statfs fs;
+    unsigned long f_type = 0;
+    if (fstatfs(sv->spool.inbox_fd, &fs) == 0)
+        f_type = (unsigned long)fs.f_type;
+    else
+        PL_WARN("cannot tell the file system of the inbox %s (%s); taking it as local", cfg->inbox,
+                pl_strerror(-errno, eb, sizeof(eb)));
+    const char *remote = pl_watch_untrusted_fs(f_type);
+    enum pl_watch_mode mode = pl_watch_decide(cfg->watch_mode, f_type);
+    sv->watch.data = sv;
+    int rc;
+    if (mode == PL_WATCH_POLL) {
+        if (cfg->watch_mode == PL_WATCH_AUTO)
+            PL_WARN("the inbox %s is on %s, where inotify does not see files that other hosts "
+                    "write; watching it by scans every %d ms instead (watch.mode \"auto\"; "
+                    "watch.poll_interval_ms)",
+                    cfg->inbox, remote, cfg->poll_interval_ms);
+        else
+            PL_INFO("watching the inbox %s by scans every %d ms (watch.mode \"poll\")", cfg->inbox,
+                    cfg->poll_interval_ms);
+        rc = pl_watch_start_poll(&sv->watch, &sv->loop, sv->spool.inbox_fd, cfg->settle_ms,
+                                 cfg->poll_interval_ms, s_on_name);
+    } else {
+        if (remote)
+            PL_WARN("the inbox %s is on %s, where inotify does not see files that other hosts "
+                    "write; watch.mode \"inotify\" relies on it anyway (with a full scan every "
+                    "%d ms)",
+                    cfg->inbox, remote, cfg->rescan_interval_ms);
+        rc = pl_watch_start(&sv->watch, &sv->loop, sv->spool.inbox_fd, cfg->settle_ms,
+                            cfg->rescan_interval_ms, s_on_name);
+    }
+    if (rc != 0)
+        PL_ERR("cannot watch the inbox %s: %s", cfg->inbox, pl_strerror(rc, eb, sizeof(eb)));
+    return rc;
+}
+
 /* Start, phase 3: the worker threads, what an earlier run left, the worker
  * processes and the inbox watcher. Each failure is logged and the start
  * undone (s_abort_start). Returns 0 or its code. */
@@ -943,13 +988,8 @@ static int s_start_work(struct service *sv)
         if (rc != 0)
             PL_ERR("cannot start the worker processes: %s", pl_strerror(rc, eb, sizeof(eb)));
     }
-    if (rc == 0) {
-        sv->watch.data = sv;
-        rc = pl_watch_start(&sv->watch, &sv->loop, sv->spool.inbox_fd, cfg->settle_ms,
-                            cfg->rescan_interval_ms, s_on_name);
-        if (rc != 0)
-            PL_ERR("cannot watch the inbox %s: %s", cfg->inbox, pl_strerror(rc, eb, sizeof(eb)));
-    }
+    if (rc == 0)
+        rc = s_start_watch(sv);
     if (rc != 0) {
         s_abort_start(sv);
         return rc;
