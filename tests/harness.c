@@ -176,7 +176,14 @@ int th_free_port(void)
 
 int th_daemon_start(struct th_daemon *d, const char *dir, const char *extra_json)
 {
+    return th_daemon_start_with(d, dir, extra_json, NULL);
+}
+
+int th_daemon_start_with(struct th_daemon *d, const char *dir, const char *extra_json,
+                         void (*setup)(void))
+{
     memset(d, 0, sizeof(*d));
+    d->child_setup = setup;
     int port = th_free_port();
     d->dir = strdup(dir);
     d->endpoint = th_path("tcp://127.0.0.1:%d", port);
@@ -223,6 +230,8 @@ int th_daemon_restart(struct th_daemon *d)
             dup2(fd, 2);
             close(fd);
         }
+        if (d->child_setup)
+            d->child_setup();
         execl(exe, "presslined", "--config", cfg_path, (char *)NULL);
         _exit(127);
     }

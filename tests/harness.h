@@ -41,6 +41,9 @@ struct th_daemon {
     char *replay;   /* replay endpoint */
     char *http;     /* its http.listen ("127.0.0.1:<free port>", or the test's own) */
     char *log;      /* path of its stderr */
+    /* Run in the child between fork and exec (its environment, say), at
+     * every start; NULL for none. */
+    void (*child_setup)(void);
 };
 
 /* Writes <dir>/config.json from extra_json (object members, no braces, may
@@ -48,6 +51,9 @@ struct th_daemon {
  * extra_json has an "http" key of its own, http.listen; 100 ms status, 200 ms
  * settle) and starts presslined in dir. Returns 0 or -1. */
 int th_daemon_start(struct th_daemon *d, const char *dir, const char *extra_json);
+/* th_daemon_start with d->child_setup set to setup. */
+int th_daemon_start_with(struct th_daemon *d, const char *dir, const char *extra_json,
+                         void (*setup)(void));
 /* Starts presslined again in the same folder with the same config.json
  * (same endpoint), after it was stopped. Returns 0 or -1. */
 int th_daemon_restart(struct th_daemon *d);
