@@ -35,13 +35,13 @@ static void s_status_line(const struct pl_metrics_data *d, char *out, size_t n)
     for (size_t i = 0; i < d->nstages; i++)
         live += d->stages[i].workers > 0;
     snprintf(out, n,
-             "%llu processed, %llu failed, %llu in flight, %llu queued%s; %d of %zu stages "
-             "with a live worker",
+             "%llu processed, %llu failed, %llu in flight, %llu queued, intake %s; %d of %zu "
+             "stages with a live worker",
              (unsigned long long)d->published, (unsigned long long)d->failed,
              (unsigned long long)d->in_flight, (unsigned long long)d->queued,
-             d->intake_paused ? ", intake paused (results cannot be written)"
-             : d->stopping    ? ", stopping"
-                              : "",
+             d->stopping        ? "stopped (shutting down)"
+             : d->intake_paused ? "paused (results cannot be written)"
+                                : "running",
              live, d->nstages);
 }
 

@@ -87,6 +87,14 @@ class Daemon:
         with open(self.log.name) as f:
             return f.read()
 
+    def terminate(self):
+        """SIGTERM; the exit status (0 for a clean stop, sanitizers' reports included)."""
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            return None
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -222,6 +230,7 @@ def check_metrics_after_articles():
         assert value(s, "pressline_replay_requests_total") >= 1
         assert value(s, "pressline_last_seq") == max(seqs(d)), (seqs(d), body)
         assert get(d.url("/health"))[0] == 200
+        assert d.terminate() == 0, d.log_text()
     except AssertionError:
         print(d.log_text(), file=sys.stderr)
         raise
@@ -252,6 +261,7 @@ def check_not_ready_without_a_worker():
         assert status == 405 and "GET" in headers["Allow"], (status, headers)
         assert get(d.url("/ready"), method="DELETE")[0] == 405
         assert get(d.url("/metrics"), method="HEAD")[0] == 200
+        assert d.terminate() == 0, d.log_text()
     except AssertionError:
         print(d.log_text(), file=sys.stderr)
         raise
@@ -310,6 +320,7 @@ def check_status_command():
         # --config reads http.listen from the daemon's own configuration.
         rc, out, err = status("--config", d.config)
         assert rc == 0 and out.startswith("ready"), (rc, out, err)
+        assert d.terminate() == 0, d.log_text()
     except AssertionError:
         print(d.log_text(), file=sys.stderr)
         raise

@@ -133,7 +133,10 @@ static void ready_status_watchdog_and_stopping_follow_the_workers(void **st)
     pid_t w = s_worker(endpoint);
     assert_true(w > 0);
     assert_true(s_wait_line(fd, "READY=1", 0, 10000, NULL));
-    assert_true(s_wait_line(fd, "STATUS=", 1, 3000, NULL));
+    assert_true(s_wait_line(fd,
+                            "STATUS=0 processed, 0 failed, 0 in flight, 0 queued, intake running; "
+                            "2 of 2 stages with a live worker",
+                            0, 3000, NULL));
     assert_true(s_count_for(fd, "WATCHDOG=1", 10 * PING_MS) >= 3);
 
     /* The worker dies: once the broker takes it as dead (500 ms without a
