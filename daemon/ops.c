@@ -45,12 +45,37 @@ static void s_status_line(const struct pl_metrics_data *d, char *out, size_t n)
              live, d->nstages);
 }
 
+/* How long a start may wait for workers before the log says which stage
+ * holds READY=1 back (a "spawn": "none" stage whose workers are not there
+ * keeps a Type=notify unit starting). */
+#define PL_OPS_WAITING_MS 10000
+
+/* The names of the stages without a live worker, "a, b", into out. */
+static void s_dead_stages(const struct pl_metrics_data *d, char *out, size_t n)
+{
+    size_t at = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < d->nstages && at < n; i++)
+        if (d->stages[i].workers <= 0)
+            at += (size_t)snprintf(out + at, n - at, "%s%s", at ? ", " : "", d->stages[i].name);
+}
+
 /* READY=1 once the configuration is in, every stage has a live worker and
  * the inbox is watched. */
 static void s_maybe_ready(struct pl_ops *o, const struct pl_metrics_data *d)
 {
-    if (o->ready_sent || d->stopping || !d->watching || !s_all_live(d))
+    if (o->ready_sent || d->stopping)
         return;
+    if (!d->watching || !s_all_live(d)) {
+        if (!o->said_waiting && d->tick_ms >= o->started_ms + PL_OPS_WAITING_MS) {
+            char names[512];
+            s_dead_stages(d, names, sizeof(names));
+            o->said_waiting = true;
+            PL_WARN("not ready after %d s: no live worker yet in stage %s",
+                    PL_OPS_WAITING_MS / 1000, names);
+        }
+        return;
+    }
     o->ready_sent = true;
     pl_notify_ready();
     char line[256];
@@ -83,10 +108,19 @@ static void s_on_watchdog(uv_timer_t *t)
     struct pl_ops *o = t->data;
     struct pl_metrics_data d;
     s_refresh(o, &d);
-    if (s_all_live(&d))
+    if (s_all_live(&d)) {
+        if (o->withheld)
+            PL_INFO("every stage has a live worker again; pinging systemd's watchdog again");
+        o->withheld = false;
         pl_notify_watchdog();
-    else
-        PL_DEBUG("watchdog: not pinging, a stage has no live worker");
+    } else if (!o->withheld) {
+        char names[512];
+        s_dead_stages(&d, names, sizeof(names));
+        o->withheld = true;
+        PL_WARN("no live worker in stage %s: not pinging systemd's watchdog, which restarts the "
+                "service once WatchdogSec passes without one",
+                names);
+    }
 }
 
 int pl_ops_start(struct pl_ops *o, uv_loop_t *loop, const struct pl_config *cfg,
@@ -97,6 +131,7 @@ int pl_ops_start(struct pl_ops *o, uv_loop_t *loop, const struct pl_config *cfg,
     o->data = data;
     o->loop = loop;
     o->fill = fill;
+    o->started_ms = pl_metrics_now_ms();
     int rc = pl_metrics_init(&o->metrics);
     if (rc != 0) {
         PL_ERR("cannot set up the metrics: out of resources");

@@ -37,6 +37,9 @@ struct pl_ops {
     bool started;         /* handles initialised: pl_ops_close must close them */
     bool ready_sent;      /* READY=1 went out (and is not owed again after a reload) */
     uint64_t watchdog_ms; /* ping period; 0: no watchdog */
+    bool withheld;        /* the last ping was withheld (logged once per spell) */
+    uint64_t started_ms;  /* pl_metrics_now_ms() at start */
+    bool said_waiting;    /* "not ready yet" was logged */
 };
 
 /* Starts the HTTP endpoint (unless cfg's http.listen is "") and the

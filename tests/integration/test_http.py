@@ -46,6 +46,14 @@ def free_port():
             return port
 
 
+_sockets = tempfile.mkdtemp(prefix="pressline-http-ipc-")
+
+
+def ipc_endpoint():
+    """A fresh ipc:// endpoint in a folder of this run's own."""
+    return "ipc://%s/s%d.sock" % (_sockets, free_port())
+
+
 def wait_for(what, cond, timeout=15.0, step=0.05):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -165,7 +173,7 @@ def seqs(d):
 
 
 def check_metrics_after_articles():
-    sock = "ipc://" + tempfile.mktemp(prefix="pl-check-", dir="/tmp")
+    sock = ipc_endpoint()
     d = Daemon([{"name": "clean"},
                 {"name": "check", "plugin": os.path.join(PLUGINS, "testkit.so"),
                  "spawn": "process", "endpoint": sock, "max_attempts": 2,
@@ -239,7 +247,7 @@ def check_metrics_after_articles():
 
 
 def check_not_ready_without_a_worker():
-    sock = "ipc://" + tempfile.mktemp(prefix="pl-remote-", dir="/tmp")
+    sock = ipc_endpoint()
     d = Daemon([{"name": "clean"},
                 {"name": "remote", "plugin": os.path.join(PLUGINS, "testkit.so"),
                  "spawn": "none", "endpoint": sock}])
@@ -326,7 +334,7 @@ def check_status_command():
         raise
     finally:
         d.stop()
-    sock = "ipc://" + tempfile.mktemp(prefix="pl-remote-", dir="/tmp")
+    sock = ipc_endpoint()
     d = Daemon([{"name": "clean"},
                 {"name": "remote", "plugin": os.path.join(PLUGINS, "testkit.so"),
                  "spawn": "none", "endpoint": sock}])
@@ -363,4 +371,5 @@ if __name__ == "__main__":
             print("FAIL", check.__name__, repr(e))
             import traceback
             traceback.print_exc()
+    shutil.rmtree(_sockets, ignore_errors=True)
     sys.exit(1 if failed else 0)

@@ -145,6 +145,9 @@ static void ready_status_watchdog_and_stopping_follow_the_workers(void **st)
     assert_true(s_wait_silence(fd, 5 * PING_MS, 8000));
     assert_int_equal(s_count_for(fd, "WATCHDOG=1", 3 * PING_MS), 0);
 
+    char *log = th_read_file(d.log, NULL);
+    assert_non_null(strstr(log, "no live worker in stage remote: not pinging"));
+    free(log);
     /* A new worker brings them back. */
     w = s_worker(endpoint);
     assert_true(w > 0);
