@@ -1001,8 +1001,9 @@ static int s_start_watch(struct service *sv)
 }
 
 /* Start, phase 3: the metrics and the HTTP endpoint, the worker threads,
- * what an earlier run left, the worker processes and the inbox watcher. Each failure is logged and
- * the start undone (s_abort_start). Returns 0 or its code. */
+ * what an earlier run left, the worker processes and the inbox watcher.
+ * Each failure is logged and the start undone (s_abort_start). Returns 0 or
+ * its code. */
 static int s_start_work(struct service *sv)
 {
     const struct pl_config *cfg = sv->cfg;
