@@ -139,6 +139,7 @@ static void s_retry(struct pl_broker *b, struct pl_article *a, bool crashed)
                    s->name, a->attempts, a->crashes, a->timeouts, (unsigned long long)a->budget_ms);
         return;
     }
+    s->retries++;
     PL_WARN("stage %s: %s; trying again (attempt %d of %d)", s->name,
             crashed ? "a worker died holding an article" : "an article timed out", a->attempts + 1,
             s->max_attempts);
@@ -165,6 +166,7 @@ static void s_pump(struct pl_stage_rt *s)
         s_wait_remove(s, a);
         a->dispatched = true;
         a->deadline_ms = uv_now(s->b->loop) + a->budget_ms;
+        a->sent_ns = uv_hrtime();
         struct pl_worker_rec *rec = s_worker(s, w->id, w->len, true);
         if (rec) {
             rec->job = a->job;
@@ -228,6 +230,8 @@ static void s_on_ready(struct pl_stage_rt *s, const struct pl_wire_frame *id,
     PL_DEBUG("stage %s: worker ready (%.*s %.*s)", s->name, (int)m->plugin_len, m->plugin,
              (int)m->version_len, m->version);
     struct pl_worker_rec *rec = s_worker(s, id->data, id->len, true);
+    if (rec)
+        rec->spoke = true;
     if (rec && rec->job) {
         /* It says it is idle, so it does not have the article we sent
          * it (lost on the way, or it restarted): send it again. */
@@ -248,8 +252,10 @@ static void s_on_reply(struct pl_stage_rt *s, const struct pl_wire_frame *id,
 {
     struct pl_broker *b = s->b;
     struct pl_worker_rec *rec = s_worker(s, id->data, id->len, true);
-    if (rec)
+    if (rec) {
         rec->job = 0;
+        rec->spoke = true;
+    }
     s_push_idle(s, id);
     struct pl_article *a = s_find_job(b, s->index, m->job);
     if (!a) {
@@ -261,6 +267,7 @@ static void s_on_reply(struct pl_stage_rt *s, const struct pl_wire_frame *id,
     struct pl_stage_time *t = &a->times[s->index];
     t->name = s->name;
     t->us = m->us;
+    pl_hist_observe(&s->seconds, (double)(uv_hrtime() - a->sent_ns) / 1e9);
     if (m->type == PL_WIRE_FAIL) {
         s_fail(b, a, "%.*s", (int)m->body_len, m->body);
         s_pump(s);
@@ -363,6 +370,22 @@ static void s_reap_workers(struct pl_broker *b, uint64_t now)
         }
         s_pump(s);
     }
+}
+
+int pl_broker_live_workers(const struct pl_stage_rt *s, uint64_t now)
+{
+    int n = 0;
+    for (size_t i = 0; i < s->nworkers; i++) {
+        const struct pl_worker_rec *w = &s->workers[i];
+        if (!w->spoke)
+            continue;
+        if (w->heartbeats && now - w->last_hb_ms >= (uint64_t)s->b->dead_after_ms)
+            continue;
+        if (w->job && now >= w->deadline_ms)
+            continue;
+        n++;
+    }
+    return n;
 }
 
 /* Whether no worker of s can take or finish an article in time: none is

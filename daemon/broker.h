@@ -25,6 +25,7 @@
 
 #include "article.h"
 #include "config.h"
+#include "metrics.h"
 #include "wire.h"
 
 struct pl_config;
@@ -42,6 +43,7 @@ struct pl_article {
      * deadline_ms: set when a worker takes the article, budget_ms after;
      * the time spent waiting for a free worker is not part of it. */
     uint64_t stage_started_ms, deadline_ms, budget_ms;
+    uint64_t sent_ns;                /* uv_hrtime() when the current attempt went to a worker */
     int attempts, crashes, timeouts; /* in the current stage */
     char *doc;                       /* current document JSON (owned, malloc) */
     size_t doc_len;
@@ -73,6 +75,7 @@ struct pl_stage_rt {
         uint64_t job;         /* 0: none */
         uint64_t deadline_ms; /* the job's: a worker past it is stuck */
         bool heartbeats;
+        bool spoke; /* said READY or answered a job: not just a heartbeat */
     } * workers;
     size_t nworkers, capworkers;
     TAILQ_HEAD(, pl_article) wait; /* articles waiting for an idle worker, oldest first */
@@ -80,6 +83,10 @@ struct pl_stage_rt {
     /* Since when no worker of the stage is idle or within its deadline
      * (0: some is): only then does a waiting article's wait count. */
     uint64_t stalled_since_ms;
+    /* For the metrics: each answer's time from the job sent (DONE and FAIL
+     * alike; a timed-out attempt has none), and the attempts sent again. */
+    struct pl_hist seconds;
+    uint64_t retries;
 };
 
 struct pl_broker {
@@ -111,6 +118,12 @@ int pl_broker_start(struct pl_broker *b, uv_loop_t *loop, void *zctx, const stru
  * large article gets the time its size needs and one under 1 MB keeps
  * exactly timeout_ms. */
 uint64_t pl_broker_budget_ms(const struct pl_stage_rt *s, size_t doc_len);
+
+/* How many workers of s are live at now (loop ms): known to the broker (a
+ * READY or an answer; a heartbeat alone is not enough), not silent past workers.dead_after_ms if
+ * they heartbeat, and not holding a job past its deadline (stuck in their
+ * plugin). The readiness probe and the systemd watchdog count on it. */
+int pl_broker_live_workers(const struct pl_stage_rt *s, uint64_t now);
 
 /* Sends a (doc set, owned by a) into the first stage. */
 void pl_broker_submit(struct pl_broker *b, struct pl_article *a);

@@ -1,6 +1,7 @@
 /* Configuration; see config.h. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -202,6 +203,7 @@ void pl_config_free(struct pl_config **pcfg)
     free(c->plugin_dir);
     free(c->pub_endpoint);
     free(c->replay_endpoint);
+    free(c->http_listen);
     for (size_t i = 0; i < c->nstages; i++) {
         struct pl_stage_cfg *s = &c->stages[i];
         free(s->name);
@@ -300,6 +302,91 @@ static void s_read_limits(struct reader *r, const cJSON *j, struct pl_config *c)
     c->rescan_interval_ms =
         (int)s_int(r, w, "rescan_interval_ms", "watch.rescan_interval_ms", 100, 3600000);
     c->follow_symlinks = s_bool(r, w, "follow_symlinks", "watch.follow_symlinks");
+    char *mode = s_str(r, w, "mode", "watch.mode", false);
+    if (mode && !strcmp(mode, "inotify"))
+        c->watch_mode = PL_WATCH_INOTIFY;
+    else if (mode && !strcmp(mode, "poll"))
+        c->watch_mode = PL_WATCH_POLL;
+    else if (mode && strcmp(mode, "auto")) {
+        r->rc = s_err(r->err, r->errlen,
+                      "%s: \"watch.mode\" must be \"auto\", \"inotify\" or \"poll\", not \"%s\"",
+                      r->origin, mode);
+    }
+    free(mode);
+    c->poll_interval_ms =
+        (int)s_int(r, w, "poll_interval_ms", "watch.poll_interval_ms", 50, 3600000);
+}
+
+int pl_listen_parse(const char *text, char host[PL_LISTEN_HOST_MAX], int *port)
+{
+    const char *colon = strrchr(text, ':');
+    const char *h = text, *hend = colon;
+    if (!colon || !colon[1])
+        return PL_EINPUT;
+    if (*text == '[') {
+        /* "[v6]:port": the brackets keep the address's own colons apart. */
+        if (colon == text || colon[-1] != ']')
+            return PL_EINPUT;
+        h = text + 1;
+        hend = colon - 1;
+    }
+    size_t hlen = (size_t)(hend - h);
+    if (hlen == 0 || hlen >= PL_LISTEN_HOST_MAX)
+        return PL_EINPUT;
+    memcpy(host, h, hlen);
+    host[hlen] = '\0';
+    long p = 0;
+    for (const char *q = colon + 1; *q; q++)
+        if (*q < '0' || *q > '9' || (p = p * 10 + (*q - '0')) > 65535)
+            return PL_EINPUT;
+    if (p < 1)
+        return PL_EINPUT;
+    /* Addresses only (and localhost): a name would need a resolver at
+     * start, and could mean another host than the one the check saw. */
+    unsigned char addr[16];
+    bool ok = *text == '[' ? inet_pton(AF_INET6, host, addr) == 1
+                           : !strcmp(host, "localhost") || inet_pton(AF_INET, host, addr) == 1;
+    if (!ok)
+        return PL_EINPUT;
+    *port = (int)p;
+    return 0;
+}
+
+bool pl_listen_is_loopback(const char *host)
+{
+    unsigned char a[16];
+    if (!strcmp(host, "localhost"))
+        return true;
+    if (inet_pton(AF_INET, host, a) == 1)
+        return a[0] == 127;
+    static const unsigned char v6_loopback[16] = { [15] = 1 };
+    return inet_pton(AF_INET6, host, a) == 1 && !memcmp(a, v6_loopback, 16);
+}
+
+/* "http": the address of the metrics and probe endpoint. Anything but
+ * loopback must be asked for with http.allow_remote: /metrics tells who
+ * runs what, and nothing on it is authenticated. */
+static void s_read_http(struct reader *r, const cJSON *j, struct pl_config *c)
+{
+    const cJSON *h = cJSON_GetObjectItemCaseSensitive(j, "http");
+    c->http_listen = s_str(r, h, "listen", "http.listen", true);
+    c->http_allow_remote = s_bool(r, h, "allow_remote", "http.allow_remote");
+    if (r->rc || !c->http_listen || !*c->http_listen)
+        return;
+    char host[PL_LISTEN_HOST_MAX];
+    int port;
+    if (pl_listen_parse(c->http_listen, host, &port) != 0) {
+        r->rc = s_err(r->err, r->errlen,
+                      "%s: \"http.listen\" must be \"\" (off) or ADDRESS:PORT with an IPv4 "
+                      "address, [IPv6 address] or localhost and a port from 1 to 65535, not "
+                      "\"%s\"",
+                      r->origin, c->http_listen);
+    } else if (!c->http_allow_remote && !pl_listen_is_loopback(host)) {
+        r->rc = s_err(r->err, r->errlen,
+                      "%s: \"http.listen\" is %s, which is not a loopback address; set "
+                      "\"http.allow_remote\": true to serve metrics and probes to other hosts",
+                      r->origin, c->http_listen);
+    }
 }
 
 /* "security": the CURVE secret key file, read now so a bad key stops the
@@ -503,6 +590,7 @@ static int s_build(const cJSON *j, const char *origin, const char *exe_dir, stru
     s_read_paths(&r, j, exe_dir, c);
     s_read_publish(&r, j, c);
     s_read_limits(&r, j, c);
+    s_read_http(&r, j, c);
     s_read_security(&r, j, c);
     c->durable = s_bool(&r, j, "durable", "durable");
     s_read_workers(&r, j, c);

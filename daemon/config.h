@@ -58,6 +58,12 @@ struct pl_config {
     int settle_ms;
     int rescan_interval_ms;
     bool follow_symlinks;
+    /* How the inbox is watched (watch.mode): PL_WATCH_AUTO picks inotify or
+     * scans from the inbox's file system at start (watch.h). */
+    enum pl_watch_mode { PL_WATCH_AUTO, PL_WATCH_INOTIFY, PL_WATCH_POLL } watch_mode;
+    int poll_interval_ms; /* scan period when the inbox is watched by scans */
+    char *http_listen;    /* "host:port" of the HTTP endpoint; "" = none */
+    bool http_allow_remote;
     char curve_secret[41]; /* Z85; "" = tcp endpoints without CURVE */
     char curve_public[41];
     int shutdown_timeout_ms;
@@ -66,6 +72,20 @@ struct pl_config {
     struct pl_stage_cfg *stages;
     size_t nstages;
 };
+
+/* The longest host part of an "http.listen" address ("[v6 address]"
+ * included), plus its NUL. */
+#define PL_LISTEN_HOST_MAX 64
+
+/* Splits an HTTP listen address, "HOST:PORT", into its host (an IPv4
+ * address, "[IPv6 address]" written without the brackets, or "localhost")
+ * and its port (1 to 65535). Used for http.listen and by `pressline status
+ * --http`. Pure. Returns 0, or PL_EINPUT when text is not of that form. */
+int pl_listen_parse(const char *text, char host[PL_LISTEN_HOST_MAX], int *port);
+
+/* Whether a host from pl_listen_parse is a loopback address (127.0.0.0/8,
+ * ::1, "localhost"): only those are served without http.allow_remote. */
+bool pl_listen_is_loopback(const char *host);
 
 /* The embedded default configuration text. */
 extern const char pl_default_config_json[];

@@ -12,6 +12,8 @@
  *       hosts one plugin for a stage outside the daemon (worker.h, wire.h)
  *   pressline keygen BASE
  *       writes a CURVE key pair, BASE.secret and BASE.public
+ *   pressline status [--http HOST:PORT] [--config FILE]
+ *       prints a running daemon's state from its HTTP endpoint (status_cmd.c)
  *   pressline eval ner|summary|extract ...
  *       scores a stage on a data set (eval/eval_cmd.c)
  *   pressline --version
@@ -40,6 +42,7 @@
 #include "memory.h"
 #include "pipeline.h"
 #include "replay_wire.h"
+#include "status_cmd.h"
 #include "wire.h"
 #include "worker.h"
 
@@ -53,6 +56,7 @@ static void s_usage(FILE *f)
         "       pressline worker --connect ENDPOINT --stage NAME --plugin PATH [--options JSON]\n"
         "                        [--heartbeat-ms N] [--server-key FILE] [--exit-with-parent]\n"
         "       pressline keygen BASE\n"
+        "       pressline status [--http HOST:PORT] [--config FILE]\n"
         "       pressline --version\n"
         "       pressline eval ner FILE [--config C] [--stage NAME] [--predict OUT]\n"
         "       pressline eval summary FILE.jsonl [--config C] [--predict OUT.jsonl]\n"
@@ -74,6 +78,9 @@ static void s_usage(FILE *f)
         "worker   host one plugin for a stage outside the daemon: connect to the stage's\n"
         "         endpoint (ipc:// or tcp://), take articles, heartbeat every N ms (1000).\n"
         "keygen   write a CURVE key pair for security.curve_secret_key_file / --server-key.\n"
+        "status   ask a running presslined's HTTP endpoint (--http, default http.listen of\n"
+        "         --config) whether it is ready, and print its counters; exit 0 ready,\n"
+        "         1 not ready, 2 no daemon answered.\n"
         "eval ner score the entities stage on a CoNLL-2003 file (conlleval-style P/R/F1);\n"
         "eval summary  ROUGE-1/2/Lsum of the summaries and of lead-3 on {id,article,highlights} "
         "rows;\n"
@@ -821,6 +828,8 @@ int main(int argc, char **argv)
         return s_worker(argc - 1, argv + 1);
     if (!strcmp(argv[1], "eval"))
         return pl_eval_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "status"))
+        return pl_status_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "keygen")) {
         if (argc != 3) {
             fprintf(stderr,

@@ -314,6 +314,8 @@ static void s_drain(struct pl_replay *r)
         const char *why = "expected [SINCE][seq]: the request has too many frames";
         /* A ROUTER always gives the identity first; without one there is
          * nobody to answer. */
+        if (in.n >= 1)
+            r->requests++;
         int rc = in.n < 1       ? 0
                  : in.truncated ? -EPROTO
                                 : pl_replay_wire_decode_request(f + 1, in.n - 1, &m, &why);

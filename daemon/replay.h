@@ -70,6 +70,7 @@ struct pl_replay {
     struct pl_replay_client *clients; /* owned, PL_REPLAY_CLIENTS once started */
     size_t nclients;
     int open_handles;
+    uint64_t requests; /* requests taken, refused ones included: the metrics' count */
 };
 
 /* Zeroes r and reads the .json files of outbox and the .error.json files of

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/queue.h>
 #include <sys/resource.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 #include <uv.h>
 #include <zmq.h>
@@ -22,6 +23,7 @@
 #include "loader.h"
 #include "log.h"
 #include "nameset.h"
+#include "ops.h"
 #include "procs.h"
 #include "publish.h"
 #include "replay.h"
@@ -81,6 +83,7 @@ struct service {
     size_t nworkers;
     struct pl_procs procs;
     bool procs_started;
+    struct pl_ops ops; /* metrics, the HTTP endpoint, systemd notifications */
 
     struct pl_nameset pending_set;
     struct pl_nameset unclaimable; /* names whose claim failed, logged once */
@@ -572,6 +575,30 @@ static void s_on_name(struct pl_watch *w, const char *name)
 
 /* --- status ------------------------------------------------------------- */
 
+/* The figures the metrics, the probes and systemd's STATUS= show (ops.h). */
+static void s_ops_fill(struct pl_ops *o, struct pl_metrics_data *d)
+{
+    struct service *sv = o->data;
+    uint64_t now = uv_now(&sv->loop);
+    d->nstages = sv->broker.nstages;
+    for (size_t i = 0; i < d->nstages; i++) {
+        const struct pl_stage_rt *s = &sv->broker.stages[i];
+        snprintf(d->stages[i].name, sizeof(d->stages[i].name), "%s", s->name);
+        d->stages[i].seconds = s->seconds;
+        d->stages[i].retries = s->retries;
+        d->stages[i].workers = pl_broker_live_workers(s, now);
+    }
+    d->published = sv->processed;
+    d->failed = sv->failed;
+    d->replay_requests = sv->replay.requests;
+    d->last_seq = sv->last_seq;
+    d->in_flight = sv->in_flight;
+    d->queued = sv->npending;
+    d->intake_paused = sv->write_blocked;
+    d->watching = sv->watch_open;
+    d->stopping = sv->stopping;
+}
+
 static void s_on_status(uv_timer_t *t)
 {
     struct service *sv = t->data;
@@ -593,6 +620,7 @@ static void s_on_status(uv_timer_t *t)
                       sv->unused[i][0], sv->unused[i][1]);
     n += snprintf(buf + n, sizeof(buf) - (size_t)n, "]}");
     pl_publisher_send(&sv->pub, "status", buf, (size_t)n);
+    pl_ops_status(&sv->ops);
 }
 
 /* --- shutdown ----------------------------------------------------------- */
@@ -628,6 +656,7 @@ static void s_close_all(struct service *sv)
     pl_broker_close(&sv->broker, s_on_broker_closed);
     pl_procs_stop(&sv->procs, 1000, NULL);
     pl_replay_close(&sv->replay);
+    pl_ops_close(&sv->ops);
     uv_close((uv_handle_t *)&sv->stop_timer, NULL);
     uv_close((uv_handle_t *)&sv->status_timer, NULL);
     uv_close((uv_handle_t *)&sv->retry_timer, NULL);
@@ -669,6 +698,7 @@ static void s_on_signal(uv_signal_t *s, int signum)
             strsignal(signum), sv->in_flight, sv->in_flight == 1 ? "" : "s",
             sv->cfg->shutdown_timeout_ms);
     sv->stopping = true;
+    pl_ops_stopping(&sv->ops);
     if (sv->watch_open) {
         sv->watch_open = false;
         pl_watch_close(&sv->watch, s_on_watch_closed);
@@ -825,6 +855,7 @@ static void s_abort_start(struct service *sv)
         pl_procs_stop(&sv->procs, 1000, NULL);
     pl_broker_close(&sv->broker, NULL);
     pl_replay_close(&sv->replay);
+    pl_ops_close(&sv->ops);
     uv_run(&sv->loop, UV_RUN_DEFAULT);
 }
 
@@ -925,14 +956,62 @@ static void s_close_sockets(struct service *sv, size_t stuck)
         zmq_ctx_term(sv->zctx);
 }
 
-/* Start, phase 3: the worker threads, what an earlier run left, the worker
- * processes and the inbox watcher. Each failure is logged and the start
- * undone (s_abort_start). Returns 0 or its code. */
+/* Starts the inbox watcher in the mode watch.mode asks for; "auto" looks at
+ * the inbox's file system (statfs), as inotify sees nothing that other hosts
+ * write to NFS, SMB/CIFS or a FUSE mount. Logs the choice and any failure.
+ * Returns 0 or -errno. */
+static int s_start_watch(struct service *sv)
+{
+    const struct pl_config *cfg = sv->cfg;
+    char eb[128];
+    struct statfs fs;
+    unsigned long f_type = 0;
+    if (fstatfs(sv->spool.inbox_fd, &fs) == 0)
+        f_type = (unsigned long)fs.f_type;
+    else
+        PL_WARN("cannot tell the file system of the inbox %s (%s); taking it as local", cfg->inbox,
+                pl_strerror(-errno, eb, sizeof(eb)));
+    const char *remote = pl_watch_untrusted_fs(f_type);
+    enum pl_watch_mode mode = pl_watch_decide(cfg->watch_mode, f_type);
+    sv->watch.data = sv;
+    int rc;
+    if (mode == PL_WATCH_POLL) {
+        if (cfg->watch_mode == PL_WATCH_AUTO)
+            PL_WARN("the inbox %s is on %s, where inotify does not see files that other hosts "
+                    "write; watching it by scans every %d ms instead (watch.mode \"auto\"; "
+                    "watch.poll_interval_ms)",
+                    cfg->inbox, remote, cfg->poll_interval_ms);
+        else
+            PL_INFO("watching the inbox %s by scans every %d ms (watch.mode \"poll\")", cfg->inbox,
+                    cfg->poll_interval_ms);
+        rc = pl_watch_start_poll(&sv->watch, &sv->loop, sv->spool.inbox_fd, cfg->settle_ms,
+                                 cfg->poll_interval_ms, s_on_name);
+    } else {
+        if (remote)
+            PL_WARN("the inbox %s is on %s, where inotify does not see files that other hosts "
+                    "write; watch.mode \"inotify\" relies on it anyway (with a full scan every "
+                    "%d ms)",
+                    cfg->inbox, remote, cfg->rescan_interval_ms);
+        rc = pl_watch_start(&sv->watch, &sv->loop, sv->spool.inbox_fd, cfg->settle_ms,
+                            cfg->rescan_interval_ms, s_on_name);
+    }
+    if (rc != 0)
+        PL_ERR("cannot watch the inbox %s: %s", cfg->inbox, pl_strerror(rc, eb, sizeof(eb)));
+    return rc;
+}
+
+/* Start, phase 3: the metrics and the HTTP endpoint, the worker threads,
+ * what an earlier run left, the worker processes and the inbox watcher.
+ * Each failure is logged and the start undone (s_abort_start). Returns 0 or
+ * its code. */
 static int s_start_work(struct service *sv)
 {
     const struct pl_config *cfg = sv->cfg;
     char eb[128];
-    int rc = s_start_workers(sv);
+    sv->ops.data = sv;
+    int rc = pl_ops_start(&sv->ops, &sv->loop, cfg, s_ops_fill);
+    if (rc == 0)
+        rc = s_start_workers(sv);
     if (rc == 0)
         rc = s_recover(sv);
     if (rc == 0) {
@@ -943,13 +1022,8 @@ static int s_start_work(struct service *sv)
         if (rc != 0)
             PL_ERR("cannot start the worker processes: %s", pl_strerror(rc, eb, sizeof(eb)));
     }
-    if (rc == 0) {
-        sv->watch.data = sv;
-        rc = pl_watch_start(&sv->watch, &sv->loop, sv->spool.inbox_fd, cfg->settle_ms,
-                            cfg->rescan_interval_ms, s_on_name);
-        if (rc != 0)
-            PL_ERR("cannot watch the inbox %s: %s", cfg->inbox, pl_strerror(rc, eb, sizeof(eb)));
-    }
+    if (rc == 0)
+        rc = s_start_watch(sv);
     if (rc != 0) {
         s_abort_start(sv);
         return rc;
@@ -981,6 +1055,7 @@ static void s_arm_timers(struct service *sv)
  * thread is stuck inside one. */
 static void s_free(struct service *sv, size_t stuck)
 {
+    pl_ops_free(&sv->ops);
     for (size_t i = 0; i < PL_MAX_STAGES && !stuck; i++)
         pl_plugin_close(&sv->plugins[i]);
     for (size_t i = 0; i < sv->nrecovered; i++)

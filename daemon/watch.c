@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
@@ -139,8 +141,9 @@ static void s_scan(struct pl_watch *w)
         w->scan_errno = 0;
         rewinddir(d);
         /* "Still for settle_ms and no write in that time" needs settle_ms
-         * of events: until then, a file we cannot lease waits. */
-        bool blind = uv_now(w->loop) < w->seen_from_ms + (uint64_t)w->settle_ms;
+         * of events: until then, a file we cannot lease waits. Without
+         * inotify no write is ever seen, and the ctime alone judges. */
+        bool blind = w->ifd >= 0 && uv_now(w->loop) < w->seen_from_ms + (uint64_t)w->settle_ms;
         struct dirent *e;
         while ((e = readdir(d)) && !w->paused) {
             if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || pl_watch_ignored(e->d_name))
@@ -248,14 +251,16 @@ static void s_on_inotify(uv_poll_t *p, int status, int events)
     }
 }
 
-int pl_watch_start(struct pl_watch *w, uv_loop_t *loop, int dirfd, int settle_ms, int rescan_ms,
-                   pl_watch_cb cb)
+/* Sets w up; with_inotify adds the inotify descriptor and its uv_poll. */
+static int s_start(struct pl_watch *w, uv_loop_t *loop, int dirfd, int settle_ms, int rescan_ms,
+                   pl_watch_cb cb, bool with_inotify)
 {
     void *data = w->data;
     memset(w, 0, sizeof(*w));
     w->data = data;
     w->loop = loop;
     w->dirfd = dirfd;
+    w->ifd = -1;
     w->settle_ms = settle_ms;
     w->rescan_ms = rescan_ms;
     w->cb = cb;
@@ -265,36 +270,87 @@ int pl_watch_start(struct pl_watch *w, uv_loop_t *loop, int dirfd, int settle_ms
     int rc = pl_nameset_init(&w->writing);
     if (rc != 0)
         return rc;
-    w->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (w->ifd < 0) {
-        rc = -errno;
-        pl_nameset_free(&w->writing);
-        return rc;
+    if (with_inotify) {
+        w->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (w->ifd < 0) {
+            rc = -errno;
+            pl_nameset_free(&w->writing);
+            return rc;
+        }
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", dirfd);
+        uint32_t mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MODIFY | IN_MOVED_FROM |
+                        IN_DELETE | IN_ONLYDIR;
+        rc = inotify_add_watch(w->ifd, path, mask) < 0 ? -errno
+                                                       : uv_poll_init(loop, &w->poll, w->ifd);
+        if (rc != 0) {
+            close(w->ifd);
+            pl_nameset_free(&w->writing);
+            return rc;
+        }
+        w->poll.data = w;
+        w->open_handles++;
     }
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/self/fd/%d", dirfd);
-    uint32_t mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MODIFY | IN_MOVED_FROM |
-                    IN_DELETE | IN_ONLYDIR;
-    if (inotify_add_watch(w->ifd, path, mask) < 0) {
-        rc = -errno;
-        close(w->ifd);
-        pl_nameset_free(&w->writing);
-        return rc;
-    }
-    rc = uv_poll_init(loop, &w->poll, w->ifd);
-    if (rc == 0)
-        rc = uv_timer_init(loop, &w->timer);
+    rc = uv_timer_init(loop, &w->timer);
     if (rc != 0) {
-        close(w->ifd);
+        if (w->ifd >= 0)
+            close(w->ifd);
         pl_nameset_free(&w->writing);
         return rc;
     }
-    w->poll.data = w;
     w->timer.data = w;
-    w->open_handles = 2;
-    uv_poll_start(&w->poll, UV_READABLE, s_on_inotify);
+    w->open_handles++;
+    if (w->ifd >= 0)
+        uv_poll_start(&w->poll, UV_READABLE, s_on_inotify);
     uv_timer_start(&w->timer, s_on_timer, 0, 0);
     return 0;
+}
+
+int pl_watch_start(struct pl_watch *w, uv_loop_t *loop, int dirfd, int settle_ms, int rescan_ms,
+                   pl_watch_cb cb)
+{
+    return s_start(w, loop, dirfd, settle_ms, rescan_ms, cb, true);
+}
+
+int pl_watch_start_poll(struct pl_watch *w, uv_loop_t *loop, int dirfd, int settle_ms, int poll_ms,
+                        pl_watch_cb cb)
+{
+    return s_start(w, loop, dirfd, settle_ms, poll_ms, cb, false);
+}
+
+/* Not in every linux/magic.h. */
+#ifndef GFS2_MAGIC
+#define GFS2_MAGIC 0x01161970
+#endif
+#define PL_VBOXSF_MAGIC 0x786f4256 /* VirtualBox shared folders */
+
+const char *pl_watch_untrusted_fs(unsigned long f_type)
+{
+    /* statfs's f_type is a signed word on 32-bit systems: compare the low
+     * 32 bits, where every magic number lives. */
+    static const struct {
+        uint32_t magic;
+        const char *name;
+    } fs[] = {
+        { NFS_SUPER_MAGIC, "NFS" },       { SMB_SUPER_MAGIC, "SMB" },
+        { CIFS_SUPER_MAGIC, "SMB/CIFS" }, { SMB2_SUPER_MAGIC, "SMB2" },
+        { FUSE_SUPER_MAGIC, "FUSE" },     { V9FS_MAGIC, "9p" },
+        { CODA_SUPER_MAGIC, "Coda" },     { AFS_SUPER_MAGIC, "AFS" },
+        { AFS_FS_MAGIC, "AFS" },          { CEPH_SUPER_MAGIC, "Ceph" },
+        { OCFS2_SUPER_MAGIC, "OCFS2" },   { GFS2_MAGIC, "GFS2" },
+        { PL_VBOXSF_MAGIC, "vboxsf" },
+    };
+    for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++)
+        if ((uint32_t)f_type == fs[i].magic)
+            return fs[i].name;
+    return NULL;
+}
+
+enum pl_watch_mode pl_watch_decide(enum pl_watch_mode configured, unsigned long f_type)
+{
+    if (configured != PL_WATCH_AUTO)
+        return configured;
+    return pl_watch_untrusted_fs(f_type) ? PL_WATCH_POLL : PL_WATCH_INOTIFY;
 }
 
 void pl_watch_pause(struct pl_watch *w)
@@ -314,7 +370,8 @@ static void s_closed(uv_handle_t *h)
 {
     struct pl_watch *w = h->data;
     if (--w->open_handles == 0) {
-        close(w->ifd);
+        if (w->ifd >= 0)
+            close(w->ifd);
         w->ifd = -1;
         pl_nameset_free(&w->writing);
         if (w->closed_cb)
@@ -326,8 +383,10 @@ void pl_watch_close(struct pl_watch *w, void (*closed_cb)(struct pl_watch *w))
 {
     w->closed_cb = closed_cb;
     w->paused = true;
-    uv_poll_stop(&w->poll);
+    if (w->ifd >= 0) {
+        uv_poll_stop(&w->poll);
+        uv_close((uv_handle_t *)&w->poll, s_closed);
+    }
     uv_timer_stop(&w->timer);
-    uv_close((uv_handle_t *)&w->poll, s_closed);
     uv_close((uv_handle_t *)&w->timer, s_closed);
 }

@@ -28,6 +28,12 @@
  * started, or whose events were lost in an overflow, is judged by its ctime
  * and by the writes seen in the settle_ms that follow; a writer that pauses
  * longer than that across the start is not seen.
+ *
+ * On network and FUSE file systems (NFS, SMB/CIFS, 9p, ...) inotify sees only
+ * what this host does, not what other clients write, so there the watcher
+ * can run on scans alone (pl_watch_start_poll): every poll interval, with
+ * no events, each name judged as a scanned one (lease or ctime). The service
+ * picks the mode from watch.mode and the inbox's statfs (pl_watch_decide).
  * Loop thread only.
  */
 #ifndef PL_WATCH_H
@@ -36,6 +42,7 @@
 #include <stdbool.h>
 #include <uv.h>
 
+#include "config.h"
 #include "nameset.h"
 
 struct pl_watch;
@@ -44,9 +51,9 @@ typedef void (*pl_watch_cb)(struct pl_watch *w, const char *name);
 struct pl_watch {
     void *data; /* the owner's back-pointer */
     uv_loop_t *loop;
-    int dirfd; /* borrowed */
-    int ifd;   /* inotify, owned */
-    int settle_ms, rescan_ms;
+    int dirfd;                /* borrowed */
+    int ifd;                  /* inotify, owned; -1 when watching by scans alone */
+    int settle_ms, rescan_ms; /* rescan_ms: the poll interval when scans alone watch */
     pl_watch_cb cb;
     uv_poll_t poll;
     uv_timer_t timer;
@@ -72,6 +79,22 @@ bool pl_watch_ignored(const char *name);
  * iteration. Returns 0, -ENOMEM or -errno. */
 int pl_watch_start(struct pl_watch *w, uv_loop_t *loop, int dirfd, int settle_ms, int rescan_ms,
                    pl_watch_cb cb);
+
+/* The same watch without inotify: a full scan every poll_ms, the first on
+ * the next loop iteration. Returns 0, -ENOMEM or -errno. */
+int pl_watch_start_poll(struct pl_watch *w, uv_loop_t *loop, int dirfd, int settle_ms, int poll_ms,
+                        pl_watch_cb cb);
+
+/* The name of the file system whose statfs f_type this is when inotify
+ * cannot be trusted there (changes made by other hosts or by a FUSE daemon
+ * raise no event): "NFS", "SMB/CIFS", "FUSE", "9p" ...; NULL for the others
+ * (local file systems, tmpfs, overlay). Pure. */
+const char *pl_watch_untrusted_fs(unsigned long f_type);
+
+/* The mode to watch with: the configured one unless it is PL_WATCH_AUTO,
+ * which is PL_WATCH_POLL on a file system pl_watch_untrusted_fs names and
+ * PL_WATCH_INOTIFY elsewhere. Pure. */
+enum pl_watch_mode pl_watch_decide(enum pl_watch_mode configured, unsigned long f_type);
 
 /* Stops reporting names while paused (the service is full); a scan runs on
  * resume so nothing that arrived meanwhile is missed. */

@@ -7,6 +7,7 @@
 #include <ftw.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,18 +176,31 @@ int th_free_port(void)
 
 int th_daemon_start(struct th_daemon *d, const char *dir, const char *extra_json)
 {
+    return th_daemon_start_with(d, dir, extra_json, NULL);
+}
+
+int th_daemon_start_with(struct th_daemon *d, const char *dir, const char *extra_json,
+                         void (*setup)(void))
+{
     memset(d, 0, sizeof(*d));
+    d->child_setup = setup;
     int port = th_free_port();
     d->dir = strdup(dir);
     d->endpoint = th_path("tcp://127.0.0.1:%d", port);
     d->replay = th_path("tcp://127.0.0.1:%d", th_free_port());
     d->log = th_path("%s/daemon.log", dir);
-    char *cfg = th_path("{\"publish\":{\"endpoint\":\"%s\",\"replay_endpoint\":\"%s\","
+    /* Every daemon gets an HTTP port of its own, or tests running side by
+     * side would all want the default one. */
+    bool own_http = extra_json && strstr(extra_json, "\"http\"");
+    d->http = own_http ? strdup("") : th_path("127.0.0.1:%d", th_free_port());
+    char *http = own_http ? strdup("") : th_path("\"http\":{\"listen\":\"%s\"},", d->http);
+    char *cfg = th_path("{%s\"publish\":{\"endpoint\":\"%s\",\"replay_endpoint\":\"%s\","
                         "\"status_interval_ms\":100},"
                         "\"watch\":{\"settle_ms\":200,\"rescan_interval_ms\":1000},"
                         "\"durable\":false%s%s}",
-                        d->endpoint, d->replay, extra_json && *extra_json ? "," : "",
+                        http, d->endpoint, d->replay, extra_json && *extra_json ? "," : "",
                         extra_json ? extra_json : "");
+    free(http);
     char *cfg_path = th_path("%s/config.json", dir);
     int rc = th_write_file(cfg_path, cfg, strlen(cfg));
     free(cfg);
@@ -216,6 +230,8 @@ int th_daemon_restart(struct th_daemon *d)
             dup2(fd, 2);
             close(fd);
         }
+        if (d->child_setup)
+            d->child_setup();
         execl(exe, "presslined", "--config", cfg_path, (char *)NULL);
         _exit(127);
     }
@@ -252,6 +268,7 @@ void th_daemon_free(struct th_daemon *d)
     free(d->dir);
     free(d->endpoint);
     free(d->replay);
+    free(d->http);
     free(d->log);
     memset(d, 0, sizeof(*d));
 }

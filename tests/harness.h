@@ -39,13 +39,21 @@ struct th_daemon {
     char *dir;      /* its working folder: inbox/, outbox/ ... inside */
     char *endpoint; /* publish endpoint */
     char *replay;   /* replay endpoint */
+    char *http;     /* its http.listen ("127.0.0.1:<free port>", or the test's own) */
     char *log;      /* path of its stderr */
+    /* Run in the child between fork and exec (its environment, say), at
+     * every start; NULL for none. */
+    void (*child_setup)(void);
 };
 
 /* Writes <dir>/config.json from extra_json (object members, no braces, may
- * be "") merged with test defaults (free port, 100 ms status, 200 ms settle)
- * and starts presslined in dir. Returns 0 or -1. */
+ * be "") merged with test defaults (free ports for publish, replay and, unless
+ * extra_json has an "http" key of its own, http.listen; 100 ms status, 200 ms
+ * settle) and starts presslined in dir. Returns 0 or -1. */
 int th_daemon_start(struct th_daemon *d, const char *dir, const char *extra_json);
+/* th_daemon_start with d->child_setup set to setup. */
+int th_daemon_start_with(struct th_daemon *d, const char *dir, const char *extra_json,
+                         void (*setup)(void));
 /* Starts presslined again in the same folder with the same config.json
  * (same endpoint), after it was stopped. Returns 0 or -1. */
 int th_daemon_restart(struct th_daemon *d);

@@ -5,7 +5,7 @@ set -euo pipefail
 pkgs=(gcc make cmake pkg-config libuv1-dev libzmq3-dev libcjson-dev libutf8proc-dev
       libsodium-dev libcmocka-dev libstemmer-dev python3 python3-jsonschema clang
       libclang-rt-14-dev clang-format iproute2 xz-utils libxml2-dev libuchardet-dev
-      w3m valgrind) # w3m: the tests make text dumps of web pages; valgrind counts instructions (tests/linear.sh)
+      w3m valgrind libsystemd-dev libmicrohttpd-dev python3-prometheus-client) # w3m: the tests make text dumps of web pages; valgrind counts instructions (tests/linear.sh)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -39,7 +39,8 @@ rep=tcp://127.0.0.1:$(free_port)
 # takes the file at the pause, as issue 12 saw with the default of 1 s.
 cat > "$dir/config.json" << JSON
 { "publish": {"endpoint": "$pub", "replay_endpoint": "$rep", "status_interval_ms": 100},
-  "watch": {"settle_ms": 300, "rescan_interval_ms": 1000}, "durable": false }
+  "watch": {"settle_ms": 300, "rescan_interval_ms": 1000}, "durable": false,
+  "http": {"listen": ""} }
 JSON
 chmod 755 "$dir"
 # The build folder may be closed to the daemon's user (a clone under /root):

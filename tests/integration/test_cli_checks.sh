@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# presslined --check refuses a configured folder that is a file and a tcp://
-# port outside 1..65535, naming the key; both binaries answer --version with
+# presslined --check refuses a configured folder that is a file, a tcp://
+# port outside 1..65535, a non-loopback http.listen without
+# http.allow_remote and an unknown watch.mode, naming the key; both binaries answer --version with
 # the project's version.
 set -u
 build=${PL_BUILD_DIR:?}
@@ -36,6 +37,9 @@ check publish.endpoint '{"publish":{"endpoint":"tcp://127.0.0.1:99999"}}'
 check publish.endpoint '{"publish":{"endpoint":"tcp://127.0.0.1:0"}}'
 check publish.replay_endpoint '{"publish":{"replay_endpoint":"tcp://127.0.0.1:abc"}}'
 check publish.replay_endpoint '{"publish":{"replay_endpoint":"tcp://127.0.0.1"}}'
+check http.listen '{"http":{"listen":"0.0.0.0:5558"}}'
+check http.listen '{"http":{"listen":"127.0.0.1:0"}}'
+check watch.mode '{"watch":{"mode":"fanotify"}}'
 # The folders are missing, not files: the daemon creates them, so this passes.
 printf '{"inbox":"./new/inbox","publish":{"endpoint":"tcp://[::1]:65535"}}\n' >"$dir/config.json"
 out=$(cd "$dir" && "$build/bin/presslined" --check --config "$dir/config.json" 2>&1) ||

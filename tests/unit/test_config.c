@@ -153,6 +153,91 @@ static void a_stage_s_options_are_replaced_by_name(void **st)
     pl_config_free(&c);
 }
 
+static void http_listen_defaults_to_loopback_and_empty_turns_it_off(void **st)
+{
+    (void)st;
+    char err[512];
+    struct pl_config *c = s_load(NULL, err, sizeof(err));
+    assert_non_null(c);
+    assert_string_equal(c->http_listen, "127.0.0.1:5558");
+    assert_false(c->http_allow_remote);
+    pl_config_free(&c);
+    c = s_load("{\"http\":{\"listen\":\"\"}}", err, sizeof(err));
+    assert_non_null(c);
+    assert_string_equal(c->http_listen, "");
+    pl_config_free(&c);
+    c = s_load("{\"http\":{\"listen\":\"[::1]:9000\"}}", err, sizeof(err));
+    assert_non_null(c);
+    pl_config_free(&c);
+}
+
+static void a_non_loopback_http_listen_needs_allow_remote(void **st)
+{
+    (void)st;
+    char err[512];
+    assert_null(s_load("{\"http\":{\"listen\":\"0.0.0.0:5558\"}}", err, sizeof(err)));
+    assert_non_null(strstr(err, "\"http.listen\""));
+    assert_non_null(strstr(err, "http.allow_remote"));
+    assert_null(s_load("{\"http\":{\"listen\":\"[::]:5558\"}}", err, sizeof(err)));
+    struct pl_config *c =
+        s_load("{\"http\":{\"listen\":\"0.0.0.0:5558\",\"allow_remote\":true}}", err, sizeof(err));
+    assert_non_null(c);
+    pl_config_free(&c);
+    const char *bad[] = { "127.0.0.1", "127.0.0.1:0",    "127.0.0.1:70000",
+                          "::1:80",    "example.org:80", "[localhost]:80",
+                          ":80",       "127.0.0.1:8o" };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char json[256];
+        snprintf(json, sizeof(json), "{\"http\":{\"listen\":\"%s\"}}", bad[i]);
+        assert_null(s_load(json, err, sizeof(err)));
+        assert_non_null(strstr(err, "\"http.listen\""));
+    }
+}
+
+static void listen_addresses_split_into_host_and_port(void **st)
+{
+    (void)st;
+    char host[PL_LISTEN_HOST_MAX];
+    int port = 0;
+    assert_int_equal(pl_listen_parse("127.0.0.2:80", host, &port), 0);
+    assert_string_equal(host, "127.0.0.2");
+    assert_int_equal(port, 80);
+    assert_true(pl_listen_is_loopback(host));
+    assert_int_equal(pl_listen_parse("[::1]:65535", host, &port), 0);
+    assert_string_equal(host, "::1");
+    assert_int_equal(port, 65535);
+    assert_true(pl_listen_is_loopback(host));
+    assert_int_equal(pl_listen_parse("localhost:1", host, &port), 0);
+    assert_true(pl_listen_is_loopback(host));
+    assert_int_equal(pl_listen_parse("10.0.0.1:1", host, &port), 0);
+    assert_false(pl_listen_is_loopback(host));
+    assert_int_equal(pl_listen_parse("10.0.0.1", host, &port), PL_EINPUT);
+}
+
+static void watch_mode_is_auto_inotify_or_poll(void **st)
+{
+    (void)st;
+    char err[512];
+    struct pl_config *c = s_load(NULL, err, sizeof(err));
+    assert_non_null(c);
+    assert_int_equal(c->watch_mode, PL_WATCH_AUTO);
+    assert_int_equal(c->poll_interval_ms, 1000);
+    pl_config_free(&c);
+    c = s_load("{\"watch\":{\"mode\":\"poll\",\"poll_interval_ms\":250}}", err, sizeof(err));
+    assert_non_null(c);
+    assert_int_equal(c->watch_mode, PL_WATCH_POLL);
+    assert_int_equal(c->poll_interval_ms, 250);
+    pl_config_free(&c);
+    c = s_load("{\"watch\":{\"mode\":\"inotify\"}}", err, sizeof(err));
+    assert_non_null(c);
+    assert_int_equal(c->watch_mode, PL_WATCH_INOTIFY);
+    pl_config_free(&c);
+    assert_null(s_load("{\"watch\":{\"mode\":\"fanotify\"}}", err, sizeof(err)));
+    assert_non_null(strstr(err, "\"watch.mode\""));
+    assert_null(s_load("{\"watch\":{\"poll_interval_ms\":10}}", err, sizeof(err)));
+    assert_non_null(strstr(err, "watch.poll_interval_ms"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -164,6 +249,10 @@ int main(void)
         cmocka_unit_test(more_stages_than_the_limit_are_refused_when_read),
         cmocka_unit_test(stage_defaults_fill_endpoint_plugin_and_workers),
         cmocka_unit_test(a_stage_s_options_are_replaced_by_name),
+        cmocka_unit_test(http_listen_defaults_to_loopback_and_empty_turns_it_off),
+        cmocka_unit_test(a_non_loopback_http_listen_needs_allow_remote),
+        cmocka_unit_test(listen_addresses_split_into_host_and_port),
+        cmocka_unit_test(watch_mode_is_auto_inotify_or_poll),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
