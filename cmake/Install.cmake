@@ -7,6 +7,7 @@
 #   lib/pkgconfig/pressline-plugin.pc    for plugin authors (Cflags, abi_version, plugindir)
 #   share/pressline/schema/              the JSON Schemas of the published messages
 #   share/doc/pressline/                 README.md
+#   lib/python3/dist-packages/pressline.py   the Python client
 #   etc/pressline/pressline.json         the default configuration
 #   lib/systemd/system/presslined.service
 #
@@ -30,6 +31,9 @@ install(FILES include/pressline/plugin.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
 install(FILES schema/article.schema.json schema/error.schema.json
         DESTINATION ${CMAKE_INSTALL_DATADIR}/pressline/schema)
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# Debian's python3 looks in /usr/lib/python3/dist-packages; under another
+# prefix put <prefix>/lib/python3/dist-packages on PYTHONPATH.
+install(FILES clients/python/pressline.py DESTINATION lib/python3/dist-packages)
 
 install(CODE "
   set(PL_SOURCE_DIR \"${PROJECT_SOURCE_DIR}\")

@@ -52,7 +52,7 @@ for f in ./usr/bin/presslined ./usr/bin/pressline ./usr/lib/pressline/clean.so \
   ./usr/include/pressline/plugin.h ./usr/lib/pkgconfig/pressline-plugin.pc \
   ./etc/pressline/pressline.json ./lib/systemd/system/presslined.service \
   ./usr/share/pressline/schema/article.schema.json ./usr/share/pressline/schema/error.schema.json \
-  ./usr/share/doc/pressline/README.md; do
+  ./usr/share/doc/pressline/README.md ./usr/lib/python3/dist-packages/pressline.py; do
   grep -qxF "$f" "$tmp/files" || fail "the package lacks $f"
 done
 grep -E '^\./usr/(local|etc)/' "$tmp/files" && fail "the package has files under /usr/local or /usr/etc"
@@ -90,7 +90,7 @@ mkdir -p "$tmp/run"
 out=$(cd "$tmp/run" && "$tmp/x/usr/bin/presslined" --check --config "$tmp/x/etc/pressline/pressline.json" 2>&1) ||
   fail "the packaged presslined --check refuses the packaged configuration: $out"
 seed=$(ls "$src"/tests/fixtures/seeds/*.txt | head -n 1)
-(cd "$tmp/run" && "$tmp/x/usr/bin/pressline" process "$seed") 2>"$tmp/process.log" | python3 -c '
+(cd "$tmp/run" && "$tmp/x/usr/bin/pressline" process "$seed") 2>"$tmp/process.log" | "${PL_PYTHON3:-python3}" -c '
 import json, sys
 m = json.loads(sys.stdin.readline())
 assert m["entities"] and m["summary"]["text"], "no entities or summary"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # cmake --install --prefix into a temp folder lays out the programs, the
 # plugins with their models, the header, pressline-plugin.pc, the unit, the
-# default configuration, the schemas and the docs; a
+# default configuration, the schemas, the docs and the Python client; a
 # plugin built out of tree with only `cc $(pkg-config --cflags
 # pressline-plugin) -shared -fPIC` against those files is loaded and run by
 # the installed `pressline process` and the installed presslined; the
@@ -34,12 +34,14 @@ for f in bin/presslined bin/pressline lib/pressline/clean.so lib/pressline/entit
   include/pressline/plugin.h lib/pkgconfig/pressline-plugin.pc \
   lib/systemd/system/presslined.service etc/pressline/pressline.json \
   share/pressline/schema/article.schema.json share/pressline/schema/error.schema.json \
-  share/doc/pressline/README.md; do
+  share/doc/pressline/README.md lib/python3/dist-packages/pressline.py; do
   [ -f "$p/$f" ] || fail "cmake --install did not lay out $f"
 done
 [ -x "$p/bin/presslined" ] || fail "bin/presslined is not executable"
 cmp -s "$src/config/pressline.json" "$p/etc/pressline/pressline.json" ||
   fail "the installed configuration is not config/pressline.json (the built-in default)"
+cmp -s "$src/clients/python/pressline.py" "$p/lib/python3/dist-packages/pressline.py" ||
+  fail "the installed Python client is not clients/python/pressline.py"
 
 # pkg-config sees only the installed .pc file.
 export PKG_CONFIG_LIBDIR=$p/lib/pkgconfig PKG_CONFIG_PATH=
@@ -76,7 +78,7 @@ out=$(cd "$tmp/run" && "$p/bin/presslined" --check --config "$p/etc/pressline/pr
   fail "the installed presslined --check refuses the installed configuration: $out"
 json=$(cd "$tmp/run" && "$p/bin/pressline" process "$seed" 2>"$tmp/process.log") ||
   fail "the installed pressline process failed: $(cat "$tmp/process.log")"
-printf '%s\n' "$json" | python3 -c '
+printf '%s\n' "$json" | "${PL_PYTHON3:-python3}" -c '
 import json, sys
 m = json.loads(sys.stdin.readline())
 assert [s["name"] for s in m["stages"]] == ["clean", "entities", "summarize"], m["stages"]
@@ -90,7 +92,7 @@ cat >"$tmp/run/shout.json" <<EOF
               { "name": "shout", "plugin": "$tmp/oot/shout.so" } ] }
 EOF
 check_shout() { # <json> <what>
-  printf '%s\n' "$1" | python3 -c '
+  printf '%s\n' "$1" | "${PL_PYTHON3:-python3}" -c '
 import json, sys
 m = json.loads(sys.stdin.readline())
 abi, what = int(sys.argv[1]), sys.argv[2]
