@@ -107,13 +107,16 @@ json=$(cd "$tmp/run" && "$p/bin/pressline" process --config shout.json "$seed" 2
   fail "pressline process with the out-of-tree plugin failed: $(cat "$tmp/process.log")"
 check_shout "$json" "the installed pressline process"
 
-# The installed presslined with it, on ipc endpoints (no ports to pick):
-# a file dropped in the inbox comes out in the outbox with the field.
+# The installed presslined with it, on ipc endpoints (no ports to pick),
+# the plugin in a worker process (the installed bin/pressline beside the
+# daemon): a file dropped in the inbox comes out in the outbox with the
+# field.
 cat >"$tmp/run/daemon.json" <<EOF
 { "publish": { "endpoint": "ipc://$tmp/run/pub", "replay_endpoint": "ipc://$tmp/run/replay" },
   "watch": { "settle_ms": 100, "rescan_interval_ms": 500 }, "durable": false,
   "stages": [ { "name": "clean", "plugin": "clean" },
-              { "name": "shout", "plugin": "$tmp/oot/shout.so" } ] }
+              { "name": "shout", "plugin": "$tmp/oot/shout.so", "spawn": "process",
+                "endpoint": "ipc://$tmp/run/shout" } ] }
 EOF
 (cd "$tmp/run" && exec "$p/bin/presslined" --config daemon.json) >"$tmp/daemon.log" 2>&1 &
 daemon_pid=$!
