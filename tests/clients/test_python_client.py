@@ -65,6 +65,13 @@ def wait_until(what, pred, timeout=20.0):
     raise AssertionError("timed out after %g s waiting for %s" % (timeout, what))
 
 
+def default_config():
+    """The daemon's built-in default configuration."""
+    out = subprocess.run([os.path.join(BUILD, "bin", "presslined"), "--print-config"],
+                         capture_output=True, timeout=30, check=True)
+    return json.loads(out.stdout)
+
+
 class Daemon:
     """presslined in a temp folder, with the testkit stage (raw to text)."""
 
@@ -80,6 +87,8 @@ class Daemon:
             "stages": [{"name": "text", "plugin": os.path.join(PLUGINS, "testkit.so"),
                         "options": {"make_text": True}}],
         }
+        if "http" in default_config():
+            cfg["http"] = {"listen": ""}  # no fixed port shared by tests run at once
         with open(os.path.join(self.dir, "config.json"), "w") as f:
             json.dump(cfg, f)
         self.log = open(os.path.join(self.dir, "daemon.log"), "wb")

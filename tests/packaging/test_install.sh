@@ -134,8 +134,14 @@ check_shout "$json" "the installed pressline process"
 # the plugin in a worker process (the installed bin/pressline beside the
 # daemon): a file dropped in the inbox comes out in the outbox with the
 # field.
+# Where the daemon has an HTTP endpoint, it is turned off: its default port
+# is the same for every daemon, and tests run at once.
+http=""
+"$p/bin/presslined" --print-config | "$py" -c 'import json, sys; sys.exit("http" not in json.load(sys.stdin))' &&
+  http='"http": { "listen": "" },'
 cat >"$tmp/run/daemon.json" <<EOF
-{ "publish": { "endpoint": "ipc://$tmp/run/pub", "replay_endpoint": "ipc://$tmp/run/replay" },
+{ $http
+  "publish": { "endpoint": "ipc://$tmp/run/pub", "replay_endpoint": "ipc://$tmp/run/replay" },
   "watch": { "settle_ms": 100, "rescan_interval_ms": 500 }, "durable": false,
   "stages": [ { "name": "clean", "plugin": "clean" },
               { "name": "shout", "plugin": "$tmp/oot/shout.so", "spawn": "process",
