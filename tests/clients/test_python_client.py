@@ -5,7 +5,8 @@ Against the real daemon (build/bin/presslined, one fast test stage): what
 was published before the client started is caught up from since, what is
 published later arrives live, with no repeat and no gap in seq, and the
 same messages as `pressline sub --since` gives; files dropped while the
-client catches up are neither missed nor doubled.
+client catches up are neither missed nor doubled; with CURVE, the server
+key is what lets it in; the README's example runs.
 
 Against a stand-in daemon (an XPUB and a ROUTER in this process), so that
 each case happens for sure: live repeats of replayed messages are dropped,
@@ -75,7 +76,7 @@ def default_config():
 class Daemon:
     """presslined in a temp folder, with the testkit stage (raw to text)."""
 
-    def __init__(self):
+    def __init__(self, curve=False):
         self.dir = tempfile.mkdtemp(prefix="pressline-py-")
         self.endpoint = "tcp://127.0.0.1:%d" % free_port()
         self.replay = "tcp://127.0.0.1:%d" % free_port()
@@ -87,6 +88,14 @@ class Daemon:
             "stages": [{"name": "text", "plugin": os.path.join(PLUGINS, "testkit.so"),
                         "options": {"make_text": True}}],
         }
+        self.server_key = None
+        if curve:
+            # Every tcp endpoint of the daemon then requires CURVE.
+            base = os.path.join(self.dir, "server")
+            subprocess.run([os.path.join(BUILD, "bin", "pressline"), "keygen", base],
+                           capture_output=True, timeout=30, check=True)
+            cfg["security"] = {"curve_secret_key_file": base + ".secret"}
+            self.server_key = pressline.read_key(base + ".public")
         if "http" in default_config():
             cfg["http"] = {"listen": ""}  # no fixed port shared by tests run at once
         with open(os.path.join(self.dir, "config.json"), "w") as f:
@@ -104,6 +113,9 @@ class Daemon:
         s = ctx.socket(zmq.SUB)
         s.setsockopt(zmq.LINGER, 0)
         s.setsockopt(zmq.SUBSCRIBE, b"status")
+        if self.server_key:
+            s.curve_serverkey = self.server_key.encode()
+            s.curve_publickey, s.curve_secretkey = zmq.curve_keypair()
         s.connect(self.endpoint)
         try:
             if not s.poll(20000):
@@ -269,6 +281,30 @@ class RealDaemon(unittest.TestCase):
             msg = take(sub, 1)[0]
         self.assertEqual(msg.topic, "status")
         self.assertEqual(msg.seq, 0)
+
+
+class RealDaemonCurve(unittest.TestCase):
+    def setUp(self):
+        self.d = Daemon(curve=True)
+
+    def tearDown(self):
+        self.d.stop()
+
+    def test_with_the_server_key_it_catches_up_and_receives_live(self):
+        self.d.drop(2)
+        wait_until("2 results in the outbox", lambda: self.d.published() == 2)
+        with pressline.subscribe(self.d.endpoint, self.d.replay, since=0, timeout=1.0,
+                                 server_key=self.d.server_key) as sub:
+            before = take(sub, 2)
+            self.d.drop(1)
+            after = take(sub, 1)
+        self.assertEqual([m.seq for m in before + after], [1, 2, 3])
+
+    def test_without_it_the_replay_endpoint_stays_silent(self):
+        with pressline.subscribe(self.d.endpoint, self.d.replay, since=0, timeout=1.0,
+                                 replay_wait=1.0) as sub:
+            with self.assertRaises(pressline.ReplayTimeout):
+                list(sub)
 
 
 class StandIn:
