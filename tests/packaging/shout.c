@@ -1,0 +1,74 @@
+/*
+ * A stage plugin built out of tree by tests/packaging/test_install.sh,
+ * against the installed <pressline/plugin.h> alone:
+ * cc $(pkg-config --cflags pressline-plugin) -shared -fPIC. It adds
+ * "shout": {"abi": <the ABI it was built for>, "bytes": <the document's
+ * length>} to the document, with no JSON library, so that the test sees
+ * the installed daemon loaded it and ran it. Thread-safe: no state.
+ */
+#include <pressline/plugin.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int s_init(const struct pl_host *h, const char *options, void **state, struct pl_error *err)
+{
+    static const char *const keys[] = { NULL };
+    *state = NULL;
+    return h->check_keys(options, keys, err);
+}
+
+static int s_process(void *state, const char *doc, size_t len, char **out, size_t *out_len,
+                     struct pl_error *err)
+{
+    (void)state;
+    const char *brace = memchr(doc, '{', len);
+    if (!brace) {
+        snprintf(err->message, sizeof(err->message), "shout: the document is not an object");
+        return -1;
+    }
+    char field[96];
+    int n = snprintf(field, sizeof(field), "\"shout\":{\"abi\":%u,\"bytes\":%zu}",
+                     (unsigned)PL_PLUGIN_ABI_VERSION, len);
+    size_t head = (size_t)(brace - doc) + 1, rest = len - head;
+    /* A comma after the new field unless the object was empty. */
+    const char *p = brace + 1;
+    while (p < doc + len && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r'))
+        p++;
+    int comma = p < doc + len && *p != '}';
+    char *o = malloc(len + (size_t)n + 2);
+    if (!o) {
+        snprintf(err->message, sizeof(err->message), "shout: out of memory");
+        return -1;
+    }
+    memcpy(o, doc, head);
+    memcpy(o + head, field, (size_t)n);
+    size_t at = head + (size_t)n;
+    if (comma)
+        o[at++] = ',';
+    memcpy(o + at, doc + head, rest);
+    at += rest;
+    o[at] = '\0';
+    *out = o;
+    *out_len = at;
+    return 0;
+}
+
+static void s_release(void *state, char *out)
+{
+    (void)state;
+    free(out);
+}
+
+PL_PLUGIN_EXPORT const struct pl_plugin pressline_plugin = {
+    .magic = PL_PLUGIN_MAGIC,
+    .abi_version = PL_PLUGIN_ABI_VERSION,
+    .size = sizeof(struct pl_plugin),
+    .flags = PL_PLUGIN_THREAD_SAFE,
+    .name = "shout",
+    .version = "1.2.3",
+    .description = "adds a field, to show an out-of-tree plugin runs",
+    .init = s_init,
+    .process = s_process,
+    .release = s_release,
+};
