@@ -173,6 +173,27 @@ int th_free_port(void)
     return -1;
 }
 
+int th_daemon_write_config(const struct th_daemon *d, const char *extra_json)
+{
+    char *cfg = th_path("{\"publish\":{\"endpoint\":\"%s\",\"replay_endpoint\":\"%s\","
+                        "\"status_interval_ms\":100},"
+                        "\"watch\":{\"settle_ms\":200,\"rescan_interval_ms\":1000},"
+                        "\"durable\":false%s%s}",
+                        d->endpoint, d->replay, extra_json && *extra_json ? "," : "",
+                        extra_json ? extra_json : "");
+    char *cfg_path = th_path("%s/config.json", d->dir);
+    /* Renamed into place: a daemon reading it on SIGHUP sees the old file
+     * or the new one, never half of one. */
+    char *tmp = th_path("%s/.config.json.tmp", d->dir);
+    int rc = th_write_file(tmp, cfg, strlen(cfg));
+    if (rc == 0 && rename(tmp, cfg_path) != 0)
+        rc = -1;
+    free(cfg);
+    free(tmp);
+    free(cfg_path);
+    return rc;
+}
+
 int th_daemon_start(struct th_daemon *d, const char *dir, const char *extra_json)
 {
     memset(d, 0, sizeof(*d));
@@ -181,20 +202,8 @@ int th_daemon_start(struct th_daemon *d, const char *dir, const char *extra_json
     d->endpoint = th_path("tcp://127.0.0.1:%d", port);
     d->replay = th_path("tcp://127.0.0.1:%d", th_free_port());
     d->log = th_path("%s/daemon.log", dir);
-    char *cfg = th_path("{\"publish\":{\"endpoint\":\"%s\",\"replay_endpoint\":\"%s\","
-                        "\"status_interval_ms\":100},"
-                        "\"watch\":{\"settle_ms\":200,\"rescan_interval_ms\":1000},"
-                        "\"durable\":false%s%s}",
-                        d->endpoint, d->replay, extra_json && *extra_json ? "," : "",
-                        extra_json ? extra_json : "");
-    char *cfg_path = th_path("%s/config.json", dir);
-    int rc = th_write_file(cfg_path, cfg, strlen(cfg));
-    free(cfg);
-    if (rc != 0) {
-        free(cfg_path);
+    if (th_daemon_write_config(d, extra_json) != 0)
         return -1;
-    }
-    free(cfg_path);
     return th_daemon_restart(d);
 }
 

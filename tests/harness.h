@@ -46,6 +46,10 @@ struct th_daemon {
  * be "") merged with test defaults (free port, 100 ms status, 200 ms settle)
  * and starts presslined in dir. Returns 0 or -1. */
 int th_daemon_start(struct th_daemon *d, const char *dir, const char *extra_json);
+/* Writes <dir>/config.json again (atomically) as th_daemon_start did, with
+ * d's endpoints and extra_json: what a reload test changes before SIGHUP.
+ * Returns 0 or -1. */
+int th_daemon_write_config(const struct th_daemon *d, const char *extra_json);
 /* Starts presslined again in the same folder with the same config.json
  * (same endpoint), after it was stopped. Returns 0 or -1. */
 int th_daemon_restart(struct th_daemon *d);
