@@ -29,7 +29,10 @@ static void s_usage(FILE *f)
             "      --print-config   print the built-in default configuration and exit\n"
             "  -l, --log-level L    error, warn, info or debug (overrides the configuration)\n"
             "      --version        print \"presslined <version>\" and exit\n"
-            "  -h, --help           this text\n");
+            "  -h, --help           this text\n"
+            "\n"
+            "SIGHUP reads the configuration again: new stages for new articles, a\n"
+            "configuration that does not validate or needs a restart refused (logged).\n");
 }
 
 int main(int argc, char **argv)
