@@ -914,6 +914,9 @@ int pl_service_run(const struct pl_config *cfg, const struct pl_service_opts *op
     uv_loop_init(&sv->loop);
     /* A signal kills nothing mid-write: they arrive through the loop. */
     signal(SIGPIPE, SIG_IGN);
+    /* A reload asked for before the start is complete (pl_reload_arm) is
+     * ignored, not the end of the daemon; uv_spawn resets it in workers. */
+    signal(SIGHUP, SIG_IGN);
     s_raise_nofile();
     size_t stuck = 0;
     int rc = s_open_storage(sv);
