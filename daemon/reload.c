@@ -270,6 +270,7 @@ static void s_start_waiting(struct pl_reload *rl)
     }
     /* Its sockets were free a moment ago: someone else may have taken one.
      * Intake waits (the files stay in the inbox) and it is tried again. */
+    rl->retry_at_ms = uv_now(rl->loop) + RETRY_START_MS;
     if (!rl->wait_failed)
         PL_ERR("reload: the new stages did not start (see above); new files wait in the inbox; "
                "trying again every %d ms",
@@ -284,11 +285,10 @@ static void s_swap(struct pl_reload *rl, struct pl_config *cfg)
     if (!s_all_inproc(cfg)) {
         rl->current = NULL;
         rl->waiting = cfg;
-        PL_INFO("reload of %s accepted; its stage endpoints are not all inproc:// and can be "
-                "bound once, so new files wait until the %zu article%s in generation %u's "
-                "stages are through",
-                s_name(rl), old->broker.in_flight, old->broker.in_flight == 1 ? "" : "s",
-                old->number);
+        PL_INFO("reload of %s accepted; its stage endpoints are not all inproc:// and are "
+                "bound once, so the new stages start when generation %u has no article left in "
+                "its stages (%zu now); new files wait until then",
+                s_name(rl), old->number, old->broker.in_flight);
         return; /* s_collect starts it */
     }
     int rc;
@@ -312,6 +312,8 @@ static void s_reload(struct pl_reload *rl)
 {
     const struct pl_config *running = rl->current ? rl->current->cfg : rl->waiting;
     char err[1024], keys[1024];
+    if (!running)
+        return; /* not open */
     struct pl_config *cfg = NULL;
     pl_notify_reloading();
     PL_INFO("SIGHUP: reading the configuration %s again", s_name(rl));
@@ -369,7 +371,7 @@ static bool s_collect(struct pl_reload *rl)
             left = true; /* its articles are being written */
         }
     }
-    if (rl->waiting && !busy && !rl->stopping)
+    if (rl->waiting && !busy && !rl->stopping && uv_now(rl->loop) >= rl->retry_at_ms)
         s_start_waiting(rl);
     return left || (rl->waiting && !rl->stopping);
 }

@@ -33,6 +33,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/queue.h>
 #include <uv.h>
 
@@ -65,6 +66,7 @@ struct pl_reload {
     uv_timer_t timer; /* runs a requested reload; collects generations that drained */
     bool armed, requested, stopping, closed;
     bool wait_failed;               /* the waiting generation could not start; tried again */
+    uint64_t retry_at_ms;           /* tried again not before then (loop time) */
     unsigned long reloads, refused; /* since start */
 };
 

@@ -7,18 +7,22 @@
  * daemon runs on; SIGHUPs that come during a reload are merged into one
  * more; a stage's
  * worker count changes; SIGTERM right after SIGHUP stops cleanly; a chain
- * on an ipc:// endpoint with worker processes is replaced too.
+ * on an ipc:// endpoint with worker processes is replaced too, and one
+ * whose tcp:// endpoint is taken is tried again until it binds.
  *
  * The testkit stage's "fail_on" is the marker: a chain whose testkit fails
  * on a word shows at once which chain an article went through.
  */
 #include "cm.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -411,6 +415,40 @@ static void a_chain_of_worker_processes_on_ipc_is_replaced_after_it_drains(void 
     free(failing);
 }
 
+/* The new chain's tcp:// endpoint is held by another socket when the old
+ * chain lets go: its start fails, is tried again every second while new
+ * files wait, and once the port is free the waiting file is published. */
+static void a_chain_that_cannot_bind_yet_is_tried_again_and_loses_nothing(void **st)
+{
+    (void)st;
+    struct fixture f;
+    int port = th_free_port();
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0); /* not the daemon's */
+    assert_true(fd >= 0);
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(listen(fd, 1), 0);
+    char *start = s_stages("", 1);
+    char *tcp = th_path("\"stages\":[{\"name\":\"clean\"},{\"name\":\"kit\",\"plugin\":"
+                        "\"%s/testkit.so\",\"endpoint\":\"tcp://127.0.0.1:%d\"}]",
+                        th_test_plugin_dir(), port);
+    s_start(&f, start);
+    s_reload(&f.d, tcp, "did not start", 1);
+    s_drop(&f.d, "waits.txt", "An article that waits for the new chain.");
+    assert_int_equal(s_wait_log(&f.d, "cannot bind", 2, WAIT_MS), 0);
+    close(fd);
+    char topic[16], name[64];
+    s_next(&f.sub, topic, name);
+    assert_string_equal(name, "waits.txt");
+    assert_string_equal(topic, "article");
+    assert_int_equal(s_log_count(&f.d, "reloaded"), 1);
+    assert_int_equal(s_count(&f, "failed"), 0);
+    s_finish(&f);
+    free(start);
+    free(tcp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -422,6 +460,7 @@ int main(void)
         cmocka_unit_test(a_worker_count_change_from_one_to_two_takes_effect),
         cmocka_unit_test(sigterm_right_after_sighup_stops_cleanly),
         cmocka_unit_test(a_chain_of_worker_processes_on_ipc_is_replaced_after_it_drains),
+        cmocka_unit_test(a_chain_that_cannot_bind_yet_is_tried_again_and_loses_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
