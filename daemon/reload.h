@@ -5,7 +5,9 @@
  * that come while a reload runs are merged into exactly one more reload
  * after it. The reload reads the configuration file again and validates it
  * as `presslined --check` does (pl_config_load_checked, then
- * pl_service_check: every plugin loads and accepts its options), then
+ * pl_service_check_stages: every plugin loads and accepts its options;
+ * only --check's look at the spool's lock, which this daemon holds, is
+ * left out), then
  * compares it with the running one: a key that cannot change without a
  * restart (pl_reload_restart_keys) refuses the whole reload, naming each
  * such key, and the daemon runs on as it was. Otherwise a new generation is

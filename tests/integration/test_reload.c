@@ -150,7 +150,8 @@ static int s_count(const struct fixture *f, const char *sub)
     return n;
 }
 
-/* The summarizer's "sentences": 1, then 3 after the reload. */
+/* The summarizer's "sentences": 1, then 3 after the reload, which also
+ * sets log_level to debug. */
 static void a_changed_stage_option_applies_to_articles_that_enter_after_the_reload(void **st)
 {
     (void)st;
@@ -161,8 +162,8 @@ static void a_changed_stage_option_applies_to_articles_that_enter_after_the_relo
     struct fixture f;
     const char *one = "\"stages\":[{\"name\":\"clean\"},{\"name\":\"summarize\","
                       "\"options\":{\"sentences\":1}}]";
-    const char *three = "\"stages\":[{\"name\":\"clean\"},{\"name\":\"summarize\","
-                        "\"options\":{\"sentences\":3}}]";
+    const char *three = "\"log_level\":\"debug\",\"stages\":[{\"name\":\"clean\"},"
+                        "{\"name\":\"summarize\",\"options\":{\"sentences\":3}}]";
     s_start(&f, one);
     int want[2] = { 1, 3 };
     for (int round = 0; round < 2; round++) {
@@ -180,6 +181,9 @@ static void a_changed_stage_option_applies_to_articles_that_enter_after_the_relo
         assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(sum, "sentences")), want[round]);
         cJSON_Delete(j);
     }
+    /* log_level came with the reload: the second article's debug line. */
+    assert_int_equal(s_wait_log(&f.d, "council1.txt (id", 1, WAIT_MS), 0);
+    assert_int_equal(s_log_count(&f.d, "council0.txt (id"), 0);
     s_finish(&f);
 }
 
