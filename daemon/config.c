@@ -745,3 +745,19 @@ int pl_config_set_stage_options(struct pl_config *cfg, const char *name, const c
         }
     return PL_ECONFIG;
 }
+
+int pl_config_load_checked(const char *path, const char *exe_dir, struct pl_config **out, char *err,
+                           size_t errlen)
+{
+    struct pl_config *cfg = NULL;
+    int rc = pl_config_load(path, exe_dir, &cfg, err, errlen);
+    if (rc != 0)
+        return rc;
+    rc = pl_config_check_folders(cfg, path ? path : "built-in default configuration", err, errlen);
+    if (rc != 0) {
+        pl_config_free(&cfg);
+        return rc;
+    }
+    *out = cfg;
+    return 0;
+}

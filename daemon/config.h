@@ -3,8 +3,9 @@
  * embedded at build time) with the user's JSON file laid over it. Objects
  * merge key by key; arrays ("stages") replace. Unknown keys, wrong types and
  * out-of-range values (more than PL_MAX_STAGES stages among them, a tcp://
- * endpoint without a port from 1 to 65535) are errors that name the key. Loaded once on the main
- * thread; read-only afterwards.
+ * endpoint without a port from 1 to 65535) are errors that name the key.
+ * Loaded on the main thread at start and again at each reload (reload.c),
+ * each a new object; read-only once loaded.
  */
 #ifndef PL_CONFIG_H
 #define PL_CONFIG_H
@@ -118,6 +119,13 @@ void pl_config_free(struct pl_config **cfg);
  * key and the path. */
 int pl_config_check_folders(const struct pl_config *cfg, const char *origin, char *err,
                             size_t errlen);
+
+/* pl_config_load, then pl_config_check_folders (the configuration named by
+ * path, or "built-in default configuration"): what presslined checks before
+ * it starts or runs --check, and what a reload checks first. Same returns
+ * as either; *out is set only on success. */
+int pl_config_load_checked(const char *path, const char *exe_dir, struct pl_config **out, char *err,
+                           size_t errlen);
 
 /* Replaces the options of cfg's stage called name with a copy of json
  * (for the trainers, which run a stage with options of their own).

@@ -29,6 +29,14 @@ void pl_hist_observe(struct pl_hist *h, double seconds)
     h->sum += seconds;
 }
 
+void pl_hist_add(struct pl_hist *h, const struct pl_hist *x)
+{
+    for (size_t i = 0; i < PL_HIST_BUCKETS; i++)
+        h->bucket[i] += x->bucket[i];
+    h->count += x->count;
+    h->sum += x->sum;
+}
+
 int pl_metrics_init(struct pl_metrics *m)
 {
     memset(m, 0, sizeof(*m));

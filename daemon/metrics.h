@@ -46,6 +46,9 @@ struct pl_hist {
 /* Adds one observation of seconds to h. */
 void pl_hist_observe(struct pl_hist *h, double seconds);
 
+/* Adds every observation of x to h. */
+void pl_hist_add(struct pl_hist *h, const struct pl_hist *x);
+
 struct pl_stage_metrics {
     char name[64];
     struct pl_hist seconds; /* job sent to DONE or FAIL, measured in the broker */

@@ -1,7 +1,8 @@
 /*
  * presslined: the pressline daemon. Parses the command line, loads the
  * configuration, checks its folders and runs the service (service.c) in
- * the foreground; or, with --check, checks what the service would need.
+ * the foreground, which reads the file again on SIGHUP (reload.c); or,
+ * with --check, checks what the service would need.
  */
 #include <getopt.h>
 #include <limits.h>
@@ -28,7 +29,10 @@ static void s_usage(FILE *f)
             "      --print-config   print the built-in default configuration and exit\n"
             "  -l, --log-level L    error, warn, info or debug (overrides the configuration)\n"
             "      --version        print \"presslined <version>\" and exit\n"
-            "  -h, --help           this text\n");
+            "  -h, --help           this text\n"
+            "\n"
+            "SIGHUP reads the configuration again: new stages for new articles, a\n"
+            "configuration that does not validate or needs a restart refused (logged).\n");
 }
 
 int main(int argc, char **argv)
@@ -67,17 +71,11 @@ int main(int argc, char **argv)
     }
     char err[1024];
     struct pl_config *cfg = NULL;
-    if (pl_config_load(config, NULL, &cfg, err, sizeof(err)) != 0) {
-        PL_ERR("%s", err);
-        return 1;
-    }
     /* The folders are checked here, not at load, as only the daemon uses
      * them; at start a file in their place would fail with a message that
-     * names the path but not the key. */
-    if (pl_config_check_folders(cfg, config ? config : "built-in default configuration", err,
-                                sizeof(err)) != 0) {
+     * names the path but not the key. A reload checks the same way. */
+    if (pl_config_load_checked(config, NULL, &cfg, err, sizeof(err)) != 0) {
         PL_ERR("%s", err);
-        pl_config_free(&cfg);
         return 1;
     }
     pl_log_set_level(level ? pl_log_level_parse(level) : cfg->log_level);
@@ -89,7 +87,9 @@ int main(int argc, char **argv)
         else
             PL_ERR("configuration %s is not usable", config ? config : "(built-in default)");
     } else {
-        rc = pl_service_run(cfg);
+        const struct pl_service_opts so = { .config_path = config,
+                                            .log_level_fixed = level != NULL };
+        rc = pl_service_run(cfg, &so);
     }
     pl_config_free(&cfg);
     return rc != 0;

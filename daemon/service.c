@@ -20,17 +20,17 @@
 #include "article.h"
 #include "broker.h"
 #include "config.h"
+#include "gen.h"
 #include "loader.h"
 #include "log.h"
 #include "nameset.h"
 #include "ops.h"
-#include "procs.h"
 #include "publish.h"
+#include "reload.h"
 #include "replay.h"
 #include "seq.h"
 #include "spool.h"
 #include "watch.h"
-#include "worker.h"
 
 #define WRITER_BATCH 64
 #define RETRY_MS 2000
@@ -39,6 +39,7 @@
 struct item {
     struct pl_article a;     /* first: the broker's record */
     STAILQ_ENTRY(item) link; /* the writer's queue, then its batch */
+    struct pl_gen *gen;      /* the stage chain it entered (held); NULL: refused at intake */
     char work_name[NAME_MAX + 1];
     char *name; /* original file name */
     char *path; /* "inbox/<name>" as shown to subscribers */
@@ -69,20 +70,17 @@ struct name_node {
 #define UNUSED_RANGES 8
 
 struct service {
-    const struct pl_config *cfg;
+    const struct pl_config *cfg; /* as started; a reload changes none of the keys read here */
+    const struct pl_service_opts *opts;
     uv_loop_t loop;
-    void *zctx;
+    void *zctx; /* the publisher's and the replay's; each generation has its own */
     struct pl_spool spool;
     struct pl_seq seq;
     struct pl_watch watch;
-    struct pl_broker broker;
+    struct pl_reload rl; /* the stage chains: the current generation and the old ones */
+    bool rl_open;
     struct pl_publisher pub;
     struct pl_replay replay;
-    struct pl_plugin_handle *plugins[PL_MAX_STAGES];
-    struct pl_worker **workers;
-    size_t nworkers;
-    struct pl_procs procs;
-    bool procs_started;
     struct pl_ops ops; /* metrics, the HTTP endpoint, systemd notifications */
 
     struct pl_nameset pending_set;
@@ -123,6 +121,8 @@ static void s_item_free(struct item *it)
 {
     if (!it)
         return;
+    if (it->gen)
+        pl_reload_release(it->gen);
     free(it->a.doc);
     free(it->name);
     free(it->path);
@@ -218,12 +218,14 @@ static void s_writer_work(uv_work_t *w)
         free(it->out);
         it->out = NULL;
         if (!it->failed) {
+            /* The chain the article went through: its generation's. */
+            const struct pl_broker *b = &it->gen->broker;
             int rc = pl_article_final(it->a.doc, it->a.doc_len, it->seq, published_at, it->a.times,
-                                      sv->broker.nstages, &it->out, &it->out_len);
+                                      b->nstages, &it->out, &it->out_len);
             if (rc == -EINVAL) {
                 /* Only a broken plugin gets here; the worker checks results. */
                 it->failed = true;
-                it->fail_stage = sv->broker.stages[sv->broker.nstages - 1].name;
+                it->fail_stage = b->stages[b->nstages - 1].name;
                 snprintf(it->a.fail_reason, sizeof(it->a.fail_reason),
                          "the last stage returned a document that is not a JSON object");
             } else if (rc != 0) {
@@ -505,7 +507,9 @@ static void s_start(struct service *sv, const char *work_name, const char *name,
         return;
     }
     PL_DEBUG("%s: claimed as id %s (%zu bytes)", name, it->src.id, len);
-    pl_broker_submit(&sv->broker, &it->a);
+    it->gen = pl_reload_current(&sv->rl);
+    pl_reload_hold(it->gen);
+    pl_broker_submit(&it->gen->broker, &it->a);
 }
 
 /* A file that cannot even be moved out of the inbox (another account's file
@@ -524,7 +528,9 @@ static void s_claim_failed(struct service *sv, const char *name, int rc)
 
 static void s_pump(struct service *sv)
 {
-    while (!sv->stopping && !sv->write_blocked && sv->in_flight < (size_t)sv->cfg->max_in_flight) {
+    /* No current generation: a reload waits for the old one's sockets. */
+    while (!sv->stopping && !sv->write_blocked && pl_reload_current(&sv->rl) &&
+           sv->in_flight < (size_t)sv->cfg->max_in_flight) {
         if (sv->recovered_at < sv->nrecovered) {
             char *w = sv->recovered[sv->recovered_at++];
             s_start(sv, w, pl_spool_orig_name(w), true);
@@ -580,13 +586,17 @@ static void s_ops_fill(struct pl_ops *o, struct pl_metrics_data *d)
 {
     struct service *sv = o->data;
     uint64_t now = uv_now(&sv->loop);
-    d->nstages = sv->broker.nstages;
+    /* The stages of the current generation; while a reload waits for the
+     * old stages to let their endpoints go, the newest one's, with no live
+     * worker. The counters add up every generation's. */
+    struct pl_gen *cur = sv->rl_open ? pl_reload_current(&sv->rl) : NULL;
+    const struct pl_gen *shown = cur ? cur : (sv->rl_open ? LIST_FIRST(&sv->rl.gens) : NULL);
+    d->nstages = shown ? shown->broker.nstages : 0;
     for (size_t i = 0; i < d->nstages; i++) {
-        const struct pl_stage_rt *s = &sv->broker.stages[i];
+        const struct pl_stage_rt *s = &shown->broker.stages[i];
         snprintf(d->stages[i].name, sizeof(d->stages[i].name), "%s", s->name);
-        d->stages[i].seconds = s->seconds;
-        d->stages[i].retries = s->retries;
-        d->stages[i].workers = pl_broker_live_workers(s, now);
+        pl_reload_stage_totals(&sv->rl, s->name, &d->stages[i].seconds, &d->stages[i].retries);
+        d->stages[i].workers = cur ? pl_broker_live_workers(s, now) : 0;
     }
     d->published = sv->processed;
     d->failed = sv->failed;
@@ -630,11 +640,6 @@ static void s_on_watch_closed(struct pl_watch *w)
     (void)w;
 }
 
-static void s_on_broker_closed(struct pl_broker *b)
-{
-    (void)b;
-}
-
 static void s_abandoned(struct pl_broker *b, struct pl_article *a)
 {
     (void)b;
@@ -648,13 +653,12 @@ static void s_close_all(struct service *sv)
 {
     if (uv_is_closing((uv_handle_t *)&sv->stop_timer))
         return;
-    size_t left = pl_broker_abandon(&sv->broker, s_abandoned);
+    size_t left = pl_reload_abandon(&sv->rl, s_abandoned);
     if (left)
         PL_WARN("shutdown deadline reached: %zu article%s stay in %s/work and are processed "
                 "at the next start",
                 left, left == 1 ? "" : "s", sv->cfg->spool);
-    pl_broker_close(&sv->broker, s_on_broker_closed);
-    pl_procs_stop(&sv->procs, 1000, NULL);
+    pl_reload_close(&sv->rl);
     pl_replay_close(&sv->replay);
     pl_ops_close(&sv->ops);
     uv_close((uv_handle_t *)&sv->stop_timer, NULL);
@@ -670,7 +674,7 @@ static void s_maybe_finish_stop(struct service *sv)
         return;
     /* Articles waiting for the writer are finished before we go, unless a
      * write keeps failing (then they stay in the spool). */
-    if (sv->in_flight == 0 || (!sv->broker.in_flight && !STAILQ_EMPTY(&sv->wq) &&
+    if (sv->in_flight == 0 || (!pl_reload_in_flight(&sv->rl) && !STAILQ_EMPTY(&sv->wq) &&
                                uv_is_active((uv_handle_t *)&sv->retry_timer)))
         s_close_all(sv);
 }
@@ -699,6 +703,7 @@ static void s_on_signal(uv_signal_t *s, int signum)
             sv->cfg->shutdown_timeout_ms);
     sv->stopping = true;
     pl_ops_stopping(&sv->ops);
+    pl_reload_stop(&sv->rl);
     if (sv->watch_open) {
         sv->watch_open = false;
         pl_watch_close(&sv->watch, s_on_watch_closed);
@@ -715,121 +720,6 @@ static void s_on_signal(uv_signal_t *s, int signum)
 }
 
 /* --- start ------------------------------------------------------------- */
-
-/* Starts the worker threads of stage i (after loading its plugin), or only
- * checks the plugin of a stage whose workers are processes. Logs each
- * failure. Returns 0 or the failure's code. */
-static int s_start_stage(struct service *sv, size_t i)
-{
-    const struct pl_stage_cfg *sc = &sv->cfg->stages[i];
-    char err[1024];
-    if (sc->spawn == PL_SPAWN_NONE) {
-        PL_INFO("stage %s: waiting for worker processes to connect to %s", sc->name, sc->endpoint);
-        return 0;
-    }
-    int rc = pl_plugin_open(sc->plugin_path, &sv->plugins[i], err, sizeof(err));
-    if (rc != 0) {
-        PL_ERR("stage %s: %s", sc->name, err);
-        return rc;
-    }
-    if (sc->spawn == PL_SPAWN_PROCESS) {
-        /* Load it here too, so a broken plugin stops the start now, not
-         * in a loop of worker restarts. */
-        struct pl_plugin_instance probe;
-        rc = pl_plugin_instance_init(&probe, sv->plugins[i], sc->name, sc->options_json, err,
-                                     sizeof(err));
-        if (rc != 0) {
-            PL_ERR("%s", err);
-            return rc;
-        }
-        pl_plugin_instance_fini(&probe);
-        return 0; /* started by pl_procs_start */
-    }
-    int n = sc->workers;
-    if (!(sv->plugins[i]->desc->flags & PL_PLUGIN_THREAD_SAFE) && n > 1) {
-        PL_WARN("stage %s: plugin %s is not marked thread-safe; running 1 worker thread, "
-                "not %d",
-                sc->name, sv->plugins[i]->desc->name, n);
-        n = 1;
-    }
-    for (int k = 0; k < n; k++) {
-        struct pl_worker *w = calloc(1, sizeof(*w));
-        if (!w) {
-            PL_ERR("stage %s: out of memory starting its workers", sc->name);
-            return -ENOMEM;
-        }
-        sv->workers[sv->nworkers++] = w;
-        w->zctx = sv->zctx;
-        w->endpoint = strdup(sc->endpoint);
-        rc = w->endpoint ? pl_plugin_instance_init(&w->inst, sv->plugins[i], sc->name,
-                                                   sc->options_json, err, sizeof(err))
-                         : -ENOMEM;
-        if (rc != 0) {
-            PL_ERR("%s", w->endpoint ? err : "out of memory");
-            return rc;
-        }
-        if ((rc = pl_worker_start(w)) != 0) {
-            PL_ERR("stage %s: cannot start a worker thread", sc->name);
-            pl_plugin_instance_fini(&w->inst);
-            return rc;
-        }
-    }
-    PL_INFO("stage %s: plugin %s %s from %s, %d worker%s on %s", sc->name,
-            sv->plugins[i]->desc->name, sv->plugins[i]->desc->version, sc->plugin_path, n,
-            n == 1 ? "" : "s", sc->endpoint);
-    return 0;
-}
-
-/* Starts every stage's worker threads. Returns 0 or the first failure's
- * code (logged). */
-static int s_start_workers(struct service *sv)
-{
-    const struct pl_config *cfg = sv->cfg;
-    size_t total = 0;
-    for (size_t i = 0; i < cfg->nstages; i++)
-        total += (size_t)cfg->stages[i].workers;
-    sv->workers = calloc(total, sizeof(*sv->workers));
-    if (!sv->workers) {
-        PL_ERR("out of memory starting the workers");
-        return -ENOMEM;
-    }
-    for (size_t i = 0; i < cfg->nstages; i++) {
-        int rc = s_start_stage(sv, i);
-        if (rc != 0)
-            return rc;
-    }
-    return 0;
-}
-
-/* Stops worker threads: the context shutdown makes their blocking receive
- * return ETERM. A thread stuck inside a plugin is left behind. Returns the
- * number left behind. */
-static size_t s_stop_workers(struct service *sv)
-{
-    size_t stuck = 0;
-    zmq_ctx_shutdown(sv->zctx);
-    /* One second for all of them together, however many are stuck. */
-    uint64_t deadline = uv_hrtime() / 1000000u + 1000u;
-    for (size_t i = 0; i < sv->nworkers; i++) {
-        struct pl_worker *w = sv->workers[i];
-        uint64_t now = uv_hrtime() / 1000000u;
-        int left = now < deadline ? (int)(deadline - now) : 0;
-        if (pl_worker_join(w, left) != 0) {
-            PL_WARN("stage %s: a worker is stuck in its plugin; leaving it behind", w->inst.stage);
-            sv->workers[i] = NULL;
-            stuck++;
-            continue;
-        }
-        if (w->inst.desc)
-            pl_plugin_instance_fini(&w->inst);
-        free(w->endpoint);
-        free(w);
-        sv->workers[i] = NULL;
-    }
-    free(sv->workers);
-    sv->workers = NULL;
-    return stuck;
-}
 
 /* Lists what an earlier run left in spool/work; s_pump takes it first.
  * Returns 0 or -errno (logged). */
@@ -851,24 +741,11 @@ static int s_recover(struct service *sv)
  * closed and the loop run until they are gone. */
 static void s_abort_start(struct service *sv)
 {
-    if (sv->procs_started)
-        pl_procs_stop(&sv->procs, 1000, NULL);
-    pl_broker_close(&sv->broker, NULL);
+    if (sv->rl_open)
+        pl_reload_close(&sv->rl);
     pl_replay_close(&sv->replay);
     pl_ops_close(&sv->ops);
     uv_run(&sv->loop, UV_RUN_DEFAULT);
-}
-
-/* The folder of the running executable, where `pressline` is too; "." when
- * it cannot be found. */
-static void s_bin_dir(char *out, size_t n)
-{
-    size_t len = n;
-    char *slash;
-    if (uv_exepath(out, &len) != 0)
-        snprintf(out, n, ".");
-    else if ((slash = strrchr(out, '/')))
-        *slash = '\0';
 }
 
 /* Start, phase 1: the folders, the sequence file, the queue's name set and
@@ -915,8 +792,8 @@ static void s_close_storage(struct service *sv)
     pl_spool_close(&sv->spool);
 }
 
-/* Start, phase 2: the ZeroMQ context and the sockets (publisher, replay,
- * the broker's routers). Each failure is logged. Returns 0 or its code; on
+/* Start, phase 2: the ZeroMQ context and the sockets (publisher, replay).
+ * Each failure is logged. Returns 0 or its code; on
  * failure s_close_sockets undoes what was done. */
 static int s_open_sockets(struct service *sv)
 {
@@ -934,11 +811,6 @@ static int s_open_sockets(struct service *sv)
     if (rc == 0)
         rc = pl_replay_start(&sv->replay, &sv->loop, sv->zctx, cfg->replay_endpoint,
                              cfg->curve_secret, err, sizeof(err));
-    if (rc == 0) {
-        sv->broker.data = sv;
-        rc = pl_broker_start(&sv->broker, &sv->loop, sv->zctx, cfg, s_on_done, s_on_failed, err,
-                             sizeof(err));
-    }
     if (rc != 0)
         PL_ERR("%s", err);
     return rc;
@@ -1000,30 +872,35 @@ static int s_start_watch(struct service *sv)
     return rc;
 }
 
-/* Start, phase 3: the metrics and the HTTP endpoint, the worker threads,
- * what an earlier run left, the worker processes and the inbox watcher.
- * Each failure is logged and the start undone (s_abort_start). Returns 0 or
- * its code. */
+/* A reload's new generation is current after waiting: intake goes on. */
+static void s_on_current(void *data)
+{
+    s_pump(data);
+}
+
+/* Start, phase 3: the metrics and the HTTP endpoint, generation 1 of the
+ * stages (the broker's sockets, the worker threads and processes), what an
+ * earlier run left and the inbox watcher. Each failure is logged and the
+ * start undone (s_abort_start). Returns 0 or its code. */
 static int s_start_work(struct service *sv)
 {
     const struct pl_config *cfg = sv->cfg;
     char eb[128];
+    const struct pl_reload_hooks hooks = {
+        .data = sv, .on_done = s_on_done, .on_failed = s_on_failed, .on_current = s_on_current
+    };
     sv->ops.data = sv;
     int rc = pl_ops_start(&sv->ops, &sv->loop, cfg, s_ops_fill);
-    if (rc == 0)
-        rc = s_start_workers(sv);
-    if (rc == 0)
-        rc = s_recover(sv);
     if (rc == 0) {
-        char bin_dir[4096];
-        s_bin_dir(bin_dir, sizeof(bin_dir));
-        sv->procs_started = true;
-        rc = pl_procs_start(&sv->procs, &sv->loop, cfg, bin_dir);
-        if (rc != 0)
-            PL_ERR("cannot start the worker processes: %s", pl_strerror(rc, eb, sizeof(eb)));
+        sv->rl_open = true;
+        rc = pl_reload_open(&sv->rl, &sv->loop, cfg, sv->opts->config_path,
+                            sv->opts->log_level_fixed, &hooks);
     }
     if (rc == 0)
+        rc = s_recover(sv);
+    if (rc == 0)
         rc = s_start_watch(sv);
+    (void)eb;
     if (rc != 0) {
         s_abort_start(sv);
         return rc;
@@ -1033,7 +910,7 @@ static int s_start_work(struct service *sv)
 }
 
 /* Start, phase 4: the writer's retry timer, the status and shutdown timers,
- * SIGINT and SIGTERM. Cannot fail. */
+ * SIGINT, SIGTERM and SIGHUP (reload). Cannot fail. */
 static void s_arm_timers(struct service *sv)
 {
     const struct pl_config *cfg = sv->cfg;
@@ -1049,15 +926,14 @@ static void s_arm_timers(struct service *sv)
     sv->sigint.data = sv->sigterm.data = sv;
     uv_signal_start(&sv->sigint, s_on_signal, SIGINT);
     uv_signal_start(&sv->sigterm, s_on_signal, SIGTERM);
+    pl_reload_arm(&sv->rl);
 }
 
-/* Frees what is left once the loop is done; plugins only when no worker
- * thread is stuck inside one. */
-static void s_free(struct service *sv, size_t stuck)
+/* Frees what is left once the loop is done; the generations last, once
+ * every article has released its own. */
+static void s_free(struct service *sv)
 {
     pl_ops_free(&sv->ops);
-    for (size_t i = 0; i < PL_MAX_STAGES && !stuck; i++)
-        pl_plugin_close(&sv->plugins[i]);
     for (size_t i = 0; i < sv->nrecovered; i++)
         free(sv->recovered[i]);
     free(sv->recovered);
@@ -1066,6 +942,8 @@ static void s_free(struct service *sv, size_t stuck)
         STAILQ_REMOVE_HEAD(&sv->wq, link);
         s_item_free(it);
     }
+    if (sv->rl_open)
+        pl_reload_free(&sv->rl);
     uv_loop_close(&sv->loop);
     free(sv);
 }
@@ -1102,7 +980,7 @@ static void s_raise_nofile(void)
         PL_INFO("open-file limit %llu (the hard limit)", (unsigned long long)rl.rlim_cur);
 }
 
-int pl_service_run(const struct pl_config *cfg)
+int pl_service_run(const struct pl_config *cfg, const struct pl_service_opts *opts)
 {
     struct service *sv = calloc(1, sizeof(*sv));
     if (!sv) {
@@ -1110,12 +988,16 @@ int pl_service_run(const struct pl_config *cfg)
         return -ENOMEM;
     }
     sv->cfg = cfg;
+    sv->opts = opts;
     STAILQ_INIT(&sv->pending);
     STAILQ_INIT(&sv->wq);
     STAILQ_INIT(&sv->batch);
     uv_loop_init(&sv->loop);
     /* A signal kills nothing mid-write: they arrive through the loop. */
     signal(SIGPIPE, SIG_IGN);
+    /* A reload asked for before the start is complete (pl_reload_arm) is
+     * ignored, not the end of the daemon; uv_spawn resets it in workers. */
+    signal(SIGHUP, SIG_IGN);
     s_raise_nofile();
     size_t stuck = 0;
     int rc = s_open_storage(sv);
@@ -1135,12 +1017,15 @@ int pl_service_run(const struct pl_config *cfg)
                 uv_run(&sv->loop, UV_RUN_DEFAULT);
                 PL_INFO("stopped: %lu published, %lu failed", sv->processed, sv->failed);
             }
-            stuck = s_stop_workers(sv);
+            stuck = pl_reload_stuck(&sv->rl);
+            if (stuck)
+                PL_WARN("%zu worker thread%s stuck in a plugin at the end", stuck,
+                        stuck == 1 ? " is" : "s are");
         }
         s_close_sockets(sv, stuck);
     }
     s_close_storage(sv);
-    s_free(sv, stuck);
+    s_free(sv);
     if (stuck)
         _exit(rc != 0); /* a thread is inside a plugin; nothing else to wait for */
     return rc;
@@ -1172,6 +1057,11 @@ static void s_check_lock(const struct pl_config *cfg)
 int pl_service_check(const struct pl_config *cfg)
 {
     s_check_lock(cfg);
+    return pl_service_check_stages(cfg);
+}
+
+int pl_service_check_stages(const struct pl_config *cfg)
+{
     int first = 0;
     for (size_t i = 0; i < cfg->nstages; i++) {
         const struct pl_stage_cfg *sc = &cfg->stages[i];

@@ -174,6 +174,30 @@ int th_free_port(void)
     return -1;
 }
 
+int th_daemon_write_config(const struct th_daemon *d, const char *extra_json)
+{
+    char *http =
+        d->http && *d->http ? th_path("\"http\":{\"listen\":\"%s\"},", d->http) : strdup("");
+    char *cfg = th_path("{%s\"publish\":{\"endpoint\":\"%s\",\"replay_endpoint\":\"%s\","
+                        "\"status_interval_ms\":100},"
+                        "\"watch\":{\"settle_ms\":200,\"rescan_interval_ms\":1000},"
+                        "\"durable\":false%s%s}",
+                        http, d->endpoint, d->replay, extra_json && *extra_json ? "," : "",
+                        extra_json ? extra_json : "");
+    free(http);
+    char *cfg_path = th_path("%s/config.json", d->dir);
+    /* Renamed into place: a daemon reading it on SIGHUP sees the old file
+     * or the new one, never half of one. */
+    char *tmp = th_path("%s/.config.json.tmp", d->dir);
+    int rc = th_write_file(tmp, cfg, strlen(cfg));
+    if (rc == 0 && rename(tmp, cfg_path) != 0)
+        rc = -1;
+    free(cfg);
+    free(tmp);
+    free(cfg_path);
+    return rc;
+}
+
 int th_daemon_start(struct th_daemon *d, const char *dir, const char *extra_json)
 {
     return th_daemon_start_with(d, dir, extra_json, NULL);
@@ -193,22 +217,8 @@ int th_daemon_start_with(struct th_daemon *d, const char *dir, const char *extra
      * side would all want the default one. */
     bool own_http = extra_json && strstr(extra_json, "\"http\"");
     d->http = own_http ? strdup("") : th_path("127.0.0.1:%d", th_free_port());
-    char *http = own_http ? strdup("") : th_path("\"http\":{\"listen\":\"%s\"},", d->http);
-    char *cfg = th_path("{%s\"publish\":{\"endpoint\":\"%s\",\"replay_endpoint\":\"%s\","
-                        "\"status_interval_ms\":100},"
-                        "\"watch\":{\"settle_ms\":200,\"rescan_interval_ms\":1000},"
-                        "\"durable\":false%s%s}",
-                        http, d->endpoint, d->replay, extra_json && *extra_json ? "," : "",
-                        extra_json ? extra_json : "");
-    free(http);
-    char *cfg_path = th_path("%s/config.json", dir);
-    int rc = th_write_file(cfg_path, cfg, strlen(cfg));
-    free(cfg);
-    if (rc != 0) {
-        free(cfg_path);
+    if (th_daemon_write_config(d, extra_json) != 0)
         return -1;
-    }
-    free(cfg_path);
     return th_daemon_restart(d);
 }
 

@@ -54,6 +54,10 @@ int th_daemon_start(struct th_daemon *d, const char *dir, const char *extra_json
 /* th_daemon_start with d->child_setup set to setup. */
 int th_daemon_start_with(struct th_daemon *d, const char *dir, const char *extra_json,
                          void (*setup)(void));
+/* Writes <dir>/config.json again (atomically) as th_daemon_start did, with
+ * d's endpoints and extra_json: what a reload test changes before SIGHUP.
+ * Returns 0 or -1. */
+int th_daemon_write_config(const struct th_daemon *d, const char *extra_json);
 /* Starts presslined again in the same folder with the same config.json
  * (same endpoint), after it was stopped. Returns 0 or -1. */
 int th_daemon_restart(struct th_daemon *d);
