@@ -354,9 +354,56 @@ def check_status_command():
     assert rc == 2 and "--http" in err, (rc, out, err)
 
 
+def check_counters_survive_a_reload():
+    """A reload replaces the stages (a new generation); the stage counters
+    add up the old and the new ones, so Prometheus never sees them go back,
+    and /ready and the workers gauge follow the new stages."""
+    d = Daemon([{"name": "clean"}])
+    try:
+        up(d)
+        wait_for("/ready 200", lambda: get(d.url("/ready"))[0] == 200)
+        d.drop("a.txt", "Ministers met in Brussels on Tuesday to talk about the budget.")
+        d.drop("b.txt", "The finance minister said later that an agreement was close.")
+
+        def published(n):
+            def got():
+                s, _, _ = metrics(d)
+                return s if value(s, "pressline_articles_total", result="published") == n else None
+            return got
+        wait_for("two published", published(2), timeout=30)
+        with open(d.config) as f:
+            cfg = json.load(f)
+        cfg["stages"] = [{"name": "clean", "workers": 2}]
+        tmp = d.config + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(cfg, f)
+        os.rename(tmp, d.config)
+        d.proc.send_signal(signal.SIGHUP)
+        wait_for("the reload", lambda: "generation 2 takes new articles" in d.log_text())
+        wait_for("two live workers", lambda: value(metrics(d)[0], "pressline_workers",
+                                                   stage="clean") == 2)
+        d.drop("c.txt", "Talks resumed in Geneva on Friday after a week without progress.")
+        s = wait_for("three published", published(3), timeout=30)
+        assert value(s, "pressline_stage_seconds_count", stage="clean") == 3, s
+        assert value(s, "pressline_stage_retries_total", stage="clean") == 0
+        # Once generation 1 is freed, its counts are still there.
+        wait_for("generation 1 stopped", lambda: "generation 1: no article left" in d.log_text())
+        time.sleep(0.3)
+        s, _, _ = metrics(d)
+        assert value(s, "pressline_stage_seconds_count", stage="clean") == 3, s
+        assert get(d.url("/ready"))[0] == 200
+        assert d.terminate() == 0, d.log_text()
+    except AssertionError:
+        print(d.log_text(), file=sys.stderr)
+        raise
+    finally:
+        d.stop()
+
+
 GROUPS = {
     "http": [check_metrics_after_articles, check_not_ready_without_a_worker,
-             check_port_in_use_is_a_start_error, check_empty_listen_turns_it_off],
+             check_port_in_use_is_a_start_error, check_empty_listen_turns_it_off,
+             check_counters_survive_a_reload],
     "status": [check_status_command],
 }
 
