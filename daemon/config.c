@@ -431,6 +431,12 @@ static void s_read_stage_keys(struct reader *r, const cJSON *s, int i, struct pl
     char p[64];
     snprintf(p, sizeof(p), "stages[%d].name", i);
     sc->name = s_str(r, s, "name", p, false);
+    /* Metrics labels, log lines and the counters kept across reloads hold
+     * a stage's name in PL_STAGE_NAME_MAX bytes: a longer one would be cut
+     * and no longer match itself. */
+    if (!r->rc && sc->name && strlen(sc->name) >= PL_STAGE_NAME_MAX)
+        r->rc = s_err(r->err, r->errlen, "%s: \"%s\" must be at most %d bytes", r->origin, p,
+                      PL_STAGE_NAME_MAX - 1);
     snprintf(p, sizeof(p), "stages[%d].plugin", i);
     sc->plugin = cJSON_GetObjectItemCaseSensitive(s, "plugin")
                      ? s_str(r, s, "plugin", p, false)

@@ -16,6 +16,8 @@
 /* The most stages a configuration may list: the broker, the in-process
  * pipeline and an article's stage timings have room for this many. */
 #define PL_MAX_STAGES 16
+/* The longest stage name, its terminating NUL included. */
+#define PL_STAGE_NAME_MAX 64
 
 /* A stage's default "timeout_ms_per_mb". Every stage is linear in the
  * article's size now: on this project's 2-core machine bench/size_bench

@@ -223,6 +223,10 @@ bool pl_metrics_ready(const struct pl_metrics_data *d, char *json, size_t jsonle
         s_add(&t, "%s\"intake is paused: results cannot be written\"", nreasons++ ? "," : "");
     if (d->stopping)
         s_add(&t, "%s\"stopping\"", nreasons++ ? "," : "");
+    if (d->reload_waiting)
+        s_add(&t,
+              "%s\"a reload waits for the old stages to let their endpoints go: new files wait\"",
+              nreasons++ ? "," : "");
     s_add(&t, "]}");
     bool ready = nreasons == 0;
     if (ready)

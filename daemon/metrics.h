@@ -50,7 +50,7 @@ void pl_hist_observe(struct pl_hist *h, double seconds);
 void pl_hist_add(struct pl_hist *h, const struct pl_hist *x);
 
 struct pl_stage_metrics {
-    char name[64];
+    char name[PL_STAGE_NAME_MAX];
     struct pl_hist seconds; /* job sent to DONE or FAIL, measured in the broker */
     uint64_t retries;       /* attempts sent again after a timeout or a dead worker */
     int workers;            /* live workers now */
@@ -64,10 +64,11 @@ struct pl_metrics_data {
     uint64_t replay_requests;
     uint64_t last_seq;
     uint64_t in_flight, queued;
-    bool intake_paused; /* results cannot be written */
-    bool watching;      /* the inbox watcher is running */
-    bool stopping;      /* SIGTERM/SIGINT received */
-    uint64_t tick_ms;   /* CLOCK_MONOTONIC ms of the loop's last publish */
+    bool intake_paused;  /* results cannot be written */
+    bool watching;       /* the inbox watcher is running */
+    bool stopping;       /* SIGTERM/SIGINT received */
+    bool reload_waiting; /* a reload's new stages wait for the old ones' endpoints */
+    uint64_t tick_ms;    /* CLOCK_MONOTONIC ms of the loop's last publish */
 };
 
 struct pl_metrics {

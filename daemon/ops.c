@@ -64,7 +64,7 @@ static void s_dead_stages(const struct pl_metrics_data *d, char *out, size_t n)
  * the inbox is watched. */
 static void s_maybe_ready(struct pl_ops *o, const struct pl_metrics_data *d)
 {
-    if (o->ready_sent || d->stopping)
+    if (o->ready_sent || d->stopping || d->reload_waiting)
         return;
     if (!d->watching || !s_all_live(d)) {
         if (!o->said_waiting && d->tick_ms >= o->started_ms + PL_OPS_WAITING_MS) {

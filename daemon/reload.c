@@ -10,7 +10,6 @@
 
 #include "config.h"
 #include "log.h"
-#include "notify.h"
 #include "service.h"
 
 /* How often generations that are no longer current are looked at while
@@ -111,7 +110,7 @@ size_t pl_reload_in_flight(const struct pl_reload *rl)
 
 size_t pl_reload_stuck(const struct pl_reload *rl)
 {
-    size_t n = 0;
+    size_t n = rl->stuck_retired;
     const struct pl_gen *g;
     LIST_FOREACH(g, &rl->gens, link)
     n += g->stuck;
@@ -134,32 +133,51 @@ struct restart_key {
         name, kind, offsetof(struct pl_config, field)                                              \
     }
 
-/* Why each needs a restart: the folders are open (and the spool locked)
- * from the start, and the writer on the thread pool reads them and
- * on_success and durable while the loop runs; the publish and replay
- * sockets have subscribers connected; the limits and the watcher's timing
- * shape queues already filled; the CURVE key is that of sockets already
- * bound; shutdown_timeout_ms is kept simple with the rest.
- * TODO(lead): keys the other parts of issue 16 add (http.listen,
- * watch.mode, the scan period) belong here unless they are made
- * reloadable. */
-/* Keeps the counters of g's stages, which is about to be freed. */
+/* Whether generation g (may be NULL) has a stage called name. */
+static bool s_has_stage(const struct pl_gen *g, const char *name)
+{
+    for (size_t i = 0; g && i < g->broker.nstages; i++)
+        if (!strcmp(g->broker.stages[i].name, name))
+            return true;
+    return false;
+}
+
+/* The slot of rl->retired for name: its own, a free one, or, when the table
+ * is full, one of a name neither g nor any other living generation has
+ * (no metric shows it any more). RETIRED_MAX is out of room. */
+static size_t s_retired_slot(struct pl_reload *rl, const struct pl_gen *g, const char *name)
+{
+    for (size_t k = 0; k < rl->nretired; k++)
+        if (!strcmp(rl->retired[k].name, name))
+            return k;
+    if (rl->nretired < RETIRED_MAX)
+        return rl->nretired++;
+    for (size_t k = 0; k < rl->nretired; k++) {
+        bool live = s_has_stage(g, rl->retired[k].name);
+        const struct pl_gen *o;
+        LIST_FOREACH(o, &rl->gens, link) live = live || s_has_stage(o, rl->retired[k].name);
+        if (!live) {
+            memset(&rl->retired[k], 0, sizeof(rl->retired[k]));
+            return k;
+        }
+    }
+    return RETIRED_MAX;
+}
+
+/* Keeps the counters of g's stages, which is about to be freed (and is
+ * out of rl->gens already). */
 static void s_retire(struct pl_reload *rl, const struct pl_gen *g)
 {
     for (size_t i = 0; i < g->broker.nstages; i++) {
         const struct pl_stage_rt *s = &g->broker.stages[i];
-        size_t k = 0;
-        while (k < rl->nretired && strcmp(rl->retired[k].name, s->name) != 0)
-            k++;
-        if (k == rl->nretired) {
-            if (k == PL_MAX_STAGES)
-                continue; /* as many stages as there can be, all named before */
-            snprintf(rl->retired[k].name, sizeof(rl->retired[k].name), "%s", s->name);
-            rl->nretired++;
-        }
+        size_t k = s_retired_slot(rl, g, s->name);
+        if (k == RETIRED_MAX)
+            continue; /* every slot is a name still in use: its counts are not kept */
+        snprintf(rl->retired[k].name, sizeof(rl->retired[k].name), "%s", s->name);
         pl_hist_add(&rl->retired[k].seconds, &s->seconds);
         rl->retired[k].retries += s->retries;
     }
+    rl->stuck_retired += g->stuck;
 }
 
 void pl_reload_stage_totals(const struct pl_reload *rl, const char *name, struct pl_hist *seconds,
@@ -183,6 +201,13 @@ void pl_reload_stage_totals(const struct pl_reload *rl, const char *name, struct
     }
 }
 
+/* The keys only a restart changes, and why: the folders are open (and the
+ * spool locked) from the start, and the writer on the thread pool reads
+ * them and on_success and durable while the loop runs; the publish and
+ * replay sockets have subscribers connected, and the HTTP endpoint its own
+ * thread and socket; the limits and the watcher's mode and timing shape
+ * queues already filled; the CURVE key is that of sockets already bound;
+ * shutdown_timeout_ms is kept simple with the rest. */
 _Static_assert(sizeof(enum pl_watch_mode) == sizeof(int), "watch.mode is compared as an int");
 
 static const struct restart_key s_restart_keys[] = {
@@ -297,7 +322,7 @@ static void s_now_current(struct pl_reload *rl, struct pl_gen *g, const struct p
                 s_name(rl), g->number, old->broker.in_flight, old->number);
     else
         PL_INFO("reloaded %s: generation %u takes new articles", s_name(rl), g->number);
-    pl_notify_ready();
+    /* READY=1 follows from ops.c once every new stage has a live worker. */
 }
 
 /* Starts the generation that waited for the old ones' sockets. */
@@ -346,8 +371,7 @@ static void s_swap(struct pl_reload *rl, struct pl_config *cfg)
         PL_ERR("reload refused: the stages of %s did not start (see above); running on "
                "generation %u",
                s_name(rl), old->number);
-        pl_notify_ready();
-        return;
+        return; /* READY=1 follows from ops.c, for the stages that run on */
     }
     s_now_current(rl, g, old);
 }
@@ -361,7 +385,8 @@ static void s_reload(struct pl_reload *rl)
     if (!running)
         return; /* not open */
     struct pl_config *cfg = NULL;
-    pl_notify_reloading();
+    if (rl->hooks.on_reloading)
+        rl->hooks.on_reloading(rl->hooks.data);
     PL_INFO("SIGHUP: reading the configuration %s again", s_name(rl));
     /* What `presslined --check` runs, in the same order. */
     int rc = pl_config_load_checked(rl->path, NULL, &cfg, err, sizeof(err));
@@ -387,7 +412,6 @@ static void s_reload(struct pl_reload *rl)
 refused:
     rl->refused++;
     pl_config_free(&cfg);
-    pl_notify_ready();
 }
 
 /* Stops the generations that are no longer current once their brokers
@@ -493,8 +517,13 @@ void pl_reload_close(struct pl_reload *rl)
     LIST_FOREACH(g, &rl->gens, link)
     pl_gen_stop(g, NULL);
     uv_close((uv_handle_t *)&rl->timer, NULL);
-    if (rl->armed)
+    if (rl->armed) {
         uv_close((uv_handle_t *)&rl->sighup, NULL);
+        /* Closing the handle gives SIGHUP its default action back, which
+         * ends the process: one arriving during the last of the shutdown
+         * is ignored instead. */
+        signal(SIGHUP, SIG_IGN);
+    }
 }
 
 void pl_reload_free(struct pl_reload *rl)

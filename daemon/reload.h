@@ -52,12 +52,17 @@ struct pl_reload_hooks {
     /* Intake may go on: a generation that waited for the old one's
      * sockets is current now. */
     void (*on_current)(void *data);
+    /* A reload starts: the service tells systemd RELOADING=1 and sends
+     * READY=1 again only once every stage (of whichever generation is then
+     * current) has a live worker (ops.c), whether the reload was taken or
+     * refused. */
+    void (*on_reloading)(void *data);
 };
 
 /* A stage's counters, kept by name across the generations, so that the
  * metrics' counters never go back when a reload frees the old stages. */
 struct pl_stage_totals {
-    char name[64]; /* as struct pl_stage_metrics' */
+    char name[PL_STAGE_NAME_MAX];
     struct pl_hist seconds;
     uint64_t retries;
 };
@@ -78,8 +83,14 @@ struct pl_reload {
     bool wait_failed;               /* the waiting generation could not start; tried again */
     uint64_t retry_at_ms;           /* tried again not before then (loop time) */
     unsigned long reloads, refused; /* since start */
-    struct pl_stage_totals retired[PL_MAX_STAGES]; /* of the generations freed */
+    /* The counters of the generations freed, by stage name. When the table
+     * is full, a slot of a name no living generation has is taken; only
+     * when every slot holds a name still in use (several generations of
+     * all-different stages alive at once) are a name's counts not kept. */
+#define RETIRED_MAX (3 * PL_MAX_STAGES)
+    struct pl_stage_totals retired[RETIRED_MAX];
     size_t nretired;
+    size_t stuck_retired; /* worker threads left inside a plugin by generations freed */
 };
 
 /* Starts generation 1 from cfg (borrowed: it must outlive rl). path is the

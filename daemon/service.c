@@ -586,17 +586,28 @@ static void s_ops_fill(struct pl_ops *o, struct pl_metrics_data *d)
 {
     struct service *sv = o->data;
     uint64_t now = uv_now(&sv->loop);
-    /* The stages of the current generation; while a reload waits for the
-     * old stages to let their endpoints go, the newest one's, with no live
-     * worker. The counters add up every generation's. */
+    /* The stages of the current generation. While a reload's new stages
+     * wait for the old ones to let their endpoints go, those of the newest
+     * generation that runs: they are still at work on what they hold, so
+     * the watchdog goes on (a drain may outlast WatchdogSec), while /ready
+     * says intake waits. The counters add up every generation's. */
     struct pl_gen *cur = sv->rl_open ? pl_reload_current(&sv->rl) : NULL;
-    const struct pl_gen *shown = cur ? cur : (sv->rl_open ? LIST_FIRST(&sv->rl.gens) : NULL);
+    const struct pl_gen *shown = cur;
+    if (!shown && sv->rl_open) {
+        const struct pl_gen *g;
+        LIST_FOREACH(g, &sv->rl.gens, link)
+        if (g->broker_open) {
+            shown = g;
+            break;
+        }
+    }
+    d->reload_waiting = sv->rl_open && !cur && !sv->stopping;
     d->nstages = shown ? shown->broker.nstages : 0;
     for (size_t i = 0; i < d->nstages; i++) {
         const struct pl_stage_rt *s = &shown->broker.stages[i];
         snprintf(d->stages[i].name, sizeof(d->stages[i].name), "%s", s->name);
         pl_reload_stage_totals(&sv->rl, s->name, &d->stages[i].seconds, &d->stages[i].retries);
-        d->stages[i].workers = cur ? pl_broker_live_workers(s, now) : 0;
+        d->stages[i].workers = pl_broker_live_workers(s, now);
     }
     d->published = sv->processed;
     d->failed = sv->failed;
@@ -872,30 +883,40 @@ static int s_start_watch(struct service *sv)
     return rc;
 }
 
+/* A reload starts: RELOADING=1, and READY=1 again once its stages live. */
+static void s_on_reloading(void *data)
+{
+    struct service *sv = data;
+    pl_ops_reloading(&sv->ops);
+}
+
 /* A reload's new generation is current after waiting: intake goes on. */
 static void s_on_current(void *data)
 {
     s_pump(data);
 }
 
-/* Start, phase 3: the metrics and the HTTP endpoint, generation 1 of the
- * stages (the broker's sockets, the worker threads and processes), what an
+/* Start, phase 3: generation 1 of the stages (the broker's sockets, the
+ * worker threads and processes), the metrics and the HTTP endpoint, what an
  * earlier run left and the inbox watcher. Each failure is logged and the
  * start undone (s_abort_start). Returns 0 or its code. */
 static int s_start_work(struct service *sv)
 {
     const struct pl_config *cfg = sv->cfg;
     char eb[128];
-    const struct pl_reload_hooks hooks = {
-        .data = sv, .on_done = s_on_done, .on_failed = s_on_failed, .on_current = s_on_current
-    };
-    sv->ops.data = sv;
-    int rc = pl_ops_start(&sv->ops, &sv->loop, cfg, s_ops_fill);
-    if (rc == 0) {
-        sv->rl_open = true;
-        rc = pl_reload_open(&sv->rl, &sv->loop, cfg, sv->opts->config_path,
+    const struct pl_reload_hooks hooks = { .data = sv,
+                                           .on_done = s_on_done,
+                                           .on_failed = s_on_failed,
+                                           .on_current = s_on_current,
+                                           .on_reloading = s_on_reloading };
+    /* The stages first, so that the first scrape of the metrics and the
+     * probes already sees them (with no live worker yet). */
+    sv->rl_open = true;
+    int rc = pl_reload_open(&sv->rl, &sv->loop, cfg, sv->opts->config_path,
                             sv->opts->log_level_fixed, &hooks);
-    }
+    sv->ops.data = sv;
+    if (rc == 0)
+        rc = pl_ops_start(&sv->ops, &sv->loop, cfg, s_ops_fill);
     if (rc == 0)
         rc = s_recover(sv);
     if (rc == 0)

@@ -68,7 +68,10 @@ static int s_get(const char *host, int port, const char *path, int *code, char *
                     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0))
         rc = -errno;
     char req[256];
-    int n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: %s:%d\r\n\r\n", path, host, port);
+    /* An IPv6 address goes in brackets in the Host header (RFC 7230 5.4). */
+    bool v6 = strchr(host, ':') != NULL;
+    int n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: %s%s%s:%d\r\n\r\n", path,
+                     v6 ? "[" : "", host, v6 ? "]" : "", port);
     if (rc == 0 && send(fd, req, (size_t)n, MSG_NOSIGNAL) != n)
         rc = -EIO;
     char *buf = rc == 0 ? malloc(STATUS_MAX_BYTES + 1) : NULL;
@@ -120,9 +123,13 @@ static bool s_stage_label(const char *labels, char *out, size_t outlen)
         return false;
     size_t o = 0;
     for (p += 7; *p && *p != '"' && o + 1 < outlen; p++) {
-        if (*p == '\\' && p[1])
+        /* The exposition format escapes \\, \" and \n in label values. */
+        if (*p == '\\' && p[1]) {
             p++;
-        out[o++] = *p == 'n' && p[-1] == '\\' ? '\n' : *p;
+            out[o++] = *p == 'n' ? '\n' : *p;
+        } else {
+            out[o++] = *p;
+        }
     }
     out[o] = '\0';
     return true;

@@ -274,6 +274,12 @@ static void s_listwise_grad(const double *w, const struct row *r, double *p, dou
  * scores, so that the score the plugin computes is a calibrated chance of
  * being an oracle sentence, the scale the MMR option weighs against a
  * cosine. Full-batch gradient descent with an L2 penalty: deterministic. */
+/* Whether row r trains the model that holds out fold skip. */
+static int s_trains(const struct row *r, int skip)
+{
+    return r->fold != skip && !(r->teaser && !s_learn_teasers);
+}
+
 static void s_fit(const struct row *rows, size_t n, int skip, double *w)
 {
     size_t nf = s_nf, m = 0, most = 1;
@@ -281,7 +287,7 @@ static void s_fit(const struct row *rows, size_t n, int skip, double *w)
     memset(w, 0, (nf + 1) * sizeof(double));
     const double lr = 0.5, l2 = 1e-4;
     for (size_t i = 0; i < n; i++)
-        if (rows[i].fold != skip) {
+        if (s_trains(&rows[i], skip)) {
             m += rows[i].nx;
             most = rows[i].nx > most ? rows[i].nx : most;
         }
@@ -289,7 +295,7 @@ static void s_fit(const struct row *rows, size_t n, int skip, double *w)
     for (int it = 0; it < 3000; it++) {
         memset(g, 0, (nf + 1) * sizeof(double));
         for (size_t i = 0; i < n; i++)
-            if (rows[i].fold != skip && !(rows[i].teaser && !s_learn_teasers))
+            if (s_trains(&rows[i], skip))
                 s_listwise_grad(w, &rows[i], p, g);
         for (size_t f = 0; f < nf; f++)
             w[f] -= lr * (g[f] / (double)m + l2 * w[f]);
@@ -297,7 +303,7 @@ static void s_fit(const struct row *rows, size_t n, int skip, double *w)
     for (int it = 0; it < 2000; it++) {
         double gb = 0;
         for (size_t i = 0; i < n; i++) {
-            if (rows[i].fold == skip)
+            if (!s_trains(&rows[i], skip))
                 continue;
             for (size_t c = 0; c < rows[i].nx; c++)
                 gb += 1 / (1 + exp(-(w[nf] + s_dot(w, &rows[i], c)))) - rows[i].y[c];
@@ -478,9 +484,15 @@ static int s_teasers(struct pl_config *cfg, struct pl_rouge *rg, struct row **ro
         return 0;
     struct row *v = s_xalloc(*rows, (n0 + n0 / (size_t)every + 1) * sizeof(*v));
     for (size_t i = 0; i < n0; i += (size_t)every) {
-        const struct row *src = &v[i], *other = &v[(i + n0 / 2) % n0];
-        if (!other->lead || other == src)
-            continue;
+        /* The other article: the first of the same fold from half the set
+         * away on, so that no held-out article's sentence trains another
+         * fold's model. */
+        size_t j = (i + n0 / 2) % n0, tries = 0;
+        while ((v[j].fold != v[i].fold || j == i) && ++tries < n0)
+            j = (j + 1) % n0;
+        const struct row *src = &v[i], *other = &v[j];
+        if (!other->lead || other == src || other->fold != src->fold)
+            continue; /* a fold of one article */
         struct row *r = &v[n0 + add++];
         memset(r, 0, sizeof(*r));
         size_t la = strlen(other->lead), lb = strlen(src->article);

@@ -176,8 +176,11 @@ int th_free_port(void)
 
 int th_daemon_write_config(const struct th_daemon *d, const char *extra_json)
 {
-    char *http =
-        d->http && *d->http ? th_path("\"http\":{\"listen\":\"%s\"},", d->http) : strdup("");
+    /* The daemon's own HTTP port, unless extra_json configures "http"
+     * itself (the key twice would leave the test's value unread). */
+    bool own = extra_json && strstr(extra_json, "\"http\":{");
+    char *http = d->http && *d->http && !own ? th_path("\"http\":{\"listen\":\"%s\"},", d->http)
+                                             : strdup("");
     char *cfg = th_path("{%s\"publish\":{\"endpoint\":\"%s\",\"replay_endpoint\":\"%s\","
                         "\"status_interval_ms\":100},"
                         "\"watch\":{\"settle_ms\":200,\"rescan_interval_ms\":1000},"
@@ -215,7 +218,7 @@ int th_daemon_start_with(struct th_daemon *d, const char *dir, const char *extra
     d->log = th_path("%s/daemon.log", dir);
     /* Every daemon gets an HTTP port of its own, or tests running side by
      * side would all want the default one. */
-    bool own_http = extra_json && strstr(extra_json, "\"http\"");
+    bool own_http = extra_json && strstr(extra_json, "\"http\":{");
     d->http = own_http ? strdup("") : th_path("127.0.0.1:%d", th_free_port());
     if (th_daemon_write_config(d, extra_json) != 0)
         return -1;

@@ -167,6 +167,94 @@ static void ready_status_watchdog_and_stopping_follow_the_workers(void **st)
     free(extra);
 }
 
+/* A reload: RELOADING=1, then READY=1 once the new stages live, for a
+ * reload taken and one refused alike; READY=1 never comes before
+ * RELOADING=1, and the pings go on across both. */
+static void a_reload_is_reloading_then_ready(void **st)
+{
+    (void)st;
+    char *dir = th_tempdir();
+    assert_non_null(dir);
+    s_notify_path = th_path("%s/notify", dir);
+    int fd = tn_open(s_notify_path);
+    assert_true(fd >= 0);
+    struct th_daemon d;
+    struct th_sub sub;
+    const char *one = "\"stages\":[{\"name\":\"clean\"}]";
+    assert_int_equal(th_daemon_start_with(&d, dir, one, s_systemd_env), 0);
+    assert_int_equal(th_sub_live(&sub, &d, 10000), 0);
+    assert_true(s_wait_line(fd, "READY=1", 0, 10000, NULL));
+    /* Taken: two workers instead of one. */
+    assert_int_equal(th_daemon_write_config(&d, "\"stages\":[{\"name\":\"clean\",\"workers\":2}]"),
+                     0);
+    kill(d.pid, SIGHUP);
+    assert_true(s_wait_line(fd, "RELOADING=1", 0, 5000, NULL));
+    int pings = 0;
+    assert_true(s_wait_line(fd, "READY=1", 0, 5000, &pings));
+    assert_true(s_count_for(fd, "WATCHDOG=1", 5 * PING_MS) >= 2);
+    /* Refused (an unknown key): RELOADING=1, READY=1 again, and the old
+     * stages run on. */
+    assert_int_equal(th_daemon_write_config(&d, "\"stages\":[{\"name\":\"clean\",\"wrkers\":2}]"),
+                     0);
+    kill(d.pid, SIGHUP);
+    assert_true(s_wait_line(fd, "RELOADING=1", 0, 5000, NULL));
+    assert_true(s_wait_line(fd, "READY=1", 0, 5000, NULL));
+    assert_true(s_count_for(fd, "WATCHDOG=1", 5 * PING_MS) >= 2);
+    char *log = th_read_file(d.log, NULL);
+    assert_non_null(strstr(log, "reload refused"));
+    free(log);
+    kill(d.pid, SIGTERM);
+    assert_true(s_wait_line(fd, "STOPPING=1", 0, 5000, NULL));
+    assert_int_equal(th_daemon_stop(&d, SIGTERM, 10000), 0);
+    th_sub_close(&sub);
+    th_daemon_free(&d);
+    close(fd);
+    th_rmrf(dir);
+    free(dir);
+    free(s_notify_path);
+}
+
+/* A stage whose workers are started elsewhere and never came: the daemon
+ * was never ready, and a reload does not make it so. */
+static void a_reload_does_not_say_ready_without_live_workers(void **st)
+{
+    (void)st;
+    char *dir = th_tempdir();
+    assert_non_null(dir);
+    s_notify_path = th_path("%s/notify", dir);
+    int fd = tn_open(s_notify_path);
+    assert_true(fd >= 0);
+    char *endpoint = th_path("ipc://%s/remote.sock", dir);
+    char *stages = th_path("\"stages\":[{\"name\":\"clean\"%s},{\"name\":\"remote\",\"plugin\":"
+                           "\"%s/testkit.so\",\"spawn\":\"none\",\"endpoint\":\"%s\"}]",
+                           "", th_test_plugin_dir(), endpoint);
+    char *stages2 = th_path("\"stages\":[{\"name\":\"clean\"%s},{\"name\":\"remote\",\"plugin\":"
+                            "\"%s/testkit.so\",\"spawn\":\"none\",\"endpoint\":\"%s\"}]",
+                            ",\"workers\":2", th_test_plugin_dir(), endpoint);
+    struct th_daemon d;
+    struct th_sub sub;
+    assert_int_equal(th_daemon_start_with(&d, dir, stages, s_systemd_env), 0);
+    assert_int_equal(th_sub_live(&sub, &d, 10000), 0);
+    assert_int_equal(s_count_for(fd, "READY=1", 3 * PING_MS), 0);
+    assert_int_equal(th_daemon_write_config(&d, stages2), 0);
+    kill(d.pid, SIGHUP);
+    assert_true(s_wait_line(fd, "RELOADING=1", 0, 5000, NULL));
+    assert_int_equal(s_count_for(fd, "READY=1", 10 * PING_MS), 0);
+    char *log = th_read_file(d.log, NULL);
+    assert_non_null(strstr(log, "generation 2"));
+    free(log);
+    assert_int_equal(th_daemon_stop(&d, SIGTERM, 10000), 0);
+    th_sub_close(&sub);
+    th_daemon_free(&d);
+    close(fd);
+    th_rmrf(dir);
+    free(dir);
+    free(s_notify_path);
+    free(endpoint);
+    free(stages);
+    free(stages2);
+}
+
 static void without_notify_socket_the_daemon_runs_as_before(void **st)
 {
     (void)st;
@@ -191,6 +279,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ready_status_watchdog_and_stopping_follow_the_workers),
+        cmocka_unit_test(a_reload_is_reloading_then_ready),
+        cmocka_unit_test(a_reload_does_not_say_ready_without_live_workers),
         cmocka_unit_test(without_notify_socket_the_daemon_runs_as_before),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -121,6 +121,26 @@ static void more_stages_than_the_limit_are_refused_when_read(void **st)
     pl_config_free(&c);
 }
 
+/* A stage name must fit the metrics' labels and the counters kept across
+ * reloads: 63 bytes load, 64 are refused naming the key. */
+static void a_stage_name_of_64_bytes_or_more_is_refused(void **st)
+{
+    (void)st;
+    char json[512], err[512], name[80];
+    memset(name, 'a', PL_STAGE_NAME_MAX - 1);
+    name[PL_STAGE_NAME_MAX - 1] = '\0';
+    snprintf(json, sizeof(json), "{\"stages\":[{\"name\":\"%s\",\"plugin\":\"x\"}]}", name);
+    struct pl_config *c = s_load(json, err, sizeof(err));
+    assert_non_null(c);
+    pl_config_free(&c);
+    name[PL_STAGE_NAME_MAX - 1] = 'b';
+    name[PL_STAGE_NAME_MAX] = '\0';
+    snprintf(json, sizeof(json), "{\"stages\":[{\"name\":\"%s\",\"plugin\":\"x\"}]}", name);
+    assert_null(s_load(json, err, sizeof(err)));
+    assert_non_null(strstr(err, "stages[0].name"));
+    assert_non_null(strstr(err, "at most 63 bytes"));
+}
+
 static void stage_defaults_fill_endpoint_plugin_and_workers(void **st)
 {
     (void)st;
@@ -248,6 +268,7 @@ int main(void)
         cmocka_unit_test(an_invalid_configuration_is_pl_econfig_and_a_missing_file_its_errno),
         cmocka_unit_test(more_stages_than_the_limit_are_refused_when_read),
         cmocka_unit_test(stage_defaults_fill_endpoint_plugin_and_workers),
+        cmocka_unit_test(a_stage_name_of_64_bytes_or_more_is_refused),
         cmocka_unit_test(a_stage_s_options_are_replaced_by_name),
         cmocka_unit_test(http_listen_defaults_to_loopback_and_empty_turns_it_off),
         cmocka_unit_test(a_non_loopback_http_listen_needs_allow_remote),

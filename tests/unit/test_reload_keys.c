@@ -56,6 +56,10 @@ static void each_restart_only_key_is_named_when_it_changes(void **state)
         { "{\"watch\":{\"rescan_interval_ms\":500}}", "watch.rescan_interval_ms" },
         { "{\"watch\":{\"follow_symlinks\":true}}", "watch.follow_symlinks" },
         { "{\"shutdown_timeout_ms\":5}", "shutdown_timeout_ms" },
+        { "{\"watch\":{\"mode\":\"poll\"}}", "watch.mode" },
+        { "{\"watch\":{\"poll_interval_ms\":700}}", "watch.poll_interval_ms" },
+        { "{\"http\":{\"listen\":\"127.0.0.1:6001\"}}", "http.listen" },
+        { "{\"http\":{\"allow_remote\":true}}", "http.allow_remote" },
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char out[512];
