@@ -255,6 +255,66 @@ static void a_reload_does_not_say_ready_without_live_workers(void **st)
     free(stages2);
 }
 
+/* Stages on ipc:// can be bound once: a reload's new stages wait until the
+ * old ones have finished what they hold. Those are still at work, so the
+ * watchdog must go on meanwhile (a drain may outlast WatchdogSec), and
+ * READY=1 comes once the new stages run. */
+static void the_watchdog_goes_on_while_a_reload_waits_for_the_old_stages(void **st)
+{
+    (void)st;
+    char *dir = th_tempdir();
+    assert_non_null(dir);
+    s_notify_path = th_path("%s/notify", dir);
+    int fd = tn_open(s_notify_path);
+    assert_true(fd >= 0);
+    char *endpoint = th_path("ipc://%s/slow.sock", dir);
+    char *stages = th_path("\"stages\":[{\"name\":\"slow\",\"plugin\":\"%s/testkit.so\","
+                           "\"endpoint\":\"%s\",\"options\":{\"sleep_ms\":%d}}]",
+                           th_test_plugin_dir(), endpoint, 12 * PING_MS);
+    char *stages2 = th_path("\"stages\":[{\"name\":\"slow\",\"plugin\":\"%s/testkit.so\","
+                            "\"endpoint\":\"%s\",\"workers\":2}]",
+                            th_test_plugin_dir(), endpoint);
+    struct th_daemon d;
+    struct th_sub sub;
+    assert_int_equal(th_daemon_start_with(&d, dir, stages, s_systemd_env), 0);
+    assert_int_equal(th_sub_live(&sub, &d, 10000), 0);
+    assert_true(s_wait_line(fd, "READY=1", 0, 10000, NULL));
+    char *tmp = th_path("%s/inbox/.a.txt", dir), *name = th_path("%s/inbox/a.txt", dir);
+    static const char text[] = "Ministers met in Brussels on Tuesday to talk about the budget.";
+    assert_int_equal(th_write_file(tmp, text, sizeof(text) - 1), 0);
+    assert_int_equal(rename(tmp, name), 0);
+    /* Wait until it is claimed (in the spool's work folder), then reload
+     * while the slow stage holds it. */
+    char *work = th_path("%s/spool/work", dir);
+    uint64_t end = th_now_ms() + 10000;
+    while (th_now_ms() < end && th_count_dir(work) != 1)
+        usleep(20000);
+    assert_int_equal(th_count_dir(work), 1);
+    free(work);
+    assert_int_equal(th_daemon_write_config(&d, stages2), 0);
+    kill(d.pid, SIGHUP);
+    assert_true(s_wait_line(fd, "RELOADING=1", 0, 5000, NULL));
+    /* The old stage sleeps 12 pings' worth on the article: pings go on. */
+    assert_true(s_count_for(fd, "WATCHDOG=1", 6 * PING_MS) >= 3);
+    assert_true(s_wait_line(fd, "READY=1", 0, 20000, NULL));
+    char *log = th_read_file(d.log, NULL);
+    assert_non_null(strstr(log, "new files wait until then"));
+    assert_null(strstr(log, "not pinging"));
+    free(log);
+    assert_int_equal(th_daemon_stop(&d, SIGTERM, 20000), 0);
+    th_sub_close(&sub);
+    th_daemon_free(&d);
+    close(fd);
+    th_rmrf(dir);
+    free(dir);
+    free(s_notify_path);
+    free(endpoint);
+    free(stages);
+    free(stages2);
+    free(tmp);
+    free(name);
+}
+
 static void without_notify_socket_the_daemon_runs_as_before(void **st)
 {
     (void)st;
@@ -281,6 +341,7 @@ int main(void)
         cmocka_unit_test(ready_status_watchdog_and_stopping_follow_the_workers),
         cmocka_unit_test(a_reload_is_reloading_then_ready),
         cmocka_unit_test(a_reload_does_not_say_ready_without_live_workers),
+        cmocka_unit_test(the_watchdog_goes_on_while_a_reload_waits_for_the_old_stages),
         cmocka_unit_test(without_notify_socket_the_daemon_runs_as_before),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
