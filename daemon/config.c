@@ -4,6 +4,8 @@
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -361,6 +363,25 @@ bool pl_listen_is_loopback(const char *host)
         return a[0] == 127;
     static const unsigned char v6_loopback[16] = { [15] = 1 };
     return inet_pton(AF_INET6, host, a) == 1 && !memcmp(a, v6_loopback, 16);
+}
+
+int pl_listen_sockaddr(const char *host, int port, struct sockaddr_storage *ss, unsigned *len)
+{
+    memset(ss, 0, sizeof(*ss));
+    if (strchr(host, ':')) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons((uint16_t)port);
+        *len = sizeof(*a);
+        return inet_pton(AF_INET6, host, &a->sin6_addr) == 1 ? 0 : -EINVAL;
+    }
+    struct sockaddr_in *a = (struct sockaddr_in *)ss;
+    a->sin_family = AF_INET;
+    a->sin_port = htons((uint16_t)port);
+    *len = sizeof(*a);
+    return inet_pton(AF_INET, strcmp(host, "localhost") ? host : "127.0.0.1", &a->sin_addr) == 1
+               ? 0
+               : -EINVAL;
 }
 
 /* "http": the address of the metrics and probe endpoint. Anything but

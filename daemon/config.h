@@ -90,6 +90,13 @@ int pl_listen_parse(const char *text, char host[PL_LISTEN_HOST_MAX], int *port);
  * ::1, "localhost"): only those are served without http.allow_remote. */
 bool pl_listen_is_loopback(const char *host);
 
+struct sockaddr_storage;
+/* The socket address of a host from pl_listen_parse ("localhost" is
+ * 127.0.0.1) and port, into *ss and its length into *len, for the HTTP
+ * endpoint's socket and `pressline status` alike. Returns 0, or -EINVAL
+ * for a host that is no address. */
+int pl_listen_sockaddr(const char *host, int port, struct sockaddr_storage *ss, unsigned *len);
+
 /* The embedded default configuration text. */
 extern const char pl_default_config_json[];
 

@@ -109,23 +109,10 @@ static int s_listen(const char *listen_at)
     if (pl_listen_parse(listen_at, host, &port) != 0)
         return -EINVAL;
     struct sockaddr_storage ss;
-    memset(&ss, 0, sizeof(ss));
-    socklen_t sl;
-    bool v6 = strchr(host, ':') != NULL;
-    if (v6) {
-        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-        a->sin6_family = AF_INET6;
-        a->sin6_port = htons((uint16_t)port);
-        inet_pton(AF_INET6, host, &a->sin6_addr);
-        sl = sizeof(*a);
-    } else {
-        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-        a->sin_family = AF_INET;
-        a->sin_port = htons((uint16_t)port);
-        if (inet_pton(AF_INET, strcmp(host, "localhost") ? host : "127.0.0.1", &a->sin_addr) != 1)
-            return -EINVAL;
-        sl = sizeof(*a);
-    }
+    unsigned sl;
+    if (pl_listen_sockaddr(host, port, &ss, &sl) != 0)
+        return -EINVAL;
+    bool v6 = ss.ss_family == AF_INET6;
     int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
         return -errno;
