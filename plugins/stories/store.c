@@ -102,8 +102,8 @@ struct pl_stories {
 void pl_stories_defaults(struct pl_stories_opts *o)
 {
     memset(o, 0, sizeof(*o));
-    o->dup_threshold = 0.5;
-    o->story_threshold = 0.25;
+    o->dup_threshold = 0.6;
+    o->story_threshold = 0.45;
     o->decay_days = 3;
     o->keep_days = 30;
     o->cache_kb = 8192;
