@@ -2,6 +2,7 @@
 #include "sketch.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +22,13 @@ static uint64_t s_mix(uint64_t x)
     return x;
 }
 
-static uint64_t s_seed(int i)
+static uint64_t s_seeds[PL_SKETCH_K];
+static pthread_once_t s_seeds_once = PTHREAD_ONCE_INIT;
+
+static void s_make_seeds(void)
 {
-    return s_mix(0x9e3779b97f4a7c15ULL * (uint64_t)(i + 1));
+    for (int i = 0; i < PL_SKETCH_K; i++)
+        s_seeds[i] = s_mix(0x9e3779b97f4a7c15ULL * (uint64_t)(i + 1));
 }
 
 static bool s_word_byte(unsigned char c)
@@ -54,7 +59,7 @@ static int s_push(struct s_words *w, uint64_t h)
 static void s_add_shingle(struct pl_sketch *sk, uint64_t h)
 {
     for (int i = 0; i < PL_SKETCH_K; i++) {
-        uint64_t v = s_mix(h ^ s_seed(i));
+        uint64_t v = s_mix(h ^ s_seeds[i]);
         if (v < sk->min[i])
             sk->min[i] = v;
     }
@@ -76,6 +81,7 @@ int pl_sketch_text(const char *text, size_t len, struct pl_sketch *sk)
 {
     struct s_words w = { 0 };
     char low[64];
+    pthread_once(&s_seeds_once, s_make_seeds);
     for (int i = 0; i < PL_SKETCH_K; i++)
         sk->min[i] = UINT64_MAX;
     sk->shingles = 0;

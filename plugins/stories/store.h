@@ -35,6 +35,7 @@ struct pl_stories_opts {
     double decay_days;      /* the decay's time constant: exp(-days apart / decay_days) */
     double keep_days;       /* stories idle longer than this are dropped; 0 = never */
     int cache_kb;           /* SQLite page cache of the connection */
+    int mmap_mb;            /* the database mapped for reads (the OS page cache, shared) */
     int busy_ms;            /* how long a write waits for another instance's */
     int max_articles;       /* article ids listed in a story's JSON */
     int max_entities;       /* entities listed in a story's JSON */

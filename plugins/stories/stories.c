@@ -7,7 +7,7 @@
  *
  * Options: "db" (the database file; the daemon sets it to
  * <spool>/stories.db when the stage's options leave it out), "keep_days",
- * "dup_threshold", "story_threshold", "decay_days", "cache_kb", "busy_ms",
+ * "dup_threshold", "story_threshold", "decay_days", "cache_kb", "mmap_mb", "busy_ms",
  * "max_articles", "max_entities", "title_weight", "entity_weight".
  *
  * Thread-safe: each instance has its own connection; init and fini on the
@@ -51,6 +51,7 @@ static int s_numbers(const cJSON *o, struct pl_stories_opts *so, struct pl_error
     NUM("story_threshold", 0.01, 1, false, story_threshold, double);
     NUM("decay_days", 0, 3650, false, decay_days, double);
     NUM("cache_kb", 64, 4194304, true, cache_kb, int);
+    NUM("mmap_mb", 0, 65536, true, mmap_mb, int);
     NUM("busy_ms", 0, 600000, true, busy_ms, int);
     NUM("max_articles", 1, 10000, true, max_articles, int);
     NUM("max_entities", 0, 64, true, max_entities, int);
@@ -65,8 +66,9 @@ static int s_init(const struct pl_host *host, const char *options_json, void **s
 {
     (void)host;
     static const char *const keys[] = {
-        "db",      "keep_days",    "dup_threshold", "story_threshold", "decay_days",    "cache_kb",
-        "busy_ms", "max_articles", "max_entities",  "title_weight",    "entity_weight", NULL
+        "db",      "keep_days", "dup_threshold", "story_threshold", "decay_days",   "cache_kb",
+        "mmap_mb", "busy_ms",   "max_articles",  "max_entities",    "title_weight", "entity_weight",
+        NULL
     };
     cJSON *o = pl_options_parse(options_json, err);
     if (!o)
