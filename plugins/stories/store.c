@@ -86,6 +86,7 @@ static const char s_schema[] =
     "CREATE TABLE IF NOT EXISTS stories(id INTEGER PRIMARY KEY AUTOINCREMENT,"
     " first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, size INTEGER NOT NULL,"
     " title TEXT, centroid BLOB NOT NULL, entities TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS stories_last ON stories(last_seen);"
     "CREATE TABLE IF NOT EXISTS story_terms(term TEXT NOT NULL, story INTEGER NOT NULL,"
     " PRIMARY KEY(term, story)) WITHOUT ROWID;"
     "INSERT OR IGNORE INTO meta(k, v) VALUES ('schema', 1);";
