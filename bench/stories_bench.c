@@ -10,6 +10,7 @@
  * database's size. One thread, one core.
  *
  * usage: stories_bench [--data DEV.jsonl] [--db PATH] [--articles N] [--measure M]
+ *        [--cache-kb K] [--mmap-mb M]   (the stage's options of those names)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -149,21 +150,25 @@ int main(int argc, char **argv)
         { "db", required_argument, NULL, 'b' },
         { "articles", required_argument, NULL, 'n' },
         { "measure", required_argument, NULL, 'm' },
+        { "cache-kb", required_argument, NULL, 'k' },
+        { "mmap-mb", required_argument, NULL, 'p' },
         { NULL, 0, NULL, 0 },
     };
     const char *data = PL_BENCH_SOURCE_DIR "/../shared/data/cnndm/dev.jsonl";
     const char *db = "/tmp/pl_stories_bench.db";
-    long n = 100000, m = 2000;
+    long n = 100000, m = 2000, cache_kb = -1, mmap_mb = -1;
     int c;
-    while ((c = getopt_long(argc, argv, "d:b:n:m:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:b:n:m:k:p:", opts, NULL)) != -1) {
         switch (c) {
         case 'd': data = optarg; break;
         case 'b': db = optarg; break;
         case 'n': n = strtol(optarg, NULL, 10); break;
         case 'm': m = strtol(optarg, NULL, 10); break;
+        case 'k': cache_kb = strtol(optarg, NULL, 10); break;
+        case 'p': mmap_mb = strtol(optarg, NULL, 10); break;
         default:
             fprintf(stderr, "usage: stories_bench [--data DEV.jsonl] [--db PATH] [--articles N] "
-                            "[--measure M]\n");
+                            "[--measure M] [--cache-kb K] [--mmap-mb M]\n");
             return 2;
         }
     }
@@ -172,6 +177,10 @@ int main(int argc, char **argv)
     struct pl_stories_opts o;
     pl_stories_defaults(&o);
     o.db = db;
+    if (cache_kb >= 0)
+        o.cache_kb = (int)cache_kb;
+    if (mmap_mb >= 0)
+        o.mmap_mb = (int)mmap_mb;
     struct pl_stories *st = NULL;
     char err[512];
     if (pl_stories_open(&o, &st, err, sizeof(err)) != 0) {
@@ -204,8 +213,8 @@ int main(int argc, char **argv)
     long long size = stat(db, &sb) == 0 ? (long long)sb.st_size : -1;
     printf("%ld more articles: mean %.3f ms, p99 %.3f ms wall; %.3f ms CPU each\n", m,
            1e3 * sum / (double)m, 1e3 * dt[m - 1 - m / 100], 1e3 * cpu / (double)m);
-    printf("peak RSS %ld MB (cache_kb %d); database %.1f MB\n", ru.ru_maxrss / 1024, o.cache_kb,
-           (double)size / 1e6);
+    printf("peak RSS %ld MB (cache_kb %d, mmap_mb %d); database %.1f MB\n", ru.ru_maxrss / 1024,
+           o.cache_kb, o.mmap_mb, (double)size / 1e6);
     free(dt);
     pl_stories_close(&st);
     for (int i = 0; i < s_nsent; i++)

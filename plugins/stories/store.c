@@ -158,7 +158,7 @@ static int s_configure(struct pl_stories *s, char *err, size_t errlen)
      * Only a new database takes it. */
     rc = sqlite3_exec(s->db,
                       "PRAGMA page_size = 1024; PRAGMA journal_mode = WAL; "
-                      "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 4000;",
+                      "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 16000;",
                       NULL, NULL, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(s->db, s_schema, NULL, NULL, NULL);
