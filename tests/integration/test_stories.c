@@ -188,6 +188,26 @@ static void sigkill_of_the_stories_worker_mid_stream_loses_nothing(void **st)
     free(dir);
 }
 
+static void two_workers_of_the_stage_share_one_database(void **st)
+{
+    (void)st;
+    struct env e;
+    s_start(&e, "\"stages\":[{\"name\":\"clean\"},{\"name\":\"stories\",\"workers\":2}]");
+    const int N = 24;
+    static char ids[32][17];
+    int stories = 0;
+    for (int i = 0; i < N; i++)
+        s_drop_article(&e, i);
+    assert_int_equal(s_collect(&e, N, &stories, ids), N);
+    assert_int_equal(th_daemon_stop(&e.d, SIGTERM, 15000), 0);
+    /* Each article once, whichever connection wrote it. */
+    assert_int_equal(s_remembered(e.dir), N);
+    char *log = th_read_file(e.d.log, NULL);
+    assert_null(strstr(log, "database is locked"));
+    free(log);
+    s_finish(&e);
+}
+
 static void a_reprint_is_found_after_the_daemon_is_killed_and_restarted(void **st)
 {
     (void)st;
@@ -243,6 +263,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sigkill_of_the_stories_worker_mid_stream_loses_nothing),
+        cmocka_unit_test(two_workers_of_the_stage_share_one_database),
         cmocka_unit_test(a_reprint_is_found_after_the_daemon_is_killed_and_restarted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
