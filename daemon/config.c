@@ -4,8 +4,9 @@
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <sys/socket.h>
+#include <limits.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -574,6 +575,36 @@ static void s_resolve_plugin(struct reader *r, const struct pl_config *c, struct
     }
 }
 
+/* The stories stage keeps its database in the spool's folder unless its
+ * options say where: the plugin sees no spool path of its own, so the
+ * daemon fills "db" in before init (plugins/stories/stories.c). */
+static void s_default_stories_db(struct reader *r, const struct pl_config *c,
+                                 struct pl_stage_cfg *sc)
+{
+    if (r->rc || !sc->plugin)
+        return; /* an error was reported already */
+    const char *base = strrchr(sc->plugin, '/');
+    base = base ? base + 1 : sc->plugin;
+    if (strcmp(base, "stories") != 0 && strcmp(base, "stories.so") != 0)
+        return;
+    cJSON *opt = cJSON_Parse(sc->options_json);
+    if (!opt || cJSON_GetObjectItemCaseSensitive(opt, "db")) {
+        cJSON_Delete(opt);
+        return;
+    }
+    char db[PATH_MAX];
+    snprintf(db, sizeof(db), "%s/stories.db", c->spool);
+    char *json = NULL;
+    if (cJSON_AddStringToObject(opt, "db", db) && (json = cJSON_PrintUnformatted(opt))) {
+        free(sc->options_json);
+        sc->options_json = json;
+        sc->db_default = true;
+    } else {
+        r->rc = s_oom(r->err, r->errlen);
+    }
+    cJSON_Delete(opt);
+}
+
 /* "stages": at least one, at most PL_MAX_STAGES, each read in full. */
 static void s_read_stages(struct reader *r, const cJSON *j, struct pl_config *c)
 {
@@ -601,6 +632,7 @@ static void s_read_stages(struct reader *r, const cJSON *j, struct pl_config *c)
         s_read_stage_options(r, s, i, sc);
         s_check_stage_unique(r, c, i);
         s_resolve_plugin(r, c, sc);
+        s_default_stories_db(r, c, sc);
     }
 }
 
@@ -768,6 +800,7 @@ int pl_config_set_stage_options(struct pl_config *cfg, const char *name, const c
                 return -ENOMEM;
             free(cfg->stages[i].options_json);
             cfg->stages[i].options_json = copy;
+            cfg->stages[i].db_default = false; /* what is given now is the caller's */
             return 0;
         }
     return PL_ECONFIG;

@@ -43,6 +43,7 @@ struct pl_stage_cfg {
     int max_attempts;      /* crashes + timeouts in this stage before quarantine */
     enum pl_spawn { PL_SPAWN_THREAD, PL_SPAWN_PROCESS, PL_SPAWN_NONE } spawn;
     char *options_json; /* the "options" object as JSON text */
+    bool db_default;    /* the stories stage's "db" was filled in from spool, not given */
 };
 
 struct pl_config {

@@ -1,6 +1,8 @@
 /* In-process chain; see pipeline.h. */
 #include "pipeline.h"
 
+#include <cjson/cJSON.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,6 +13,21 @@
 #include "article.h"
 #include "config.h"
 #include "spool.h"
+
+/* options_json with "db" set to SQLite's ":memory:" (caller frees), or
+ * NULL when that cannot be made (the options are then used as they are). */
+static char *s_in_memory_db(const char *options_json)
+{
+    cJSON *o = cJSON_Parse(options_json);
+    char *out = NULL;
+    if (o && cJSON_IsObject(o)) {
+        cJSON_DeleteItemFromObjectCaseSensitive(o, "db");
+        if (cJSON_AddStringToObject(o, "db", ":memory:"))
+            out = cJSON_PrintUnformatted(o);
+    }
+    cJSON_Delete(o);
+    return out;
+}
 
 int pl_pipeline_open(struct pl_pipeline *p, const struct pl_config *cfg, char *err, size_t errlen)
 {
@@ -31,7 +48,13 @@ int pl_pipeline_open(struct pl_pipeline *p, const struct pl_config *cfg, char *e
             rc = -ENOMEM;
             goto fail;
         }
-        rc = pl_plugin_instance_init(p->inst[i], p->h[i], sc->name, sc->options_json, err, errlen);
+        /* One run of the chain, without the daemon: a stories stage whose
+         * database was not named remembers only this run (in memory),
+         * rather than leaving a spool/stories.db wherever it was run. */
+        char *opts = sc->db_default ? s_in_memory_db(sc->options_json) : NULL;
+        rc = pl_plugin_instance_init(p->inst[i], p->h[i], sc->name, opts ? opts : sc->options_json,
+                                     err, errlen);
+        free(opts);
         if (rc != 0) {
             free(p->inst[i]);
             p->inst[i] = NULL;

@@ -43,6 +43,7 @@
 #include "pipeline.h"
 #include "replay_wire.h"
 #include "status_cmd.h"
+#include "stories_cmd.h"
 #include "wire.h"
 #include "worker.h"
 
@@ -57,6 +58,8 @@ static void s_usage(FILE *f)
         "                        [--heartbeat-ms N] [--server-key FILE] [--exit-with-parent]\n"
         "       pressline keygen BASE\n"
         "       pressline status [--http HOST:PORT] [--config FILE]\n"
+        "       pressline stories [--since TIME] [--json] [--limit N] [--db PATH] [--config FILE]\n"
+        "       pressline story ID [--json] [--db PATH] [--config FILE]\n"
         "       pressline --version\n"
         "       pressline eval ner FILE [--config C] [--stage NAME] [--predict OUT]\n"
         "       pressline eval summary FILE.jsonl [--config C] [--predict OUT.jsonl]\n"
@@ -67,7 +70,8 @@ static void s_usage(FILE *f)
         "\n"
         "sub      subscribe to a running presslined and print one JSON object per line.\n"
         "         --endpoint  default tcp://127.0.0.1:5556\n"
-        "         --topic     article, error or status; repeatable (default: article and error)\n"
+        "         --topic     article, error, story or status; repeatable (default: article and\n"
+        "                     error)\n"
         "         --count N   exit 0 after N messages\n"
         "         --timeout S exit 1 if no message arrives for S seconds (default: wait forever)\n"
         "         --since SEQ first every message after SEQ from the daemon's durable record\n"
@@ -81,6 +85,9 @@ static void s_usage(FILE *f)
         "status   ask a running presslined's HTTP endpoint (--http, default http.listen of\n"
         "         --config) whether it is ready, and print its counters; exit 0 ready,\n"
         "         1 not ready, 2 no daemon answered.\n"
+        "stories  list the stories the stories stage remembers (its database, read-only),\n"
+        "         most recently seen first; --since an RFC 3339 time, a date or an age (7d).\n"
+        "story    show one story: its entities and every article, reprints marked.\n"
         "eval ner score the entities stage on a CoNLL-2003 file (conlleval-style P/R/F1);\n"
         "eval summary  ROUGE-1/2/Lsum of the summaries and of lead-3 on {id,article,highlights} "
         "rows;\n"
@@ -830,6 +837,10 @@ int main(int argc, char **argv)
         return pl_eval_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "status"))
         return pl_status_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "stories"))
+        return pl_stories_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "story"))
+        return pl_story_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "keygen")) {
         if (argc != 3) {
             fprintf(stderr,

@@ -290,6 +290,20 @@ static void s_on_retry(uv_timer_t *t)
     s_writer_kick(t->data);
 }
 
+/* The "story" topic: when the stories stage put a "story" object in the
+ * article, subscribers get the story's new state on its own topic, right
+ * after the article that changed it. */
+static void s_publish_story(struct service *sv, const char *json, size_t len)
+{
+    cJSON *j = cJSON_ParseWithLength(json, len);
+    const cJSON *story = cJSON_GetObjectItemCaseSensitive(j, "story");
+    char *out = cJSON_IsObject(story) ? cJSON_PrintUnformatted(story) : NULL;
+    if (out)
+        pl_publisher_send(&sv->pub, "story", out, strlen(out));
+    cJSON_free(out);
+    cJSON_Delete(j);
+}
+
 static void s_writer_after(uv_work_t *w, int status)
 {
     struct service *sv = w->data;
@@ -335,6 +349,7 @@ static void s_writer_after(uv_work_t *w, int status)
             sv->processed++;
             PL_DEBUG("%s (id %s): published as seq %" PRIu64, it->name, it->src.id, it->seq);
             pl_publisher_send(&sv->pub, "article", it->out, it->out_len);
+            s_publish_story(sv, it->out, it->out_len);
         }
         sv->last_seq = it->seq;
         sv->in_flight--;

@@ -288,6 +288,7 @@ void th_daemon_free(struct th_daemon *d)
 
 int th_sub_open(struct th_sub *s, const char *endpoint)
 {
+    s->stories = false;
     s->ctx = zmq_ctx_new();
     s->sock = zmq_socket(s->ctx, ZMQ_SUB);
     int zero = 0, hwm = 0; /* unlimited: tests count every message */
@@ -368,7 +369,7 @@ cJSON *th_sub_next(struct th_sub *s, int timeout_ms, char topic[16], char **raw_
         int left = (int)(end - th_now_ms());
         if (s_recv2(s, left > 0 ? left : 1, topic, &body, &n) != 0)
             continue;
-        if (!strcmp(topic, "status")) {
+        if (!strcmp(topic, "status") || (!s->stories && !strcmp(topic, "story"))) {
             free(body);
             continue;
         }

@@ -9,6 +9,7 @@
 #define PL_TEST_HARNESS_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -67,15 +68,19 @@ int th_daemon_restart(struct th_daemon *d);
 int th_daemon_stop(struct th_daemon *d, int sig, int timeout_ms);
 void th_daemon_free(struct th_daemon *d);
 
-/* A subscriber to all topics. */
+/* A subscriber to all topics. th_sub_next passes "story" messages (the
+ * stories stage's, one after each article) only when stories is set, so
+ * tests that count articles and errors count those alone. */
 struct th_sub {
     void *ctx, *sock;
+    bool stories;
 };
 int th_sub_open(struct th_sub *s, const char *endpoint);
 /* Waits (up to timeout_ms) until a "status" message shows the subscription
  * is live. Returns 0 or -1. */
 int th_sub_wait_ready(struct th_sub *s, int timeout_ms);
-/* Receives the next article or error message (status skipped) within
+/* Receives the next article or error message (status skipped; story
+ * skipped unless s->stories) within
  * timeout_ms. Returns the parsed JSON (caller deletes) and the topic in
  * topic[16], or NULL on timeout. raw_out, when not NULL, receives a copy of
  * the JSON text (caller frees). */

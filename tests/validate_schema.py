@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Validates JSON lines (files or stdin) against schema/*.schema.json, choosing
-the schema by each message's "schema" field; also checks that offsets point
+the schema by each message's "schema" field (a "story" topic message, which
+has none, against story.schema.json); also checks that offsets point
 into "text" and that summary sentences are verbatim. Exit 0 when all pass."""
 import json, os, sys
 import jsonschema
@@ -11,10 +12,13 @@ schemas = {}
 for name, key in (("article.schema.json", "pressline/article/1"), ("error.schema.json", "pressline/error/1")):
     with open(os.path.join(sdir, name)) as f:
         schemas[key] = json.load(f)
-resolver_store = {s["$id"]: s for s in schemas.values()}
+with open(os.path.join(sdir, "story.schema.json")) as f:
+    story_schema = json.load(f)
+resolver_store = {s["$id"]: s for s in list(schemas.values()) + [story_schema]}
 
 def check(msg):
-    sch = schemas.get(msg.get("schema"))
+    # A "story" topic message is the story object itself, without "schema".
+    sch = schemas.get(msg.get("schema")) or (story_schema if "schema" not in msg and "first_seen" in msg else None)
     if sch is None:
         return f"unknown schema {msg.get('schema')!r}"
     resolver = jsonschema.RefResolver(base_uri=sch["$id"], referrer=sch, store=resolver_store)
@@ -22,7 +26,7 @@ def check(msg):
         jsonschema.validate(msg, sch, resolver=resolver)
     except jsonschema.ValidationError as e:
         return f"{'/'.join(map(str, e.path))}: {e.message}"
-    if msg["schema"] == "pressline/article/1":
+    if msg.get("schema") == "pressline/article/1":
         text = msg["text"].encode()
         for e in msg["entities"]:
             for m in e["mentions"]:

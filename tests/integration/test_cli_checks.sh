@@ -44,5 +44,13 @@ check watch.mode '{"watch":{"mode":"fanotify"}}'
 printf '{"inbox":"./new/inbox","publish":{"endpoint":"tcp://[::1]:65535"}}\n' >"$dir/config.json"
 out=$(cd "$dir" && "$build/bin/presslined" --check --config "$dir/config.json" 2>&1) ||
   fail "--check refused a valid configuration: $out"
+# pressline process runs the chain once: its stories stage (no "db" given)
+# remembers only this run, and leaves no spool folder where it was run.
+mkdir "$dir/run"
+printf 'Ministers met in Brussels on Tuesday to talk about the budget for next year.\n' >"$dir/a.txt"
+out=$(cd "$dir/run" && "$build/bin/pressline" process "$dir/a.txt" "$dir/a.txt" 2>&1) ||
+  fail "pressline process failed: $out"
+case $out in *'"story":'*) ;; *) fail "pressline process gave no story: $out" ;; esac
+[ -z "$(ls -A "$dir/run")" ] || fail "pressline process left $(ls -A "$dir/run") behind"
 [ "$failures" -eq 0 ] || exit 1
 echo "ok"

@@ -104,9 +104,10 @@ json=$(cd "$tmp/run" && confined "$p/bin/pressline" process "$seed" 2>"$tmp/proc
 printf '%s\n' "$json" | "${PL_PYTHON3:-python3}" -c '
 import json, sys
 m = json.loads(sys.stdin.readline())
-assert [s["name"] for s in m["stages"]] == ["clean", "entities", "summarize"], m["stages"]
+assert [s["name"] for s in m["stages"]] == ["clean", "entities", "summarize", "stories"], m["stages"]
 assert m["entities"] and m["summary"]["text"], "no entities or summary: a model was not found"
-' || fail "the installed default chain did not give entities and a summary"
+assert m["story"]["size"] >= 1 and m["story"]["entities"], "no story from the stories stage"
+' || fail "the installed default chain did not give entities, a summary and a story"
 
 # A configuration that loads the out-of-tree plugin after the installed
 # clean stage (a bare name: found in the installed plugin_dir).

@@ -13,6 +13,7 @@
 #include "pipeline.h"
 
 static cJSON *s_out[5];
+static char *s_dir;
 static const char *const s_names[5] = {
     "000_8f0c28e4feafd8d8.txt", "001_11e0fa3a6d00148c.txt", "002_64be57c9f8e4cd97.txt",
     "003_b0149e1d855999ec.txt", "004_7d510f4401bc7c85.txt",
@@ -25,6 +26,12 @@ static int s_setup(void **st)
     char err[1024], *exe = th_path("%s/bin", th_build_dir());
     if (pl_config_load(NULL, exe, &cfg, err, sizeof(err)) != 0)
         return -1;
+    /* The stories stage remembers in a database of this run's own. */
+    s_dir = th_tempdir();
+    char *opts = th_path("{\"db\":\"%s/stories.db\"}", s_dir);
+    if (pl_config_set_stage_options(cfg, "stories", opts) != 0)
+        return -1;
+    free(opts);
     struct pl_pipeline p;
     if (pl_pipeline_open(&p, cfg, err, sizeof(err)) != 0) {
         fprintf(stderr, "%s\n", err);
@@ -53,6 +60,8 @@ static int s_teardown(void **st)
     (void)st;
     for (int i = 0; i < 5; i++)
         cJSON_Delete(s_out[i]);
+    th_rmrf(s_dir);
+    free(s_dir);
     return 0;
 }
 

@@ -26,10 +26,13 @@ static void defaults_match_the_documented_ones(void **st)
     assert_string_equal(c->outbox, "./outbox");
     assert_string_equal(c->failed, "./failed");
     assert_string_equal(c->pub_endpoint, "tcp://127.0.0.1:5556");
-    assert_int_equal(c->nstages, 3);
+    assert_int_equal(c->nstages, 4);
     assert_string_equal(c->stages[0].name, "clean");
     assert_string_equal(c->stages[1].name, "entities");
     assert_string_equal(c->stages[2].name, "summarize");
+    assert_string_equal(c->stages[3].name, "stories");
+    /* The stories stage's database lies in the spool unless set. */
+    assert_non_null(strstr(c->stages[3].options_json, "\"db\":\"./spool/stories.db\""));
     assert_string_equal(c->stages[0].plugin_path, "/opt/pl/bin/../lib/pressline/clean.so");
     assert_false(c->delete_on_success);
     pl_config_free(&c);

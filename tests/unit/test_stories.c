@@ -1,0 +1,325 @@
+/* The stories stage's core (plugins/stories): sketches, entity merging and
+ * the SQLite store, on temp databases. */
+#include "cm.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ents.h"
+#include "harness.h"
+#include "sketch.h"
+#include "store.h"
+
+#define DAY 86400
+
+static const char s_talks[] =
+    "Russian and American diplomats met in Istanbul on Thursday for a second round of talks "
+    "aimed at restoring the normal work of their embassies, the Russian foreign ministry said.\n\n"
+    "The delegations, led by Alexander Darchiev and Sonata Coulter, discussed visas, banking "
+    "for diplomats and the return of seized diplomatic property in a six hour meeting.\n\n"
+    "Moscow wants direct flights between the two countries restored, while Washington is "
+    "pressing for the staff of its embassy in Moscow to be allowed to work without hindrance.";
+
+static const char s_quake[] =
+    "A magnitude 6.1 earthquake struck the mountainous north of the island early on Sunday, "
+    "collapsing farm buildings and cutting power to thousands of homes, officials said.\n\n"
+    "Rescue teams searched the rubble of a school in the worst hit village through the night "
+    "while aftershocks shook the valley and the regional hospital treated dozens of injured.\n\n"
+    "Geologists said the fault had been quiet for more than a century before the quake.";
+
+static const char s_match[] =
+    "The home side scored twice in the last ten minutes to win the cup final at a packed "
+    "stadium, ending a run of three defeats in the competition's final in five seasons.\n\n"
+    "Their captain lifted the trophy after the substitute striker headed in from a corner and "
+    "then ran clear of a tired defence to shoot low past the goalkeeper in injury time.";
+
+/* A reprint: a share bar, an "Also Read" line, a copyright line and two
+ * words changed. */
+static char *s_reprint(const char *text)
+{
+    char *t = strdup(text);
+    char *w = strstr(t, "Thursday");
+    if (w)
+        memcpy(w, "Thursdey", 8);
+    w = strstr(t, "meeting");
+    if (w)
+        memcpy(w, "session", 7);
+    char *out = th_path("Share this: Facebook Twitter Email\n\n%s\n\nAlso Read: Ten things to "
+                        "know about the markets today\n\nCopyright 2026 Example Wire. All rights "
+                        "reserved.",
+                        t);
+    free(t);
+    return out;
+}
+
+struct db {
+    char *dir;
+    char *path;
+    struct pl_stories *s;
+};
+
+static void s_open(struct db *d, double keep_days)
+{
+    struct pl_stories_opts o;
+    pl_stories_defaults(&o);
+    o.db = d->path;
+    o.keep_days = keep_days;
+    char err[512];
+    int rc = pl_stories_open(&o, &d->s, err, sizeof(err));
+    if (rc != 0)
+        fprintf(stderr, "%s\n", err);
+    assert_int_equal(rc, 0);
+}
+
+static void s_db(struct db *d)
+{
+    d->dir = th_tempdir();
+    d->path = th_path("%s/spool/stories.db", d->dir);
+    s_open(d, 30);
+}
+
+static void s_db_free(struct db *d)
+{
+    pl_stories_close(&d->s);
+    th_rmrf(d->dir);
+    free(d->dir);
+    free(d->path);
+}
+
+static cJSON *s_add(struct db *d, const char *id, const char *title, const char *text, int64_t t)
+{
+    struct pl_story_in in = { .id = id, .title = title, .text = text, .len = strlen(text), .t = t };
+    cJSON *r = NULL;
+    char err[512];
+    assert_int_equal(pl_stories_add(d->s, &in, &r, err, sizeof(err)), 0);
+    assert_non_null(r);
+    return r;
+}
+
+static double s_story(const cJSON *r)
+{
+    return cJSON_GetObjectItem(cJSON_GetObjectItem(r, "story"), "id")->valuedouble;
+}
+
+static const char *s_dup(const cJSON *r)
+{
+    const cJSON *d = cJSON_GetObjectItem(r, "duplicate_of");
+    return cJSON_IsString(d) ? d->valuestring : NULL;
+}
+
+static void a_reprint_sketches_alike_and_another_text_does_not(void **st)
+{
+    (void)st;
+    struct pl_sketch a, b, c;
+    char *r = s_reprint(s_talks);
+    assert_int_equal(pl_sketch_text(s_talks, strlen(s_talks), &a), 0);
+    assert_int_equal(pl_sketch_text(r, strlen(r), &b), 0);
+    assert_int_equal(pl_sketch_text(s_quake, strlen(s_quake), &c), 0);
+    assert_true(pl_sketch_similarity(&a, &b) >= 0.6);
+    assert_true(pl_sketch_similarity(&a, &c) < 0.1);
+    free(r);
+}
+
+static void spellings_and_surnames_are_one_entity_but_near_words_are_not(void **st)
+{
+    (void)st;
+    assert_true(pl_ents_same("Darchiev", "Darchiyev", true));
+    assert_true(pl_ents_same("Alexander Darchiev", "Alexander Darchiyev", true));
+    assert_true(pl_ents_same("Putin", "Vladimir Putin", true));
+    assert_true(pl_ents_same("Darchiyev", "Alexander Darchiev", true));
+    assert_false(pl_ents_same("Putin", "Vladimir Putin", false));
+    assert_false(pl_ents_same("Iran", "Iraq", false));
+    assert_false(pl_ents_same("Austria", "Australia", false));
+    assert_false(pl_ents_same("Donald Trump", "Melania Trump", true));
+}
+
+static void merged_entities_name_the_fullest_form_with_its_variants(void **st)
+{
+    (void)st;
+    cJSON *story = cJSON_CreateArray();
+    cJSON *a = cJSON_Parse("[{\"text\":\"Alexander Darchiev\",\"type\":\"PERSON\",\"count\":3,"
+                           "\"aliases\":[\"Darchiev\"]},{\"text\":\"Istanbul\",\"type\":\"LOC\","
+                           "\"count\":2,\"aliases\":[]}]");
+    cJSON *b = cJSON_Parse("[{\"text\":\"Darchiyev\",\"type\":\"PERSON\",\"count\":2,"
+                           "\"aliases\":[]},{\"text\":\"April 10\",\"type\":\"DATE\",\"count\":1,"
+                           "\"aliases\":[]}]");
+    assert_int_equal(pl_ents_merge(story, a), 0);
+    assert_int_equal(pl_ents_merge(story, b), 0);
+    cJSON *v = pl_ents_view(story, 20);
+    assert_int_equal(cJSON_GetArraySize(v), 2); /* DATE left out */
+    const cJSON *p = cJSON_GetArrayItem(v, 0);
+    assert_string_equal(cJSON_GetObjectItem(p, "text")->valuestring, "Alexander Darchiev");
+    assert_int_equal(cJSON_GetObjectItem(p, "count")->valueint, 5);
+    char *vs = cJSON_PrintUnformatted(cJSON_GetObjectItem(p, "variants"));
+    assert_non_null(strstr(vs, "\"Darchiyev\""));
+    cJSON_free(vs);
+    cJSON_Delete(v);
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    cJSON_Delete(story);
+}
+
+static void a_reprint_is_found_also_after_a_restart(void **st)
+{
+    (void)st;
+    struct db d;
+    s_db(&d);
+    const int64_t t = 1780000000;
+    cJSON *r0 = s_add(&d, "00000000000000a1", "Talks in Istanbul", s_talks, t);
+    assert_null(s_dup(r0));
+    char *rp = s_reprint(s_talks);
+    cJSON *r1 = s_add(&d, "00000000000000a2", "Talks in Istanbul", rp, t + 60);
+    assert_non_null(s_dup(r1));
+    assert_string_equal(s_dup(r1), "00000000000000a1");
+    assert_true(s_story(r1) == s_story(r0));
+    /* The database is closed and opened again: the memory is on disk. */
+    pl_stories_close(&d.s);
+    s_open(&d, 30);
+    cJSON *r2 = s_add(&d, "00000000000000a3", NULL, rp, t + 120);
+    assert_string_equal(s_dup(r2), "00000000000000a1");
+    assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(r2, "story"), "size")->valueint, 3);
+    free(rp);
+    cJSON_Delete(r0);
+    cJSON_Delete(r1);
+    cJSON_Delete(r2);
+    s_db_free(&d);
+}
+
+static void unrelated_articles_get_stories_of_their_own(void **st)
+{
+    (void)st;
+    struct db d;
+    s_db(&d);
+    const int64_t t = 1780000000;
+    cJSON *a = s_add(&d, "00000000000000b1", "Talks in Istanbul", s_talks, t);
+    cJSON *b = s_add(&d, "00000000000000b2", "Earthquake in the north", s_quake, t + 10);
+    cJSON *c = s_add(&d, "00000000000000b3", "Cup final", s_match, t + 20);
+    assert_true(s_story(a) != s_story(b));
+    assert_true(s_story(b) != s_story(c));
+    assert_true(s_story(a) != s_story(c));
+    assert_null(s_dup(b));
+    assert_null(s_dup(c));
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    cJSON_Delete(c);
+    s_db_free(&d);
+}
+
+static void an_article_seen_twice_changes_nothing(void **st)
+{
+    (void)st;
+    struct db d;
+    s_db(&d);
+    const int64_t t = 1780000000;
+    cJSON *a = s_add(&d, "00000000000000c1", "Talks in Istanbul", s_talks, t);
+    int64_t na, ns, na2, ns2;
+    assert_int_equal(pl_stories_count(d.s, &na, &ns), 0);
+    cJSON *b = s_add(&d, "00000000000000c1", "Talks in Istanbul", s_talks, t + 3600);
+    assert_int_equal(pl_stories_count(d.s, &na2, &ns2), 0);
+    assert_int_equal(na, 1);
+    assert_int_equal(na2, 1);
+    assert_int_equal(ns2, ns);
+    char *ja = cJSON_PrintUnformatted(a), *jb = cJSON_PrintUnformatted(b);
+    assert_string_equal(ja, jb); /* same story, size 1, same last_seen */
+    cJSON_free(ja);
+    cJSON_free(jb);
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    s_db_free(&d);
+}
+
+/* Another write-up of the talks: the same people, places and subject in
+ * other sentences. */
+static const char s_talks_other[] =
+    "Diplomats from Moscow and Washington sat down again in Istanbul to work on the "
+    "functioning of their embassies, in talks the Russian side called constructive.\n\n"
+    "Alexander Darchiev, Russia's ambassador, and Sonata Coulter of the State Department "
+    "spent the day on visas for diplomats, bank accounts and the seized diplomatic property.\n\n"
+    "Russia again asked for direct flights; the American embassy in Moscow wants its staff "
+    "to work without hindrance, officials at the talks said.";
+
+static void a_write_up_joins_the_story_of_the_day_but_next_months_is_a_new_one(void **st)
+{
+    (void)st;
+    struct db d;
+    s_db(&d);
+    const int64_t t = 1780000000;
+    cJSON *a = s_add(&d, "00000000000000d1", "Talks in Istanbul", s_talks, t);
+    cJSON *b = s_add(&d, "00000000000000d2", "Embassy talks in Istanbul", s_talks_other, t + 3600);
+    /* A short piece on the talks: the same story the same day, a new one a
+     * month later (the next round). */
+    char *brief = th_path("%.*s\n\nThe two sides plan to meet again next month in Moscow.",
+                          (int)(strstr(s_talks, "\n\n") - s_talks), s_talks);
+    cJSON *c = s_add(&d, "00000000000000d3", "Istanbul talks", brief, t + 7200);
+    const char *p2 = strstr(s_talks, "The delegations");
+    char *next = th_path("%.*s\n\nThe round in Moscow is the third this year.",
+                         (int)(strstr(p2, "\n\n") - p2), p2);
+    cJSON *e = s_add(&d, "00000000000000d4", "Istanbul talks", next, t + 31 * DAY);
+    assert_null(s_dup(e));
+    assert_null(s_dup(c));
+    assert_true(s_story(c) == s_story(a));
+    assert_true(s_story(e) != s_story(a));
+    free(brief);
+    free(next);
+    cJSON_Delete(e);
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    cJSON_Delete(c);
+    s_db_free(&d);
+}
+
+static void idle_stories_are_dropped_after_keep_days(void **st)
+{
+    (void)st;
+    struct db d;
+    d.dir = th_tempdir();
+    d.path = th_path("%s/stories.db", d.dir);
+    s_open(&d, 10);
+    const int64_t t = 1780000000;
+    cJSON *a = s_add(&d, "00000000000000e1", "Talks in Istanbul", s_talks, t);
+    cJSON_Delete(a);
+    /* Retention runs every 256 new articles: fill them in 20 days later. */
+    for (int i = 0; i < 256; i++) {
+        char id[17], text[256];
+        snprintf(id, sizeof(id), "%016x", 0x100 + i);
+        snprintf(text, sizeof(text), "Filler article number %d about item%d and thing%d here.", i,
+                 i, i * 7);
+        cJSON_Delete(s_add(&d, id, NULL, text, t + 20 * DAY));
+    }
+    int64_t na, ns;
+    assert_int_equal(pl_stories_count(d.s, &na, &ns), 0);
+    assert_int_equal(na, 256); /* the talks are forgotten */
+    cJSON *st1 = pl_stories_story(d.s, 1, false);
+    assert_null(st1);
+    s_db_free(&d);
+}
+
+static void a_database_that_cannot_be_opened_is_an_error_naming_it(void **st)
+{
+    (void)st;
+    struct pl_stories_opts o;
+    pl_stories_defaults(&o);
+    o.db = "/proc/no/such/folder/stories.db";
+    struct pl_stories *s = NULL;
+    char err[512] = "";
+    assert_true(pl_stories_open(&o, &s, err, sizeof(err)) < 0);
+    assert_null(s);
+    assert_non_null(strstr(err, "/proc/no/such/folder/stories.db"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_reprint_sketches_alike_and_another_text_does_not),
+        cmocka_unit_test(spellings_and_surnames_are_one_entity_but_near_words_are_not),
+        cmocka_unit_test(merged_entities_name_the_fullest_form_with_its_variants),
+        cmocka_unit_test(a_reprint_is_found_also_after_a_restart),
+        cmocka_unit_test(unrelated_articles_get_stories_of_their_own),
+        cmocka_unit_test(an_article_seen_twice_changes_nothing),
+        cmocka_unit_test(a_write_up_joins_the_story_of_the_day_but_next_months_is_a_new_one),
+        cmocka_unit_test(idle_stories_are_dropped_after_keep_days),
+        cmocka_unit_test(a_database_that_cannot_be_opened_is_an_error_naming_it),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
