@@ -28,6 +28,7 @@
 #include "publish.h"
 #include "reload.h"
 #include "replay.h"
+#include "replay_log.h"
 #include "seq.h"
 #include "spool.h"
 #include "watch.h"
@@ -81,7 +82,8 @@ struct service {
     bool rl_open;
     struct pl_publisher pub;
     struct pl_replay replay;
-    struct pl_ops ops; /* metrics, the HTTP endpoint, systemd notifications */
+    struct pl_replay_log rlog; /* the index on disk: loaded at start, then the writer's */
+    struct pl_ops ops;         /* metrics, the HTTP endpoint, systemd notifications */
 
     struct pl_nameset pending_set;
     struct pl_nameset unclaimable; /* names whose claim failed, logged once */
@@ -255,6 +257,8 @@ static void s_writer_work(uv_work_t *w)
                         pl_spool_done(&sv->spool, it->work_name, it->name, cfg->delete_on_success);
                     it->unpublished_seq = wrc == 0 ? 0 : it->seq;
                 }
+                if (wrc == 0)
+                    wrc = pl_replay_log_add(&sv->rlog, it->seq, false, fname);
                 it->write_rc = wrc;
                 continue;
             }
@@ -280,9 +284,14 @@ static void s_writer_work(uv_work_t *w)
             char ename[NAME_MAX + sizeof(PL_ERROR_SUFFIX)];
             snprintf(ename, sizeof(ename), "%s" PL_ERROR_SUFFIX, it->failed_name);
             rc = pl_write_atomic(sv->spool.failed_fd, ename, it->out, it->out_len, cfg->durable);
+            if (rc == 0)
+                rc = pl_replay_log_add(&sv->rlog, it->seq, true, ename);
         }
         it->write_rc = rc;
     }
+    /* Before anything of the batch is published: every seq published is in
+     * the index. A failure only stops the index being kept (logged). */
+    (void)pl_replay_log_commit(&sv->rlog);
 }
 
 static void s_on_retry(uv_timer_t *t)
@@ -774,7 +783,17 @@ static int s_open_storage(struct service *sv)
         PL_ERR("out of memory");
         return rc;
     }
-    rc = pl_replay_load(&sv->replay, cfg->outbox, cfg->failed);
+    uint64_t t0 = uv_hrtime();
+    rc = pl_replay_log_open(&sv->rlog, &sv->replay, sv->spool.spool_fd, sv->spool.outbox_fd,
+                            sv->spool.failed_fd, cfg->outbox, cfg->failed, cfg->durable);
+    if (rc == 0 && sv->rlog.rebuilt)
+        PL_INFO("replay index: %zu entries read from %s and %s in %" PRIu64
+                " ms (%s/" PL_REPLAY_LOG_NAME " was not usable: %s)",
+                sv->replay.n, cfg->outbox, cfg->failed, (uv_hrtime() - t0) / 1000000, cfg->spool,
+                sv->rlog.why);
+    else if (rc == 0)
+        PL_INFO("replay index: %zu entries from %s/" PL_REPLAY_LOG_NAME " in %" PRIu64 " ms",
+                sv->replay.n, cfg->spool, (uv_hrtime() - t0) / 1000000);
     if (rc != 0) {
         char eb[128];
         PL_ERR("cannot index %s and %s for replay: %s", cfg->outbox, cfg->failed,
@@ -787,6 +806,7 @@ static int s_open_storage(struct service *sv)
 static void s_close_storage(struct service *sv)
 {
     pl_replay_close(&sv->replay);
+    pl_replay_log_close(&sv->rlog);
     pl_nameset_free(&sv->pending_set);
     pl_nameset_free(&sv->unclaimable);
     pl_spool_close(&sv->spool);
@@ -989,6 +1009,7 @@ int pl_service_run(const struct pl_config *cfg, const struct pl_service_opts *op
     }
     sv->cfg = cfg;
     sv->opts = opts;
+    sv->rlog.fd = -1;
     STAILQ_INIT(&sv->pending);
     STAILQ_INIT(&sv->wq);
     STAILQ_INIT(&sv->batch);
