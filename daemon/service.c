@@ -174,8 +174,8 @@ static void s_on_failed(struct pl_broker *b, struct pl_article *a)
  * so that every published seq stays replayable (maildir's way: a name per
  * message) while <id>.json keeps meaning "the latest result". A hard link,
  * not a copy: atomic, and a crash before the rename that follows leaves
- * both names on the same old record. The rename's directory fsync
- * (pl_write_atomic) makes the link durable too. A record that was written
+ * both names on the same old record. The batch's fsync of outbox/
+ * (s_writer_work) makes the link durable too. A record that was written
  * but never published is not kept: one of unpublished_seq (see struct
  * item), or, when recovered_name is not NULL (the file was left in
  * spool/work by a run that crashed), one of that same file, whose earlier
@@ -206,13 +206,33 @@ static int s_keep_superseded(int outbox_fd, const char *id, uint64_t unpublished
     return 0;
 }
 
-/* Thread pool: writes, moves and fsyncs for one batch, in order. */
+/* Marks every item of the batch written into the folder of failed (true:
+ * failed/, false: outbox/) as not written, with rc: its folder's fsync
+ * failed, so none of them is known to be durable. */
+static void s_batch_unsynced(struct service *sv, bool failed, int rc)
+{
+    struct item *it;
+    STAILQ_FOREACH(it, &sv->batch, link)
+    if (it->write_rc == 0 && it->failed == failed)
+        it->write_rc = rc;
+}
+
+/* Thread pool: writes one batch as a group commit. First every result file
+ * (each fdatasynced when durable, renamed into outbox/ or failed/), then
+ * one fsync of each folder written, then the replay index's records, and
+ * only then the sources of the batch's results move from spool/work to
+ * done/, with one fsync of those folders: no source leaves the spool before
+ * its result is durable, at one folder sync per batch instead of one per
+ * article. A crash in between leaves the sources in spool/work, processed
+ * again at the next start (the results already written are replaced without
+ * being kept, as unpublished: see s_keep_superseded). */
 static void s_writer_work(uv_work_t *w)
 {
     struct service *sv = w->data;
     const struct pl_config *cfg = sv->cfg;
     char published_at[32];
     pl_iso_time(pl_epoch_us(), published_at);
+    bool wrote_outbox = false, wrote_failed = false;
     struct item *it;
     STAILQ_FOREACH(it, &sv->batch, link)
     {
@@ -249,16 +269,15 @@ static void s_writer_work(uv_work_t *w)
                 int wrc =
                     s_keep_superseded(sv->spool.outbox_fd, it->src.id, it->unpublished_seq, rname);
                 if (wrc == 0)
-                    wrc = pl_write_atomic(sv->spool.outbox_fd, fname, it->out, it->out_len + 1,
-                                          cfg->durable);
+                    wrc = pl_write_renamed(sv->spool.outbox_fd, fname, it->out, it->out_len + 1,
+                                           cfg->durable);
                 it->out[it->out_len] = '\0';
+                /* Not published until its source has moved: a retry
+                 * before then replaces it without keeping it. */
                 if (wrc == 0) {
-                    wrc =
-                        pl_spool_done(&sv->spool, it->work_name, it->name, cfg->delete_on_success);
-                    it->unpublished_seq = wrc == 0 ? 0 : it->seq;
+                    wrote_outbox = true;
+                    it->unpublished_seq = it->seq;
                 }
-                if (wrc == 0)
-                    wrc = pl_replay_log_add(&sv->rlog, it->seq, false, fname);
                 it->write_rc = wrc;
                 continue;
             }
@@ -283,15 +302,51 @@ static void s_writer_work(uv_work_t *w)
              * is cut even were it not so. */
             char ename[NAME_MAX + sizeof(PL_ERROR_SUFFIX)];
             snprintf(ename, sizeof(ename), "%s" PL_ERROR_SUFFIX, it->failed_name);
-            rc = pl_write_atomic(sv->spool.failed_fd, ename, it->out, it->out_len, cfg->durable);
-            if (rc == 0)
-                rc = pl_replay_log_add(&sv->rlog, it->seq, true, ename);
+            rc = pl_write_renamed(sv->spool.failed_fd, ename, it->out, it->out_len, cfg->durable);
+            wrote_failed |= rc == 0;
         }
         it->write_rc = rc;
     }
+    /* One folder sync for the batch's results (and the links and moves
+     * into those folders before them). */
+    if (cfg->durable && wrote_outbox && fsync(sv->spool.outbox_fd) != 0)
+        s_batch_unsynced(sv, false, -errno);
+    if (cfg->durable && wrote_failed && fsync(sv->spool.failed_fd) != 0)
+        s_batch_unsynced(sv, true, -errno);
     /* Before anything of the batch is published: every seq published is in
      * the index. A failure only stops the index being kept (logged). */
+    STAILQ_FOREACH(it, &sv->batch, link)
+    if (it->write_rc == 0) {
+        char name[NAME_MAX + sizeof(PL_ERROR_SUFFIX)];
+        if (it->failed)
+            snprintf(name, sizeof(name), "%s" PL_ERROR_SUFFIX, it->failed_name);
+        else
+            snprintf(name, sizeof(name), "%s.json", it->src.id);
+        if (pl_replay_log_add(&sv->rlog, it->seq, it->failed, name) != 0)
+            break; /* out of memory: the commit goes on with what it has */
+    }
     (void)pl_replay_log_commit(&sv->rlog);
+    /* Now the sources of the results written may leave spool/work. */
+    bool moved = false;
+    STAILQ_FOREACH(it, &sv->batch, link)
+    if (it->write_rc == 0 && !it->failed) {
+        int rc = pl_spool_done(&sv->spool, it->work_name, it->name, cfg->delete_on_success);
+        moved |= rc == 0;
+        if (rc == 0)
+            it->unpublished_seq = 0;
+        it->write_rc = rc;
+    }
+    /* So that a power cut does not bring them back into spool/work (they
+     * would be processed again: published twice, never lost). A failure
+     * here is only logged: the results are durable and published. */
+    if (cfg->durable && moved &&
+        ((!cfg->delete_on_success && fsync(sv->spool.done_fd) != 0) ||
+         fsync(sv->spool.work_fd) != 0)) {
+        char eb[128];
+        PL_WARN("cannot sync %s/done and %s/work: %s; after a power cut some articles may be "
+                "processed again",
+                cfg->spool, cfg->spool, pl_strerror(-errno, eb, sizeof(eb)));
+    }
 }
 
 static void s_on_retry(uv_timer_t *t)

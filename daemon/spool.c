@@ -395,6 +395,14 @@ int pl_read_file_at(int dirfd, const char *work_name, size_t max, bool follow, v
 
 int pl_write_atomic(int dirfd, const char *name, const void *data, size_t len, bool durable)
 {
+    int rc = pl_write_renamed(dirfd, name, data, len, durable);
+    if (rc == 0 && durable && fsync(dirfd) != 0)
+        return -errno;
+    return rc;
+}
+
+int pl_write_renamed(int dirfd, const char *name, const void *data, size_t len, bool durable)
+{
     char tmp[NAME_MAX + 1];
     static atomic_uint counter;
     snprintf(tmp, sizeof(tmp), TMP_PREFIX "%d-%u", (int)getpid(), atomic_fetch_add(&counter, 1));
@@ -425,8 +433,6 @@ int pl_write_atomic(int dirfd, const char *name, const void *data, size_t len, b
         unlinkat(dirfd, tmp, 0);
         return rc;
     }
-    if (durable && fsync(dirfd) != 0)
-        return -errno;
     return 0;
 }
 
