@@ -307,14 +307,13 @@ static void s_writer_work(uv_work_t *w)
         }
         it->write_rc = rc;
     }
-    /* One folder sync for the batch's results (and the links and moves
-     * into those folders before them). */
-    if (cfg->durable && wrote_outbox && fsync(sv->spool.outbox_fd) != 0)
-        s_batch_unsynced(sv, false, -errno);
-    if (cfg->durable && wrote_failed && fsync(sv->spool.failed_fd) != 0)
-        s_batch_unsynced(sv, true, -errno);
     /* Before anything of the batch is published: every seq published is in
-     * the index. A failure only stops the index being kept (logged). */
+     * the index. A failure only stops the index being kept (logged). Before
+     * the folders' fsync, which then makes it durable with them (one
+     * journal commit on ext4 for the index and both folders); an entry of a
+     * result whose folder sync then fails is never published and is skipped
+     * by replay (its seq is not in the file), and an index that is not
+     * durable after a power cut no longer matches the folders' stamps. */
     STAILQ_FOREACH(it, &sv->batch, link)
     if (it->write_rc == 0) {
         char name[NAME_MAX + sizeof(PL_ERROR_SUFFIX)];
@@ -326,6 +325,12 @@ static void s_writer_work(uv_work_t *w)
             break; /* out of memory: the commit goes on with what it has */
     }
     (void)pl_replay_log_commit(&sv->rlog);
+    /* One folder sync for the batch's results (and the links and moves
+     * into those folders before them). */
+    if (cfg->durable && wrote_outbox && fsync(sv->spool.outbox_fd) != 0)
+        s_batch_unsynced(sv, false, -errno);
+    if (cfg->durable && wrote_failed && fsync(sv->spool.failed_fd) != 0)
+        s_batch_unsynced(sv, true, -errno);
     /* Now the sources of the results written may leave spool/work. */
     bool moved = false;
     STAILQ_FOREACH(it, &sv->batch, link)

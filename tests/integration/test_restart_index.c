@@ -5,7 +5,8 @@
  * start: the first (no index: the folders are read and the index written),
  * a restart from the index, and restarts after the index was corrupted,
  * deleted, left stale (a result added while the daemon was stopped) or cut
- * short; each says in the log whether it used the index. The real presslined
+ * short, and one with an uncommitted tail (used, the tail cut); each says in
+ * the log whether it used the index. The real presslined
  * on a temp folder and free ports; every wait is bounded.
  */
 #include "cm.h"
@@ -188,6 +189,21 @@ static void a_record_of_100000_is_replayed_whole_after_each_kind_of_start(void *
     free(log);
     s_replay_all(&d, RECORDS);
     s_stop(&d);
+
+    /* An append never committed (bytes past the header's end): the index
+     * is used, the tail cut. */
+    FILE *f = fopen(idx, "ab");
+    assert_non_null(f);
+    fputs("an append never committed", f);
+    fclose(f);
+    log = s_start(&d, dir, false);
+    s_expect(log, want);
+    free(log);
+    s_replay_all(&d, RECORDS);
+    s_stop(&d);
+    struct stat cut;
+    assert_int_equal(stat(idx, &cut), 0);
+    assert_int_equal(cut.st_size, sb.st_size);
 
     /* A record corrupted in the middle: rebuilt. */
     s_scribble(idx, sb.st_size / 2, 16);
