@@ -217,9 +217,63 @@ static void s_batch_unsynced(struct service *sv, bool failed, int rc)
         it->write_rc = rc;
 }
 
+/* The end of a batch's group commit (see s_writer_work), after its result
+ * files are written: the replay index, one fsync of each folder written,
+ * then the sources' moves and one fsync of their folders. Thread pool. */
+static void s_writer_commit(struct service *sv, bool wrote_outbox, bool wrote_failed)
+{
+    const struct pl_config *cfg = sv->cfg;
+    struct item *it;
+    /* Before anything of the batch is published: every seq published is in
+     * the index. A failure only stops the index being kept (logged). Before
+     * the folders' fsync, which then makes it durable with them (one
+     * journal commit on ext4 for the index and both folders); an entry of a
+     * result whose folder sync then fails is never published and is skipped
+     * by replay (its seq is not in the file), and an index that is not
+     * durable after a power cut no longer matches the folders' stamps. */
+    STAILQ_FOREACH(it, &sv->batch, link)
+    if (it->write_rc == 0) {
+        char name[NAME_MAX + sizeof(PL_ERROR_SUFFIX)];
+        if (it->failed)
+            snprintf(name, sizeof(name), "%s" PL_ERROR_SUFFIX, it->failed_name);
+        else
+            snprintf(name, sizeof(name), "%s.json", it->src.id);
+        if (pl_replay_log_add(&sv->rlog, it->seq, it->failed, name) != 0)
+            break; /* out of memory: the commit goes on with what it has */
+    }
+    (void)pl_replay_log_commit(&sv->rlog);
+    /* One folder sync for the batch's results (and the links and moves
+     * into those folders before them). */
+    if (cfg->durable && wrote_outbox && fsync(sv->spool.outbox_fd) != 0)
+        s_batch_unsynced(sv, false, -errno);
+    if (cfg->durable && wrote_failed && fsync(sv->spool.failed_fd) != 0)
+        s_batch_unsynced(sv, true, -errno);
+    /* Now the sources of the results written may leave spool/work. */
+    bool moved = false;
+    STAILQ_FOREACH(it, &sv->batch, link)
+    if (it->write_rc == 0 && !it->failed) {
+        int rc = pl_spool_done(&sv->spool, it->work_name, it->name, cfg->delete_on_success);
+        moved |= rc == 0;
+        if (rc == 0)
+            it->unpublished_seq = 0;
+        it->write_rc = rc;
+    }
+    /* So that a power cut does not bring them back into spool/work (they
+     * would be processed again: published twice, never lost). A failure
+     * here is only logged: the results are durable and published. */
+    if (cfg->durable && moved &&
+        ((!cfg->delete_on_success && fsync(sv->spool.done_fd) != 0) ||
+         fsync(sv->spool.work_fd) != 0)) {
+        char eb[128];
+        PL_WARN("cannot sync %s/done and %s/work: %s; after a power cut some articles may be "
+                "processed again",
+                cfg->spool, cfg->spool, pl_strerror(-errno, eb, sizeof(eb)));
+    }
+}
+
 /* Thread pool: writes one batch as a group commit. First every result file
  * (each fdatasynced when durable, renamed into outbox/ or failed/), then
- * one fsync of each folder written, then the replay index's records, and
+ * the replay index's records and one fsync of each folder written, and
  * only then the sources of the batch's results move from spool/work to
  * done/, with one fsync of those folders: no source leaves the spool before
  * its result is durable, at one folder sync per batch instead of one per
@@ -307,51 +361,7 @@ static void s_writer_work(uv_work_t *w)
         }
         it->write_rc = rc;
     }
-    /* Before anything of the batch is published: every seq published is in
-     * the index. A failure only stops the index being kept (logged). Before
-     * the folders' fsync, which then makes it durable with them (one
-     * journal commit on ext4 for the index and both folders); an entry of a
-     * result whose folder sync then fails is never published and is skipped
-     * by replay (its seq is not in the file), and an index that is not
-     * durable after a power cut no longer matches the folders' stamps. */
-    STAILQ_FOREACH(it, &sv->batch, link)
-    if (it->write_rc == 0) {
-        char name[NAME_MAX + sizeof(PL_ERROR_SUFFIX)];
-        if (it->failed)
-            snprintf(name, sizeof(name), "%s" PL_ERROR_SUFFIX, it->failed_name);
-        else
-            snprintf(name, sizeof(name), "%s.json", it->src.id);
-        if (pl_replay_log_add(&sv->rlog, it->seq, it->failed, name) != 0)
-            break; /* out of memory: the commit goes on with what it has */
-    }
-    (void)pl_replay_log_commit(&sv->rlog);
-    /* One folder sync for the batch's results (and the links and moves
-     * into those folders before them). */
-    if (cfg->durable && wrote_outbox && fsync(sv->spool.outbox_fd) != 0)
-        s_batch_unsynced(sv, false, -errno);
-    if (cfg->durable && wrote_failed && fsync(sv->spool.failed_fd) != 0)
-        s_batch_unsynced(sv, true, -errno);
-    /* Now the sources of the results written may leave spool/work. */
-    bool moved = false;
-    STAILQ_FOREACH(it, &sv->batch, link)
-    if (it->write_rc == 0 && !it->failed) {
-        int rc = pl_spool_done(&sv->spool, it->work_name, it->name, cfg->delete_on_success);
-        moved |= rc == 0;
-        if (rc == 0)
-            it->unpublished_seq = 0;
-        it->write_rc = rc;
-    }
-    /* So that a power cut does not bring them back into spool/work (they
-     * would be processed again: published twice, never lost). A failure
-     * here is only logged: the results are durable and published. */
-    if (cfg->durable && moved &&
-        ((!cfg->delete_on_success && fsync(sv->spool.done_fd) != 0) ||
-         fsync(sv->spool.work_fd) != 0)) {
-        char eb[128];
-        PL_WARN("cannot sync %s/done and %s/work: %s; after a power cut some articles may be "
-                "processed again",
-                cfg->spool, cfg->spool, pl_strerror(-errno, eb, sizeof(eb)));
-    }
+    s_writer_commit(sv, wrote_outbox, wrote_failed);
 }
 
 static void s_on_retry(uv_timer_t *t)
