@@ -5,11 +5,15 @@
 # daemon run under strace -c -f. Prints strace's table and the calls per
 # article.
 #
-#   bench/strace_floor.sh BUILD_DIR [N] [--durable]
+#   bench/strace_floor.sh BUILD_DIR [N [pl_bench options: --durable, --rate R]]
+#
+# In a burst the count depends on how long files wait in the inbox (the
+# watcher looks at a waiting file again), so it moves with the machine's
+# speed; a paced run (--rate 200) shows the cost of one article alone.
 set -eu
 build=$(cd "$1" && pwd)
 n=${2:-2000}
-durable=${3:-}
+shift $(($# < 2 ? $# : 2))
 tmp=$(mktemp -d /tmp/pl-strace-XXXXXX)
 mkdir -p "$tmp/bin"
 ln -s "$build/bench" "$tmp/bench"
@@ -25,7 +29,7 @@ wait \$sp
 wait \$sp
 EOS
 chmod +x "$tmp/bin/presslined"
-PL_BUILD_DIR=$tmp "$build/bin/pl_bench" --only floor --count "$n" $durable | grep -v '^plain loop'
+PL_BUILD_DIR=$tmp "$build/bin/pl_bench" --only floor --count "$n" "$@" | grep -v '^plain loop'
 # strace writes its table when the daemon exits.
 i=0
 while [ ! -s "$tmp/strace.txt" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
