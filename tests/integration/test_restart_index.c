@@ -106,9 +106,9 @@ static void s_replay_all(const struct th_daemon *d, int want)
     zmq_ctx_term(ctx);
 }
 
-/* Starts (first) or restarts the daemon on dir, waits until its replay
- * answers (it is then past loading the index), and returns the log's text
- * written by this start. */
+/* Starts (first) or restarts the daemon on dir, waits up to 180 s until it
+ * logs that it is watching (it is then past loading the index), and returns
+ * the log's text written by this start. */
 static char *s_start(struct th_daemon *d, const char *dir, bool first)
 {
     if (!first)
@@ -120,16 +120,19 @@ static char *s_start(struct th_daemon *d, const char *dir, bool first)
     } else {
         assert_int_equal(th_daemon_restart(d), 0);
     }
-    /* The start logs how it indexed before it binds anything. */
+    /* The start logs how it indexed before it binds anything. Generous:
+     * on a loaded machine, just after another test deleted a large folder,
+     * file creation here can stall for long stretches. */
     char *log = NULL;
-    for (int i = 0; i < 1200; i++) {
+    for (int i = 0; i < 3600; i++) {
         free(log);
         log = th_read_file(d->log, NULL);
         if (log && strstr(log, "watching "))
             return log;
         usleep(50 * 1000);
     }
-    fail_msg("the daemon did not start:\n%s", log ? log : "(no log)");
+    fail_msg("the daemon did not start within 180 s (it is %s):\n%s",
+             kill(d->pid, 0) == 0 ? "still running" : "gone", log ? log : "(no log)");
     return NULL;
 }
 
