@@ -1,7 +1,7 @@
 /*
  * pl_bench: throughput and latency of a real presslined.
  *
- *   pl_bench [--count N] [--rate R] [--durable] [--workers W] [--only real|floor]
+ *   pl_bench [--count N] [--rate R] [--durable] [--workers W] [--only real|floor] [--keep]
  *
  * Starts presslined on a temp folder and a free port, subscribes, then drops
  * N copies of the seed articles (each made unique) by writing a temp file and
@@ -9,9 +9,22 @@
  * prints articles/s (first rename to last message) and the p50/p99/max
  * latency from rename to the message arriving at the subscriber. It runs
  * twice: with the real stages, and with one pass-through stage (the floor
- * that files, ZeroMQ and the writer cost).
+ * that files, ZeroMQ and the writer cost). After the pass-through run it runs
+ * the plain loop: one thread doing the same file operations per article as
+ * the daemon (claim rename, read, write the result beside it, rename it into
+ * outbox/, move the source to done/; with --durable, fdatasync the result and
+ * fsync outbox/ per article, as a plain program would), on the same files
+ * made beforehand (not timed), just before and just after the pass-through
+ * run, and prints the pass-through's share of their mean rate.
+ *
+ * The run folders are deleted only at the end: deleting a folder of
+ * thousands of files slows file creation on this machine for about a
+ * minute, which would slow the run that follows. With --keep they are left
+ * (their paths printed) for runs back to back, to be deleted after the last.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
@@ -20,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -64,7 +78,7 @@ static bool s_double_arg(const char *s, double *out)
 static int s_usage(void)
 {
     fprintf(stderr, "usage: pl_bench [--count N] [--rate R] [--durable] [--workers W] "
-                    "[--only real|floor]\n");
+                    "[--only real|floor] [--keep]\n");
     return 2;
 }
 
@@ -81,7 +95,106 @@ static uint64_t s_now_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static int s_run(const char *label, const char *extra, int count, double rate)
+/* The run folders, deleted at exit (see the top). */
+static char *s_dirs[16];
+static int s_ndirs;
+
+static void s_keep_dir(char *dir)
+{
+    if (s_ndirs < (int)(sizeof(s_dirs) / sizeof(s_dirs[0]))) {
+        s_dirs[s_ndirs++] = dir;
+    } else {
+        th_rmrf(dir);
+        free(dir);
+    }
+}
+
+/* The seed articles, in memory. Returns 0 or -1 (said on stderr). */
+static const char *const s_seed_names[5] = { "000_8f0c28e4feafd8d8.txt", "001_11e0fa3a6d00148c.txt",
+                                             "002_64be57c9f8e4cd97.txt", "003_b0149e1d855999ec.txt",
+                                             "004_7d510f4401bc7c85.txt" };
+
+static int s_load_seeds(char *seeds[5], size_t lens[5])
+{
+    for (int i = 0; i < 5; i++) {
+        char *p = th_path("%s/tests/fixtures/seeds/%s", th_source_dir(), s_seed_names[i]);
+        seeds[i] = th_read_file(p, &lens[i]);
+        free(p);
+        if (!seeds[i]) {
+            fprintf(stderr, "pl_bench: cannot read the seeds under %s\n", th_source_dir());
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int s_fail(const char *what, const char *path)
+{
+    fprintf(stderr, "pl_bench: plain loop: %s %s: %m\n", what, path);
+    return -1;
+}
+
+/* The plain loop (see the top) on count files made in inbox/ first. Returns
+ * files/s, or -1. */
+static double s_plain_loop(int count, bool durable)
+{
+    char *seeds[5];
+    size_t lens[5];
+    if (s_load_seeds(seeds, lens) != 0)
+        return -1;
+    char *dir = th_tempdir();
+    const char *sub[] = { "inbox", "work", "outbox", "done" };
+    int fd[4];
+    for (int i = 0; i < 4; i++) {
+        char *p = th_path("%s/%s", dir, sub[i]);
+        if (mkdir(p, 0700) != 0 || (fd[i] = open(p, O_RDONLY | O_DIRECTORY)) < 0)
+            return s_fail("cannot make", p);
+        free(p);
+    }
+    char name[64], tmp[64], out[64];
+    for (int i = 0; i < count; i++) {
+        char *body = th_path("%s\nBenchmark copy %d.\n", seeds[i % 5], i);
+        snprintf(name, sizeof(name), "b%06d.txt", i);
+        char *p = th_path("%s/inbox/%s", dir, name);
+        if (th_write_file(p, body, strlen(body)) != 0)
+            return s_fail("cannot write", p);
+        free(p);
+        free(body);
+    }
+    char *buf = malloc(1 << 20);
+    uint64_t t0 = s_now_us();
+    for (int i = 0; i < count; i++) {
+        snprintf(name, sizeof(name), "b%06d.txt", i);
+        if (renameat(fd[0], name, fd[1], name) != 0)
+            return s_fail("cannot claim", name);
+        int in = openat(fd[1], name, O_RDONLY | O_CLOEXEC);
+        ssize_t n = in >= 0 ? read(in, buf, 1 << 20) : -1;
+        if (in < 0 || n < 0)
+            return s_fail("cannot read", name);
+        close(in);
+        snprintf(tmp, sizeof(tmp), ".tmp-%d", i);
+        snprintf(out, sizeof(out), "%016x.json", (unsigned)i);
+        int o = openat(fd[2], tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (o < 0 || write(o, buf, (size_t)n) != n || (durable && fdatasync(o) != 0) ||
+            close(o) != 0)
+            return s_fail("cannot write", tmp);
+        if (renameat(fd[2], tmp, fd[2], out) != 0 || (durable && fsync(fd[2]) != 0))
+            return s_fail("cannot rename", tmp);
+        if (renameat(fd[1], name, fd[3], name) != 0)
+            return s_fail("cannot move", name);
+    }
+    double secs = (double)(s_now_us() - t0) / 1e6;
+    for (int i = 0; i < 4; i++)
+        close(fd[i]);
+    for (int i = 0; i < 5; i++)
+        free(seeds[i]);
+    free(buf);
+    s_keep_dir(dir);
+    return count / (secs > 0 ? secs : 1e-6);
+}
+
+/* One run of the daemon; *rate_out gets its articles/s. Returns 0 or 1. */
+static int s_run(const char *label, const char *extra, int count, double rate, double *rate_out)
 {
     char *dir = th_tempdir();
     struct th_daemon d;
@@ -96,21 +209,10 @@ static int s_run(const char *label, const char *extra, int count, double rate)
         fprintf(stderr, "pl_bench: presslined did not come up:\n%s\n", log ? log : "");
         return 1;
     }
-    /* Seeds in memory. */
     char *seeds[5];
     size_t lens[5];
-    const char *names[5] = { "000_8f0c28e4feafd8d8.txt", "001_11e0fa3a6d00148c.txt",
-                             "002_64be57c9f8e4cd97.txt", "003_b0149e1d855999ec.txt",
-                             "004_7d510f4401bc7c85.txt" };
-    for (int i = 0; i < 5; i++) {
-        char *p = th_path("%s/tests/fixtures/seeds/%s", th_source_dir(), names[i]);
-        seeds[i] = th_read_file(p, &lens[i]);
-        free(p);
-        if (!seeds[i]) {
-            fprintf(stderr, "pl_bench: cannot read the seeds under %s\n", th_source_dir());
-            return 1;
-        }
-    }
+    if (s_load_seeds(seeds, lens) != 0)
+        return 1;
     uint64_t *sent = calloc((size_t)count, sizeof(uint64_t));
     uint64_t *lat = calloc((size_t)count, sizeof(uint64_t));
     int got = 0, errors = 0, sent_n = 0;
@@ -160,28 +262,33 @@ static int s_run(const char *label, const char *extra, int count, double rate)
            label, got, got / (secs > 0 ? secs : 1), got ? lat[got / 2] / 1000.0 : 0,
            got ? lat[(size_t)(got * 0.99)] / 1000.0 : 0, got ? lat[got - 1] / 1000.0 : 0,
            errors ? "  (errors!)" : "");
+    if (rate_out)
+        *rate_out = got / (secs > 0 ? secs : 1);
     for (int i = 0; i < 5; i++)
         free(seeds[i]);
     free(sent);
     free(lat);
     th_sub_close(&sub);
     th_daemon_free(&d);
-    th_rmrf(dir);
-    free(dir);
+    s_keep_dir(dir);
     return got == count ? 0 : 1;
 }
 
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        { "count", required_argument, NULL, 'n' }, { "rate", required_argument, NULL, 'r' },
-        { "durable", no_argument, NULL, 'd' },     { "workers", required_argument, NULL, 'w' },
-        { "only", required_argument, NULL, 'o' },  { NULL, 0, NULL, 0 },
+        { "count", required_argument, NULL, 'n' },
+        { "rate", required_argument, NULL, 'r' },
+        { "durable", no_argument, NULL, 'd' },
+        { "workers", required_argument, NULL, 'w' },
+        { "only", required_argument, NULL, 'o' },
+        { "keep", no_argument, NULL, 'k' },
+        { NULL, 0, NULL, 0 },
     };
-    int count = 2000, durable = 0, workers = 1, c;
+    int count = 2000, durable = 0, workers = 1, keep = 0, c;
     double rate = 0;
     const char *only = NULL;
-    while ((c = getopt_long(argc, argv, "n:r:dw:o:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "n:r:dw:o:k", opts, NULL)) != -1) {
         switch (c) {
         case 'n':
             if (!s_int_arg(optarg, &count))
@@ -197,6 +304,7 @@ int main(int argc, char **argv)
                 return s_usage();
             break;
         case 'o': only = optarg; break;
+        case 'k': keep = 1; break;
         default: return s_usage();
         }
     }
@@ -226,16 +334,36 @@ int main(int argc, char **argv)
                               "{\"name\":\"entities\",\"workers\":%d},"
                               "{\"name\":\"summarize\",\"workers\":%d}]",
                               common, workers, workers, workers);
-        rc |= s_run("clean+entities+summarize", extra, count, rate);
+        rc |= s_run("clean+entities+summarize", extra, count, rate, NULL);
         free(extra);
     }
     if (!only || !strcmp(only, "floor")) {
         char *extra = th_path("%s,\"stages\":[{\"name\":\"pass\",\"plugin\":\"%s/bench/"
                               "passthrough.so\",\"workers\":%d}]",
                               common, th_build_dir(), workers);
-        rc |= s_run("pass-through (floor)", extra, count, rate);
+        /* The plain loop just before and just after the pass-through, as
+         * the file system's speed here drifts from one minute to the next:
+         * the ratio is to their mean, both shown. */
+        double floor = 0, before = rate <= 0 ? s_plain_loop(count, durable) : 0;
+        rc |= s_run("pass-through (floor)", extra, count, rate, &floor);
         free(extra);
+        if (rate <= 0) {
+            double after = s_plain_loop(count, durable);
+            if (before < 0 || after < 0)
+                return 1;
+            printf("%-28s %6d files     %8.0f files/s (before %.0f, after %.0f)  pass-through / "
+                   "plain loop %.0f %%\n",
+                   "plain loop (same file ops)", count, (before + after) / 2, before, after,
+                   200.0 * floor / (before + after));
+        }
     }
     free(common);
+    for (int i = 0; i < s_ndirs; i++) {
+        if (keep)
+            printf("kept %s\n", s_dirs[i]);
+        else
+            th_rmrf(s_dirs[i]);
+        free(s_dirs[i]);
+    }
     return rc;
 }

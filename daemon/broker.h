@@ -61,6 +61,7 @@ struct pl_stage_rt {
     int timeout_ms, timeout_ms_per_mb; /* an attempt's budget; see pl_broker_budget_ms */
     void *router;
     uv_poll_t poll;
+    bool dirty; /* sent on since the last drain: the loop's check drains it (broker.c) */
     int max_attempts;
     struct pl_ident {
         unsigned char id[PL_WIRE_MAX_IDENT];

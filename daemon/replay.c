@@ -176,6 +176,7 @@ static int s_send(struct pl_replay *r, struct pl_replay_client *c,
                   const struct pl_replay_wire_msg *m)
 {
     int rc = pl_replay_wire_send(r->sock, c->ident, c->ilen, m, ZMQ_DONTWAIT);
+    r->dirty = true;
     if (rc == 0)
         c->progress_ms = uv_now(r->loop);
     /* With mandatory routing a full queue is EAGAIN; a client gone is
@@ -273,6 +274,7 @@ static void s_refuse(struct pl_replay *r, const struct pl_wire_frame *ident, con
                                             .reason = why,
                                             .reason_len = strlen(why) };
     (void)pl_replay_wire_send(r->sock, ident->data, ident->len, &err, ZMQ_DONTWAIT);
+    r->dirty = true;
 }
 
 /* Starts the batch a client asked for, in place of any it had in progress
@@ -303,6 +305,7 @@ static int s_begin(struct pl_replay *r, const struct pl_wire_frame *ident, uint6
  * batches of clients that read since (their reading wakes the socket). */
 static void s_drain(struct pl_replay *r)
 {
+    r->dirty = false;
     while (pl_zsock_readable(r->sock)) {
         struct pl_wire_in in;
         if (pl_wire_recv(r->sock, &in, ZMQ_DONTWAIT) != 0)
@@ -339,8 +342,10 @@ static void s_on_check(uv_check_t *c)
 {
     struct pl_replay *r = c->data;
     /* ZMQ_FD is edge-triggered: a request that came in during a send (as
-     * the batches go) wakes nobody, so look after every loop turn. */
-    if (pl_zsock_readable(r->sock))
+     * the batches go) wakes nobody, so look after every loop turn that
+     * sent something; without a send the descriptor wakes the loop (and
+     * asking ZMQ_EVENTS costs a getpid and a poll each time). */
+    if (r->dirty)
         s_drain(r);
 }
 

@@ -33,6 +33,7 @@
 #ifndef PL_REPLAY_H
 #define PL_REPLAY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
@@ -65,6 +66,7 @@ struct pl_replay {
     uv_poll_t poll;
     uv_check_t check;
     uv_timer_t timer; /* resumes the batches in progress */
+    bool dirty;       /* sent on since the last drain: the loop's check drains it */
     struct pl_replay_entry *v;
     size_t n, cap;
     struct pl_replay_client *clients; /* owned, PL_REPLAY_CLIENTS once started */

@@ -28,6 +28,7 @@
 #include "publish.h"
 #include "reload.h"
 #include "replay.h"
+#include "replay_log.h"
 #include "seq.h"
 #include "spool.h"
 #include "watch.h"
@@ -81,7 +82,8 @@ struct service {
     bool rl_open;
     struct pl_publisher pub;
     struct pl_replay replay;
-    struct pl_ops ops; /* metrics, the HTTP endpoint, systemd notifications */
+    struct pl_replay_log rlog; /* the index on disk: loaded at start, then the writer's */
+    struct pl_ops ops;         /* metrics, the HTTP endpoint, systemd notifications */
 
     struct pl_nameset pending_set;
     struct pl_nameset unclaimable; /* names whose claim failed, logged once */
@@ -172,8 +174,8 @@ static void s_on_failed(struct pl_broker *b, struct pl_article *a)
  * so that every published seq stays replayable (maildir's way: a name per
  * message) while <id>.json keeps meaning "the latest result". A hard link,
  * not a copy: atomic, and a crash before the rename that follows leaves
- * both names on the same old record. The rename's directory fsync
- * (pl_write_atomic) makes the link durable too. A record that was written
+ * both names on the same old record. The batch's fsync of outbox/
+ * (s_writer_work) makes the link durable too. A record that was written
  * but never published is not kept: one of unpublished_seq (see struct
  * item), or, when recovered_name is not NULL (the file was left in
  * spool/work by a run that crashed), one of that same file, whose earlier
@@ -204,13 +206,87 @@ static int s_keep_superseded(int outbox_fd, const char *id, uint64_t unpublished
     return 0;
 }
 
-/* Thread pool: writes, moves and fsyncs for one batch, in order. */
+/* Marks every item of the batch written into the folder of failed (true:
+ * failed/, false: outbox/) as not written, with rc: its folder's fsync
+ * failed, so none of them is known to be durable. */
+static void s_batch_unsynced(struct service *sv, bool failed, int rc)
+{
+    struct item *it;
+    STAILQ_FOREACH(it, &sv->batch, link)
+    if (it->write_rc == 0 && it->failed == failed)
+        it->write_rc = rc;
+}
+
+/* The end of a batch's group commit (see s_writer_work), after its result
+ * files are written: the replay index, one fsync of each folder written,
+ * then the sources' moves and one fsync of their folders. Thread pool. */
+static void s_writer_commit(struct service *sv, bool wrote_outbox, bool wrote_failed)
+{
+    const struct pl_config *cfg = sv->cfg;
+    struct item *it;
+    /* Before anything of the batch is published: every seq published is in
+     * the index. A failure only stops the index being kept (logged). Before
+     * the folders' fsync, which then makes it durable with them (one
+     * journal commit on ext4 for the index and both folders); an entry of a
+     * result whose folder sync then fails is never published and is skipped
+     * by replay (its seq is not in the file), and an index that is not
+     * durable after a power cut no longer matches the folders' stamps. */
+    STAILQ_FOREACH(it, &sv->batch, link)
+    if (it->write_rc == 0) {
+        char name[NAME_MAX + sizeof(PL_ERROR_SUFFIX)];
+        if (it->failed)
+            snprintf(name, sizeof(name), "%s" PL_ERROR_SUFFIX, it->failed_name);
+        else
+            snprintf(name, sizeof(name), "%s.json", it->src.id);
+        if (pl_replay_log_add(&sv->rlog, it->seq, it->failed, name) != 0)
+            break; /* out of memory: the commit goes on with what it has */
+    }
+    (void)pl_replay_log_commit(&sv->rlog);
+    /* One folder sync for the batch's results (and the links and moves
+     * into those folders before them). */
+    if (cfg->durable && wrote_outbox && fsync(sv->spool.outbox_fd) != 0)
+        s_batch_unsynced(sv, false, -errno);
+    if (cfg->durable && wrote_failed && fsync(sv->spool.failed_fd) != 0)
+        s_batch_unsynced(sv, true, -errno);
+    /* Now the sources of the results written may leave spool/work. */
+    bool moved = false;
+    STAILQ_FOREACH(it, &sv->batch, link)
+    if (it->write_rc == 0 && !it->failed) {
+        int rc = pl_spool_done(&sv->spool, it->work_name, it->name, cfg->delete_on_success);
+        moved |= rc == 0;
+        if (rc == 0)
+            it->unpublished_seq = 0;
+        it->write_rc = rc;
+    }
+    /* So that a power cut does not bring them back into spool/work (they
+     * would be processed again: published twice, never lost). A failure
+     * here is only logged: the results are durable and published. */
+    if (cfg->durable && moved &&
+        ((!cfg->delete_on_success && fsync(sv->spool.done_fd) != 0) ||
+         fsync(sv->spool.work_fd) != 0)) {
+        char eb[128];
+        PL_WARN("cannot sync %s/done and %s/work: %s; after a power cut some articles may be "
+                "processed again",
+                cfg->spool, cfg->spool, pl_strerror(-errno, eb, sizeof(eb)));
+    }
+}
+
+/* Thread pool: writes one batch as a group commit. First every result file
+ * (each fdatasynced when durable, renamed into outbox/ or failed/), then
+ * the replay index's records and one fsync of each folder written, and
+ * only then the sources of the batch's results move from spool/work to
+ * done/, with one fsync of those folders: no source leaves the spool before
+ * its result is durable, at one folder sync per batch instead of one per
+ * article. A crash in between leaves the sources in spool/work, processed
+ * again at the next start (the results already written are replaced without
+ * being kept, as unpublished: see s_keep_superseded). */
 static void s_writer_work(uv_work_t *w)
 {
     struct service *sv = w->data;
     const struct pl_config *cfg = sv->cfg;
     char published_at[32];
     pl_iso_time(pl_epoch_us(), published_at);
+    bool wrote_outbox = false, wrote_failed = false;
     struct item *it;
     STAILQ_FOREACH(it, &sv->batch, link)
     {
@@ -247,13 +323,14 @@ static void s_writer_work(uv_work_t *w)
                 int wrc =
                     s_keep_superseded(sv->spool.outbox_fd, it->src.id, it->unpublished_seq, rname);
                 if (wrc == 0)
-                    wrc = pl_write_atomic(sv->spool.outbox_fd, fname, it->out, it->out_len + 1,
-                                          cfg->durable);
+                    wrc = pl_write_renamed(sv->spool.outbox_fd, fname, it->out, it->out_len + 1,
+                                           cfg->durable);
                 it->out[it->out_len] = '\0';
+                /* Not published until its source has moved: a retry
+                 * before then replaces it without keeping it. */
                 if (wrc == 0) {
-                    wrc =
-                        pl_spool_done(&sv->spool, it->work_name, it->name, cfg->delete_on_success);
-                    it->unpublished_seq = wrc == 0 ? 0 : it->seq;
+                    wrote_outbox = true;
+                    it->unpublished_seq = it->seq;
                 }
                 it->write_rc = wrc;
                 continue;
@@ -279,10 +356,12 @@ static void s_writer_work(uv_work_t *w)
              * is cut even were it not so. */
             char ename[NAME_MAX + sizeof(PL_ERROR_SUFFIX)];
             snprintf(ename, sizeof(ename), "%s" PL_ERROR_SUFFIX, it->failed_name);
-            rc = pl_write_atomic(sv->spool.failed_fd, ename, it->out, it->out_len, cfg->durable);
+            rc = pl_write_renamed(sv->spool.failed_fd, ename, it->out, it->out_len, cfg->durable);
+            wrote_failed |= rc == 0;
         }
         it->write_rc = rc;
     }
+    s_writer_commit(sv, wrote_outbox, wrote_failed);
 }
 
 static void s_on_retry(uv_timer_t *t)
@@ -800,7 +879,17 @@ static int s_open_storage(struct service *sv)
         PL_ERR("out of memory");
         return rc;
     }
-    rc = pl_replay_load(&sv->replay, cfg->outbox, cfg->failed);
+    uint64_t t0 = uv_hrtime();
+    rc = pl_replay_log_open(&sv->rlog, &sv->replay, sv->spool.spool_fd, sv->spool.outbox_fd,
+                            sv->spool.failed_fd, cfg->outbox, cfg->failed, cfg->durable);
+    if (rc == 0 && sv->rlog.rebuilt)
+        PL_INFO("replay index: %zu entries read from %s and %s in %" PRIu64
+                " ms (%s/" PL_REPLAY_LOG_NAME " was not usable: %s)",
+                sv->replay.n, cfg->outbox, cfg->failed, (uv_hrtime() - t0) / 1000000, cfg->spool,
+                sv->rlog.why);
+    else if (rc == 0)
+        PL_INFO("replay index: %zu entries from %s/" PL_REPLAY_LOG_NAME " in %" PRIu64 " ms",
+                sv->replay.n, cfg->spool, (uv_hrtime() - t0) / 1000000);
     if (rc != 0) {
         char eb[128];
         PL_ERR("cannot index %s and %s for replay: %s", cfg->outbox, cfg->failed,
@@ -813,6 +902,7 @@ static int s_open_storage(struct service *sv)
 static void s_close_storage(struct service *sv)
 {
     pl_replay_close(&sv->replay);
+    pl_replay_log_close(&sv->rlog);
     pl_nameset_free(&sv->pending_set);
     pl_nameset_free(&sv->unclaimable);
     pl_spool_close(&sv->spool);
@@ -1025,6 +1115,7 @@ int pl_service_run(const struct pl_config *cfg, const struct pl_service_opts *op
     }
     sv->cfg = cfg;
     sv->opts = opts;
+    sv->rlog.fd = -1;
     STAILQ_INIT(&sv->pending);
     STAILQ_INIT(&sv->wq);
     STAILQ_INIT(&sv->batch);

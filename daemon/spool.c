@@ -395,9 +395,23 @@ int pl_read_file_at(int dirfd, const char *work_name, size_t max, bool follow, v
 
 int pl_write_atomic(int dirfd, const char *name, const void *data, size_t len, bool durable)
 {
+    int rc = pl_write_renamed(dirfd, name, data, len, durable);
+    if (rc == 0 && durable && fsync(dirfd) != 0)
+        return -errno;
+    return rc;
+}
+
+int pl_write_renamed(int dirfd, const char *name, const void *data, size_t len, bool durable)
+{
     char tmp[NAME_MAX + 1];
     static atomic_uint counter;
-    snprintf(tmp, sizeof(tmp), TMP_PREFIX "%d-%u", (int)getpid(), atomic_fetch_add(&counter, 1));
+    /* The pid once per process, not a system call per file (glibc does not
+     * cache it); presslined and pressline never fork without exec. */
+    static atomic_int pid;
+    if (atomic_load(&pid) == 0)
+        atomic_store(&pid, (int)getpid());
+    snprintf(tmp, sizeof(tmp), TMP_PREFIX "%d-%u", atomic_load(&pid),
+             atomic_fetch_add(&counter, 1));
     int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0)
         return -errno;
@@ -425,8 +439,6 @@ int pl_write_atomic(int dirfd, const char *name, const void *data, size_t len, b
         unlinkat(dirfd, tmp, 0);
         return rc;
     }
-    if (durable && fsync(dirfd) != 0)
-        return -errno;
     return 0;
 }
 

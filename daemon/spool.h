@@ -88,6 +88,10 @@ const char *pl_refusal_reason(int rc, size_t len, size_t max, const char **forma
 /* Writes data to dir/name atomically: a temp file, fsync when durable,
  * rename, fsync of the folder when durable. Returns 0 or -errno. */
 int pl_write_atomic(int dirfd, const char *name, const void *data, size_t len, bool durable);
+/* pl_write_atomic without the folder's fsync: for a writer that syncs the
+ * folder once for a batch of files (group commit) before it relies on any
+ * of them. Returns 0 or -errno. */
+int pl_write_renamed(int dirfd, const char *name, const void *data, size_t len, bool durable);
 
 /* What a failure record's name adds to the name of the file in failed/. */
 #define PL_ERROR_SUFFIX ".error.json"
