@@ -108,7 +108,15 @@ static void s_on_watchdog(uv_timer_t *t)
     struct pl_ops *o = t->data;
     struct pl_metrics_data d;
     s_refresh(o, &d);
-    if (s_all_live(&d)) {
+    /* A stage may be without a live worker for a moment: the new stages of
+     * a reload start their workers, a crashed worker process is replaced.
+     * Only two checks in a row without one (half of WatchdogSec apart)
+     * hold the ping back, so such a moment neither costs a ping nor fills
+     * the log, and a service really without workers still goes without
+     * pings for all of WatchdogSec. */
+    bool live = s_all_live(&d);
+    o->dead_checks = live ? 0 : o->dead_checks + 1;
+    if (live || o->dead_checks < 2) {
         if (o->withheld)
             PL_INFO("every stage has a live worker again; pinging systemd's watchdog again");
         o->withheld = false;
@@ -132,6 +140,7 @@ int pl_ops_start(struct pl_ops *o, uv_loop_t *loop, const struct pl_config *cfg,
     o->loop = loop;
     o->fill = fill;
     o->started_ms = pl_metrics_now_ms();
+    o->dead_checks = 2; /* no ping before the stages have had a live worker once */
     int rc = pl_metrics_init(&o->metrics);
     if (rc != 0) {
         PL_ERR("cannot set up the metrics: out of resources");

@@ -38,6 +38,7 @@ struct pl_ops {
     bool ready_sent;      /* READY=1 went out (and is not owed again after a reload) */
     uint64_t watchdog_ms; /* ping period; 0: no watchdog */
     bool withheld;        /* the last ping was withheld (logged once per spell) */
+    unsigned dead_checks; /* watchdog checks in a row that found a stage without a live worker */
     uint64_t started_ms;  /* pl_metrics_now_ms() at start */
     bool said_waiting;    /* "not ready yet" was logged */
 };
