@@ -99,6 +99,20 @@ uint64_t pl_hash(const void *p, size_t n);
 #define PL_HASH_BASIS 1469598103934665603ull
 uint64_t pl_hash_more(uint64_t h, const void *p, size_t n);
 
+/* A 64-bit finalizer (MurmurHash3's fmix64): every bit of x moves about
+ * half the bits of the result. Feature hashes (the tagger) and MinHash's
+ * hash functions (the stories stage) are made with it; inline, as both
+ * call it per token. */
+static inline uint64_t pl_mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    x ^= x >> 33;
+    return x;
+}
+
 /* Appends bytes to a growable buffer. */
 struct pl_buf {
     char *data;

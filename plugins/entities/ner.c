@@ -49,19 +49,9 @@ _Static_assert(sizeof(struct pl_ner_lex) == 16, "lexicon slot layout");
 _Static_assert(sizeof(struct pl_ner_phr) == 16, "gazetteer slot layout");
 _Static_assert(sizeof(struct pl_ner_brown) == 16, "Brown slot layout");
 
-static inline uint64_t s_mix(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ull;
-    x ^= x >> 33;
-    return x;
-}
-
 uint64_t pl_ner_key(const char *s, size_t n)
 {
-    return s_mix(pl_hash(s, n)) | 1;
+    return pl_mix64(pl_hash(s, n)) | 1;
 }
 
 /* --- model file -------------------------------------------------------- */
@@ -941,12 +931,12 @@ struct fbuf {
 static inline void s_f(struct fbuf *b, unsigned tpl, uint64_t v)
 {
     if (b->n < PL_NER_MAX_FEATS)
-        b->out[b->n++] = (uint32_t)(s_mix(v * 0x9e3779b97f4a7c15ull + tpl) >> b->shift);
+        b->out[b->n++] = (uint32_t)(pl_mix64(v * 0x9e3779b97f4a7c15ull + tpl) >> b->shift);
 }
 
 static inline uint64_t s_pair(uint64_t a, uint64_t b)
 {
-    return s_mix(a) ^ (b * 0x2545f4914f6cdd1dull);
+    return pl_mix64(a) ^ (b * 0x2545f4914f6cdd1dull);
 }
 
 /* The first k bits of a Brown path (all of it when shorter), with their

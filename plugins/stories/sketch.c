@@ -9,26 +9,16 @@
 
 #include "text.h"
 
-/* One multiply-xorshift per hash function: h_i(x) = mix(x ^ seed_i), with
- * seeds drawn once from a fixed generator, so sketches stored by one build
- * compare with those of the next. */
-static uint64_t s_mix(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL;
-    x ^= x >> 33;
-    return x;
-}
-
+/* One multiply-xorshift per hash function: h_i(x) = pl_mix64(x ^ seed_i),
+ * with seeds drawn once from a fixed generator, so sketches stored by one
+ * build compare with those of the next. */
 static uint64_t s_seeds[PL_SKETCH_K];
 static pthread_once_t s_seeds_once = PTHREAD_ONCE_INIT;
 
 static void s_make_seeds(void)
 {
     for (int i = 0; i < PL_SKETCH_K; i++)
-        s_seeds[i] = s_mix(0x9e3779b97f4a7c15ULL * (uint64_t)(i + 1));
+        s_seeds[i] = pl_mix64(0x9e3779b97f4a7c15ULL * (uint64_t)(i + 1));
 }
 
 static bool s_word_byte(unsigned char c)
@@ -59,7 +49,7 @@ static int s_push(struct s_words *w, uint64_t h)
 static void s_add_shingle(struct pl_sketch *sk, uint64_t h)
 {
     for (int i = 0; i < PL_SKETCH_K; i++) {
-        uint64_t v = s_mix(h ^ s_seeds[i]);
+        uint64_t v = pl_mix64(h ^ s_seeds[i]);
         if (v < sk->min[i])
             sk->min[i] = v;
     }
@@ -72,7 +62,7 @@ static void s_line(struct pl_sketch *sk, const struct s_words *w)
     if (w->n < PL_SKETCH_MIN_LINE_WORDS)
         return;
     for (size_t i = 0; i + 2 < w->n; i++) {
-        uint64_t h = s_mix(w->v[i] * 31 + s_mix(w->v[i + 1] * 17 + w->v[i + 2]));
+        uint64_t h = pl_mix64(w->v[i] * 31 + pl_mix64(w->v[i + 1] * 17 + w->v[i + 2]));
         s_add_shingle(sk, h);
     }
 }
@@ -124,8 +114,8 @@ double pl_sketch_similarity(const struct pl_sketch *a, const struct pl_sketch *b
 
 int64_t pl_sketch_band_key(const struct pl_sketch *sk, int b)
 {
-    uint64_t h = s_mix(0x51ed27ULL + (uint64_t)b);
+    uint64_t h = pl_mix64(0x51ed27ULL + (uint64_t)b);
     for (int r = 0; r < PL_SKETCH_ROWS; r++)
-        h = s_mix(h ^ sk->min[b * PL_SKETCH_ROWS + r]);
+        h = pl_mix64(h ^ sk->min[b * PL_SKETCH_ROWS + r]);
     return (int64_t)(h >> 1);
 }
