@@ -312,17 +312,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "pl_bench: --count and --workers must be at least 1\n");
         return 2;
     }
-    /* Find the daemon and sources relative to this executable. */
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        *strrchr(exe, '/') = '\0';
-        char *build = th_path("%s/..", exe);
-        setenv("PL_BUILD_DIR", build, 0);
-        free(build);
-    }
-    setenv("PL_SOURCE_DIR", PL_BENCH_SOURCE_DIR, 0);
+    th_dirs_from_exe(PL_BENCH_SOURCE_DIR);
     printf("pl_bench: %d articles, %s, %s, %d worker%s per stage\n", count,
            rate > 0 ? "paced" : "as fast as possible", durable ? "fsync on" : "fsync off", workers,
            workers == 1 ? "" : "s");

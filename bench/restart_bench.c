@@ -117,16 +117,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "restart_bench: --count must be at least 1, --rounds 1 to 64\n");
         return 2;
     }
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        *strrchr(exe, '/') = '\0';
-        char *build = th_path("%s/..", exe);
-        setenv("PL_BUILD_DIR", build, 0);
-        free(build);
-    }
-    setenv("PL_SOURCE_DIR", PL_BENCH_SOURCE_DIR, 0);
+    th_dirs_from_exe(PL_BENCH_SOURCE_DIR);
     char *dir = th_tempdir();
     char *outbox = th_path("%s/outbox", dir), *failed = th_path("%s/failed", dir);
     char *idx = th_path("%s/spool/replay.idx", dir);

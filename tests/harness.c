@@ -43,6 +43,22 @@ const char *th_source_dir(void)
 {
     return s_env("PL_SOURCE_DIR", "..");
 }
+void th_dirs_from_exe(const char *source_dir)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash)
+            *slash = '\0';
+        char *build = th_path("%s/..", exe);
+        setenv("PL_BUILD_DIR", build, 0);
+        free(build);
+    }
+    setenv("PL_SOURCE_DIR", source_dir, 0);
+}
+
 const char *th_build_dir(void)
 {
     return s_env("PL_BUILD_DIR", ".");

@@ -19,6 +19,11 @@
 /* Environment set by ctest (falls back to the build tree layout). */
 const char *th_source_dir(void);
 const char *th_build_dir(void);
+/* For a program ctest does not run (the benches): PL_BUILD_DIR becomes the
+ * folder above the one holding this executable and PL_SOURCE_DIR
+ * source_dir, each unless already set, so the harness finds the daemon,
+ * the plugins and the fixtures. */
+void th_dirs_from_exe(const char *source_dir);
 const char *th_test_plugin_dir(void);
 
 /* mkdtemp under /tmp; caller frees. Removed by th_rmrf. */
