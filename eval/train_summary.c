@@ -18,9 +18,10 @@
  * Teasers: a page often carries, above the article, the first sentence of
  * another story (a "breaking" line, a teaser). The highlights never take
  * it up, so the oracle never picks it, but CNN/DailyMail has no such pages
- * to learn that from. So every N-th article (--teasers N, 4 by default, 0
- * for none) also enters training as a copy with the first sentence of the
- * article half the set away put above it as a paragraph of its own: the
+ * to learn that from. So every N-th article (--teasers N, 1 by default: every one; 0
+ * for none) also enters training as a copy with the first sentence of
+ * another article of its fold, the nearest in subject (s_teaser_source),
+ * put above it as a paragraph of its own: the
  * scorer learns on the copies that such a sentence is not the story. The
  * copy is in its article's fold; held out, it is scored apart, as the
  * share of copies whose teaser was taken into the summary
@@ -28,7 +29,7 @@
  * see what they teach).
  *
  *   pl_train_summary --data FILE.jsonl --out weights.h [--folds K] [--teasers N]
- *                    [--no-teaser-training]
+ *                    [--no-teaser-training] [--teaser-pick similar|far]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -325,12 +326,13 @@ static char *s_weights_json(const double *w)
 
 static const char s_usage[] =
     "usage: pl_train_summary --data FILE.jsonl --out weights.h [--folds K] [--teasers N]\n"
-    "                        [--no-teaser-training]\n";
+    "                        [--no-teaser-training] [--teaser-pick similar|far]\n";
 
 struct options {
     const char *data, *out;
     int folds;
-    int teasers; /* every teasers-th article also gets a teaser copy; 0: none */
+    int teasers;         /* every teasers-th article also gets a teaser copy; 0: none */
+    int similar_teasers; /* --teaser-pick similar (default) or far */
 };
 
 /* Fills o from the command line. Sets *go_on when there is work to do;
@@ -344,10 +346,11 @@ static int s_options(int argc, char **argv, struct options *o, int *go_on)
         { "folds", required_argument, NULL, 'f' },
         { "teasers", required_argument, NULL, 't' },
         { "no-teaser-training", no_argument, NULL, 'n' },
+        { "teaser-pick", required_argument, NULL, 'p' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    *o = (struct options){ .folds = 5, .teasers = 4 };
+    *o = (struct options){ .folds = 5, .teasers = 1, .similar_teasers = 1 };
     *go_on = 0;
     int ch;
     opterr = 0; /* the usage line says it all, as before getopt */
@@ -358,6 +361,13 @@ static int s_options(int argc, char **argv, struct options *o, int *go_on)
         case 'f': o->folds = (int)strtol(optarg, NULL, 10); break;
         case 't': o->teasers = (int)strtol(optarg, NULL, 10); break;
         case 'n': s_learn_teasers = 0; break;
+        case 'p':
+            if (strcmp(optarg, "similar") && strcmp(optarg, "far")) {
+                fputs(s_usage, stderr);
+                return 2;
+            }
+            o->similar_teasers = !strcmp(optarg, "similar");
+            break;
         case 'h': fputs(s_usage, stdout); return 0;
         default: fputs(s_usage, stderr); return 2;
         }
@@ -473,23 +483,81 @@ static int s_write_weights(const char *out, const double *w, size_t n, int folds
     return 0;
 }
 
+/* The words of an article's first 2,000 bytes (lower case, not
+ * stopwords), hashed into a 1,024-bit set: enough to tell which other
+ * article of a fold is nearest in subject. */
+#define PL_TEASER_BITS 1024
+static void s_word_bits(const char *text, uint64_t bits[PL_TEASER_BITS / 64])
+{
+    memset(bits, 0, PL_TEASER_BITS / 8);
+    size_t n = strlen(text);
+    n = n < 2000 ? n : 2000;
+    struct pl_tokens tk = { 0 };
+    if (pl_tokenize(text, n, &tk) != 0)
+        return;
+    char w[64];
+    for (size_t i = 0; i < tk.n; i++) {
+        size_t wl = pl_lower(text + tk.v[i].start, tk.v[i].end - tk.v[i].start, w, sizeof(w));
+        if (wl < 3 || pl_is_stopword(w, wl))
+            continue;
+        uint64_t h = pl_hash(w, wl) % PL_TEASER_BITS;
+        bits[h / 64] |= 1ull << (h % 64);
+    }
+    free(tk.v);
+}
+
+/* The other article whose first sentence becomes row i's teaser: of the
+ * same fold (no held-out article's sentence trains another fold's model),
+ * with --teaser-pick similar the one whose words most overlap row i's
+ * (Jaccard over the hashed sets): news sites put teasers of related
+ * stories above an article, and a teaser on another subject is too easy
+ * to tell; with --teaser-pick far the first of the fold half the set away,
+ * as before. Returns n0 when the fold has no other article. */
+static size_t s_teaser_source(const struct row *v, size_t n0, size_t i, int similar,
+                              uint64_t (*bits)[PL_TEASER_BITS / 64])
+{
+    if (!similar) {
+        size_t j = (i + n0 / 2) % n0, tries = 0;
+        while ((v[j].fold != v[i].fold || j == i) && ++tries < n0)
+            j = (j + 1) % n0;
+        return v[j].fold == v[i].fold && j != i ? j : n0;
+    }
+    size_t best = n0;
+    double best_j = -1;
+    for (size_t j = 0; j < n0; j++) {
+        if (j == i || v[j].fold != v[i].fold || !v[j].lead)
+            continue;
+        int inter = 0, uni = 0;
+        for (size_t k = 0; k < PL_TEASER_BITS / 64; k++) {
+            inter += __builtin_popcountll(bits[i][k] & bits[j][k]);
+            uni += __builtin_popcountll(bits[i][k] | bits[j][k]);
+        }
+        double jac = uni ? (double)inter / uni : 0;
+        if (jac > best_j) {
+            best_j = jac;
+            best = j;
+        }
+    }
+    return best;
+}
+
 /* Appends the teaser copies (see the top of the file) of every every-th
  * row of (*rows)[0..*n) and reads their features and labels. Returns 0, or
  * 1 after saying why on stderr. */
 static int s_teasers(struct pl_config *cfg, struct pl_rouge *rg, struct row **rows, size_t *n,
-                     int every)
+                     int every, int similar)
 {
     size_t n0 = *n, add = 0;
     if (every == 0 || n0 < 2)
         return 0;
     struct row *v = s_xalloc(*rows, (n0 + n0 / (size_t)every + 1) * sizeof(*v));
+    uint64_t(*bits)[PL_TEASER_BITS / 64] = s_xalloc(NULL, n0 * sizeof(*bits));
+    for (size_t i = 0; i < n0; i++)
+        s_word_bits(v[i].article, bits[i]);
     for (size_t i = 0; i < n0; i += (size_t)every) {
-        /* The other article: the first of the same fold from half the set
-         * away on, so that no held-out article's sentence trains another
-         * fold's model. */
-        size_t j = (i + n0 / 2) % n0, tries = 0;
-        while ((v[j].fold != v[i].fold || j == i) && ++tries < n0)
-            j = (j + 1) % n0;
+        size_t j = s_teaser_source(v, n0, i, similar, bits);
+        if (j == n0)
+            continue; /* a fold of one article */
         const struct row *src = &v[i], *other = &v[j];
         if (!other->lead || other == src || other->fold != src->fold)
             continue; /* a fold of one article */
@@ -506,6 +574,7 @@ static int s_teasers(struct pl_config *cfg, struct pl_rouge *rg, struct row **ro
         r->fold = src->fold;
         r->teaser = strdup(other->lead);
     }
+    free(bits);
     *rows = v;
     *n = n0 + add;
     char err[1024] = "";
@@ -560,7 +629,8 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < n; i++)
         rows[i].fold = (int)(i % (size_t)o.folds);
-    if (s_features(cfg, rg, rows, n) != 0 || s_teasers(cfg, rg, &rows, &n, o.teasers) != 0)
+    if (s_features(cfg, rg, rows, n) != 0 ||
+        s_teasers(cfg, rg, &rows, &n, o.teasers, o.similar_teasers) != 0)
         return 1;
 
     double *w = s_xalloc(NULL, (s_nf + 1) * sizeof(double));
