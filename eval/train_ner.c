@@ -162,8 +162,8 @@ static void s_count_case(struct lexicon *x, const char *t, size_t n, uint32_t *c
 
 /* Cased text (path NULL: none), one article a line: for each word of the
  * lexicon, how often it is capitalised where the sentence does not ask for
- * it, as a class kept in the high byte of its freq (ner.h): 0 seen fewer
- * than three times so, 1 never capitalised, 2 under a tenth of the time,
+ * it, as a class kept in the high byte of its freq (ner.h): 0 not seen so,
+ * or capitalised but seen fewer than three times, 1 never capitalised, 2 under a tenth of the time,
  * 3 under half, 4 under nine tenths, 5 more, 6 always. Returns 0 or the
  * negative errno of fopen (said on stderr). */
 static int s_load_cased(struct lexicon *x, const char *path)
@@ -187,7 +187,10 @@ static int s_load_cased(struct lexicon *x, const char *path)
     fclose(f);
     for (size_t i = 0; i < slots; i++) {
         uint32_t c = cap[i], all = cap[i] + low[i];
-        if (!x->lex[i].key || all < 3)
+        /* A word seen lower case once or twice and never capitalised is a
+         * common word all the same (what the tagger's truecasing needs);
+         * one capitalised once or twice is too little to go by. */
+        if (!x->lex[i].key || all == 0 || (all < 3 && c != 0))
             continue;
         unsigned cls = c == 0             ? 1
                        : c * 10 < all     ? 2

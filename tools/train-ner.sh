@@ -18,7 +18,7 @@ build=$top/build
 train=$data/conll2003/train.txt
 dev=$data/conll2003/dev.txt
 unlabeled=$data/unlabeled/news-lowercased.txt.xz
-for f in "$train" "$dev" "$unlabeled"; do
+for f in "$train" "$dev" "$unlabeled" "$data/cnndm/dev.jsonl"; do
   [ -r "$f" ] || { echo "train-ner: $f is missing (set PL_DATA_DIR)" >&2; exit 1; }
 done
 "$top/tools/deps.sh"
@@ -66,7 +66,23 @@ if [ "${PL_NER_LISTS:-0}" = 1 ]; then
   python3 "$top/tools/gen-gazetteer.py" --lists --cities "$pbf" --min-population "$min_population" > "$gazetteer"
 fi
 
-args=(--train "$train" --dev "$dev" --clusters "$clusters" --gazetteer "$gazetteer")
+# Cased news for the lexicon's case classes (how often each word is
+# capitalised mid-sentence): the CNN/DailyMail dev articles, one a line,
+# made here and never committed. The tagger reads the words of a
+# title-case line with their usual casing (README, "Headings and title
+# case"); the sentence-shape group `head` stays out (not worth it by CV).
+cased=$build/ner-cased.txt
+if [ "${PL_NER_CASED:-1}" = 1 ]; then
+  python3 -c 'import json,sys
+for l in open(sys.argv[1], encoding="utf-8"):
+    print(" ".join(json.loads(l)["article"].split()))' "$data/cnndm/dev.jsonl" > "$cased.tmp"
+  mv "$cased.tmp" "$cased"
+  case_args=(--cased "$cased" --without head)
+else
+  case_args=()
+fi
+
+args=(--train "$train" --dev "$dev" --clusters "$clusters" --gazetteer "$gazetteer" "${case_args[@]}")
 if [ "${1:-}" = "--cv" ]; then
   # Two folds at a time at most: the machine is shared; the figures do not
   # depend on how many run at once.

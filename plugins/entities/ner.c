@@ -662,6 +662,36 @@ static int s_occurrences(struct pl_ner_doc *doc)
     return 0;
 }
 
+/* In a title-case line the capitals are the line's style, not the
+ * words': a word that cased news never or rarely capitalises mid-sentence
+ * (its case class in the lexicon, from pl_train_ner --cased) is read as if
+ * written in lower case, the truecasing of Lita et al. 2003, so that
+ * "Frozen Properties and Tightened Visas" reads as a heading, not as a
+ * name. Words usually capitalised (names) keep their capitals, and so does
+ * a word cased news has not seen; a model without case classes reads
+ * every line as written. Only an ASCII capital is lowered, so the word's
+ * length, and every offset, stays. */
+static void s_truecase(const struct pl_ner_model *m, const struct pl_ner_tok *tok,
+                       struct pl_ner_tokinfo *info, size_t sb, size_t se)
+{
+    for (size_t i = sb; i < se; i++) {
+        struct pl_ner_tokinfo *ti = &info[i];
+        const struct pl_ner_tok *t = &tok[i];
+        if (!(ti->flags & F_CAP) || (ti->flags & F_ALLCAPS) || ti->casep != 1 || t->n >= 128 ||
+            t->s[0] < 'A' || t->s[0] > 'Z')
+            continue;
+        char low[128];
+        memcpy(low, t->s, t->n);
+        low[0] = (char)(low[0] - 'A' + 'a');
+        struct pl_ner_tok lt = *t;
+        lt.s = low;
+        uint32_t keep_sb = ti->sb, keep_se = ti->se;
+        s_token_info(m, &lt, ti);
+        ti->sb = keep_sb;
+        ti->se = keep_se;
+    }
+}
+
 int pl_ner_doc_init(struct pl_ner_doc *doc, const struct pl_ner_model *m,
                     const struct pl_ner_tok *tok, size_t n)
 {
@@ -682,11 +712,12 @@ int pl_ner_doc_init(struct pl_ner_doc *doc, const struct pl_ner_model *m,
         size_t se = sb + 1;
         while (se < n && !tok[se].sent_start)
             se++;
-        size_t words = 0, caps = 0, titled = 0;
+        size_t words = 0, caps = 0, titled = 0, digits = 0;
         for (size_t i = sb; i < se; i++) {
             const struct pl_ner_tokinfo *ti = &doc->info[i];
             doc->info[i].sb = (uint32_t)sb;
             doc->info[i].se = (uint32_t)se;
+            digits += (ti->flags & F_DIGIT) != 0;
             if (!(ti->flags & F_LETTER) || tok[i].n < 2)
                 continue;
             words++;
@@ -698,6 +729,12 @@ int pl_ner_doc_init(struct pl_ner_doc *doc, const struct pl_ner_model *m,
             kind = SENT_CAPS;
         else if (words >= 3 && titled == words)
             kind = SENT_TITLE;
+        /* A title-case line (two words are enough here: a heading such as
+         * "Looking Ahead") is truecased; one with figures is a table's or a
+         * result's line (scores, telephone numbers, lists of names), not a
+         * heading, and is read as written. */
+        if ((kind == SENT_TITLE || (words == 2 && titled == 2)) && digits == 0)
+            s_truecase(m, tok, doc->info, sb, se);
         size_t first = sb;
         while (first < se && s_is_open_quote(&tok[first]))
             first++;

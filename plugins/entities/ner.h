@@ -90,7 +90,8 @@ struct pl_ner_lex {
     /* Low byte: floor(log2(count + 1)). High byte: how often the word is
      * capitalised mid-sentence in cased news (0 unknown; 1 never, 2 under
      * a tenth of the time, 3 under half, 4 under nine tenths, 5 more, 6
-     * always), for PL_NER_G_HEAD; 0 in models made before it. */
+     * always), for PL_NER_G_HEAD and the truecasing of title-case lines;
+     * 0 in models made without cased news (pl_train_ner --cased). */
     uint16_t freq;
 };
 

@@ -313,7 +313,7 @@ static void brown_paths_travel_in_the_model_file_and_become_features(void **st)
 static size_t s_doc_feats(const struct pl_ner_model *m, const char *const *words, size_t nw,
                           const uint8_t *s1, uint32_t out[][PL_NER_MAX_FEATS], size_t *count)
 {
-    struct pl_ner_tok tok[32];
+    struct pl_ner_tok tok[32] = { 0 };
     size_t n = 0;
     int start = 1;
     for (size_t i = 0; i < nw && n < 32; i++) {
@@ -395,6 +395,46 @@ static void how_often_news_capitalises_a_word_rides_in_the_lexicon(void **st)
     assert_int_not_equal(a[0][2], b[0][2]);
 }
 
+static void a_title_case_line_reads_its_common_words_in_lower_case(void **st)
+{
+    (void)st;
+    static struct pl_ner_lex lex[16];
+    memset(lex, 0, sizeof(lex));
+    uint64_t kt = pl_ner_key("tightened", 9), ku = pl_ner_key("ukraine", 7);
+    lex[kt & 15] = (struct pl_ner_lex){ .key = kt, .c = { 1, 2, 3 }, .freq = 5 };
+    lex[ku & 15] = (struct pl_ner_lex){ .key = ku, .c = { 4, 5, 6 }, .freq = 5 };
+    struct pl_ner_model m = { .hash_bits = 16,
+                              .groups = PL_NER_G_WORD | PL_NER_G_SHAPE | PL_NER_G_CLUSTER,
+                              .stages = 1 };
+    m.lex = lex;
+    m.lex_mask = 15;
+    static const char *const head[] = { "Tightened", "Visas", "Over", "Ukraine" };
+    static const char *const figures[] = { "Tightened", "Visas", "Over", "Ukraine", "2024" };
+    static const char *const prose[] = { "Visas", "were", "Tightened", "over", "Ukraine", "." };
+    uint32_t a[6][PL_NER_MAX_FEATS], b[6][PL_NER_MAX_FEATS];
+    size_t na[6], nb[6];
+    /* Cased news has not seen the words: every line reads as written. */
+    s_doc_feats(&m, head, 4, NULL, a, na);
+    /* "tightened" never capitalised mid-sentence, "ukraine" always. */
+    lex[kt & 15].freq = 1u << 8 | 5;
+    lex[ku & 15].freq = 6u << 8 | 5;
+    s_doc_feats(&m, head, 4, NULL, b, nb);
+    assert_false(na[0] == nb[0] && !memcmp(a[0], b[0], na[0] * sizeof(uint32_t)));
+    assert_int_equal(na[3], nb[3]); /* the name keeps its capital */
+    assert_memory_equal(a[3], b[3], na[3] * sizeof(uint32_t));
+    /* With figures the line is a table's, and prose is prose: as written. */
+    static const char *const *const lines[] = { figures, prose };
+    static const size_t nw[] = { 5, 6 }, at[] = { 0, 2 };
+    for (size_t l = 0; l < 2; l++) {
+        lex[kt & 15].freq = 5;
+        s_doc_feats(&m, lines[l], nw[l], NULL, a, na);
+        lex[kt & 15].freq = 1u << 8 | 5;
+        s_doc_feats(&m, lines[l], nw[l], NULL, b, nb);
+        assert_int_equal(na[at[l]], nb[at[l]]);
+        assert_memory_equal(a[at[l]], b[at[l]], na[at[l]] * sizeof(uint32_t));
+    }
+}
+
 static void other_occurrences_lend_their_neighbours_and_first_stage_tags(void **st)
 {
     (void)st;
@@ -457,6 +497,7 @@ int main(void)
         cmocka_unit_test(brown_paths_travel_in_the_model_file_and_become_features),
         cmocka_unit_test(a_title_case_line_has_features_of_its_own),
         cmocka_unit_test(how_often_news_capitalises_a_word_rides_in_the_lexicon),
+        cmocka_unit_test(a_title_case_line_reads_its_common_words_in_lower_case),
         cmocka_unit_test(other_occurrences_lend_their_neighbours_and_first_stage_tags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
