@@ -141,63 +141,10 @@ static cJSON *s_source_json(const struct pl_source *src)
     return o;
 }
 
-static int s_emit(cJSON *o, char **out, size_t *out_len)
-{
-    char *s = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    if (!s)
-        return -ENOMEM;
-    *out = s;
-    *out_len = strlen(s);
-    return 0;
-}
-
-int pl_article_initial(const struct pl_source *src, const char *received_at, const void *data,
-                       size_t len, char **out, size_t *out_len)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON *s = s_source_json(src);
-    if (!o || !s || !cJSON_AddStringToObject(o, "schema", PL_SCHEMA_ARTICLE) ||
-        !cJSON_AddStringToObject(o, "id", src->id) || !cJSON_AddItemToObject(o, "source", s)) {
-        cJSON_Delete(s);
-        cJSON_Delete(o);
-        return -ENOMEM;
-    }
-    if (!cJSON_AddStringToObject(o, "received_at", received_at))
-        goto oom;
-    if (s_valid_utf8(data, len)) {
-        char *z = malloc(len + 1);
-        if (!z)
-            goto oom;
-        memcpy(z, data, len);
-        z[len] = '\0';
-        cJSON *r = cJSON_CreateString(z);
-        free(z);
-        if (!r || !cJSON_AddItemToObject(o, "raw", r)) {
-            cJSON_Delete(r);
-            goto oom;
-        }
-    } else {
-        size_t blen = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
-        char *b = malloc(blen);
-        if (!b)
-            goto oom;
-        sodium_bin2base64(b, blen, data, len, sodium_base64_VARIANT_ORIGINAL);
-        cJSON *r = cJSON_CreateString(b);
-        free(b);
-        if (!r || !cJSON_AddItemToObject(o, "raw_base64", r)) {
-            cJSON_Delete(r);
-            goto oom;
-        }
-    }
-    return s_emit(o, out, out_len);
-oom:
-    cJSON_Delete(o);
-    return -ENOMEM;
-}
-
-/* The final message is written into one buffer from the document's slices
- * (docpatch.h): nothing in it is parsed into a tree or escaped again. */
+/* The first document and the final message are written into one buffer:
+ * the article's content is escaped once, straight from the file's bytes,
+ * and the final message is put together from the document's slices
+ * (docpatch.h), nothing in it parsed into a tree or escaped again. */
 struct obuf {
     char *p;
     size_t n, cap;
@@ -230,16 +177,24 @@ static void s_puts(struct obuf *b, const char *s)
     s_put(b, s, strlen(s));
 }
 
-/* A JSON string, escaped as cJSON escapes (so the message reads as it did
- * when cJSON printed it): the stage names and plugin names and versions. */
-static void s_put_string(struct obuf *b, const char *s)
+/* A JSON string of n bytes, escaped as cJSON escapes (so the documents
+ * read as they did when cJSON printed them): '"', '\\', the control
+ * characters; everything else, UTF-8 included, as it is. Runs that need no
+ * escape are copied in one go. */
+static void s_put_json_string(struct obuf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     s_put(b, "\"", 1);
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        char e[7] = { '\\', 0, 0, 0, 0, 0, 0 };
-        size_t n = 2;
-        switch (*c) {
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        s_put(b, s + run, i - run);
+        run = i + 1;
+        char e[6] = { '\\', 0, 0, 0, 0, 0 };
+        size_t en = 2;
+        switch (c) {
         case '"': e[1] = '"'; break;
         case '\\': e[1] = '\\'; break;
         case '\b': e[1] = 'b'; break;
@@ -248,18 +203,80 @@ static void s_put_string(struct obuf *b, const char *s)
         case '\r': e[1] = 'r'; break;
         case '\t': e[1] = 't'; break;
         default:
-            if (*c >= 0x20) {
-                s_put(b, (const char *)c, 1);
-                continue;
-            }
             memcpy(e + 1, "u00", 3);
-            e[4] = hex[*c >> 4];
-            e[5] = hex[*c & 15];
-            n = 6;
+            e[4] = hex[c >> 4];
+            e[5] = hex[c & 15];
+            en = 6;
         }
-        s_put(b, e, n);
+        s_put(b, e, en);
     }
+    s_put(b, s + run, n - run);
     s_put(b, "\"", 1);
+}
+
+static void s_put_string(struct obuf *b, const char *s)
+{
+    s_put_json_string(b, s, strlen(s));
+}
+
+static int s_emit(cJSON *o, char **out, size_t *out_len)
+{
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (!s)
+        return -ENOMEM;
+    *out = s;
+    *out_len = strlen(s);
+    return 0;
+}
+
+int pl_article_initial(const struct pl_source *src, const char *received_at, const void *data,
+                       size_t len, char **out, size_t *out_len)
+{
+    cJSON *so = s_source_json(src);
+    char *source = so ? cJSON_PrintUnformatted(so) : NULL;
+    cJSON_Delete(so);
+    if (!source)
+        return -ENOMEM;
+    /* Room for the content and a little escaping, so that a text grows
+     * the buffer at most once or twice. */
+    struct obuf b = { 0 };
+    b.cap = len + len / 16 + strlen(source) + 256;
+    b.p = malloc(b.cap);
+    b.oom = !b.p;
+    s_puts(&b, "{\"schema\":");
+    s_put_string(&b, PL_SCHEMA_ARTICLE);
+    s_puts(&b, ",\"id\":");
+    s_put_string(&b, src->id);
+    s_puts(&b, ",\"source\":");
+    s_puts(&b, source);
+    cJSON_free(source);
+    s_puts(&b, ",\"received_at\":");
+    s_put_string(&b, received_at);
+    if (s_valid_utf8(data, len)) {
+        s_puts(&b, ",\"raw\":");
+        s_put_json_string(&b, data, len);
+    } else {
+        size_t blen = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
+        char *enc = malloc(blen);
+        if (!enc) {
+            free(b.p);
+            return -ENOMEM;
+        }
+        sodium_bin2base64(enc, blen, data, len, sodium_base64_VARIANT_ORIGINAL);
+        s_puts(&b, ",\"raw_base64\":\"");
+        s_puts(&b, enc);
+        s_puts(&b, "\"");
+        free(enc);
+    }
+    s_puts(&b, "}");
+    if (b.oom) {
+        free(b.p);
+        return -ENOMEM;
+    }
+    *out = b.p;
+    *out_len = b.n;
+    return 0;
 }
 
 static void s_put_key(struct obuf *b, const char *key, size_t n)
