@@ -21,7 +21,8 @@ static int s_process(void *s, const char *doc, size_t len, char **out, size_t *o
         return -1;
     cJSON *raw = cJSON_DetachItemFromObject(d, "raw");
     pl_doc_set(d, "text", raw ? raw : cJSON_CreateString(""));
-    int rc = pl_doc_emit(d, out, out_len, e);
+    static const char *const keys[] = { "text", "raw", NULL };
+    int rc = pl_doc_emit_patch(d, keys, out, out_len, e);
     cJSON_Delete(d);
     return rc;
 }

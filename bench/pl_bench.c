@@ -1,7 +1,7 @@
 /*
  * pl_bench: throughput and latency of a real presslined.
  *
- *   pl_bench [--count N] [--rate R] [--durable] [--workers W] [--only real|floor] [--keep]
+ *   pl_bench [--count N] [--rate R] [--durable] [--workers W] [--only real|floor|default] [--keep]
  *
  * Starts presslined on a temp folder and a free port, subscribes, then drops
  * N copies of the seed articles (each made unique) by writing a temp file and
@@ -9,7 +9,8 @@
  * prints articles/s (first rename to last message) and the p50/p99/max
  * latency from rename to the message arriving at the subscriber. It runs
  * twice: with the real stages, and with one pass-through stage (the floor
- * that files, ZeroMQ and the writer cost). After the pass-through run it runs
+ * that files, ZeroMQ and the writer cost); --only default runs the default
+ * configuration's stages instead (the stories stage too). After the pass-through run it runs
  * the plain loop: one thread doing the same file operations per article as
  * the daemon (claim rename, read, write the result beside it, rename it into
  * outbox/, move the source to done/; with --durable, fdatasync the result and
@@ -78,7 +79,7 @@ static bool s_double_arg(const char *s, double *out)
 static int s_usage(void)
 {
     fprintf(stderr, "usage: pl_bench [--count N] [--rate R] [--durable] [--workers W] "
-                    "[--only real|floor] [--keep]\n");
+                    "[--only real|floor|default] [--keep]\n");
     return 2;
 }
 
@@ -326,6 +327,12 @@ int main(int argc, char **argv)
                               common, workers, workers, workers);
         rc |= s_run("clean+entities+summarize", extra, count, rate, NULL);
         free(extra);
+    }
+    if (only && !strcmp(only, "default")) {
+        /* The stages of the default configuration as they are (clean,
+         * entities, summarize, stories; one worker each): issue 18 point
+         * 5 measures these, with --durable for the default's fsync. */
+        rc |= s_run("default stages", common, count, rate, NULL);
     }
     if (!only || !strcmp(only, "floor")) {
         char *extra = th_path("%s,\"stages\":[{\"name\":\"pass\",\"plugin\":\"%s/bench/"

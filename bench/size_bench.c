@@ -21,6 +21,7 @@
 #include <cjson/cJSON.h>
 
 #include "benchkit.h"
+#include "docpatch.h"
 #include "loader.h"
 #include "text.h"
 
@@ -93,15 +94,21 @@ static int s_run_chain(struct pl_plugin_instance inst[S_STAGES], const char *doc
         double t0 = pl_bench_now();
         int rc = inst[s].desc->process(inst[s].state, in, strlen(in), &out, &out_len, &e);
         secs[s] = pl_bench_now() - t0;
+        char *merged = NULL, why[256];
+        size_t mlen = 0;
+        if (rc == 0) {
+            /* The next stage gets the document with this one's patch applied. */
+            rc = pl_doc_merge(in, strlen(in), out, out_len, &merged, &mlen, why, sizeof(why));
+            if (rc != 0)
+                snprintf(e.message, sizeof(e.message), "%s", why);
+            inst[s].desc->release(inst[s].state, out);
+        }
         free(in);
         if (rc != 0) {
             fprintf(stderr, "size_bench: %s: %s\n", s_stage[s], e.message);
             return -1;
         }
-        in = strndup(out, out_len);
-        inst[s].desc->release(inst[s].state, out);
-        if (!in)
-            return -1;
+        in = merged;
     }
     free(in);
     return 0;

@@ -1,10 +1,12 @@
 /* Article JSON; see article.h. */
 #include "article.h"
 
+#include "docpatch.h"
 #include "text.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -139,6 +141,84 @@ static cJSON *s_source_json(const struct pl_source *src)
     return o;
 }
 
+/* The first document and the final message are written into one buffer:
+ * the article's content is escaped once, straight from the file's bytes,
+ * and the final message is put together from the document's slices
+ * (docpatch.h), nothing in it parsed into a tree or escaped again. */
+struct obuf {
+    char *p;
+    size_t n, cap;
+    bool oom;
+};
+
+static void s_put(struct obuf *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->n + n + 1)
+            cap *= 2;
+        char *g = realloc(b->p, cap);
+        if (!g) {
+            b->oom = true;
+            return;
+        }
+        b->p = g;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+}
+
+static void s_puts(struct obuf *b, const char *s)
+{
+    s_put(b, s, strlen(s));
+}
+
+/* A JSON string of n bytes, escaped as cJSON escapes (so the documents
+ * read as they did when cJSON printed them): '"', '\\', the control
+ * characters; everything else, UTF-8 included, as it is. Runs that need no
+ * escape are copied in one go. */
+static void s_put_json_string(struct obuf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    s_put(b, "\"", 1);
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        s_put(b, s + run, i - run);
+        run = i + 1;
+        char e[6] = { '\\', 0, 0, 0, 0, 0 };
+        size_t en = 2;
+        switch (c) {
+        case '"': e[1] = '"'; break;
+        case '\\': e[1] = '\\'; break;
+        case '\b': e[1] = 'b'; break;
+        case '\f': e[1] = 'f'; break;
+        case '\n': e[1] = 'n'; break;
+        case '\r': e[1] = 'r'; break;
+        case '\t': e[1] = 't'; break;
+        default:
+            memcpy(e + 1, "u00", 3);
+            e[4] = hex[c >> 4];
+            e[5] = hex[c & 15];
+            en = 6;
+        }
+        s_put(b, e, en);
+    }
+    s_put(b, s + run, n - run);
+    s_put(b, "\"", 1);
+}
+
+static void s_put_string(struct obuf *b, const char *s)
+{
+    s_put_json_string(b, s, strlen(s));
+}
+
 static int s_emit(cJSON *o, char **out, size_t *out_len)
 {
     char *s = cJSON_PrintUnformatted(o);
@@ -153,146 +233,160 @@ static int s_emit(cJSON *o, char **out, size_t *out_len)
 int pl_article_initial(const struct pl_source *src, const char *received_at, const void *data,
                        size_t len, char **out, size_t *out_len)
 {
-    cJSON *o = cJSON_CreateObject();
-    cJSON *s = s_source_json(src);
-    if (!o || !s || !cJSON_AddStringToObject(o, "schema", PL_SCHEMA_ARTICLE) ||
-        !cJSON_AddStringToObject(o, "id", src->id) || !cJSON_AddItemToObject(o, "source", s)) {
-        cJSON_Delete(s);
-        cJSON_Delete(o);
+    cJSON *so = s_source_json(src);
+    char *source = so ? cJSON_PrintUnformatted(so) : NULL;
+    cJSON_Delete(so);
+    if (!source)
         return -ENOMEM;
-    }
-    if (!cJSON_AddStringToObject(o, "received_at", received_at))
-        goto oom;
+    /* Room for the content and a little escaping, so that a text grows
+     * the buffer at most once or twice. */
+    struct obuf b = { 0 };
+    b.cap = len + len / 16 + strlen(source) + 256;
+    b.p = malloc(b.cap);
+    b.oom = !b.p;
+    s_puts(&b, "{\"schema\":");
+    s_put_string(&b, PL_SCHEMA_ARTICLE);
+    s_puts(&b, ",\"id\":");
+    s_put_string(&b, src->id);
+    s_puts(&b, ",\"source\":");
+    s_puts(&b, source);
+    cJSON_free(source);
+    s_puts(&b, ",\"received_at\":");
+    s_put_string(&b, received_at);
     if (s_valid_utf8(data, len)) {
-        char *z = malloc(len + 1);
-        if (!z)
-            goto oom;
-        memcpy(z, data, len);
-        z[len] = '\0';
-        cJSON *r = cJSON_CreateString(z);
-        free(z);
-        if (!r || !cJSON_AddItemToObject(o, "raw", r)) {
-            cJSON_Delete(r);
-            goto oom;
-        }
+        s_puts(&b, ",\"raw\":");
+        s_put_json_string(&b, data, len);
     } else {
         size_t blen = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
-        char *b = malloc(blen);
-        if (!b)
-            goto oom;
-        sodium_bin2base64(b, blen, data, len, sodium_base64_VARIANT_ORIGINAL);
-        cJSON *r = cJSON_CreateString(b);
-        free(b);
-        if (!r || !cJSON_AddItemToObject(o, "raw_base64", r)) {
-            cJSON_Delete(r);
-            goto oom;
+        char *enc = malloc(blen);
+        if (!enc) {
+            free(b.p);
+            return -ENOMEM;
         }
+        sodium_bin2base64(enc, blen, data, len, sodium_base64_VARIANT_ORIGINAL);
+        s_puts(&b, ",\"raw_base64\":\"");
+        s_puts(&b, enc);
+        s_puts(&b, "\"");
+        free(enc);
     }
-    return s_emit(o, out, out_len);
-oom:
-    cJSON_Delete(o);
-    return -ENOMEM;
-}
-
-/* Moves key from `from` into `to` (detach + add); when absent, adds the
- * default made by mk (may be NULL to leave it out). */
-static int s_take(cJSON *to, cJSON *from, const char *key, cJSON *(*mk)(void))
-{
-    cJSON *v = cJSON_DetachItemFromObjectCaseSensitive(from, key);
-    if (!v && mk)
-        v = mk();
-    if (!v)
-        return mk ? -ENOMEM : 0;
-    if (!cJSON_AddItemToObject(to, key, v)) {
-        cJSON_Delete(v);
+    s_puts(&b, "}");
+    if (b.oom) {
+        free(b.p);
         return -ENOMEM;
     }
+    *out = b.p;
+    *out_len = b.n;
     return 0;
 }
 
-static cJSON *s_mk_empty_summary(void)
+static void s_put_key(struct obuf *b, const char *key, size_t n)
 {
-    cJSON *s = cJSON_CreateObject();
-    if (s && (!cJSON_AddStringToObject(s, "text", "") || !cJSON_AddArrayToObject(s, "sentences"))) {
-        cJSON_Delete(s);
-        return NULL;
+    s_put(b, b->n > 1 ? ",\"" : "\"", b->n > 1 ? 2 : 1);
+    s_put(b, key, n);
+    s_put(b, "\":", 2);
+}
+
+/* The member key from the document, else def (NULL: left out). */
+static void s_take(struct obuf *b, const struct pl_json_members *m, const char *key,
+                   const char *def)
+{
+    const struct pl_json_member *x = pl_json_members_find(m, key);
+    if (!x && !def)
+        return;
+    s_put_key(b, key, strlen(key));
+    if (x)
+        s_put(b, x->val, x->val_len);
+    else
+        s_puts(b, def);
+}
+
+static void s_put_u64(struct obuf *b, uint64_t v)
+{
+    char n[24];
+    s_put(b, n, (size_t)snprintf(n, sizeof(n), "%" PRIu64, v));
+}
+
+/* The members the message sets itself or places in its fixed order; the
+ * raw input is dropped. */
+static const char *const s_placed[] = {
+    "schema",   "id",       "seq",       "source",     "received_at", "published_at", "title",
+    "text",     "language", "published", "removed",    "entities",    "dates",        "summary",
+    "keywords", "stages",   "raw",       "raw_base64", NULL,
+};
+
+static bool s_is_placed(const struct pl_json_member *x)
+{
+    for (const char *const *k = s_placed; *k; k++)
+        if (x->key_len == strlen(*k) && memcmp(x->key, *k, x->key_len) == 0)
+            return true;
+    return false;
+}
+
+static void s_put_stages(struct obuf *b, const struct pl_stage_time *st, size_t nst)
+{
+    s_put_key(b, "stages", 6);
+    s_put(b, "[", 1);
+    for (size_t i = 0; i < nst; i++) {
+        s_puts(b, i ? ",{\"name\":" : "{\"name\":");
+        s_put_string(b, st[i].name);
+        s_puts(b, ",\"plugin\":");
+        s_put_string(b, st[i].plugin);
+        s_puts(b, ",\"version\":");
+        s_put_string(b, st[i].version);
+        s_puts(b, ",\"us\":");
+        s_put_u64(b, st[i].us);
+        s_put(b, "}", 1);
     }
-    return s;
-}
-
-static cJSON *s_mk_empty_string(void)
-{
-    return cJSON_CreateString("");
-}
-
-static cJSON *s_mk_und(void)
-{
-    return cJSON_CreateString("und");
+    s_put(b, "]", 1);
 }
 
 int pl_article_final(const char *doc, size_t len, uint64_t seq, const char *published_at,
                      const struct pl_stage_time *st, size_t nst, char **out, size_t *out_len)
 {
-    cJSON *d = cJSON_ParseWithLength(doc, len);
-    if (!cJSON_IsObject(d)) {
-        cJSON_Delete(d);
-        return -EINVAL;
+    struct pl_json_members m = { 0 };
+    int rc = pl_json_members_scan(doc, len, &m, NULL, 0);
+    if (rc != 0) {
+        pl_json_members_free(&m);
+        return rc == -ENOMEM ? -ENOMEM : -EINVAL;
     }
-    cJSON_DeleteItemFromObjectCaseSensitive(d, "raw");
-    cJSON_DeleteItemFromObjectCaseSensitive(d, "raw_base64");
-    cJSON_DeleteItemFromObjectCaseSensitive(d, "seq");
-    cJSON_DeleteItemFromObjectCaseSensitive(d, "published_at");
-    cJSON_DeleteItemFromObjectCaseSensitive(d, "stages");
-    cJSON_DeleteItemFromObjectCaseSensitive(d, "schema");
-    cJSON *o = cJSON_CreateObject();
-    cJSON *stages = cJSON_CreateArray();
-    int rc = -ENOMEM;
-    if (!o || !stages)
-        goto out;
+    struct obuf b = { 0 };
+    s_put(&b, "{", 1);
     /* Fixed order first, so the message reads the same every time. */
-    if (!cJSON_AddStringToObject(o, "schema", PL_SCHEMA_ARTICLE) || s_take(o, d, "id", NULL) ||
-        !cJSON_AddNumberToObject(o, "seq", (double)seq) || s_take(o, d, "source", NULL) ||
-        s_take(o, d, "received_at", NULL) ||
-        !cJSON_AddStringToObject(o, "published_at", published_at) ||
-        s_take(o, d, "title", cJSON_CreateNull) || s_take(o, d, "text", s_mk_empty_string) ||
-        s_take(o, d, "language", s_mk_und) || s_take(o, d, "published", cJSON_CreateNull) ||
-        s_take(o, d, "removed", cJSON_CreateArray) || s_take(o, d, "entities", cJSON_CreateArray) ||
-        s_take(o, d, "dates", cJSON_CreateArray) || s_take(o, d, "summary", s_mk_empty_summary) ||
-        s_take(o, d, "keywords", cJSON_CreateArray))
-        goto out;
-    for (size_t i = 0; i < nst; i++) {
-        cJSON *s = cJSON_CreateObject();
-        if (!s || !cJSON_AddItemToArray(stages, s)) {
-            cJSON_Delete(s);
-            goto out;
-        }
-        if (!cJSON_AddStringToObject(s, "name", st[i].name) ||
-            !cJSON_AddStringToObject(s, "plugin", st[i].plugin) ||
-            !cJSON_AddStringToObject(s, "version", st[i].version) ||
-            !cJSON_AddNumberToObject(s, "us", (double)st[i].us))
-            goto out;
-    }
-    if (!cJSON_AddItemToObject(o, "stages", stages))
-        goto out;
-    stages = NULL;
+    s_put_key(&b, "schema", 6);
+    s_put_string(&b, PL_SCHEMA_ARTICLE);
+    s_take(&b, &m, "id", NULL);
+    s_put_key(&b, "seq", 3);
+    s_put_u64(&b, seq);
+    s_take(&b, &m, "source", NULL);
+    s_take(&b, &m, "received_at", NULL);
+    s_put_key(&b, "published_at", 12);
+    s_put_string(&b, published_at);
+    s_take(&b, &m, "title", "null");
+    s_take(&b, &m, "text", "\"\"");
+    s_take(&b, &m, "language", "\"und\"");
+    s_take(&b, &m, "published", "null");
+    s_take(&b, &m, "removed", "[]");
+    s_take(&b, &m, "entities", "[]");
+    s_take(&b, &m, "dates", "[]");
+    s_take(&b, &m, "summary", "{\"text\":\"\",\"sentences\":[]}");
+    s_take(&b, &m, "keywords", "[]");
+    s_put_stages(&b, st, nst);
     /* Whatever else the plugins added stays, after the documented fields. */
-    cJSON *it = d->child;
-    while (it) {
-        cJSON *next = it->next;
-        cJSON *v = cJSON_DetachItemViaPointer(d, it);
-        if (!cJSON_AddItemToObject(o, v->string, v)) {
-            cJSON_Delete(v);
-            goto out;
-        }
-        it = next;
+    for (size_t i = 0; i < m.n; i++) {
+        if (s_is_placed(&m.m[i]))
+            continue;
+        s_put_key(&b, m.m[i].key, m.m[i].key_len);
+        s_put(&b, m.m[i].val, m.m[i].val_len);
     }
-    rc = s_emit(o, out, out_len);
-    o = NULL;
-out:
-    cJSON_Delete(stages);
-    cJSON_Delete(o);
-    cJSON_Delete(d);
-    return rc;
+    s_put(&b, "}", 1);
+    pl_json_members_free(&m);
+    if (b.oom) {
+        free(b.p);
+        return -ENOMEM;
+    }
+    *out = b.p;
+    *out_len = b.n;
+    return 0;
 }
 
 int pl_article_error(const struct pl_source *src, const char *received_at, uint64_t seq,

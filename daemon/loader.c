@@ -80,11 +80,17 @@ int pl_plugin_open(const char *path, struct pl_plugin_handle **out, char *err, s
         goto fail;
     }
     if (d->abi_version != PL_PLUGIN_ABI_VERSION) {
+        /* A version 1 plugin's process() returns the whole document, which
+         * version 2 would take for a patch: say what to change, not only
+         * that it must be rebuilt. */
         snprintf(err, errlen,
                  "plugin %s was built for plugin ABI version %u; this pressline "
                  "uses ABI version %u: rebuild the plugin against this pressline's "
-                 "<pressline/plugin.h>",
-                 path, d->abi_version, PL_PLUGIN_ABI_VERSION);
+                 "<pressline/plugin.h>%s",
+                 path, d->abi_version, PL_PLUGIN_ABI_VERSION,
+                 d->abi_version == 1 ? " (since version 2, process() returns only the members it "
+                                       "adds, replaces or removes, not the whole document)"
+                                     : "");
         goto fail;
     }
     if (d->size != sizeof(struct pl_plugin)) {

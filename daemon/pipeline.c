@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "article.h"
+#include "docpatch.h"
 #include "config.h"
 #include "spool.h"
 
@@ -124,15 +125,22 @@ static int s_run(struct pl_pipeline *p, struct pl_source *src, const char *recei
                      perr.message[0] ? perr.message : "the plugin failed without a reason");
             goto fail;
         }
-        free(doc);
-        doc = malloc(res_len + 1);
-        if (!doc) {
-            d->release(p->inst[i]->state, res);
+        char *merged = NULL, why[PL_ERROR_MAX];
+        size_t merged_len = 0;
+        int mrc = pl_doc_merge(doc, doc_len, res, res_len, &merged, &merged_len, why, sizeof(why));
+        d->release(p->inst[i]->state, res);
+        if (mrc == -ENOMEM) {
+            free(doc);
             return -ENOMEM;
         }
-        memcpy(doc, res, res_len + 1);
-        doc_len = res_len;
-        d->release(p->inst[i]->state, res);
+        if (mrc != 0) {
+            stage = p->cfg->stages[i].name;
+            snprintf(reason, sizeof(reason), "plugin %s: %s", d->name, why);
+            goto fail;
+        }
+        free(doc);
+        doc = merged;
+        doc_len = merged_len;
     }
     pl_iso_time(pl_epoch_us(), published);
     int rc = pl_article_final(doc, doc_len, seq, published, times, p->n, out, out_len);

@@ -20,6 +20,7 @@
 #include "article.h"
 #include "broker.h"
 #include "config.h"
+#include "docpatch.h"
 #include "gen.h"
 #include "loader.h"
 #include "log.h"
@@ -371,16 +372,19 @@ static void s_on_retry(uv_timer_t *t)
 
 /* The "story" topic: when the stories stage put a "story" object in the
  * article, subscribers get the story's new state on its own topic, right
- * after the article that changed it. */
+ * after the article that changed it. The object is the message's own slice
+ * (docpatch.h): the message is scanned, not parsed into a tree (that parse
+ * of the whole article, text and all, cost the loop more than the rest of
+ * its work on the message). */
 static void s_publish_story(struct service *sv, const char *json, size_t len)
 {
-    cJSON *j = cJSON_ParseWithLength(json, len);
-    const cJSON *story = cJSON_GetObjectItemCaseSensitive(j, "story");
-    char *out = cJSON_IsObject(story) ? cJSON_PrintUnformatted(story) : NULL;
-    if (out)
-        pl_publisher_send(&sv->pub, "story", out, strlen(out));
-    cJSON_free(out);
-    cJSON_Delete(j);
+    struct pl_json_members m = { 0 };
+    if (pl_json_members_scan(json, len, &m, NULL, 0) == 0) {
+        const struct pl_json_member *story = pl_json_members_find(&m, "story");
+        if (story && story->val[0] == '{')
+            pl_publisher_send(&sv->pub, "story", story->val, story->val_len);
+    }
+    pl_json_members_free(&m);
 }
 
 static void s_writer_after(uv_work_t *w, int status)

@@ -1,7 +1,6 @@
 /* Stage worker; see worker.h. */
 #include "worker.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -17,6 +16,7 @@
 
 #include "config.h"
 #include "curve.h"
+#include "docpatch.h"
 #include "log.h"
 #include "wire.h"
 
@@ -128,18 +128,37 @@ static int s_next_message(void *s, const struct pl_worker_opts *opts,
     }
 }
 
-/* Runs one job's document through the plugin; *us is the time it took. On
- * success returns 0 with *out the plugin's result (give it back with
- * release()); otherwise PL_ESTAGE with perr saying why, for the plugin's
- * own failures and for a result that is not a JSON object alike: the latter
- * fails here, under the plugin's name, not in the next stage. */
+/* The document after the stage: the job's document with the plugin's
+ * patch applied (docpatch.h). The patch is checked here, under the
+ * plugin's name, not in the next stage: it must be a JSON object of
+ * members to add or replace (and "$remove"). Returns 0 with *out (free),
+ * or PL_ESTAGE with perr saying why. */
+static int s_apply(const struct pl_plugin *d, const char *doc, size_t len, const char *patch,
+                   size_t plen, char **out, size_t *out_len, struct pl_error *perr)
+{
+    char why[PL_ERROR_MAX - 64];
+    int rc = pl_doc_merge(doc, len, patch, plen, out, out_len, why, sizeof(why));
+    if (rc == 0)
+        return 0;
+    if (rc == -ENOMEM)
+        snprintf(perr->message, sizeof(perr->message), "out of memory");
+    else
+        snprintf(perr->message, sizeof(perr->message), "plugin %s: %s", d->name, why);
+    return PL_ESTAGE;
+}
+
+/* Runs one job's document through the plugin; *us is the time process()
+ * took. On success returns 0 with *out the merged document (free);
+ * otherwise PL_ESTAGE with perr saying why, for the plugin's own failures
+ * and for a result that is not a patch alike. */
 static int s_process(struct pl_plugin_instance *inst, const struct pl_wire_msg *job, char **out,
                      size_t *out_len, uint64_t *us, struct pl_error *perr)
 {
     const struct pl_plugin *d = inst->desc;
     uint64_t t0 = s_now_us();
     /* The plugin gets a NUL-terminated copy; frames are not terminated. */
-    char *doc = malloc(job->body_len + 1);
+    char *doc = malloc(job->body_len + 1), *patch = NULL;
+    size_t plen = 0;
     int prc;
     if (!doc) {
         prc = PL_ESTAGE;
@@ -147,25 +166,17 @@ static int s_process(struct pl_plugin_instance *inst, const struct pl_wire_msg *
     } else {
         memcpy(doc, job->body, job->body_len);
         doc[job->body_len] = '\0';
-        prc = d->process(inst->state, doc, job->body_len, out, out_len, perr) == 0 ? 0 : PL_ESTAGE;
+        prc = d->process(inst->state, doc, job->body_len, &patch, &plen, perr) == 0 ? 0 : PL_ESTAGE;
     }
     *us = s_now_us() - t0;
-    free(doc);
-    if (prc == 0 && *out) {
-        cJSON *check = cJSON_ParseWithLength(*out, *out_len);
-        int ok = cJSON_IsObject(check);
-        cJSON_Delete(check);
-        if (!ok) {
-            d->release(inst->state, *out);
-            *out = NULL;
-            prc = PL_ESTAGE;
-            snprintf(perr->message, sizeof(perr->message),
-                     "plugin %s returned a document that is not a JSON object", d->name);
-        }
+    if (prc == 0 && patch) {
+        prc = s_apply(d, doc, job->body_len, patch, plen, out, out_len, perr);
+        d->release(inst->state, patch);
     } else if (prc == 0) {
         prc = PL_ESTAGE;
-        snprintf(perr->message, sizeof(perr->message), "plugin %s returned no document", d->name);
+        snprintf(perr->message, sizeof(perr->message), "plugin %s returned no result", d->name);
     }
+    free(doc);
     if (prc != 0 && !perr->message[0])
         snprintf(perr->message, sizeof(perr->message), "plugin %s failed without a reason",
                  d->name);
@@ -197,8 +208,7 @@ static int s_answer(void *s, struct pl_plugin_instance *inst, const struct pl_wi
         reply.body_len = strnlen(perr.message, sizeof(perr.message));
     }
     int rc = pl_wire_send(s, NULL, 0, &reply, 0);
-    if (out)
-        d->release(inst->state, out);
+    free(out);
 #ifdef __GLIBC__
     /* glibc keeps freed memory in its arenas for reuse; without this the
      * daemon stays at its largest article's peak (8 MB to 375 MB, and

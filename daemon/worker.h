@@ -1,10 +1,12 @@
 /*
  * A stage worker: connects a DEALER socket to the stage's endpoint, says
- * READY, then runs each JOB through its plugin instance and answers DONE or
- * FAIL. The same loop runs as a thread inside presslined (stages spawned as
- * "thread", on any endpoint) and in a separate `pressline worker` process
- * (ipc or tcp), which also heartbeats (see wire.h). Runs on its own thread;
- * owns its sockets.
+ * READY, then runs each JOB through its plugin instance and answers DONE
+ * with the job's document, the plugin's patch merged in (docpatch.h: the
+ * broker, here or on another host, gets a whole document back, and the
+ * patch is checked where the plugin ran), or FAIL. The same loop runs as a
+ * thread inside presslined (stages spawned as "thread", on any endpoint)
+ * and in a separate `pressline worker` process (ipc or tcp), which also
+ * heartbeats (see wire.h). Runs on its own thread; owns its sockets.
  */
 #ifndef PL_WORKER_H
 #define PL_WORKER_H

@@ -28,6 +28,7 @@
 #include <cjson/cJSON.h>
 #include <valgrind/callgrind.h>
 
+#include "docpatch.h"
 #include "harness.h"
 #include "loader.h"
 #include "text.h"
@@ -144,16 +145,22 @@ static int s_chain(struct pl_plugin_instance inst[LP_STAGES], char *doc)
         CALLGRIND_ZERO_STATS;
         int rc = inst[s].desc->process(inst[s].state, in, strlen(in), &out, &out_len, &e);
         CALLGRIND_DUMP_STATS_AT(s_stage[s]);
+        char *merged = NULL, why[256];
+        size_t mlen = 0;
+        if (rc == 0) {
+            /* The next stage gets the document with this one's patch applied. */
+            rc = pl_doc_merge(in, strlen(in), out, out_len, &merged, &mlen, why, sizeof(why));
+            if (rc != 0)
+                snprintf(e.message, sizeof(e.message), "%s", why);
+            inst[s].desc->release(inst[s].state, out);
+        }
         if (in != doc)
             free(in);
         if (rc != 0) {
             fprintf(stderr, "linear_probe: %s: %s\n", s_stage[s], e.message);
             return -1;
         }
-        in = strndup(out, out_len);
-        inst[s].desc->release(inst[s].state, out);
-        if (!in)
-            return -1;
+        in = merged;
     }
     free(in);
     return 0;

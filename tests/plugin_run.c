@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "docpatch.h"
 #include "harness.h"
 #include "loader.h"
 
@@ -25,7 +26,15 @@ cJSON *pr_run(const char *plugin, const char *options, const char *doc, char *er
     cJSON *res = NULL;
     int got = h->desc->process(inst.state, doc, strlen(doc), &out, &len, &perr);
     if (got == 0) {
-        res = cJSON_Parse(out);
+        /* The document as the host holds it after the stage: the input
+         * with the plugin's patch applied, as the worker does. */
+        char *merged = NULL, why[256];
+        size_t mlen = 0;
+        if (pl_doc_merge(doc, strlen(doc), out, len, &merged, &mlen, why, sizeof(why)) == 0)
+            res = cJSON_Parse(merged);
+        else
+            snprintf(err, n, "%s", why);
+        free(merged);
         h->desc->release(inst.state, out);
     } else {
         snprintf(err, n, "%s", perr.message);

@@ -11,8 +11,9 @@
 #include <cjson/cJSON.h>
 
 /* Opens build/lib/pressline/<plugin>.so, makes an instance with options
- * (JSON object text, or NULL) and runs it on doc. Returns the parsed result
- * (caller deletes), or NULL with the plugin's message in err[n]. rc, when
+ * (JSON object text, or NULL) and runs it on doc. Returns the document
+ * after the stage, parsed: doc with the plugin's patch applied, as the
+ * worker does (caller deletes), or NULL with the plugin's message in err[n]. rc, when
  * not NULL, receives the plugin's return code. Fails the test when the
  * plugin cannot be opened or its instance made. */
 cJSON *pr_run(const char *plugin, const char *options, const char *doc, char *err, size_t n,

@@ -9,7 +9,7 @@ secs=${PL_FUZZ_SECONDS:-60}
 build="$top/build-fuzz"
 CC=clang cmake -S "$top" -B "$build" -DPL_FUZZ=ON -DPL_TESTS=OFF -DPL_WERROR=ON \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j"$(nproc)" --target fuzz_clean fuzz_entities fuzz_summarize fuzz_config fuzz_wire fuzz_replay
+cmake --build "$build" -j"$(nproc)" --target fuzz_clean fuzz_entities fuzz_summarize fuzz_config fuzz_wire fuzz_replay fuzz_docpatch
 mkdir -p "$build/artifacts"
 seeds() { # <harness> -> read-only seed corpora
   case $1 in
@@ -18,9 +18,10 @@ seeds() { # <harness> -> read-only seed corpora
     config) echo "$top/tests/fuzz/corpus/config" ;;
     wire) echo "$top/tests/fuzz/corpus/wire" ;;
     replay) echo "$top/tests/fuzz/corpus/replay" ;;
+    docpatch) echo "$top/tests/fuzz/corpus/docpatch" ;;
   esac
 }
-for h in clean entities summarize config wire replay; do
+for h in clean entities summarize config wire replay docpatch; do
   scratch="$build/corpus/$h"
   mkdir -p "$scratch"
   echo "fuzz_$h: ${secs} s"

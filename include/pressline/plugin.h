@@ -15,9 +15,19 @@
  * thread for it per process, because the plugin may keep global state.
  *
  * Documents travel as JSON text (UTF-8, one object). A plugin reads the
- * document it is given and returns a complete new document: usually the input
- * with its own fields added. Plugins never link against host symbols; the host
- * reaches them only through the function table below.
+ * document it is given and returns a patch (ABI version 2): a JSON object
+ * holding only the top-level members it adds or replaces, in the form they
+ * are to be published, and, to drop members, "$remove": an array of their
+ * names. The host replaces those members in the document (a replaced member
+ * keeps its place; new ones follow in the patch's order) without parsing or
+ * re-escaping the rest, so what a stage did not touch reaches the next stage
+ * and the subscriber as the very bytes the host or an earlier stage wrote.
+ * The host refuses, as the stage's failure, a result that is not a JSON
+ * object, sets a member twice, sets a name starting with '$' other than
+ * "$remove", or both sets and removes a member. Version 1 plugins returned
+ * the whole document; the loader refuses them by name. Plugins never link
+ * against host symbols; the host reaches them only through the function
+ * table below.
  */
 #ifndef PRESSLINE_PLUGIN_H
 #define PRESSLINE_PLUGIN_H
@@ -33,8 +43,10 @@ extern "C" {
  * that is not a pressline descriptor at all. */
 #define PL_PLUGIN_MAGIC 0x47504c50u
 
-/* Bump on any incompatible change to struct pl_plugin or struct pl_host. */
-#define PL_PLUGIN_ABI_VERSION 1u
+/* Bump on any incompatible change to struct pl_plugin or struct pl_host, or
+ * to what process() is given or returns. 2: process() returns a patch, not
+ * the whole document. */
+#define PL_PLUGIN_ABI_VERSION 2u
 
 #define PL_PLUGIN_SYMBOL "pressline_plugin"
 
@@ -110,9 +122,11 @@ struct pl_plugin {
 
     /* Processes one document. `doc` is NUL-terminated JSON of `len` bytes,
      * borrowed for the call. On success returns 0 and sets *out to a new
-     * NUL-terminated JSON document and *out_len to its length; the host owns
-     * *out and gives it back through release(). On failure returns non-zero
-     * with err filled and *out untouched. */
+     * NUL-terminated JSON object, the patch (see the top of this header:
+     * only the members the plugin adds, replaces or removes; "{}" when it
+     * changes nothing), and *out_len to its length; the host owns *out and
+     * gives it back through release(). On failure returns non-zero with err
+     * filled and *out untouched. */
     int (*process)(void *state, const char *doc, size_t len, char **out, size_t *out_len,
                    struct pl_error *err);
 

@@ -47,6 +47,36 @@ int pl_doc_emit(const cJSON *doc, char **out, size_t *out_len, struct pl_error *
     return 0;
 }
 
+int pl_doc_emit_patch(const cJSON *doc, const char *const *keys, char **out, size_t *out_len,
+                      struct pl_error *err)
+{
+    /* References print as their items and are not freed with the patch,
+     * so the document's members are printed in place, not copied. */
+    cJSON *patch = cJSON_CreateObject(), *rm = NULL;
+    int rc = patch ? 0 : -ENOMEM;
+    for (const char *const *k = keys; rc == 0 && *k; k++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, *k);
+        if (v) {
+            if (!cJSON_AddItemReferenceToObject(patch, *k, (cJSON *)v))
+                rc = -ENOMEM;
+            continue;
+        }
+        if (!rm && !(rm = cJSON_AddArrayToObject(patch, "$remove")))
+            rc = -ENOMEM;
+        cJSON *name = rc == 0 ? cJSON_CreateString(*k) : NULL;
+        if (rc == 0 && !cJSON_AddItemToArray(rm, name)) {
+            cJSON_Delete(name);
+            rc = -ENOMEM;
+        }
+    }
+    if (rc == 0)
+        rc = pl_doc_emit(patch, out, out_len, err);
+    else
+        pl_fail(err, "out of memory while writing the result");
+    cJSON_Delete(patch);
+    return rc;
+}
+
 void pl_doc_release(void *state, char *out)
 {
     (void)state;

@@ -1,6 +1,7 @@
 /*
  * Helpers for plugins that work on the document with cJSON: parse the input
- * document, print the result in the form the ABI asks for, release it.
+ * document, print the result in the form the ABI asks for (a patch of the
+ * members the plugin changed), release it.
  * Any thread; no shared state.
  */
 #ifndef PL_DOCJSON_H
@@ -18,7 +19,17 @@ cJSON *pl_doc_parse(const char *doc, size_t len, struct pl_error *err);
  * or -ENOMEM with err filled. doc stays the caller's. */
 int pl_doc_emit(const cJSON *doc, char **out, size_t *out_len, struct pl_error *err);
 
-/* The ABI's release() for results of pl_doc_emit. */
+/* Prints the patch (plugin ABI 2) for doc, a document the plugin parsed
+ * and changed in place: the members named in keys (NULL-terminated) that
+ * doc holds, as they are now, and "$remove" listing those it no longer
+ * holds. A plugin names every top-level member it sets or deletes; the
+ * others are left out of the patch and reach the next stage as the host
+ * holds them. Release *out with pl_doc_release. Returns 0, or -ENOMEM
+ * with err filled. doc stays the caller's. */
+int pl_doc_emit_patch(const cJSON *doc, const char *const *keys, char **out, size_t *out_len,
+                      struct pl_error *err);
+
+/* The ABI's release() for results of pl_doc_emit and pl_doc_emit_patch. */
 void pl_doc_release(void *state, char *out);
 
 /* Replaces (or adds) key in obj with item. Takes ownership of item in every

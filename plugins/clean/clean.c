@@ -363,6 +363,12 @@ static int s_write(struct clean_doc *c, struct pl_error *err)
     return pl_output_fill(c->doc, &o) != 0 ? s_oom(err) : 0;
 }
 
+/* Every member the stage sets or deletes (clean.c and output.c): its
+ * result is these as they are now, the raw input removed. */
+static const char *const s_patch_keys[] = { "removed",    "source", "author", "raw",
+                                            "raw_base64", "title",  "text",   "language",
+                                            "published",  NULL };
+
 static int s_process(void *state, const char *doc, size_t len, char **out, size_t *out_len,
                      struct pl_error *err)
 {
@@ -389,7 +395,7 @@ static int s_process(void *state, const char *doc, size_t len, char **out, size_
     if (rc == 0)
         rc = s_write(&c, err);
     if (rc == 0)
-        rc = pl_doc_emit(c.doc, out, out_len, err);
+        rc = pl_doc_emit_patch(c.doc, s_patch_keys, out, out_len, err);
     s_doc_free(&c);
     return rc;
 }

@@ -816,7 +816,8 @@ static int s_process(void *state, const char *docjson, size_t len, char **out, s
         goto oom;
     if (s_group(&d) != 0 || s_emit_entities(doc, &d) != 0 || s_emit_dates(doc, &d, &dates) != 0)
         goto oom;
-    rc = pl_doc_emit(doc, out, out_len, err);
+    static const char *const keys[] = { "entities", "dates", NULL };
+    rc = pl_doc_emit_patch(doc, keys, out, out_len, err);
     goto out;
 oom:
     pl_fail(err, "entities: out of memory");

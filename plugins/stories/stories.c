@@ -146,7 +146,7 @@ static int s_process(void *state, const char *doc, size_t len, char **out, size_
         pl_fail(err, "stories: %s", why);
         goto out;
     }
-    static const char *const fields[] = { "duplicate_of", "similarity", "story" };
+    static const char *const fields[] = { "duplicate_of", "similarity", "story", NULL };
     rc = 0;
     for (size_t i = 0; rc == 0 && i < 3; i++)
         rc = pl_doc_set(d, fields[i], cJSON_DetachItemFromObjectCaseSensitive(r, fields[i]));
@@ -155,7 +155,7 @@ static int s_process(void *state, const char *doc, size_t len, char **out, size_
         pl_fail(err, "stories: out of memory");
         goto out;
     }
-    rc = pl_doc_emit(d, out, out_len, err);
+    rc = pl_doc_emit_patch(d, fields, out, out_len, err);
 out:
     cJSON_Delete(d);
     return rc;

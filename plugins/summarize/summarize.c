@@ -295,7 +295,10 @@ static int s_process(void *state, const char *docjson, size_t len, char **out, s
         pl_fail(err, "summarize: out of memory");
         goto out;
     }
-    rc = pl_doc_emit(doc, out, out_len, err);
+    /* The features are there only when the options ask for them. */
+    static const char *const keys[] = { "summary", "summary_features", "keywords",
+                                        "keyword_features", NULL };
+    rc = pl_doc_emit_patch(doc, keys, out, out_len, err);
 out:
     cJSON_Delete(doc);
     pl_summary_doc_free(&d);

@@ -14,6 +14,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "docpatch.h"
+
 extern const struct pl_plugin pressline_plugin;
 
 static int s_fail(struct pl_error *err, const char *fmt, ...)
@@ -87,11 +89,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t out_len = 0;
     struct pl_error err;
     if (pressline_plugin.process(s_state, doc, strlen(doc), &out, &out_len, &err) == 0) {
-        /* The result must be a JSON object, as the worker checks. */
-        cJSON *r = cJSON_ParseWithLength(out, out_len);
+        /* The result must be a patch the worker accepts, and the document
+         * after it a JSON object. */
+        char *merged = NULL, why[256];
+        size_t mlen = 0;
+        if (pl_doc_merge(doc, strlen(doc), out, out_len, &merged, &mlen, why, sizeof(why)) != 0)
+            abort();
+        cJSON *r = cJSON_ParseWithLength(merged, mlen);
         if (!cJSON_IsObject(r))
             abort();
         cJSON_Delete(r);
+        free(merged);
         pressline_plugin.release(s_state, out);
     }
     cJSON_free(doc);

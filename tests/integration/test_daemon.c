@@ -421,6 +421,44 @@ static void a_failing_stage_and_a_stage_timeout_go_to_failed_with_the_stage(void
     s_finish(&e);
 }
 
+/* ABI 2 over a worker: a stage's patch adds and removes members of the
+ * document it was given, and a patch the host does not accept fails the
+ * article under the stage's name with the reason. */
+static void a_stages_patch_is_merged_and_a_bad_one_fails_the_article(void **st)
+{
+    (void)st;
+    struct env e;
+    char *extra = th_path("\"stages\":[{\"name\":\"clean\"},"
+                          "{\"name\":\"tag\",\"plugin\":\"%s/testkit.so\",\"options\":"
+                          "{\"result\":\"{\\\"tag\\\":[1],\\\"$remove\\\":[\\\"language\\\"]}\"}}]",
+                          th_test_plugin_dir());
+    s_start(&e, extra);
+    const char *ok = "A normal article that passes every stage of this pipeline today.";
+    s_drop(&e, "ok.txt", ok, strlen(ok));
+    char topic[16];
+    cJSON *j = s_next(&e, 10000, topic);
+    assert_non_null(j);
+    assert_string_equal(topic, "article");
+    assert_int_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "tag"), 0)->valueint, 1);
+    /* Removed by the patch, so the message's default. */
+    assert_string_equal(s_str(j, "language"), "und");
+    assert_string_equal(s_str(j, "text"), ok);
+    cJSON_Delete(j);
+    assert_int_equal(th_validate_schema(e.log_path), 0);
+    free(extra);
+    s_finish(&e);
+
+    extra = th_path("\"stages\":[{\"name\":\"clean\"},"
+                    "{\"name\":\"twice\",\"plugin\":\"%s/testkit.so\",\"options\":"
+                    "{\"result\":\"{\\\"x\\\":1,\\\"x\\\":2}\"}}]",
+                    th_test_plugin_dir());
+    s_start(&e, extra);
+    s_drop(&e, "twice.txt", ok, strlen(ok));
+    s_expect_error(&e, "twice.txt", "plugin testkit: the result sets \"x\" twice");
+    free(extra);
+    s_finish(&e);
+}
+
 static void sigterm_with_articles_in_flight_exits_zero_and_loses_nothing(void **st)
 {
     (void)st;
@@ -1526,6 +1564,7 @@ int main(void)
         cmocka_unit_test(files_present_at_start_and_renamed_in_are_processed),
         cmocka_unit_test(bad_inputs_get_a_clear_error_and_the_daemon_keeps_serving),
         cmocka_unit_test(a_failing_stage_and_a_stage_timeout_go_to_failed_with_the_stage),
+        cmocka_unit_test(a_stages_patch_is_merged_and_a_bad_one_fails_the_article),
         cmocka_unit_test(a_failed_write_is_retried_and_the_file_is_kept),
         cmocka_unit_test(an_unwritable_outbox_pauses_intake_and_loses_nothing),
         cmocka_unit_test(file_names_with_spaces_newlines_bad_bytes_and_dashes_work),

@@ -3,7 +3,8 @@
  * against the installed <pressline/plugin.h> alone:
  * cc $(pkg-config --cflags pressline-plugin) -shared -fPIC. It adds
  * "shout": {"abi": <the ABI it was built for>, "bytes": <the document's
- * length>} to the document, with no JSON library, so that the test sees
+ * length>} to the document (its result is that one member), with no JSON
+ * library, so that the test sees
  * the installed daemon loaded it and ran it. Thread-safe: no state.
  */
 #include <pressline/plugin.h>
@@ -22,35 +23,20 @@ static int s_process(void *state, const char *doc, size_t len, char **out, size_
                      struct pl_error *err)
 {
     (void)state;
-    const char *brace = memchr(doc, '{', len);
-    if (!brace) {
+    if (!memchr(doc, '{', len)) {
         snprintf(err->message, sizeof(err->message), "shout: the document is not an object");
         return -1;
     }
-    char field[96];
-    int n = snprintf(field, sizeof(field), "\"shout\":{\"abi\":%u,\"bytes\":%zu}",
-                     (unsigned)PL_PLUGIN_ABI_VERSION, len);
-    size_t head = (size_t)(brace - doc) + 1, rest = len - head;
-    /* A comma after the new field unless the object was empty. */
-    const char *p = brace + 1;
-    while (p < doc + len && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r'))
-        p++;
-    int comma = p < doc + len && *p != '}';
-    char *o = malloc(len + (size_t)n + 2);
+    /* ABI 2: the result holds only the member the stage adds. */
+    char *o = malloc(96);
     if (!o) {
         snprintf(err->message, sizeof(err->message), "shout: out of memory");
         return -1;
     }
-    memcpy(o, doc, head);
-    memcpy(o + head, field, (size_t)n);
-    size_t at = head + (size_t)n;
-    if (comma)
-        o[at++] = ',';
-    memcpy(o + at, doc + head, rest);
-    at += rest;
-    o[at] = '\0';
+    int n = snprintf(o, 96, "{\"shout\":{\"abi\":%u,\"bytes\":%zu}}",
+                     (unsigned)PL_PLUGIN_ABI_VERSION, len);
     *out = o;
-    *out_len = at;
+    *out_len = (size_t)n;
     return 0;
 }
 

@@ -3,7 +3,8 @@
  * fails every document whose text contains "fail_on", crashes the process
  * (SIGSEGV) on one containing "crash_on", or (with "make_text")
  * turns "raw" into "text" as a minimal clean would: the benchmark's floor.
- * "block_model" stands in for the clean stage's model file, so that
+ * "result" is returned as it is for every document, a patch that the host
+ * must apply or refuse (ABI 2). "block_model" stands in for the clean stage's model file, so that
  * `pressline eval extract --cv N --models DIR` can be tested before clean
  * has one: init fails when the file cannot be read, and a file that begins
  * with "drop" makes every text empty.
@@ -21,6 +22,7 @@ struct st {
     int sleep_ms;
     char *fail_on;
     char *crash_on;
+    char *result;
     int make_text;
     int drop_text;
 };
@@ -42,8 +44,8 @@ static void s_fini(void *state);
 
 static int s_init(const struct pl_host *h, const char *opts, void **state, struct pl_error *e)
 {
-    static const char *const keys[] = { "sleep_ms",  "fail_on",     "crash_on",
-                                        "make_text", "block_model", NULL };
+    static const char *const keys[] = { "sleep_ms",    "fail_on", "crash_on", "make_text",
+                                        "block_model", "result",  NULL };
     if (h->check_keys(opts, keys, e) != 0)
         return -1;
     cJSON *o = pl_options_parse(opts, e);
@@ -58,6 +60,8 @@ static int s_init(const struct pl_host *h, const char *opts, void **state, struc
     if ((v = cJSON_GetObjectItem(o, "crash_on")) && cJSON_IsString(v))
         s->crash_on = strdup(v->valuestring);
     s->make_text = cJSON_IsTrue(cJSON_GetObjectItem(o, "make_text"));
+    if ((v = cJSON_GetObjectItem(o, "result")) && cJSON_IsString(v))
+        s->result = strdup(v->valuestring);
     if ((v = cJSON_GetObjectItem(o, "block_model")) && cJSON_IsString(v) &&
         s_model(v->valuestring, &s->drop_text, e) != 0) {
         cJSON_Delete(o);
@@ -81,11 +85,16 @@ static int s_process(void *state, const char *doc, size_t len, char **out, size_
         raise(SIGSEGV);
     if (s->fail_on && strstr(doc, s->fail_on))
         return pl_fail(e, "testkit: found \"%s\" in the document", s->fail_on);
+    if (s->result) {
+        *out = strdup(s->result);
+        *out_len = strlen(s->result);
+        return *out ? 0 : pl_fail(e, "testkit: out of memory");
+    }
     if (!s->make_text) {
-        *out = malloc(len + 1);
-        memcpy(*out, doc, len + 1);
-        *out_len = len;
-        return 0;
+        /* Passing the document through is changing nothing. */
+        *out = strdup("{}");
+        *out_len = 2;
+        return *out ? 0 : pl_fail(e, "testkit: out of memory");
     }
     cJSON *d = pl_doc_parse(doc, len, e);
     if (!d)
@@ -96,9 +105,13 @@ static int s_process(void *state, const char *doc, size_t len, char **out, size_
         raw = NULL;
     }
     pl_doc_set(d, "text", raw ? raw : cJSON_CreateString(""));
-    char *p = cJSON_PrintUnformatted(d);
+    static const char *const keys[] = { "text", "raw", NULL };
+    char *p = NULL;
+    size_t n = 0;
+    int rc = pl_doc_emit_patch(d, keys, &p, &n, e);
     cJSON_Delete(d);
-    size_t n = strlen(p);
+    if (rc != 0)
+        return rc;
     *out = malloc(n + 1);
     memcpy(*out, p, n + 1);
     *out_len = n;
@@ -117,6 +130,7 @@ static void s_fini(void *state)
     struct st *s = state;
     free(s->fail_on);
     free(s->crash_on);
+    free(s->result);
     free(s);
 }
 

@@ -48,6 +48,39 @@ static void valid_utf8_travels_as_raw_and_anything_else_as_base64(void **st)
     cJSON_Delete(j);
 }
 
+/* The first document is written without cJSON: it must be the bytes
+ * cJSON printed (the content escaped the same way), so nothing after it
+ * changes. */
+static void first_document_is_the_bytes_cjson_printed(void **st)
+{
+    (void)st;
+    static const char text[] = "Quote \" back \\ slash / tab\t nl\n cr\r \x01\x1f\x7f "
+                               "caf\xc3\xa9 \xe2\x80\x94 end";
+    size_t len = sizeof(text) - 1;
+    struct pl_source src = { .path = "inbox/a \"b\"", .name = "a \"b\"", .bytes = len };
+    pl_content_id(text, len, &src);
+    char *out;
+    size_t n;
+    assert_int_equal(pl_article_initial(&src, "2026-01-01T00:00:00.000Z", text, len, &out, &n), 0);
+    cJSON *o = cJSON_CreateObject(), *s = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "schema", PL_SCHEMA_ARTICLE);
+    cJSON_AddStringToObject(o, "id", src.id);
+    cJSON_AddStringToObject(s, "path", src.path);
+    cJSON_AddStringToObject(s, "name", src.name);
+    cJSON_AddNumberToObject(s, "bytes", (double)len);
+    cJSON_AddStringToObject(s, "sha256", src.sha256);
+    cJSON_AddStringToObject(s, "format", "text");
+    cJSON_AddItemToObject(o, "source", s);
+    cJSON_AddStringToObject(o, "received_at", "2026-01-01T00:00:00.000Z");
+    cJSON_AddStringToObject(o, "raw", text);
+    char *want = cJSON_PrintUnformatted(o);
+    assert_string_equal(out, want);
+    assert_int_equal(n, strlen(want));
+    cJSON_free(want);
+    cJSON_Delete(o);
+    free(out);
+}
+
 static void final_message_has_every_documented_field_and_keeps_extras(void **st)
 {
     (void)st;
@@ -108,6 +141,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(id_is_the_start_of_the_sha256_of_the_content),
         cmocka_unit_test(valid_utf8_travels_as_raw_and_anything_else_as_base64),
+        cmocka_unit_test(first_document_is_the_bytes_cjson_printed),
         cmocka_unit_test(final_message_has_every_documented_field_and_keeps_extras),
         cmocka_unit_test(error_message_names_stage_or_null_for_intake),
     };

@@ -23,7 +23,23 @@ static void wrong_abi_is_refused_naming_file_and_both_versions(void **st)
     assert_null(h);
     assert_non_null(strstr(err, p));
     assert_non_null(strstr(err, "version 99"));
-    assert_non_null(strstr(err, "ABI version 1"));
+    assert_non_null(strstr(err, "ABI version 2"));
+    free(p);
+}
+
+/* A plugin built before process() returned a patch (ABI version 1) would
+ * have its whole document taken for one: refused, saying what changed. */
+static void version_1_plugin_is_refused_naming_file_both_versions_and_the_change(void **st)
+{
+    (void)st;
+    char *p = s_plugin("old_abi"), err[1024];
+    struct pl_plugin_handle *h = NULL;
+    assert_int_equal(pl_plugin_open(p, &h, err, sizeof(err)), PL_EPLUGIN);
+    assert_null(h);
+    assert_non_null(strstr(err, p));
+    assert_non_null(strstr(err, "built for plugin ABI version 1;"));
+    assert_non_null(strstr(err, "uses ABI version 2"));
+    assert_non_null(strstr(err, "only the members it adds, replaces or removes"));
     free(p);
 }
 
@@ -116,6 +132,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(wrong_abi_is_refused_naming_file_and_both_versions),
+        cmocka_unit_test(version_1_plugin_is_refused_naming_file_both_versions_and_the_change),
         cmocka_unit_test(missing_descriptor_symbol_is_refused),
         cmocka_unit_test(unresolved_symbol_fails_at_load_not_later),
         cmocka_unit_test(failing_init_reports_the_plugins_reason),

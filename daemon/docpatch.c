@@ -1,0 +1,406 @@
+/* Top-level JSON slices and the ABI 2 merge; see docpatch.h. */
+#include "docpatch.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct scan {
+    const char *p, *end, *start;
+    char *err;
+    size_t errlen;
+};
+
+static int s_bad(struct scan *s, const char *what)
+{
+    if (s->err && s->errlen)
+        snprintf(s->err, s->errlen, "%s at byte %zu", what, (size_t)(s->p - s->start));
+    return -EINVAL;
+}
+
+static void s_ws(struct scan *s)
+{
+    while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+        s->p++;
+}
+
+static bool s_hex4(const char *p, const char *end)
+{
+    if (end - p < 4)
+        return false;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+            return false;
+    }
+    return true;
+}
+
+/* A string at s->p (the opening quote); leaves s->p after the closing one.
+ * The loop is the scanner's hot path: most bytes of a document are inside
+ * the text's string, and each costs one compare here. */
+static int s_string(struct scan *s)
+{
+    s->p++;
+    while (s->p < s->end) {
+        unsigned char c = (unsigned char)*s->p;
+        if (c == '"') {
+            s->p++;
+            return 0;
+        }
+        if (c < 0x20)
+            return s_bad(s, "a control character inside a string");
+        if (c == '\\') {
+            if (s->end - s->p < 2)
+                break;
+            char e = s->p[1];
+            if (e == 'u') {
+                if (!s_hex4(s->p + 2, s->end))
+                    return s_bad(s, "a bad \\u escape");
+                s->p += 6;
+                continue;
+            }
+            if (!strchr("\"\\/bfnrt", e) || e == '\0')
+                return s_bad(s, "a bad escape");
+            s->p += 2;
+            continue;
+        }
+        s->p++;
+    }
+    return s_bad(s, "an unterminated string");
+}
+
+static bool s_digit(const struct scan *s)
+{
+    return s->p < s->end && *s->p >= '0' && *s->p <= '9';
+}
+
+static int s_number(struct scan *s)
+{
+    if (s->p < s->end && *s->p == '-')
+        s->p++;
+    if (!s_digit(s))
+        return s_bad(s, "a bad number");
+    if (*s->p == '0')
+        s->p++;
+    else
+        while (s_digit(s))
+            s->p++;
+    if (s->p < s->end && *s->p == '.') {
+        s->p++;
+        if (!s_digit(s))
+            return s_bad(s, "a bad number");
+        while (s_digit(s))
+            s->p++;
+    }
+    if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+        s->p++;
+        if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+            s->p++;
+        if (!s_digit(s))
+            return s_bad(s, "a bad number");
+        while (s_digit(s))
+            s->p++;
+    }
+    return 0;
+}
+
+static int s_literal(struct scan *s, const char *word)
+{
+    size_t n = strlen(word);
+    if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0)
+        return s_bad(s, "an unexpected character");
+    s->p += n;
+    return 0;
+}
+
+static int s_value(struct scan *s, int depth);
+
+/* An array or an object below the top level; s->p at its opening bracket. */
+static int s_container(struct scan *s, int depth)
+{
+    if (depth >= PL_DOC_MAX_DEPTH)
+        return s_bad(s, "nesting too deep");
+    bool object = *s->p == '{';
+    char close = object ? '}' : ']';
+    s->p++;
+    s_ws(s);
+    if (s->p < s->end && *s->p == close) {
+        s->p++;
+        return 0;
+    }
+    for (;;) {
+        int rc;
+        if (object) {
+            if (s->p >= s->end || *s->p != '"')
+                return s_bad(s, "a member name expected");
+            if ((rc = s_string(s)) != 0)
+                return rc;
+            s_ws(s);
+            if (s->p >= s->end || *s->p != ':')
+                return s_bad(s, "':' expected");
+            s->p++;
+            s_ws(s);
+        }
+        if ((rc = s_value(s, depth + 1)) != 0)
+            return rc;
+        s_ws(s);
+        if (s->p < s->end && *s->p == ',') {
+            s->p++;
+            s_ws(s);
+            continue;
+        }
+        if (s->p < s->end && *s->p == close) {
+            s->p++;
+            return 0;
+        }
+        return s_bad(s, object ? "',' or '}' expected" : "',' or ']' expected");
+    }
+}
+
+static int s_value(struct scan *s, int depth)
+{
+    if (s->p >= s->end)
+        return s_bad(s, "a value expected");
+    switch (*s->p) {
+    case '"': return s_string(s);
+    case '{':
+    case '[': return s_container(s, depth);
+    case 't': return s_literal(s, "true");
+    case 'f': return s_literal(s, "false");
+    case 'n': return s_literal(s, "null");
+    default: return s_number(s);
+    }
+}
+
+static int s_push(struct pl_json_members *m, const struct pl_json_member *x)
+{
+    if (m->n == m->cap) {
+        if (m->cap >= PL_DOC_MAX_MEMBERS)
+            return -E2BIG;
+        size_t cap = m->cap ? m->cap * 2 : 32;
+        struct pl_json_member *g = realloc(m->m, cap * sizeof(*g));
+        if (!g)
+            return -ENOMEM;
+        m->m = g;
+        m->cap = cap;
+    }
+    m->m[m->n++] = *x;
+    return 0;
+}
+
+int pl_json_members_scan(const char *text, size_t len, struct pl_json_members *out, char *err,
+                         size_t errlen)
+{
+    struct scan s = { .p = text, .end = text + len, .start = text, .err = err, .errlen = errlen };
+    out->n = 0;
+    s_ws(&s);
+    if (s.p >= s.end || *s.p != '{')
+        return s_bad(&s, "not a JSON object");
+    s.p++;
+    s_ws(&s);
+    if (s.p < s.end && *s.p == '}') {
+        s.p++;
+    } else {
+        for (;;) {
+            struct pl_json_member x;
+            if (s.p >= s.end || *s.p != '"')
+                return s_bad(&s, "a member name expected");
+            x.key = s.p + 1;
+            int rc = s_string(&s);
+            if (rc != 0)
+                return rc;
+            x.key_len = (size_t)(s.p - 1 - x.key);
+            s_ws(&s);
+            if (s.p >= s.end || *s.p != ':')
+                return s_bad(&s, "':' expected");
+            s.p++;
+            s_ws(&s);
+            x.val = s.p;
+            if ((rc = s_value(&s, 1)) != 0)
+                return rc;
+            x.val_len = (size_t)(s.p - x.val);
+            if ((rc = s_push(out, &x)) == -E2BIG)
+                return s_bad(&s, "too many members");
+            if (rc != 0)
+                return rc;
+            s_ws(&s);
+            if (s.p < s.end && *s.p == ',') {
+                s.p++;
+                s_ws(&s);
+                continue;
+            }
+            if (s.p < s.end && *s.p == '}') {
+                s.p++;
+                break;
+            }
+            return s_bad(&s, "',' or '}' expected");
+        }
+    }
+    s_ws(&s);
+    if (s.p != s.end)
+        return s_bad(&s, "text after the object");
+    return 0;
+}
+
+void pl_json_members_free(struct pl_json_members *m)
+{
+    free(m->m);
+    m->m = NULL;
+    m->n = m->cap = 0;
+}
+
+static bool s_key_is(const struct pl_json_member *x, const char *key, size_t n)
+{
+    return x->key_len == n && memcmp(x->key, key, n) == 0;
+}
+
+const struct pl_json_member *pl_json_members_find(const struct pl_json_members *m, const char *key)
+{
+    size_t n = strlen(key);
+    for (size_t i = 0; i < m->n; i++)
+        if (s_key_is(&m->m[i], key, n))
+            return &m->m[i];
+    return NULL;
+}
+
+/* The names listed in the patch's "$remove" (an array of strings, as
+ * written between their quotes) into *rm. */
+static int s_remove_list(const struct pl_json_member *x, struct pl_json_members *rm, char *err,
+                         size_t errlen)
+{
+    struct scan s = { .p = x->val, .end = x->val + x->val_len, .start = x->val };
+    if (*s.p != '[') {
+        snprintf(err, errlen, "\"%s\" must be an array of member names", PL_PATCH_REMOVE);
+        return -EINVAL;
+    }
+    s.p++;
+    s_ws(&s);
+    while (s.p < s.end && *s.p != ']') {
+        struct pl_json_member r = { 0 };
+        if (*s.p != '"') {
+            snprintf(err, errlen, "\"%s\" must be an array of member names", PL_PATCH_REMOVE);
+            return -EINVAL;
+        }
+        r.key = s.p + 1;
+        s_string(&s); /* already checked by the scan */
+        r.key_len = (size_t)(s.p - 1 - r.key);
+        int rc = s_push(rm, &r);
+        if (rc != 0)
+            return rc == -E2BIG ? -EINVAL : rc;
+        s_ws(&s);
+        if (s.p < s.end && *s.p == ',') {
+            s.p++;
+            s_ws(&s);
+        }
+    }
+    return 0;
+}
+
+/* Checks the patch's members: each at most once, none reserved but
+ * "$remove", nothing both set and removed. *rm gets the removed names. */
+static int s_check_patch(const struct pl_json_members *pm, struct pl_json_members *rm, char *err,
+                         size_t errlen)
+{
+    for (size_t i = 0; i < pm->n; i++) {
+        const struct pl_json_member *x = &pm->m[i];
+        for (size_t j = 0; j < i; j++)
+            if (s_key_is(&pm->m[j], x->key, x->key_len)) {
+                snprintf(err, errlen, "the result sets \"%.*s\" twice",
+                         (int)(x->key_len > 64 ? 64 : x->key_len), x->key);
+                return -EINVAL;
+            }
+        if (s_key_is(x, PL_PATCH_REMOVE, strlen(PL_PATCH_REMOVE))) {
+            int rc = s_remove_list(x, rm, err, errlen);
+            if (rc != 0)
+                return rc;
+        } else if (x->key_len > 0 && x->key[0] == '$') {
+            snprintf(err, errlen,
+                     "the result sets \"%.*s\": names starting with '$' are reserved for the host",
+                     (int)(x->key_len > 64 ? 64 : x->key_len), x->key);
+            return -EINVAL;
+        }
+    }
+    for (size_t i = 0; i < rm->n; i++)
+        for (size_t j = 0; j < pm->n; j++)
+            if (s_key_is(&pm->m[j], rm->m[i].key, rm->m[i].key_len)) {
+                snprintf(err, errlen, "the result both sets and removes \"%.*s\"",
+                         (int)(rm->m[i].key_len > 64 ? 64 : rm->m[i].key_len), rm->m[i].key);
+                return -EINVAL;
+            }
+    return 0;
+}
+
+static const struct pl_json_member *s_find_raw(const struct pl_json_members *m,
+                                               const struct pl_json_member *k)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (s_key_is(&m->m[i], k->key, k->key_len))
+            return &m->m[i];
+    return NULL;
+}
+
+static char *s_put_member(char *o, const struct pl_json_member *k, const struct pl_json_member *v,
+                          bool *first)
+{
+    if (!*first)
+        *o++ = ',';
+    *first = false;
+    *o++ = '"';
+    memcpy(o, k->key, k->key_len);
+    o += k->key_len;
+    *o++ = '"';
+    *o++ = ':';
+    memcpy(o, v->val, v->val_len);
+    return o + v->val_len;
+}
+
+int pl_doc_merge(const char *doc, size_t len, const char *patch, size_t plen, char **out,
+                 size_t *out_len, char *err, size_t errlen)
+{
+    struct pl_json_members dm = { 0 }, pm = { 0 }, rm = { 0 };
+    char why[200];
+    int rc = pl_json_members_scan(patch, plen, &pm, why, sizeof(why));
+    if (rc == -EINVAL)
+        snprintf(err, errlen, "the result is not a JSON object (%s)", why);
+    if (rc == 0)
+        rc = s_check_patch(&pm, &rm, err, errlen);
+    if (rc == 0 && (rc = pl_json_members_scan(doc, len, &dm, why, sizeof(why))) == -EINVAL)
+        snprintf(err, errlen, "the document given to the stage is not a JSON object (%s)", why);
+    if (rc != 0)
+        goto done;
+    /* The result is at most the document and the patch side by side, plus
+     * a separator, quotes and colon per member. */
+    size_t cap = len + plen + 4 * (dm.n + pm.n) + 3;
+    char *buf = malloc(cap), *o = buf;
+    if (!buf) {
+        rc = -ENOMEM;
+        goto done;
+    }
+    bool first = true;
+    *o++ = '{';
+    for (size_t i = 0; i < dm.n; i++) {
+        const struct pl_json_member *k = &dm.m[i];
+        if (s_find_raw(&rm, k))
+            continue;
+        const struct pl_json_member *v = s_find_raw(&pm, k);
+        o = s_put_member(o, k, v ? v : k, &first);
+    }
+    for (size_t i = 0; i < pm.n; i++) {
+        const struct pl_json_member *k = &pm.m[i];
+        if (s_key_is(k, PL_PATCH_REMOVE, strlen(PL_PATCH_REMOVE)) || s_find_raw(&dm, k))
+            continue;
+        o = s_put_member(o, k, k, &first);
+    }
+    *o++ = '}';
+    *o = '\0';
+    *out = buf;
+    *out_len = (size_t)(o - buf);
+done:
+    pl_json_members_free(&dm);
+    pl_json_members_free(&pm);
+    pl_json_members_free(&rm);
+    return rc;
+}

@@ -1,0 +1,71 @@
+/*
+ * The document as its top-level members' serialised slices (plugin ABI 2).
+ *
+ * A stage's process() returns a patch: a JSON object holding only the
+ * members it adds or replaces, and optionally "$remove", an array of the
+ * names of members to drop. The host keeps the document as JSON text and
+ * never builds a tree of it: a scanner checks that a text is one
+ * well-formed JSON object and finds where each top-level member's key and
+ * value lie, and the merge copies the document's slices, putting the
+ * patch's values in place of the members it replaces, dropping the removed
+ * ones and appending the new ones in the patch's order. No string is
+ * unescaped or escaped again, so the article's text, escaped once by the
+ * stage that wrote it, travels to the subscriber as those same bytes.
+ *
+ * Called by the stage worker (every worker, thread, process or remote, on
+ * the result of each process() call), by the in-process pipeline (pressline
+ * process, the evaluators) and by the writer's final document (article.c).
+ * Pure functions; any thread.
+ */
+#ifndef PL_DOCPATCH_H
+#define PL_DOCPATCH_H
+
+#include <stddef.h>
+
+/* The reserved patch member naming members to drop. Member names starting
+ * with '$' are the host's: a patch may set no other. */
+#define PL_PATCH_REMOVE "$remove"
+
+/* At most this many top-level members in a document or a patch, and this
+ * deep a nesting (cJSON's own limit), so a hostile result cannot make the
+ * scanner's table or stack grow without bound. */
+#define PL_DOC_MAX_MEMBERS 4096
+#define PL_DOC_MAX_DEPTH 1000
+
+struct pl_json_member {
+    const char *key; /* between the quotes, escapes as written */
+    size_t key_len;
+    const char *val; /* the value's text, without surrounding white space */
+    size_t val_len;
+};
+
+struct pl_json_members {
+    struct pl_json_member *m;
+    size_t n, cap;
+};
+
+/* Checks that text[0..len) is exactly one JSON object (RFC 8259 syntax,
+ * white space around it allowed; strings are not checked for valid UTF-8,
+ * as cJSON does not) and records its top-level members in order into *out
+ * (reset first; free with pl_json_members_free, also after a failure).
+ * Returns 0, -EINVAL with err saying what is wrong and at which byte, or
+ * -ENOMEM. */
+int pl_json_members_scan(const char *text, size_t len, struct pl_json_members *out, char *err,
+                         size_t errlen);
+
+void pl_json_members_free(struct pl_json_members *m);
+
+/* The member whose key is written exactly as key (no escapes), or NULL. */
+const struct pl_json_member *pl_json_members_find(const struct pl_json_members *m, const char *key);
+
+/* Applies the patch patch[0..plen) to the document doc[0..len) (a JSON
+ * object the host made or merged before: trusted, scanned but not
+ * re-checked for duplicates). The patch must be a JSON object; each key at
+ * most once; no key starting with '$' but "$remove", whose value is an
+ * array of strings, none of which the patch also sets. Caller owns *out
+ * (free), NUL-terminated, *out_len bytes. Returns 0, -EINVAL with err
+ * saying why the patch was refused, or -ENOMEM. */
+int pl_doc_merge(const char *doc, size_t len, const char *patch, size_t plen, char **out,
+                 size_t *out_len, char *err, size_t errlen);
+
+#endif

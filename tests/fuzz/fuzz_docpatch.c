@@ -1,0 +1,43 @@
+/*
+ * libFuzzer harness for daemon/docpatch.c: the input is a stage's result,
+ * merged into a fixed document as the worker merges it. Whatever the
+ * input, the scanner and the merge must not read out of bounds, and a
+ * merge that succeeds must give a document that scans as one object whose
+ * members are the document's, less the removed, plus the new.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "docpatch.h"
+
+static const char s_doc[] =
+    "{\"schema\":\"pressline/article/1\",\"id\":\"0123456789abcdef\",\"source\":{\"path\":\"x\","
+    "\"bytes\":3},\"received_at\":\"t\",\"raw\":\"a \\\"b\\\" "
+    "\\u00e9\",\"n\":[1,-2.5e3,true,null]}";
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    /* Not NUL-terminated: the scanner must keep to len. */
+    char *patch = malloc(size ? size : 1);
+    memcpy(patch, data, size);
+    char *out = NULL, err[256];
+    size_t n = 0;
+    if (pl_doc_merge(s_doc, strlen(s_doc), patch, size, &out, &n, err, sizeof(err)) == 0) {
+        struct pl_json_members m = { 0 };
+        if (pl_json_members_scan(out, n, &m, err, sizeof(err)) != 0 || out[n] != '\0')
+            abort();
+        pl_json_members_free(&m);
+        free(out);
+    }
+    /* The input as a document, too. */
+    struct pl_json_members m = { 0 };
+    if (pl_json_members_scan(patch, size, &m, err, sizeof(err)) == 0)
+        for (size_t i = 0; i < m.n; i++)
+            if (m.m[i].key < patch || m.m[i].val + m.m[i].val_len > patch + size)
+                abort();
+    pl_json_members_free(&m);
+    free(patch);
+    return 0;
+}

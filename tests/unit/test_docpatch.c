@@ -1,0 +1,183 @@
+/* The document's top-level slices and the ABI 2 merge of a stage's patch. */
+#include "cm.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "article.h"
+#include "docpatch.h"
+
+/* Merges patch into doc and checks the result is want, byte for byte. */
+static void s_merges_to(const char *doc, const char *patch, const char *want)
+{
+    char *out = NULL, err[256] = "";
+    size_t n = 0;
+    int rc = pl_doc_merge(doc, strlen(doc), patch, strlen(patch), &out, &n, err, sizeof(err));
+    if (rc != 0)
+        fail_msg("merge of %s refused: %s", patch, err);
+    assert_string_equal(out, want);
+    assert_int_equal(n, strlen(want));
+    free(out);
+}
+
+/* Merges patch into a small document and checks it is refused with a
+ * reason containing why. */
+static void s_refused(const char *patch, const char *why)
+{
+    const char *doc = "{\"id\":\"a\",\"text\":\"t\"}";
+    char *out = NULL, err[256] = "";
+    size_t n = 0;
+    assert_int_equal(
+        pl_doc_merge(doc, strlen(doc), patch, strlen(patch), &out, &n, err, sizeof(err)), -EINVAL);
+    assert_null(out);
+    if (!strstr(err, why))
+        fail_msg("refusing %s said \"%s\", not \"%s\"", patch, err, why);
+}
+
+static void scanner_finds_each_top_level_member_and_its_value_as_written(void **st)
+{
+    (void)st;
+    const char *doc = " { \"a\" : [1, {\"b\": \"}\"}] ,\"c\\\"d\":\"x\\\\\",\"e\":-1.5e+3,"
+                      "\"f\":{},\"g\":null } \n";
+    struct pl_json_members m = { 0 };
+    char err[128];
+    assert_int_equal(pl_json_members_scan(doc, strlen(doc), &m, err, sizeof(err)), 0);
+    assert_int_equal(m.n, 5);
+    assert_int_equal(m.m[0].key_len, 1);
+    assert_memory_equal(m.m[0].val, "[1, {\"b\": \"}\"}]", m.m[0].val_len);
+    assert_int_equal(m.m[0].val_len, strlen("[1, {\"b\": \"}\"}]"));
+    assert_memory_equal(m.m[1].key, "c\\\"d", m.m[1].key_len);
+    assert_memory_equal(m.m[1].val, "\"x\\\\\"", m.m[1].val_len);
+    assert_memory_equal(m.m[2].val, "-1.5e+3", m.m[2].val_len);
+    assert_non_null(pl_json_members_find(&m, "g"));
+    assert_null(pl_json_members_find(&m, "h"));
+    pl_json_members_free(&m);
+}
+
+static void scanner_refuses_what_is_not_one_json_object(void **st)
+{
+    (void)st;
+    static const char *const bad[] = {
+        "",
+        "[]",
+        "\"a\"",
+        "{",
+        "{\"a\"}",
+        "{\"a\":}",
+        "{\"a\":1,}",
+        "{\"a\":1} x",
+        "{\"a\":01}",
+        "{\"a\":1.}",
+        "{a:1}",
+        "{\"a\":tru}",
+        "{\"a\":\"\\x\"}",
+        "{\"a\":\"\n\"}",
+        "{\"a\":[1 2]}",
+        "{\"a\":\"\\u12\"}",
+        "{\"a\":\"open}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct pl_json_members m = { 0 };
+        char err[128] = "";
+        if (pl_json_members_scan(bad[i], strlen(bad[i]), &m, err, sizeof(err)) != -EINVAL)
+            fail_msg("accepted %s", bad[i]);
+        assert_non_null(strstr(err, "at byte"));
+        pl_json_members_free(&m);
+    }
+}
+
+static void scanner_bounds_nesting_and_member_count(void **st)
+{
+    (void)st;
+    size_t depth = PL_DOC_MAX_DEPTH + 5;
+    char *deep = malloc(2 * depth + 8), *o = deep;
+    memcpy(o, "{\"a\":", 5);
+    o += 5;
+    for (size_t i = 0; i < depth; i++)
+        *o++ = '[';
+    for (size_t i = 0; i < depth; i++)
+        *o++ = ']';
+    *o++ = '}';
+    struct pl_json_members m = { 0 };
+    char err[128] = "";
+    assert_int_equal(pl_json_members_scan(deep, (size_t)(o - deep), &m, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "nesting too deep"));
+    free(deep);
+    char *wide = malloc(16 * (PL_DOC_MAX_MEMBERS + 2));
+    o = wide;
+    *o++ = '{';
+    for (int i = 0; i <= PL_DOC_MAX_MEMBERS; i++)
+        o += snprintf(o, 16, "%s\"k%d\":0", i ? "," : "", i);
+    *o++ = '}';
+    assert_int_equal(pl_json_members_scan(wide, (size_t)(o - wide), &m, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "too many members"));
+    free(wide);
+    pl_json_members_free(&m);
+}
+
+static void merge_replaces_in_place_appends_new_and_removes_listed(void **st)
+{
+    (void)st;
+    s_merges_to("{\"a\":1,\"b\":\"x\",\"c\":[3]}", "{\"b\":{\"n\":2},\"d\":null}",
+                "{\"a\":1,\"b\":{\"n\":2},\"c\":[3],\"d\":null}");
+    s_merges_to("{\"raw\":\"r\",\"id\":\"i\"}", "{\"text\":\"r\",\"$remove\":[\"raw\",\"none\"]}",
+                "{\"id\":\"i\",\"text\":\"r\"}");
+    s_merges_to("{\"a\":1}", "{}", "{\"a\":1}");
+    s_merges_to("{\"a\":1}", "{\"$remove\":[\"a\"]}", "{}");
+    s_merges_to("{}", " {\"a\" : [ 1 ] } ", "{\"a\":[ 1 ]}");
+}
+
+static void merge_refuses_a_patch_the_abi_does_not_allow(void **st)
+{
+    (void)st;
+    s_refused("[1]", "not a JSON object");
+    s_refused("{\"a\":1", "not a JSON object");
+    s_refused("{\"a\":1,\"a\":2}", "sets \"a\" twice");
+    s_refused("{\"$set\":1}", "reserved for the host");
+    s_refused("{\"$remove\":\"text\"}", "must be an array of member names");
+    s_refused("{\"$remove\":[1]}", "must be an array of member names");
+    s_refused("{\"text\":\"u\",\"$remove\":[\"text\"]}", "both sets and removes \"text\"");
+}
+
+/* The writer's message from slices: the same bytes cJSON printed before
+ * (fixed order, defaults, stages, then the extras in document order). */
+static void final_message_is_built_from_the_slices_as_cjson_printed_it(void **st)
+{
+    (void)st;
+    const char *doc = "{\"schema\":\"x\",\"id\":\"0123456789abcdef\",\"source\":{\"bytes\":3},"
+                      "\"received_at\":\"t\",\"raw\":\"secret\",\"text\":\"caf\xc3\xa9\\n\","
+                      "\"story\":{\"id\":1},\"stages\":[],\"duplicate_of\":null}";
+    struct pl_stage_time times[2] = {
+        { .name = "clean", .plugin = "cl\"ean", .version = "1\n", .us = 42 },
+        { .name = "x", .plugin = "p", .version = "v", .us = 0 },
+    };
+    char *out;
+    size_t n;
+    assert_int_equal(pl_article_final(doc, strlen(doc), 7, "P", times, 2, &out, &n), 0);
+    const char *want =
+        "{\"schema\":\"pressline/article/1\",\"id\":\"0123456789abcdef\",\"seq\":7,"
+        "\"source\":{\"bytes\":3},\"received_at\":\"t\",\"published_at\":\"P\",\"title\":null,"
+        "\"text\":\"caf\xc3\xa9\\n\",\"language\":\"und\",\"published\":null,\"removed\":[],"
+        "\"entities\":[],\"dates\":[],\"summary\":{\"text\":\"\",\"sentences\":[]},"
+        "\"keywords\":[],\"stages\":[{\"name\":\"clean\",\"plugin\":\"cl\\\"ean\","
+        "\"version\":\"1\\n\",\"us\":42},{\"name\":\"x\",\"plugin\":\"p\",\"version\":\"v\","
+        "\"us\":0}],\"story\":{\"id\":1},\"duplicate_of\":null}";
+    assert_string_equal(out, want);
+    assert_int_equal(n, strlen(want));
+    free(out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(scanner_finds_each_top_level_member_and_its_value_as_written),
+        cmocka_unit_test(scanner_refuses_what_is_not_one_json_object),
+        cmocka_unit_test(scanner_bounds_nesting_and_member_count),
+        cmocka_unit_test(merge_replaces_in_place_appends_new_and_removes_listed),
+        cmocka_unit_test(merge_refuses_a_patch_the_abi_does_not_allow),
+        cmocka_unit_test(final_message_is_built_from_the_slices_as_cjson_printed_it),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
