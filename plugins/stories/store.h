@@ -39,6 +39,7 @@ struct pl_stories_opts {
     int busy_ms;            /* how long a write waits for another instance's */
     int max_articles;       /* article ids listed in a story's JSON */
     int max_entities;       /* entities listed in a story's JSON */
+    int index_articles;     /* articles the reprint index holds in memory, newest kept */
     struct pl_vec_weights wt;
 };
 
