@@ -12,6 +12,7 @@
  *
  * usage: stories_bench [--data DEV.jsonl] [--db PATH] [--articles N] [--measure M]
  *        [--cache-kb K] [--mmap-mb M]   (the stage's options of those names)
+ *        [--join]   (the measured articles reprint remembered ones: each joins a story)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -147,19 +148,16 @@ static int s_cmp(const void *a, const void *b)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        { "data", required_argument, NULL, 'd' },
-        { "db", required_argument, NULL, 'b' },
-        { "articles", required_argument, NULL, 'n' },
-        { "measure", required_argument, NULL, 'm' },
-        { "cache-kb", required_argument, NULL, 'k' },
-        { "mmap-mb", required_argument, NULL, 'p' },
-        { NULL, 0, NULL, 0 },
+        { "data", required_argument, NULL, 'd' },     { "db", required_argument, NULL, 'b' },
+        { "articles", required_argument, NULL, 'n' }, { "measure", required_argument, NULL, 'm' },
+        { "cache-kb", required_argument, NULL, 'k' }, { "mmap-mb", required_argument, NULL, 'p' },
+        { "join", no_argument, NULL, 'j' },           { NULL, 0, NULL, 0 },
     };
     const char *data = PL_BENCH_SOURCE_DIR "/../shared/data/cnndm/dev.jsonl";
     const char *db = "/tmp/pl_stories_bench.db";
     long n = 100000, m = 2000, cache_kb = -1, mmap_mb = -1;
-    int c;
-    while ((c = getopt_long(argc, argv, "d:b:n:m:k:p:", opts, NULL)) != -1) {
+    int c, join = 0;
+    while ((c = getopt_long(argc, argv, "d:b:n:m:k:p:j", opts, NULL)) != -1) {
         switch (c) {
         case 'd': data = optarg; break;
         case 'b': db = optarg; break;
@@ -167,9 +165,10 @@ int main(int argc, char **argv)
         case 'm': m = strtol(optarg, NULL, 10); break;
         case 'k': cache_kb = strtol(optarg, NULL, 10); break;
         case 'p': mmap_mb = strtol(optarg, NULL, 10); break;
+        case 'j': join = 1; break;
         default:
             fprintf(stderr, "usage: stories_bench [--data DEV.jsonl] [--db PATH] [--articles N] "
-                            "[--measure M] [--cache-kb K] [--mmap-mb M]\n");
+                            "[--measure M] [--cache-kb K] [--mmap-mb M] [--join]\n");
             return 2;
         }
     }
@@ -204,6 +203,10 @@ int main(int argc, char **argv)
     /* Texts of their own: a fresh run would otherwise draw the first
      * build's texts again, and measure reprints. */
     s_rng ^= 0xd1b54a32d192ed03ULL * (uint64_t)(have + 1);
+    /* With --join, the first build's texts again under new ids: each is a
+     * reprint of a remembered article and joins its story. */
+    if (join)
+        s_rng = 0x9e3779b97f4a7c15ULL;
     double *dt = malloc((size_t)m * sizeof(*dt)), cpu0 = s_now(CLOCK_PROCESS_CPUTIME_ID), sum = 0;
     for (long i = 0; dt && i < m; i++) {
         /* Ids past any build, so that each is new, received after the
@@ -219,7 +222,10 @@ int main(int argc, char **argv)
     getrusage(RUSAGE_SELF, &ru);
     struct stat sb;
     long long size = stat(db, &sb) == 0 ? (long long)sb.st_size : -1;
-    printf("%ld more articles: mean %.3f ms, p99 %.3f ms wall; %.3f ms CPU each\n", m,
+    int64_t stories_after = 0, arts_after = 0;
+    pl_stories_count(st, &arts_after, &stories_after);
+    printf("%ld more %s (%lld new stories): mean %.3f ms, p99 %.3f ms wall; %.3f ms CPU each\n", m,
+           join ? "reprints" : "articles", (long long)(stories_after - stories),
            1e3 * sum / (double)m, 1e3 * dt[m - 1 - m / 100], 1e3 * cpu / (double)m);
     printf("peak RSS %ld MB (cache_kb %d, mmap_mb %d); database %.1f MB\n", ru.ru_maxrss / 1024,
            o.cache_kb, o.mmap_mb, (double)size / 1e6);
