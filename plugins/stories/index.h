@@ -32,7 +32,7 @@
 
 #define PL_INDEX_TERMS 8     /* terms a story is indexed under */
 #define PL_INDEX_PER_KEY 64  /* articles kept under one band key */
-#define PL_INDEX_PER_TERM 64 /* stories kept under one term */
+#define PL_INDEX_PER_TERM 40 /* stories kept under one term: the store reads 40 */
 
 /* A multimap of 32-bit keys to nonzero 32-bit values. */
 struct pl_multi {
