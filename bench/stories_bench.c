@@ -11,7 +11,8 @@
  * indexes in memory rebuilt from the database). One thread, one core.
  *
  * usage: stories_bench [--data DEV.jsonl] [--db PATH] [--articles N] [--measure M]
- *        [--cache-kb K] [--mmap-mb M]   (the stage's options of those names)
+ *        [--cache-kb K] [--mmap-mb M] [--index-articles N]   (the stage's options of
+ *        those names)
  *        [--join]   (the measured articles reprint remembered ones: each joins a story)
  */
 #include <errno.h>
@@ -148,16 +149,21 @@ static int s_cmp(const void *a, const void *b)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        { "data", required_argument, NULL, 'd' },     { "db", required_argument, NULL, 'b' },
-        { "articles", required_argument, NULL, 'n' }, { "measure", required_argument, NULL, 'm' },
-        { "cache-kb", required_argument, NULL, 'k' }, { "mmap-mb", required_argument, NULL, 'p' },
-        { "join", no_argument, NULL, 'j' },           { NULL, 0, NULL, 0 },
+        { "data", required_argument, NULL, 'd' },
+        { "db", required_argument, NULL, 'b' },
+        { "articles", required_argument, NULL, 'n' },
+        { "measure", required_argument, NULL, 'm' },
+        { "cache-kb", required_argument, NULL, 'k' },
+        { "mmap-mb", required_argument, NULL, 'p' },
+        { "join", no_argument, NULL, 'j' },
+        { "index-articles", required_argument, NULL, 'i' },
+        { NULL, 0, NULL, 0 },
     };
     const char *data = PL_BENCH_SOURCE_DIR "/../shared/data/cnndm/dev.jsonl";
     const char *db = "/tmp/pl_stories_bench.db";
-    long n = 100000, m = 2000, cache_kb = -1, mmap_mb = -1;
+    long n = 100000, m = 2000, cache_kb = -1, mmap_mb = -1, index_articles = -1;
     int c, join = 0;
-    while ((c = getopt_long(argc, argv, "d:b:n:m:k:p:j", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:b:n:m:k:p:ji:", opts, NULL)) != -1) {
         switch (c) {
         case 'd': data = optarg; break;
         case 'b': db = optarg; break;
@@ -166,9 +172,11 @@ int main(int argc, char **argv)
         case 'k': cache_kb = strtol(optarg, NULL, 10); break;
         case 'p': mmap_mb = strtol(optarg, NULL, 10); break;
         case 'j': join = 1; break;
+        case 'i': index_articles = strtol(optarg, NULL, 10); break;
         default:
             fprintf(stderr, "usage: stories_bench [--data DEV.jsonl] [--db PATH] [--articles N] "
-                            "[--measure M] [--cache-kb K] [--mmap-mb M] [--join]\n");
+                            "[--measure M] [--cache-kb K] [--mmap-mb M] [--index-articles N] "
+                            "[--join]\n");
             return 2;
         }
     }
@@ -181,6 +189,8 @@ int main(int argc, char **argv)
         o.cache_kb = (int)cache_kb;
     if (mmap_mb >= 0)
         o.mmap_mb = (int)mmap_mb;
+    if (index_articles > 0)
+        o.index_articles = (int)index_articles;
     struct pl_stories *st = NULL;
     char err[512];
     double o0 = s_now(CLOCK_MONOTONIC);
@@ -227,8 +237,8 @@ int main(int argc, char **argv)
     printf("%ld more %s (%lld new stories): mean %.3f ms, p99 %.3f ms wall; %.3f ms CPU each\n", m,
            join ? "reprints" : "articles", (long long)(stories_after - stories),
            1e3 * sum / (double)m, 1e3 * dt[m - 1 - m / 100], 1e3 * cpu / (double)m);
-    printf("peak RSS %ld MB (cache_kb %d, mmap_mb %d); database %.1f MB\n", ru.ru_maxrss / 1024,
-           o.cache_kb, o.mmap_mb, (double)size / 1e6);
+    printf("peak RSS %ld MB (cache_kb %d, mmap_mb %d, index_articles %d); database %.1f MB\n",
+           ru.ru_maxrss / 1024, o.cache_kb, o.mmap_mb, o.index_articles, (double)size / 1e6);
     free(dt);
     pl_stories_close(&st);
     for (int i = 0; i < s_nsent; i++)

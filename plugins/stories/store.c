@@ -121,7 +121,7 @@ void pl_stories_defaults(struct pl_stories_opts *o)
     o->busy_ms = 10000;
     o->max_articles = 20;
     o->max_entities = 20;
-    o->index_articles = 500000;
+    o->index_articles = 250000;
     o->wt.title = 2.0;
     o->wt.body = 1.0;
     o->wt.entity = 1.0;
