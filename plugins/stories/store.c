@@ -212,8 +212,6 @@ static int s_configure(struct pl_stories *s, char *err, size_t errlen)
     return s_schema_up(s, err, errlen);
 }
 
-static int s_load(struct pl_stories *s, char *err, size_t errlen);
-
 int pl_stories_open(const struct pl_stories_opts *o, struct pl_stories **out, char *err,
                     size_t errlen)
 {
@@ -242,8 +240,11 @@ int pl_stories_open(const struct pl_stories_opts *o, struct pl_stories **out, ch
             goto fail;
         }
     }
-    if (!o->read_only && (ret = s_load(s, err, errlen)) != 0)
-        goto fail;
+    /* The indexes are built by the first pl_stories_add (or
+     * pl_stories_warm), on the instance's own thread: the host inits
+     * plugins on its main thread, and a probe init (a configuration check)
+     * should not read the whole file. */
+    s->stale = true;
     *out = s;
     return 0;
 fail:
@@ -639,6 +640,9 @@ static int s_rebuild(struct pl_stories *s)
     return rc == -ENOMEM ? SQLITE_NOMEM : rc;
 }
 
+/* Builds the indexes in a read transaction of their own, so that other
+ * instances keep writing meanwhile; the write transaction that follows
+ * catches up with what they wrote. */
 static int s_load(struct pl_stories *s, char *err, size_t errlen)
 {
     int rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL);
@@ -906,6 +910,11 @@ static int s_add_new(struct pl_stories *s, const struct pl_story_in *in, const s
     return rc;
 }
 
+int pl_stories_warm(struct pl_stories *s, char *err, size_t errlen)
+{
+    return s->stale ? s_load(s, err, errlen) : 0;
+}
+
 int pl_stories_add(struct pl_stories *s, const struct pl_story_in *in, cJSON **result, char *err,
                    size_t errlen)
 {
@@ -916,9 +925,12 @@ int pl_stories_add(struct pl_stories *s, const struct pl_story_in *in, cJSON **r
         snprintf(err, errlen, "out of memory");
         return -ENOMEM;
     }
+    int rc = s->stale ? pl_stories_warm(s, err, errlen) : 0;
+    if (rc != 0)
+        return rc;
     /* IMMEDIATE: the write lock first, so two instances never both decide
      * on a story and then collide; the other waits up to busy_ms. */
-    int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         return s_sqlerr(s, rc, "cannot begin a transaction", err, errlen);
     /* The indexes catch up with what other instances wrote (or are built
