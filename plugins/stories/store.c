@@ -105,7 +105,7 @@ struct pl_stories {
     unsigned added;    /* new articles since open, for the retention's period */
     struct pl_index x; /* the band and term indexes (index.h) */
     int64_t last_n;    /* the newest article row the index has seen */
-    int64_t max_t;     /* the latest article time seen */
+    int64_t max_t;     /* the stream's clock (s_clock), 0 = none yet */
     bool stale;        /* a transaction failed after x changed: rebuild x */
 };
 
@@ -526,6 +526,20 @@ static int64_t s_horizon(const struct pl_stories *s)
     return (int64_t)(s->o.decay_days * 86400.0 * log(1.0 / s->o.story_threshold)) + 86400;
 }
 
+/* The stream's clock, which the term index's horizon counts back from:
+ * the latest article time, but moved at most a day by one article, so
+ * that one article dated years ahead (a wrong "published") cannot push
+ * every story of today out of the index; a real gap (the service stopped
+ * for a week) is caught up in a few articles, and until then the index
+ * only holds more stories than it needs. */
+static void s_clock(struct pl_stories *s, int64_t t)
+{
+    if (!s->max_t)
+        s->max_t = t;
+    else if (t > s->max_t)
+        s->max_t = t - s->max_t < 86400 ? t : s->max_t + 86400;
+}
+
 static int64_t s_cut(const struct pl_stories *s)
 {
     int64_t h = s_horizon(s);
@@ -587,8 +601,7 @@ static int s_newer(struct pl_stories *s, bool stories)
         if (s_blob_keys(sqlite3_column_blob(q, 1), sqlite3_column_bytes(q, 1), keys))
             rc = pl_index_add_article(&s->x, (uint32_t)n, keys);
         s->last_n = n;
-        if (t > s->max_t)
-            s->max_t = t;
+        s_clock(s, t);
         if (rc == 0 && stories)
             rc = s_reload_story(s, sqlite3_column_int64(q, 2));
     }
@@ -619,18 +632,23 @@ static int s_rebuild(struct pl_stories *s)
     pl_index_free(&s->x);
     s->stale = true;
     sqlite3_stmt *q = NULL;
+    /* The clock again: the median time of the newest 15 articles, which
+     * a few wrongly dated ones do not move. */
     int rc = sqlite3_prepare_v2(s->db,
-                                "SELECT coalesce(max(n), 0), (SELECT coalesce(max(last_seen), 0) "
-                                "FROM stories) FROM articles",
+                                "SELECT coalesce((SELECT max(n) FROM articles), 0), t FROM "
+                                "(SELECT t FROM articles ORDER BY n DESC LIMIT 15) ORDER BY t",
                                 -1, &q, NULL);
-    if (rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW) {
-        int64_t max_n = sqlite3_column_int64(q, 0);
-        s->max_t = sqlite3_column_int64(q, 1);
-        s->last_n = max_n > s->o.index_articles ? max_n - s->o.index_articles : 0;
-    } else if (rc == SQLITE_OK) {
-        rc = SQLITE_IOERR;
+    int64_t ts[15], max_n = 0;
+    int nt = 0, step = SQLITE_DONE;
+    while (rc == SQLITE_OK && (step = sqlite3_step(q)) == SQLITE_ROW && nt < 15) {
+        max_n = sqlite3_column_int64(q, 0);
+        ts[nt++] = sqlite3_column_int64(q, 1);
     }
+    if (rc == SQLITE_OK && step != SQLITE_DONE && step != SQLITE_ROW)
+        rc = step;
     sqlite3_finalize(q);
+    s->max_t = nt ? ts[nt / 2] : 0;
+    s->last_n = max_n > s->o.index_articles ? max_n - s->o.index_articles : 0;
     if (rc == SQLITE_OK)
         rc = s_newer(s, false);
     if (rc == SQLITE_OK)
@@ -838,8 +856,7 @@ static int s_insert_article(struct pl_stories *s, const struct pl_story_in *in, 
      * story was seen at its time, after the cut), so a rowid is never
      * reused and "rows after last_n" is what another instance added. */
     s->last_n = sqlite3_last_insert_rowid(s->db);
-    if (in->t > s->max_t)
-        s->max_t = in->t;
+    s_clock(s, in->t);
     if (sk->shingles && pl_index_add_article(&s->x, (uint32_t)s->last_n, keys) != 0)
         return SQLITE_NOMEM;
     return 0;

@@ -582,6 +582,41 @@ static void a_schema_1_database_is_migrated_and_keeps_its_memory(void **st)
     s_db_free(&d);
 }
 
+static void an_article_dated_years_ahead_does_not_push_todays_stories_out(void **st)
+{
+    (void)st;
+    struct db d;
+    s_db(&d);
+    const int64_t t = 1780000000;
+    cJSON *a = s_add(&d, "0000000000000401", "Talks in Istanbul", s_talks, t);
+    /* A wrong date ten years ahead, then enough articles for the index's
+     * pruning (every 256) to run. */
+    cJSON_Delete(s_add(&d, "0000000000000402", "Cup final", s_match, t + 3650 * DAY));
+    for (int i = 0; i < 300; i++) {
+        char id[17], text[256];
+        snprintf(id, sizeof(id), "%016x", 0x410 + i);
+        snprintf(text, sizeof(text), "Filler article number %d about item%d and thing%d here.", i,
+                 i, i * 7);
+        cJSON_Delete(s_add(&d, id, NULL, text, t + 60 + i));
+    }
+    cJSON *b = s_add(&d, "0000000000000403", "Embassy talks in Istanbul", s_talks_other, t + 3600);
+    assert_true(s_story(b) == s_story(a));
+    cJSON_Delete(b);
+    /* Also after a restart, whose clock is the newest articles' median:
+     * the newest of them is dated years ahead again. */
+    cJSON_Delete(s_add(&d, "0000000000000405", "Cup final", s_match, t + 3650 * DAY));
+    pl_stories_close(&d.s);
+    s_open(&d, 30);
+    char *brief = th_path("%.*s\n\nThe two sides plan to meet again next month in Moscow.",
+                          (int)(strstr(s_talks, "\n\n") - s_talks), s_talks);
+    b = s_add(&d, "0000000000000404", "Istanbul talks", brief, t + 7200);
+    assert_true(s_story(b) == s_story(a));
+    free(brief);
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    s_db_free(&d);
+}
+
 static void a_database_that_cannot_be_opened_is_an_error_naming_it(void **st)
 {
     (void)st;
@@ -616,6 +651,7 @@ int main(void)
         cmocka_unit_test(two_instances_on_one_database_see_each_others_articles),
         cmocka_unit_test(the_reprint_index_holds_the_newest_index_articles),
         cmocka_unit_test(a_schema_1_database_is_migrated_and_keeps_its_memory),
+        cmocka_unit_test(an_article_dated_years_ahead_does_not_push_todays_stories_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
