@@ -7,10 +7,14 @@
  * stage's work but the document's JSON: sketch, vector, duplicate and story
  * look-ups, the story's update and the commit. Prints the mean and the 99th
  * percentile per article, CPU time per article, the peak RSS and the
- * database's size. One thread, one core.
+ * database's size, and the start-up: pl_stories_open, then
+ * pl_stories_warm (the indexes in memory built from the database, which
+ * the stage's first article does otherwise). One thread, one core.
  *
  * usage: stories_bench [--data DEV.jsonl] [--db PATH] [--articles N] [--measure M]
- *        [--cache-kb K] [--mmap-mb M]   (the stage's options of those names)
+ *        [--cache-kb K] [--mmap-mb M] [--index-articles N]   (the stage's options of
+ *        those names)
+ *        [--join]   (the measured articles reprint remembered ones: each joins a story)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -152,13 +156,15 @@ int main(int argc, char **argv)
         { "measure", required_argument, NULL, 'm' },
         { "cache-kb", required_argument, NULL, 'k' },
         { "mmap-mb", required_argument, NULL, 'p' },
+        { "join", no_argument, NULL, 'j' },
+        { "index-articles", required_argument, NULL, 'i' },
         { NULL, 0, NULL, 0 },
     };
     const char *data = PL_BENCH_SOURCE_DIR "/../shared/data/cnndm/dev.jsonl";
     const char *db = "/tmp/pl_stories_bench.db";
-    long n = 100000, m = 2000, cache_kb = -1, mmap_mb = -1;
-    int c;
-    while ((c = getopt_long(argc, argv, "d:b:n:m:k:p:", opts, NULL)) != -1) {
+    long n = 100000, m = 2000, cache_kb = -1, mmap_mb = -1, index_articles = -1;
+    int c, join = 0;
+    while ((c = getopt_long(argc, argv, "d:b:n:m:k:p:ji:", opts, NULL)) != -1) {
         switch (c) {
         case 'd': data = optarg; break;
         case 'b': db = optarg; break;
@@ -166,9 +172,12 @@ int main(int argc, char **argv)
         case 'm': m = strtol(optarg, NULL, 10); break;
         case 'k': cache_kb = strtol(optarg, NULL, 10); break;
         case 'p': mmap_mb = strtol(optarg, NULL, 10); break;
+        case 'j': join = 1; break;
+        case 'i': index_articles = strtol(optarg, NULL, 10); break;
         default:
             fprintf(stderr, "usage: stories_bench [--data DEV.jsonl] [--db PATH] [--articles N] "
-                            "[--measure M] [--cache-kb K] [--mmap-mb M]\n");
+                            "[--measure M] [--cache-kb K] [--mmap-mb M] [--index-articles N] "
+                            "[--join]\n");
             return 2;
         }
     }
@@ -181,14 +190,25 @@ int main(int argc, char **argv)
         o.cache_kb = (int)cache_kb;
     if (mmap_mb >= 0)
         o.mmap_mb = (int)mmap_mb;
+    if (index_articles > 0)
+        o.index_articles = (int)index_articles;
     struct pl_stories *st = NULL;
     char err[512];
+    double o0 = s_now(CLOCK_MONOTONIC);
     if (pl_stories_open(&o, &st, err, sizeof(err)) != 0) {
         fprintf(stderr, "stories_bench: %s\n", err);
         return 1;
     }
+    double opened = s_now(CLOCK_MONOTONIC) - o0;
+    if (pl_stories_warm(st, err, sizeof(err)) != 0) {
+        fprintf(stderr, "stories_bench: %s\n", err);
+        return 1;
+    }
+    double warmed = s_now(CLOCK_MONOTONIC) - o0 - opened;
     int64_t have = 0, stories = 0;
     pl_stories_count(st, &have, &stories);
+    printf("opened %s with %lld articles in %.0f ms, the indexes built in %.0f ms\n", db,
+           (long long)have, 1e3 * opened, 1e3 * warmed);
     double b0 = s_now(CLOCK_MONOTONIC);
     for (long i = have; i < n; i++)
         if (s_add(st, i, i) < 0)
@@ -199,6 +219,10 @@ int main(int argc, char **argv)
     /* Texts of their own: a fresh run would otherwise draw the first
      * build's texts again, and measure reprints. */
     s_rng ^= 0xd1b54a32d192ed03ULL * (uint64_t)(have + 1);
+    /* With --join, the first build's texts again under new ids: each is a
+     * reprint of a remembered article and joins its story. */
+    if (join)
+        s_rng = 0x9e3779b97f4a7c15ULL;
     double *dt = malloc((size_t)m * sizeof(*dt)), cpu0 = s_now(CLOCK_PROCESS_CPUTIME_ID), sum = 0;
     for (long i = 0; dt && i < m; i++) {
         /* Ids past any build, so that each is new, received after the
@@ -214,10 +238,13 @@ int main(int argc, char **argv)
     getrusage(RUSAGE_SELF, &ru);
     struct stat sb;
     long long size = stat(db, &sb) == 0 ? (long long)sb.st_size : -1;
-    printf("%ld more articles: mean %.3f ms, p99 %.3f ms wall; %.3f ms CPU each\n", m,
+    int64_t stories_after = 0, arts_after = 0;
+    pl_stories_count(st, &arts_after, &stories_after);
+    printf("%ld more %s (%lld new stories): mean %.3f ms, p99 %.3f ms wall; %.3f ms CPU each\n", m,
+           join ? "reprints" : "articles", (long long)(stories_after - stories),
            1e3 * sum / (double)m, 1e3 * dt[m - 1 - m / 100], 1e3 * cpu / (double)m);
-    printf("peak RSS %ld MB (cache_kb %d, mmap_mb %d); database %.1f MB\n", ru.ru_maxrss / 1024,
-           o.cache_kb, o.mmap_mb, (double)size / 1e6);
+    printf("peak RSS %ld MB (cache_kb %d, mmap_mb %d, index_articles %d); database %.1f MB\n",
+           ru.ru_maxrss / 1024, o.cache_kb, o.mmap_mb, o.index_articles, (double)size / 1e6);
     free(dt);
     pl_stories_close(&st);
     for (int i = 0; i < s_nsent; i++)

@@ -1,15 +1,19 @@
 /*
  * The stories stage's memory: one SQLite database (WAL mode) holding every
  * remembered article's MinHash sketch and LSH band keys (sketch.h), the
- * stories with their TF-IDF centroids (vec.h), an inverted index from a
- * story's heaviest terms to the story, and the merged entities (ents.h).
+ * stories with their TF-IDF centroids (vec.h) and the terms each is
+ * indexed under, and the merged entities (ents.h).
  *
  * pl_stories_add is the stage: in one transaction, keyed by the article id,
  * it finds the earliest near-duplicate through the band index, picks the
- * story through the term index (cosine with a time decay, Miranda et al.
+ * story through the term index (both in memory, index.h) (cosine with a time decay, Miranda et al.
  * 2018) or opens a new one, and updates the story. An id already stored
  * changes nothing and gets its stored answer back, so a document handed
  * over twice (at-least-once after a crash) leaves the database as it was.
+ *
+ * The band and term indexes are in memory (index.h), one set per struct
+ * pl_stories: built on first use, brought up to date at each article with
+ * the rows other instances added.
  *
  * One struct pl_stories per plugin instance: one connection, used on the
  * thread that runs the instance. Several instances (worker threads or
@@ -39,6 +43,7 @@ struct pl_stories_opts {
     int busy_ms;            /* how long a write waits for another instance's */
     int max_articles;       /* article ids listed in a story's JSON */
     int max_entities;       /* entities listed in a story's JSON */
+    int index_articles;     /* articles the reprint index holds in memory, newest kept */
     struct pl_vec_weights wt;
 };
 
@@ -65,6 +70,14 @@ int pl_stories_open(const struct pl_stories_opts *o, struct pl_stories **out, ch
 
 /* Closes the connection and frees s; sets *s to NULL. NULL is fine. */
 void pl_stories_close(struct pl_stories **s);
+
+/* Builds the look-up indexes in memory from the database (the newest
+ * index_articles articles, the stories that can still be joined), if they
+ * are not built yet; pl_stories_add calls it first, so only a caller that
+ * wants the cost apart (the benchmark, a start-up that warms) need call
+ * it. On the instance's thread. Returns 0, or a negative code with err
+ * filled. */
+int pl_stories_warm(struct pl_stories *s, char *err, size_t errlen);
 
 /* Remembers the article (or finds it remembered) and sets *result to
  * {"duplicate_of", "similarity", "story"}, caller owns it. Returns 0, or a

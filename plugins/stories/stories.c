@@ -8,7 +8,8 @@
  * Options: "db" (the database file; the daemon sets it to
  * <spool>/stories.db when the stage's options leave it out), "keep_days",
  * "dup_threshold", "story_threshold", "decay_days", "cache_kb", "mmap_mb", "busy_ms",
- * "max_articles", "max_entities", "title_weight", "entity_weight".
+ * "max_articles", "max_entities", "title_weight", "entity_weight", "index_articles" (the
+ * articles whose reprints are looked for in memory, the newest; store.h).
  *
  * Thread-safe: each instance has its own connection; init and fini on the
  * host's main thread, process on the instance's worker thread.
@@ -55,6 +56,7 @@ static int s_numbers(const cJSON *o, struct pl_stories_opts *so, struct pl_error
     NUM("busy_ms", 0, 600000, true, busy_ms, int);
     NUM("max_articles", 1, 10000, true, max_articles, int);
     NUM("max_entities", 0, 64, true, max_entities, int);
+    NUM("index_articles", 1000, 100000000, true, index_articles, int);
     NUM("title_weight", 0, 100, false, wt.title, double);
     NUM("entity_weight", 0, 100, false, wt.entity, double);
 #undef NUM
@@ -65,11 +67,20 @@ static int s_init(const struct pl_host *host, const char *options_json, void **s
                   struct pl_error *err)
 {
     (void)host;
-    static const char *const keys[] = {
-        "db",      "keep_days", "dup_threshold", "story_threshold", "decay_days",   "cache_kb",
-        "mmap_mb", "busy_ms",   "max_articles",  "max_entities",    "title_weight", "entity_weight",
-        NULL
-    };
+    static const char *const keys[] = { "db",
+                                        "keep_days",
+                                        "dup_threshold",
+                                        "story_threshold",
+                                        "decay_days",
+                                        "cache_kb",
+                                        "mmap_mb",
+                                        "busy_ms",
+                                        "max_articles",
+                                        "max_entities",
+                                        "title_weight",
+                                        "entity_weight",
+                                        "index_articles",
+                                        NULL };
     cJSON *o = pl_options_parse(options_json, err);
     if (!o)
         return -1;

@@ -2,6 +2,7 @@
 #include "vec.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,12 +26,45 @@ static int s_by_term(const void *x, const void *y)
     return strcmp(a->t, b->t);
 }
 
-/* Keeps the `keep` heaviest of v[0..n), sorted by term; returns the count. */
+static void s_swap(struct pl_term *a, struct pl_term *b)
+{
+    struct pl_term t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Moves the k first of v[0..n) in s_by_weight's order (a total order:
+ * ties go by term) to the front, in no order: Hoare's selection, linear on
+ * average, where a full sort of an article's few hundred terms was the
+ * stage's largest cost after SQLite. */
+static void s_select(struct pl_term *v, int n, int k)
+{
+    int lo = 0, hi = n - 1;
+    while (lo < hi) {
+        s_swap(&v[lo + (hi - lo) / 2], &v[hi]);
+        int store = lo;
+        for (int i = lo; i < hi; i++)
+            if (s_by_weight(&v[i], &v[hi]) < 0)
+                s_swap(&v[i], &v[store++]);
+        s_swap(&v[store], &v[hi]);
+        if (store == k - 1 || store == k)
+            return;
+        if (store < k)
+            lo = store + 1;
+        else
+            hi = store - 1;
+    }
+}
+
+/* Keeps the `keep` heaviest of v[0..n), sorted by term; returns the count.
+ * The same set as a full sort by weight would keep, since the order is
+ * total. */
 static int s_keep(struct pl_term *v, int n, int keep)
 {
-    qsort(v, (size_t)n, sizeof(*v), s_by_weight);
-    if (n > keep)
+    if (n > keep) {
+        s_select(v, n, keep);
         n = keep;
+    }
     qsort(v, (size_t)n, sizeof(*v), s_by_term);
     return n;
 }
@@ -67,7 +101,7 @@ static int s_count(struct pl_summary_vocab *voc, double *tf, size_t *ntf, const 
 /* Article terms from title and body, tf (1 + ln count of the weighted
  * count) times idf, into out; returns the count or -ENOMEM. */
 static int s_word_terms(const char *title, const char *text, size_t len,
-                        const struct pl_vec_weights *wt, struct pl_term **out)
+                        const struct pl_vec_weights *wt, struct pl_term **out, bool *cut)
 {
     struct pl_summary_vocab voc = { 0 };
     double *tf = NULL;
@@ -87,7 +121,9 @@ static int s_word_terms(const char *title, const char *text, size_t len,
     for (size_t i = 0; rc == 0 && i < voc.n && i < ntf; i++) {
         if (tf[i] <= 0)
             continue;
-        snprintf(v[n].t, sizeof(v[n].t), "%s", voc.w[i]);
+        /* A word cut to PL_TERM_MAX may equal another cut one. */
+        if (snprintf(v[n].t, sizeof(v[n].t), "%s", voc.w[i]) >= (int)sizeof(v[n].t))
+            *cut = true;
         v[n].w = (1.0 + log(tf[i])) * pl_kw_idf(voc.w[i]);
         if (v[n].w > 0)
             n++;
@@ -111,9 +147,11 @@ int pl_vec_article(const char *title, const char *text, size_t len, const cJSON 
                    const struct pl_vec_weights *wt, struct pl_vec *v)
 {
     struct pl_term *w = NULL;
-    int n = s_word_terms(title, text, len, wt, &w);
+    bool cut = false;
+    int n = s_word_terms(title, text, len, wt, &w, &cut);
     if (n < 0)
         return n;
+    int words = cut ? 0 : n;
     int ne = cJSON_GetArraySize(entities);
     struct pl_term *all = realloc(w, (size_t)(n + ne + 1) * sizeof(*all));
     if (!all) {
@@ -137,11 +175,14 @@ int pl_vec_article(const char *title, const char *text, size_t len, const cJSON 
         all[n].w = wt->entity * (1.0 + log(cnt)) * s_entity_idf();
         n++;
     }
-    /* Merge equal entity terms (two entities lower-cased alike). */
-    qsort(all, (size_t)n, sizeof(*all), s_by_term);
-    int m = 0;
-    for (int i = 0; i < n; i++) {
-        if (m && strcmp(all[m - 1].t, all[i].t) == 0)
+    /* Merge equal entity terms (two entities lower-cased alike). Only
+     * they can be equal: the word terms are a vocabulary's, each once, and
+     * never begin with '@' (unless two long words were cut alike: then
+     * all are merged). */
+    qsort(all + words, (size_t)(n - words), sizeof(*all), s_by_term);
+    int m = words;
+    for (int i = words; i < n; i++) {
+        if (m > words && strcmp(all[m - 1].t, all[i].t) == 0)
             all[m - 1].w += all[i].w;
         else
             all[m++] = all[i];

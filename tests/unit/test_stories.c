@@ -1,13 +1,16 @@
-/* The stories stage's core (plugins/stories): sketches, entity merging and
- * the SQLite store, on temp databases. */
+/* The stories stage's core (plugins/stories): sketches, entity merging,
+ * the indexes in memory and the SQLite store, on temp databases. */
 #include "cm.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "ents.h"
 #include "harness.h"
+#include "index.h"
 #include "sketch.h"
 #include "store.h"
 
@@ -295,6 +298,325 @@ static void idle_stories_are_dropped_after_keep_days(void **st)
     s_db_free(&d);
 }
 
+static void s_open_index(struct db *d, int index_articles)
+{
+    struct pl_stories_opts o;
+    pl_stories_defaults(&o);
+    o.db = d->path;
+    o.index_articles = index_articles;
+    char err[512];
+    int rc = pl_stories_open(&o, &d->s, err, sizeof(err));
+    if (rc != 0)
+        fprintf(stderr, "%s\n", err);
+    assert_int_equal(rc, 0);
+}
+
+/* Band keys of class c: every article of one class shares them all. */
+static void s_class_keys(uint32_t c, uint32_t keys[PL_SKETCH_BANDS])
+{
+    for (int b = 0; b < PL_SKETCH_BANDS; b++)
+        keys[b] = c * 977u + (uint32_t)b * 131u + 1u;
+}
+
+static void the_band_index_gives_the_earliest_articles_and_drops_the_oldest_at_its_cap(void **st)
+{
+    (void)st;
+    struct pl_index x;
+    pl_index_init(&x, 100);
+    uint32_t keys[PL_SKETCH_BANDS], out[64];
+    for (uint32_t n = 1; n <= 150; n++) {
+        s_class_keys(n % 10, keys);
+        assert_int_equal(pl_index_add_article(&x, n, keys), 0);
+    }
+    /* Articles 1-50 left at the cap of 100; class 3 holds 53, 63, ... 143. */
+    s_class_keys(3, keys);
+    assert_int_equal(pl_index_band_candidates(&x, keys, out, 64), 10);
+    assert_int_equal(out[0], 53);
+    assert_int_equal(out[9], 143);
+    pl_index_drop_article(&x, 53, keys);
+    assert_int_equal(pl_index_band_candidates(&x, keys, out, 64), 9);
+    assert_int_equal(out[0], 63);
+    pl_index_free(&x);
+    /* One text reprinted 100 times: its keys keep the earliest 64. */
+    pl_index_init(&x, 1000);
+    s_class_keys(7, keys);
+    for (uint32_t n = 1; n <= 100; n++)
+        assert_int_equal(pl_index_add_article(&x, n, keys), 0);
+    assert_int_equal(pl_index_band_candidates(&x, keys, out, 64), PL_INDEX_PER_KEY);
+    assert_int_equal(out[0], 1);
+    assert_int_equal(out[PL_INDEX_PER_KEY - 1], PL_INDEX_PER_KEY);
+    pl_index_free(&x);
+}
+
+/* Deleting from the open-addressing table moves entries back: after many
+ * adds and drops of colliding keys, every pair left is still found and no
+ * dropped one is. */
+static void the_band_index_finds_every_article_left_after_many_drops(void **st)
+{
+    (void)st;
+    enum { N = 6000, CLASSES = 40 };
+    struct pl_index x;
+    pl_index_init(&x, N);
+    static bool gone[N + 1];
+    uint32_t keys[PL_SKETCH_BANDS];
+    uint64_t r = 88172645463325252ULL;
+    for (uint32_t n = 1; n <= N; n++) {
+        /* Articles of one class share one key only: the classes' runs of
+         * slots overlap. */
+        s_class_keys(n % CLASSES, keys);
+        for (int b = 1; b < PL_SKETCH_BANDS; b++)
+            keys[b] = n * 2654435761u + (uint32_t)b;
+        assert_int_equal(pl_index_add_article(&x, n, keys), 0);
+    }
+    for (int i = 0; i < N / 2; i++) {
+        r ^= r << 13;
+        r ^= r >> 7;
+        r ^= r << 17;
+        uint32_t n = 1 + (uint32_t)(r % N);
+        s_class_keys(n % CLASSES, keys);
+        for (int b = 1; b < PL_SKETCH_BANDS; b++)
+            keys[b] = n * 2654435761u + (uint32_t)b;
+        pl_index_drop_article(&x, n, keys);
+        gone[n] = true;
+    }
+    for (uint32_t n = 1; n <= N; n++) {
+        /* Each key of its own on its own: found unless dropped. */
+        for (int b = 1; b < PL_SKETCH_BANDS; b++) {
+            uint32_t out[64], only[PL_SKETCH_BANDS];
+            for (int k = 0; k < PL_SKETCH_BANDS; k++)
+                only[k] = n * 2654435761u + (uint32_t)b;
+            int got = pl_index_band_candidates(&x, only, out, 64);
+            assert_int_equal(got, gone[n] ? 0 : 1);
+            if (got)
+                assert_int_equal(out[0], n);
+        }
+    }
+    pl_index_free(&x);
+}
+
+/* A small table that never grows, churned by the cap: runs of slots wrap
+ * round its end, and every article in it is found under each of its keys
+ * after each eviction. */
+static void the_band_index_finds_its_articles_through_evictions_in_a_small_table(void **st)
+{
+    (void)st;
+    enum { N = 3000, LIVE = 25, POOL = 300 };
+    static uint32_t keys[N + 1][PL_SKETCH_BANDS];
+    struct pl_index x;
+    pl_index_init(&x, LIVE);
+    uint64_t r = 0x2545f4914f6cdd1dULL;
+    for (uint32_t n = 1; n <= N; n++) {
+        for (int b = 0; b < PL_SKETCH_BANDS; b++) {
+            r ^= r << 13;
+            r ^= r >> 7;
+            r ^= r << 17;
+            keys[n][b] = 1 + (uint32_t)(r % POOL) * 7919u;
+        }
+        assert_int_equal(pl_index_add_article(&x, n, keys[n]), 0);
+        uint32_t lo = n > LIVE ? n - LIVE + 1 : 1;
+        for (uint32_t m = lo; m <= n; m++)
+            for (int b = 0; b < PL_SKETCH_BANDS; b++) {
+                uint32_t q[PL_SKETCH_BANDS], out[64];
+                for (int k = 0; k < PL_SKETCH_BANDS; k++)
+                    q[k] = keys[m][b];
+                int got = pl_index_band_candidates(&x, q, out, 64);
+                bool found = false;
+                for (int i = 0; i < got; i++) {
+                    assert_true(out[i] >= lo);
+                    found |= out[i] == m;
+                }
+                assert_true(found);
+            }
+    }
+    assert_true(pl_index_bytes(&x) < 64 * 1024);
+    pl_index_free(&x);
+}
+
+static void story_candidates_share_most_terms_and_pruned_stories_leave(void **st)
+{
+    (void)st;
+    struct pl_index x;
+    pl_index_init(&x, 10);
+    const uint32_t a[] = { 11, 12, 13 }, b[] = { 11, 12, 99 }, c[] = { 11, 98, 97 };
+    assert_int_equal(pl_index_set_story(&x, 1, 1000, a, 3), 0);
+    assert_int_equal(pl_index_set_story(&x, 2, 2000, b, 3), 0);
+    assert_int_equal(pl_index_set_story(&x, 3, 3000, c, 3), 0);
+    struct pl_index_cand out[8];
+    const uint32_t q[] = { 11, 12, 13 };
+    assert_int_equal(pl_index_story_candidates(&x, q, 3, 40, out, 8), 3);
+    assert_int_equal(out[0].id, 1);
+    assert_int_equal(out[0].hits, 3);
+    assert_int_equal(out[1].id, 2);
+    assert_int_equal(out[2].id, 3);
+    /* Story 1 moves to other terms: the old ones no longer find it. */
+    const uint32_t a2[] = { 50, 51 };
+    assert_int_equal(pl_index_set_story(&x, 1, 4000, a2, 2), 0);
+    assert_int_equal(pl_index_story_candidates(&x, q, 3, 40, out, 8), 2);
+    assert_int_equal(out[0].id, 2);
+    pl_index_prune(&x, 2500);
+    assert_int_equal(pl_index_story_candidates(&x, q, 3, 40, out, 8), 1);
+    assert_int_equal(out[0].id, 3);
+    assert_null(pl_index_story(&x, 2));
+    assert_non_null(pl_index_story(&x, 1));
+    pl_index_free(&x);
+}
+
+static void a_write_up_joins_its_story_also_after_a_restart(void **st)
+{
+    (void)st;
+    struct db d;
+    s_db(&d);
+    const int64_t t = 1780000000;
+    cJSON *a = s_add(&d, "00000000000000f1", "Talks in Istanbul", s_talks, t);
+    /* Reopened: the story's terms are in memory again, from its row. */
+    pl_stories_close(&d.s);
+    s_open(&d, 30);
+    cJSON *b = s_add(&d, "00000000000000f2", "Embassy talks in Istanbul", s_talks_other, t + 3600);
+    assert_null(s_dup(b));
+    assert_true(s_story(b) == s_story(a));
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    s_db_free(&d);
+}
+
+static void two_instances_on_one_database_see_each_others_articles(void **st)
+{
+    (void)st;
+    struct db d, e;
+    s_db(&d);
+    e = d;
+    s_open(&e, 30);
+    const int64_t t = 1780000000;
+    /* Stored through e after d opened: d's indexes catch up before its
+     * look-ups, for the reprint and for the story. */
+    cJSON *a = s_add(&e, "0000000000000101", "Talks in Istanbul", s_talks, t);
+    char *rp = s_reprint(s_talks);
+    cJSON *b = s_add(&d, "0000000000000102", NULL, rp, t + 60);
+    assert_non_null(s_dup(b));
+    assert_string_equal(s_dup(b), "0000000000000101");
+    cJSON *c = s_add(&e, "0000000000000103", "Cup final", s_match, t + 120);
+    cJSON *f = s_add(&d, "0000000000000104", "Embassy talks in Istanbul", s_talks_other, t + 180);
+    assert_true(s_story(f) == s_story(a));
+    assert_true(s_story(c) != s_story(a));
+    free(rp);
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    cJSON_Delete(c);
+    cJSON_Delete(f);
+    pl_stories_close(&e.s);
+    s_db_free(&d);
+}
+
+static void the_reprint_index_holds_the_newest_index_articles(void **st)
+{
+    (void)st;
+    struct db d;
+    d.dir = th_tempdir();
+    d.path = th_path("%s/stories.db", d.dir);
+    s_open_index(&d, 3);
+    const int64_t t = 1780000000;
+    cJSON_Delete(s_add(&d, "0000000000000201", "Talks in Istanbul", s_talks, t));
+    for (int i = 0; i < 3; i++) {
+        char id[17], text[256];
+        snprintf(id, sizeof(id), "%016x", 0x210 + i);
+        snprintf(text, sizeof(text),
+                 "Filler article number %d about item%d and thing%d with more words here.", i, i,
+                 i * 7);
+        cJSON_Delete(s_add(&d, id, NULL, text, t + 60 * (i + 1)));
+    }
+    /* The talks left the index at its cap of 3: a reprint is not found as
+     * one (the article itself is still remembered, its story too). */
+    char *rp = s_reprint(s_talks);
+    cJSON *r = s_add(&d, "0000000000000221", NULL, rp, t + 600);
+    assert_null(s_dup(r));
+    cJSON_Delete(r);
+    /* Reopened with the same cap, the newest are found again. */
+    pl_stories_close(&d.s);
+    s_open_index(&d, 3);
+    r = s_add(&d, "0000000000000222", NULL, rp, t + 660);
+    assert_string_equal(s_dup(r), "0000000000000221");
+    cJSON_Delete(r);
+    free(rp);
+    s_db_free(&d);
+}
+
+static void s_sql(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK)
+        fprintf(stderr, "%s\n", msg);
+    sqlite3_free(msg);
+    sqlite3_close(db);
+    assert_int_equal(rc, SQLITE_OK);
+}
+
+static void a_schema_1_database_is_migrated_and_keeps_its_memory(void **st)
+{
+    (void)st;
+    struct db d;
+    s_db(&d);
+    const int64_t t = 1780000000;
+    cJSON *a = s_add(&d, "0000000000000301", "Talks in Istanbul", s_talks, t);
+    pl_stories_close(&d.s);
+    /* Turned back into schema 1: no keys column, the index tables. */
+    s_sql(d.path, "ALTER TABLE stories DROP COLUMN keys;"
+                  "CREATE TABLE bands(k INTEGER NOT NULL, art INTEGER NOT NULL,"
+                  " PRIMARY KEY(k, art)) WITHOUT ROWID;"
+                  "CREATE TABLE story_terms(term TEXT NOT NULL, story INTEGER NOT NULL,"
+                  " PRIMARY KEY(term, story)) WITHOUT ROWID;"
+                  "UPDATE meta SET v = 1 WHERE k = 'schema';");
+    s_open(&d, 30);
+    char *rp = s_reprint(s_talks);
+    cJSON *b = s_add(&d, "0000000000000302", NULL, rp, t + 60);
+    assert_non_null(s_dup(b));
+    assert_string_equal(s_dup(b), "0000000000000301");
+    cJSON *c = s_add(&d, "0000000000000303", "Embassy talks in Istanbul", s_talks_other, t + 120);
+    assert_true(s_story(c) == s_story(a));
+    free(rp);
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    cJSON_Delete(c);
+    s_db_free(&d);
+}
+
+static void an_article_dated_years_ahead_does_not_push_todays_stories_out(void **st)
+{
+    (void)st;
+    struct db d;
+    s_db(&d);
+    const int64_t t = 1780000000;
+    cJSON *a = s_add(&d, "0000000000000401", "Talks in Istanbul", s_talks, t);
+    /* A wrong date ten years ahead, then enough articles for the index's
+     * pruning (every 256) to run. */
+    cJSON_Delete(s_add(&d, "0000000000000402", "Cup final", s_match, t + 3650 * DAY));
+    for (int i = 0; i < 300; i++) {
+        char id[17], text[256];
+        snprintf(id, sizeof(id), "%016x", 0x410 + i);
+        snprintf(text, sizeof(text), "Filler article number %d about item%d and thing%d here.", i,
+                 i, i * 7);
+        cJSON_Delete(s_add(&d, id, NULL, text, t + 60 + i));
+    }
+    cJSON *b = s_add(&d, "0000000000000403", "Embassy talks in Istanbul", s_talks_other, t + 3600);
+    assert_true(s_story(b) == s_story(a));
+    cJSON_Delete(b);
+    /* Also after a restart, whose clock is the newest articles' median:
+     * the newest of them is dated years ahead again. */
+    cJSON_Delete(s_add(&d, "0000000000000405", "Cup final", s_match, t + 3650 * DAY));
+    pl_stories_close(&d.s);
+    s_open(&d, 30);
+    char *brief = th_path("%.*s\n\nThe two sides plan to meet again next month in Moscow.",
+                          (int)(strstr(s_talks, "\n\n") - s_talks), s_talks);
+    b = s_add(&d, "0000000000000404", "Istanbul talks", brief, t + 7200);
+    assert_true(s_story(b) == s_story(a));
+    free(brief);
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    s_db_free(&d);
+}
+
 static void a_database_that_cannot_be_opened_is_an_error_naming_it(void **st)
 {
     (void)st;
@@ -320,6 +642,16 @@ int main(void)
         cmocka_unit_test(a_write_up_joins_the_story_of_the_day_but_next_months_is_a_new_one),
         cmocka_unit_test(idle_stories_are_dropped_after_keep_days),
         cmocka_unit_test(a_database_that_cannot_be_opened_is_an_error_naming_it),
+        cmocka_unit_test(
+            the_band_index_gives_the_earliest_articles_and_drops_the_oldest_at_its_cap),
+        cmocka_unit_test(the_band_index_finds_every_article_left_after_many_drops),
+        cmocka_unit_test(the_band_index_finds_its_articles_through_evictions_in_a_small_table),
+        cmocka_unit_test(story_candidates_share_most_terms_and_pruned_stories_leave),
+        cmocka_unit_test(a_write_up_joins_its_story_also_after_a_restart),
+        cmocka_unit_test(two_instances_on_one_database_see_each_others_articles),
+        cmocka_unit_test(the_reprint_index_holds_the_newest_index_articles),
+        cmocka_unit_test(a_schema_1_database_is_migrated_and_keeps_its_memory),
+        cmocka_unit_test(an_article_dated_years_ahead_does_not_push_todays_stories_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
