@@ -1,6 +1,7 @@
 /* cJSON helpers for plugins; see docjson.h. */
 #include "docjson.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -8,6 +9,17 @@
 #include <string.h>
 
 #include "errcode.h"
+
+int pl_plugin_file(const void *addr, const char *name, char *out, size_t cap)
+{
+    Dl_info info;
+    if (!dladdr(addr, &info) || !info.dli_fname)
+        return -ENOENT;
+    const char *slash = strrchr(info.dli_fname, '/');
+    size_t dir = slash ? (size_t)(slash - info.dli_fname) : 1;
+    int n = snprintf(out, cap, "%.*s/%s", (int)dir, slash ? info.dli_fname : ".", name);
+    return n > 0 && (size_t)n < cap ? 0 : -ENAMETOOLONG;
+}
 
 int pl_fail(struct pl_error *err, const char *fmt, ...)
 {

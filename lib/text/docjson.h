@@ -60,4 +60,10 @@ int pl_options_check_keys(const cJSON *opts, const char *plugin, const char *con
 int pl_options_number(const cJSON *opts, const char *plugin, const char *key, double lo, double hi,
                       bool integer, double *out, struct pl_error *err);
 
+/* The path of the file called name in the folder of the shared object that
+ * holds addr (one of the plugin's own functions): where a plugin finds the
+ * model installed beside it, as built and as installed. Returns 0,
+ * -ENOENT when no shared object holds addr, or -ENAMETOOLONG. */
+int pl_plugin_file(const void *addr, const char *name, char *out, size_t cap);
+
 #endif

@@ -19,7 +19,6 @@
  * Thread-safe: all state is read-only after init.
  */
 #include <ctype.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <sodium.h>
@@ -48,19 +47,6 @@ struct clean_state {
 
 /* --- plugin ------------------------------------------------------------- */
 
-/* The default block model lies next to the plugin's shared object, as
- * built and as installed (as the entities plugin finds its NER model). */
-static int s_default_model(char *out, size_t cap)
-{
-    Dl_info info;
-    if (!dladdr((void *)&s_default_model, &info) || !info.dli_fname)
-        return -ENOENT;
-    const char *slash = strrchr(info.dli_fname, '/');
-    size_t dir = slash ? (size_t)(slash - info.dli_fname) : 1;
-    int n = snprintf(out, cap, "%.*s/blocks.model", (int)dir, slash ? info.dli_fname : ".");
-    return n > 0 && (size_t)n < cap ? 0 : -ENAMETOOLONG;
-}
-
 /* Option "block_model": a path, "" for none (the rules alone), absent for
  * the model installed with the plugin. A model that cannot be loaded is a
  * configuration error, so a typo never silently turns the classifier off. */
@@ -76,7 +62,7 @@ static int s_load_model(const cJSON *o, struct clean_state *st, struct pl_error 
         return 0;
     if (mp)
         snprintf(path, sizeof(path), "%s", mp->valuestring);
-    else if (s_default_model(path, sizeof(path)) != 0) {
+    else if (pl_plugin_file((const void *)&s_load_model, "blocks.model", path, sizeof(path)) != 0) {
         pl_fail(err, "clean: cannot find the plugin's own folder for its block model; "
                      "set the option \"block_model\"");
         return -EINVAL;

@@ -16,7 +16,6 @@
  *
  * Thread-safe: the model is read-only after init.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -44,19 +43,6 @@ static void s_fini(void *state)
     free(st);
 }
 
-/* The default model lies next to the plugin's shared object, as built and
- * as installed. */
-static int s_default_model(char *out, size_t cap)
-{
-    Dl_info info;
-    if (!dladdr((void *)&s_default_model, &info) || !info.dli_fname)
-        return -ENOENT;
-    const char *slash = strrchr(info.dli_fname, '/');
-    size_t dir = slash ? (size_t)(slash - info.dli_fname) : 1;
-    int n = snprintf(out, cap, "%.*s/ner.model", (int)dir, slash ? info.dli_fname : ".");
-    return n > 0 && (size_t)n < cap ? 0 : -ENAMETOOLONG;
-}
-
 static int s_init(const struct pl_host *host, const char *options_json, void **state,
                   struct pl_error *err)
 {
@@ -78,7 +64,8 @@ static int s_init(const struct pl_host *host, const char *options_json, void **s
     if (mp)
         snprintf(path, sizeof(path), "%s", mp->valuestring);
     cJSON_Delete(o);
-    if (!mp && s_default_model(path, sizeof(path)) != 0)
+    /* The default model lies next to the plugin's shared object. */
+    if (!mp && pl_plugin_file((const void *)&s_init, "ner.model", path, sizeof(path)) != 0)
         return pl_fail(err, "entities: cannot find the plugin's own folder for its model; "
                             "set the option \"model\"");
     struct ent_state *st = calloc(1, sizeof(*st));
