@@ -26,16 +26,40 @@ static void s_ws(struct scan *s)
         s->p++;
 }
 
-static bool s_hex4(const char *p, const char *end)
+/* The value of the four hex digits at p, or -1. */
+static long s_hex4(const char *p, const char *end)
 {
     if (end - p < 4)
-        return false;
+        return -1;
+    long v = 0;
     for (int i = 0; i < 4; i++) {
         char c = p[i];
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
-            return false;
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
+        if (d < 0)
+            return -1;
+        v = v * 16 + d;
     }
-    return true;
+    return v;
+}
+
+/* The length of the \u escape at p (p[0] is the backslash): 6, or 12 for
+ * a surrogate pair; 0 when it is malformed or a lone surrogate, which
+ * cJSON (the plugins' and most subscribers' parser) refuses, so the host
+ * refuses it too, under the stage that wrote it. */
+static size_t s_unicode_escape(const char *p, const char *end)
+{
+    long u = s_hex4(p + 2, end);
+    if (u < 0 || (u >= 0xDC00 && u <= 0xDFFF))
+        return 0;
+    if (u < 0xD800 || u > 0xDBFF)
+        return 6;
+    if (end - p < 12 || p[6] != '\\' || p[7] != 'u')
+        return 0;
+    long lo = s_hex4(p + 8, end);
+    return lo >= 0xDC00 && lo <= 0xDFFF ? 12 : 0;
 }
 
 /* A string at s->p (the opening quote); leaves s->p after the closing one.
@@ -57,9 +81,10 @@ static int s_string(struct scan *s)
                 break;
             char e = s->p[1];
             if (e == 'u') {
-                if (!s_hex4(s->p + 2, s->end))
-                    return s_bad(s, "a bad \\u escape");
-                s->p += 6;
+                size_t n = s_unicode_escape(s->p, s->end);
+                if (n == 0)
+                    return s_bad(s, "a bad \\u escape or a lone surrogate");
+                s->p += n;
                 continue;
             }
             if (!strchr("\"\\/bfnrt", e) || e == '\0')
@@ -171,7 +196,11 @@ static int s_value(struct scan *s, int depth)
     case 't': return s_literal(s, "true");
     case 'f': return s_literal(s, "false");
     case 'n': return s_literal(s, "null");
-    default: return s_number(s);
+    case '-': return s_number(s);
+    default:
+        if (*s->p >= '0' && *s->p <= '9')
+            return s_number(s);
+        return s_bad(s, "a value expected");
     }
 }
 
@@ -287,7 +316,15 @@ static int s_remove_list(const struct pl_json_member *x, struct pl_json_members 
         r.key = s.p + 1;
         s_string(&s); /* already checked by the scan */
         r.key_len = (size_t)(s.p - 1 - r.key);
+        if (memchr(r.key, '\\', r.key_len)) {
+            snprintf(err, errlen, "\"%s\" names a member with an escape in its name",
+                     PL_PATCH_REMOVE);
+            return -EINVAL;
+        }
         int rc = s_push(rm, &r);
+        if (rc == -E2BIG)
+            snprintf(err, errlen, "\"%s\" names more than %d members", PL_PATCH_REMOVE,
+                     PL_DOC_MAX_MEMBERS);
         if (rc != 0)
             return rc == -E2BIG ? -EINVAL : rc;
         s_ws(&s);
@@ -299,6 +336,15 @@ static int s_remove_list(const struct pl_json_member *x, struct pl_json_members 
     return 0;
 }
 
+/* Whether member i of m has the name of an earlier one. */
+static bool s_repeated(const struct pl_json_members *m, size_t i)
+{
+    for (size_t j = 0; j < i; j++)
+        if (s_key_is(&m->m[j], m->m[i].key, m->m[i].key_len))
+            return true;
+    return false;
+}
+
 /* Checks the patch's members: each at most once, none reserved but
  * "$remove", nothing both set and removed. *rm gets the removed names. */
 static int s_check_patch(const struct pl_json_members *pm, struct pl_json_members *rm, char *err,
@@ -306,12 +352,19 @@ static int s_check_patch(const struct pl_json_members *pm, struct pl_json_member
 {
     for (size_t i = 0; i < pm->n; i++) {
         const struct pl_json_member *x = &pm->m[i];
-        for (size_t j = 0; j < i; j++)
-            if (s_key_is(&pm->m[j], x->key, x->key_len)) {
-                snprintf(err, errlen, "the result sets \"%.*s\" twice",
-                         (int)(x->key_len > 64 ? 64 : x->key_len), x->key);
-                return -EINVAL;
-            }
+        /* Names are compared as written, so one written with an escape
+         * ("\u0061" for "a") could set a member twice or a '$' name
+         * unseen: a stage writes its names plainly. */
+        if (memchr(x->key, '\\', x->key_len)) {
+            snprintf(err, errlen, "the result names a member with an escape (\"%.*s\")",
+                     (int)(x->key_len > 64 ? 64 : x->key_len), x->key);
+            return -EINVAL;
+        }
+        if (s_repeated(pm, i)) {
+            snprintf(err, errlen, "the result sets \"%.*s\" twice",
+                     (int)(x->key_len > 64 ? 64 : x->key_len), x->key);
+            return -EINVAL;
+        }
         if (s_key_is(x, PL_PATCH_REMOVE, strlen(PL_PATCH_REMOVE))) {
             int rc = s_remove_list(x, rm, err, errlen);
             if (rc != 0)
@@ -369,6 +422,25 @@ int pl_doc_merge(const char *doc, size_t len, const char *patch, size_t plen, ch
         rc = s_check_patch(&pm, &rm, err, errlen);
     if (rc == 0 && (rc = pl_json_members_scan(doc, len, &dm, why, sizeof(why))) == -EINVAL)
         snprintf(err, errlen, "the document given to the stage is not a JSON object (%s)", why);
+    for (size_t i = 0; rc == 0 && i < dm.n; i++)
+        if (s_repeated(&dm, i)) {
+            /* Each patch value is written once per document member of its
+             * name: a repeated one would also break the size below. */
+            snprintf(err, errlen, "the document given to the stage holds \"%.*s\" twice",
+                     (int)(dm.m[i].key_len > 64 ? 64 : dm.m[i].key_len), dm.m[i].key);
+            rc = -EINVAL;
+        }
+    if (rc == 0) {
+        size_t members = dm.n;
+        for (size_t i = 0; i < pm.n; i++)
+            members += !s_key_is(&pm.m[i], PL_PATCH_REMOVE, strlen(PL_PATCH_REMOVE)) &&
+                       !s_find_raw(&dm, &pm.m[i]);
+        if (members > PL_DOC_MAX_MEMBERS) {
+            snprintf(err, errlen, "the result would give the document more than %d members",
+                     PL_DOC_MAX_MEMBERS);
+            rc = -EINVAL;
+        }
+    }
     if (rc != 0)
         goto done;
     /* The result is at most the document and the patch side by side, plus

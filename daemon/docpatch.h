@@ -59,10 +59,11 @@ void pl_json_members_free(struct pl_json_members *m);
 const struct pl_json_member *pl_json_members_find(const struct pl_json_members *m, const char *key);
 
 /* Applies the patch patch[0..plen) to the document doc[0..len) (a JSON
- * object the host made or merged before: trusted, scanned but not
- * re-checked for duplicates). The patch must be a JSON object; each key at
- * most once; no key starting with '$' but "$remove", whose value is an
- * array of strings, none of which the patch also sets. Caller owns *out
+ * object the host made or merged before, or a remote worker sent: each
+ * top-level name at most once). The patch must be a JSON object; each key
+ * at most once and written without escapes; no key starting with '$' but
+ * "$remove", whose value is an array of such names, none of which the
+ * patch also sets; the result at most PL_DOC_MAX_MEMBERS members. Caller owns *out
  * (free), NUL-terminated, *out_len bytes. Returns 0, -EINVAL with err
  * saying why the patch was refused, or -ENOMEM. */
 int pl_doc_merge(const char *doc, size_t len, const char *patch, size_t plen, char **out,

@@ -77,6 +77,10 @@ static void scanner_refuses_what_is_not_one_json_object(void **st)
         "{\"a\":[1 2]}",
         "{\"a\":\"\\u12\"}",
         "{\"a\":\"open}",
+        "{\"a\":\"\\ud800\"}",
+        "{\"a\":\"\\udc00\"}",
+        "{\"a\":\"\\ud800\\u0041\"}",
+        "{\"a\":'x'}",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct pl_json_members m = { 0 };
@@ -139,6 +143,63 @@ static void merge_refuses_a_patch_the_abi_does_not_allow(void **st)
     s_refused("{\"$remove\":\"text\"}", "must be an array of member names");
     s_refused("{\"$remove\":[1]}", "must be an array of member names");
     s_refused("{\"text\":\"u\",\"$remove\":[\"text\"]}", "both sets and removes \"text\"");
+    /* Names are compared as written: an escaped one could set a member
+     * twice or a '$' name unseen, so escapes in names are refused. */
+    s_refused("{\"\\u0074ext\":\"u\"}", "with an escape");
+    s_refused("{\"\\u0024remove\":[]}", "with an escape");
+    s_refused("{\"$remove\":[\"\\u0074ext\"]}", "with an escape");
+    /* A lone surrogate, which cJSON refuses, is refused here, under the
+     * stage that wrote it; a pair is fine. */
+    s_refused("{\"a\":\"\\udbff\"}", "lone surrogate");
+    s_merges_to("{}", "{\"a\":\"\\ud83d\\ude00\"}", "{\"a\":\"\\ud83d\\ude00\"}");
+}
+
+static void merge_refuses_repeats_and_results_beyond_the_member_cap(void **st)
+{
+    (void)st;
+    /* A document holding a name twice (a remote worker can send one) would
+     * get the patch's value twice, past the room counted for it. */
+    const char *doc = "{\"a\":1,\"a\":2}";
+    char *out = NULL, err[256] = "";
+    size_t n = 0;
+    static const char patch[] = "{\"a\":\"0123456789012345678901234567890123456789\"}";
+    assert_int_equal(
+        pl_doc_merge(doc, strlen(doc), patch, strlen(patch), &out, &n, err, sizeof(err)), -EINVAL);
+    assert_null(out);
+    assert_non_null(strstr(err, "holds \"a\" twice"));
+    /* "$remove" naming more names than a document may hold says so. */
+    size_t cap = 8 * (PL_DOC_MAX_MEMBERS + 2) + 32;
+    char *rm = malloc(cap), *o = rm;
+    o += snprintf(o, cap, "{\"$remove\":[");
+    for (int i = 0; i <= PL_DOC_MAX_MEMBERS; i++)
+        o += snprintf(o, 8, "%s\"a\"", i ? "," : "");
+    o += snprintf(o, 4, "]}");
+    err[0] = '\0';
+    const char *small = "{\"id\":\"a\"}";
+    assert_int_equal(
+        pl_doc_merge(small, strlen(small), rm, (size_t)(o - rm), &out, &n, err, sizeof(err)),
+        -EINVAL);
+    assert_non_null(strstr(err, "names more than"));
+    free(rm);
+    /* A document and a patch each within the cap, their union beyond it. */
+    size_t wcap = 16 * (PL_DOC_MAX_MEMBERS + 2);
+    char *d = malloc(wcap), *p = malloc(wcap);
+    char *od = d, *op = p;
+    *od++ = '{';
+    *op++ = '{';
+    for (int i = 0; i < PL_DOC_MAX_MEMBERS / 2 + 1; i++) {
+        od += snprintf(od, 16, "%s\"d%d\":0", i ? "," : "", i);
+        op += snprintf(op, 16, "%s\"p%d\":0", i ? "," : "", i);
+    }
+    *od++ = '}';
+    *op++ = '}';
+    err[0] = '\0';
+    assert_int_equal(
+        pl_doc_merge(d, (size_t)(od - d), p, (size_t)(op - p), &out, &n, err, sizeof(err)),
+        -EINVAL);
+    assert_non_null(strstr(err, "more than"));
+    free(d);
+    free(p);
 }
 
 /* The writer's message from slices: the same bytes cJSON printed before
@@ -177,6 +238,7 @@ int main(void)
         cmocka_unit_test(scanner_bounds_nesting_and_member_count),
         cmocka_unit_test(merge_replaces_in_place_appends_new_and_removes_listed),
         cmocka_unit_test(merge_refuses_a_patch_the_abi_does_not_allow),
+        cmocka_unit_test(merge_refuses_repeats_and_results_beyond_the_member_cap),
         cmocka_unit_test(final_message_is_built_from_the_slices_as_cjson_printed_it),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
