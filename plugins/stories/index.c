@@ -36,6 +36,9 @@ static bool s_between(uint32_t i, uint32_t k, uint32_t j)
 
 static int s_multi_grow(struct pl_multi *m)
 {
+    /* A table of 2^31 slots is the last the 32-bit mask can double to. */
+    if (m->e && m->mask >= UINT32_MAX / 2)
+        return -ENOMEM;
     uint32_t slots = m->e ? (m->mask + 1) * 2 : MIN_SLOTS;
     uint64_t *e = calloc(slots, sizeof(*e));
     if (!e)
@@ -220,6 +223,8 @@ static struct pl_index_story *s_story_slot(const struct pl_index *x, uint32_t id
 
 static int s_story_grow(struct pl_index *x)
 {
+    if (x->stories && x->st_mask >= UINT32_MAX / 2)
+        return -ENOMEM; /* as s_multi_grow */
     uint32_t slots = x->stories ? (x->st_mask + 1) * 2 : MIN_SLOTS;
     struct pl_index_story *t = calloc(slots, sizeof(*t));
     if (!t)

@@ -7,9 +7,11 @@
  * article's commit writes two rows, not the dozens of index rows the
  * indexes would take in SQLite.
  *
- * Keys are the low 32 bits of 64-bit hashes: a collision only adds a
+ * Keys are the low 32 bits of 64-bit hashes: a collision adds a
  * candidate, which the caller checks against the database (the sketch, the
- * centroid), never a wrong answer. Values are article rowids and story ids,
+ * centroid), so it never makes a wrong answer; colliding keys also share
+ * the per-key caps, so a collision can push the other key's entries out: a
+ * missed reprint or story candidate, never a false one. Values are article rowids and story ids,
  * both 32-bit here (four billion articles: 136 years at one a second).
  *
  * Bounds: at most max_articles articles (the oldest leave the band index

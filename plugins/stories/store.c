@@ -78,7 +78,9 @@ static const char *const s_sql[Q_N] = {
 
 /* An article is one row (its sketch holds its band keys), a story one row
  * (keys: the term keys it is indexed under, before the centroid so that
- * the rebuild reads no further into the row). */
+ * the rebuild reads no further into the row; a database migrated from
+ * schema 1 has the column last, which costs the rebuild time, not
+ * correctness). */
 static const char s_schema[] =
     "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS articles(n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
@@ -180,6 +182,28 @@ static int s_schema_up(struct pl_stories *s, char *err, size_t errlen)
     return 0;
 }
 
+/* A read-only open (pressline stories, story) cannot migrate: a
+ * database of an earlier schema is refused with what to do, rather than
+ * with the missing column a statement names. */
+static int s_schema_read_only(struct pl_stories *s, char *err, size_t errlen)
+{
+    sqlite3_stmt *q = NULL;
+    int version = SCHEMA_VERSION;
+    if (sqlite3_prepare_v2(s->db, "SELECT v FROM meta WHERE k = 'schema'", -1, &q, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        version = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    if (version < SCHEMA_VERSION) {
+        snprintf(err, errlen,
+                 "%s: schema %d, from an earlier pressline; the daemon brings it to schema %d "
+                 "when its stories stage next opens it",
+                 s->o.db, version, SCHEMA_VERSION);
+        return -EINVAL;
+    }
+    return 0;
+}
+
 static int s_configure(struct pl_stories *s, char *err, size_t errlen)
 {
     char pragmas[256];
@@ -191,7 +215,7 @@ static int s_configure(struct pl_stories *s, char *err, size_t errlen)
     if (rc != SQLITE_OK)
         return s_sqlerr(s, rc, "setting the cache", err, errlen);
     if (s->o.read_only)
-        return 0;
+        return s_schema_read_only(s, err, errlen);
     /* WAL: readers never wait for the writer and a crash mid-transaction
      * rolls back. synchronous=NORMAL keeps every committed transaction
      * through kill -9 and a crash of the process (the WAL is in the page
@@ -502,6 +526,13 @@ static bool s_blob_keys(const void *blob, int bytes, uint32_t keys[PL_SKETCH_BAN
     if (!blob || bytes != (int)sizeof(sk.min))
         return false;
     memcpy(sk.min, blob, sizeof(sk.min));
+    /* An empty text's sketch (no shingle: every minimum UINT64_MAX) is not
+     * indexed, as the instance that wrote it did not index it either. */
+    bool any = false;
+    for (size_t i = 0; i < sizeof(sk.min) / sizeof(sk.min[0]) && !any; i++)
+        any = sk.min[i] != UINT64_MAX;
+    if (!any)
+        return false;
     s_band_keys(&sk, keys);
     return true;
 }

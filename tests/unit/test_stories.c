@@ -568,6 +568,15 @@ static void a_schema_1_database_is_migrated_and_keeps_its_memory(void **st)
                   "CREATE TABLE story_terms(term TEXT NOT NULL, story INTEGER NOT NULL,"
                   " PRIMARY KEY(term, story)) WITHOUT ROWID;"
                   "UPDATE meta SET v = 1 WHERE k = 'schema';");
+    /* The commands open it read-only and cannot migrate it: they say so. */
+    struct pl_stories_opts ro;
+    pl_stories_defaults(&ro);
+    ro.db = d.path;
+    ro.read_only = true;
+    struct pl_stories *rs = NULL;
+    char why[512] = "";
+    assert_int_not_equal(pl_stories_open(&ro, &rs, why, sizeof(why)), 0);
+    assert_non_null(strstr(why, "schema 1, from an earlier pressline"));
     s_open(&d, 30);
     char *rp = s_reprint(s_talks);
     cJSON *b = s_add(&d, "0000000000000302", NULL, rp, t + 60);
