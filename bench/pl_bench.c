@@ -2,6 +2,7 @@
  * pl_bench: throughput and latency of a real presslined.
  *
  *   pl_bench [--count N] [--rate R] [--durable] [--workers W] [--only real|floor] [--keep]
+ *            [--threads] [--set JSON]
  *
  * Starts presslined on a temp folder and a free port, subscribes, then drops
  * N copies of the seed articles (each made unique) by writing a temp file and
@@ -16,6 +17,16 @@
  * fsync outbox/ per article, as a plain program would), on the same files
  * made beforehand (not timed), just before and just after the pass-through
  * run, and prints the pass-through's share of their mean rate.
+ *
+ * With --threads, each run also prints the daemon's CPU per article by
+ * thread (user + system time from /proc/<pid>/task/<tid>/stat, from the
+ * first rename to the last message), summed by the thread's name: the main
+ * loop (the thread whose id is the daemon's), the stage workers ("pl-<stage>"),
+ * the writer ("pl-writer", the thread-pool threads that wrote a batch) and
+ * ZeroMQ's I/O threads. Threads that take turns add up to the wall time per
+ * article; threads that overlap add up to more. --set adds object members
+ * (no braces) to the daemon's configuration, after pl_bench's own: a key
+ * under test, such as "workers":{"credit":1}.
  *
  * The run folders are deleted only at the end: deleting a folder of
  * thousands of files slows file creation on this machine for about a
@@ -36,6 +47,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/types.h>
 
 #include "harness.h"
 
@@ -78,7 +90,7 @@ static bool s_double_arg(const char *s, double *out)
 static int s_usage(void)
 {
     fprintf(stderr, "usage: pl_bench [--count N] [--rate R] [--durable] [--workers W] "
-                    "[--only real|floor] [--keep]\n");
+                    "[--only real|floor] [--keep] [--threads] [--set JSON]\n");
     return 2;
 }
 
@@ -193,6 +205,102 @@ static double s_plain_loop(int count, bool durable)
     return count / (secs > 0 ? secs : 1e-6);
 }
 
+/* The CPU time of every thread of a process, by thread id. */
+#define MAX_THREADS 64
+struct thread_cpu {
+    int tid;
+    char name[32];
+    double secs; /* user + system */
+};
+
+/* Reads /proc/<pid>/task/<tid>/stat of every thread of pid into v (up to
+ * MAX_THREADS); returns how many. Threads gone by the second reading count
+ * as what they had at the first (the daemon keeps its threads for the run). */
+static int s_read_threads(pid_t pid, struct thread_cpu *v)
+{
+    char *dpath = th_path("/proc/%d/task", (int)pid);
+    DIR *d = opendir(dpath);
+    free(dpath);
+    if (!d)
+        return 0;
+    int n = 0;
+    long hz = sysconf(_SC_CLK_TCK);
+    struct dirent *e;
+    while ((e = readdir(d)) && n < MAX_THREADS) {
+        int tid;
+        if (!s_int_arg(e->d_name, &tid))
+            continue;
+        char *p = th_path("/proc/%d/task/%d/stat", (int)pid, tid);
+        char *stat = th_read_file(p, NULL);
+        free(p);
+        /* "tid (comm) state ..." where comm may hold spaces: after the last ')'. */
+        char *open = stat ? strchr(stat, '(') : NULL, *close = stat ? strrchr(stat, ')') : NULL;
+        unsigned long ut = 0, st = 0;
+        if (open && close && close > open &&
+            sscanf(close + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) ==
+                2) {
+            struct thread_cpu *t = &v[n++];
+            t->tid = tid;
+            snprintf(t->name, sizeof(t->name), "%.*s", (int)(close - open - 1), open + 1);
+            if (tid == (int)pid)
+                snprintf(t->name, sizeof(t->name), "main loop");
+            t->secs = (double)(ut + st) / (double)hz;
+        }
+        free(stat);
+    }
+    closedir(d);
+    return n;
+}
+
+/* Prints the CPU per article each thread name took between the readings a
+ * (before) and b (after), and their sum against the wall time. */
+static void s_print_threads(const struct thread_cpu *a, int na, const struct thread_cpu *b, int nb,
+                            int articles, double wall_secs)
+{
+    struct {
+        char name[32];
+        double secs;
+        int n;
+    } sum[MAX_THREADS];
+    int ns = 0;
+    double total = 0;
+    for (int i = 0; i < nb; i++) {
+        double was = 0;
+        for (int k = 0; k < na; k++)
+            if (a[k].tid == b[i].tid)
+                was = a[k].secs;
+        double d = b[i].secs - was;
+        const char *name = b[i].name;
+        /* libuv's pool threads that never wrote a batch keep the daemon's name. */
+        if (!strcmp(name, "presslined"))
+            name = "other";
+        if (!strncmp(name, "ZMQbg/", 6))
+            name = "ZMQbg (zmq I/O)";
+        int k = 0;
+        while (k < ns && strcmp(sum[k].name, name))
+            k++;
+        if (k == ns) {
+            snprintf(sum[ns].name, sizeof(sum[ns].name), "%s", name);
+            sum[ns].secs = 0;
+            sum[ns++].n = 0;
+        }
+        sum[k].secs += d;
+        sum[k].n++;
+        total += d;
+    }
+    double per = articles > 0 ? 1e6 / articles : 0;
+    for (int k = 0; k < ns; k++)
+        printf("  cpu %-20s %2d thread%s %7.1f us/article\n", sum[k].name, sum[k].n,
+               sum[k].n == 1 ? " " : "s", sum[k].secs * per);
+    printf("  cpu %-20s            %7.1f us/article (wall %.1f us/article: %.2f cores busy)\n",
+           "all threads", total * per, wall_secs * per, wall_secs > 0 ? total / wall_secs : 0);
+    printf("  (CPU times count in clock ticks of %ld ms: +-%.1f us/article per thread)\n",
+           1000 / sysconf(_SC_CLK_TCK),
+           1e6 / (double)sysconf(_SC_CLK_TCK) / (articles ? articles : 1));
+}
+
+static bool s_threads;
+
 /* One run of the daemon; *rate_out gets its articles/s. Returns 0 or 1. */
 static int s_run(const char *label, const char *extra, int count, double rate, double *rate_out)
 {
@@ -216,6 +324,8 @@ static int s_run(const char *label, const char *extra, int count, double rate, d
     uint64_t *sent = calloc((size_t)count, sizeof(uint64_t));
     uint64_t *lat = calloc((size_t)count, sizeof(uint64_t));
     int got = 0, errors = 0, sent_n = 0;
+    static struct thread_cpu before[MAX_THREADS], after[MAX_THREADS];
+    int nbefore = s_threads ? s_read_threads(d.pid, before) : 0, nafter = 0;
     uint64_t t0 = s_now_us(), last = t0;
     /* Interleave dropping and receiving so a paced run measures latency
      * without queueing behind the dropper. */
@@ -254,6 +364,8 @@ static int s_run(const char *label, const char *extra, int count, double rate, d
         }
         cJSON_Delete(j);
     }
+    if (s_threads)
+        nafter = s_read_threads(d.pid, after);
     th_daemon_stop(&d, SIGTERM, 20000);
     qsort(lat, (size_t)got, sizeof(uint64_t), s_cmp);
     double secs = (double)(last - t0) / 1e6;
@@ -262,6 +374,8 @@ static int s_run(const char *label, const char *extra, int count, double rate, d
            label, got, got / (secs > 0 ? secs : 1), got ? lat[got / 2] / 1000.0 : 0,
            got ? lat[(size_t)(got * 0.99)] / 1000.0 : 0, got ? lat[got - 1] / 1000.0 : 0,
            errors ? "  (errors!)" : "");
+    if (s_threads)
+        s_print_threads(before, nbefore, after, nafter, got, secs);
     if (rate_out)
         *rate_out = got / (secs > 0 ? secs : 1);
     for (int i = 0; i < 5; i++)
@@ -283,12 +397,14 @@ int main(int argc, char **argv)
         { "workers", required_argument, NULL, 'w' },
         { "only", required_argument, NULL, 'o' },
         { "keep", no_argument, NULL, 'k' },
+        { "threads", no_argument, NULL, 't' },
+        { "set", required_argument, NULL, 's' },
         { NULL, 0, NULL, 0 },
     };
     int count = 2000, durable = 0, workers = 1, keep = 0, c;
     double rate = 0;
-    const char *only = NULL;
-    while ((c = getopt_long(argc, argv, "n:r:dw:o:k", opts, NULL)) != -1) {
+    const char *only = NULL, *set = NULL;
+    while ((c = getopt_long(argc, argv, "n:r:dw:o:kts:", opts, NULL)) != -1) {
         switch (c) {
         case 'n':
             if (!s_int_arg(optarg, &count))
@@ -305,6 +421,8 @@ int main(int argc, char **argv)
             break;
         case 'o': only = optarg; break;
         case 'k': keep = 1; break;
+        case 't': s_threads = true; break;
+        case 's': set = optarg; break;
         default: return s_usage();
         }
     }
@@ -317,8 +435,8 @@ int main(int argc, char **argv)
            rate > 0 ? "paced" : "as fast as possible", durable ? "fsync on" : "fsync off", workers,
            workers == 1 ? "" : "s");
     int rc = 0;
-    char *common =
-        th_path("\"durable\":%s,\"limits\":{\"max_in_flight\":256}", durable ? "true" : "false");
+    char *common = th_path("\"durable\":%s,\"limits\":{\"max_in_flight\":256}%s%s",
+                           durable ? "true" : "false", set ? "," : "", set ? set : "");
     if (!only || !strcmp(only, "real")) {
         char *extra = th_path("%s,\"stages\":[{\"name\":\"clean\",\"workers\":%d},"
                               "{\"name\":\"entities\",\"workers\":%d},"

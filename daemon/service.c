@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -284,6 +285,13 @@ static void s_writer_work(uv_work_t *w)
 {
     struct service *sv = w->data;
     const struct pl_config *cfg = sv->cfg;
+    /* The pool thread that writes a batch is named for it (top -H, perf,
+     * pl_bench --threads); libuv leaves its threads the program's name. */
+    static _Thread_local bool named;
+    if (!named) {
+        named = true;
+        pthread_setname_np(pthread_self(), "pl-writer");
+    }
     char published_at[32];
     pl_iso_time(pl_epoch_us(), published_at);
     bool wrote_outbox = false, wrote_failed = false;
