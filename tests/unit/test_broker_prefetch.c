@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "broker_fixture.h"
+#include "errcode.h"
 
 /* Submits n articles {"raw":"<names[i]>"} into v. */
 static void s_submit(struct bf_fx *f, struct pl_article **v, const char *const *names, int n)
@@ -235,6 +236,31 @@ static void a_jobs_deadline_starts_when_it_reaches_the_head_of_its_workers_queue
     assert_int_equal(head->timeouts, 0);
 }
 
+static void every_default_stage_prefetches_2_and_a_prefetch_outside_1_to_64_is_refused(void **state)
+{
+    (void)state;
+    struct pl_config *cfg = NULL;
+    char err[1024];
+    assert_int_equal(pl_config_load_text("{}", "t", th_build_dir(), &cfg, err, sizeof(err)), 0);
+    for (size_t i = 0; i < cfg->nstages; i++)
+        assert_int_equal(cfg->stages[i].prefetch, 2);
+    pl_config_free(&cfg);
+    assert_int_equal(pl_config_load_text("{\"stages\":[{\"name\":\"clean\",\"prefetch\":64}]}", "t",
+                                         th_build_dir(), &cfg, err, sizeof(err)),
+                     0);
+    assert_int_equal(cfg->stages[0].prefetch, 64);
+    pl_config_free(&cfg);
+    const char *bad[] = { "0", "65", "-1" };
+    for (int i = 0; i < 3; i++) {
+        char *json = th_path("{\"stages\":[{\"name\":\"clean\",\"prefetch\":%s}]}", bad[i]);
+        assert_int_equal(pl_config_load_text(json, "t", th_build_dir(), &cfg, err, sizeof(err)),
+                         PL_ECONFIG);
+        assert_non_null(strstr(err, "stages[0].prefetch"));
+        assert_null(cfg);
+        free(json);
+    }
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, bf_setup, bf_teardown)
 
 int main(void)
@@ -246,6 +272,7 @@ int main(void)
         T(a_worker_that_says_ready_again_charges_only_the_job_it_was_running),
         T(a_timeout_is_charged_only_to_the_job_the_worker_was_running),
         T(a_jobs_deadline_starts_when_it_reaches_the_head_of_its_workers_queue),
+        T(every_default_stage_prefetches_2_and_a_prefetch_outside_1_to_64_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
