@@ -2,7 +2,7 @@
  * pl_bench: throughput and latency of a real presslined.
  *
  *   pl_bench [--count N] [--rate R] [--durable] [--workers W] [--only real|floor] [--keep]
- *            [--threads] [--set JSON] [--prefetch P]
+ *            [--threads] [--set JSON] [--prefetch P] [--stage-sleep MS]
  *
  * Starts presslined on a temp folder and a free port, subscribes, then drops
  * N copies of the seed articles (each made unique) by writing a temp file and
@@ -30,6 +30,12 @@
  * (no braces) to the daemon's configuration, after pl_bench's own: a key
  * under test. --prefetch sets every stage's "prefetch" (the jobs a worker
  * holds at once; 1 is one job per worker at a time, as before prefetch).
+ * --stage-sleep MS makes the floor's one stage the tests' testkit plugin
+ * turning "raw" into "text" after sleeping MS ms (no CPU): a stage that is
+ * the slowest part by far and leaves the CPUs to the rest, so the run shows
+ * whether the daemon keeps it busy (near 1000 / MS articles/s) or makes it
+ * wait for the loop between articles (the plain loop is not run then;
+ * testkit is built with the tests: `cmake --build BUILD --target tp_testkit`).
  *
  * The run folders are deleted only at the end: deleting a folder of
  * thousands of files slows file creation on this machine for about a
@@ -93,7 +99,8 @@ static bool s_double_arg(const char *s, double *out)
 static int s_usage(void)
 {
     fprintf(stderr, "usage: pl_bench [--count N] [--rate R] [--durable] [--workers W] "
-                    "[--only real|floor] [--keep] [--threads] [--set JSON] [--prefetch P]\n");
+                    "[--only real|floor] [--keep] [--threads] [--set JSON] [--prefetch P] "
+                    "[--stage-sleep MS]\n");
     return 2;
 }
 
@@ -413,16 +420,22 @@ static int s_run(const char *label, const char *extra, int count, double rate, d
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        { "count", required_argument, NULL, 'n' },    { "rate", required_argument, NULL, 'r' },
-        { "durable", no_argument, NULL, 'd' },        { "workers", required_argument, NULL, 'w' },
-        { "only", required_argument, NULL, 'o' },     { "keep", no_argument, NULL, 'k' },
-        { "threads", no_argument, NULL, 't' },        { "set", required_argument, NULL, 's' },
-        { "prefetch", required_argument, NULL, 'p' }, { NULL, 0, NULL, 0 },
+        { "count", required_argument, NULL, 'n' },
+        { "rate", required_argument, NULL, 'r' },
+        { "durable", no_argument, NULL, 'd' },
+        { "workers", required_argument, NULL, 'w' },
+        { "only", required_argument, NULL, 'o' },
+        { "keep", no_argument, NULL, 'k' },
+        { "threads", no_argument, NULL, 't' },
+        { "set", required_argument, NULL, 's' },
+        { "prefetch", required_argument, NULL, 'p' },
+        { "stage-sleep", required_argument, NULL, 'S' },
+        { NULL, 0, NULL, 0 },
     };
-    int count = 2000, durable = 0, workers = 1, keep = 0, prefetch = 0, c;
+    int count = 2000, durable = 0, workers = 1, keep = 0, prefetch = 0, stage_sleep = 0, c;
     double rate = 0;
     const char *only = NULL, *set = NULL;
-    while ((c = getopt_long(argc, argv, "n:r:dw:o:kts:p:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "n:r:dw:o:kts:p:S:", opts, NULL)) != -1) {
         switch (c) {
         case 'n':
             if (!s_int_arg(optarg, &count))
@@ -443,6 +456,10 @@ int main(int argc, char **argv)
         case 's': set = optarg; break;
         case 'p':
             if (!s_int_arg(optarg, &prefetch))
+                return s_usage();
+            break;
+        case 'S':
+            if (!s_int_arg(optarg, &stage_sleep) || stage_sleep < 1)
                 return s_usage();
             break;
         default: return s_usage();
@@ -470,7 +487,16 @@ int main(int argc, char **argv)
         rc |= s_run("clean+entities+summarize", extra, count, rate, NULL);
         free(extra);
     }
-    if (!only || !strcmp(only, "floor")) {
+    if ((!only || !strcmp(only, "floor")) && stage_sleep > 0) {
+        char *extra = th_path("%s,\"stages\":[{\"name\":\"sleepy\",\"plugin\":\"%s/tests/plugins/"
+                              "testkit.so\",\"workers\":%d%s,\"options\":{\"make_text\":true,"
+                              "\"sleep_ms\":%d}}]",
+                              common, th_build_dir(), workers, pf, stage_sleep);
+        char label[64];
+        snprintf(label, sizeof(label), "stage sleeping %d ms", stage_sleep);
+        rc |= s_run(label, extra, count, rate, NULL);
+        free(extra);
+    } else if (!only || !strcmp(only, "floor")) {
         char *extra = th_path("%s,\"stages\":[{\"name\":\"pass\",\"plugin\":\"%s/bench/"
                               "passthrough.so\",\"workers\":%d%s}]",
                               common, th_build_dir(), workers, pf);
