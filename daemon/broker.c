@@ -91,8 +91,10 @@ static void s_enter_stage(struct pl_broker *b, struct pl_article *a, int stage)
     struct pl_stage_rt *s = &b->stages[stage];
     /* Attempts count per stage: a new stage starts afresh, a retry does not
      * (a new article's are zero already). */
-    if (stage != a->stage)
+    if (stage != a->stage) {
         a->attempts = a->crashes = a->timeouts = 0;
+        a->suspect = false;
+    }
     a->stage = stage;
     a->dispatched = false;
     a->waiting = true;
@@ -177,25 +179,36 @@ static bool s_holds_given_up(const struct pl_worker_rec *w)
     return false;
 }
 
+/* Whether w holds a suspect (broker.h), which is run alone. */
+static bool s_holds_suspect(const struct pl_worker_rec *w)
+{
+    for (int i = 0; i < w->nheld; i++)
+        if (w->held[i].a && w->held[i].a->suspect)
+            return true;
+    return false;
+}
+
 /* Whether w may be sent one more job at now: it is there, holds fewer than
- * the stage's prefetch, none given up on (it would run those first), and
- * its head, if any, is within its deadline. */
+ * the stage's prefetch, none given up on (it would run those first) and no
+ * suspect, and its head, if any, is within its deadline. */
 static bool s_can_take(const struct pl_stage_rt *s, const struct pl_worker_rec *w, uint64_t now)
 {
-    if (!w->ready || w->nheld >= s->prefetch || s_holds_given_up(w))
+    if (!w->ready || w->nheld >= s->prefetch || s_holds_given_up(w) || s_holds_suspect(w))
         return false;
     return w->nheld == 0 || now < w->held[0].deadline_ms;
 }
 
-/* The worker to send the next job to: of those that can take one, the one
- * holding the fewest (a worker busy with a long article gets more only when
- * every other holds as many); NULL when none can. */
-static struct pl_worker_rec *s_pick(struct pl_stage_rt *s, uint64_t now)
+/* The worker to send a to: of those that can take a job, the one holding
+ * the fewest (a worker busy with a long article gets more only when every
+ * other holds as many), and for a suspect only one holding nothing; NULL
+ * when none can. */
+static struct pl_worker_rec *s_pick(struct pl_stage_rt *s, const struct pl_article *a, uint64_t now)
 {
     struct pl_worker_rec *best = NULL;
     for (size_t i = 0; i < s->nworkers; i++) {
         struct pl_worker_rec *w = &s->workers[i];
-        if (s_can_take(s, w, now) && (!best || w->nheld < best->nheld))
+        if (s_can_take(s, w, now) && (!a->suspect || w->nheld == 0) &&
+            (!best || w->nheld < best->nheld))
             best = w;
     }
     return best;
@@ -205,8 +218,8 @@ static void s_pump(struct pl_stage_rt *s)
 {
     uint64_t now = uv_now(s->b->loop);
     struct pl_worker_rec *w;
-    while (!TAILQ_EMPTY(&s->wait) && (w = s_pick(s, now))) {
-        struct pl_article *a = TAILQ_FIRST(&s->wait);
+    struct pl_article *a;
+    while ((a = TAILQ_FIRST(&s->wait)) && (w = s_pick(s, a, now))) {
         uint64_t job = ++s->b->next_job;
         struct pl_wire_msg m = {
             .type = PL_WIRE_JOB, .job = job, .body = a->doc, .body_len = a->doc_len
@@ -240,19 +253,31 @@ uint64_t pl_broker_budget_ms(const struct pl_stage_rt *s, size_t doc_len)
 }
 
 /* The worker lost every job it held (it died, or it restarted and says
- * READY): the head, the one it was running, is charged with a crash; the
- * ones queued behind it go back to the stage's queue uncharged. held is a
- * copy (the record may be gone, or be sent new jobs meanwhile). */
+ * READY). Held alone, the job is charged with a crash. Held with others,
+ * none is: the head may have been answered and its answer lost with the
+ * process (broker.h), so they all go back to the front of the stage's
+ * queue uncharged, as suspects, each to be run alone. held is a copy (the
+ * record may be gone, or be sent new jobs meanwhile). */
 static void s_lost(struct pl_stage_rt *s, const struct pl_held_job *held, int nheld)
 {
-    struct pl_article *queued[PL_STAGE_PREFETCH_MAX];
-    int nq = 0;
-    for (int i = 1; i < nheld; i++)
-        if (held[i].a)
-            queued[nq++] = held[i].a;
-    s_requeue(s, queued, nq);
-    if (nheld > 0 && held[0].a)
-        s_retry(s->b, held[0].a, true);
+    if (nheld == 1) {
+        if (held[0].a)
+            s_retry(s->b, held[0].a, true);
+        return;
+    }
+    struct pl_article *v[PL_STAGE_PREFETCH_MAX];
+    int n = 0;
+    for (int i = 0; i < nheld; i++)
+        if (held[i].a) {
+            held[i].a->suspect = true;
+            v[n++] = held[i].a;
+        }
+    if (n > 0)
+        PL_WARN("stage %s: a worker died holding %d articles; each is tried again alone, "
+                "uncharged, to find the one that killed it",
+                s->name, n);
+    s_requeue(s, v, n);
+    s_pump(s);
 }
 
 /* The worker w's head passed its deadline: that article is charged with a

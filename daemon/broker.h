@@ -17,12 +17,22 @@
  *   - a job's deadline starts when it reaches the head (sent to a worker
  *     holding nothing, or the job ahead of it answered): an article queued
  *     behind a slow one waits without a clock;
+ *   - a timeout is charged to the head alone; the jobs queued behind it go
+ *     back to the front of the stage's queue with no attempt counted. The
+ *     worker still holds them in its socket (it runs them once its plugin
+ *     returns, and their answers are ignored), so it is sent nothing new
+ *     until it has answered them all;
  *   - a crash (the worker says READY again holding jobs, or a heartbeating
- *     worker falls silent) and a timeout are charged to the head alone; the
- *     jobs queued behind it go back to the front of the stage's queue with
- *     no attempt counted. After a timeout the worker still holds those jobs
- *     in its socket (it runs them once its plugin returns, and their answers
- *     are ignored), so it is sent nothing new until it has answered them all;
+ *     worker falls silent) is charged to the job only when the worker held
+ *     that one alone. A process sends its answers from libzmq's I/O thread,
+ *     so one that dies just after answering its head, on the next job, may
+ *     take that answer with it: the head then looks unanswered though it
+ *     was done. So when a worker dies holding several jobs, none is charged:
+ *     they all go back to the front of the stage's queue as suspects, and a
+ *     suspect is sent alone to a worker holding nothing, with nothing behind
+ *     it, until it leaves the stage. The one that kills its worker alone is
+ *     charged then (one crash more than without prefetch before a poison
+ *     file is quarantined); the others go through uncharged;
  *   - an article waiting in the stage's queue waits without a clock too,
  *     unless every worker of its stage is stuck past its head's deadline
  *     (then nothing would ever take it, and its wait counts as an attempt
@@ -58,6 +68,10 @@ struct pl_article {
     uint64_t job;                      /* id of the current dispatch */
     int stage;                         /* index of the current stage */
     bool waiting, dispatched;          /* in the stage's queue; sent to a worker */
+    /* It was held by a worker that died holding more than one job: which of
+     * them killed it is not known, so it is sent alone (to a worker holding
+     * nothing, and nothing behind it) until it leaves the stage. */
+    bool suspect;
     /* stage_started_ms: when this attempt entered its stage's queue.
      * deadline_ms: set when the article reaches the head of its worker's
      * queue, budget_ms after (0 before); the time spent waiting for a

@@ -3,11 +3,12 @@
  * worker` for the stage, prefetch 2 and one attempt. The first article
  * makes the plugin sleep 300 ms and then crash its process; the second,
  * dropped right after it, is queued in that worker's socket meanwhile. The
- * crash is charged to the first alone: it goes to failed/ as crashed, and
- * the second is published, not failed with it (with one attempt, a crash
- * charged to it would fail it too). The broker's unit tests
- * (unit_broker_prefetch) check the same for a timeout and for a worker that
- * says READY again.
+ * worker dies holding both, so neither is charged (broker.h); each is sent
+ * to the restarted worker alone, and the first kills it again: that crash
+ * is charged, and it goes to failed/ as crashed once, while the second is
+ * published, not failed with it (with one attempt, a crash charged to it
+ * would fail it). The broker's unit tests (unit_broker_prefetch) check the
+ * same step by step, for a timeout and for a worker that says READY again.
  */
 #include "cm.h"
 
