@@ -337,7 +337,10 @@ static void s_on_ready(struct pl_stage_rt *s, const struct pl_wire_frame *id,
 }
 
 /* Takes job off w's queue; returns its article (NULL when it was given up
- * on, or w did not hold it: a late answer). The next job, if any, starts. */
+ * on, or w did not hold it: a late answer). The next job, if any, starts.
+ * A worker runs its jobs in order, so the answer to a job behind others
+ * means theirs were lost on the way (a tcp connection that broke): those
+ * go back to the stage's queue uncharged. */
 static struct pl_article *s_answered(struct pl_stage_rt *s, struct pl_worker_rec *w, uint64_t job)
 {
     int k = 0;
@@ -345,11 +348,20 @@ static struct pl_article *s_answered(struct pl_stage_rt *s, struct pl_worker_rec
         k++;
     if (k == w->nheld)
         return NULL;
-    struct pl_article *a = w->held[k].a;
-    memmove(&w->held[k], &w->held[k + 1], (size_t)(w->nheld - k - 1) * sizeof(w->held[0]));
-    w->nheld--;
-    if (k == 0)
-        s_head_starts(s, w);
+    struct pl_article *a = w->held[k].a, *lost[PL_STAGE_PREFETCH_MAX];
+    int nlost = 0;
+    for (int i = 0; i < k; i++)
+        if (w->held[i].a)
+            lost[nlost++] = w->held[i].a;
+    memmove(&w->held[0], &w->held[k + 1], (size_t)(w->nheld - k - 1) * sizeof(w->held[0]));
+    w->nheld -= k + 1;
+    s_head_starts(s, w);
+    if (nlost > 0) {
+        PL_WARN("stage %s: a worker answered a later job first: %d answer%s lost on the way; "
+                "sent again",
+                s->name, nlost, nlost == 1 ? "" : "s");
+        s_requeue(s, lost, nlost);
+    }
     return a;
 }
 

@@ -205,6 +205,31 @@ static void a_worker_that_says_ready_again_holding_two_charges_neither(void **st
     assert_ptr_equal(f->done[1], queued);
 }
 
+static void an_answer_to_a_queued_job_sends_the_jobs_ahead_of_it_again_uncharged(void **state)
+{
+    struct bf_fx *f = *state;
+    bf_start(f, 1, 10000, BF_DEFAULT_PER_MB, 1);
+    struct bf_dealer *d = bf_add_dealer(f, NULL);
+    bf_send_ready(d);
+    struct pl_article *head, *queued;
+    s_two_held(f, d, &head, &queued);
+    /* The head's answer never comes (lost on the way): the answer to the
+     * job behind it says the worker is past it, so the head is sent again
+     * at once, not left to time out. */
+    uint64_t j_queued = d->job;
+    bf_send_done(d, j_queued, "{\"raw\":\"queued done\"}");
+    BF_RUN_UNTIL(f, f->ndone == 1, 5000);
+    assert_ptr_equal(f->done[0], queued);
+    BF_RUN_UNTIL(f, bf_take_job(d), 5000);
+    assert_string_equal(d->doc, "{\"raw\":\"head\"}");
+    assert_int_equal(head->attempts, 0);
+    bf_send_done(d, d->job, "{\"raw\":\"head done\"}");
+    BF_RUN_UNTIL(f, f->ndone == 2, 5000);
+    assert_ptr_equal(f->done[1], head);
+    assert_int_equal(head->attempts, 0);
+    assert_int_equal(f->nfailed, 0);
+}
+
 static void a_timeout_is_charged_only_to_the_job_the_worker_was_running(void **state)
 {
     struct bf_fx *f = *state;
@@ -312,6 +337,7 @@ int main(void)
         T(a_worker_that_dies_holding_two_charges_neither_and_runs_each_alone),
         T(a_suspect_that_kills_its_worker_alone_is_charged_and_the_other_goes_through),
         T(a_worker_that_says_ready_again_holding_two_charges_neither),
+        T(an_answer_to_a_queued_job_sends_the_jobs_ahead_of_it_again_uncharged),
         T(a_timeout_is_charged_only_to_the_job_the_worker_was_running),
         T(a_jobs_deadline_starts_when_it_reaches_the_head_of_its_workers_queue),
         T(every_default_stage_prefetches_2_and_a_prefetch_outside_1_to_64_is_refused),
