@@ -273,9 +273,9 @@ static void s_lost(struct pl_stage_rt *s, const struct pl_held_job *held, int nh
             v[n++] = held[i].a;
         }
     if (n > 0)
-        PL_WARN("stage %s: a worker died holding %d articles; each is tried again alone, "
-                "uncharged, to find the one that killed it",
-                s->name, n);
+        PL_WARN("stage %s: a worker died holding an article and %d more behind it; each is "
+                "tried again alone, uncharged, to find the one that killed it",
+                s->name, n - 1);
     s_requeue(s, v, n);
     s_pump(s);
 }
