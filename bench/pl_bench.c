@@ -1,7 +1,8 @@
 /*
  * pl_bench: throughput and latency of a real presslined.
  *
- *   pl_bench [--count N] [--rate R] [--durable] [--workers W] [--only real|floor|default] [--keep]
+ *   pl_bench [--count N] [--rate R] [--durable] [--workers W] [--only real|floor|default]
+ *            [--keep] [--threads] [--set JSON] [--prefetch P] [--stage-sleep MS]
  *
  * Starts presslined on a temp folder and a free port, subscribes, then drops
  * N copies of the seed articles (each made unique) by writing a temp file and
@@ -17,6 +18,25 @@
  * fsync outbox/ per article, as a plain program would), on the same files
  * made beforehand (not timed), just before and just after the pass-through
  * run, and prints the pass-through's share of their mean rate.
+ *
+ * With --threads, each run also prints the daemon's CPU per article by
+ * thread (/proc/<pid>/task/<tid>/schedstat, from the first rename to the
+ * last message), summed by the thread's name: the main loop (the thread
+ * whose id is the daemon's), the stage workers ("pl-<stage>"), the writer
+ * ("pl-writer", the thread-pool threads that wrote a batch) and ZeroMQ's
+ * I/O threads; beside each, the time it was runnable but waited for a CPU
+ * (on a shared machine, other programs' share), and pl_bench's own CPU.
+ * Threads that take turns add up to the wall time per article; threads
+ * that overlap add up to more. --set adds object members
+ * (no braces) to the daemon's configuration, after pl_bench's own: a key
+ * under test. --prefetch sets every stage's "prefetch" (the jobs a worker
+ * holds at once; 1 is one job per worker at a time, as before prefetch).
+ * --stage-sleep MS makes the floor's one stage the tests' testkit plugin
+ * turning "raw" into "text" after sleeping MS ms (no CPU): a stage that is
+ * the slowest part by far and leaves the CPUs to the rest, so the run shows
+ * whether the daemon keeps it busy (near 1000 / MS articles/s) or makes it
+ * wait for the loop between articles (the plain loop is not run then;
+ * testkit is built with the tests: `cmake --build BUILD --target tp_testkit`).
  *
  * The run folders are deleted only at the end: deleting a folder of
  * thousands of files slows file creation on this machine for about a
@@ -37,6 +57,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/types.h>
 
 #include "harness.h"
 
@@ -79,7 +100,8 @@ static bool s_double_arg(const char *s, double *out)
 static int s_usage(void)
 {
     fprintf(stderr, "usage: pl_bench [--count N] [--rate R] [--durable] [--workers W] "
-                    "[--only real|floor|default] [--keep]\n");
+                    "[--only real|floor|default] [--keep] [--threads] [--set JSON] "
+                    "[--prefetch P] [--stage-sleep MS]\n");
     return 2;
 }
 
@@ -194,6 +216,118 @@ static double s_plain_loop(int count, bool durable)
     return count / (secs > 0 ? secs : 1e-6);
 }
 
+/* The CPU time of every thread of a process, by thread id. */
+#define MAX_THREADS 64
+struct thread_cpu {
+    int tid;
+    char name[32];
+    double run, wait; /* seconds on a CPU, and runnable but waiting for one (schedstat) */
+};
+
+/* Reads /proc/<pid>/task/<tid>/comm and schedstat (nanoseconds on a CPU,
+ * nanoseconds runnable on a run queue) of every thread of pid into v (up
+ * to MAX_THREADS); returns how many. Threads gone by the second reading
+ * count as what they had at the first (the daemon keeps its threads for
+ * the run). */
+static int s_read_threads(pid_t pid, struct thread_cpu *v)
+{
+    char *dpath = th_path("/proc/%d/task", (int)pid);
+    DIR *d = opendir(dpath);
+    free(dpath);
+    if (!d)
+        return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < MAX_THREADS) {
+        int tid;
+        if (!s_int_arg(e->d_name, &tid))
+            continue;
+        char *p = th_path("/proc/%d/task/%d/schedstat", (int)pid, tid);
+        char *stat = th_read_file(p, NULL);
+        free(p);
+        p = th_path("/proc/%d/task/%d/comm", (int)pid, tid);
+        char *comm = th_read_file(p, NULL);
+        free(p);
+        unsigned long long run = 0, wait = 0;
+        if (stat && comm && sscanf(stat, "%llu %llu", &run, &wait) == 2) {
+            struct thread_cpu *t = &v[n++];
+            t->tid = tid;
+            comm[strcspn(comm, "\n")] = '\0';
+            snprintf(t->name, sizeof(t->name), "%s", tid == (int)pid ? "main loop" : comm);
+            t->run = (double)run / 1e9;
+            t->wait = (double)wait / 1e9;
+        }
+        free(stat);
+        free(comm);
+    }
+    closedir(d);
+    return n;
+}
+
+/* Prints the CPU per article each thread name took between the readings a
+ * (before) and b (after), the time it was runnable but waited for a CPU,
+ * and their sums against the wall time. */
+static void s_print_threads(const struct thread_cpu *a, int na, const struct thread_cpu *b, int nb,
+                            int articles, double wall_secs, double bench_secs)
+{
+    struct {
+        char name[32];
+        double run, wait;
+        int n;
+    } sum[MAX_THREADS];
+    int ns = 0;
+    double total = 0, total_wait = 0;
+    for (int i = 0; i < nb; i++) {
+        const struct thread_cpu *was = NULL;
+        for (int k = 0; k < na; k++)
+            if (a[k].tid == b[i].tid)
+                was = &a[k];
+        double run = b[i].run - (was ? was->run : 0), wait = b[i].wait - (was ? was->wait : 0);
+        const char *name = b[i].name;
+        /* libuv's pool threads that never wrote a batch keep the daemon's name. */
+        if (!strcmp(name, "presslined"))
+            name = "other";
+        if (!strncmp(name, "ZMQbg/", 6))
+            name = "ZMQbg (zmq I/O)";
+        int k = 0;
+        while (k < ns && strcmp(sum[k].name, name))
+            k++;
+        if (k == ns) {
+            snprintf(sum[ns].name, sizeof(sum[ns].name), "%s", name);
+            sum[ns].run = sum[ns].wait = 0;
+            sum[ns++].n = 0;
+        }
+        sum[k].run += run;
+        sum[k].wait += wait;
+        sum[k].n++;
+        total += run;
+        total_wait += wait;
+    }
+    double per = articles > 0 ? 1e6 / articles : 0;
+    for (int k = 0; k < ns; k++)
+        if (sum[k].run * per >= 0.05)
+            printf("  cpu %-17s %2d thread%s %7.1f us/article  (runnable, waiting for a CPU: "
+                   "%6.1f)\n",
+                   sum[k].name, sum[k].n, sum[k].n == 1 ? " " : "s", sum[k].run * per,
+                   sum[k].wait * per);
+    printf("  cpu %-17s            %7.1f us/article  (waiting for a CPU: %6.1f); wall %.1f "
+           "us/article: %.2f cores busy\n",
+           "daemon, all", total * per, total_wait * per, wall_secs * per,
+           wall_secs > 0 ? total / wall_secs : 0);
+    printf("  cpu %-17s            %7.1f us/article  (dropping the files, receiving)\n",
+           "pl_bench itself", bench_secs * per);
+}
+
+/* This process's CPU time so far (user + system), in seconds. */
+static double s_self_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static bool s_threads;
+
 /* One run of the daemon; *rate_out gets its articles/s. Returns 0 or 1. */
 static int s_run(const char *label, const char *extra, int count, double rate, double *rate_out)
 {
@@ -217,6 +351,9 @@ static int s_run(const char *label, const char *extra, int count, double rate, d
     uint64_t *sent = calloc((size_t)count, sizeof(uint64_t));
     uint64_t *lat = calloc((size_t)count, sizeof(uint64_t));
     int got = 0, errors = 0, sent_n = 0;
+    static struct thread_cpu before[MAX_THREADS], after[MAX_THREADS];
+    int nbefore = s_threads ? s_read_threads(d.pid, before) : 0, nafter = 0;
+    double self0 = s_self_cpu(), self1 = self0;
     uint64_t t0 = s_now_us(), last = t0;
     /* Interleave dropping and receiving so a paced run measures latency
      * without queueing behind the dropper. */
@@ -255,6 +392,10 @@ static int s_run(const char *label, const char *extra, int count, double rate, d
         }
         cJSON_Delete(j);
     }
+    if (s_threads) {
+        nafter = s_read_threads(d.pid, after);
+        self1 = s_self_cpu();
+    }
     th_daemon_stop(&d, SIGTERM, 20000);
     qsort(lat, (size_t)got, sizeof(uint64_t), s_cmp);
     double secs = (double)(last - t0) / 1e6;
@@ -263,6 +404,8 @@ static int s_run(const char *label, const char *extra, int count, double rate, d
            label, got, got / (secs > 0 ? secs : 1), got ? lat[got / 2] / 1000.0 : 0,
            got ? lat[(size_t)(got * 0.99)] / 1000.0 : 0, got ? lat[got - 1] / 1000.0 : 0,
            errors ? "  (errors!)" : "");
+    if (s_threads)
+        s_print_threads(before, nbefore, after, nafter, got, secs, self1 - self0);
     if (rate_out)
         *rate_out = got / (secs > 0 ? secs : 1);
     for (int i = 0; i < 5; i++)
@@ -284,12 +427,16 @@ int main(int argc, char **argv)
         { "workers", required_argument, NULL, 'w' },
         { "only", required_argument, NULL, 'o' },
         { "keep", no_argument, NULL, 'k' },
+        { "threads", no_argument, NULL, 't' },
+        { "set", required_argument, NULL, 's' },
+        { "prefetch", required_argument, NULL, 'p' },
+        { "stage-sleep", required_argument, NULL, 'S' },
         { NULL, 0, NULL, 0 },
     };
-    int count = 2000, durable = 0, workers = 1, keep = 0, c;
+    int count = 2000, durable = 0, workers = 1, keep = 0, prefetch = 0, stage_sleep = 0, c;
     double rate = 0;
-    const char *only = NULL;
-    while ((c = getopt_long(argc, argv, "n:r:dw:o:k", opts, NULL)) != -1) {
+    const char *only = NULL, *set = NULL;
+    while ((c = getopt_long(argc, argv, "n:r:dw:o:kts:p:S:", opts, NULL)) != -1) {
         switch (c) {
         case 'n':
             if (!s_int_arg(optarg, &count))
@@ -306,6 +453,16 @@ int main(int argc, char **argv)
             break;
         case 'o': only = optarg; break;
         case 'k': keep = 1; break;
+        case 't': s_threads = true; break;
+        case 's': set = optarg; break;
+        case 'p':
+            if (!s_int_arg(optarg, &prefetch))
+                return s_usage();
+            break;
+        case 'S':
+            if (!s_int_arg(optarg, &stage_sleep) || stage_sleep < 1)
+                return s_usage();
+            break;
         default: return s_usage();
         }
     }
@@ -318,13 +475,16 @@ int main(int argc, char **argv)
            rate > 0 ? "paced" : "as fast as possible", durable ? "fsync on" : "fsync off", workers,
            workers == 1 ? "" : "s");
     int rc = 0;
-    char *common =
-        th_path("\"durable\":%s,\"limits\":{\"max_in_flight\":256}", durable ? "true" : "false");
+    char *common = th_path("\"durable\":%s,\"limits\":{\"max_in_flight\":256}%s%s",
+                           durable ? "true" : "false", set ? "," : "", set ? set : "");
+    char pf[32] = "";
+    if (prefetch > 0)
+        snprintf(pf, sizeof(pf), ",\"prefetch\":%d", prefetch);
     if (!only || !strcmp(only, "real")) {
-        char *extra = th_path("%s,\"stages\":[{\"name\":\"clean\",\"workers\":%d},"
-                              "{\"name\":\"entities\",\"workers\":%d},"
-                              "{\"name\":\"summarize\",\"workers\":%d}]",
-                              common, workers, workers, workers);
+        char *extra = th_path("%s,\"stages\":[{\"name\":\"clean\",\"workers\":%d%s},"
+                              "{\"name\":\"entities\",\"workers\":%d%s},"
+                              "{\"name\":\"summarize\",\"workers\":%d%s}]",
+                              common, workers, pf, workers, pf, workers, pf);
         rc |= s_run("clean+entities+summarize", extra, count, rate, NULL);
         free(extra);
     }
@@ -334,10 +494,19 @@ int main(int argc, char **argv)
          * 5 measures these, with --durable for the default's fsync. */
         rc |= s_run("default stages", common, count, rate, NULL);
     }
-    if (!only || !strcmp(only, "floor")) {
+    if ((!only || !strcmp(only, "floor")) && stage_sleep > 0) {
+        char *extra = th_path("%s,\"stages\":[{\"name\":\"sleepy\",\"plugin\":\"%s/tests/plugins/"
+                              "testkit.so\",\"workers\":%d%s,\"options\":{\"make_text\":true,"
+                              "\"sleep_ms\":%d}}]",
+                              common, th_build_dir(), workers, pf, stage_sleep);
+        char label[64];
+        snprintf(label, sizeof(label), "stage sleeping %d ms", stage_sleep);
+        rc |= s_run(label, extra, count, rate, NULL);
+        free(extra);
+    } else if (!only || !strcmp(only, "floor")) {
         char *extra = th_path("%s,\"stages\":[{\"name\":\"pass\",\"plugin\":\"%s/bench/"
-                              "passthrough.so\",\"workers\":%d}]",
-                              common, th_build_dir(), workers);
+                              "passthrough.so\",\"workers\":%d%s}]",
+                              common, th_build_dir(), workers, pf);
         /* The plain loop just before and just after the pass-through, as
          * the file system's speed here drifts from one minute to the next:
          * the ratio is to their mean, both shown. */

@@ -86,29 +86,22 @@ static struct pl_worker_rec *s_worker(struct pl_stage_rt *s, const void *id, siz
     return w;
 }
 
-static void s_drop_idle(struct pl_stage_rt *s, const struct pl_ident *id)
-{
-    for (size_t i = 0; i < s->nidle; i++)
-        if (s_ident_eq(&s->idle[i], id->id, id->len)) {
-            memmove(&s->idle[i], &s->idle[i + 1], (s->nidle - i - 1) * sizeof(*s->idle));
-            s->nidle--;
-            return;
-        }
-}
-
 static void s_enter_stage(struct pl_broker *b, struct pl_article *a, int stage)
 {
     struct pl_stage_rt *s = &b->stages[stage];
     /* Attempts count per stage: a new stage starts afresh, a retry does not
      * (a new article's are zero already). */
-    if (stage != a->stage)
+    if (stage != a->stage) {
         a->attempts = a->crashes = a->timeouts = 0;
+        a->suspect = false;
+    }
     a->stage = stage;
     a->dispatched = false;
     a->waiting = true;
     a->stage_started_ms = uv_now(b->loop);
-    /* The deadline starts at dispatch (s_pump): the wait for a worker busy
-     * with a large article is no fault of this one. */
+    /* The deadline starts at the head of a worker's queue (s_head_starts):
+     * the wait for a worker busy with a large article is no fault of this
+     * one. */
     a->deadline_ms = 0;
     a->budget_ms = pl_broker_budget_ms(s, a->doc_len);
     TAILQ_INSERT_TAIL(&s->wait, a, wait_link);
@@ -127,6 +120,7 @@ static void s_retry(struct pl_broker *b, struct pl_article *a, bool crashed)
     else
         a->timeouts++;
     s_wait_remove(s, a);
+    a->dispatched = false;
     if (a->attempts >= s->max_attempts) {
         if (a->crashes == a->attempts)
             s_fail(b, a, "crashed the %s stage %d times (its worker died each time)", s->name,
@@ -146,33 +140,108 @@ static void s_retry(struct pl_broker *b, struct pl_article *a, bool crashed)
     s_enter_stage(b, a, a->stage);
 }
 
+/* Puts articles that were queued at a worker behind the one charged with a
+ * crash or a timeout back at the front of their stage's queue, in their
+ * order, with no attempt counted: they were never run. */
+static void s_requeue(struct pl_stage_rt *s, struct pl_article **v, int n)
+{
+    uint64_t now = uv_now(s->b->loop);
+    for (int i = n - 1; i >= 0; i--) {
+        struct pl_article *a = v[i];
+        a->dispatched = false;
+        a->waiting = true;
+        a->deadline_ms = 0;
+        a->stage_started_ms = now;
+        TAILQ_INSERT_HEAD(&s->wait, a, wait_link);
+        s->nwait++;
+    }
+}
+
+/* The job at the head of w's queue starts now: its deadline runs. */
+static void s_head_starts(struct pl_stage_rt *s, struct pl_worker_rec *w)
+{
+    if (w->nheld == 0)
+        return;
+    struct pl_held_job *h = &w->held[0];
+    h->deadline_ms = uv_now(s->b->loop) + h->budget_ms;
+    if (h->a) {
+        h->a->deadline_ms = h->deadline_ms;
+        h->a->sent_ns = uv_hrtime();
+    }
+}
+
+/* Whether w has jobs it runs though their articles were taken from it. */
+static bool s_holds_given_up(const struct pl_worker_rec *w)
+{
+    for (int i = 0; i < w->nheld; i++)
+        if (!w->held[i].a)
+            return true;
+    return false;
+}
+
+/* Whether w holds a suspect (broker.h), which is run alone. */
+static bool s_holds_suspect(const struct pl_worker_rec *w)
+{
+    for (int i = 0; i < w->nheld; i++)
+        if (w->held[i].a && w->held[i].a->suspect)
+            return true;
+    return false;
+}
+
+/* Whether w may be sent one more job at now: it is there, holds fewer than
+ * the stage's prefetch, none given up on (it would run those first) and no
+ * suspect, and its head, if any, is within its deadline. */
+static bool s_can_take(const struct pl_stage_rt *s, const struct pl_worker_rec *w, uint64_t now)
+{
+    if (!w->ready || w->nheld >= s->prefetch || s_holds_given_up(w) || s_holds_suspect(w))
+        return false;
+    return w->nheld == 0 || now < w->held[0].deadline_ms;
+}
+
+/* The worker to send a to: of those that can take a job, the one holding
+ * the fewest (a worker busy with a long article gets more only when every
+ * other holds as many), and for a suspect only one holding nothing; NULL
+ * when none can. */
+static struct pl_worker_rec *s_pick(struct pl_stage_rt *s, const struct pl_article *a, uint64_t now)
+{
+    struct pl_worker_rec *best = NULL;
+    for (size_t i = 0; i < s->nworkers; i++) {
+        struct pl_worker_rec *w = &s->workers[i];
+        if (s_can_take(s, w, now) && (!a->suspect || w->nheld == 0) &&
+            (!best || w->nheld < best->nheld))
+            best = w;
+    }
+    return best;
+}
+
 static void s_pump(struct pl_stage_rt *s)
 {
-    while (s->nidle > 0 && !TAILQ_EMPTY(&s->wait)) {
-        struct pl_article *a = TAILQ_FIRST(&s->wait);
-        struct pl_ident *w = &s->idle[--s->nidle];
-        a->job = ++s->b->next_job;
+    uint64_t now = uv_now(s->b->loop);
+    struct pl_worker_rec *w;
+    struct pl_article *a;
+    while ((a = TAILQ_FIRST(&s->wait)) && (w = s_pick(s, a, now))) {
+        uint64_t job = ++s->b->next_job;
         struct pl_wire_msg m = {
-            .type = PL_WIRE_JOB, .job = a->job, .body = a->doc, .body_len = a->doc_len
+            .type = PL_WIRE_JOB, .job = job, .body = a->doc, .body_len = a->doc_len
         };
-        int rc = pl_wire_send(s->router, w->id, w->len, &m, ZMQ_DONTWAIT);
+        int rc = pl_wire_send(s->router, w->ident.id, w->ident.len, &m, ZMQ_DONTWAIT);
         s->dirty = true;
         if (rc != 0) {
             /* The worker is gone (ROUTER_MANDATORY) or its pipe is full:
-             * forget it; it says READY again when it comes back. */
+             * send it nothing more; it says READY again when it comes back
+             * (and what it held is retried then, or when it is reaped or
+             * its head times out). */
             PL_WARN("stage %s: cannot send to a worker (%s); trying another", s->name,
                     zmq_strerror(-rc));
+            w->ready = false;
             continue;
         }
         s_wait_remove(s, a);
+        a->job = job;
         a->dispatched = true;
-        a->deadline_ms = uv_now(s->b->loop) + a->budget_ms;
-        a->sent_ns = uv_hrtime();
-        struct pl_worker_rec *rec = s_worker(s, w->id, w->len, true);
-        if (rec) {
-            rec->job = a->job;
-            rec->deadline_ms = a->deadline_ms;
-        }
+        w->held[w->nheld++] = (struct pl_held_job){ .job = job, .a = a, .budget_ms = a->budget_ms };
+        if (w->nheld == 1)
+            s_head_starts(s, w);
     }
 }
 
@@ -183,35 +252,49 @@ uint64_t pl_broker_budget_ms(const struct pl_stage_rt *s, size_t doc_len)
     return (uint64_t)s->timeout_ms + (uint64_t)s->timeout_ms_per_mb * (doc_len / (1024u * 1024u));
 }
 
-static struct pl_article *s_find_job(struct pl_broker *b, int stage, uint64_t job)
+/* The worker lost every job it held (it died, or it restarted and says
+ * READY). Held alone, the job is charged with a crash. Held with others,
+ * none is: the head may have been answered and its answer lost with the
+ * process (broker.h), so they all go back to the front of the stage's
+ * queue uncharged, as suspects, each to be run alone. held is a copy (the
+ * record may be gone, or be sent new jobs meanwhile). */
+static void s_lost(struct pl_stage_rt *s, const struct pl_held_job *held, int nheld)
 {
-    struct pl_article *a;
-    LIST_FOREACH(a, &b->articles, link)
-    if (a->job == job && a->stage == stage && a->dispatched)
-        return a;
-    return NULL;
+    if (nheld == 1) {
+        if (held[0].a)
+            s_retry(s->b, held[0].a, true);
+        return;
+    }
+    struct pl_article *v[PL_STAGE_PREFETCH_MAX];
+    int n = 0;
+    for (int i = 0; i < nheld; i++)
+        if (held[i].a) {
+            held[i].a->suspect = true;
+            v[n++] = held[i].a;
+        }
+    if (n > 0)
+        PL_WARN("stage %s: a worker died holding an article and %d more behind it; each is "
+                "tried again alone, uncharged, to find the one that killed it",
+                s->name, n - 1);
+    s_requeue(s, v, n);
+    s_pump(s);
 }
 
-static void s_push_idle(struct pl_stage_rt *s, const struct pl_wire_frame *id)
+/* The worker w's head passed its deadline: that article is charged with a
+ * timeout; the ones queued behind it go back to the stage's queue
+ * uncharged. The worker keeps them all in its socket, given up on. */
+static void s_head_timed_out(struct pl_stage_rt *s, struct pl_worker_rec *w)
 {
-    if (id->len > PL_WIRE_MAX_IDENT)
-        return;
-    for (size_t i = 0; i < s->nidle; i++)
-        if (s->idle[i].len == id->len && !memcmp(s->idle[i].id, id->data, id->len))
-            return;
-    if (s->nidle == s->capidle) {
-        size_t cap = s->capidle ? s->capidle * 2 : 8;
-        struct pl_ident *v = realloc(s->idle, cap * sizeof(*v));
-        if (!v) {
-            PL_ERR("stage %s: out of memory tracking workers", s->name);
-            return;
+    struct pl_article *head = w->held[0].a, *queued[PL_STAGE_PREFETCH_MAX];
+    int nq = 0;
+    w->held[0].a = NULL;
+    for (int i = 1; i < w->nheld; i++)
+        if (w->held[i].a) {
+            queued[nq++] = w->held[i].a;
+            w->held[i].a = NULL;
         }
-        s->idle = v;
-        s->capidle = cap;
-    }
-    memcpy(s->idle[s->nidle].id, id->data, id->len);
-    s->idle[s->nidle].len = id->len;
-    s->nidle++;
+    s_requeue(s, queued, nq);
+    s_retry(s->b, head, false);
 }
 
 /* HB: the worker (named by its id) is alive. */
@@ -224,43 +307,80 @@ static void s_on_heartbeat(struct pl_stage_rt *s, const struct pl_wire_msg *m)
     }
 }
 
-/* READY from the worker id: it is idle. */
+/* READY from the worker id: it holds nothing and can take jobs. */
 static void s_on_ready(struct pl_stage_rt *s, const struct pl_wire_frame *id,
                        const struct pl_wire_msg *m)
 {
     PL_DEBUG("stage %s: worker ready (%.*s %.*s)", s->name, (int)m->plugin_len, m->plugin,
              (int)m->version_len, m->version);
     struct pl_worker_rec *rec = s_worker(s, id->data, id->len, true);
-    if (rec)
-        rec->spoke = true;
-    if (rec && rec->job) {
-        /* It says it is idle, so it does not have the article we sent
-         * it (lost on the way, or it restarted): send it again. */
-        uint64_t job = rec->job;
-        rec->job = 0;
-        struct pl_article *a = s_find_job(s->b, s->index, job);
-        if (a)
-            s_retry(s->b, a, true);
+    if (!rec) {
+        PL_ERR("stage %s: out of memory tracking workers", s->name);
+        return;
     }
-    s_push_idle(s, id);
+    rec->spoke = true;
+    if (rec->nheld > 0) {
+        /* It says it is idle, so it does not have the articles we sent it
+         * (lost on the way, or it restarted): send them again. */
+        struct pl_held_job held[PL_STAGE_PREFETCH_MAX];
+        int n = rec->nheld;
+        memcpy(held, rec->held, (size_t)n * sizeof(*held));
+        rec->nheld = 0;
+        rec->ready = false; /* not sent the retries before the others have a chance */
+        s_lost(s, held, n);
+        rec = s_worker(s, id->data, id->len, false);
+        if (!rec)
+            return;
+    }
+    rec->ready = true;
     s_pump(s);
 }
 
-/* DONE or FAIL from the worker id: the worker is idle again, and its
+/* Takes job off w's queue; returns its article (NULL when it was given up
+ * on, or w did not hold it: a late answer). The next job, if any, starts.
+ * A worker runs its jobs in order, so the answer to a job behind others
+ * means theirs were lost on the way (a tcp connection that broke): those
+ * go back to the stage's queue uncharged. */
+static struct pl_article *s_answered(struct pl_stage_rt *s, struct pl_worker_rec *w, uint64_t job)
+{
+    int k = 0;
+    while (k < w->nheld && w->held[k].job != job)
+        k++;
+    if (k == w->nheld)
+        return NULL;
+    struct pl_article *a = w->held[k].a, *lost[PL_STAGE_PREFETCH_MAX];
+    int nlost = 0;
+    for (int i = 0; i < k; i++)
+        if (w->held[i].a)
+            lost[nlost++] = w->held[i].a;
+    memmove(&w->held[0], &w->held[k + 1], (size_t)(w->nheld - k - 1) * sizeof(w->held[0]));
+    w->nheld -= k + 1;
+    s_head_starts(s, w);
+    if (nlost > 0) {
+        PL_WARN("stage %s: a worker answered a later job first: %d answer%s lost on the way; "
+                "sent again",
+                s->name, nlost, nlost == 1 ? "" : "s");
+        s_requeue(s, lost, nlost);
+    }
+    return a;
+}
+
+/* DONE or FAIL from the worker id: its next job starts, and this one's
  * article goes to the next stage, to the service as done, or as failed. */
 static void s_on_reply(struct pl_stage_rt *s, const struct pl_wire_frame *id,
                        const struct pl_wire_msg *m)
 {
     struct pl_broker *b = s->b;
     struct pl_worker_rec *rec = s_worker(s, id->data, id->len, true);
+    struct pl_article *a = NULL;
     if (rec) {
-        rec->job = 0;
         rec->spoke = true;
+        rec->ready = true;
+        a = s_answered(s, rec, m->job);
     }
-    s_push_idle(s, id);
-    struct pl_article *a = s_find_job(b, s->index, m->job);
     if (!a) {
-        /* The article timed out meanwhile; the worker is free again. */
+        /* The article timed out meanwhile, or was queued behind one that
+         * did; the worker is free of it. */
         PL_DEBUG("stage %s: late reply for job %llu ignored", s->name, (unsigned long long)m->job);
         s_pump(s);
         return;
@@ -269,6 +389,7 @@ static void s_on_reply(struct pl_stage_rt *s, const struct pl_wire_frame *id,
     t->name = s->name;
     t->us = m->us;
     pl_hist_observe(&s->seconds, (double)(uv_hrtime() - a->sent_ns) / 1e9);
+    a->dispatched = false;
     if (m->type == PL_WIRE_FAIL) {
         s_fail(b, a, "%.*s", (int)m->body_len, m->body);
         s_pump(s);
@@ -360,7 +481,7 @@ static void s_on_check(uv_check_t *c)
 }
 
 /* Workers that heartbeat and fell silent are gone: forget them and give
- * their article to another worker. */
+ * their articles to others (the head charged with a crash). */
 static void s_reap_workers(struct pl_broker *b, uint64_t now)
 {
     for (size_t i = 0; i < b->nstages; i++) {
@@ -371,14 +492,13 @@ static void s_reap_workers(struct pl_broker *b, uint64_t now)
                 k++;
                 continue;
             }
-            uint64_t job = w->job;
             PL_WARN("stage %s: worker %.*s silent for %d ms; taken as dead", s->name,
                     (int)w->ident.len, (const char *)w->ident.id, b->dead_after_ms);
-            s_drop_idle(s, &w->ident);
+            struct pl_held_job held[PL_STAGE_PREFETCH_MAX];
+            int n = w->nheld;
+            memcpy(held, w->held, (size_t)n * sizeof(*held));
             s->workers[k] = s->workers[--s->nworkers];
-            struct pl_article *a = job ? s_find_job(b, s->index, job) : NULL;
-            if (a)
-                s_retry(b, a, true);
+            s_lost(s, held, n);
         }
         s_pump(s);
     }
@@ -393,39 +513,57 @@ int pl_broker_live_workers(const struct pl_stage_rt *s, uint64_t now)
             continue;
         if (w->heartbeats && now - w->last_hb_ms >= (uint64_t)s->b->dead_after_ms)
             continue;
-        if (w->job && now >= w->deadline_ms)
+        if (w->nheld > 0 && now >= w->held[0].deadline_ms)
             continue;
         n++;
     }
     return n;
 }
 
-/* Whether no worker of s can take or finish an article in time: none is
- * idle, and every one holding a job is past that job's deadline (or the
+int pl_broker_idle_workers(const struct pl_stage_rt *s)
+{
+    int n = 0;
+    for (size_t i = 0; i < s->nworkers; i++)
+        n += s->workers[i].ready && s->workers[i].nheld == 0;
+    return n;
+}
+
+/* Whether no worker of s can take or finish an article in time: none can
+ * take one, and every one holding jobs is past its head's deadline (or the
  * stage has no worker at all). A worker busy within its deadline is
  * progress, however long its article takes. */
 static bool s_stalled(const struct pl_stage_rt *s, uint64_t now)
 {
-    if (s->nidle > 0)
-        return false;
-    for (size_t i = 0; i < s->nworkers; i++)
-        if (s->workers[i].job && now < s->workers[i].deadline_ms)
+    for (size_t i = 0; i < s->nworkers; i++) {
+        const struct pl_worker_rec *w = &s->workers[i];
+        if (s_can_take(s, w, now) || (w->nheld > 0 && now < w->held[0].deadline_ms))
             return false;
+    }
     return true;
 }
 
-/* Whether a has run out of time: a dispatched article at its deadline, a
- * waiting one when its stage has been stalled for a's whole budget since
- * a entered the queue (its workers are stuck, so nothing would take it). */
+/* Whether a, waiting in its stage's queue, has run out of time: its stage
+ * has been stalled for a's whole budget since a entered the queue (its
+ * workers are stuck, so nothing would take it). A dispatched article's
+ * time is its worker's head deadline (s_on_timer). */
 static bool s_overdue(const struct pl_stage_rt *s, const struct pl_article *a, uint64_t now)
 {
-    if (a->dispatched)
-        return now >= a->deadline_ms;
-    if (!s->stalled_since_ms)
+    if (!a->waiting || !s->stalled_since_ms)
         return false;
     uint64_t since =
         s->stalled_since_ms > a->stage_started_ms ? s->stalled_since_ms : a->stage_started_ms;
     return now >= since + a->budget_ms;
+}
+
+/* Every worker's head past its deadline times out (s_head_timed_out). */
+static void s_time_out_heads(struct pl_stage_rt *s, uint64_t now)
+{
+    /* s_retry may send to workers, never removes one: the index holds. */
+    for (size_t k = 0; k < s->nworkers; k++) {
+        struct pl_worker_rec *w = &s->workers[k];
+        if (w->nheld > 0 && w->held[0].a && now >= w->held[0].deadline_ms)
+            s_head_timed_out(s, w);
+    }
 }
 
 static void s_on_timer(uv_timer_t *t)
@@ -443,6 +581,7 @@ static void s_on_timer(uv_timer_t *t)
     }
     for (size_t i = 0; i < b->nstages; i++) {
         struct pl_stage_rt *s = &b->stages[i];
+        s_time_out_heads(s, now);
         if (!s_stalled(s, now))
             s->stalled_since_ms = 0;
         else if (!s->stalled_since_ms)
@@ -454,7 +593,7 @@ static void s_on_timer(uv_timer_t *t)
         struct pl_article *next = LIST_NEXT(a, link);
         struct pl_stage_rt *s = &b->stages[a->stage];
         if (s_overdue(s, a, now)) {
-            if (!a->dispatched && a->attempts + 1 >= s->max_attempts && a->timeouts == a->attempts)
+            if (a->attempts + 1 >= s->max_attempts && a->timeouts == a->attempts)
                 PL_WARN("stage %s: no worker free or within its deadline for %llu ms", s->name,
                         (unsigned long long)a->budget_ms);
             s_retry(b, a, false);
@@ -484,6 +623,9 @@ int pl_broker_start(struct pl_broker *b, uv_loop_t *loop, void *zctx, const stru
         s->timeout_ms = cfg->stages[i].timeout_ms;
         s->timeout_ms_per_mb = cfg->stages[i].timeout_ms_per_mb;
         s->max_attempts = cfg->stages[i].max_attempts;
+        s->prefetch = cfg->stages[i].prefetch;
+        if (s->prefetch < 1 || s->prefetch > PL_STAGE_PREFETCH_MAX)
+            s->prefetch = s->prefetch < 1 ? 1 : PL_STAGE_PREFETCH_MAX;
         s->router = zmq_socket(zctx, ZMQ_ROUTER);
         int one = 1, zero = 0;
         if (!s->router) {
@@ -548,6 +690,10 @@ void pl_broker_submit(struct pl_broker *b, struct pl_article *a)
 size_t pl_broker_abandon(struct pl_broker *b, pl_broker_cb each)
 {
     size_t n = 0;
+    for (size_t i = 0; i < b->nstages; i++)
+        for (size_t k = 0; k < b->stages[i].nworkers; k++)
+            for (int j = 0; j < b->stages[i].workers[k].nheld; j++)
+                b->stages[i].workers[k].held[j].a = NULL;
     while (!LIST_EMPTY(&b->articles)) {
         struct pl_article *a = LIST_FIRST(&b->articles);
         struct pl_stage_rt *s = &b->stages[a->stage];
@@ -578,9 +724,6 @@ void pl_broker_close(struct pl_broker *b, void (*closed_cb)(struct pl_broker *b)
         uv_close((uv_handle_t *)&s->poll, s_closed);
         zmq_close(s->router);
         s->router = NULL;
-        free(s->idle);
-        s->idle = NULL;
-        s->nidle = s->capidle = 0;
         free(s->workers);
         s->workers = NULL;
         s->nworkers = s->capworkers = 0;

@@ -2,17 +2,46 @@
  * The broker: one ROUTER socket per stage, bound at the stage's endpoint;
  * workers (threads of the daemon, or `pressline worker` processes on ipc://
  * and tcp:// endpoints) connect with DEALER sockets. It
- * keeps one record per article in flight, sends each to an idle worker of
- * its current stage, takes the result back and forwards it to the next
- * stage, so it alone knows where every article is and can time a stage out.
- * A stage's deadline starts when a worker takes the article: an article
- * queued behind a slow one waits without a clock, unless every worker of
- * its stage is stuck past its own deadline (then nothing would ever take
- * it, and its wait counts as an attempt that timed out).
+ * keeps one record per article in flight, sends each to a worker of its
+ * current stage, takes the result back and forwards it to the next stage,
+ * so it alone knows where every article is and can time a stage out.
+ *
+ * Prefetch: a worker is sent up to its stage's "prefetch" jobs at once (the
+ * one it runs and the ones queued in its socket behind it, run in order), so
+ * that it starts the next article the moment it answers one instead of
+ * waiting for the loop to take the answer and send another: the loop, the
+ * workers and the writer then work on different articles at once. A new
+ * job goes to the worker holding the fewest, so a worker with a long article
+ * gets more only when every other one holds as many. What a worker holds is
+ * a queue, oldest first; its head is the job it is running:
+ *   - a job's deadline starts when it reaches the head (sent to a worker
+ *     holding nothing, or the job ahead of it answered): an article queued
+ *     behind a slow one waits without a clock;
+ *   - a timeout is charged to the head alone; the jobs queued behind it go
+ *     back to the front of the stage's queue with no attempt counted. The
+ *     worker still holds them in its socket (it runs them once its plugin
+ *     returns, and their answers are ignored), so it is sent nothing new
+ *     until it has answered them all;
+ *   - a crash (the worker says READY again holding jobs, or a heartbeating
+ *     worker falls silent) is charged to the job only when the worker held
+ *     that one alone. A process sends its answers from libzmq's I/O thread,
+ *     so one that dies just after answering its head, on the next job, may
+ *     take that answer with it: the head then looks unanswered though it
+ *     was done. So when a worker dies holding several jobs, none is charged:
+ *     they all go back to the front of the stage's queue as suspects, and a
+ *     suspect is sent alone to a worker holding nothing, with nothing behind
+ *     it, until it leaves the stage. The one that kills its worker alone is
+ *     charged then (one crash more than without prefetch before a poison
+ *     file is quarantined); the others go through uncharged;
+ *   - an article waiting in the stage's queue waits without a clock too,
+ *     unless every worker of its stage is stuck past its head's deadline
+ *     (then nothing would ever take it, and its wait counts as an attempt
+ *     that timed out).
  *
  * ZMQ_FD is edge-triggered: each ROUTER's descriptor wakes a uv_poll, and a
- * uv_check drains every socket after each loop iteration until ZMQ_EVENTS no
- * longer reports POLLIN. Loop thread only (the sockets live there).
+ * uv_check drains every socket sent on after each loop iteration until
+ * ZMQ_EVENTS no longer reports POLLIN. Loop thread only (the sockets live
+ * there).
  */
 #ifndef PL_BROKER_H
 #define PL_BROKER_H
@@ -38,12 +67,17 @@ struct pl_article {
     TAILQ_ENTRY(pl_article) wait_link; /* broker: its stage's queue, while waiting */
     uint64_t job;                      /* id of the current dispatch */
     int stage;                         /* index of the current stage */
-    bool waiting, dispatched;
+    bool waiting, dispatched;          /* in the stage's queue; sent to a worker */
+    /* It was held by a worker that died holding more than one job: which of
+     * them killed it is not known, so it is sent alone (to a worker holding
+     * nothing, and nothing behind it) until it leaves the stage. */
+    bool suspect;
     /* stage_started_ms: when this attempt entered its stage's queue.
-     * deadline_ms: set when a worker takes the article, budget_ms after;
-     * the time spent waiting for a free worker is not part of it. */
+     * deadline_ms: set when the article reaches the head of its worker's
+     * queue, budget_ms after (0 before); the time spent waiting for a
+     * worker, or behind another article at one, is not part of it. */
     uint64_t stage_started_ms, deadline_ms, budget_ms;
-    uint64_t sent_ns;                /* uv_hrtime() when the current attempt went to a worker */
+    uint64_t sent_ns; /* uv_hrtime() when it reached the head of its worker's queue */
     int attempts, crashes, timeouts; /* in the current stage */
     char *doc;                       /* current document JSON (owned, malloc) */
     size_t doc_len;
@@ -63,29 +97,39 @@ struct pl_stage_rt {
     uv_poll_t poll;
     bool dirty; /* sent on since the last drain: the loop's check drains it (broker.c) */
     int max_attempts;
-    struct pl_ident {
-        unsigned char id[PL_WIRE_MAX_IDENT];
-        size_t len;
-    } * idle;
-    size_t nidle, capidle;
-    /* Every worker seen: liveness (process workers heartbeat) and the job
-     * it holds, so a dead worker's article can go to another. */
+    int prefetch; /* jobs a worker holds at most (1..PL_STAGE_PREFETCH_MAX) */
+    /* Every worker seen: liveness (process workers heartbeat) and the jobs
+     * it holds, so a dead worker's articles can go to another. */
     struct pl_worker_rec {
-        struct pl_ident ident;
+        struct pl_ident {
+            unsigned char id[PL_WIRE_MAX_IDENT];
+            size_t len;
+        } ident;
         uint64_t last_hb_ms;
-        uint64_t job;         /* 0: none */
-        uint64_t deadline_ms; /* the job's: a worker past it is stuck */
+        /* The jobs sent and not answered, oldest (the one it runs) first. */
+        struct pl_held_job {
+            uint64_t job;
+            struct pl_article *a; /* NULL: given up on (timed out, or queued behind
+                                     one that did); its answer is ignored */
+            uint64_t budget_ms;
+            uint64_t deadline_ms; /* 0 until it is the head */
+        } held[PL_STAGE_PREFETCH_MAX];
+        int nheld;
+        bool
+            ready; /* may be sent jobs: it said READY or answered, and no send to it failed since */
         bool heartbeats;
         bool spoke; /* said READY or answered a job: not just a heartbeat */
     } * workers;
     size_t nworkers, capworkers;
-    TAILQ_HEAD(, pl_article) wait; /* articles waiting for an idle worker, oldest first */
+    TAILQ_HEAD(, pl_article) wait; /* articles waiting for a worker, oldest first */
     size_t nwait;
-    /* Since when no worker of the stage is idle or within its deadline
-     * (0: some is): only then does a waiting article's wait count. */
+    /* Since when no worker of the stage can take an article or is within
+     * its head's deadline (0: some is): only then does a waiting article's
+     * wait count. */
     uint64_t stalled_since_ms;
-    /* For the metrics: each answer's time from the job sent (DONE and FAIL
-     * alike; a timed-out attempt has none), and the attempts sent again. */
+    /* For the metrics: each answer's time from the job reaching the head of
+     * its worker's queue (DONE and FAIL alike; a timed-out attempt has
+     * none), and the attempts sent again. */
     struct pl_hist seconds;
     uint64_t retries;
 };
@@ -122,15 +166,20 @@ uint64_t pl_broker_budget_ms(const struct pl_stage_rt *s, size_t doc_len);
 
 /* How many workers of s are live at now (loop ms): known to the broker (a
  * READY or an answer; a heartbeat alone is not enough), not silent past workers.dead_after_ms if
- * they heartbeat, and not holding a job past its deadline (stuck in their
- * plugin). The readiness probe and the systemd watchdog count on it. */
+ * they heartbeat, and not holding a head job past its deadline (stuck in
+ * their plugin). The readiness probe and the systemd watchdog count on it. */
 int pl_broker_live_workers(const struct pl_stage_rt *s, uint64_t now);
+
+/* How many workers of s hold no job and can take one: the tests' view of
+ * "idle". */
+int pl_broker_idle_workers(const struct pl_stage_rt *s);
 
 /* Sends a (doc set, owned by a) into the first stage. */
 void pl_broker_submit(struct pl_broker *b, struct pl_article *a);
 
 /* Forgets every article still in flight (shutdown); returns how many. The
- * articles are not freed; the service owns them. */
+ * articles are not freed; the service owns them, and no worker record
+ * points at them any more. */
 size_t pl_broker_abandon(struct pl_broker *b, pl_broker_cb each);
 
 /* Closes sockets and handles; closed_cb runs when the handles are gone. */

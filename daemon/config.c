@@ -492,6 +492,10 @@ static void s_read_stage_keys(struct reader *r, const cJSON *s, int i, struct pl
     sc->max_attempts = cJSON_GetObjectItemCaseSensitive(s, "max_attempts")
                            ? (int)s_int(r, s, "max_attempts", p, 1, 100)
                            : 3;
+    snprintf(p, sizeof(p), "stages[%d].prefetch", i);
+    sc->prefetch = cJSON_GetObjectItemCaseSensitive(s, "prefetch")
+                       ? (int)s_int(r, s, "prefetch", p, 1, PL_STAGE_PREFETCH_MAX)
+                       : PL_STAGE_PREFETCH;
 }
 
 /* Stage i's "spawn", and the endpoint it needs. */

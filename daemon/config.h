@@ -32,6 +32,10 @@
  * worker and the broker give the free pages back with malloc_trim. */
 #define PL_TRIM_BYTES (1024u * 1024u)
 
+/* A stage's default "prefetch" and its bound (see broker.h). */
+#define PL_STAGE_PREFETCH 2
+#define PL_STAGE_PREFETCH_MAX 64
+
 struct pl_stage_cfg {
     char *name;
     char *plugin;      /* as configured: a name ("clean") or a path */
@@ -41,6 +45,7 @@ struct pl_stage_cfg {
     int timeout_ms;
     int timeout_ms_per_mb; /* added to timeout_ms per full MB of the document (broker) */
     int max_attempts;      /* crashes + timeouts in this stage before quarantine */
+    int prefetch; /* jobs a worker holds at once: the one it runs, the rest queued (broker) */
     enum pl_spawn { PL_SPAWN_THREAD, PL_SPAWN_PROCESS, PL_SPAWN_NONE } spawn;
     char *options_json; /* the "options" object as JSON text */
     bool db_default;    /* the stories stage's "db" was filled in from spool, not given */

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,6 +37,12 @@
 
 #define WRITER_BATCH 64
 #define RETRY_MS 2000
+/* Files claimed per loop turn at most: between two slices the loop takes
+ * the stages' answers and sends them their next jobs, and hands the writer
+ * its next batch, so that a burst in the inbox does not keep the workers
+ * and the writer waiting while the loop claims max_in_flight files in a
+ * row. */
+#define INTAKE_SLICE 16
 
 /* An article from claim to publish. */
 struct item {
@@ -56,6 +63,8 @@ struct item {
     uint64_t unpublished_seq;
     char *out;
     size_t out_len;
+    const char *story; /* the "story" topic's message: a slice of out, or NULL */
+    size_t story_len;
     int write_rc;
     int write_failures; /* writes that failed so far: logged as errors once */
     bool recovered;     /* left in spool/work by a run that crashed */
@@ -100,6 +109,8 @@ struct service {
     uv_work_t work;
     bool writing;
     uv_timer_t retry_timer, status_timer, stop_timer;
+    uv_idle_t intake_idle; /* runs s_intake while files wait and there is room (INTAKE_SLICE) */
+    bool intake_idle_open;
     uv_signal_t sigint, sigterm;
 
     bool stopping, watch_open;
@@ -272,6 +283,30 @@ static void s_writer_commit(struct service *sv, bool wrote_outbox, bool wrote_fa
     }
 }
 
+/* The "story" topic: when the stories stage put a "story" object in the
+ * article, subscribers get the story's new state on its own topic, right
+ * after the article that changed it. Found here on the thread pool, not on
+ * the loop, which only sends it: the object is the message's own slice
+ * (docpatch.h), the message scanned, not parsed into a tree (that parse of
+ * the whole article, text and all, cost more than the rest of the work on
+ * the message), and only when the text holds the key at all. */
+static void s_make_story(struct item *it)
+{
+    it->story = NULL;
+    it->story_len = 0;
+    if (!memmem(it->out, it->out_len, "\"story\":", 8))
+        return;
+    struct pl_json_members m = { 0 };
+    if (pl_json_members_scan(it->out, it->out_len, &m, NULL, 0) == 0) {
+        const struct pl_json_member *story = pl_json_members_find(&m, "story");
+        if (story && story->val[0] == '{') {
+            it->story = story->val;
+            it->story_len = story->val_len;
+        }
+    }
+    pl_json_members_free(&m);
+}
+
 /* Thread pool: writes one batch as a group commit. First every result file
  * (each fdatasynced when durable, renamed into outbox/ or failed/), then
  * the replay index's records and one fsync of each folder written, and
@@ -285,6 +320,13 @@ static void s_writer_work(uv_work_t *w)
 {
     struct service *sv = w->data;
     const struct pl_config *cfg = sv->cfg;
+    /* The pool thread that writes a batch is named for it (top -H, perf,
+     * pl_bench --threads); libuv leaves its threads the program's name. */
+    static _Thread_local bool named;
+    if (!named) {
+        named = true;
+        pthread_setname_np(pthread_self(), "pl-writer");
+    }
     char published_at[32];
     pl_iso_time(pl_epoch_us(), published_at);
     bool wrote_outbox = false, wrote_failed = false;
@@ -327,6 +369,7 @@ static void s_writer_work(uv_work_t *w)
                     wrc = pl_write_renamed(sv->spool.outbox_fd, fname, it->out, it->out_len + 1,
                                            cfg->durable);
                 it->out[it->out_len] = '\0';
+                s_make_story(it);
                 /* Not published until its source has moved: a retry
                  * before then replaces it without keeping it. */
                 if (wrc == 0) {
@@ -370,32 +413,27 @@ static void s_on_retry(uv_timer_t *t)
     s_writer_kick(t->data);
 }
 
-/* The "story" topic: when the stories stage put a "story" object in the
- * article, subscribers get the story's new state on its own topic, right
- * after the article that changed it. The object is the message's own slice
- * (docpatch.h): the message is scanned, not parsed into a tree (that parse
- * of the whole article, text and all, cost the loop more than the rest of
- * its work on the message). */
-static void s_publish_story(struct service *sv, const char *json, size_t len)
-{
-    struct pl_json_members m = { 0 };
-    if (pl_json_members_scan(json, len, &m, NULL, 0) == 0) {
-        const struct pl_json_member *story = pl_json_members_find(&m, "story");
-        if (story && story->val[0] == '{')
-            pl_publisher_send(&sv->pub, "story", story->val, story->val_len);
-    }
-    pl_json_members_free(&m);
-}
-
 static void s_writer_after(uv_work_t *w, int status)
 {
     struct service *sv = w->data;
     (void)status;
-    struct item_list retry = STAILQ_HEAD_INITIALIZER(retry);
+    struct item_list retry = STAILQ_HEAD_INITIALIZER(retry),
+                     written = STAILQ_HEAD_INITIALIZER(written);
     struct item *it;
     sv->writing = false;
-    while ((it = STAILQ_FIRST(&sv->batch))) {
-        STAILQ_REMOVE_HEAD(&sv->batch, link);
+    STAILQ_CONCAT(&written, &sv->batch);
+    /* With every result of the batch written, the next batch goes to the
+     * thread pool before this one is published, so the writer works on it
+     * while the loop publishes (its seqs follow these, and it is published
+     * after them: the callbacks run in order). A batch with a failed write
+     * waits: its articles go back to the front of the queue first. */
+    bool all_written = true;
+    STAILQ_FOREACH(it, &written, link)
+    all_written &= it->write_rc == 0;
+    if (all_written)
+        s_writer_kick(sv);
+    while ((it = STAILQ_FIRST(&written))) {
+        STAILQ_REMOVE_HEAD(&written, link);
         if (it->write_rc != 0) {
             char eb[128];
             /* Once as an error; then at debug level, or a disk full for an
@@ -432,7 +470,8 @@ static void s_writer_after(uv_work_t *w, int status)
             sv->processed++;
             PL_DEBUG("%s (id %s): published as seq %" PRIu64, it->name, it->src.id, it->seq);
             pl_publisher_send(&sv->pub, "article", it->out, it->out_len);
-            s_publish_story(sv, it->out, it->out_len);
+            if (it->story)
+                pl_publisher_send(&sv->pub, "story", it->story, it->story_len);
         }
         sv->last_seq = it->seq;
         sv->in_flight--;
@@ -624,11 +663,25 @@ static void s_claim_failed(struct service *sv, const char *name, int rc)
         sv->nunclaimable++;
 }
 
-static void s_pump(struct service *sv)
+/* Whether intake can take a file now. No current generation: a reload
+ * waits for the old one's sockets. */
+static bool s_can_take(struct service *sv)
 {
-    /* No current generation: a reload waits for the old one's sockets. */
-    while (!sv->stopping && !sv->write_blocked && pl_reload_current(&sv->rl) &&
-           sv->in_flight < (size_t)sv->cfg->max_in_flight) {
+    return !sv->stopping && !sv->write_blocked && pl_reload_current(&sv->rl) &&
+           sv->in_flight < (size_t)sv->cfg->max_in_flight;
+}
+
+/* Whether files wait to be claimed: recovered ones or names from the watcher. */
+static bool s_files_wait(const struct service *sv)
+{
+    return sv->recovered_at < sv->nrecovered || !STAILQ_EMPTY(&sv->pending);
+}
+
+/* Claims up to limit files (recovered ones first) and hands them to the
+ * broker. */
+static void s_intake(struct service *sv, int limit)
+{
+    for (int taken = 0; taken < limit && s_can_take(sv); taken++) {
         if (sv->recovered_at < sv->nrecovered) {
             char *w = sv->recovered[sv->recovered_at++];
             s_start(sv, w, pl_spool_orig_name(w), true);
@@ -655,6 +708,28 @@ static void s_pump(struct service *sv)
     }
     if (sv->watch_open && sv->watch.paused && sv->npending < (size_t)sv->cfg->max_queued / 2)
         pl_watch_resume(&sv->watch);
+}
+
+static void s_on_intake_idle(uv_idle_t *h)
+{
+    struct service *sv = h->data;
+    s_intake(sv, INTAKE_SLICE);
+    if (!s_files_wait(sv) || !s_can_take(sv))
+        uv_idle_stop(h);
+}
+
+/* Takes waiting files while there is room: one slice now, the rest a slice
+ * per loop turn (INTAKE_SLICE), from an idle handle that stops once no file
+ * waits or there is no room (what makes room calls this again). */
+static void s_pump(struct service *sv)
+{
+    if (!sv->intake_idle_open) {
+        s_intake(sv, INT_MAX); /* before the handle exists (start) or after it closed */
+        return;
+    }
+    s_intake(sv, INTAKE_SLICE);
+    if (s_files_wait(sv) && s_can_take(sv))
+        uv_idle_start(&sv->intake_idle, s_on_intake_idle);
 }
 
 static void s_on_name(struct pl_watch *w, const char *name)
@@ -771,6 +846,8 @@ static void s_close_all(struct service *sv)
     pl_replay_close(&sv->replay);
     pl_ops_close(&sv->ops);
     uv_close((uv_handle_t *)&sv->stop_timer, NULL);
+    uv_close((uv_handle_t *)&sv->intake_idle, NULL);
+    sv->intake_idle_open = false;
     uv_close((uv_handle_t *)&sv->status_timer, NULL);
     uv_close((uv_handle_t *)&sv->retry_timer, NULL);
     uv_close((uv_handle_t *)&sv->sigint, NULL);
@@ -1048,6 +1125,9 @@ static void s_arm_timers(struct service *sv)
     uv_timer_init(&sv->loop, &sv->status_timer);
     uv_timer_init(&sv->loop, &sv->stop_timer);
     sv->retry_timer.data = sv->status_timer.data = sv->stop_timer.data = sv;
+    uv_idle_init(&sv->loop, &sv->intake_idle);
+    sv->intake_idle.data = sv;
+    sv->intake_idle_open = true;
     if (cfg->status_interval_ms > 0)
         uv_timer_start(&sv->status_timer, s_on_status, (uint64_t)cfg->status_interval_ms,
                        (uint64_t)cfg->status_interval_ms);

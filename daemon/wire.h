@@ -12,7 +12,9 @@
  * and sends HB from a second socket every heartbeat interval, from a thread
  * of its own, so a plugin busy for long still shows the process is alive and
  * a crashed process falls silent.
- * A worker takes one job at a time; DONE or FAIL makes it idle again.
+ * A worker runs one job at a time, in the order they came, and answers each
+ * with DONE or FAIL; the broker may send it up to its stage's "prefetch"
+ * jobs ahead (broker.h), which wait in the worker's socket.
  * Decoding is a pure function over frames so it can be fuzzed. Sending and
  * receiving use the calling thread's socket only.
  */

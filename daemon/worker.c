@@ -299,6 +299,11 @@ int pl_worker_run(void *zctx, const char *endpoint, struct pl_plugin_instance *i
 static void *s_thread(void *arg)
 {
     struct pl_worker *w = arg;
+    /* "pl-<stage>" (cut to the kernel's 15 bytes): top -H, perf and
+     * pl_bench --threads tell the stages' threads apart by it. */
+    char name[16];
+    snprintf(name, sizeof(name), "pl-%.12s", w->inst.stage);
+    pthread_setname_np(pthread_self(), name);
     const struct pl_worker_opts opts = { 0 };
     int rc = pl_worker_run(w->zctx, w->endpoint, &w->inst, &opts);
     if (rc != 0)

@@ -62,6 +62,9 @@ static void two_workers_run_two_articles_at_once(void **state)
      * shows they run side by side. */
     bf_add_worker(f, 0, "{\"sleep_ms\":500}");
     bf_add_worker(f, 0, "{\"sleep_ms\":500}");
+    /* With both idle, each gets one: a new job goes to the worker holding
+     * the fewest, not to one already busy (which prefetch would allow). */
+    BF_RUN_UNTIL(f, pl_broker_idle_workers(&f->b.stages[0]) == 2, 5000);
     struct pl_article *a1 = bf_article(f, "{\"raw\":\"one\"}");
     struct pl_article *a2 = bf_article(f, "{\"raw\":\"two\"}");
     pl_broker_submit(&f->b, a1);
@@ -69,7 +72,7 @@ static void two_workers_run_two_articles_at_once(void **state)
     BF_RUN_UNTIL(f, a1->dispatched && a2->dispatched, 5000);
     assert_int_equal(f->ndone, 0);
     assert_int_equal(f->b.stages[0].nwait, 0);
-    assert_int_equal(f->b.stages[0].nidle, 0);
+    assert_int_equal(pl_broker_idle_workers(&f->b.stages[0]), 0);
     assert_int_equal(f->b.in_flight, 2);
     BF_RUN_UNTIL(f, f->ndone == 2, 5000);
     assert_int_equal(f->nfailed, 0);
@@ -80,6 +83,9 @@ static void with_every_worker_busy_an_article_waits_and_goes_to_the_first_free_o
 {
     struct bf_fx *f = *state;
     bf_start(f, 1, 10000, BF_DEFAULT_PER_MB, 3);
+    /* A worker holds one job at a time here (prefetch 1): the second
+     * article waits in the stage's queue. */
+    f->b.stages[0].prefetch = 1;
     bf_add_worker(f, 0, "{\"sleep_ms\":200}");
     struct pl_article *a1 = bf_article(f, "{\"raw\":\"first\"}");
     struct pl_article *a2 = bf_article(f, "{\"raw\":\"second\"}");
@@ -105,7 +111,7 @@ static void an_article_its_worker_does_not_answer_in_time_is_retried_on_another_
     bf_start(f, 1, 300, BF_DEFAULT_PER_MB, 3);
     struct bf_dealer *silent = bf_add_dealer(f, NULL);
     bf_send_ready(silent);
-    BF_RUN_UNTIL(f, f->b.stages[0].nidle == 1, 5000);
+    BF_RUN_UNTIL(f, pl_broker_idle_workers(&f->b.stages[0]) == 1, 5000);
     struct pl_article *a = bf_article(f, "{\"raw\":\"slow\"}");
     pl_broker_submit(&f->b, a);
     BF_RUN_UNTIL(f, bf_take_job(silent), 5000);
@@ -124,7 +130,7 @@ static void an_article_its_worker_does_not_answer_in_time_is_retried_on_another_
     /* The first worker's answer comes too late: it is dropped, and the
      * worker is idle again. */
     bf_send_done(silent, first_job, "{\"raw\":\"late\"}");
-    BF_RUN_UNTIL(f, f->b.stages[0].nidle == 2, 5000);
+    BF_RUN_UNTIL(f, pl_broker_idle_workers(&f->b.stages[0]) == 2, 5000);
     assert_int_equal(f->ndone, 1);
     assert_int_equal(f->nfailed, 0);
     assert_false(bf_take_job(silent));
@@ -138,7 +144,7 @@ static void an_article_its_worker_died_holding_goes_to_another_worker(void **sta
     struct bf_dealer *dying = bf_add_dealer(f, "w-dying");
     bf_send_hb(dying, "w-dying");
     bf_send_ready(dying);
-    BF_RUN_UNTIL(f, f->b.stages[0].nidle == 1, 5000);
+    BF_RUN_UNTIL(f, pl_broker_idle_workers(&f->b.stages[0]) == 1, 5000);
     struct pl_article *a = bf_article(f, "{\"raw\":\"orphan\"}");
     pl_broker_submit(&f->b, a);
     BF_RUN_UNTIL(f, bf_take_job(dying), 5000);
@@ -161,7 +167,7 @@ an_article_that_times_out_max_attempts_times_is_quarantined_with_the_reason(void
     bf_start(f, 1, 200, BF_DEFAULT_PER_MB, 2);
     struct bf_dealer *silent = bf_add_dealer(f, NULL);
     bf_send_ready(silent);
-    BF_RUN_UNTIL(f, f->b.stages[0].nidle == 1, 5000);
+    BF_RUN_UNTIL(f, pl_broker_idle_workers(&f->b.stages[0]) == 1, 5000);
     struct pl_article *a = bf_article(f, "{\"raw\":\"stuck\"}");
     uint64_t t0 = th_now_ms();
     pl_broker_submit(&f->b, a);
@@ -196,7 +202,7 @@ an_article_whose_worker_dies_max_attempts_times_is_quarantined_with_the_reason(v
         bf_send_hb(d, ids[i]);
         bf_send_ready(d);
         if (i == 0) {
-            BF_RUN_UNTIL(f, f->b.stages[0].nidle == 1, 5000);
+            BF_RUN_UNTIL(f, pl_broker_idle_workers(&f->b.stages[0]) == 1, 5000);
             pl_broker_submit(&f->b, a);
         }
         BF_RUN_UNTIL(f, bf_take_job(d), 5000);
@@ -212,7 +218,7 @@ an_article_whose_worker_dies_max_attempts_times_is_quarantined_with_the_reason(v
     assert_int_equal(a->timeouts, 0);
     assert_int_equal(f->b.in_flight, 0);
     assert_int_equal(f->b.stages[0].nworkers, 0);
-    assert_int_equal(f->b.stages[0].nidle, 0);
+    assert_int_equal(pl_broker_idle_workers(&f->b.stages[0]), 0);
 }
 
 static void a_crash_then_a_timeout_is_quarantined_with_both_counts(void **state)
@@ -222,7 +228,7 @@ static void a_crash_then_a_timeout_is_quarantined_with_both_counts(void **state)
     struct bf_dealer *dying = bf_add_dealer(f, "w-dying");
     bf_send_hb(dying, "w-dying");
     bf_send_ready(dying);
-    BF_RUN_UNTIL(f, f->b.stages[0].nidle == 1, 5000);
+    BF_RUN_UNTIL(f, pl_broker_idle_workers(&f->b.stages[0]) == 1, 5000);
     struct pl_article *a = bf_article(f, "{\"raw\":\"unlucky\"}");
     pl_broker_submit(&f->b, a);
     BF_RUN_UNTIL(f, bf_take_job(dying), 5000);

@@ -55,16 +55,18 @@ a_worker_that_overruns_the_deadline_counted_from_dispatch_is_timed_out_and_retri
     bf_start(f, 1, 300, 0, 3);
     struct bf_dealer *d = bf_add_dealer(f, NULL);
     bf_send_ready(d);
-    BF_RUN_UNTIL(f, f->b.stages[0].nidle == 1, 5000);
+    BF_RUN_UNTIL(f, pl_broker_idle_workers(&f->b.stages[0]) == 1, 5000);
     struct pl_article *first = bf_article(f, "{\"raw\":\"first\"}");
     struct pl_article *a = bf_article(f, "{\"raw\":\"overrun\"}");
     pl_broker_submit(&f->b, first);
     pl_broker_submit(&f->b, a);
     BF_RUN_UNTIL(f, bf_take_job(d), 5000);
     /* The worker holds the first article for 200 ms, within its deadline,
-     * while a waits; then it takes a and never answers. */
+     * while a waits (queued in its socket: prefetch); then it takes a and
+     * never answers. a's deadline starts when the first is answered. */
     bf_run_for(f, 200);
     bf_send_done(d, d->job, "{\"raw\":\"first done\"}");
+    BF_RUN_UNTIL(f, f->ndone == 1, 5000);
     BF_RUN_UNTIL(f, bf_take_job(d), 5000);
     uint64_t t_dispatch = th_now_ms();
     assert_string_equal(d->doc, "{\"raw\":\"overrun\"}");
@@ -94,7 +96,7 @@ static void articles_behind_a_stuck_worker_still_time_out_and_go_to_failed(void 
     bf_start(f, 1, 200, 0, 2);
     struct bf_dealer *d = bf_add_dealer(f, NULL);
     bf_send_ready(d);
-    BF_RUN_UNTIL(f, f->b.stages[0].nidle == 1, 5000);
+    BF_RUN_UNTIL(f, pl_broker_idle_workers(&f->b.stages[0]) == 1, 5000);
     struct pl_article *stuck = bf_article(f, "{\"raw\":\"stuck\"}");
     struct pl_article *behind = bf_article(f, "{\"raw\":\"behind\"}");
     pl_broker_submit(&f->b, stuck);

@@ -85,16 +85,17 @@ static bool s_known(struct fx *f, int pid)
 }
 
 /* Whether process pid serves the stage: the broker holds it as idle (it
- * said READY) and has its heartbeats, so its death would be noticed. */
+ * said READY and holds no job) and has its heartbeats, so its death would
+ * be noticed. */
 static bool s_serving(struct fx *f, int pid)
 {
     const struct pl_stage_rt *s = &f->bf.b.stages[0];
-    bool idle = false, beats = false;
-    for (size_t i = 0; i < s->nidle; i++)
-        idle = idle || s_names(&s->idle[i], pid);
-    for (size_t i = 0; i < s->nworkers; i++)
-        beats = beats || (s_names(&s->workers[i].ident, pid) && s->workers[i].heartbeats);
-    return idle && beats;
+    for (size_t i = 0; i < s->nworkers; i++) {
+        const struct pl_worker_rec *w = &s->workers[i];
+        if (s_names(&w->ident, pid) && w->ready && w->nheld == 0 && w->heartbeats)
+            return true;
+    }
+    return false;
 }
 
 /* Starts a broker and the supervisor for one stage "t" of `workers`
