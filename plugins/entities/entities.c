@@ -238,7 +238,20 @@ static int s_consistency(struct doc *d)
     return 0;
 }
 
-/* Names by the tagger, on tokens not inside a date. */
+/* Whether token t is a word of lower-case ASCII letters alone. */
+static bool s_plain_lower(const struct pl_ner_tok *t)
+{
+    for (uint32_t i = 0; i < t->n; i++)
+        if (t->s[i] < 'a' || t->s[i] > 'z')
+            return false;
+    return t->n > 0;
+}
+
+/* Names by the tagger, on tokens not inside a date. A person's name
+ * never ends in a plain lower-case word (none of CoNLL-2003 train's 6,600
+ * does: particles such as "van" or "de" come before the surname), so a
+ * PER span that does ("a black Mercedes van") is not kept: which part of
+ * it would be a name, if any, the tagger has not said. */
 static int s_names(struct doc *d)
 {
     size_t n = d->k.n;
@@ -264,6 +277,8 @@ static int s_names(struct doc *d)
         for (size_t i = a; ty >= 0 && i < b; i++)
             clash |= d->used[i];
         /* Tagger types are CoNLL's order: PER ORG LOC MISC. */
+        if (ty == 0 && b - a > 1 && s_plain_lower(&tok[b - 1]))
+            clash = 1;
         if (ty >= 0 && !clash && s_add_mention(d, a, b, E_PER + ty) != 0)
             goto out;
         a = b;

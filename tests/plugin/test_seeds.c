@@ -219,6 +219,17 @@ static void section_headings_are_not_names(void **st)
             fail_msg("%s: the heading \"%s\" is an entity", s_names[1], heads[h]);
 }
 
+static void a_common_noun_after_a_brand_is_no_name(void **st)
+{
+    (void)st;
+    /* 004: "in a black Mercedes van": a name never ends in a plain
+     * lower-case word. */
+    assert_null(s_entity(4, "Mercedes van"));
+    const cJSON *m = s_entity(4, "Mercedes");
+    if (m)
+        assert_string_not_equal(cJSON_GetObjectItem(m, "type")->valuestring, "PERSON");
+}
+
 static void a_surname_alone_is_the_person_named_in_full(void **st)
 {
     (void)st;
@@ -426,6 +437,7 @@ int main(void)
         cmocka_unit_test(titles_and_article_date_are_found),
         cmocka_unit_test(people_places_and_organisations_are_found),
         cmocka_unit_test(section_headings_are_not_names),
+        cmocka_unit_test(a_common_noun_after_a_brand_is_no_name),
         cmocka_unit_test(surnames_group_under_the_full_name),
         cmocka_unit_test(a_surname_alone_is_the_person_named_in_full),
         cmocka_unit_test(mentions_point_at_the_entity_in_text),
