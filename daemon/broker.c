@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <zmq.h>
 
 #include "config.h"
@@ -239,6 +240,9 @@ static void s_pump(struct pl_stage_rt *s)
         s_wait_remove(s, a);
         a->job = job;
         a->dispatched = true;
+        /* Reset when it reaches the head; an answer that comes while the
+         * broker still counts it behind others is timed from here. */
+        a->sent_ns = uv_hrtime();
         w->held[w->nheld++] = (struct pl_held_job){ .job = job, .a = a, .budget_ms = a->budget_ms };
         if (w->nheld == 1)
             s_head_starts(s, w);
@@ -295,6 +299,9 @@ static void s_head_timed_out(struct pl_stage_rt *s, struct pl_worker_rec *w)
         }
     s_requeue(s, queued, nq);
     s_retry(s->b, head, false);
+    /* The retry pumps when the head goes round again; when it fails for
+     * good instead, the jobs put back must not wait for the next tick. */
+    s_pump(s);
 }
 
 /* HB: the worker (named by its id) is alive. */
@@ -612,6 +619,15 @@ int pl_broker_start(struct pl_broker *b, uv_loop_t *loop, void *zctx, const stru
     b->on_done = on_done;
     b->on_failed = on_failed;
     b->dead_after_ms = cfg->worker_dead_after_ms;
+    /* Job ids start at a random point: a remote worker that still holds
+     * jobs of a broker before this one (a restart, a reload) answers with
+     * their ids, which must not name this broker's jobs; with several jobs
+     * held per worker, an early answer to an id of ours would be taken as
+     * that job's result. 48 bits leave 2^64 - 2^48 ids before a wrap. */
+    uint64_t start = 0;
+    if (getrandom(&start, sizeof(start), GRND_NONBLOCK) != (ssize_t)sizeof(start))
+        start = uv_hrtime() ^ (uint64_t)(uintptr_t)b;
+    b->next_job = start >> 16;
     int rc;
     for (size_t i = 0; i < cfg->nstages; i++) {
         struct pl_stage_rt *s = &b->stages[i];

@@ -336,6 +336,8 @@ static void s_writer_work(uv_work_t *w)
         it->write_rc = 0;
         free(it->out);
         it->out = NULL;
+        it->story = NULL; /* a slice of out */
+        it->story_len = 0;
         if (!it->failed) {
             /* The chain the article went through: its generation's. */
             const struct pl_broker *b = &it->gen->broker;
