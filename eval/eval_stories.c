@@ -184,6 +184,13 @@ static cJSON *s_ents_within(const struct doc *d, size_t lo, size_t hi)
     return out;
 }
 
+static void s_free_doc(struct doc *d)
+{
+    free(d->text);
+    free(d->title);
+    cJSON_Delete(d->json);
+}
+
 /* Cuts d at the sentence end nearest its middle (each half at least a
  * quarter of the text) into h[0] and h[1], the entities split by where
  * their mentions are; with lead_title each half gets its first sentence
@@ -205,8 +212,13 @@ static int s_halve(const struct doc *d, bool lead_title, struct doc h[2])
         h[k].json = d->ents ? s_ents_within(d, cut[k], cut[k + 1]) : NULL;
         h[k].ents = h[k].json;
         h[k].title = lead_title && h[k].text ? s_lead_title(h[k].text) : NULL;
-        if (!h[k].text)
-            return -1;
+    }
+    if (!h[0].text || !h[1].text) {
+        for (int k = 0; k < 2; k++) {
+            s_free_doc(&h[k]);
+            memset(&h[k], 0, sizeof(h[k]));
+        }
+        return -1;
     }
     return 0;
 }
@@ -558,13 +570,6 @@ static void s_usage(FILE *f)
                "[--story T]\n"
                "       [--title-weight W] [--body-weight W] [--entity-weight W] [--lead-title]\n"
                "       [--sweep | --weights]\n");
-}
-
-static void s_free_doc(struct doc *d)
-{
-    free(d->text);
-    free(d->title);
-    cJSON_Delete(d->json);
 }
 
 int main(int argc, char **argv)
