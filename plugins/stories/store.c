@@ -115,7 +115,7 @@ void pl_stories_defaults(struct pl_stories_opts *o)
 {
     memset(o, 0, sizeof(*o));
     o->dup_threshold = 0.6;
-    o->story_threshold = 0.45;
+    o->story_threshold = 0.48;
     o->decay_days = 3;
     o->keep_days = 30;
     o->cache_kb = 8192;
@@ -126,7 +126,7 @@ void pl_stories_defaults(struct pl_stories_opts *o)
     o->index_articles = 250000;
     o->wt.title = 2.0;
     o->wt.body = 1.0;
-    o->wt.entity = 1.0;
+    o->wt.entity = 3.0;
 }
 
 static int s_sqlerr(struct pl_stories *s, int rc, const char *what, char *err, size_t n)

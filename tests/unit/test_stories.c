@@ -2,6 +2,7 @@
  * the indexes in memory and the SQLite store, on temp databases. */
 #include "cm.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "index.h"
 #include "sketch.h"
 #include "store.h"
+#include "vec.h"
 
 #define DAY 86400
 
@@ -626,6 +628,68 @@ static void an_article_dated_years_ahead_does_not_push_todays_stories_out(void *
     s_db_free(&d);
 }
 
+/* The weight of term t in v, or -1 when v does not hold it. */
+static double s_term_w(const struct pl_vec *v, const char *t)
+{
+    for (int i = 0; i < v->n; i++)
+        if (strcmp(v->v[i].t, t) == 0)
+            return v->v[i].w;
+    return -1;
+}
+
+static void s_vec(const char *title, const char *text, const cJSON *ents, double tw, double bw,
+                  double ew, struct pl_vec *v)
+{
+    struct pl_vec_weights wt = { .title = tw, .body = bw, .entity = ew };
+    assert_int_equal(pl_vec_article(title, text, strlen(text), ents, &wt, v), 0);
+}
+
+/* vec.h: a title word's count is multiplied by title_weight before
+ * 1 + ln, an entity's weight by entity_weight after it, and the body's
+ * counts by body_weight; 0 leaves the part out. pl_eval_stories sweeps
+ * these (README, Stories). */
+static void the_title_body_and_entity_weights_scale_their_terms_as_documented(void **st)
+{
+    (void)st;
+    const char *title = "Zanzibar quake";
+    const char *text = "A small earthquake shook the island of Pemba overnight.";
+    cJSON *ents = cJSON_Parse("[{\"text\":\"Pemba Port Authority\",\"type\":\"ORG\",\"count\":1},"
+                              "{\"text\":\"Sunday\",\"type\":\"DATE\",\"count\":1}]");
+    assert_non_null(ents);
+    const char *e = "@pemba port authority";
+    struct pl_vec v0, v1, v3, e2, e0, b0, only;
+    s_vec(title, text, ents, 0, 1, 1, &v0);
+    s_vec(title, text, ents, 1, 1, 1, &v1);
+    s_vec(title, text, ents, 3, 1, 1, &v3);
+    /* A word of the title alone is in the vector only with a title
+     * weight, and 1 + ln 3 times heavier (against the entity) at 3. */
+    int title_only = 0;
+    for (int i = 0; i < v1.n; i++) {
+        if (s_term_w(&v0, v1.v[i].t) >= 0)
+            continue;
+        title_only++;
+        double r1 = v1.v[i].w / s_term_w(&v1, e), r3 = s_term_w(&v3, v1.v[i].t) / s_term_w(&v3, e);
+        assert_true(fabs(r3 / r1 - (1 + log(3))) < 1e-9);
+    }
+    assert_true(title_only >= 1);
+    /* DATE entities never count; the entity's weight doubles with its
+     * weight, and at 0 it adds nothing. */
+    assert_true(s_term_w(&v1, "@sunday") < 0);
+    s_vec(title, text, ents, 1, 1, 2, &e2);
+    const char *w = v1.v[0].t[0] == '@' ? v1.v[1].t : v1.v[0].t;
+    assert_true(fabs((s_term_w(&e2, e) / s_term_w(&e2, w)) / (s_term_w(&v1, e) / s_term_w(&v1, w)) -
+                     2) < 1e-9);
+    s_vec(title, text, ents, 1, 1, 0, &e0);
+    assert_true(s_term_w(&e0, e) <= 0);
+    /* Body weight 0: what is left is what the title and the entities give. */
+    s_vec(title, text, ents, 1, 0, 1, &b0);
+    s_vec(title, "", ents, 1, 1, 1, &only);
+    assert_int_equal(b0.n, only.n);
+    for (int i = 0; i < b0.n; i++)
+        assert_true(fabs(s_term_w(&only, b0.v[i].t) - b0.v[i].w) < 1e-9);
+    cJSON_Delete(ents);
+}
+
 static void a_database_that_cannot_be_opened_is_an_error_naming_it(void **st)
 {
     (void)st;
@@ -651,6 +715,7 @@ int main(void)
         cmocka_unit_test(a_write_up_joins_the_story_of_the_day_but_next_months_is_a_new_one),
         cmocka_unit_test(idle_stories_are_dropped_after_keep_days),
         cmocka_unit_test(a_database_that_cannot_be_opened_is_an_error_naming_it),
+        cmocka_unit_test(the_title_body_and_entity_weights_scale_their_terms_as_documented),
         cmocka_unit_test(
             the_band_index_gives_the_earliest_articles_and_drops_the_oldest_at_its_cap),
         cmocka_unit_test(the_band_index_finds_every_article_left_after_many_drops),
