@@ -14,5 +14,6 @@ void pl_memory_policy(void)
 #ifdef __GLIBC__
     /* Setting it also turns off glibc's dynamic adjustment of it. */
     mallopt(M_MMAP_THRESHOLD, PL_MMAP_THRESHOLD);
+    mallopt(M_TRIM_THRESHOLD, PL_TRIM_THRESHOLD);
 #endif
 }

@@ -16,6 +16,17 @@
  * threshold it comes back within 3 MB). */
 #define PL_MMAP_THRESHOLD (1024 * 1024)
 
+/* Free memory at the top of an arena is given back to the system only
+ * beyond PL_TRIM_THRESHOLD bytes. Fixing the mmap threshold also fixes
+ * glibc's trim threshold at its 128 KB default, and every article
+ * allocates and frees blocks of that size (its document copies, its
+ * tokens) on each stage's thread: each free shrank the arena (madvise,
+ * 3.5 calls an article in the default pipeline) and the next article
+ * faulted the pages back in, a third of the daemon's system time. An
+ * arena keeps up to this much instead; an article over 1 MB is still
+ * followed by malloc_trim (worker.c, broker.c). */
+#define PL_TRIM_THRESHOLD (4 * 1024 * 1024)
+
 /* Fixes the threshold (mallopt); does nothing outside glibc. */
 void pl_memory_policy(void);
 
