@@ -108,6 +108,11 @@ int th_count_dir(const char *path);
 /* Runs the schema validator on a JSON-lines file. Returns its exit status. */
 int th_validate_schema(const char *jsonl_path);
 
+/* Pids of the `pressline worker` processes the daemon started for stage
+ * (its children, found in /proc: other test runs may have their own), at
+ * most max into out. Returns how many. */
+int th_worker_pids(pid_t daemon, const char *stage, pid_t *out, int max);
+
 uint64_t th_now_ms(void);
 
 #endif

@@ -985,49 +985,6 @@ static void kill_9_five_times_under_load_loses_nothing_and_repeats_nothing(void 
     s_finish(&e);
 }
 
-/* Pids of the `pressline worker` processes a daemon started for a stage
- * (its children, from /proc: other test runs may have their own). */
-static int s_worker_pids(pid_t daemon, const char *stage, pid_t *out, int max)
-{
-    int n = 0;
-    DIR *d = opendir("/proc");
-    struct dirent *de;
-    while (d && (de = readdir(d)) && n < max) {
-        pid_t pid = (pid_t)strtol(de->d_name, NULL, 10);
-        if (pid <= 0)
-            continue;
-        char *p = th_path("/proc/%d/cmdline", (int)pid);
-        size_t len = 0;
-        char *cmd = th_read_file(p, &len);
-        free(p);
-        if (!cmd)
-            continue;
-        /* argv is NUL-separated: look for "worker" and "--stage" <stage>. */
-        int is_worker = 0, is_stage = 0;
-        for (size_t i = 0; i < len; i += strlen(cmd + i) + 1) {
-            if (!strcmp(cmd + i, "worker"))
-                is_worker = 1;
-            if (!strcmp(cmd + i, "--stage") && i + 8 < len && !strcmp(cmd + i + 8, stage))
-                is_stage = 1;
-        }
-        free(cmd);
-        char *sp = th_path("/proc/%d/stat", (int)pid);
-        char *stat = th_read_file(sp, NULL);
-        free(sp);
-        /* "pid (comm) state ppid ...": comm may hold spaces, so after ')'. */
-        char *rp = stat ? strrchr(stat, ')') : NULL;
-        int ppid = 0;
-        if (rp)
-            sscanf(rp + 1, " %*c %d", &ppid);
-        free(stat);
-        if (is_worker && is_stage && ppid == (int)daemon)
-            out[n++] = pid;
-    }
-    if (d)
-        closedir(d);
-    return n;
-}
-
 /* Worker processes whose arguments mention folder (this test's own). */
 static int s_orphans(const char *folder)
 {
@@ -1120,7 +1077,7 @@ static void sigkill_of_a_worker_process_under_load_loses_nothing(void **st)
     s_drop_n(&e, N, "load-%02d.txt", "Load article %d for the slow worker processes to chew on.");
     usleep(500 * 1000);
     pid_t pids[8];
-    int n = s_worker_pids(e.d.pid, "slowproc", pids, 8);
+    int n = th_worker_pids(e.d.pid, "slowproc", pids, 8);
     assert_int_equal(n, 2);
     kill(pids[0], SIGKILL);
     int got = 0;

@@ -5,7 +5,6 @@
  */
 #include "cm.h"
 
-#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,42 +60,6 @@ static void s_drop_article(struct env *e, int i)
              "officials said.\n\nA final decision on scheme%d is expected next week.\n",
              i, i, i * 3, i * 7, i * 11, i * 13);
     s_drop(e, name, text);
-}
-
-/* The stage's worker processes: children of the daemon running
- * `pressline worker ... --stage stories`. */
-static int s_worker_pids(pid_t daemon, pid_t *out, int max)
-{
-    int n = 0;
-    DIR *d = opendir("/proc");
-    struct dirent *de;
-    while (d && (de = readdir(d)) && n < max) {
-        pid_t pid = (pid_t)strtol(de->d_name, NULL, 10);
-        if (pid <= 0)
-            continue;
-        char *p = th_path("/proc/%d/cmdline", (int)pid);
-        size_t len = 0;
-        char *cmd = th_read_file(p, &len);
-        free(p);
-        int stage = 0;
-        for (size_t i = 0; cmd && i < len; i += strlen(cmd + i) + 1)
-            if (!strcmp(cmd + i, "--stage") && i + 8 < len && !strcmp(cmd + i + 8, "stories"))
-                stage = 1;
-        free(cmd);
-        char *sp = th_path("/proc/%d/stat", (int)pid);
-        char *stat = th_read_file(sp, NULL);
-        free(sp);
-        char *rp = stat ? strrchr(stat, ')') : NULL;
-        int ppid = 0;
-        if (rp)
-            sscanf(rp + 1, " %*c %d", &ppid);
-        free(stat);
-        if (stage && ppid == (int)daemon)
-            out[n++] = pid;
-    }
-    if (d)
-        closedir(d);
-    return n;
 }
 
 /* Receives messages until `articles` articles came (story messages counted
@@ -165,7 +128,7 @@ static void sigkill_of_the_stories_worker_mid_stream_loses_nothing(void **st)
     int got = s_collect(&e, 3, &stories, ids);
     assert_int_equal(got, 3);
     pid_t pids[4];
-    assert_int_equal(s_worker_pids(e.d.pid, pids, 4), 1);
+    assert_int_equal(th_worker_pids(e.d.pid, "stories", pids, 4), 1);
     /* Killed with the rest of the first ten queued or in its hands. */
     kill(pids[0], SIGKILL);
     for (int i = 10; i < N; i++)
