@@ -28,6 +28,7 @@
 #include <cjson/cJSON.h>
 
 #include "store.h"
+#include "text.h"
 
 #define MAX_SENTENCES 40000
 #define NAMES 2000
@@ -38,10 +39,7 @@ static uint64_t s_rng = 0x9e3779b97f4a7c15ULL;
 
 static uint64_t s_next(void)
 {
-    s_rng ^= s_rng << 13;
-    s_rng ^= s_rng >> 7;
-    s_rng ^= s_rng << 17;
-    return s_rng;
+    return pl_xorshift64(&s_rng);
 }
 
 /* Splits each dev article at ". " into the sentence pool. */

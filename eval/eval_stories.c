@@ -56,6 +56,7 @@
 
 #include "sketch.h"
 #include "store.h"
+#include "text.h"
 #include "vec.h"
 
 #define MAX_DOCS 2048
@@ -72,10 +73,7 @@ static uint64_t s_rng = 0x2545f4914f6cdd1dULL;
 
 static uint64_t s_next(void)
 {
-    s_rng ^= s_rng << 13;
-    s_rng ^= s_rng >> 7;
-    s_rng ^= s_rng << 17;
-    return s_rng;
+    return pl_xorshift64(&s_rng);
 }
 
 /* Reads JSON lines: CNN/DailyMail rows ("article") or `pressline process`

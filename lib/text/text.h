@@ -113,6 +113,20 @@ static inline uint64_t pl_mix64(uint64_t x)
     return x;
 }
 
+/* Marsaglia's xorshift64 (shifts 13, 7, 17): the next of a deterministic
+ * sequence of pseudo-random numbers from *state (never 0), which it
+ * advances. For benchmarks, evaluations and tests that must draw the same
+ * "random" data on every run; not for anything that must be
+ * unpredictable. */
+static inline uint64_t pl_xorshift64(uint64_t *state)
+{
+    uint64_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return *state = x;
+}
+
 /* Appends bytes to a growable buffer. */
 struct pl_buf {
     char *data;

@@ -14,6 +14,7 @@
 #include "index.h"
 #include "sketch.h"
 #include "store.h"
+#include "text.h"
 #include "vec.h"
 
 #define DAY 86400
@@ -371,10 +372,7 @@ static void the_band_index_finds_every_article_left_after_many_drops(void **st)
         assert_int_equal(pl_index_add_article(&x, n, keys), 0);
     }
     for (int i = 0; i < N / 2; i++) {
-        r ^= r << 13;
-        r ^= r >> 7;
-        r ^= r << 17;
-        uint32_t n = 1 + (uint32_t)(r % N);
+        uint32_t n = 1 + (uint32_t)(pl_xorshift64(&r) % N);
         s_class_keys(n % CLASSES, keys);
         for (int b = 1; b < PL_SKETCH_BANDS; b++)
             keys[b] = n * 2654435761u + (uint32_t)b;
@@ -409,10 +407,7 @@ static void the_band_index_finds_its_articles_through_evictions_in_a_small_table
     uint64_t r = 0x2545f4914f6cdd1dULL;
     for (uint32_t n = 1; n <= N; n++) {
         for (int b = 0; b < PL_SKETCH_BANDS; b++) {
-            r ^= r << 13;
-            r ^= r >> 7;
-            r ^= r << 17;
-            keys[n][b] = 1 + (uint32_t)(r % POOL) * 7919u;
+            keys[n][b] = 1 + (uint32_t)(pl_xorshift64(&r) % POOL) * 7919u;
         }
         assert_int_equal(pl_index_add_article(&x, n, keys[n]), 0);
         uint32_t lo = n > LIVE ? n - LIVE + 1 : 1;
