@@ -23,6 +23,7 @@
 #include <zmq.h>
 
 #include "harness.h"
+#include "replay_fixture.h"
 #include "replay_wire.h"
 #include "wire.h"
 
@@ -114,21 +115,6 @@ static void *s_dealer(void *ctx, const char *endpoint, int rcvhwm)
     return d;
 }
 
-/* Receives the next reply within timeout_ms and decodes it into m (which
- * borrows from in; the caller closes in). Returns 0 or -ETIMEDOUT. */
-static int s_reply(void *sock, struct pl_wire_in *in, struct pl_replay_wire_msg *m, int timeout_ms)
-{
-    zmq_pollitem_t it = { sock, 0, ZMQ_POLLIN, 0 };
-    if (zmq_poll(&it, 1, timeout_ms) <= 0)
-        return -ETIMEDOUT;
-    assert_int_equal(pl_wire_recv(sock, in, 0), 0);
-    struct pl_wire_frame f[PL_WIRE_MAX_FRAMES];
-    for (size_t i = 0; i < in->n; i++)
-        f[i] = pl_wire_in_frame(in, i);
-    assert_int_equal(pl_replay_wire_decode_reply(f, in->n, m), 0);
-    return 0;
-}
-
 /* Sends the n frames of f as one message. */
 static void s_send_frames(void *sock, const struct pl_wire_frame *f, size_t n)
 {
@@ -140,7 +126,7 @@ static void s_expect_err(void *sock, const char *says)
 {
     struct pl_wire_in in;
     struct pl_replay_wire_msg m;
-    if (s_reply(sock, &in, &m, 5000) != 0)
+    if (rf_reply(sock, &in, &m, 5000) != 0)
         fail_msg("no answer to a malformed request (expected an ERR saying \"%s\")", says);
     assert_int_equal(m.type, PL_REPLAY_WIRE_ERR);
     char reason[PL_REPLAY_WIRE_REASON_MAX + 1];
@@ -181,7 +167,7 @@ static void malformed_requests_get_an_err_frame_from_the_daemon(void **st)
     for (;;) {
         struct pl_wire_in in;
         struct pl_replay_wire_msg m;
-        assert_int_equal(s_reply(c, &in, &m, 5000), 0);
+        assert_int_equal(rf_reply(c, &in, &m, 5000), 0);
         int type = m.type;
         uint64_t seq = m.seq;
         pl_wire_in_close(&in);
@@ -243,7 +229,7 @@ static void clients_that_ask_for_everything_and_never_read_keep_the_daemon_small
     for (;;) {
         struct pl_wire_in in;
         struct pl_replay_wire_msg m;
-        assert_int_equal(s_reply(c[0], &in, &m, 10000), 0);
+        assert_int_equal(rf_reply(c[0], &in, &m, 10000), 0);
         if (m.type == PL_REPLAY_WIRE_END) {
             assert_true(m.seq == BATCH && m.more == 1);
             pl_wire_in_close(&in);

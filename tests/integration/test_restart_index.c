@@ -24,6 +24,7 @@
 #include <zmq.h>
 
 #include "harness.h"
+#include "replay_fixture.h"
 #include "replay_wire.h"
 #include "wire.h"
 
@@ -50,21 +51,6 @@ static void s_write_records(const char *dir, int from, int to)
     }
 }
 
-/* Receives the next reply within timeout_ms into m (borrowing from in).
- * Returns 0 or -ETIMEDOUT. */
-static int s_reply(void *sock, struct pl_wire_in *in, struct pl_replay_wire_msg *m, int timeout_ms)
-{
-    zmq_pollitem_t it = { sock, 0, ZMQ_POLLIN, 0 };
-    if (zmq_poll(&it, 1, timeout_ms) <= 0)
-        return -ETIMEDOUT;
-    assert_int_equal(pl_wire_recv(sock, in, 0), 0);
-    struct pl_wire_frame f[PL_WIRE_MAX_FRAMES];
-    for (size_t i = 0; i < in->n; i++)
-        f[i] = pl_wire_in_frame(in, i);
-    assert_int_equal(pl_replay_wire_decode_reply(f, in->n, m), 0);
-    return 0;
-}
-
 /* Replays everything from seq 0 and checks it is seqs 1..want exactly, in
  * order, each with its topic. */
 static void s_replay_all(const struct th_daemon *d, int want)
@@ -82,7 +68,7 @@ static void s_replay_all(const struct th_daemon *d, int want)
         for (;;) {
             struct pl_wire_in in;
             struct pl_replay_wire_msg m;
-            if (s_reply(c, &in, &m, 20000) != 0)
+            if (rf_reply(c, &in, &m, 20000) != 0)
                 fail_msg("no reply from the replay endpoint after seq %" PRIu64, last);
             if (m.type == PL_REPLAY_WIRE_END) {
                 more = m.more;
@@ -319,7 +305,7 @@ static void results_published_are_in_the_index_at_the_next_start(void **st)
     for (;;) {
         struct pl_wire_in in;
         struct pl_replay_wire_msg m;
-        assert_int_equal(s_reply(c, &in, &m, 20000), 0);
+        assert_int_equal(rf_reply(c, &in, &m, 20000), 0);
         if (m.type == PL_REPLAY_WIRE_END) {
             pl_wire_in_close(&in);
             break;
