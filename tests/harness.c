@@ -68,6 +68,16 @@ const char *th_test_plugin_dir(void)
     return s_env("PL_TEST_PLUGIN_DIR", "tests/plugins");
 }
 
+int th_drop(const char *dir, const char *name, const void *data, size_t len)
+{
+    char *tmp = th_path("%s/inbox/.%s.tmp", dir, name);
+    char *dst = th_path("%s/inbox/%s", dir, name);
+    int rc = th_write_file(tmp, data, len) == 0 && rename(tmp, dst) == 0 ? 0 : -1;
+    free(tmp);
+    free(dst);
+    return rc;
+}
+
 int th_worker_pids(pid_t daemon, const char *stage, pid_t *out, int max)
 {
     int n = 0;

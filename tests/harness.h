@@ -108,6 +108,11 @@ int th_count_dir(const char *path);
 /* Runs the schema validator on a JSON-lines file. Returns its exit status. */
 int th_validate_schema(const char *jsonl_path);
 
+/* Drops a file into <dir>/inbox as a writer should: written under a
+ * hidden temporary name in the inbox, then renamed to name. Returns 0 or
+ * -1. */
+int th_drop(const char *dir, const char *name, const void *data, size_t len);
+
 /* Pids of the `pressline worker` processes the daemon started for stage
  * (its children, found in /proc: other test runs may have their own), at
  * most max into out. Returns how many. */

@@ -78,12 +78,7 @@ static char *s_seed(const char *name, size_t *len)
 /* Writes a file into a temp name in dir, then renames it into the inbox. */
 static void s_drop(struct env *e, const char *name, const void *data, size_t len)
 {
-    char *tmp = th_path("%s/inbox/.%s.tmp", e->dir, name);
-    char *dst = th_path("%s/inbox/%s", e->dir, name);
-    assert_int_equal(th_write_file(tmp, data, len), 0);
-    assert_int_equal(rename(tmp, dst), 0);
-    free(tmp);
-    free(dst);
+    assert_int_equal(th_drop(e->dir, name, data, len), 0);
 }
 
 /* s_drop for a C string (its length counted here, not by hand). */

@@ -84,12 +84,7 @@ static char *s_prose(size_t n)
 
 static void s_drop(const char *dir, const char *name, const char *body, size_t len)
 {
-    char *tmp = th_path("%s/inbox/.%s.tmp", dir, name);
-    char *dst = th_path("%s/inbox/%s", dir, name);
-    assert_int_equal(th_write_file(tmp, body, len), 0);
-    assert_int_equal(rename(tmp, dst), 0);
-    free(tmp);
-    free(dst);
+    assert_int_equal(th_drop(dir, name, body, len), 0);
 }
 
 /* Waits for the next message; returns 1 for an article, 0 for anything

@@ -21,12 +21,7 @@
 
 static void s_drop(const char *dir, const char *name, const char *text)
 {
-    char *tmp = th_path("%s/inbox/.%s.tmp", dir, name);
-    char *dst = th_path("%s/inbox/%s", dir, name);
-    assert_int_equal(th_write_file(tmp, text, strlen(text)), 0);
-    assert_int_equal(rename(tmp, dst), 0);
-    free(tmp);
-    free(dst);
+    assert_int_equal(th_drop(dir, name, text, strlen(text)), 0);
 }
 
 static void an_article_queued_behind_one_that_crashes_its_worker_process_is_published(void **st)

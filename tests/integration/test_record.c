@@ -35,12 +35,7 @@ static int s_file_has(const char *path, const char *needle)
  * beside it, then renamed in. */
 static void s_drop(const struct th_daemon *d, const char *name, const char *text)
 {
-    char *tmp = th_path("%s/inbox/.%s.tmp", d->dir, name);
-    char *dst = th_path("%s/inbox/%s", d->dir, name);
-    assert_int_equal(th_write_file(tmp, text, strlen(text)), 0);
-    assert_int_equal(rename(tmp, dst), 0);
-    free(tmp);
-    free(dst);
+    assert_int_equal(th_drop(d->dir, name, text, strlen(text)), 0);
 }
 
 /* Starts the daemon on dir and waits until it publishes (its folders are

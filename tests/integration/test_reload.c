@@ -51,12 +51,7 @@ static char *s_process_stages(const char *dir, const char *testkit_options)
 /* Drops body into the inbox as name (written aside, then renamed in). */
 static void s_drop(const struct th_daemon *d, const char *name, const char *body)
 {
-    char *tmp = th_path("%s/inbox/.%s.tmp", d->dir, name);
-    char *dst = th_path("%s/inbox/%s", d->dir, name);
-    assert_int_equal(th_write_file(tmp, body, strlen(body)), 0);
-    assert_int_equal(rename(tmp, dst), 0);
-    free(tmp);
-    free(dst);
+    assert_int_equal(th_drop(d->dir, name, body, strlen(body)), 0);
 }
 
 /* How often needle occurs in d's log. */

@@ -41,12 +41,7 @@ static void s_finish(struct env *e)
 
 static void s_drop(struct env *e, const char *name, const char *text)
 {
-    char *tmp = th_path("%s/inbox/.%s.tmp", e->dir, name);
-    char *dst = th_path("%s/inbox/%s", e->dir, name);
-    assert_int_equal(th_write_file(tmp, text, strlen(text)), 0);
-    assert_int_equal(rename(tmp, dst), 0);
-    free(tmp);
-    free(dst);
+    assert_int_equal(th_drop(e->dir, name, text, strlen(text)), 0);
 }
 
 /* Article i of a stream: its own words, so each is a story of its own. */
