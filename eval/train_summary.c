@@ -551,16 +551,15 @@ static int s_teasers(struct pl_config *cfg, struct pl_rouge *rg, struct row **ro
     if (every == 0 || n0 < 2)
         return 0;
     struct row *v = s_xalloc(*rows, (n0 + n0 / (size_t)every + 1) * sizeof(*v));
-    uint64_t(*bits)[PL_TEASER_BITS / 64] = s_xalloc(NULL, n0 * sizeof(*bits));
-    for (size_t i = 0; i < n0; i++)
+    /* The word sets only --teaser-pick similar compares. */
+    uint64_t(*bits)[PL_TEASER_BITS / 64] = similar ? s_xalloc(NULL, n0 * sizeof(*bits)) : NULL;
+    for (size_t i = 0; similar && i < n0; i++)
         s_word_bits(v[i].article, bits[i]);
     for (size_t i = 0; i < n0; i += (size_t)every) {
         size_t j = s_teaser_source(v, n0, i, similar, bits);
-        if (j == n0)
-            continue; /* a fold of one article */
+        if (j == n0 || !v[j].lead)
+            continue; /* a fold of one article, or one without a sentence */
         const struct row *src = &v[i], *other = &v[j];
-        if (!other->lead || other == src || other->fold != src->fold)
-            continue; /* a fold of one article */
         struct row *r = &v[n0 + add++];
         memset(r, 0, sizeof(*r));
         size_t la = strlen(other->lead), lb = strlen(src->article);
