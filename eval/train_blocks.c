@@ -23,12 +23,21 @@
  * penalty, fitted by stochastic gradient descent over the examples in an
  * order shuffled with a fixed seed (version 1 model file).
  *
+ * --stack adds the stacked model (html.h, pl_html_stack): every page's
+ * blocks are kept; a training page's context features come from a first
+ * model trained without its inner fold (S_INNER folds by site, drawn from
+ * the same hash as the outer folds), a held-out page's from the first
+ * model itself, as at run time; the stacked trees (--stack-trees,
+ * --stack-depth) are then fitted on the training examples with them. The
+ * thresholds apply to the stacked model's probability.
+ *
  * Cross-validation: --cv N --fold K leaves out the pages of fold K
  * (pl_site_fold, grouped by site) and prints the block-level accuracy on
  * them; tools/train-blocks.sh makes one model per fold that way.
  *
  *   pl_train_blocks [--trafilatura EVALDATA.json] [--readability DIR]
  *                   [--cv N --fold K] [--trees T --depth D --shrink S --lambda L]
+ *                   [--dumps DIR [--stack [--stack-trees T --stack-depth D]]]
  *                   [--epochs E] [--l2 L] [--threshold T] [--add A] --out FILE
  */
 #include <ctype.h>
@@ -59,8 +68,9 @@
 #include "text.h"
 
 struct example {
-    char *text; /* for --dump only */
-    int src;    /* 0 trafilatura, 1 Readability */
+    char *text;         /* for --dump only */
+    int src;            /* 0 trafilatura, 1 Readability */
+    unsigned page, blk; /* --stack: its page in s_pages and its block there */
     struct pl_bfeat f;
     float y;      /* 1 article, 0 not */
     float w;      /* the example's weight */
@@ -84,7 +94,24 @@ struct opts {
     int no_hash, inside_only; /* ablations: no hashed features; only the container's blocks */
     unsigned trees, depth;    /* trees == 0: logistic regression */
     double shrink, lambda, min_hess;
+    int stack;                         /* --stack: train the stacked model too */
+    unsigned stack_trees, stack_depth; /* its trees */
 };
+
+/* --stack: every page's blocks, kept for the context features. */
+struct page {
+    struct pl_html_block *b;
+    size_t n;
+    int held_out;
+    unsigned inner; /* its fold of the inner cross-validation (by site) */
+};
+static struct page *s_pages;
+static size_t s_npages;
+
+/* The inner cross-validation's folds: the first model's probabilities on a
+ * training page come from a model trained without its site's inner fold,
+ * as they would on a page never seen. */
+#define S_INNER 5
 
 static const struct opts *s_o;
 
@@ -98,7 +125,8 @@ static void *s_xalloc(void *p, size_t n)
     return q;
 }
 
-static void s_push(struct set *s, const struct pl_bfeat *f, int y, double w, int held_out)
+static void s_push(struct set *s, const struct pl_bfeat *f, int y, double w, int held_out,
+                   unsigned page, unsigned blk)
 {
     if (s_o->inside_only && f->d[13] < 0.5)
         return;
@@ -106,7 +134,7 @@ static void s_push(struct set *s, const struct pl_bfeat *f, int y, double w, int
         s->cap = s->cap ? 2 * s->cap : 4096;
         s->v = s_xalloc(s->v, s->cap * sizeof(*s->v));
     }
-    s->v[s->n++] = (struct example){ NULL, 0, *f, (float)y, (float)w, held_out };
+    s->v[s->n++] = (struct example){ NULL, 0, page, blk, *f, (float)y, (float)w, held_out };
     if (s_o->no_hash)
         s->v[s->n - 1].f.nh = 0;
 }
@@ -136,6 +164,31 @@ static int s_in_fold(const struct opts *o, const char *site)
     return o->cv > 1 && pl_site_fold(site, o->cv) == o->fold;
 }
 
+/* The site's inner fold: from the same hash as its outer fold, so that
+ * the two are independent (the hash modulo cv * S_INNER gives both). */
+static unsigned s_inner_fold(const struct opts *o, const char *site)
+{
+    unsigned cv = o->cv > 1 ? o->cv : 1;
+    return pl_site_fold(site, cv * S_INNER) / cv;
+}
+
+/* Keeps the page's blocks b[0..n) for --stack (their texts freed), or
+ * frees them. Returns the page's number in s_pages. */
+static unsigned s_keep_page(struct pl_html_block *b, size_t n, int held_out, unsigned inner)
+{
+    if (!s_o->stack) {
+        pl_html_blocks_free(b, n);
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(b[i].text);
+        b[i].text = NULL;
+    }
+    s_pages = s_xalloc(s_pages, (s_npages + 1) * sizeof(*s_pages));
+    s_pages[s_npages] = (struct page){ b, n, held_out, inner };
+    return (unsigned)s_npages++;
+}
+
 /* --- trafilatura's set: snippets --------------------------------------- */
 
 /* 1 when the block's text holds one of the snippets in arr, or is a part
@@ -153,7 +206,8 @@ static int s_matches(const char *text, size_t len, const cJSON *arr)
     return 0;
 }
 
-static void s_traf_page(struct set *set, const char *path, const cJSON *e, int held_out)
+static void s_traf_page(struct set *set, const char *path, const cJSON *e, int held_out,
+                        unsigned inner)
 {
     size_t len = 0;
     char *html = s_read(path, &len);
@@ -166,16 +220,19 @@ static void s_traf_page(struct set *set, const char *path, const cJSON *e, int h
     }
     const cJSON *with = cJSON_GetObjectItemCaseSensitive(e, "with");
     const cJSON *without = cJSON_GetObjectItemCaseSensitive(e, "without");
+    size_t first = set->n;
     for (size_t i = 0; i < n; i++) {
         int pos = s_matches(b[i].text, b[i].len, with);
         int neg = s_matches(b[i].text, b[i].len, without);
         if (pos != neg) {
-            s_push(set, &b[i].f, pos, 1.0, held_out);
+            s_push(set, &b[i].f, pos, 1.0, held_out, 0, (unsigned)i);
             if (s_o->dump && held_out)
                 set->v[set->n - 1].text = strdup(b[i].text);
         }
     }
-    pl_html_blocks_free(b, n);
+    unsigned page = s_keep_page(b, n, held_out, inner);
+    for (size_t k = first; k < set->n; k++)
+        set->v[k].page = page;
     free(html);
 }
 
@@ -234,7 +291,7 @@ static void s_dump_page(const char *path, const cJSON *e, int held_out)
             int pos = s_matches(bl.v[i].s, bl.v[i].len, with);
             int neg = s_matches(bl.v[i].s, bl.v[i].len, without);
             if (pos != neg && pl_dump_judged(&bl.v[i]))
-                s_push(&s_dset, &f[i], pos, 1.0, held_out);
+                s_push(&s_dset, &f[i], pos, 1.0, held_out, 0, 0);
         }
         free(f);
     }
@@ -270,7 +327,7 @@ static int s_load_traf(struct set *set, const struct opts *o)
             fclose(f);
         else
             snprintf(path, sizeof(path), "%s/html/cache/%s", dir, file->valuestring);
-        s_traf_page(set, path, e, s_in_fold(o, site));
+        s_traf_page(set, path, e, s_in_fold(o, site), s_inner_fold(o, site));
         if (o->dumps) {
             snprintf(path, sizeof(path), "%s/%s.txt", o->dumps, file->valuestring);
             s_dump_page(path, e, s_in_fold(o, site));
@@ -382,7 +439,8 @@ static int s_expected_text(const char *path, struct pl_buf *out)
     return 0;
 }
 
-static void s_readability_page(struct set *set, const char *dir, const char *name, int held_out)
+static void s_readability_page(struct set *set, const char *dir, const char *name, int held_out,
+                               unsigned inner)
 {
     char src[8192], exp[8192];
     snprintf(src, sizeof(src), "%s/%s/source.html", dir, name);
@@ -404,17 +462,20 @@ static void s_readability_page(struct set *set, const char *dir, const char *nam
     /* Pages have tens to hundreds of blocks: each page weighs about as
      * much as a few of trafilatura's, not as much as all its blocks. */
     double w = n ? s_o->rd_weight / sqrt((double)n) : 1;
+    size_t first = set->n;
     for (size_t i = 0; i < n; i++) {
         int y = s_label_block(b[i].text, norm.data, truth, nt);
         if (y >= 0) {
-            s_push(set, &b[i].f, y, w, held_out);
+            s_push(set, &b[i].f, y, w, held_out, 0, (unsigned)i);
             set->v[set->n - 1].src = 1;
             if (s_o->dump && held_out)
                 set->v[set->n - 1].text = strdup(b[i].text);
         }
     }
     free(truth);
-    pl_html_blocks_free(b, n);
+    unsigned page = s_keep_page(b, n, held_out, inner);
+    for (size_t k = first; k < set->n; k++)
+        set->v[k].page = page;
     free(html);
     free(norm.data);
 }
@@ -450,7 +511,8 @@ static int s_load_readability(struct set *set, const struct opts *o)
     for (size_t i = 0; i < n; i++) {
         char site[256];
         pl_site_of_test_page(names[i], site, sizeof(site));
-        s_readability_page(set, o->readability, names[i], s_in_fold(o, site));
+        s_readability_page(set, o->readability, names[i], s_in_fold(o, site),
+                           s_inner_fold(o, site));
         free(names[i]);
     }
     free(names);
@@ -507,14 +569,14 @@ static void s_train(const struct set *set, const struct opts *o, double *w)
 
 #define S_BINS 64
 
-/* The training examples' features cut into bins: bin[i * PL_BM_DENSE + k]
+/* The training examples' features cut into bins: bin[i * PL_BM_ALL + k]
  * is the number of cuts of feature k at or below example i's value. */
 struct bins {
     size_t m;
     const size_t *idx; /* the training examples' numbers in set */
     uint8_t *bin;
-    float cut[PL_BM_DENSE][S_BINS - 1];
-    unsigned ncut[PL_BM_DENSE];
+    float cut[PL_BM_ALL][S_BINS - 1];
+    unsigned ncut[PL_BM_ALL];
 };
 
 static int s_cmp_float(const void *a, const void *b)
@@ -553,23 +615,23 @@ static void s_cuts(struct bins *bn, const struct set *set, int k, float *vals)
 static void s_bin(struct bins *bn, const struct set *set)
 {
     float *vals = s_xalloc(NULL, (bn->m ? bn->m : 1) * sizeof(*vals));
-    for (int k = 0; k < PL_BM_DENSE; k++)
+    for (int k = 0; k < PL_BM_ALL; k++)
         s_cuts(bn, set, k, vals);
     free(vals);
-    bn->bin = s_xalloc(NULL, (bn->m ? bn->m : 1) * PL_BM_DENSE);
+    bn->bin = s_xalloc(NULL, (bn->m ? bn->m : 1) * PL_BM_ALL);
     for (size_t i = 0; i < bn->m; i++)
-        for (int k = 0; k < PL_BM_DENSE; k++) {
+        for (int k = 0; k < PL_BM_ALL; k++) {
             float x = set->v[bn->idx[i]].f.d[k];
             unsigned b = 0;
             while (b < bn->ncut[k] && x >= bn->cut[k][b])
                 b++;
-            bn->bin[i * PL_BM_DENSE + k] = (uint8_t)b;
+            bn->bin[i * PL_BM_ALL + k] = (uint8_t)b;
         }
 }
 
 /* Gradient and hessian sums of one node's examples by feature and bin. */
 struct hist {
-    double g[PL_BM_DENSE][S_BINS], h[PL_BM_DENSE][S_BINS];
+    double g[PL_BM_ALL][S_BINS], h[PL_BM_ALL][S_BINS];
     double gs, hs;
 };
 
@@ -581,7 +643,7 @@ static int s_best_split(const struct hist *hi, const struct bins *bn, const stru
 {
     double lam = o->lambda, parent = hi->gs * hi->gs / (hi->hs + lam), best = 1e-9;
     int found = 0;
-    for (int k = 0; k < PL_BM_DENSE; k++) {
+    for (int k = 0; k < PL_BM_ALL; k++) {
         double gl = 0, hl = 0;
         for (unsigned b = 1; b <= bn->ncut[k]; b++) {
             gl += hi->g[k][b - 1];
@@ -617,10 +679,10 @@ static void s_grow(struct pl_bmodel *m, unsigned t, const struct bins *bn, const
         memset(hi, 0, sizeof(*hi) * width);
         for (size_t i = 0; i < bn->m; i++) {
             struct hist *x = &hi[node[i] - first];
-            const uint8_t *b = bn->bin + i * PL_BM_DENSE;
+            const uint8_t *b = bn->bin + i * PL_BM_ALL;
             x->gs += g[i];
             x->hs += h[i];
-            for (int k = 0; k < PL_BM_DENSE; k++) {
+            for (int k = 0; k < PL_BM_ALL; k++) {
                 x->g[k][b[k]] += g[i];
                 x->h[k][b[k]] += h[i];
             }
@@ -643,8 +705,7 @@ static void s_grow(struct pl_bmodel *m, unsigned t, const struct bins *bn, const
         }
         for (size_t i = 0; i < bn->m; i++) {
             unsigned j = node[i] - first;
-            node[i] =
-                2 * node[i] + 1 + (bn->bin[i * PL_BM_DENSE + feat[first + j]] >= split_bin[j]);
+            node[i] = 2 * node[i] + 1 + (bn->bin[i * PL_BM_ALL + feat[first + j]] >= split_bin[j]);
         }
     }
     double *gs = s_xalloc(NULL, 2 * (inner + 1) * sizeof(*gs)), *hs = gs + inner + 1;
@@ -701,6 +762,59 @@ static struct pl_bmodel *s_train_trees(const struct set *set, const struct opts 
     return m;
 }
 
+/* The probability the model file gives a block: its stacked model's when
+ * it has one (the example's context features filled by s_stack). */
+static double s_prob(const struct pl_bmodel *m, const struct pl_bfeat *f)
+{
+    return pl_bmodel_prob(m->stack ? m->stack : m, f);
+}
+
+/* The context features of page pg's blocks from model m's probabilities. */
+static void s_page_stack(const struct page *pg, const struct pl_bmodel *m)
+{
+    double *p = s_xalloc(NULL, (pg->n ? pg->n : 1) * sizeof(*p));
+    for (size_t i = 0; i < pg->n; i++)
+        p[i] = pl_bmodel_prob(m, &pg->b[i].f);
+    if (pl_html_stack(pg->b, pg->n, p) != 0) {
+        fprintf(stderr, "pl_train_blocks: out of memory\n");
+        exit(1);
+    }
+    free(p);
+}
+
+/* --stack: the context features of every page, from the first model m on
+ * the held-out pages (as at run time) and, on a training page, from a
+ * first model trained without its inner fold; then the stacked model on
+ * the training examples with those features, into m->stack. */
+static void s_stack(struct set *set, const struct opts *o, struct pl_bmodel *m)
+{
+    for (unsigned j = 0; j < S_INNER; j++) {
+        for (size_t i = 0; i < set->n; i++)
+            if (!set->v[i].held_out && s_pages[set->v[i].page].inner == j)
+                set->v[i].held_out = 2;
+        struct pl_bmodel *mj = s_train_trees(set, o);
+        for (size_t k = 0; k < s_npages; k++)
+            if (!s_pages[k].held_out && s_pages[k].inner == j)
+                s_page_stack(&s_pages[k], mj);
+        for (size_t i = 0; i < set->n; i++)
+            if (set->v[i].held_out == 2)
+                set->v[i].held_out = 0;
+        pl_bmodel_free(mj);
+    }
+    for (size_t k = 0; k < s_npages; k++)
+        if (s_pages[k].held_out)
+            s_page_stack(&s_pages[k], m);
+    for (size_t i = 0; i < set->n; i++) {
+        struct example *e = &set->v[i];
+        memcpy(e->f.d + PL_BM_DENSE, s_pages[e->page].b[e->blk].f.d + PL_BM_DENSE,
+               PL_BM_STACK * sizeof(float));
+    }
+    struct opts so = *o;
+    so.trees = o->stack_trees;
+    so.depth = o->stack_depth;
+    m->stack = s_train_trees(set, &so);
+}
+
 /* The same for the blocks inside the container, the ones the model acts
  * on: how much of the article it loses and how much boilerplate goes. */
 static void s_report_inside(const struct set *set, const struct pl_bmodel *m, double t,
@@ -711,7 +825,7 @@ static void s_report_inside(const struct set *set, const struct pl_bmodel *m, do
         const struct example *e = &set->v[i];
         if (e->held_out != held_out || e->f.d[13] < 0.5)
             continue;
-        int drop = pl_bmodel_prob(m, &e->f) < t;
+        int drop = s_prob(m, &e->f) < t;
         pos += e->y > 0.5;
         neg += e->y < 0.5;
         lost += drop && e->y > 0.5;
@@ -732,7 +846,7 @@ static void s_report(const struct set *set, const struct pl_bmodel *m, double t,
         const struct example *e = &set->v[i];
         if (e->held_out != held_out)
             continue;
-        int keep = pl_bmodel_prob(m, &e->f) >= t;
+        int keep = s_prob(m, &e->f) >= t;
         tp += keep && e->y > 0.5;
         fp += keep && e->y < 0.5;
         fn += !keep && e->y > 0.5;
@@ -761,27 +875,39 @@ static void s_dump(const struct set *set, const struct pl_bmodel *m, const char 
         for (char *c = e->text; *c; c++)
             if (*c == '\t' || *c == '\n')
                 *c = ' ';
-        fprintf(f, "%d\t%.0f\t%.0f\t%.3f\t%.120s\n", e->src, e->y, e->f.d[13],
-                pl_bmodel_prob(m, &e->f), e->text);
+        fprintf(f, "%d\t%.0f\t%.0f\t%.3f\t%.120s\n", e->src, e->y, e->f.d[13], s_prob(m, &e->f),
+                e->text);
     }
     fclose(f);
 }
 
 static int s_args(int argc, char **argv, struct opts *o)
 {
-    static const struct option lo[] = {
-        { "trafilatura", 1, 0, 't' }, { "readability", 1, 0, 'r' },
-        { "cv", 1, 0, 'c' },          { "fold", 1, 0, 'f' },
-        { "epochs", 1, 0, 'e' },      { "l2", 1, 0, 'l' },
-        { "threshold", 1, 0, 'T' },   { "out", 1, 0, 'o' },
-        { "no-hash", 0, 0, 'H' },     { "inside-only", 0, 0, 'I' },
-        { "dump", 1, 0, 'D' },        { "add", 1, 0, 'A' },
-        { "rd-weight", 1, 0, 'W' },   { "trees", 1, 0, 'N' },
-        { "depth", 1, 0, 'd' },       { "shrink", 1, 0, 's' },
-        { "lambda", 1, 0, 'L' },      { "min-hess", 1, 0, 'M' },
-        { "dumps", 1, 0, 'U' },       { "dump-threshold", 1, 0, 'X' },
-        { "dump-add", 1, 0, 'Y' },    { 0, 0, 0, 0 }
-    };
+    static const struct option lo[] = { { "trafilatura", 1, 0, 't' },
+                                        { "readability", 1, 0, 'r' },
+                                        { "cv", 1, 0, 'c' },
+                                        { "fold", 1, 0, 'f' },
+                                        { "epochs", 1, 0, 'e' },
+                                        { "l2", 1, 0, 'l' },
+                                        { "threshold", 1, 0, 'T' },
+                                        { "out", 1, 0, 'o' },
+                                        { "no-hash", 0, 0, 'H' },
+                                        { "inside-only", 0, 0, 'I' },
+                                        { "dump", 1, 0, 'D' },
+                                        { "add", 1, 0, 'A' },
+                                        { "rd-weight", 1, 0, 'W' },
+                                        { "trees", 1, 0, 'N' },
+                                        { "depth", 1, 0, 'd' },
+                                        { "shrink", 1, 0, 's' },
+                                        { "lambda", 1, 0, 'L' },
+                                        { "min-hess", 1, 0, 'M' },
+                                        { "dumps", 1, 0, 'U' },
+                                        { "dump-threshold", 1, 0, 'X' },
+                                        { "dump-add", 1, 0, 'Y' },
+                                        { "stack", 0, 0, 'S' },
+                                        { "stack-trees", 1, 0, 'n' },
+                                        { "stack-depth", 1, 0, 'p' },
+                                        { 0, 0, 0, 0 } };
     *o = (struct opts){ .epochs = 8,
                         .l2 = 1e-4,
                         .threshold = 0.2,
@@ -793,7 +919,9 @@ static int s_args(int argc, char **argv, struct opts *o)
                         .lambda = 1,
                         .min_hess = 0.5,
                         .dump_threshold = 0.5,
-                        .dump_add = 1 };
+                        .dump_add = 1,
+                        .stack_trees = 300,
+                        .stack_depth = 2 };
     for (int c; (c = getopt_long(argc, argv, "", lo, NULL)) != -1;) {
         if (c == 't')
             o->traf = optarg;
@@ -835,6 +963,12 @@ static int s_args(int argc, char **argv, struct opts *o)
             o->dump_add = strtod(optarg, NULL);
         else if (c == 'H')
             o->no_hash = 1;
+        else if (c == 'S')
+            o->stack = 1;
+        else if (c == 'n')
+            o->stack_trees = (unsigned)strtoul(optarg, NULL, 10);
+        else if (c == 'p')
+            o->stack_depth = (unsigned)strtoul(optarg, NULL, 10);
         else if (c == 'I')
             o->inside_only = 1;
         else
@@ -846,7 +980,10 @@ static int s_args(int argc, char **argv, struct opts *o)
         o->depth < 1 || o->depth > PL_BM_MAXDEPTH || !(o->shrink > 0 && o->shrink <= 1) ||
         !(o->lambda >= 0) || !(o->min_hess >= 0) || (o->dumps && (!o->trees || !o->traf)) ||
         !(o->dump_threshold >= 0 && o->dump_threshold <= 1) ||
-        !(o->dump_add >= 0 && o->dump_add <= 1)) {
+        !(o->dump_add >= 0 && o->dump_add <= 1) ||
+        (o->stack &&
+         (!o->trees || !o->dumps || o->stack_trees < 1 || o->stack_trees > PL_BM_MAXTREES ||
+          o->stack_depth < 1 || o->stack_depth > PL_BM_MAXDEPTH))) {
         fprintf(stderr,
                 "usage: pl_train_blocks [--trafilatura EVALDATA.json] [--readability DIR] "
                 "[--cv N --fold K] [--trees T --depth D (1-%d) --shrink S --lambda L "
@@ -876,6 +1013,8 @@ int main(int argc, char **argv)
     }
     m->threshold = o.threshold;
     m->add_threshold = o.add_threshold;
+    if (o.stack)
+        s_stack(&set, &o, m);
     s_report(&set, m, o.threshold, 0);
     if (o.cv > 1)
         s_report(&set, m, o.threshold, 1);
@@ -905,6 +1044,9 @@ int main(int argc, char **argv)
     if (rc != 0)
         fprintf(stderr, "pl_train_blocks: cannot write %s\n", o.out);
     pl_bmodel_free(m);
+    for (size_t k = 0; k < s_npages; k++)
+        pl_html_blocks_free(s_pages[k].b, s_pages[k].n);
+    free(s_pages);
     free(set.v);
     free(s_dset.v);
     xmlCleanupParser();

@@ -245,9 +245,10 @@ static int s_parse_weights(const char *text, size_t body, size_t *at, struct pl_
     return 0;
 }
 
-/* Version 2: the "trees" line, the splits and the leaves. */
-static int s_parse_trees(const char *text, size_t body, size_t *at, struct pl_bmodel **out,
-                         char *why, size_t n)
+/* Version 2: the "trees" line, the splits and the leaves, over dim
+ * features. */
+static int s_parse_trees(const char *text, size_t body, size_t *at, unsigned dim,
+                         struct pl_bmodel **out, char *why, size_t n)
 {
     char line[256];
     unsigned nt = 0, depth = 0;
@@ -270,7 +271,7 @@ static int s_parse_trees(const char *text, size_t body, size_t *at, struct pl_bm
         unsigned fe = 0;
         double c = 0;
         if (!s_line(text, body, at, line, sizeof(line)) || sscanf(line, "%u %lf", &fe, &c) != 2 ||
-            fe >= PL_BM_DENSE || !(fabs(c) <= 3.5e38)) {
+            fe >= dim || !(fabs(c) <= 3.5e38)) {
             free(m);
             snprintf(why, n, "split %zu of %zu is missing, or its feature or cut is out of range",
                      k + 1, inner);
@@ -305,7 +306,7 @@ static int s_parse_dumps(const char *text, size_t body, size_t *at, struct pl_bm
         sscanf(line, "dumps %lf %lf", &thr, &add) != 2 || !(thr >= 0 && thr <= 1) ||
         !(add >= 0 && add <= 1))
         return s_bad(why, n, "no \"dumps DROP ADD\" line with both from 0 to 1");
-    int rc = s_parse_trees(text, body, at, &m->dumps, why, n);
+    int rc = s_parse_trees(text, body, at, PL_BM_DENSE, &m->dumps, why, n);
     if (rc == 0) {
         m->dumps->threshold = thr;
         m->dumps->add_threshold = add;
@@ -313,10 +314,23 @@ static int s_parse_dumps(const char *text, size_t body, size_t *at, struct pl_bm
     return rc;
 }
 
+/* Version 4's middle part: a line "stack", then the stacked model's
+ * trees over PL_BM_ALL features, into m->stack. */
+static int s_parse_stack(const char *text, size_t body, size_t *at, struct pl_bmodel *m, char *why,
+                         size_t n)
+{
+    char line[256];
+    if (!s_line(text, body, at, line, sizeof(line)) || strcmp(line, "stack") != 0)
+        return s_bad(why, n, "no \"stack\" line");
+    return s_parse_trees(text, body, at, PL_BM_ALL, &m->stack, why, n);
+}
+
 void pl_bmodel_free(struct pl_bmodel *m)
 {
-    if (m)
+    if (m) {
+        free(m->stack);
         free(m->dumps);
+    }
     free(m);
 }
 
@@ -341,14 +355,16 @@ int pl_bmodel_parse(const char *text, size_t len, struct pl_bmodel **out, char *
     if (!s_line(text, body, &at, line, sizeof(line)) ||
         sscanf(line, "pressline-blocks %u %u", &version, &dim) != 2)
         return s_bad(why, n, "no \"pressline-blocks VERSION DIM\" first line");
-    int trees = (version == PL_BM_VERSION || version == PL_BM_VERSION_TREES) && dim == PL_BM_DENSE;
+    int trees = (version == PL_BM_VERSION || version == PL_BM_VERSION_DUMPS ||
+                 version == PL_BM_VERSION_TREES) &&
+                dim == PL_BM_DENSE;
     if (!trees && !(version == PL_BM_VERSION_LR && dim == PL_BM_DIM)) {
         snprintf(why, n,
                  "model version %u with %u features; this build reads versions %d (trees for "
-                 "pages and dumps) and %d (trees for pages) with %d and version %d (logistic "
-                 "regression) with %d",
-                 version, dim, PL_BM_VERSION, PL_BM_VERSION_TREES, PL_BM_DENSE, PL_BM_VERSION_LR,
-                 PL_BM_DIM);
+                 "pages, stacked trees and dumps), %d (trees for pages and dumps) and %d (trees "
+                 "for pages) with %d and version %d (logistic regression) with %d",
+                 version, dim, PL_BM_VERSION, PL_BM_VERSION_DUMPS, PL_BM_VERSION_TREES, PL_BM_DENSE,
+                 PL_BM_VERSION_LR, PL_BM_DIM);
         return PL_EINPUT;
     }
     double thr = 0, add = 0;
@@ -357,9 +373,11 @@ int pl_bmodel_parse(const char *text, size_t len, struct pl_bmodel **out, char *
         !(add >= 0 && add <= 1))
         return s_bad(why, n, "no \"threshold DROP ADD\" line with both from 0 to 1");
     struct pl_bmodel *m = NULL;
-    int rc = trees ? s_parse_trees(text, body, &at, &m, why, n)
+    int rc = trees ? s_parse_trees(text, body, &at, PL_BM_DENSE, &m, why, n)
                    : s_parse_weights(text, body, &at, &m, why, n);
     if (rc == 0 && version == PL_BM_VERSION)
+        rc = s_parse_stack(text, body, &at, m, why, n);
+    if (rc == 0 && (version == PL_BM_VERSION || version == PL_BM_VERSION_DUMPS))
         rc = s_parse_dumps(text, body, &at, m, why, n);
     if (rc == 0 && at != body)
         rc = s_bad(why, n, "more lines than the model's before the checksum");
@@ -459,11 +477,19 @@ int pl_bmodel_write_trees(FILE *f, const struct pl_bmodel *m)
 {
     struct pl_buf b = { 0 };
     char line[96];
+    if (m->stack && !m->dumps)
+        return -EIO; /* version 4 has both */
     snprintf(line, sizeof(line), "pressline-blocks %d %d\nthreshold %.6g %.6g\n",
-             m->dumps ? PL_BM_VERSION : PL_BM_VERSION_TREES, PL_BM_DENSE, m->threshold,
-             m->add_threshold);
+             m->stack   ? PL_BM_VERSION
+             : m->dumps ? PL_BM_VERSION_DUMPS
+                        : PL_BM_VERSION_TREES,
+             PL_BM_DENSE, m->threshold, m->add_threshold);
     int rc = pl_buf_append(&b, line, strlen(line));
     rc |= s_put_trees(&b, m);
+    if (m->stack) {
+        rc |= pl_buf_append(&b, "stack\n", 6);
+        rc |= s_put_trees(&b, m->stack);
+    }
     if (m->dumps) {
         snprintf(line, sizeof(line), "dumps %.6g %.6g\n", m->dumps->threshold,
                  m->dumps->add_threshold);

@@ -17,8 +17,10 @@
  * above the cut goes to the second), then its 2^depth leaf values one a
  * line. Version 3 is version 2 followed by the model for text dumps
  * (dump.h): a line "dumps <drop> <add>" and its trees in the same form,
- * over a dump block's features. Version 1 (logistic regression, dim
- * PL_BM_DIM): one weight a line. All three are read; a file of another version or size, or whose
+ * over a dump block's features. Version 4 puts between the two the stacked
+ * model: a line "stack", then its trees in the same form over PL_BM_ALL
+ * features. Version 1 (logistic regression, dim
+ * PL_BM_DIM): one weight a line. All four are read; a file of another version or size, or whose
  * checksum does not match, is refused.
  *
  * Loaded once by the clean plugin's init and read-only after: any thread.
@@ -30,7 +32,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define PL_BM_VERSION 3       /* trees for pages and for text dumps: what the trainer writes */
+#define PL_BM_VERSION 4 /* trees for pages, stacked trees, text dumps: what the trainer writes */
+#define PL_BM_VERSION_DUMPS 3 /* trees for pages and for text dumps: still read */
 #define PL_BM_VERSION_TREES 2 /* trees for pages alone: still read */
 #define PL_BM_VERSION_LR 1    /* logistic regression: still read */
 #define PL_BM_MAXTREES 1000
@@ -40,6 +43,11 @@
 #define PL_BM_OWN 40
 #define PL_BM_NEIGH 8
 #define PL_BM_DENSE (PL_BM_OWN + 2 * PL_BM_NEIGH)
+/* The stacked model's context features, after the dense ones: what the
+ * first model says of the block, its neighbours, the blocks of its shape
+ * and the page (pl_html_stack in html.h). */
+#define PL_BM_STACK 12
+#define PL_BM_ALL (PL_BM_DENSE + PL_BM_STACK)
 /* Hashed features (value 1): class/id tokens of the block and its
  * ancestors, the tag path, the block's first words and its words. */
 #define PL_BM_BUCKETS 4096
@@ -48,7 +56,7 @@
 
 /* The features of one block. */
 struct pl_bfeat {
-    float d[PL_BM_DENSE];
+    float d[PL_BM_ALL];     /* the stacked features are 0 until pl_html_stack */
     uint16_t h[PL_BM_MAXH]; /* bucket numbers, 0 .. PL_BM_BUCKETS-1 */
     float hv[PL_BM_MAXH];   /* their values */
     unsigned nh;
@@ -67,6 +75,10 @@ struct pl_bmodel {
     const float *cut;    /* their cuts */
     const float *leaf;   /* ntrees * 2^depth leaf values */
     double w[PL_BM_DIM]; /* ntrees == 0: the linear model's weights */
+    /* NULL, or the stacked model: trees over all PL_BM_ALL features, its
+     * context features made from this model's probabilities; when set, the
+     * thresholds above apply to its probability. Owned. */
+    struct pl_bmodel *stack;
     /* NULL, or the model for the blocks of text dumps (dump.h), with its
      * own thresholds. Owned: pl_bmodel_free frees it. */
     struct pl_bmodel *dumps;
@@ -115,9 +127,10 @@ int pl_bmodel_load(const char *path, struct pl_bmodel **out, char *why, size_t n
  * a version 1 model file to f, checksum included. Returns 0 or -EIO. */
 int pl_bmodel_write(FILE *f, const double *w, double threshold, double add_threshold);
 
-/* Writes the trees of m (m->ntrees > 0) with m's thresholds (and its dump
- * model when it has one) as a version 3 model file to f (version 2
- * without a dump model), checksum included. Returns 0 or -EIO. */
+/* Writes the trees of m (m->ntrees > 0) with m's thresholds (and its
+ * stacked and dump models when it has them) as a version 4 model file to f
+ * (version 3 without a stacked model, 2 with neither), checksum included.
+ * A stacked model needs a dump model. Returns 0 or -EIO. */
 int pl_bmodel_write_trees(FILE *f, const struct pl_bmodel *m);
 
 #endif

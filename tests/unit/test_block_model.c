@@ -3,6 +3,7 @@
  * checks, and the clean plugin refusing a model it cannot load. */
 #include "cm.h"
 
+#include <errno.h>
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -445,6 +446,137 @@ static void test_a_version_3_file_carries_the_dump_model(void **state)
     pl_bmodel_free(m);
 }
 
+/* The context features from made-up probabilities: five blocks, lengths
+ * 10, 30, 10, 40, 10; blocks 0, 2 and 4 share a shape; blocks 1-3 are in
+ * the container. */
+static void test_the_stacked_features_come_from_the_neighbours(void **state)
+{
+    (void)state;
+    struct pl_html_block v[5];
+    memset(v, 0, sizeof(v));
+    static const size_t len[5] = { 10, 30, 10, 40, 10 };
+    static const double p[5] = { 0.1, 0.9, 0.2, 0.8, 0.3 };
+    for (int i = 0; i < 5; i++) {
+        v[i].len = len[i];
+        v[i].inside = i >= 1 && i <= 3;
+        v[i].shape = i % 2 ? 7 : 9;
+    }
+    assert_int_equal(pl_html_stack(v, 5, p), 0);
+    const float *x0 = v[0].f.d + PL_BM_DENSE, *x2 = v[2].f.d + PL_BM_DENSE;
+    const float *x4 = v[4].f.d + PL_BM_DENSE;
+    assert_true(fabsf(x2[0] - 0.2f) < 1e-6f);
+    assert_true(fabsf(x2[1] - 0.9f) < 1e-6f && fabsf(x2[2] - 0.8f) < 1e-6f);
+    assert_true(x0[1] == -1 && fabsf(x0[2] - 0.9f) < 1e-6f); /* no block before the first */
+    assert_true(x4[2] == -1);
+    /* Block 2's three either side, by length, itself left out:
+     * (1 + 27 + 32 + 3) / 90. */
+    assert_true(fabsf(x2[3] - 63.0f / 90.0f) < 1e-5f);
+    assert_true(fabsf(x2[5] - 0.9f) < 1e-6f); /* the largest of them */
+    /* The other blocks of block 2's shape: 0 and 4, (1 + 3) / 20. */
+    assert_true(fabsf(x2[6] - 0.2f) < 1e-5f);
+    /* Inside the container: (27 + 2 + 32) / 80; outside: (1 + 3) / 20. */
+    assert_true(fabsf(x0[7] - 61.0f / 80.0f) < 1e-5f && fabsf(x0[11] - 0.2f) < 1e-5f);
+    /* Kept text: blocks 1 and 3, 70 of 100; before block 4, all of it. */
+    assert_true(fabsf(x0[8] - 0.7f) < 1e-6f);
+    assert_true(x0[9] == 0 && fabsf(x4[9] - 1.0f) < 1e-6f);
+    /* The nearest kept block: one away from block 2 and block 0. */
+    assert_true(fabsf(x2[10] - (float)(log1p(1.0) / 6)) < 1e-6f);
+    assert_true(fabsf(x0[10] - (float)(log1p(1.0) / 6)) < 1e-6f);
+    /* No block kept: the distance is at its top, where is none. */
+    static const double none[5] = { 0.1, 0.1, 0.1, 0.1, 0.1 };
+    assert_int_equal(pl_html_stack(v, 5, none), 0);
+    assert_true(v[2].f.d[PL_BM_DENSE + 10] == 1 && v[2].f.d[PL_BM_DENSE + 9] == -1);
+}
+
+/* A first model that scores "under four words" low, and a stacked one
+ * that drops a block whose previous block the first model scored low:
+ * with the stack, "Thanks for reading" stays (what precedes it scores
+ * high) and the paragraph after it goes. Written as version 4, read back,
+ * and used. */
+static void test_a_stacked_model_judges_a_block_by_its_neighbours(void **state)
+{
+    (void)state;
+    struct pl_bmodel *m = pl_bmodel_new_trees(1, 1);
+    assert_non_null(m);
+    ((uint8_t *)m->feat)[0] = 10; /* under four words */
+    ((float *)m->cut)[0] = 0.5f;
+    ((float *)m->leaf)[0] = 5;
+    ((float *)m->leaf)[1] = -5;
+    m->threshold = 0.5;
+    m->add_threshold = 1;
+    char *first = NULL;
+    struct pl_html_meta meta;
+    assert_int_equal(pl_html_extract(s_page, strlen(s_page), "UTF-8", m, &first, &meta), 0);
+    pl_html_meta_free(&meta);
+    assert_null(strstr(first, "Thanks for reading"));
+    assert_non_null(strstr(first, "The weather service"));
+    m->stack = pl_bmodel_new_trees(1, 1);
+    assert_non_null(m->stack);
+    ((uint8_t *)m->stack->feat)[0] = PL_BM_DENSE + 1; /* the previous block's probability */
+    ((float *)m->stack->cut)[0] = 0.5f;
+    ((float *)m->stack->leaf)[0] = -5;
+    ((float *)m->stack->leaf)[1] = 5;
+    /* Version 4 needs the dump model beside it. */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_int_equal(pl_bmodel_write_trees(f, m), -EIO);
+    fclose(f);
+    free(text);
+    m->dumps = s_flip_trees(0.4, 0.9);
+    f = open_memstream(&text, &len);
+    assert_int_equal(pl_bmodel_write_trees(f, m), 0);
+    fclose(f);
+    assert_true(!strncmp(text, "pressline-blocks 4 ", 19));
+    struct pl_bmodel *r = NULL;
+    char why[256] = "";
+    if (pl_bmodel_parse(text, len, &r, why, sizeof(why)) != 0)
+        fail_msg("version 4 did not read back: %s", why);
+    assert_non_null(r->stack);
+    assert_non_null(r->dumps);
+    assert_true(r->stack->feat[0] == PL_BM_DENSE + 1 && r->dumps->threshold == 0.4);
+    char *stacked = NULL;
+    assert_int_equal(pl_html_extract(s_page, strlen(s_page), "UTF-8", r, &stacked, &meta), 0);
+    pl_html_meta_free(&meta);
+    assert_non_null(strstr(stacked, "Thanks for reading"));
+    assert_null(strstr(stacked, "The weather service"));
+    assert_non_null(strstr(stacked, "Power was back in most homes"));
+    pl_bmodel_free(r);
+    /* Without its "stack" line, or with a split past the stacked
+     * features, or a first model split on a stacked feature: refused. */
+    const char *st = strstr(text, "\nstack\n");
+    assert_non_null(st);
+    size_t body = (size_t)(strstr(text, "checksum ") - text);
+    char *edit = strndup(text, body);
+    memcpy(edit + (st - text), "\nstick\n", 7);
+    struct pl_buf b = s_resummed(edit, body);
+    s_refused(b.data, b.len, "no \"stack\" line");
+    free(b.data);
+    memcpy(edit, text, body);
+    char split[32];
+    snprintf(split, sizeof(split), "\nstack\ntrees 1 1 0\n%d ", PL_BM_DENSE + 1);
+    char *sp = strstr(edit, split);
+    assert_non_null(sp);
+    char wide[32];
+    snprintf(wide, sizeof(wide), "\nstack\ntrees 1 1 0\n%d ", PL_BM_ALL);
+    assert_int_equal(strlen(wide), strlen(split));
+    memcpy(sp, wide, strlen(wide));
+    b = s_resummed(edit, body);
+    s_refused(b.data, b.len, "split 1 of 1 is missing, or its feature or cut is out of range");
+    free(b.data);
+    free(edit);
+    free(text);
+    ((uint8_t *)m->feat)[0] = PL_BM_DENSE;
+    f = open_memstream(&text, &len);
+    assert_int_equal(pl_bmodel_write_trees(f, m), 0);
+    fclose(f);
+    s_refused(text, len, "split 1 of 1 is missing, or its feature or cut is out of range");
+    free(text);
+    free(first);
+    free(stacked);
+    pl_bmodel_free(m);
+}
+
 /* Initialises the clean plugin with options; returns its init code, the
  * message in err. */
 static int s_init_clean(const char *options, char *err, size_t n)
@@ -497,6 +629,8 @@ int main(void)
         cmocka_unit_test(test_a_dump_of_too_many_blocks_is_left_to_the_runs),
         cmocka_unit_test(test_a_corrupt_or_foreign_model_file_is_refused),
         cmocka_unit_test(test_a_version_3_file_carries_the_dump_model),
+        cmocka_unit_test(test_the_stacked_features_come_from_the_neighbours),
+        cmocka_unit_test(test_a_stacked_model_judges_a_block_by_its_neighbours),
         cmocka_unit_test(test_the_plugin_refuses_a_block_model_it_cannot_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
