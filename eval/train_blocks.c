@@ -95,18 +95,26 @@ struct opts {
     unsigned trees, depth;    /* trees == 0: logistic regression */
     double shrink, lambda, min_hess;
     int stack;                         /* --stack: train the stacked model too */
+    int dump_stack;                    /* --dump-stack: and one for the dump model */
     unsigned stack_trees, stack_depth; /* its trees */
 };
 
-/* --stack: every page's blocks, kept for the context features. */
+/* --stack: every page's blocks, kept for the context features: their
+ * features, lengths, whether the rules kept them, their shape keys. */
 struct page {
-    struct pl_html_block *b;
+    struct pl_bfeat *f;
+    size_t *len;
+    int *inside;
+    uint64_t *key;
     size_t n;
     int held_out;
     unsigned inner; /* its fold of the inner cross-validation (by site) */
 };
-static struct page *s_pages;
-static size_t s_npages;
+struct pages {
+    struct page *v;
+    size_t n;
+};
+static struct pages s_pages, s_dpages; /* the HTML pages, the text dumps */
 
 /* The inner cross-validation's folds: the first model's probabilities on a
  * training page come from a model trained without its site's inner fold,
@@ -172,21 +180,49 @@ static unsigned s_inner_fold(const struct opts *o, const char *site)
     return pl_site_fold(site, cv * S_INNER) / cv;
 }
 
-/* Keeps the page's blocks b[0..n) for --stack (their texts freed), or
- * frees them. Returns the page's number in s_pages. */
+/* A new page of n blocks in ps for --stack; its arrays to be filled. */
+static struct page *s_new_page(struct pages *ps, size_t n, int held_out, unsigned inner)
+{
+    ps->v = s_xalloc(ps->v, (ps->n + 1) * sizeof(*ps->v));
+    struct page *pg = &ps->v[ps->n++];
+    size_t k = n ? n : 1;
+    *pg = (struct page){ s_xalloc(NULL, k * sizeof(*pg->f)),
+                         s_xalloc(NULL, k * sizeof(*pg->len)),
+                         s_xalloc(NULL, k * sizeof(*pg->inside)),
+                         s_xalloc(NULL, k * sizeof(*pg->key)),
+                         n,
+                         held_out,
+                         inner };
+    return pg;
+}
+
+static void s_free_pages(struct pages *ps)
+{
+    for (size_t k = 0; k < ps->n; k++) {
+        free(ps->v[k].f);
+        free(ps->v[k].len);
+        free(ps->v[k].inside);
+        free(ps->v[k].key);
+    }
+    free(ps->v);
+}
+
+/* Keeps what --stack needs of the page's blocks b[0..n), and frees them.
+ * Returns the page's number in s_pages. */
 static unsigned s_keep_page(struct pl_html_block *b, size_t n, int held_out, unsigned inner)
 {
-    if (!s_o->stack) {
-        pl_html_blocks_free(b, n);
-        return 0;
+    unsigned at = (unsigned)s_pages.n;
+    if (s_o->stack) {
+        struct page *pg = s_new_page(&s_pages, n, held_out, inner);
+        for (size_t i = 0; i < n; i++) {
+            pg->f[i] = b[i].f;
+            pg->len[i] = b[i].len;
+            pg->inside[i] = b[i].inside;
+            pg->key[i] = b[i].shape;
+        }
     }
-    for (size_t i = 0; i < n; i++) {
-        free(b[i].text);
-        b[i].text = NULL;
-    }
-    s_pages = s_xalloc(s_pages, (s_npages + 1) * sizeof(*s_pages));
-    s_pages[s_npages] = (struct page){ b, n, held_out, inner };
-    return (unsigned)s_npages++;
+    pl_html_blocks_free(b, n);
+    return at;
 }
 
 /* --- trafilatura's set: snippets --------------------------------------- */
@@ -273,7 +309,7 @@ static int s_judge_dump(const char *text, size_t len, struct pl_blocks *bl)
 /* The dumps --dumps names that could not be read, and those read. */
 static size_t s_dumps_missing, s_dumps_read;
 
-static void s_dump_page(const char *path, const cJSON *e, int held_out)
+static void s_dump_page(const char *path, const cJSON *e, int held_out, unsigned inner)
 {
     size_t len = 0;
     char *text = s_read(path, &len);
@@ -287,11 +323,17 @@ static void s_dump_page(const char *path, const cJSON *e, int held_out)
         pl_dump_features(&bl, f);
         const cJSON *with = cJSON_GetObjectItemCaseSensitive(e, "with");
         const cJSON *without = cJSON_GetObjectItemCaseSensitive(e, "without");
+        unsigned page = (unsigned)s_dpages.n;
         for (size_t i = 0; i < bl.n; i++) {
             int pos = s_matches(bl.v[i].s, bl.v[i].len, with);
             int neg = s_matches(bl.v[i].s, bl.v[i].len, without);
             if (pos != neg && pl_dump_judged(&bl.v[i]))
-                s_push(&s_dset, &f[i], pos, 1.0, held_out, 0, 0);
+                s_push(&s_dset, &f[i], pos, 1.0, held_out, page, (unsigned)i);
+        }
+        if (s_o->stack) {
+            struct page *pg = s_new_page(&s_dpages, bl.n, held_out, inner);
+            memcpy(pg->f, f, bl.n * sizeof(*f));
+            pl_dump_stack_keys(&bl, pg->len, pg->inside, pg->key);
         }
         free(f);
     }
@@ -330,7 +372,7 @@ static int s_load_traf(struct set *set, const struct opts *o)
         s_traf_page(set, path, e, s_in_fold(o, site), s_inner_fold(o, site));
         if (o->dumps) {
             snprintf(path, sizeof(path), "%s/%s.txt", o->dumps, file->valuestring);
-            s_dump_page(path, e, s_in_fold(o, site));
+            s_dump_page(path, e, s_in_fold(o, site), s_inner_fold(o, site));
         }
     }
     cJSON_Delete(j);
@@ -772,13 +814,18 @@ static double s_prob(const struct pl_bmodel *m, const struct pl_bfeat *f)
 /* The context features of page pg's blocks from model m's probabilities. */
 static void s_page_stack(const struct page *pg, const struct pl_bmodel *m)
 {
-    double *p = s_xalloc(NULL, (pg->n ? pg->n : 1) * sizeof(*p));
+    size_t k = pg->n ? pg->n : 1;
+    double *p = s_xalloc(NULL, k * sizeof(*p));
+    float(*x)[PL_BM_STACK] = s_xalloc(NULL, k * sizeof(*x));
     for (size_t i = 0; i < pg->n; i++)
-        p[i] = pl_bmodel_prob(m, &pg->b[i].f);
-    if (pl_html_stack(pg->b, pg->n, p) != 0) {
+        p[i] = pl_bmodel_prob(m, &pg->f[i]);
+    if (pl_bm_stack(pg->n, p, pg->len, pg->inside, pg->key, x) != 0) {
         fprintf(stderr, "pl_train_blocks: out of memory\n");
         exit(1);
     }
+    for (size_t i = 0; i < pg->n; i++)
+        memcpy(pg->f[i].d + PL_BM_DENSE, x[i], sizeof(x[i]));
+    free(x);
     free(p);
 }
 
@@ -786,27 +833,28 @@ static void s_page_stack(const struct page *pg, const struct pl_bmodel *m)
  * the held-out pages (as at run time) and, on a training page, from a
  * first model trained without its inner fold; then the stacked model on
  * the training examples with those features, into m->stack. */
-static void s_stack(struct set *set, const struct opts *o, struct pl_bmodel *m)
+static void s_stack(struct set *set, const struct pages *ps, const struct opts *o,
+                    struct pl_bmodel *m)
 {
     for (unsigned j = 0; j < S_INNER; j++) {
         for (size_t i = 0; i < set->n; i++)
-            if (!set->v[i].held_out && s_pages[set->v[i].page].inner == j)
+            if (!set->v[i].held_out && ps->v[set->v[i].page].inner == j)
                 set->v[i].held_out = 2;
         struct pl_bmodel *mj = s_train_trees(set, o);
-        for (size_t k = 0; k < s_npages; k++)
-            if (!s_pages[k].held_out && s_pages[k].inner == j)
-                s_page_stack(&s_pages[k], mj);
+        for (size_t k = 0; k < ps->n; k++)
+            if (!ps->v[k].held_out && ps->v[k].inner == j)
+                s_page_stack(&ps->v[k], mj);
         for (size_t i = 0; i < set->n; i++)
             if (set->v[i].held_out == 2)
                 set->v[i].held_out = 0;
         pl_bmodel_free(mj);
     }
-    for (size_t k = 0; k < s_npages; k++)
-        if (s_pages[k].held_out)
-            s_page_stack(&s_pages[k], m);
+    for (size_t k = 0; k < ps->n; k++)
+        if (ps->v[k].held_out)
+            s_page_stack(&ps->v[k], m);
     for (size_t i = 0; i < set->n; i++) {
         struct example *e = &set->v[i];
-        memcpy(e->f.d + PL_BM_DENSE, s_pages[e->page].b[e->blk].f.d + PL_BM_DENSE,
+        memcpy(e->f.d + PL_BM_DENSE, ps->v[e->page].f[e->blk].d + PL_BM_DENSE,
                PL_BM_STACK * sizeof(float));
     }
     struct opts so = *o;
@@ -883,31 +931,21 @@ static void s_dump(const struct set *set, const struct pl_bmodel *m, const char 
 
 static int s_args(int argc, char **argv, struct opts *o)
 {
-    static const struct option lo[] = { { "trafilatura", 1, 0, 't' },
-                                        { "readability", 1, 0, 'r' },
-                                        { "cv", 1, 0, 'c' },
-                                        { "fold", 1, 0, 'f' },
-                                        { "epochs", 1, 0, 'e' },
-                                        { "l2", 1, 0, 'l' },
-                                        { "threshold", 1, 0, 'T' },
-                                        { "out", 1, 0, 'o' },
-                                        { "no-hash", 0, 0, 'H' },
-                                        { "inside-only", 0, 0, 'I' },
-                                        { "dump", 1, 0, 'D' },
-                                        { "add", 1, 0, 'A' },
-                                        { "rd-weight", 1, 0, 'W' },
-                                        { "trees", 1, 0, 'N' },
-                                        { "depth", 1, 0, 'd' },
-                                        { "shrink", 1, 0, 's' },
-                                        { "lambda", 1, 0, 'L' },
-                                        { "min-hess", 1, 0, 'M' },
-                                        { "dumps", 1, 0, 'U' },
-                                        { "dump-threshold", 1, 0, 'X' },
-                                        { "dump-add", 1, 0, 'Y' },
-                                        { "stack", 0, 0, 'S' },
-                                        { "stack-trees", 1, 0, 'n' },
-                                        { "stack-depth", 1, 0, 'p' },
-                                        { 0, 0, 0, 0 } };
+    static const struct option lo[] = {
+        { "trafilatura", 1, 0, 't' }, { "readability", 1, 0, 'r' },
+        { "cv", 1, 0, 'c' },          { "fold", 1, 0, 'f' },
+        { "epochs", 1, 0, 'e' },      { "l2", 1, 0, 'l' },
+        { "threshold", 1, 0, 'T' },   { "out", 1, 0, 'o' },
+        { "no-hash", 0, 0, 'H' },     { "inside-only", 0, 0, 'I' },
+        { "dump", 1, 0, 'D' },        { "add", 1, 0, 'A' },
+        { "rd-weight", 1, 0, 'W' },   { "trees", 1, 0, 'N' },
+        { "depth", 1, 0, 'd' },       { "shrink", 1, 0, 's' },
+        { "lambda", 1, 0, 'L' },      { "min-hess", 1, 0, 'M' },
+        { "dumps", 1, 0, 'U' },       { "dump-threshold", 1, 0, 'X' },
+        { "dump-add", 1, 0, 'Y' },    { "stack", 0, 0, 'S' },
+        { "stack-trees", 1, 0, 'n' }, { "stack-depth", 1, 0, 'p' },
+        { "dump-stack", 0, 0, 'K' },  { 0, 0, 0, 0 }
+    };
     *o = (struct opts){ .epochs = 8,
                         .l2 = 1e-4,
                         .threshold = 0.2,
@@ -965,6 +1003,8 @@ static int s_args(int argc, char **argv, struct opts *o)
             o->no_hash = 1;
         else if (c == 'S')
             o->stack = 1;
+        else if (c == 'K')
+            o->dump_stack = o->stack = 1;
         else if (c == 'n')
             o->stack_trees = (unsigned)strtoul(optarg, NULL, 10);
         else if (c == 'p')
@@ -1014,7 +1054,7 @@ int main(int argc, char **argv)
     m->threshold = o.threshold;
     m->add_threshold = o.add_threshold;
     if (o.stack)
-        s_stack(&set, &o, m);
+        s_stack(&set, &s_pages, &o, m);
     s_report(&set, m, o.threshold, 0);
     if (o.cv > 1)
         s_report(&set, m, o.threshold, 1);
@@ -1028,6 +1068,8 @@ int main(int argc, char **argv)
         m->dumps = s_train_trees(&s_dset, &o);
         m->dumps->threshold = o.dump_threshold;
         m->dumps->add_threshold = o.dump_add;
+        if (o.dump_stack)
+            s_stack(&s_dset, &s_dpages, &o, m->dumps);
         fprintf(stderr, "pl_train_blocks: dumps:\n");
         s_report(&s_dset, m->dumps, o.dump_threshold, 0);
         if (o.cv > 1)
@@ -1044,9 +1086,8 @@ int main(int argc, char **argv)
     if (rc != 0)
         fprintf(stderr, "pl_train_blocks: cannot write %s\n", o.out);
     pl_bmodel_free(m);
-    for (size_t k = 0; k < s_npages; k++)
-        pl_html_blocks_free(s_pages[k].b, s_pages[k].n);
-    free(s_pages);
+    s_free_pages(&s_pages);
+    s_free_pages(&s_dpages);
     free(set.v);
     free(s_dset.v);
     xmlCleanupParser();

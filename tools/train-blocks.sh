@@ -23,7 +23,7 @@ rd=$ext/readability
 [ -d "$rd" ] || { echo "train-blocks: $rd is missing (tools/extract-data.sh)" >&2; exit 1; }
 # The settings chosen by site-grouped cross-validation (README, clean stage).
 opts=(--trafilatura "$evaldata" --readability "$rd" --trees 300 --depth 2 --shrink 0.1 --rd-weight 6 --threshold 0.5 --add 0.7 --no-hash --stack --stack-trees 300 --stack-depth 2
-      --dumps "$ext/dumps" --dump-threshold 0.5 --dump-add 0.5)
+      --dumps "$ext/dumps" --dump-threshold 0.5 --dump-add 0.6 --dump-stack)
 if [ "${1:-}" = "--cv" ]; then
   n=${2:?usage: tools/train-blocks.sh --cv N DIR}; dir=${3:?usage: tools/train-blocks.sh --cv N DIR}
   mkdir -p "$dir"

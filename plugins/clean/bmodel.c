@@ -174,6 +174,116 @@ double pl_bmodel_prob(const struct pl_bmodel *m, const struct pl_bfeat *f)
     return 1.0 / (1.0 + exp(-z));
 }
 
+/* --- the stacked model's context features -------------------------------- */
+
+static int s_by_key(const void *a, const void *b)
+{
+    uint64_t x = ((const uint64_t *)a)[0], y = ((const uint64_t *)b)[0];
+    return x < y ? -1 : x > y;
+}
+
+/* The length-weighted mean of p over the blocks a .. b-1 but i, from the
+ * prefix sums lp (len * p) and l (len); -1 when they hold no text. */
+static float s_window(const double *lp, const double *l, size_t a, size_t b, size_t i)
+{
+    double w = l[b] - l[a] - (l[i + 1] - l[i]), v = lp[b] - lp[a] - (lp[i + 1] - lp[i]);
+    return w > 0 ? (float)(v / w) : -1;
+}
+
+/* The mean of p over the other blocks of each block's shape, by
+ * length, into out (-1: none); O(n log n). */
+static int s_shape_means(size_t n, const double *p, const size_t *len, const uint64_t *key,
+                         float *out)
+{
+    uint64_t(*k)[2] = malloc((n ? n : 1) * sizeof(*k));
+    if (!k)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        k[i][0] = key[i];
+        k[i][1] = i;
+    }
+    qsort(k, n, sizeof(*k), s_by_key);
+    for (size_t a = 0, b; a < n; a = b) {
+        double lp = 0, l = 0;
+        for (b = a; b < n && k[b][0] == k[a][0]; b++) {
+            lp += (double)len[k[b][1]] * p[k[b][1]];
+            l += (double)len[k[b][1]];
+        }
+        for (size_t j = a; j < b; j++) {
+            size_t i = k[j][1];
+            double wl = l - (double)len[i], wlp = lp - (double)len[i] * p[i];
+            out[i] = b - a > 1 && wl > 0 ? (float)(wlp / wl) : -1;
+        }
+    }
+    free(k);
+    return 0;
+}
+
+int pl_bm_stack(size_t n, const double *p, const size_t *len, const int *inside,
+                const uint64_t *key, float (*out)[PL_BM_STACK])
+{
+    double *lp = malloc(2 * (n + 1) * sizeof(*lp));
+    float *shape = malloc((n ? n : 1) * sizeof(*shape));
+    if (!lp || !shape || s_shape_means(n, p, len, key, shape) != 0) {
+        free(lp);
+        free(shape);
+        return -ENOMEM;
+    }
+    double *l = lp + n + 1, total = 0, good = 0, in_lp = 0, in_l = 0, out_lp = 0, out_l = 0;
+    lp[0] = l[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        double w = (double)len[i];
+        lp[i + 1] = lp[i] + w * p[i];
+        l[i + 1] = l[i] + w;
+        total += w;
+        good += p[i] >= 0.5 ? w : 0;
+        in_lp += inside[i] ? w * p[i] : 0;
+        in_l += inside[i] ? w : 0;
+        out_lp += inside[i] ? 0 : w * p[i];
+        out_l += inside[i] ? 0 : w;
+    }
+    /* The nearest other block the first model keeps, before and after. */
+    size_t last = SIZE_MAX, good_before = 0;
+    for (size_t i = 0; i < n; i++) {
+        float *x = out[i];
+        x[0] = (float)p[i];
+        x[1] = i ? (float)p[i - 1] : -1;
+        x[2] = i + 1 < n ? (float)p[i + 1] : -1;
+        x[3] = s_window(lp, l, i >= 3 ? i - 3 : 0, i + 4 < n ? i + 4 : n, i);
+        x[4] = s_window(lp, l, i >= 10 ? i - 10 : 0, i + 11 < n ? i + 11 : n, i);
+        double mx = -1;
+        for (size_t j = i >= 3 ? i - 3 : 0; j < n && j <= i + 3; j++)
+            if (j != i && p[j] > mx)
+                mx = p[j];
+        x[5] = (float)mx;
+        x[6] = shape[i];
+        x[7] = in_l > 0 ? (float)(in_lp / in_l) : -1;
+        x[8] = total > 0 ? (float)(good / total) : 0;
+        x[9] = good > 0 ? (float)((double)good_before / good) : -1;
+        x[10] = last == SIZE_MAX ? 1 : (float)(log1p((double)(i - last)) / 6);
+        x[11] = out_l > 0 ? (float)(out_lp / out_l) : -1;
+        if (p[i] >= 0.5) {
+            last = i;
+            good_before += len[i];
+        }
+    }
+    /* The distance counts the nearest kept block on either side. */
+    last = SIZE_MAX;
+    for (size_t i = n; i-- > 0;) {
+        float *x = out[i];
+        if (last != SIZE_MAX) {
+            float d = (float)(log1p((double)(last - i)) / 6);
+            if (d < x[10])
+                x[10] = d;
+        }
+        if (p[i] >= 0.5)
+            last = i;
+    }
+    free(lp);
+    free(shape);
+    return 0;
+}
+
 struct pl_bmodel *pl_bmodel_new_trees(unsigned ntrees, unsigned depth)
 {
     if (ntrees < 1 || ntrees > PL_BM_MAXTREES || depth < 1 || depth > PL_BM_MAXDEPTH)
@@ -295,6 +405,17 @@ static int s_parse_trees(const char *text, size_t body, size_t *at, unsigned dim
     return 0;
 }
 
+/* Version 4's middle part: a line "stack", then the stacked model's
+ * trees over PL_BM_ALL features, into m->stack. */
+static int s_parse_stack(const char *text, size_t body, size_t *at, struct pl_bmodel *m, char *why,
+                         size_t n)
+{
+    char line[256];
+    if (!s_line(text, body, at, line, sizeof(line)) || strcmp(line, "stack") != 0)
+        return s_bad(why, n, "no \"stack\" line");
+    return s_parse_trees(text, body, at, PL_BM_ALL, &m->stack, why, n);
+}
+
 /* Version 3's last part: a line "dumps DROP ADD", then the dump model's
  * trees as s_parse_trees reads them, into m->dumps. */
 static int s_parse_dumps(const char *text, size_t body, size_t *at, struct pl_bmodel *m, char *why,
@@ -311,25 +432,19 @@ static int s_parse_dumps(const char *text, size_t body, size_t *at, struct pl_bm
         m->dumps->threshold = thr;
         m->dumps->add_threshold = add;
     }
+    /* Version 4: the dump model's own stacked model may follow. */
+    size_t peek = *at;
+    if (rc == 0 && m->stack && s_line(text, body, &peek, line, sizeof(line)) &&
+        !strcmp(line, "stack"))
+        rc = s_parse_stack(text, body, at, m->dumps, why, n);
     return rc;
-}
-
-/* Version 4's middle part: a line "stack", then the stacked model's
- * trees over PL_BM_ALL features, into m->stack. */
-static int s_parse_stack(const char *text, size_t body, size_t *at, struct pl_bmodel *m, char *why,
-                         size_t n)
-{
-    char line[256];
-    if (!s_line(text, body, at, line, sizeof(line)) || strcmp(line, "stack") != 0)
-        return s_bad(why, n, "no \"stack\" line");
-    return s_parse_trees(text, body, at, PL_BM_ALL, &m->stack, why, n);
 }
 
 void pl_bmodel_free(struct pl_bmodel *m)
 {
     if (m) {
         free(m->stack);
-        free(m->dumps);
+        pl_bmodel_free(m->dumps);
     }
     free(m);
 }
@@ -495,6 +610,12 @@ int pl_bmodel_write_trees(FILE *f, const struct pl_bmodel *m)
                  m->dumps->add_threshold);
         rc |= pl_buf_append(&b, line, strlen(line));
         rc |= s_put_trees(&b, m->dumps);
+        if (m->dumps->stack) {
+            if (!m->stack)
+                rc = -EIO; /* only version 4 has one */
+            rc |= pl_buf_append(&b, "stack\n", 6);
+            rc |= s_put_trees(&b, m->dumps->stack);
+        }
     }
     return s_finish_file(f, &b, rc);
 }

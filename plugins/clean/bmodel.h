@@ -19,7 +19,8 @@
  * (dump.h): a line "dumps <drop> <add>" and its trees in the same form,
  * over a dump block's features. Version 4 puts between the two the stacked
  * model: a line "stack", then its trees in the same form over PL_BM_ALL
- * features. Version 1 (logistic regression, dim
+ * features; the dump model's own stacked model may follow its trees, in
+ * the same form. Version 1 (logistic regression, dim
  * PL_BM_DIM): one weight a line. All four are read; a file of another version or size, or whose
  * checksum does not match, is refused.
  *
@@ -105,6 +106,20 @@ double pl_bmodel_logit(const double *w, const struct pl_bfeat *f);
 /* The probability that the block is article text, by model m's trees, or
  * its weights when it has no trees. */
 double pl_bmodel_prob(const struct pl_bmodel *m, const struct pl_bfeat *f);
+
+/* The stacked model's context features of a page's n blocks, in page
+ * order, from the first model's probabilities p: out[i] for block i of
+ * text length len[i], inside[i] when the rules kept it (the container, or
+ * a dump's story), key[i] its shape (blocks of one key are compared).
+ * They are: the block's own probability; its neighbours' (-1 at the
+ * page's ends); the means by length over the three and the ten blocks
+ * either side and over the other blocks of its key (-1: none); the
+ * largest of the three either side; the means inside and outside (-1:
+ * none); the share of the page's text at 0.5 or more; the share of that
+ * text before the block (-1: none); log(1 + the distance in blocks to the
+ * nearest other block at 0.5 or more) / 6 (1: none). 0 or -ENOMEM. */
+int pl_bm_stack(size_t n, const double *p, const size_t *len, const int *inside,
+                const uint64_t *key, float (*out)[PL_BM_STACK]);
 
 /* A model of ntrees trees of the given depth (both within PL_BM_MAXTREES,
  * PL_BM_MAXDEPTH), its arrays zero, in one allocation (with no dump model)

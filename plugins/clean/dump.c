@@ -214,6 +214,47 @@ int pl_dump_judged(const struct pl_block *b)
     return !b->is_title && (!b->reason || s_outside(b));
 }
 
+void pl_dump_stack_keys(const struct pl_blocks *bl, size_t *len, int *inside, uint64_t *key)
+{
+    for (size_t i = 0; i < bl->n; i++) {
+        const struct pl_block *b = &bl->v[i];
+        len[i] = b->len;
+        inside[i] = !b->reason;
+        key[i] = (uint64_t)(unsigned)b->bullet << 2 | (uint64_t)(b->blank_before != 0) << 1 |
+                 (uint64_t)(b->is_title != 0);
+    }
+}
+
+/* Each block's probability by m into p, through m's stacked model when it
+ * has one. 0 or -ENOMEM. */
+static int s_probs(const struct pl_blocks *bl, const struct pl_bmodel *m, struct pl_bfeat *f,
+                   double *p)
+{
+    size_t n = bl->n;
+    for (size_t i = 0; i < n; i++)
+        p[i] = pl_bmodel_prob(m, &f[i]);
+    if (!m->stack)
+        return 0;
+    size_t *len = malloc((n ? n : 1) * sizeof(*len));
+    int *inside = malloc((n ? n : 1) * sizeof(*inside));
+    uint64_t *key = malloc((n ? n : 1) * sizeof(*key));
+    float(*x)[PL_BM_STACK] = malloc((n ? n : 1) * sizeof(*x));
+    int rc = len && inside && key && x ? 0 : -ENOMEM;
+    if (rc == 0) {
+        pl_dump_stack_keys(bl, len, inside, key);
+        rc = pl_bm_stack(n, p, len, inside, key, x);
+    }
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        memcpy(f[i].d + PL_BM_DENSE, x[i], sizeof(x[i]));
+        p[i] = pl_bmodel_prob(m->stack, &f[i]);
+    }
+    free(len);
+    free(inside);
+    free(key);
+    free(x);
+    return rc;
+}
+
 int pl_dump_apply(struct pl_blocks *bl, const struct pl_bmodel *m)
 {
     /* A block's features take under 1 KB: past this many blocks the runs
@@ -222,18 +263,26 @@ int pl_dump_apply(struct pl_blocks *bl, const struct pl_bmodel *m)
         return 0;
     struct pl_bfeat *f = malloc((bl->n ? bl->n : 1) * sizeof(*f));
     const char **was = malloc((bl->n ? bl->n : 1) * sizeof(*was));
-    if (!f || !was) {
+    double *prob = malloc((bl->n ? bl->n : 1) * sizeof(*prob));
+    if (!f || !was || !prob) {
         free(f);
         free(was);
+        free(prob);
         return -ENOMEM;
     }
     pl_dump_features(bl, f);
+    if (s_probs(bl, m, f, prob) != 0) {
+        free(f);
+        free(was);
+        free(prob);
+        return -ENOMEM;
+    }
     size_t story = 0;
     for (size_t i = 0; i < bl->n; i++) {
         struct pl_block *b = &bl->v[i];
         was[i] = b->reason;
         if (pl_dump_judged(b)) {
-            double p = pl_bmodel_prob(m, &f[i]);
+            double p = prob[i];
             if (!b->reason && p < m->threshold)
                 b->reason = "outside-article";
             else if (b->reason && m->add_threshold < 1 && p >= m->add_threshold)
@@ -246,6 +295,7 @@ int pl_dump_apply(struct pl_blocks *bl, const struct pl_bmodel *m)
         bl->v[i].reason = was[i];
     free(was);
     free(f);
+    free(prob);
     return 0;
 }
 

@@ -35,6 +35,12 @@ void pl_dump_find_title(struct pl_blocks *bl);
  * list item, a title, and whether its text recurs. */
 void pl_dump_features(const struct pl_blocks *bl, struct pl_bfeat *f);
 
+/* What the stacked dump model's context features (pl_bm_stack) need of
+ * bl's blocks: their length, whether the runs kept them as story, and a
+ * shape key (the bullet, a blank line before, the title), into len,
+ * inside and key, bl->n each. */
+void pl_dump_stack_keys(const struct pl_blocks *bl, size_t *len, int *inside, uint64_t *key);
+
 /* Whether the dump model judges block b (pl_dump_apply): not the title,
  * and kept as story or put outside it by the runs, not removed by another
  * rule. */
@@ -43,7 +49,9 @@ int pl_dump_judged(const struct pl_block *b);
 /* Applies the dump model m (borrowed) to bl, marked as a page: a block the
  * rules kept as story that m scores below its threshold goes
  * ("outside-article"), one they put outside the story that m scores at or
- * above its add threshold comes back. Blocks removed for other reasons,
+ * above its add threshold comes back. When m has a stacked model, m's
+ * probabilities make its context features and its probability is the
+ * one compared. Blocks removed for other reasons,
  * and the title, stay as they are; when no story would be left, bl stays
  * as the runs left it, and so it does for a dump of over
  * PL_DUMP_MAX_BLOCKS blocks (memory stays bounded). Call it after the

@@ -1571,104 +1571,27 @@ static void s_units(struct units *u, const xmlNode *body, const xmlNode *top, do
         s_units_finish(u);
 }
 
-/* The length-weighted mean of p over the blocks a .. b-1 but i, from the
- * prefix sums lp (len * p) and l (len); -1 when they hold no text. */
-static float s_window(const double *lp, const double *l, size_t a, size_t b, size_t i)
-{
-    double w = l[b] - l[a] - (l[i + 1] - l[i]), v = lp[b] - lp[a] - (lp[i + 1] - lp[i]);
-    return w > 0 ? (float)(v / w) : -1;
-}
-
-/* The mean of p over the other blocks of each block's shape, by
- * length, into out (-1: none); O(n log n). */
-static int s_shape_means(const struct pl_html_block *v, size_t n, const double *p, float *out)
-{
-    uint64_t(*k)[2] = malloc((n ? n : 1) * sizeof(*k));
-    if (!k)
-        return -ENOMEM;
-    for (size_t i = 0; i < n; i++) {
-        k[i][0] = v[i].shape;
-        k[i][1] = i;
-    }
-    qsort(k, n, sizeof(*k), s_by_key);
-    for (size_t a = 0, b; a < n; a = b) {
-        double lp = 0, l = 0;
-        for (b = a; b < n && k[b][0] == k[a][0]; b++) {
-            lp += (double)v[k[b][1]].len * p[k[b][1]];
-            l += (double)v[k[b][1]].len;
-        }
-        for (size_t j = a; j < b; j++) {
-            size_t i = k[j][1];
-            double wl = l - (double)v[i].len, wlp = lp - (double)v[i].len * p[i];
-            out[i] = b - a > 1 && wl > 0 ? (float)(wlp / wl) : -1;
-        }
-    }
-    free(k);
-    return 0;
-}
-
 int pl_html_stack(struct pl_html_block *v, size_t n, const double *p)
 {
-    double *lp = malloc(2 * (n + 1) * sizeof(*lp));
-    float *shape = malloc((n ? n : 1) * sizeof(*shape));
-    if (!lp || !shape || s_shape_means(v, n, p, shape) != 0) {
-        free(lp);
-        free(shape);
-        return -ENOMEM;
+    size_t *len = malloc((n ? n : 1) * sizeof(*len));
+    int *inside = malloc((n ? n : 1) * sizeof(*inside));
+    uint64_t *shape = malloc((n ? n : 1) * sizeof(*shape));
+    float(*x)[PL_BM_STACK] = malloc((n ? n : 1) * sizeof(*x));
+    int rc = len && inside && shape && x ? 0 : -ENOMEM;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        len[i] = v[i].len;
+        inside[i] = v[i].inside;
+        shape[i] = v[i].shape;
     }
-    double *l = lp + n + 1, total = 0, good = 0, in_lp = 0, in_l = 0, out_lp = 0, out_l = 0;
-    lp[0] = l[0] = 0;
-    for (size_t i = 0; i < n; i++) {
-        double len = (double)v[i].len;
-        lp[i + 1] = lp[i] + len * p[i];
-        l[i + 1] = l[i] + len;
-        total += len;
-        good += p[i] >= 0.5 ? len : 0;
-        in_lp += v[i].inside ? len * p[i] : 0;
-        in_l += v[i].inside ? len : 0;
-        out_lp += v[i].inside ? 0 : len * p[i];
-        out_l += v[i].inside ? 0 : len;
-    }
-    /* The nearest other block the first model keeps, before and after. */
-    size_t last = SIZE_MAX, good_before = 0;
-    for (size_t i = 0; i < n; i++) {
-        float *x = v[i].f.d + PL_BM_DENSE;
-        x[0] = (float)p[i];
-        x[1] = i ? (float)p[i - 1] : -1;
-        x[2] = i + 1 < n ? (float)p[i + 1] : -1;
-        x[3] = s_window(lp, l, i >= 3 ? i - 3 : 0, i + 4 < n ? i + 4 : n, i);
-        x[4] = s_window(lp, l, i >= 10 ? i - 10 : 0, i + 11 < n ? i + 11 : n, i);
-        double mx = -1;
-        for (size_t j = i >= 3 ? i - 3 : 0; j < n && j <= i + 3; j++)
-            if (j != i && p[j] > mx)
-                mx = p[j];
-        x[5] = (float)mx;
-        x[6] = shape[i];
-        x[7] = in_l > 0 ? (float)(in_lp / in_l) : -1;
-        x[8] = total > 0 ? (float)(good / total) : 0;
-        x[9] = good > 0 ? (float)((double)good_before / good) : -1;
-        x[10] = last == SIZE_MAX ? 1 : (float)(log1p((double)(i - last)) / 6);
-        x[11] = out_l > 0 ? (float)(out_lp / out_l) : -1;
-        if (p[i] >= 0.5) {
-            last = i;
-            good_before += v[i].len;
-        }
-    }
-    /* The distance counts the nearest kept block on either side. */
-    last = SIZE_MAX;
-    for (size_t i = n; i-- > 0;) {
-        float *x = v[i].f.d + PL_BM_DENSE;
-        if (last != SIZE_MAX) {
-            float d = (float)(log1p((double)(last - i)) / 6);
-            if (d < x[10])
-                x[10] = d;
-        }
-        if (p[i] >= 0.5)
-            last = i;
-    }
-    free(lp);
+    if (rc == 0)
+        rc = pl_bm_stack(n, p, len, inside, shape, x);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        memcpy(v[i].f.d + PL_BM_DENSE, x[i], sizeof(x[i]));
+    free(len);
+    free(inside);
     free(shape);
-    return 0;
+    free(x);
+    return rc;
 }
 
 /* Drops the blocks of the container that model m gives less than its

@@ -332,6 +332,60 @@ static void test_the_dump_model_drops_and_restores_blocks(void **state)
     pl_blocks_free(&bl);
 }
 
+/* The dump model's own stacked model, read back from a version 4 file: a
+ * first model that drops what the runs kept, and a stacked one that keeps
+ * a block whose next block the first model scored high. The story's one
+ * paragraph, followed by furniture the first model scores high, stays. */
+static void test_the_dump_model_has_its_own_stacked_model(void **state)
+{
+    (void)state;
+    static const char dump[] = "Harbour wall\nThe council agreed to rebuild the wall.\n"
+                               "Privacy\nSign in\nTerms\n";
+    struct pl_blocks bl = { 0 };
+    assert_int_equal(pl_blocks_split(dump, strlen(dump), 1, &bl), 0);
+    assert_int_equal(bl.n, 5);
+    bl.v[0].is_title = 1;
+    bl.v[2].reason = "outside-article";
+    bl.v[3].reason = "outside-article";
+    bl.v[4].reason = "credit";
+    struct pl_bmodel *m = s_flip_trees(0.5, 0.9);
+    m->stack = s_flip_trees(0.5, 0.9);
+    m->dumps = s_flip_trees(0.5, 0.9);
+    struct pl_bmodel *ds = pl_bmodel_new_trees(1, 1);
+    assert_non_null(ds);
+    ((uint8_t *)ds->feat)[0] = PL_BM_DENSE + 2; /* the next block's probability */
+    ((float *)ds->cut)[0] = 0.5f;
+    ((float *)ds->leaf)[0] = -5;
+    ((float *)ds->leaf)[1] = 5;
+    m->dumps->stack = ds;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_int_equal(pl_bmodel_write_trees(f, m), 0);
+    fclose(f);
+    struct pl_bmodel *r = NULL;
+    char why[256] = "";
+    if (pl_bmodel_parse(text, len, &r, why, sizeof(why)) != 0)
+        fail_msg("version 4 with a dump stack did not read back: %s", why);
+    assert_non_null(r->dumps->stack);
+    assert_true(r->dumps->stack->feat[0] == PL_BM_DENSE + 2);
+    assert_int_equal(pl_dump_apply(&bl, r->dumps), 0);
+    assert_null(bl.v[1].reason); /* the first model alone drops it */
+    assert_null(bl.v[2].reason);
+    assert_string_equal(bl.v[4].reason, "credit");
+    pl_bmodel_free(r);
+    free(text);
+    /* Only version 4 carries it: without the pages' stacked model, no file. */
+    free(m->stack);
+    m->stack = NULL;
+    f = open_memstream(&text, &len);
+    assert_int_equal(pl_bmodel_write_trees(f, m), -EIO);
+    fclose(f);
+    free(text);
+    pl_bmodel_free(m);
+    pl_blocks_free(&bl);
+}
+
 /* Past PL_DUMP_MAX_BLOCKS blocks the model is not applied: its features
  * would take a KB a block. */
 static void test_a_dump_of_too_many_blocks_is_left_to_the_runs(void **state)
@@ -626,6 +680,7 @@ int main(void)
         cmocka_unit_test(test_trees_drop_the_blocks_they_score_low),
         cmocka_unit_test(test_a_model_adds_the_blocks_outside_it_scores_high),
         cmocka_unit_test(test_the_dump_model_drops_and_restores_blocks),
+        cmocka_unit_test(test_the_dump_model_has_its_own_stacked_model),
         cmocka_unit_test(test_a_dump_of_too_many_blocks_is_left_to_the_runs),
         cmocka_unit_test(test_a_corrupt_or_foreign_model_file_is_refused),
         cmocka_unit_test(test_a_version_3_file_carries_the_dump_model),
