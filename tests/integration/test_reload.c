@@ -326,7 +326,8 @@ static void sighups_during_a_reload_are_merged_into_exactly_one_more(void **st)
 }
 
 /* One worker that takes 1 s an article, then two: two articles dropped
- * together are published within half a second of each other. */
+ * together are published less than the 1 s one worker would need between
+ * them (the margin is wide: a loaded machine delays either). */
 static void a_worker_count_change_from_one_to_two_takes_effect(void **st)
 {
     (void)st;
@@ -342,7 +343,7 @@ static void a_worker_count_change_from_one_to_two_takes_effect(void **st)
     s_next(&f.sub, topic, name);
     uint64_t first = th_now_ms();
     s_next(&f.sub, topic, name);
-    assert_true(th_now_ms() - first < 500);
+    assert_true(th_now_ms() - first < 900);
     s_finish(&f);
     free(one);
     free(two);
