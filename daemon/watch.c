@@ -230,6 +230,9 @@ static void s_on_inotify(uv_poll_t *p, int status, int events)
         ssize_t n = read(w->ifd, buf, sizeof(buf));
         if (n <= 0)
             break;
+        /* A read that left room for another event took the whole queue:
+         * no second read to hear EAGAIN (events after it wake the poll). */
+        bool drained = (size_t)n <= sizeof(buf) - sizeof(struct inotify_event) - NAME_MAX - 1;
         for (char *q = buf; q < buf + n;) {
             struct inotify_event *ev = (struct inotify_event *)q;
             q += sizeof(*ev) + ev->len;
@@ -249,6 +252,8 @@ static void s_on_inotify(uv_poll_t *p, int status, int events)
             if (!w->paused)
                 s_on_event(w, ev);
         }
+        if (drained)
+            break;
     }
 }
 
