@@ -451,17 +451,14 @@ static void s_handle(struct pl_stage_rt *s, struct pl_wire_in *in)
     }
 }
 
-/* Takes every message waiting on the stage's router. Receiving until
- * EAGAIN, then asking ZMQ_EVENTS once (a send in a handler may have taken
- * the descriptor's wake-up), costs one pair of getpid/poll system calls per
- * drain (libzmq's fork check and mailbox poll, on every ZMQ_EVENTS) instead
- * of one per message. */
-/* Reads until EAGAIN, once. The EAGAIN of a non-blocking receive comes
- * after libzmq has processed every command waiting for the socket (a
- * peer's "readable" among them) and looked again, so the descriptor is
- * reset and the next message signals it anew: asking ZMQ_EVENTS after it,
- * a getpid and a poll more a drain, found nothing the wake-up would not
- * bring. A send after the drain can still take a wake-up: s_on_check. */
+/* Takes every message waiting on the stage's router: receives until
+ * EAGAIN, once. That EAGAIN comes after libzmq has processed every command
+ * waiting for the socket (a peer's "readable" among them, even one a send
+ * in a handler took the descriptor's wake-up for) and looked again, so the
+ * descriptor is reset and the next message signals it anew: asking
+ * ZMQ_EVENTS after it, one more getpid and poll a drain (libzmq's fork
+ * check and mailbox poll), found nothing the wake-up would not bring. A
+ * send after the drain can still take a wake-up: s_on_check. */
 static void s_drain(struct pl_stage_rt *s)
 {
     s->dirty = false;
