@@ -734,6 +734,13 @@ static void s_pump(struct service *sv)
         uv_idle_start(&sv->intake_idle, s_on_intake_idle);
 }
 
+/* The watcher's "known" test: a name queued and not yet claimed. */
+static bool s_is_queued(struct pl_watch *w, const char *name)
+{
+    const struct service *sv = w->data;
+    return pl_nameset_contains(&sv->pending_set, name);
+}
+
 static void s_on_name(struct pl_watch *w, const char *name)
 {
     struct service *sv = w->data;
@@ -1045,6 +1052,7 @@ static int s_start_watch(struct service *sv)
     const char *remote = pl_watch_untrusted_fs(f_type);
     enum pl_watch_mode mode = pl_watch_decide(cfg->watch_mode, f_type);
     sv->watch.data = sv;
+    sv->watch.known = s_is_queued;
     int rc;
     if (mode == PL_WATCH_POLL) {
         if (cfg->watch_mode == PL_WATCH_AUTO)

@@ -47,9 +47,18 @@
 
 struct pl_watch;
 typedef void (*pl_watch_cb)(struct pl_watch *w, const char *name);
+typedef bool (*pl_watch_known_cb)(struct pl_watch *w, const char *name);
 
 struct pl_watch {
     void *data; /* the owner's back-pointer */
+    /* Set by the owner, like data (start keeps both); NULL: none. True for
+     * a name the owner already holds (queued to be claimed): neither a scan
+     * nor an event looks at it again. Without it, every scan during a burst
+     * probed each file still waiting in the inbox (six system calls a name,
+     * the directory looked up twice), again every settle interval while the
+     * burst's files were too fresh for a scan to call ready: O(n^2) in the
+     * files waiting. */
+    pl_watch_known_cb known;
     uv_loop_t *loop;
     int dirfd;                /* borrowed */
     int ifd;                  /* inotify, owned; -1 when watching by scans alone */
