@@ -24,7 +24,10 @@
  *     at 5 and 10 of those held-out keyphrases are printed per fold and
  *     over all stories. While fitting, a training story's keyphraseness
  *     comes from the other training stories, as a new story's would. The
- *     weights and table written are then from all stories.
+ *     weights and table written are then from all stories. --misses FILE
+ *     writes the key phrases no candidate matches ("story<TAB>normal
+ *     form" a line) and says on stderr how many of all they are: what no
+ *     scorer can reach.
  *
  * Main thread; exits with 1 on a failure (said on stderr).
  */
@@ -281,6 +284,26 @@ static cJSON *s_run(struct pl_pipeline *p, const struct story *s)
     return res;
 }
 
+/* --misses: where the candidates' normal forms are noted, to list the
+ * story's key phrases none of them matches (NULL: not asked). */
+static FILE *s_misses;
+
+/* Writes to s_misses the key phrases of st that no candidate form in
+ * forms matches, one "story<TAB>form" a line, and adds to *missed and
+ * *keys how many were missed of how many. */
+static void s_note_misses(const struct story *st, const struct pl_kp_vocab *forms, size_t *missed,
+                          size_t *keys)
+{
+    for (size_t g = 0; g < st->gold.v.n; g++) {
+        const char *w = st->gold.v.words[g];
+        (*keys)++;
+        if (pl_kp_vocab_find(forms, w, strlen(w)) >= 0)
+            continue;
+        (*missed)++;
+        fprintf(s_misses, "%s\t%s\n", st->name, w);
+    }
+}
+
 /* Every story's candidates, features and labels. */
 static int s_features(struct pl_config *cfg, struct pl_kp_norm *norm, struct story *s, size_t n)
 {
@@ -291,8 +314,9 @@ static int s_features(struct pl_config *cfg, struct pl_kp_norm *norm, struct sto
         fprintf(stderr, "pl_train_keywords: %s\n", err);
         return 1;
     }
-    size_t cands = 0, pos = 0;
+    size_t cands = 0, pos = 0, missed = 0, keys = 0;
     for (size_t i = 0; i < n; i++) {
+        struct pl_kp_vocab forms = { 0 };
         cJSON *res = s_run(&p, &s[i]);
         const cJSON *kf = cJSON_GetObjectItemCaseSensitive(res, "keyword_features"), *c;
         size_t m = (size_t)cJSON_GetArraySize(kf);
@@ -312,15 +336,23 @@ static int s_features(struct pl_config *cfg, struct pl_kp_norm *norm, struct sto
             if (s[i].kid[q] < 0)
                 exit(1);
             s[i].y[q] = fl && pl_kp_vocab_find(&s[i].gold.v, form, fl) >= 0;
+            if (s_misses && fl && pl_kp_vocab_id(&forms, form, fl) < 0)
+                exit(1);
             for (int f = 0; f < NF; f++)
                 s[i].x[q * NF + (size_t)f] = cJSON_GetArrayItem(x, f)->valuedouble;
             pos += s[i].y[q];
         }
         cands += s[i].nx;
+        if (s_misses)
+            s_note_misses(&s[i], &forms, &missed, &keys);
+        pl_kp_vocab_free(&forms);
         cJSON_Delete(res);
     }
     pl_pipeline_close(&p);
     fprintf(stderr, "%zu stories, %zu candidates, %zu of them key phrases\n", n, cands, pos);
+    if (s_misses)
+        fprintf(stderr, "key phrases no candidate matches: %zu of %zu (%.1f%%)\n", missed, keys,
+                keys ? 100.0 * (double)missed / (double)keys : 0);
     return cands ? 0 : 1;
 }
 
@@ -600,7 +632,8 @@ static int s_dir_main(const char *dir, const char *out, const char *prior_out, u
 static const char s_usage[] =
     "usage: pl_train_keywords --df OUT.h [--min-df N] < news.txt\n"
     "       pl_train_keywords --dir DIR --out keyword_weights.h --prior kw_prior.h "
-    "[--folds K]\n";
+    "[--folds K]\n"
+    "                         [--misses FILE]\n";
 
 static int s_uint_arg(const char *s, unsigned lo, unsigned hi, unsigned *v)
 {
@@ -616,10 +649,15 @@ static int s_uint_arg(const char *s, unsigned lo, unsigned hi, unsigned *v)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        { "df", required_argument, NULL, 'd' },    { "min-df", required_argument, NULL, 'm' },
-        { "dir", required_argument, NULL, 'D' },   { "out", required_argument, NULL, 'o' },
-        { "folds", required_argument, NULL, 'k' }, { "help", no_argument, NULL, 'h' },
-        { "prior", required_argument, NULL, 'p' }, { NULL, 0, NULL, 0 },
+        { "df", required_argument, NULL, 'd' },
+        { "min-df", required_argument, NULL, 'm' },
+        { "dir", required_argument, NULL, 'D' },
+        { "out", required_argument, NULL, 'o' },
+        { "folds", required_argument, NULL, 'k' },
+        { "help", no_argument, NULL, 'h' },
+        { "prior", required_argument, NULL, 'p' },
+        { "misses", required_argument, NULL, 'M' },
+        { NULL, 0, NULL, 0 },
     };
     const char *df = NULL, *dir = NULL, *out = NULL, *prior = NULL;
     unsigned min_df = 5, folds = 5;
@@ -634,7 +672,12 @@ int main(int argc, char **argv)
             out = optarg;
         else if (c == 'p')
             prior = optarg;
-        else if (c == 'm')
+        else if (c == 'M') {
+            if (!(s_misses = fopen(optarg, "w"))) {
+                fprintf(stderr, "pl_train_keywords: cannot write %s\n", optarg);
+                return 1;
+            }
+        } else if (c == 'm')
             bad = s_uint_arg(optarg, 1, 1000000, &min_df);
         else if (c == 'k')
             bad = s_uint_arg(optarg, 2, PL_EVAL_MAX_FOLDS, &folds);
@@ -649,8 +692,14 @@ int main(int argc, char **argv)
     }
     if (df && !dir)
         return s_df_main(df, min_df);
-    if (dir && out && prior && !df)
-        return s_dir_main(dir, out, prior, folds);
+    if (dir && out && prior && !df) {
+        int rc = s_dir_main(dir, out, prior, folds);
+        if (s_misses && fclose(s_misses) != 0) {
+            fprintf(stderr, "pl_train_keywords: cannot write the --misses file\n");
+            rc = 1;
+        }
+        return rc;
+    }
     fputs(s_usage, stderr);
     return 2;
 }

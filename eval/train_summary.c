@@ -30,6 +30,10 @@
  *
  *   pl_train_summary --data FILE.jsonl --out weights.h [--folds K] [--teasers N]
  *                    [--no-teaser-training] [--teaser-pick similar|far]
+ *                    [--without FEATURE,...]
+ *
+ * --without holds the named features (as "summary_features" names them)
+ * at weight 0, to measure what each adds on the same folds.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -60,6 +64,7 @@ struct row {
 };
 
 static size_t s_nf;
+static const char *s_without;   /* --without: comma-separated features held at weight 0 */
 static int s_learn_teasers = 1; /* --no-teaser-training: the copies are only scored */
 static char **s_names;
 
@@ -281,6 +286,20 @@ static int s_trains(const struct row *r, int skip)
     return r->fold != skip && !(r->teaser && !s_learn_teasers);
 }
 
+/* Whether --without names feature f (an ablation: its weight stays 0). */
+static int s_left_out(size_t f)
+{
+    size_t l = strlen(s_names[f]);
+    for (const char *p = s_without; p && *p;) {
+        const char *e = strchr(p, ',');
+        size_t pl = e ? (size_t)(e - p) : strlen(p);
+        if (pl == l && !memcmp(p, s_names[f], l))
+            return 1;
+        p = e ? e + 1 : p + pl;
+    }
+    return 0;
+}
+
 static void s_fit(const struct row *rows, size_t n, int skip, double *w)
 {
     size_t nf = s_nf, m = 0, most = 1;
@@ -299,7 +318,8 @@ static void s_fit(const struct row *rows, size_t n, int skip, double *w)
             if (s_trains(&rows[i], skip))
                 s_listwise_grad(w, &rows[i], p, g);
         for (size_t f = 0; f < nf; f++)
-            w[f] -= lr * (g[f] / (double)m + l2 * w[f]);
+            if (!s_left_out(f))
+                w[f] -= lr * (g[f] / (double)m + l2 * w[f]);
     }
     for (int it = 0; it < 2000; it++) {
         double gb = 0;
@@ -326,7 +346,8 @@ static char *s_weights_json(const double *w)
 
 static const char s_usage[] =
     "usage: pl_train_summary --data FILE.jsonl --out weights.h [--folds K] [--teasers N]\n"
-    "                        [--no-teaser-training] [--teaser-pick similar|far]\n";
+    "                        [--no-teaser-training] [--teaser-pick similar|far]\n"
+    "                        [--without FEATURE,...]\n";
 
 struct options {
     const char *data, *out;
@@ -347,6 +368,7 @@ static int s_options(int argc, char **argv, struct options *o, int *go_on)
         { "teasers", required_argument, NULL, 't' },
         { "no-teaser-training", no_argument, NULL, 'n' },
         { "teaser-pick", required_argument, NULL, 'p' },
+        { "without", required_argument, NULL, 'w' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -361,6 +383,7 @@ static int s_options(int argc, char **argv, struct options *o, int *go_on)
         case 'f': o->folds = (int)strtol(optarg, NULL, 10); break;
         case 't': o->teasers = (int)strtol(optarg, NULL, 10); break;
         case 'n': s_learn_teasers = 0; break;
+        case 'w': s_without = optarg; break;
         case 'p':
             if (strcmp(optarg, "similar") && strcmp(optarg, "far")) {
                 fputs(s_usage, stderr);

@@ -552,15 +552,36 @@ static int s_acronym_of(const char *a, const char *b)
     return na >= 2 && na == nb && memcmp(ia, ib, na) == 0;
 }
 
+/* Whether a and b are the same but for case and a plural "s" or "es" at
+ * the end of one ("menu" and "menus", "tax" and "taxes"): the candidates'
+ * light stemming keeps words in -us apart ("virus", "bus"), so such
+ * pairs reach the output as two candidates. */
+static int s_plural_of(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    if (na > nb) {
+        const char *t = a;
+        a = b, b = t;
+        size_t tn = na;
+        na = nb, nb = tn;
+    }
+    if (na < 3 || strncasecmp(a, b, na) != 0)
+        return 0;
+    return (nb == na + 1 && (b[na] == 's' || b[na] == 'S')) ||
+           (nb == na + 2 && strcasecmp(b + na, "es") == 0);
+}
+
 /* Whether text is a near-duplicate of a keyphrase already in out: the
- * same letters but for case, or one the other's initials. */
+ * same letters but for case or a plural ending, or one the other's
+ * initials. */
 static int s_near_dup(const char *text, const cJSON *out)
 {
     const cJSON *it;
     cJSON_ArrayForEach(it, out)
     {
         const char *o = cJSON_GetObjectItemCaseSensitive(it, "text")->valuestring;
-        if (strcasecmp(o, text) == 0 || s_acronym_of(o, text) || s_acronym_of(text, o))
+        if (strcasecmp(o, text) == 0 || s_plural_of(o, text) || s_acronym_of(o, text) ||
+            s_acronym_of(text, o))
             return 1;
     }
     return 0;

@@ -33,6 +33,8 @@ const char *const pl_summary_feature_names[PL_SUMMARY_NF] = {
     "centrality_rest",
     "centrality_idf",
     "mean_idf",
+    "open*foreign_terms",
+    "open*centrality_rest",
 };
 
 /* A sentence that opens with a pronoun or a connective leans on the one
@@ -84,11 +86,14 @@ struct profiles {
  *   another story placed above the article, shares little with what
  *   follows it, however frequent its few shared words;
  * - term_frequency: the mean log(1 + count) of its terms over that of the
- *   article's most frequent term; mean_idf: their mean news idf over 10. */
-static void s_term_features(const struct pl_summary_sent *se, const struct profiles *p, double *x)
+ *   article's most frequent term; mean_idf: their mean news idf over 10.
+ * Returns the share of its distinct terms that the rest of the article
+ * never uses (0 for a sentence without terms). */
+static double s_term_features(const struct pl_summary_sent *se, const struct profiles *p, double *x)
 {
     double dot = 0, sn = 0, idot = 0, isn = 0, rdot = 0, rest2 = p->norm1 * p->norm1;
     double tf = 0, idf = 0;
+    size_t distinct = 0, recur = 0;
     for (size_t i = 0; i < se->nterms; i++)
         p->scratch[se->terms[i]] += 1;
     for (size_t i = 0; i < se->nterms; i++) {
@@ -97,6 +102,8 @@ static void s_term_features(const struct pl_summary_sent *se, const struct profi
         if (c <= 0)
             continue; /* each distinct term once */
         p->scratch[id] = 0;
+        distinct++;
+        recur += df > c;
         double all = p->lg[(size_t)df], left = p->lg[(size_t)(df - c)], ci = c * p->idf[id];
         dot += c * p->profile[id];
         sn += c * c;
@@ -113,6 +120,7 @@ static void s_term_features(const struct pl_summary_sent *se, const struct profi
     double n = (double)se->nterms;
     x[PL_SUMMARY_X_TERMFREQ] = se->nterms ? tf / n / p->lg[(size_t)p->maxdf] : 0;
     x[PL_SUMMARY_X_IDF] = se->nterms ? idf / n / 10 : 0;
+    return distinct ? 1 - (double)recur / (double)distinct : 0;
 }
 
 /* The share of the title's terms that the sentence holds. */
@@ -157,6 +165,19 @@ static void s_local_features(const char *t, const struct pl_summary_sent *se, si
     x[PL_SUMMARY_X_DANGLING] = s_dangling(p, se->end - se->start);
 }
 
+/* What a linear score cannot say by itself: the weight of what a sentence
+ * shares with the rest of the article depends on where it stands. The
+ * first candidate is usually the lead, so its position weighs most; but
+ * the teaser of another story put above the article stands there too, and
+ * shares little with what follows. These products let the scorer take the
+ * first place's bonus back from a sentence the article does not take up. */
+static void s_opening_features(double foreign, double *x)
+{
+    double first = x[PL_SUMMARY_X_POS1];
+    x[PL_SUMMARY_X_OPEN_FOREIGN] = first * foreign;
+    x[PL_SUMMARY_X_OPEN_REST] = first * x[PL_SUMMARY_X_CENTRAL_REST];
+}
+
 int pl_summary_features(const char *t, struct pl_summary_sent *ss, size_t ns, size_t ncand,
                         const struct pl_summary_vocab *v, const double *idf, const long *title_ids,
                         size_t ntitle)
@@ -194,8 +215,9 @@ int pl_summary_features(const char *t, struct pl_summary_sent *ss, size_t ns, si
         if (!se->candidate)
             continue;
         s_local_features(t, se, rank++, ncand, se->x);
-        s_term_features(se, &p, se->x);
+        double foreign = s_term_features(se, &p, se->x);
         se->x[PL_SUMMARY_X_TITLE] = s_title_overlap(se, title_ids, ntitle);
+        s_opening_features(foreign, se->x);
     }
     rc = 0;
 out:

@@ -39,6 +39,9 @@ enum pl_summary_feature {
     PL_SUMMARY_X_CENTRAL_REST, /* cosine with the profile of the rest of the article */
     PL_SUMMARY_X_CENTRAL_IDF,  /* cosine with the article's profile, terms weighed by news idf */
     PL_SUMMARY_X_IDF,          /* mean news idf of its terms, over 10 */
+    PL_SUMMARY_X_OPEN_FOREIGN, /* first candidate, times the share of its distinct terms
+                                * that the rest of the article never uses */
+    PL_SUMMARY_X_OPEN_REST,    /* first candidate, times centrality_rest */
     PL_SUMMARY_NF
 };
 

@@ -2,12 +2,13 @@
  * summarize: an extractive summary and keyphrases for the document's "text".
  *
  * Sentences come from the shared splitter; headings, bullets, questions and
- * fragments are not candidates (candidates.c). Each candidate gets 22
+ * fragments are not candidates (candidates.c). Each candidate gets 24
  * features (sentence_features.c: its rank among the candidates, its centrality in
  * the article's content words, plain and weighed by news idf, its overlap with
  * the title, its length, entity mentions, numbers, quotes, term frequency,
  * how many of its words the article takes up again, their mean idf, whether
- * it opens a paragraph or leans on the sentence before it), and a linear
+ * it opens a paragraph or leans on the sentence before it, and for the
+ * first candidate how little of it the rest of the article takes up), and a linear
  * score over them squashed to (0, 1), with the weights that
  * eval/train_summary.c fits on CNN/DailyMail and writes to weights.h
  * (tools/train-summary.sh; the option "weights" overrides them). Sentences

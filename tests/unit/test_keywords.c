@@ -135,6 +135,33 @@ static void an_acronym_and_its_words_and_a_plural_are_given_once(void **st)
     s_free(&k);
 }
 
+/* "menus" is not stemmed to "menu" (words in -us keep their s), so the two
+ * are two candidates; the output gives the first ranked alone. Likewise
+ * "taxes" and "tax". "Bus" and "Busan" share letters but are two words. */
+static void a_plural_the_stemming_keeps_apart_is_still_given_once(void **st)
+{
+    (void)st;
+    struct kdoc k;
+    s_read(&k,
+           "Diners read menus. The menus changed. One menu stayed. Taxes rose. Taxes fell. "
+           "A tax went. The bus left Busan.",
+           NULL);
+    double w[PL_KW_NF + 1];
+    s_freq_weights(w);
+    cJSON *out = cJSON_CreateArray(), *feat = cJSON_CreateArray();
+    assert_int_equal(pl_summary_keywords(&k.kd, w, 60, out, feat), 0);
+    assert_non_null(s_row(feat, "menus"));
+    assert_non_null(s_row(feat, "menu"));
+    assert_true(s_has(out, "menus"));
+    assert_false(s_has(out, "menu"));
+    assert_int_equal(s_has(out, "Taxes") + s_has(out, "tax"), 1);
+    assert_true(s_has(out, "bus"));
+    assert_true(s_has(out, "Busan"));
+    cJSON_Delete(out);
+    cJSON_Delete(feat);
+    s_free(&k);
+}
+
 static void entities_lend_their_type_and_features_are_as_worked_out(void **st)
 {
     (void)st;
@@ -184,6 +211,7 @@ int main(void)
         cmocka_unit_test(keyphrases_are_objects_in_rank_order_as_they_stand_in_the_text),
         cmocka_unit_test(runs_stop_at_verb_like_words_which_are_not_given_alone),
         cmocka_unit_test(an_acronym_and_its_words_and_a_plural_are_given_once),
+        cmocka_unit_test(a_plural_the_stemming_keeps_apart_is_still_given_once),
         cmocka_unit_test(entities_lend_their_type_and_features_are_as_worked_out),
         cmocka_unit_test(the_news_table_gives_common_words_a_low_idf),
     };

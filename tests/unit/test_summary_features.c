@@ -1,5 +1,5 @@
 /* The summarizer's feature fill (plugins/summarize/sentence_features.c via
- * summary.c): the 22 values eval/train_summary.c learns on, each checked on
+ * summary.c): the 24 values eval/train_summary.c learns on, each checked on
  * small articles against a value worked out by hand. A feature computed
  * differently from what the weights in weights.h were trained on fails
  * here. */
@@ -58,8 +58,10 @@ static void feature_names_are_the_order_the_weights_are_trained_in(void **st)
         "centrality_rest",
         "centrality_idf",
         "mean_idf",
+        "open*foreign_terms",
+        "open*centrality_rest",
     };
-    assert_int_equal(PL_SUMMARY_NF, 22);
+    assert_int_equal(PL_SUMMARY_NF, 24);
     assert_int_equal(sizeof(names) / sizeof(names[0]), PL_SUMMARY_NF);
     for (int f = 0; f < PL_SUMMARY_NF; f++)
         assert_string_equal(pl_summary_feature_names[f], names[f]);
@@ -271,6 +273,24 @@ static void centrality_rest_is_the_cosine_with_the_counts_outside_the_sentence(v
     pl_summary_doc_free(&d);
 }
 
+/* The two products with the first place: only the first candidate has
+ * them, as the share of its terms the rest never uses and as its
+ * centrality_rest. */
+static void opening_features_weigh_what_the_rest_of_the_article_does_not_take_up(void **st)
+{
+    (void)st;
+    struct pl_summary_doc d;
+    s_read(&d, s_coast, NULL, NULL);
+    /* Sentence 0 holds wall, dover and sea; dover alone is not used again. */
+    s_expect(&d, 0, PL_SUMMARY_X_OPEN_FOREIGN, 1.0 / 3.0);
+    double rest = sqrt(log(3) * log(3) + 4 * log(2) * log(2));
+    s_expect(&d, 0, PL_SUMMARY_X_OPEN_REST, (log(3) + log(2)) / (sqrt(3) * rest));
+    /* Sentence 2 shares only wall, but it does not open the article. */
+    s_expect(&d, 2, PL_SUMMARY_X_OPEN_FOREIGN, 0);
+    s_expect(&d, 2, PL_SUMMARY_X_OPEN_REST, 0);
+    pl_summary_doc_free(&d);
+}
+
 static void idf_features_weigh_terms_by_the_news_table(void **st)
 {
     (void)st;
@@ -420,6 +440,7 @@ int main(void)
         cmocka_unit_test(entity_density_counts_mentions_per_word_but_not_dates),
         cmocka_unit_test(the_vocabulary_grows_past_the_size_it_was_made_for),
         cmocka_unit_test(centrality_rest_is_the_cosine_with_the_counts_outside_the_sentence),
+        cmocka_unit_test(opening_features_weigh_what_the_rest_of_the_article_does_not_take_up),
         cmocka_unit_test(idf_features_weigh_terms_by_the_news_table),
         cmocka_unit_test(overlap_counts_stems_and_entities_of_the_smaller_sentence),
         cmocka_unit_test(shared_entities_count_as_content),
