@@ -1216,6 +1216,11 @@ int pl_service_run(const struct pl_config *cfg, const struct pl_service_opts *op
     uv_loop_init(&sv->loop);
     /* A signal kills nothing mid-write: they arrive through the loop. */
     signal(SIGPIPE, SIG_IGN);
+    /* The watcher's probe holds a read lease for a moment (watch.c): a
+     * program opening the file for writing then breaks it, and the kernel
+     * tells the holder with SIGIO, whose default ends the process. The
+     * probe closes the file at once, so the notice is not needed. */
+    signal(SIGIO, SIG_IGN);
     /* A reload asked for before the start is complete (pl_reload_arm) is
      * ignored, not the end of the daemon; uv_spawn resets it in workers. */
     signal(SIGHUP, SIG_IGN);

@@ -1,9 +1,12 @@
 /* The real daemon on inputs of issue 12's point 8: JSON exports cut short
  * or mistyped go to failed/ with their reasons, a text that starts with a
  * brace is still published, and a 255-byte file name comes out whole in
- * done/ and, beside its record, in failed/. Temp folders, bounded waits. */
+ * done/ and, beside its record, in failed/; and a writer that keeps
+ * opening inbox files does not stop it. Temp folders, bounded waits. */
 #include "cm.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -11,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -138,11 +142,60 @@ static void a_255_byte_name_comes_out_whole(void **st)
     s_finish(&e);
 }
 
+/* A program that keeps opening a file in the inbox for writing (a shell's
+ * `>>`, a copy over the same name) breaks the read lease the watcher's
+ * probe holds for a moment; the kernel tells the holder with SIGIO, whose
+ * default is to end the process. Files written in place and opened again
+ * and again until the daemon claims them: the daemon stays up and
+ * publishes every one. */
+static void a_writer_breaking_the_probes_lease_does_not_stop_the_daemon(void **st)
+{
+    (void)st;
+    struct env e;
+    s_start(&e);
+    enum { FILES = 200 };
+    long broken = 0;
+    for (int i = 0; i < FILES; i++) {
+        char *p = th_path("%s/inbox/w%03d.txt", e.dir, i);
+        char text[160];
+        snprintf(text, sizeof(text),
+                 "Article %d: the council met on Monday and agreed the budget for the harbour "
+                 "wall, the mayor said.",
+                 i);
+        assert_int_equal(th_write_file(p, text, strlen(text)), 0);
+        uint64_t end = th_now_ms() + 3000;
+        while (th_now_ms() < end) {
+            int fd = open(p, O_WRONLY | O_APPEND | O_NONBLOCK | O_CLOEXEC);
+            if (fd >= 0) {
+                close(fd);
+            } else if (errno == EWOULDBLOCK) {
+                broken++; /* the probe held its lease: it was told */
+            } else {
+                break; /* claimed: gone from the inbox */
+            }
+        }
+        free(p);
+        if (waitpid(e.d.pid, NULL, WNOHANG) != 0)
+            fail_msg("the daemon died after %d files (%ld leases broken); its log: %s", i + 1,
+                     broken, e.d.log);
+    }
+    for (int i = 0; i < FILES; i++) {
+        char topic[16];
+        cJSON *j = th_sub_next(&e.sub, 20000, topic, NULL);
+        if (!j)
+            fail_msg("%d of %d published (%ld leases broken)", i, FILES, broken);
+        cJSON_Delete(j);
+    }
+    print_message("%ld leases broken by the writer\n", broken);
+    s_finish(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(broken_json_exports_go_to_failed_with_their_reasons),
         cmocka_unit_test(a_255_byte_name_comes_out_whole),
+        cmocka_unit_test(a_writer_breaking_the_probes_lease_does_not_stop_the_daemon),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
