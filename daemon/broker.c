@@ -451,22 +451,26 @@ static void s_handle(struct pl_stage_rt *s, struct pl_wire_in *in)
     }
 }
 
-/* Takes every message waiting on the stage's router: receives until
- * EAGAIN, once. That EAGAIN comes after libzmq has processed every command
- * waiting for the socket (a peer's "readable" among them, even one a send
- * in a handler took the descriptor's wake-up for) and looked again, so the
- * descriptor is reset and the next message signals it anew: asking
- * ZMQ_EVENTS after it, one more getpid and poll a drain (libzmq's fork
- * check and mailbox poll), found nothing the wake-up would not bring. A
- * send after the drain can still take a wake-up: s_on_check. */
+/* Takes every message waiting on the stage's router. Receiving until
+ * EAGAIN, then asking ZMQ_EVENTS once (a send in a handler may have taken
+ * the descriptor's wake-up), costs one pair of getpid/poll system calls per
+ * drain (libzmq's fork check and mailbox poll, on every ZMQ_EVENTS) instead
+ * of one per message. The EAGAIN alone would do with today's libzmq (its
+ * receive processes the socket's commands before it gives up), but that
+ * is its implementation, not its contract: zmq_getsockopt(3) and DESIGN.md
+ * ask for ZMQ_EVENTS after the last receive, and a stalled stage costs
+ * more than two system calls. */
 static void s_drain(struct pl_stage_rt *s)
 {
-    s->dirty = false;
-    struct pl_wire_in in;
-    while (pl_wire_recv(s->router, &in, ZMQ_DONTWAIT) == 0) {
-        s_handle(s, &in);
-        pl_wire_in_close(&in);
-    }
+    int rc;
+    do {
+        s->dirty = false;
+        struct pl_wire_in in;
+        while ((rc = pl_wire_recv(s->router, &in, ZMQ_DONTWAIT)) == 0) {
+            s_handle(s, &in);
+            pl_wire_in_close(&in);
+        }
+    } while (rc == -EAGAIN && pl_zsock_readable(s->router));
 }
 
 static void s_on_poll(uv_poll_t *p, int status, int events)
