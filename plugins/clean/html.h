@@ -20,7 +20,8 @@ struct pl_html_meta {
     char *title;     /* og:title, JSON-LD headline, <title>, or the first <h1> */
     char *published; /* as written in the page (ISO 8601 usually) */
     char *author;
-    char *url; /* canonical */
+    char *url;  /* canonical */
+    char *body; /* an Article's JSON-LD articleBody, paragraphs a blank line apart */
 };
 
 void pl_html_meta_free(struct pl_html_meta *m);

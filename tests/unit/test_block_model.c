@@ -631,6 +631,51 @@ static void test_a_stacked_model_judges_a_block_by_its_neighbours(void **state)
     pl_bmodel_free(m);
 }
 
+/* A page written by script: the markup holds a line, the story is only in
+ * its JSON-LD. The declared body is the text, one paragraph a line; not
+ * when it is short, nor when it holds markup. */
+static void test_a_script_written_page_gives_its_declared_body(void **state)
+{
+    (void)state;
+    char para[200];
+    snprintf(para, sizeof(para), "%s",
+             "The harbour wall was rebuilt over the winter, and the ferries ran on time all "
+             "through March, the port authority said in its report on Friday.");
+    struct pl_buf body = { 0 };
+    for (int i = 0; i < 6; i++) {
+        if (i)
+            assert_int_equal(pl_buf_append(&body, "\\n", 2), 0);
+        assert_int_equal(pl_buf_append(&body, para, strlen(para)), 0);
+    }
+    assert_int_equal(pl_buf_terminate(&body), 0);
+    const char *shapes[3] = { "%s", "%.100s", "<p>%s</p>" };
+    for (int k = 0; k < 3; k++) {
+        char inner[2048];
+        snprintf(inner, sizeof(inner), shapes[k], body.data);
+        char page[4096];
+        snprintf(page, sizeof(page),
+                 "<html><head><script type=\"application/ld+json\">{\"@type\":"
+                 "\"NewsArticle\",\"headline\":\"Harbour\",\"articleBody\":\"%s\"}"
+                 "</script></head><body><div id=\"app\"><p>Loading the story, please wait a "
+                 "moment while it is fetched.</p></div></body></html>",
+                 inner);
+        char *text = NULL;
+        struct pl_html_meta meta;
+        assert_int_equal(pl_html_extract(page, strlen(page), "UTF-8", NULL, &text, &meta), 0);
+        if (k == 0) {
+            assert_non_null(strstr(text, "the port authority said in its report on Friday.\n\n"
+                                         "The harbour wall was rebuilt"));
+            assert_null(strstr(text, "Loading the story"));
+        } else {
+            assert_non_null(strstr(text, "Loading the story"));
+            assert_null(strstr(text, "harbour wall"));
+        }
+        free(text);
+        pl_html_meta_free(&meta);
+    }
+    free(body.data);
+}
+
 /* Initialises the clean plugin with options; returns its init code, the
  * message in err. */
 static int s_init_clean(const char *options, char *err, size_t n)
@@ -685,6 +730,7 @@ int main(void)
         cmocka_unit_test(test_a_corrupt_or_foreign_model_file_is_refused),
         cmocka_unit_test(test_a_version_3_file_carries_the_dump_model),
         cmocka_unit_test(test_the_stacked_features_come_from_the_neighbours),
+        cmocka_unit_test(test_a_script_written_page_gives_its_declared_body),
         cmocka_unit_test(test_a_stacked_model_judges_a_block_by_its_neighbours),
         cmocka_unit_test(test_the_plugin_refuses_a_block_model_it_cannot_load),
     };
