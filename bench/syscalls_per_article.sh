@@ -23,7 +23,10 @@ shift
 count=2000
 args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do
-  [ "${args[$i]}" = "--count" ] && count=${args[$((i + 1))]}
+  if [ "${args[$i]}" = "--count" ]; then
+    [ $((i + 1)) -lt ${#args[@]} ] || { echo "syscalls_per_article: --count needs a number" >&2; exit 2; }
+    count=${args[$((i + 1))]}
+  fi
 done
 tmp=$(mktemp -d /tmp/pl-syscalls-XXXXXX)
 trap '[ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"' EXIT
