@@ -30,5 +30,8 @@ static const double pl_kw_weights[] = {
     -0.499411, /* inside longer */
     2.517536,  /* keyphraseness */
     -1.147489, /* keyphraseness evidence */
+    0.0, /* pad */
+    0.0,
+    0.0,
     -1.615658, /* bias */
 };

@@ -9,6 +9,7 @@
 
 #include "keyword_weights.h"
 #include "kw_df.h"
+#include "kw_noun.h"
 #include "kw_prior.h"
 
 #define MAXW 4
@@ -48,6 +49,9 @@ const char *const pl_kw_feature_names[PL_KW_NF] = {
     "inside longer",
     "keyphraseness",
     "keyphraseness evidence",
+    "last word noun share",
+    "mean noun share",
+    "last word not in WordNet",
 };
 
 enum { E_NONE, E_PER, E_ORG, E_LOC, E_MISC };
@@ -84,11 +88,12 @@ struct table_hash {
     uint32_t *slot;
     size_t mask;
 };
-static struct table_hash s_df_hash, s_prior_hash;
+static struct table_hash s_df_hash, s_prior_hash, s_noun_hash;
 static pthread_once_t s_hash_once = PTHREAD_ONCE_INIT;
 
 #define DF_N (sizeof(pl_kw_df) / sizeof(pl_kw_df[0]))
 #define PRIOR_N (sizeof(pl_kw_prior) / sizeof(pl_kw_prior[0]))
+#define NOUN_N (sizeof(pl_kw_noun) / sizeof(pl_kw_noun[0]))
 
 static const char *s_df_key(size_t i)
 {
@@ -98,6 +103,11 @@ static const char *s_df_key(size_t i)
 static const char *s_prior_key(size_t i)
 {
     return pl_kw_prior[i].key;
+}
+
+static const char *s_noun_key(size_t i)
+{
+    return pl_kw_noun[i].w;
 }
 
 static void s_hash_table(struct table_hash *h, size_t n, const char *(*key)(size_t))
@@ -122,6 +132,7 @@ static void s_build_hashes(void)
 {
     s_hash_table(&s_df_hash, DF_N, s_df_key);
     s_hash_table(&s_prior_hash, PRIOR_N, s_prior_key);
+    s_hash_table(&s_noun_hash, NOUN_N, s_noun_key);
 }
 
 /* The hashes go with the code that built them: when the plugin is unloaded
@@ -131,7 +142,8 @@ __attribute__((destructor)) static void s_free_hashes(void)
 {
     free(s_df_hash.slot);
     free(s_prior_hash.slot);
-    s_df_hash.slot = s_prior_hash.slot = NULL;
+    free(s_noun_hash.slot);
+    s_df_hash.slot = s_prior_hash.slot = s_noun_hash.slot = NULL;
 }
 
 /* The index of w in a table: by its hash when built, else by a binary
@@ -164,6 +176,20 @@ double pl_kw_idf(const char *w)
     pthread_once(&s_hash_once, s_build_hashes);
     long i = s_table_find(&s_df_hash, DF_N, s_df_key, w);
     return log((PL_KW_DF_DOCS + 1.0) / (i < 0 ? 1.0 : pl_kw_df[i].df + 1.0));
+}
+
+/* The share of the senses WordNet tags for the word w[0..n) (any case)
+ * that are nouns, 0..1 (kw_noun.h), or -1 when WordNet does not hold it
+ * (names, numbers, words the news text lacks). */
+static double s_noun_share(const char *w, size_t n)
+{
+    char low[64];
+    if (n >= sizeof(low))
+        return -1;
+    pl_lower(w, n, low, sizeof(low));
+    pthread_once(&s_hash_once, s_build_hashes);
+    long i = s_table_find(&s_noun_hash, NOUN_N, s_noun_key, low);
+    return i < 0 ? -1 : pl_kw_noun[i].noun / 100.0;
 }
 
 static int s_cmp_phrase(const void *x, const void *y)
@@ -451,6 +477,33 @@ static void s_prior(const struct pl_kw_doc *d, const struct phrase *f, double *s
     }
 }
 
+/* The part-of-speech features of the phrase shown as s[0..n): the noun
+ * share of its last word (a noun phrase's head), the mean over its words,
+ * and whether WordNet lacks the last word. A word WordNet lacks counts as
+ * a noun: most are names. Words are cut at spaces and hyphens, as the
+ * candidates' runs are. */
+static void s_noun_features(const char *s, size_t n, double *x)
+{
+    double sum = 0, last = 1;
+    int words = 0, unknown = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && s[j] != ' ' && s[j] != '-')
+            j++;
+        if (j > i) {
+            double sh = s_noun_share(s + i, j - i);
+            unknown = sh < 0;
+            last = sh < 0 ? 1 : sh;
+            sum += last;
+            words++;
+        }
+        i = j + 1;
+    }
+    x[0] = last;
+    x[1] = words ? sum / words : 1;
+    x[2] = unknown;
+}
+
 /* The candidate's features (see pl_kw_feature_names). */
 static void s_features(const struct pl_kw_doc *d, struct phrase *f, size_t first_end)
 {
@@ -497,6 +550,7 @@ static void s_features(const struct pl_kw_doc *d, struct phrase *f, size_t first
     s_prior(d, f, &share, &count);
     x[26] = share;
     x[27] = log1p(count) / 5;
+    s_noun_features(d->t + f->start, f->end - f->start, x + 28);
 }
 
 struct ranked {
@@ -600,6 +654,15 @@ static int s_verb_form(const char *w, size_t n)
     return n > 4 && strcmp(w + n - 2, "ed") == 0;
 }
 
+/* EXPERIMENT */
+static int s_rarely_noun(const char *w, size_t n)
+{
+    const char *e = getenv("PL_KW_NOUN_MIN");
+    double min = e ? strtod(e, NULL) / 100 : 0;
+    double sh = s_noun_share(w, n);
+    return sh >= 0 && sh < min;
+}
+
 /* The best phrases, in score order, into out. Returns 0 or -ENOMEM. */
 static int s_keep_phrases(const char *t, const struct phrases *ph, int want, cJSON *out)
 {
@@ -613,6 +676,8 @@ static int s_keep_phrases(const char *t, const struct phrases *ph, int want, cJS
         memcpy(buf, t + f->start, len);
         buf[len] = 0;
         if (s_near_dup(buf, out) || s_verb_form(buf, len))
+            continue;
+        if (f->n == 1 && !f->etype && s_rarely_noun(buf, len))
             continue;
         cJSON *o = cJSON_CreateObject();
         if (!o || !cJSON_AddItemToArray(out, o)) {
