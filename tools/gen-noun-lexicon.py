@@ -15,11 +15,12 @@ parts of speech, in percent. A word WordNet does not hold is left out
 (the plugin reads it as unknown).
 
 Only words of letters (and inner hyphens) seen in at least --min-count
-articles of the news text (one article a line, lower-cased) are kept, so
-the table stays small. The text is read, never copied. Deterministic:
+articles of the news text (one article a line, lower-cased) and whose
+noun share is below --below percent are kept, so the table stays small:
+the plugin asks only whether a word is rarely a noun. The text is read, never copied. Deterministic:
 the same inputs give the same file byte for byte.
 Usage: xz -dc ../shared/data/unlabeled/news-lowercased.txt.xz |
-         python3 tools/gen-noun-lexicon.py [--min-count N] > plugins/summarize/kw_noun.h
+         python3 tools/gen-noun-lexicon.py [--min-count N] [--below PERCENT] > plugins/summarize/kw_noun.h
 """
 import argparse, re, sys
 
@@ -36,6 +37,7 @@ RULES = {
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--min-count", type=int, default=5)
+ap.add_argument("--below", type=int, default=50)
 args = ap.parse_args()
 
 
@@ -91,12 +93,15 @@ for w in sorted(df):
     total = sum(c)
     if total <= 0:
         continue
-    rows.append((w, int(round(100 * c[0] / total))))
+    share = int(round(100 * c[0] / total))
+    if share < args.below:
+        rows.append((w, share))
 
 out = sys.stdout
 out.write("/* Written by tools/gen-noun-lexicon.py from WordNet (wordnet-base) and the\n"
           " * unlabeled news vocabulary; do not edit. Each word's share of tagged\n"
-          " * senses that are nouns, in percent; sorted (strcmp). */\n")
+          f" * senses that are nouns, in percent, for the words below {args.below}%;\n"
+          " * sorted (strcmp). */\n")
 out.write("#ifndef PL_KW_NOUN_H\n#define PL_KW_NOUN_H\n\n#include <stdint.h>\n\n")
 out.write("static const struct {\n    const char *w;\n    uint8_t noun;\n} pl_kw_noun[] = {\n")
 for w, s in rows:

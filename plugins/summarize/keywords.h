@@ -23,7 +23,7 @@
 #include "terms.h"
 #include "text.h"
 
-#define PL_KW_NF 31
+#define PL_KW_NF 28
 
 /* The features' names, in order (for the trainer and the weights file). */
 extern const char *const pl_kw_feature_names[PL_KW_NF];
