@@ -4,13 +4,16 @@
 # the summarizer's terms over the unlabeled news text (read, never
 # copied), and keyword_weights.h and kw_prior.h, the scorer and the
 # keyphraseness table fitted on the 500N-KPCrowd dev half (unpacked by
-# tools/extract-keyphrases.sh). Prints the held-out 5-fold figures by
-# story. Deterministic; about a minute.
+# tools/extract-keyphrases.sh), after kw_noun.h, WordNet's noun shares
+# of the news vocabulary's words (tools/gen-noun-lexicon.py; wordnet-base).
+# Prints the held-out 5-fold figures by story. Deterministic; about a
+# minute.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 news=${PL_DATA_DIR:-$top/../shared/data}/unlabeled/news-lowercased.txt.xz
 [ -r "$news" ] || { echo "train-keywords: $news is missing (set PL_DATA_DIR)" >&2; exit 1; }
 dev=$("$top/tools/extract-keyphrases.sh")
+xz -dc "$news" | python3 "$top/tools/gen-noun-lexicon.py" >"$top/plugins/summarize/kw_noun.h"
 cmake -S "$top" -B "$top/build" >/dev/null
 cmake --build "$top/build" -j2 --target pl_train_keywords >/dev/null
 xz -dc "$news" | "$top/build/bin/pl_train_keywords" --df "$top/plugins/summarize/kw_df.h"

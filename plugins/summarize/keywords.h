@@ -12,8 +12,10 @@
  * a logistic-regression score with the weights eval/train_keywords.c fits
  * (keyword_weights.h). The best ones are handed back in rank order, each
  * as it stands in the text, a near-duplicate of one kept ("U.S." after
- * "United States") left out. Called by summarize.c on the stage's worker
- * thread and by the unit tests; pure but for the arrays it fills.
+ * "United States") left out, and so is a lone word WordNet never has as a
+ * noun (kw_noun.h) unless it is a name. Called by summarize.c on the
+ * stage's worker thread and by the unit tests; pure but for the arrays it
+ * fills.
  */
 #ifndef PL_SUMMARY_KEYWORDS_H
 #define PL_SUMMARY_KEYWORDS_H

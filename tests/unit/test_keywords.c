@@ -1,6 +1,7 @@
 /* The summarizer's keyphrases (plugins/summarize/keywords.c): candidates as
  * they stand in the text, runs cut at verb-like words, the entities'
- * types, near-duplicates once, the {text, score} objects in rank order,
+ * types, near-duplicates once, no word WordNet never has as a noun alone
+ * unless it is a name, the {text, score} objects in rank order,
  * the features the trainer learns on and the news table's IDF. */
 #include "cm.h"
 
@@ -116,6 +117,37 @@ static void runs_stop_at_verb_like_words_which_are_not_given_alone(void **st)
     s_free(&k);
 }
 
+/* "diplomatic" and "addressing" are never nouns in WordNet (kw_noun.h):
+ * they stay candidates, and inside a phrase, but are not given alone;
+ * "talks" (mostly a verb there, but a noun too) is; so is a never-noun
+ * word the entities stage named ("Engaging", a MISC here). */
+static void a_word_never_a_noun_is_no_keyphrase_alone_unless_named(void **st)
+{
+    (void)st;
+    struct kdoc k;
+    s_read(&k,
+           "Envoys were diplomatic and kept addressing talks. They stayed diplomatic, "
+           "addressing talks on diplomatic missions. Then Engaging opened. Then Engaging "
+           "closed. Then Engaging won.",
+           "[{\"text\":\"Engaging\",\"type\":\"MISC\",\"count\":1,"
+           "\"mentions\":[{\"start\":120,\"end\":128}]}]");
+    assert_int_equal(strncmp("Engaging", k.kd.t + 120, 8), 0);
+    double w[PL_KW_NF + 1];
+    s_freq_weights(w);
+    cJSON *out = cJSON_CreateArray(), *feat = cJSON_CreateArray();
+    assert_int_equal(pl_summary_keywords(&k.kd, w, 60, out, feat), 0);
+    assert_non_null(s_row(feat, "diplomatic"));
+    assert_non_null(s_row(feat, "addressing"));
+    assert_false(s_has(out, "diplomatic"));
+    assert_false(s_has(out, "addressing"));
+    assert_true(s_has(out, "diplomatic missions"));
+    assert_true(s_has(out, "talks"));
+    assert_true(s_has(out, "Engaging"));
+    cJSON_Delete(out);
+    cJSON_Delete(feat);
+    s_free(&k);
+}
+
 static void an_acronym_and_its_words_and_a_plural_are_given_once(void **st)
 {
     (void)st;
@@ -210,6 +242,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(keyphrases_are_objects_in_rank_order_as_they_stand_in_the_text),
         cmocka_unit_test(runs_stop_at_verb_like_words_which_are_not_given_alone),
+        cmocka_unit_test(a_word_never_a_noun_is_no_keyphrase_alone_unless_named),
         cmocka_unit_test(an_acronym_and_its_words_and_a_plural_are_given_once),
         cmocka_unit_test(a_plural_the_stemming_keeps_apart_is_still_given_once),
         cmocka_unit_test(entities_lend_their_type_and_features_are_as_worked_out),
