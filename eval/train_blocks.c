@@ -23,7 +23,7 @@
  * penalty, fitted by stochastic gradient descent over the examples in an
  * order shuffled with a fixed seed (version 1 model file).
  *
- * --stack adds the stacked model (html.h, pl_html_stack): every page's
+ * --stack adds the stacked model (bmodel.h, pl_bm_stack): every page's
  * blocks are kept; a training page's context features come from a first
  * model trained without its inner fold (S_INNER folds by site, drawn from
  * the same hash as the outer folds), a held-out page's from the first
@@ -814,18 +814,11 @@ static double s_prob(const struct pl_bmodel *m, const struct pl_bfeat *f)
 /* The context features of page pg's blocks from model m's probabilities. */
 static void s_page_stack(const struct page *pg, const struct pl_bmodel *m)
 {
-    size_t k = pg->n ? pg->n : 1;
-    double *p = s_xalloc(NULL, k * sizeof(*p));
-    float(*x)[PL_BM_STACK] = s_xalloc(NULL, k * sizeof(*x));
-    for (size_t i = 0; i < pg->n; i++)
-        p[i] = pl_bmodel_prob(m, &pg->f[i]);
-    if (pl_bm_stack(pg->n, p, pg->len, pg->inside, pg->key, x) != 0) {
+    double *p = s_xalloc(NULL, (pg->n ? pg->n : 1) * sizeof(*p));
+    if (pl_bmodel_probs(m, pg->n, pg->f, sizeof(*pg->f), pg->len, pg->inside, pg->key, p) != 0) {
         fprintf(stderr, "pl_train_blocks: out of memory\n");
         exit(1);
     }
-    for (size_t i = 0; i < pg->n; i++)
-        memcpy(pg->f[i].d + PL_BM_DENSE, x[i], sizeof(x[i]));
-    free(x);
     free(p);
 }
 

@@ -219,8 +219,14 @@ static int s_shape_means(size_t n, const double *p, const size_t *len, const uin
     return 0;
 }
 
+/* Block i's features, stride bytes apart from f on. */
+static struct pl_bfeat *s_at(struct pl_bfeat *f, size_t stride, size_t i)
+{
+    return (struct pl_bfeat *)(void *)((char *)f + i * stride);
+}
+
 int pl_bm_stack(size_t n, const double *p, const size_t *len, const int *inside,
-                const uint64_t *key, float (*out)[PL_BM_STACK])
+                const uint64_t *key, struct pl_bfeat *f, size_t stride)
 {
     double *lp = malloc(2 * (n + 1) * sizeof(*lp));
     float *shape = malloc((n ? n : 1) * sizeof(*shape));
@@ -245,7 +251,7 @@ int pl_bm_stack(size_t n, const double *p, const size_t *len, const int *inside,
     /* The nearest other block the first model keeps, before and after. */
     size_t last = SIZE_MAX, good_before = 0;
     for (size_t i = 0; i < n; i++) {
-        float *x = out[i];
+        float *x = s_at(f, stride, i)->d + PL_BM_DENSE;
         x[0] = (float)p[i];
         x[1] = i ? (float)p[i - 1] : -1;
         x[2] = i + 1 < n ? (float)p[i + 1] : -1;
@@ -270,7 +276,7 @@ int pl_bm_stack(size_t n, const double *p, const size_t *len, const int *inside,
     /* The distance counts the nearest kept block on either side. */
     last = SIZE_MAX;
     for (size_t i = n; i-- > 0;) {
-        float *x = out[i];
+        float *x = s_at(f, stride, i)->d + PL_BM_DENSE;
         if (last != SIZE_MAX) {
             float d = (float)(log1p((double)(last - i)) / 6);
             if (d < x[10])
@@ -281,6 +287,18 @@ int pl_bm_stack(size_t n, const double *p, const size_t *len, const int *inside,
     }
     free(lp);
     free(shape);
+    return 0;
+}
+
+int pl_bmodel_probs(const struct pl_bmodel *m, size_t n, struct pl_bfeat *f, size_t stride,
+                    const size_t *len, const int *inside, const uint64_t *key, double *p)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = pl_bmodel_prob(m, s_at(f, stride, i));
+    if (pl_bm_stack(n, p, len, inside, key, f, stride) != 0)
+        return -ENOMEM;
+    for (size_t i = 0; m->stack && i < n; i++)
+        p[i] = pl_bmodel_prob(m->stack, s_at(f, stride, i));
     return 0;
 }
 

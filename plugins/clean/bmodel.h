@@ -46,7 +46,7 @@
 #define PL_BM_DENSE (PL_BM_OWN + 2 * PL_BM_NEIGH)
 /* The stacked model's context features, after the dense ones: what the
  * first model says of the block, its neighbours, the blocks of its shape
- * and the page (pl_html_stack in html.h). */
+ * and the page (pl_bm_stack). */
 #define PL_BM_STACK 12
 #define PL_BM_ALL (PL_BM_DENSE + PL_BM_STACK)
 /* Hashed features (value 1): class/id tokens of the block and its
@@ -57,7 +57,7 @@
 
 /* The features of one block. */
 struct pl_bfeat {
-    float d[PL_BM_ALL];     /* the stacked features are 0 until pl_html_stack */
+    float d[PL_BM_ALL];     /* the stacked features are 0 until pl_bm_stack */
     uint16_t h[PL_BM_MAXH]; /* bucket numbers, 0 .. PL_BM_BUCKETS-1 */
     float hv[PL_BM_MAXH];   /* their values */
     unsigned nh;
@@ -108,18 +108,28 @@ double pl_bmodel_logit(const double *w, const struct pl_bfeat *f);
 double pl_bmodel_prob(const struct pl_bmodel *m, const struct pl_bfeat *f);
 
 /* The stacked model's context features of a page's n blocks, in page
- * order, from the first model's probabilities p: out[i] for block i of
- * text length len[i], inside[i] when the rules kept it (the container, or
- * a dump's story), key[i] its shape (blocks of one key are compared).
- * They are: the block's own probability; its neighbours' (-1 at the
- * page's ends); the means by length over the three and the ten blocks
- * either side and over the other blocks of its key (-1: none); the
+ * order, from the first model's probabilities p, written after the dense
+ * features of each block's (PL_BM_DENSE on): block i's features are at
+ * (char *)f + i * stride, so that they may sit inside a larger struct.
+ * Block i has text length len[i], inside[i] when the rules kept it (the
+ * container, or a dump's story), key[i] its shape (blocks of one key are
+ * compared). They are: the block's own probability; its neighbours' (-1
+ * at the page's ends); the means by length over the three and the ten
+ * blocks either side and over the other blocks of its key (-1: none); the
  * largest of the three either side; the means inside and outside (-1:
  * none); the share of the page's text at 0.5 or more; the share of that
  * text before the block (-1: none); log(1 + the distance in blocks to the
  * nearest other block at 0.5 or more) / 6 (1: none). 0 or -ENOMEM. */
 int pl_bm_stack(size_t n, const double *p, const size_t *len, const int *inside,
-                const uint64_t *key, float (*out)[PL_BM_STACK]);
+                const uint64_t *key, struct pl_bfeat *f, size_t stride);
+
+/* Each of a page's n blocks' probability by m into p[0..n) (features,
+ * stride, len, inside and key as for pl_bm_stack): the first model's; the
+ * context features from those, written into the features whether or not m
+ * has a stacked model (so that a trainer can stack on a first model); and,
+ * when m has one, the stacked model's. 0 or -ENOMEM. */
+int pl_bmodel_probs(const struct pl_bmodel *m, size_t n, struct pl_bfeat *f, size_t stride,
+                    const size_t *len, const int *inside, const uint64_t *key, double *p);
 
 /* A model of ntrees trees of the given depth (both within PL_BM_MAXTREES,
  * PL_BM_MAXDEPTH), its arrays zero, in one allocation (with no dump model)

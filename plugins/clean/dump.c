@@ -225,33 +225,22 @@ void pl_dump_stack_keys(const struct pl_blocks *bl, size_t *len, int *inside, ui
     }
 }
 
-/* Each block's probability by m into p, through m's stacked model when it
- * has one. 0 or -ENOMEM. */
+/* Each block's probability by m into p (pl_bmodel_probs). 0 or -ENOMEM. */
 static int s_probs(const struct pl_blocks *bl, const struct pl_bmodel *m, struct pl_bfeat *f,
                    double *p)
 {
     size_t n = bl->n;
-    for (size_t i = 0; i < n; i++)
-        p[i] = pl_bmodel_prob(m, &f[i]);
-    if (!m->stack)
-        return 0;
     size_t *len = malloc((n ? n : 1) * sizeof(*len));
     int *inside = malloc((n ? n : 1) * sizeof(*inside));
     uint64_t *key = malloc((n ? n : 1) * sizeof(*key));
-    float(*x)[PL_BM_STACK] = malloc((n ? n : 1) * sizeof(*x));
-    int rc = len && inside && key && x ? 0 : -ENOMEM;
+    int rc = len && inside && key ? 0 : -ENOMEM;
     if (rc == 0) {
         pl_dump_stack_keys(bl, len, inside, key);
-        rc = pl_bm_stack(n, p, len, inside, key, x);
-    }
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        memcpy(f[i].d + PL_BM_DENSE, x[i], sizeof(x[i]));
-        p[i] = pl_bmodel_prob(m->stack, &f[i]);
+        rc = pl_bmodel_probs(m, n, f, sizeof(*f), len, inside, key, p);
     }
     free(len);
     free(inside);
     free(key);
-    free(x);
     return rc;
 }
 

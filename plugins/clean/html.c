@@ -1615,26 +1615,22 @@ static void s_units(struct units *u, const xmlNode *body, const xmlNode *top, do
         s_units_finish(u);
 }
 
-int pl_html_stack(struct pl_html_block *v, size_t n, const double *p)
+int pl_html_probs(struct pl_html_block *v, size_t n, const struct pl_bmodel *m, double *p)
 {
     size_t *len = malloc((n ? n : 1) * sizeof(*len));
     int *inside = malloc((n ? n : 1) * sizeof(*inside));
     uint64_t *shape = malloc((n ? n : 1) * sizeof(*shape));
-    float(*x)[PL_BM_STACK] = malloc((n ? n : 1) * sizeof(*x));
-    int rc = len && inside && shape && x ? 0 : -ENOMEM;
+    int rc = len && inside && shape ? 0 : -ENOMEM;
     for (size_t i = 0; rc == 0 && i < n; i++) {
         len[i] = v[i].len;
         inside[i] = v[i].inside;
         shape[i] = v[i].shape;
     }
     if (rc == 0)
-        rc = pl_bm_stack(n, p, len, inside, shape, x);
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        memcpy(v[i].f.d + PL_BM_DENSE, x[i], sizeof(x[i]));
+        rc = pl_bmodel_probs(m, n, n ? &v[0].f : NULL, sizeof(*v), len, inside, shape, p);
     free(len);
     free(inside);
     free(shape);
-    free(x);
     return rc;
 }
 
@@ -1650,15 +1646,9 @@ static long s_apply_model(const struct units *u, const struct pl_bmodel *m)
     double *prob = malloc((u->n ? u->n : 1) * sizeof(*prob));
     if (!prob)
         return -1;
-    for (size_t i = 0; i < u->n; i++)
-        prob[i] = pl_bmodel_prob(m, &u->v[i].f);
-    if (m->stack) {
-        if (pl_html_stack(u->v, u->n, prob) != 0) {
-            free(prob);
-            return -1;
-        }
-        for (size_t i = 0; i < u->n; i++)
-            prob[i] = pl_bmodel_prob(m->stack, &u->v[i].f);
+    if (pl_html_probs(u->v, u->n, m, prob) != 0) {
+        free(prob);
+        return -1;
     }
     long added = 0;
     for (size_t i = 0; i < u->n; i++) {

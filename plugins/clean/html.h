@@ -54,14 +54,11 @@ struct pl_html_block {
 int pl_html_blocks(const char *html, size_t len, const char *encoding, struct pl_html_block **out,
                    size_t *n);
 
-/* Fills the stacked model's context features (bmodel.h, PL_BM_STACK of
- * them after the dense ones) of the page's blocks v[0..n) from the first
- * model's probabilities p[0..n): the block's own, its neighbours', the
- * mean over the three and the ten blocks either side and over the other
- * blocks of its shape (by length), the means inside and outside the
- * container, the share of the page's text kept, where the block lies in
- * it, and how far the nearest kept block is. 0 or -ENOMEM. */
-int pl_html_stack(struct pl_html_block *v, size_t n, const double *p);
+/* Each of the page's blocks v[0..n)'s probability by model m into
+ * p[0..n), through m's stacked model when it has one, whose context
+ * features (bmodel.h, pl_bm_stack: the block's shape is its key) are
+ * written into the blocks' features either way. 0 or -ENOMEM. */
+int pl_html_probs(struct pl_html_block *v, size_t n, const struct pl_bmodel *m, double *p);
 
 /* Frees what pl_html_blocks gave. */
 void pl_html_blocks_free(struct pl_html_block *v, size_t n);

@@ -510,12 +510,14 @@ static void test_the_stacked_features_come_from_the_neighbours(void **state)
     memset(v, 0, sizeof(v));
     static const size_t len[5] = { 10, 30, 10, 40, 10 };
     static const double p[5] = { 0.1, 0.9, 0.2, 0.8, 0.3 };
+    int inside[5];
+    uint64_t shape[5];
     for (int i = 0; i < 5; i++) {
-        v[i].len = len[i];
-        v[i].inside = i >= 1 && i <= 3;
-        v[i].shape = i % 2 ? 7 : 9;
+        inside[i] = i >= 1 && i <= 3;
+        shape[i] = i % 2 ? 7 : 9;
     }
-    assert_int_equal(pl_html_stack(v, 5, p), 0);
+    /* Written into features that sit inside a larger struct, as html.c's. */
+    assert_int_equal(pl_bm_stack(5, p, len, inside, shape, &v[0].f, sizeof(v[0])), 0);
     const float *x0 = v[0].f.d + PL_BM_DENSE, *x2 = v[2].f.d + PL_BM_DENSE;
     const float *x4 = v[4].f.d + PL_BM_DENSE;
     assert_true(fabsf(x2[0] - 0.2f) < 1e-6f);
@@ -538,7 +540,7 @@ static void test_the_stacked_features_come_from_the_neighbours(void **state)
     assert_true(fabsf(x0[10] - (float)(log1p(1.0) / 6)) < 1e-6f);
     /* No block kept: the distance is at its top, where is none. */
     static const double none[5] = { 0.1, 0.1, 0.1, 0.1, 0.1 };
-    assert_int_equal(pl_html_stack(v, 5, none), 0);
+    assert_int_equal(pl_bm_stack(5, none, len, inside, shape, &v[0].f, sizeof(v[0])), 0);
     assert_true(v[2].f.d[PL_BM_DENSE + 10] == 1 && v[2].f.d[PL_BM_DENSE + 9] == -1);
 }
 
