@@ -646,6 +646,18 @@ static int s_uint_arg(const char *s, unsigned lo, unsigned hi, unsigned *v)
     return 0;
 }
 
+/* Closes the --misses file, if any, on every way out: rc, or 1 when what
+ * was written to it did not reach the disk. */
+static int s_finish(int rc)
+{
+    if (s_misses && fclose(s_misses) != 0) {
+        fprintf(stderr, "pl_train_keywords: cannot write the --misses file\n");
+        rc = rc ? rc : 1;
+    }
+    s_misses = NULL;
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -673,7 +685,7 @@ int main(int argc, char **argv)
         else if (c == 'p')
             prior = optarg;
         else if (c == 'M') {
-            if (!(s_misses = fopen(optarg, "w"))) {
+            if (s_finish(0) != 0 || !(s_misses = fopen(optarg, "w"))) {
                 fprintf(stderr, "pl_train_keywords: cannot write %s\n", optarg);
                 return 1;
             }
@@ -683,23 +695,17 @@ int main(int argc, char **argv)
             bad = s_uint_arg(optarg, 2, PL_EVAL_MAX_FOLDS, &folds);
         else {
             fputs(s_usage, c == 'h' ? stdout : stderr);
-            return c == 'h' ? 0 : 2;
+            return s_finish(c == 'h' ? 0 : 2);
         }
         if (bad) {
             fprintf(stderr, "pl_train_keywords: bad number %s\n%s", optarg, s_usage);
-            return 2;
+            return s_finish(2);
         }
     }
     if (df && !dir)
-        return s_df_main(df, min_df);
-    if (dir && out && prior && !df) {
-        int rc = s_dir_main(dir, out, prior, folds);
-        if (s_misses && fclose(s_misses) != 0) {
-            fprintf(stderr, "pl_train_keywords: cannot write the --misses file\n");
-            rc = 1;
-        }
-        return rc;
-    }
+        return s_finish(s_df_main(df, min_df));
+    if (dir && out && prior && !df)
+        return s_finish(s_dir_main(dir, out, prior, folds));
     fputs(s_usage, stderr);
-    return 2;
+    return s_finish(2);
 }
