@@ -295,18 +295,27 @@ static struct pl_bmodel *s_flip_trees(double drop, double add)
     return m;
 }
 
+/* The dump both dump-model tests read: a title, the story's one
+ * paragraph, two lines the runs put outside the story and a credit that
+ * another rule removed, into bl (pl_blocks_free it). */
+static void s_five_block_dump(struct pl_blocks *bl)
+{
+    static const char dump[] = "Harbour wall\nThe council agreed to rebuild the wall.\n"
+                               "Privacy\nSign in\nTerms\n";
+    *bl = (struct pl_blocks){ 0 };
+    assert_int_equal(pl_blocks_split(dump, strlen(dump), 1, bl), 0);
+    assert_int_equal(bl->n, 5);
+    bl->v[0].is_title = 1;
+    bl->v[2].reason = "outside-article";
+    bl->v[3].reason = "outside-article";
+    bl->v[4].reason = "credit"; /* another rule's: stays */
+}
+
 static void test_the_dump_model_drops_and_restores_blocks(void **state)
 {
     (void)state;
-    static const char dump[] = "Harbour wall\nThe council agreed to rebuild the wall.\n"
-                               "Privacy\nSign in\nTerms\n";
-    struct pl_blocks bl = { 0 };
-    assert_int_equal(pl_blocks_split(dump, strlen(dump), 1, &bl), 0);
-    assert_int_equal(bl.n, 5);
-    bl.v[0].is_title = 1;
-    bl.v[2].reason = "outside-article";
-    bl.v[3].reason = "outside-article";
-    bl.v[4].reason = "credit"; /* another rule's: stays */
+    struct pl_blocks bl;
+    s_five_block_dump(&bl);
     struct pl_bfeat f[5];
     pl_dump_features(&bl, f);
     assert_true(f[1].d[13] == 1 && f[2].d[13] == 0 && f[2].d[14] == 1 && f[4].d[15] == 1);
@@ -339,15 +348,8 @@ static void test_the_dump_model_drops_and_restores_blocks(void **state)
 static void test_the_dump_model_has_its_own_stacked_model(void **state)
 {
     (void)state;
-    static const char dump[] = "Harbour wall\nThe council agreed to rebuild the wall.\n"
-                               "Privacy\nSign in\nTerms\n";
-    struct pl_blocks bl = { 0 };
-    assert_int_equal(pl_blocks_split(dump, strlen(dump), 1, &bl), 0);
-    assert_int_equal(bl.n, 5);
-    bl.v[0].is_title = 1;
-    bl.v[2].reason = "outside-article";
-    bl.v[3].reason = "outside-article";
-    bl.v[4].reason = "credit";
+    struct pl_blocks bl;
+    s_five_block_dump(&bl);
     struct pl_bmodel *m = s_flip_trees(0.5, 0.9);
     m->stack = s_flip_trees(0.5, 0.9);
     m->dumps = s_flip_trees(0.5, 0.9);
