@@ -1,8 +1,9 @@
 /*
  * The folders a file passes through, and the moves between them. A file
  * leaves the inbox only by an atomic rename into spool/work (the claim); its
- * result is written to the outbox atomically (temp file, fsync, rename, fsync
- * of the folder) before the source moves to done/; a failure moves it to
+ * result is written to the outbox atomically (pl_write_new: an unnamed file,
+ * fsync, linkat; or a temp file and its rename; then the folder's fsync)
+ * before the source moves to done/; a failure moves it to
  * failed/ beside <name>.error.json. Everything left in spool/work after a
  * crash is processed again at start.
  *
