@@ -3,7 +3,7 @@
  *
  *   pl_bench [--count N] [--rate R] [--durable] [--workers W] [--only real|floor|default]
  *            [--keep] [--threads] [--set JSON] [--prefetch P] [--stage-sleep MS]
- *            [--plain-rename]
+ *            [--plain-rename] [--pass-parse]
  *
  * Starts presslined on a temp folder and a free port, subscribes, then drops
  * N copies of the seed articles (each made unique) by writing a temp file and
@@ -34,6 +34,8 @@
  * (no braces) to the daemon's configuration, after pl_bench's own: a key
  * under test. --prefetch sets every stage's "prefetch" (the jobs a worker
  * holds at once; 1 is one job per worker at a time, as before prefetch).
+ * --pass-parse makes the pass-through plugin parse the document with cJSON
+ * and print its patch, as it did before 2026-12-02 (bench/passthrough.c).
  * --stage-sleep MS makes the floor's one stage the tests' testkit plugin
  * turning "raw" into "text" after sleeping MS ms (no CPU): a stage that is
  * the slowest part by far and leaves the CPUs to the rest, so the run shows
@@ -109,7 +111,7 @@ static int s_usage(void)
 {
     fprintf(stderr, "usage: pl_bench [--count N] [--rate R] [--durable] [--workers W] "
                     "[--only real|floor|default] [--keep] [--threads] [--set JSON] "
-                    "[--prefetch P] [--stage-sleep MS] [--plain-rename]\n");
+                    "[--prefetch P] [--stage-sleep MS] [--plain-rename] [--pass-parse]\n");
     return 2;
 }
 
@@ -497,13 +499,14 @@ int main(int argc, char **argv)
         { "prefetch", required_argument, NULL, 'p' },
         { "stage-sleep", required_argument, NULL, 'S' },
         { "plain-rename", no_argument, NULL, 'R' },
+        { "pass-parse", no_argument, NULL, 'P' },
         { NULL, 0, NULL, 0 },
     };
     int count = 2000, durable = 0, workers = 1, keep = 0, prefetch = 0, stage_sleep = 0, c;
-    bool rename_loop = false;
+    bool rename_loop = false, pass_parse = false;
     double rate = 0;
     const char *only = NULL, *set = NULL;
-    while ((c = getopt_long(argc, argv, "n:r:dw:o:kts:p:S:R", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "n:r:dw:o:kts:p:S:RP", opts, NULL)) != -1) {
         switch (c) {
         case 'n':
             if (!s_int_arg(optarg, &count))
@@ -531,6 +534,7 @@ int main(int argc, char **argv)
                 return s_usage();
             break;
         case 'R': rename_loop = true; break;
+        case 'P': pass_parse = true; break;
         default: return s_usage();
         }
     }
@@ -573,8 +577,9 @@ int main(int argc, char **argv)
         free(extra);
     } else if (!only || !strcmp(only, "floor")) {
         char *extra = th_path("%s,\"stages\":[{\"name\":\"pass\",\"plugin\":\"%s/bench/"
-                              "passthrough.so\",\"workers\":%d%s}]",
-                              common, th_build_dir(), workers, pf);
+                              "passthrough.so\",\"workers\":%d%s%s}]",
+                              common, th_build_dir(), workers, pf,
+                              pass_parse ? ",\"options\":{\"parse\":true}" : "");
         /* The plain loop just before and just after the pass-through, as
          * the file system's speed here drifts from one minute to the next:
          * the ratio is to their mean, both shown. */
