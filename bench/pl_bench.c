@@ -485,6 +485,19 @@ static int s_run(const char *label, const char *extra, int count, double rate, d
     return got == count ? 0 : 1;
 }
 
+/* Prints the plain loop's rates before and after the floor's run and the
+ * floor's share of their mean. Returns 0, or -1 when a loop failed. */
+static int s_print_plain(int count, double before, double after, double floor)
+{
+    if (before < 0 || after < 0)
+        return -1;
+    printf("%-28s %6d files     %8.0f files/s (before %.0f, after %.0f)  pass-through / "
+           "plain loop %.0f %%\n",
+           "plain loop (same file ops)", count, (before + after) / 2, before, after,
+           200.0 * floor / (before + after));
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -503,7 +516,7 @@ int main(int argc, char **argv)
         { NULL, 0, NULL, 0 },
     };
     int count = 2000, durable = 0, workers = 1, keep = 0, prefetch = 0, stage_sleep = 0, c;
-    bool rename_loop = false, pass_parse = false;
+    int rename_loop = 0, pass_parse = 0;
     double rate = 0;
     const char *only = NULL, *set = NULL;
     while ((c = getopt_long(argc, argv, "n:r:dw:o:kts:p:S:RP", opts, NULL)) != -1) {
@@ -533,8 +546,8 @@ int main(int argc, char **argv)
             if (!s_int_arg(optarg, &stage_sleep) || stage_sleep < 1)
                 return s_usage();
             break;
-        case 'R': rename_loop = true; break;
-        case 'P': pass_parse = true; break;
+        case 'R': rename_loop = 1; break;
+        case 'P': pass_parse = 1; break;
         default: return s_usage();
         }
     }
@@ -586,15 +599,9 @@ int main(int argc, char **argv)
         double floor = 0, before = rate <= 0 ? s_plain_loop(count, durable, rename_loop) : 0;
         rc |= s_run("pass-through (floor)", extra, count, rate, &floor);
         free(extra);
-        if (rate <= 0) {
-            double after = s_plain_loop(count, durable, rename_loop);
-            if (before < 0 || after < 0)
-                return 1;
-            printf("%-28s %6d files     %8.0f files/s (before %.0f, after %.0f)  pass-through / "
-                   "plain loop %.0f %%\n",
-                   "plain loop (same file ops)", count, (before + after) / 2, before, after,
-                   200.0 * floor / (before + after));
-        }
+        if (rate <= 0 &&
+            s_print_plain(count, before, s_plain_loop(count, durable, rename_loop), floor) != 0)
+            return 1;
     }
     free(common);
     for (int i = 0; i < s_ndirs; i++) {
