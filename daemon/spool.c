@@ -530,19 +530,25 @@ int pl_write_new(int dirfd, const char *name, const void *data, size_t len, bool
             int rc = s_write_all(fd, data, len);
             if (rc == 0 && durable && fdatasync(fd) != 0)
                 rc = -errno;
-            if (rc == 0)
+            bool unlinkable = false;
+            if (rc == 0) {
                 rc = s_link_unnamed(fd, dirfd, name);
+                /* Neither way to name it works here (a kernel before 6.10
+                 * without /proc): the temp file's way from now on. */
+                unlinkable = (rc == -ENOENT || rc == -EPERM) && atomic_load(&s_link_how) == 0;
+            }
             if (close(fd) != 0 && rc == 0) {
                 /* Named already, but its bytes may not all be there. */
                 rc = -errno;
                 unlinkat(dirfd, name, 0);
             }
-            return rc;
-        }
-        /* EOPNOTSUPP: this file system; EISDIR: a kernel without O_TMPFILE
-         * (it includes O_DIRECTORY). */
-        if (errno != EOPNOTSUPP && errno != EISDIR)
+            if (!unlinkable)
+                return rc;
+        } else if (errno != EOPNOTSUPP && errno != EISDIR) {
+            /* EOPNOTSUPP: this file system; EISDIR: a kernel without
+             * O_TMPFILE (it includes O_DIRECTORY). */
             return -errno;
+        }
         atomic_store(&s_no_tmpfile, true);
     }
     char tmp[NAME_MAX + 1];
