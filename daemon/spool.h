@@ -112,7 +112,9 @@ int pl_write_renamed(int dirfd, const char *name, const void *data, size_t len, 
  * linkat, which fails with EEXIST rather than replacing: one directory entry
  * made, where a temp file and its rename make two and remove one, and no
  * temp file is ever left behind by a crash. Where the file system has no
- * O_TMPFILE (NFS, some FUSE), a temp file and renameat2(RENAME_NOREPLACE).
+ * O_TMPFILE (NFS, some FUSE), or neither linkat(AT_EMPTY_PATH) nor the
+ * /proc/self/fd link can name the file, a temp file and
+ * renameat2(RENAME_NOREPLACE), from then on.
  * As for pl_write_renamed the folder is not synced. Any thread. Returns 0,
  * -EEXIST or -errno. */
 int pl_write_new(int dirfd, const char *name, const void *data, size_t len, bool durable);
