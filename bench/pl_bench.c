@@ -3,6 +3,7 @@
  *
  *   pl_bench [--count N] [--rate R] [--durable] [--workers W] [--only real|floor|default]
  *            [--keep] [--threads] [--set JSON] [--prefetch P] [--stage-sleep MS]
+ *            [--plain-rename] [--pass-parse]
  *
  * Starts presslined on a temp folder and a free port, subscribes, then drops
  * N copies of the seed articles (each made unique) by writing a temp file and
@@ -13,9 +14,11 @@
  * that files, ZeroMQ and the writer cost); --only default runs the default
  * configuration's stages instead (the stories stage too). After the pass-through run it runs
  * the plain loop: one thread doing the same file operations per article as
- * the daemon (claim rename, read, write the result beside it, rename it into
- * outbox/, move the source to done/; with --durable, fdatasync the result and
- * fsync outbox/ per article, as a plain program would), on the same files
+ * the daemon (claim rename, read, write the result into outbox/ as the
+ * daemon's writer does, unnamed with O_TMPFILE and then linked, move the
+ * source to done/; with --plain-rename the result written beside and
+ * renamed, as the writer did before 2026-12-02; with --durable, fdatasync
+ * the result and fsync outbox/ per article, as a plain program would), on the same files
  * made beforehand (not timed), just before and just after the pass-through
  * run, and prints the pass-through's share of their mean rate.
  *
@@ -31,6 +34,8 @@
  * (no braces) to the daemon's configuration, after pl_bench's own: a key
  * under test. --prefetch sets every stage's "prefetch" (the jobs a worker
  * holds at once; 1 is one job per worker at a time, as before prefetch).
+ * --pass-parse makes the pass-through plugin parse the document with cJSON
+ * and print its patch, as it did before 2026-12-02 (bench/passthrough.c).
  * --stage-sleep MS makes the floor's one stage the tests' testkit plugin
  * turning "raw" into "text" after sleeping MS ms (no CPU): a stage that is
  * the slowest part by far and leaves the CPUs to the rest, so the run shows
@@ -106,7 +111,7 @@ static int s_usage(void)
 {
     fprintf(stderr, "usage: pl_bench [--count N] [--rate R] [--durable] [--workers W] "
                     "[--only real|floor|default] [--keep] [--threads] [--set JSON] "
-                    "[--prefetch P] [--stage-sleep MS]\n");
+                    "[--prefetch P] [--stage-sleep MS] [--plain-rename] [--pass-parse]\n");
     return 2;
 }
 
@@ -162,9 +167,35 @@ static int s_fail(const char *what, const char *path)
     return -1;
 }
 
+/* The plain loop's result file, made as the daemon's writer makes it
+ * (pl_write_new): unnamed (O_TMPFILE), written, given its name by linkat;
+ * with rename_loop (--plain-rename) as both did before 2026-12-02, a temp
+ * file renamed. With durable, its fdatasync and an fsync of the folder.
+ * Returns 0 or -1. */
+static int s_plain_write(int dirfd, const char *out, const char *buf, size_t n, bool durable,
+                         bool rename_loop)
+{
+    static int serial;
+    char tmp[64];
+    snprintf(tmp, sizeof(tmp), ".tmp-%d", serial++);
+    int o = rename_loop ? openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)
+                        : openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+    if (o < 0 || write(o, buf, n) != (ssize_t)n || (durable && fdatasync(o) != 0))
+        return -1;
+    if (!rename_loop && linkat(o, "", dirfd, out, AT_EMPTY_PATH) != 0) {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", o);
+        if (linkat(AT_FDCWD, path, dirfd, out, AT_SYMLINK_FOLLOW) != 0)
+            return -1;
+    }
+    if (close(o) != 0 || (rename_loop && renameat(dirfd, tmp, dirfd, out) != 0))
+        return -1;
+    return durable && fsync(dirfd) != 0 ? -1 : 0;
+}
+
 /* The plain loop (see the top) on count files made in inbox/ first. Returns
  * files/s, or -1. */
-static double s_plain_loop(int count, bool durable)
+static double s_plain_loop(int count, bool durable, bool rename_loop)
 {
     char *seeds[5];
     size_t lens[5];
@@ -179,7 +210,7 @@ static double s_plain_loop(int count, bool durable)
             return s_fail("cannot make", p);
         free(p);
     }
-    char name[64], tmp[64], out[64];
+    char name[64], out[64];
     for (int i = 0; i < count; i++) {
         char *body = th_path("%s\nBenchmark copy %d.\n", seeds[i % 5], i);
         snprintf(name, sizeof(name), "b%06d.txt", i);
@@ -200,14 +231,9 @@ static double s_plain_loop(int count, bool durable)
         if (in < 0 || n < 0)
             return s_fail("cannot read", name);
         close(in);
-        snprintf(tmp, sizeof(tmp), ".tmp-%d", i);
         snprintf(out, sizeof(out), "%016x.json", (unsigned)i);
-        int o = openat(fd[2], tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-        if (o < 0 || write(o, buf, (size_t)n) != n || (durable && fdatasync(o) != 0) ||
-            close(o) != 0)
-            return s_fail("cannot write", tmp);
-        if (renameat(fd[2], tmp, fd[2], out) != 0 || (durable && fsync(fd[2]) != 0))
-            return s_fail("cannot rename", tmp);
+        if (s_plain_write(fd[2], out, buf, (size_t)n, durable, rename_loop) != 0)
+            return s_fail("cannot write", out);
         if (renameat(fd[1], name, fd[3], name) != 0)
             return s_fail("cannot move", name);
     }
@@ -459,6 +485,19 @@ static int s_run(const char *label, const char *extra, int count, double rate, d
     return got == count ? 0 : 1;
 }
 
+/* Prints the plain loop's rates before and after the floor's run and the
+ * floor's share of their mean. Returns 0, or -1 when a loop failed. */
+static int s_print_plain(int count, double before, double after, double floor)
+{
+    if (before < 0 || after < 0)
+        return -1;
+    printf("%-28s %6d files     %8.0f files/s (before %.0f, after %.0f)  pass-through / "
+           "plain loop %.0f %%\n",
+           "plain loop (same file ops)", count, (before + after) / 2, before, after,
+           200.0 * floor / (before + after));
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -472,12 +511,15 @@ int main(int argc, char **argv)
         { "set", required_argument, NULL, 's' },
         { "prefetch", required_argument, NULL, 'p' },
         { "stage-sleep", required_argument, NULL, 'S' },
+        { "plain-rename", no_argument, NULL, 'R' },
+        { "pass-parse", no_argument, NULL, 'P' },
         { NULL, 0, NULL, 0 },
     };
     int count = 2000, durable = 0, workers = 1, keep = 0, prefetch = 0, stage_sleep = 0, c;
+    int rename_loop = 0, pass_parse = 0;
     double rate = 0;
     const char *only = NULL, *set = NULL;
-    while ((c = getopt_long(argc, argv, "n:r:dw:o:kts:p:S:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "n:r:dw:o:kts:p:S:RP", opts, NULL)) != -1) {
         switch (c) {
         case 'n':
             if (!s_int_arg(optarg, &count))
@@ -504,6 +546,8 @@ int main(int argc, char **argv)
             if (!s_int_arg(optarg, &stage_sleep) || stage_sleep < 1)
                 return s_usage();
             break;
+        case 'R': rename_loop = 1; break;
+        case 'P': pass_parse = 1; break;
         default: return s_usage();
         }
     }
@@ -546,23 +590,18 @@ int main(int argc, char **argv)
         free(extra);
     } else if (!only || !strcmp(only, "floor")) {
         char *extra = th_path("%s,\"stages\":[{\"name\":\"pass\",\"plugin\":\"%s/bench/"
-                              "passthrough.so\",\"workers\":%d%s}]",
-                              common, th_build_dir(), workers, pf);
+                              "passthrough.so\",\"workers\":%d%s%s}]",
+                              common, th_build_dir(), workers, pf,
+                              pass_parse ? ",\"options\":{\"parse\":true}" : "");
         /* The plain loop just before and just after the pass-through, as
          * the file system's speed here drifts from one minute to the next:
          * the ratio is to their mean, both shown. */
-        double floor = 0, before = rate <= 0 ? s_plain_loop(count, durable) : 0;
+        double floor = 0, before = rate <= 0 ? s_plain_loop(count, durable, rename_loop) : 0;
         rc |= s_run("pass-through (floor)", extra, count, rate, &floor);
         free(extra);
-        if (rate <= 0) {
-            double after = s_plain_loop(count, durable);
-            if (before < 0 || after < 0)
-                return 1;
-            printf("%-28s %6d files     %8.0f files/s (before %.0f, after %.0f)  pass-through / "
-                   "plain loop %.0f %%\n",
-                   "plain loop (same file ops)", count, (before + after) / 2, before, after,
-                   200.0 * floor / (before + after));
-        }
+        if (rate <= 0 &&
+            s_print_plain(count, before, s_plain_loop(count, durable, rename_loop), floor) != 0)
+            return 1;
     }
     free(common);
     for (int i = 0; i < s_ndirs; i++) {

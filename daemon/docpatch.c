@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 struct scan {
@@ -65,10 +66,37 @@ static size_t s_unicode_escape(const char *p, const char *end)
 /* A string at s->p (the opening quote); leaves s->p after the closing one.
  * The loop is the scanner's hot path: most bytes of a document are inside
  * the text's string, and each costs one compare here. */
+size_t pl_json_plain_prefix(const char *s, size_t n)
+{
+    /* A word has a byte equal to b exactly when x = word ^ (b in every byte)
+     * has a zero byte, which is when (x - 0x01..) & ~x & 0x80.. is not 0; and
+     * a byte under 0x20 exactly when (word - 0x20..) & ~word & 0x80.. is not
+     * 0 (both exact as "any byte", which is all this asks). */
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t v, q, b;
+        memcpy(&v, s + i, 8);
+        q = v ^ (ones * '"');
+        b = v ^ (ones * '\\');
+        if ((((q - ones) & ~q) | ((b - ones) & ~b) | ((v - ones * 0x20) & ~v)) & highs)
+            break;
+    }
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == '"' || c == '\\')
+            break;
+    }
+    return i;
+}
+
 static int s_string(struct scan *s)
 {
     s->p++;
     while (s->p < s->end) {
+        s->p += pl_json_plain_prefix(s->p, (size_t)(s->end - s->p));
+        if (s->p == s->end)
+            break;
         unsigned char c = (unsigned char)*s->p;
         if (c == '"') {
             s->p++;

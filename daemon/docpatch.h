@@ -55,6 +55,13 @@ int pl_json_members_scan(const char *text, size_t len, struct pl_json_members *o
 
 void pl_json_members_free(struct pl_json_members *m);
 
+/* The length of the longest prefix of s[0..n) that a JSON string holds as it
+ * is: no '"', no '\\' and no control character (a byte under 0x20); any
+ * other byte, UTF-8 included, is plain. Looks at eight bytes at a time (the
+ * scanner's strings and the escaping of the article's text: the host's one
+ * pass over every byte of the text, once per stage). Pure. */
+size_t pl_json_plain_prefix(const char *s, size_t n);
+
 /* The member whose key is written exactly as key (no escapes), or NULL. */
 const struct pl_json_member *pl_json_members_find(const struct pl_json_members *m, const char *key);
 

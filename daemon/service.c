@@ -364,12 +364,19 @@ static void s_writer_work(uv_work_t *w)
                 }
                 it->out = nl;
                 it->out[it->out_len] = '\n';
-                const char *rname = it->recovered ? it->name : NULL;
-                int wrc =
-                    s_keep_superseded(sv->spool.outbox_fd, it->src.id, it->unpublished_seq, rname);
-                if (wrc == 0)
-                    wrc = pl_write_renamed(sv->spool.outbox_fd, fname, it->out, it->out_len + 1,
-                                           cfg->durable);
+                /* Made only if no record has the name (one directory
+                 * entry made, no look-up before it); the one already there
+                 * is kept or replaced as s_keep_superseded decides. */
+                int wrc = pl_write_new(sv->spool.outbox_fd, fname, it->out, it->out_len + 1,
+                                       cfg->durable);
+                if (wrc == -EEXIST) {
+                    const char *rname = it->recovered ? it->name : NULL;
+                    wrc = s_keep_superseded(sv->spool.outbox_fd, it->src.id, it->unpublished_seq,
+                                            rname);
+                    if (wrc == 0)
+                        wrc = pl_write_renamed(sv->spool.outbox_fd, fname, it->out, it->out_len + 1,
+                                               cfg->durable);
+                }
                 it->out[it->out_len] = '\0';
                 s_make_story(it);
                 /* Not published until its source has moved: a retry
@@ -608,8 +615,11 @@ static int s_put_back(struct service *sv, struct item *it, const char *work_name
 }
 
 /* Reads the claimed file and hands it to the broker, or refuses it.
- * recovered: it was left in spool/work by a run that crashed. */
-static void s_start(struct service *sv, const char *work_name, const char *name, bool recovered)
+ * recovered: it was left in spool/work by a run that crashed. fd: -1, or the
+ * watcher's descriptor of it (pl_spool_read_claimed), which the caller
+ * closes. */
+static void s_start(struct service *sv, const char *work_name, const char *name, bool recovered,
+                    int fd)
 {
     struct item *it = s_item_new(work_name, name, sv->cfg->inbox);
     if (!it) {
@@ -620,7 +630,9 @@ static void s_start(struct service *sv, const char *work_name, const char *name,
     sv->in_flight++;
     void *data = NULL;
     size_t len = 0;
-    int rc = pl_spool_read(&sv->spool, work_name, sv->cfg->max_bytes, &data, &len);
+    int rc = fd >= 0
+                 ? pl_spool_read_claimed(&sv->spool, fd, work_name, sv->cfg->max_bytes, &data, &len)
+                 : pl_spool_read(&sv->spool, work_name, sv->cfg->max_bytes, &data, &len);
     if ((rc == -EAGAIN || rc == -EMFILE || rc == -ENFILE) &&
         s_put_back(sv, it, work_name, name, rc) == 0)
         return;
@@ -679,6 +691,22 @@ static bool s_files_wait(const struct service *sv)
     return sv->recovered_at < sv->nrecovered || !STAILQ_EMPTY(&sv->pending);
 }
 
+/* Claims inbox/<name> and hands it on (s_start); fd as there. */
+static void s_claim(struct service *sv, const char *name, int fd)
+{
+    char work_name[NAME_MAX + 1];
+    int rc = pl_spool_claim(&sv->spool, name, work_name);
+    if (rc == 0) {
+        if (pl_nameset_contains(&sv->unclaimable, name)) {
+            pl_nameset_remove(&sv->unclaimable, name);
+            sv->nunclaimable--;
+        }
+        s_start(sv, work_name, name, false, fd);
+    } else if (rc != -ENOENT) {
+        s_claim_failed(sv, name, rc);
+    }
+}
+
 /* Claims up to limit files (recovered ones first) and hands them to the
  * broker. */
 static void s_intake(struct service *sv, int limit)
@@ -686,7 +714,7 @@ static void s_intake(struct service *sv, int limit)
     for (int taken = 0; taken < limit && s_can_take(sv); taken++) {
         if (sv->recovered_at < sv->nrecovered) {
             char *w = sv->recovered[sv->recovered_at++];
-            s_start(sv, w, pl_spool_orig_name(w), true);
+            s_start(sv, w, pl_spool_orig_name(w), true, -1);
             continue;
         }
         struct name_node *n = STAILQ_FIRST(&sv->pending);
@@ -695,17 +723,7 @@ static void s_intake(struct service *sv, int limit)
         STAILQ_REMOVE_HEAD(&sv->pending, link);
         sv->npending--;
         pl_nameset_remove(&sv->pending_set, n->name);
-        char work_name[NAME_MAX + 1];
-        int rc = pl_spool_claim(&sv->spool, n->name, work_name);
-        if (rc == 0) {
-            if (pl_nameset_contains(&sv->unclaimable, n->name)) {
-                pl_nameset_remove(&sv->unclaimable, n->name);
-                sv->nunclaimable--;
-            }
-            s_start(sv, work_name, n->name, false);
-        } else if (rc != -ENOENT) {
-            s_claim_failed(sv, n->name, rc);
-        }
+        s_claim(sv, n->name, -1);
         free(n);
     }
     if (sv->watch_open && sv->watch.paused && sv->npending < (size_t)sv->cfg->max_queued / 2)
@@ -741,9 +759,21 @@ static bool s_is_queued(struct pl_watch *w, const char *name)
     return pl_nameset_contains(&sv->pending_set, name);
 }
 
-static void s_on_name(struct pl_watch *w, const char *name)
+static void s_on_name(struct pl_watch *w, const char *name, int fd)
 {
     struct service *sv = w->data;
+    if (fd >= 0) {
+        /* Nothing waits before it and there is room: claimed now, read
+         * through the watcher's descriptor (three system calls fewer than
+         * opening it again by name). Otherwise it waits its turn, and the
+         * lease goes now: held while queued, it would keep writers waiting. */
+        bool now = !s_files_wait(sv) && s_can_take(sv);
+        if (now)
+            s_claim(sv, name, fd);
+        close(fd);
+        if (now)
+            return;
+    }
     if (sv->stopping || pl_nameset_contains(&sv->pending_set, name))
         return;
     size_t n = strlen(name);
@@ -1216,10 +1246,12 @@ int pl_service_run(const struct pl_config *cfg, const struct pl_service_opts *op
     uv_loop_init(&sv->loop);
     /* A signal kills nothing mid-write: they arrive through the loop. */
     signal(SIGPIPE, SIG_IGN);
-    /* The watcher's probe holds a read lease for a moment (watch.c): a
-     * program opening the file for writing then breaks it, and the kernel
-     * tells the holder with SIGIO, whose default ends the process. The
-     * probe closes the file at once, so the notice is not needed. */
+    /* The watcher's probe holds a read lease for a moment (watch.c), until
+     * the claim has read the file or queued its name: a program opening the
+     * file for writing then breaks it, and the kernel tells the holder with
+     * SIGIO, whose default ends the process. The holder closes the file
+     * soon whatever happens, which lets the writer's open go on, so the
+     * notice is not needed. */
     signal(SIGIO, SIG_IGN);
     /* A reload asked for before the start is complete (pl_reload_arm) is
      * ignored, not the end of the daemon; uv_spawn resets it in workers. */

@@ -307,42 +307,30 @@ const char *pl_refusal_reason(int rc, size_t len, size_t max, const char **forma
     return buf;
 }
 
-int pl_read_file_at(int dirfd, const char *work_name, size_t max, bool follow, void **data,
-                    size_t *len)
+/* Reads the open regular file fd up to max bytes, as pl_read_file_at says
+ * after its checks by name. Borrows fd. With expect, -ESTALE when fd is not
+ * the inode expect describes. */
+static int s_read_fd(int fd, const struct stat *expect, size_t max, void **data, size_t *len)
 {
-    struct stat st;
-    if (fstatat(dirfd, work_name, &st, follow ? 0 : AT_SYMLINK_NOFOLLOW) != 0)
+    /* The inode opened, as it was before reading: compared with the same
+     * after reading, it tells whether a writer changed it under us. */
+    struct stat st, after;
+    if (fstat(fd, &st) != 0)
         return -errno;
-    if (S_ISLNK(st.st_mode))
-        return -ELOOP;
-    if (S_ISDIR(st.st_mode))
-        return -EISDIR;
+    if (expect && (st.st_ino != expect->st_ino || st.st_dev != expect->st_dev))
+        return -ESTALE;
     if (!S_ISREG(st.st_mode))
-        return -EINVAL;
+        return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
     if ((size_t)st.st_size > max) {
         *len = (size_t)st.st_size;
         return -EFBIG;
-    }
-    int fd =
-        openat(dirfd, work_name, O_RDONLY | (follow ? 0 : O_NOFOLLOW) | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0)
-        return -errno;
-    /* The inode opened, as it was before reading: compared with the same
-     * after reading, it tells whether a writer changed it under us. */
-    struct stat after;
-    if (fstat(fd, &st) != 0) {
-        int e = errno;
-        close(fd);
-        return -e;
     }
     /* Read what is there, up to max + 1 to notice growth past the limit. */
     size_t cap = (size_t)st.st_size + 1, n = 0;
     char *buf = malloc(cap + 1);
     int rc = 0;
-    if (!buf) {
-        close(fd);
+    if (!buf)
         return -ENOMEM;
-    }
     for (;;) {
         if (n == cap) {
             if (cap > max) {
@@ -368,6 +356,11 @@ int pl_read_file_at(int dirfd, const char *work_name, size_t max, bool follow, v
         if (r == 0)
             break;
         n += (size_t)r;
+        /* All the bytes the inode had: no read to hear the end of the file
+         * (a system call an article). A file that grew meanwhile has another
+         * size below, exactly as one that grew after a read of its end. */
+        if (n == (size_t)st.st_size)
+            break;
     }
     /* The watcher cannot see every writer (without a lease, another
      * account's file is judged by its events and its ctime), so a file that
@@ -379,7 +372,6 @@ int pl_read_file_at(int dirfd, const char *work_name, size_t max, bool follow, v
         (fstat(fd, &after) != 0 || after.st_size != st.st_size || (off_t)n != after.st_size ||
          after.st_mtim.tv_sec != st.st_mtim.tv_sec || after.st_mtim.tv_nsec != st.st_mtim.tv_nsec))
         rc = -EAGAIN;
-    close(fd);
     if (rc == 0 && n > max)
         rc = -EFBIG;
     if (rc != 0) {
@@ -393,6 +385,49 @@ int pl_read_file_at(int dirfd, const char *work_name, size_t max, bool follow, v
     return 0;
 }
 
+int pl_read_file_at(int dirfd, const char *work_name, size_t max, bool follow, void **data,
+                    size_t *len)
+{
+    /* By name first, so that nothing but a regular file of a size we take
+     * is ever opened (opening a device or a fifo can have effects). */
+    struct stat st;
+    if (fstatat(dirfd, work_name, &st, follow ? 0 : AT_SYMLINK_NOFOLLOW) != 0)
+        return -errno;
+    if (S_ISLNK(st.st_mode))
+        return -ELOOP;
+    if (S_ISDIR(st.st_mode))
+        return -EISDIR;
+    if (!S_ISREG(st.st_mode))
+        return -EINVAL;
+    if ((size_t)st.st_size > max) {
+        *len = (size_t)st.st_size;
+        return -EFBIG;
+    }
+    int fd =
+        openat(dirfd, work_name, O_RDONLY | (follow ? 0 : O_NOFOLLOW) | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return -errno;
+    int rc = s_read_fd(fd, NULL, max, data, len);
+    close(fd);
+    return rc;
+}
+
+int pl_spool_read_claimed(struct pl_spool *sp, int fd, const char *work_name, size_t max,
+                          void **data, size_t *len)
+{
+    /* The descriptor was opened by the name the claim then renamed, so it
+     * is the claimed file unless something renamed another file over that
+     * name in between (a producer replacing its file): then the claimed
+     * file is the other one, read by its name like any other. */
+    struct stat named;
+    if (fstatat(sp->work_fd, work_name, &named, AT_SYMLINK_NOFOLLOW) != 0)
+        return -errno;
+    int rc = s_read_fd(fd, &named, max, data, len);
+    if (rc == -ESTALE)
+        rc = pl_spool_read(sp, work_name, max, data, len);
+    return rc;
+}
+
 int pl_write_atomic(int dirfd, const char *name, const void *data, size_t len, bool durable)
 {
     int rc = pl_write_renamed(dirfd, name, data, len, durable);
@@ -401,45 +436,128 @@ int pl_write_atomic(int dirfd, const char *name, const void *data, size_t len, b
     return rc;
 }
 
-int pl_write_renamed(int dirfd, const char *name, const void *data, size_t len, bool durable)
+static int s_write_all(int fd, const void *data, size_t len)
 {
-    char tmp[NAME_MAX + 1];
+    const char *p = data;
+    size_t left = len;
+    while (left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Writes data into a new temp file of dirfd, whose name goes into tmp
+ * (NAME_MAX + 1), closed and fdatasynced when durable. Returns 0 or -errno
+ * (no temp file left then). */
+static int s_write_temp(int dirfd, char *tmp, const void *data, size_t len, bool durable)
+{
     static atomic_uint counter;
     /* The pid once per process, not a system call per file (glibc does not
      * cache it); presslined and pressline never fork without exec. */
     static atomic_int pid;
     if (atomic_load(&pid) == 0)
         atomic_store(&pid, (int)getpid());
-    snprintf(tmp, sizeof(tmp), TMP_PREFIX "%d-%u", atomic_load(&pid),
+    snprintf(tmp, NAME_MAX + 1, TMP_PREFIX "%d-%u", atomic_load(&pid),
              atomic_fetch_add(&counter, 1));
     int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0)
         return -errno;
-    const char *p = data;
-    size_t left = len;
-    int rc = 0;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            rc = -errno;
-            break;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
+    int rc = s_write_all(fd, data, len);
     if (rc == 0 && durable && fdatasync(fd) != 0)
         rc = -errno;
     if (close(fd) != 0 && rc == 0)
         rc = -errno;
-    if (rc == 0 && renameat(dirfd, tmp, dirfd, name) != 0)
-        rc = -errno;
-    if (rc != 0) {
+    if (rc != 0)
         unlinkat(dirfd, tmp, 0);
-        return rc;
+    return rc;
+}
+
+int pl_write_renamed(int dirfd, const char *name, const void *data, size_t len, bool durable)
+{
+    char tmp[NAME_MAX + 1];
+    int rc = s_write_temp(dirfd, tmp, data, len, durable);
+    if (rc == 0 && renameat(dirfd, tmp, dirfd, name) != 0) {
+        rc = -errno;
+        unlinkat(dirfd, tmp, 0);
     }
+    return rc;
+}
+
+/* How an unnamed file gets its name here, learnt by the first link: 0 not
+ * known yet, 1 linkat(AT_EMPTY_PATH) (Linux 6.10 lets a process link a
+ * file it opened; before, that took CAP_DAC_READ_SEARCH), 2 the file's
+ * /proc/self/fd link followed (any kernel with O_TMPFILE, /proc mounted). */
+static atomic_int s_link_how;
+/* Set once an O_TMPFILE open says the file system cannot make one. */
+static atomic_bool s_no_tmpfile;
+
+static int s_link_unnamed(int fd, int dirfd, const char *name)
+{
+    int how = atomic_load(&s_link_how);
+    if (how != 2) {
+        if (linkat(fd, "", dirfd, name, AT_EMPTY_PATH) == 0) {
+            atomic_store(&s_link_how, 1);
+            return 0;
+        }
+        /* Without the right to, the empty path is looked up as a name:
+         * ENOENT. */
+        if (how == 1 || (errno != ENOENT && errno != EPERM))
+            return -errno;
+    }
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+    if (linkat(AT_FDCWD, path, dirfd, name, AT_SYMLINK_FOLLOW) != 0)
+        return -errno;
+    atomic_store(&s_link_how, 2);
     return 0;
+}
+
+int pl_write_new(int dirfd, const char *name, const void *data, size_t len, bool durable)
+{
+    if (!atomic_load(&s_no_tmpfile)) {
+        int fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+            /* Written and synced before it has a name, then the folder's
+             * sync (the caller's, once a batch) makes the name durable: the
+             * order systemd's link_tmpfile() keeps with LINK_TMPFILE_SYNC. */
+            int rc = s_write_all(fd, data, len);
+            if (rc == 0 && durable && fdatasync(fd) != 0)
+                rc = -errno;
+            bool unlinkable = false;
+            if (rc == 0) {
+                rc = s_link_unnamed(fd, dirfd, name);
+                /* Neither way to name it works here (a kernel before 6.10
+                 * without /proc): the temp file's way from now on. */
+                unlinkable = (rc == -ENOENT || rc == -EPERM) && atomic_load(&s_link_how) == 0;
+            }
+            if (close(fd) != 0 && rc == 0) {
+                /* Named already, but its bytes may not all be there. */
+                rc = -errno;
+                unlinkat(dirfd, name, 0);
+            }
+            if (!unlinkable)
+                return rc;
+        } else if (errno != EOPNOTSUPP && errno != EISDIR) {
+            /* EOPNOTSUPP: this file system; EISDIR: a kernel without
+             * O_TMPFILE (it includes O_DIRECTORY). */
+            return -errno;
+        }
+        atomic_store(&s_no_tmpfile, true);
+    }
+    char tmp[NAME_MAX + 1];
+    int rc = s_write_temp(dirfd, tmp, data, len, durable);
+    if (rc == 0 && renameat2(dirfd, tmp, dirfd, name, RENAME_NOREPLACE) != 0) {
+        rc = -errno;
+        unlinkat(dirfd, tmp, 0);
+    }
+    return rc;
 }
 
 /* Renames work/<work_name> into dirfd as name, kept to room bytes (see

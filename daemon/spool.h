@@ -1,8 +1,9 @@
 /*
  * The folders a file passes through, and the moves between them. A file
  * leaves the inbox only by an atomic rename into spool/work (the claim); its
- * result is written to the outbox atomically (temp file, fsync, rename, fsync
- * of the folder) before the source moves to done/; a failure moves it to
+ * result is written to the outbox atomically (pl_write_new: an unnamed file,
+ * fsync, linkat; or a temp file and its rename; then the folder's fsync)
+ * before the source moves to done/; a failure moves it to
  * failed/ beside <name>.error.json. Everything left in spool/work after a
  * crash is processed again at start.
  *
@@ -79,6 +80,17 @@ int pl_spool_read(struct pl_spool *sp, const char *work_name, size_t max, void *
  * follow. Same returns. */
 int pl_read_file_at(int dirfd, const char *name, size_t max, bool follow, void **data, size_t *len);
 
+/* pl_spool_read of the file just claimed as work_name, through fd
+ * (borrowed: the caller closes it), the watcher's descriptor of the file it
+ * judged ready, opened in the inbox before the claim and with the read
+ * lease still held (watch.h): no second look-up and open of the name. The
+ * same checks on the open inode (a regular file, at most max bytes,
+ * unchanged while read) and the same returns; when fd is not the inode the
+ * claim moved (a file renamed over the name between the watcher's open and
+ * the claim), the claimed file is read by its name instead. */
+int pl_spool_read_claimed(struct pl_spool *sp, int fd, const char *work_name, size_t max,
+                          void **data, size_t *len);
+
 /* A user-facing reason for a read refusal rc from pl_read_file_at (len and
  * max as there). Sets *format to "symlink", "directory", "special" or
  * leaves it. Writes into buf and returns it. */
@@ -92,6 +104,20 @@ int pl_write_atomic(int dirfd, const char *name, const void *data, size_t len, b
  * folder once for a batch of files (group commit) before it relies on any
  * of them. Returns 0 or -errno. */
 int pl_write_renamed(int dirfd, const char *name, const void *data, size_t len, bool durable);
+
+/* Writes data to dir/name only if no file has that name: -EEXIST then,
+ * with nothing written, so that the caller can deal with the file there
+ * (keep it, replace it with pl_write_renamed). The file is made unnamed
+ * (O_TMPFILE), written, fdatasynced when durable, and given its name by
+ * linkat, which fails with EEXIST rather than replacing: one directory entry
+ * made, where a temp file and its rename make two and remove one, and no
+ * temp file is ever left behind by a crash. Where the file system has no
+ * O_TMPFILE (NFS, some FUSE), or neither linkat(AT_EMPTY_PATH) nor the
+ * /proc/self/fd link can name the file, a temp file and
+ * renameat2(RENAME_NOREPLACE), from then on.
+ * As for pl_write_renamed the folder is not synced. Any thread. Returns 0,
+ * -EEXIST or -errno. */
+int pl_write_new(int dirfd, const char *name, const void *data, size_t len, bool durable);
 
 /* What a failure record's name adds to the name of the file in failed/. */
 #define PL_ERROR_SUFFIX ".error.json"

@@ -51,8 +51,11 @@ static int s_quiet(const struct stat *st, int settle_ms, bool writing)
     return !writing && s_age_ms(&st->st_ctim) >= settle_ms;
 }
 
-int pl_watch_probe(int dirfd, const char *name, int settle_ms, bool from_event, bool writing)
+int pl_watch_probe_fd(int dirfd, const char *name, int settle_ms, bool from_event, bool writing,
+                      int *keep)
 {
+    if (keep)
+        *keep = -1;
     struct stat st;
     if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
         return -errno;
@@ -77,16 +80,31 @@ int pl_watch_probe(int dirfd, const char *name, int settle_ms, bool from_event, 
      * by an event whose lease is granted needs none (four system calls, not
      * six, for each file that arrives). */
     int ready;
-    if (fcntl(fd, F_SETLEASE, F_RDLCK) == 0)
+    bool leased = false;
+    if (fcntl(fd, F_SETLEASE, F_RDLCK) == 0) {
+        leased = true;
         ready = from_event || (fstat(fd, &st) == 0 && s_settled(&st, settle_ms));
-    else if (errno == EAGAIN || errno == EBUSY)
+    } else if (errno == EAGAIN || errno == EBUSY) {
         ready = 0;
-    else
+    } else {
         /* Not our file (EACCES/EPERM without CAP_LEASE), or a file system
          * without leases: the events and the ctime must tell. */
         ready = fstat(fd, &st) == 0 && s_quiet(&st, settle_ms, writing);
+    }
+    /* A file ready under a lease is handed on open, the lease held, so that
+     * the claim reads what the lease vouched for without opening it again;
+     * no writer can open it meanwhile (its open waits for our close). */
+    if (keep && leased && ready == 1) {
+        *keep = fd;
+        return 1;
+    }
     close(fd);
     return ready;
+}
+
+int pl_watch_probe(int dirfd, const char *name, int settle_ms, bool from_event, bool writing)
+{
+    return pl_watch_probe_fd(dirfd, name, settle_ms, from_event, writing, NULL);
 }
 
 int pl_watch_is_ready(int dirfd, const char *name, int settle_ms, bool from_event)
@@ -148,9 +166,10 @@ static void s_scan(struct pl_watch *w)
                 pl_watch_ignored(e->d_name) || (w->known && w->known(w, e->d_name)))
                 continue;
             bool writing = blind || pl_nameset_contains(&w->writing, e->d_name);
-            int r = pl_watch_probe(w->dirfd, e->d_name, w->settle_ms, false, writing);
+            int pfd;
+            int r = pl_watch_probe_fd(w->dirfd, e->d_name, w->settle_ms, false, writing, &pfd);
             if (r == 1)
-                w->cb(w, e->d_name);
+                w->cb(w, e->d_name, pfd);
             else if (r == 0)
                 waiting = 1;
         }
@@ -194,9 +213,10 @@ static void s_on_event(struct pl_watch *w, const struct inotify_event *ev)
         return; /* queued already: the service claims what is there then */
     if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) {
         bool writing = pl_nameset_contains(&w->writing, ev->name);
-        int r = pl_watch_probe(w->dirfd, ev->name, w->settle_ms, true, writing);
+        int fd;
+        int r = pl_watch_probe_fd(w->dirfd, ev->name, w->settle_ms, true, writing, &fd);
         if (r == 1)
-            w->cb(w, ev->name);
+            w->cb(w, ev->name, fd);
         else if (r == 0)
             s_schedule(w, w->settle_ms / 2 + 50);
     } else if (ev->mask & IN_CREATE) {

@@ -46,7 +46,11 @@
 #include "nameset.h"
 
 struct pl_watch;
-typedef void (*pl_watch_cb)(struct pl_watch *w, const char *name);
+/* A name ready to be claimed. fd: -1, or the probe's descriptor of the
+ * file, opened in the inbox with a read lease (pl_watch_probe_fd), which the
+ * callee owns and closes soon: a writer's open of the file waits until then
+ * (SIGIO, which the kernel sends the holder, must be ignored). */
+typedef void (*pl_watch_cb)(struct pl_watch *w, const char *name, int fd);
 typedef bool (*pl_watch_known_cb)(struct pl_watch *w, const char *name);
 
 struct pl_watch {
@@ -117,6 +121,12 @@ void pl_watch_close(struct pl_watch *w, void (*closed_cb)(struct pl_watch *w));
  * rename-in event named it. writing: a write to it was seen and no
  * close-write since. Returns 1 ready, 0 not yet, -errno gone/error. */
 int pl_watch_probe(int dirfd, const char *name, int settle_ms, bool from_event, bool writing);
+
+/* pl_watch_probe that, when keep is not NULL and the file is ready under a
+ * read lease, leaves it open: *keep is then the descriptor, the lease held,
+ * and the caller owns it; otherwise *keep is -1. */
+int pl_watch_probe_fd(int dirfd, const char *name, int settle_ms, bool from_event, bool writing,
+                      int *keep);
 
 /* pl_watch_probe with no write seen. */
 int pl_watch_is_ready(int dirfd, const char *name, int settle_ms, bool from_event);

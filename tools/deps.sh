@@ -3,7 +3,7 @@
 # is missing. Uses sudo when not run as root. Safe to run again.
 set -euo pipefail
 pkgs=(gcc make cmake pkg-config libuv1-dev libzmq3-dev libcjson-dev libutf8proc-dev
-      libsodium-dev libsqlite3-dev libcmocka-dev libstemmer-dev python3 python3-jsonschema clang
+      libsodium-dev libssl-dev libsqlite3-dev libcmocka-dev libstemmer-dev python3 python3-jsonschema clang
       libclang-rt-14-dev clang-format iproute2 xz-utils libxml2-dev libuchardet-dev
       w3m valgrind libsystemd-dev libmicrohttpd-dev python3-prometheus-client dpkg-dev
       python3-zmq)

@@ -230,10 +230,41 @@ static void final_message_is_built_from_the_slices_as_cjson_printed_it(void **st
     free(out);
 }
 
+/* The byte-at-a-time answer pl_json_plain_prefix must give. */
+static size_t s_plain_slow(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (unsigned char)s[i] >= 0x20 && s[i] != '"' && s[i] != '\\')
+        i++;
+    return i;
+}
+
+static void plain_prefix_stops_at_each_byte_a_json_string_must_escape(void **state)
+{
+    (void)state;
+    /* Every byte value at every place of texts of 0 to 40 bytes, around
+     * plain ASCII and UTF-8 (high bytes, which stay as they are): the
+     * eight-byte steps must stop exactly where the slow scan does. */
+    char buf[48];
+    const char fill[] = "abc\xc3\xa9 xyz\x7f\xe2\x82\xac~ 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    for (size_t n = 0; n <= 40; n++) {
+        memcpy(buf, fill, n);
+        assert_int_equal(pl_json_plain_prefix(buf, n), n);
+        for (size_t at = 0; at < n; at++) {
+            for (int c = 0; c < 256; c++) {
+                memcpy(buf, fill, n);
+                buf[at] = (char)c;
+                assert_int_equal(pl_json_plain_prefix(buf, n), s_plain_slow(buf, n));
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(scanner_finds_each_top_level_member_and_its_value_as_written),
+        cmocka_unit_test(plain_prefix_stops_at_each_byte_a_json_string_must_escape),
         cmocka_unit_test(scanner_refuses_what_is_not_one_json_object),
         cmocka_unit_test(scanner_bounds_nesting_and_member_count),
         cmocka_unit_test(merge_replaces_in_place_appends_new_and_removes_listed),

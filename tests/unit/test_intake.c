@@ -160,8 +160,10 @@ static long long s_mono_ms(void)
 
 static int s_report_fd = -1;
 
-static void s_on_ready(struct pl_watch *w, const char *name)
+static void s_on_ready(struct pl_watch *w, const char *name, int fd)
 {
+    if (fd >= 0)
+        close(fd);
     long long at = s_mono_ms();
     if (strcmp(name, "root.txt") == 0) {
         if (write(s_report_fd, &at, sizeof(at)) != (ssize_t)sizeof(at))
@@ -254,9 +256,11 @@ static bool s_held(struct pl_watch *w, const char *name)
     return held;
 }
 
-static void s_on_reported(struct pl_watch *w, const char *name)
+static void s_on_reported(struct pl_watch *w, const char *name, int fd)
 {
     struct held *h = w->data;
+    if (fd >= 0)
+        close(fd);
     if (!strcmp(name, "held.txt") || !strcmp(name, "held-too.txt"))
         h->held_reported = true;
     if (!strcmp(name, "free.txt") && !h->dropped) {

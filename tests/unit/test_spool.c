@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -165,6 +166,92 @@ static void a_file_open_for_writing_is_not_ready(void **state)
     free(p);
 }
 
+static char *s_read_all(const char *path)
+{
+    void *data = NULL;
+    size_t len = 0;
+    if (pl_read_file_at(AT_FDCWD, path, 1 << 20, false, &data, &len) != 0)
+        return NULL;
+    return data;
+}
+
+static void write_new_makes_a_file_once_and_never_replaces_one(void **state)
+{
+    struct sf_fx *f = *state;
+    assert_int_equal(pl_write_new(f->sp.outbox_fd, "x.json", "{\"a\":1}\n", 8, false), 0);
+    assert_int_equal(pl_write_new(f->sp.outbox_fd, "x.json", "{\"a\":2}\n", 8, true), -EEXIST);
+    char *out = th_path("%s/out", f->dir);
+    assert_int_equal(th_count_dir(out), 1); /* no temp file beside it, then or now */
+    char *x = th_path("%s/out/x.json", f->dir);
+    char *got = s_read_all(x);
+    assert_non_null(got);
+    assert_string_equal(got, "{\"a\":1}\n");
+    struct stat st;
+    assert_int_equal(stat(x, &st), 0);
+    assert_int_equal(st.st_nlink, 1);
+    mode_t um = umask(022);
+    umask(um);
+    assert_int_equal(st.st_mode & 0777, 0644 & ~um);
+    free(got);
+    free(x);
+    free(out);
+}
+
+static void a_ready_file_is_handed_on_open_with_its_lease(void **state)
+{
+    struct sf_fx *f = *state;
+    char *p = th_path("%s/in/a.txt", f->dir);
+    th_write_file(p, "hello", 5);
+    int fd = -2;
+    assert_int_equal(pl_watch_probe_fd(f->sp.inbox_fd, "a.txt", 0, true, false, &fd), 1);
+    assert_true(fd >= 0);
+    assert_int_equal(fcntl(fd, F_GETLEASE), F_RDLCK);
+    char wn[NAME_MAX + 1];
+    assert_int_equal(pl_spool_claim(&f->sp, "a.txt", wn), 0);
+    /* The claim's rename keeps the lease: no writer got in between. */
+    assert_int_equal(fcntl(fd, F_GETLEASE), F_RDLCK);
+    void *data = NULL;
+    size_t len = 0;
+    assert_int_equal(pl_spool_read_claimed(&f->sp, fd, wn, 100, &data, &len), 0);
+    assert_int_equal(len, 5);
+    assert_memory_equal(data, "hello", 5);
+    free(data);
+    close(fd);
+    /* A file still open for writing is neither ready nor handed on. */
+    int w = open(p, O_WRONLY | O_CREAT, 0644);
+    assert_true(w >= 0);
+    assert_int_equal(pl_watch_probe_fd(f->sp.inbox_fd, "a.txt", 0, true, false, &fd), 0);
+    assert_int_equal(fd, -1);
+    close(w);
+    free(p);
+}
+
+static void read_claimed_reads_a_file_renamed_over_the_name(void **state)
+{
+    struct sf_fx *f = *state;
+    char *p = th_path("%s/in/a.txt", f->dir), *q = th_path("%s/in/.b.tmp", f->dir);
+    th_write_file(p, "first", 5);
+    int fd = -1;
+    assert_int_equal(pl_watch_probe_fd(f->sp.inbox_fd, "a.txt", 0, true, false, &fd), 1);
+    assert_true(fd >= 0);
+    /* A producer replaces its file between the watcher's open and the
+     * claim: the claim moves the new one, and the new one is what is read,
+     * not the inode the descriptor holds. */
+    th_write_file(q, "second!", 7);
+    assert_int_equal(rename(q, p), 0);
+    char wn[NAME_MAX + 1];
+    assert_int_equal(pl_spool_claim(&f->sp, "a.txt", wn), 0);
+    void *data = NULL;
+    size_t len = 0;
+    assert_int_equal(pl_spool_read_claimed(&f->sp, fd, wn, 100, &data, &len), 0);
+    assert_int_equal(len, 7);
+    assert_memory_equal(data, "second!", 7);
+    free(data);
+    close(fd);
+    free(p);
+    free(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -180,6 +267,12 @@ int main(void)
         cmocka_unit_test(nameset_adds_finds_removes_and_grows),
         cmocka_unit_test(watch_ignores_temporary_and_hidden_names),
         cmocka_unit_test_setup_teardown(a_file_open_for_writing_is_not_ready, sf_setup,
+                                        sf_teardown),
+        cmocka_unit_test_setup_teardown(write_new_makes_a_file_once_and_never_replaces_one,
+                                        sf_setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(a_ready_file_is_handed_on_open_with_its_lease, sf_setup,
+                                        sf_teardown),
+        cmocka_unit_test_setup_teardown(read_claimed_reads_a_file_renamed_over_the_name, sf_setup,
                                         sf_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
