@@ -17,8 +17,21 @@ struct s_sent_ref {
     uint32_t doc, a, b; /* tokens [a, b) of doc */
 };
 
+#if PL_NER_BILOU
+const char *const pl_nt_tag_names[PL_NER_TAGS] = { "O",      "B-PER", "I-PER", "L-PER",  "U-PER",
+                                                   "B-ORG",  "I-ORG", "L-ORG", "U-ORG",  "B-LOC",
+                                                   "I-LOC",  "L-LOC", "U-LOC", "B-MISC", "I-MISC",
+                                                   "L-MISC", "U-MISC" };
+const char *const pl_nt_bio_names[PL_NER_TAGS] = { "O",      "B-PER", "I-PER", "I-PER",  "B-PER",
+                                                   "B-ORG",  "I-ORG", "I-ORG", "B-ORG",  "B-LOC",
+                                                   "I-LOC",  "I-LOC", "B-LOC", "B-MISC", "I-MISC",
+                                                   "I-MISC", "B-MISC" };
+#else
 const char *const pl_nt_tag_names[PL_NER_TAGS] = { "O",     "B-PER", "I-PER",  "B-ORG", "I-ORG",
                                                    "B-LOC", "I-LOC", "B-MISC", "I-MISC" };
+const char *const pl_nt_bio_names[PL_NER_TAGS] = { "O",     "B-PER", "I-PER",  "B-ORG", "I-ORG",
+                                                   "B-LOC", "I-LOC", "B-MISC", "I-MISC" };
+#endif
 
 void *pl_nt_xrealloc(void *p, size_t n)
 {
@@ -54,7 +67,8 @@ FILE *pl_nt_open(const char *path)
 }
 
 /* Reads CoNLL: "token ... TAG" lines, blank lines between sentences,
- * -DOCSTART- between documents. IOB1 or BIO in, BIO kept. Returns 0, the
+ * -DOCSTART- between documents. IOB1 or BIO in, the tagger's scheme kept
+ * (BILOU by pl_nt_bilou, or BIO). Returns 0, the
  * negative errno of fopen, or PL_EINPUT for a malformed line (each said on
  * stderr with the file's name). */
 int pl_nt_read_conll(const char *path, struct pl_nt_corpus *c)
@@ -126,7 +140,7 @@ int pl_nt_read_conll(const char *path, struct pl_nt_corpus *c)
         offs[noffs++] = d->blen;
         d->blen += tn;
         d->buf[d->blen++] = 0;
-        d->gold[d->n] = (uint8_t)(type < 0 ? 0 : (b ? 1 + 2 * type : 2 + 2 * type));
+        d->gold[d->n] = (uint8_t)(type < 0 ? 0 : pl_ner_tag_make(type, b ? PL_NER_KB : PL_NER_KI));
         d->n++;
         c->tokens++;
         new_sent = 0;
@@ -139,9 +153,27 @@ int pl_nt_read_conll(const char *path, struct pl_nt_corpus *c)
             x->tok[j].s = x->buf + offs[k++];
         x->s1 = pl_nt_xrealloc(NULL, x->n + 1);
         x->group = (uint32_t)i;
+        pl_nt_bilou(x);
     }
     free(offs);
     return 0;
+}
+
+void pl_nt_bilou(struct pl_nt_doc *d)
+{
+    if (!PL_NER_BILOU)
+        return;
+    for (size_t i = 0; i < d->n; i++) {
+        int t = pl_ner_tag_type(d->gold[i]), k = pl_ner_tag_kind(d->gold[i]);
+        if (t < 0 || (k != PL_NER_KB && k != PL_NER_KI))
+            continue;
+        /* The name goes on when the next token, in the same sentence,
+         * is inside a name of the same type. */
+        int next = i + 1 < d->n && !d->tok[i + 1].sent_start ? d->gold[i + 1] : 0;
+        int nk = pl_ner_tag_kind(next);
+        if (pl_ner_tag_type(next) != t || (nk != PL_NER_KI && nk != PL_NER_KL))
+            d->gold[i] = (uint8_t)pl_ner_tag_make(t, k == PL_NER_KB ? PL_NER_KU : PL_NER_KL);
+    }
 }
 
 /* --- title-case copies --------------------------------------------------- */
@@ -392,8 +424,8 @@ void pl_nt_tag_corpus(const struct pl_nt_corpus *c, const uint8_t *only, int sta
                 const char *g[512], *p[512];
                 if (b - a <= 512) {
                     for (size_t i = a; i < b; i++) {
-                        g[i - a] = pl_nt_tag_names[d->gold[i]];
-                        p[i - a] = pl_nt_tag_names[pred[i]];
+                        g[i - a] = pl_nt_bio_names[d->gold[i]];
+                        p[i - a] = pl_nt_bio_names[pred[i]];
                     }
                     pl_conll_score_add(score, g, p, b - a);
                 }

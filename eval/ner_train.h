@@ -49,8 +49,15 @@ struct pl_nt_corpus {
     size_t tokens;
 };
 
-/* The tags' names, by tag number ("O", "B-PER", ...). */
+/* The tags' names, by tag number ("O", "B-PER", ..., "L-PER", "U-PER"
+ * with BILOU), and the same as BIO ("L-PER" read as "I-PER", "U-PER" as
+ * "B-PER"), which conll.h scores and --predict writes. */
 extern const char *const pl_nt_tag_names[PL_NER_TAGS];
+extern const char *const pl_nt_bio_names[PL_NER_TAGS];
+
+/* Rewrites d's gold tags from BIO to BILOU (the last token of a name L-,
+ * a one-word name U-), with PL_NER_BILOU; idempotent. */
+void pl_nt_bilou(struct pl_nt_doc *d);
 
 /* realloc that prints "out of memory" and exits instead of failing. */
 void *pl_nt_xrealloc(void *p, size_t n);

@@ -27,7 +27,10 @@
 #include "errcode.h"
 #include "text.h"
 
-#define MAGIC "PLNER01\n"
+/* Version 1: BIO tags (9); version 2 (since 2026-12-02): BILOU (17). */
+#define MAGIC_V1 "PLNER01\n"
+#define MAGIC_V2 "PLNER02\n"
+#define MAGIC (PL_NER_BILOU ? MAGIC_V2 : MAGIC_V1)
 
 const char *const pl_ner_list_names[PL_NER_K_LISTS] = { "WNPER",   "WNLOC", "WNORG", "CITY",
                                                         "COUNTRY", "NAT",   "",      "" };
@@ -52,6 +55,12 @@ _Static_assert(sizeof(struct pl_ner_brown) == 16, "Brown slot layout");
 uint64_t pl_ner_key(const char *s, size_t n)
 {
     return pl_mix64(pl_hash(s, n)) | 1;
+}
+
+uint64_t pl_ner_cased_key(const char *s, size_t n)
+{
+    /* An even mask: the key stays odd (never an empty slot's 0). */
+    return pl_ner_key(s, n) ^ 0x6a09e667f3bcc908ull;
 }
 
 /* --- model file -------------------------------------------------------- */
@@ -94,7 +103,13 @@ int pl_ner_model_open(const char *path, struct pl_ner_model **out, char *err, si
     }
     const struct header *h = map;
     const char *why = NULL;
-    if (memcmp(h->magic, MAGIC, 8) != 0)
+    if (memcmp(h->magic, MAGIC_V1, 8) == 0 && PL_NER_BILOU)
+        why = "of version 1 (BIO tags), and this tagger reads version 2 (BILOU tags): retrain it "
+              "with tools/train-ner.sh";
+    else if (memcmp(h->magic, MAGIC_V2, 8) == 0 && !PL_NER_BILOU)
+        why = "of version 2 (BILOU tags), and this tagger, built with PL_NER_BILOU=0, reads "
+              "version 1 (BIO tags)";
+    else if (memcmp(h->magic, MAGIC, 8) != 0)
         why = "not a pressline NER model (bad magic)";
     else if (h->endian != ENDIAN_MARK)
         why = "written on a machine of the other byte order";
@@ -284,6 +299,7 @@ struct pl_ner_tokinfo {
     uint64_t key;    /* pl_ner_key of the lower-cased word */
     uint32_t sb, se; /* its sentence: tokens [sb, se) */
     uint16_t c[PL_NER_CLUSTER_LEVELS];
+    uint16_t cc[PL_NER_CLUSTER_LEVELS]; /* cased clusters (PL_NER_G_CCLUSTER) */
     uint16_t freq;
     uint8_t casep;  /* how often capitalised mid-sentence (pl_ner_lex.freq's high byte) */
     uint64_t bpath; /* Brown path (len bits) */
@@ -453,6 +469,10 @@ static void s_token_info(const struct pl_ner_model *m, const struct pl_ner_tok *
     ti->blen = br ? (uint8_t)br->len : 0;
     for (int k = 0; k < PL_NER_CLUSTER_LEVELS; k++)
         ti->c[k] = lx ? lx->c[k] : PL_NER_NO_CLUSTER;
+    const struct pl_ner_lex *cx =
+        m->groups & PL_NER_G_CCLUSTER ? s_lex_get(m, pl_ner_cased_key(t->s, t->n)) : NULL;
+    for (int k = 0; k < PL_NER_CLUSTER_LEVELS; k++)
+        ti->cc[k] = cx ? cx->c[k] : PL_NER_NO_CLUSTER;
     ti->freq = lx ? lx->freq & 0xff : 0xffff;
     ti->casep = lx ? (uint8_t)(lx->freq >> 8) : 0;
 }
@@ -825,7 +845,7 @@ static int s_history(struct pl_ner_doc *doc, const uint8_t *tags, const struct k
         if (((*r >> (6 * mine)) & 63) < 63)
             *r += 1u << (6 * mine);
         if (ti->occ_first && ti->occ_first - 1 != i)
-            ti->first_tag = tags[ti->occ_first - 1];
+            ti->first_tag = doc->s1[ti->occ_first - 1];
     }
     s_kmap_free(&run);
     return 0;
@@ -853,9 +873,7 @@ int pl_ner_doc_set_stage1(struct pl_ner_doc *doc, const uint8_t *tags)
     }
     for (size_t i = 0; i < n;) {
         int t = pl_ner_tag_type(tags[i]);
-        size_t j = i + 1;
-        while (j < n && tags[j] == 2 + 2 * t && t >= 0)
-            j++;
+        size_t j = pl_ner_span_end(tags, n, i);
         if (t >= 0 && j - i >= 2)
             for (size_t x = i; x < j; x++)
                 *s_kmap_at(&lng, doc->info[x].key) |= 1u << t;
@@ -956,6 +974,9 @@ enum tpl {
     T_SHARE,
     T_BEFORE,
     T_FIRSTTAG,
+    T_CC0,
+    T_CCM1 = T_CC0 + 3,
+    T_CCP1,
 };
 
 #define NONE_H 0x5bd1e9955bd1e995ull
@@ -1128,6 +1149,12 @@ size_t pl_ner_features(const struct pl_ner_doc *doc, size_t i, int stage, uint32
         s_f(&b, T_CSH, s_pair(t->c[2], capfl));
         s_f(&b, T_FREQ, s_pair(t->freq, capfl | (t->flags & F_INIT)));
     }
+    if (g & PL_NER_G_CCLUSTER) {
+        for (unsigned k = 0; k < PL_NER_CLUSTER_LEVELS; k++)
+            s_f(&b, T_CC0 + k, t->cc[k]);
+        s_f(&b, T_CCM1, m1 ? m1->cc[1] : 0x10000);
+        s_f(&b, T_CCP1, p1 ? p1->cc[1] : 0x10000);
+    }
     if (g & PL_NER_G_GAZ) {
         for (unsigned k = 0; k < 2 * PL_NER_K_KINDS; k++) {
             if (t->gaz & (1u << k)) {
@@ -1186,10 +1213,14 @@ size_t pl_ner_features(const struct pl_ner_doc *doc, size_t i, int stage, uint32
 
 static int s_allowed(int from, int to)
 {
+    /* BILOU: a name opened by B-X goes on with I-X and ends with L-X. */
+    if (from != PL_NER_TAGS && pl_ner_tag_goes_on(from))
+        return to && !pl_ner_tag_is_b(to) && pl_ner_tag_type(from) == pl_ner_tag_type(to);
     if (to == 0 || pl_ner_tag_is_b(to))
         return 1;
-    /* I-X: only after B-X or I-X */
-    return from != PL_NER_TAGS && from != 0 && pl_ner_tag_type(from) == pl_ner_tag_type(to);
+    /* I-X (L-X): only after B-X or I-X */
+    return !PL_NER_BILOU && from != PL_NER_TAGS && from != 0 &&
+           pl_ner_tag_type(from) == pl_ner_tag_type(to);
 }
 
 void pl_ner_viterbi(const float *em, size_t n, const float *trans, uint8_t *tags, float *work)
@@ -1219,9 +1250,11 @@ void pl_ner_viterbi(const float *em, size_t n, const float *trans, uint8_t *tags
             back[i * PL_NER_TAGS + t] = (uint8_t)arg;
         }
     }
+    /* A sentence ends no name in the middle (BILOU: not on B-X or I-X). */
     int best = 0;
     for (int t = 1; t < PL_NER_TAGS; t++)
-        if (score[(n - 1) * PL_NER_TAGS + t] > score[(n - 1) * PL_NER_TAGS + best])
+        if (!pl_ner_tag_goes_on(t) &&
+            score[(n - 1) * PL_NER_TAGS + t] > score[(n - 1) * PL_NER_TAGS + best])
             best = t;
     for (size_t i = n; i-- > 0;) {
         tags[i] = (uint8_t)best;
