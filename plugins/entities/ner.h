@@ -98,9 +98,9 @@ enum {
      * over them, the type most given before this one and the first one's
      * tag (extended prediction history). */
     PL_NER_G_NONLOCAL = 1u << 10,
-    /* Clusters of the word as written (capitals kept), learned from cased
-     * text (lexicon entries under pl_ner_cased_key); measured and not in
-     * the shipped model (README). */
+    /* The clusters of the word as written (capitals kept), learned from
+     * cased text (lexicon entries under pl_ner_cased_key), at the three
+     * granularities; measured and not in the shipped model (README). */
     PL_NER_G_CCLUSTER = 1u << 11,
     PL_NER_G_ALL = (1u << 12) - 1,
 };
