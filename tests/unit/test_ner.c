@@ -294,6 +294,44 @@ static void list_matches_are_features_with_their_position_and_length(void **st)
         assert_int_equal(na[i], 1);
 }
 
+static void cased_clusters_are_looked_up_as_written(void **st)
+{
+    (void)st;
+    static struct pl_ner_lex lex[16];
+    static struct pl_ner_phr phr[16];
+    /* "Apple" as written has cased clusters; "apple" only lower-cased
+     * ones, which this group does not read. */
+    uint64_t ck = pl_ner_cased_key("Apple", 5), lk = pl_ner_key("apple", 5);
+    assert_int_not_equal(pl_ner_cased_key("apple", 5), lk);
+    lex[ck & 15] = (struct pl_ner_lex){ .key = ck, .c = { 1, 2, 3 } };
+    assert_int_equal(lex[lk & 15].key, 0);
+    lex[lk & 15] = (struct pl_ner_lex){ .key = lk, .c = { 7, 8, 9 } };
+    struct pl_ner_model m = { .hash_bits = 10, .groups = PL_NER_G_CCLUSTER, .stages = 1 };
+    m.lex = lex;
+    m.lex_mask = 15;
+    m.phr = phr;
+    m.phr_mask = 15;
+    m.max_phrase = 1;
+    static const char *const words[] = { "Apple", "apple", "Pear" };
+    uint32_t f[3][PL_NER_MAX_FEATS];
+    size_t n[3];
+    s_feats(&m, words, 3, f, n);
+    /* The bias and one feature per granularity. */
+    assert_int_equal(n[0], 4);
+    assert_int_equal(n[1], 4);
+    /* "Apple" has its own clusters; "apple" and "Pear" have none alike. */
+    size_t shared = 0;
+    for (size_t k = 0; k < n[0]; k++)
+        shared += (size_t)s_has(f[1], n[1], f[0][k]);
+    assert_int_equal(shared, 1); /* the bias */
+    for (size_t k = 0; k < n[1]; k++)
+        assert_true(s_has(f[2], n[2], f[1][k]));
+    /* Without the group, none of them. */
+    m.groups = 0;
+    s_feats(&m, words, 3, f, n);
+    assert_int_equal(n[0], 1);
+}
+
 static void brown_paths_travel_in_the_model_file_and_become_features(void **st)
 {
     (void)st;
@@ -552,6 +590,7 @@ int main(void)
         cmocka_unit_test(committed_model_finds_people_places_and_organisations),
         cmocka_unit_test(list_matches_are_features_with_their_position_and_length),
         cmocka_unit_test(brown_paths_travel_in_the_model_file_and_become_features),
+        cmocka_unit_test(cased_clusters_are_looked_up_as_written),
         cmocka_unit_test(a_title_case_line_has_features_of_its_own),
         cmocka_unit_test(how_often_news_capitalises_a_word_rides_in_the_lexicon),
         cmocka_unit_test(a_title_case_line_reads_its_common_words_in_lower_case),
