@@ -399,7 +399,7 @@ static void s_average(struct pl_nt_trainer *tr, int stage)
 }
 
 void pl_nt_tag_corpus(const struct pl_nt_corpus *c, const uint8_t *only, int stage, const float *w,
-                      const float *trans, int to_s1, struct pl_conll_score *score)
+                      const float *trans, int to_s1, int vote, struct pl_conll_score *score)
 {
     float *em = NULL, *work = NULL;
     size_t emcap = 0;
@@ -420,15 +420,23 @@ void pl_nt_tag_corpus(const struct pl_nt_corpus *c, const uint8_t *only, int sta
             }
             s_emit(d, stage, w, a, b, em);
             pl_ner_viterbi(em, b - a, trans, pred + a, work);
-            if (score) {
-                const char *g[512], *p[512];
-                if (b - a <= 512) {
-                    for (size_t i = a; i < b; i++) {
-                        g[i - a] = pl_nt_bio_names[d->gold[i]];
-                        p[i - a] = pl_nt_bio_names[pred[i]];
-                    }
-                    pl_conll_score_add(score, g, p, b - a);
+            a = b;
+        }
+        if (vote && pl_ner_vote(d->tok, d->n, pred) != 0) {
+            fprintf(stderr, "pl_train_ner: out of memory\n");
+            exit(1);
+        }
+        for (size_t a = 0; score && a < d->n;) {
+            size_t b = a + 1;
+            while (b < d->n && !d->tok[b].sent_start)
+                b++;
+            const char *g[512], *p[512];
+            if (b - a <= 512) {
+                for (size_t i = a; i < b; i++) {
+                    g[i - a] = pl_nt_bio_names[d->gold[i]];
+                    p[i - a] = pl_nt_bio_names[pred[i]];
                 }
+                pl_conll_score_add(score, g, p, b - a);
             }
             a = b;
         }
@@ -529,7 +537,8 @@ void pl_nt_train(struct pl_nt_trainer *tr, struct pl_nt_corpus *c, const uint8_t
         s_average(tr, stage);
         if (dev && verbose) {
             struct pl_conll_score sc = { 0 };
-            pl_nt_tag_corpus(dev, NULL, stage, tr->avg_w[stage], tr->avg_t[stage], 0, &sc);
+            int vote = (tr->m.groups & PL_NER_G_VOTE) && stage + 1 == (int)tr->m.stages;
+            pl_nt_tag_corpus(dev, NULL, stage, tr->avg_w[stage], tr->avg_t[stage], 0, vote, &sc);
             char what[64];
             snprintf(what, sizeof(what), "stage %d epoch %2d (%.1f s) dev", stage + 1, e,
                      (double)(clock() - t0) / CLOCKS_PER_SEC);
@@ -658,7 +667,7 @@ static void s_jackknife(struct pl_nt_trainer *tr, struct pl_nt_corpus *tc, int e
         for (size_t d = 0; d < tc->n; d++)
             fold[d] = of[d] == k;
         pl_nt_train(tr, tc, fold, 0, epochs, NULL, 0);
-        pl_nt_tag_corpus(tc, fold, 0, tr->avg_w[0], tr->avg_t[0], 1, NULL);
+        pl_nt_tag_corpus(tc, fold, 0, tr->avg_w[0], tr->avg_t[0], 1, 0, NULL);
         if (verbose)
             fprintf(stderr, "jackknife fold %d/%d done\n", k + 1, folds);
     }
@@ -675,7 +684,8 @@ void pl_nt_two_stage(struct pl_nt_trainer *tr, struct pl_nt_corpus *tc, struct p
     pl_nt_train(tr, tc, NULL, 0, epochs, held, verbose);
     if (held) {
         struct pl_conll_score sc = { 0 };
-        pl_nt_tag_corpus(held, NULL, 0, tr->avg_w[0], tr->avg_t[0], 1, &sc);
+        pl_nt_tag_corpus(held, NULL, 0, tr->avg_w[0], tr->avg_t[0], 1,
+                         (tr->m.groups & PL_NER_G_VOTE) && tr->m.stages == 1, &sc);
         if (verbose)
             pl_nt_print_score("stage 1 dev", &sc, 1);
         if (score)
@@ -690,7 +700,8 @@ void pl_nt_two_stage(struct pl_nt_trainer *tr, struct pl_nt_corpus *tc, struct p
     pl_nt_train(tr, tc, NULL, 1, epochs2, held, verbose);
     if (held) {
         struct pl_conll_score sc = { 0 };
-        pl_nt_tag_corpus(held, NULL, 1, tr->avg_w[1], tr->avg_t[1], 0, &sc);
+        pl_nt_tag_corpus(held, NULL, 1, tr->avg_w[1], tr->avg_t[1], 0,
+                         (tr->m.groups & PL_NER_G_VOTE) != 0, &sc);
         if (verbose)
             pl_nt_print_score("stage 2 dev", &sc, 1);
         if (score)

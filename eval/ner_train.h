@@ -121,10 +121,12 @@ void pl_nt_train(struct pl_nt_trainer *tr, struct pl_nt_corpus *c, const uint8_t
                  int epochs, struct pl_nt_corpus *dev, int verbose);
 
 /* Tags the documents of c marked in only (NULL: all) with weights w and
- * transitions trans of a stage; copies the tags to each document's s1 when
- * to_s1; adds the sentences to score when not NULL. */
+ * transitions trans of a stage, then each document with pl_ner_vote when
+ * vote (the model's last stage, with PL_NER_G_VOTE); copies the tags to
+ * each document's s1 when to_s1; adds the sentences to score when not
+ * NULL. */
 void pl_nt_tag_corpus(const struct pl_nt_corpus *c, const uint8_t *only, int stage, const float *w,
-                      const float *trans, int to_s1, struct pl_conll_score *score);
+                      const float *trans, int to_s1, int vote, struct pl_conll_score *score);
 
 /* "what: P .. R .. F1 .." (and per type) on stderr. */
 void pl_nt_print_score(const char *what, const struct pl_conll_score *s, int per_type);

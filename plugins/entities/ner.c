@@ -1326,13 +1326,68 @@ static int s_tag_stage(struct pl_ner_doc *doc, int stage, uint8_t *tags)
     return 0;
 }
 
+struct s_name {
+    uint64_t h; /* the words as written */
+    uint32_t a, b;
+    int type;
+};
+
+static int s_name_cmp(const void *x, const void *y)
+{
+    const struct s_name *p = x, *q = y;
+    if (p->h != q->h)
+        return p->h < q->h ? -1 : 1;
+    return p->a < q->a ? -1 : p->a > q->a;
+}
+
+int pl_ner_vote(const struct pl_ner_tok *tok, size_t n, uint8_t *tags)
+{
+    size_t cnt = 0;
+    for (size_t a = 0; a < n; a = pl_ner_span_end(tags, n, a))
+        cnt += tags[a] != 0;
+    if (cnt < 2)
+        return 0;
+    struct s_name *v = malloc(cnt * sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    size_t k = 0;
+    for (size_t a = 0, b; a < n; a = b) {
+        b = pl_ner_span_end(tags, n, a);
+        if (!tags[a])
+            continue;
+        uint64_t h = 0x9ae16a3b2f90404full;
+        for (size_t i = a; i < b; i++)
+            h = pl_mix64(h ^ pl_hash(tok[i].s, tok[i].n));
+        v[k++] = (struct s_name){ h, (uint32_t)a, (uint32_t)b, pl_ner_tag_type(tags[a]) };
+    }
+    qsort(v, k, sizeof(*v), s_name_cmp);
+    for (size_t g = 0, e; g < k; g = e) {
+        unsigned by[PL_NER_TYPES] = { 0 };
+        for (e = g; e < k && v[e].h == v[g].h; e++)
+            by[v[e].type]++;
+        int best = -1;
+        for (int t = 0; t < PL_NER_TYPES; t++)
+            if (2 * by[t] > e - g)
+                best = t;
+        for (size_t x = g; best >= 0 && x < e; x++)
+            for (size_t i = v[x].a; i < v[x].b; i++)
+                tags[i] = (uint8_t)pl_ner_tag_make(best, pl_ner_tag_kind(tags[i]));
+    }
+    free(v);
+    return 0;
+}
+
 int pl_ner_tag(struct pl_ner_doc *doc, uint8_t *tags)
 {
     if (doc->n == 0)
         return 0;
     int rc = s_tag_stage(doc, 0, tags);
-    if (rc || doc->m->stages < 2)
-        return rc;
-    rc = pl_ner_doc_set_stage1(doc, tags);
-    return rc ? rc : s_tag_stage(doc, 1, tags);
+    if (!rc && doc->m->stages >= 2) {
+        rc = pl_ner_doc_set_stage1(doc, tags);
+        if (!rc)
+            rc = s_tag_stage(doc, 1, tags);
+    }
+    if (!rc && (doc->m->groups & PL_NER_G_VOTE))
+        rc = pl_ner_vote(doc->tok, doc->n, tags);
+    return rc;
 }

@@ -101,6 +101,37 @@ static void spans_are_read_from_bilou_tags(void **st)
     assert_true(pl_ner_tag_is_b(t[0]) && pl_ner_tag_is_b(t[2]) && !pl_ner_tag_is_b(t[4]));
 }
 
+static void a_name_takes_the_type_most_of_its_occurrences_have(void **st)
+{
+    (void)st;
+    /* "US-Russia" three times MISC and once ORG; "New York" twice LOC and
+     * once ORG (two words: the kinds stay, the type changes); "Reset" once
+     * ORG and once MISC: no majority, left alone; "Paris" once, alone. */
+    static const char *const w[] = { "US-Russia", "US-Russia", "US-Russia", "US-Russia", "New",
+                                     "York",      "New",       "York",      "New",       "York",
+                                     "Reset",     "Reset",     "Paris",     "and" };
+    enum { PER, ORG, LOC, MISC };
+    const uint8_t U = PL_NER_KU, B = PL_NER_KB, L = PL_NER_KL;
+    const int want_type[] = {
+        MISC, MISC, MISC, MISC, LOC, LOC, LOC, LOC, LOC, LOC, ORG, MISC, LOC
+    };
+    const int got_type[] = { MISC, ORG, MISC, MISC, LOC, LOC, ORG, ORG, LOC, LOC, ORG, MISC, LOC };
+    const uint8_t kind[] = { U, U, U, U, B, L, B, L, B, L, U, U, U };
+    struct pl_ner_tok tok[14];
+    uint8_t tags[14] = { 0 };
+    for (size_t i = 0; i < 14; i++) {
+        tok[i] = (struct pl_ner_tok){ w[i], (uint32_t)strlen(w[i]), i == 0 };
+        if (i < 13)
+            tags[i] = (uint8_t)pl_ner_tag_make(got_type[i], kind[i]);
+    }
+    assert_int_equal(pl_ner_vote(tok, 14, tags), 0);
+    for (size_t i = 0; i < 13; i++) {
+        assert_int_equal(pl_ner_tag_type(tags[i]), want_type[i]);
+        assert_int_equal(tags[i], pl_ner_tag_make(want_type[i], kind[i]));
+    }
+    assert_int_equal(tags[13], 0);
+}
+
 static void s_expect_refused(const char *path, int code, const char *why)
 {
     struct pl_ner_model *m = NULL;
@@ -586,6 +617,7 @@ int main(void)
         cmocka_unit_test(viterbi_never_puts_inside_without_a_beginning),
         cmocka_unit_test(viterbi_follows_transition_scores),
         cmocka_unit_test(spans_are_read_from_bilou_tags),
+        cmocka_unit_test(a_name_takes_the_type_most_of_its_occurrences_have),
         cmocka_unit_test(damaged_model_files_are_refused_with_the_reason),
         cmocka_unit_test(committed_model_finds_people_places_and_organisations),
         cmocka_unit_test(list_matches_are_features_with_their_position_and_length),

@@ -167,7 +167,7 @@ static void a_model_trained_on_a_corpus_tags_that_corpus_right(void **st)
     pl_nt_trainer_init(&tr, &s.shape);
     pl_nt_train(&tr, &c, NULL, 0, 10, NULL, 0);
     struct pl_conll_score sc = { 0 };
-    pl_nt_tag_corpus(&c, NULL, 0, tr.avg_w[0], tr.avg_t[0], 1, &sc);
+    pl_nt_tag_corpus(&c, NULL, 0, tr.avg_w[0], tr.avg_t[0], 1, 0, &sc);
     double p, r, f;
     pl_conll_prf(&sc, -1, &p, &r, &f);
     assert_true(f > 99.99);
