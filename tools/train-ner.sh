@@ -10,6 +10,8 @@
 #                                      # GeoNames cities): the hand-kept gazetteer alone
 #   PL_NER_CASED=0 tools/train-ner.sh [...]
 #                                      # without the case classes: no truecasing
+#   PL_NER_TRAIN_ARGS="--without vote" tools/train-ner.sh --cv
+#                                      # more options for pl_train_ner, for measuring
 #   PL_NER_CASED_CLUSTERS=1 tools/train-ner.sh [...]
 #                                      # also clusters of cased words (group ccluster):
 #                                      # measured and not in the shipped model (README)
@@ -115,8 +117,10 @@ if [ "${PL_NER_CASED_CLUSTERS:-0}" = 1 ]; then
   cc_args=(--cased-clusters "$cclusters")
 fi
 
+# PL_NER_TRAIN_ARGS: more pl_train_ner options, for measuring ("--without vote").
+read -r -a more_args <<< "${PL_NER_TRAIN_ARGS:-}"
 args=(--train "$train" --dev "$dev" --clusters "$clusters" --gazetteer "$gazetteer" "${case_args[@]}"
-      "${cc_args[@]}")
+      "${cc_args[@]}" "${more_args[@]}")
 if [ "${1:-}" = "--cv" ]; then
   # Two folds at a time at most: the machine is shared; the figures do not
   # depend on how many run at once.
