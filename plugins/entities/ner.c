@@ -1369,6 +1369,10 @@ int pl_ner_vote(const struct pl_ner_tok *tok, size_t n, uint8_t *tags)
         for (int t = 0; t < PL_NER_TYPES; t++)
             if (2 * by[t] > e - g)
                 best = t;
+        /* One-word names only: for longer ones the vote cost more by CV
+         * (README). */
+        if (v[g].b - v[g].a != 1)
+            best = -1;
         for (size_t x = g; best >= 0 && x < e; x++)
             for (size_t i = v[x].a; i < v[x].b; i++)
                 tags[i] = (uint8_t)pl_ner_tag_make(best, pl_ner_tag_kind(tags[i]));

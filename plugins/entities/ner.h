@@ -102,9 +102,10 @@ enum {
      * cased text (lexicon entries under pl_ner_cased_key), at the three
      * granularities; measured and not in the shipped model (README). */
     PL_NER_G_CCLUSTER = 1u << 11,
-    /* After the last stage, a name written the same way several times in
-     * the document takes the type most of its occurrences have, when more
-     * than half have it (pl_ner_vote). Decoding only: no weights. */
+    /* After the last stage, a one-word name written the same way several
+     * times in the document takes the type most of its occurrences have,
+     * when more than half have it (pl_ner_vote). Decoding only: no
+     * weights. */
     PL_NER_G_VOTE = 1u << 12,
     PL_NER_G_ALL = (1u << 13) - 1,
 };
@@ -239,10 +240,10 @@ size_t pl_ner_features(const struct pl_ner_doc *doc, size_t i, int stage, uint32
  * floats. */
 void pl_ner_viterbi(const float *em, size_t n, const float *trans, uint8_t *tags, float *work);
 
-/* Gives each name in tags[0..n) (decoded, BILOU or BIO) whose words, as
- * written, make up more than one name of the document the type more than
- * half of those have, if one does (kinds kept: only the type changes).
- * Returns 0 or -ENOMEM (tags untouched). */
+/* Gives each one-word name in tags[0..n) (decoded, BILOU or BIO) whose
+ * word, as written, is more than one name of the document the type more
+ * than half of those have, if one does (kinds kept: only the type
+ * changes). Returns 0 or -ENOMEM (tags untouched). */
 int pl_ner_vote(const struct pl_ner_tok *tok, size_t n, uint8_t *tags);
 
 /* Tags the whole document (both stages when the model has two, then
