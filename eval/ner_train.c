@@ -17,8 +17,21 @@ struct s_sent_ref {
     uint32_t doc, a, b; /* tokens [a, b) of doc */
 };
 
+#if PL_NER_BILOU
+const char *const pl_nt_tag_names[PL_NER_TAGS] = { "O",      "B-PER", "I-PER", "L-PER",  "U-PER",
+                                                   "B-ORG",  "I-ORG", "L-ORG", "U-ORG",  "B-LOC",
+                                                   "I-LOC",  "L-LOC", "U-LOC", "B-MISC", "I-MISC",
+                                                   "L-MISC", "U-MISC" };
+const char *const pl_nt_bio_names[PL_NER_TAGS] = { "O",      "B-PER", "I-PER", "I-PER",  "B-PER",
+                                                   "B-ORG",  "I-ORG", "I-ORG", "B-ORG",  "B-LOC",
+                                                   "I-LOC",  "I-LOC", "B-LOC", "B-MISC", "I-MISC",
+                                                   "I-MISC", "B-MISC" };
+#else
 const char *const pl_nt_tag_names[PL_NER_TAGS] = { "O",     "B-PER", "I-PER",  "B-ORG", "I-ORG",
                                                    "B-LOC", "I-LOC", "B-MISC", "I-MISC" };
+const char *const pl_nt_bio_names[PL_NER_TAGS] = { "O",     "B-PER", "I-PER",  "B-ORG", "I-ORG",
+                                                   "B-LOC", "I-LOC", "B-MISC", "I-MISC" };
+#endif
 
 void *pl_nt_xrealloc(void *p, size_t n)
 {
@@ -54,7 +67,8 @@ FILE *pl_nt_open(const char *path)
 }
 
 /* Reads CoNLL: "token ... TAG" lines, blank lines between sentences,
- * -DOCSTART- between documents. IOB1 or BIO in, BIO kept. Returns 0, the
+ * -DOCSTART- between documents. IOB1 or BIO in, the tagger's scheme kept
+ * (BILOU by pl_nt_bilou, or BIO). Returns 0, the
  * negative errno of fopen, or PL_EINPUT for a malformed line (each said on
  * stderr with the file's name). */
 int pl_nt_read_conll(const char *path, struct pl_nt_corpus *c)
@@ -126,7 +140,7 @@ int pl_nt_read_conll(const char *path, struct pl_nt_corpus *c)
         offs[noffs++] = d->blen;
         d->blen += tn;
         d->buf[d->blen++] = 0;
-        d->gold[d->n] = (uint8_t)(type < 0 ? 0 : (b ? 1 + 2 * type : 2 + 2 * type));
+        d->gold[d->n] = (uint8_t)(type < 0 ? 0 : pl_ner_tag_make(type, b ? PL_NER_KB : PL_NER_KI));
         d->n++;
         c->tokens++;
         new_sent = 0;
@@ -139,9 +153,27 @@ int pl_nt_read_conll(const char *path, struct pl_nt_corpus *c)
             x->tok[j].s = x->buf + offs[k++];
         x->s1 = pl_nt_xrealloc(NULL, x->n + 1);
         x->group = (uint32_t)i;
+        pl_nt_bilou(x);
     }
     free(offs);
     return 0;
+}
+
+void pl_nt_bilou(struct pl_nt_doc *d)
+{
+    if (!PL_NER_BILOU)
+        return;
+    for (size_t i = 0; i < d->n; i++) {
+        int t = pl_ner_tag_type(d->gold[i]), k = pl_ner_tag_kind(d->gold[i]);
+        if (t < 0 || (k != PL_NER_KB && k != PL_NER_KI))
+            continue;
+        /* The name goes on when the next token, in the same sentence,
+         * is inside a name of the same type. */
+        int next = i + 1 < d->n && !d->tok[i + 1].sent_start ? d->gold[i + 1] : 0;
+        int nk = pl_ner_tag_kind(next);
+        if (pl_ner_tag_type(next) != t || (nk != PL_NER_KI && nk != PL_NER_KL))
+            d->gold[i] = (uint8_t)pl_ner_tag_make(t, k == PL_NER_KB ? PL_NER_KU : PL_NER_KL);
+    }
 }
 
 /* --- title-case copies --------------------------------------------------- */
@@ -367,7 +399,7 @@ static void s_average(struct pl_nt_trainer *tr, int stage)
 }
 
 void pl_nt_tag_corpus(const struct pl_nt_corpus *c, const uint8_t *only, int stage, const float *w,
-                      const float *trans, int to_s1, struct pl_conll_score *score)
+                      const float *trans, int to_s1, int vote, struct pl_conll_score *score)
 {
     float *em = NULL, *work = NULL;
     size_t emcap = 0;
@@ -388,15 +420,23 @@ void pl_nt_tag_corpus(const struct pl_nt_corpus *c, const uint8_t *only, int sta
             }
             s_emit(d, stage, w, a, b, em);
             pl_ner_viterbi(em, b - a, trans, pred + a, work);
-            if (score) {
-                const char *g[512], *p[512];
-                if (b - a <= 512) {
-                    for (size_t i = a; i < b; i++) {
-                        g[i - a] = pl_nt_tag_names[d->gold[i]];
-                        p[i - a] = pl_nt_tag_names[pred[i]];
-                    }
-                    pl_conll_score_add(score, g, p, b - a);
+            a = b;
+        }
+        if (vote && pl_ner_vote(d->tok, d->n, pred) != 0) {
+            fprintf(stderr, "pl_train_ner: out of memory\n");
+            exit(1);
+        }
+        for (size_t a = 0; score && a < d->n;) {
+            size_t b = a + 1;
+            while (b < d->n && !d->tok[b].sent_start)
+                b++;
+            const char *g[512], *p[512];
+            if (b - a <= 512) {
+                for (size_t i = a; i < b; i++) {
+                    g[i - a] = pl_nt_bio_names[d->gold[i]];
+                    p[i - a] = pl_nt_bio_names[pred[i]];
                 }
+                pl_conll_score_add(score, g, p, b - a);
             }
             a = b;
         }
@@ -497,7 +537,8 @@ void pl_nt_train(struct pl_nt_trainer *tr, struct pl_nt_corpus *c, const uint8_t
         s_average(tr, stage);
         if (dev && verbose) {
             struct pl_conll_score sc = { 0 };
-            pl_nt_tag_corpus(dev, NULL, stage, tr->avg_w[stage], tr->avg_t[stage], 0, &sc);
+            int vote = (tr->m.groups & PL_NER_G_VOTE) && stage + 1 == (int)tr->m.stages;
+            pl_nt_tag_corpus(dev, NULL, stage, tr->avg_w[stage], tr->avg_t[stage], 0, vote, &sc);
             char what[64];
             snprintf(what, sizeof(what), "stage %d epoch %2d (%.1f s) dev", stage + 1, e,
                      (double)(clock() - t0) / CLOCKS_PER_SEC);
@@ -626,7 +667,7 @@ static void s_jackknife(struct pl_nt_trainer *tr, struct pl_nt_corpus *tc, int e
         for (size_t d = 0; d < tc->n; d++)
             fold[d] = of[d] == k;
         pl_nt_train(tr, tc, fold, 0, epochs, NULL, 0);
-        pl_nt_tag_corpus(tc, fold, 0, tr->avg_w[0], tr->avg_t[0], 1, NULL);
+        pl_nt_tag_corpus(tc, fold, 0, tr->avg_w[0], tr->avg_t[0], 1, 0, NULL);
         if (verbose)
             fprintf(stderr, "jackknife fold %d/%d done\n", k + 1, folds);
     }
@@ -643,7 +684,8 @@ void pl_nt_two_stage(struct pl_nt_trainer *tr, struct pl_nt_corpus *tc, struct p
     pl_nt_train(tr, tc, NULL, 0, epochs, held, verbose);
     if (held) {
         struct pl_conll_score sc = { 0 };
-        pl_nt_tag_corpus(held, NULL, 0, tr->avg_w[0], tr->avg_t[0], 1, &sc);
+        pl_nt_tag_corpus(held, NULL, 0, tr->avg_w[0], tr->avg_t[0], 1,
+                         (tr->m.groups & PL_NER_G_VOTE) && tr->m.stages == 1, &sc);
         if (verbose)
             pl_nt_print_score("stage 1 dev", &sc, 1);
         if (score)
@@ -658,7 +700,8 @@ void pl_nt_two_stage(struct pl_nt_trainer *tr, struct pl_nt_corpus *tc, struct p
     pl_nt_train(tr, tc, NULL, 1, epochs2, held, verbose);
     if (held) {
         struct pl_conll_score sc = { 0 };
-        pl_nt_tag_corpus(held, NULL, 1, tr->avg_w[1], tr->avg_t[1], 0, &sc);
+        pl_nt_tag_corpus(held, NULL, 1, tr->avg_w[1], tr->avg_t[1], 0,
+                         (tr->m.groups & PL_NER_G_VOTE) != 0, &sc);
         if (verbose)
             pl_nt_print_score("stage 2 dev", &sc, 1);
         if (score)

@@ -23,7 +23,11 @@
 #include "conll.h"
 #include "ner.h"
 
+/* The generator's seed; another (-DPL_NT_SEED=...) measures how far the
+ * order of visits alone moves the CV figures (README). */
+#ifndef PL_NT_SEED
 #define PL_NT_SEED 0x853c49e6748fea9bull
+#endif
 
 /* One document of a corpus. */
 struct pl_nt_doc {
@@ -49,8 +53,15 @@ struct pl_nt_corpus {
     size_t tokens;
 };
 
-/* The tags' names, by tag number ("O", "B-PER", ...). */
+/* The tags' names, by tag number ("O", "B-PER", ..., "L-PER", "U-PER"
+ * with BILOU), and the same as BIO ("L-PER" read as "I-PER", "U-PER" as
+ * "B-PER"), which conll.h scores and --predict writes. */
 extern const char *const pl_nt_tag_names[PL_NER_TAGS];
+extern const char *const pl_nt_bio_names[PL_NER_TAGS];
+
+/* Rewrites d's gold tags from BIO to BILOU (the last token of a name L-,
+ * a one-word name U-), with PL_NER_BILOU; idempotent. */
+void pl_nt_bilou(struct pl_nt_doc *d);
 
 /* realloc that prints "out of memory" and exits instead of failing. */
 void *pl_nt_xrealloc(void *p, size_t n);
@@ -110,10 +121,12 @@ void pl_nt_train(struct pl_nt_trainer *tr, struct pl_nt_corpus *c, const uint8_t
                  int epochs, struct pl_nt_corpus *dev, int verbose);
 
 /* Tags the documents of c marked in only (NULL: all) with weights w and
- * transitions trans of a stage; copies the tags to each document's s1 when
- * to_s1; adds the sentences to score when not NULL. */
+ * transitions trans of a stage, then each document with pl_ner_vote when
+ * vote (the model's last stage, with PL_NER_G_VOTE); copies the tags to
+ * each document's s1 when to_s1; adds the sentences to score when not
+ * NULL. */
 void pl_nt_tag_corpus(const struct pl_nt_corpus *c, const uint8_t *only, int stage, const float *w,
-                      const float *trans, int to_s1, struct pl_conll_score *score);
+                      const float *trans, int to_s1, int vote, struct pl_conll_score *score);
 
 /* "what: P .. R .. F1 .." (and per type) on stderr. */
 void pl_nt_print_score(const char *what, const struct pl_conll_score *s, int per_type);

@@ -77,12 +77,13 @@ static size_t s_count_lines(const char *path)
     return n;
 }
 
-/* An empty open-addressed table with room for per_line slots per line of
- * the file at path (a minimal one without a file). */
-static void *s_new_table(const char *path, size_t per_line, size_t elem, size_t *mask)
+/* An empty open-addressed table with room for slots slots (s_new_table:
+ * per_line slots per line of the file at path; a minimal one without a
+ * file). */
+static void *s_new_table_for(size_t slots, size_t elem, size_t *mask)
 {
-    size_t lines = path ? s_count_lines(path) : 0, cap = 64;
-    while (cap < per_line * lines + 2)
+    size_t cap = 64;
+    while (cap < slots + 2)
         cap *= 2;
     void *t = pl_nt_xrealloc(NULL, cap * elem);
     memset(t, 0, cap * elem);
@@ -90,12 +91,18 @@ static void *s_new_table(const char *path, size_t per_line, size_t elem, size_t 
     return t;
 }
 
-/* Clusters file: "word<TAB>c1<TAB>c2<TAB>c3<TAB>count" per line (path
- * NULL: an empty table). Returns 0, the negative errno of fopen, or
- * PL_EINPUT for a malformed line (said on stderr). */
-static int s_load_clusters(struct lexicon *x, const char *path)
+static void *s_new_table(const char *path, size_t per_line, size_t elem, size_t *mask)
 {
-    x->lex = s_new_table(path, 2, sizeof(*x->lex), &x->lex_mask);
+    return s_new_table_for(per_line * (path ? s_count_lines(path) : 0), elem, mask);
+}
+
+/* Clusters file: "word<TAB>c1<TAB>c2<TAB>c3<TAB>count" per line (path
+ * NULL: nothing), into the lexicon under the lower-cased word's key, or
+ * with cased under the word as written (pl_ner_cased_key; its count is not
+ * kept). Returns 0, the negative errno of fopen, or PL_EINPUT for a
+ * malformed line (said on stderr). */
+static int s_load_clusters(struct lexicon *x, const char *path, int cased)
+{
     if (!path)
         return 0;
     FILE *f = pl_nt_open(path);
@@ -111,16 +118,18 @@ static int s_load_clusters(struct lexicon *x, const char *path)
             fclose(f);
             return PL_EINPUT;
         }
-        struct pl_ner_lex *sl = s_lex_slot(x, pl_ner_key(word, strlen(word)));
-        sl->key = pl_ner_key(word, strlen(word));
+        uint64_t key =
+            cased ? pl_ner_cased_key(word, strlen(word)) : pl_ner_key(word, strlen(word));
+        struct pl_ner_lex *sl = s_lex_slot(x, key);
+        sl->key = key;
         sl->c[0] = (uint16_t)c1;
         sl->c[1] = (uint16_t)c2;
         sl->c[2] = (uint16_t)c3;
-        sl->freq = (uint16_t)floor(log2((double)cnt + 1));
+        sl->freq = cased ? 0 : (uint16_t)floor(log2((double)cnt + 1));
         n++;
     }
     fclose(f);
-    fprintf(stderr, "clusters: %zu words from %s\n", n, path);
+    fprintf(stderr, "%s: %zu words from %s\n", cased ? "cased clusters" : "clusters", n, path);
     return 0;
 }
 
@@ -319,12 +328,13 @@ static int s_load_gazetteer(struct lexicon *x, const char *path)
 static const struct {
     const char *name;
     unsigned bit;
-} s_groups[] = { { "word", PL_NER_G_WORD },        { "affix", PL_NER_G_AFFIX },
-                 { "shape", PL_NER_G_SHAPE },      { "cluster", PL_NER_G_CLUSTER },
-                 { "gazetteer", PL_NER_G_GAZ },    { "doc", PL_NER_G_DOC },
-                 { "stage2", PL_NER_G_STAGE2 },    { "lists", PL_NER_G_LISTS },
-                 { "brown", PL_NER_G_BROWN },      { "head", PL_NER_G_HEAD },
-                 { "nonlocal", PL_NER_G_NONLOCAL } };
+} s_groups[] = { { "word", PL_NER_G_WORD },         { "affix", PL_NER_G_AFFIX },
+                 { "shape", PL_NER_G_SHAPE },       { "cluster", PL_NER_G_CLUSTER },
+                 { "gazetteer", PL_NER_G_GAZ },     { "doc", PL_NER_G_DOC },
+                 { "stage2", PL_NER_G_STAGE2 },     { "lists", PL_NER_G_LISTS },
+                 { "brown", PL_NER_G_BROWN },       { "head", PL_NER_G_HEAD },
+                 { "nonlocal", PL_NER_G_NONLOCAL }, { "ccluster", PL_NER_G_CCLUSTER },
+                 { "vote", PL_NER_G_VOTE } };
 
 /* --test: tags a CoNLL file's own tokens with a model file and scores it,
  * for comparing with `pressline eval ner`, which tags the raw text. */
@@ -355,14 +365,14 @@ static int s_test(const char *model, const char *path, const char *predict)
                 b++;
             const char *g[512], *p[512];
             for (size_t i = a; i < b && b - a <= 512; i++) {
-                g[i - a] = pl_nt_tag_names[d->gold[i]];
-                p[i - a] = pl_nt_tag_names[d->s1[i]];
+                g[i - a] = pl_nt_bio_names[d->gold[i]];
+                p[i - a] = pl_nt_bio_names[d->s1[i]];
             }
             if (b - a <= 512)
                 pl_conll_score_add(&sc, g, p, b - a);
             for (size_t i = a; out && i < b; i++)
-                fprintf(out, "%s %s %s\n", d->tok[i].s, pl_nt_tag_names[d->gold[i]],
-                        pl_nt_tag_names[d->s1[i]]);
+                fprintf(out, "%s %s %s\n", d->tok[i].s, pl_nt_bio_names[d->gold[i]],
+                        pl_nt_bio_names[d->s1[i]]);
             if (out)
                 fputc('\n', out);
             a = b;
@@ -384,15 +394,17 @@ static void s_usage(FILE *to)
             "usage: pl_train_ner --train FILE --out MODEL [--dev FILE] [--clusters FILE]\n"
             "                    [--gazetteer FILE] [--brown FILE] [--epochs N] [--epochs2 N] "
             "[--folds K]\n"
-            "                    [--cased FILE]\n"
+            "                    [--cased FILE] [--cased-clusters FILE]\n"
             "                    [--bits B] [--without GROUP,...] [--title-copies 0|1]\n"
             "       pl_train_ner --train FILE --cv K [--cv-folds LIST] [--jobs J] [same options]\n"
             "       pl_train_ner --test FILE --model MODEL [--predict OUT]\n"
-            "groups: word affix shape cluster gazetteer doc stage2 lists brown head nonlocal\n");
+            "groups: word affix shape cluster gazetteer doc stage2 lists brown head nonlocal "
+            "ccluster vote\n");
 }
 
 struct options {
     const char *train, *dev, *out, *clusters, *gaz, *brown, *cased;
+    const char *cased_clusters; /* --cased-clusters: clusters of cased words (ccluster) */
     int epochs, epochs2, folds, bits;
     unsigned groups;
     int title_copies;     /* --title-copies 0|1: pl_nt_add_title_copies on the training file */
@@ -450,6 +462,7 @@ static int s_options(int argc, char **argv, struct options *o, int *go_on)
         { "brown", required_argument, NULL, 'B' },
         { "title-copies", required_argument, NULL, 'Y' },
         { "cased", required_argument, NULL, 'K' },
+        { "cased-clusters", required_argument, NULL, 'L' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -479,6 +492,7 @@ static int s_options(int argc, char **argv, struct options *o, int *go_on)
         case 'j': o->jobs = (int)strtol(optarg, NULL, 10); break;
         case 'Y': o->title_copies = (int)strtol(optarg, NULL, 10); break;
         case 'K': o->cased = optarg; break;
+        case 'L': o->cased_clusters = optarg; break;
         case 'w':
             if (s_without(optarg, &o->groups) != 0) {
                 s_usage(stderr);
@@ -519,7 +533,13 @@ static int s_load_data(const struct options *o, struct pl_nt_corpus *tc, struct 
     }
     if (o->dev)
         fprintf(stderr, "dev: %zu documents, %zu tokens\n", dc->n, dc->tokens);
-    rc = s_load_clusters(lx, o->clusters);
+    /* Room for both cluster files' words, 2 slots each. */
+    size_t words = (o->clusters ? s_count_lines(o->clusters) : 0) +
+                   (o->cased_clusters ? s_count_lines(o->cased_clusters) : 0);
+    lx->lex = s_new_table_for(2 * words, sizeof(*lx->lex), &lx->lex_mask);
+    rc = s_load_clusters(lx, o->clusters, 0);
+    if (rc == 0)
+        rc = s_load_clusters(lx, o->cased_clusters, 1);
     if (rc == 0)
         rc = s_load_gazetteer(lx, o->gaz);
     if (rc == 0)
@@ -779,6 +799,8 @@ static int s_run(struct options *o)
         o->groups &= ~(unsigned)PL_NER_G_GAZ;
     if (!o->brown)
         o->groups &= ~(unsigned)PL_NER_G_BROWN;
+    if (!o->cased_clusters)
+        o->groups &= ~(unsigned)PL_NER_G_CCLUSTER;
     /* The sentence-shape features are measured with the case counts of
      * cased news and, by CV, not worth it yet (README): they come only
      * with --cased. */

@@ -35,6 +35,19 @@ echo "$out" | grep -q "^train: [0-9]* title-case copies" || fail "--title-copies
 out=$("$bin/pl_train_ner" --train "$tiny" --cased "$tmp/none.txt" --out "$tmp/x.model" 2>&1) && fail "a missing --cased file was accepted"
 echo "$out" | grep -q "cannot open $tmp/none.txt" || fail "missing --cased file: $out"
 
+# Clusters of cased words (measured, not shipped): read as written, and
+# they make a model of their own.
+printf 'Paris\t1\t2\t3\t9\nKremlin\t4\t5\t6\t9\n' > "$tmp/cc.tsv"
+out=$("$bin/pl_train_ner" --train "$tiny" --gazetteer "$gaz" --bits 12 --epochs 2 --epochs2 1 --folds 2 \
+  --cased-clusters "$tmp/cc.tsv" --out "$tmp/cc.model" 2>&1) || fail "--cased-clusters: $out"
+echo "$out" | grep -q "^cased clusters: 2 words from $tmp/cc.tsv" || fail "--cased-clusters: $out"
+"$bin/pl_train_ner" --train "$tiny" --gazetteer "$gaz" --bits 12 --epochs 2 --epochs2 1 --folds 2 \
+  --out "$tmp/nocc.model" 2> /dev/null || fail "training without --cased-clusters"
+cmp -s "$tmp/cc.model" "$tmp/nocc.model" && fail "--cased-clusters changed nothing in the model"
+printf 'Paris\t1\n' > "$tmp/badcc.tsv"
+out=$("$bin/pl_train_ner" --train "$tiny" --cased-clusters "$tmp/badcc.tsv" --out "$tmp/x.model" 2>&1) && fail "a malformed --cased-clusters file was accepted"
+echo "$out" | grep -q "badcc.tsv: bad line" || fail "malformed --cased-clusters file: $out"
+
 out=$("$bin/pl_train_ner" --train "$tmp/missing.txt" --out "$tmp/x.model" 2>&1) && fail "a missing file was accepted"
 echo "$out" | grep -q "cannot open $tmp/missing.txt" || fail "missing file: $out"
 printf 'Paris NNP I-NP I-TOWN\n' > "$tmp/bad.txt"

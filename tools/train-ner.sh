@@ -10,6 +10,11 @@
 #                                      # GeoNames cities): the hand-kept gazetteer alone
 #   PL_NER_CASED=0 tools/train-ner.sh [...]
 #                                      # without the case classes: no truecasing
+#   PL_NER_TRAIN_ARGS="--without vote" tools/train-ner.sh --cv
+#                                      # more options for pl_train_ner, for measuring
+#   PL_NER_CASED_CLUSTERS=1 tools/train-ner.sh [...]
+#                                      # also clusters of cased words (group ccluster):
+#                                      # measured and not in the shipped model (README)
 # Data: ../shared/data (CoNLL-2003 train/dev, unlabeled news). Deterministic:
 # the same data gives the same model file, byte for byte.
 set -euo pipefail
@@ -83,7 +88,39 @@ else
   case_args=()
 fi
 
-args=(--train "$train" --dev "$dev" --clusters "$clusters" --gazetteer "$gazetteer" "${case_args[@]}")
+# Clusters of cased words (measured, not shipped: README, "Embeddings that
+# keep capitalisation"): skip-gram and k-means as above on the cased English
+# text there is: CNN/DailyMail dev articles and the English pages of the
+# extraction sets as the clean stage extracts them (tools/cased-text.py).
+cc_args=()
+if [ "${PL_NER_CASED_CLUSTERS:-0}" = 1 ]; then
+  cmake --build "$build" -j"$(nproc)" --target pressline pl_clean >/dev/null
+  evaldata=$("$top/tools/extract-data.sh")
+  pages=()
+  for set in traf read; do
+    p=$build/ner-pages-$set.jsonl
+    if [ ! -s "$p" ]; then
+      if [ $set = traf ]; then src=("$evaldata"); else src=(--readability "$(dirname "$evaldata")/readability"); fi
+      "$build/bin/pressline" eval extract "${src[@]}" --predict "$p.tmp" >/dev/null
+      mv "$p.tmp" "$p"
+    fi
+    pages+=(--pages "$p")
+  done
+  corpus=$build/ner-cased-corpus.txt
+  python3 "$top/tools/cased-text.py" --articles "$data/cnndm/dev.jsonl" "${pages[@]}" > "$corpus"
+  csum=$(cat "$corpus" "$top"/eval/train_clusters.c "$top"/eval/clusters.[ch] | sha256sum | cut -c1-16)
+  cclusters=$build/ner-cased-clusters-$csum.tsv
+  if [ ! -s "$cclusters" ]; then
+    "$build/bin/pl_train_clusters" < "$corpus" > "$cclusters.tmp" 2> "$build/ner-cased-clusters.log"
+    mv "$cclusters.tmp" "$cclusters"
+  fi
+  cc_args=(--cased-clusters "$cclusters")
+fi
+
+# PL_NER_TRAIN_ARGS: more pl_train_ner options, for measuring ("--without vote").
+read -r -a more_args <<< "${PL_NER_TRAIN_ARGS:-}"
+args=(--train "$train" --dev "$dev" --clusters "$clusters" --gazetteer "$gazetteer" "${case_args[@]}"
+      "${cc_args[@]}" "${more_args[@]}")
 if [ "${1:-}" = "--cv" ]; then
   # Two folds at a time at most: the machine is shared; the figures do not
   # depend on how many run at once.

@@ -270,9 +270,7 @@ static int s_names(struct doc *d)
         goto out;
     for (size_t a = 0; a < n;) {
         int ty = pl_ner_tag_type(tags[a]);
-        size_t b = a + 1;
-        while (ty >= 0 && b < n && tags[b] == 2 + 2 * ty)
-            b++;
+        size_t b = pl_ner_span_end(tags, n, a);
         int clash = 0;
         for (size_t i = a; ty >= 0 && i < b; i++)
             clash |= d->used[i];

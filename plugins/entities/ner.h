@@ -1,7 +1,7 @@
 /*
  * The statistical name tagger of the entities plugin: features of the kind
  * feature-based NER relies on, hashed into a weight table, scored per tag
- * and decoded with Viterbi under BIO constraints, in two stages (the second
+ * and decoded with Viterbi under BILOU constraints, in two stages (the second
  * sees what the first found elsewhere in the same document).
  *
  * Used by the entities plugin (tagging, on its worker threads: a loaded
@@ -16,19 +16,62 @@
 #include <stdint.h>
 
 /* Tags: 0 = O; for type t (0 PER, 1 ORG, 2 LOC, 3 MISC, the order of
- * conll.h) B = 1 + 2t, I = 2 + 2t. */
+ * conll.h) and kind k, 1 + PL_NER_KINDS * t + k. With BILOU (Ratinov and
+ * Roth 2009; the default) the kinds are B (first of several words), I
+ * (inside), L (last) and U (a one-word name); with BIO (PL_NER_BILOU=0,
+ * model files of version 1) B and I alone. A file records its scheme and
+ * the tagger opens only its own (pl_ner_model_open). */
+#ifndef PL_NER_BILOU
+#define PL_NER_BILOU 1
+#endif
+enum { PL_NER_KB = 0, PL_NER_KI = 1, PL_NER_KL = 2, PL_NER_KU = 3 };
 #define PL_NER_TYPES 4
-#define PL_NER_TAGS 9
+#define PL_NER_KINDS (PL_NER_BILOU ? 4 : 2)
+#define PL_NER_TAGS (1 + PL_NER_TYPES * PL_NER_KINDS)
 #define PL_NER_STAGES 2
 #define PL_NER_MAX_FEATS 128 /* features of one token, at most */
 
+/* Tag of type t and kind k; with BIO, L reads as I and U as B. */
+static inline int pl_ner_tag_make(int t, int k)
+{
+    if (!PL_NER_BILOU)
+        k = k == PL_NER_KL ? PL_NER_KI : k == PL_NER_KU ? PL_NER_KB : k;
+    return 1 + PL_NER_KINDS * t + k;
+}
 static inline int pl_ner_tag_type(int tag)
 {
-    return tag ? (tag - 1) / 2 : -1;
+    return tag ? (tag - 1) / PL_NER_KINDS : -1;
 }
+static inline int pl_ner_tag_kind(int tag)
+{
+    return tag ? (tag - 1) % PL_NER_KINDS : -1;
+}
+/* Whether tag opens a name (B, or U). */
 static inline int pl_ner_tag_is_b(int tag)
 {
-    return tag && (tag - 1) % 2 == 0;
+    int k = pl_ner_tag_kind(tag);
+    return k == PL_NER_KB || k == PL_NER_KU;
+}
+/* Whether a name open at tag must go on at the next token (BILOU's B and
+ * I; never with BIO, whose names may end anywhere). */
+static inline int pl_ner_tag_goes_on(int tag)
+{
+    int k = pl_ner_tag_kind(tag);
+    return PL_NER_BILOU && (k == PL_NER_KB || k == PL_NER_KI);
+}
+/* The end of the name that opens at tags[a] (a + 1 when tags[a] is O):
+ * what the decoder's constraints make of tags[a..n). */
+static inline size_t pl_ner_span_end(const uint8_t *tags, size_t n, size_t a)
+{
+    int t = pl_ner_tag_type(tags[a]);
+    size_t b = a + 1;
+    if (t < 0 || (PL_NER_BILOU && pl_ner_tag_kind(tags[a]) == PL_NER_KU))
+        return b;
+    while (b < n && tags[b] == pl_ner_tag_make(t, PL_NER_KI))
+        b++;
+    if (PL_NER_BILOU && b < n && tags[b] == pl_ner_tag_make(t, PL_NER_KL))
+        b++;
+    return b;
 }
 
 /* Feature groups, for training with some of them left out (what each is
@@ -55,7 +98,16 @@ enum {
      * over them, the type most given before this one and the first one's
      * tag (extended prediction history). */
     PL_NER_G_NONLOCAL = 1u << 10,
-    PL_NER_G_ALL = (1u << 11) - 1,
+    /* The clusters of the word as written (capitals kept), learned from
+     * cased text (lexicon entries under pl_ner_cased_key), at the three
+     * granularities; measured and not in the shipped model (README). */
+    PL_NER_G_CCLUSTER = 1u << 11,
+    /* After the last stage, a one-word name written the same way several
+     * times in the document takes the type most of its occurrences have,
+     * when more than half have it (pl_ner_vote). Decoding only: no
+     * weights. */
+    PL_NER_G_VOTE = 1u << 12,
+    PL_NER_G_ALL = (1u << 13) - 1,
 };
 
 /* Gazetteer kinds (bits of pl_ner_phr.kinds). */
@@ -146,6 +198,9 @@ int pl_ner_model_write(const struct pl_ner_model *m, const char *path);
 
 /* Key of a lower-cased word or phrase in the lexicon and gazetteer. */
 uint64_t pl_ner_key(const char *s, size_t n);
+/* Key of a word as written (not lower-cased), for its cased clusters in the
+ * lexicon: never the key pl_ner_key gives the same bytes. */
+uint64_t pl_ner_cased_key(const char *s, size_t n);
 
 /* One token of a document, as the tokenizer gave it. */
 struct pl_ner_tok {
@@ -179,11 +234,20 @@ int pl_ner_doc_set_stage1(struct pl_ner_doc *doc, const uint8_t *tags);
 size_t pl_ner_features(const struct pl_ner_doc *doc, size_t i, int stage, uint32_t *out);
 
 /* Viterbi over sentence scores em[n][PL_NER_TAGS] with transitions
- * trans[(PL_NER_TAGS + 1) * PL_NER_TAGS], never I-X after anything but B-X
- * or I-X. Writes n tags. work holds 2 * n * PL_NER_TAGS floats. */
+ * trans[(PL_NER_TAGS + 1) * PL_NER_TAGS], never I-X (or L-X) after anything
+ * but B-X or I-X, and with BILOU nothing else after B-X or I-X, nor either
+ * at the sentence's end. Writes n tags. work holds 2 * n * PL_NER_TAGS
+ * floats. */
 void pl_ner_viterbi(const float *em, size_t n, const float *trans, uint8_t *tags, float *work);
 
-/* Tags the whole document (both stages when the model has two): tags[n].
+/* Gives each one-word name in tags[0..n) (decoded, BILOU or BIO) whose
+ * word, as written, is more than one name of the document the type more
+ * than half of those have, if one does (kinds kept: only the type
+ * changes). Returns 0 or -ENOMEM (tags untouched). */
+int pl_ner_vote(const struct pl_ner_tok *tok, size_t n, uint8_t *tags);
+
+/* Tags the whole document (both stages when the model has two, then
+ * pl_ner_vote with PL_NER_G_VOTE): tags[n].
  * Returns 0 or -ENOMEM. */
 int pl_ner_tag(struct pl_ner_doc *doc, uint8_t *tags);
 

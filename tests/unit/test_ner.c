@@ -18,38 +18,118 @@ static char *s_model_path(void)
     return th_path("%s/plugins/entities/ner.model", th_source_dir());
 }
 
+/* Whether tags[0..n) is a sequence the decoder may give: every I-X (and
+ * L-X) after B-X or I-X, and with BILOU every B-X or I-X followed by I-X or
+ * L-X, none at the end. */
+static int s_well_formed(const uint8_t *tags, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int prev = i ? tags[i - 1] : 0;
+        int open = prev && (!PL_NER_BILOU || pl_ner_tag_goes_on(prev));
+        if (tags[i] && !pl_ner_tag_is_b(tags[i]) &&
+            (!open || pl_ner_tag_type(prev) != pl_ner_tag_type(tags[i])))
+            return 0;
+        if (PL_NER_BILOU && pl_ner_tag_goes_on(prev) &&
+            (!tags[i] || pl_ner_tag_is_b(tags[i]) ||
+             pl_ner_tag_type(prev) != pl_ner_tag_type(tags[i])))
+            return 0;
+    }
+    return !n || !pl_ner_tag_goes_on(tags[n - 1]);
+}
+
 static void viterbi_never_puts_inside_without_a_beginning(void **st)
 {
     (void)st;
     /* Emissions that want I-PER everywhere: the decoder must open the name
-     * with B-PER, or leave it out, never start with I-PER. */
+     * with B-PER, or leave it out, never start with I-PER; with BILOU it
+     * must close it too. */
     float em[3 * PL_NER_TAGS] = { 0 }, trans[(PL_NER_TAGS + 1) * PL_NER_TAGS] = { 0 };
     float work[2 * 3 * PL_NER_TAGS];
     for (int i = 0; i < 3; i++)
-        em[i * PL_NER_TAGS + 2] = 10; /* I-PER */
-    em[1 * PL_NER_TAGS + 4] = 30;     /* I-ORG in the middle */
+        em[i * PL_NER_TAGS + pl_ner_tag_make(0, PL_NER_KI)] = 10; /* I-PER */
+    em[1 * PL_NER_TAGS + pl_ner_tag_make(1, PL_NER_KI)] = 30;     /* I-ORG in the middle */
     uint8_t tags[3];
     pl_ner_viterbi(em, 3, trans, tags, work);
-    for (int i = 0; i < 3; i++) {
-        int prev = i ? tags[i - 1] : PL_NER_TAGS;
-        if (tags[i] && !pl_ner_tag_is_b(tags[i]))
-            assert_true(prev != PL_NER_TAGS && prev != 0 &&
-                        pl_ner_tag_type(prev) == pl_ner_tag_type(tags[i]));
-    }
+    assert_true(s_well_formed(tags, 3));
+    /* B-PER wanted at the end: never left open there. */
+    float em2[2 * PL_NER_TAGS] = { 0 };
+    em2[PL_NER_TAGS + pl_ner_tag_make(0, PL_NER_KB)] = 10;
+    pl_ner_viterbi(em2, 2, trans, tags, work);
+    assert_true(s_well_formed(tags, 2));
+    /* Every sequence of three tags, scored alike but one: the decoder's
+     * choice is well-formed whichever is favoured. */
+    for (int a = 0; a < PL_NER_TAGS; a++)
+        for (int b = 0; b < PL_NER_TAGS; b++) {
+            float e[2 * PL_NER_TAGS] = { 0 };
+            e[a] = 5;
+            e[PL_NER_TAGS + b] = 5;
+            pl_ner_viterbi(e, 2, trans, tags, work);
+            assert_true(s_well_formed(tags, 2));
+        }
 }
 
 static void viterbi_follows_transition_scores(void **st)
 {
     (void)st;
-    /* Flat emissions; transitions make B-LOC I-LOC the best pair. */
+    /* Flat emissions; transitions make B-LOC I-LOC (L-LOC with BILOU) the
+     * best pair. */
     float em[2 * PL_NER_TAGS] = { 0 }, trans[(PL_NER_TAGS + 1) * PL_NER_TAGS] = { 0 };
     float work[2 * 2 * PL_NER_TAGS];
-    trans[PL_NER_TAGS * PL_NER_TAGS + 5] = 1; /* start -> B-LOC */
-    trans[5 * PL_NER_TAGS + 6] = 1;           /* B-LOC -> I-LOC */
+    int b = pl_ner_tag_make(2, PL_NER_KB), l = pl_ner_tag_make(2, PL_NER_KL);
+    trans[PL_NER_TAGS * PL_NER_TAGS + b] = 1; /* start -> B-LOC */
+    trans[b * PL_NER_TAGS + l] = 1;           /* B-LOC -> L-LOC */
     uint8_t tags[2];
     pl_ner_viterbi(em, 2, trans, tags, work);
-    assert_int_equal(tags[0], 5);
-    assert_int_equal(tags[1], 6);
+    assert_int_equal(tags[0], b);
+    assert_int_equal(tags[1], l);
+    /* The span the plugin reads from them: both words. */
+    assert_int_equal(pl_ner_span_end(tags, 2, 0), 2);
+}
+
+static void spans_are_read_from_bilou_tags(void **st)
+{
+    (void)st;
+    /* U-PER U-PER B-ORG I-ORG L-ORG O: two one-word names, then three words. */
+    uint8_t t[6] = { (uint8_t)pl_ner_tag_make(0, PL_NER_KU), (uint8_t)pl_ner_tag_make(0, PL_NER_KU),
+                     (uint8_t)pl_ner_tag_make(1, PL_NER_KB), (uint8_t)pl_ner_tag_make(1, PL_NER_KI),
+                     (uint8_t)pl_ner_tag_make(1, PL_NER_KL), 0 };
+    assert_int_equal(pl_ner_span_end(t, 6, 0), 1);
+    assert_int_equal(pl_ner_span_end(t, 6, 1), 2);
+    assert_int_equal(pl_ner_span_end(t, 6, 2), 5);
+    assert_int_equal(pl_ner_span_end(t, 6, 5), 6);
+    assert_int_equal(pl_ner_tag_type(t[4]), 1);
+    assert_true(pl_ner_tag_is_b(t[0]) && pl_ner_tag_is_b(t[2]) && !pl_ner_tag_is_b(t[4]));
+}
+
+static void a_name_takes_the_type_most_of_its_occurrences_have(void **st)
+{
+    (void)st;
+    /* "US-Russia" three times MISC and once ORG: MISC; "New York" twice
+     * LOC and once ORG: names of two words are left alone; "Reset" once ORG
+     * and once MISC: no majority, left alone; "Paris" once, alone. */
+    static const char *const w[] = { "US-Russia", "US-Russia", "US-Russia", "US-Russia", "New",
+                                     "York",      "New",       "York",      "New",       "York",
+                                     "Reset",     "Reset",     "Paris",     "and" };
+    enum { PER, ORG, LOC, MISC };
+    const uint8_t U = PL_NER_KU, B = PL_NER_KB, L = PL_NER_KL;
+    const int want_type[] = {
+        MISC, MISC, MISC, MISC, LOC, LOC, ORG, ORG, LOC, LOC, ORG, MISC, LOC
+    };
+    const int got_type[] = { MISC, ORG, MISC, MISC, LOC, LOC, ORG, ORG, LOC, LOC, ORG, MISC, LOC };
+    const uint8_t kind[] = { U, U, U, U, B, L, B, L, B, L, U, U, U };
+    struct pl_ner_tok tok[14];
+    uint8_t tags[14] = { 0 };
+    for (size_t i = 0; i < 14; i++) {
+        tok[i] = (struct pl_ner_tok){ w[i], (uint32_t)strlen(w[i]), i == 0 };
+        if (i < 13)
+            tags[i] = (uint8_t)pl_ner_tag_make(got_type[i], kind[i]);
+    }
+    assert_int_equal(pl_ner_vote(tok, 14, tags), 0);
+    for (size_t i = 0; i < 13; i++) {
+        assert_int_equal(pl_ner_tag_type(tags[i]), want_type[i]);
+        assert_int_equal(tags[i], pl_ner_tag_make(want_type[i], kind[i]));
+    }
+    assert_int_equal(tags[13], 0);
 }
 
 static void s_expect_refused(const char *path, int code, const char *why)
@@ -74,6 +154,12 @@ static void damaged_model_files_are_refused_with_the_reason(void **st)
     memset(junk, 'x', sizeof(junk));
     th_write_file(p, junk, sizeof(junk));
     s_expect_refused(p, PL_EINPUT, "bad magic");
+    /* A model of the other tag scheme (version 1, BIO, before 2026-12-02):
+     * refused, saying what to do. */
+    memcpy(junk, PL_NER_BILOU ? "PLNER01\n" : "PLNER02\n", 8);
+    th_write_file(p, junk, sizeof(junk));
+    s_expect_refused(p, PL_EINPUT,
+                     PL_NER_BILOU ? "version 1 (BIO tags)" : "version 2 (BILOU tags)");
     /* The real model cut short: the header's size no longer matches. */
     char *real = s_model_path();
     size_t len;
@@ -105,15 +191,16 @@ static char *s_tag(const struct pl_ner_model *m, const char *text)
     struct pl_ner_doc doc;
     assert_int_equal(pl_ner_doc_init(&doc, m, tok, k.n), 0);
     assert_int_equal(pl_ner_tag(&doc, tags), 0);
-    static const char *const names[] = { "O",     "B-PER", "I-PER",  "B-ORG", "I-ORG",
-                                         "B-LOC", "I-LOC", "B-MISC", "I-MISC" };
+    /* Written as BIO (L- read as I-, U- as B-), whichever the scheme. */
+    static const char *const types[] = { "PER", "ORG", "LOC", "MISC" };
     struct pl_buf b = { 0 };
     for (size_t i = 0; i < k.n; i++) {
         if (!tags[i])
             continue;
         char item[128];
-        int n = snprintf(item, sizeof(item), "%s%.*s/%s", b.len ? " " : "", (int)tok[i].n, tok[i].s,
-                         names[tags[i]]);
+        int n =
+            snprintf(item, sizeof(item), "%s%.*s/%c-%s", b.len ? " " : "", (int)tok[i].n, tok[i].s,
+                     pl_ner_tag_is_b(tags[i]) ? 'B' : 'I', types[pl_ner_tag_type(tags[i])]);
         pl_buf_append(&b, item, (size_t)n);
     }
     pl_buf_terminate(&b);
@@ -236,6 +323,44 @@ static void list_matches_are_features_with_their_position_and_length(void **st)
     s_feats(&lm.m, a, 5, fa, na);
     for (size_t i = 0; i < 5; i++)
         assert_int_equal(na[i], 1);
+}
+
+static void cased_clusters_are_looked_up_as_written(void **st)
+{
+    (void)st;
+    static struct pl_ner_lex lex[16];
+    static struct pl_ner_phr phr[16];
+    /* "Apple" as written has cased clusters; "apple" only lower-cased
+     * ones, which this group does not read. */
+    uint64_t ck = pl_ner_cased_key("Apple", 5), lk = pl_ner_key("apple", 5);
+    assert_int_not_equal(pl_ner_cased_key("apple", 5), lk);
+    lex[ck & 15] = (struct pl_ner_lex){ .key = ck, .c = { 1, 2, 3 } };
+    assert_int_equal(lex[lk & 15].key, 0);
+    lex[lk & 15] = (struct pl_ner_lex){ .key = lk, .c = { 7, 8, 9 } };
+    struct pl_ner_model m = { .hash_bits = 10, .groups = PL_NER_G_CCLUSTER, .stages = 1 };
+    m.lex = lex;
+    m.lex_mask = 15;
+    m.phr = phr;
+    m.phr_mask = 15;
+    m.max_phrase = 1;
+    static const char *const words[] = { "Apple", "apple", "Pear" };
+    uint32_t f[3][PL_NER_MAX_FEATS];
+    size_t n[3];
+    s_feats(&m, words, 3, f, n);
+    /* The bias and one feature per granularity. */
+    assert_int_equal(n[0], 4);
+    assert_int_equal(n[1], 4);
+    /* "Apple" has its own clusters; "apple" and "Pear" have none alike. */
+    size_t shared = 0;
+    for (size_t k = 0; k < n[0]; k++)
+        shared += (size_t)s_has(f[1], n[1], f[0][k]);
+    assert_int_equal(shared, 1); /* the bias */
+    for (size_t k = 0; k < n[1]; k++)
+        assert_true(s_has(f[2], n[2], f[1][k]));
+    /* Without the group, none of them. */
+    m.groups = 0;
+    s_feats(&m, words, 3, f, n);
+    assert_int_equal(n[0], 1);
 }
 
 static void brown_paths_travel_in_the_model_file_and_become_features(void **st)
@@ -491,10 +616,13 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(viterbi_never_puts_inside_without_a_beginning),
         cmocka_unit_test(viterbi_follows_transition_scores),
+        cmocka_unit_test(spans_are_read_from_bilou_tags),
+        cmocka_unit_test(a_name_takes_the_type_most_of_its_occurrences_have),
         cmocka_unit_test(damaged_model_files_are_refused_with_the_reason),
         cmocka_unit_test(committed_model_finds_people_places_and_organisations),
         cmocka_unit_test(list_matches_are_features_with_their_position_and_length),
         cmocka_unit_test(brown_paths_travel_in_the_model_file_and_become_features),
+        cmocka_unit_test(cased_clusters_are_looked_up_as_written),
         cmocka_unit_test(a_title_case_line_has_features_of_its_own),
         cmocka_unit_test(how_often_news_capitalises_a_word_rides_in_the_lexicon),
         cmocka_unit_test(a_title_case_line_reads_its_common_words_in_lower_case),

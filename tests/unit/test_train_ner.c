@@ -71,13 +71,23 @@ static void conll_documents_sentences_and_bio_tags_are_read(void **st)
     /* Sentences start at the first token and after each blank line. */
     for (size_t i = 0; i < c.d[0].n; i++)
         assert_int_equal(c.d[0].tok[i].sent_start, i == 0 || i == 7);
-    /* IOB1 in, BIO kept: a name's first I- becomes B-. */
+    /* IOB1 in, BILOU kept: a name's first I- becomes B-, its last L-, a
+     * one-word name U-. */
     assert_int_equal(c.d[0].gold[0], s_tag("B-PER"));
-    assert_int_equal(c.d[0].gold[1], s_tag("I-PER"));
+    assert_int_equal(c.d[0].gold[1], s_tag(PL_NER_BILOU ? "L-PER" : "I-PER"));
     assert_int_equal(c.d[0].gold[2], s_tag("O"));
-    assert_int_equal(c.d[0].gold[5], s_tag("B-LOC"));
+    assert_int_equal(c.d[0].gold[5], s_tag(PL_NER_BILOU ? "U-LOC" : "B-LOC"));
+    assert_int_equal(c.d[0].gold[8], s_tag(PL_NER_BILOU ? "U-ORG" : "B-ORG"));
     assert_int_equal(c.d[1].gold[0], s_tag("B-PER"));
-    assert_int_equal(c.d[1].gold[1], s_tag("I-PER"));
+    assert_int_equal(c.d[1].gold[1], s_tag(PL_NER_BILOU ? "L-PER" : "I-PER"));
+    /* Scored and written as BIO. */
+    assert_string_equal(pl_nt_bio_names[c.d[0].gold[1]], "I-PER");
+    assert_string_equal(pl_nt_bio_names[c.d[0].gold[5]], "B-LOC");
+    /* Converting again changes nothing. */
+    uint8_t before[16];
+    memcpy(before, c.d[0].gold, c.d[0].n);
+    pl_nt_bilou(&c.d[0]);
+    assert_memory_equal(before, c.d[0].gold, c.d[0].n);
     pl_nt_corpus_free(&c);
     assert_int_equal(c.n, 0);
 }
@@ -157,7 +167,7 @@ static void a_model_trained_on_a_corpus_tags_that_corpus_right(void **st)
     pl_nt_trainer_init(&tr, &s.shape);
     pl_nt_train(&tr, &c, NULL, 0, 10, NULL, 0);
     struct pl_conll_score sc = { 0 };
-    pl_nt_tag_corpus(&c, NULL, 0, tr.avg_w[0], tr.avg_t[0], 1, &sc);
+    pl_nt_tag_corpus(&c, NULL, 0, tr.avg_w[0], tr.avg_t[0], 1, 0, &sc);
     double p, r, f;
     pl_conll_prf(&sc, -1, &p, &r, &f);
     assert_true(f > 99.99);
@@ -322,7 +332,7 @@ static void title_copies_of_headlines_keep_tags_and_never_leave_their_fold(void 
     assert_int_equal(b->n, 3);
     assert_string_equal(b->tok[0].s, "EU");
     assert_string_equal(b->tok[1].s, "Rejects");
-    assert_int_equal(b->gold[0], s_tag("B-ORG"));
+    assert_int_equal(b->gold[0], s_tag(PL_NER_BILOU ? "U-ORG" : "B-ORG"));
     assert_int_equal(c.tokens, tokens + 7);
     /* A copy trains with its source and is never held out. */
     for (int k = 0; k < 3; k++) {
