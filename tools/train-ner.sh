@@ -15,12 +15,13 @@
 #   PL_NER_CASED_CLUSTERS=1 tools/train-ner.sh [...]
 #                                      # also clusters of cased words (group ccluster):
 #                                      # measured and not in the shipped model (README)
+# PL_BUILD_DIR names the build (default build/: its caches, its binaries).
 # Data: ../shared/data (CoNLL-2003 train/dev, unlabeled news). Deterministic:
 # the same data gives the same model file, byte for byte.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 data=${PL_DATA_DIR:-$top/../shared/data}
-build=$top/build
+build=${PL_BUILD_DIR:-$top/build}
 train=$data/conll2003/train.txt
 dev=$data/conll2003/dev.txt
 unlabeled=$data/unlabeled/news-lowercased.txt.xz
