@@ -336,36 +336,45 @@ static const struct pl_ner_lex *s_lex_get(const struct pl_ner_model *m, uint64_t
 {
     if (!m->lex)
         return NULL;
-    for (uint64_t i = key & m->lex_mask;; i = (i + 1) & m->lex_mask) {
+    /* At most one pass over the table: a damaged file may have no free slot. */
+    for (uint64_t i = key & m->lex_mask, left = m->lex_mask + 1; left--;
+         i = (i + 1) & m->lex_mask) {
         if (m->lex[i].key == key)
             return &m->lex[i];
         if (!m->lex[i].key)
             return NULL;
     }
+    return NULL;
 }
 
 static const struct pl_ner_brown *s_brown_get(const struct pl_ner_model *m, uint64_t key)
 {
     if (!m->brown)
         return NULL;
-    for (uint64_t i = key & m->brown_mask;; i = (i + 1) & m->brown_mask) {
+    /* At most one pass over the table: a damaged file may have no free slot. */
+    for (uint64_t i = key & m->brown_mask, left = m->brown_mask + 1; left--;
+         i = (i + 1) & m->brown_mask) {
         if (m->brown[i].key == key)
             return &m->brown[i];
         if (!m->brown[i].key)
             return NULL;
     }
+    return NULL;
 }
 
 static uint32_t s_phr_get(const struct pl_ner_model *m, uint64_t key)
 {
     if (!m->phr)
         return 0;
-    for (uint64_t i = key & m->phr_mask;; i = (i + 1) & m->phr_mask) {
+    /* At most one pass over the table: a damaged file may have no free slot. */
+    for (uint64_t i = key & m->phr_mask, left = m->phr_mask + 1; left--;
+         i = (i + 1) & m->phr_mask) {
         if (m->phr[i].key == key)
             return m->phr[i].kinds;
         if (!m->phr[i].key)
             return 0;
     }
+    return 0;
 }
 
 static char s_class(int32_t cp)

@@ -459,6 +459,26 @@ static size_t s_doc_feats(const struct pl_ner_model *m, const char *const *words
     return n;
 }
 
+/* A damaged model file whose lexicon has no free slot: a word it lacks is
+ * looked up in one pass over the table, not for ever (the alarm fails the
+ * test where the lookup would spin). */
+static void a_full_lexicon_ends_the_lookup_of_an_unknown_word(void **st)
+{
+    (void)st;
+    static struct pl_ner_lex lex[16];
+    for (int i = 0; i < 16; i++)
+        lex[i] = (struct pl_ner_lex){ .key = 0x1000u + (uint64_t)i, .c = { 1, 2, 3 }, .freq = 5 };
+    struct pl_ner_model m = { .hash_bits = 16, .groups = PL_NER_G_CLUSTER, .stages = 1 };
+    m.lex = lex;
+    m.lex_mask = 15;
+    static const char *const w[] = { "zebra", "crossing", "." };
+    uint32_t f[3][PL_NER_MAX_FEATS];
+    size_t nf[3];
+    alarm(10);
+    assert_int_equal(s_doc_feats(&m, w, 3, NULL, f, nf), 3);
+    alarm(0);
+}
+
 static void a_title_case_line_has_features_of_its_own(void **st)
 {
     (void)st;
@@ -624,6 +644,7 @@ int main(void)
         cmocka_unit_test(brown_paths_travel_in_the_model_file_and_become_features),
         cmocka_unit_test(cased_clusters_are_looked_up_as_written),
         cmocka_unit_test(a_title_case_line_has_features_of_its_own),
+        cmocka_unit_test(a_full_lexicon_ends_the_lookup_of_an_unknown_word),
         cmocka_unit_test(how_often_news_capitalises_a_word_rides_in_the_lexicon),
         cmocka_unit_test(a_title_case_line_reads_its_common_words_in_lower_case),
         cmocka_unit_test(other_occurrences_lend_their_neighbours_and_first_stage_tags),
