@@ -197,6 +197,59 @@ static void write_new_makes_a_file_once_and_never_replaces_one(void **state)
     free(out);
 }
 
+/* Where renameat2 takes no flags (NFS, 9p, sshfs) and O_TMPFILE is refused
+ * too, results are still written, once, and every move out of work/ still
+ * refuses to replace a file: the link-then-unlink way. */
+static void without_rename2_results_and_moves_never_replace(void **state)
+{
+    struct sf_fx *f = *state;
+    pl_spool_test_fallbacks(true, true);
+    int a = pl_write_new(f->sp.outbox_fd, "x.json", "{\"a\":1}\n", 8, true);
+    int b = pl_write_new(f->sp.outbox_fd, "x.json", "{\"a\":2}\n", 8, false);
+    char *out = th_path("%s/out", f->dir);
+    int nout = th_count_dir(out); /* one: no temp file left beside it */
+    char *x = th_path("%s/out/x.json", f->dir);
+    char *got = s_read_all(x);
+    /* A claimed file put back while a new one has its name stays claimed;
+     * moved to done/ twice under one name, the second gets its key. */
+    char *p = th_path("%s/in/a.txt", f->dir);
+    th_write_file(p, "one", 3);
+    char wn[NAME_MAX + 1];
+    int c = pl_spool_claim(&f->sp, "a.txt", wn);
+    th_write_file(p, "two", 3);
+    int u = pl_spool_unclaim(&f->sp, wn, "a.txt");
+    int d1 = pl_spool_done(&f->sp, wn, "a.txt", false);
+    char wn2[NAME_MAX + 1];
+    int c2 = pl_spool_claim(&f->sp, "a.txt", wn2);
+    int d2 = pl_spool_done(&f->sp, wn2, "a.txt", false);
+    pl_spool_test_fallbacks(false, false);
+    assert_int_equal(a, 0);
+    assert_int_equal(b, -EEXIST);
+    assert_int_equal(nout, 1);
+    assert_non_null(got);
+    assert_string_equal(got, "{\"a\":1}\n");
+    assert_int_equal(c, 0);
+    assert_int_equal(u, -EEXIST);
+    assert_int_equal(d1, 0);
+    assert_int_equal(c2, 0);
+    assert_int_equal(d2, 0);
+    char *done = th_path("%s/done", f->dir), *work = th_path("%s/spool/work", f->dir);
+    assert_int_equal(th_count_dir(done), 2);
+    assert_int_equal(th_count_dir(work), 0);
+    char *d = th_path("%s/done/a.txt", f->dir);
+    char *first = s_read_all(d);
+    assert_non_null(first);
+    assert_string_equal(first, "one");
+    free(first);
+    free(d);
+    free(done);
+    free(work);
+    free(p);
+    free(got);
+    free(x);
+    free(out);
+}
+
 static void a_ready_file_is_handed_on_open_with_its_lease(void **state)
 {
     struct sf_fx *f = *state;
@@ -270,6 +323,8 @@ int main(void)
                                         sf_teardown),
         cmocka_unit_test_setup_teardown(write_new_makes_a_file_once_and_never_replaces_one,
                                         sf_setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(without_rename2_results_and_moves_never_replace, sf_setup,
+                                        sf_teardown),
         cmocka_unit_test_setup_teardown(a_ready_file_is_handed_on_open_with_its_lease, sf_setup,
                                         sf_teardown),
         cmocka_unit_test_setup_teardown(read_claimed_reads_a_file_renamed_over_the_name, sf_setup,
