@@ -454,7 +454,18 @@ int pl_spool_read_claimed(struct pl_spool *sp, int fd, const char *work_name, si
         return -errno;
     int rc = s_read_fd(fd, &named, max, data, len);
     if (rc == -ESTALE)
-        rc = pl_spool_read(sp, work_name, max, data, len);
+        return pl_spool_read(sp, work_name, max, data, len);
+    /* A writer whose open() came while the lease was held waits in it
+     * until the lease goes, and then writes: bytes this read cannot have.
+     * Its open breaks the lease (F_UNLCK while the kernel waits for us), so
+     * the file is taken as changed: the caller puts it back in the inbox
+     * before it closes fd, which lets the writer in, and the writer's close
+     * brings it back to the watcher. */
+    if (rc == 0 && fcntl(fd, F_GETLEASE) != F_RDLCK) {
+        free(*data);
+        *data = NULL;
+        rc = -EAGAIN;
+    }
     return rc;
 }
 

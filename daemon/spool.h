@@ -87,7 +87,9 @@ int pl_read_file_at(int dirfd, const char *name, size_t max, bool follow, void *
  * same checks on the open inode (a regular file, at most max bytes,
  * unchanged while read) and the same returns; when fd is not the inode the
  * claim moved (a file renamed over the name between the watcher's open and
- * the claim), the claimed file is read by its name instead. */
+ * the claim), the claimed file is read by its name instead. -EAGAIN also
+ * when the lease was broken (a writer is waiting in open()): the caller
+ * puts the file back before it closes fd. */
 int pl_spool_read_claimed(struct pl_spool *sp, int fd, const char *work_name, size_t max,
                           void **data, size_t *len);
 

@@ -5,8 +5,10 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -279,6 +281,48 @@ static void a_ready_file_is_handed_on_open_with_its_lease(void **state)
     free(p);
 }
 
+/* A writer that opens the file while the watcher holds its lease is held
+ * in open() until the lease goes: its bytes come after the claim's read.
+ * The lease being broken tells the read that the file is changing. */
+static void a_writer_held_by_the_lease_makes_the_read_a_change(void **state)
+{
+    struct sf_fx *f = *state;
+    char *p = th_path("%s/in/a.txt", f->dir);
+    th_write_file(p, "hello", 5);
+    int fd = -2;
+    assert_int_equal(pl_watch_probe_fd(f->sp.inbox_fd, "a.txt", 0, true, false, &fd), 1);
+    assert_true(fd >= 0);
+    char wn[NAME_MAX + 1];
+    assert_int_equal(pl_spool_claim(&f->sp, "a.txt", wn), 0);
+    char *w = th_path("%s/spool/work/%s", f->dir, wn);
+    void (*was)(int) = signal(SIGIO, SIG_IGN); /* the kernel's word to the lease holder */
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        close(fd); /* the lease goes with the parent's close alone */
+        int wfd = open(w, O_WRONLY | O_APPEND);
+        _exit(wfd >= 0 && write(wfd, " more", 5) == 5 && close(wfd) == 0 ? 0 : 1);
+    }
+    /* The child's open is under way once the lease is being broken. */
+    for (int i = 0; i < 5000 && fcntl(fd, F_GETLEASE) == F_RDLCK; i++)
+        usleep(1000);
+    int lease = fcntl(fd, F_GETLEASE);
+    void *data = NULL;
+    size_t len = 0;
+    int rc = pl_spool_read_claimed(&f->sp, fd, wn, 100, &data, &len);
+    if (rc == 0)
+        free(data);
+    close(fd); /* lets the child's open through */
+    int status = -1;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    signal(SIGIO, was);
+    assert_int_not_equal(lease, F_RDLCK);
+    assert_int_equal(rc, -EAGAIN);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    free(w);
+    free(p);
+}
+
 static void read_claimed_reads_a_file_renamed_over_the_name(void **state)
 {
     struct sf_fx *f = *state;
@@ -327,6 +371,8 @@ int main(void)
                                         sf_teardown),
         cmocka_unit_test_setup_teardown(a_ready_file_is_handed_on_open_with_its_lease, sf_setup,
                                         sf_teardown),
+        cmocka_unit_test_setup_teardown(a_writer_held_by_the_lease_makes_the_read_a_change,
+                                        sf_setup, sf_teardown),
         cmocka_unit_test_setup_teardown(read_claimed_reads_a_file_renamed_over_the_name, sf_setup,
                                         sf_teardown),
     };
