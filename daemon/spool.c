@@ -247,8 +247,9 @@ static int s_rename_noreplace(int olddir, const char *old, int newdir, const cha
         return rc;
     if (linkat(olddir, old, newdir, new, 0) != 0)
         return -errno;
-    if (unlinkat(olddir, old, 0) != 0) {
-        /* Not moved after all: as it was before. */
+    if (unlinkat(olddir, old, 0) != 0 && errno != ENOENT) {
+        /* Not moved after all: as it was before. (ENOENT: the old name is
+         * gone already, and the new one is then the file's only name.) */
         rc = -errno;
         unlinkat(newdir, new, 0);
         return rc;
