@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -41,11 +42,27 @@ static void s_sha256_fetch(void)
     s_sha256_md = EVP_MD_fetch(NULL, "SHA2-256", NULL);
 }
 
+/* For tests (pl_article_test_no_libcrypto): libcrypto's digests fail. */
+static atomic_bool s_no_libcrypto;
+
+void pl_article_test_no_libcrypto(bool on)
+{
+    atomic_store(&s_no_libcrypto, on);
+}
+
 static void s_sha256(const void *data, size_t len, unsigned char h[SHA256_DIGEST_LENGTH])
 {
     pthread_once(&s_sha256_once, s_sha256_fetch);
-    if (!s_sha256_md || EVP_Digest(data, len, h, NULL, s_sha256_md, NULL) != 1)
-        SHA256(data, len, h); /* no provider table: the implicit fetch */
+    if (!atomic_load(&s_no_libcrypto)) {
+        if (s_sha256_md && EVP_Digest(data, len, h, NULL, s_sha256_md, NULL) == 1)
+            return;
+        if (SHA256(data, len, h)) /* no provider table: the implicit fetch */
+            return;
+    }
+    /* Neither gave a digest (no provider has SHA-256, out of memory): h
+     * holds nothing, and an id made from it would be garbage. libsodium's
+     * portable SHA-256 cannot fail: slower, and always the same id. */
+    crypto_hash_sha256(h, data, len);
 }
 
 void pl_content_id(const void *data, size_t len, struct pl_source *src)

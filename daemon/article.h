@@ -7,6 +7,7 @@
 #ifndef PL_ARTICLE_H
 #define PL_ARTICLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,10 @@ struct pl_source {
 
 /* Fills sha256 and id from the content. */
 void pl_content_id(const void *data, size_t len, struct pl_source *src);
+
+/* For tests only: libcrypto's SHA-256 taken as failing (as where no
+ * provider gives it), so that the fallback digest is what runs. */
+void pl_article_test_no_libcrypto(bool on);
 
 /* Fills id for a file that could not be read (a folder, a symlink): derived
  * from its name, so a repeat carries the same id. */

@@ -590,11 +590,13 @@ static struct item *s_item_new(const char *work_name, const char *name, const ch
 }
 
 /* A file that changed while it was read (rc -EAGAIN) had a writer the
- * watcher could not see: it goes back to the inbox, where the watcher waits
- * for that writer's close (or for the file to be still) before it is
- * claimed again. One that could not be opened for want of descriptors
- * (-EMFILE, -ENFILE) goes back too: that is the daemon's moment, not the
- * file's fault, and the next scan claims it again. */
+ * watcher could not see, or one held in open() by the lease on fd (still
+ * open here: the writer gets in only once the file is back): it goes back
+ * to the inbox, where the watcher waits for that writer's close (or for
+ * the file to be still) before it is claimed again. One that could not be
+ * opened for want of descriptors (-EMFILE, -ENFILE) goes back too: that is
+ * the daemon's moment, not the file's fault, and the next scan claims it
+ * again. */
 static int s_put_back(struct service *sv, struct item *it, const char *work_name, const char *name,
                       int why)
 {

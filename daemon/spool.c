@@ -224,6 +224,39 @@ static void s_fit_name(const char *name, size_t room, char *out)
     out[cut + ext] = '\0';
 }
 
+/* For tests (pl_spool_test_fallbacks): renameat2's flags refused, as on NFS. */
+static atomic_bool s_no_rename2;
+
+/* renameat2(RENAME_NOREPLACE): olddir/old to newdir/new, never over a file
+ * there (-EEXIST). Every such move of the spool goes through here. Returns
+ * 0 or -errno. */
+static int s_rename_noreplace(int olddir, const char *old, int newdir, const char *new)
+{
+    int rc = -EINVAL;
+    if (!atomic_load(&s_no_rename2))
+        rc = renameat2(olddir, old, newdir, new, RENAME_NOREPLACE) == 0 ? 0 : -errno;
+    /* NFS, 9p and sshfs refuse any flag (EINVAL), as FUSE without rename2
+     * and old kernels do (ENOSYS): a link, which also fails with EEXIST
+     * rather than replace, then the old name's unlink. A crash between the
+     * two leaves two names of one inode, never a lost file: a temp file is
+     * swept at the next start; a file in both work/ and the inbox, done/ or
+     * failed/ is at worst taken again (its result is already there under
+     * its id). A folder cannot be linked (EPERM): refusing it keeps the
+     * no-replace promise, and leaves it where it was. */
+    if (rc != -EINVAL && rc != -ENOSYS)
+        return rc;
+    if (linkat(olddir, old, newdir, new, 0) != 0)
+        return -errno;
+    if (unlinkat(olddir, old, 0) != 0 && errno != ENOENT) {
+        /* Not moved after all: as it was before. (ENOENT: the old name is
+         * gone already, and the new one is then the file's only name.) */
+        rc = -errno;
+        unlinkat(newdir, new, 0);
+        return rc;
+    }
+    return 0;
+}
+
 int pl_spool_claim(struct pl_spool *sp, const char *name, char *work_name)
 {
     char key[PL_KEY_LEN + 1];
@@ -240,9 +273,7 @@ int pl_spool_claim(struct pl_spool *sp, const char *name, char *work_name)
 
 int pl_spool_unclaim(struct pl_spool *sp, const char *work_name, const char *name)
 {
-    if (renameat2(sp->work_fd, work_name, sp->inbox_fd, name, RENAME_NOREPLACE) != 0)
-        return -errno;
-    return 0;
+    return s_rename_noreplace(sp->work_fd, work_name, sp->inbox_fd, name);
 }
 
 const char *pl_spool_orig_name(const char *work_name)
@@ -424,7 +455,18 @@ int pl_spool_read_claimed(struct pl_spool *sp, int fd, const char *work_name, si
         return -errno;
     int rc = s_read_fd(fd, &named, max, data, len);
     if (rc == -ESTALE)
-        rc = pl_spool_read(sp, work_name, max, data, len);
+        return pl_spool_read(sp, work_name, max, data, len);
+    /* A writer whose open() came while the lease was held waits in it
+     * until the lease goes, and then writes: bytes this read cannot have.
+     * Its open breaks the lease (F_UNLCK while the kernel waits for us), so
+     * the file is taken as changed: the caller puts it back in the inbox
+     * before it closes fd, which lets the writer in, and the writer's close
+     * brings it back to the watcher. */
+    if (rc == 0 && fcntl(fd, F_GETLEASE) != F_RDLCK) {
+        free(*data);
+        *data = NULL;
+        rc = -EAGAIN;
+    }
     return rc;
 }
 
@@ -519,6 +561,12 @@ static int s_link_unnamed(int fd, int dirfd, const char *name)
     return 0;
 }
 
+void pl_spool_test_fallbacks(bool no_tmpfile, bool no_rename2)
+{
+    atomic_store(&s_no_tmpfile, no_tmpfile);
+    atomic_store(&s_no_rename2, no_rename2);
+}
+
 int pl_write_new(int dirfd, const char *name, const void *data, size_t len, bool durable)
 {
     if (!atomic_load(&s_no_tmpfile)) {
@@ -553,10 +601,8 @@ int pl_write_new(int dirfd, const char *name, const void *data, size_t len, bool
     }
     char tmp[NAME_MAX + 1];
     int rc = s_write_temp(dirfd, tmp, data, len, durable);
-    if (rc == 0 && renameat2(dirfd, tmp, dirfd, name, RENAME_NOREPLACE) != 0) {
-        rc = -errno;
+    if (rc == 0 && (rc = s_rename_noreplace(dirfd, tmp, dirfd, name)) != 0)
         unlinkat(dirfd, tmp, 0);
-    }
     return rc;
 }
 
@@ -567,10 +613,9 @@ static int s_move_out(struct pl_spool *sp, const char *work_name, const char *na
                       int dirfd, char *out_name)
 {
     s_fit_name(name, room, out_name);
-    if (renameat2(sp->work_fd, work_name, dirfd, out_name, RENAME_NOREPLACE) == 0)
-        return 0;
-    if (errno != EEXIST)
-        return -errno;
+    int rc = s_rename_noreplace(sp->work_fd, work_name, dirfd, out_name);
+    if (rc != -EEXIST)
+        return rc;
     const char *orig = pl_spool_orig_name(work_name);
     size_t keylen = orig > work_name ? (size_t)(orig - work_name - 1) : 0;
     s_fit_name(name, room - 1 - keylen, out_name);
@@ -578,9 +623,7 @@ static int s_move_out(struct pl_spool *sp, const char *work_name, const char *na
     out_name[n] = '.';
     memcpy(out_name + n + 1, work_name, keylen);
     out_name[n + 1 + keylen] = '\0';
-    if (renameat2(sp->work_fd, work_name, dirfd, out_name, RENAME_NOREPLACE) != 0)
-        return -errno;
-    return 0;
+    return s_rename_noreplace(sp->work_fd, work_name, dirfd, out_name);
 }
 
 int pl_spool_done(struct pl_spool *sp, const char *work_name, const char *name, bool del)

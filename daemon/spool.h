@@ -87,7 +87,9 @@ int pl_read_file_at(int dirfd, const char *name, size_t max, bool follow, void *
  * same checks on the open inode (a regular file, at most max bytes,
  * unchanged while read) and the same returns; when fd is not the inode the
  * claim moved (a file renamed over the name between the watcher's open and
- * the claim), the claimed file is read by its name instead. */
+ * the claim), the claimed file is read by its name instead. -EAGAIN also
+ * when the lease was broken (a writer is waiting in open()): the caller
+ * puts the file back before it closes fd. */
 int pl_spool_read_claimed(struct pl_spool *sp, int fd, const char *work_name, size_t max,
                           void **data, size_t *len);
 
@@ -114,10 +116,19 @@ int pl_write_renamed(int dirfd, const char *name, const void *data, size_t len, 
  * temp file is ever left behind by a crash. Where the file system has no
  * O_TMPFILE (NFS, some FUSE), or neither linkat(AT_EMPTY_PATH) nor the
  * /proc/self/fd link can name the file, a temp file and
- * renameat2(RENAME_NOREPLACE), from then on.
+ * renameat2(RENAME_NOREPLACE), from then on; where that takes no flags
+ * (NFS, 9p, sshfs), the temp file's link and unlink.
  * As for pl_write_renamed the folder is not synced. Any thread. Returns 0,
  * -EEXIST or -errno. */
 int pl_write_new(int dirfd, const char *name, const void *data, size_t len, bool durable);
+
+/* For tests only: no_tmpfile takes pl_write_new the temp file's way, as
+ * where O_TMPFILE is refused; no_rename2 makes every RENAME_NOREPLACE
+ * rename of this file (pl_write_new, pl_spool_unclaim, pl_spool_done,
+ * pl_spool_move_failed) see EINVAL, as NFS, 9p and FUSE without rename2
+ * answer, so that their fallbacks run on any file system. Process-wide;
+ * call while no other thread writes. */
+void pl_spool_test_fallbacks(bool no_tmpfile, bool no_rename2);
 
 /* What a failure record's name adds to the name of the file in failed/. */
 #define PL_ERROR_SUFFIX ".error.json"

@@ -19,6 +19,20 @@ static void id_is_the_start_of_the_sha256_of_the_content(void **st)
     assert_string_equal(src.id, "ba7816bf8f01cfea");
 }
 
+/* Where libcrypto's digest fails, the id is still the content's. */
+static void id_is_right_when_libcrypto_fails(void **st)
+{
+    (void)st;
+    struct pl_source src;
+    memset(&src, 0x5a, sizeof(src)); /* what the stack may hold */
+    pl_article_test_no_libcrypto(true);
+    pl_content_id("abc", 3, &src);
+    pl_article_test_no_libcrypto(false);
+    assert_string_equal(src.sha256,
+                        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    assert_string_equal(src.id, "ba7816bf8f01cfea");
+}
+
 static cJSON *s_initial(const char *data, size_t len)
 {
     struct pl_source src = { .path = "inbox/a", .name = "a", .bytes = len, .format = "text" };
@@ -140,6 +154,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(id_is_the_start_of_the_sha256_of_the_content),
+        cmocka_unit_test(id_is_right_when_libcrypto_fails),
         cmocka_unit_test(valid_utf8_travels_as_raw_and_anything_else_as_base64),
         cmocka_unit_test(first_document_is_the_bytes_cjson_printed),
         cmocka_unit_test(final_message_has_every_documented_field_and_keeps_extras),

@@ -4,9 +4,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -197,11 +200,83 @@ static void write_new_makes_a_file_once_and_never_replaces_one(void **state)
     free(out);
 }
 
+/* Where renameat2 takes no flags (NFS, 9p, sshfs) and O_TMPFILE is refused
+ * too, results are still written, once, and every move out of work/ still
+ * refuses to replace a file: the link-then-unlink way. */
+static void without_rename2_results_and_moves_never_replace(void **state)
+{
+    struct sf_fx *f = *state;
+    pl_spool_test_fallbacks(true, true);
+    int a = pl_write_new(f->sp.outbox_fd, "x.json", "{\"a\":1}\n", 8, true);
+    int b = pl_write_new(f->sp.outbox_fd, "x.json", "{\"a\":2}\n", 8, false);
+    char *out = th_path("%s/out", f->dir);
+    int nout = th_count_dir(out); /* one: no temp file left beside it */
+    char *x = th_path("%s/out/x.json", f->dir);
+    char *got = s_read_all(x);
+    /* A claimed file put back while a new one has its name stays claimed;
+     * moved to done/ twice under one name, the second gets its key. */
+    char *p = th_path("%s/in/a.txt", f->dir);
+    th_write_file(p, "one", 3);
+    char wn[NAME_MAX + 1];
+    int c = pl_spool_claim(&f->sp, "a.txt", wn);
+    th_write_file(p, "two", 3);
+    int u = pl_spool_unclaim(&f->sp, wn, "a.txt");
+    int d1 = pl_spool_done(&f->sp, wn, "a.txt", false);
+    char wn2[NAME_MAX + 1];
+    int c2 = pl_spool_claim(&f->sp, "a.txt", wn2);
+    int d2 = pl_spool_done(&f->sp, wn2, "a.txt", false);
+    pl_spool_test_fallbacks(false, false);
+    assert_int_equal(a, 0);
+    assert_int_equal(b, -EEXIST);
+    assert_int_equal(nout, 1);
+    assert_non_null(got);
+    assert_string_equal(got, "{\"a\":1}\n");
+    assert_int_equal(c, 0);
+    assert_int_equal(u, -EEXIST);
+    assert_int_equal(d1, 0);
+    assert_int_equal(c2, 0);
+    assert_int_equal(d2, 0);
+    char *done = th_path("%s/done", f->dir), *work = th_path("%s/spool/work", f->dir);
+    assert_int_equal(th_count_dir(done), 2);
+    assert_int_equal(th_count_dir(work), 0);
+    char *d = th_path("%s/done/a.txt", f->dir);
+    char *first = s_read_all(d);
+    assert_non_null(first);
+    assert_string_equal(first, "one");
+    free(first);
+    free(d);
+    free(done);
+    free(work);
+    free(p);
+    free(got);
+    free(x);
+    free(out);
+}
+
+/* Whether this process may take a read lease on path: not with
+ * fs.leases-enable=0 (EINVAL), nor on another account's file without
+ * CAP_LEASE (EACCES), nor on some file systems; then a test of leases is
+ * skipped, not failed. */
+static bool s_leases_work(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    int rc = fcntl(fd, F_SETLEASE, F_RDLCK) == 0 ? 0 : errno;
+    close(fd);
+    if (rc != 0)
+        assert_true(rc == EINVAL || rc == EAGAIN || rc == EACCES || rc == EPERM);
+    return rc == 0;
+}
+
 static void a_ready_file_is_handed_on_open_with_its_lease(void **state)
 {
     struct sf_fx *f = *state;
     char *p = th_path("%s/in/a.txt", f->dir);
     th_write_file(p, "hello", 5);
+    if (!s_leases_work(p)) {
+        free(p);
+        skip();
+    }
     int fd = -2;
     assert_int_equal(pl_watch_probe_fd(f->sp.inbox_fd, "a.txt", 0, true, false, &fd), 1);
     assert_true(fd >= 0);
@@ -223,6 +298,52 @@ static void a_ready_file_is_handed_on_open_with_its_lease(void **state)
     assert_int_equal(pl_watch_probe_fd(f->sp.inbox_fd, "a.txt", 0, true, false, &fd), 0);
     assert_int_equal(fd, -1);
     close(w);
+    free(p);
+}
+
+/* A writer that opens the file while the watcher holds its lease is held
+ * in open() until the lease goes: its bytes come after the claim's read.
+ * The lease being broken tells the read that the file is changing. */
+static void a_writer_held_by_the_lease_makes_the_read_a_change(void **state)
+{
+    struct sf_fx *f = *state;
+    char *p = th_path("%s/in/a.txt", f->dir);
+    th_write_file(p, "hello", 5);
+    if (!s_leases_work(p)) {
+        free(p);
+        skip();
+    }
+    int fd = -2;
+    assert_int_equal(pl_watch_probe_fd(f->sp.inbox_fd, "a.txt", 0, true, false, &fd), 1);
+    assert_true(fd >= 0);
+    char wn[NAME_MAX + 1];
+    assert_int_equal(pl_spool_claim(&f->sp, "a.txt", wn), 0);
+    char *w = th_path("%s/spool/work/%s", f->dir, wn);
+    void (*was)(int) = signal(SIGIO, SIG_IGN); /* the kernel's word to the lease holder */
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        close(fd); /* the lease goes with the parent's close alone */
+        int wfd = open(w, O_WRONLY | O_APPEND);
+        _exit(wfd >= 0 && write(wfd, " more", 5) == 5 && close(wfd) == 0 ? 0 : 1);
+    }
+    /* The child's open is under way once the lease is being broken. */
+    for (int i = 0; i < 5000 && fcntl(fd, F_GETLEASE) == F_RDLCK; i++)
+        usleep(1000);
+    int lease = fcntl(fd, F_GETLEASE);
+    void *data = NULL;
+    size_t len = 0;
+    int rc = pl_spool_read_claimed(&f->sp, fd, wn, 100, &data, &len);
+    if (rc == 0)
+        free(data);
+    close(fd); /* lets the child's open through */
+    int status = -1;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    signal(SIGIO, was);
+    assert_int_not_equal(lease, F_RDLCK);
+    assert_int_equal(rc, -EAGAIN);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    free(w);
     free(p);
 }
 
@@ -270,8 +391,12 @@ int main(void)
                                         sf_teardown),
         cmocka_unit_test_setup_teardown(write_new_makes_a_file_once_and_never_replaces_one,
                                         sf_setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(without_rename2_results_and_moves_never_replace, sf_setup,
+                                        sf_teardown),
         cmocka_unit_test_setup_teardown(a_ready_file_is_handed_on_open_with_its_lease, sf_setup,
                                         sf_teardown),
+        cmocka_unit_test_setup_teardown(a_writer_held_by_the_lease_makes_the_read_a_change,
+                                        sf_setup, sf_teardown),
         cmocka_unit_test_setup_teardown(read_claimed_reads_a_file_renamed_over_the_name, sf_setup,
                                         sf_teardown),
     };
