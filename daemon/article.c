@@ -32,8 +32,9 @@ static void s_hex(const unsigned char *h, size_t n, char *out)
 
 /* libcrypto's SHA-256, not libsodium's: the same digest at a fifth of the
  * CPU where the processor has SHA extensions (2.6 against 15 us for 4 KB
- * here: bench/hash_bench.c), and it is the main loop's largest single cost per article. The
- * algorithm is fetched once: SHA256() looks it up by name at every call. */
+ * here: bench/hash_bench.c), and it is the main loop's largest single cost
+ * per article. The algorithm is fetched once: SHA256() looks it up by name
+ * at every call. */
 static EVP_MD *s_sha256_md;
 static pthread_once_t s_sha256_once = PTHREAD_ONCE_INIT;
 

@@ -268,21 +268,33 @@ static bool s_leases_work(const char *path)
     return rc == 0;
 }
 
+/* inbox/a.txt written, judged ready by the probe under its read lease and
+ * claimed: the probe's descriptor into *fd, the work name into wn. False
+ * (nothing left open) where this process may take no lease. */
+static bool s_claimed_leased(struct sf_fx *f, int *fd, char wn[NAME_MAX + 1])
+{
+    char *p = th_path("%s/in/a.txt", f->dir);
+    th_write_file(p, "hello", 5);
+    bool ok = s_leases_work(p);
+    free(p);
+    if (!ok)
+        return false;
+    *fd = -2;
+    assert_int_equal(pl_watch_probe_fd(f->sp.inbox_fd, "a.txt", 0, true, false, fd), 1);
+    assert_true(*fd >= 0);
+    assert_int_equal(fcntl(*fd, F_GETLEASE), F_RDLCK);
+    assert_int_equal(pl_spool_claim(&f->sp, "a.txt", wn), 0);
+    return true;
+}
+
 static void a_ready_file_is_handed_on_open_with_its_lease(void **state)
 {
     struct sf_fx *f = *state;
-    char *p = th_path("%s/in/a.txt", f->dir);
-    th_write_file(p, "hello", 5);
-    if (!s_leases_work(p)) {
-        free(p);
-        skip();
-    }
-    int fd = -2;
-    assert_int_equal(pl_watch_probe_fd(f->sp.inbox_fd, "a.txt", 0, true, false, &fd), 1);
-    assert_true(fd >= 0);
-    assert_int_equal(fcntl(fd, F_GETLEASE), F_RDLCK);
+    int fd;
     char wn[NAME_MAX + 1];
-    assert_int_equal(pl_spool_claim(&f->sp, "a.txt", wn), 0);
+    if (!s_claimed_leased(f, &fd, wn))
+        skip();
+    char *p = th_path("%s/in/a.txt", f->dir);
     /* The claim's rename keeps the lease: no writer got in between. */
     assert_int_equal(fcntl(fd, F_GETLEASE), F_RDLCK);
     void *data = NULL;
@@ -307,17 +319,10 @@ static void a_ready_file_is_handed_on_open_with_its_lease(void **state)
 static void a_writer_held_by_the_lease_makes_the_read_a_change(void **state)
 {
     struct sf_fx *f = *state;
-    char *p = th_path("%s/in/a.txt", f->dir);
-    th_write_file(p, "hello", 5);
-    if (!s_leases_work(p)) {
-        free(p);
-        skip();
-    }
-    int fd = -2;
-    assert_int_equal(pl_watch_probe_fd(f->sp.inbox_fd, "a.txt", 0, true, false, &fd), 1);
-    assert_true(fd >= 0);
+    int fd;
     char wn[NAME_MAX + 1];
-    assert_int_equal(pl_spool_claim(&f->sp, "a.txt", wn), 0);
+    if (!s_claimed_leased(f, &fd, wn))
+        skip();
     char *w = th_path("%s/spool/work/%s", f->dir, wn);
     void (*was)(int) = signal(SIGIO, SIG_IGN); /* the kernel's word to the lease holder */
     pid_t child = fork();
@@ -344,7 +349,6 @@ static void a_writer_held_by_the_lease_makes_the_read_a_change(void **state)
     assert_int_equal(rc, -EAGAIN);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     free(w);
-    free(p);
 }
 
 static void read_claimed_reads_a_file_renamed_over_the_name(void **state)
