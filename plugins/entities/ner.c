@@ -332,49 +332,39 @@ struct pl_ner_tokinfo {
     uint8_t first_tag;
 };
 
-static const struct pl_ner_lex *s_lex_get(const struct pl_ner_model *m, uint64_t key)
+/* The slot of key in an open-addressing table of mask + 1 slots of stride
+ * bytes, each starting with its uint64_t key (0: empty), or NULL. At most
+ * one pass over the table: a damaged file may have no free slot. */
+static const void *s_probe(const void *slots, size_t stride, uint64_t mask, uint64_t key)
 {
-    if (!m->lex)
+    if (!slots)
         return NULL;
-    /* At most one pass over the table: a damaged file may have no free slot. */
-    for (uint64_t i = key & m->lex_mask, left = m->lex_mask + 1; left--;
-         i = (i + 1) & m->lex_mask) {
-        if (m->lex[i].key == key)
-            return &m->lex[i];
-        if (!m->lex[i].key)
+    const unsigned char *base = slots;
+    for (uint64_t i = key & mask, left = mask + 1; left--; i = (i + 1) & mask) {
+        uint64_t k;
+        memcpy(&k, base + i * stride, sizeof(k));
+        if (k == key)
+            return base + i * stride;
+        if (!k)
             return NULL;
     }
     return NULL;
+}
+
+static const struct pl_ner_lex *s_lex_get(const struct pl_ner_model *m, uint64_t key)
+{
+    return s_probe(m->lex, sizeof(*m->lex), m->lex_mask, key);
 }
 
 static const struct pl_ner_brown *s_brown_get(const struct pl_ner_model *m, uint64_t key)
 {
-    if (!m->brown)
-        return NULL;
-    /* At most one pass over the table: a damaged file may have no free slot. */
-    for (uint64_t i = key & m->brown_mask, left = m->brown_mask + 1; left--;
-         i = (i + 1) & m->brown_mask) {
-        if (m->brown[i].key == key)
-            return &m->brown[i];
-        if (!m->brown[i].key)
-            return NULL;
-    }
-    return NULL;
+    return s_probe(m->brown, sizeof(*m->brown), m->brown_mask, key);
 }
 
 static uint32_t s_phr_get(const struct pl_ner_model *m, uint64_t key)
 {
-    if (!m->phr)
-        return 0;
-    /* At most one pass over the table: a damaged file may have no free slot. */
-    for (uint64_t i = key & m->phr_mask, left = m->phr_mask + 1; left--;
-         i = (i + 1) & m->phr_mask) {
-        if (m->phr[i].key == key)
-            return m->phr[i].kinds;
-        if (!m->phr[i].key)
-            return 0;
-    }
-    return 0;
+    const struct pl_ner_phr *p = s_probe(m->phr, sizeof(*m->phr), m->phr_mask, key);
+    return p ? p->kinds : 0;
 }
 
 static char s_class(int32_t cp)
@@ -1336,8 +1326,8 @@ static int s_tag_stage(struct pl_ner_doc *doc, int stage, uint8_t *tags)
 }
 
 struct s_name {
-    uint64_t h; /* the words as written */
-    uint32_t a, b;
+    uint64_t h; /* the word as written */
+    uint32_t at;
     int type;
 };
 
@@ -1346,14 +1336,18 @@ static int s_name_cmp(const void *x, const void *y)
     const struct s_name *p = x, *q = y;
     if (p->h != q->h)
         return p->h < q->h ? -1 : 1;
-    return p->a < q->a ? -1 : p->a > q->a;
+    return p->at < q->at ? -1 : p->at > q->at;
 }
 
+/* One-word names only: for longer ones the vote cost more by CV (README),
+ * so they are never gathered. */
 int pl_ner_vote(const struct pl_ner_tok *tok, size_t n, uint8_t *tags)
 {
     size_t cnt = 0;
-    for (size_t a = 0; a < n; a = pl_ner_span_end(tags, n, a))
-        cnt += tags[a] != 0;
+    for (size_t a = 0, b; a < n; a = b) {
+        b = pl_ner_span_end(tags, n, a);
+        cnt += tags[a] != 0 && b - a == 1;
+    }
     if (cnt < 2)
         return 0;
     struct s_name *v = malloc(cnt * sizeof(*v));
@@ -1362,12 +1356,9 @@ int pl_ner_vote(const struct pl_ner_tok *tok, size_t n, uint8_t *tags)
     size_t k = 0;
     for (size_t a = 0, b; a < n; a = b) {
         b = pl_ner_span_end(tags, n, a);
-        if (!tags[a])
-            continue;
-        uint64_t h = 0x9ae16a3b2f90404full;
-        for (size_t i = a; i < b; i++)
-            h = pl_mix64(h ^ pl_hash(tok[i].s, tok[i].n));
-        v[k++] = (struct s_name){ h, (uint32_t)a, (uint32_t)b, pl_ner_tag_type(tags[a]) };
+        if (tags[a] && b - a == 1)
+            v[k++] = (struct s_name){ pl_mix64(0x9ae16a3b2f90404full ^ pl_hash(tok[a].s, tok[a].n)),
+                                      (uint32_t)a, pl_ner_tag_type(tags[a]) };
     }
     qsort(v, k, sizeof(*v), s_name_cmp);
     for (size_t g = 0, e; g < k; g = e) {
@@ -1378,13 +1369,8 @@ int pl_ner_vote(const struct pl_ner_tok *tok, size_t n, uint8_t *tags)
         for (int t = 0; t < PL_NER_TYPES; t++)
             if (2 * by[t] > e - g)
                 best = t;
-        /* One-word names only: for longer ones the vote cost more by CV
-         * (README). */
-        if (v[g].b - v[g].a != 1)
-            best = -1;
         for (size_t x = g; best >= 0 && x < e; x++)
-            for (size_t i = v[x].a; i < v[x].b; i++)
-                tags[i] = (uint8_t)pl_ner_tag_make(best, pl_ner_tag_kind(tags[i]));
+            tags[v[x].at] = (uint8_t)pl_ner_tag_make(best, pl_ner_tag_kind(tags[v[x].at]));
     }
     free(v);
     return 0;
