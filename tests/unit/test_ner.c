@@ -271,7 +271,8 @@ static void s_list_model(struct list_model *lm, unsigned groups)
 static size_t s_feats(const struct pl_ner_model *m, const char *const *words, size_t n,
                       uint32_t out[][PL_NER_MAX_FEATS], size_t *count)
 {
-    struct pl_ner_tok tok[16];
+    struct pl_ner_tok tok[16] = { 0 };
+    assert_true(n <= 16);
     for (size_t i = 0; i < n; i++)
         tok[i] = (struct pl_ner_tok){ words[i], (uint32_t)strlen(words[i]), i == 0 };
     struct pl_ner_doc doc;
