@@ -1357,8 +1357,8 @@ int pl_ner_vote(const struct pl_ner_tok *tok, size_t n, uint8_t *tags)
     for (size_t a = 0, b; a < n; a = b) {
         b = pl_ner_span_end(tags, n, a);
         if (tags[a] && b - a == 1)
-            v[k++] = (struct s_name){ pl_mix64(0x9ae16a3b2f90404full ^ pl_hash(tok[a].s, tok[a].n)),
-                                      (uint32_t)a, pl_ner_tag_type(tags[a]) };
+            v[k++] = (struct s_name){ pl_hash(tok[a].s, tok[a].n), (uint32_t)a,
+                                      pl_ner_tag_type(tags[a]) };
     }
     qsort(v, k, sizeof(*v), s_name_cmp);
     for (size_t g = 0, e; g < k; g = e) {
