@@ -3,6 +3,8 @@
  */
 #include "lang.h"
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,27 +35,82 @@ static const struct lang s_langs[] = {
     { "it", s_it }, { "nl", s_nl }, { "pt", s_pt },
 };
 
+/* Every word of the lists once, with the languages whose list holds it (bit
+ * l for s_langs[l]), in an open-addressing table built on first use: a
+ * word of the text is one probe instead of a comparison with each of the
+ * lists' 105 words. */
+#define NLANGS (sizeof(s_langs) / sizeof(s_langs[0]))
+#define LANG_SLOTS 256
+struct lang_word {
+    const char *w; /* NULL: empty */
+    size_t len;
+    unsigned mask;
+};
+static struct lang_word s_table[LANG_SLOTS];
+static size_t s_longest; /* bytes of the longest list word */
+static pthread_once_t s_once = PTHREAD_ONCE_INIT;
+
+static void s_build(void)
+{
+    for (size_t l = 0; l < NLANGS; l++)
+        for (const char *const *w = s_langs[l].words; *w; w++) {
+            size_t len = strlen(*w);
+            size_t h = pl_hash(*w, len) & (LANG_SLOTS - 1);
+            while (s_table[h].w && strcmp(s_table[h].w, *w) != 0)
+                h = (h + 1) & (LANG_SLOTS - 1);
+            s_table[h].w = *w;
+            s_table[h].len = len;
+            s_table[h].mask |= 1u << l;
+            if (len > s_longest)
+                s_longest = len;
+        }
+}
+
+/* The languages whose lists hold the lower-cased word w[0..n). */
+static unsigned s_langs_of(const char *w, size_t n)
+{
+    char low[32];
+    size_t m = 0;
+    bool ascii = true;
+    for (size_t i = 0; i < n && ascii; i++)
+        ascii = (unsigned char)w[i] < 0x80;
+    if (ascii) {
+        /* Lower-casing keeps an ASCII word's length, so a longer word than
+         * any of the lists' is none of them. */
+        if (n > s_longest)
+            return 0;
+        for (size_t i = 0; i < n; i++)
+            low[i] = (char)(w[i] >= 'A' && w[i] <= 'Z' ? w[i] + ('a' - 'A') : w[i]);
+        m = n;
+    } else {
+        m = pl_lower(w, n, low, sizeof(low));
+    }
+    for (size_t h = pl_hash(low, m) & (LANG_SLOTS - 1); s_table[h].w;
+         h = (h + 1) & (LANG_SLOTS - 1))
+        if (s_table[h].len == m && memcmp(s_table[h].w, low, m) == 0)
+            return s_table[h].mask;
+    return 0;
+}
+
 const char *pl_language_guess(const char *t, size_t n)
 {
+    pthread_once(&s_once, s_build);
     struct pl_tokens toks = { 0 };
-    int hits[sizeof(s_langs) / sizeof(s_langs[0])] = { 0 };
+    int hits[NLANGS] = { 0 };
     int words = 0;
     if (pl_tokenize(t, n, &toks) == 0) {
         for (size_t i = 0; i < toks.n && words < 2000; i++) {
             if (toks.v[i].kind != PL_TOK_WORD)
                 continue;
             words++;
-            char low[32];
-            pl_lower(t + toks.v[i].start, toks.v[i].end - toks.v[i].start, low, sizeof(low));
-            for (size_t l = 0; l < sizeof(s_langs) / sizeof(s_langs[0]); l++)
-                for (const char *const *w = s_langs[l].words; *w; w++)
-                    if (strcmp(*w, low) == 0)
-                        hits[l]++;
+            unsigned mask = s_langs_of(t + toks.v[i].start, toks.v[i].end - toks.v[i].start);
+            for (size_t l = 0; mask; l++, mask >>= 1)
+                hits[l] += (int)(mask & 1);
         }
     }
     free(toks.v);
     size_t best = 0;
-    for (size_t l = 1; l < sizeof(s_langs) / sizeof(s_langs[0]); l++)
+    for (size_t l = 1; l < NLANGS; l++)
         if (hits[l] > hits[best])
             best = l;
     if (words >= 5 && hits[best] * 100 >= words * 12)
