@@ -392,8 +392,11 @@ static void s_put_stages(struct obuf *b, const struct pl_stage_time *st, size_t 
 }
 
 int pl_article_final(const char *doc, size_t len, uint64_t seq, const char *published_at,
-                     const struct pl_stage_time *st, size_t nst, char **out, size_t *out_len)
+                     const struct pl_stage_time *st, size_t nst, char **out, size_t *out_len,
+                     size_t story[2])
 {
+    if (story)
+        story[0] = story[1] = 0;
     struct pl_json_members m = { 0 };
     int rc = pl_json_members_scan(doc, len, &m, NULL, 0);
     if (rc != 0) {
@@ -427,6 +430,11 @@ int pl_article_final(const char *doc, size_t len, uint64_t seq, const char *publ
         if (s_is_placed(&m.m[i]))
             continue;
         s_put_key(&b, m.m[i].key, m.m[i].key_len);
+        if (story && m.m[i].key_len == 5 && memcmp(m.m[i].key, "story", 5) == 0 &&
+            m.m[i].val[0] == '{') {
+            story[0] = b.n;
+            story[1] = m.m[i].val_len;
+        }
         s_put(&b, m.m[i].val, m.m[i].val_len);
     }
     s_put(&b, "}", 1);

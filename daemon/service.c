@@ -283,30 +283,6 @@ static void s_writer_commit(struct service *sv, bool wrote_outbox, bool wrote_fa
     }
 }
 
-/* The "story" topic: when the stories stage put a "story" object in the
- * article, subscribers get the story's new state on its own topic, right
- * after the article that changed it. Found here on the thread pool, not on
- * the loop, which only sends it: the object is the message's own slice
- * (docpatch.h), the message scanned, not parsed into a tree (that parse of
- * the whole article, text and all, cost more than the rest of the work on
- * the message), and only when the text holds the key at all. */
-static void s_make_story(struct item *it)
-{
-    it->story = NULL;
-    it->story_len = 0;
-    if (!memmem(it->out, it->out_len, "\"story\":", 8))
-        return;
-    struct pl_json_members m = { 0 };
-    if (pl_json_members_scan(it->out, it->out_len, &m, NULL, 0) == 0) {
-        const struct pl_json_member *story = pl_json_members_find(&m, "story");
-        if (story && story->val[0] == '{') {
-            it->story = story->val;
-            it->story_len = story->val_len;
-        }
-    }
-    pl_json_members_free(&m);
-}
-
 /* Thread pool: writes one batch as a group commit. First every result file
  * (each fdatasynced when durable, renamed into outbox/ or failed/), then
  * the replay index's records and one fsync of each folder written, and
@@ -341,8 +317,14 @@ static void s_writer_work(uv_work_t *w)
         if (!it->failed) {
             /* The chain the article went through: its generation's. */
             const struct pl_broker *b = &it->gen->broker;
+            /* The "story" topic: when the stories stage put a "story"
+             * object in the article, subscribers get the story's new state
+             * on its own topic, right after the article that changed it:
+             * the object as it stands in the message, found while the
+             * message is composed (no other pass over it). */
+            size_t story[2];
             int rc = pl_article_final(it->a.doc, it->a.doc_len, it->seq, published_at, it->a.times,
-                                      b->nstages, &it->out, &it->out_len);
+                                      b->nstages, &it->out, &it->out_len, story);
             if (rc == -EINVAL) {
                 /* Only a broken plugin gets here; the worker checks results. */
                 it->failed = true;
@@ -378,7 +360,10 @@ static void s_writer_work(uv_work_t *w)
                                                cfg->durable);
                 }
                 it->out[it->out_len] = '\0';
-                s_make_story(it);
+                if (story[1]) {
+                    it->story = it->out + story[0];
+                    it->story_len = story[1];
+                }
                 /* Not published until its source has moved: a retry
                  * before then replaces it without keeping it. */
                 if (wrc == 0) {

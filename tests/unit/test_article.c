@@ -105,7 +105,7 @@ static void final_message_has_every_documented_field_and_keeps_extras(void **st)
     };
     char *out;
     size_t n;
-    assert_int_equal(pl_article_final(doc, strlen(doc), 7, "p", times, 1, &out, &n), 0);
+    assert_int_equal(pl_article_final(doc, strlen(doc), 7, "p", times, 1, &out, &n, NULL), 0);
     cJSON *j = cJSON_Parse(out);
     assert_non_null(j);
     const char *want[] = { "schema",       "id",       "seq",   "source",   "received_at",
@@ -129,7 +129,33 @@ static void final_message_has_every_documented_field_and_keeps_extras(void **st)
         42);
     cJSON_Delete(j);
     free(out);
-    assert_int_equal(pl_article_final("[1]", 3, 1, "p", times, 1, &out, &n), -EINVAL);
+    assert_int_equal(pl_article_final("[1]", 3, 1, "p", times, 1, &out, &n, NULL), -EINVAL);
+}
+
+/* The "story" topic's message is the final message's "story" object, as
+ * its bytes stand in the final message: found while that is composed. */
+static void final_message_says_where_its_story_object_lies(void **st)
+{
+    (void)st;
+    struct pl_stage_time times[1] = { { .name = "stories", .plugin = "stories", .version = "1" } };
+    const char *doc = "{\"id\":\"0123456789abcdef\",\"text\":\"a \\\"story\\\": {}\","
+                      "\"story\": {\"id\":3,\"title\":\"T\"} ,\"x\":1}";
+    char *out;
+    size_t n, story[2] = { 1, 1 };
+    assert_int_equal(pl_article_final(doc, strlen(doc), 1, "p", times, 1, &out, &n, story), 0);
+    assert_int_equal(story[1], strlen("{\"id\":3,\"title\":\"T\"}"));
+    assert_memory_equal(out + story[0], "{\"id\":3,\"title\":\"T\"}", story[1]);
+    free(out);
+    /* No story, or one that is not an object: nothing to send. */
+    const char *none[] = { "{\"id\":\"0123456789abcdef\",\"text\":\"\\\"story\\\":{}\"}",
+                           "{\"id\":\"0123456789abcdef\",\"story\":null}" };
+    for (size_t i = 0; i < 2; i++) {
+        story[0] = story[1] = 1;
+        assert_int_equal(
+            pl_article_final(none[i], strlen(none[i]), 1, "p", times, 1, &out, &n, story), 0);
+        assert_int_equal(story[1], 0);
+        free(out);
+    }
 }
 
 static void error_message_names_stage_or_null_for_intake(void **st)
@@ -158,6 +184,7 @@ int main(void)
         cmocka_unit_test(valid_utf8_travels_as_raw_and_anything_else_as_base64),
         cmocka_unit_test(first_document_is_the_bytes_cjson_printed),
         cmocka_unit_test(final_message_has_every_documented_field_and_keeps_extras),
+        cmocka_unit_test(final_message_says_where_its_story_object_lies),
         cmocka_unit_test(error_message_names_stage_or_null_for_intake),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
