@@ -403,8 +403,11 @@ static cJSON *s_story_articles(struct pl_stories *s, int64_t id, int cap, bool f
 }
 
 /* The story object from the current row of a stories query whose columns
- * are (first_seen, last_seen, size, centroid, entities, title). */
-static cJSON *s_story_row(struct pl_stories *s, sqlite3_stmt *q, int64_t id, bool ents)
+ * are (first_seen, last_seen, size, centroid, entities, title). With ents,
+ * its entities too: from known, the stored array the caller holds (the
+ * one it has just written), else parsed from the row. */
+static cJSON *s_story_row(struct pl_stories *s, sqlite3_stmt *q, int64_t id, bool ents,
+                          const cJSON *known)
 {
     cJSON *o = cJSON_CreateObject();
     const unsigned char *title = sqlite3_column_text(q, 5);
@@ -416,8 +419,9 @@ static cJSON *s_story_row(struct pl_stories *s, sqlite3_stmt *q, int64_t id, boo
                 : cJSON_AddNullToObject(o, "title")))
         goto oom;
     if (ents) {
-        cJSON *st = cJSON_Parse((const char *)sqlite3_column_text(q, 4));
-        cJSON *view = st ? pl_ents_view(st, s->o.max_entities) : cJSON_CreateArray();
+        cJSON *st = known ? NULL : cJSON_Parse((const char *)sqlite3_column_text(q, 4));
+        const cJSON *from = known ? known : st;
+        cJSON *view = from ? pl_ents_view(from, s->o.max_entities) : cJSON_CreateArray();
         cJSON_Delete(st);
         if (!view || !cJSON_AddItemToObject(o, "entities", view)) {
             cJSON_Delete(view);
@@ -430,7 +434,9 @@ oom:
     return NULL;
 }
 
-cJSON *pl_stories_story(struct pl_stories *s, int64_t id, bool all_articles)
+/* pl_stories_story, the entities from known when it is not NULL (see
+ * s_story_row). */
+static cJSON *s_story(struct pl_stories *s, int64_t id, bool all_articles, const cJSON *known)
 {
     sqlite3_stmt *q = s_q(s, Q_STORY_GET);
     sqlite3_bind_int64(q, 1, id);
@@ -438,7 +444,7 @@ cJSON *pl_stories_story(struct pl_stories *s, int64_t id, bool all_articles)
         sqlite3_reset(q);
         return NULL;
     }
-    cJSON *o = s_story_row(s, q, id, true);
+    cJSON *o = s_story_row(s, q, id, true, known);
     sqlite3_reset(q);
     if (!o)
         return NULL;
@@ -462,11 +468,18 @@ oom:
     return NULL;
 }
 
-/* The answer for an article: its duplicate, similarity and story. */
-static cJSON *s_result(struct pl_stories *s, int64_t story, const char *dup, double sim)
+cJSON *pl_stories_story(struct pl_stories *s, int64_t id, bool all_articles)
+{
+    return s_story(s, id, all_articles, NULL);
+}
+
+/* The answer for an article: its duplicate, similarity and story (the
+ * story's entities from ents, the stored array, when not NULL). */
+static cJSON *s_result(struct pl_stories *s, int64_t story, const char *dup, double sim,
+                       const cJSON *ents)
 {
     cJSON *r = cJSON_CreateObject();
-    cJSON *st = pl_stories_story(s, story, false);
+    cJSON *st = s_story(s, story, false, ents);
     if (!r || !st ||
         !(dup ? cJSON_AddStringToObject(r, "duplicate_of", dup)
               : cJSON_AddNullToObject(r, "duplicate_of")) ||
@@ -501,7 +514,7 @@ static int s_find(struct pl_stories *s, const char *id, cJSON **result)
         snprintf(dup, sizeof(dup), "%s", (const char *)d);
     double sim = sqlite3_column_double(q, 2);
     sqlite3_reset(q);
-    *result = s_result(s, story, d ? dup : NULL, sim);
+    *result = s_result(s, story, d ? dup : NULL, sim, NULL);
     return *result ? 1 : -ENOMEM;
 }
 
@@ -813,9 +826,11 @@ static int s_story_read(struct pl_stories *s, int64_t id, struct pl_vec *c, stru
 }
 
 /* Adds the article to story *id (0: a new story, whose id is set): its
- * size, times, centroid, entities and index terms, one row written. */
+ * size, times, centroid, entities and index terms, one row written. On
+ * success *ents gets the entities as written (caller frees), so that the
+ * answer need not read and parse them again. */
 static int s_join(struct pl_stories *s, int64_t *id, const struct pl_story_in *in,
-                  const struct pl_vec *v)
+                  const struct pl_vec *v, cJSON **ents)
 {
     static __thread struct pl_vec c;
     struct s_story st;
@@ -862,6 +877,10 @@ static int s_join(struct pl_stories *s, int64_t *id, const struct pl_story_in *i
         rc = SQLITE_NOMEM;
 out:
     cJSON_free(etext);
+    if (rc == 0) {
+        *ents = st.ents;
+        st.ents = NULL;
+    }
     cJSON_Delete(st.ents);
     return rc;
 }
@@ -941,16 +960,17 @@ static int s_retain(struct pl_stories *s, int64_t t)
     return rc;
 }
 
-/* Everything of one new article, inside the caller's transaction. */
+/* Everything of one new article, inside the caller's transaction; *ents
+ * as s_join gives it (caller frees, also after a failure). */
 static int s_add_new(struct pl_stories *s, const struct pl_story_in *in, const struct pl_sketch *sk,
-                     const struct pl_vec *v, struct s_dup *d, int64_t *story)
+                     const struct pl_vec *v, struct s_dup *d, int64_t *story, cJSON **ents)
 {
     uint32_t keys[PL_SKETCH_BANDS];
     s_band_keys(sk, keys);
     s_find_dup(s, sk, keys, d);
     double score = 0;
     *story = d->n ? d->story : s_pick_story(s, v, in->t, &score);
-    int rc = s_join(s, story, in, v);
+    int rc = s_join(s, story, in, v, ents);
     if (rc == 0)
         rc = s_insert_article(s, in, *story, d, sk, keys);
     if (rc == 0 && ++s->added % RETAIN_EVERY == 0)
@@ -1000,7 +1020,8 @@ int pl_stories_add(struct pl_stories *s, const struct pl_story_in *in, cJSON **r
     }
     struct s_dup d;
     int64_t story = 0;
-    rc = s_add_new(s, in, &sk, &v, &d, &story);
+    cJSON *ents = NULL;
+    rc = s_add_new(s, in, &sk, &v, &d, &story, &ents);
     if (rc == 0)
         rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
     if (rc != 0) {
@@ -1008,9 +1029,11 @@ int pl_stories_add(struct pl_stories *s, const struct pl_story_in *in, cJSON **r
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         /* The indexes may hold what the rollback undid. */
         s->stale = true;
+        cJSON_Delete(ents);
         return ret;
     }
-    *result = s_result(s, story, d.n ? d.id : NULL, d.sim);
+    *result = s_result(s, story, d.n ? d.id : NULL, d.sim, ents);
+    cJSON_Delete(ents);
     if (!*result) {
         snprintf(err, errlen, "out of memory");
         return -ENOMEM;
@@ -1035,7 +1058,7 @@ cJSON *pl_stories_list(struct pl_stories *s, int64_t since, int limit, char *err
     sqlite3_bind_int(q, 2, limit);
     cJSON *a = cJSON_CreateArray();
     while (a && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        cJSON *o = s_story_row(s, q, sqlite3_column_int64(q, 6), false);
+        cJSON *o = s_story_row(s, q, sqlite3_column_int64(q, 6), false, NULL);
         if (!o || !cJSON_AddItemToArray(a, o)) {
             cJSON_Delete(o);
             cJSON_Delete(a);

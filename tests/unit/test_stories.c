@@ -166,6 +166,52 @@ static void merged_entities_name_the_fullest_form_with_its_variants(void **st)
     cJSON_Delete(story);
 }
 
+/* The answer's story is the story as stored: its entities, merged from
+ * every article so far, as pl_stories_story reads them back. */
+static void the_answer_gives_the_story_as_stored(void **st)
+{
+    (void)st;
+    struct db d;
+    s_db(&d);
+    cJSON *ea = cJSON_Parse("[{\"text\":\"Sergei Lavrov\",\"type\":\"PERSON\",\"count\":2,"
+                            "\"aliases\":[\"Lavrov\"]}]");
+    cJSON *eb = cJSON_Parse("[{\"text\":\"Lavrov\",\"type\":\"PERSON\",\"count\":3,"
+                            "\"aliases\":[]},{\"text\":\"Istanbul\",\"type\":\"LOC\",\"count\":1,"
+                            "\"aliases\":[]}]");
+    char *reprint = s_reprint(s_talks);
+    struct pl_story_in a = { .id = "a",
+                             .title = "Talks",
+                             .text = s_talks,
+                             .len = strlen(s_talks),
+                             .entities = ea,
+                             .t = 1000 };
+    struct pl_story_in b = { .id = "b",
+                             .title = "Talks",
+                             .text = reprint,
+                             .len = strlen(reprint),
+                             .entities = eb,
+                             .t = 2000 };
+    cJSON *ra = NULL, *rb = NULL;
+    char err[512];
+    assert_int_equal(pl_stories_add(d.s, &a, &ra, err, sizeof(err)), 0);
+    assert_int_equal(pl_stories_add(d.s, &b, &rb, err, sizeof(err)), 0);
+    assert_true(s_story(ra) == s_story(rb));
+    cJSON *stored = pl_stories_story(d.s, (int64_t)s_story(rb), false);
+    assert_non_null(stored);
+    assert_true(cJSON_Compare(stored, cJSON_GetObjectItem(rb, "story"), true));
+    const cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItem(stored, "entities"), 0);
+    assert_string_equal(cJSON_GetObjectItem(first, "text")->valuestring, "Sergei Lavrov");
+    assert_int_equal(cJSON_GetObjectItem(first, "count")->valueint, 5);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(stored, "entities")), 2);
+    cJSON_Delete(stored);
+    cJSON_Delete(ra);
+    cJSON_Delete(rb);
+    cJSON_Delete(ea);
+    cJSON_Delete(eb);
+    free(reprint);
+    s_db_free(&d);
+}
+
 static void a_reprint_is_found_also_after_a_restart(void **st)
 {
     (void)st;
@@ -704,6 +750,7 @@ int main(void)
         cmocka_unit_test(a_reprint_sketches_alike_and_another_text_does_not),
         cmocka_unit_test(spellings_and_surnames_are_one_entity_but_near_words_are_not),
         cmocka_unit_test(merged_entities_name_the_fullest_form_with_its_variants),
+        cmocka_unit_test(the_answer_gives_the_story_as_stored),
         cmocka_unit_test(a_reprint_is_found_also_after_a_restart),
         cmocka_unit_test(unrelated_articles_get_stories_of_their_own),
         cmocka_unit_test(an_article_seen_twice_changes_nothing),
