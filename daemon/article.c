@@ -395,6 +395,7 @@ int pl_article_final(const char *doc, size_t len, uint64_t seq, const char *publ
                      const struct pl_stage_time *st, size_t nst, char **out, size_t *out_len,
                      size_t story[2])
 {
+    bool story_seen = false;
     if (story)
         story[0] = story[1] = 0;
     struct pl_json_members m = { 0 };
@@ -430,10 +431,14 @@ int pl_article_final(const char *doc, size_t len, uint64_t seq, const char *publ
         if (s_is_placed(&m.m[i]))
             continue;
         s_put_key(&b, m.m[i].key, m.m[i].key_len);
-        if (story && m.m[i].key_len == 5 && memcmp(m.m[i].key, "story", 5) == 0 &&
-            m.m[i].val[0] == '{') {
-            story[0] = b.n;
-            story[1] = m.m[i].val_len;
+        /* The first "story" member only, as a parser that keeps the
+         * first of repeated names reads it (a merged document has none). */
+        if (story && !story_seen && m.m[i].key_len == 5 && memcmp(m.m[i].key, "story", 5) == 0) {
+            story_seen = true;
+            if (m.m[i].val[0] == '{') {
+                story[0] = b.n;
+                story[1] = m.m[i].val_len;
+            }
         }
         s_put(&b, m.m[i].val, m.m[i].val_len);
     }
@@ -441,6 +446,8 @@ int pl_article_final(const char *doc, size_t len, uint64_t seq, const char *publ
     pl_json_members_free(&m);
     if (b.oom) {
         free(b.p);
+        if (story)
+            story[0] = story[1] = 0;
         return -ENOMEM;
     }
     *out = b.p;

@@ -54,10 +54,11 @@ struct pl_stage_time {
 /* The published message for a finished article: the last stage's document
  * with seq, published_at and stages[] set, every documented field present,
  * the raw input dropped. Caller owns *out (free). When story is not NULL,
- * story[0] and story[1] get the offset in *out and the length of the
- * document's "story" member's value when that is an object (the "story"
- * topic's message), story[1] 0 otherwise. Returns 0, -EINVAL when doc is
- * not a JSON object, or -ENOMEM. */
+ * story[0] and story[1] get the offset in *out and the length of the value
+ * of the document's first "story" member when that is an object (the
+ * "story" topic's message); both are 0 otherwise, and whenever the call
+ * does not return 0. Returns 0, -EINVAL when doc is not a JSON object, or
+ * -ENOMEM. */
 int pl_article_final(const char *doc, size_t len, uint64_t seq, const char *published_at,
                      const struct pl_stage_time *st, size_t nst, char **out, size_t *out_len,
                      size_t story[2]);

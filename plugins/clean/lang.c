@@ -3,6 +3,7 @@
  */
 #include "lang.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -37,10 +38,11 @@ static const struct lang s_langs[] = {
 
 /* Every word of the lists once, with the languages whose list holds it (bit
  * l for s_langs[l]), in an open-addressing table built on first use: a
- * word of the text is one probe instead of a comparison with each of the
- * lists' 105 words. */
+ * word of the text is one hash look-up instead of a comparison with each
+ * of the lists' 105 words. The table must stay at most half full. */
 #define NLANGS (sizeof(s_langs) / sizeof(s_langs[0]))
 #define LANG_SLOTS 256
+_Static_assert(NLANGS <= 32, "a language is a bit of an unsigned mask");
 struct lang_word {
     const char *w; /* NULL: empty */
     size_t len;
@@ -55,9 +57,10 @@ static void s_build(void)
     for (size_t l = 0; l < NLANGS; l++)
         for (const char *const *w = s_langs[l].words; *w; w++) {
             size_t len = strlen(*w);
-            size_t h = pl_hash(*w, len) & (LANG_SLOTS - 1);
-            while (s_table[h].w && strcmp(s_table[h].w, *w) != 0)
+            size_t h = pl_hash(*w, len) & (LANG_SLOTS - 1), probes = 0;
+            while (s_table[h].w && strcmp(s_table[h].w, *w) != 0 && ++probes < LANG_SLOTS)
                 h = (h + 1) & (LANG_SLOTS - 1);
+            assert(probes < LANG_SLOTS / 2 && len < 32);
             s_table[h].w = *w;
             s_table[h].len = len;
             s_table[h].mask |= 1u << l;
@@ -77,7 +80,7 @@ static unsigned s_langs_of(const char *w, size_t n)
     if (ascii) {
         /* Lower-casing keeps an ASCII word's length, so a longer word than
          * any of the lists' is none of them. */
-        if (n > s_longest)
+        if (n > s_longest || n >= sizeof(low))
             return 0;
         for (size_t i = 0; i < n; i++)
             low[i] = (char)(w[i] >= 'A' && w[i] <= 'Z' ? w[i] + ('a' - 'A') : w[i]);

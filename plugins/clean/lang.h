@@ -4,8 +4,9 @@
  * it, nl, pt). A statistical detector replaces this when more languages
  * matter.
  *
- * Called by the clean plugin on its worker thread; the word lists are
- * read-only.
+ * Called by the clean plugin on its worker thread (any thread): a table of
+ * the lists' words is built once on first use (pthread_once), then only
+ * read.
  */
 #ifndef PL_LANG_H
 #define PL_LANG_H

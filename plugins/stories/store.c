@@ -832,6 +832,7 @@ static int s_story_read(struct pl_stories *s, int64_t id, struct pl_vec *c, stru
 static int s_join(struct pl_stories *s, int64_t *id, const struct pl_story_in *in,
                   const struct pl_vec *v, cJSON **ents)
 {
+    *ents = NULL;
     static __thread struct pl_vec c;
     struct s_story st;
     int rc = s_story_read(s, *id, &c, &st);
@@ -986,6 +987,7 @@ int pl_stories_warm(struct pl_stories *s, char *err, size_t errlen)
 int pl_stories_add(struct pl_stories *s, const struct pl_story_in *in, cJSON **result, char *err,
                    size_t errlen)
 {
+    *result = NULL;
     struct pl_sketch sk;
     static __thread struct pl_vec v;
     if (pl_sketch_text(in->text, in->len, &sk) != 0 ||
@@ -1022,21 +1024,27 @@ int pl_stories_add(struct pl_stories *s, const struct pl_story_in *in, cJSON **r
     int64_t story = 0;
     cJSON *ents = NULL;
     rc = s_add_new(s, in, &sk, &v, &d, &story, &ents);
+    /* The answer before the commit, inside the transaction: one snapshot of
+     * the story, whatever another instance writes once the lock is gone;
+     * and when it cannot be made, nothing is written. */
+    bool oom = false;
+    if (rc == 0 && !(*result = s_result(s, story, d.n ? d.id : NULL, d.sim, ents))) {
+        oom = true;
+        rc = SQLITE_NOMEM;
+    }
+    cJSON_Delete(ents);
     if (rc == 0)
         rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
     if (rc != 0) {
-        int ret = s_sqlerr(s, rc, "cannot remember the article", err, errlen);
+        cJSON_Delete(*result);
+        *result = NULL;
+        int ret = oom ? -ENOMEM : s_sqlerr(s, rc, "cannot remember the article", err, errlen);
+        if (oom)
+            snprintf(err, errlen, "out of memory");
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         /* The indexes may hold what the rollback undid. */
         s->stale = true;
-        cJSON_Delete(ents);
         return ret;
-    }
-    *result = s_result(s, story, d.n ? d.id : NULL, d.sim, ents);
-    cJSON_Delete(ents);
-    if (!*result) {
-        snprintf(err, errlen, "out of memory");
-        return -ENOMEM;
     }
     return 0;
 }

@@ -146,6 +146,18 @@ static void final_message_says_where_its_story_object_lies(void **st)
     assert_int_equal(story[1], strlen("{\"id\":3,\"title\":\"T\"}"));
     assert_memory_equal(out + story[0], "{\"id\":3,\"title\":\"T\"}", story[1]);
     free(out);
+    /* Named twice (no merged document is): the first, as a parser keeps
+     * it; when the first is not an object, nothing. */
+    const char *twice = "{\"story\":{\"id\":1},\"story\":{\"id\":2}}";
+    assert_int_equal(pl_article_final(twice, strlen(twice), 1, "p", times, 1, &out, &n, story), 0);
+    assert_int_equal(story[1], strlen("{\"id\":1}"));
+    assert_memory_equal(out + story[0], "{\"id\":1}", story[1]);
+    free(out);
+    const char *first_null = "{\"story\":null,\"story\":{\"id\":2}}";
+    assert_int_equal(
+        pl_article_final(first_null, strlen(first_null), 1, "p", times, 1, &out, &n, story), 0);
+    assert_int_equal(story[1], 0);
+    free(out);
     /* No story, or one that is not an object: nothing to send. */
     const char *none[] = { "{\"id\":\"0123456789abcdef\",\"text\":\"\\\"story\\\":{}\"}",
                            "{\"id\":\"0123456789abcdef\",\"story\":null}" };

@@ -13,7 +13,7 @@ static const char *s_guess(const char *t)
     return pl_language_guess(t, strlen(t));
 }
 
-static void test_each_language_is_found_by_its_function_words(void **state)
+static void each_language_is_found_by_its_function_words(void **state)
 {
     (void)state;
     assert_string_equal(s_guess("The talks in Istanbul were held on Thursday, and the two sides "
@@ -34,7 +34,7 @@ static void test_each_language_is_found_by_its_function_words(void **state)
     assert_string_equal(s_guess("Una con del, una con del."), "es"); /* a tie: the first list */
 }
 
-static void test_case_does_not_hide_a_function_word(void **state)
+static void case_does_not_hide_a_function_word(void **state)
 {
     (void)state;
     /* Upper case, ASCII and not ("NÃO"): the words are lower-cased first. */
@@ -46,7 +46,7 @@ static void test_case_does_not_hide_a_function_word(void **state)
                         "en");
 }
 
-static void test_few_words_or_none_standing_out_is_undetermined(void **state)
+static void few_words_or_none_standing_out_is_undetermined(void **state)
 {
     (void)state;
     assert_string_equal(s_guess("The talks"), "und");
@@ -60,9 +60,9 @@ static void test_few_words_or_none_standing_out_is_undetermined(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_each_language_is_found_by_its_function_words),
-        cmocka_unit_test(test_case_does_not_hide_a_function_word),
-        cmocka_unit_test(test_few_words_or_none_standing_out_is_undetermined),
+        cmocka_unit_test(each_language_is_found_by_its_function_words),
+        cmocka_unit_test(case_does_not_hide_a_function_word),
+        cmocka_unit_test(few_words_or_none_standing_out_is_undetermined),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
