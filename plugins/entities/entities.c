@@ -47,7 +47,7 @@ static int s_init(const struct pl_host *host, const char *options_json, void **s
                   struct pl_error *err)
 {
     (void)host;
-    static const char *const keys[] = { "model", NULL };
+    static const char *const keys[] = { "model", "huge_pages", NULL };
     cJSON *o = pl_options_parse(options_json, err);
     if (!o)
         return -1;
@@ -63,6 +63,12 @@ static int s_init(const struct pl_host *host, const char *options_json, void **s
     }
     if (mp)
         snprintf(path, sizeof(path), "%s", mp->valuestring);
+    const cJSON *hp = cJSON_GetObjectItemCaseSensitive(o, "huge_pages");
+    if (hp && !cJSON_IsBool(hp)) {
+        cJSON_Delete(o);
+        return pl_fail(err, "entities: option \"huge_pages\" must be true or false");
+    }
+    bool huge = !hp || cJSON_IsTrue(hp);
     cJSON_Delete(o);
     /* The default model lies next to the plugin's shared object. */
     if (!mp && pl_plugin_file((const void *)&s_init, "ner.model", path, sizeof(path)) != 0)
@@ -76,6 +82,10 @@ static int s_init(const struct pl_host *host, const char *options_json, void **s
         free(st);
         return pl_fail(err, "entities: %s", why);
     }
+    /* The tables in huge pages when the kernel has them (ner.h says why);
+     * without, the file's mapping serves as before. */
+    if (huge)
+        (void)pl_ner_model_huge(st->model);
     *state = st;
     return 0;
 }

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,6 +174,59 @@ int pl_ner_model_open(const char *path, struct pl_ner_model **out, char *err, si
     /* The tagger reads every page of the tables it touches at random. */
     madvise(map, len, MADV_WILLNEED);
     *out = m;
+    return 0;
+}
+
+/* Whether the kernel gives huge pages to a region that asks for them:
+ * transparent huge pages "always" or "madvise", not "never". */
+static bool s_thp_available(void)
+{
+    char buf[128] = "";
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    if (!f)
+        return false;
+    bool ok = fgets(buf, sizeof(buf), f) && !strstr(buf, "[never]");
+    fclose(f);
+    return ok;
+}
+
+/* A pointer into the old mapping, at the same offset in the new one. */
+#define REBASE(p, from, to)                                                                        \
+    ((p) ? (__typeof__(p))(const void *)((char *)(to) +                                            \
+                                         ((const char *)(p) - (const char *)(from)))               \
+         : (p))
+
+int pl_ner_model_huge(struct pl_ner_model *m)
+{
+    if (!m->map || m->huge)
+        return m->huge ? 0 : -EINVAL;
+    if (!s_thp_available())
+        return -ENOTSUP;
+    const size_t huge = (size_t)2 << 20;
+    size_t len = (m->map_len + huge - 1) / huge * huge;
+    /* One huge page more, to start the copy on a 2 MB boundary. */
+    char *raw = mmap(NULL, len + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED)
+        return -errno;
+    char *at = (char *)(((uintptr_t)raw + huge - 1) & ~(uintptr_t)(huge - 1));
+    if (madvise(at, len, MADV_HUGEPAGE) != 0) {
+        int e = errno;
+        munmap(raw, len + huge);
+        return -e;
+    }
+    memcpy(at, m->map, m->map_len);
+    mprotect(at, len, PROT_READ);
+    for (uint32_t s = 0; s < m->stages; s++) {
+        m->trans[s] = REBASE(m->trans[s], m->map, at);
+        m->w[s] = REBASE(m->w[s], m->map, at);
+    }
+    m->lex = REBASE(m->lex, m->map, at);
+    m->phr = REBASE(m->phr, m->map, at);
+    m->brown = REBASE(m->brown, m->map, at);
+    munmap(m->map, m->map_len);
+    m->map = raw;
+    m->map_len = len + huge;
+    m->huge = true;
     return 0;
 }
 

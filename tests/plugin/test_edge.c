@@ -795,6 +795,14 @@ static void a_missing_or_damaged_model_stops_the_stage_with_the_reason(void **st
     assert_int_equal(pl_plugin_instance_init(&inst, h, "entities", "{\"model\":5}", e, sizeof(e)),
                      PL_EPLUGIN);
     assert_non_null(strstr(e, "\"model\" must be a file path"));
+    assert_int_equal(
+        pl_plugin_instance_init(&inst, h, "entities", "{\"huge_pages\":1}", e, sizeof(e)),
+        PL_EPLUGIN);
+    assert_non_null(strstr(e, "\"huge_pages\" must be true or false"));
+    /* Either way the stage starts. */
+    assert_int_equal(
+        pl_plugin_instance_init(&inst, h, "entities", "{\"huge_pages\":false}", e, sizeof(e)), 0);
+    pl_plugin_instance_fini(&inst);
     /* A file that is not a model. */
     assert_int_equal(
         pl_plugin_instance_init(&inst, h, "entities", "{\"model\":\"/etc/passwd\"}", e, sizeof(e)),

@@ -236,6 +236,45 @@ static void committed_model_finds_people_places_and_organisations(void **st)
     free(path);
 }
 
+/* The committed model's tables moved into huge pages tag as the file's
+ * mapping does, and a Brown-less written model (no table to move) too;
+ * where the kernel has no huge pages, the model stays as it was. */
+static void a_model_in_huge_pages_tags_as_the_mapped_file(void **st)
+{
+    (void)st;
+    char *path = s_model_path();
+    struct pl_ner_model *m = NULL;
+    char err[512];
+    if (pl_ner_model_open(path, &m, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    static const char *const texts[] = {
+        "Angela Merkel met executives of Siemens in Berlin on Tuesday.",
+        "U.S. and Russian delegations met in Istanbul, the State Department said.",
+    };
+    char *want[2];
+    for (size_t i = 0; i < 2; i++)
+        want[i] = s_tag(m, texts[i]);
+    const void *file = m->map;
+    int rc = pl_ner_model_huge(m);
+    if (rc == -ENOTSUP) {
+        assert_false(m->huge);
+        assert_ptr_equal(m->map, file);
+    } else {
+        assert_int_equal(rc, 0);
+        assert_true(m->huge);
+        assert_ptr_not_equal(m->map, file);
+        assert_int_equal(pl_ner_model_huge(m), 0); /* once is enough */
+    }
+    for (size_t i = 0; i < 2; i++) {
+        char *got = s_tag(m, texts[i]);
+        assert_string_equal(got, want[i]);
+        free(got);
+        free(want[i]);
+    }
+    pl_ner_model_close(&m);
+    free(path);
+}
+
 /* A model with only the generated lists' features and a gazetteer of
  * three phrases: "new" (a prefix only), "new york" and "york", both CITY. */
 struct list_model {
@@ -641,6 +680,7 @@ int main(void)
         cmocka_unit_test(a_name_takes_the_type_most_of_its_occurrences_have),
         cmocka_unit_test(damaged_model_files_are_refused_with_the_reason),
         cmocka_unit_test(committed_model_finds_people_places_and_organisations),
+        cmocka_unit_test(a_model_in_huge_pages_tags_as_the_mapped_file),
         cmocka_unit_test(list_matches_are_features_with_their_position_and_length),
         cmocka_unit_test(brown_paths_travel_in_the_model_file_and_become_features),
         cmocka_unit_test(cased_clusters_are_looked_up_as_written),
