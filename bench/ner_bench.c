@@ -2,7 +2,7 @@
  * ner_bench: how fast the entities plugin tags text, on one core, and how
  * much memory it holds.
  *
- *   build/bin/ner_bench [--conll FILE] [--rounds N]
+ *   build/bin/ner_bench [--conll FILE] [--rounds N] [--no-huge-pages]
  *
  * Loads build/lib/pressline/entities.so as the daemon does, turns each
  * document of a CoNLL file (default: ../shared/data/conll2003/dev.txt, else
@@ -10,7 +10,8 @@
  * times (default 5) on this thread. Prints the model load time, tokens per
  * second for the whole plugin call (JSON in and out, tokenizer, dates,
  * tagger, grouping) and for the tagger alone, the time for one 1 MB article,
- * and the resident memory.
+ * and the resident memory. --no-huge-pages leaves the model in the file's
+ * mapping (the option {"huge_pages": false}) for plugin and tagger alike.
  * A program that prints figures; nothing here passes or fails.
  */
 #include <dirent.h>
@@ -122,7 +123,7 @@ static void s_read_seeds(const char *dir, struct docs *d)
         closedir(dp);
 }
 
-static const char s_usage[] = "usage: ner_bench [--conll FILE] [--rounds N]\n";
+static const char s_usage[] = "usage: ner_bench [--conll FILE] [--rounds N] [--no-huge-pages]\n";
 
 /* The documents: the CoNLL file's, else the seed articles. Returns where
  * they came from. */
@@ -205,7 +206,7 @@ static int s_time_big(struct pl_plugin_instance *inst, const struct docs *d, dou
 
 /* Seconds for rounds passes of the tagger alone over every document's
  * pre-split tokens. Returns 0, or a negative code (said on stderr). */
-static int s_time_tagger(const struct docs *d, int rounds, double *secs)
+static int s_time_tagger(const struct docs *d, int rounds, int huge, double *secs)
 {
     char err[1024];
     struct pl_ner_model *m;
@@ -213,6 +214,8 @@ static int s_time_tagger(const struct docs *d, int rounds, double *secs)
         fprintf(stderr, "ner_bench: %s\n", err);
         return PL_EINPUT;
     }
+    if (huge && pl_ner_model_huge(m) != 0)
+        fprintf(stderr, "ner_bench: the tagger alone reads the file's mapping (no huge pages)\n");
     struct pl_ner_tok **toks = calloc(d->n, sizeof(*toks));
     size_t *ntok = calloc(d->n, sizeof(*ntok));
     for (size_t i = 0; i < d->n; i++) {
@@ -254,13 +257,14 @@ static int s_time_tagger(const struct docs *d, int rounds, double *secs)
     return rc;
 }
 
-/* --conll and --rounds. Sets *go_on when there is work to do; otherwise
+/* --conll, --rounds and --no-huge-pages. Sets *go_on when there is work to do; otherwise
  * returns the exit status: 0 after --help, 2 after a usage error. */
-static int s_options(int argc, char **argv, const char **conll, int *rounds, int *go_on)
+static int s_options(int argc, char **argv, const char **conll, int *rounds, int *huge, int *go_on)
 {
     static const struct option opts[] = {
         { "conll", required_argument, NULL, 'c' },
         { "rounds", required_argument, NULL, 'r' },
+        { "no-huge-pages", no_argument, NULL, 'n' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -270,6 +274,7 @@ static int s_options(int argc, char **argv, const char **conll, int *rounds, int
         switch (ch) {
         case 'c': *conll = optarg; break;
         case 'r': *rounds = (int)strtol(optarg, NULL, 10); break;
+        case 'n': *huge = 0; break;
         case 'h': fputs(s_usage, stdout); return 0;
         default: fputs(s_usage, stderr); return 2;
         }
@@ -281,7 +286,8 @@ static int s_options(int argc, char **argv, const char **conll, int *rounds, int
 int main(int argc, char **argv)
 {
     const char *conll = PL_BENCH_SOURCE_DIR "/../shared/data/conll2003/dev.txt";
-    int rounds = 5, go_on, status = s_options(argc, argv, &conll, &rounds, &go_on);
+    int rounds = 5, huge = 1, go_on;
+    int status = s_options(argc, argv, &conll, &rounds, &huge, &go_on);
     if (!go_on)
         return status;
     struct docs d = { 0 };
@@ -299,7 +305,8 @@ int main(int argc, char **argv)
     double t0 = pl_bench_now();
     if (!json ||
         pl_plugin_open(PL_BENCH_BUILD_DIR "/lib/pressline/entities.so", &h, err, sizeof(err)) ||
-        pl_plugin_instance_init(&inst, h, "entities", NULL, err, sizeof(err))) {
+        pl_plugin_instance_init(&inst, h, "entities", huge ? NULL : "{\"huge_pages\":false}", err,
+                                sizeof(err))) {
         fprintf(stderr, "ner_bench: %s\n", json ? err : "out of memory");
         return 1;
     }
@@ -309,12 +316,13 @@ int main(int argc, char **argv)
     long rss1 = s_rss_kb();
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    if (s_time_tagger(&d, rounds, &tagger) != 0)
+    if (s_time_tagger(&d, rounds, huge, &tagger) != 0)
         return 1;
 
     printf("ner_bench: %zu documents, %zu tokens from %s, %d rounds, one thread\n", d.n, tokens,
            source, rounds);
-    printf("  plugin init (maps the model): %.1f ms\n", load * 1e3);
+    printf("  plugin init (maps the model%s): %.1f ms\n", huge ? ", copies it into huge pages" : "",
+           load * 1e3);
     printf("  whole plugin call: %.0f tokens/s (%.1f ms per 1,000 tokens)\n",
            (double)tokens * rounds / plugin, plugin * 1e3 / ((double)tokens * rounds / 1000));
     printf("  tagger alone:      %.0f tokens/s\n", (double)tokens * rounds / tagger);

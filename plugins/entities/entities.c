@@ -3,8 +3,9 @@
  * and dates in the document's "text".
  *
  * Names come from the trained tagger in ner.c (features, two stages,
- * Viterbi under BIO constraints; the model file is trained by
- * tools/train-ner.sh and mapped at init). Dates come from rules (dates.c)
+ * Viterbi under BILOU constraints; the model file is trained by
+ * tools/train-ner.sh, mapped at init and, by default, copied into huge
+ * pages: pl_ner_model_huge). Dates come from rules (dates.c)
  * and win where a name and a date overlap. Mentions of one entity are
  * grouped under the longest form with its aliases: identical text, known
  * variants ("U.S.", "US", "United States"), a surname after the full name,
@@ -46,7 +47,6 @@ static void s_fini(void *state)
 static int s_init(const struct pl_host *host, const char *options_json, void **state,
                   struct pl_error *err)
 {
-    (void)host;
     static const char *const keys[] = { "model", "huge_pages", NULL };
     cJSON *o = pl_options_parse(options_json, err);
     if (!o)
@@ -84,8 +84,18 @@ static int s_init(const struct pl_host *host, const char *options_json, void **s
     }
     /* The tables in huge pages when the kernel has them (ner.h says why);
      * without, the file's mapping serves as before. */
-    if (huge)
-        (void)pl_ner_model_huge(st->model);
+    int rc = huge ? pl_ner_model_huge(st->model) : 0;
+    if (rc == -ENOTSUP)
+        host->log(host->ctx, PL_LOG_INFO,
+                  "the kernel gives no transparent huge pages; the model is read from the "
+                  "file's mapping");
+    else if (rc != 0) {
+        char eb[128];
+        host->log(host->ctx, PL_LOG_WARN,
+                  "cannot copy the model into huge pages (%s); it is read from the file's "
+                  "mapping, a little slower",
+                  strerror_r(-rc, eb, sizeof(eb)));
+    }
     *state = st;
     return 0;
 }

@@ -191,10 +191,10 @@ static bool s_thp_available(void)
 }
 
 /* A pointer into the old mapping, at the same offset in the new one. */
-#define REBASE(p, from, to)                                                                        \
-    ((p) ? (__typeof__(p))(const void *)((char *)(to) +                                            \
-                                         ((const char *)(p) - (const char *)(from)))               \
-         : (p))
+static const void *s_rebase(const void *p, const void *from, const void *to)
+{
+    return p ? (const char *)to + ((const char *)p - (const char *)from) : NULL;
+}
 
 int pl_ner_model_huge(struct pl_ner_model *m)
 {
@@ -204,28 +204,41 @@ int pl_ner_model_huge(struct pl_ner_model *m)
         return -ENOTSUP;
     const size_t huge = (size_t)2 << 20;
     size_t len = (m->map_len + huge - 1) / huge * huge;
-    /* One huge page more, to start the copy on a 2 MB boundary. */
+    /* One huge page more, to start the copy on a 2 MB boundary; the slack
+     * before and after the aligned region is given back at once. */
     char *raw = mmap(NULL, len + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (raw == MAP_FAILED)
         return -errno;
     char *at = (char *)(((uintptr_t)raw + huge - 1) & ~(uintptr_t)(huge - 1));
+    size_t head = (size_t)(at - raw);
+    if (head)
+        munmap(raw, head);
+    if (huge - head)
+        munmap(at + len, huge - head);
+    /* madvise can succeed and the kernel still supply small pages (memory
+     * too fragmented, khugepaged later): the copy is correct either way,
+     * only slower; /proc/PID/smaps's AnonHugePages says what was given. */
     if (madvise(at, len, MADV_HUGEPAGE) != 0) {
         int e = errno;
-        munmap(raw, len + huge);
+        munmap(at, len);
         return -e;
     }
     memcpy(at, m->map, m->map_len);
-    mprotect(at, len, PROT_READ);
-    for (uint32_t s = 0; s < m->stages; s++) {
-        m->trans[s] = REBASE(m->trans[s], m->map, at);
-        m->w[s] = REBASE(m->w[s], m->map, at);
+    if (mprotect(at, len, PROT_READ) != 0) {
+        int e = errno;
+        munmap(at, len);
+        return -e;
     }
-    m->lex = REBASE(m->lex, m->map, at);
-    m->phr = REBASE(m->phr, m->map, at);
-    m->brown = REBASE(m->brown, m->map, at);
+    for (uint32_t s = 0; s < m->stages; s++) {
+        m->trans[s] = s_rebase(m->trans[s], m->map, at);
+        m->w[s] = s_rebase(m->w[s], m->map, at);
+    }
+    m->lex = s_rebase(m->lex, m->map, at);
+    m->phr = s_rebase(m->phr, m->map, at);
+    m->brown = s_rebase(m->brown, m->map, at);
     munmap(m->map, m->map_len);
-    m->map = raw;
-    m->map_len = len + huge;
+    m->map = at;
+    m->map_len = len;
     m->huge = true;
     return 0;
 }

@@ -182,7 +182,7 @@ struct pl_ner_model {
     uint32_t max_phrase;              /* words */
     const struct pl_ner_brown *brown; /* NULL: a model without Brown clusters */
     uint64_t brown_mask;
-    void *map; /* the mapping, when opened from a file (or the copy in huge pages) */
+    void *map; /* the file's mapping, or the copy in huge pages; NULL: a trainer's */
     size_t map_len;
     bool huge; /* the tables are a copy in huge pages (pl_ner_model_huge) */
 };
@@ -198,12 +198,16 @@ void pl_ner_model_close(struct pl_ner_model **m);
  * memory in 2 MB pages (transparent huge pages, asked for with
  * MADV_HUGEPAGE): the tagger reads its weights at random, and with 4 KB
  * pages nearly every read of a 40 MB table misses the TLB as well as the
- * cache. The copy is the instance's own (the file's pages in the page
- * cache are shared by every process that maps them; the copy is not) and
- * takes a few tens of milliseconds. Returns 0 (also when done before),
- * -ENOTSUP when the kernel gives no huge pages ("never"), -EINVAL for a
- * model not opened from a file, or -errno; on failure the model stays as
- * it was. */
+ * cache. The copy is the model's own and is freed by pl_ner_model_close
+ * (the file's pages in the page cache are shared by every process that
+ * maps them; the copy is not) and takes a few tens of milliseconds. The
+ * tables' pointers move: call it once, before the model is shared with
+ * other threads or any pl_ner_doc is made from it. The kernel may still
+ * supply small pages (madvise asks, it does not promise); the tags are the
+ * same either way. Returns 0 (also when done before), -ENOTSUP when the
+ * kernel gives no huge pages ("never"), -EINVAL for a model not opened
+ * from a file (a trainer's), or -errno; on failure the model stays as it
+ * was. */
 int pl_ner_model_huge(struct pl_ner_model *m);
 
 /* Writes a trainer's model (float weights) as a model file, quantising the

@@ -237,8 +237,8 @@ static void committed_model_finds_people_places_and_organisations(void **st)
 }
 
 /* The committed model's tables moved into huge pages tag as the file's
- * mapping does, and a Brown-less written model (no table to move) too;
- * where the kernel has no huge pages, the model stays as it was. */
+ * mapping does; where the kernel has no huge pages, the model stays as it
+ * was. */
 static void a_model_in_huge_pages_tags_as_the_mapped_file(void **st)
 {
     (void)st;
@@ -273,6 +273,63 @@ static void a_model_in_huge_pages_tags_as_the_mapped_file(void **st)
     }
     pl_ner_model_close(&m);
     free(path);
+}
+
+/* A written model without Brown clusters (a NULL table stays NULL) and
+ * with weights of every sign tags the same in huge pages; a trainer's
+ * model, not opened from a file, is refused as it is. */
+static void a_model_without_brown_clusters_moves_into_huge_pages_too(void **st)
+{
+    (void)st;
+    static struct pl_ner_lex lex[16];
+    static struct pl_ner_phr phr[16];
+    static float trans[(PL_NER_TAGS + 1) * PL_NER_TAGS], wf[(1u << 10) * PL_NER_TAGS];
+    uint32_t x = 12345;
+    for (size_t i = 0; i < sizeof(wf) / sizeof(wf[0]); i++) {
+        x = x * 1103515245u + 12345u;
+        wf[i] = (float)((int)(x >> 16) % 2001 - 1000) / 250.0f;
+    }
+    for (size_t i = 0; i < sizeof(trans) / sizeof(trans[0]); i++)
+        trans[i] = (float)((int)(i * 7 % 11) - 5) / 4.0f;
+    struct pl_ner_model w = { .hash_bits = 10, .groups = 0, .stages = 1 };
+    w.trans[0] = trans;
+    w.wf[0] = wf;
+    w.lex = lex;
+    w.lex_mask = 15;
+    w.phr = phr;
+    w.phr_mask = 15;
+    w.max_phrase = 1;
+    assert_int_equal(pl_ner_model_huge(&w), -EINVAL);
+    assert_false(w.huge);
+    char *dir = th_tempdir();
+    char *path = th_path("%s/plain.model", dir);
+    assert_int_equal(pl_ner_model_write(&w, path), 0);
+    struct pl_ner_model *m = NULL;
+    char err[512];
+    if (pl_ner_model_open(path, &m, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    assert_null(m->brown);
+    static const char *const text =
+        "Angela Merkel met executives of Siemens in Berlin on Tuesday, and U.S. officials "
+        "flew to Istanbul. The State Department said talks would go on.";
+    char *want = s_tag(m, text);
+    /* The weights tag something, so the comparison below can fail. */
+    assert_true(strlen(want) > 0);
+    int rc = pl_ner_model_huge(m);
+    if (rc != -ENOTSUP) {
+        assert_int_equal(rc, 0);
+        assert_true(m->huge);
+    }
+    assert_null(m->brown);
+    char *got = s_tag(m, text);
+    assert_string_equal(got, want);
+    free(got);
+    free(want);
+    pl_ner_model_close(&m);
+    unlink(path);
+    free(path);
+    th_rmrf(dir);
+    free(dir);
 }
 
 /* A model with only the generated lists' features and a gazetteer of
@@ -681,6 +738,7 @@ int main(void)
         cmocka_unit_test(damaged_model_files_are_refused_with_the_reason),
         cmocka_unit_test(committed_model_finds_people_places_and_organisations),
         cmocka_unit_test(a_model_in_huge_pages_tags_as_the_mapped_file),
+        cmocka_unit_test(a_model_without_brown_clusters_moves_into_huge_pages_too),
         cmocka_unit_test(list_matches_are_features_with_their_position_and_length),
         cmocka_unit_test(brown_paths_travel_in_the_model_file_and_become_features),
         cmocka_unit_test(cased_clusters_are_looked_up_as_written),
