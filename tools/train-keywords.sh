@@ -12,8 +12,22 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 news=${PL_DATA_DIR:-$top/../shared/data}/unlabeled/news-lowercased.txt.xz
 [ -r "$news" ] || { echo "train-keywords: $news is missing (set PL_DATA_DIR)" >&2; exit 1; }
+"$top/tools/deps.sh"
+# gen-noun-lexicon.py reads WordNet (Debian wordnet-base), which only the
+# trainer needs: the plugin holds the table it writes.
+if [ ! -r /usr/share/wordnet/index.noun ]; then
+  echo "train-keywords: installing wordnet-base" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends wordnet-base
+fi
 dev=$("$top/tools/extract-keyphrases.sh")
-xz -dc "$news" | python3 "$top/tools/gen-noun-lexicon.py" >"$top/plugins/summarize/kw_noun.h"
+# Written beside and moved in, so that a failed run leaves the committed
+# table as it was.
+noun=$top/plugins/summarize/kw_noun.h
+xz -dc "$news" | python3 "$top/tools/gen-noun-lexicon.py" >"$noun.tmp" || { rm -f "$noun.tmp"; exit 1; }
+mv "$noun.tmp" "$noun"
 cmake -S "$top" -B "$top/build" >/dev/null
 cmake --build "$top/build" -j2 --target pl_train_keywords >/dev/null
 xz -dc "$news" | "$top/build/bin/pl_train_keywords" --df "$top/plugins/summarize/kw_df.h"
