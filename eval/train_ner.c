@@ -334,7 +334,7 @@ static const struct {
                  { "stage2", PL_NER_G_STAGE2 },     { "lists", PL_NER_G_LISTS },
                  { "brown", PL_NER_G_BROWN },       { "head", PL_NER_G_HEAD },
                  { "nonlocal", PL_NER_G_NONLOCAL }, { "ccluster", PL_NER_G_CCLUSTER },
-                 { "vote", PL_NER_G_VOTE } };
+                 { "vote", PL_NER_G_VOTE },         { "hyphen", PL_NER_G_HYPHEN } };
 
 /* --test: tags a CoNLL file's own tokens with a model file and scores it,
  * for comparing with `pressline eval ner`, which tags the raw text. */
@@ -399,7 +399,7 @@ static void s_usage(FILE *to)
             "       pl_train_ner --train FILE --cv K [--cv-folds LIST] [--jobs J] [same options]\n"
             "       pl_train_ner --test FILE --model MODEL [--predict OUT]\n"
             "groups: word affix shape cluster gazetteer doc stage2 lists brown head nonlocal "
-            "ccluster vote\n");
+            "ccluster vote hyphen\n");
 }
 
 struct options {
