@@ -102,8 +102,9 @@ struct pl_nt_trainer {
     float *w[PL_NER_STAGES], *wa[PL_NER_STAGES]; /* weights and their running sums */
     float *tw[PL_NER_STAGES], *twa[PL_NER_STAGES];
     float *avg_w[PL_NER_STAGES], *avg_t[PL_NER_STAGES];
-    double c;     /* updates so far (one per sentence) */
-    uint64_t rng; /* splitmix64 state: the order sentences are visited in */
+    double c;        /* updates so far (one per sentence) */
+    uint64_t rng;    /* splitmix64 state: the order sentences are visited in */
+    unsigned orders; /* each stage trained this many times, in new orders, and averaged (1) */
 };
 
 /* A trainer for a model shaped as shape (copied; its tables borrowed

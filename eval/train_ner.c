@@ -334,7 +334,7 @@ static const struct {
                  { "stage2", PL_NER_G_STAGE2 },     { "lists", PL_NER_G_LISTS },
                  { "brown", PL_NER_G_BROWN },       { "head", PL_NER_G_HEAD },
                  { "nonlocal", PL_NER_G_NONLOCAL }, { "ccluster", PL_NER_G_CCLUSTER },
-                 { "vote", PL_NER_G_VOTE },         { "hyphen", PL_NER_G_HYPHEN } };
+                 { "vote", PL_NER_G_VOTE } };
 
 /* --test: tags a CoNLL file's own tokens with a model file and scores it,
  * for comparing with `pressline eval ner`, which tags the raw text. */
@@ -393,19 +393,21 @@ static void s_usage(FILE *to)
     fprintf(to,
             "usage: pl_train_ner --train FILE --out MODEL [--dev FILE] [--clusters FILE]\n"
             "                    [--gazetteer FILE] [--brown FILE] [--epochs N] [--epochs2 N] "
+            "[--orders R] "
             "[--folds K]\n"
             "                    [--cased FILE] [--cased-clusters FILE]\n"
             "                    [--bits B] [--without GROUP,...] [--title-copies 0|1]\n"
             "       pl_train_ner --train FILE --cv K [--cv-folds LIST] [--jobs J] [same options]\n"
             "       pl_train_ner --test FILE --model MODEL [--predict OUT]\n"
             "groups: word affix shape cluster gazetteer doc stage2 lists brown head nonlocal "
-            "ccluster vote hyphen\n");
+            "ccluster vote\n");
 }
 
 struct options {
     const char *train, *dev, *out, *clusters, *gaz, *brown, *cased;
     const char *cased_clusters; /* --cased-clusters: clusters of cased words (ccluster) */
     int epochs, epochs2, folds, bits;
+    unsigned orders; /* --orders: perceptrons a stage averages (ner_train.h) */
     unsigned groups;
     int title_copies;     /* --title-copies 0|1: pl_nt_add_title_copies on the training file */
     int cv, jobs;         /* --cv K: cross-validate over K folds, J at a time */
@@ -453,6 +455,7 @@ static int s_options(int argc, char **argv, struct options *o, int *go_on)
         { "gazetteer", required_argument, NULL, 'g' },
         { "epochs", required_argument, NULL, 'e' },
         { "epochs2", required_argument, NULL, 'E' },
+        { "orders", required_argument, NULL, 'O' },
         { "folds", required_argument, NULL, 'f' },
         { "bits", required_argument, NULL, 'b' },
         { "without", required_argument, NULL, 'w' },
@@ -466,9 +469,13 @@ static int s_options(int argc, char **argv, struct options *o, int *go_on)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    *o = (struct options){
-        .epochs = 12, .epochs2 = 12, .folds = 5, .bits = 19, .groups = PL_NER_G_ALL, .jobs = 1
-    };
+    *o = (struct options){ .epochs = 12,
+                           .epochs2 = 12,
+                           .orders = 1,
+                           .folds = 5,
+                           .bits = 19,
+                           .groups = PL_NER_G_ALL,
+                           .jobs = 1 };
     *go_on = 0;
     int ch;
     opterr = 0; /* the messages are ours, as before getopt */
@@ -485,6 +492,7 @@ static int s_options(int argc, char **argv, struct options *o, int *go_on)
         case 'B': o->brown = optarg; break;
         case 'e': o->epochs = (int)strtol(optarg, NULL, 10); break;
         case 'E': o->epochs2 = (int)strtol(optarg, NULL, 10); break;
+        case 'O': o->orders = (unsigned)strtoul(optarg, NULL, 10); break;
         case 'f': o->folds = (int)strtol(optarg, NULL, 10); break;
         case 'b': o->bits = (int)strtol(optarg, NULL, 10); break;
         case 'C': o->cv = (int)strtol(optarg, NULL, 10); break;
@@ -595,6 +603,7 @@ static int s_train_model(const struct options *o, struct pl_nt_corpus *tc, struc
     struct pl_nt_trainer tr;
     struct pl_ner_model shape = s_shape(o, lx);
     pl_nt_trainer_init(&tr, &shape);
+    tr.orders = o->orders;
     pl_nt_features(tc, &tr.m, 0);
     if (dev)
         pl_nt_features(dev, &tr.m, 0);
@@ -641,6 +650,7 @@ static void s_cv_child(const struct options *o, struct pl_nt_corpus *tc, const s
     struct pl_nt_trainer tr;
     struct pl_ner_model shape = s_shape(o, lx);
     pl_nt_trainer_init(&tr, &shape);
+    tr.orders = o->orders;
     struct fold_result r = { .docs = held.n, .tokens = held.tokens };
     pl_nt_two_stage(&tr, &train, &held, o->epochs, o->epochs2, o->folds, 0, r.s);
     /* Smaller than PIPE_BUF: written at once, never blocks on a parent
@@ -788,8 +798,9 @@ static int s_cv(const struct options *o, struct pl_nt_corpus *tc, const struct l
  * status. */
 static int s_run(struct options *o)
 {
-    if (!o->train || (!o->out && !o->cv) || o->epochs < 1 || o->epochs2 < 1 || o->folds < 2 ||
-        o->bits < 10 || o->bits > 26 || (o->cv && (o->cv < 2 || o->cv > 100))) {
+    if (!o->train || (!o->out && !o->cv) || o->epochs < 1 || o->epochs2 < 1 || o->orders < 1 ||
+        o->orders > 64 || o->folds < 2 || o->bits < 10 || o->bits > 26 ||
+        (o->cv && (o->cv < 2 || o->cv > 100))) {
         s_usage(stderr);
         return 2;
     }

@@ -16,6 +16,21 @@ for i in 1 2; do
 done
 cmp -s "$tmp/tiny1.model" "$tmp/tiny2.model" || fail "two runs on the same data wrote different models"
 "$bin/pl_train_ner" --test "$tiny" --model "$tmp/tiny1.model" || fail "--test on a two-stage model"
+# --orders: each stage the mean of R perceptrons trained in R visiting
+# orders; deterministic too, a different model from one order, and a
+# count out of range refused.
+for i in 1 2; do
+  "$bin/pl_train_ner" --train "$tiny" --gazetteer "$gaz" --bits 12 --epochs 3 --epochs2 2 \
+    --folds 2 --orders 3 --out "$tmp/ord$i.model" 2> "$tmp/olog$i" || { cat "$tmp/olog$i"; fail "--orders 3"; }
+done
+"$bin/pl_train_ner" --train "$tiny" --gazetteer "$gaz" --bits 12 --epochs 3 --epochs2 2 \
+  --folds 2 --out "$tmp/ord0.model" 2> /dev/null || fail "one order"
+cmp -s "$tmp/ord1.model" "$tmp/ord2.model" || fail "two runs with --orders 3 wrote different models"
+cmp -s "$tmp/ord1.model" "$tmp/ord0.model" && fail "--orders 3 wrote the model of one order"
+"$bin/pl_train_ner" --test "$tiny" --model "$tmp/ord1.model" > /dev/null 2>&1 || fail "--test on an --orders model"
+for r in 0 65; do
+  "$bin/pl_train_ner" --train "$tiny" --orders $r --out "$tmp/x.model" 2> /dev/null && fail "--orders $r was accepted"
+done
 # Three names in the fixture; a one-stage model trained on it finds them all
 # (with one document, the second stage has no held-out tags to learn from).
 "$bin/pl_train_ner" --train "$tiny" --gazetteer "$gaz" --bits 12 --epochs 10 --without stage2 \

@@ -372,7 +372,6 @@ struct pl_ner_tokinfo {
     uint64_t bpath; /* Brown path (len bits) */
     uint8_t blen;   /* 0: the word has none */
     uint16_t gaz;   /* bit 2k: a gazetteer phrase of kind k starts here; 2k+1: continues */
-    uint64_t hyph;  /* PL_NER_G_HYPHEN: the kinds of the parts before and after a hyphen, + 1 */
     /* Per generated list: the longest match over this token, as
      * 8 * position (1 B, 2 I, 3 E, 4 S) + length in tokens (at most 7); 0: none. */
     uint8_t list[PL_NER_K_LISTS];
@@ -623,31 +622,6 @@ static void s_list_match(struct pl_ner_doc *doc, size_t i, size_t j, uint32_t li
     }
 }
 
-/* The gazetteer kinds and lists of s[0..n) as one word, lower-cased. */
-static uint32_t s_part_kinds(const struct pl_ner_model *m, const char *s, size_t n)
-{
-    char buf[128];
-    if (!n || n >= sizeof(buf))
-        return 0;
-    size_t o = pl_lower(s, n, buf, sizeof(buf));
-    return s_phr_get(m, pl_ner_key(buf, o));
-}
-
-/* A capitalised word with one hyphen inside: the kinds of its two parts
- * (PL_NER_G_HYPHEN), 0 when it has none or neither part matches. */
-static uint64_t s_hyphen_kinds(const struct pl_ner_model *m, const struct pl_ner_tok *t)
-{
-    const char *h = memchr(t->s, '-', t->n);
-    if (!h || h == t->s || h + 1 >= t->s + t->n ||
-        memchr(h + 1, '-', t->n - (size_t)(h + 1 - t->s)))
-        return 0;
-    size_t a = (size_t)(h - t->s);
-    uint32_t k1 = s_part_kinds(m, t->s, a), k2 = s_part_kinds(m, h + 1, t->n - a - 1);
-    if (!k1 && !k2)
-        return 0;
-    return ((uint64_t)k1 << 32 | k2) + 1;
-}
-
 static void s_gazetteer(struct pl_ner_doc *doc, size_t sb, size_t se)
 {
     const struct pl_ner_model *m = doc->m;
@@ -656,8 +630,6 @@ static void s_gazetteer(struct pl_ner_doc *doc, size_t sb, size_t se)
         struct pl_ner_tokinfo *ti = &doc->info[i];
         if (!(ti->flags & F_CAP))
             continue;
-        if (m->groups & PL_NER_G_HYPHEN)
-            ti->hyph = s_hyphen_kinds(m, &doc->tok[i]);
         size_t o = 0;
         for (size_t j = i; j < se && j - i < m->max_phrase; j++) {
             const struct pl_ner_tok *t = &doc->tok[j];
@@ -858,7 +830,7 @@ int pl_ner_doc_init(struct pl_ner_doc *doc, const struct pl_ner_model *m,
             if (i <= first || s_is_open_quote(&tok[i - 1]))
                 doc->info[i].flags |= F_INIT;
         }
-        if (m->groups & (PL_NER_G_GAZ | PL_NER_G_LISTS | PL_NER_G_HYPHEN))
+        if (m->groups & (PL_NER_G_GAZ | PL_NER_G_LISTS))
             s_gazetteer(doc, sb, se);
         if (m->groups & PL_NER_G_HEAD)
             s_sentence_shape(doc, sb, se);
@@ -1069,7 +1041,6 @@ enum tpl {
     T_BEFORE,
     T_FIRSTTAG,
     T_CC0,
-    T_HYPH = T_CC0 + PL_NER_CLUSTER_LEVELS,
 };
 
 #define NONE_H 0x5bd1e9955bd1e995ull
@@ -1258,8 +1229,6 @@ size_t pl_ner_features(const struct pl_ner_doc *doc, size_t i, int stage, uint32
                 s_f(&b, T_GZP1, k);
         }
     }
-    if ((g & PL_NER_G_HYPHEN) && t->hyph)
-        s_f(&b, T_HYPH, t->hyph);
     if (g & PL_NER_G_DOC) {
         uint64_t d = t->flags & (F_DOC_LOWER | F_DOC_CAPMID);
         s_f(&b, T_DOC, s_pair(d, capfl | (t->flags & F_INIT)));

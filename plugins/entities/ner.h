@@ -108,11 +108,7 @@ enum {
      * when more than half have it (pl_ner_vote). Decoding only: no
      * weights. */
     PL_NER_G_VOTE = 1u << 12,
-    /* The gazetteer kinds and generated lists that each part of a
-     * hyphenated capitalised word matches ("US-Russia": country and
-     * country; "Israel-PLO"), as one pair. */
-    PL_NER_G_HYPHEN = 1u << 13,
-    PL_NER_G_ALL = (1u << 14) - 1,
+    PL_NER_G_ALL = (1u << 13) - 1,
 };
 
 /* Gazetteer kinds (bits of pl_ner_phr.kinds). */

@@ -3602,7 +3602,7 @@ static const struct {
     { "new show", 0.0862, 2 },
     { "new sunday", 0.0862, 2 },
     { "new today", 0.0862, 2 },
-    { "new york", 0.4248, 20 },
+    { "new york", 0.3974, 19 },
     { "new york city", 0.0431, 6 },
     { "new york mercantile exchange", 0.3362, 2 },
     { "new york met", 0.0862, 2 },

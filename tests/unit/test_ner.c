@@ -422,35 +422,6 @@ static void list_matches_are_features_with_their_position_and_length(void **st)
         assert_int_equal(na[i], 1);
 }
 
-/* PL_NER_G_HYPHEN: a capitalised word with one hyphen inside gets one
- * feature, the pair of its parts' kinds, when a part matches; it differs
- * with the parts' kinds, and the group off gives none. */
-static void hyphenated_words_get_their_parts_kinds(void **st)
-{
-    (void)st;
-    struct list_model lm;
-    s_list_model(&lm, PL_NER_G_HYPHEN);
-    s_phr_put(&lm, "russia", 1u << 0);
-    s_phr_put(&lm, "plo", 1u << 1);
-    static const char *const a[] = { "York-Russia", "Russia-York", "York-PLO", "Russia-York-Russia",
-                                     "Mars-Venus",  "york-russia", "-York",    "York-" };
-    uint32_t f[8][PL_NER_MAX_FEATS];
-    size_t n[8];
-    s_feats(&lm.m, a, 8, f, n);
-    for (size_t i = 0; i < 3; i++)
-        assert_int_equal(n[i], 2); /* the bias and the pair */
-    assert_int_not_equal(f[0][1], f[1][1]);
-    assert_int_not_equal(f[0][1], f[2][1]);
-    assert_int_not_equal(f[1][1], f[2][1]);
-    /* Two hyphens, no part known, lower case, a hyphen at an end: none. */
-    for (size_t i = 3; i < 8; i++)
-        assert_int_equal(n[i], 1);
-    s_list_model(&lm, 0);
-    s_phr_put(&lm, "russia", 1u << 0);
-    s_feats(&lm.m, a, 1, f, n);
-    assert_int_equal(n[0], 1);
-}
-
 static void cased_clusters_are_looked_up_as_written(void **st)
 {
     (void)st;
@@ -769,7 +740,6 @@ int main(void)
         cmocka_unit_test(a_model_in_huge_pages_tags_as_the_mapped_file),
         cmocka_unit_test(a_model_without_brown_clusters_moves_into_huge_pages_too),
         cmocka_unit_test(list_matches_are_features_with_their_position_and_length),
-        cmocka_unit_test(hyphenated_words_get_their_parts_kinds),
         cmocka_unit_test(brown_paths_travel_in_the_model_file_and_become_features),
         cmocka_unit_test(cased_clusters_are_looked_up_as_written),
         cmocka_unit_test(a_title_case_line_has_features_of_its_own),
