@@ -522,9 +522,10 @@ void pl_nt_print_score(const char *what, const struct pl_conll_score *s, int per
     fprintf(stderr, "\n");
 }
 
-/* Trains one stage on the documents not marked in skip, for epochs; with a
- * dev corpus, prints its score after each epoch. Leaves the averaged
- * weights in avg_w/avg_t. */
+/* One averaged perceptron for the stage, from zero, over the sentences
+ * sv[0..ns) for epochs in the orders the generator gives; with a dev
+ * corpus and verbose, prints its score after each epoch. Leaves the
+ * averaged weights in avg_w/avg_t. */
 static void s_train_once(struct pl_nt_trainer *tr, struct pl_nt_corpus *c, int stage, int epochs,
                          struct s_sent_ref *sv, size_t ns, struct pl_nt_corpus *dev, int verbose)
 {
@@ -545,6 +546,10 @@ static void s_train_once(struct pl_nt_trainer *tr, struct pl_nt_corpus *c, int s
     }
 }
 
+/* Trains one stage on the documents not marked in skip, for epochs, once
+ * or (tr->orders) several times averaged; with a dev corpus, prints its
+ * score after each epoch of the last run. Leaves the averaged weights in
+ * avg_w/avg_t. */
 void pl_nt_train(struct pl_nt_trainer *tr, struct pl_nt_corpus *c, const uint8_t *skip, int stage,
                  int epochs, struct pl_nt_corpus *dev, int verbose)
 {

@@ -116,8 +116,10 @@ void pl_nt_trainer_free(struct pl_nt_trainer *tr);
 void pl_nt_features(struct pl_nt_corpus *c, const struct pl_ner_model *m, int stage);
 
 /* Trains one stage on the documents not marked in skip (NULL: all) for
- * epochs; with a dev corpus and verbose, prints its score after each
- * epoch. Leaves the averaged weights in avg_w/avg_t. */
+ * epochs; with tr->orders above 1, that many times from zero in new
+ * visiting orders, the runs' averaged weights averaged. With a dev corpus
+ * and verbose, prints its score after each epoch (of the last run).
+ * Leaves the averaged weights in avg_w/avg_t. */
 void pl_nt_train(struct pl_nt_trainer *tr, struct pl_nt_corpus *c, const uint8_t *skip, int stage,
                  int epochs, struct pl_nt_corpus *dev, int verbose);
 
