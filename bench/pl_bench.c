@@ -3,7 +3,7 @@
  *
  *   pl_bench [--count N] [--rate R] [--durable] [--workers W] [--only real|floor|default]
  *            [--keep] [--threads] [--set JSON] [--prefetch P] [--stage-sleep MS]
- *            [--plain-rename] [--pass-parse] [--staged]
+ *            [--plain-rename] [--pass-parse] [--staged] [--parse]
  *
  * Starts presslined on a temp folder and a free port, subscribes, then drops
  * N copies of the seed articles (each made unique) by writing a temp file and
@@ -39,6 +39,10 @@
  * only renames them in: the plain loop's files are made beforehand too,
  * and pl_bench's writing (tens of microseconds an article, on the same
  * two cores) then no longer competes with the daemon it measures.
+ * pl_bench finds each message's source name by a scan of its JSON text
+ * (s_next_result); --parse parses every message whole with cJSON instead,
+ * as it did before 2026-12-04 (130-160 us an article of pl_bench's own CPU
+ * in a default burst, on the cores the daemon uses).
  * --pass-parse makes the pass-through plugin parse the document with cJSON
  * and print its patch, as it did before 2026-12-02 (bench/passthrough.c).
  * --stage-sleep MS makes the floor's one stage the tests' testkit plugin
@@ -73,6 +77,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/types.h>
+#include <zmq.h>
 
 #include "harness.h"
 
@@ -117,7 +122,7 @@ static int s_usage(void)
     fprintf(stderr, "usage: pl_bench [--count N] [--rate R] [--durable] [--workers W] "
                     "[--only real|floor|default] [--keep] [--threads] [--set JSON] "
                     "[--prefetch P] [--stage-sleep MS] [--plain-rename] [--pass-parse] "
-                    "[--staged]\n");
+                    "[--staged] [--parse]\n");
     return 2;
 }
 
@@ -132,6 +137,88 @@ static uint64_t s_now_us(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* --parse: every message parsed whole with cJSON, as a C subscriber that
+ * reads the fields would; otherwise the message is only scanned for its
+ * source name (below). */
+static bool s_parse;
+
+/* The file index of a message's "source":{"name":"b000123.txt"} found by a
+ * scan of the JSON text: a quote inside a string value is escaped, so an
+ * unescaped "name":"b only starts a key, and the only such name that is a
+ * benchmark file's is the source's (the stages' names are the plugins').
+ * Returns -1 for a message with none. */
+static int s_scan_index(const char *body, size_t n)
+{
+    static const char key[] = "\"name\":\"b";
+    const char *p = body, *end = body + n;
+    while ((p = memmem(p, (size_t)(end - p), key, sizeof(key) - 1))) {
+        const char *v = p + sizeof(key) - 2; /* at the b */
+        const char *q = memchr(v, '"', (size_t)(end - v));
+        if (q && q - v < 32) {
+            char name[32];
+            memcpy(name, v, (size_t)(q - v));
+            name[q - v] = '\0';
+            int idx = s_file_index(name);
+            if (idx >= 0)
+                return idx;
+        }
+        p = v;
+    }
+    return -1;
+}
+
+/* The next article or error message within timeout_ms: its topic in
+ * topic[16] and its file index (-1 when it names no benchmark file), or -2
+ * on timeout. "status" and "story" messages are received and passed over
+ * (the daemon sends them as it would to any subscriber). The receive
+ * drains with ZMQ_DONTWAIT and polls only when nothing is queued, and
+ * without --parse the body is scanned where it lies in the message: the
+ * harness's th_sub_next (a poll, a copy and a cJSON parse a message) cost
+ * 130-160 us an article on the two cores the daemon uses. */
+static int s_next_result(struct th_sub *sub, int timeout_ms, char topic[16])
+{
+    uint64_t end = s_now_us() + (uint64_t)timeout_ms * 1000u;
+    for (;;) {
+        zmq_msg_t t, b;
+        zmq_msg_init(&t);
+        if (zmq_msg_recv(&t, sub->sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&t);
+            uint64_t now = s_now_us();
+            if (now >= end)
+                return -2;
+            zmq_pollitem_t it = { sub->sock, 0, ZMQ_POLLIN, 0 };
+            zmq_poll(&it, 1, (long)((end - now + 999) / 1000));
+            continue;
+        }
+        zmq_msg_init(&b);
+        int more = zmq_msg_more(&t);
+        if (!more || zmq_msg_recv(&b, sub->sock, 0) < 0) {
+            zmq_msg_close(&t);
+            zmq_msg_close(&b);
+            continue;
+        }
+        snprintf(topic, 16, "%.*s", (int)zmq_msg_size(&t), (char *)zmq_msg_data(&t));
+        zmq_msg_close(&t);
+        if (!strcmp(topic, "status") || !strcmp(topic, "story")) {
+            zmq_msg_close(&b);
+            continue;
+        }
+        int idx = -1;
+        if (s_parse) {
+            char *body = strndup(zmq_msg_data(&b), zmq_msg_size(&b));
+            cJSON *j = body ? cJSON_Parse(body) : NULL;
+            const cJSON *name = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "source"), "name");
+            idx = cJSON_IsString(name) ? s_file_index(name->valuestring) : -1;
+            cJSON_Delete(j);
+            free(body);
+        } else {
+            idx = s_scan_index(zmq_msg_data(&b), zmq_msg_size(&b));
+        }
+        zmq_msg_close(&b);
+        return idx;
+    }
 }
 
 /* The run folders, deleted at exit (see the top). */
@@ -465,24 +552,20 @@ static int s_run(const char *label, const char *extra, int count, double rate, d
                 continue;
         }
         char topic[16];
-        cJSON *j = th_sub_next(&sub, sent_n < count ? 1 : 30000, topic, NULL);
-        if (!j) {
+        int idx = s_next_result(&sub, sent_n < count ? 1 : 30000, topic);
+        if (idx == -2) {
             if (sent_n < count)
                 continue;
             fprintf(stderr, "pl_bench: timed out with %d of %d results\n", got, count);
             break;
         }
         uint64_t now = s_now_us();
-        const char *name =
-            cJSON_GetObjectItem(cJSON_GetObjectItem(j, "source"), "name")->valuestring;
-        int idx = s_file_index(name);
         if (!strcmp(topic, "article") && idx >= 0 && idx < count) {
             lat[got++] = now - sent[idx];
             last = now;
         } else {
             errors++;
         }
-        cJSON_Delete(j);
     }
     if (s_threads) {
         nafter = s_read_threads(d.pid, after);
@@ -541,13 +624,14 @@ int main(int argc, char **argv)
         { "plain-rename", no_argument, NULL, 'R' },
         { "pass-parse", no_argument, NULL, 'P' },
         { "staged", no_argument, NULL, 'T' },
+        { "parse", no_argument, NULL, 'J' },
         { NULL, 0, NULL, 0 },
     };
     int count = 2000, durable = 0, workers = 1, keep = 0, prefetch = 0, stage_sleep = 0, c;
     int rename_loop = 0, pass_parse = 0;
     double rate = 0;
     const char *only = NULL, *set = NULL;
-    while ((c = getopt_long(argc, argv, "n:r:dw:o:kts:p:S:RPT", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "n:r:dw:o:kts:p:S:RPTJ", opts, NULL)) != -1) {
         switch (c) {
         case 'n':
             if (!s_int_arg(optarg, &count))
@@ -577,6 +661,7 @@ int main(int argc, char **argv)
         case 'R': rename_loop = 1; break;
         case 'P': pass_parse = 1; break;
         case 'T': s_staged = true; break;
+        case 'J': s_parse = true; break;
         default: return s_usage();
         }
     }
