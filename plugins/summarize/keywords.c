@@ -628,30 +628,77 @@ static int s_never_noun(const char *w, size_t n)
     return i >= 0 && pl_kw_noun[i].noun == 0;
 }
 
-/* The best phrases, in score order, into out. Returns 0 or -ENOMEM. */
-static int s_keep_phrases(const char *t, const struct phrases *ph, int want, cJSON *out)
+/* Whether f is a person named in full: a PERSON the entities stage found,
+ * of two words or more. */
+static int s_full_person(const struct phrase *f)
 {
-    int got = 0;
-    for (size_t p = 0; p < ph->n && got < want; p++) {
-        const struct phrase *f = &ph->v[p];
-        size_t len = f->end - f->start;
-        if (len < 2 || len > 255)
+    return f->etype == E_PER && f->n >= 2;
+}
+
+/* Adds ph->v[p] to out unless it is no keyphrase to show (a near
+ * duplicate of one kept, a lone verb form, a lone word never a noun).
+ * Returns 1 when added, 0 when not, -ENOMEM. */
+static int s_keep_one(const char *t, const struct phrases *ph, size_t p, cJSON *out)
+{
+    const struct phrase *f = &ph->v[p];
+    size_t len = f->end - f->start;
+    if (len < 2 || len > 255)
+        return 0;
+    char buf[256];
+    memcpy(buf, t + f->start, len);
+    buf[len] = 0;
+    if (s_near_dup(buf, out) || s_verb_form(buf, len) ||
+        (f->n == 1 && !f->etype && s_never_noun(buf, len)))
+        return 0;
+    cJSON *o = cJSON_CreateObject();
+    if (!o || !cJSON_AddItemToArray(out, o)) {
+        cJSON_Delete(o);
+        return -ENOMEM;
+    }
+    if (!cJSON_AddStringToObject(o, "text", buf) ||
+        !cJSON_AddNumberToObject(o, "score", round(f->score * 1000) / 1000))
+        return -ENOMEM;
+    return 1;
+}
+
+/* The best phrases, in score order, into out; with person set (the option
+ * "keyword_person", true by default), the last of the want places goes to
+ * the best-scored person named in full when none is among the others. An editor
+ * puts the people of a story on it; the crowd of 500N-KPCrowd, whose
+ * phrases the scorer learns, picks common words more often, so the score
+ * alone seldom reaches a name (README, "The keyphrase scorer"). Scores
+ * stay in rank order: the reserved places come last and hold phrases
+ * scored below the others. Returns 0 or -ENOMEM. */
+static int s_keep_phrases(const char *t, const struct phrases *ph, int want, bool person,
+                          cJSON *out)
+{
+    int persons = 0;
+    for (size_t p = 0; person && p < ph->n && persons < 1; p++)
+        persons += s_full_person(&ph->v[p]);
+    int resv = persons < want ? persons : want, got = 0, rc;
+    size_t p = 0;
+    for (; p < ph->n && got < want - resv; p++) {
+        if ((rc = s_keep_one(t, ph, p, out)) < 0)
+            return rc;
+        got += rc;
+        resv -= rc && s_full_person(&ph->v[p]) && resv > 0;
+    }
+    /* The reserved place: a person named in full below the others, or
+     * (when none can be shown) the next phrase whatever it is. */
+    for (size_t q = p; q < ph->n && resv > 0 && got < want; q++) {
+        if (!s_full_person(&ph->v[q]))
             continue;
-        char buf[256];
-        memcpy(buf, t + f->start, len);
-        buf[len] = 0;
-        if (s_near_dup(buf, out) || s_verb_form(buf, len) ||
-            (f->n == 1 && !f->etype && s_never_noun(buf, len)))
-            continue;
-        cJSON *o = cJSON_CreateObject();
-        if (!o || !cJSON_AddItemToArray(out, o)) {
-            cJSON_Delete(o);
-            return -ENOMEM;
-        }
-        if (!cJSON_AddStringToObject(o, "text", buf) ||
-            !cJSON_AddNumberToObject(o, "score", round(f->score * 1000) / 1000))
-            return -ENOMEM;
-        got++;
+        if ((rc = s_keep_one(t, ph, q, out)) < 0)
+            return rc;
+        got += rc;
+        resv -= rc;
+    }
+    for (; p < ph->n && got < want; p++) {
+        if (s_full_person(&ph->v[p]) && persons > 0)
+            continue; /* taken above, or a near duplicate of one taken */
+        if ((rc = s_keep_one(t, ph, p, out)) < 0)
+            return rc;
+        got += rc;
     }
     return 0;
 }
@@ -734,7 +781,7 @@ int pl_summary_keywords(const struct pl_kw_doc *d, const double *w, int want, cJ
     if (rc == 0 && ph.n > 1)
         qsort(ph.v, ph.n, sizeof(*ph.v), s_cmp_phrase);
     if (rc == 0)
-        rc = s_keep_phrases(d->t, &ph, want, out);
+        rc = s_keep_phrases(d->t, &ph, want, d->person, out);
     free(ph.v);
     free(ph.slot);
     return rc;

@@ -20,6 +20,8 @@
 #ifndef PL_SUMMARY_KEYWORDS_H
 #define PL_SUMMARY_KEYWORDS_H
 
+#include <stdbool.h>
+
 #include <cjson/cJSON.h>
 
 #include "terms.h"
@@ -47,6 +49,9 @@ struct pl_kw_doc {
     /* The keyphraseness table: NULL for the trained one (kw_prior.h), or
      * for the trainer an object {key: [share, count]} (see below). */
     const cJSON *prior;
+    /* The last place to a person named in full when none is in the others
+     * (summarize's option "keyword_person"). */
+    bool person;
 };
 
 /* A candidate's key: its terms (terms.h's forms) joined by single spaces,

@@ -48,6 +48,7 @@ struct sum_state {
     double kw[PL_KW_NF + 1];     /* keyphrase feature weights, then the bias */
     int features;                /* emit "summary_features" for the trainer */
     int kw_features;             /* emit "keyword_features" for the trainer */
+    int kw_person;               /* "keyword_person": a place for a person named in full */
     cJSON *kw_prior;             /* the trainer's keyphraseness table, or NULL; owned */
     int sentences;               /* fixed count, when ratio is 0 */
     double ratio;                /* share of candidate sentences, 0 = use count */
@@ -84,8 +85,8 @@ static int s_weights_option(const cJSON *o, const char *name, size_t n, double *
     return 0;
 }
 
-/* The boolean option `name` into *v (false when absent). Returns 0, or
- * -EINVAL with err filled. */
+/* The boolean option `name` into *v (left as it is when absent). Returns
+ * 0, or -EINVAL with err filled. */
 static int s_bool_option(const cJSON *o, const char *name, int *v, struct pl_error *err)
 {
     const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, name);
@@ -93,7 +94,8 @@ static int s_bool_option(const cJSON *o, const char *name, int *v, struct pl_err
         pl_fail(err, "summarize: option \"%s\" must be true or false", name);
         return -EINVAL;
     }
-    *v = cJSON_IsTrue(f);
+    if (f)
+        *v = cJSON_IsTrue(f);
     return 0;
 }
 
@@ -102,9 +104,9 @@ static int s_init(const struct pl_host *host, const char *options_json, void **s
 {
     (void)host;
     static const char *const keys[] = {
-        "sentences", "ratio",    "max_sentences",   "keywords",         "redundancy_lambda",
-        "weights",   "features", "keyword_weights", "keyword_features", "keyword_prior",
-        NULL
+        "sentences",         "ratio",         "max_sentences",  "keywords",
+        "redundancy_lambda", "weights",       "features",       "keyword_weights",
+        "keyword_features",  "keyword_prior", "keyword_person", NULL
     };
     cJSON *o = pl_options_parse(options_json, err);
     if (!o)
@@ -114,9 +116,12 @@ static int s_init(const struct pl_host *host, const char *options_json, void **s
         cJSON_Delete(o);
         return pl_fail(err, "summarize: out of memory");
     }
-    *st = (struct sum_state){
-        .sentences = 3, .ratio = 0, .max_sentences = 10, .keywords = 10, .lambda = 1.0
-    };
+    *st = (struct sum_state){ .sentences = 3,
+                              .ratio = 0,
+                              .max_sentences = 10,
+                              .keywords = 10,
+                              .lambda = 1.0,
+                              .kw_person = 1 };
     if (pl_options_check_keys(o, "summarize", keys, err) != 0)
         goto fail;
     double sentences = st->sentences, max_sentences = st->max_sentences, keywords = st->keywords;
@@ -133,7 +138,8 @@ static int s_init(const struct pl_host *host, const char *options_json, void **s
     if (s_weights_option(o, "weights", PL_SUMMARY_NF + 1, st->w, err) != 0 ||
         s_weights_option(o, "keyword_weights", PL_KW_NF + 1, st->kw, err) != 0 ||
         s_bool_option(o, "features", &st->features, err) != 0 ||
-        s_bool_option(o, "keyword_features", &st->kw_features, err) != 0)
+        s_bool_option(o, "keyword_features", &st->kw_features, err) != 0 ||
+        s_bool_option(o, "keyword_person", &st->kw_person, err) != 0)
         goto fail;
     const cJSON *prior = cJSON_GetObjectItemCaseSensitive(o, "keyword_prior");
     if (prior && !cJSON_IsObject(prior)) {
@@ -269,7 +275,8 @@ static int s_summarize(const struct sum_state *st, struct pl_summary_doc *d, cJS
                                   .v = &d->v,
                                   .entities = entities,
                                   .idf = d->idf,
-                                  .prior = st->kw_prior };
+                                  .prior = st->kw_prior,
+                                  .person = st->kw_person != 0 };
     return pl_summary_keywords(&kd, st->kw, st->keywords, kw, kf);
 }
 

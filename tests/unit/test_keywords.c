@@ -1,7 +1,8 @@
 /* The summarizer's keyphrases (plugins/summarize/keywords.c): candidates as
  * they stand in the text, runs cut at verb-like words, the entities'
  * types, near-duplicates once, no word WordNet never has as a noun alone
- * unless it is a name, the {text, score} objects in rank order,
+ * unless it is a name, the last place for a person named in full, the
+ * {text, score} objects in rank order,
  * the features the trainer learns on and the news table's IDF. */
 #include "cm.h"
 
@@ -148,6 +149,49 @@ static void a_word_never_a_noun_is_no_keyphrase_alone_unless_named(void **st)
     s_free(&k);
 }
 
+/* With person set (the plugin's default), the last place goes to a person
+ * named in full whom the score alone leaves out, below the others so that
+ * the scores stay in rank order; unset, the score alone decides. */
+static void the_last_place_goes_to_a_person_named_in_full(void **st)
+{
+    (void)st;
+    const char *text = "Talks on embassies resumed. Talks on embassies went on. Talks on "
+                       "embassies and visas and visas ended. Then Sonata Coulter spoke.";
+    const char *at = strstr(text, "Sonata Coulter");
+    char ents[256];
+    snprintf(ents, sizeof(ents),
+             "[{\"text\":\"Sonata Coulter\",\"type\":\"PERSON\",\"count\":1,"
+             "\"mentions\":[{\"start\":%d,\"end\":%d}]}]",
+             (int)(at - text), (int)(at - text) + 14);
+    double w[PL_KW_NF + 1];
+    s_freq_weights(w);
+    for (int person = 0; person < 2; person++) {
+        struct kdoc k;
+        s_read(&k, text, ents);
+        k.kd.person = person;
+        cJSON *out = cJSON_CreateArray();
+        assert_int_equal(pl_summary_keywords(&k.kd, w, 3, out, NULL), 0);
+        assert_int_equal(cJSON_GetArraySize(out), 3);
+        assert_true(s_has(out, "Talks") || s_has(out, "talks"));
+        assert_true(s_has(out, "embassies"));
+        const cJSON *last = cJSON_GetArrayItem(out, 2);
+        if (person)
+            assert_string_equal(cJSON_GetObjectItem(last, "text")->valuestring, "Sonata Coulter");
+        else
+            assert_false(s_has(out, "Sonata Coulter"));
+        double prev = 2;
+        const cJSON *o;
+        cJSON_ArrayForEach(o, out)
+        {
+            double sc = cJSON_GetObjectItem(o, "score")->valuedouble;
+            assert_true(sc <= prev);
+            prev = sc;
+        }
+        cJSON_Delete(out);
+        s_free(&k);
+    }
+}
+
 static void an_acronym_and_its_words_and_a_plural_are_given_once(void **st)
 {
     (void)st;
@@ -243,6 +287,7 @@ int main(void)
         cmocka_unit_test(keyphrases_are_objects_in_rank_order_as_they_stand_in_the_text),
         cmocka_unit_test(runs_stop_at_verb_like_words_which_are_not_given_alone),
         cmocka_unit_test(a_word_never_a_noun_is_no_keyphrase_alone_unless_named),
+        cmocka_unit_test(the_last_place_goes_to_a_person_named_in_full),
         cmocka_unit_test(an_acronym_and_its_words_and_a_plural_are_given_once),
         cmocka_unit_test(a_plural_the_stemming_keeps_apart_is_still_given_once),
         cmocka_unit_test(entities_lend_their_type_and_features_are_as_worked_out),
