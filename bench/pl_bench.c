@@ -77,7 +77,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/types.h>
-#include <zmq.h>
 
 #include "harness.h"
 
@@ -172,35 +171,19 @@ static int s_scan_index(const char *body, size_t n)
 /* The next article or error message within timeout_ms: its topic in
  * topic[16] and its file index (-1 when it names no benchmark file), or -2
  * on timeout. "status" and "story" messages are received and passed over
- * (the daemon sends them as it would to any subscriber). The receive
- * drains with ZMQ_DONTWAIT and polls only when nothing is queued, and
- * without --parse the body is scanned where it lies in the message: the
- * harness's th_sub_next (a poll, a copy and a cJSON parse a message) cost
- * 130-160 us an article on the two cores the daemon uses. */
+ * (the daemon sends them as it would to any subscriber). Without --parse
+ * the body is scanned where it lies in the message: the harness's
+ * th_sub_next (a copy and a cJSON parse a message, with a poll before
+ * every receive as it then had) cost 130-160 us an article on the two
+ * cores the daemon uses. */
 static int s_next_result(struct th_sub *sub, int timeout_ms, char topic[16])
 {
     uint64_t end = s_now_us() + (uint64_t)timeout_ms * 1000u;
     for (;;) {
-        zmq_msg_t t, b;
-        zmq_msg_init(&t);
-        if (zmq_msg_recv(&t, sub->sock, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&t);
-            uint64_t now = s_now_us();
-            if (now >= end)
-                return -2;
-            zmq_pollitem_t it = { sub->sock, 0, ZMQ_POLLIN, 0 };
-            zmq_poll(&it, 1, (long)((end - now + 999) / 1000));
-            continue;
-        }
-        zmq_msg_init(&b);
-        int more = zmq_msg_more(&t);
-        if (!more || zmq_msg_recv(&b, sub->sock, 0) < 0) {
-            zmq_msg_close(&t);
-            zmq_msg_close(&b);
-            continue;
-        }
-        snprintf(topic, 16, "%.*s", (int)zmq_msg_size(&t), (char *)zmq_msg_data(&t));
-        zmq_msg_close(&t);
+        uint64_t now = s_now_us();
+        zmq_msg_t b;
+        if (th_sub_recv(sub, now < end ? (int)((end - now + 999) / 1000) : 0, topic, &b) != 0)
+            return -2;
         if (!strcmp(topic, "status") || !strcmp(topic, "story")) {
             zmq_msg_close(&b);
             continue;

@@ -365,27 +365,46 @@ int th_sub_open(struct th_sub *s, const char *endpoint)
     return zmq_connect(s->sock, endpoint);
 }
 
+int th_sub_recv(struct th_sub *s, int timeout_ms, char topic[16], zmq_msg_t *body)
+{
+    uint64_t end = th_now_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
+    for (;;) {
+        zmq_msg_t t;
+        zmq_msg_init(&t);
+        if (zmq_msg_recv(&t, s->sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&t);
+            uint64_t now = th_now_ms();
+            if (now >= end)
+                return -1;
+            zmq_pollitem_t it = { s->sock, 0, ZMQ_POLLIN, 0 };
+            zmq_poll(&it, 1, (long)(end - now));
+            continue;
+        }
+        zmq_msg_init(body);
+        int more = zmq_msg_more(&t);
+        if (more)
+            snprintf(topic, 16, "%.*s", (int)zmq_msg_size(&t), (char *)zmq_msg_data(&t));
+        zmq_msg_close(&t);
+        if (more && zmq_msg_recv(body, s->sock, 0) >= 0)
+            return 0;
+        zmq_msg_close(body); /* a message of one part: none the daemon sends */
+    }
+}
+
+/* th_sub_recv with the body copied into a string (caller frees). */
 static int s_recv2(struct th_sub *s, int timeout_ms, char topic[16], char **body, size_t *blen)
 {
-    zmq_pollitem_t it = { s->sock, 0, ZMQ_POLLIN, 0 };
-    if (zmq_poll(&it, 1, timeout_ms) <= 0)
+    zmq_msg_t b;
+    if (th_sub_recv(s, timeout_ms, topic, &b) != 0)
         return -1;
-    zmq_msg_t t, b;
-    zmq_msg_init(&t);
-    zmq_msg_init(&b);
-    if (zmq_msg_recv(&t, s->sock, 0) < 0 || zmq_msg_recv(&b, s->sock, 0) < 0) {
-        zmq_msg_close(&t);
-        zmq_msg_close(&b);
-        return -1;
-    }
-    snprintf(topic, 16, "%.*s", (int)zmq_msg_size(&t), (char *)zmq_msg_data(&t));
     *blen = zmq_msg_size(&b);
     *body = malloc(*blen + 1);
-    memcpy(*body, zmq_msg_data(&b), *blen);
-    (*body)[*blen] = '\0';
-    zmq_msg_close(&t);
+    if (*body) {
+        memcpy(*body, zmq_msg_data(&b), *blen);
+        (*body)[*blen] = '\0';
+    }
     zmq_msg_close(&b);
-    return 0;
+    return *body ? 0 : -1;
 }
 
 int th_sub_wait_ready(struct th_sub *s, int timeout_ms)

@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include <cjson/cJSON.h>
+#include <zmq.h>
 
 /* Environment set by ctest (falls back to the build tree layout). */
 const char *th_source_dir(void);
@@ -84,6 +85,11 @@ int th_sub_open(struct th_sub *s, const char *endpoint);
 /* Waits (up to timeout_ms) until a "status" message shows the subscription
  * is live. Returns 0 or -1. */
 int th_sub_wait_ready(struct th_sub *s, int timeout_ms);
+/* Receives the next message within timeout_ms, whatever its topic:
+ * drains what is queued (ZMQ_DONTWAIT) and polls only when nothing is.
+ * Returns 0 with the topic in topic[16] and the body in *body, which the
+ * caller closes (zmq_msg_close), or -1 on timeout. */
+int th_sub_recv(struct th_sub *s, int timeout_ms, char topic[16], zmq_msg_t *body);
 /* Receives the next article or error message (status skipped; story
  * skipped unless s->stories) within
  * timeout_ms. Returns the parsed JSON (caller deletes) and the topic in
