@@ -663,39 +663,38 @@ static int s_keep_one(const char *t, const struct phrases *ph, size_t p, cJSON *
 
 /* The best phrases, in score order, into out; with person set (the option
  * "keyword_person", true by default), the last of the want places goes to
- * the best-scored person named in full when none is among the others. An editor
- * puts the people of a story on it; the crowd of 500N-KPCrowd, whose
- * phrases the scorer learns, picks common words more often, so the score
- * alone seldom reaches a name (README, "The keyphrase scorer"). Scores
- * stay in rank order: the reserved places come last and hold phrases
- * scored below the others. Returns 0 or -ENOMEM. */
+ * the best-scored person named in full when none is among the others.
+ * An editor puts the people of a story on it; the crowd of 500N-KPCrowd,
+ * whose phrases the scorer learns, picks common words more often, so the
+ * score alone seldom reaches a name (README, "The keyphrase scorer").
+ * Scores stay in rank order: the reserved place comes last and holds a
+ * phrase scored below the others. Returns 0 or -ENOMEM. */
 static int s_keep_phrases(const char *t, const struct phrases *ph, int want, bool person,
                           cJSON *out)
 {
-    int persons = 0;
-    for (size_t p = 0; person && p < ph->n && persons < 1; p++)
-        persons += s_full_person(&ph->v[p]);
-    int resv = persons < want ? persons : want, got = 0, rc;
+    int resv = 0; /* 1 while a place is kept for a person named in full */
+    for (size_t p = 0; person && want > 0 && p < ph->n && !resv; p++)
+        resv = s_full_person(&ph->v[p]);
+    int got = 0, rc;
     size_t p = 0;
     for (; p < ph->n && got < want - resv; p++) {
         if ((rc = s_keep_one(t, ph, p, out)) < 0)
             return rc;
         got += rc;
-        resv -= rc && s_full_person(&ph->v[p]) && resv > 0;
+        if (rc && s_full_person(&ph->v[p]))
+            resv = 0; /* one is among the others */
     }
-    /* The reserved place: a person named in full below the others, or
-     * (when none can be shown) the next phrase whatever it is. */
-    for (size_t q = p; q < ph->n && resv > 0 && got < want; q++) {
+    /* The reserved place: the best person named in full below the others. */
+    for (size_t q = p; q < ph->n && resv && got < want; q++) {
         if (!s_full_person(&ph->v[q]))
             continue;
         if ((rc = s_keep_one(t, ph, q, out)) < 0)
             return rc;
         got += rc;
-        resv -= rc;
     }
+    /* The rest: the reserved place too when no person could be shown (each
+     * was a near duplicate of a phrase kept, or too long). */
     for (; p < ph->n && got < want; p++) {
-        if (s_full_person(&ph->v[p]) && persons > 0)
-            continue; /* taken above, or a near duplicate of one taken */
         if ((rc = s_keep_one(t, ph, p, out)) < 0)
             return rc;
         got += rc;
