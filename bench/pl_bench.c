@@ -28,7 +28,14 @@
  * whose id is the daemon's), the stage workers ("pl-<stage>"), the writer
  * ("pl-writer", the thread-pool threads that wrote a batch) and ZeroMQ's
  * I/O threads; beside each, the time it was runnable but waited for a CPU
- * (on a shared machine, other programs' share), and pl_bench's own CPU.
+ * (on a shared machine, other programs' share), and pl_bench's own CPU;
+ * then, from the daemon's /metrics before and after
+ * (pressline_stage_process_cpu_seconds_total), each stage's CPU inside its
+ * plugin's process() call, the daemon's CPU but those calls (its own: the
+ * main loop, libzmq, the writer and the workers' part around the calls,
+ * their receive, copy, merge and send), and the burst's articles/s against
+ * what two cores allow at the plugins' CPU an article (2 / the sum) and at
+ * the stage threads' (issue 18 point 5).
  * Threads that take turns add up to the wall time per article; threads
  * that overlap add up to more. --set adds object members
  * (no braces) to the daemon's configuration, after pl_bench's own: a key
@@ -73,6 +80,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -410,7 +420,8 @@ static int s_read_threads(pid_t pid, struct thread_cpu *v)
  * (before) and b (after), the time it was runnable but waited for a CPU,
  * and their sums against the wall time. */
 static void s_print_threads(const struct thread_cpu *a, int na, const struct thread_cpu *b, int nb,
-                            int articles, double wall_secs, double bench_secs)
+                            int articles, double wall_secs, double bench_secs, double *daemon_us,
+                            double *stage_us)
 {
     struct {
         char name[32];
@@ -446,6 +457,11 @@ static void s_print_threads(const struct thread_cpu *a, int na, const struct thr
         total_wait += wait;
     }
     double per = articles > 0 ? 1e6 / articles : 0;
+    *daemon_us = total * per;
+    *stage_us = 0;
+    for (int k = 0; k < ns; k++)
+        if (!strncmp(sum[k].name, "pl-", 3) && strcmp(sum[k].name, "pl-writer"))
+            *stage_us += sum[k].run * per;
     for (int k = 0; k < ns; k++)
         if (sum[k].run * per >= 0.05)
             printf("  cpu %-17s %2d thread%s %7.1f us/article  (runnable, waiting for a CPU: "
@@ -458,6 +474,86 @@ static void s_print_threads(const struct thread_cpu *a, int na, const struct thr
            wall_secs > 0 ? total / wall_secs : 0);
     printf("  cpu %-17s            %7.1f us/article  (dropping the files, receiving)\n",
            "pl_bench itself", bench_secs * per);
+}
+
+/* The daemon's pressline_stage_process_cpu_seconds_total per stage (its
+ * worker threads' CPU inside the plugins' process()), from /metrics at
+ * hostport ("127.0.0.1:PORT"): up to max stages' names and seconds into
+ * names and secs. Returns how many, or -1 when /metrics did not answer. */
+#define PROC_METRIC "pressline_stage_process_cpu_seconds_total{stage=\""
+static int s_process_cpu(const char *hostport, char names[][32], double *secs, int max)
+{
+    const char *colon = hostport ? strrchr(hostport, ':') : NULL;
+    if (!colon)
+        return -1;
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1)) };
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    static const char req[] = "GET /metrics HTTP/1.0\r\n\r\n";
+    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+        write(fd, req, sizeof(req) - 1) != (ssize_t)(sizeof(req) - 1)) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    size_t len = 0, cap = 1 << 16;
+    char *buf = malloc(cap);
+    ssize_t r;
+    while (buf && (r = read(fd, buf + len, cap - len - 1)) > 0) {
+        len += (size_t)r;
+        if (cap - len < 4096) {
+            char *nb = realloc(buf, cap *= 2);
+            if (!nb)
+                free(buf);
+            buf = nb;
+        }
+    }
+    close(fd);
+    if (!buf)
+        return -1;
+    buf[len] = '\0';
+    int n = 0;
+    for (char *p = buf; n < max && (p = strstr(p, "\n" PROC_METRIC)); n++) {
+        p += strlen("\n" PROC_METRIC);
+        char *q = strchr(p, '"');
+        if (!q || q - p >= 32 || sscanf(q, "\"} %lf", &secs[n]) != 1)
+            break;
+        memcpy(names[n], p, (size_t)(q - p));
+        names[n][q - p] = '\0';
+        p = q;
+    }
+    free(buf);
+    return n;
+}
+
+/* Prints what the plugins' process() took (the /metrics readings a, before,
+ * and b, after: na and nb stages), the daemon's own CPU (all of it but
+ * that: daemon_us, the threads' sum, less it), and the burst's share of
+ * what two cores allow against the plugins' CPU and against the stage
+ * threads' (stage_us: the "pl-" threads but the writer, from schedstat). */
+static void s_print_process_cpu(char an[][32], const double *a, int na, char bn[][32],
+                                const double *b, int nb, int articles, double rate,
+                                double daemon_us, double stage_us)
+{
+    if (na < 0 || nb <= 0 || articles <= 0) {
+        printf("  (no pressline_stage_process_cpu_seconds_total from /metrics)\n");
+        return;
+    }
+    double sum = 0, per = 1e6 / articles;
+    for (int i = 0; i < nb; i++) {
+        double was = 0;
+        for (int k = 0; k < na; k++)
+            if (!strcmp(an[k], bn[i]))
+                was = a[k];
+        printf("  cpu in process() %-13s %7.1f us/article\n", bn[i], (b[i] - was) * per);
+        sum += (b[i] - was) * per;
+    }
+    printf("  cpu daemon, all but process()    %7.1f us/article (the plugins' process(): %.1f)\n",
+           daemon_us - sum, sum);
+    if (sum > 0 && stage_us > 0)
+        printf("  burst / (2 cores / CPU an article): %.1f %% against the plugins' process(), "
+               "%.1f %% against the stage threads' (%.1f us)\n",
+               100.0 * rate * sum / 2e6, 100.0 * rate * stage_us / 2e6, stage_us);
 }
 
 /* This process's CPU time so far (user + system), in seconds. */
@@ -508,6 +604,9 @@ static int s_run(const char *label, const char *extra, int count, double rate, d
         free(p);
         free(body);
     }
+    static char pn0[16][32], pn1[16][32];
+    double pv0[16], pv1[16];
+    int np0 = s_threads ? s_process_cpu(d.http, pn0, pv0, 16) : -1, np1 = -1;
     int nbefore = s_threads ? s_read_threads(d.pid, before) : 0, nafter = 0;
     double self0 = s_self_cpu(), self1 = self0;
     uint64_t t0 = s_now_us(), last = t0;
@@ -553,6 +652,7 @@ static int s_run(const char *label, const char *extra, int count, double rate, d
     if (s_threads) {
         nafter = s_read_threads(d.pid, after);
         self1 = s_self_cpu();
+        np1 = s_process_cpu(d.http, pn1, pv1, 16);
     }
     th_daemon_stop(&d, SIGTERM, 20000);
     qsort(lat, (size_t)got, sizeof(uint64_t), s_cmp);
@@ -562,8 +662,13 @@ static int s_run(const char *label, const char *extra, int count, double rate, d
            label, got, got / (secs > 0 ? secs : 1), got ? lat[got / 2] / 1000.0 : 0,
            got ? lat[(size_t)(got * 0.99)] / 1000.0 : 0, got ? lat[got - 1] / 1000.0 : 0,
            errors ? "  (errors!)" : "");
-    if (s_threads)
-        s_print_threads(before, nbefore, after, nafter, got, secs, self1 - self0);
+    if (s_threads) {
+        double daemon_us = 0, stage_us = 0;
+        s_print_threads(before, nbefore, after, nafter, got, secs, self1 - self0, &daemon_us,
+                        &stage_us);
+        s_print_process_cpu(pn0, pv0, np0, pn1, pv1, np1, got, got / (secs > 0 ? secs : 1),
+                            daemon_us, stage_us);
+    }
     if (rate_out)
         *rate_out = got / (secs > 0 ? secs : 1);
     for (int i = 0; i < 5; i++)

@@ -59,6 +59,7 @@ static int s_start_stage(struct pl_gen *g, size_t i)
             return -ENOMEM;
         }
         g->workers[g->nworkers++] = w;
+        w->stage = i;
         w->zctx = g->zctx;
         w->endpoint = strdup(sc->endpoint);
         rc = w->endpoint ? pl_plugin_instance_init(&w->inst, g->plugins[i], sc->name,
@@ -158,7 +159,11 @@ static size_t s_stop_threads(struct pl_gen *g)
         struct pl_worker *w = g->workers[i];
         uint64_t now = uv_hrtime() / 1000000u;
         int left = now < deadline ? (int)(deadline - now) : 0;
-        if (pl_worker_join(w, left) != 0) {
+        int joined = pl_worker_join(w, left);
+        if (w->stage < PL_MAX_STAGES)
+            g->ended_cpu_ns[w->stage] +=
+                atomic_load_explicit(&w->inst.process_cpu_ns, memory_order_relaxed);
+        if (joined != 0) {
             PL_WARN("stage %s: a worker is stuck in its plugin; leaving it behind", w->inst.stage);
             g->workers[i] = NULL;
             stuck++;
@@ -201,6 +206,15 @@ void pl_gen_stop(struct pl_gen *g, void (*stopped_cb)(struct pl_gen *g))
             pl_plugin_close(&g->plugins[i]);
     }
     s_closed_one(g);
+}
+
+uint64_t pl_gen_process_cpu_ns(const struct pl_gen *g, size_t i)
+{
+    uint64_t ns = i < PL_MAX_STAGES ? g->ended_cpu_ns[i] : 0;
+    for (size_t k = 0; k < g->nworkers; k++)
+        if (g->workers[k] && g->workers[k]->stage == i)
+            ns += atomic_load_explicit(&g->workers[k]->inst.process_cpu_ns, memory_order_relaxed);
+    return ns;
 }
 
 bool pl_gen_stopped(const struct pl_gen *g)

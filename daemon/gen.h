@@ -45,7 +45,10 @@ struct pl_gen {
     int closing;   /* handles (broker, processes) still closing after pl_gen_stop */
     bool stopping; /* pl_gen_stop ran */
     size_t stuck;  /* worker threads left behind inside their plugin */
-    void *owner;   /* reload.c's */
+    /* CPU time in process() of the worker threads already ended, by stage
+     * index (pl_gen_process_cpu_ns adds the live ones'). */
+    uint64_t ended_cpu_ns[PL_MAX_STAGES];
+    void *owner; /* reload.c's */
     void (*stopped_cb)(struct pl_gen *g);
 };
 
@@ -65,6 +68,11 @@ int pl_gen_start(struct pl_gen *g, uv_loop_t *loop, const struct pl_config *cfg,
  * Articles still in g's broker are not touched: abandon them first.
  * stopped_cb (may be NULL) runs once every handle is closed. Once only. */
 void pl_gen_stop(struct pl_gen *g, void (*stopped_cb)(struct pl_gen *g));
+
+/* The CPU time g's worker threads of stage i have spent inside the
+ * plugin's process() so far, ended threads included (0 for a stage whose
+ * workers are processes: their time is their processes'). Loop thread. */
+uint64_t pl_gen_process_cpu_ns(const struct pl_gen *g, size_t i);
 
 /* Whether g is stopped and every handle of it closed. */
 bool pl_gen_stopped(const struct pl_gen *g);

@@ -9,7 +9,9 @@
 #define PL_LOADER_H
 
 #include <pressline/plugin.h>
+#include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct pl_plugin_handle {
     void *dl;
@@ -33,6 +35,10 @@ struct pl_plugin_instance {
     void *state;
     struct pl_host host;
     char stage[64]; /* the stage name, used to prefix the plugin's log lines */
+    /* CPU time the calling threads spent inside process() so far (worker.c
+     * adds each call's); the daemon's loop reads it for the metrics while
+     * the worker thread runs. */
+    _Atomic uint64_t process_cpu_ns;
 };
 
 /* Calls init() with options (JSON object text or NULL, borrowed for the

@@ -178,6 +178,16 @@ int pl_metrics_render(const struct pl_metrics_data *d, char **out, size_t *len)
     s_head(&t, "pressline_stage_retries_total", "counter",
            "Attempts a stage was given again after a timeout or a worker that died.");
     s_render_per_stage(&t, d, "pressline_stage_retries_total", false);
+    s_head(&t, "pressline_stage_process_cpu_seconds_total", "counter",
+           "CPU time the stage's worker threads spent inside the plugin's process() (stages "
+           "whose workers are threads of the daemon; a worker process's time is its own).");
+    for (size_t i = 0; i < d->nstages; i++) {
+        char name[130];
+        s_label(d->stages[i].name, name, sizeof(name));
+        if (d->stages[i].threads)
+            s_add(&t, "pressline_stage_process_cpu_seconds_total{stage=\"%s\"} %.9g\n", name,
+                  (double)d->stages[i].process_cpu_ns / 1e9);
+    }
     s_head(&t, "pressline_in_flight", "gauge", "Articles claimed and not yet finished.");
     s_add(&t, "pressline_in_flight %" PRIu64 "\n", d->in_flight);
     s_head(&t, "pressline_queued", "gauge", "Inbox names seen and waiting to be claimed.");

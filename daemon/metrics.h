@@ -51,9 +51,11 @@ void pl_hist_add(struct pl_hist *h, const struct pl_hist *x);
 
 struct pl_stage_metrics {
     char name[PL_STAGE_NAME_MAX];
-    struct pl_hist seconds; /* job sent to DONE or FAIL, measured in the broker */
-    uint64_t retries;       /* attempts sent again after a timeout or a dead worker */
-    int workers;            /* live workers now */
+    struct pl_hist seconds;  /* job sent to DONE or FAIL, measured in the broker */
+    uint64_t retries;        /* attempts sent again after a timeout or a dead worker */
+    int workers;             /* live workers now */
+    bool threads;            /* its workers are threads of the daemon (spawn "thread") */
+    uint64_t process_cpu_ns; /* their CPU time inside the plugin's process() */
 };
 
 /* Everything a scrape or a probe needs, copied as a whole. */

@@ -176,27 +176,29 @@ static void s_retire(struct pl_reload *rl, const struct pl_gen *g)
         snprintf(rl->retired[k].name, sizeof(rl->retired[k].name), "%s", s->name);
         pl_hist_add(&rl->retired[k].seconds, &s->seconds);
         rl->retired[k].retries += s->retries;
+        rl->retired[k].process_cpu_ns += pl_gen_process_cpu_ns(g, i);
     }
     rl->stuck_retired += g->stuck;
 }
 
-void pl_reload_stage_totals(const struct pl_reload *rl, const char *name, struct pl_hist *seconds,
-                            uint64_t *retries)
+void pl_reload_stage_totals(const struct pl_reload *rl, const char *name,
+                            struct pl_stage_totals *out)
 {
-    memset(seconds, 0, sizeof(*seconds));
-    *retries = 0;
+    memset(out, 0, sizeof(*out));
     for (size_t k = 0; k < rl->nretired; k++)
         if (!strcmp(rl->retired[k].name, name)) {
-            pl_hist_add(seconds, &rl->retired[k].seconds);
-            *retries += rl->retired[k].retries;
+            pl_hist_add(&out->seconds, &rl->retired[k].seconds);
+            out->retries += rl->retired[k].retries;
+            out->process_cpu_ns += rl->retired[k].process_cpu_ns;
         }
     const struct pl_gen *g;
     LIST_FOREACH(g, &rl->gens, link)
     {
         for (size_t i = 0; i < g->broker.nstages; i++)
             if (!strcmp(g->broker.stages[i].name, name)) {
-                pl_hist_add(seconds, &g->broker.stages[i].seconds);
-                *retries += g->broker.stages[i].retries;
+                pl_hist_add(&out->seconds, &g->broker.stages[i].seconds);
+                out->retries += g->broker.stages[i].retries;
+                out->process_cpu_ns += pl_gen_process_cpu_ns(g, i);
             }
     }
 }

@@ -65,6 +65,7 @@ struct pl_stage_totals {
     char name[PL_STAGE_NAME_MAX];
     struct pl_hist seconds;
     uint64_t retries;
+    uint64_t process_cpu_ns; /* worker threads' CPU in process() (pl_gen_process_cpu_ns) */
 };
 
 struct pl_reload {
@@ -107,8 +108,8 @@ void pl_reload_arm(struct pl_reload *rl);
 
 /* The counters of the stage called name: those of every generation not
  * yet freed and of those freed, added up. */
-void pl_reload_stage_totals(const struct pl_reload *rl, const char *name, struct pl_hist *seconds,
-                            uint64_t *retries);
+void pl_reload_stage_totals(const struct pl_reload *rl, const char *name,
+                            struct pl_stage_totals *out);
 
 /* The generation new articles enter, or NULL while intake waits for a new
  * one (then on_current says when to go on). */

@@ -805,7 +805,12 @@ static void s_ops_fill(struct pl_ops *o, struct pl_metrics_data *d)
     for (size_t i = 0; i < d->nstages; i++) {
         const struct pl_stage_rt *s = &shown->broker.stages[i];
         snprintf(d->stages[i].name, sizeof(d->stages[i].name), "%s", s->name);
-        pl_reload_stage_totals(&sv->rl, s->name, &d->stages[i].seconds, &d->stages[i].retries);
+        struct pl_stage_totals tot;
+        pl_reload_stage_totals(&sv->rl, s->name, &tot);
+        d->stages[i].seconds = tot.seconds;
+        d->stages[i].retries = tot.retries;
+        d->stages[i].process_cpu_ns = tot.process_cpu_ns;
+        d->stages[i].threads = shown->cfg->stages[i].spawn == PL_SPAWN_THREAD;
         d->stages[i].workers = pl_broker_live_workers(s, now);
     }
     d->published = sv->processed;

@@ -21,6 +21,7 @@ struct pl_worker {
     void *zctx;                     /* borrowed: the daemon's ZeroMQ context */
     char *endpoint;                 /* owned */
     struct pl_plugin_instance inst; /* owned: fini'd by pl_worker_destroy */
+    size_t stage;                   /* the index of its stage in the generation's configuration */
     int started;
 };
 

@@ -230,6 +230,17 @@ def check_metrics_after_articles():
             assert counts == sorted(counts), (stage, buckets)
             assert buckets[-1] == (float("inf"), count), (stage, buckets)
             assert value(s, "pressline_stage_seconds_sum", stage=stage) > 0
+        # The thread stage's CPU inside process(); the process stage has none
+        # here (its worker's time is its own process's).
+        assert types["pressline_stage_process_cpu_seconds"] == "counter", types
+        # (Not bounded by the stage's seconds: the broker times with the
+        # loop's clock of the turn, which can be older than the answer.)
+        cpu = value(s, "pressline_stage_process_cpu_seconds_total", stage="clean")
+        with open("/proc/%d/stat" % d.proc.pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        daemon_cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        assert 0 < cpu <= daemon_cpu, (cpu, daemon_cpu, body)
+        assert ("pressline_stage_process_cpu_seconds_total", (("stage", "check"),)) not in s, body
         assert value(s, "pressline_in_flight") == 0
         assert value(s, "pressline_queued") == 0
         assert value(s, "pressline_intake_paused") == 0
@@ -370,7 +381,7 @@ def check_counters_survive_a_reload():
                 s, _, _ = metrics(d)
                 return s if value(s, "pressline_articles_total", result="published") == n else None
             return got
-        wait_for("two published", published(2), timeout=30)
+        s0 = wait_for("two published", published(2), timeout=30)
         with open(d.config) as f:
             cfg = json.load(f)
         cfg["stages"] = [{"name": "clean", "workers": 2}]
@@ -383,6 +394,8 @@ def check_counters_survive_a_reload():
         wait_for("two live workers", lambda: value(metrics(d)[0], "pressline_workers",
                                                    stage="clean") == 2)
         d.drop("c.txt", "Talks resumed in Geneva on Friday after a week without progress.")
+        cpu_before = value(s0, "pressline_stage_process_cpu_seconds_total", stage="clean")
+        assert cpu_before > 0, s0
         s = wait_for("three published", published(3), timeout=30)
         assert value(s, "pressline_stage_seconds_count", stage="clean") == 3, s
         assert value(s, "pressline_stage_retries_total", stage="clean") == 0
@@ -391,6 +404,8 @@ def check_counters_survive_a_reload():
         time.sleep(0.3)
         s, _, _ = metrics(d)
         assert value(s, "pressline_stage_seconds_count", stage="clean") == 3, s
+        # The CPU counter keeps generation 1's threads' time too.
+        assert value(s, "pressline_stage_process_cpu_seconds_total", stage="clean") > cpu_before, s
         assert get(d.url("/ready"))[0] == 200
         assert d.terminate() == 0, d.log_text()
     except AssertionError:

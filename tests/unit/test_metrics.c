@@ -56,6 +56,10 @@ static void the_text_has_help_type_and_cumulative_buckets(void **st)
     d.intake_paused = true;
     d.replay_requests = 5;
     d.stages[0].retries = 6;
+    d.stages[0].threads = true;
+    d.stages[0].process_cpu_ns = 1500000000u;
+    d.stages[1].threads = false;
+    d.stages[1].process_cpu_ns = 7;
     pl_hist_observe(&d.stages[0].seconds, 0.0001);
     pl_hist_observe(&d.stages[0].seconds, 0.2);
     char *t = NULL;
@@ -76,6 +80,8 @@ static void the_text_has_help_type_and_cumulative_buckets(void **st)
         "pressline_stage_seconds_count{stage=\"clean\"} 2\n",
         "pressline_stage_seconds_count{stage=\"we\\\"ird\"} 0\n",
         "pressline_stage_retries_total{stage=\"clean\"} 6\n",
+        "# TYPE pressline_stage_process_cpu_seconds_total counter\n",
+        "pressline_stage_process_cpu_seconds_total{stage=\"clean\"} 1.5\n",
         "# TYPE pressline_in_flight gauge\npressline_in_flight 3\n",
         "pressline_queued 4\n",
         "pressline_intake_paused 1\n",
@@ -88,6 +94,8 @@ static void the_text_has_help_type_and_cumulative_buckets(void **st)
         if (!strstr(t, want[i]))
             fail_msg("missing \"%s\" in:\n%s", want[i], t);
     }
+    /* A stage of worker processes has no such line: their time is theirs. */
+    assert_null(strstr(t, "pressline_stage_process_cpu_seconds_total{stage=\"we"));
     free(t);
 }
 
