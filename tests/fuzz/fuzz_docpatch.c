@@ -3,7 +3,8 @@
  * merged into a fixed document as the worker merges it. Whatever the
  * input, the scanner and the merge must not read out of bounds, and a
  * merge that succeeds must give a document that scans as one object whose
- * members are the document's, less the removed, plus the new.
+ * members are the document's, less the removed, plus the new. The input
+ * is also taken as a document: skimmed, and merged into.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -31,13 +32,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         pl_json_members_free(&m);
         free(out);
     }
-    /* The input as a document, too. */
-    struct pl_json_members m = { 0 };
-    if (pl_json_members_scan(patch, size, &m, err, sizeof(err)) == 0)
+    /* The input as a document, too: scanned, skimmed (which must find the
+     * scan's members wherever the scan accepts the text, and keep to the
+     * text whatever it holds) and merged into. */
+    struct pl_json_members m = { 0 }, k = { 0 };
+    int src = pl_json_members_scan(patch, size, &m, err, sizeof(err));
+    int krc = pl_json_members_skim(patch, size, &k);
+    if (src == 0)
         for (size_t i = 0; i < m.n; i++)
             if (m.m[i].key < patch || m.m[i].val + m.m[i].val_len > patch + size)
                 abort();
+    if (src == 0 && (krc != 0 || k.n != m.n))
+        abort();
+    for (size_t i = 0; src == 0 && i < m.n; i++)
+        if (k.m[i].key != m.m[i].key || k.m[i].key_len != m.m[i].key_len ||
+            k.m[i].val != m.m[i].val || k.m[i].val_len != m.m[i].val_len)
+            abort();
+    for (size_t i = 0; krc == 0 && i < k.n; i++)
+        if (k.m[i].key < patch || k.m[i].val + k.m[i].val_len > patch + size)
+            abort();
     pl_json_members_free(&m);
+    pl_json_members_free(&k);
+    static const char s_patch[] = "{\"z\":1,\"$remove\":[\"raw\"]}";
+    if (pl_doc_merge(patch, size, s_patch, strlen(s_patch), &out, &n, err, sizeof(err)) == 0) {
+        if (out[n] != '\0')
+            abort();
+        free(out);
+    }
     free(patch);
     return 0;
 }

@@ -260,6 +260,82 @@ static void plain_prefix_stops_at_each_byte_a_json_string_must_escape(void **sta
     }
 }
 
+/* Skims text as a buffer of exactly its length, so a read past the end
+ * is caught by the sanitizers' build. */
+static int s_skim(const char *text, size_t n, struct pl_json_members *k)
+{
+    char *exact = malloc(n ? n : 1);
+    memcpy(exact, text, n);
+    int rc = pl_json_members_skim(exact, n, k);
+    /* Slices as offsets into text, for the caller to compare. */
+    for (size_t i = 0; rc == 0 && i < k->n; i++) {
+        k->m[i].key = text + (k->m[i].key - exact);
+        k->m[i].val = text + (k->m[i].val - exact);
+    }
+    free(exact);
+    return rc;
+}
+
+static void skim_finds_what_the_scan_finds_and_keeps_to_the_text(void **st)
+{
+    (void)st;
+    static const char *const good[] = {
+        "{}",
+        " { } ",
+        " { \"a\" : [1, {\"b\": \"}\"}] ,\"c\\\"d\":\"x\\\\\",\"e\":-1.5e+3,"
+        "\"f\":{},\"g\":null } \n",
+        "{\"text\":\"a \\\"quoted\\\" ] } [ { word, and a long run of plain text here\","
+        "\"n\":[[[]],{\"x\":[\"]\",\"\\\\\"]}],\"t\":true,\"z\":0}",
+        "{\"e\":\"caf\xc3\xa9 \\u00e9 \\ud83d\\ude00\",\"k\":\"\\\\\"}",
+    };
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        const char *doc = good[i];
+        size_t n = strlen(doc);
+        struct pl_json_members m = { 0 }, k = { 0 };
+        char err[128] = "";
+        assert_int_equal(pl_json_members_scan(doc, n, &m, err, sizeof(err)), 0);
+        assert_int_equal(s_skim(doc, n, &k), 0);
+        assert_int_equal(k.n, m.n);
+        for (size_t j = 0; j < m.n; j++) {
+            assert_ptr_equal(k.m[j].key, m.m[j].key);
+            assert_int_equal(k.m[j].key_len, m.m[j].key_len);
+            assert_ptr_equal(k.m[j].val, m.m[j].val);
+            assert_int_equal(k.m[j].val_len, m.m[j].val_len);
+        }
+        /* Every shorter text is a broken top level, and refused. */
+        for (size_t cut = 0; cut < n; cut++) {
+            if (strspn(doc + cut, " \n") == n - cut)
+                continue; /* only the white space after the object is cut */
+            if (s_skim(doc, cut, &k) != -EINVAL)
+                fail_msg("skim accepted the first %zu bytes of %s", cut, doc);
+        }
+        pl_json_members_free(&m);
+        pl_json_members_free(&k);
+    }
+    /* A broken top level is refused; what is inside a value is not looked
+     * at (the writer's full scan is the check there). */
+    static const char *const broken[] = { "",         "[]",         "{\"a\"}",
+                                          "{\"a\":}", "{\"a\":1,}", "{\"a\":1} x",
+                                          "{a:1}",    "{\"a\":[1}", "{\"a\":\"x}" };
+    struct pl_json_members k = { 0 };
+    for (size_t i = 0; i < sizeof(broken) / sizeof(broken[0]); i++)
+        if (s_skim(broken[i], strlen(broken[i]), &k) != -EINVAL)
+            fail_msg("skim accepted %s", broken[i]);
+    const char *inside = "{\"a\":[1,,2],\"b\":tru}";
+    assert_int_equal(s_skim(inside, strlen(inside), &k), 0);
+    assert_int_equal(k.n, 2);
+    assert_int_equal(k.m[1].val_len, 3);
+    pl_json_members_free(&k);
+    /* The merge skims the document: its top level must hold. */
+    char *out = NULL, err[256] = "";
+    size_t n = 0;
+    const char *bad = "{\"a\":1,\"b\"}";
+    assert_int_equal(pl_doc_merge(bad, strlen(bad), "{\"c\":2}", 7, &out, &n, err, sizeof(err)),
+                     -EINVAL);
+    assert_null(out);
+    assert_non_null(strstr(err, "the document given to the stage is not a JSON object"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -267,6 +343,7 @@ int main(void)
         cmocka_unit_test(plain_prefix_stops_at_each_byte_a_json_string_must_escape),
         cmocka_unit_test(scanner_refuses_what_is_not_one_json_object),
         cmocka_unit_test(scanner_bounds_nesting_and_member_count),
+        cmocka_unit_test(skim_finds_what_the_scan_finds_and_keeps_to_the_text),
         cmocka_unit_test(merge_replaces_in_place_appends_new_and_removes_listed),
         cmocka_unit_test(merge_refuses_a_patch_the_abi_does_not_allow),
         cmocka_unit_test(merge_refuses_repeats_and_results_beyond_the_member_cap),
