@@ -372,7 +372,58 @@ static struct pl_article *s_answered(struct pl_stage_rt *s, struct pl_worker_rec
     return a;
 }
 
-/* DONE or FAIL from the worker id: its next job starts, and this one's
+void pl_article_doc_free(struct pl_article *a)
+{
+    free(a->doc);
+    a->doc = NULL;
+    a->doc_len = 0;
+    pl_json_members_free(&a->members);
+    a->members_ok = false;
+}
+
+/* The stage's result as the article's document: a DONE's document as it
+ * came (its members to be found again, by skimming, at the next PATCH), or
+ * a PATCH merged into the document the broker holds, with the members it
+ * kept, the patch checked here as the worker would have (docpatch.h).
+ * Returns 0, or -1 with the article failed. */
+static int s_take_result(struct pl_stage_rt *s, struct pl_article *a, const struct pl_wire_msg *m)
+{
+    char *doc = NULL, why[PL_ERROR_MAX - 64] = "";
+    size_t len = 0;
+    struct pl_json_members om = { 0 };
+    int rc = 0;
+    if (m->type == PL_WIRE_PATCH) {
+        if (!a->members_ok && (rc = pl_json_members_skim(a->doc, a->doc_len, &a->members)) != 0)
+            snprintf(why, sizeof(why), "the document given to the stage is not a JSON object");
+        a->members_ok = rc == 0;
+        if (rc == 0)
+            rc = pl_doc_merge_members(a->doc, a->doc_len, &a->members, m->body, m->body_len, &doc,
+                                      &len, &om, why, sizeof(why));
+    } else if (!(doc = malloc(m->body_len + 1))) {
+        rc = -ENOMEM;
+    } else {
+        memcpy(doc, m->body, m->body_len);
+        doc[m->body_len] = '\0';
+        len = m->body_len;
+    }
+    if (rc != 0) {
+        pl_json_members_free(&om);
+        if (rc == -ENOMEM)
+            s_fail(s->b, a, "out of memory taking the result of stage %s", s->name);
+        else
+            s_fail(s->b, a, "plugin %.*s: %s", (int)m->plugin_len, m->plugin, why);
+        return -1;
+    }
+    free(a->doc);
+    a->doc = doc;
+    a->doc_len = len;
+    pl_json_members_free(&a->members);
+    a->members = om;
+    a->members_ok = m->type == PL_WIRE_PATCH;
+    return 0;
+}
+
+/* DONE, PATCH or FAIL from the worker id: its next job starts, and this one's
  * article goes to the next stage, to the service as done, or as failed. */
 static void s_on_reply(struct pl_stage_rt *s, const struct pl_wire_frame *id,
                        const struct pl_wire_msg *m)
@@ -404,18 +455,11 @@ static void s_on_reply(struct pl_stage_rt *s, const struct pl_wire_frame *id,
     }
     snprintf(t->plugin, sizeof(t->plugin), "%.*s", (int)m->plugin_len, m->plugin);
     snprintf(t->version, sizeof(t->version), "%.*s", (int)m->version_len, m->version);
-    char *doc = malloc(m->body_len + 1);
-    if (!doc) {
-        s_fail(b, a, "out of memory taking the result of stage %s", s->name);
+    if (s_take_result(s, a, m) != 0) {
         s_pump(s);
         return;
     }
-    memcpy(doc, m->body, m->body_len);
-    doc[m->body_len] = '\0';
-    free(a->doc);
-    a->doc = doc;
-    a->doc_len = m->body_len;
-    if (m->body_len > PL_TRIM_BYTES)
+    if (a->doc_len > PL_TRIM_BYTES)
         b->trim_at_ms = uv_now(b->loop) + PL_BROKER_TRIM_DELAY_MS;
     if ((size_t)s->index + 1 < b->nstages) {
         s_enter_stage(b, a, s->index + 1);
@@ -446,6 +490,7 @@ static void s_handle(struct pl_stage_rt *s, struct pl_wire_in *in)
     case PL_WIRE_HB: s_on_heartbeat(s, &m); break;
     case PL_WIRE_READY: s_on_ready(s, &f[0], &m); break;
     case PL_WIRE_DONE:
+    case PL_WIRE_PATCH:
     case PL_WIRE_FAIL: s_on_reply(s, &f[0], &m); break;
     default: break; /* JOB goes the other way */
     }

@@ -54,6 +54,7 @@
 
 #include "article.h"
 #include "config.h"
+#include "docpatch.h"
 #include "metrics.h"
 #include "wire.h"
 
@@ -81,6 +82,11 @@ struct pl_article {
     int attempts, crashes, timeouts; /* in the current stage */
     char *doc;                       /* current document JSON (owned, malloc) */
     size_t doc_len;
+    /* doc's top-level members, from the merge that made it (members_ok),
+     * for merging a PATCH without looking through doc again; freed with
+     * pl_json_members_free by whoever frees doc. */
+    struct pl_json_members members;
+    bool members_ok;
     struct pl_stage_time times[PL_MAX_STAGES];
     char fail_stage[64];
     char fail_reason[600];
@@ -176,6 +182,10 @@ int pl_broker_idle_workers(const struct pl_stage_rt *s);
 
 /* Sends a (doc set, owned by a) into the first stage. */
 void pl_broker_submit(struct pl_broker *b, struct pl_article *a);
+
+/* Frees a's document and the members kept with it (a itself is the
+ * caller's). */
+void pl_article_doc_free(struct pl_article *a);
 
 /* Forgets every article still in flight (shutdown); returns how many. The
  * articles are not freed; the service owns them, and no worker record

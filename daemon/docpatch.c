@@ -562,34 +562,67 @@ static const struct pl_json_member *s_find_raw(const struct pl_json_members *m,
     return NULL;
 }
 
+/* Writes member k with v's value at o, noting where it went in *om (when
+ * not NULL; its room is reserved by the caller). */
 static char *s_put_member(char *o, const struct pl_json_member *k, const struct pl_json_member *v,
-                          bool *first)
+                          bool *first, struct pl_json_members *om)
 {
     if (!*first)
         *o++ = ',';
     *first = false;
     *o++ = '"';
     memcpy(o, k->key, k->key_len);
+    struct pl_json_member *x = om ? &om->m[om->n++] : NULL;
+    if (x) {
+        x->key = o;
+        x->key_len = k->key_len;
+    }
     o += k->key_len;
     *o++ = '"';
     *o++ = ':';
     memcpy(o, v->val, v->val_len);
+    if (x) {
+        x->val = o;
+        x->val_len = v->val_len;
+    }
     return o + v->val_len;
 }
 
-int pl_doc_merge(const char *doc, size_t len, const char *patch, size_t plen, char **out,
-                 size_t *out_len, char *err, size_t errlen)
+/* Room in *om for n members. */
+static int s_reserve(struct pl_json_members *om, size_t n)
 {
-    struct pl_json_members dm = { 0 }, pm = { 0 }, rm = { 0 };
+    om->n = 0;
+    if (om->cap >= n && om->m)
+        return 0;
+    struct pl_json_member *g = realloc(om->m, (n ? n : 1) * sizeof(*g));
+    if (!g)
+        return -ENOMEM;
+    om->m = g;
+    om->cap = n ? n : 1;
+    return 0;
+}
+
+int pl_doc_merge_members(const char *doc, size_t len, const struct pl_json_members *dmp,
+                         const char *patch, size_t plen, char **out, size_t *out_len,
+                         struct pl_json_members *om, char *err, size_t errlen)
+{
+    const struct pl_json_members dm = *dmp;
+    struct pl_json_members pm = { 0 }, rm = { 0 };
     char why[200];
+    size_t members = 0;
+    /* The room counted below holds only if the members lie in doc. */
+    for (size_t i = 0; i < dm.n; i++)
+        if (dm.m[i].key < doc || dm.m[i].val < doc || dm.m[i].key_len > len ||
+            dm.m[i].val_len > len || dm.m[i].key + dm.m[i].key_len > doc + len ||
+            dm.m[i].val + dm.m[i].val_len > doc + len) {
+            snprintf(err, errlen, "the members given are not the document's");
+            return -EINVAL;
+        }
     int rc = pl_json_members_scan(patch, plen, &pm, why, sizeof(why));
     if (rc == -EINVAL)
         snprintf(err, errlen, "the result is not a JSON object (%s)", why);
     if (rc == 0)
         rc = s_check_patch(&pm, &rm, err, errlen);
-    /* The document is the host's own (docpatch.h): skimmed, not checked. */
-    if (rc == 0 && (rc = pl_json_members_skim(doc, len, &dm)) == -EINVAL)
-        snprintf(err, errlen, "the document given to the stage is not a JSON object");
     for (size_t i = 0; rc == 0 && i < dm.n; i++)
         if (s_repeated(&dm, i)) {
             /* Each patch value is written once per document member of its
@@ -599,7 +632,7 @@ int pl_doc_merge(const char *doc, size_t len, const char *patch, size_t plen, ch
             rc = -EINVAL;
         }
     if (rc == 0) {
-        size_t members = dm.n;
+        members = dm.n;
         for (size_t i = 0; i < pm.n; i++)
             members += !s_key_is(&pm.m[i], PL_PATCH_REMOVE, strlen(PL_PATCH_REMOVE)) &&
                        !s_find_raw(&dm, &pm.m[i]);
@@ -609,6 +642,8 @@ int pl_doc_merge(const char *doc, size_t len, const char *patch, size_t plen, ch
             rc = -EINVAL;
         }
     }
+    if (rc == 0 && om)
+        rc = s_reserve(om, members);
     if (rc != 0)
         goto done;
     /* The result is at most the document and the patch side by side, plus
@@ -626,21 +661,34 @@ int pl_doc_merge(const char *doc, size_t len, const char *patch, size_t plen, ch
         if (s_find_raw(&rm, k))
             continue;
         const struct pl_json_member *v = s_find_raw(&pm, k);
-        o = s_put_member(o, k, v ? v : k, &first);
+        o = s_put_member(o, k, v ? v : k, &first, om);
     }
     for (size_t i = 0; i < pm.n; i++) {
         const struct pl_json_member *k = &pm.m[i];
         if (s_key_is(k, PL_PATCH_REMOVE, strlen(PL_PATCH_REMOVE)) || s_find_raw(&dm, k))
             continue;
-        o = s_put_member(o, k, k, &first);
+        o = s_put_member(o, k, k, &first, om);
     }
     *o++ = '}';
     *o = '\0';
     *out = buf;
     *out_len = (size_t)(o - buf);
 done:
-    pl_json_members_free(&dm);
     pl_json_members_free(&pm);
     pl_json_members_free(&rm);
+    return rc;
+}
+
+int pl_doc_merge(const char *doc, size_t len, const char *patch, size_t plen, char **out,
+                 size_t *out_len, char *err, size_t errlen)
+{
+    struct pl_json_members dm = { 0 };
+    /* The document is the host's own (docpatch.h): skimmed, not checked. */
+    int rc = pl_json_members_skim(doc, len, &dm);
+    if (rc == -EINVAL)
+        snprintf(err, errlen, "the document given to the stage is not a JSON object");
+    if (rc == 0)
+        rc = pl_doc_merge_members(doc, len, &dm, patch, plen, out, out_len, NULL, err, errlen);
+    pl_json_members_free(&dm);
     return rc;
 }

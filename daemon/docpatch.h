@@ -91,4 +91,14 @@ const struct pl_json_member *pl_json_members_find(const struct pl_json_members *
 int pl_doc_merge(const char *doc, size_t len, const char *patch, size_t plen, char **out,
                  size_t *out_len, char *err, size_t errlen);
 
+/* pl_doc_merge for a document whose members the caller already holds: *dm
+ * must be doc's, as a skim, a scan or an earlier merge found them (the
+ * broker keeps each article's from the merge before). When om is not NULL
+ * it gets the result's members, pointing into *out (reset first; free with
+ * pl_json_members_free), so the next merge need not look for them. Same
+ * returns as pl_doc_merge. */
+int pl_doc_merge_members(const char *doc, size_t len, const struct pl_json_members *dm,
+                         const char *patch, size_t plen, char **out, size_t *out_len,
+                         struct pl_json_members *om, char *err, size_t errlen);
+
 #endif

@@ -805,7 +805,10 @@ static int s_worker(int argc, char **argv)
             h->desc->version, endpoint);
     const struct pl_worker_opts wo = { .heartbeat_ms = (int)hb,
                                        .stop = &s_stop,
-                                       .server_key = server_key[0] ? server_key : NULL };
+                                       .server_key = server_key[0] ? server_key : NULL,
+                                       /* Started by presslined from its own bin folder:
+                                        * the same build, which takes PATCH (wire.h). */
+                                       .reply_patch = with_parent != 0 };
     int rc = pl_worker_run(ctx, endpoint, inst, &wo);
     if (rc != 0 && !s_stop)
         PL_ERR("worker for stage %s stopped: %s", stage, zmq_strerror(-rc));

@@ -137,7 +137,7 @@ static void s_item_free(struct item *it)
         return;
     if (it->gen)
         pl_reload_release(it->gen);
-    free(it->a.doc);
+    pl_article_doc_free(&it->a);
     free(it->name);
     free(it->path);
     free(it->out);

@@ -62,10 +62,10 @@ int pl_wire_decode(const struct pl_wire_frame *f, size_t n, struct pl_wire_msg *
         m->type = PL_WIRE_JOB;
         return 0;
     }
-    if (s_is(&f[1], "DONE")) {
+    if (s_is(&f[1], "DONE") || s_is(&f[1], "PATCH")) {
         if (n != 7 || f[4].len != 8)
             return -EPROTO;
-        m->type = PL_WIRE_DONE;
+        m->type = s_is(&f[1], "DONE") ? PL_WIRE_DONE : PL_WIRE_PATCH;
         m->us = s_get64(&f[4]);
         m->plugin = f[5].data;
         m->plugin_len = f[5].len;
@@ -109,7 +109,9 @@ int pl_wire_send(void *sock, const void *ident, size_t ident_len, const struct p
         f[n++] = (struct pl_wire_frame){ m->body, m->body_len };
         break;
     case PL_WIRE_DONE:
-        f[n++] = (struct pl_wire_frame){ "DONE", 4 };
+    case PL_WIRE_PATCH:
+        f[n++] = m->type == PL_WIRE_DONE ? (struct pl_wire_frame){ "DONE", 4 }
+                                         : (struct pl_wire_frame){ "PATCH", 5 };
         f[n++] = (struct pl_wire_frame){ job, 8 };
         f[n++] = (struct pl_wire_frame){ m->body, m->body_len };
         f[n++] = (struct pl_wire_frame){ us, 8 };

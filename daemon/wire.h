@@ -5,9 +5,17 @@
  *   worker -> broker  READY  [PL1][READY][plugin][version]
  *   broker -> worker  JOB    [PL1][JOB][job:u64be][document json]
  *   worker -> broker  DONE   [PL1][DONE][job:u64be][document json][us:u64be][plugin][version]
+ *   worker -> broker  PATCH  [PL1][PATCH][job:u64be][patch json][us:u64be][plugin][version]
  *   worker -> broker  FAIL   [PL1][FAIL][job:u64be][reason][us:u64be]
  *   worker -> broker  HB     [PL1][HB][worker id]   (from the worker's heartbeat socket)
  *
+ * DONE carries the document with the stage's patch merged in (docpatch.h),
+ * PATCH the plugin's patch alone, which the broker merges into the document
+ * it holds (and whose members it kept from the merge before, so the
+ * document is not looked through again). The daemon's own workers, threads
+ * and the processes it starts (`pressline worker --exit-with-parent`),
+ * answer PATCH; a `pressline worker` started by hand (on another host, say)
+ * answers DONE, which a daemon from before PATCH also understands.
  * A process worker names its job socket (ZMQ_ROUTING_ID) with its worker id
  * and sends HB from a second socket every heartbeat interval, from a thread
  * of its own, so a plugin busy for long still shows the process is alive and
@@ -28,7 +36,14 @@
 #define PL_WIRE_MAX_FRAMES 8
 #define PL_WIRE_MAX_IDENT 256
 
-enum pl_wire_type { PL_WIRE_READY = 1, PL_WIRE_JOB, PL_WIRE_DONE, PL_WIRE_FAIL, PL_WIRE_HB };
+enum pl_wire_type {
+    PL_WIRE_READY = 1,
+    PL_WIRE_JOB,
+    PL_WIRE_DONE,
+    PL_WIRE_FAIL,
+    PL_WIRE_HB,
+    PL_WIRE_PATCH
+};
 
 struct pl_wire_frame {
     const void *data;
@@ -39,7 +54,7 @@ struct pl_wire_frame {
 struct pl_wire_msg {
     int type;
     uint64_t job;
-    const char *body; /* JOB/DONE: document JSON; FAIL: reason; HB: worker id */
+    const char *body; /* JOB/DONE: document JSON; PATCH: patch JSON; FAIL: reason; HB: worker id */
     size_t body_len;
     uint64_t us;
     const char *plugin, *version;

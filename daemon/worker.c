@@ -159,58 +159,67 @@ static uint64_t s_thread_cpu_ns(void)
 }
 
 /* Runs one job's document through the plugin; *us is the time process()
- * took. On success returns 0 with *out the merged document (free);
- * otherwise PL_ESTAGE with perr saying why, for the plugin's own failures
- * and for a result that is not a patch alike. */
-static int s_process(struct pl_plugin_instance *inst, const struct pl_wire_msg *job, char **out,
-                     size_t *out_len, uint64_t *us, struct pl_error *perr)
+ * took. On success returns 0 with *patch the plugin's result (to give back
+ * with its release) and *doc the NUL-terminated copy of the job's document
+ * it was given (free); otherwise PL_ESTAGE with perr saying why. */
+static int s_process(struct pl_plugin_instance *inst, const struct pl_wire_msg *job, char **doc,
+                     char **patch, size_t *plen, uint64_t *us, struct pl_error *perr)
 {
     const struct pl_plugin *d = inst->desc;
     uint64_t t0 = s_now_us();
     /* The plugin gets a NUL-terminated copy; frames are not terminated. */
-    char *doc = malloc(job->body_len + 1), *patch = NULL;
-    size_t plen = 0;
+    *doc = malloc(job->body_len + 1);
+    *patch = NULL;
+    *plen = 0;
     int prc;
-    if (!doc) {
+    if (!*doc) {
         prc = PL_ESTAGE;
         snprintf(perr->message, sizeof(perr->message), "out of memory");
     } else {
-        memcpy(doc, job->body, job->body_len);
-        doc[job->body_len] = '\0';
+        memcpy(*doc, job->body, job->body_len);
+        (*doc)[job->body_len] = '\0';
         uint64_t cpu0 = s_thread_cpu_ns();
-        prc = d->process(inst->state, doc, job->body_len, &patch, &plen, perr) == 0 ? 0 : PL_ESTAGE;
+        prc = d->process(inst->state, *doc, job->body_len, patch, plen, perr) == 0 ? 0 : PL_ESTAGE;
         uint64_t cpu1 = s_thread_cpu_ns();
         if (cpu1 > cpu0)
             atomic_fetch_add_explicit(&inst->process_cpu_ns, cpu1 - cpu0, memory_order_relaxed);
     }
     *us = s_now_us() - t0;
-    if (prc == 0 && patch) {
-        prc = s_apply(d, doc, job->body_len, patch, plen, out, out_len, perr);
-        d->release(inst->state, patch);
-    } else if (prc == 0) {
+    if (prc == 0 && !*patch) {
         prc = PL_ESTAGE;
         snprintf(perr->message, sizeof(perr->message), "plugin %s returned no result", d->name);
     }
-    free(doc);
+    if (prc != 0 && *patch) {
+        d->release(inst->state, *patch);
+        *patch = NULL;
+    }
     if (prc != 0 && !perr->message[0])
         snprintf(perr->message, sizeof(perr->message), "plugin %s failed without a reason",
                  d->name);
     return prc;
 }
 
-/* Runs the job and answers DONE with the result or FAIL with the reason.
+/* Runs the job and answers with the result, DONE with the merged document
+ * or PATCH with the patch alone (wire.h), or FAIL with the reason.
  * Returns 0 or -errno from sending. */
-static int s_answer(void *s, struct pl_plugin_instance *inst, const struct pl_wire_msg *job)
+static int s_answer(void *s, struct pl_plugin_instance *inst, const struct pl_wire_msg *job,
+                    bool reply_patch)
 {
     const struct pl_plugin *d = inst->desc;
     struct pl_error perr = { { 0 } };
-    char *out = NULL;
-    size_t out_len = 0;
+    char *doc = NULL, *patch = NULL, *out = NULL;
+    size_t plen = 0, out_len = 0;
     uint64_t us = 0;
-    int prc = s_process(inst, job, &out, &out_len, &us, &perr);
+    int prc = s_process(inst, job, &doc, &patch, &plen, &us, &perr);
+    if (prc == 0 && reply_patch) {
+        out = patch;
+        out_len = plen;
+    } else if (prc == 0) {
+        prc = s_apply(d, doc, job->body_len, patch, plen, &out, &out_len, &perr);
+    }
     struct pl_wire_msg reply = { .job = job->job, .us = us };
     if (prc == 0) {
-        reply.type = PL_WIRE_DONE;
+        reply.type = reply_patch ? PL_WIRE_PATCH : PL_WIRE_DONE;
         reply.body = out;
         reply.body_len = out_len;
         reply.plugin = d->name;
@@ -223,7 +232,11 @@ static int s_answer(void *s, struct pl_plugin_instance *inst, const struct pl_wi
         reply.body_len = strnlen(perr.message, sizeof(perr.message));
     }
     int rc = pl_wire_send(s, NULL, 0, &reply, 0);
-    free(out);
+    if (patch)
+        d->release(inst->state, patch);
+    if (out != patch)
+        free(out);
+    free(doc);
 #ifdef __GLIBC__
     /* glibc keeps freed memory in its arenas for reuse; without this the
      * daemon stays at its largest article's peak (8 MB to 375 MB, and
@@ -264,7 +277,7 @@ static int s_serve(void *s, struct pl_plugin_instance *inst, const struct pl_wor
             pl_wire_in_close(&in);
             continue;
         }
-        rc = s_answer(s, inst, &job);
+        rc = s_answer(s, inst, &job, opts->reply_patch);
         pl_wire_in_close(&in);
         if (rc != 0)
             break;
@@ -319,7 +332,7 @@ static void *s_thread(void *arg)
     char name[16];
     snprintf(name, sizeof(name), "pl-%.12s", w->inst.stage);
     pthread_setname_np(pthread_self(), name);
-    const struct pl_worker_opts opts = { 0 };
+    const struct pl_worker_opts opts = { .reply_patch = true };
     int rc = pl_worker_run(w->zctx, w->endpoint, &w->inst, &opts);
     if (rc != 0)
         PL_ERR("stage %s: worker stopped: %s", w->inst.stage, zmq_strerror(-rc));

@@ -13,6 +13,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 
 #include "loader.h"
 
@@ -38,6 +39,10 @@ struct pl_worker_opts {
     int heartbeat_ms;                  /* 0: no heartbeat (threads) */
     const volatile sig_atomic_t *stop; /* NULL: run until the context ends */
     const char *server_key;            /* Z85 CURVE key of the daemon, or NULL */
+    /* Answer PATCH (the plugin's patch alone, merged by the broker) instead
+     * of DONE (the merged document): for the daemon's own workers, whose
+     * broker is of the same build (wire.h). */
+    bool reply_patch;
 };
 
 int pl_worker_run(void *zctx, const char *endpoint, struct pl_plugin_instance *inst,

@@ -143,9 +143,9 @@ void bf_send_hb(struct bf_dealer *d, const char *ident)
     assert_int_equal(pl_wire_send(d->sock, NULL, 0, &m, 0), 0);
 }
 
-void bf_send_done(struct bf_dealer *d, uint64_t job, const char *doc)
+static void s_send_reply(struct bf_dealer *d, int type, uint64_t job, const char *doc)
 {
-    struct pl_wire_msg m = { .type = PL_WIRE_DONE,
+    struct pl_wire_msg m = { .type = type,
                              .job = job,
                              .body = doc,
                              .body_len = strlen(doc),
@@ -155,6 +155,16 @@ void bf_send_done(struct bf_dealer *d, uint64_t job, const char *doc)
                              .version = "0",
                              .version_len = 1 };
     assert_int_equal(pl_wire_send(d->sock, NULL, 0, &m, 0), 0);
+}
+
+void bf_send_done(struct bf_dealer *d, uint64_t job, const char *doc)
+{
+    s_send_reply(d, PL_WIRE_DONE, job, doc);
+}
+
+void bf_send_patch(struct bf_dealer *d, uint64_t job, const char *patch)
+{
+    s_send_reply(d, PL_WIRE_PATCH, job, patch);
 }
 
 bool bf_take_job(struct bf_dealer *d)
@@ -215,7 +225,7 @@ void bf_fini(struct bf_fx *f)
     pl_plugin_close(&f->plugin);
     pl_config_free(&f->cfg);
     for (int i = 0; i < f->narticles; i++) {
-        free(f->articles[i]->doc);
+        pl_article_doc_free(f->articles[i]);
         free(f->articles[i]);
     }
 }

@@ -107,6 +107,8 @@ void bf_send_ready(struct bf_dealer *d);
  * thread sends: from then on the broker expects them. */
 void bf_send_hb(struct bf_dealer *d, const char *ident);
 void bf_send_done(struct bf_dealer *d, uint64_t job, const char *doc);
+/* PATCH for job: the stage's patch alone, for the broker to merge. */
+void bf_send_patch(struct bf_dealer *d, uint64_t job, const char *patch);
 /* Takes a JOB waiting on d's socket, if there is one; true when it did. */
 bool bf_take_job(struct bf_dealer *d);
 

@@ -269,6 +269,50 @@ static void a_plugin_failure_goes_to_on_failed_once_without_retry(void **state)
     assert_ptr_equal(f->done[0], ok);
 }
 
+/* --- results: DONE and PATCH ------------------------------------------ */
+
+static void a_patch_is_merged_by_the_broker_and_a_bad_one_fails_naming_the_plugin(void **state)
+{
+    struct bf_fx *f = *state;
+    bf_start(f, 2, 10000, BF_DEFAULT_PER_MB, 3);
+    struct bf_dealer *hand = bf_add_dealer(f, NULL);
+    bf_send_ready(hand);
+    BF_RUN_UNTIL(f, pl_broker_idle_workers(&f->b.stages[0]) == 1, 5000);
+    bf_add_worker(f, 1, "{}");
+    /* A PATCH into the document the broker made (its members found by a
+     * skim), then the thread worker's PATCH with the members kept. */
+    struct pl_article *a = bf_article(f, "{\"raw\":\"x\",\"n\":1}");
+    pl_broker_submit(&f->b, a);
+    BF_RUN_UNTIL(f, bf_take_job(hand), 5000);
+    bf_send_patch(hand, hand->job, "{\"m\":[2],\"$remove\":[\"raw\"]}");
+    BF_RUN_UNTIL(f, f->ndone == 1, 5000);
+    assert_string_equal(a->doc, "{\"n\":1,\"m\":[2]}");
+    assert_int_equal(a->doc_len, strlen(a->doc));
+    assert_true(a->members_ok);
+    assert_int_equal(a->members.n, 2);
+    assert_memory_equal(a->members.m[1].val, "[2]", 3);
+    assert_string_equal(a->times[0].plugin, "hand");
+    /* A DONE's document is taken as it came; the next stage merges into it. */
+    struct pl_article *b = bf_article(f, "{\"raw\":\"y\"}");
+    pl_broker_submit(&f->b, b);
+    BF_RUN_UNTIL(f, bf_take_job(hand), 5000);
+    bf_send_done(hand, hand->job, "{\"text\":\"y\",\"k\":true}");
+    BF_RUN_UNTIL(f, f->ndone == 2, 5000);
+    assert_string_equal(b->doc, "{\"text\":\"y\",\"k\":true}");
+    /* A patch that is not one fails the article, under the plugin's name. */
+    struct pl_article *c = bf_article(f, "{\"raw\":\"z\"}");
+    pl_broker_submit(&f->b, c);
+    BF_RUN_UNTIL(f, bf_take_job(hand), 5000);
+    bf_send_patch(hand, hand->job, "[1]");
+    BF_RUN_UNTIL(f, f->nfailed == 1, 5000);
+    assert_ptr_equal(f->failed[0], c);
+    assert_string_equal(c->fail_stage, "t");
+    if (!strstr(c->fail_reason, "plugin hand: the result is not a JSON object"))
+        fail_msg("reason: %s", c->fail_reason);
+    assert_string_equal(c->doc, "{\"raw\":\"z\"}");
+    assert_int_equal(f->b.in_flight, 0);
+}
+
 /* --- start -------------------------------------------------------------- */
 
 static void a_stage_endpoint_already_bound_fails_the_start_naming_it(void **state)
@@ -302,6 +346,7 @@ int main(void)
         T(an_article_whose_worker_dies_max_attempts_times_is_quarantined_with_the_reason),
         T(a_crash_then_a_timeout_is_quarantined_with_both_counts),
         T(a_plugin_failure_goes_to_on_failed_once_without_retry),
+        T(a_patch_is_merged_by_the_broker_and_a_bad_one_fails_naming_the_plugin),
         T(a_stage_endpoint_already_bound_fails_the_start_naming_it),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -260,6 +260,18 @@ static void plain_prefix_stops_at_each_byte_a_json_string_must_escape(void **sta
     }
 }
 
+/* The same members, at the same places of the same text. */
+static void s_same_members(const struct pl_json_members *a, const struct pl_json_members *b)
+{
+    assert_int_equal(a->n, b->n);
+    for (size_t j = 0; j < a->n; j++) {
+        assert_ptr_equal(a->m[j].key, b->m[j].key);
+        assert_int_equal(a->m[j].key_len, b->m[j].key_len);
+        assert_ptr_equal(a->m[j].val, b->m[j].val);
+        assert_int_equal(a->m[j].val_len, b->m[j].val_len);
+    }
+}
+
 /* Skims text as a buffer of exactly its length, so a read past the end
  * is caught by the sanitizers' build. */
 static int s_skim(const char *text, size_t n, struct pl_json_members *k)
@@ -295,13 +307,7 @@ static void skim_finds_what_the_scan_finds_and_keeps_to_the_text(void **st)
         char err[128] = "";
         assert_int_equal(pl_json_members_scan(doc, n, &m, err, sizeof(err)), 0);
         assert_int_equal(s_skim(doc, n, &k), 0);
-        assert_int_equal(k.n, m.n);
-        for (size_t j = 0; j < m.n; j++) {
-            assert_ptr_equal(k.m[j].key, m.m[j].key);
-            assert_int_equal(k.m[j].key_len, m.m[j].key_len);
-            assert_ptr_equal(k.m[j].val, m.m[j].val);
-            assert_int_equal(k.m[j].val_len, m.m[j].val_len);
-        }
+        s_same_members(&k, &m);
         /* Every shorter text is a broken top level, and refused. */
         for (size_t cut = 0; cut < n; cut++) {
             if (strspn(doc + cut, " \n") == n - cut)
@@ -336,6 +342,60 @@ static void skim_finds_what_the_scan_finds_and_keeps_to_the_text(void **st)
     assert_non_null(strstr(err, "the document given to the stage is not a JSON object"));
 }
 
+/* Merging with the members kept from the merge before gives the bytes the
+ * plain merge gives, and members that are the result's, as a scan finds
+ * them; members that do not lie in the document are refused. */
+static void merge_with_kept_members_matches_the_merge_and_scans_as_its_result(void **st)
+{
+    (void)st;
+    static const char *const patches[] = {
+        "{\"text\":\"a \\\"b\\\"\",\"$remove\":[\"raw\"]}",
+        "{\"entities\":[{\"t\":\"]\"}],\"n\":2}",
+        "{\"n\":3,\"$remove\":[\"id\"]}",
+        "{}",
+    };
+    const char *start = "{\"id\":\"x\",\"raw\":\"r\",\"n\":1}";
+    char *doc = strdup(start), *plain = strdup(start), err[256] = "";
+    size_t len = strlen(doc), plain_len = len;
+    struct pl_json_members kept = { 0 }, scanned = { 0 };
+    assert_int_equal(pl_json_members_skim(doc, len, &kept), 0);
+    for (size_t i = 0; i < sizeof(patches) / sizeof(patches[0]); i++) {
+        char *out = NULL, *pout = NULL;
+        size_t n = 0, pn = 0;
+        struct pl_json_members om = { 0 };
+        assert_int_equal(pl_doc_merge_members(doc, len, &kept, patches[i], strlen(patches[i]), &out,
+                                              &n, &om, err, sizeof(err)),
+                         0);
+        assert_int_equal(pl_doc_merge(plain, plain_len, patches[i], strlen(patches[i]), &pout, &pn,
+                                      err, sizeof(err)),
+                         0);
+        assert_string_equal(out, pout);
+        assert_int_equal(pl_json_members_scan(out, n, &scanned, err, sizeof(err)), 0);
+        s_same_members(&om, &scanned);
+        free(doc);
+        free(plain);
+        pl_json_members_free(&kept);
+        doc = out, len = n, kept = om;
+        plain = pout, plain_len = pn;
+    }
+    assert_string_equal(doc, "{\"n\":3,\"text\":\"a \\\"b\\\"\",\"entities\":[{\"t\":\"]\"}]}");
+    /* Members of another text are not taken. */
+    char *out = NULL;
+    size_t n = 0;
+    const char *other = "{\"zz\":\"0123456789\"}";
+    struct pl_json_members wrong = { 0 };
+    assert_int_equal(pl_json_members_skim(other, strlen(other), &wrong), 0);
+    assert_int_equal(
+        pl_doc_merge_members(doc, len, &wrong, "{}", 2, &out, &n, NULL, err, sizeof(err)), -EINVAL);
+    assert_null(out);
+    assert_non_null(strstr(err, "not the document's"));
+    pl_json_members_free(&wrong);
+    pl_json_members_free(&kept);
+    pl_json_members_free(&scanned);
+    free(doc);
+    free(plain);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -344,6 +404,7 @@ int main(void)
         cmocka_unit_test(scanner_refuses_what_is_not_one_json_object),
         cmocka_unit_test(scanner_bounds_nesting_and_member_count),
         cmocka_unit_test(skim_finds_what_the_scan_finds_and_keeps_to_the_text),
+        cmocka_unit_test(merge_with_kept_members_matches_the_merge_and_scans_as_its_result),
         cmocka_unit_test(merge_replaces_in_place_appends_new_and_removes_listed),
         cmocka_unit_test(merge_refuses_a_patch_the_abi_does_not_allow),
         cmocka_unit_test(merge_refuses_repeats_and_results_beyond_the_member_cap),

@@ -7,7 +7,7 @@
 
 #include "wire.h"
 
-static void job_and_done_round_trip_over_inproc(void **st)
+static void job_done_and_patch_round_trip_over_inproc(void **st)
 {
     (void)st;
     void *ctx = zmq_ctx_new();
@@ -41,6 +41,32 @@ static void job_and_done_round_trip_over_inproc(void **st)
     assert_true(m.job == 0x0102030405060708ull);
     assert_memory_equal(m.body, "{}", 2);
     pl_wire_in_close(&in);
+    /* The answers, DONE with the document and PATCH with the patch alone,
+     * come back as sent, each as its own type. */
+    static const int types[] = { PL_WIRE_DONE, PL_WIRE_PATCH };
+    for (int t = 0; t < 2; t++) {
+        struct pl_wire_msg reply = { .type = types[t],
+                                     .job = 7,
+                                     .body = "{\"a\":1}",
+                                     .body_len = 7,
+                                     .us = 42,
+                                     .plugin = "p",
+                                     .plugin_len = 1,
+                                     .version = "1.2",
+                                     .version_len = 3 };
+        assert_int_equal(pl_wire_send(d, NULL, 0, &reply, 0), 0);
+        assert_int_equal(pl_wire_recv(r, &in, 0), 0);
+        assert_int_equal(in.n, 8);
+        for (size_t i = 0; i < in.n; i++)
+            f[i] = pl_wire_in_frame(&in, i);
+        assert_int_equal(pl_wire_decode(f + 1, in.n - 1, &m), 0);
+        assert_int_equal(m.type, types[t]);
+        assert_true(m.job == 7 && m.us == 42);
+        assert_int_equal(m.body_len, 7);
+        assert_memory_equal(m.body, "{\"a\":1}", 7);
+        assert_memory_equal(m.plugin, "p", 1);
+        pl_wire_in_close(&in);
+    }
     zmq_close(r);
     zmq_close(d);
     zmq_ctx_term(ctx);
@@ -56,6 +82,10 @@ static void decoder_rejects_wrong_protocol_counts_and_sizes(void **st)
     assert_int_equal(pl_wire_decode(short_job, 4, &m), -EPROTO);
     struct pl_wire_frame missing[] = { { "PL1", 3 }, { "DONE", 4 }, { "12345678", 8 } };
     assert_int_equal(pl_wire_decode(missing, 3, &m), -EPROTO);
+    struct pl_wire_frame patch_short[] = { { "PL1", 3 }, { "PATCH", 5 }, { "12345678", 8 },
+                                           { "{}", 2 },  { "1234", 4 },  { "p", 1 },
+                                           { "v", 1 } };
+    assert_int_equal(pl_wire_decode(patch_short, 7, &m), -EPROTO);
     struct pl_wire_frame unknown[] = { { "PL1", 3 }, { "HELLO", 5 }, { "12345678", 8 }, { "", 0 } };
     assert_int_equal(pl_wire_decode(unknown, 4, &m), -EPROTO);
     assert_int_equal(pl_wire_decode(unknown, 0, &m), -EPROTO);
@@ -71,7 +101,7 @@ static void decoder_rejects_wrong_protocol_counts_and_sizes(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(job_and_done_round_trip_over_inproc),
+        cmocka_unit_test(job_done_and_patch_round_trip_over_inproc),
         cmocka_unit_test(decoder_rejects_wrong_protocol_counts_and_sizes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
