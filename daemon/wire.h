@@ -42,7 +42,8 @@ enum pl_wire_type {
     PL_WIRE_DONE,
     PL_WIRE_FAIL,
     PL_WIRE_HB,
-    PL_WIRE_PATCH
+    PL_WIRE_PATCH,
+    PL_WIRE_TYPE_LAST = PL_WIRE_PATCH /* the highest type: move it when one is added */
 };
 
 struct pl_wire_frame {

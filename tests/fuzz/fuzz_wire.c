@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t got = fz_frames(data, size, f, PL_WIRE_MAX_FRAMES);
     struct pl_wire_msg m;
     if (pl_wire_decode(f, got, &m) == 0) {
-        if (m.type < PL_WIRE_READY || m.type > PL_WIRE_HB)
+        if (m.type < PL_WIRE_READY || m.type > PL_WIRE_TYPE_LAST)
             abort();
         volatile size_t sink = 0;
         for (size_t i = 0; i < m.body_len; i++)
