@@ -391,19 +391,24 @@ static void s_put_stages(struct obuf *b, const struct pl_stage_time *st, size_t 
     s_put(b, "]", 1);
 }
 
-int pl_article_final(const char *doc, size_t len, uint64_t seq, const char *published_at,
-                     const struct pl_stage_time *st, size_t nst, char **out, size_t *out_len,
-                     size_t story[2])
+int pl_article_final(const char *doc, size_t len, const struct pl_json_members *known, uint64_t seq,
+                     const char *published_at, const struct pl_stage_time *st, size_t nst,
+                     char **out, size_t *out_len, size_t story[2])
 {
     bool story_seen = false;
     if (story)
         story[0] = story[1] = 0;
-    struct pl_json_members m = { 0 };
-    int rc = pl_json_members_scan(doc, len, &m, NULL, 0);
-    if (rc != 0) {
-        pl_json_members_free(&m);
-        return rc == -ENOMEM ? -ENOMEM : -EINVAL;
+    struct pl_json_members scanned = { 0 };
+    if (known && !pl_json_members_lie_in(known, doc, len))
+        return -EINVAL;
+    if (!known) {
+        int rc = pl_json_members_scan(doc, len, &scanned, NULL, 0);
+        if (rc != 0) {
+            pl_json_members_free(&scanned);
+            return rc == -ENOMEM ? -ENOMEM : -EINVAL;
+        }
     }
+    const struct pl_json_members m = known ? *known : scanned;
     struct obuf b = { 0 };
     s_put(&b, "{", 1);
     /* Fixed order first, so the message reads the same every time. */
@@ -443,7 +448,7 @@ int pl_article_final(const char *doc, size_t len, uint64_t seq, const char *publ
         s_put(&b, m.m[i].val, m.m[i].val_len);
     }
     s_put(&b, "}", 1);
-    pl_json_members_free(&m);
+    pl_json_members_free(&scanned);
     if (b.oom) {
         free(b.p);
         if (story)

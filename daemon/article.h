@@ -44,6 +44,8 @@ uint64_t pl_epoch_us(void);
 int pl_article_initial(const struct pl_source *src, const char *received_at, const void *data,
                        size_t len, char **out, size_t *out_len);
 
+struct pl_json_members; /* docpatch.h */
+
 struct pl_stage_time {
     const char *name; /* stage */
     char plugin[64];
@@ -57,11 +59,15 @@ struct pl_stage_time {
  * story[0] and story[1] get the offset in *out and the length of the value
  * of the document's first "story" member when that is an object (the
  * "story" topic's message); both are 0 otherwise, and whenever the call
- * does not return 0. Returns 0, -EINVAL when doc is not a JSON object, or
- * -ENOMEM. */
-int pl_article_final(const char *doc, size_t len, uint64_t seq, const char *published_at,
-                     const struct pl_stage_time *st, size_t nst, char **out, size_t *out_len,
-                     size_t story[2]);
+ * does not return 0. known, when not NULL, is doc's top-level members as
+ * the merge that made doc found them, and the caller vouches that doc is
+ * well-formed (pl_article's doc_checked): they are used instead of
+ * scanning doc, after a check that they lie in it (-EINVAL if not).
+ * Otherwise doc is scanned in full. Returns 0, -EINVAL when doc is not a
+ * JSON object, or -ENOMEM. */
+int pl_article_final(const char *doc, size_t len, const struct pl_json_members *known, uint64_t seq,
+                     const char *published_at, const struct pl_stage_time *st, size_t nst,
+                     char **out, size_t *out_len, size_t story[2]);
 
 /* The message for a failed article. stage may be NULL (refused at intake),
  * failed_path NULL (not moved to failed/). Caller owns *out (free). Returns

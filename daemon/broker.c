@@ -379,6 +379,7 @@ void pl_article_doc_free(struct pl_article *a)
     a->doc_len = 0;
     pl_json_members_free(&a->members);
     a->members_ok = false;
+    a->doc_checked = false;
 }
 
 /* The stage's result as the article's document: a DONE's document as it
@@ -420,6 +421,7 @@ static int s_take_result(struct pl_stage_rt *s, struct pl_article *a, const stru
     pl_json_members_free(&a->members);
     a->members = om;
     a->members_ok = m->type == PL_WIRE_PATCH;
+    a->doc_checked &= m->type == PL_WIRE_PATCH;
     return 0;
 }
 

@@ -87,6 +87,11 @@ struct pl_article {
      * pl_json_members_free by whoever frees doc. */
     struct pl_json_members members;
     bool members_ok;
+    /* doc is known to be well-formed JSON: the daemon made it, and every
+     * stage since answered with a PATCH the broker checked in full and
+     * merged into it. A DONE's document (a hand-started worker's, only
+     * skimmed here) clears it, and the writer then scans it in full. */
+    bool doc_checked;
     struct pl_stage_time times[PL_MAX_STAGES];
     char fail_stage[64];
     char fail_reason[600];

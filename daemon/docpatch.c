@@ -602,6 +602,16 @@ static int s_reserve(struct pl_json_members *om, size_t n)
     return 0;
 }
 
+bool pl_json_members_lie_in(const struct pl_json_members *m, const char *text, size_t len)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (m->m[i].key < text || m->m[i].val < text || m->m[i].key_len > len ||
+            m->m[i].val_len > len || m->m[i].key + m->m[i].key_len > text + len ||
+            m->m[i].val + m->m[i].val_len > text + len)
+            return false;
+    return true;
+}
+
 int pl_doc_merge_members(const char *doc, size_t len, const struct pl_json_members *dmp,
                          const char *patch, size_t plen, char **out, size_t *out_len,
                          struct pl_json_members *om, char *err, size_t errlen)
@@ -611,13 +621,10 @@ int pl_doc_merge_members(const char *doc, size_t len, const struct pl_json_membe
     char why[200];
     size_t members = 0;
     /* The room counted below holds only if the members lie in doc. */
-    for (size_t i = 0; i < dm.n; i++)
-        if (dm.m[i].key < doc || dm.m[i].val < doc || dm.m[i].key_len > len ||
-            dm.m[i].val_len > len || dm.m[i].key + dm.m[i].key_len > doc + len ||
-            dm.m[i].val + dm.m[i].val_len > doc + len) {
-            snprintf(err, errlen, "the members given are not the document's");
-            return -EINVAL;
-        }
+    if (!pl_json_members_lie_in(&dm, doc, len)) {
+        snprintf(err, errlen, "the members given are not the document's");
+        return -EINVAL;
+    }
     int rc = pl_json_members_scan(patch, plen, &pm, why, sizeof(why));
     if (rc == -EINVAL)
         snprintf(err, errlen, "the result is not a JSON object (%s)", why);

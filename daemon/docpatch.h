@@ -20,6 +20,7 @@
 #ifndef PL_DOCPATCH_H
 #define PL_DOCPATCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The reserved patch member naming members to drop. Member names starting
@@ -65,6 +66,9 @@ int pl_json_members_scan(const char *text, size_t len, struct pl_json_members *o
 int pl_json_members_skim(const char *text, size_t len, struct pl_json_members *out);
 
 void pl_json_members_free(struct pl_json_members *m);
+
+/* Whether every key and value of m lies inside text[0..len). */
+bool pl_json_members_lie_in(const struct pl_json_members *m, const char *text, size_t len);
 
 /* The length of the longest prefix of s[0..n) that a JSON string holds as it
  * is: no '"', no '\\' and no control character (a byte under 0x20); any

@@ -143,7 +143,7 @@ static int s_run(struct pl_pipeline *p, struct pl_source *src, const char *recei
         doc_len = merged_len;
     }
     pl_iso_time(pl_epoch_us(), published);
-    int rc = pl_article_final(doc, doc_len, seq, published, times, p->n, out, out_len, NULL);
+    int rc = pl_article_final(doc, doc_len, NULL, seq, published, times, p->n, out, out_len, NULL);
     if (rc == -EINVAL) {
         stage = p->cfg->stages[p->n - 1].name;
         snprintf(reason, sizeof(reason),

@@ -323,8 +323,13 @@ static void s_writer_work(uv_work_t *w)
              * the object as it stands in the message, found while the
              * message is composed (no other pass over it). */
             size_t story[2];
-            int rc = pl_article_final(it->a.doc, it->a.doc_len, it->seq, published_at, it->a.times,
-                                      b->nstages, &it->out, &it->out_len, story);
+            /* A document the daemon made and merged from checked patches
+             * alone is composed from the members the last merge found;
+             * any other is scanned in full here. */
+            const struct pl_json_members *known =
+                it->a.doc_checked && it->a.members_ok ? &it->a.members : NULL;
+            int rc = pl_article_final(it->a.doc, it->a.doc_len, known, it->seq, published_at,
+                                      it->a.times, b->nstages, &it->out, &it->out_len, story);
             if (rc == -EINVAL) {
                 /* Only a broken plugin gets here; the worker checks results. */
                 it->failed = true;
@@ -644,6 +649,7 @@ static void s_start(struct service *sv, const char *work_name, const char *name,
         s_fail_item(sv, it, NULL, "out of memory building the document");
         return;
     }
+    it->a.doc_checked = true; /* made here */
     PL_DEBUG("%s: claimed as id %s (%zu bytes)", name, it->src.id, len);
     it->gen = pl_reload_current(&sv->rl);
     pl_reload_hold(it->gen);

@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "article.h"
+#include "docpatch.h"
 
 static void id_is_the_start_of_the_sha256_of_the_content(void **st)
 {
@@ -105,7 +106,7 @@ static void final_message_has_every_documented_field_and_keeps_extras(void **st)
     };
     char *out;
     size_t n;
-    assert_int_equal(pl_article_final(doc, strlen(doc), 7, "p", times, 1, &out, &n, NULL), 0);
+    assert_int_equal(pl_article_final(doc, strlen(doc), NULL, 7, "p", times, 1, &out, &n, NULL), 0);
     cJSON *j = cJSON_Parse(out);
     assert_non_null(j);
     const char *want[] = { "schema",       "id",       "seq",   "source",   "received_at",
@@ -129,7 +130,7 @@ static void final_message_has_every_documented_field_and_keeps_extras(void **st)
         42);
     cJSON_Delete(j);
     free(out);
-    assert_int_equal(pl_article_final("[1]", 3, 1, "p", times, 1, &out, &n, NULL), -EINVAL);
+    assert_int_equal(pl_article_final("[1]", 3, NULL, 1, "p", times, 1, &out, &n, NULL), -EINVAL);
 }
 
 /* The "story" topic's message is the final message's "story" object, as
@@ -142,20 +143,23 @@ static void final_message_says_where_its_story_object_lies(void **st)
                       "\"story\": {\"id\":3,\"title\":\"T\"} ,\"x\":1}";
     char *out;
     size_t n, story[2] = { 1, 1 };
-    assert_int_equal(pl_article_final(doc, strlen(doc), 1, "p", times, 1, &out, &n, story), 0);
+    assert_int_equal(pl_article_final(doc, strlen(doc), NULL, 1, "p", times, 1, &out, &n, story),
+                     0);
     assert_int_equal(story[1], strlen("{\"id\":3,\"title\":\"T\"}"));
     assert_memory_equal(out + story[0], "{\"id\":3,\"title\":\"T\"}", story[1]);
     free(out);
     /* Named twice (no merged document is): the first, as a parser keeps
      * it; when the first is not an object, nothing. */
     const char *twice = "{\"story\":{\"id\":1},\"story\":{\"id\":2}}";
-    assert_int_equal(pl_article_final(twice, strlen(twice), 1, "p", times, 1, &out, &n, story), 0);
+    assert_int_equal(
+        pl_article_final(twice, strlen(twice), NULL, 1, "p", times, 1, &out, &n, story), 0);
     assert_int_equal(story[1], strlen("{\"id\":1}"));
     assert_memory_equal(out + story[0], "{\"id\":1}", story[1]);
     free(out);
     const char *first_null = "{\"story\":null,\"story\":{\"id\":2}}";
     assert_int_equal(
-        pl_article_final(first_null, strlen(first_null), 1, "p", times, 1, &out, &n, story), 0);
+        pl_article_final(first_null, strlen(first_null), NULL, 1, "p", times, 1, &out, &n, story),
+        0);
     assert_int_equal(story[1], 0);
     free(out);
     /* No story, or one that is not an object: nothing to send. */
@@ -164,9 +168,54 @@ static void final_message_says_where_its_story_object_lies(void **st)
     for (size_t i = 0; i < 2; i++) {
         story[0] = story[1] = 1;
         assert_int_equal(
-            pl_article_final(none[i], strlen(none[i]), 1, "p", times, 1, &out, &n, story), 0);
+            pl_article_final(none[i], strlen(none[i]), NULL, 1, "p", times, 1, &out, &n, story), 0);
         assert_int_equal(story[1], 0);
         free(out);
+    }
+}
+
+/* The writer's way for a document it knows is well-formed: composed from
+ * the members the last merge found, with no scan, the same bytes and story
+ * slice as the scan gives; members that do not lie in the document are
+ * refused rather than read. */
+static void final_message_from_the_members_kept_is_the_scanned_one(void **st)
+{
+    (void)st;
+    struct pl_stage_time times[2] = { { .name = "clean", .plugin = "clean", .version = "1" },
+                                      { .name = "stories", .plugin = "stories", .version = "2" } };
+    const char *docs[] = {
+        "{\"schema\":\"x\",\"id\":\"0123456789abcdef\",\"source\":{},\"raw\":\"r\","
+        "\"sentiment\":0.5,\"text\":\"T \\\"q\\\"\"}",
+        "{\"id\":\"0123456789abcdef\",\"story\": {\"id\":3,\"title\":\"T\"} ,\"x\":[1,{}]}",
+        "{}",
+    };
+    for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+        size_t len = strlen(docs[i]);
+        struct pl_json_members m = { 0 };
+        assert_int_equal(pl_json_members_scan(docs[i], len, &m, NULL, 0), 0);
+        char *a, *b;
+        size_t na, nb, sa[2], sb[2];
+        assert_int_equal(pl_article_final(docs[i], len, NULL, 9, "p", times, 2, &a, &na, sa), 0);
+        assert_int_equal(pl_article_final(docs[i], len, &m, 9, "p", times, 2, &b, &nb, sb), 0);
+        assert_int_equal(na, nb);
+        assert_memory_equal(a, b, na);
+        assert_memory_equal(sa, sb, sizeof(sa));
+        free(a);
+        free(b);
+        /* The same table against a copy of the document: not its members. */
+        char *copy = strdup(docs[i]);
+        assert_non_null(copy);
+        size_t story[2] = { 1, 1 };
+        b = NULL;
+        assert_int_equal(pl_article_final(copy, len, &m, 9, "p", times, 2, &b, &nb, story),
+                         m.n ? -EINVAL : 0);
+        if (m.n) {
+            assert_null(b);
+            assert_int_equal(story[1], 0);
+        }
+        free(b);
+        free(copy);
+        pl_json_members_free(&m);
     }
 }
 
@@ -197,6 +246,7 @@ int main(void)
         cmocka_unit_test(first_document_is_the_bytes_cjson_printed),
         cmocka_unit_test(final_message_has_every_documented_field_and_keeps_extras),
         cmocka_unit_test(final_message_says_where_its_story_object_lies),
+        cmocka_unit_test(final_message_from_the_members_kept_is_the_scanned_one),
         cmocka_unit_test(error_message_names_stage_or_null_for_intake),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -282,6 +282,7 @@ static void a_patch_is_merged_by_the_broker_and_a_bad_one_fails_naming_the_plugi
     /* A PATCH into the document the broker made (its members found by a
      * skim), then the thread worker's PATCH with the members kept. */
     struct pl_article *a = bf_article(f, "{\"raw\":\"x\",\"n\":1}");
+    a->doc_checked = true; /* as the service's intake sets it */
     pl_broker_submit(&f->b, a);
     BF_RUN_UNTIL(f, bf_take_job(hand), 5000);
     bf_send_patch(hand, hand->job, "{\"m\":[2],\"$remove\":[\"raw\"]}");
@@ -291,14 +292,20 @@ static void a_patch_is_merged_by_the_broker_and_a_bad_one_fails_naming_the_plugi
     assert_true(a->members_ok);
     assert_int_equal(a->members.n, 2);
     assert_memory_equal(a->members.m[1].val, "[2]", 3);
+    /* Checked patches alone: the writer may use the members kept. */
+    assert_true(a->doc_checked);
     assert_string_equal(a->times[0].plugin, "hand");
     /* A DONE's document is taken as it came; the next stage merges into it. */
     struct pl_article *b = bf_article(f, "{\"raw\":\"y\"}");
+    b->doc_checked = true;
     pl_broker_submit(&f->b, b);
     BF_RUN_UNTIL(f, bf_take_job(hand), 5000);
     bf_send_done(hand, hand->job, "{\"text\":\"y\",\"k\":true}");
     BF_RUN_UNTIL(f, f->ndone == 2, 5000);
     assert_string_equal(b->doc, "{\"text\":\"y\",\"k\":true}");
+    /* Only skimmed since: the writer scans it in full, even after the
+     * next stage's PATCH. */
+    assert_false(b->doc_checked);
     /* A patch that is not one fails the article, under the plugin's name. */
     struct pl_article *c = bf_article(f, "{\"raw\":\"z\"}");
     pl_broker_submit(&f->b, c);

@@ -216,7 +216,7 @@ static void final_message_is_built_from_the_slices_as_cjson_printed_it(void **st
     };
     char *out;
     size_t n;
-    assert_int_equal(pl_article_final(doc, strlen(doc), 7, "P", times, 2, &out, &n, NULL), 0);
+    assert_int_equal(pl_article_final(doc, strlen(doc), NULL, 7, "P", times, 2, &out, &n, NULL), 0);
     const char *want =
         "{\"schema\":\"pressline/article/1\",\"id\":\"0123456789abcdef\",\"seq\":7,"
         "\"source\":{\"bytes\":3},\"received_at\":\"t\",\"published_at\":\"P\",\"title\":null,"
