@@ -399,16 +399,18 @@ int pl_article_final(const char *doc, size_t len, const struct pl_json_members *
     if (story)
         story[0] = story[1] = 0;
     struct pl_json_members scanned = { 0 };
-    if (known && !pl_json_members_lie_in(known, doc, len))
-        return -EINVAL;
-    if (!known) {
+    if (known) {
+        if (!pl_json_members_lie_in(known, doc, len))
+            return -EINVAL;
+    } else {
         int rc = pl_json_members_scan(doc, len, &scanned, NULL, 0);
         if (rc != 0) {
             pl_json_members_free(&scanned);
             return rc == -ENOMEM ? -ENOMEM : -EINVAL;
         }
+        known = &scanned;
     }
-    const struct pl_json_members m = known ? *known : scanned;
+    const struct pl_json_members m = *known;
     struct obuf b = { 0 };
     s_put(&b, "{", 1);
     /* Fixed order first, so the message reads the same every time. */
