@@ -5,7 +5,9 @@
 # copied), and keyword_weights.h and kw_prior.h, the scorer and the
 # keyphraseness table fitted on the 500N-KPCrowd dev half (unpacked by
 # tools/extract-keyphrases.sh), after kw_noun.h, WordNet's noun shares
-# of the news vocabulary's words (tools/gen-noun-lexicon.py; wordnet-base).
+# of the news vocabulary's words (tools/gen-noun-lexicon.py; wordnet-base),
+# and kw_demonym.h, WordNet's adjectives of places with the places'
+# names (tools/gen-demonyms.py), which the output's near-duplicate test reads.
 # Prints the held-out 5-fold figures by story. Deterministic; about a
 # minute.
 set -euo pipefail
@@ -28,6 +30,9 @@ dev=$("$top/tools/extract-keyphrases.sh")
 noun=$top/plugins/summarize/kw_noun.h
 xz -dc "$news" | python3 "$top/tools/gen-noun-lexicon.py" >"$noun.tmp" || { rm -f "$noun.tmp"; exit 1; }
 mv "$noun.tmp" "$noun"
+demonym=$top/plugins/summarize/kw_demonym.h
+python3 "$top/tools/gen-demonyms.py" >"$demonym.tmp" || { rm -f "$demonym.tmp"; exit 1; }
+mv "$demonym.tmp" "$demonym"
 cmake -S "$top" -B "$top/build" >/dev/null
 cmake --build "$top/build" -j2 --target pl_train_keywords >/dev/null
 xz -dc "$news" | "$top/build/bin/pl_train_keywords" --df "$top/plugins/summarize/kw_df.h"

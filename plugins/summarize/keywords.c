@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "keyword_weights.h"
+#include "kw_demonym.h"
 #include "kw_df.h"
 #include "kw_noun.h"
 #include "kw_prior.h"
@@ -580,9 +581,63 @@ static int s_plural_of(const char *a, const char *b)
            (nb == na + 2 && strcasecmp(b + na, "es") == 0);
 }
 
+static int s_demonym_cmp(const void *key, const void *row)
+{
+    return strcmp(key, *(const char *const *)row);
+}
+
+/* The rows of kw_demonym.h (tools/gen-demonyms.py: WordNet's adjectives
+ * that pertain to a place, with the place) whose adjective is a, one word
+ * as it stands in the text ("Russian"), or a but for a plural "s"
+ * ("Russians"): [*lo, *hi), empty when a is no such word. */
+static void s_demonym_rows(const char *a, size_t *lo, size_t *hi)
+{
+    const size_t rows = sizeof(pl_kw_demonym) / sizeof(pl_kw_demonym[0]);
+    char w[64];
+    size_t n = strlen(a);
+    *lo = *hi = 0;
+    if (n < 3 || n >= sizeof(w) || strchr(a, ' '))
+        return;
+    memcpy(w, a, n + 1);
+    for (int pass = 0; pass < 2; pass++) {
+        const void *r = bsearch(w, pl_kw_demonym, rows, sizeof(pl_kw_demonym[0]), s_demonym_cmp);
+        if (r) {
+            /* An adjective of several places: its rows are side by side. */
+            size_t i =
+                (size_t)((const char *)r - (const char *)pl_kw_demonym) / sizeof(pl_kw_demonym[0]);
+            for (*lo = i; *lo > 0 && strcmp(pl_kw_demonym[*lo - 1].adj, w) == 0;)
+                --*lo;
+            for (*hi = i + 1; *hi < rows && strcmp(pl_kw_demonym[*hi].adj, w) == 0;)
+                ++*hi;
+            return;
+        }
+        if (w[n - 1] != 's')
+            return;
+        w[--n] = 0;
+    }
+}
+
+/* Whether place is one of the rows [lo, hi)'s places. */
+static int s_demonym_place(size_t lo, size_t hi, const char *place)
+{
+    for (size_t i = lo; i < hi; i++)
+        if (strcmp(pl_kw_demonym[i].place, place) == 0)
+            return 1;
+    return 0;
+}
+
+/* Whether a is the adjective or the people of the place b ("Russian" or
+ * "Russians" and "Russia", "Turkish" and "Turkey"). */
+static int s_demonym_of(const char *a, const char *b)
+{
+    size_t lo, hi;
+    s_demonym_rows(a, &lo, &hi);
+    return lo < hi && s_demonym_place(lo, hi, b);
+}
+
 /* Whether text is a near-duplicate of a keyphrase already in out: the
- * same letters but for case or a plural ending, or one the other's
- * initials. */
+ * same letters but for case or a plural ending, one the other's
+ * initials, or a place and its adjective. */
 static int s_near_dup(const char *text, const cJSON *out)
 {
     const cJSON *it;
@@ -590,7 +645,7 @@ static int s_near_dup(const char *text, const cJSON *out)
     {
         const char *o = cJSON_GetObjectItemCaseSensitive(it, "text")->valuestring;
         if (strcasecmp(o, text) == 0 || s_plural_of(o, text) || s_acronym_of(o, text) ||
-            s_acronym_of(text, o))
+            s_acronym_of(text, o) || s_demonym_of(o, text) || s_demonym_of(text, o))
             return 1;
     }
     return 0;
@@ -661,6 +716,53 @@ static int s_keep_one(const char *t, const struct phrases *ph, size_t p, cJSON *
     return 1;
 }
 
+/* Whether an item of out other than self is place or another adjective
+ * of it. */
+static int s_other_names(const cJSON *out, const cJSON *self, const char *place)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, out)
+    {
+        const char *o = cJSON_GetObjectItemCaseSensitive(it, "text")->valuestring;
+        if (it != self && (strcasecmp(o, place) == 0 || s_demonym_of(o, place)))
+            return 1;
+    }
+    return 0;
+}
+
+/* Each kept adjective of a place that the story also names as a
+ * candidate ("Russian" in a story that says "Russia" somewhere) is shown
+ * as the place: the place is what the story is about, the adjective only
+ * how it was most often written ("Russian officials"). Returns 0 or
+ * -ENOMEM. */
+static int s_places_for_adjectives(const char *t, const struct phrases *ph, cJSON *out)
+{
+    cJSON *it;
+    cJSON_ArrayForEach(it, out)
+    {
+        cJSON *text = cJSON_GetObjectItemCaseSensitive(it, "text");
+        size_t lo, hi;
+        s_demonym_rows(text->valuestring, &lo, &hi);
+        for (size_t p = 0; p < ph->n && lo < hi; p++) {
+            const struct phrase *f = &ph->v[p];
+            size_t len = f->end - f->start;
+            char buf[64];
+            if (f->n != 1 || len >= sizeof(buf))
+                continue;
+            memcpy(buf, t + f->start, len);
+            buf[len] = 0;
+            if (s_demonym_place(lo, hi, buf)) {
+                /* Two adjectives of one place ("Afghan", "Afghani") stay
+                 * as they are rather than give the place twice. */
+                if (!s_other_names(out, it, buf) && !cJSON_SetValuestring(text, buf))
+                    return -ENOMEM;
+                break;
+            }
+        }
+    }
+    return 0;
+}
+
 /* The best phrases, in score order, into out; with person set (the option
  * "keyword_person", true by default), the last of the want places goes to
  * the best-scored person named in full when none is among the others.
@@ -699,7 +801,7 @@ static int s_keep_phrases(const char *t, const struct phrases *ph, int want, boo
             return rc;
         got += rc;
     }
-    return 0;
+    return s_places_for_adjectives(t, ph, out);
 }
 
 /* Every candidate's features into arr, for the trainer. */

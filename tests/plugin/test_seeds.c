@@ -420,6 +420,8 @@ static void keywords_are_ranked_phrases_of_the_story(void **st)
             last = sc;
             assert_non_null(strstr(t, txt));
             russia |= !strncmp(txt, "Russia", 6);
+            /* Every seed says "Russia": the adjective is shown as the place. */
+            assert_string_not_equal(txt, "Russian");
             about |= !strcmp(txt, "talks") || !strncmp(txt, "embass", 6) ||
                      !strcmp(txt, "Istanbul") || !strncmp(txt, "diplomat", 8);
         }

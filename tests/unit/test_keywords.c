@@ -1,9 +1,8 @@
 /* The summarizer's keyphrases (plugins/summarize/keywords.c): candidates as
  * they stand in the text, runs cut at verb-like words, the entities'
- * types, near-duplicates once, no word WordNet never has as a noun alone
- * unless it is a name, the last place for a person named in full, the
- * {text, score} objects in rank order,
- * the features the trainer learns on and the news table's IDF. */
+ * types, near-duplicates once (a place and its adjective too), no word WordNet never has as a noun
+ * alone unless it is a name, the last place for a person named in full, the {text, score} objects
+ * in rank order, the features the trainer learns on and the news table's IDF. */
 #include "cm.h"
 
 #include <math.h>
@@ -211,6 +210,44 @@ static void an_acronym_and_its_words_and_a_plural_are_given_once(void **st)
     s_free(&k);
 }
 
+/* A place and its adjective are one keyphrase, shown as the place: with
+ * "Russian" ranked first (three times) and "Russia" once, the list gives
+ * "Russia" alone; "Turkish" with no "Turkey" in the story stays; two
+ * adjectives of one place ("Afghan", "Afghani") are not both turned
+ * into it. */
+static void a_place_and_its_adjective_are_given_once_as_the_place(void **st)
+{
+    (void)st;
+    struct kdoc k;
+    s_read(&k,
+           "Envoys met. The Russian envoys spoke. The Russian side waited. A Russian aide "
+           "left. Talks with Russia went on. Turkish hosts smiled. Turkish tea came. Afghan "
+           "envoys came. Afghan aides came. Afghani envoys came. Afghani aides came. "
+           "Afghanistan waited.",
+           NULL);
+    double w[PL_KW_NF + 1];
+    s_freq_weights(w);
+    cJSON *out = cJSON_CreateArray();
+    assert_int_equal(pl_summary_keywords(&k.kd, w, 20, out, NULL), 0);
+    assert_true(s_has(out, "Russia"));
+    assert_false(s_has(out, "Russian"));
+    assert_true(s_has(out, "Turkish"));
+    assert_true(s_has(out, "Afghan"));
+    assert_true(s_has(out, "Afghani"));
+    assert_false(s_has(out, "Afghanistan"));
+    /* "Russia" keeps the adjective's score and place: above "Turkish"
+     * (twice), where "Russia" alone (once) would be below it. */
+    int russia = -1, turkish = -1;
+    for (int i = 0; i < cJSON_GetArraySize(out); i++) {
+        const char *txt = cJSON_GetObjectItem(cJSON_GetArrayItem(out, i), "text")->valuestring;
+        russia = !strcmp(txt, "Russia") ? i : russia;
+        turkish = !strcmp(txt, "Turkish") ? i : turkish;
+    }
+    assert_true(russia < turkish);
+    cJSON_Delete(out);
+    s_free(&k);
+}
+
 /* "menus" is not stemmed to "menu" (words in -us keep their s), so the two
  * are two candidates; the output gives the first ranked alone. Likewise
  * "taxes" and "tax". "Bus" and "Busan" share letters but are two words. */
@@ -290,6 +327,7 @@ int main(void)
         cmocka_unit_test(the_last_place_goes_to_a_person_named_in_full),
         cmocka_unit_test(an_acronym_and_its_words_and_a_plural_are_given_once),
         cmocka_unit_test(a_plural_the_stemming_keeps_apart_is_still_given_once),
+        cmocka_unit_test(a_place_and_its_adjective_are_given_once_as_the_place),
         cmocka_unit_test(entities_lend_their_type_and_features_are_as_worked_out),
         cmocka_unit_test(the_news_table_gives_common_words_a_low_idf),
     };
