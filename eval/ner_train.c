@@ -338,21 +338,6 @@ void pl_nt_features(struct pl_nt_corpus *c, const struct pl_ner_model *m, int st
     }
 }
 
-static void s_emit(const struct pl_nt_doc *d, int stage, const float *w, size_t a, size_t b,
-                   float *em)
-{
-    for (size_t i = a; i < b; i++) {
-        float *e = em + (i - a) * PL_NER_TAGS;
-        for (int t = 0; t < PL_NER_TAGS; t++)
-            e[t] = 0;
-        for (uint32_t k = d->foff[stage][i]; k < d->foff[stage][i + 1]; k++) {
-            const float *r = w + (size_t)d->f[stage][k] * PL_NER_TAGS;
-            for (int t = 0; t < PL_NER_TAGS; t++)
-                e[t] += r[t];
-        }
-    }
-}
-
 static size_t s_sentences(const struct pl_nt_corpus *c, const uint8_t *skip_doc,
                           struct s_sent_ref **out)
 {
@@ -387,6 +372,44 @@ static uint64_t s_rand(uint64_t *rng)
     return z ^ (z >> 31);
 }
 
+/* Whether the k-th feature of a token is one word dropout hides: with the
+ * word group on, pl_ner_features gives the bias, the word, its lower case,
+ * the lower case of the four neighbours and then the two bigrams, in that
+ * order (fixed: no feature before them is ever left out). */
+static int s_word_feature(uint32_t k)
+{
+    return k == 1 || k == 2 || k == 7 || k == 8;
+}
+
+/* drop[0..n): which tokens of this visit hide their word features. */
+static void s_draw_dropout(struct pl_nt_trainer *tr, size_t n, uint8_t *drop)
+{
+    int on = tr->word_dropout > 0 && (tr->m.groups & PL_NER_G_WORD);
+    for (size_t i = 0; i < n; i++)
+        drop[i] = on && (double)(s_rand(&tr->drop_rng) >> 11) * 0x1p-53 < tr->word_dropout;
+}
+
+/* Emission scores em[b - a][PL_NER_TAGS] of tokens [a, b) under weights
+ * w; drop (NULL: none) marks the tokens whose word features a training
+ * visit hides. */
+static void s_emit(const struct pl_nt_doc *d, int stage, const float *w, size_t a, size_t b,
+                   const uint8_t *drop, float *em)
+{
+    for (size_t i = a; i < b; i++) {
+        float *e = em + (i - a) * PL_NER_TAGS;
+        for (int t = 0; t < PL_NER_TAGS; t++)
+            e[t] = 0;
+        uint32_t k0 = d->foff[stage][i];
+        for (uint32_t k = k0; k < d->foff[stage][i + 1]; k++) {
+            if (drop && drop[i - a] && s_word_feature(k - k0))
+                continue;
+            const float *r = w + (size_t)d->f[stage][k] * PL_NER_TAGS;
+            for (int t = 0; t < PL_NER_TAGS; t++)
+                e[t] += r[t];
+        }
+    }
+}
+
 /* The averaged weights as they stand: w - wa / c. */
 static void s_average(struct pl_nt_trainer *tr, int stage)
 {
@@ -418,7 +441,7 @@ void pl_nt_tag_corpus(const struct pl_nt_corpus *c, const uint8_t *only, int sta
                 em = pl_nt_xrealloc(em, emcap * sizeof(float));
                 work = pl_nt_xrealloc(work, 2 * emcap * sizeof(float));
             }
-            s_emit(d, stage, w, a, b, em);
+            s_emit(d, stage, w, a, b, NULL, em);
             pl_ner_viterbi(em, b - a, trans, pred + a, work);
             a = b;
         }
@@ -460,7 +483,7 @@ static void s_train_epoch(struct pl_nt_trainer *tr, struct pl_nt_corpus *c, int 
     }
     float *em = NULL, *work = NULL;
     size_t emcap = 0;
-    uint8_t pred[1024];
+    uint8_t pred[1024], drop[1024];
     float *w = tr->w[stage], *wa = tr->wa[stage], *tw = tr->tw[stage], *twa = tr->twa[stage];
     for (size_t s = 0; s < ns; s++) {
         const struct pl_nt_doc *d = &c->d[sv[s].doc];
@@ -473,14 +496,18 @@ static void s_train_epoch(struct pl_nt_trainer *tr, struct pl_nt_corpus *c, int 
             em = pl_nt_xrealloc(em, emcap * sizeof(float));
             work = pl_nt_xrealloc(work, 2 * emcap * sizeof(float));
         }
-        s_emit(d, stage, w, a, b, em);
+        s_draw_dropout(tr, n, drop);
+        s_emit(d, stage, w, a, b, drop, em);
         pl_ner_viterbi(em, n, tw, pred, work);
         float cc = (float)tr->c;
         for (size_t i = 0; i < n; i++) {
             int g = d->gold[a + i], p = pred[i];
             int gp = i ? d->gold[a + i - 1] : PL_NER_TAGS, pp = i ? pred[i - 1] : PL_NER_TAGS;
             if (g != p) {
-                for (uint32_t k = d->foff[stage][a + i]; k < d->foff[stage][a + i + 1]; k++) {
+                uint32_t k0 = d->foff[stage][a + i];
+                for (uint32_t k = k0; k < d->foff[stage][a + i + 1]; k++) {
+                    if (drop[i] && s_word_feature(k - k0))
+                        continue;
                     size_t r = (size_t)d->f[stage][k] * PL_NER_TAGS;
                     w[r + g] += 1;
                     wa[r + g] += cc;
@@ -609,6 +636,7 @@ void pl_nt_trainer_init(struct pl_nt_trainer *tr, const struct pl_ner_model *sha
 {
     memset(tr, 0, sizeof(*tr));
     tr->rng = PL_NT_SEED;
+    tr->drop_rng = PL_NT_SEED ^ 0xd1b54a32d192ed03ull;
     tr->m = *shape;
     for (uint32_t s = 0; s < tr->m.stages; s++) {
         tr->w[s] = pl_nt_xrealloc(NULL, s_nw(&tr->m) * sizeof(float));
@@ -656,14 +684,19 @@ static void s_view_add(struct pl_nt_corpus *v, const struct pl_nt_doc *d)
     v->tokens += d->n;
 }
 
-void pl_nt_cv_split(const struct pl_nt_corpus *c, int k, int folds, struct pl_nt_corpus *train,
-                    struct pl_nt_corpus *held)
+void pl_nt_cv_split(const struct pl_nt_corpus *c, int k, int folds, int blocks,
+                    struct pl_nt_corpus *train, struct pl_nt_corpus *held)
 {
     memset(train, 0, sizeof(*train));
     memset(held, 0, sizeof(*held));
+    uint64_t groups = 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (c->d[i].group >= groups)
+            groups = (uint64_t)c->d[i].group + 1;
     for (size_t i = 0; i < c->n; i++) {
         const struct pl_nt_doc *d = &c->d[i];
-        int out = (int)(d->group % (uint32_t)folds) == k;
+        uint64_t f = blocks ? d->group * (uint64_t)folds / groups : d->group % (uint32_t)folds;
+        int out = (int)f == k;
         if (!out)
             s_view_add(train, d);
         else if (!d->copy)

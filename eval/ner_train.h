@@ -105,6 +105,13 @@ struct pl_nt_trainer {
     double c;        /* updates so far (one per sentence) */
     uint64_t rng;    /* splitmix64 state: the order sentences are visited in */
     unsigned orders; /* each stage trained this many times, in new orders, and averaged (1) */
+    /* Word dropout: the chance that a training visit of a token hides its
+     * word features (the word, its lower case and the two bigrams holding
+     * it), so that the perceptron learns to tag from context, shape,
+     * clusters and lists as it must for a name it has never seen; 0: none.
+     * Drawn from drop_rng, not rng, so the visiting order is the same. */
+    float word_dropout;
+    uint64_t drop_rng;
 };
 
 /* A trainer for a model shaped as shape (copied; its tables borrowed
@@ -138,13 +145,16 @@ void pl_nt_print_score(const char *what, const struct pl_conll_score *s, int per
 void pl_nt_score_sum(struct pl_conll_score *a, const struct pl_conll_score *b);
 
 /* Cross-validation grouped by document: document i of c is in fold
- * i % folds (a copy: its source's fold, and never held out). Fills held
+ * i % folds, or with blocks in fold i * folds / documents, so that each
+ * fold is a run of consecutive documents (CoNLL-2003's are in date order:
+ * a fold is then two days of news, and the stories of those days are not
+ * in its training folds). A copy: its source's fold, and never held out. Fills held
  * with the documents of fold k and train with the others, in c's order: views whose documents share
  * tokens, gold tags, first-stage tags and stage-1 features with c (c must hold no stage-2
  * features). Stage-2 features computed on a view belong to the view; free
  * it with pl_nt_view_free, which frees those and the view's array only. */
-void pl_nt_cv_split(const struct pl_nt_corpus *c, int k, int folds, struct pl_nt_corpus *train,
-                    struct pl_nt_corpus *held);
+void pl_nt_cv_split(const struct pl_nt_corpus *c, int k, int folds, int blocks,
+                    struct pl_nt_corpus *train, struct pl_nt_corpus *held);
 void pl_nt_view_free(struct pl_nt_corpus *v);
 
 /* The whole training pipeline of the tagger on tc, whose stage-1

@@ -390,27 +390,31 @@ static int s_test(const char *model, const char *path, const char *predict)
 
 static void s_usage(FILE *to)
 {
-    fprintf(to,
-            "usage: pl_train_ner --train FILE --out MODEL [--dev FILE] [--clusters FILE]\n"
-            "                    [--gazetteer FILE] [--brown FILE] [--epochs N] [--epochs2 N] "
-            "[--orders R] "
-            "[--folds K]\n"
-            "                    [--cased FILE] [--cased-clusters FILE]\n"
-            "                    [--bits B] [--without GROUP,...] [--title-copies 0|1]\n"
-            "       pl_train_ner --train FILE --cv K [--cv-folds LIST] [--jobs J] [same options]\n"
-            "       pl_train_ner --test FILE --model MODEL [--predict OUT]\n"
-            "groups: word affix shape cluster gazetteer doc stage2 lists brown head nonlocal "
-            "ccluster vote\n");
+    fprintf(
+        to,
+        "usage: pl_train_ner --train FILE --out MODEL [--dev FILE] [--clusters FILE]\n"
+        "                    [--gazetteer FILE] [--brown FILE] [--epochs N] [--epochs2 N] "
+        "[--orders R] [--word-dropout P] "
+        "[--folds K]\n"
+        "                    [--cased FILE] [--cased-clusters FILE]\n"
+        "                    [--bits B] [--without GROUP,...] [--title-copies 0|1]\n"
+        "       pl_train_ner --train FILE --cv K [--cv-folds LIST] [--cv-blocks] [--jobs J] [same "
+        "options]\n"
+        "       pl_train_ner --test FILE --model MODEL [--predict OUT]\n"
+        "groups: word affix shape cluster gazetteer doc stage2 lists brown head nonlocal "
+        "ccluster vote\n");
 }
 
 struct options {
     const char *train, *dev, *out, *clusters, *gaz, *brown, *cased;
     const char *cased_clusters; /* --cased-clusters: clusters of cased words (ccluster) */
     int epochs, epochs2, folds, bits;
-    unsigned orders; /* --orders: perceptrons a stage averages (ner_train.h) */
+    unsigned orders;     /* --orders: perceptrons a stage averages (ner_train.h) */
+    double word_dropout; /* --word-dropout P (ner_train.h) */
     unsigned groups;
     int title_copies;     /* --title-copies 0|1: pl_nt_add_title_copies on the training file */
     int cv, jobs;         /* --cv K: cross-validate over K folds, J at a time */
+    int cv_blocks;        /* --cv-blocks: folds of consecutive documents (pl_nt_cv_split) */
     const char *cv_folds; /* the folds to run ("0,1"); NULL: all */
     const char *test, *model, *predict;
 };
@@ -456,11 +460,13 @@ static int s_options(int argc, char **argv, struct options *o, int *go_on)
         { "epochs", required_argument, NULL, 'e' },
         { "epochs2", required_argument, NULL, 'E' },
         { "orders", required_argument, NULL, 'O' },
+        { "word-dropout", required_argument, NULL, 'W' },
         { "folds", required_argument, NULL, 'f' },
         { "bits", required_argument, NULL, 'b' },
         { "without", required_argument, NULL, 'w' },
         { "cv", required_argument, NULL, 'C' },
         { "cv-folds", required_argument, NULL, 'F' },
+        { "cv-blocks", no_argument, NULL, 'X' },
         { "jobs", required_argument, NULL, 'j' },
         { "brown", required_argument, NULL, 'B' },
         { "title-copies", required_argument, NULL, 'Y' },
@@ -493,10 +499,12 @@ static int s_options(int argc, char **argv, struct options *o, int *go_on)
         case 'e': o->epochs = (int)strtol(optarg, NULL, 10); break;
         case 'E': o->epochs2 = (int)strtol(optarg, NULL, 10); break;
         case 'O': o->orders = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'W': o->word_dropout = strtod(optarg, NULL); break;
         case 'f': o->folds = (int)strtol(optarg, NULL, 10); break;
         case 'b': o->bits = (int)strtol(optarg, NULL, 10); break;
         case 'C': o->cv = (int)strtol(optarg, NULL, 10); break;
         case 'F': o->cv_folds = optarg; break;
+        case 'X': o->cv_blocks = 1; break;
         case 'j': o->jobs = (int)strtol(optarg, NULL, 10); break;
         case 'Y': o->title_copies = (int)strtol(optarg, NULL, 10); break;
         case 'K': o->cased = optarg; break;
@@ -604,6 +612,7 @@ static int s_train_model(const struct options *o, struct pl_nt_corpus *tc, struc
     struct pl_ner_model shape = s_shape(o, lx);
     pl_nt_trainer_init(&tr, &shape);
     tr.orders = o->orders;
+    tr.word_dropout = (float)o->word_dropout;
     pl_nt_features(tc, &tr.m, 0);
     if (dev)
         pl_nt_features(dev, &tr.m, 0);
@@ -646,11 +655,12 @@ static void s_cv_child(const struct options *o, struct pl_nt_corpus *tc, const s
                        int k, int fd)
 {
     struct pl_nt_corpus train, held;
-    pl_nt_cv_split(tc, k, o->cv, &train, &held);
+    pl_nt_cv_split(tc, k, o->cv, o->cv_blocks, &train, &held);
     struct pl_nt_trainer tr;
     struct pl_ner_model shape = s_shape(o, lx);
     pl_nt_trainer_init(&tr, &shape);
     tr.orders = o->orders;
+    tr.word_dropout = (float)o->word_dropout;
     struct fold_result r = { .docs = held.n, .tokens = held.tokens };
     pl_nt_two_stage(&tr, &train, &held, o->epochs, o->epochs2, o->folds, 0, r.s);
     /* Smaller than PIPE_BUF: written at once, never blocks on a parent
@@ -783,7 +793,12 @@ static int s_cv(const struct options *o, struct pl_nt_corpus *tc, const struct l
         pl_nt_score_sum(&pool[1], &res[k].s[1]);
     }
     if (status == 0) {
-        printf("cv: document i in fold i %% %d; folds %s\n", K, o->cv_folds ? o->cv_folds : "all");
+        if (o->cv_blocks)
+            printf("cv: document i in fold i * %d / documents; folds %s\n", K,
+                   o->cv_folds ? o->cv_folds : "all");
+        else
+            printf("cv: document i in fold i %% %d; folds %s\n", K,
+                   o->cv_folds ? o->cv_folds : "all");
         s_cv_print("cv pooled stage 1", &pool[0], 0);
         s_cv_print("cv pooled", &pool[shape.stages - 1], 1);
     }
@@ -799,8 +814,8 @@ static int s_cv(const struct options *o, struct pl_nt_corpus *tc, const struct l
 static int s_run(struct options *o)
 {
     if (!o->train || (!o->out && !o->cv) || o->epochs < 1 || o->epochs2 < 1 || o->orders < 1 ||
-        o->orders > 64 || o->folds < 2 || o->bits < 10 || o->bits > 26 ||
-        (o->cv && (o->cv < 2 || o->cv > 100))) {
+        o->orders > 64 || !(o->word_dropout >= 0 && o->word_dropout < 1) || o->folds < 2 ||
+        o->bits < 10 || o->bits > 26 || (o->cv && (o->cv < 2 || o->cv > 100))) {
         s_usage(stderr);
         return 2;
     }

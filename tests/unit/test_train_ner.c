@@ -157,6 +157,74 @@ static void two_trainings_on_the_same_corpus_give_the_same_weights(void **st)
     pl_nt_corpus_free(&c);
 }
 
+/* Whether row r (a feature bucket) is one of a feature no word dropout
+ * hides: any of a token's but the word, its lower case and the two
+ * bigrams holding it (its 2nd, 3rd, 8th and 9th). */
+static int s_row_not_hidden(const struct pl_nt_corpus *c, uint32_t r)
+{
+    for (size_t di = 0; di < c->n; di++)
+        for (size_t i = 0; i < c->d[di].n; i++)
+            for (uint32_t k = c->d[di].foff[0][i]; k < c->d[di].foff[0][i + 1]; k++) {
+                uint32_t at = k - c->d[di].foff[0][i];
+                if (at != 1 && at != 2 && at != 7 && at != 8 && c->d[di].f[0][k] == r)
+                    return 1;
+            }
+    return 0;
+}
+
+static void word_dropout_hides_the_word_features_and_keeps_the_visiting_order(void **st)
+{
+    (void)st;
+    struct setup s;
+    struct pl_nt_corpus c;
+    s_setup(&s, &c);
+    struct pl_nt_trainer none, half, again, all;
+    pl_nt_trainer_init(&none, &s.shape);
+    pl_nt_trainer_init(&half, &s.shape);
+    pl_nt_trainer_init(&again, &s.shape);
+    pl_nt_trainer_init(&all, &s.shape);
+    half.word_dropout = again.word_dropout = 0.5f;
+    all.word_dropout = 0.999999f;
+    uint64_t drop0 = none.drop_rng;
+    pl_nt_train(&none, &c, NULL, 0, 4, NULL, 0);
+    pl_nt_train(&half, &c, NULL, 0, 4, NULL, 0);
+    pl_nt_train(&again, &c, NULL, 0, 4, NULL, 0);
+    pl_nt_train(&all, &c, NULL, 0, 4, NULL, 0);
+    /* Without dropout its generator is never drawn; with it, the order of
+     * visits is the same, the weights differ, and the same every time. */
+    assert_true(none.drop_rng == drop0);
+    assert_true(half.drop_rng != drop0);
+    assert_true(half.rng == none.rng);
+    assert_memory_not_equal(half.avg_w[0], none.avg_w[0], s_nw(&none) * sizeof(float));
+    assert_memory_equal(half.avg_w[0], again.avg_w[0], s_nw(&none) * sizeof(float));
+    /* Always hidden, the word features are never updated: their rows stay
+     * zero (those no other feature shares). */
+    size_t checked = 0;
+    for (size_t i = 0; i < c.d[0].n; i++) {
+        uint32_t k0 = c.d[0].foff[0][i];
+        for (uint32_t at = 1; at <= 8; at += at == 2 ? 5 : 1) {
+            uint32_t r = c.d[0].f[0][k0 + at];
+            if (s_row_not_hidden(&c, r))
+                continue;
+            checked++;
+            for (int t = 0; t < PL_NER_TAGS; t++)
+                assert_true(all.avg_w[0][(size_t)r * PL_NER_TAGS + t] == 0);
+        }
+    }
+    assert_true(checked > 20);
+    /* The word features of a name are learned without dropout. */
+    uint32_t putin = c.d[0].f[0][c.d[0].foff[0][1] + 1];
+    int learned = 0;
+    for (int t = 0; t < PL_NER_TAGS; t++)
+        learned |= none.avg_w[0][(size_t)putin * PL_NER_TAGS + t] != 0;
+    assert_true(learned);
+    pl_nt_trainer_free(&none);
+    pl_nt_trainer_free(&half);
+    pl_nt_trainer_free(&again);
+    pl_nt_trainer_free(&all);
+    pl_nt_corpus_free(&c);
+}
+
 static void a_model_trained_on_a_corpus_tags_that_corpus_right(void **st)
 {
     (void)st;
@@ -198,9 +266,15 @@ static void documents_held_out_are_not_trained_on(void **st)
     pl_nt_corpus_free(&c);
 }
 
-static void cross_validation_holds_out_document_i_in_fold_i_mod_k(void **st)
+/* The fold cross-validation puts document i of n in: i % k, or with
+ * blocks i * k / n. */
+static int s_fold(int i, int k, int n, int blocks)
 {
-    (void)st;
+    return blocks ? i * k / n : i % k;
+}
+
+static void s_cv_split_holds_out(int blocks)
+{
     /* Seven documents of one or two sentences each. */
     char text[4096];
     size_t o = 0;
@@ -211,21 +285,22 @@ static void cross_validation_holds_out_document_i_in_fold_i_mod_k(void **st)
     struct pl_nt_corpus c;
     s_read(text, &c);
     assert_int_equal(c.n, 7);
-    int held_in[7] = { 0 };
+    int held_in[7] = { 0 }, held_n[3] = { 0 };
     for (int k = 0; k < 3; k++) {
         struct pl_nt_corpus train, held;
-        pl_nt_cv_split(&c, k, 3, &train, &held);
+        pl_nt_cv_split(&c, k, 3, blocks, &train, &held);
         assert_int_equal(train.n + held.n, 7);
         assert_int_equal(train.tokens + held.tokens, c.tokens);
         for (size_t i = 0; i < held.n; i++) {
             int doc = held.d[i].tok[0].s[3] - '0';
-            assert_int_equal(doc % 3, k);
+            assert_int_equal(s_fold(doc, 3, 7, blocks), k);
             /* A view shares its documents' tokens with the corpus. */
             assert_ptr_equal(held.d[i].tok, c.d[doc].tok);
             held_in[doc]++;
+            held_n[k]++;
         }
         for (size_t i = 0; i < train.n; i++)
-            assert_int_not_equal((train.d[i].tok[0].s[3] - '0') % 3, k);
+            assert_int_not_equal(s_fold(train.d[i].tok[0].s[3] - '0', 3, 7, blocks), k);
         /* In the corpus's order, so that training visits them as it would. */
         for (size_t i = 1; i < train.n; i++)
             assert_true(train.d[i - 1].tok[0].s[3] < train.d[i].tok[0].s[3]);
@@ -235,7 +310,25 @@ static void cross_validation_holds_out_document_i_in_fold_i_mod_k(void **st)
     }
     for (int i = 0; i < 7; i++)
         assert_int_equal(held_in[i], 1);
+    /* Blocks are runs of consecutive documents: 0-2, 3-4, 5-6. */
+    if (blocks) {
+        assert_int_equal(held_n[0], 3);
+        assert_int_equal(held_n[1], 2);
+        assert_int_equal(held_n[2], 2);
+    }
     pl_nt_corpus_free(&c);
+}
+
+static void cross_validation_holds_out_document_i_in_fold_i_mod_k(void **st)
+{
+    (void)st;
+    s_cv_split_holds_out(0);
+}
+
+static void cross_validation_by_blocks_holds_out_runs_of_consecutive_documents(void **st)
+{
+    (void)st;
+    s_cv_split_holds_out(1);
 }
 
 static void the_two_stages_score_the_held_out_documents_of_each_stage(void **st)
@@ -252,7 +345,7 @@ static void the_two_stages_score_the_held_out_documents_of_each_stage(void **st)
     s_read(s_two_docs, &c);
     pl_nt_features(&c, &s.shape, 0);
     struct pl_nt_corpus train, held;
-    pl_nt_cv_split(&c, 1, 2, &train, &held);
+    pl_nt_cv_split(&c, 1, 2, 0, &train, &held);
     struct pl_nt_trainer tr;
     pl_nt_trainer_init(&tr, &s.shape);
     struct pl_conll_score sc[2];
@@ -337,7 +430,7 @@ static void title_copies_of_headlines_keep_tags_and_never_leave_their_fold(void 
     /* A copy trains with its source and is never held out. */
     for (int k = 0; k < 3; k++) {
         struct pl_nt_corpus train, held;
-        pl_nt_cv_split(&c, k, 3, &train, &held);
+        pl_nt_cv_split(&c, k, 3, 0, &train, &held);
         assert_int_equal(held.n, 1);
         assert_false(held.d[0].copy);
         assert_int_equal(held.d[0].group, (uint32_t)k);
@@ -356,9 +449,11 @@ int main(void)
         cmocka_unit_test(conll_documents_sentences_and_bio_tags_are_read),
         cmocka_unit_test(a_malformed_or_missing_corpus_is_refused_with_its_code),
         cmocka_unit_test(two_trainings_on_the_same_corpus_give_the_same_weights),
+        cmocka_unit_test(word_dropout_hides_the_word_features_and_keeps_the_visiting_order),
         cmocka_unit_test(a_model_trained_on_a_corpus_tags_that_corpus_right),
         cmocka_unit_test(documents_held_out_are_not_trained_on),
         cmocka_unit_test(cross_validation_holds_out_document_i_in_fold_i_mod_k),
+        cmocka_unit_test(cross_validation_by_blocks_holds_out_runs_of_consecutive_documents),
         cmocka_unit_test(the_two_stages_score_the_held_out_documents_of_each_stage),
         cmocka_unit_test(title_case_capitalises_words_but_not_function_words),
         cmocka_unit_test(title_copies_of_headlines_keep_tags_and_never_leave_their_fold),
