@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Trains the entities plugin's name tagger and writes plugins/entities/ner.model.
-#   tools/train-ner.sh                 # clusters (cached), lists + tagger: the shipped model
+#   tools/train-ner.sh                 # clusters, Brown clusters (cached), lists + tagger: the shipped model
 #   tools/train-ner.sh --ablation      # also: dev F1 with each feature group left out
 #   tools/train-ner.sh --cv [FOLDS]    # instead: 5-fold cross-validation on train.txt grouped
 #                                      # by document (document i in fold i % 5), the same
@@ -20,6 +20,11 @@
 #                                      # without the case classes: no truecasing
 #   PL_NER_TRAIN_ARGS="--without vote" tools/train-ner.sh --cv
 #                                      # more options for pl_train_ner, for measuring
+#   PL_NER_BROWN=0 tools/train-ner.sh [...]
+#                                      # without the Brown clusters (in the shipped model since
+#                                      # 2026-12-06: README)
+#   PL_NER_TRAIN_ARGS=--cv-blocks tools/train-ner.sh --cv
+#                                      # folds of consecutive documents (two days of news each)
 #   PL_NER_CASED_CLUSTERS=1 tools/train-ner.sh [...]
 #                                      # also clusters of cased words (group ccluster):
 #                                      # measured and not in the shipped model (README)
@@ -49,6 +54,19 @@ if [ ! -s "$clusters" ]; then
   echo "train-ner: learning word clusters from $(basename "$unlabeled") (a few minutes)"
   xz -dc "$unlabeled" | "$build/bin/pl_train_clusters" > "$clusters.tmp" 2> "$build/ner-clusters.log"
   mv "$clusters.tmp" "$clusters"
+fi
+
+brown_args=()
+if [ "${PL_NER_BROWN:-1}" = 1 ]; then
+  cmake --build "$build" -j"$(nproc)" --target pl_train_brown >/dev/null
+  bsum=$(cat "$unlabeled" "$top"/eval/train_brown.c "$top"/eval/brown.[ch] | sha256sum | cut -c1-16)
+  brown=$build/ner-brown-$bsum.tsv
+  if [ ! -s "$brown" ]; then
+    echo "train-ner: learning Brown clusters from $(basename "$unlabeled") (a few minutes)"
+    xz -dc "$unlabeled" | "$build/bin/pl_train_brown" --clusters 256 > "$brown.tmp" 2> "$build/ner-brown.log"
+    mv "$brown.tmp" "$brown"
+  fi
+  brown_args=(--brown "$brown")
 fi
 
 gazetteer=$top/plugins/entities/gazetteer.tsv
@@ -144,7 +162,7 @@ fi
 # visiting orders (README: one order's model is one draw of several that
 # differ by a few tenths).
 common=(--dev "$dev" --orders 3 --clusters "$clusters" --gazetteer "$gazetteer" "${case_args[@]}"
-        "${cc_args[@]}" "${more_args[@]}")
+        "${brown_args[@]}" "${cc_args[@]}" "${more_args[@]}")
 args=(--train "$tcorpus" "${common[@]}")
 if [ "${1:-}" = "--cv" ]; then
   # Two folds at a time at most: the machine is shared; the figures do not
