@@ -15,7 +15,8 @@
  *
  * Run by tools/train-ner.sh; prints the dev score after every epoch. With
  * --cv K it writes no model: it cross-validates that pipeline on the
- * training file, document i held out in fold i % K, one child process per
+ * training file, document i held out in fold i % K (with --cv-blocks, in
+ * fold i * K / documents: runs of consecutive documents), one child process per
  * fold (--jobs at a time), and prints per-fold and pooled figures. The
  * corpora, the perceptron and the two stages are in ner_train.c; here are
  * the lexicon, the options and cross-validation's processes.

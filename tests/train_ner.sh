@@ -71,6 +71,14 @@ echo "$out" | grep -q "bad.txt:1: unknown tag \"I-TOWN\"" || fail "unknown tag: 
 "$bin/pl_train_ner" --train "$tiny" --out "$tmp/x.model" --without colour 2> "$tmp/err" && fail "an unknown group was accepted"
 grep -q 'unknown feature group "colour"' "$tmp/err" || fail "unknown group: $(cat "$tmp/err")"
 
+for p in 1 -0.1; do
+  "$bin/pl_train_ner" --train "$tiny" --word-dropout $p --out "$tmp/x.model" 2> /dev/null &&
+    fail "--word-dropout $p was accepted"
+done
+"$bin/pl_train_ner" --train "$tiny" --gazetteer "$gaz" --bits 12 --epochs 3 --epochs2 2 --folds 2 \
+  --word-dropout 0.5 --out "$tmp/drop.model" 2> /dev/null || fail "--word-dropout 0.5"
+cmp -s "$tmp/drop.model" "$tmp/tiny1.model" && fail "--word-dropout 0.5 wrote the model without it"
+
 out=$("$bin/pl_train_ner" --train "$tiny" --cv 5 --cv-folds 0,5 2>&1) && fail "fold 5 of 5 was accepted"
 echo "$out" | grep -q -- '--cv-folds: "0,5" is not a list of folds 0..4' || fail "bad fold: $out"
 
@@ -99,6 +107,11 @@ cmp -s "$tmp/cv1" "$tmp/cv2" || fail "--jobs changed the cross-validated figures
 grep -q "^cv fold 0/5 (190 documents" "$tmp/cv1" || fail "fold 0 is not documents 0, 5, 10..."
 grep -q "^cv fold 3/5 (189 documents" "$tmp/cv1" || fail "fold 3 is not documents 3, 8, 13..."
 grep -q "^cv fold 1/5" "$tmp/cv1" && fail "a fold not asked for was run"
+# By blocks: fold 0 is the first 190 documents, whose tokens differ in
+# number from those of documents 0, 5, 10...
+"$bin/pl_train_ner" "${cv[@]}" --cv-blocks --cv-folds 0 > "$tmp/cvb" 2> "$tmp/cvblog" ||
+  { cat "$tmp/cvblog"; fail "--cv-blocks"; }
+grep -q "^cv fold 0/5 (190 documents, 39371 tokens)" "$tmp/cvb" || fail "fold 0 by blocks: $(cat "$tmp/cvb")"
 f1=$(grep "^cv pooled:" "$tmp/cv1" | sed 's/.*F1 \([0-9]*\)\..*/\1/')
 [ "${f1:-0}" -ge 80 ] || fail "one epoch cross-validated scored only $f1 F1"
 echo "ok"
