@@ -372,15 +372,6 @@ static uint64_t s_rand(uint64_t *rng)
     return z ^ (z >> 31);
 }
 
-/* Whether the k-th feature of a token is one word dropout hides: with the
- * word group on, pl_ner_features gives the bias, the word, its lower case,
- * the lower case of the four neighbours and then the two bigrams, in that
- * order (fixed: no feature before them is ever left out). */
-static int s_word_feature(uint32_t k)
-{
-    return k == 1 || k == 2 || k == 7 || k == 8;
-}
-
 /* drop[0..n): which tokens of this visit hide their word features. */
 static void s_draw_dropout(struct pl_nt_trainer *tr, size_t n, uint8_t *drop)
 {
@@ -390,10 +381,10 @@ static void s_draw_dropout(struct pl_nt_trainer *tr, size_t n, uint8_t *drop)
 }
 
 /* Emission scores em[b - a][PL_NER_TAGS] of tokens [a, b) under weights
- * w; drop (NULL: none) marks the tokens whose word features a training
- * visit hides. */
+ * w; drop (NULL: none) marks the tokens whose word features (under the
+ * model's groups) a training visit hides. */
 static void s_emit(const struct pl_nt_doc *d, int stage, const float *w, size_t a, size_t b,
-                   const uint8_t *drop, float *em)
+                   const uint8_t *drop, unsigned groups, float *em)
 {
     for (size_t i = a; i < b; i++) {
         float *e = em + (i - a) * PL_NER_TAGS;
@@ -401,7 +392,7 @@ static void s_emit(const struct pl_nt_doc *d, int stage, const float *w, size_t 
             e[t] = 0;
         uint32_t k0 = d->foff[stage][i];
         for (uint32_t k = k0; k < d->foff[stage][i + 1]; k++) {
-            if (drop && drop[i - a] && s_word_feature(k - k0))
+            if (drop && drop[i - a] && pl_ner_is_word_feature(groups, k - k0))
                 continue;
             const float *r = w + (size_t)d->f[stage][k] * PL_NER_TAGS;
             for (int t = 0; t < PL_NER_TAGS; t++)
@@ -441,7 +432,7 @@ void pl_nt_tag_corpus(const struct pl_nt_corpus *c, const uint8_t *only, int sta
                 em = pl_nt_xrealloc(em, emcap * sizeof(float));
                 work = pl_nt_xrealloc(work, 2 * emcap * sizeof(float));
             }
-            s_emit(d, stage, w, a, b, NULL, em);
+            s_emit(d, stage, w, a, b, NULL, 0, em);
             pl_ner_viterbi(em, b - a, trans, pred + a, work);
             a = b;
         }
@@ -497,7 +488,7 @@ static void s_train_epoch(struct pl_nt_trainer *tr, struct pl_nt_corpus *c, int 
             work = pl_nt_xrealloc(work, 2 * emcap * sizeof(float));
         }
         s_draw_dropout(tr, n, drop);
-        s_emit(d, stage, w, a, b, drop, em);
+        s_emit(d, stage, w, a, b, drop, tr->m.groups, em);
         pl_ner_viterbi(em, n, tw, pred, work);
         float cc = (float)tr->c;
         for (size_t i = 0; i < n; i++) {
@@ -506,7 +497,7 @@ static void s_train_epoch(struct pl_nt_trainer *tr, struct pl_nt_corpus *c, int 
             if (g != p) {
                 uint32_t k0 = d->foff[stage][a + i];
                 for (uint32_t k = k0; k < d->foff[stage][a + i + 1]; k++) {
-                    if (drop[i] && s_word_feature(k - k0))
+                    if (drop[i] && pl_ner_is_word_feature(tr->m.groups, k - k0))
                         continue;
                     size_t r = (size_t)d->f[stage][k] * PL_NER_TAGS;
                     w[r + g] += 1;

@@ -1156,6 +1156,13 @@ static void s_history_features(struct fbuf *b, const struct pl_ner_tokinfo *t, u
     s_f(b, T_FIRSTTAG, s_pair(t->first_tag, capfl));
 }
 
+int pl_ner_is_word_feature(unsigned groups, size_t k)
+{
+    /* pl_ner_features' order: the bias, then with the word group the word,
+     * its lower case, the four neighbours' lower case, the two bigrams. */
+    return (groups & PL_NER_G_WORD) && (k == 1 || k == 2 || k == 7 || k == 8);
+}
+
 size_t pl_ner_features(const struct pl_ner_doc *doc, size_t i, int stage, uint32_t *out)
 {
     const struct pl_ner_model *m = doc->m;

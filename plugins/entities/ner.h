@@ -251,6 +251,11 @@ int pl_ner_doc_set_stage1(struct pl_ner_doc *doc, const uint8_t *tags);
  * PL_NER_MAX_FEATS to out, returns how many. */
 size_t pl_ner_features(const struct pl_ner_doc *doc, size_t i, int stage, uint32_t *out);
 
+/* Whether the k-th feature pl_ner_features gives a token under groups is
+ * one of the token's own word (the word, its lower case, and the two
+ * bigrams that hold it): what the trainer's word dropout hides. */
+int pl_ner_is_word_feature(unsigned groups, size_t k);
+
 /* Viterbi over sentence scores em[n][PL_NER_TAGS] with transitions
  * trans[(PL_NER_TAGS + 1) * PL_NER_TAGS], never I-X (or L-X) after anything
  * but B-X or I-X, and with BILOU nothing else after B-X or I-X, nor either
